@@ -1,0 +1,209 @@
+//! Documents: the immutable header every document carries, and the one way to create, read and
+//! edit a document's body.
+//!
+//! A document's root holds two maps: `header` (kind, network, owner, creation day; written once)
+//! and `body` (the schema of its kind, mapped with autosurgeon). Every change is committed with
+//! its time coarsened to the start of the day, so a document's history says on which day an
+//! organiser edited it, never at what minute.
+
+use automerge::transaction::CommitOptions;
+use automerge::{Automerge, ChangeHash, ROOT};
+use autosurgeon::{Hydrate, Reconcile, hydrate_prop, reconcile_prop};
+use thiserror::Error;
+
+use crate::error::ValidationError;
+use crate::ids::{Day, DocId, GroupId};
+
+string_enum! {
+    /// What a document is; decides its schema and, later, who may read and write it.
+    DocKind {
+        /// A group's raw issue counts. Never leaves the group's own nodes.
+        Tally = "tally",
+        /// A group's meeting records. Never leaves the group's own nodes.
+        Meetings = "meetings",
+        /// A campaign plan.
+        Plan = "plan",
+    }
+}
+
+/// The immutable header of a document.
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Header {
+    /// What the document is.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub kind: DocKind,
+    /// The network it is shared in, if any.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>))]
+    pub network: Option<DocId>,
+    /// The group that created it.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub owner: GroupId,
+    /// The day it was created.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub created: Day,
+}
+
+/// The body of a document of one kind.
+pub trait Schema: Hydrate + Reconcile {
+    /// The kind of document whose body this is.
+    const KIND: DocKind;
+}
+
+/// Why a document could not be read or edited.
+#[derive(Debug, Error)]
+pub enum DocError {
+    /// The edit was refused by a rule; the document is unchanged.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// The document does not hold a readable header or body of the expected kind.
+    #[error("document does not match its schema: {0}")]
+    Schema(String),
+}
+
+impl From<autosurgeon::HydrateError> for DocError {
+    fn from(e: autosurgeon::HydrateError) -> Self {
+        Self::Schema(e.to_string())
+    }
+}
+
+impl From<autosurgeon::ReconcileError> for DocError {
+    fn from(e: autosurgeon::ReconcileError) -> Self {
+        Self::Schema(e.to_string())
+    }
+}
+
+/// Commit options for a change made on `today`: the change's time is the day's start.
+pub fn commit_options(today: Day) -> CommitOptions {
+    CommitOptions::default().with_time(today.unix_start())
+}
+
+/// Creates a document of `T`'s kind, authored by `owner` on `today`.
+pub fn create<T: Schema>(
+    owner: GroupId,
+    network: Option<DocId>,
+    today: Day,
+    body: &T,
+) -> Result<Automerge, DocError> {
+    let mut doc = Automerge::new().with_actor(owner.actor_id());
+    let header = Header {
+        kind: T::KIND,
+        network,
+        owner,
+        created: today,
+    };
+    doc.transact_with(
+        |_| commit_options(today),
+        |tx| -> Result<(), DocError> {
+            reconcile_prop(tx, ROOT, "header", &header)?;
+            reconcile_prop(tx, ROOT, "body", body)?;
+            Ok(())
+        },
+    )
+    .map_err(|f| f.error)?;
+    Ok(doc)
+}
+
+/// The header of a document.
+pub fn header(doc: &impl autosurgeon::ReadDoc) -> Result<Header, DocError> {
+    Ok(hydrate_prop(doc, ROOT, "header")?)
+}
+
+/// The body of a document of `T`'s kind.
+pub fn read<T: Schema>(doc: &impl autosurgeon::ReadDoc) -> Result<T, DocError> {
+    let h = header(doc)?;
+    if h.kind != T::KIND {
+        return Err(DocError::Schema(format!(
+            "a {} document, not a {}",
+            h.kind,
+            T::KIND
+        )));
+    }
+    Ok(hydrate_prop(doc, ROOT, "body")?)
+}
+
+/// Edits a document's body as `author` on `today`: `f` changes the hydrated body and the
+/// difference is committed as one change. When `f` refuses, the document is left unchanged.
+/// Returns `f`'s result and the new change's hash (`None` when nothing changed).
+pub fn edit<T: Schema, R>(
+    doc: &mut Automerge,
+    author: &GroupId,
+    today: Day,
+    f: impl FnOnce(&mut T) -> Result<R, ValidationError>,
+) -> Result<(R, Option<ChangeHash>), DocError> {
+    let kind = header(doc)?.kind;
+    if kind != T::KIND {
+        return Err(DocError::Schema(format!(
+            "a {kind} document, not a {}",
+            T::KIND
+        )));
+    }
+    doc.set_actor(author.actor_id());
+    let ok = doc
+        .transact_with(
+            |_| commit_options(today),
+            |tx| -> Result<R, DocError> {
+                let mut body: T = hydrate_prop(&*tx, ROOT, "body")?;
+                let r = f(&mut body)?;
+                reconcile_prop(tx, ROOT, "body", &body)?;
+                Ok(r)
+            },
+        )
+        .map_err(|f| f.error)?;
+    Ok((ok.result, ok.hash))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tally::Tally;
+
+    pub(crate) fn group(seed: u8) -> GroupId {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn every_change_carries_the_day_only_and_the_groups_actor() {
+        let g = group(3);
+        let today: Day = "2026-11-25".parse().unwrap();
+        let mut doc = create(g, None, today, &Tally::default()).unwrap();
+        edit::<Tally, _>(&mut doc, &g, today, |t| {
+            t.custom_issues.insert("food".into(), "Food".into());
+            Ok(())
+        })
+        .unwrap();
+        let changes = doc.get_changes(&[]);
+        assert_eq!(changes.len(), 2);
+        for c in changes {
+            assert_eq!(c.timestamp(), today.unix_start());
+            assert_eq!(c.timestamp() % 86_400, 0);
+            assert_eq!(GroupId::from_actor(c.actor_id()), Some(g));
+        }
+        let h = header(&doc).unwrap();
+        assert_eq!((h.kind, h.owner, h.created), (DocKind::Tally, g, today));
+    }
+
+    #[test]
+    fn a_refused_edit_leaves_no_change() {
+        let g = group(3);
+        let today: Day = "2026-11-25".parse().unwrap();
+        let mut doc = create(g, None, today, &Tally::default()).unwrap();
+        let heads = doc.get_heads();
+        let r = edit::<Tally, ()>(&mut doc, &g, today, |t| {
+            t.custom_issues.insert("food".into(), "Food".into());
+            Err(ValidationError::Empty { field: "x" })
+        });
+        assert!(matches!(r, Err(DocError::Invalid(_))));
+        assert_eq!(doc.get_heads(), heads);
+    }
+
+    #[test]
+    fn reading_the_wrong_kind_is_refused() {
+        let g = group(3);
+        let today: Day = "2026-11-25".parse().unwrap();
+        let doc = create(g, None, today, &Tally::default()).unwrap();
+        assert!(read::<crate::plan::Plan>(&doc).is_err());
+        assert!(read::<Tally>(&Automerge::new()).is_err());
+    }
+}
