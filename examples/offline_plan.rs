@@ -39,6 +39,7 @@ fn main() -> anyhow::Result<()> {
     let coventry = group()?;
     let birmingham = group()?;
     let today: Day = "2026-11-25".parse()?;
+    let (meeting_day, vigil_day): (Day, Day) = ("2026-12-10".parse()?, "2026-12-05".parse()?);
 
     let plan = Plan::new(
         &NewPlan {
@@ -61,7 +62,7 @@ fn main() -> anyhow::Result<()> {
             item_id(),
             &NewAction {
                 title: "Meet the council's cabinet member for housing".into(),
-                date: Some("2026-12-10".parse()?),
+                date: Some(meeting_day),
                 kind: ActionKind::Meeting,
                 notes: String::new(),
             },
@@ -78,7 +79,7 @@ fn main() -> anyhow::Result<()> {
             item_id(),
             &NewAction {
                 title: "Vigil outside the hostel".into(),
-                date: Some("2026-12-05".parse()?),
+                date: Some(vigil_day),
                 kind: ActionKind::PublicAction,
                 notes: String::new(),
             },
