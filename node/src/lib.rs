@@ -1,1 +1,20 @@
-//! x
+//! The Common Ground node: everything that touches disk, sockets or the clock.
+//!
+//! - [`config`]: the data directory, the config file and their defaults;
+//! - [`identity`]: the group's ed25519 key, kept in the data directory (mode 0600);
+//! - [`store`]: durable storage on sled behind the [`store::Store`] trait;
+//! - [`docs`]: the documents actor, the one owner of loaded documents and the store;
+//! - [`api`]: the local HTTP API (`/api/v1`, OpenAPI at `/api/v1/openapi.json`);
+//! - [`daemon`]: `commonground up`, wiring the parts together until a signal stops it;
+//! - [`client`] and [`cli`]: the command line, which talks to a running node over the API.
+//!
+//! The rules themselves (validation, privacy, schemas) live in `commonground-protocol`.
+
+pub mod api;
+pub mod cli;
+pub mod client;
+pub mod config;
+pub mod daemon;
+pub mod docs;
+pub mod identity;
+pub mod store;

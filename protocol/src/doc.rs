@@ -27,7 +27,7 @@ string_enum! {
 }
 
 /// The immutable header of a document.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, serde::Serialize, serde::Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Header {
     /// What the document is.

@@ -89,7 +89,7 @@ impl fmt::Display for GroupId {
         let mut bytes = Vec::with_capacity(38);
         bytes.extend_from_slice(&PEER_ID_PREFIX);
         bytes.extend_from_slice(&self.0);
-        f.write_str(&bs58::encode(bytes).into_string())
+        f.pad(&bs58::encode(bytes).into_string())
     }
 }
 
@@ -149,7 +149,7 @@ impl DocId {
 
 impl fmt::Display for DocId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&hex::encode(self.0))
+        f.pad(&hex::encode(self.0))
     }
 }
 
@@ -192,7 +192,7 @@ impl IssueKey {
 
 impl fmt::Display for IssueKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 
@@ -370,7 +370,7 @@ impl ItemId {
 
 impl fmt::Display for ItemId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.pad(&self.0)
     }
 }
 

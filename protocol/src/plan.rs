@@ -76,7 +76,7 @@ string_enum! {
 }
 
 /// A decision-maker or ally, by role and institution (never by name).
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Target {
     /// Stable id within the plan.
@@ -96,7 +96,7 @@ pub struct Target {
 }
 
 /// An action of a campaign.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Action {
     /// Stable id within the plan.
@@ -117,7 +117,7 @@ pub struct Action {
 }
 
 /// An agenda item of a meeting with an authority.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgendaItem {
     /// Stable id within the meeting.
@@ -129,7 +129,7 @@ pub struct AgendaItem {
 }
 
 /// A meeting with an authority (a council, an MP's office) and its agenda.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuthorityMeeting {
     /// Stable id within the plan.
@@ -280,7 +280,7 @@ pub struct NewAuthorityMeeting {
 }
 
 /// A plan as shown to people.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanView {
     /// The plan's document id.

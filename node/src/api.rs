@@ -1,0 +1,472 @@
+//! The local HTTP API, `/api/v1/...`, JSON in and out, described by an OpenAPI document at
+//! `/api/v1/openapi.json`. The CLI and (later) the web page use it.
+//!
+//! Errors come back as `{"error": {"code", "message", "field"}}` with a status that says whose
+//! fault it was: 400 for malformed requests, 404 for unknown ids, 422 for input a rule refused
+//! (personal data, unknown issue, out of range), 500/503 for the node's own trouble, whose
+//! bodies never carry internals.
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::{Json, Router};
+use commonground_protocol::ValidationError;
+use commonground_protocol::catalogue::IssueEntry;
+use commonground_protocol::doc::Header;
+use commonground_protocol::ids::{ItemId, Period};
+use commonground_protocol::meeting::{MeetingKind, MeetingRecord, NewMeeting};
+use commonground_protocol::plan::{
+    Action, ActionEdit, ActionKind, ActionStatus, AgendaItem, AuthorityMeeting, NewAction,
+    NewAuthorityMeeting, NewPlan, NewTarget, PlanEdit, PlanStatus, PlanView, Target, TargetKind,
+};
+use commonground_protocol::tally::{TallyRow, TallyView};
+use serde::{Deserialize, Serialize};
+use utoipa::{OpenApi, ToSchema};
+
+use crate::docs::{Docs, DocsError, today_utc};
+
+/// What the handlers share.
+#[derive(Clone)]
+pub struct AppState {
+    /// The documents actor.
+    pub docs: Docs,
+    /// The address the API listens on.
+    pub http: SocketAddr,
+}
+
+/// The body of every error response.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorBody {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ErrorDetail {
+    /// A stable code: `personal_data`, `unknown_issue`, `out_of_range`, `not_found`, ...
+    pub code: String,
+    /// A sentence for people.
+    pub message: String,
+    /// The field at fault, if one is.
+    pub field: Option<String>,
+}
+
+/// An error as the API returns it.
+#[derive(Debug)]
+pub struct ApiError {
+    status: StatusCode,
+    detail: ErrorDetail,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: String, field: Option<String>) -> Self {
+        Self {
+            status,
+            detail: ErrorDetail {
+                code: code.into(),
+                message,
+                field,
+            },
+        }
+    }
+}
+
+impl From<DocsError> for ApiError {
+    fn from(e: DocsError) -> Self {
+        match &e {
+            DocsError::Invalid(v) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                v.code(),
+                v.to_string(),
+                v.field().map(str::to_string),
+            ),
+            DocsError::NotFound { .. } => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), None)
+            }
+            DocsError::Ambiguous { .. } => {
+                Self::new(StatusCode::BAD_REQUEST, "ambiguous", e.to_string(), None)
+            }
+            DocsError::Stopped => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "stopping",
+                e.to_string(),
+                None,
+            ),
+            DocsError::Damaged { .. } | DocsError::Store(_) => {
+                tracing::error!(error = %e, "request failed");
+                Self::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "the node could not complete the request; see its log".into(),
+                    None,
+                )
+            }
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(e: ValidationError) -> Self {
+        DocsError::Invalid(e).into()
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(e: JsonRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "malformed", e.body_text(), None)
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(e: QueryRejection) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "malformed", e.body_text(), None)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, Json(ErrorBody { error: self.detail })).into_response()
+    }
+}
+
+/// A JSON body whose rejections are [`ApiError`]s.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// A query string whose rejections are [`ApiError`]s.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+/// The node's status.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct StatusView {
+    /// The group's id (its node's peer id).
+    pub group: String,
+    /// The program's version.
+    pub version: String,
+    /// The HTTP API's address.
+    pub http: String,
+    /// Loaded documents per kind.
+    pub documents: BTreeMap<String, usize>,
+}
+
+/// A period query.
+#[derive(Debug, Deserialize, ToSchema, utoipa::IntoParams)]
+pub struct PeriodQuery {
+    /// `YYYY-MM`; the current month when absent.
+    pub period: Option<String>,
+}
+
+/// An increment request.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TallyAdd {
+    /// The issue key.
+    pub issue: String,
+    /// How many more times it was raised (default 1, at most 10,000).
+    pub count: Option<i64>,
+    /// `YYYY-MM`; the current month when absent.
+    pub period: Option<String>,
+}
+
+/// The count after an increment.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct TallyAdded {
+    /// The issue.
+    pub issue: String,
+    /// The period.
+    pub period: String,
+    /// The issue's count in that period now.
+    pub count: i64,
+}
+
+/// A new custom issue.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NewIssue {
+    /// A lowercase slug such as `food-banks`.
+    pub key: String,
+    /// The label shown to people.
+    pub label: String,
+}
+
+fn period_or_now(text: Option<&str>) -> Result<Period, ApiError> {
+    match text {
+        None => Ok(Period::of(today_utc())),
+        Some(t) => t.parse().map_err(|source| {
+            ValidationError::Malformed {
+                field: "period",
+                source,
+            }
+            .into()
+        }),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/status", responses((status = 200, body = StatusView)))]
+async fn status(State(s): State<AppState>) -> ApiResult<StatusView> {
+    Ok(Json(StatusView {
+        group: s.docs.group().to_string(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        http: s.http.to_string(),
+        documents: s.docs.counts().await?,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/issues", responses((status = 200, body = Vec<IssueEntry>)))]
+async fn issues(State(s): State<AppState>) -> ApiResult<Vec<IssueEntry>> {
+    Ok(Json(s.docs.issues().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/issues", request_body = NewIssue,
+    responses((status = 201, body = IssueEntry), (status = 422, body = ErrorBody)))]
+async fn add_issue(
+    State(s): State<AppState>,
+    ApiJson(new): ApiJson<NewIssue>,
+) -> Result<(StatusCode, Json<IssueEntry>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.docs.add_issue(new.key, new.label).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/tally", params(PeriodQuery),
+    responses((status = 200, body = TallyView), (status = 422, body = ErrorBody)))]
+async fn tally(
+    State(s): State<AppState>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> ApiResult<TallyView> {
+    Ok(Json(
+        s.docs.tally(period_or_now(q.period.as_deref())?).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/tally", request_body = TallyAdd,
+    responses((status = 200, body = TallyAdded), (status = 422, body = ErrorBody)))]
+async fn tally_add(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<TallyAdd>,
+) -> ApiResult<TallyAdded> {
+    let period = period_or_now(req.period.as_deref())?;
+    let count = s
+        .docs
+        .tally_add(req.issue.clone(), req.count.unwrap_or(1), period)
+        .await?;
+    Ok(Json(TallyAdded {
+        issue: req.issue,
+        period: period.to_string(),
+        count,
+    }))
+}
+
+#[utoipa::path(get, path = "/api/v1/meetings", responses((status = 200, body = Vec<MeetingRecord>)))]
+async fn meetings(State(s): State<AppState>) -> ApiResult<Vec<MeetingRecord>> {
+    Ok(Json(s.docs.meetings().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings", request_body = NewMeeting,
+    responses((status = 201, body = MeetingRecord), (status = 422, body = ErrorBody)))]
+async fn record_meeting(
+    State(s): State<AppState>,
+    ApiJson(new): ApiJson<NewMeeting>,
+) -> Result<(StatusCode, Json<MeetingRecord>), ApiError> {
+    Ok((StatusCode::CREATED, Json(s.docs.record_meeting(new).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/plans", responses((status = 200, body = Vec<PlanView>)))]
+async fn plans(State(s): State<AppState>) -> ApiResult<Vec<PlanView>> {
+    Ok(Json(s.docs.plans().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/plans", request_body = NewPlan,
+    responses((status = 201, body = PlanView), (status = 422, body = ErrorBody)))]
+async fn new_plan(
+    State(s): State<AppState>,
+    ApiJson(new): ApiJson<NewPlan>,
+) -> Result<(StatusCode, Json<PlanView>), ApiError> {
+    Ok((StatusCode::CREATED, Json(s.docs.new_plan(new).await?)))
+}
+
+#[utoipa::path(get, path = "/api/v1/plans/{plan}",
+    params(("plan" = String, Path, description = "plan id, or a unique prefix of at least 4 hex digits")),
+    responses((status = 200, body = PlanView), (status = 404, body = ErrorBody)))]
+async fn plan(State(s): State<AppState>, Path(plan): Path<String>) -> ApiResult<PlanView> {
+    Ok(Json(s.docs.plan(plan).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/plans/{plan}", request_body = PlanEdit,
+    params(("plan" = String, Path, description = "plan id or unique prefix")),
+    responses((status = 200, body = PlanView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn edit_plan(
+    State(s): State<AppState>,
+    Path(plan): Path<String>,
+    ApiJson(edit): ApiJson<PlanEdit>,
+) -> ApiResult<PlanView> {
+    Ok(Json(s.docs.update_plan(plan, edit).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan}/actions", request_body = NewAction,
+    params(("plan" = String, Path, description = "plan id or unique prefix")),
+    responses((status = 201, body = PlanView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_action(
+    State(s): State<AppState>,
+    Path(plan): Path<String>,
+    ApiJson(new): ApiJson<NewAction>,
+) -> Result<(StatusCode, Json<PlanView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.docs.add_action(plan, new).await?),
+    ))
+}
+
+#[utoipa::path(patch, path = "/api/v1/plans/{plan}/actions/{action}", request_body = ActionEdit,
+    params(("plan" = String, Path, description = "plan id or unique prefix"), ("action" = String, Path, description = "action id")),
+    responses((status = 200, body = PlanView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_action(
+    State(s): State<AppState>,
+    Path((plan, action)): Path<(String, String)>,
+    ApiJson(edit): ApiJson<ActionEdit>,
+) -> ApiResult<PlanView> {
+    let action: ItemId = action.parse().map_err(|_| DocsError::NotFound {
+        what: "action",
+        id: action.chars().take(20).collect(),
+    })?;
+    Ok(Json(s.docs.set_action(plan, action, edit).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan}/targets", request_body = NewTarget,
+    params(("plan" = String, Path, description = "plan id or unique prefix")),
+    responses((status = 201, body = PlanView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_target(
+    State(s): State<AppState>,
+    Path(plan): Path<String>,
+    ApiJson(new): ApiJson<NewTarget>,
+) -> Result<(StatusCode, Json<PlanView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.docs.add_target(plan, new).await?),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan}/meetings", request_body = NewAuthorityMeeting,
+    params(("plan" = String, Path, description = "plan id or unique prefix")),
+    responses((status = 201, body = PlanView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn add_authority_meeting(
+    State(s): State<AppState>,
+    Path(plan): Path<String>,
+    ApiJson(new): ApiJson<NewAuthorityMeeting>,
+) -> Result<(StatusCode, Json<PlanView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.docs.add_authority_meeting(plan, new).await?),
+    ))
+}
+
+/// The OpenAPI description of this API.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Common Ground node API",
+        description = "The local API of a Common Ground node."
+    ),
+    paths(
+        status,
+        issues,
+        add_issue,
+        tally,
+        tally_add,
+        meetings,
+        record_meeting,
+        plans,
+        new_plan,
+        plan,
+        edit_plan,
+        add_action,
+        set_action,
+        add_target,
+        add_authority_meeting
+    ),
+    components(schemas(
+        ErrorBody,
+        ErrorDetail,
+        StatusView,
+        TallyAdd,
+        TallyAdded,
+        NewIssue,
+        IssueEntry,
+        TallyView,
+        TallyRow,
+        NewMeeting,
+        MeetingRecord,
+        MeetingKind,
+        NewPlan,
+        PlanEdit,
+        PlanView,
+        Header,
+        PlanStatus,
+        Action,
+        ActionKind,
+        ActionStatus,
+        ActionEdit,
+        NewAction,
+        Target,
+        TargetKind,
+        NewTarget,
+        AuthorityMeeting,
+        AgendaItem,
+        NewAuthorityMeeting
+    ))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no such API endpoint".into(),
+        None,
+    )
+}
+
+/// The API's routes.
+pub fn router(state: AppState) -> Router {
+    let v1 = Router::new()
+        .route("/status", get(status))
+        .route("/issues", get(issues).post(add_issue))
+        .route("/tally", get(tally).post(tally_add))
+        .route("/meetings", get(meetings).post(record_meeting))
+        .route("/plans", get(plans).post(new_plan))
+        .route("/plans/{plan}", get(plan).patch(edit_plan))
+        .route("/plans/{plan}/actions", post(add_action))
+        .route("/plans/{plan}/actions/{action}", patch(set_action))
+        .route("/plans/{plan}/targets", post(add_target))
+        .route("/plans/{plan}/meetings", post(add_authority_meeting))
+        .route("/openapi.json", get(openapi))
+        .fallback(not_found);
+    Router::new()
+        .nest("/api/v1", v1)
+        .route("/", get(home))
+        .with_state(state)
+}
+
+/// A placeholder front page until the organisers' web page exists: it says where the API is.
+async fn home(State(s): State<AppState>) -> impl IntoResponse {
+    axum::response::Html(format!(
+        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Common Ground</title>\
+         <h1>Common Ground node</h1><p>Group {}.</p>\
+         <p>The API is at <a href=\"/api/v1/openapi.json\">/api/v1</a>.</p></html>",
+        s.docs.group()
+    ))
+}

@@ -1,0 +1,670 @@
+//! The `commonground` command line: `up` runs the node; every other command talks to the running
+//! node over its HTTP API. Exit codes: 0 done, 2 input refused, 1 anything else.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+use commonground_protocol::catalogue::IssueEntry;
+use commonground_protocol::ids::{Day, ItemId};
+use commonground_protocol::meeting::{MeetingKind, MeetingRecord, NewMeeting};
+use commonground_protocol::plan::{
+    ActionEdit, ActionKind, ActionStatus, NewAction, NewAuthorityMeeting, NewPlan, NewTarget,
+    PlanEdit, PlanStatus, PlanView, TargetKind,
+};
+use commonground_protocol::tally::TallyView;
+use serde::Serialize;
+
+use crate::api::{NewIssue, StatusView, TallyAdd, TallyAdded};
+use crate::client::{Client, ClientError};
+use crate::config::{DataDir, LogFormat, default_data_dir};
+use crate::daemon::{Node, UpOptions, signalled};
+
+/// Common Ground: a node for community organising groups to count issues (never people) and plan
+/// campaigns together, with no central server.
+#[derive(Debug, Parser)]
+#[command(name = "commonground", version, propagate_version = true)]
+pub struct Cli {
+    /// The node's data directory [default: the platform data directory, e.g.
+    /// ~/.local/share/commonground]
+    #[arg(long, global = true, env = "COMMONGROUND_DATA_DIR", value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Print results as JSON instead of text.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands, by domain.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the node until Ctrl-C or SIGTERM (creates the data directory and the group's key on
+    /// first run).
+    Up(UpArgs),
+    /// Show the running node's group, address and documents.
+    Status,
+    /// Count how many times issues were raised (counts only, never who).
+    #[command(subcommand)]
+    Tally(TallyCommand),
+    /// The issues this group counts: built-in ones and its own.
+    #[command(subcommand)]
+    Issue(IssueCommand),
+    /// Campaign plans.
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// Records of the group's own meetings.
+    #[command(subcommand)]
+    Meeting(MeetingCommand),
+}
+
+/// Options of `up`.
+#[derive(Debug, Args)]
+pub struct UpArgs {
+    /// Address of the local HTTP API and web page [default: 127.0.0.1:7465, or the config file's]
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub http_listen: Option<SocketAddr>,
+    /// Log format [default: text, or the config file's]
+    #[arg(long, value_enum)]
+    pub log_format: Option<LogFormat>,
+    /// A config file to use instead of <DATA_DIR>/config.toml
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+/// `tally` commands.
+#[derive(Debug, Subcommand)]
+pub enum TallyCommand {
+    /// Add to an issue's count.
+    Add {
+        /// The issue key, e.g. housing or legal-aid (see `commonground issue list`).
+        issue: String,
+        /// How many more times it was raised (1 to 10,000).
+        #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+        count: i64,
+        /// The month, YYYY-MM [default: this month]
+        #[arg(long)]
+        period: Option<String>,
+    },
+    /// Show the counts of a month.
+    Show {
+        /// The month, YYYY-MM [default: this month]
+        #[arg(long)]
+        period: Option<String>,
+    },
+}
+
+/// `issue` commands.
+#[derive(Debug, Subcommand)]
+pub enum IssueCommand {
+    /// List the issues this group can count.
+    List,
+    /// Add an issue of the group's own.
+    Add {
+        /// A lowercase key such as food-banks.
+        key: String,
+        /// The label shown to people.
+        #[arg(long)]
+        label: String,
+    },
+}
+
+/// `plan` commands.
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Create a plan.
+    New {
+        /// The campaign's name.
+        #[arg(long)]
+        title: String,
+        /// What it wants to achieve.
+        #[arg(long, default_value = "")]
+        goal: String,
+        /// The demands.
+        #[arg(long, default_value = "")]
+        demands: String,
+    },
+    /// List plans.
+    List,
+    /// Show a plan.
+    Show {
+        /// The plan's id or a unique prefix of it (at least 4 characters).
+        plan: String,
+    },
+    /// Change a plan's title, goal, demands or status.
+    Edit {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// A new title.
+        #[arg(long)]
+        title: Option<String>,
+        /// A new goal.
+        #[arg(long)]
+        goal: Option<String>,
+        /// New demands.
+        #[arg(long)]
+        demands: Option<String>,
+        /// A new status.
+        #[arg(long)]
+        status: Option<PlanStatus>,
+    },
+    /// A plan's actions.
+    #[command(subcommand)]
+    Action(ActionCommand),
+    /// A plan's power map: targets and allies, by role (never by name).
+    #[command(subcommand)]
+    Target(TargetCommand),
+    /// A plan's meetings with authorities, with their agendas.
+    #[command(subcommand)]
+    Meeting(AuthorityMeetingCommand),
+}
+
+/// `plan action` commands.
+#[derive(Debug, Subcommand)]
+pub enum ActionCommand {
+    /// Add an action.
+    Add {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// What the action is.
+        #[arg(long)]
+        title: String,
+        /// When, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<Day>,
+        /// meeting, public-action, training, one-to-ones or other.
+        #[arg(long, default_value = "other")]
+        kind: ActionKind,
+        /// Notes.
+        #[arg(long, default_value = "")]
+        notes: String,
+    },
+    /// Change an action.
+    Set {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The action's id (shown by `plan show`).
+        action: ItemId,
+        /// A new title.
+        #[arg(long)]
+        title: Option<String>,
+        /// A new date, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<Day>,
+        /// A new kind.
+        #[arg(long)]
+        kind: Option<ActionKind>,
+        /// planned, done or cancelled.
+        #[arg(long)]
+        status: Option<ActionStatus>,
+        /// New notes.
+        #[arg(long)]
+        notes: Option<String>,
+    },
+}
+
+/// `plan target` commands.
+#[derive(Debug, Subcommand)]
+pub enum TargetCommand {
+    /// Add a target or ally.
+    Add {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// target or ally.
+        #[arg(long, default_value = "target")]
+        kind: TargetKind,
+        /// The role, e.g. "Cabinet member for housing" (never a name).
+        #[arg(long)]
+        role: String,
+        /// The institution, e.g. "City Council".
+        #[arg(long, default_value = "")]
+        institution: String,
+        /// Power over the goal, 1 to 5.
+        #[arg(long)]
+        influence: i64,
+        /// Where they stand, -2 (opposed) to 2 (supportive).
+        #[arg(long, allow_negative_numbers = true)]
+        stance: i64,
+    },
+}
+
+/// `plan meeting` commands.
+#[derive(Debug, Subcommand)]
+pub enum AuthorityMeetingCommand {
+    /// Add a meeting with an authority.
+    Add {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// Who with, by role and institution.
+        #[arg(long)]
+        with: String,
+        /// When, YYYY-MM-DD.
+        #[arg(long)]
+        date: Day,
+        /// An agenda item (repeat for several, in order).
+        #[arg(long = "agenda")]
+        agenda: Vec<String>,
+    },
+}
+
+/// `meeting` commands.
+#[derive(Debug, Subcommand)]
+pub enum MeetingCommand {
+    /// Record a meeting: how many came and which issues were raised (added to the tally).
+    Record {
+        /// The day, YYYY-MM-DD [default: today]
+        #[arg(long)]
+        date: Option<Day>,
+        /// weekly-meeting, one-to-ones, public-meeting, training or other.
+        #[arg(long, default_value = "weekly-meeting")]
+        kind: MeetingKind,
+        /// How many people came.
+        #[arg(long)]
+        attendees: u64,
+        /// An issue raised and how often, as KEY=COUNT (repeat for several).
+        #[arg(long = "issue", value_name = "KEY=COUNT", value_parser = parse_issue_count)]
+        issues: Vec<(String, i64)>,
+        /// A decision taken (repeat for several).
+        #[arg(long = "decision")]
+        decisions: Vec<String>,
+    },
+    /// List recorded meetings.
+    List,
+}
+
+fn parse_issue_count(s: &str) -> Result<(String, i64), String> {
+    let (k, v) = s
+        .split_once('=')
+        .ok_or_else(|| format!("`{s}` is not KEY=COUNT"))?;
+    let n = v
+        .trim()
+        .parse()
+        .map_err(|_| format!("`{v}` is not a whole number"))?;
+    Ok((k.trim().to_string(), n))
+}
+
+/// A command's failure: the message to print and the exit code.
+#[derive(Debug)]
+pub struct Failure {
+    /// The exit code.
+    pub code: u8,
+    /// What to tell the user.
+    pub message: String,
+}
+
+impl From<ClientError> for Failure {
+    fn from(e: ClientError) -> Self {
+        Self {
+            code: e.exit_code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let data_dir = DataDir::new(cli.data_dir.clone().unwrap_or_else(default_data_dir));
+    let out = Output { json: cli.json };
+    if let Command::Up(args) = cli.command {
+        return up(data_dir, args).await;
+    }
+    let client = Client::for_data_dir(&data_dir)?;
+    match cli.command {
+        Command::Up(_) => unreachable!("handled above"),
+        Command::Status => {
+            let s: StatusView = client.get("/status").await?;
+            out.show(&s, || {
+                let docs: Vec<String> = s.documents.iter().map(|(k, n)| format!("{n} {k}")).collect();
+                format!(
+                    "group:     {}\nversion:   {}\napi:       http://{}/api/v1\nweb page:  http://{}/\ndata dir:  {}\ndocuments: {}",
+                    s.group, s.version, s.http, s.http, data_dir.path().display(), docs.join(", ")
+                )
+            });
+        }
+        Command::Tally(TallyCommand::Add {
+            issue,
+            count,
+            period,
+        }) => {
+            let added: TallyAdded = client
+                .post(
+                    "/tally",
+                    &TallyAdd {
+                        issue,
+                        count: Some(count),
+                        period,
+                    },
+                )
+                .await?;
+            out.show(&added, || {
+                format!("{}: {} in {}", added.issue, added.count, added.period)
+            });
+        }
+        Command::Tally(TallyCommand::Show { period }) => {
+            let path = match &period {
+                Some(p) => format!("/tally?period={}", check_segment(p)?),
+                None => "/tally".into(),
+            };
+            let view: TallyView = client.get(&path).await?;
+            out.show(&view, || show_tally(&view));
+        }
+        Command::Issue(IssueCommand::List) => {
+            let list: Vec<IssueEntry> = client.get("/issues").await?;
+            out.show(&list, || {
+                list.iter()
+                    .map(|e| {
+                        let own = if e.built_in { "" } else { "  (own)" };
+                        format!("{:<20} {}{own}", e.key, e.label)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Issue(IssueCommand::Add { key, label }) => {
+            let e: IssueEntry = client.post("/issues", &NewIssue { key, label }).await?;
+            out.show(&e, || format!("added issue {} ({})", e.key, e.label));
+        }
+        Command::Plan(cmd) => plan(&client, &out, cmd).await?,
+        Command::Meeting(MeetingCommand::Record {
+            date,
+            kind,
+            attendees,
+            issues,
+            decisions,
+        }) => {
+            let date = date.unwrap_or_else(crate::docs::today_utc);
+            let new = NewMeeting {
+                date,
+                kind,
+                attendees,
+                issues: issues.into_iter().collect(),
+                decisions,
+            };
+            let r: MeetingRecord = client.post("/meetings", &new).await?;
+            out.show(&r, || {
+                let raised: i64 = r.issues.values().sum();
+                format!(
+                    "recorded {} on {}: {} attendees, {raised} issues raised (added to the tally)",
+                    r.kind, r.date, r.attendees
+                )
+            });
+        }
+        Command::Meeting(MeetingCommand::List) => {
+            let list: Vec<MeetingRecord> = client.get("/meetings").await?;
+            out.show(&list, || {
+                if list.is_empty() {
+                    return "no meetings recorded yet".into();
+                }
+                list.iter()
+                    .map(|r| {
+                        let issues: Vec<String> =
+                            r.issues.iter().map(|(k, n)| format!("{k}={n}")).collect();
+                        format!(
+                            "{}  {:<15} {:>4} attendees  {}",
+                            r.date,
+                            r.kind,
+                            r.attendees,
+                            issues.join(" ")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Refuses text that cannot be a plan id or period before it goes into a URL.
+fn check_segment(s: &str) -> Result<&str, Failure> {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        Ok(s)
+    } else {
+        Err(Failure {
+            code: 2,
+            message: format!("`{s}` is not an id"),
+        })
+    }
+}
+
+async fn plan(client: &Client, out: &Output, cmd: PlanCommand) -> Result<(), Failure> {
+    let view: PlanView = match cmd {
+        PlanCommand::New {
+            title,
+            goal,
+            demands,
+        } => {
+            client
+                .post(
+                    "/plans",
+                    &NewPlan {
+                        title,
+                        goal,
+                        demands,
+                    },
+                )
+                .await?
+        }
+        PlanCommand::List => {
+            let list: Vec<PlanView> = client.get("/plans").await?;
+            out.show(&list, || {
+                if list.is_empty() {
+                    return "no plans yet: create one with `commonground plan new --title ...`"
+                        .into();
+                }
+                list.iter()
+                    .map(|p| format!("{}  {:<9} {}", p.id.short(), p.status, p.title))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+            return Ok(());
+        }
+        PlanCommand::Show { plan } => {
+            client
+                .get(&format!("/plans/{}", check_segment(&plan)?))
+                .await?
+        }
+        PlanCommand::Edit {
+            plan,
+            title,
+            goal,
+            demands,
+            status,
+        } => {
+            let edit = PlanEdit {
+                title,
+                goal,
+                demands,
+                status,
+            };
+            client
+                .patch(&format!("/plans/{}", check_segment(&plan)?), &edit)
+                .await?
+        }
+        PlanCommand::Action(ActionCommand::Add {
+            plan,
+            title,
+            date,
+            kind,
+            notes,
+        }) => {
+            let new = NewAction {
+                title,
+                date,
+                kind,
+                notes,
+            };
+            client
+                .post(&format!("/plans/{}/actions", check_segment(&plan)?), &new)
+                .await?
+        }
+        PlanCommand::Action(ActionCommand::Set {
+            plan,
+            action,
+            title,
+            date,
+            kind,
+            status,
+            notes,
+        }) => {
+            let edit = ActionEdit {
+                title,
+                date,
+                kind,
+                status,
+                notes,
+            };
+            let path = format!("/plans/{}/actions/{action}", check_segment(&plan)?);
+            client.patch(&path, &edit).await?
+        }
+        PlanCommand::Target(TargetCommand::Add {
+            plan,
+            kind,
+            role,
+            institution,
+            influence,
+            stance,
+        }) => {
+            let new = NewTarget {
+                kind,
+                role,
+                institution,
+                influence,
+                stance,
+            };
+            client
+                .post(&format!("/plans/{}/targets", check_segment(&plan)?), &new)
+                .await?
+        }
+        PlanCommand::Meeting(AuthorityMeetingCommand::Add {
+            plan,
+            with,
+            date,
+            agenda,
+        }) => {
+            let new = NewAuthorityMeeting { with, date, agenda };
+            client
+                .post(&format!("/plans/{}/meetings", check_segment(&plan)?), &new)
+                .await?
+        }
+    };
+    out.show(&view, || show_plan(&view));
+    Ok(())
+}
+
+async fn up(data_dir: DataDir, args: UpArgs) -> Result<(), Failure> {
+    let failed = |e: &dyn std::fmt::Display| Failure {
+        code: 1,
+        message: e.to_string(),
+    };
+    let opts = UpOptions {
+        data_dir: data_dir.clone(),
+        config_file: args.config,
+        http_listen: args.http_listen,
+        log_format: args.log_format,
+    };
+    let config = opts.resolve().map_err(|e| failed(&e))?;
+    init_logging(config.log_format);
+    let node = Node::start(data_dir.clone(), &config)
+        .await
+        .map_err(|e| failed(&e))?;
+    println!("Common Ground node for group {}", node.group);
+    println!("  web page and API: http://{}/", node.http);
+    println!("  data directory:   {}", data_dir.path().display());
+    println!("Stop it with Ctrl-C.");
+    signalled().await;
+    node.shutdown().await;
+    Ok(())
+}
+
+/// Sets up logging to standard error, once, for `up`. `RUST_LOG` refines the default `info`.
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sled=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr);
+    let _ = match format {
+        LogFormat::Text => builder.try_init(),
+        LogFormat::Json => builder.json().try_init(),
+    };
+}
+
+struct Output {
+    json: bool,
+}
+
+impl Output {
+    fn show<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            match serde_json::to_string_pretty(value) {
+                Ok(s) => println!("{s}"),
+                Err(e) => eprintln!("error: cannot print JSON: {e}"),
+            }
+        } else {
+            println!("{}", text());
+        }
+    }
+}
+
+fn show_tally(view: &TallyView) -> String {
+    if view.rows.is_empty() {
+        return format!("no issues counted in {} yet", view.period);
+    }
+    let mut lines = vec![format!("Issues raised in {}", view.period)];
+    for r in &view.rows {
+        lines.push(format!("  {:<20} {:<22} {:>6}", r.issue, r.label, r.count));
+    }
+    lines.push(format!("  {:<43} {:>6}", "total", view.total));
+    lines.join("\n")
+}
+
+fn show_plan(p: &PlanView) -> String {
+    let mut lines = vec![
+        format!("{}  [{}]", p.title, p.status),
+        format!("id:      {}", p.id),
+        format!("created: {} by {}", p.header.created, p.header.owner),
+    ];
+    if !p.goal.is_empty() {
+        lines.push(format!("goal:    {}", p.goal));
+    }
+    if !p.demands.is_empty() {
+        lines.push(format!("demands: {}", p.demands));
+    }
+    if !p.targets.is_empty() {
+        lines.push("power map:".into());
+        for t in &p.targets {
+            lines.push(format!(
+                "  {:<6} {} ({}) influence {} stance {:+}",
+                t.kind, t.role, t.institution, t.influence, t.stance
+            ));
+        }
+    }
+    lines.push(if p.actions.is_empty() {
+        "actions: none yet".into()
+    } else {
+        "actions:".into()
+    });
+    for a in &p.actions {
+        let date = a
+            .date
+            .map(|d| d.to_string())
+            .unwrap_or_else(|| "(no date)".into());
+        lines.push(format!(
+            "  {}  {:<10} {:<13} {:<9} {}",
+            a.id, date, a.kind, a.status, a.title
+        ));
+    }
+    for m in &p.meetings {
+        lines.push(format!("meeting with {} on {}", m.with, m.date));
+        for (i, item) in m.agenda.iter().enumerate() {
+            lines.push(format!("  {}. {}", i + 1, item.text));
+        }
+        if !m.outcome.is_empty() {
+            lines.push(format!("  outcome: {}", m.outcome));
+        }
+    }
+    lines.join("\n")
+}

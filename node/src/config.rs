@@ -1,0 +1,225 @@
+//! The data directory, the config file and their defaults.
+//!
+//! Precedence: command-line flags, then the config file (`<data-dir>/config.toml`, or
+//! `--config FILE`), then the defaults here. The data directory is `--data-dir`, else
+//! `$COMMONGROUND_DATA_DIR`, else the platform's data directory.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+/// Where the HTTP API and web page listen unless told otherwise: loopback only.
+pub const DEFAULT_HTTP_LISTEN: &str = "127.0.0.1:7465";
+
+/// The example config, also written into a new data directory.
+pub const EXAMPLE_CONFIG: &str = include_str!("../commonground.example.toml");
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Readable lines.
+    #[default]
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The node's settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// The HTTP API's (and web page's) address.
+    pub http_listen: SocketAddr,
+    /// How logs are written.
+    pub log_format: LogFormat,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            http_listen: DEFAULT_HTTP_LISTEN.parse().expect("valid default address"),
+            log_format: LogFormat::Text,
+        }
+    }
+}
+
+/// A problem with the data directory or the config file.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The data directory cannot be created or written.
+    #[error(
+        "cannot use data directory {path}: {reason}\n(choose another with --data-dir or COMMONGROUND_DATA_DIR, or fix its permissions)"
+    )]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The config file cannot be read or parsed.
+    #[error("cannot read config file {path}: {reason}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl Config {
+    /// Reads a config file; a missing file gives the defaults.
+    pub fn load(path: &Path) -> Result<Self, ConfigError> {
+        let err = |reason: String| ConfigError::File {
+            path: path.to_path_buf(),
+            reason,
+        };
+        match std::fs::read_to_string(path) {
+            Ok(text) => toml::from_str(&text).map_err(|e| err(e.to_string())),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(e) => Err(err(e.to_string())),
+        }
+    }
+}
+
+/// The platform's data directory for Common Ground (`~/.local/share/commonground` on Linux).
+pub fn default_data_dir() -> PathBuf {
+    directories::ProjectDirs::from("org", "Common Ground", "commonground")
+        .map(|d| d.data_dir().to_path_buf())
+        .unwrap_or_else(|| PathBuf::from("commonground-data"))
+}
+
+/// The layout of a data directory.
+#[derive(Debug, Clone)]
+pub struct DataDir(PathBuf);
+
+impl DataDir {
+    /// The data directory at `path`.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self(path.into())
+    }
+
+    /// The directory itself.
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// The config file.
+    pub fn config_file(&self) -> PathBuf {
+        self.0.join("config.toml")
+    }
+
+    /// The group's key.
+    pub fn identity_file(&self) -> PathBuf {
+        self.0.join("identity.key")
+    }
+
+    /// The database folder.
+    pub fn store_dir(&self) -> PathBuf {
+        self.0.join("store")
+    }
+
+    /// Where a running node records its HTTP address for the CLI.
+    pub fn api_addr_file(&self) -> PathBuf {
+        self.0.join("api.addr")
+    }
+
+    /// Creates the directory (mode 0700) if needed, proves it is writable, and writes the example
+    /// config on first use.
+    pub fn prepare(&self) -> Result<(), ConfigError> {
+        let err = |e: std::io::Error| ConfigError::DataDir {
+            path: self.0.clone(),
+            reason: e.to_string(),
+        };
+        if self.0.exists() && !self.0.is_dir() {
+            return Err(ConfigError::DataDir {
+                path: self.0.clone(),
+                reason: "it exists and is not a directory".into(),
+            });
+        }
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(&self.0)
+            .map_err(err)?;
+        let probe = self.0.join(".write-test");
+        std::fs::File::create(&probe)
+            .and_then(|mut f| f.write_all(b"ok").and_then(|()| f.sync_all()))
+            .map_err(err)?;
+        std::fs::remove_file(&probe).map_err(err)?;
+        let config = self.config_file();
+        if !config.exists() {
+            std::fs::write(&config, EXAMPLE_CONFIG).map_err(err)?;
+        }
+        Ok(())
+    }
+
+    /// Records the running node's HTTP address (written to a temporary file, then renamed, so a
+    /// reader never sees half of it).
+    pub fn write_api_addr(&self, addr: SocketAddr) -> std::io::Result<()> {
+        let tmp = self.0.join("api.addr.tmp");
+        std::fs::write(&tmp, addr.to_string())?;
+        std::fs::rename(tmp, self.api_addr_file())
+    }
+
+    /// The running node's HTTP address, if one recorded it.
+    pub fn read_api_addr(&self) -> Option<SocketAddr> {
+        std::fs::read_to_string(self.api_addr_file())
+            .ok()?
+            .trim()
+            .parse()
+            .ok()
+    }
+}
+
+use std::os::unix::fs::DirBuilderExt;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_is_the_default() {
+        let parsed: Config = toml::from_str(EXAMPLE_CONFIG).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("c.toml");
+        std::fs::write(&f, "http_listn = \"127.0.0.1:1\"").unwrap();
+        assert!(
+            Config::load(&f)
+                .unwrap_err()
+                .to_string()
+                .contains("http_listn")
+        );
+        std::fs::write(&f, "http_listen = \"nowhere\"").unwrap();
+        assert!(Config::load(&f).is_err());
+        assert_eq!(
+            Config::load(&dir.path().join("missing.toml")).unwrap(),
+            Config::default()
+        );
+    }
+
+    #[test]
+    fn prepare_creates_the_directory_and_refuses_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = DataDir::new(dir.path().join("a/b"));
+        d.prepare().unwrap();
+        assert!(d.config_file().exists());
+        let file = dir.path().join("file");
+        std::fs::write(&file, "x").unwrap();
+        assert!(
+            DataDir::new(&file)
+                .prepare()
+                .unwrap_err()
+                .to_string()
+                .contains("not a directory")
+        );
+    }
+}

@@ -1,0 +1,184 @@
+//! `commonground up`: prepares the data directory, loads the group's key and documents, serves the
+//! HTTP API, and runs until SIGINT or SIGTERM, then shuts down in order: stop taking requests,
+//! let the documents actor store its last batch, remove the recorded address.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use commonground_protocol::GroupId;
+use thiserror::Error;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::info;
+
+use crate::api::{AppState, router};
+use crate::config::{Config, ConfigError, DataDir, LogFormat};
+use crate::docs::{self, DocsError, DocsThread};
+use crate::identity::{Identity, IdentityError};
+use crate::store::{SledStore, StoreError};
+
+/// What `up` was asked for; `None` fields come from the config file.
+#[derive(Debug, Clone)]
+pub struct UpOptions {
+    /// The data directory.
+    pub data_dir: DataDir,
+    /// A config file other than the data directory's own.
+    pub config_file: Option<PathBuf>,
+    /// Overrides the config's HTTP address.
+    pub http_listen: Option<SocketAddr>,
+    /// Overrides the config's log format.
+    pub log_format: Option<LogFormat>,
+}
+
+impl UpOptions {
+    /// Options with everything from the config file.
+    pub fn new(data_dir: DataDir) -> Self {
+        Self {
+            data_dir,
+            config_file: None,
+            http_listen: None,
+            log_format: None,
+        }
+    }
+
+    /// Prepares the data directory and reads the config, with flags applied over it.
+    pub fn resolve(&self) -> Result<Config, ConfigError> {
+        self.data_dir.prepare()?;
+        let file = self
+            .config_file
+            .clone()
+            .unwrap_or_else(|| self.data_dir.config_file());
+        let mut config = Config::load(&file)?;
+        if let Some(a) = self.http_listen {
+            config.http_listen = a;
+        }
+        if let Some(f) = self.log_format {
+            config.log_format = f;
+        }
+        Ok(config)
+    }
+}
+
+/// Why the node could not start.
+#[derive(Debug, Error)]
+pub enum StartError {
+    /// The data directory or config file.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The group's key.
+    #[error(transparent)]
+    Identity(#[from] IdentityError),
+    /// The database (often: another node already runs on this data directory).
+    #[error("{0}\n(is another node already running with this data directory?)")]
+    Store(StoreError),
+    /// Loading the documents.
+    #[error("cannot load the documents: {0}")]
+    Docs(#[from] DocsError),
+    /// The HTTP address.
+    #[error(
+        "cannot listen on {addr}: {reason}\n(choose another with --http-listen, e.g. 127.0.0.1:0 for any free port)"
+    )]
+    Listen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        reason: String,
+    },
+}
+
+/// A running node.
+pub struct Node {
+    /// The HTTP API's actual address (useful when the port was 0).
+    pub http: SocketAddr,
+    /// The group this node belongs to.
+    pub group: GroupId,
+    data_dir: DataDir,
+    cancel: CancellationToken,
+    server: JoinHandle<()>,
+    docs_thread: DocsThread,
+}
+
+impl Node {
+    /// Starts a node with a resolved config.
+    pub async fn start(data_dir: DataDir, config: &Config) -> Result<Self, StartError> {
+        let identity = Identity::load_or_create(&data_dir.identity_file())?;
+        let group = identity.group();
+        let store_dir = data_dir.store_dir();
+        let store = tokio::task::spawn_blocking(move || SledStore::open(&store_dir))
+            .await
+            .map_err(|e| StartError::Store(StoreError::Io(e.to_string())))?
+            .map_err(StartError::Store)?;
+        let (docs, docs_thread) =
+            tokio::task::spawn_blocking(move || docs::start(Box::new(store), group))
+                .await
+                .map_err(|e| StartError::Store(StoreError::Io(e.to_string())))??;
+        let listen_err = |e: std::io::Error| StartError::Listen {
+            addr: config.http_listen,
+            reason: e.to_string(),
+        };
+        let listener = tokio::net::TcpListener::bind(config.http_listen)
+            .await
+            .map_err(listen_err)?;
+        let http = listener.local_addr().map_err(listen_err)?;
+        data_dir
+            .write_api_addr(http)
+            .map_err(|e| ConfigError::DataDir {
+                path: data_dir.api_addr_file(),
+                reason: e.to_string(),
+            })?;
+        let cancel = CancellationToken::new();
+        let app = router(AppState { docs, http });
+        let stop = cancel.clone();
+        let server = tokio::spawn(async move {
+            let served = axum::serve(listener, app)
+                .with_graceful_shutdown(async move { stop.cancelled().await })
+                .await;
+            if let Err(e) = served {
+                tracing::error!(error = %e, "HTTP server failed");
+            }
+        });
+        info!(group = %group, %http, "node started");
+        Ok(Self {
+            http,
+            group,
+            data_dir,
+            cancel,
+            server,
+            docs_thread,
+        })
+    }
+
+    /// Stops taking requests, waits for the documents actor to store its last batch and stop,
+    /// and removes the recorded address.
+    pub async fn shutdown(self) {
+        info!("shutting down");
+        self.cancel.cancel();
+        if let Err(e) = self.server.await {
+            tracing::error!(error = %e, "HTTP server task failed");
+        }
+        // The server held the last handles to the documents actor; it now drains and stops.
+        let thread = self.docs_thread;
+        let _ = tokio::task::spawn_blocking(move || thread.join()).await;
+        let _ = std::fs::remove_file(self.data_dir.api_addr_file());
+        info!("stopped");
+    }
+}
+
+/// Waits for SIGINT (Ctrl-C) or SIGTERM.
+pub async fn signalled() {
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term => {}
+    }
+}

@@ -1,0 +1,721 @@
+//! The documents actor: one thread owns the loaded documents and the store; everyone else holds a
+//! cloneable [`Docs`] handle and sends it jobs.
+//!
+//! Jobs run one after another on the actor's thread (sled is synchronous, so storage stays off
+//! the async workers). The actor takes every job waiting in its inbox as one batch, runs them,
+//! stores all new changes in one durable write (group commit), and only then answers each job.
+//! An answer therefore means "done and on disk". If storing fails, the documents are reloaded
+//! from the store, so memory never holds what the disk does not.
+
+use std::collections::{BTreeMap, HashMap};
+use std::thread::JoinHandle;
+
+use automerge::{Automerge, ChangeHash};
+use commonground_protocol::ValidationError;
+use commonground_protocol::catalogue::IssueEntry;
+use commonground_protocol::doc::{self, DocError, DocKind, Header, Schema};
+use commonground_protocol::ids::{Day, DocId, GroupId, ItemId, Period};
+use commonground_protocol::meeting::{MeetingLog, MeetingRecord, NewMeeting};
+use commonground_protocol::plan::{
+    ActionEdit, NewAction, NewAuthorityMeeting, NewPlan, NewTarget, Plan, PlanEdit, PlanView,
+};
+use commonground_protocol::tally::{Increment, Tally, TallyView};
+use rand::RngCore;
+use thiserror::Error;
+use tokio::sync::{mpsc, oneshot};
+use tracing::{debug, error, info, warn};
+
+use crate::store::{Append, Store, StoreError};
+
+/// How many jobs may wait in the actor's inbox before senders wait.
+const INBOX: usize = 1024;
+/// The most jobs run before one durable write.
+const MAX_BATCH: usize = 512;
+/// After this many stored changes a document is compacted into one snapshot.
+const COMPACT_AFTER: usize = 1000;
+
+/// Why a documents job failed.
+#[derive(Debug, Error)]
+pub enum DocsError {
+    /// A rule refused the input; nothing was written.
+    #[error(transparent)]
+    Invalid(#[from] ValidationError),
+    /// No document (or item) of that id.
+    #[error("no {what} `{id}`")]
+    NotFound {
+        /// What was looked for.
+        what: &'static str,
+        /// The id given.
+        id: String,
+    },
+    /// A prefix that names more than one document.
+    #[error("`{prefix}` matches more than one {what}; give more of the id")]
+    Ambiguous {
+        /// What was looked for.
+        what: &'static str,
+        /// The prefix given.
+        prefix: String,
+    },
+    /// A document that does not match its schema.
+    #[error("document {doc} is damaged: {reason}")]
+    Damaged {
+        /// The document.
+        doc: DocId,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Storage failed; the change was not kept.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The actor has stopped (the node is shutting down).
+    #[error("the node is shutting down")]
+    Stopped,
+}
+
+/// What a job hands back to run once its batch is stored: it receives whether storing worked.
+type Done = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
+type Job = Box<dyn FnOnce(&mut DocSet) -> Done + Send>;
+
+/// The loaded documents of this node, as the actor's jobs see them.
+pub struct DocSet {
+    group: GroupId,
+    docs: HashMap<DocId, Loaded>,
+    today: fn() -> Day,
+}
+
+struct Loaded {
+    doc: Automerge,
+    header: Header,
+    /// Heads of what is on disk; changes after these are to be stored.
+    stored_heads: Vec<ChangeHash>,
+    /// Changes stored since the last snapshot.
+    stored_changes: usize,
+}
+
+/// Today in UTC: the day changes are stamped with.
+pub fn today_utc() -> Day {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Day::from_unix(now).unwrap_or_else(|_| "2026-01-01".parse().expect("valid day"))
+}
+
+fn random_item_id() -> ItemId {
+    let mut b = [0u8; 6];
+    rand::thread_rng().fill_bytes(&mut b);
+    ItemId::from_bytes(b)
+}
+
+fn damaged(doc: DocId) -> impl Fn(DocError) -> DocsError {
+    move |e| match e {
+        DocError::Invalid(v) => DocsError::Invalid(v),
+        DocError::Schema(reason) => DocsError::Damaged { doc, reason },
+    }
+}
+
+impl DocSet {
+    /// The group this node belongs to.
+    pub fn group(&self) -> GroupId {
+        self.group
+    }
+
+    /// The id of the group's tally document.
+    pub fn tally_id(&self) -> DocId {
+        DocId::derived(DocKind::Tally.as_str(), &self.group)
+    }
+
+    /// The id of the group's meeting log.
+    pub fn meetings_id(&self) -> DocId {
+        DocId::derived(DocKind::Meetings.as_str(), &self.group)
+    }
+
+    fn loaded(&self, id: &DocId, what: &'static str) -> Result<&Loaded, DocsError> {
+        self.docs.get(id).ok_or_else(|| DocsError::NotFound {
+            what,
+            id: id.to_string(),
+        })
+    }
+
+    /// Reads a document's body.
+    pub fn read<T: Schema>(&self, id: &DocId) -> Result<T, DocsError> {
+        let what = T::KIND.as_str();
+        doc::read(&self.loaded(id, what)?.doc).map_err(damaged(*id))
+    }
+
+    /// A document's header.
+    pub fn header(&self, id: &DocId) -> Result<&Header, DocsError> {
+        Ok(&self.loaded(id, "document")?.header)
+    }
+
+    /// Edits a document's body as this group, today. A refused edit changes nothing.
+    pub fn edit<T: Schema, R>(
+        &mut self,
+        id: &DocId,
+        f: impl FnOnce(&mut T) -> Result<R, ValidationError>,
+    ) -> Result<R, DocsError> {
+        let (group, today) = (self.group, (self.today)());
+        let loaded = self.docs.get_mut(id).ok_or_else(|| DocsError::NotFound {
+            what: T::KIND.as_str(),
+            id: id.to_string(),
+        })?;
+        let (r, _) = doc::edit(&mut loaded.doc, &group, today, f).map_err(damaged(*id))?;
+        Ok(r)
+    }
+
+    /// Creates a document of `T`'s kind owned by this group.
+    pub fn create<T: Schema>(
+        &mut self,
+        id: DocId,
+        network: Option<DocId>,
+        body: &T,
+    ) -> Result<(), DocsError> {
+        let doc = doc::create(self.group, network, (self.today)(), body).map_err(damaged(id))?;
+        let header = doc::header(&doc).map_err(damaged(id))?;
+        self.docs.insert(
+            id,
+            Loaded {
+                doc,
+                header,
+                stored_heads: Vec::new(),
+                stored_changes: 0,
+            },
+        );
+        Ok(())
+    }
+
+    /// The documents of one kind, by id.
+    pub fn of_kind(&self, kind: DocKind) -> impl Iterator<Item = (&DocId, &Header)> {
+        self.docs
+            .iter()
+            .filter(move |(_, l)| l.header.kind == kind)
+            .map(|(id, l)| (id, &l.header))
+    }
+
+    /// The document of `kind` whose id is `text` or starts with it (at least 4 hex digits).
+    pub fn resolve(&self, kind: DocKind, text: &str) -> Result<DocId, DocsError> {
+        let not_found = || DocsError::NotFound {
+            what: kind.as_str(),
+            id: text.chars().take(40).collect(),
+        };
+        if let Ok(id) = text.parse::<DocId>() {
+            return match self.docs.get(&id) {
+                Some(l) if l.header.kind == kind => Ok(id),
+                _ => Err(not_found()),
+            };
+        }
+        if text.len() < 4 || !text.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(not_found());
+        }
+        let text = text.to_ascii_lowercase();
+        let mut found = self
+            .of_kind(kind)
+            .map(|(id, _)| *id)
+            .filter(|id| id.to_string().starts_with(&text));
+        match (found.next(), found.next()) {
+            (Some(id), None) => Ok(id),
+            (Some(_), Some(_)) => Err(DocsError::Ambiguous {
+                what: kind.as_str(),
+                prefix: text,
+            }),
+            (None, _) => Err(not_found()),
+        }
+    }
+
+    /// Stores every change made since the last call, in one durable write, and compacts
+    /// documents whose change count has grown large.
+    fn persist(&mut self, store: &mut dyn Store) -> Result<usize, StoreError> {
+        let mut batch = Vec::new();
+        for (id, l) in &self.docs {
+            if l.doc.get_heads() != l.stored_heads {
+                let changes: Vec<Vec<u8>> = l
+                    .doc
+                    .get_changes(&l.stored_heads)
+                    .into_iter()
+                    .map(|c| c.raw_bytes().to_vec())
+                    .collect();
+                batch.push(Append { doc: *id, changes });
+            }
+        }
+        if batch.is_empty() {
+            return Ok(0);
+        }
+        store.append(&batch)?;
+        let n = batch.iter().map(|a| a.changes.len()).sum();
+        for a in batch {
+            if let Some(l) = self.docs.get_mut(&a.doc) {
+                l.stored_heads = l.doc.get_heads();
+                l.stored_changes += a.changes.len();
+                if l.stored_changes >= COMPACT_AFTER {
+                    // The changes are already durable; a failed compaction only costs space.
+                    match store.compact(&a.doc, &l.doc.save()) {
+                        Ok(()) => l.stored_changes = 0,
+                        Err(e) => warn!(doc = %a.doc, error = %e, "compaction failed"),
+                    }
+                }
+            }
+        }
+        Ok(n)
+    }
+
+    /// Loads one document from the store.
+    fn load_one(store: &dyn Store, id: &DocId) -> Result<Option<Loaded>, StoreError> {
+        let Some(stored) = store.load(id)? else {
+            return Ok(None);
+        };
+        let corrupt = |reason: String| StoreError::Corrupt { doc: *id, reason };
+        let mut doc = match &stored.snapshot {
+            Some(s) => Automerge::load(s).map_err(|e| corrupt(e.to_string()))?,
+            None => Automerge::new(),
+        };
+        for c in &stored.changes {
+            doc.load_incremental(c)
+                .map_err(|e| corrupt(e.to_string()))?;
+        }
+        let header = doc::header(&doc).map_err(|e| corrupt(e.to_string()))?;
+        Ok(Some(Loaded {
+            stored_heads: doc.get_heads(),
+            stored_changes: stored.changes.len(),
+            doc,
+            header,
+        }))
+    }
+
+    /// Drops unstored changes by reloading the given documents from the store.
+    fn reload(&mut self, store: &dyn Store, ids: &[DocId]) {
+        for id in ids {
+            match Self::load_one(store, id) {
+                Ok(Some(l)) => {
+                    self.docs.insert(*id, l);
+                }
+                Ok(None) => {
+                    self.docs.remove(id);
+                }
+                Err(e) => error!(doc = %id, error = %e, "reloading a document failed"),
+            }
+        }
+    }
+}
+
+/// A handle to the documents actor. Cheap to clone; every method waits until its work is stored.
+#[derive(Clone)]
+pub struct Docs {
+    tx: mpsc::Sender<Job>,
+    group: GroupId,
+}
+
+/// The documents actor's thread, to join at shutdown.
+pub struct DocsThread(JoinHandle<()>);
+
+impl DocsThread {
+    /// Waits until the actor has stored its last batch and stopped. It stops once every
+    /// [`Docs`] handle is dropped.
+    pub fn join(self) {
+        if self.0.join().is_err() {
+            error!("the documents actor panicked");
+        }
+    }
+}
+
+/// Loads every stored document, makes sure the group's own documents exist, and starts the actor.
+pub fn start(mut store: Box<dyn Store>, group: GroupId) -> Result<(Docs, DocsThread), DocsError> {
+    let mut set = DocSet {
+        group,
+        docs: HashMap::new(),
+        today: today_utc,
+    };
+    for id in store.doc_ids()? {
+        match DocSet::load_one(store.as_ref(), &id)? {
+            Some(l) => {
+                set.docs.insert(id, l);
+            }
+            None => warn!(doc = %id, "listed document has no data"),
+        }
+    }
+    if !set.docs.contains_key(&set.tally_id()) {
+        set.create(set.tally_id(), None, &Tally::default())?;
+    }
+    if !set.docs.contains_key(&set.meetings_id()) {
+        set.create(set.meetings_id(), None, &MeetingLog::default())?;
+    }
+    set.persist(store.as_mut())?;
+    info!(docs = set.docs.len(), "documents loaded");
+    let (tx, rx) = mpsc::channel(INBOX);
+    let thread = std::thread::Builder::new()
+        .name("docs".into())
+        .spawn(move || run(set, store, rx))
+        .map_err(|e| DocsError::Store(StoreError::Io(e.to_string())))?;
+    Ok((Docs { tx, group }, DocsThread(thread)))
+}
+
+fn run(mut set: DocSet, mut store: Box<dyn Store>, mut rx: mpsc::Receiver<Job>) {
+    let span = tracing::info_span!("docs", group = %set.group.short());
+    let _enter = span.enter();
+    while let Some(first) = rx.blocking_recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(j) => jobs.push(j),
+                Err(_) => break,
+            }
+        }
+        let before: HashMap<DocId, Vec<ChangeHash>> = set
+            .docs
+            .iter()
+            .map(|(id, l)| (*id, l.doc.get_heads()))
+            .collect();
+        let dones: Vec<Done> = jobs.into_iter().map(|job| job(&mut set)).collect();
+        let result = set.persist(store.as_mut());
+        match &result {
+            Ok(n) if *n > 0 => debug!(jobs = dones.len(), changes = n, "batch stored"),
+            Ok(_) => {}
+            Err(e) => {
+                error!(error = %e, "storing a batch failed; dropping its changes");
+                let touched: Vec<DocId> = set
+                    .docs
+                    .iter()
+                    .filter(|(id, l)| before.get(id) != Some(&l.doc.get_heads()))
+                    .map(|(id, _)| *id)
+                    .chain(
+                        before
+                            .keys()
+                            .filter(|id| !set.docs.contains_key(id))
+                            .copied(),
+                    )
+                    .collect();
+                set.reload(store.as_ref(), &touched);
+            }
+        }
+        let stored = result.map(|_| ());
+        for done in dones {
+            done(stored.clone());
+        }
+    }
+    info!("documents actor stopped");
+}
+
+impl Docs {
+    /// The group this node belongs to.
+    pub fn group(&self) -> GroupId {
+        self.group
+    }
+
+    /// Runs `f` on the actor and returns its result once whatever it changed is stored.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DocSet) -> Result<T, DocsError> + Send + 'static,
+    ) -> Result<T, DocsError> {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move |set| {
+            let result = f(set);
+            Box::new(move |stored| {
+                let _ = tx.send(match (result, stored) {
+                    (Err(e), _) => Err(e),
+                    (Ok(_), Err(e)) => Err(DocsError::Store(e)),
+                    (Ok(v), Ok(())) => Ok(v),
+                });
+            })
+        });
+        self.tx.send(job).await.map_err(|_| DocsError::Stopped)?;
+        rx.await.map_err(|_| DocsError::Stopped)?
+    }
+
+    /// The number of loaded documents per kind.
+    pub async fn counts(&self) -> Result<BTreeMap<String, usize>, DocsError> {
+        self.run(|set| {
+            let mut m = BTreeMap::new();
+            for l in set.docs.values() {
+                *m.entry(l.header.kind.to_string()).or_default() += 1;
+            }
+            Ok(m)
+        })
+        .await
+    }
+
+    /// Adds to an issue's count in a period.
+    pub async fn tally_add(
+        &self,
+        issue: String,
+        count: i64,
+        period: Period,
+    ) -> Result<i64, DocsError> {
+        self.run(move |set| {
+            let id = set.tally_id();
+            set.edit::<Tally, _>(&id, |t| {
+                let inc = Increment::check(&t.catalogue(), &issue, count, period)?;
+                t.add(&inc);
+                Ok(t.count(period, &inc.issue))
+            })
+        })
+        .await
+    }
+
+    /// The group's counts for a period.
+    pub async fn tally(&self, period: Period) -> Result<TallyView, DocsError> {
+        self.run(move |set| Ok(set.read::<Tally>(&set.tally_id())?.view(period)))
+            .await
+    }
+
+    /// The issues this group can count.
+    pub async fn issues(&self) -> Result<Vec<IssueEntry>, DocsError> {
+        self.run(|set| Ok(set.read::<Tally>(&set.tally_id())?.catalogue().entries()))
+            .await
+    }
+
+    /// Adds a custom issue to the group's catalogue.
+    pub async fn add_issue(&self, key: String, label: String) -> Result<IssueEntry, DocsError> {
+        self.run(move |set| {
+            let id = set.tally_id();
+            let key = set.edit::<Tally, _>(&id, |t| t.add_issue(&key, &label))?;
+            Ok(IssueEntry {
+                key,
+                label: label.trim().to_string(),
+                built_in: false,
+            })
+        })
+        .await
+    }
+
+    /// Records a meeting and adds the issues raised at it to the tally, in one stored batch.
+    pub async fn record_meeting(&self, meeting: NewMeeting) -> Result<MeetingRecord, DocsError> {
+        self.run(move |set| {
+            let (tally, log) = (set.tally_id(), set.meetings_id());
+            let increments = meeting.check(&set.read::<Tally>(&tally)?.catalogue())?;
+            let record = set.edit::<MeetingLog, _>(&log, |l| {
+                l.add(random_item_id(), &meeting, &increments);
+                Ok(l.records.last().cloned())
+            })?;
+            set.edit::<Tally, _>(&tally, |t| {
+                increments.iter().for_each(|i| t.add(i));
+                Ok(())
+            })?;
+            record.ok_or_else(|| DocsError::NotFound {
+                what: "meeting",
+                id: "new".into(),
+            })
+        })
+        .await
+    }
+
+    /// Every meeting record, newest first.
+    pub async fn meetings(&self) -> Result<Vec<MeetingRecord>, DocsError> {
+        self.run(|set| {
+            let mut records = set.read::<MeetingLog>(&set.meetings_id())?.records;
+            records.sort_by(|a, b| b.date.cmp(&a.date));
+            Ok(records)
+        })
+        .await
+    }
+
+    /// Creates a plan.
+    pub async fn new_plan(&self, new: NewPlan) -> Result<PlanView, DocsError> {
+        self.run(move |set| {
+            let plan = Plan::new(&new, set.group())?;
+            let mut bytes = [0u8; 16];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            let id = DocId::from_bytes(bytes);
+            set.create(id, None, &plan)?;
+            plan_view(set, &id)
+        })
+        .await
+    }
+
+    /// Every plan, newest first.
+    pub async fn plans(&self) -> Result<Vec<PlanView>, DocsError> {
+        self.run(|set| {
+            let ids: Vec<DocId> = set.of_kind(DocKind::Plan).map(|(id, _)| *id).collect();
+            let mut plans = ids
+                .iter()
+                .map(|id| plan_view(set, id))
+                .collect::<Result<Vec<_>, _>>()?;
+            plans.sort_by(|a, b| (b.header.created, &a.title).cmp(&(a.header.created, &b.title)));
+            Ok(plans)
+        })
+        .await
+    }
+
+    /// One plan, by id or unique prefix.
+    pub async fn plan(&self, id: String) -> Result<PlanView, DocsError> {
+        self.run(move |set| plan_view(set, &set.resolve(DocKind::Plan, &id)?))
+            .await
+    }
+
+    /// Edits a plan (by id or unique prefix) with `f` and returns the result.
+    pub async fn edit_plan(
+        &self,
+        id: String,
+        f: impl FnOnce(&mut Plan) -> Result<(), ValidationError> + Send + 'static,
+    ) -> Result<PlanView, DocsError> {
+        self.run(move |set| {
+            let id = set.resolve(DocKind::Plan, &id)?;
+            set.edit::<Plan, _>(&id, f)?;
+            plan_view(set, &id)
+        })
+        .await
+    }
+
+    /// Changes a plan's own fields.
+    pub async fn update_plan(&self, id: String, edit: PlanEdit) -> Result<PlanView, DocsError> {
+        self.edit_plan(id, move |p| p.apply(&edit)).await
+    }
+
+    /// Adds an action to a plan.
+    pub async fn add_action(&self, id: String, new: NewAction) -> Result<PlanView, DocsError> {
+        self.edit_plan(id, move |p| p.add_action(random_item_id(), &new))
+            .await
+    }
+
+    /// Changes an action of a plan.
+    pub async fn set_action(
+        &self,
+        id: String,
+        action: ItemId,
+        edit: ActionEdit,
+    ) -> Result<PlanView, DocsError> {
+        self.edit_plan(id, move |p| p.set_action(&action, &edit))
+            .await
+    }
+
+    /// Adds a target or ally to a plan's power map.
+    pub async fn add_target(&self, id: String, new: NewTarget) -> Result<PlanView, DocsError> {
+        self.edit_plan(id, move |p| p.add_target(random_item_id(), &new))
+            .await
+    }
+
+    /// Adds a meeting with an authority to a plan.
+    pub async fn add_authority_meeting(
+        &self,
+        id: String,
+        new: NewAuthorityMeeting,
+    ) -> Result<PlanView, DocsError> {
+        self.edit_plan(id, move |p| {
+            p.add_meeting(std::iter::repeat_with(random_item_id), &new)
+        })
+        .await
+    }
+}
+
+fn plan_view(set: &DocSet, id: &DocId) -> Result<PlanView, DocsError> {
+    Ok(set.read::<Plan>(id)?.view(*id, set.header(id)?.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SledStore;
+
+    fn group() -> GroupId {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
+        GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    }
+
+    fn open(dir: &std::path::Path) -> (Docs, DocsThread) {
+        start(Box::new(SledStore::open(dir).unwrap()), group()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn tallies_and_plans_survive_a_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let nov: Period = "2026-11".parse().unwrap();
+        let plan_id;
+        {
+            let (docs, thread) = open(dir.path());
+            assert_eq!(docs.tally_add("housing".into(), 3, nov).await.unwrap(), 3);
+            assert_eq!(docs.tally_add("housing".into(), 2, nov).await.unwrap(), 5);
+            let plan = docs
+                .new_plan(NewPlan {
+                    title: "Legal aid for all".into(),
+                    ..Default::default()
+                })
+                .await
+                .unwrap();
+            plan_id = plan.id;
+            drop(docs);
+            tokio::task::spawn_blocking(move || thread.join())
+                .await
+                .unwrap();
+        }
+        let (docs, _thread) = open(dir.path());
+        let view = docs.tally(nov).await.unwrap();
+        assert_eq!(view.total, 5);
+        let plan = docs
+            .plan(plan_id.to_string()[..6].to_string())
+            .await
+            .unwrap();
+        assert_eq!(plan.title, "Legal aid for all");
+    }
+
+    #[tokio::test]
+    async fn refused_input_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let (docs, _thread) = open(dir.path());
+        let nov: Period = "2026-11".parse().unwrap();
+        let heads = || {
+            let docs = docs.clone();
+            async move {
+                docs.run(|set| {
+                    Ok(set
+                        .docs
+                        .values()
+                        .map(|l| l.doc.get_heads())
+                        .collect::<Vec<_>>())
+                })
+                .await
+                .unwrap()
+            }
+        };
+        let before = heads().await;
+        assert!(matches!(
+            docs.tally_add("housng".into(), 1, nov).await,
+            Err(DocsError::Invalid(ValidationError::UnknownIssue { .. }))
+        ));
+        assert!(docs.tally_add("housing".into(), 10_001, nov).await.is_err());
+        let bad_meeting = NewMeeting {
+            date: "2026-11-20".parse().unwrap(),
+            kind: commonground_protocol::meeting::MeetingKind::Weekly,
+            attendees: 5,
+            issues: [("housing".to_string(), 2)].into(),
+            decisions: vec!["email jo@example.org".into()],
+        };
+        assert!(docs.record_meeting(bad_meeting).await.is_err());
+        assert!(matches!(
+            docs.plan("abcd".into()).await,
+            Err(DocsError::NotFound { .. })
+        ));
+        assert_eq!(heads().await, before);
+    }
+
+    #[tokio::test]
+    async fn a_meeting_record_feeds_the_tally() {
+        let dir = tempfile::tempdir().unwrap();
+        let (docs, _thread) = open(dir.path());
+        docs.record_meeting(NewMeeting {
+            date: "2026-10-02".parse().unwrap(),
+            kind: commonground_protocol::meeting::MeetingKind::Weekly,
+            attendees: 12,
+            issues: [("housing".to_string(), 4), ("detention".to_string(), 1)].into(),
+            decisions: vec![],
+        })
+        .await
+        .unwrap();
+        let view = docs.tally("2026-10".parse().unwrap()).await.unwrap();
+        assert_eq!(view.total, 5);
+        assert_eq!(docs.meetings().await.unwrap()[0].attendees, 12);
+    }
+
+    #[tokio::test]
+    async fn many_concurrent_increments_are_all_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let (docs, _thread) = open(dir.path());
+        let nov: Period = "2026-11".parse().unwrap();
+        let tasks: Vec<_> = (0..200)
+            .map(|_| {
+                let docs = docs.clone();
+                tokio::spawn(async move { docs.tally_add("health".into(), 1, nov).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        assert_eq!(docs.tally(nov).await.unwrap().total, 200);
+    }
+}
