@@ -2,9 +2,11 @@
 //! `/api/v1/openapi.json`. The CLI and (later) the web page use it.
 //!
 //! Errors come back as `{"error": {"code", "message", "field"}}` with a status that says whose
-//! fault it was: 400 for malformed requests, 404 for unknown ids, 422 for input a rule refused
-//! (personal data, unknown issue, out of range), 500/503 for the node's own trouble, whose
-//! bodies never carry internals.
+//! fault it was: 400 for a body or query that is not JSON of the expected shape (wrong types,
+//! unknown enum words, malformed dates inside JSON), 404 for unknown paths, documents and items,
+//! 405 for a wrong method, 422 for values a rule refused (personal data, unknown issue, out of
+//! range, malformed period), 500/503 for the node's own trouble, whose bodies never carry
+//! internals.
 
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
@@ -80,15 +82,16 @@ impl ApiError {
 impl From<DocsError> for ApiError {
     fn from(e: DocsError) -> Self {
         match &e {
+            DocsError::Invalid(ValidationError::UnknownItem { .. })
+            | DocsError::NotFound { .. } => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), None)
+            }
             DocsError::Invalid(v) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 v.code(),
                 v.to_string(),
                 v.field().map(str::to_string),
             ),
-            DocsError::NotFound { .. } => {
-                Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), None)
-            }
             DocsError::Ambiguous { .. } => {
                 Self::new(StatusCode::BAD_REQUEST, "ambiguous", e.to_string(), None)
             }
@@ -440,6 +443,15 @@ async fn not_found() -> ApiError {
     )
 }
 
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this endpoint does not take that method".into(),
+        None,
+    )
+}
+
 /// The API's routes.
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
@@ -454,7 +466,8 @@ pub fn router(state: AppState) -> Router {
         .route("/plans/{plan}/targets", post(add_target))
         .route("/plans/{plan}/meetings", post(add_authority_meeting))
         .route("/openapi.json", get(openapi))
-        .fallback(not_found);
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/api/v1", v1)
         .route("/", get(home))

@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 
 use automerge::{Automerge, ChangeHash};
 use commonground_protocol::ValidationError;
+use commonground_protocol::catalogue::Catalogue;
 use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::doc::{self, DocError, DocKind, Header, Schema};
 use commonground_protocol::ids::{Day, DocId, GroupId, ItemId, Period};
@@ -19,7 +20,7 @@ use commonground_protocol::meeting::{MeetingLog, MeetingRecord, NewMeeting};
 use commonground_protocol::plan::{
     ActionEdit, NewAction, NewAuthorityMeeting, NewPlan, NewTarget, Plan, PlanEdit, PlanView,
 };
-use commonground_protocol::tally::{Increment, Tally, TallyView};
+use commonground_protocol::tally::{self, Increment, Tally, TallyView};
 use rand::RngCore;
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
@@ -160,6 +161,28 @@ impl DocSet {
         })?;
         let (r, _) = doc::edit(&mut loaded.doc, &group, today, f).map_err(damaged(*id))?;
         Ok(r)
+    }
+
+    /// Adds increments to the group's tally as one change, touching only the counters concerned.
+    /// `check` gets the catalogue and returns the checked increments; returns the new counts.
+    pub fn add_to_tally(
+        &mut self,
+        check: impl FnOnce(&Catalogue) -> Result<Vec<Increment>, ValidationError>,
+    ) -> Result<Vec<i64>, DocsError> {
+        let (group, today, id) = (self.group, (self.today)(), self.tally_id());
+        let loaded = self.docs.get_mut(&id).ok_or_else(|| DocsError::NotFound {
+            what: "tally",
+            id: id.to_string(),
+        })?;
+        let (counts, _) =
+            tally::add_increments(&mut loaded.doc, &group, today, check).map_err(damaged(id))?;
+        Ok(counts)
+    }
+
+    /// The group's catalogue of issues.
+    pub fn catalogue(&self) -> Result<Catalogue, DocsError> {
+        let id = self.tally_id();
+        tally::catalogue_of(&self.loaded(&id, "tally")?.doc).map_err(damaged(id))
     }
 
     /// Creates a document of `T`'s kind owned by this group.
@@ -439,12 +462,9 @@ impl Docs {
         period: Period,
     ) -> Result<i64, DocsError> {
         self.run(move |set| {
-            let id = set.tally_id();
-            set.edit::<Tally, _>(&id, |t| {
-                let inc = Increment::check(&t.catalogue(), &issue, count, period)?;
-                t.add(&inc);
-                Ok(t.count(period, &inc.issue))
-            })
+            let counts =
+                set.add_to_tally(|c| Ok(vec![Increment::check(c, &issue, count, period)?]))?;
+            Ok(counts.first().copied().unwrap_or_default())
         })
         .await
     }
@@ -457,8 +477,7 @@ impl Docs {
 
     /// The issues this group can count.
     pub async fn issues(&self) -> Result<Vec<IssueEntry>, DocsError> {
-        self.run(|set| Ok(set.read::<Tally>(&set.tally_id())?.catalogue().entries()))
-            .await
+        self.run(|set| Ok(set.catalogue()?.entries())).await
     }
 
     /// Adds a custom issue to the group's catalogue.
@@ -478,16 +497,13 @@ impl Docs {
     /// Records a meeting and adds the issues raised at it to the tally, in one stored batch.
     pub async fn record_meeting(&self, meeting: NewMeeting) -> Result<MeetingRecord, DocsError> {
         self.run(move |set| {
-            let (tally, log) = (set.tally_id(), set.meetings_id());
-            let increments = meeting.check(&set.read::<Tally>(&tally)?.catalogue())?;
+            let log = set.meetings_id();
+            let increments = meeting.check(&set.catalogue()?)?;
             let record = set.edit::<MeetingLog, _>(&log, |l| {
                 l.add(random_item_id(), &meeting, &increments);
                 Ok(l.records.last().cloned())
             })?;
-            set.edit::<Tally, _>(&tally, |t| {
-                increments.iter().for_each(|i| t.add(i));
-                Ok(())
-            })?;
+            set.add_to_tally(|_| Ok(increments))?;
             record.ok_or_else(|| DocsError::NotFound {
                 what: "meeting",
                 id: "new".into(),
@@ -500,7 +516,7 @@ impl Docs {
     pub async fn meetings(&self) -> Result<Vec<MeetingRecord>, DocsError> {
         self.run(|set| {
             let mut records = set.read::<MeetingLog>(&set.meetings_id())?.records;
-            records.sort_by(|a, b| b.date.cmp(&a.date));
+            records.sort_by_key(|r| std::cmp::Reverse(r.date));
             Ok(records)
         })
         .await

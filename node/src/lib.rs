@@ -10,6 +10,8 @@
 //!
 //! The rules themselves (validation, privacy, schemas) live in `commonground-protocol`.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 pub mod api;
 pub mod cli;
 pub mod client;

@@ -236,10 +236,8 @@ impl Store for SledStore {
     fn append(&mut self, batch: &[Append]) -> Result<(), StoreError> {
         let mut b = sled::Batch::default();
         for a in batch {
-            let mut seq = self.next_seq(&a.doc)?;
-            for c in &a.changes {
+            for (seq, c) in (self.next_seq(&a.doc)?..).zip(&a.changes) {
                 b.insert(change_key(&a.doc, seq), c.as_slice());
-                seq += 1;
             }
         }
         self.docs.apply_batch(b)?;

@@ -74,10 +74,8 @@ impl Catalogue {
 
     /// The key of a known issue, or a refusal that suggests the nearest known key.
     pub fn resolve(&self, text: &str) -> Result<IssueKey, ValidationError> {
-        if self.contains(text) {
-            if let Ok(key) = text.parse() {
-                return Ok(key);
-            }
+        if let Some(key) = self.contains(text).then(|| text.parse().ok()).flatten() {
+            return Ok(key);
         }
         let wanted = normalise(text);
         let suggestion = self

@@ -131,26 +131,40 @@ pub fn edit<T: Schema, R>(
     today: Day,
     f: impl FnOnce(&mut T) -> Result<R, ValidationError>,
 ) -> Result<(R, Option<ChangeHash>), DocError> {
-    let kind = header(doc)?.kind;
-    if kind != T::KIND {
+    transact(doc, T::KIND, author, today, |tx| {
+        let mut body: T = hydrate_prop(&*tx, ROOT, "body")?;
+        let r = f(&mut body)?;
+        reconcile_prop(tx, ROOT, "body", &body)?;
+        Ok(r)
+    })
+}
+
+/// Runs `f` in one transaction on a document of `kind`, as `author` on `today`, for schema
+/// modules whose edits touch a few values of a large body. When `f` fails, nothing changes.
+pub(crate) fn transact<R>(
+    doc: &mut Automerge,
+    kind: DocKind,
+    author: &GroupId,
+    today: Day,
+    f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<R, DocError>,
+) -> Result<(R, Option<ChangeHash>), DocError> {
+    let found = header(doc)?.kind;
+    if found != kind {
         return Err(DocError::Schema(format!(
-            "a {kind} document, not a {}",
-            T::KIND
+            "a {found} document, not a {kind}"
         )));
     }
     doc.set_actor(author.actor_id());
     let ok = doc
-        .transact_with(
-            |_| commit_options(today),
-            |tx| -> Result<R, DocError> {
-                let mut body: T = hydrate_prop(&*tx, ROOT, "body")?;
-                let r = f(&mut body)?;
-                reconcile_prop(tx, ROOT, "body", &body)?;
-                Ok(r)
-            },
-        )
+        .transact_with(|_| commit_options(today), f)
         .map_err(|f| f.error)?;
     Ok((ok.result, ok.hash))
+}
+
+impl From<automerge::AutomergeError> for DocError {
+    fn from(e: automerge::AutomergeError) -> Self {
+        Self::Schema(e.to_string())
+    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,8 @@
 //! The node (`commonground-node`) owns all IO: it passes in the day, random ids and the group's
 //! key, and stores what these functions return.
 
+#![cfg_attr(test, allow(clippy::unwrap_used))]
+
 /// Defines a unit enum with a fixed text form per variant: `Display`, `FromStr` (whose error
 /// lists the accepted values), serde and autosurgeon all use that text.
 macro_rules! string_enum {

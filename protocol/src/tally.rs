@@ -6,13 +6,15 @@
 
 use std::collections::BTreeMap;
 
+use automerge::transaction::Transactable;
+use automerge::{Automerge, ChangeHash, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 use autosurgeon::{Counter, Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{Catalogue, check_label};
-use crate::doc::{DocKind, Schema};
+use crate::doc::{DocError, DocKind, Schema, transact};
 use crate::error::ValidationError;
-use crate::ids::{IssueKey, Period};
+use crate::ids::{Day, GroupId, IssueKey, Period};
 
 /// The largest count accepted in one increment: a bigger number is a typing mistake.
 pub const MAX_INCREMENT: i64 = 10_000;
@@ -165,6 +167,71 @@ impl Tally {
     }
 }
 
+/// The catalogue of a tally document, reading only its custom issues (not every count).
+pub fn catalogue_of(doc: &Automerge) -> Result<Catalogue, DocError> {
+    let custom: Option<BTreeMap<String, String>> =
+        autosurgeon::hydrate_path(doc, &ROOT, ["body".into(), "custom_issues".into()])?;
+    Ok(Catalogue::new(custom.unwrap_or_default()))
+}
+
+/// Adds increments to a tally document as one change, touching only the counters concerned:
+/// the cost of an increment does not grow with the number of periods and issues counted.
+/// `check` receives the document's catalogue and returns the checked increments; when it
+/// refuses, nothing changes. Returns the new counts of the cells incremented, in order.
+pub fn add_increments(
+    doc: &mut Automerge,
+    author: &GroupId,
+    today: Day,
+    check: impl FnOnce(&Catalogue) -> Result<Vec<Increment>, ValidationError>,
+) -> Result<(Vec<i64>, Option<ChangeHash>), DocError> {
+    let increments = check(&catalogue_of(doc)?)?;
+    transact(doc, DocKind::Tally, author, today, |tx| {
+        let body = child_map(tx, &ROOT, "body")?;
+        let counts = child_map(tx, &body, "counts")?;
+        let mut totals = Vec::with_capacity(increments.len());
+        for inc in &increments {
+            let period = child_map(tx, &counts, &inc.period.to_string())?;
+            let key = inc.issue.as_str();
+            let existing = match tx.get(&period, key)? {
+                Some((Value::Scalar(v), _)) => match v.as_ref() {
+                    ScalarValue::Counter(c) => Some(i64::from(c)),
+                    other => {
+                        return Err(DocError::Schema(format!(
+                            "count of {key} is {other}, not a counter"
+                        )));
+                    }
+                },
+                _ => None,
+            };
+            let now = match existing {
+                Some(before) => {
+                    tx.increment(&period, key, inc.count)?;
+                    before + inc.count
+                }
+                None => {
+                    tx.put(&period, key, ScalarValue::counter(inc.count))?;
+                    inc.count
+                }
+            };
+            totals.push(now);
+        }
+        Ok(totals)
+    })
+}
+
+/// The map under `key` of `obj`, created if absent.
+fn child_map(
+    tx: &mut automerge::transaction::Transaction<'_>,
+    obj: &automerge::ObjId,
+    key: &str,
+) -> Result<automerge::ObjId, DocError> {
+    Ok(match tx.get(obj, key)? {
+        Some((Value::Object(ObjType::Map), id)) => id,
+        Some(_) => return Err(DocError::Schema(format!("{key} is not a map"))),
+        None => tx.put_object(obj, key, ObjType::Map)?,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,6 +279,46 @@ mod tests {
         assert_eq!(v.total, 7);
         assert_eq!(v.rows[0].label, "Health care");
         assert!(t.view("2026-10".parse().unwrap()).rows.is_empty());
+    }
+
+    #[test]
+    fn direct_increments_match_the_schema() {
+        let g = group(1);
+        let mut doc = create(g, None, today(), &Tally::default()).unwrap();
+        let (totals, _) = add_increments(&mut doc, &g, today(), |c| {
+            Ok(vec![
+                Increment::check(c, "housing", 2, nov())?,
+                Increment::check(c, "housing", 3, nov())?,
+            ])
+        })
+        .unwrap();
+        assert_eq!(totals, [2, 5]);
+        let heads = doc.get_heads();
+        assert!(
+            add_increments(&mut doc, &g, today(), |c| Ok(vec![Increment::check(
+                c,
+                "nope",
+                1,
+                nov()
+            )?]))
+            .is_err()
+        );
+        assert_eq!(
+            doc.get_heads(),
+            heads,
+            "a refused increment changes nothing"
+        );
+        edit::<Tally, _>(&mut doc, &g, today(), |t| {
+            t.add_issue("food-banks", "Food banks").map(|_| ())
+        })
+        .unwrap();
+        add_increments(&mut doc, &g, today(), |c| {
+            Ok(vec![Increment::check(c, "food-banks", 1, nov())?])
+        })
+        .unwrap();
+        let t: Tally = read(&doc).unwrap();
+        assert_eq!(t.count(nov(), &"housing".parse().unwrap()), 5);
+        assert_eq!(t.view(nov()).total, 6);
     }
 
     proptest! {

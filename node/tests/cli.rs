@@ -1,0 +1,408 @@
+//! The CLI end to end: the README's tour against a real `commonground up` in a temporary data
+//! directory, refusals with exit code 2, and clear startup errors.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::{Daemon, cli};
+
+fn stderr(out: &std::process::Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+#[test]
+fn the_tour_works_against_a_running_node() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let node = Daemon::start(&data);
+    let period = "2026-11";
+
+    let added = node.json(&[
+        "tally", "add", "housing", "--count", "3", "--period", period,
+    ]);
+    assert_eq!(added["count"], 3);
+    node.ok(&["tally", "add", "legal-aid", "--period", period]);
+    let shown = node.ok(&["tally", "show", "--period", period]);
+    assert!(
+        shown.contains("housing") && shown.contains("legal-aid"),
+        "{shown}"
+    );
+    let view = node.json(&["tally", "show", "--period", period]);
+    assert_eq!(view["total"], 4);
+    // Without --period, the current month (to which nothing was added here but the meeting below).
+    node.ok(&["tally", "show"]);
+
+    let plan = node.json(&[
+        "plan",
+        "new",
+        "--title",
+        "Legal aid for every asylum seeker in the city",
+        "--goal",
+        "A lawyer for everyone within a week",
+    ]);
+    let id = plan["id"].as_str().unwrap().to_string();
+    let short = &id[..8];
+    let with_action = node.json(&[
+        "plan",
+        "action",
+        "add",
+        short,
+        "--title",
+        "Meet the council's cabinet member",
+        "--date",
+        "2026-12-10",
+        "--kind",
+        "meeting",
+    ]);
+    let action = with_action["actions"][0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    node.ok(&["plan", "action", "set", short, &action, "--status", "done"]);
+    node.ok(&[
+        "plan",
+        "edit",
+        short,
+        "--status",
+        "active",
+        "--demands",
+        "Two more legal aid posts",
+    ]);
+    node.ok(&[
+        "plan",
+        "target",
+        "add",
+        short,
+        "--role",
+        "Cabinet member for housing",
+        "--institution",
+        "City Council",
+        "--influence",
+        "5",
+        "--stance",
+        "-1",
+    ]);
+    node.ok(&[
+        "plan",
+        "meeting",
+        "add",
+        short,
+        "--with",
+        "Leader of the council",
+        "--date",
+        "2026-12-10",
+        "--agenda",
+        "Legal aid posts",
+        "--agenda",
+        "Hostel conditions",
+    ]);
+    let shown = node.ok(&["plan", "show", short]);
+    for expected in [
+        "Legal aid for every asylum seeker in the city",
+        "[active]",
+        "Meet the council's cabinet member",
+        "2026-12-10",
+        "done",
+        "Cabinet member for housing",
+        "2. Hostel conditions",
+    ] {
+        assert!(
+            shown.contains(expected),
+            "missing {expected:?} in:\n{shown}"
+        );
+    }
+    let list = node.ok(&["plan", "list"]);
+    assert!(list.contains(short), "{list}");
+
+    node.ok(&[
+        "meeting",
+        "record",
+        "--date",
+        "2026-11-20",
+        "--attendees",
+        "12",
+        "--issue",
+        "housing=2",
+        "--issue",
+        "detention=1",
+    ]);
+    let view = node.json(&["tally", "show", "--period", period]);
+    assert_eq!(
+        view["total"], 7,
+        "the meeting's issues are added to the tally"
+    );
+    assert!(node.ok(&["meeting", "list"]).contains("2026-11-20"));
+
+    node.ok(&["issue", "add", "food-banks", "--label", "Food banks"]);
+    assert!(node.ok(&["issue", "list"]).contains("food-banks"));
+
+    let status = node.json(&["status"]);
+    assert_eq!(status["documents"]["plan"], 1);
+    assert!(status["group"].as_str().unwrap().starts_with("12D3KooW"));
+
+    // Restarting keeps everything.
+    assert!(node.stop().success(), "clean exit on SIGTERM");
+    assert!(
+        !data.join("api.addr").exists(),
+        "the address file is removed on shutdown"
+    );
+    let node = Daemon::start(&data);
+    assert_eq!(
+        node.json(&["tally", "show", "--period", period])["total"],
+        7
+    );
+    assert_eq!(node.json(&["plan", "show", &id])["status"], "active");
+}
+
+#[test]
+fn bad_input_is_refused_with_exit_code_2_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = Daemon::start(dir.path());
+    let plan = node.json(&["plan", "new", "--title", "Housing"]);
+    let id = plan["id"].as_str().unwrap().to_string();
+    let cases: &[(&[&str], &str)] = &[
+        (&["tally", "add", "housng"], "did you mean `housing`"),
+        (
+            &["tally", "add", "housing", "--count", "-2"],
+            "count must be between 1 and 10000",
+        ),
+        (
+            &["tally", "add", "housing", "--count", "10001"],
+            "count must be between 1 and 10000",
+        ),
+        (
+            &["tally", "add", "housing", "--period", "2026-13"],
+            "not a period",
+        ),
+        (&["tally", "show", "--period", "November"], "not a period"),
+        (&["plan", "new", "--title", ""], "title must not be empty"),
+        (
+            &["plan", "new", "--title", "Call 07700 900123"],
+            "title seems to hold a phone number",
+        ),
+        (
+            &["plan", "edit", &id, "--goal", "write to jo@example.org"],
+            "goal seems to hold an e-mail address",
+        ),
+        (
+            &[
+                "plan",
+                "action",
+                "add",
+                &id,
+                "--title",
+                "Visit",
+                "--date",
+                "2026-02-30",
+            ],
+            "not a date",
+        ),
+        (
+            &["plan", "action", "add", &id, "--title", "Visit B1 1AA"],
+            "seems to hold a postcode",
+        ),
+        (&["plan", "show", "0123abcd"], "no plan"),
+        (&["plan", "show", "../status"], "not an id"),
+        (
+            &[
+                "meeting",
+                "record",
+                "--attendees",
+                "3",
+                "--issue",
+                "housing=x",
+            ],
+            "not a whole number",
+        ),
+        (
+            &[
+                "meeting",
+                "record",
+                "--attendees",
+                "3",
+                "--decision",
+                "HO ref B1234567",
+            ],
+            "reference number",
+        ),
+    ];
+    for (args, message) in cases {
+        let out = node.cli(args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains(message),
+            "{args:?}: expected {message:?} in {}",
+            stderr(&out)
+        );
+    }
+    let now = node.json(&["tally", "show"]);
+    assert_eq!(now["total"], 0, "nothing was counted");
+    let plan = node.json(&["plan", "show", &id]);
+    assert_eq!(plan["goal"], "");
+    assert_eq!(plan["actions"].as_array().unwrap().len(), 0);
+    assert_eq!(node.json(&["plan", "list"]).as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn commands_without_a_running_node_say_how_to_start_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = cli(dir.path(), &["tally", "show"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("commonground up --data-dir"),
+        "{}",
+        stderr(&out)
+    );
+    // A stale address file of a node that is gone: the same message.
+    std::fs::write(dir.path().join("api.addr"), "127.0.0.1:1").unwrap();
+    let out = cli(dir.path(), &["status"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("no Common Ground node is running"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn every_command_has_help() {
+    for args in [
+        vec!["--help"],
+        vec!["up", "--help"],
+        vec!["tally", "add", "--help"],
+        vec!["tally", "show", "--help"],
+        vec!["plan", "new", "--help"],
+        vec!["plan", "action", "set", "--help"],
+        vec!["meeting", "record", "--help"],
+        vec!["issue", "add", "--help"],
+        vec!["status", "--help"],
+    ] {
+        let out = std::process::Command::new(common::bin())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}");
+        assert!(
+            String::from_utf8_lossy(&out.stdout).contains("Usage"),
+            "{args:?}"
+        );
+    }
+}
+
+#[test]
+fn an_unusable_data_dir_is_a_clear_startup_error() {
+    let dir = tempfile::tempdir().unwrap();
+    // A file where the directory should be.
+    let file = dir.path().join("not-a-dir");
+    std::fs::write(&file, "x").unwrap();
+    let out = std::process::Command::new(common::bin())
+        .args(["up", "--http-listen", "127.0.0.1:0", "--data-dir"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("not a directory"), "{}", stderr(&out));
+
+    // A directory this user may not write. Root may write anywhere, so as root the node runs as
+    // `nobody` (setpriv), for whom a root-owned 0700 directory is out of bounds.
+    let locked = dir.path().join("locked");
+    std::fs::create_dir(&locked).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o500)).unwrap();
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    let mut cmd = if is_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            common::bin(),
+        ]);
+        c
+    } else {
+        std::process::Command::new(common::bin())
+    };
+    let out = cmd
+        .args(["up", "--http-listen", "127.0.0.1:0", "--data-dir"])
+        .arg(locked.join("data"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot use data directory") && err.contains("ermission denied"),
+        "{err}"
+    );
+}
+
+#[test]
+fn a_busy_port_and_a_second_node_on_the_same_data_dir_are_clear_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = Daemon::start(dir.path());
+    let other = tempfile::tempdir().unwrap();
+    let out = std::process::Command::new(common::bin())
+        .args(["up", "--http-listen", &node.addr, "--data-dir"])
+        .arg(other.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stderr(&out).contains("cannot listen on"),
+        "{}",
+        stderr(&out)
+    );
+
+    let out = std::process::Command::new(common::bin())
+        .args(["up", "--http-listen", "127.0.0.1:0", "--data-dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("another node"), "{}", stderr(&out));
+}
+
+#[test]
+fn json_logs_on_request_and_no_document_text_in_logs() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("d");
+    let child = std::process::Command::new(common::bin())
+        .args([
+            "up",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--data-dir",
+        ])
+        .arg(&data)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .env("RUST_LOG", "debug")
+        .spawn()
+        .unwrap();
+    common::wait_for("address", std::time::Duration::from_secs(20), || {
+        std::fs::read_to_string(data.join("api.addr")).ok()
+    });
+    let secret = "Secret campaign words";
+    let out = cli(&data, &["plan", "new", "--title", secret]);
+    assert!(out.status.success());
+    std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let log = String::from_utf8_lossy(&out.stderr);
+    assert!(log.lines().count() >= 3, "{log}");
+    for line in log.lines() {
+        let v: serde_json::Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(v.get("level").is_some());
+    }
+    assert!(!log.contains(secret), "document text leaked into the log");
+}
