@@ -31,6 +31,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::docs::{Docs, DocsError, today_utc};
+use crate::net::{Net, PeerInfo, parse_addrs};
+use commonground_protocol::network::{InviteCode, Member, NetworkView, Role, Settings};
+
+use commonground_protocol::sync::{Refusal, Request as WireRequest, Response as WireResponse};
 
 /// What the handlers share.
 #[derive(Clone)]
@@ -39,6 +43,30 @@ pub struct AppState {
     pub docs: Docs,
     /// The address the API listens on.
     pub http: SocketAddr,
+    /// The peer-to-peer network, if the node runs one.
+    pub net: Option<Net>,
+    /// How this group names itself to other groups.
+    pub group_name: String,
+}
+
+impl AppState {
+    fn net(&self) -> Result<&Net, ApiError> {
+        self.net.as_ref().ok_or_else(|| {
+            ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "no_network",
+                "this node runs no network".into(),
+                None,
+            )
+        })
+    }
+
+    async fn listen_addrs(&self) -> Vec<String> {
+        match &self.net {
+            Some(n) => n.status().await.map(|s| s.listen).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
 }
 
 /// The body of every error response.
@@ -161,6 +189,96 @@ pub struct StatusView {
     pub http: String,
     /// Loaded documents per kind.
     pub documents: BTreeMap<String, usize>,
+    /// Full libp2p listen multiaddrs, ending in `/p2p/<peer id>`.
+    pub listen: Vec<String>,
+    /// How this group names itself in networks.
+    pub group_name: String,
+}
+
+/// A new network.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NewNetwork {
+    /// The network's name.
+    pub name: String,
+    /// How this group is named in it (default: the node's group name).
+    pub group_name: Option<String>,
+}
+
+/// A new invite.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NewInvite {
+    /// How long it stays valid: a number with `m`, `h` or `d`, e.g. `48h` (default 48h, at most 30d).
+    pub expires: Option<String>,
+}
+
+/// An invite code.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct InviteView {
+    /// The one-time code to give the joining group.
+    pub code: String,
+    /// The network.
+    pub network: String,
+    /// Unix seconds after which the code is refused.
+    pub expires_at: i64,
+    /// The addresses the code carries.
+    pub addrs: Vec<String>,
+}
+
+/// A join request.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct JoinNetwork {
+    /// The invite code.
+    pub code: String,
+    /// How this group is named in the network (default: the node's group name).
+    pub group_name: Option<String>,
+}
+
+/// A new plan, optionally shared in a network.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct CreatePlan {
+    /// The plan.
+    #[serde(flatten)]
+    pub plan: NewPlan,
+    /// The network to share it in (id or unique prefix); private to the group when absent.
+    pub network: Option<String>,
+}
+
+/// A connected peer and the documents shared with it.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PeerView {
+    /// The peer's group id.
+    pub group: String,
+    /// Its name in a shared network, if any.
+    pub name: Option<String>,
+    /// Addresses it is connected on.
+    pub addrs: Vec<String>,
+    /// Unix seconds since when it is connected.
+    pub connected_since: u64,
+    /// Per shared document, when it was last in sync with this peer (unix seconds).
+    pub last_synced: BTreeMap<String, u64>,
+}
+
+/// Parses `30m`, `48h`, `7d` (or plain seconds) into seconds.
+fn parse_duration(text: &str) -> Result<i64, ApiError> {
+    let bad = || {
+        ApiError::from(ValidationError::OutOfRange {
+            field: "expires",
+            value: -1,
+            min: 60,
+            max: commonground_protocol::network::MAX_INVITE_SECS,
+        })
+    };
+    let t = text.trim();
+    let (num, unit) = t.split_at(t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len()));
+    let n: i64 = num.parse().map_err(|_| bad())?;
+    let mult = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(bad()),
+    };
+    n.checked_mul(mult).ok_or_else(bad)
 }
 
 /// A period query.
@@ -221,6 +339,8 @@ async fn status(State(s): State<AppState>) -> ApiResult<StatusView> {
         version: env!("CARGO_PKG_VERSION").into(),
         http: s.http.to_string(),
         documents: s.docs.counts().await?,
+        listen: s.listen_addrs().await,
+        group_name: s.group_name.clone(),
     }))
 }
 
@@ -289,13 +409,156 @@ async fn plans(State(s): State<AppState>) -> ApiResult<Vec<PlanView>> {
     Ok(Json(s.docs.plans().await?))
 }
 
-#[utoipa::path(post, path = "/api/v1/plans", request_body = NewPlan,
-    responses((status = 201, body = PlanView), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, path = "/api/v1/plans", request_body = CreatePlan,
+    responses((status = 201, body = PlanView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 async fn new_plan(
     State(s): State<AppState>,
-    ApiJson(new): ApiJson<NewPlan>,
+    ApiJson(new): ApiJson<CreatePlan>,
 ) -> Result<(StatusCode, Json<PlanView>), ApiError> {
-    Ok((StatusCode::CREATED, Json(s.docs.new_plan(new).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(s.docs.new_plan(new.plan, new.network).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/networks", responses((status = 200, body = Vec<NetworkView>)))]
+async fn networks(State(s): State<AppState>) -> ApiResult<Vec<NetworkView>> {
+    Ok(Json(s.docs.networks().await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/networks", request_body = NewNetwork,
+    responses((status = 201, body = NetworkView), (status = 422, body = ErrorBody)))]
+async fn create_network(
+    State(s): State<AppState>,
+    ApiJson(new): ApiJson<NewNetwork>,
+) -> Result<(StatusCode, Json<NetworkView>), ApiError> {
+    let group_name = new.group_name.unwrap_or_else(|| s.group_name.clone());
+    let addrs = s.listen_addrs().await;
+    Ok((
+        StatusCode::CREATED,
+        Json(s.docs.create_network(new.name, group_name, addrs).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/networks/{network}",
+    params(("network" = String, Path, description = "network id or unique prefix")),
+    responses((status = 200, body = NetworkView), (status = 404, body = ErrorBody)))]
+async fn network(State(s): State<AppState>, Path(network): Path<String>) -> ApiResult<NetworkView> {
+    Ok(Json(s.docs.network(network).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/networks/{network}/invites", request_body = NewInvite,
+    params(("network" = String, Path, description = "network id or unique prefix")),
+    responses((status = 201, body = InviteView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn invite(
+    State(s): State<AppState>,
+    Path(network): Path<String>,
+    ApiJson(req): ApiJson<NewInvite>,
+) -> Result<(StatusCode, Json<InviteView>), ApiError> {
+    let secs = parse_duration(req.expires.as_deref().unwrap_or("48h"))?;
+    let addrs = s.listen_addrs().await;
+    let code = s.docs.invite(network, secs, addrs.clone()).await?;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
+    Ok((
+        StatusCode::CREATED,
+        Json(InviteView {
+            code: code.encode(),
+            network: code.network.to_string(),
+            expires_at: now + secs,
+            addrs,
+        }),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/v1/networks/join", request_body = JoinNetwork,
+    responses((status = 200, body = NetworkView), (status = 422, body = ErrorBody), (status = 502, body = ErrorBody)))]
+async fn join(
+    State(s): State<AppState>,
+    ApiJson(req): ApiJson<JoinNetwork>,
+) -> ApiResult<NetworkView> {
+    let code = InviteCode::decode(&req.code).map_err(|e| {
+        ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invite",
+            e.to_string(),
+            Some("code".into()),
+        )
+    })?;
+    let net = s.net()?;
+    let request = WireRequest::Join {
+        network: code.network,
+        invite: code.id,
+        secret: code.secret.to_vec(),
+        name: req.group_name.unwrap_or_else(|| s.group_name.clone()),
+        addrs: s.listen_addrs().await,
+    };
+    let answer = net
+        .request(&code.inviter, parse_addrs(&code.addrs), request)
+        .await
+        .map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_GATEWAY,
+                "unreachable",
+                format!("cannot reach the inviting node: {e}"),
+                None,
+            )
+        })?;
+    match answer {
+        WireResponse::Joined { network, document } if network == code.network => {
+            Ok(Json(s.docs.accept_joined(network, document).await?))
+        }
+        WireResponse::Refused {
+            reason: Refusal::Invite,
+            message,
+        } => Err(ApiError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invite",
+            message,
+            Some("code".into()),
+        )),
+        _ => Err(ApiError::new(
+            StatusCode::BAD_GATEWAY,
+            "refused",
+            "the inviting node refused the join".into(),
+            None,
+        )),
+    }
+}
+
+#[utoipa::path(get, path = "/api/v1/peers", responses((status = 200, body = Vec<PeerView>)))]
+async fn peers(State(s): State<AppState>) -> ApiResult<Vec<PeerView>> {
+    let status = s.net()?.status().await.map_err(|_| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "stopping",
+            "the network has stopped".into(),
+            None,
+        )
+    })?;
+    let names = s.docs.names().await?;
+    let mut synced = s.docs.last_synced().await?;
+    let views = status
+        .peers
+        .into_iter()
+        .map(|p: PeerInfo| {
+            let group: Option<commonground_protocol::GroupId> = p.group.parse().ok();
+            PeerView {
+                name: group.and_then(|g| names.get(&g).cloned()),
+                last_synced: group
+                    .and_then(|g| synced.remove(&g))
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(d, t)| (d.to_string(), t))
+                    .collect(),
+                group: p.group,
+                addrs: p.addrs,
+                connected_since: p.since,
+            }
+        })
+        .collect();
+    Ok(Json(views))
 }
 
 #[utoipa::path(get, path = "/api/v1/plans/{plan}",
@@ -395,7 +658,13 @@ async fn add_authority_meeting(
         add_action,
         set_action,
         add_target,
-        add_authority_meeting
+        add_authority_meeting,
+        networks,
+        create_network,
+        network,
+        invite,
+        join,
+        peers
     ),
     components(schemas(
         ErrorBody,
@@ -425,7 +694,17 @@ async fn add_authority_meeting(
         NewTarget,
         AuthorityMeeting,
         AgendaItem,
-        NewAuthorityMeeting
+        NewAuthorityMeeting,
+        CreatePlan,
+        NewNetwork,
+        NetworkView,
+        Member,
+        Role,
+        Settings,
+        NewInvite,
+        InviteView,
+        JoinNetwork,
+        PeerView
     ))
 )]
 pub struct ApiDoc;
@@ -465,6 +744,11 @@ pub fn router(state: AppState) -> Router {
         .route("/plans/{plan}/actions/{action}", patch(set_action))
         .route("/plans/{plan}/targets", post(add_target))
         .route("/plans/{plan}/meetings", post(add_authority_meeting))
+        .route("/networks", get(networks).post(create_network))
+        .route("/networks/join", post(join))
+        .route("/networks/{network}", get(network))
+        .route("/networks/{network}/invites", post(invite))
+        .route("/peers", get(peers))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);

@@ -15,10 +15,14 @@ use commonground_protocol::plan::{
 use commonground_protocol::tally::TallyView;
 use serde::Serialize;
 
-use crate::api::{NewIssue, StatusView, TallyAdd, TallyAdded};
+use crate::api::{
+    CreatePlan, InviteView, JoinNetwork, NewInvite, NewIssue, NewNetwork, PeerView, StatusView,
+    TallyAdd, TallyAdded,
+};
 use crate::client::{Client, ClientError};
 use crate::config::{DataDir, LogFormat, default_data_dir};
 use crate::daemon::{Node, UpOptions, signalled};
+use commonground_protocol::network::NetworkView;
 
 /// Common Ground: a node for community organising groups to count issues (never people) and plan
 /// campaigns together, with no central server.
@@ -57,6 +61,48 @@ pub enum Command {
     /// Records of the group's own meetings.
     #[command(subcommand)]
     Meeting(MeetingCommand),
+    /// Networks of groups that share plans: create, invite, join, members.
+    #[command(subcommand)]
+    Network(NetworkCommand),
+    /// Connected nodes, and when each shared document was last in sync with them.
+    Peers,
+}
+
+/// `network` commands.
+#[derive(Debug, Subcommand)]
+pub enum NetworkCommand {
+    /// Create a network, with this group as its first coordinator.
+    Create {
+        /// The network's name.
+        #[arg(long)]
+        name: String,
+        /// How this group is named in it [default: the config's group_name]
+        #[arg(long)]
+        group_name: Option<String>,
+    },
+    /// List the networks this group belongs to.
+    List,
+    /// Show a network's members and roles.
+    Members {
+        /// The network's id or a unique prefix.
+        network: String,
+    },
+    /// Make a one-time invite code for a new group (coordinators only).
+    Invite {
+        /// The network's id or a unique prefix.
+        network: String,
+        /// How long the code stays valid, e.g. 30m, 48h, 7d (at most 30d).
+        #[arg(long, default_value = "48h")]
+        expires: String,
+    },
+    /// Join a network with an invite code: dials the inviter and proves the code.
+    Join {
+        /// The invite code (starts with cg1-).
+        code: String,
+        /// How this group is named in the network [default: the config's group_name]
+        #[arg(long)]
+        group_name: Option<String>,
+    },
 }
 
 /// Options of `up`.
@@ -71,6 +117,16 @@ pub struct UpArgs {
     /// A config file to use instead of <DATA_DIR>/config.toml
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// A libp2p address to listen on, repeatable [default: TCP and QUIC on port 7466, or the
+    /// config file's]
+    #[arg(long, value_name = "MULTIADDR")]
+    pub listen: Vec<String>,
+    /// A node to dial at start, repeatable (e.g. /ip4/192.0.2.1/tcp/7466/p2p/12D3KooW...)
+    #[arg(long, value_name = "MULTIADDR")]
+    pub bootstrap: Vec<String>,
+    /// Do not look for nodes on the local network with mDNS.
+    #[arg(long)]
+    pub no_mdns: bool,
 }
 
 /// `tally` commands.
@@ -124,6 +180,9 @@ pub enum PlanCommand {
         /// The demands.
         #[arg(long, default_value = "")]
         demands: String,
+        /// Share the plan in this network (id or unique prefix) [default: private to the group]
+        #[arg(long)]
+        network: Option<String>,
     },
     /// List plans.
     List,
@@ -317,8 +376,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             out.show(&s, || {
                 let docs: Vec<String> = s.documents.iter().map(|(k, n)| format!("{n} {k}")).collect();
                 format!(
-                    "group:     {}\nversion:   {}\napi:       http://{}/api/v1\nweb page:  http://{}/\ndata dir:  {}\ndocuments: {}",
-                    s.group, s.version, s.http, s.http, data_dir.path().display(), docs.join(", ")
+                    "group:     {} ({})\nversion:   {}\napi:       http://{}/api/v1\nweb page:  http://{}/\ndata dir:  {}\ndocuments: {}\nlistening: {}",
+                    s.group, s.group_name, s.version, s.http, s.http, data_dir.path().display(), docs.join(", "), s.listen.join("\n           ")
                 )
             });
         }
@@ -366,6 +425,34 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             out.show(&e, || format!("added issue {} ({})", e.key, e.label));
         }
         Command::Plan(cmd) => plan(&client, &out, cmd).await?,
+        Command::Network(cmd) => network(&client, &out, cmd).await?,
+        Command::Peers => {
+            let peers: Vec<PeerView> = client.get("/peers").await?;
+            out.show(&peers, || {
+                if peers.is_empty() {
+                    return "no peers connected".into();
+                }
+                let now = std::time::SystemTime::now()
+                    .duration_since(std::time::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs());
+                let mut lines = Vec::new();
+                for p in &peers {
+                    let name = p
+                        .name
+                        .clone()
+                        .unwrap_or_else(|| "(not in a shared network)".into());
+                    lines.push(format!("{}  {}  {}", p.group, name, p.addrs.join(" ")));
+                    for (doc, t) in &p.last_synced {
+                        lines.push(format!(
+                            "    {}  in sync {}s ago",
+                            &doc[..8],
+                            now.saturating_sub(*t)
+                        ));
+                    }
+                }
+                lines.join("\n")
+            });
+        }
         Command::Meeting(MeetingCommand::Record {
             date,
             kind,
@@ -434,17 +521,17 @@ async fn plan(client: &Client, out: &Output, cmd: PlanCommand) -> Result<(), Fai
             title,
             goal,
             demands,
+            network,
         } => {
-            client
-                .post(
-                    "/plans",
-                    &NewPlan {
-                        title,
-                        goal,
-                        demands,
-                    },
-                )
-                .await?
+            let new = CreatePlan {
+                plan: NewPlan {
+                    title,
+                    goal,
+                    demands,
+                },
+                network,
+            };
+            client.post("/plans", &new).await?
         }
         PlanCommand::List => {
             let list: Vec<PlanView> = client.get("/plans").await?;
@@ -553,6 +640,68 @@ async fn plan(client: &Client, out: &Output, cmd: PlanCommand) -> Result<(), Fai
     Ok(())
 }
 
+async fn network(client: &Client, out: &Output, cmd: NetworkCommand) -> Result<(), Failure> {
+    let show = |n: &NetworkView| {
+        let mut lines = vec![format!("{}  {}", n.id, n.name)];
+        for m in &n.members {
+            lines.push(format!("  {:<12} {}  {}", m.role, m.group, m.name));
+        }
+        lines.join("\n")
+    };
+    match cmd {
+        NetworkCommand::Create { name, group_name } => {
+            let n: NetworkView = client
+                .post("/networks", &NewNetwork { name, group_name })
+                .await?;
+            out.show(&n, || show(&n));
+        }
+        NetworkCommand::List => {
+            let list: Vec<NetworkView> = client.get("/networks").await?;
+            out.show(&list, || {
+                if list.is_empty() {
+                    return "not in any network yet: create one with `commonground network create --name ...`".into();
+                }
+                list.iter()
+                    .map(|n| format!("{}  {} ({} members)", n.id.short(), n.name, n.members.len()))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        NetworkCommand::Members { network } => {
+            let n: NetworkView = client
+                .get(&format!("/networks/{}", check_segment(&network)?))
+                .await?;
+            out.show(&n, || show(&n));
+        }
+        NetworkCommand::Invite { network, expires } => {
+            let path = format!("/networks/{}/invites", check_segment(&network)?);
+            let inv: InviteView = client
+                .post(
+                    &path,
+                    &NewInvite {
+                        expires: Some(expires),
+                    },
+                )
+                .await?;
+            out.show(&inv, || {
+                format!(
+                    "{}\n(one-time code for network {}; give it to the joining group, who runs\n commonground network join <CODE>; it carries this node's addresses: {})",
+                    inv.code,
+                    &inv.network[..8],
+                    inv.addrs.join(" ")
+                )
+            });
+        }
+        NetworkCommand::Join { code, group_name } => {
+            let n: NetworkView = client
+                .post("/networks/join", &JoinNetwork { code, group_name })
+                .await?;
+            out.show(&n, || format!("joined {}\n{}", n.name, show(&n)));
+        }
+    }
+    Ok(())
+}
+
 async fn up(data_dir: DataDir, args: UpArgs) -> Result<(), Failure> {
     let failed = |e: &dyn std::fmt::Display| Failure {
         code: 1,
@@ -563,6 +712,9 @@ async fn up(data_dir: DataDir, args: UpArgs) -> Result<(), Failure> {
         config_file: args.config,
         http_listen: args.http_listen,
         log_format: args.log_format,
+        listen: args.listen,
+        bootstrap: args.bootstrap,
+        no_mdns: args.no_mdns,
     };
     let config = opts.resolve().map_err(|e| failed(&e))?;
     init_logging(config.log_format);

@@ -28,6 +28,9 @@ pub enum LogFormat {
     Json,
 }
 
+/// Where libp2p listens unless told otherwise: TCP and QUIC on one fixed port, all interfaces.
+pub const DEFAULT_LISTEN: [&str; 2] = ["/ip4/0.0.0.0/tcp/7466", "/ip4/0.0.0.0/udp/7466/quic-v1"];
+
 /// The node's settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
@@ -36,6 +39,15 @@ pub struct Config {
     pub http_listen: SocketAddr,
     /// How logs are written.
     pub log_format: LogFormat,
+    /// libp2p listen multiaddrs.
+    pub listen: Vec<String>,
+    /// Nodes to dial at start (multiaddrs ending in /p2p/<peer id>).
+    pub bootstrap: Vec<String>,
+    /// Whether to find other nodes on the local network with mDNS.
+    pub mdns: bool,
+    /// How this group is named to other groups in networks (default: "group-" and the end of
+    /// its id).
+    pub group_name: Option<String>,
 }
 
 impl Default for Config {
@@ -43,6 +55,10 @@ impl Default for Config {
         Self {
             http_listen: DEFAULT_HTTP_LISTEN.parse().expect("valid default address"),
             log_format: LogFormat::Text,
+            listen: DEFAULT_LISTEN.iter().map(|s| s.to_string()).collect(),
+            bootstrap: Vec::new(),
+            mdns: true,
+            group_name: None,
         }
     }
 }

@@ -28,6 +28,12 @@ pub struct UpOptions {
     pub http_listen: Option<SocketAddr>,
     /// Overrides the config's log format.
     pub log_format: Option<LogFormat>,
+    /// Overrides the config's listen addresses (when not empty).
+    pub listen: Vec<String>,
+    /// Adds to the config's bootstrap addresses.
+    pub bootstrap: Vec<String>,
+    /// Turns mDNS off.
+    pub no_mdns: bool,
 }
 
 impl UpOptions {
@@ -38,6 +44,9 @@ impl UpOptions {
             config_file: None,
             http_listen: None,
             log_format: None,
+            listen: Vec::new(),
+            bootstrap: Vec::new(),
+            no_mdns: false,
         }
     }
 
@@ -54,6 +63,13 @@ impl UpOptions {
         }
         if let Some(f) = self.log_format {
             config.log_format = f;
+        }
+        if !self.listen.is_empty() {
+            config.listen = self.listen.clone();
+        }
+        config.bootstrap.extend(self.bootstrap.iter().cloned());
+        if self.no_mdns {
+            config.mdns = false;
         }
         Ok(config)
     }
@@ -74,6 +90,9 @@ pub enum StartError {
     /// Loading the documents.
     #[error("cannot load the documents: {0}")]
     Docs(#[from] DocsError),
+    /// The peer-to-peer network.
+    #[error("cannot start networking: {0}")]
+    Net(#[from] crate::net::NetError),
     /// The HTTP address.
     #[error(
         "cannot listen on {addr}: {reason}\n(choose another with --http-listen, e.g. 127.0.0.1:0 for any free port)"
@@ -95,7 +114,21 @@ pub struct Node {
     data_dir: DataDir,
     cancel: CancellationToken,
     server: JoinHandle<()>,
+    net_task: JoinHandle<()>,
+    engine: JoinHandle<()>,
     docs_thread: DocsThread,
+}
+
+fn multiaddrs(list: &[String], what: &str) -> Result<Vec<libp2p::Multiaddr>, StartError> {
+    list.iter()
+        .map(|a| {
+            a.parse().map_err(|e| {
+                StartError::Net(crate::net::NetError::Invalid(format!(
+                    "{what} address `{a}`: {e}"
+                )))
+            })
+        })
+        .collect()
 }
 
 impl Node {
@@ -120,14 +153,37 @@ impl Node {
             .await
             .map_err(listen_err)?;
         let http = listener.local_addr().map_err(listen_err)?;
+        let cancel = CancellationToken::new();
+        let net_config = crate::net::NetConfig {
+            listen: multiaddrs(&config.listen, "listen")?,
+            bootstrap: multiaddrs(&config.bootstrap, "bootstrap")?,
+            mdns: config.mdns,
+        };
+        let (net, events, net_task) = crate::net::start(
+            identity.signing_key().to_bytes(),
+            net_config,
+            cancel.clone(),
+        )
+        .await?;
+        let engine = tokio::spawn(
+            crate::sync::Engine::new(docs.clone(), net.clone(), events).run(cancel.clone()),
+        );
+        let group_name = config
+            .group_name
+            .clone()
+            .unwrap_or_else(|| format!("group-{}", group.short()));
         data_dir
             .write_api_addr(http)
             .map_err(|e| ConfigError::DataDir {
                 path: data_dir.api_addr_file(),
                 reason: e.to_string(),
             })?;
-        let cancel = CancellationToken::new();
-        let app = router(AppState { docs, http });
+        let app = router(AppState {
+            docs,
+            http,
+            net: Some(net),
+            group_name,
+        });
         let stop = cancel.clone();
         let server = tokio::spawn(async move {
             let served = axum::serve(listener, app)
@@ -144,6 +200,8 @@ impl Node {
             data_dir,
             cancel,
             server,
+            net_task,
+            engine,
             docs_thread,
         })
     }
@@ -156,6 +214,8 @@ impl Node {
         if let Err(e) = self.server.await {
             tracing::error!(error = %e, "HTTP server task failed");
         }
+        let _ = self.engine.await;
+        let _ = self.net_task.await;
         // The server held the last handles to the documents actor; it now drains and stops.
         let thread = self.docs_thread;
         let _ = tokio::task::spawn_blocking(move || thread.join()).await;

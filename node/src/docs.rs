@@ -79,18 +79,36 @@ type Job = Box<dyn FnOnce(&mut DocSet) -> Done + Send>;
 
 /// The loaded documents of this node, as the actor's jobs see them.
 pub struct DocSet {
-    group: GroupId,
-    docs: HashMap<DocId, Loaded>,
+    pub(crate) group: GroupId,
+    pub(crate) docs: HashMap<DocId, Loaded>,
     today: fn() -> Day,
+    /// Sync bookkeeping per peer (see `replica`).
+    pub(crate) peers: HashMap<GroupId, crate::replica::PeerSync>,
+    /// Invites this node issued, by id.
+    pub(crate) invites: HashMap<[u8; 16], commonground_protocol::network::IssuedInvite>,
+    /// Metadata to store with the next batch.
+    pub(crate) meta_writes: Vec<(String, Vec<u8>)>,
 }
 
-struct Loaded {
-    doc: Automerge,
-    header: Header,
+pub(crate) struct Loaded {
+    pub(crate) doc: Automerge,
+    pub(crate) header: Header,
     /// Heads of what is on disk; changes after these are to be stored.
     stored_heads: Vec<ChangeHash>,
     /// Changes stored since the last snapshot.
     stored_changes: usize,
+}
+
+impl Loaded {
+    /// A document not yet stored.
+    pub(crate) fn fresh(doc: Automerge, header: Header) -> Self {
+        Self {
+            doc,
+            header,
+            stored_heads: Vec::new(),
+            stored_changes: 0,
+        }
+    }
 }
 
 /// Today in UTC: the day changes are stamped with.
@@ -244,9 +262,10 @@ impl DocSet {
         }
     }
 
-    /// Stores every change made since the last call, in one durable write, and compacts
-    /// documents whose change count has grown large.
-    fn persist(&mut self, store: &mut dyn Store) -> Result<usize, StoreError> {
+    /// Stores every change made since the last call (and pending metadata) in one durable write,
+    /// compacts documents whose change count has grown large, and returns the networks whose
+    /// documents changed.
+    fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<DocId>, StoreError> {
         let mut batch = Vec::new();
         for (id, l) in &self.docs {
             if l.doc.get_heads() != l.stored_heads {
@@ -259,11 +278,17 @@ impl DocSet {
                 batch.push(Append { doc: *id, changes });
             }
         }
-        if batch.is_empty() {
-            return Ok(0);
+        if batch.is_empty() && self.meta_writes.is_empty() {
+            return Ok(Vec::new());
         }
-        store.append(&batch)?;
-        let n = batch.iter().map(|a| a.changes.len()).sum();
+        store.append(&batch, &self.meta_writes)?;
+        self.meta_writes.clear();
+        let mut networks: Vec<DocId> = batch
+            .iter()
+            .filter_map(|a| self.docs.get(&a.doc).and_then(|l| l.header.network))
+            .collect();
+        networks.sort();
+        networks.dedup();
         for a in batch {
             if let Some(l) = self.docs.get_mut(&a.doc) {
                 l.stored_heads = l.doc.get_heads();
@@ -277,11 +302,11 @@ impl DocSet {
                 }
             }
         }
-        Ok(n)
+        Ok(networks)
     }
 
     /// Loads one document from the store.
-    fn load_one(store: &dyn Store, id: &DocId) -> Result<Option<Loaded>, StoreError> {
+    pub(crate) fn load_one(store: &dyn Store, id: &DocId) -> Result<Option<Loaded>, StoreError> {
         let Some(stored) = store.load(id)? else {
             return Ok(None);
         };
@@ -324,6 +349,7 @@ impl DocSet {
 pub struct Docs {
     tx: mpsc::Sender<Job>,
     group: GroupId,
+    changes: tokio::sync::broadcast::Sender<DocId>,
 }
 
 /// The documents actor's thread, to join at shutdown.
@@ -345,7 +371,11 @@ pub fn start(mut store: Box<dyn Store>, group: GroupId) -> Result<(Docs, DocsThr
         group,
         docs: HashMap::new(),
         today: today_utc,
+        peers: HashMap::new(),
+        invites: HashMap::new(),
+        meta_writes: Vec::new(),
     };
+    crate::replica::load_meta(&mut set, store.as_ref())?;
     for id in store.doc_ids()? {
         match DocSet::load_one(store.as_ref(), &id)? {
             Some(l) => {
@@ -363,14 +393,21 @@ pub fn start(mut store: Box<dyn Store>, group: GroupId) -> Result<(Docs, DocsThr
     set.persist(store.as_mut())?;
     info!(docs = set.docs.len(), "documents loaded");
     let (tx, rx) = mpsc::channel(INBOX);
+    let (changes, _) = tokio::sync::broadcast::channel(256);
+    let notify = changes.clone();
     let thread = std::thread::Builder::new()
         .name("docs".into())
-        .spawn(move || run(set, store, rx))
+        .spawn(move || run(set, store, rx, notify))
         .map_err(|e| DocsError::Store(StoreError::Io(e.to_string())))?;
-    Ok((Docs { tx, group }, DocsThread(thread)))
+    Ok((Docs { tx, group, changes }, DocsThread(thread)))
 }
 
-fn run(mut set: DocSet, mut store: Box<dyn Store>, mut rx: mpsc::Receiver<Job>) {
+fn run(
+    mut set: DocSet,
+    mut store: Box<dyn Store>,
+    mut rx: mpsc::Receiver<Job>,
+    notify: tokio::sync::broadcast::Sender<DocId>,
+) {
     let span = tracing::info_span!("docs", group = %set.group.short());
     let _enter = span.enter();
     while let Some(first) = rx.blocking_recv() {
@@ -389,8 +426,13 @@ fn run(mut set: DocSet, mut store: Box<dyn Store>, mut rx: mpsc::Receiver<Job>) 
         let dones: Vec<Done> = jobs.into_iter().map(|job| job(&mut set)).collect();
         let result = set.persist(store.as_mut());
         match &result {
-            Ok(n) if *n > 0 => debug!(jobs = dones.len(), changes = n, "batch stored"),
-            Ok(_) => {}
+            Ok(networks) => {
+                for n in networks {
+                    // Nobody listening (no network running) is fine.
+                    let _ = notify.send(*n);
+                }
+                debug!(jobs = dones.len(), "batch done");
+            }
             Err(e) => {
                 error!(error = %e, "storing a batch failed; dropping its changes");
                 let touched: Vec<DocId> = set
@@ -420,6 +462,11 @@ impl Docs {
     /// The group this node belongs to.
     pub fn group(&self) -> GroupId {
         self.group
+    }
+
+    /// Networks whose documents changed (locally or by sync), as they are stored.
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<DocId> {
+        self.changes.subscribe()
     }
 
     /// Runs `f` on the actor and returns its result once whatever it changed is stored.
@@ -522,14 +569,22 @@ impl Docs {
         .await
     }
 
-    /// Creates a plan.
-    pub async fn new_plan(&self, new: NewPlan) -> Result<PlanView, DocsError> {
+    /// Creates a plan, private to the group or shared in a network it belongs to.
+    pub async fn new_plan(
+        &self,
+        new: NewPlan,
+        network: Option<String>,
+    ) -> Result<PlanView, DocsError> {
         self.run(move |set| {
+            let network = match network {
+                Some(n) => Some(set.resolve(DocKind::Network, &n)?),
+                None => None,
+            };
             let plan = Plan::new(&new, set.group())?;
             let mut bytes = [0u8; 16];
             rand::thread_rng().fill_bytes(&mut bytes);
             let id = DocId::from_bytes(bytes);
-            set.create(id, None, &plan)?;
+            set.create(id, network, &plan)?;
             plan_view(set, &id)
         })
         .await
@@ -638,10 +693,13 @@ mod tests {
             assert_eq!(docs.tally_add("housing".into(), 3, nov).await.unwrap(), 3);
             assert_eq!(docs.tally_add("housing".into(), 2, nov).await.unwrap(), 5);
             let plan = docs
-                .new_plan(NewPlan {
-                    title: "Legal aid for all".into(),
-                    ..Default::default()
-                })
+                .new_plan(
+                    NewPlan {
+                        title: "Legal aid for all".into(),
+                        ..Default::default()
+                    },
+                    None,
+                )
                 .await
                 .unwrap();
             plan_id = plan.id;

@@ -19,4 +19,7 @@ pub mod config;
 pub mod daemon;
 pub mod docs;
 pub mod identity;
+pub mod net;
+pub mod replica;
 pub mod store;
+pub mod sync;

@@ -77,14 +77,17 @@ pub trait Store: Send + 'static {
     fn doc_ids(&self) -> Result<Vec<DocId>, StoreError>;
     /// What is stored of a document.
     fn load(&self, doc: &DocId) -> Result<Option<StoredDoc>, StoreError>;
-    /// Appends changes of one or more documents atomically; durable when it returns `Ok`.
-    fn append(&mut self, batch: &[Append]) -> Result<(), StoreError>;
+    /// Appends changes of one or more documents atomically, and sets metadata values; durable
+    /// when it returns `Ok`.
+    fn append(&mut self, batch: &[Append], meta: &[(String, Vec<u8>)]) -> Result<(), StoreError>;
     /// Replaces a document's snapshot and drops its stored changes; durable when it returns.
     fn compact(&mut self, doc: &DocId, snapshot: &[u8]) -> Result<(), StoreError>;
     /// A metadata value.
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Sets a metadata value; durable when it returns.
     fn set_meta(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError>;
+    /// Every metadata entry whose key starts with `prefix`.
+    fn meta_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
 }
 
 const SNAPSHOT: u8 = b's';
@@ -233,7 +236,14 @@ impl Store for SledStore {
         Ok(Some(StoredDoc { snapshot, changes }))
     }
 
-    fn append(&mut self, batch: &[Append]) -> Result<(), StoreError> {
+    fn append(&mut self, batch: &[Append], meta: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        if !meta.is_empty() {
+            let mut m = sled::Batch::default();
+            for (k, v) in meta {
+                m.insert(k.as_bytes(), v.as_slice());
+            }
+            self.meta.apply_batch(m)?;
+        }
         let mut b = sled::Batch::default();
         for a in batch {
             for (seq, c) in (self.next_seq(&a.doc)?..).zip(&a.changes) {
@@ -262,6 +272,16 @@ impl Store for SledStore {
         self.meta.insert(key, value)?;
         self.durable()
     }
+
+    fn meta_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.meta
+            .scan_prefix(prefix)
+            .map(|kv| {
+                let (k, v) = kv?;
+                Ok((String::from_utf8_lossy(&k).into_owned(), v.to_vec()))
+            })
+            .collect()
+    }
 }
 
 #[cfg(test)]
@@ -277,23 +297,37 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         {
             let mut s = SledStore::open(dir.path()).unwrap();
-            s.append(&[Append {
-                doc: id(1),
-                changes: vec![b"a".to_vec(), b"b".to_vec()],
-            }])
-            .unwrap();
-            s.append(&[
-                Append {
+            s.append(
+                &[Append {
                     doc: id(1),
-                    changes: vec![b"c".to_vec()],
-                },
-                Append {
-                    doc: id(2),
-                    changes: vec![b"x".to_vec()],
-                },
-            ])
+                    changes: vec![b"a".to_vec(), b"b".to_vec()],
+                }],
+                &[],
+            )
+            .unwrap();
+            s.append(
+                &[
+                    Append {
+                        doc: id(1),
+                        changes: vec![b"c".to_vec()],
+                    },
+                    Append {
+                        doc: id(2),
+                        changes: vec![b"x".to_vec()],
+                    },
+                ],
+                &[],
+            )
             .unwrap();
             s.set_meta("k", b"v").unwrap();
+            s.append(
+                &[],
+                &[
+                    ("agreed/x".into(), b"1".to_vec()),
+                    ("agreed/y".into(), b"2".to_vec()),
+                ],
+            )
+            .unwrap();
         }
         let s = SledStore::open(dir.path()).unwrap();
         assert_eq!(s.doc_ids().unwrap(), vec![id(1), id(2)]);
@@ -301,6 +335,7 @@ mod tests {
         assert_eq!(d.snapshot, None);
         assert_eq!(d.changes, vec![b"a".to_vec(), b"b".to_vec(), b"c".to_vec()]);
         assert_eq!(s.meta("k").unwrap().as_deref(), Some(&b"v"[..]));
+        assert_eq!(s.meta_scan("agreed/").unwrap().len(), 2);
         assert_eq!(s.load(&id(9)).unwrap(), None);
     }
 
@@ -308,16 +343,22 @@ mod tests {
     fn compaction_replaces_changes_with_a_snapshot() {
         let dir = tempfile::tempdir().unwrap();
         let mut s = SledStore::open(dir.path()).unwrap();
-        s.append(&[Append {
-            doc: id(1),
-            changes: vec![b"a".to_vec(), b"b".to_vec()],
-        }])
+        s.append(
+            &[Append {
+                doc: id(1),
+                changes: vec![b"a".to_vec(), b"b".to_vec()],
+            }],
+            &[],
+        )
         .unwrap();
         s.compact(&id(1), b"snap").unwrap();
-        s.append(&[Append {
-            doc: id(1),
-            changes: vec![b"c".to_vec()],
-        }])
+        s.append(
+            &[Append {
+                doc: id(1),
+                changes: vec![b"c".to_vec()],
+            }],
+            &[],
+        )
         .unwrap();
         let d = s.load(&id(1)).unwrap().unwrap();
         assert_eq!(d.snapshot.as_deref(), Some(&b"snap"[..]));
@@ -330,18 +371,24 @@ mod tests {
         let mut s = SledStore::open(dir.path()).unwrap();
         let fsyncs = s.fsync_counter();
         let before = fsyncs.load(Ordering::Relaxed);
-        s.append(&[Append {
-            doc: id(1),
-            changes: vec![b"a".to_vec()],
-        }])
+        s.append(
+            &[Append {
+                doc: id(1),
+                changes: vec![b"a".to_vec()],
+            }],
+            &[],
+        )
         .unwrap();
         let after_append = fsyncs.load(Ordering::Relaxed);
         assert!(after_append > before, "append must fsync");
         // A value large enough for sled to put in a blob file: that file is fsynced too.
-        s.append(&[Append {
-            doc: id(2),
-            changes: vec![vec![7u8; 4 << 20]],
-        }])
+        s.append(
+            &[Append {
+                doc: id(2),
+                changes: vec![vec![7u8; 4 << 20]],
+            }],
+            &[],
+        )
         .unwrap();
         let blob_files = std::fs::read_dir(dir.path().join("blobs"))
             .map(|d| d.count())

@@ -45,6 +45,8 @@ fn node() -> Node {
     let app = router(AppState {
         docs,
         http: "127.0.0.1:0".parse().unwrap(),
+        net: None,
+        group_name: "Test group".into(),
     });
     Node {
         app,
@@ -1190,6 +1192,11 @@ async fn openapi_describes_every_route() {
         ("/api/v1/plans/{plan}/actions/{action}", &["patch"]),
         ("/api/v1/plans/{plan}/targets", &["post"]),
         ("/api/v1/plans/{plan}/meetings", &["post"]),
+        ("/api/v1/networks", &["get", "post"]),
+        ("/api/v1/networks/join", &["post"]),
+        ("/api/v1/networks/{network}", &["get"]),
+        ("/api/v1/networks/{network}/invites", &["post"]),
+        ("/api/v1/peers", &["get"]),
     ];
     for (path, methods) in expected {
         let item = paths.get(*path).unwrap_or_else(|| panic!("{path} missing"));

@@ -297,7 +297,15 @@ fn an_unusable_data_dir_is_a_clear_startup_error() {
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, "x").unwrap();
     let out = std::process::Command::new(common::bin())
-        .args(["up", "--http-listen", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "up",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--no-mdns",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--data-dir",
+        ])
         .arg(&file)
         .output()
         .unwrap();
@@ -329,7 +337,15 @@ fn an_unusable_data_dir_is_a_clear_startup_error() {
         std::process::Command::new(common::bin())
     };
     let out = cmd
-        .args(["up", "--http-listen", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "up",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--no-mdns",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--data-dir",
+        ])
         .arg(locked.join("data"))
         .output()
         .unwrap();
@@ -347,7 +363,15 @@ fn a_busy_port_and_a_second_node_on_the_same_data_dir_are_clear_errors() {
     let node = Daemon::start(dir.path());
     let other = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(common::bin())
-        .args(["up", "--http-listen", &node.addr, "--data-dir"])
+        .args([
+            "up",
+            "--http-listen",
+            &node.addr,
+            "--no-mdns",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--data-dir",
+        ])
         .arg(other.path())
         .output()
         .unwrap();
@@ -359,7 +383,15 @@ fn a_busy_port_and_a_second_node_on_the_same_data_dir_are_clear_errors() {
     );
 
     let out = std::process::Command::new(common::bin())
-        .args(["up", "--http-listen", "127.0.0.1:0", "--data-dir"])
+        .args([
+            "up",
+            "--http-listen",
+            "127.0.0.1:0",
+            "--no-mdns",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
+            "--data-dir",
+        ])
         .arg(dir.path())
         .output()
         .unwrap();
@@ -378,6 +410,9 @@ fn json_logs_on_request_and_no_document_text_in_logs() {
             "127.0.0.1:0",
             "--log-format",
             "json",
+            "--no-mdns",
+            "--listen",
+            "/ip4/127.0.0.1/tcp/0",
             "--data-dir",
         ])
         .arg(&data)

@@ -23,6 +23,8 @@ string_enum! {
         Meetings = "meetings",
         /// A campaign plan.
         Plan = "plan",
+        /// A network: its name, members and roles, settings.
+        Network = "network",
     }
 }
 
@@ -42,6 +44,13 @@ pub struct Header {
     /// The day it was created.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub created: Day,
+}
+
+impl DocKind {
+    /// Whether documents of this kind may ever leave the owning group's own node.
+    pub fn is_shared(&self) -> bool {
+        matches!(self, Self::Plan | Self::Network)
+    }
 }
 
 /// The body of a document of one kind.

@@ -12,20 +12,74 @@ use sha2::{Digest, Sha256};
 
 use crate::error::IdError;
 
-/// Implements serde and autosurgeon (as a string) for a type with `Display` and `FromStr`.
-macro_rules! string_id {
-    ($ty:ty) => {
+/// Implements serde (as raw bytes in binary formats such as CBOR, as text in JSON) for a
+/// fixed-size id, and autosurgeon (as text).
+macro_rules! bytes_id {
+    ($ty:ident, $n:expr) => {
         impl Serialize for $ty {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.collect_str(self)
+                if s.is_human_readable() {
+                    s.collect_str(self)
+                } else {
+                    s.serialize_bytes(&self.0)
+                }
             }
         }
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                let s = String::deserialize(d)?;
-                s.parse().map_err(serde::de::Error::custom)
+                if d.is_human_readable() {
+                    let s = String::deserialize(d)?;
+                    s.parse().map_err(serde::de::Error::custom)
+                } else {
+                    let b: serde_bytes_compat::Bytes = Deserialize::deserialize(d)?;
+                    let arr: [u8; $n] = b.0.try_into().map_err(|_| serde::de::Error::custom("wrong length"))?;
+                    $ty::try_from_bytes(arr).map_err(serde::de::Error::custom)
+                }
             }
         }
+        string_id!(@autosurgeon $ty);
+    };
+}
+
+/// Reads a byte string (or, from formats without one, a sequence of bytes).
+mod serde_bytes_compat {
+    pub struct Bytes(pub Vec<u8>);
+    impl<'de> serde::Deserialize<'de> for Bytes {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> serde::de::Visitor<'de> for V {
+                type Value = Bytes;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("bytes")
+                }
+                fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Bytes, E> {
+                    Ok(Bytes(v.to_vec()))
+                }
+                fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Bytes, E> {
+                    Ok(Bytes(v))
+                }
+                fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                    self,
+                    mut a: A,
+                ) -> Result<Bytes, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some(b) = a.next_element::<u8>()? {
+                        if out.len() >= 64 {
+                            return Err(serde::de::Error::custom("too long"));
+                        }
+                        out.push(b);
+                    }
+                    Ok(Bytes(out))
+                }
+            }
+            d.deserialize_bytes(V)
+        }
+    }
+}
+
+/// Implements serde and autosurgeon (as a string) for a type with `Display` and `FromStr`.
+macro_rules! string_id {
+    (@autosurgeon $ty:ty) => {
         impl Reconcile for $ty {
             type Key<'a> = autosurgeon::reconcile::NoKey;
             fn reconcile<R: Reconciler>(&self, mut r: R) -> Result<(), R::Error> {
@@ -38,6 +92,20 @@ macro_rules! string_id {
                     .map_err(|e: IdError| HydrateError::unexpected(stringify!($ty), e.to_string()))
             }
         }
+    };
+    ($ty:ty) => {
+        impl Serialize for $ty {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let s = String::deserialize(d)?;
+                s.parse().map_err(serde::de::Error::custom)
+            }
+        }
+        string_id!(@autosurgeon $ty);
     };
 }
 
@@ -110,7 +178,13 @@ impl FromStr for GroupId {
         Self::from_public_key(key)
     }
 }
-string_id!(GroupId);
+bytes_id!(GroupId, 32);
+
+impl GroupId {
+    fn try_from_bytes(b: [u8; 32]) -> Result<Self, IdError> {
+        Self::from_public_key(b)
+    }
+}
 
 /// A document's id: 16 bytes, written as 32 lowercase hex digits.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -174,7 +248,13 @@ impl FromStr for DocId {
         Ok(Self(id))
     }
 }
-string_id!(DocId);
+bytes_id!(DocId, 16);
+
+impl DocId {
+    fn try_from_bytes(b: [u8; 16]) -> Result<Self, IdError> {
+        Ok(Self(b))
+    }
+}
 
 /// The stable key of an issue in a catalogue: a lowercase slug such as `legal-aid`.
 #[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -474,6 +554,22 @@ mod tests {
         ] {
             assert!(bad.parse::<IssueKey>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn ids_are_text_in_json_and_bytes_in_binary_formats() {
+        let g = group(4);
+        let d = DocId::from_bytes([7; 16]);
+        assert_eq!(serde_json::to_string(&d).unwrap(), format!("\"{d}\""));
+        assert_eq!(
+            serde_json::from_str::<GroupId>(&serde_json::to_string(&g).unwrap()).unwrap(),
+            g
+        );
+        let mut buf = Vec::new();
+        ciborium::into_writer(&(d, g), &mut buf).unwrap();
+        assert!(buf.len() < 16 + 32 + 8, "{} bytes", buf.len());
+        let back: (DocId, GroupId) = ciborium::from_reader(&buf[..]).unwrap();
+        assert_eq!(back, (d, g));
     }
 
     proptest! {

@@ -90,8 +90,10 @@ pub mod doc;
 pub mod error;
 pub mod ids;
 pub mod meeting;
+pub mod network;
 pub mod plan;
 pub mod privacy;
+pub mod sync;
 pub mod tally;
 
 pub use error::{IdError, ValidationError};

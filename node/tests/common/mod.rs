@@ -39,7 +39,15 @@ impl Daemon {
     pub fn start(data_dir: &Path) -> Self {
         let _ = std::fs::remove_file(data_dir.join("api.addr"));
         let mut child = Command::new(bin())
-            .args(["up", "--http-listen", "127.0.0.1:0", "--data-dir"])
+            .args([
+                "up",
+                "--http-listen",
+                "127.0.0.1:0",
+                "--no-mdns",
+                "--listen",
+                "/ip4/127.0.0.1/tcp/0",
+                "--data-dir",
+            ])
             .arg(data_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())

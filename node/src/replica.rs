@@ -1,0 +1,775 @@
+//! What the documents actor does for networks and sync: network documents, invites, and both
+//! sides of a sync session (see `commonground_protocol::sync` for the exchange).
+//!
+//! Every rule about who may receive what is applied here, on the actor, against the node's own
+//! copy of the network document: a peer gets a network's documents only if it is a member, and
+//! only the kinds its role may read; documents it sends are kept only if they belong to that
+//! network and are of a shared kind.
+
+use std::collections::{BTreeMap, HashMap};
+
+use automerge::Automerge;
+use automerge::sync::{Message, State, SyncDoc};
+use commonground_protocol::ValidationError;
+use commonground_protocol::doc::{self, DocKind};
+use commonground_protocol::ids::{DocId, GroupId};
+use commonground_protocol::network::{InviteCode, IssuedInvite, Network, NetworkView, Role};
+use commonground_protocol::sync::{
+    self as wire, DocHeads, DocPayload, HeadsHash, Payload, Refusal, Response, SessionPlan,
+};
+use rand::RngCore;
+use tracing::{debug, warn};
+
+use crate::docs::{DocSet, Docs, DocsError, Loaded};
+use crate::store::{Store, StoreError};
+
+const AGREED: &str = "agreed/";
+const INVITE: &str = "invite/";
+
+/// Sync bookkeeping for one peer.
+#[derive(Default)]
+pub struct PeerSync {
+    /// Heads both sides held at the end of the last session, per document.
+    pub agreed: BTreeMap<DocId, HeadsHash>,
+    /// Automerge sync states per document (in memory; rebuilt from `agreed` after a restart).
+    states: HashMap<DocId, State>,
+    /// Unix seconds of the last completed session, per document.
+    pub last_synced: BTreeMap<DocId, u64>,
+}
+
+/// Loads sync agreements and issued invites from the store's metadata.
+pub(crate) fn load_meta(set: &mut DocSet, store: &dyn Store) -> Result<(), StoreError> {
+    for (key, value) in store.meta_scan(AGREED)? {
+        let Some(group) = key
+            .strip_prefix(AGREED)
+            .and_then(|g| g.parse::<GroupId>().ok())
+        else {
+            continue;
+        };
+        match ciborium::from_reader::<BTreeMap<DocId, HeadsHash>, _>(&value[..]) {
+            Ok(agreed) => set.peers.entry(group).or_default().agreed = agreed,
+            Err(e) => {
+                warn!(peer = %group.short(), error = %e, "unreadable sync agreement; starting afresh")
+            }
+        }
+    }
+    for (key, value) in store.meta_scan(INVITE)? {
+        let id = key.strip_prefix(INVITE).and_then(|h| {
+            let mut b = [0u8; 16];
+            hex::decode_to_slice(h, &mut b).ok().map(|()| b)
+        });
+        match (id, serde_json::from_slice::<IssuedInvite>(&value)) {
+            (Some(id), Ok(inv)) => {
+                set.invites.insert(id, inv);
+            }
+            _ => warn!(key, "unreadable invite record"),
+        }
+    }
+    Ok(())
+}
+
+fn now_secs() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn refused(reason: Refusal, message: impl Into<String>) -> Response {
+    Response::Refused {
+        reason,
+        message: message.into(),
+    }
+}
+
+impl DocSet {
+    /// The network document of `id`, if this node holds it.
+    pub(crate) fn network(&self, id: &DocId) -> Option<Network> {
+        let l = self.docs.get(id)?;
+        (l.header.kind == DocKind::Network)
+            .then(|| doc::read::<Network>(&l.doc).ok())
+            .flatten()
+    }
+
+    /// The documents of `network` that `peer` may read, with their heads hashes.
+    fn shared_with(
+        &self,
+        network: &DocId,
+        net: &Network,
+        peer: &GroupId,
+    ) -> BTreeMap<DocId, HeadsHash> {
+        self.docs
+            .iter()
+            .filter(|(_, l)| l.header.network.as_ref() == Some(network))
+            .filter(|(_, l)| net.may_read(peer, l.header.kind))
+            .map(|(id, l)| (*id, wire::heads_hash(&l.doc.get_heads())))
+            .collect()
+    }
+
+    fn agreed_in(
+        &self,
+        peer: &GroupId,
+        mine: &BTreeMap<DocId, HeadsHash>,
+        network: &DocId,
+    ) -> BTreeMap<DocId, HeadsHash> {
+        self.peers
+            .get(peer)
+            .map(|p| {
+                p.agreed
+                    .iter()
+                    .filter(|(d, _)| {
+                        mine.contains_key(d)
+                            || self
+                                .docs
+                                .get(d)
+                                .is_some_and(|l| l.header.network.as_ref() == Some(network))
+                    })
+                    .map(|(d, h)| (*d, *h))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    fn member_network(&self, network: &DocId, peer: &GroupId) -> Result<Network, Response> {
+        match self.network(network) {
+            Some(n) if n.is_member(peer) && n.is_member(&self.group) => Ok(n),
+            _ => Err(refused(Refusal::NotMember, "not a member of this network")),
+        }
+    }
+
+    /// Initiator: the opening of a session with `peer` for `network`.
+    pub(crate) fn hello(
+        &mut self,
+        peer: &GroupId,
+        network: &DocId,
+    ) -> Result<wire::Request, DocsError> {
+        let net = self
+            .member_network(network, peer)
+            .map_err(|_| DocsError::NotFound {
+                what: "shared network",
+                id: network.to_string(),
+            })?;
+        let mine = self.shared_with(network, &net, peer);
+        let agreed = self.agreed_in(peer, &mine, network);
+        Ok(wire::Request::Hello {
+            network: *network,
+            digest: wire::digest(&agreed),
+            changed: wire::changed(&mine, &agreed),
+        })
+    }
+
+    /// Responder: the answer to a peer's `Hello`.
+    pub(crate) fn answer_hello(
+        &mut self,
+        peer: &GroupId,
+        network: &DocId,
+        digest: [u8; 32],
+    ) -> Response {
+        let net = match self.member_network(network, peer) {
+            Ok(n) => n,
+            Err(r) => return r,
+        };
+        let mine = self.shared_with(network, &net, peer);
+        let agreed = self.agreed_in(peer, &mine, network);
+        let entry = self.peers.entry(*peer).or_default();
+        // A new session: drop in-flight markers, keep what is known to be shared.
+        for d in mine.keys() {
+            if let Some(s) = entry.states.get_mut(d) {
+                *s = State::decode(&s.encode()).unwrap_or_default();
+            }
+        }
+        if wire::digest(&agreed) == digest {
+            Response::Hello {
+                digest_ok: true,
+                docs: wire::changed(&mine, &agreed),
+            }
+        } else {
+            Response::Hello {
+                digest_ok: false,
+                docs: mine
+                    .iter()
+                    .map(|(doc, heads)| DocHeads {
+                        doc: *doc,
+                        heads: *heads,
+                    })
+                    .collect(),
+            }
+        }
+    }
+
+    /// Initiator: decides the session after the peer's `Hello`, and returns the first round.
+    pub(crate) fn plan(
+        &mut self,
+        peer: &GroupId,
+        network: &DocId,
+        digest_ok: bool,
+        theirs: &[DocHeads],
+    ) -> Result<(SessionPlan, Vec<DocPayload>), DocsError> {
+        let net = self
+            .member_network(network, peer)
+            .map_err(|_| DocsError::NotFound {
+                what: "shared network",
+                id: network.to_string(),
+            })?;
+        let mine = self.shared_with(network, &net, peer);
+        let agreed = self.agreed_in(peer, &mine, network);
+        let plan = wire::plan_session(&mine, &agreed, digest_ok, theirs);
+        let mut out = Vec::new();
+        for d in &plan.send_whole {
+            if let Some(l) = self.docs.get(d) {
+                out.push(DocPayload {
+                    doc: *d,
+                    payload: Payload::Whole(l.doc.save()),
+                });
+            }
+        }
+        for d in &plan.want {
+            out.push(DocPayload {
+                doc: *d,
+                payload: Payload::Want,
+            });
+        }
+        let entry = self.peers.entry(*peer).or_default();
+        for d in &plan.sync {
+            let state = entry.states.entry(*d).or_default();
+            *state = State::decode(&state.encode()).unwrap_or_default();
+            if let Some(l) = self.docs.get(d) {
+                if let Some(m) = l.doc.generate_sync_message(state) {
+                    out.push(DocPayload {
+                        doc: *d,
+                        payload: Payload::Message(m.encode()),
+                    });
+                }
+            }
+        }
+        Ok((plan, out))
+    }
+
+    /// Checks a document received whole from `peer` for `network`: of a shared kind, in that
+    /// network (a network document: that network's own), and readable by the peer.
+    fn accept_whole(
+        &self,
+        network: &DocId,
+        peer: &GroupId,
+        id: &DocId,
+        bytes: &[u8],
+    ) -> Result<Automerge, String> {
+        let doc = Automerge::load(bytes).map_err(|e| format!("unreadable document: {e}"))?;
+        let header = doc::header(&doc).map_err(|e| format!("no header: {e}"))?;
+        if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
+            return Err("document does not belong to this network".into());
+        }
+        if header.kind == DocKind::Network && id != network {
+            return Err("a network document under another id".into());
+        }
+        if let Some(existing) = self.docs.get(id) {
+            if existing.header != header {
+                return Err("document header differs from ours".into());
+            }
+        }
+        let net = match self.network(network) {
+            Some(n) => n,
+            None if header.kind == DocKind::Network => {
+                doc::read::<Network>(&doc).map_err(|e| e.to_string())?
+            }
+            None => return Err("unknown network".into()),
+        };
+        if !net.may_read(peer, header.kind) {
+            return Err("the sender may not hold this document".into());
+        }
+        Ok(doc)
+    }
+
+    /// Both sides: applies a round of payloads from `peer`. The responder answers each document;
+    /// the initiator then generates its next messages for `sync_docs`. A payload that breaks a
+    /// rule refuses the whole round before anything of it is applied.
+    pub(crate) fn receive(
+        &mut self,
+        peer: &GroupId,
+        network: &DocId,
+        incoming: Vec<DocPayload>,
+        responder: bool,
+        sync_docs: &[DocId],
+    ) -> Result<Vec<DocPayload>, Response> {
+        if incoming.len() > wire::MAX_DOCS_PER_MESSAGE {
+            return Err(refused(
+                Refusal::Malformed,
+                "too many documents in one round",
+            ));
+        }
+        let net = self.member_network(network, peer)?;
+        // Check everything first.
+        let mut wholes = Vec::new();
+        let mut messages = Vec::new();
+        let mut wants = Vec::new();
+        for p in incoming {
+            match p.payload {
+                Payload::Whole(bytes) => match self.accept_whole(network, peer, &p.doc, &bytes) {
+                    Ok(doc) => wholes.push((p.doc, doc)),
+                    Err(why) => {
+                        warn!(peer = %peer.short(), doc = %p.doc, why, "refusing a round");
+                        return Err(refused(Refusal::NotMember, why));
+                    }
+                },
+                Payload::Message(bytes) => {
+                    let ok = self.docs.get(&p.doc).is_some_and(|l| {
+                        l.header.network.as_ref() == Some(network)
+                            && net.may_read(peer, l.header.kind)
+                    });
+                    let msg = Message::decode(&bytes)
+                        .map_err(|_| refused(Refusal::Malformed, "unreadable sync message"))?;
+                    if !ok {
+                        return Err(refused(Refusal::NotMember, "no such shared document"));
+                    }
+                    messages.push((p.doc, msg));
+                }
+                Payload::Want => {
+                    if !responder {
+                        return Err(refused(
+                            Refusal::Malformed,
+                            "only the initiator asks for documents",
+                        ));
+                    }
+                    wants.push(p.doc);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        for (id, incoming) in wholes {
+            match self.docs.get_mut(&id) {
+                Some(l) => {
+                    if let Err(e) = l.doc.merge(&mut incoming.clone()) {
+                        warn!(doc = %id, error = %e, "merging a received document failed");
+                    }
+                }
+                None => {
+                    let header = match doc::header(&incoming) {
+                        Ok(h) => h,
+                        Err(_) => continue,
+                    };
+                    self.docs.insert(id, Loaded::fresh(incoming, header));
+                }
+            }
+        }
+        let entry = self.peers.entry(*peer).or_default();
+        for (id, msg) in messages {
+            let Some(l) = self.docs.get_mut(&id) else {
+                continue;
+            };
+            let state = entry.states.entry(id).or_default();
+            if let Err(e) = l.doc.receive_sync_message(state, msg) {
+                warn!(peer = %peer.short(), doc = %id, error = %e, "bad sync message");
+                continue;
+            }
+            if responder {
+                if let Some(m) = l.doc.generate_sync_message(state) {
+                    out.push(DocPayload {
+                        doc: id,
+                        payload: Payload::Message(m.encode()),
+                    });
+                }
+            }
+        }
+        if responder {
+            for id in wants {
+                let readable = self.docs.get(&id).is_some_and(|l| {
+                    l.header.network.as_ref() == Some(network) && net.may_read(peer, l.header.kind)
+                });
+                if readable {
+                    if let Some(l) = self.docs.get(&id) {
+                        out.push(DocPayload {
+                            doc: id,
+                            payload: Payload::Whole(l.doc.save()),
+                        });
+                    }
+                }
+            }
+        } else {
+            for id in sync_docs {
+                let (Some(l), Some(state)) = (self.docs.get(id), entry.states.get_mut(id)) else {
+                    continue;
+                };
+                if let Some(m) = l.doc.generate_sync_message(state) {
+                    out.push(DocPayload {
+                        doc: *id,
+                        payload: Payload::Message(m.encode()),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// This node's heads of some documents.
+    pub(crate) fn heads_of<'a>(&self, docs: impl Iterator<Item = &'a DocId>) -> Vec<DocHeads> {
+        docs.filter_map(|d| {
+            self.docs.get(d).map(|l| DocHeads {
+                doc: *d,
+                heads: wire::heads_hash(&l.doc.get_heads()),
+            })
+        })
+        .collect()
+    }
+
+    /// Both sides: records that `peer` and this node agree on these documents' heads, and stores
+    /// the agreement with the next batch.
+    pub(crate) fn agree(&mut self, peer: &GroupId, docs: &[DocHeads]) {
+        let now = now_secs() as u64;
+        let entry = self.peers.entry(*peer).or_default();
+        for d in docs {
+            entry.agreed.insert(d.doc, d.heads);
+            entry.last_synced.insert(d.doc, now);
+        }
+        let mut bytes = Vec::new();
+        if ciborium::into_writer(&entry.agreed, &mut bytes).is_ok() {
+            self.meta_writes.push((format!("{AGREED}{peer}"), bytes));
+        }
+    }
+
+    /// Responder: the answer to `Commit`: the documents whose heads match ours, now agreed.
+    pub(crate) fn answer_commit(
+        &mut self,
+        peer: &GroupId,
+        network: &DocId,
+        theirs: &[DocHeads],
+    ) -> Response {
+        if let Err(r) = self.member_network(network, peer) {
+            return r;
+        }
+        let mine: BTreeMap<DocId, HeadsHash> = self
+            .heads_of(theirs.iter().map(|d| &d.doc))
+            .into_iter()
+            .map(|d| (d.doc, d.heads))
+            .collect();
+        let same: Vec<DocHeads> = theirs
+            .iter()
+            .filter(|d| mine.get(&d.doc) == Some(&d.heads))
+            .copied()
+            .collect();
+        self.agree(peer, &same);
+        Response::Committed {
+            docs: same.iter().map(|d| d.doc).collect(),
+        }
+    }
+
+    /// Inviter: redeems an invite for `peer` and makes it a member.
+    pub(crate) fn answer_join(
+        &mut self,
+        peer: &GroupId,
+        network: &DocId,
+        invite: &[u8; 16],
+        secret: &[u8],
+        name: &str,
+        addrs: Vec<String>,
+    ) -> Response {
+        let Some(issued) = self.invites.get(invite).cloned() else {
+            return refused(
+                Refusal::Invite,
+                commonground_protocol::network::InviteError::Unknown.to_string(),
+            );
+        };
+        if &issued.network != network {
+            return refused(Refusal::Invite, "this invite is for another network");
+        }
+        let mut updated = issued;
+        if let Err(e) = updated.redeem(secret, *peer, now_secs()) {
+            return refused(Refusal::Invite, e.to_string());
+        }
+        let joined = self.edit::<Network, _>(network, |n| {
+            n.add_member(*peer, name, Role::Member, (crate::docs::today_utc)(), addrs)
+        });
+        if let Err(e) = joined {
+            return refused(Refusal::Invite, e.to_string());
+        }
+        self.meta_writes.push((
+            format!("{INVITE}{}", hex::encode(invite)),
+            serde_json::to_vec(&updated).unwrap_or_default(),
+        ));
+        self.invites.insert(*invite, updated);
+        match self.docs.get(network) {
+            Some(l) => Response::Joined {
+                network: *network,
+                document: l.doc.save(),
+            },
+            None => refused(Refusal::Unavailable, "network document missing"),
+        }
+    }
+
+    /// Joiner: keeps the network document an inviter sent.
+    pub(crate) fn accept_joined(
+        &mut self,
+        network: &DocId,
+        bytes: &[u8],
+    ) -> Result<NetworkView, DocsError> {
+        let bad = |reason: &str| DocsError::Damaged {
+            doc: *network,
+            reason: reason.into(),
+        };
+        let doc = Automerge::load(bytes).map_err(|_| bad("unreadable network document"))?;
+        let header = doc::header(&doc).map_err(|_| bad("no header"))?;
+        if header.kind != DocKind::Network || header.network.as_ref() != Some(network) {
+            return Err(bad("not this network's document"));
+        }
+        let net: Network = doc::read(&doc).map_err(|_| bad("unreadable network"))?;
+        if !net.is_member(&self.group) {
+            return Err(bad("the inviter did not add us"));
+        }
+        match self.docs.get_mut(network) {
+            Some(l) => {
+                l.doc
+                    .merge(&mut doc.clone())
+                    .map_err(|_| bad("cannot merge"))?;
+            }
+            None => {
+                self.docs.insert(*network, Loaded::fresh(doc, header));
+            }
+        }
+        Ok(net.view(*network))
+    }
+}
+
+impl Docs {
+    /// Creates a network with this group as its first coordinator.
+    pub async fn create_network(
+        &self,
+        name: String,
+        group_name: String,
+        addrs: Vec<String>,
+    ) -> Result<NetworkView, DocsError> {
+        self.run(move |set| {
+            let today = crate::docs::today_utc();
+            let net = Network::new(&name, set.group, &group_name, today, addrs)?;
+            let mut bytes = [0u8; 16];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            let id = DocId::from_bytes(bytes);
+            set.create(id, Some(id), &net)?;
+            Ok(net.view(id))
+        })
+        .await
+    }
+
+    /// The networks this node belongs to.
+    pub async fn networks(&self) -> Result<Vec<NetworkView>, DocsError> {
+        self.run(|set| {
+            let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+            let mut out: Vec<NetworkView> = ids
+                .iter()
+                .filter_map(|id| set.network(id).map(|n| n.view(*id)))
+                .collect();
+            out.sort_by(|a, b| a.name.cmp(&b.name));
+            Ok(out)
+        })
+        .await
+    }
+
+    /// One network, by id or unique prefix.
+    pub async fn network(&self, id: String) -> Result<NetworkView, DocsError> {
+        self.run(move |set| {
+            let id = set.resolve(DocKind::Network, &id)?;
+            set.network(&id)
+                .map(|n| n.view(id))
+                .ok_or(DocsError::NotFound {
+                    what: "network",
+                    id: id.to_string(),
+                })
+        })
+        .await
+    }
+
+    /// Issues an invite to a network (coordinators only), valid for `valid_secs`.
+    pub async fn invite(
+        &self,
+        network: String,
+        valid_secs: i64,
+        addrs: Vec<String>,
+    ) -> Result<InviteCode, DocsError> {
+        self.run(move |set| {
+            let id = set.resolve(DocKind::Network, &network)?;
+            let net = set.network(&id).ok_or(DocsError::NotFound {
+                what: "network",
+                id: id.to_string(),
+            })?;
+            if net.member(&set.group).map(|m| m.role) != Some(Role::Coordinator) {
+                return Err(DocsError::Invalid(ValidationError::WrongDocument {
+                    expected: "network you coordinate",
+                    reason: "only coordinators may invite".into(),
+                }));
+            }
+            let mut secret = [0u8; 32];
+            let mut invite = [0u8; 16];
+            rand::thread_rng().fill_bytes(&mut secret);
+            rand::thread_rng().fill_bytes(&mut invite);
+            let issued = IssuedInvite::new(id, &secret, now_secs(), valid_secs)?;
+            set.meta_writes.push((
+                format!("{INVITE}{}", hex::encode(invite)),
+                serde_json::to_vec(&issued).unwrap_or_default(),
+            ));
+            set.invites.insert(invite, issued);
+            Ok(InviteCode {
+                network: id,
+                id: invite,
+                secret,
+                inviter: set.group,
+                addrs,
+            })
+        })
+        .await
+    }
+
+    /// Keeps the network document received on joining.
+    pub async fn accept_joined(
+        &self,
+        network: DocId,
+        document: Vec<u8>,
+    ) -> Result<NetworkView, DocsError> {
+        self.run(move |set| set.accept_joined(&network, &document))
+            .await
+    }
+
+    /// Answers a request of the sync protocol from `peer`.
+    pub async fn answer(&self, peer: GroupId, request: wire::Request) -> Response {
+        let r = self
+            .run(move |set| {
+                Ok(match request {
+                    wire::Request::Join {
+                        network,
+                        invite,
+                        secret,
+                        name,
+                        addrs,
+                    } => set.answer_join(&peer, &network, &invite, &secret, &name, addrs),
+                    wire::Request::Hello {
+                        network,
+                        digest,
+                        changed,
+                    } => {
+                        if changed.len() > wire::MAX_DOCS_PER_MESSAGE {
+                            return Ok(refused(Refusal::Malformed, "too many documents"));
+                        }
+                        set.answer_hello(&peer, &network, digest)
+                    }
+                    wire::Request::Sync { network, docs } => {
+                        match set.receive(&peer, &network, docs, true, &[]) {
+                            Ok(out) => Response::Sync { docs: out },
+                            Err(r) => r,
+                        }
+                    }
+                    wire::Request::Commit { network, docs } => {
+                        set.answer_commit(&peer, &network, &docs)
+                    }
+                })
+            })
+            .await;
+        r.unwrap_or_else(|e| {
+            debug!(error = %e, "request failed");
+            refused(Refusal::Unavailable, "the node could not answer")
+        })
+    }
+
+    /// The networks shared with `peer` (both are members).
+    pub async fn networks_with(&self, peer: GroupId) -> Result<Vec<DocId>, DocsError> {
+        self.run(move |set| {
+            let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+            Ok(ids
+                .into_iter()
+                .filter(|id| set.member_network(id, &peer).is_ok())
+                .collect())
+        })
+        .await
+    }
+
+    /// Members of a network other than this group, with their addresses.
+    pub async fn members_of(
+        &self,
+        network: DocId,
+    ) -> Result<Vec<(GroupId, Vec<String>)>, DocsError> {
+        self.run(move |set| {
+            let me = set.group;
+            Ok(set
+                .network(&network)
+                .map(|n| {
+                    n.members
+                        .into_iter()
+                        .filter(|m| m.group != me)
+                        .map(|m| (m.group, m.addrs))
+                        .collect()
+                })
+                .unwrap_or_default())
+        })
+        .await
+    }
+
+    /// When each shared document was last in sync with each peer (unix seconds).
+    pub async fn last_synced(&self) -> Result<BTreeMap<GroupId, BTreeMap<DocId, u64>>, DocsError> {
+        self.run(|set| {
+            Ok(set
+                .peers
+                .iter()
+                .map(|(g, p)| (*g, p.last_synced.clone()))
+                .collect())
+        })
+        .await
+    }
+
+    /// The name a peer gave in any network this node shares with it.
+    pub async fn names(&self) -> Result<BTreeMap<GroupId, String>, DocsError> {
+        self.run(|set| {
+            let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+            Ok(ids
+                .iter()
+                .filter_map(|id| set.network(id))
+                .flat_map(|n| n.members.into_iter().map(|m| (m.group, m.name)))
+                .collect())
+        })
+        .await
+    }
+}
+
+/// Initiator-side steps of a session, run on the actor one at a time (see `sync`).
+impl Docs {
+    /// Opens a session.
+    pub async fn session_hello(
+        &self,
+        peer: GroupId,
+        network: DocId,
+    ) -> Result<wire::Request, DocsError> {
+        self.run(move |set| set.hello(&peer, &network)).await
+    }
+
+    /// Plans a session after the peer's `Hello`.
+    pub async fn session_plan(
+        &self,
+        peer: GroupId,
+        network: DocId,
+        digest_ok: bool,
+        theirs: Vec<DocHeads>,
+    ) -> Result<(SessionPlan, Vec<DocPayload>), DocsError> {
+        self.run(move |set| set.plan(&peer, &network, digest_ok, &theirs))
+            .await
+    }
+
+    /// Applies the peer's round and returns the next (stored before this returns).
+    pub async fn session_receive(
+        &self,
+        peer: GroupId,
+        network: DocId,
+        incoming: Vec<DocPayload>,
+        sync_docs: Vec<DocId>,
+    ) -> Result<Result<Vec<DocPayload>, Response>, DocsError> {
+        self.run(move |set| Ok(set.receive(&peer, &network, incoming, false, &sync_docs)))
+            .await
+    }
+
+    /// This node's heads of some documents.
+    pub async fn session_heads(&self, docs: Vec<DocId>) -> Result<Vec<DocHeads>, DocsError> {
+        self.run(move |set| Ok(set.heads_of(docs.iter()))).await
+    }
+
+    /// Records the agreement the peer confirmed.
+    pub async fn session_agree(&self, peer: GroupId, docs: Vec<DocHeads>) -> Result<(), DocsError> {
+        self.run(move |set| {
+            set.agree(&peer, &docs);
+            Ok(())
+        })
+        .await
+    }
+}

@@ -1,0 +1,274 @@
+//! The sync engine: decides when to sync with whom, runs sessions as the initiator, and answers
+//! peers' requests. Sessions start when a member peer connects, when a shared document changes
+//! (locally or by sync from a third node), and on a slow timer as a safety net; a session with
+//! nothing to do costs one small round trip.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use commonground_protocol::ids::{DocId, GroupId};
+use commonground_protocol::sync::{self as wire, MAX_ROUNDS, Request, Response};
+use thiserror::Error;
+use tokio::sync::{Semaphore, broadcast, mpsc};
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+use tracing::{Instrument, debug, info, warn};
+
+use crate::docs::{Docs, DocsError};
+use crate::net::{Net, NetError, NetEvent, parse_addrs};
+
+/// How many inbound requests are answered at once.
+const INBOUND: usize = 32;
+/// How often every connected member is synced even without a trigger.
+const TICK: Duration = Duration::from_secs(30);
+
+/// Why a session failed.
+#[derive(Debug, Error)]
+pub enum SyncError {
+    /// The peer could not be reached.
+    #[error(transparent)]
+    Net(#[from] NetError),
+    /// The documents actor failed.
+    #[error(transparent)]
+    Docs(#[from] DocsError),
+    /// The peer refused.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The peer answered out of turn.
+    #[error("unexpected answer")]
+    Unexpected,
+}
+
+fn expect_refusal(r: Response) -> SyncError {
+    match r {
+        Response::Refused { message, .. } => SyncError::Refused(message),
+        _ => SyncError::Unexpected,
+    }
+}
+
+/// Runs one session with `peer` for `network`, as the initiator.
+pub async fn session(
+    docs: &Docs,
+    net: &Net,
+    peer: GroupId,
+    network: DocId,
+) -> Result<usize, SyncError> {
+    let hello = docs.session_hello(peer, network).await?;
+    let (digest_ok, theirs) = match net.request(&peer, vec![], hello).await? {
+        Response::Hello { digest_ok, docs } => (digest_ok, docs),
+        other => return Err(expect_refusal(other)),
+    };
+    let (plan, mut out) = docs.session_plan(peer, network, digest_ok, theirs).await?;
+    let looked_at: Vec<DocId> = plan.all().copied().collect();
+    if looked_at.is_empty() {
+        return Ok(0);
+    }
+    let mut rounds = 0;
+    while !out.is_empty() && rounds < MAX_ROUNDS {
+        rounds += 1;
+        let reply = net
+            .request(&peer, vec![], Request::Sync { network, docs: out })
+            .await?;
+        let incoming = match reply {
+            Response::Sync { docs } => docs,
+            other => return Err(expect_refusal(other)),
+        };
+        out = match docs
+            .session_receive(peer, network, incoming, plan.sync.clone())
+            .await?
+        {
+            Ok(next) => next,
+            Err(refusal) => return Err(expect_refusal(refusal)),
+        };
+    }
+    let heads = docs.session_heads(looked_at.clone()).await?;
+    match net
+        .request(
+            &peer,
+            vec![],
+            Request::Commit {
+                network,
+                docs: heads.clone(),
+            },
+        )
+        .await?
+    {
+        Response::Committed { docs: agreed } => {
+            let agreed: HashSet<DocId> = agreed.into_iter().collect();
+            let confirmed: Vec<wire::DocHeads> = heads
+                .into_iter()
+                .filter(|h| agreed.contains(&h.doc))
+                .collect();
+            let n = confirmed.len();
+            docs.session_agree(peer, confirmed).await?;
+            debug!(peer = %peer.short(), %network, docs = looked_at.len(), agreed = n, rounds, "session done");
+            Ok(looked_at.len())
+        }
+        other => Err(expect_refusal(other)),
+    }
+}
+
+/// The sync engine's loop.
+pub struct Engine {
+    docs: Docs,
+    net: Net,
+    events: mpsc::Receiver<NetEvent>,
+    changes: broadcast::Receiver<DocId>,
+    connected: HashSet<GroupId>,
+    /// Running sessions; `true` when another was asked for while one ran.
+    running: HashMap<(GroupId, DocId), bool>,
+    sessions: JoinSet<(GroupId, DocId, Result<usize, SyncError>)>,
+    inbound: Arc<Semaphore>,
+    answers: JoinSet<()>,
+}
+
+impl Engine {
+    /// An engine over a documents actor and a network.
+    pub fn new(docs: Docs, net: Net, events: mpsc::Receiver<NetEvent>) -> Self {
+        let changes = docs.subscribe();
+        Self {
+            docs,
+            net,
+            events,
+            changes,
+            connected: HashSet::new(),
+            running: HashMap::new(),
+            sessions: JoinSet::new(),
+            inbound: Arc::new(Semaphore::new(INBOUND)),
+            answers: JoinSet::new(),
+        }
+    }
+
+    /// Runs until cancelled.
+    pub async fn run(mut self, cancel: CancellationToken) {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                biased;
+                _ = cancel.cancelled() => break,
+                Some(ev) = self.events.recv() => self.on_event(ev).await,
+                changed = self.changes.recv() => self.on_change(changed).await,
+                Some(done) = self.sessions.join_next() => self.on_session_done(done),
+                Some(_) = self.answers.join_next() => {}
+                _ = tick.tick() => self.on_tick().await,
+            }
+        }
+        self.sessions.shutdown().await;
+        self.answers.shutdown().await;
+        info!("sync engine stopped");
+    }
+
+    fn start(&mut self, peer: GroupId, network: DocId) {
+        if let Some(again) = self.running.get_mut(&(peer, network)) {
+            *again = true;
+            return;
+        }
+        self.running.insert((peer, network), false);
+        let (docs, net) = (self.docs.clone(), self.net.clone());
+        let span = tracing::debug_span!("session", peer = %peer.short(), %network);
+        self.sessions.spawn(
+            async move {
+                let r = session(&docs, &net, peer, network).await;
+                (peer, network, r)
+            }
+            .instrument(span),
+        );
+    }
+
+    fn on_session_done(
+        &mut self,
+        done: Result<(GroupId, DocId, Result<usize, SyncError>), tokio::task::JoinError>,
+    ) {
+        let Ok((peer, network, result)) = done else {
+            return;
+        };
+        if let Err(e) = &result {
+            debug!(peer = %peer.short(), %network, error = %e, "session failed");
+        }
+        let again = self.running.remove(&(peer, network)).unwrap_or(false);
+        if again && self.connected.contains(&peer) && result.is_ok() {
+            self.start(peer, network);
+        }
+    }
+
+    async fn on_event(&mut self, ev: NetEvent) {
+        match ev {
+            NetEvent::Connected(peer) => {
+                self.connected.insert(peer);
+                if let Ok(networks) = self.docs.networks_with(peer).await {
+                    for n in networks {
+                        self.start(peer, n);
+                    }
+                }
+            }
+            NetEvent::Disconnected(peer) => {
+                self.connected.remove(&peer);
+            }
+            NetEvent::Inbound {
+                peer,
+                request,
+                channel,
+            } => {
+                let Ok(permit) = self.inbound.clone().try_acquire_owned() else {
+                    let busy = Response::Refused {
+                        reason: wire::Refusal::Unavailable,
+                        message: "busy".into(),
+                    };
+                    self.net.respond(channel, busy).await;
+                    return;
+                };
+                let (docs, net) = (self.docs.clone(), self.net.clone());
+                self.answers.spawn(async move {
+                    let response = docs.answer(peer, request).await;
+                    if let Response::Refused { reason, .. } = &response {
+                        // Logged without content: who, and why in one word.
+                        warn!(peer = %peer.short(), ?reason, "refused a request");
+                    }
+                    net.respond(channel, response).await;
+                    drop(permit);
+                });
+            }
+        }
+    }
+
+    async fn on_change(&mut self, changed: Result<DocId, broadcast::error::RecvError>) {
+        let networks = match changed {
+            Ok(n) => vec![n],
+            // Missed notifications: sync everything shared with connected peers.
+            Err(broadcast::error::RecvError::Lagged(_)) => self
+                .docs
+                .networks()
+                .await
+                .map(|v| v.into_iter().map(|n| n.id).collect())
+                .unwrap_or_default(),
+            Err(broadcast::error::RecvError::Closed) => return,
+        };
+        for n in networks {
+            let members = self.docs.members_of(n).await.unwrap_or_default();
+            for (peer, _) in members {
+                if self.connected.contains(&peer) {
+                    self.start(peer, n);
+                }
+            }
+        }
+    }
+
+    async fn on_tick(&mut self) {
+        let Ok(networks) = self.docs.networks().await else {
+            return;
+        };
+        for n in networks {
+            for (peer, addrs) in self.docs.members_of(n.id).await.unwrap_or_default() {
+                if self.connected.contains(&peer) {
+                    self.start(peer, n.id);
+                } else {
+                    for a in parse_addrs(&addrs).into_iter().take(4) {
+                        let _ = self.net.dial(a).await;
+                    }
+                }
+            }
+        }
+    }
+}

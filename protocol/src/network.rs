@@ -1,0 +1,444 @@
+//! Networks: federations of groups that share documents. The network document holds the name,
+//! the members with their roles, and settings; invites let a coordinator admit a new group.
+//!
+//! Who may read what is decided here, from a group's role alone: members and coordinators read
+//! every shared document of the network; aggregators read no plans.
+
+use autosurgeon::{Hydrate, Reconcile};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use crate::catalogue::check_label;
+use crate::doc::{DocKind, Schema};
+use crate::error::ValidationError;
+use crate::ids::{Day, DocId, GroupId};
+
+/// The longest network or group name.
+pub const MAX_NAME: usize = 120;
+/// The default small-cell threshold.
+pub const DEFAULT_K: i64 = 5;
+/// The longest an invite may stay valid: 30 days.
+pub const MAX_INVITE_SECS: i64 = 30 * 24 * 3600;
+/// The most addresses a member or an invite may carry.
+pub const MAX_ADDRS: usize = 16;
+
+string_enum! {
+    /// A member group's role in a network.
+    Role {
+        /// May change membership and settings.
+        Coordinator = "coordinator",
+        /// Reads and writes the network's shared documents.
+        Member = "member",
+        /// Reads published tallies only, never plans (a regional hub).
+        Aggregator = "aggregator",
+    }
+}
+
+/// A member group.
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Member {
+    /// The group.
+    #[key]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub group: GroupId,
+    /// The group's name, as it gave it when joining.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// When it joined.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub joined: Day,
+    /// Where its node could be reached when it last said (multiaddrs).
+    pub addrs: Vec<String>,
+}
+
+/// Settings of a network.
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Settings {
+    /// Published counts below this are suppressed.
+    pub k: i64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { k: DEFAULT_K }
+    }
+}
+
+/// The body of a network document.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hydrate, Reconcile)]
+pub struct Network {
+    /// The network's name.
+    pub name: String,
+    /// Its member groups.
+    pub members: Vec<Member>,
+    /// Its settings.
+    pub settings: Settings,
+}
+
+impl Schema for Network {
+    const KIND: DocKind = DocKind::Network;
+}
+
+/// A network as shown to people.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NetworkView {
+    /// The network's id (its document's id).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub id: DocId,
+    /// Its name.
+    pub name: String,
+    /// Its members.
+    pub members: Vec<Member>,
+    /// Its settings.
+    pub settings: Settings,
+}
+
+fn check_addrs(addrs: &[String]) -> Result<(), ValidationError> {
+    if addrs.len() > MAX_ADDRS || addrs.iter().any(|a| a.len() > 256 || !a.starts_with('/')) {
+        return Err(ValidationError::OutOfRange {
+            field: "addresses",
+            value: addrs.len() as i64,
+            min: 0,
+            max: MAX_ADDRS as i64,
+        });
+    }
+    Ok(())
+}
+
+impl Network {
+    /// A new network whose first coordinator is `creator`.
+    pub fn new(
+        name: &str,
+        creator: GroupId,
+        creator_name: &str,
+        today: Day,
+        addrs: Vec<String>,
+    ) -> Result<Self, ValidationError> {
+        check_label("network name", name, MAX_NAME)?;
+        let mut n = Self {
+            name: name.trim().to_string(),
+            ..Self::default()
+        };
+        n.add_member(creator, creator_name, Role::Coordinator, today, addrs)?;
+        Ok(n)
+    }
+
+    /// The member entry of a group.
+    pub fn member(&self, group: &GroupId) -> Option<&Member> {
+        self.members.iter().find(|m| &m.group == group)
+    }
+
+    /// Whether a group is a member (in any role).
+    pub fn is_member(&self, group: &GroupId) -> bool {
+        self.member(group).is_some()
+    }
+
+    /// Whether a group may read shared documents of `kind` in this network.
+    pub fn may_read(&self, group: &GroupId, kind: DocKind) -> bool {
+        match self.member(group).map(|m| m.role) {
+            None => false,
+            Some(Role::Aggregator) => kind == DocKind::Network,
+            Some(Role::Coordinator | Role::Member) => kind.is_shared(),
+        }
+    }
+
+    /// Adds a group (or updates its name and addresses if it is already a member).
+    pub fn add_member(
+        &mut self,
+        group: GroupId,
+        name: &str,
+        role: Role,
+        today: Day,
+        addrs: Vec<String>,
+    ) -> Result<(), ValidationError> {
+        check_label("group name", name, MAX_NAME)?;
+        check_addrs(&addrs)?;
+        match self.members.iter_mut().find(|m| m.group == group) {
+            Some(m) => {
+                m.name = name.trim().to_string();
+                m.addrs = addrs;
+            }
+            None => self.members.push(Member {
+                group,
+                name: name.trim().to_string(),
+                role,
+                joined: today,
+                addrs,
+            }),
+        }
+        Ok(())
+    }
+
+    /// Updates a member's addresses.
+    pub fn set_addrs(
+        &mut self,
+        group: &GroupId,
+        addrs: Vec<String>,
+    ) -> Result<(), ValidationError> {
+        check_addrs(&addrs)?;
+        if let Some(m) = self.members.iter_mut().find(|m| &m.group == group) {
+            m.addrs = addrs;
+        }
+        Ok(())
+    }
+
+    /// The network as shown to people.
+    pub fn view(&self, id: DocId) -> NetworkView {
+        NetworkView {
+            id,
+            name: self.name.clone(),
+            members: self.members.clone(),
+            settings: self.settings.clone(),
+        }
+    }
+}
+
+/// What an invite code carries: enough to find the inviter and prove the invite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteCode {
+    /// The network to join.
+    pub network: DocId,
+    /// The invite's id (not secret).
+    pub id: [u8; 16],
+    /// The secret that proves the invite.
+    pub secret: [u8; 32],
+    /// The inviting group (its node's peer id).
+    pub inviter: GroupId,
+    /// Where the inviter's node listens (multiaddrs).
+    pub addrs: Vec<String>,
+}
+
+/// The text prefix of invite codes, so a code is recognisable and versioned.
+const CODE_PREFIX: &str = "cg1-";
+
+/// Why an invite code or a redemption was refused.
+#[derive(Debug, Error, Clone, PartialEq, Eq)]
+pub enum InviteError {
+    /// Not an invite code.
+    #[error("this is not a Common Ground invite code (it should start with `cg1-`)")]
+    Malformed,
+    /// No such invite.
+    #[error("this invite is not known to the inviting node")]
+    Unknown,
+    /// Already used.
+    #[error("this invite has already been used; ask the coordinator for a new one")]
+    Used,
+    /// Past its expiry.
+    #[error("this invite has expired; ask the coordinator for a new one")]
+    Expired,
+    /// The secret does not match.
+    #[error("this invite's secret does not match")]
+    WrongSecret,
+}
+
+impl InviteCode {
+    /// The code as text: a prefix, then base58 of its CBOR-free compact encoding.
+    pub fn encode(&self) -> String {
+        let mut bytes = Vec::with_capacity(100);
+        bytes.extend_from_slice(self.network.as_bytes());
+        bytes.extend_from_slice(&self.id);
+        bytes.extend_from_slice(&self.secret);
+        bytes.extend_from_slice(self.inviter.public_key());
+        for a in self.addrs.iter().take(MAX_ADDRS) {
+            let a = a.as_bytes();
+            bytes.push(a.len().min(255) as u8);
+            bytes.extend_from_slice(&a[..a.len().min(255)]);
+        }
+        format!("{CODE_PREFIX}{}", bs58::encode(bytes).into_string())
+    }
+
+    /// Reads a code.
+    pub fn decode(text: &str) -> Result<Self, InviteError> {
+        let body = text
+            .trim()
+            .strip_prefix(CODE_PREFIX)
+            .ok_or(InviteError::Malformed)?;
+        let bytes = bs58::decode(body)
+            .into_vec()
+            .map_err(|_| InviteError::Malformed)?;
+        if bytes.len() < 96 || bytes.len() > 96 + MAX_ADDRS * 256 {
+            return Err(InviteError::Malformed);
+        }
+        let arr = |r: std::ops::Range<usize>| bytes[r].to_vec();
+        let network = DocId::from_bytes(arr(0..16).try_into().map_err(|_| InviteError::Malformed)?);
+        let id: [u8; 16] = arr(16..32).try_into().map_err(|_| InviteError::Malformed)?;
+        let secret: [u8; 32] = arr(32..64).try_into().map_err(|_| InviteError::Malformed)?;
+        let key: [u8; 32] = arr(64..96).try_into().map_err(|_| InviteError::Malformed)?;
+        let inviter = GroupId::from_public_key(key).map_err(|_| InviteError::Malformed)?;
+        let mut addrs = Vec::new();
+        let mut rest = &bytes[96..];
+        while let Some((&len, tail)) = rest.split_first() {
+            let len = len as usize;
+            if tail.len() < len || addrs.len() >= MAX_ADDRS {
+                return Err(InviteError::Malformed);
+            }
+            let a = std::str::from_utf8(&tail[..len]).map_err(|_| InviteError::Malformed)?;
+            addrs.push(a.to_string());
+            rest = &tail[len..];
+        }
+        Ok(Self {
+            network,
+            id,
+            secret,
+            inviter,
+            addrs,
+        })
+    }
+}
+
+/// An invite as its issuing node keeps it: the secret only as a hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IssuedInvite {
+    /// The network.
+    pub network: DocId,
+    /// SHA-256 of the secret.
+    pub secret_hash: [u8; 32],
+    /// Unix seconds after which it is refused.
+    pub expires: i64,
+    /// The group that used it, once used.
+    pub used_by: Option<GroupId>,
+}
+
+/// SHA-256 of an invite secret.
+pub fn secret_hash(secret: &[u8]) -> [u8; 32] {
+    Sha256::digest(secret).into()
+}
+
+impl IssuedInvite {
+    /// A new invite valid for `valid_secs` from `now`, at most [`MAX_INVITE_SECS`].
+    pub fn new(
+        network: DocId,
+        secret: &[u8; 32],
+        now: i64,
+        valid_secs: i64,
+    ) -> Result<Self, ValidationError> {
+        if !(60..=MAX_INVITE_SECS).contains(&valid_secs) {
+            return Err(ValidationError::OutOfRange {
+                field: "expires",
+                value: valid_secs,
+                min: 60,
+                max: MAX_INVITE_SECS,
+            });
+        }
+        Ok(Self {
+            network,
+            secret_hash: secret_hash(secret),
+            expires: now + valid_secs,
+            used_by: None,
+        })
+    }
+
+    /// Redeems the invite for `group` at `now`. The secret is compared in constant time.
+    pub fn redeem(&mut self, secret: &[u8], group: GroupId, now: i64) -> Result<(), InviteError> {
+        let given = secret_hash(secret);
+        let same = given
+            .iter()
+            .zip(self.secret_hash.iter())
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            == 0;
+        if !same {
+            return Err(InviteError::WrongSecret);
+        }
+        match self.used_by {
+            Some(g) if g == group => return Ok(()), // a retried join of the same group
+            Some(_) => return Err(InviteError::Used),
+            None => {}
+        }
+        if now > self.expires {
+            return Err(InviteError::Expired);
+        }
+        self.used_by = Some(group);
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn group(seed: u8) -> GroupId {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    }
+
+    fn today() -> Day {
+        "2026-11-25".parse().unwrap()
+    }
+
+    #[test]
+    fn roles_decide_reading() {
+        let mut n = Network::new("West Midlands", group(1), "Coventry", today(), vec![]).unwrap();
+        n.add_member(group(2), "Birmingham", Role::Member, today(), vec![])
+            .unwrap();
+        n.add_member(group(3), "Region hub", Role::Aggregator, today(), vec![])
+            .unwrap();
+        assert!(n.may_read(&group(1), DocKind::Plan));
+        assert!(n.may_read(&group(2), DocKind::Plan));
+        assert!(!n.may_read(&group(3), DocKind::Plan));
+        assert!(n.may_read(&group(3), DocKind::Network));
+        assert!(!n.may_read(&group(4), DocKind::Network));
+        assert!(
+            !n.may_read(&group(2), DocKind::Tally),
+            "raw tallies never leave"
+        );
+        assert!(!n.may_read(&group(2), DocKind::Meetings));
+        assert_eq!(n.member(&group(1)).unwrap().role, Role::Coordinator);
+    }
+
+    #[test]
+    fn names_are_checked() {
+        assert!(Network::new(" ", group(1), "Coventry", today(), vec![]).is_err());
+        assert!(Network::new("Net", group(1), "ring 07700 900123", today(), vec![]).is_err());
+    }
+
+    #[test]
+    fn invites_are_single_use_expiring_and_secret() {
+        let secret = [9u8; 32];
+        let mut inv = IssuedInvite::new(DocId::from_bytes([1; 16]), &secret, 1000, 3600).unwrap();
+        assert_eq!(
+            inv.redeem(&[8u8; 32], group(2), 1001),
+            Err(InviteError::WrongSecret)
+        );
+        assert_eq!(inv.redeem(&secret, group(2), 1001), Ok(()));
+        assert_eq!(
+            inv.redeem(&secret, group(2), 1002),
+            Ok(()),
+            "the same group may retry"
+        );
+        assert_eq!(inv.redeem(&secret, group(3), 1002), Err(InviteError::Used));
+        let mut old = IssuedInvite::new(DocId::from_bytes([1; 16]), &secret, 1000, 3600).unwrap();
+        assert_eq!(
+            old.redeem(&secret, group(2), 1000 + 3601),
+            Err(InviteError::Expired)
+        );
+        assert!(
+            IssuedInvite::new(DocId::from_bytes([1; 16]), &secret, 0, MAX_INVITE_SECS + 1).is_err()
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn invite_codes_round_trip(id in any::<[u8; 16]>(), secret in any::<[u8; 32]>(), ports in prop::collection::vec(1u16.., 0..4)) {
+            let code = InviteCode {
+                network: DocId::from_bytes(id),
+                id,
+                secret,
+                inviter: group(5),
+                addrs: ports.iter().map(|p| format!("/ip4/127.0.0.1/tcp/{p}")).collect(),
+            };
+            prop_assert_eq!(InviteCode::decode(&code.encode()).unwrap(), code);
+        }
+
+        #[test]
+        fn decoding_junk_never_panics(s in ".{0,200}") {
+            let _ = InviteCode::decode(&s);
+            let _ = InviteCode::decode(&format!("cg1-{s}"));
+        }
+    }
+}
