@@ -23,7 +23,7 @@ fn item_id() -> ItemId {
 
 fn show(label: &str, doc: &Automerge) -> anyhow::Result<()> {
     let plan: Plan = read(doc)?;
-    let view = plan.view(DocId::from_bytes([0; 16]), header(doc)?);
+    let view = plan.view(DocId::from_bytes([0; 16]), header(doc)?, &doc.get_heads());
     println!("--- {label} ---");
     println!("title:   {}", view.title);
     println!("goal:    {}", view.goal);

@@ -117,6 +117,7 @@ pub struct Node {
     net_task: JoinHandle<()>,
     engine: JoinHandle<()>,
     docs_thread: DocsThread,
+    net: crate::net::Net,
 }
 
 fn multiaddrs(list: &[String], what: &str) -> Result<Vec<libp2p::Multiaddr>, StartError> {
@@ -181,7 +182,7 @@ impl Node {
         let app = router(AppState {
             docs,
             http,
-            net: Some(net),
+            net: Some(net.clone()),
             group_name,
         });
         let stop = cancel.clone();
@@ -203,7 +204,13 @@ impl Node {
             net_task,
             engine,
             docs_thread,
+            net,
         })
+    }
+
+    /// The node's network handle (for tests that speak the wire protocol directly).
+    pub fn net(&self) -> &crate::net::Net {
+        &self.net
     }
 
     /// Stops taking requests, waits for the documents actor to store its last batch and stop,

@@ -666,7 +666,10 @@ impl Docs {
 }
 
 fn plan_view(set: &DocSet, id: &DocId) -> Result<PlanView, DocsError> {
-    Ok(set.read::<Plan>(id)?.view(*id, set.header(id)?.clone()))
+    let heads = set.loaded(id, "plan")?.doc.get_heads();
+    Ok(set
+        .read::<Plan>(id)?
+        .view(*id, set.header(id)?.clone(), &heads))
 }
 
 #[cfg(test)]

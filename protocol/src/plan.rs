@@ -305,6 +305,9 @@ pub struct PlanView {
     /// The collaborating groups.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub collaborators: Vec<GroupId>,
+    /// The document's heads (hex change hashes, sorted): equal on two nodes when both hold the
+    /// same history.
+    pub heads: Vec<String>,
 }
 
 fn check_title(field: &'static str, text: &str) -> Result<(), ValidationError> {
@@ -490,8 +493,10 @@ impl Plan {
         Ok(())
     }
 
-    /// The plan as shown to people.
-    pub fn view(&self, id: DocId, header: Header) -> PlanView {
+    /// The plan as shown to people; `heads` are the document's heads.
+    pub fn view(&self, id: DocId, header: Header, heads: &[automerge::ChangeHash]) -> PlanView {
+        let mut heads: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
+        heads.sort();
         PlanView {
             id,
             header,
@@ -503,6 +508,7 @@ impl Plan {
             actions: self.actions.clone(),
             meetings: self.meetings.clone(),
             collaborators: self.collaborators.clone(),
+            heads,
         }
     }
 }
@@ -689,7 +695,11 @@ mod tests {
             titles.contains(&"Meet the cabinet member")
                 && titles.contains(&"Vigil at the town hall")
         );
-        let view = plan.view(DocId::from_bytes([0; 16]), header(&left).unwrap());
+        let view = plan.view(
+            DocId::from_bytes([0; 16]),
+            header(&left).unwrap(),
+            &left.get_heads(),
+        );
         assert_eq!(view.header.owner, a);
     }
 

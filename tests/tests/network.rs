@@ -1,0 +1,236 @@
+//! Several nodes over real libp2p connections on loopback: networks, invites, admission and
+//! convergence of shared plans.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestNode, wait_until};
+use commonground_protocol::ids::DocId;
+use commonground_protocol::sync::{Request, Response};
+use serde_json::json;
+
+const CONVERGE: Duration = Duration::from_secs(30);
+
+/// True when every node holds the plan with the same heads and content, with `actions` actions.
+async fn converged(nodes: &[&TestNode], plan: &str, actions: usize) -> Option<serde_json::Value> {
+    let mut first: Option<serde_json::Value> = None;
+    for n in nodes {
+        let p = n.plan(plan).await?;
+        if p["actions"].as_array()?.len() != actions {
+            return None;
+        }
+        match &first {
+            None => first = Some(p),
+            Some(f)
+                if f["heads"] == p["heads"]
+                    && f["goal"] == p["goal"]
+                    && f["actions"] == p["actions"] => {}
+            Some(_) => return None,
+        }
+    }
+    first
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_groups_form_a_network_and_converge_on_a_plan_edited_concurrently() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let c = TestNode::start("Wolverhampton", vec![]).await;
+    let net = a.create_network("West Midlands Sanctuary Network").await;
+    a.admit(&net, &b).await;
+    a.admit(&net, &c).await;
+    // Everyone learns the full member list.
+    for n in [&a, &b, &c] {
+        wait_until("three members everywhere", CONVERGE, || async {
+            let v = n.ok(&format!("/networks/{net}")).await;
+            (v["members"].as_array().unwrap().len() == 3).then_some(())
+        })
+        .await;
+    }
+    let plan = b
+        .post_ok("/plans", json!({"title": "Joint action on asylum housing", "goal": "Safe housing for all.", "network": net}))
+        .await;
+    let id = plan["id"].as_str().unwrap().to_string();
+    wait_until("the plan at every node", CONVERGE, || async {
+        converged(&[&a, &b, &c], &id, 0).await
+    })
+    .await;
+
+    // Concurrent edits on all three.
+    let (actions, plan_path) = (format!("/plans/{id}/actions"), format!("/plans/{id}"));
+    tokio::join!(
+        a.post_ok(
+            &actions,
+            json!({"title": "Meet the cabinet member", "kind": "meeting", "date": "2026-12-10"})
+        ),
+        b.post_ok(
+            &actions,
+            json!({"title": "Vigil at the town hall", "kind": "public-action"})
+        ),
+        c.patch_ok(
+            &plan_path,
+            json!({"goal": "Safe housing for all, within a month.", "status": "active"})
+        ),
+    );
+    c.post_ok(
+        &format!("/plans/{id}/actions"),
+        json!({"title": "Training on housing law", "kind": "training"}),
+    )
+    .await;
+    let done = wait_until("convergence after concurrent edits", CONVERGE, || async {
+        converged(&[&a, &b, &c], &id, 3).await
+    })
+    .await;
+    assert_eq!(done["goal"], "Safe housing for all, within a month.");
+    assert_eq!(done["status"], "active");
+
+    // The peers view shows each other and when the plan was last in sync.
+    let peers = a.ok("/peers").await;
+    let names: Vec<&str> = peers
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|p| p["name"].as_str())
+        .collect();
+    assert!(
+        names.contains(&"Birmingham") && names.contains(&"Wolverhampton"),
+        "{peers}"
+    );
+    for n in [a, b, c] {
+        n.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn invites_are_single_use_expire_and_need_their_secret() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let c = TestNode::start("Leicester", vec![]).await;
+    let net = a.create_network("Midlands").await;
+    let inv = a
+        .post_ok(
+            &format!("/networks/{net}/invites"),
+            json!({"expires": "1h"}),
+        )
+        .await;
+    let code = inv["code"].as_str().unwrap().to_string();
+    b.post_ok("/networks/join", json!({"code": code})).await;
+    // Reuse by another group.
+    let (s, v) = c.post("/networks/join", json!({"code": code})).await;
+    assert_eq!(s.as_u16(), 422, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("already been used"),
+        "{v}"
+    );
+    // A wrong secret: the same code with its secret bytes changed.
+    let inv2 = a
+        .post_ok(
+            &format!("/networks/{net}/invites"),
+            json!({"expires": "1h"}),
+        )
+        .await;
+    let mut decoded =
+        commonground_protocol::network::InviteCode::decode(inv2["code"].as_str().unwrap()).unwrap();
+    decoded.secret[0] ^= 1;
+    let (s, v) = c
+        .post("/networks/join", json!({"code": decoded.encode()}))
+        .await;
+    assert_eq!(s.as_u16(), 422, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("secret does not match"),
+        "{v}"
+    );
+    // Expiry: the shortest invite is 60 s; this one is made already past its time by asking for
+    // an expiry below the minimum, which is refused, so expiry is checked through the protocol
+    // crate's rules (see `network::tests`) and here through a code whose invite id is unknown.
+    let (s, _) = a
+        .post(
+            &format!("/networks/{net}/invites"),
+            json!({"expires": "10s"}),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 422);
+    decoded.id[0] ^= 1;
+    let (s, v) = c
+        .post("/networks/join", json!({"code": decoded.encode()}))
+        .await;
+    assert_eq!(s.as_u16(), 422, "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("not known"),
+        "{v}"
+    );
+    // A malformed code.
+    let (s, _) = c
+        .post("/networks/join", json!({"code": "cg1-nonsense"}))
+        .await;
+    assert_eq!(s.as_u16(), 422);
+    // c is not a member after all this.
+    let members = a.ok(&format!("/networks/{net}")).await["members"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(members, 2);
+    for n in [a, b, c] {
+        n.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_non_member_gets_nothing_even_knowing_the_ids() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let net = a.create_network("Midlands").await;
+    a.admit(&net, &b).await;
+    let plan = a
+        .post_ok("/plans", json!({"title": "Housing", "network": net}))
+        .await;
+    let plan_id = plan["id"].as_str().unwrap().to_string();
+    wait_until("b has the plan", CONVERGE, || async {
+        b.plan(&plan_id).await
+    })
+    .await;
+
+    // An outsider dials a and asks for the network's documents by id, in every way it can.
+    let outsider = TestNode::start("Outsider", vec![a.addr().await]).await;
+    let a_group = a.node.group;
+    let network: DocId = net.parse().unwrap();
+    let doc: DocId = plan_id.parse().unwrap();
+    let hello = Request::Hello {
+        network,
+        digest: [0; 32],
+        changed: vec![],
+    };
+    let want = Request::Sync {
+        network,
+        docs: vec![commonground_protocol::sync::DocPayload {
+            doc,
+            payload: commonground_protocol::sync::Payload::Want,
+        }],
+    };
+    for req in [hello, want] {
+        let answer = outsider
+            .node
+            .net()
+            .request(&a_group, vec![], req)
+            .await
+            .unwrap();
+        assert!(matches!(answer, Response::Refused { .. }), "{answer:?}");
+    }
+    assert!(outsider.plan(&plan_id).await.is_none());
+    assert_eq!(outsider.ok("/networks").await.as_array().unwrap().len(), 0);
+    for n in [a, b, outsider] {
+        n.stop().await;
+    }
+}
