@@ -509,7 +509,13 @@ impl Actor {
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
-                debug!(%peer, %error, "inbound request failed");
+                // A request we could not even decode is junk: the peer is disconnected.
+                if let request_response::InboundFailure::Io(e) = &error {
+                    warn!(%peer, error = %e, "unreadable request; disconnecting the peer");
+                    let _ = self.swarm.disconnect_peer_id(peer);
+                } else {
+                    debug!(%peer, %error, "inbound request failed");
+                }
             }
             _ => {}
         }

@@ -252,29 +252,32 @@ impl DocSet {
         peer: &GroupId,
         id: &DocId,
         bytes: &[u8],
-    ) -> Result<Automerge, String> {
-        let doc = Automerge::load(bytes).map_err(|e| format!("unreadable document: {e}"))?;
-        let header = doc::header(&doc).map_err(|e| format!("no header: {e}"))?;
+    ) -> Result<Automerge, (Refusal, String)> {
+        let malformed = |why: String| (Refusal::Malformed, why);
+        let doc =
+            Automerge::load(bytes).map_err(|e| malformed(format!("unreadable document: {e}")))?;
+        let header = doc::header(&doc).map_err(|e| malformed(format!("no header: {e}")))?;
+        let not_allowed = |why: &str| (Refusal::NotMember, why.to_string());
         if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
-            return Err("document does not belong to this network".into());
+            return Err(not_allowed("document does not belong to this network"));
         }
         if header.kind == DocKind::Network && id != network {
-            return Err("a network document under another id".into());
+            return Err(not_allowed("a network document under another id"));
         }
         if let Some(existing) = self.docs.get(id) {
             if existing.header != header {
-                return Err("document header differs from ours".into());
+                return Err(not_allowed("document header differs from ours"));
             }
         }
         let net = match self.network(network) {
             Some(n) => n,
             None if header.kind == DocKind::Network => {
-                doc::read::<Network>(&doc).map_err(|e| e.to_string())?
+                doc::read::<Network>(&doc).map_err(|e| malformed(e.to_string()))?
             }
-            None => return Err("unknown network".into()),
+            None => return Err(not_allowed("unknown network")),
         };
         if !net.may_read(peer, header.kind) {
-            return Err("the sender may not hold this document".into());
+            return Err(not_allowed("the sender may not hold this document"));
         }
         Ok(doc)
     }
@@ -305,9 +308,9 @@ impl DocSet {
             match p.payload {
                 Payload::Whole(bytes) => match self.accept_whole(network, peer, &p.doc, &bytes) {
                     Ok(doc) => wholes.push((p.doc, doc)),
-                    Err(why) => {
+                    Err((reason, why)) => {
                         warn!(peer = %peer.short(), doc = %p.doc, why, "refusing a round");
-                        return Err(refused(Refusal::NotMember, why));
+                        return Err(refused(reason, why));
                     }
                 },
                 Payload::Message(bytes) => {
@@ -432,14 +435,12 @@ impl DocSet {
         network: &DocId,
         theirs: &[DocHeads],
     ) -> Response {
-        if let Err(r) = self.member_network(network, peer) {
-            return r;
-        }
-        let mine: BTreeMap<DocId, HeadsHash> = self
-            .heads_of(theirs.iter().map(|d| &d.doc))
-            .into_iter()
-            .map(|d| (d.doc, d.heads))
-            .collect();
+        let net = match self.member_network(network, peer) {
+            Ok(n) => n,
+            Err(r) => return r,
+        };
+        // Only documents of this network that the peer may read can be agreed on.
+        let mine = self.shared_with(network, &net, peer);
         let same: Vec<DocHeads> = theirs
             .iter()
             .filter(|d| mine.get(&d.doc) == Some(&d.heads))
@@ -461,6 +462,16 @@ impl DocSet {
         name: &str,
         addrs: Vec<String>,
     ) -> Response {
+        let coordinator = self
+            .network(network)
+            .and_then(|n| n.member(&self.group).map(|m| m.role == Role::Coordinator))
+            .unwrap_or(false);
+        if !coordinator {
+            return refused(
+                Refusal::Invite,
+                "the inviting group is no longer a coordinator of this network",
+            );
+        }
         let Some(issued) = self.invites.get(invite).cloned() else {
             return refused(
                 Refusal::Invite,
@@ -629,6 +640,9 @@ impl Docs {
     pub async fn answer(&self, peer: GroupId, request: wire::Request) -> Response {
         let r = self
             .run(move |set| {
+                if request.doc_count() > wire::MAX_DOCS_PER_MESSAGE {
+                    return Ok(refused(Refusal::Malformed, "too many documents"));
+                }
                 Ok(match request {
                     wire::Request::Join {
                         network,
@@ -640,13 +654,8 @@ impl Docs {
                     wire::Request::Hello {
                         network,
                         digest,
-                        changed,
-                    } => {
-                        if changed.len() > wire::MAX_DOCS_PER_MESSAGE {
-                            return Ok(refused(Refusal::Malformed, "too many documents"));
-                        }
-                        set.answer_hello(&peer, &network, digest)
-                    }
+                        changed: _,
+                    } => set.answer_hello(&peer, &network, digest),
                     wire::Request::Sync { network, docs } => {
                         match set.receive(&peer, &network, docs, true, &[]) {
                             Ok(out) => Response::Sync { docs: out },

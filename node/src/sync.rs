@@ -67,13 +67,23 @@ pub async fn session(
     let mut rounds = 0;
     while !out.is_empty() && rounds < MAX_ROUNDS {
         rounds += 1;
-        let reply = net
-            .request(&peer, vec![], Request::Sync { network, docs: out })
-            .await?;
-        let incoming = match reply {
-            Response::Sync { docs } => docs,
-            other => return Err(expect_refusal(other)),
-        };
+        let mut incoming = Vec::new();
+        for chunk in chunks(out) {
+            match net
+                .request(
+                    &peer,
+                    vec![],
+                    Request::Sync {
+                        network,
+                        docs: chunk,
+                    },
+                )
+                .await?
+            {
+                Response::Sync { docs } => incoming.extend(docs),
+                other => return Err(expect_refusal(other)),
+            }
+        }
         out = match docs
             .session_receive(peer, network, incoming, plan.sync.clone())
             .await?
@@ -107,6 +117,32 @@ pub async fn session(
         }
         other => Err(expect_refusal(other)),
     }
+}
+
+/// The most payload bytes sent in one request: large catch-ups go in several requests, each well
+/// under the protocol's message limit.
+const CHUNK_BYTES: usize = 8 * 1024 * 1024;
+/// The most documents in one request.
+const CHUNK_DOCS: usize = 2048;
+
+/// Splits a round's payloads into requests of bounded size.
+fn chunks(payloads: Vec<wire::DocPayload>) -> Vec<Vec<wire::DocPayload>> {
+    let mut out: Vec<Vec<wire::DocPayload>> = vec![Vec::new()];
+    let mut bytes = 0;
+    for p in payloads {
+        let size = match &p.payload {
+            wire::Payload::Whole(b) | wire::Payload::Message(b) => b.len(),
+            wire::Payload::Want => 0,
+        } + 32;
+        let last = out.last_mut().expect("never empty");
+        if !last.is_empty() && (bytes + size > CHUNK_BYTES || last.len() >= CHUNK_DOCS) {
+            out.push(Vec::new());
+            bytes = 0;
+        }
+        bytes += size;
+        out.last_mut().expect("never empty").push(p);
+    }
+    out
 }
 
 /// The sync engine's loop.

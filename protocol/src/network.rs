@@ -99,7 +99,7 @@ pub struct NetworkView {
 }
 
 fn check_addrs(addrs: &[String]) -> Result<(), ValidationError> {
-    if addrs.len() > MAX_ADDRS || addrs.iter().any(|a| a.len() > 256 || !a.starts_with('/')) {
+    if addrs.len() > MAX_ADDRS || addrs.iter().any(|a| a.len() > 255 || !a.starts_with('/')) {
         return Err(ValidationError::OutOfRange {
             field: "addresses",
             value: addrs.len() as i64,

@@ -59,6 +59,7 @@ pub struct DocHeads {
     /// The document.
     pub doc: DocId,
     /// Its heads hash.
+    #[serde(with = "fixed_bytes")]
     pub heads: HeadsHash,
 }
 
@@ -90,6 +91,7 @@ pub enum Request {
         /// The network.
         network: DocId,
         /// The invite's id.
+        #[serde(with = "fixed_bytes")]
         invite: [u8; 16],
         /// The invite's secret.
         #[serde(with = "serde_bytes_vec")]
@@ -104,6 +106,7 @@ pub enum Request {
         /// The network.
         network: DocId,
         /// Digest of the sender's agreement with the receiver for this network.
+        #[serde(with = "fixed_bytes")]
         digest: [u8; 32],
         /// The sender's documents whose heads differ from that agreement.
         changed: Vec<DocHeads>,
@@ -178,7 +181,7 @@ impl Request {
     /// The number of documents the request names, for limits.
     pub fn doc_count(&self) -> usize {
         match self {
-            Self::Join { .. } => 0,
+            Self::Join { addrs, .. } => addrs.len(),
             Self::Hello { changed, .. } => changed.len(),
             Self::Sync { docs, .. } => docs.len(),
             Self::Commit { docs, .. } => docs.len(),
@@ -259,6 +262,23 @@ pub fn plan_session(
         }
     }
     plan
+}
+
+/// A fixed-size byte array as a CBOR byte string of exactly that length.
+mod fixed_bytes {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer, const N: usize>(v: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(v)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>, const N: usize>(
+        d: D,
+    ) -> Result<[u8; N], D::Error> {
+        let v = super::serde_bytes_vec::deserialize(d)?;
+        v.try_into()
+            .map_err(|_| serde::de::Error::custom(format!("expected {N} bytes")))
+    }
 }
 
 /// Bytes as a CBOR byte string rather than an array of numbers.

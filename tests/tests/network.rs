@@ -234,3 +234,61 @@ async fn a_non_member_gets_nothing_even_knowing_the_ids() {
         n.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_nodes_converge_and_a_late_node_catches_up() {
+    let mut nodes = Vec::new();
+    for i in 0..10 {
+        nodes.push(TestNode::start(&format!("Group {i}"), vec![]).await);
+    }
+    let net = nodes[0].create_network("Nation").await;
+    for other in &nodes[1..] {
+        nodes[0].admit(&net, other).await;
+    }
+    let plan = nodes[3]
+        .post_ok(
+            "/plans",
+            json!({"title": "National day of action", "network": net}),
+        )
+        .await;
+    let id = plan["id"].as_str().unwrap().to_string();
+    let all: Vec<&TestNode> = nodes.iter().collect();
+    wait_until("the plan at all ten", CONVERGE, || async {
+        converged(&all, &id, 0).await
+    })
+    .await;
+    // Every node adds an action at once.
+    let path = format!("/plans/{id}/actions");
+    let adds = nodes.iter().map(|n| {
+        let title = format!("Action by {}", n.name);
+        let path = path.clone();
+        async move { n.post_ok(&path, json!({"title": title})).await }
+    });
+    for r in adds.collect::<Vec<_>>() {
+        r.await;
+    }
+    let done = wait_until("ten actions at all ten", CONVERGE, || async {
+        converged(&all, &id, 10).await
+    })
+    .await;
+    assert_eq!(done["actions"].as_array().unwrap().len(), 10);
+
+    // A node that joins late catches up on the plan's whole history.
+    let late = TestNode::start("Late group", vec![]).await;
+    nodes[0].admit(&net, &late).await;
+    let mut with_late = all.clone();
+    with_late.push(&late);
+    wait_until("the late node caught up", CONVERGE, || async {
+        converged(&with_late, &id, 10).await
+    })
+    .await;
+    let members = late.ok(&format!("/networks/{net}")).await["members"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(members, 11);
+    late.stop().await;
+    for n in nodes {
+        n.stop().await;
+    }
+}
