@@ -13,7 +13,7 @@ use tracing::info;
 
 use crate::api::{AppState, router};
 use crate::config::{Config, ConfigError, DataDir, LogFormat};
-use crate::docs::{self, DocsError, DocsThread};
+use crate::docs::{self, Docs, DocsError, DocsThread};
 use crate::identity::{Identity, IdentityError};
 use crate::store::{SledStore, StoreError};
 
@@ -118,6 +118,7 @@ pub struct Node {
     engine: JoinHandle<()>,
     docs_thread: DocsThread,
     net: crate::net::Net,
+    docs: Docs,
 }
 
 fn multiaddrs(list: &[String], what: &str) -> Result<Vec<libp2p::Multiaddr>, StartError> {
@@ -180,7 +181,7 @@ impl Node {
                 reason: e.to_string(),
             })?;
         let app = router(AppState {
-            docs,
+            docs: docs.clone(),
             http,
             net: Some(net.clone()),
             group_name,
@@ -205,7 +206,13 @@ impl Node {
             engine,
             docs_thread,
             net,
+            docs,
         })
+    }
+
+    /// The node's documents actor (for tests and benchmarks that work below the API).
+    pub fn docs(&self) -> &Docs {
+        &self.docs
     }
 
     /// The node's network handle (for tests that speak the wire protocol directly).

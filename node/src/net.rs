@@ -7,6 +7,8 @@
 //! message sizes and memory are all bounded.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use commonground_protocol::GroupId;
@@ -118,10 +120,50 @@ enum Command {
     Status(oneshot::Sender<NetStatus>),
 }
 
+/// Sync traffic counters: CBOR-encoded bytes and messages of `/commonground/sync/1`, both ways.
+#[derive(Debug, Default)]
+pub struct Traffic {
+    /// Bytes of requests and responses sent.
+    pub sent: AtomicU64,
+    /// Bytes of requests and responses received.
+    pub received: AtomicU64,
+    /// Requests sent.
+    pub requests: AtomicU64,
+}
+
+impl Traffic {
+    /// (bytes sent, bytes received, requests sent) so far.
+    pub fn snapshot(&self) -> (u64, u64, u64) {
+        (
+            self.sent.load(Ordering::Relaxed),
+            self.received.load(Ordering::Relaxed),
+            self.requests.load(Ordering::Relaxed),
+        )
+    }
+}
+
+/// The CBOR-encoded size of a message, as the codec writes it.
+fn encoded_len<T: serde::Serialize>(value: &T) -> u64 {
+    struct Count(u64);
+    impl std::io::Write for Count {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0 += b.len() as u64;
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut c = Count(0);
+    let _ = ciborium::into_writer(value, &mut c);
+    c.0
+}
+
 /// A handle to the network actor.
 #[derive(Clone)]
 pub struct Net {
     tx: mpsc::Sender<Command>,
+    traffic: Arc<Traffic>,
 }
 
 /// The peer id of a group.
@@ -137,6 +179,11 @@ fn group_of(peer: &PeerId) -> Option<GroupId> {
 }
 
 impl Net {
+    /// The sync traffic counters.
+    pub fn traffic(&self) -> &Traffic {
+        &self.traffic
+    }
+
     /// Sends a request to a peer (dialing it, with `addrs` as hints, if not connected).
     pub async fn request(
         &self,
@@ -311,10 +358,12 @@ pub async fn start(
     }
     let (tx, rx) = mpsc::channel(COMMANDS);
     let (events, events_rx) = mpsc::channel(EVENTS);
+    let traffic = Arc::new(Traffic::default());
     let mut actor = Actor {
         swarm,
         rx,
         events,
+        traffic: traffic.clone(),
         pending: HashMap::new(),
         connected: BTreeMap::new(),
     };
@@ -322,13 +371,14 @@ pub async fn start(
         actor.on_swarm(ev);
     }
     let task = tokio::spawn(async move { actor.run(cancel).await });
-    Ok((Net { tx }, events_rx, task))
+    Ok((Net { tx, traffic }, events_rx, task))
 }
 
 struct Actor {
     swarm: Swarm<Behaviour>,
     rx: mpsc::Receiver<Command>,
     events: mpsc::Sender<NetEvent>,
+    traffic: Arc<Traffic>,
     pending: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, NetError>>>,
     connected: BTreeMap<PeerId, (Vec<Multiaddr>, SystemTime)>,
 }
@@ -354,6 +404,8 @@ impl Actor {
                 request,
                 reply,
             } => {
+                self.traffic.sent.fetch_add(encoded_len(&request), Ordering::Relaxed);
+                self.traffic.requests.fetch_add(1, Ordering::Relaxed);
                 let id = self
                     .swarm
                     .behaviour_mut()
@@ -362,6 +414,7 @@ impl Actor {
                 self.pending.insert(id, reply);
             }
             Command::Respond { channel, response } => {
+                self.traffic.sent.fetch_add(encoded_len(&response), Ordering::Relaxed);
                 if self
                     .swarm
                     .behaviour_mut()
@@ -475,7 +528,12 @@ impl Actor {
             request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request {
                     request, channel, ..
-                } => match group_of(&peer) {
+                } => match {
+                    self.traffic
+                        .received
+                        .fetch_add(encoded_len(&request), Ordering::Relaxed);
+                    group_of(&peer)
+                } {
                     Some(g) => self.emit(NetEvent::Inbound {
                         peer: g,
                         request,
@@ -490,6 +548,7 @@ impl Actor {
                     request_id,
                     response,
                 } => {
+                    self.traffic.received.fetch_add(encoded_len(&response), Ordering::Relaxed);
                     if let Some(reply) = self.pending.remove(&request_id) {
                         let _ = reply.send(Ok(response));
                     }
