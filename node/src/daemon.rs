@@ -230,7 +230,8 @@ impl Node {
         }
         let _ = self.engine.await;
         let _ = self.net_task.await;
-        // The server held the last handles to the documents actor; it now drains and stops.
+        // Everything that sent work is stopped; the actor stores what it has and ends.
+        self.docs.stop().await;
         let thread = self.docs_thread;
         let _ = tokio::task::spawn_blocking(move || thread.join()).await;
         let _ = std::fs::remove_file(self.data_dir.api_addr_file());

@@ -88,6 +88,8 @@ pub struct DocSet {
     pub(crate) invites: HashMap<[u8; 16], commonground_protocol::network::IssuedInvite>,
     /// Metadata to store with the next batch.
     pub(crate) meta_writes: Vec<(String, Vec<u8>)>,
+    /// Set by [`Docs::stop`]: the actor stops after storing the current batch.
+    stopping: bool,
 }
 
 pub(crate) struct Loaded {
@@ -159,6 +161,11 @@ impl DocSet {
     pub fn read<T: Schema>(&self, id: &DocId) -> Result<T, DocsError> {
         let what = T::KIND.as_str();
         doc::read(&self.loaded(id, what)?.doc).map_err(damaged(*id))
+    }
+
+    /// A loaded document, read-only (for measurements and tests).
+    pub fn document(&self, id: &DocId) -> Option<&Automerge> {
+        self.docs.get(id).map(|l| &l.doc)
     }
 
     /// A document's header.
@@ -357,7 +364,7 @@ pub struct DocsThread(JoinHandle<()>);
 
 impl DocsThread {
     /// Waits until the actor has stored its last batch and stopped. It stops once every
-    /// [`Docs`] handle is dropped.
+    /// [`Docs`] handle is dropped, or after [`Docs::stop`].
     pub fn join(self) {
         if self.0.join().is_err() {
             error!("the documents actor panicked");
@@ -374,6 +381,7 @@ pub fn start(mut store: Box<dyn Store>, group: GroupId) -> Result<(Docs, DocsThr
         peers: HashMap::new(),
         invites: HashMap::new(),
         meta_writes: Vec::new(),
+        stopping: false,
     };
     crate::replica::load_meta(&mut set, store.as_ref())?;
     for id in store.doc_ids()? {
@@ -454,6 +462,9 @@ fn run(
         for done in dones {
             done(stored.clone());
         }
+        if set.stopping {
+            break;
+        }
     }
     info!("documents actor stopped");
 }
@@ -462,6 +473,17 @@ impl Docs {
     /// The group this node belongs to.
     pub fn group(&self) -> GroupId {
         self.group
+    }
+
+    /// Stops the actor once everything sent before is stored; later calls on any handle fail
+    /// with [`DocsError::Stopped`].
+    pub async fn stop(&self) {
+        let _ = self
+            .run(|set| {
+                set.stopping = true;
+                Ok(())
+            })
+            .await;
     }
 
     /// Networks whose documents changed (locally or by sync), as they are stored.

@@ -404,7 +404,9 @@ impl Actor {
                 request,
                 reply,
             } => {
-                self.traffic.sent.fetch_add(encoded_len(&request), Ordering::Relaxed);
+                self.traffic
+                    .sent
+                    .fetch_add(encoded_len(&request), Ordering::Relaxed);
                 self.traffic.requests.fetch_add(1, Ordering::Relaxed);
                 let id = self
                     .swarm
@@ -414,7 +416,9 @@ impl Actor {
                 self.pending.insert(id, reply);
             }
             Command::Respond { channel, response } => {
-                self.traffic.sent.fetch_add(encoded_len(&response), Ordering::Relaxed);
+                self.traffic
+                    .sent
+                    .fetch_add(encoded_len(&response), Ordering::Relaxed);
                 if self
                     .swarm
                     .behaviour_mut()
@@ -500,6 +504,16 @@ impl Actor {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync(ev),
+            // A connection whose pings fail is dead (a cut link): close it, so that the peer
+            // counts as gone and is redialled, instead of waiting minutes for TCP to give up.
+            SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
+                peer,
+                connection,
+                result: Err(error),
+            })) => {
+                debug!(%peer, %error, "ping failed; closing the connection");
+                self.swarm.close_connection(connection);
+            }
             SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
                 peer_id,
                 info,
@@ -548,7 +562,9 @@ impl Actor {
                     request_id,
                     response,
                 } => {
-                    self.traffic.received.fetch_add(encoded_len(&response), Ordering::Relaxed);
+                    self.traffic
+                        .received
+                        .fetch_add(encoded_len(&response), Ordering::Relaxed);
                     if let Some(reply) = self.pending.remove(&request_id) {
                         let _ = reply.send(Ok(response));
                     }
@@ -560,6 +576,10 @@ impl Actor {
                 error,
                 ..
             } => {
+                if matches!(error, request_response::OutboundFailure::Timeout) {
+                    // No answer in time: treat the connection as dead (see the ping arm).
+                    let _ = self.swarm.disconnect_peer_id(peer);
+                }
                 if let Some(reply) = self.pending.remove(&request_id) {
                     let _ = reply.send(Err(NetError::Failed {
                         peer: peer.to_string(),

@@ -233,6 +233,10 @@ impl Engine {
         match ev {
             NetEvent::Connected(peer) => {
                 self.connected.insert(peer);
+                // One side opens the catch-up: two sessions crossing would send everything twice.
+                if self.docs.group() > peer {
+                    return;
+                }
                 if let Ok(networks) = self.docs.networks_with(peer).await {
                     for n in networks {
                         self.start(peer, n);
@@ -298,7 +302,9 @@ impl Engine {
         for n in networks {
             for (peer, addrs) in self.docs.members_of(n.id).await.unwrap_or_default() {
                 if self.connected.contains(&peer) {
-                    self.start(peer, n.id);
+                    if self.docs.group() < peer {
+                        self.start(peer, n.id);
+                    }
                 } else {
                     for a in parse_addrs(&addrs).into_iter().take(4) {
                         let _ = self.net.dial(a).await;

@@ -5,14 +5,15 @@
 //! These need root and iproute2 (`ip netns`). Where namespaces cannot be made, each test prints
 //! "skipping: ..." and passes. Every interface lives inside the test's own namespaces (veth
 //! pairs are created directly in them), so no traffic, multicast included, touches the host's
-//! interfaces; namespaces and processes are removed by drop guards, even when a test fails.
+//! interfaces. Drop guards kill the nodes and delete the namespaces, even when a test fails; a
+//! failing test keeps its data directory and logs and prints where they are.
 
 #![allow(clippy::unwrap_used)]
 
 mod common;
 
-use std::fs::File;
-use std::path::{Path, PathBuf};
+use std::fs::OpenOptions;
+use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -24,8 +25,11 @@ const CONVERGE: Duration = Duration::from_secs(30);
 /// How long after a partition heals the three nodes may take to converge: the sync engine
 /// retries on reconnect and on its 30 s tick, and libp2p may need a redial.
 const HEAL: Duration = Duration::from_secs(90);
-/// The month tallied in these tests (any fixed one, so the current date does not matter).
+/// The month tallied in these tests (a fixed one, so the current date does not matter).
 const PERIOD: &str = "2026-11";
+/// What the sync engine logs (at debug) when a session with a peer fails; the partition tests
+/// wait for it to know that both sides have noticed the cut.
+const SESSION_FAILED: &str = "session failed";
 
 /// Polls `f` every 200 ms until it returns `Some`, or panics after `timeout` naming `what`.
 fn eventually<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
@@ -68,12 +72,73 @@ fn ip_in(ns: &str, args: &[&str]) {
 struct NsNode {
     name: &'static str,
     ns: String,
+    args: Vec<String>,
     child: Child,
     data_dir: PathBuf,
     log: PathBuf,
 }
 
 impl NsNode {
+    /// Starts `commonground up --http-listen 127.0.0.1:0 <args>` in `ns` on `dir/<name>`, logging
+    /// to `dir/<name>.log` (appended to, across restarts), and waits until its API answers.
+    fn start(name: &'static str, ns: &str, dir: &std::path::Path, args: Vec<String>) -> Self {
+        let data_dir = dir.join(name);
+        let log = dir.join(format!("{name}.log"));
+        let append = |p: &PathBuf| {
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(p)
+                .unwrap()
+        };
+        // The partition tests read the sync engine's debug lines; RUST_LOG can add more.
+        let filter = match std::env::var("RUST_LOG") {
+            Ok(user) => format!("{user},commonground_node::sync=debug"),
+            Err(_) => "info,sled=warn,commonground_node=debug".into(),
+        };
+        let child = Command::new("ip")
+            .args(["netns", "exec", ns, bin(), "up", "--http-listen"])
+            .arg("127.0.0.1:0")
+            .args(&args)
+            .arg("--data-dir")
+            .arg(&data_dir)
+            .env("RUST_LOG", filter)
+            .stdin(Stdio::null())
+            .stdout(append(&dir.join(format!("{name}.out"))))
+            .stderr(append(&log))
+            .spawn()
+            .expect("start commonground up in a namespace");
+        let mut node = Self {
+            name,
+            ns: ns.to_string(),
+            args,
+            child,
+            data_dir,
+            log,
+        };
+        eventually(&format!("node {name} to answer"), CONVERGE, || {
+            if let Ok(Some(status)) = node.child.try_wait() {
+                panic!(
+                    "node {name} exited early with {status}:\n{}",
+                    node.log_tail(40)
+                );
+            }
+            node.try_json(&["status"])
+        });
+        node
+    }
+
+    /// Kills the node (SIGKILL: no chance to flush anything more) and starts it again with the
+    /// same arguments and data directory.
+    fn crash_and_restart(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let dir = self.data_dir.parent().unwrap().to_path_buf();
+        let fresh = Self::start(self.name, &self.ns, &dir, std::mem::take(&mut self.args));
+        // The old child is reaped; replacing it drops nothing that runs.
+        *self = fresh;
+    }
+
     /// Runs a CLI command inside the node's namespace (its API listens on 127.0.0.1 there).
     fn cli(&self, args: &[&str]) -> Output {
         Command::new("ip")
@@ -144,6 +209,20 @@ impl NsNode {
             .unwrap()
     }
 
+    /// Adds an action to a plan; the command must be acknowledged.
+    fn add_action(&self, plan: &str, title: &str) {
+        self.json(&["plan", "action", "add", plan, "--title", title]);
+    }
+
+    /// How many lines of the node's log say that a sync session failed.
+    fn failed_sessions(&self) -> usize {
+        std::fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .filter(|l| l.contains(SESSION_FAILED))
+            .count()
+    }
+
     /// The last lines of the node's log.
     fn log_tail(&self, lines: usize) -> String {
         let log = std::fs::read_to_string(&self.log).unwrap_or_default();
@@ -160,10 +239,11 @@ impl Drop for NsNode {
     }
 }
 
-/// The test's namespaces and the nodes in them; dropping it kills the nodes (printing their logs
-/// if the test is failing) and deletes the namespaces, and with them every veth and bridge.
+/// The test's namespaces and the nodes in them; dropping it kills the nodes and deletes the
+/// namespaces, and with them every veth and bridge. When the test is failing it prints the
+/// nodes' last log lines and keeps the directory with the logs and data.
 struct Lab {
-    dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
     prefix: String,
     namespaces: Vec<String>,
     nodes: Vec<NsNode>,
@@ -187,7 +267,7 @@ impl Lab {
             return None;
         }
         Some(Self {
-            dir: tempfile::tempdir().unwrap(),
+            dir: Some(tempfile::tempdir().unwrap()),
             prefix,
             namespaces: vec![probe],
             nodes: Vec::new(),
@@ -203,88 +283,23 @@ impl Lab {
         ns
     }
 
-    /// Starts a node in `ns` with `args` after `up --http-listen 127.0.0.1:0`, waits until its
-    /// API answers, and returns its index in `self.nodes`.
-    fn start(&mut self, name: &'static str, ns: &str, args: &[String]) -> usize {
-        let data_dir = self.dir.path().join(name);
-        let log = self.dir.path().join(format!("{name}.log"));
-        let child = Command::new("ip")
-            .args([
-                "netns",
-                "exec",
-                ns,
-                bin(),
-                "up",
-                "--http-listen",
-                "127.0.0.1:0",
-            ])
-            .args(args)
-            .arg("--data-dir")
-            .arg(&data_dir)
-            .env(
-                "RUST_LOG",
-                std::env::var("RUST_LOG").unwrap_or_else(|_| "info,commonground_node=debug".into()),
-            )
-            .stdin(Stdio::null())
-            .stdout(File::create(self.dir.path().join(format!("{name}.out"))).unwrap())
-            .stderr(File::create(&log).unwrap())
-            .spawn()
-            .expect("start commonground up in a namespace");
-        self.nodes.push(NsNode {
-            name,
-            ns: ns.to_string(),
-            child,
-            data_dir,
-            log,
-        });
-        let node = self.nodes.last_mut().unwrap();
-        let answered = {
-            let start = Instant::now();
-            loop {
-                if let Ok(Some(status)) = node.child.try_wait() {
-                    panic!(
-                        "node {name} exited early with {status}:\n{}",
-                        node.log_tail(40)
-                    );
-                }
-                if node.try_json(&["status"]).is_some() {
-                    break true;
-                }
-                if start.elapsed() > CONVERGE {
-                    break false;
-                }
-                std::thread::sleep(Duration::from_millis(100));
-            }
-        };
-        assert!(answered, "node {name} did not answer within {CONVERGE:?}");
+    /// Starts a node in `ns` (see [`NsNode::start`]) and returns its index in `self.nodes`.
+    fn start(&mut self, name: &'static str, ns: &str, args: Vec<String>) -> usize {
+        let dir = self.dir.as_ref().unwrap().path().to_path_buf();
+        self.nodes.push(NsNode::start(name, ns, &dir, args));
         self.nodes.len() - 1
-    }
-
-    /// The data directory's parent, for logs.
-    fn path(&self) -> &Path {
-        self.dir.path()
     }
 }
 
 impl Drop for Lab {
     fn drop(&mut self) {
         let failing = std::thread::panicking();
-        if std::env::var("CG_KEEP").is_ok() {
-            let _ = std::process::Command::new("cp")
-                .args([
-                    "-r",
-                    self.dir.path().to_str().unwrap(),
-                    &format!("/tmp/cgkeep-{}", self.prefix),
-                ])
-                .status();
-        }
         for node in self.nodes.drain(..) {
             if failing {
                 eprintln!(
-                    "--- last lines of node {}'s log ({}) ---\n{}",
+                    "--- last lines of node {}'s log ---\n{}",
                     node.name,
-                    node.log.display(),
-                    node.log_tail(120)
+                    node.log_tail(100)
                 );
             }
             drop(node);
@@ -295,6 +310,9 @@ impl Drop for Lab {
                 .stdin(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
+        }
+        if failing && let Some(dir) = self.dir.take() {
+            eprintln!("logs and data directories kept in {}", dir.keep().display());
         }
     }
 }
@@ -315,10 +333,10 @@ fn two_nodes_in_separate_namespaces_find_each_other_with_mdns() {
         ip_in(ns, &["link", "set", "cg0", "multicast", "on"]);
         ip_in(ns, &["link", "set", "cg0", "up"]);
     }
-    // mDNS on (no --no-mdns): only possible because each node's only other interface is `lo`.
-    let listen = ["--listen".to_string(), "/ip4/0.0.0.0/tcp/0".to_string()];
-    let a = lab.start("a", &ns1, &listen);
-    let b = lab.start("b", &ns2, &listen);
+    // mDNS on (no --no-mdns): safe only because each node's other interface is its own `lo`.
+    let listen = vec!["--listen".to_string(), "/ip4/0.0.0.0/tcp/0".to_string()];
+    let a = lab.start("a", &ns1, listen.clone());
+    let b = lab.start("b", &ns2, listen);
     let (a, b) = (&lab.nodes[a], &lab.nodes[b]);
     let (ga, gb) = (a.group(), b.group());
     let status = a.json(&["status"]);
@@ -333,7 +351,7 @@ fn two_nodes_in_separate_namespaces_find_each_other_with_mdns() {
     eventually("a and b to find each other by mDNS", CONVERGE, || {
         (a.peer_groups().contains(&gb) && b.peer_groups().contains(&ga)).then_some(())
     });
-    // They met over the veth, not by some other path.
+    // They met over the veth.
     let peers = a.json(&["peers"]);
     let to_b = peers
         .as_array()
@@ -346,10 +364,9 @@ fn two_nodes_in_separate_namespaces_find_each_other_with_mdns() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|x| x.as_str().unwrap().starts_with("/ip4/10.213.1.")),
+            .all(|x| x.as_str().unwrap().starts_with("/ip4/10.213.1.2/")),
         "{peers}"
     );
-    eprintln!("mdns: logs in {}", lab.path().display());
 }
 
 /// The plan as `plan show --json` gives it at every node, when all have the same heads and
@@ -373,7 +390,7 @@ fn converged(nodes: &[&NsNode], plan: &str, actions: usize) -> Option<Value> {
     first
 }
 
-/// The titles of a plan's actions.
+/// The sorted titles of a plan's actions.
 fn action_titles(plan: &Value) -> Vec<String> {
     let mut titles: Vec<String> = plan["actions"]
         .as_array()
@@ -385,132 +402,164 @@ fn action_titles(plan: &Value) -> Vec<String> {
     titles
 }
 
-#[test]
-fn three_nodes_converge_after_a_partition_heals_and_count_every_increment_once() {
-    let Some(mut lab) = Lab::new("p") else {
-        return;
-    };
-    // a, b and c each in a namespace, their veths joined by a bridge in a fourth.
-    let br = lab.namespace("br");
-    ip_in(&br, &["link", "add", "br0", "type", "bridge"]);
-    ip_in(&br, &["link", "set", "br0", "up"]);
-    let mut spaces = Vec::new();
-    for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
-        let ns = lab.namespace(name);
-        let port = format!("v{name}");
-        ip(&[
-            "link", "add", "eth0", "netns", &ns, "type", "veth", "peer", "name", &port, "netns",
-            &br,
-        ]);
-        ip_in(&br, &["link", "set", &port, "master", "br0"]);
-        ip_in(&br, &["link", "set", &port, "up"]);
-        ip_in(
-            &ns,
-            &[
-                "addr",
-                "add",
-                &format!("10.213.2.{}/24", i + 1),
-                "dev",
-                "eth0",
-            ],
-        );
-        ip_in(&ns, &["link", "set", "eth0", "up"]);
-        spaces.push(ns);
-    }
-    let base = |bootstrap: &[String]| {
-        let mut args: Vec<String> = ["--no-mdns", "--listen", "/ip4/0.0.0.0/tcp/4700"]
-            .map(String::from)
-            .to_vec();
-        for b in bootstrap {
-            args.extend(["--bootstrap".to_string(), b.clone()]);
+/// Three nodes a, b, c (indices 0, 1, 2 of `lab.nodes`), each in a namespace of its own with a
+/// veth to a bridge in a fourth namespace (10.213.2.1-3/24), connected by `--bootstrap` only,
+/// in one network and sharing one plan that all three hold.
+struct Three {
+    lab: Lab,
+    /// The bridge's namespace; c's port on the bridge is `vc`.
+    bridge: String,
+    plan: String,
+    groups: [String; 3],
+}
+
+impl Three {
+    fn new(tag: &str) -> Option<Self> {
+        let mut lab = Lab::new(tag)?;
+        let bridge = lab.namespace("br");
+        ip_in(&bridge, &["link", "add", "br0", "type", "bridge"]);
+        ip_in(&bridge, &["link", "set", "br0", "up"]);
+        let mut spaces = Vec::new();
+        for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
+            let ns = lab.namespace(name);
+            let port = format!("v{name}");
+            ip(&[
+                "link", "add", "eth0", "netns", &ns, "type", "veth", "peer", "name", &port,
+                "netns", &bridge,
+            ]);
+            ip_in(&bridge, &["link", "set", &port, "master", "br0"]);
+            ip_in(&bridge, &["link", "set", &port, "up"]);
+            let addr = format!("10.213.2.{}/24", i + 1);
+            ip_in(&ns, &["addr", "add", &addr, "dev", "eth0"]);
+            ip_in(&ns, &["link", "set", "eth0", "up"]);
+            spaces.push(ns);
         }
-        args
-    };
-    let ia = lab.start("a", &spaces[0], &base(&[]));
-    let ga = lab.nodes[ia].group();
-    let addr_a = format!("/ip4/10.213.2.1/tcp/4700/p2p/{ga}");
-    let ib = lab.start("b", &spaces[1], &base(std::slice::from_ref(&addr_a)));
-    let gb = lab.nodes[ib].group();
-    let addr_b = format!("/ip4/10.213.2.2/tcp/4700/p2p/{gb}");
-    let ic = lab.start("c", &spaces[2], &base(&[addr_a, addr_b]));
-    let gc = lab.nodes[ic].group();
-    let (a, b, c) = (&lab.nodes[ia], &lab.nodes[ib], &lab.nodes[ic]);
-    let all = [a, b, c];
+        let args = |bootstrap: &[&String]| {
+            let mut args: Vec<String> = ["--no-mdns", "--listen", "/ip4/0.0.0.0/tcp/4700"]
+                .map(String::from)
+                .to_vec();
+            for b in bootstrap {
+                args.extend(["--bootstrap".to_string(), b.to_string()]);
+            }
+            args
+        };
+        let ia = lab.start("a", &spaces[0], args(&[]));
+        let ga = lab.nodes[ia].group();
+        let addr_a = format!("/ip4/10.213.2.1/tcp/4700/p2p/{ga}");
+        let ib = lab.start("b", &spaces[1], args(&[&addr_a]));
+        let gb = lab.nodes[ib].group();
+        let addr_b = format!("/ip4/10.213.2.2/tcp/4700/p2p/{gb}");
+        let ic = lab.start("c", &spaces[2], args(&[&addr_a, &addr_b]));
+        let gc = lab.nodes[ic].group();
+        let groups = [ga, gb, gc];
+        let mut three = Self {
+            lab,
+            bridge,
+            plan: String::new(),
+            groups,
+        };
+        three.all_connected("the bootstrap dials");
 
-    for (n, others) in [(a, [&gb, &gc]), (b, [&ga, &gc]), (c, [&ga, &gb])] {
-        eventually(
-            &format!("{} to be connected to both others", n.name),
-            CONVERGE,
-            || {
-                let peers = n.peer_groups();
-                others.iter().all(|g| peers.contains(g)).then_some(())
-            },
-        );
-    }
-
-    // a makes a network; b and c join with invite codes; a makes a shared plan.
-    let net = a.json(&["network", "create", "--name", "Partitioned Network"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    for joiner in [b, c] {
-        let code = a.json(&["network", "invite", &net, "--expires", "1h"])["code"]
+        // a makes a network; b and c join with invite codes; a makes a shared plan.
+        let [a, b, c] = three.nodes();
+        let net = a.json(&["network", "create", "--name", "Partitioned Network"])["id"]
             .as_str()
             .unwrap()
             .to_string();
-        joiner.json(&["network", "join", &code]);
-    }
-    for n in all {
-        eventually(&format!("three members at {}", n.name), CONVERGE, || {
-            let m = n.try_json(&["network", "members", &net])?;
-            (m["members"].as_array()?.len() == 3).then_some(())
+        for joiner in [b, c] {
+            let invite = a.json(&["network", "invite", &net, "--expires", "1h"]);
+            joiner.json(&["network", "join", invite["code"].as_str().unwrap()]);
+        }
+        for n in [a, b, c] {
+            eventually(&format!("three members at {}", n.name), CONVERGE, || {
+                let m = n.try_json(&["network", "members", &net])?;
+                (m["members"].as_array()?.len() == 3).then_some(())
+            });
+        }
+        let title = "Joint action on asylum housing";
+        let plan = a.json(&["plan", "new", "--title", title, "--network", &net])["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        eventually("the plan at all three", CONVERGE, || {
+            converged(&[a, b, c], &plan, 0)
         });
+        three.plan = plan;
+        Some(three)
     }
-    let plan = a.json(&[
-        "plan",
-        "new",
-        "--title",
-        "Joint action on asylum housing",
-        "--network",
-        &net,
-    ])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    eventually("the plan at all three", CONVERGE, || {
-        converged(&all, &plan, 0)
-    });
+
+    fn nodes(&self) -> [&NsNode; 3] {
+        let n = &self.lab.nodes;
+        [&n[0], &n[1], &n[2]]
+    }
+
+    /// Waits until every node lists both others in `peers`.
+    fn all_connected(&self, after: &str) {
+        for (i, n) in self.nodes().into_iter().enumerate() {
+            let others: Vec<&String> = (0..3)
+                .filter(|j| *j != i)
+                .map(|j| &self.groups[j])
+                .collect();
+            eventually(
+                &format!("{} to be connected to both others after {after}", n.name),
+                HEAL,
+                || {
+                    let peers = n.peer_groups();
+                    others.iter().all(|g| peers.contains(g)).then_some(())
+                },
+            );
+        }
+    }
+
+    /// Takes c's port on the bridge down (a pulled cable) or up again.
+    fn set_c_link(&self, up: bool) {
+        ip_in(
+            &self.bridge,
+            &["link", "set", "vc", if up { "up" } else { "down" }],
+        );
+    }
+
+    /// Waits until a and c have each seen a sync session fail since `before` (their counts of
+    /// failed sessions then): both sides have noticed the partition.
+    fn wait_until_both_sides_notice(&self, before: (usize, usize)) {
+        let [a, _, c] = self.nodes();
+        eventually(
+            "a and c to notice the partition (a failed sync session logged at each)",
+            CONVERGE * 2,
+            || (a.failed_sessions() > before.0 && c.failed_sessions() > before.1).then_some(()),
+        );
+    }
+}
+
+#[test]
+fn three_nodes_converge_after_a_partition_heals_and_count_every_increment_once() {
+    let Some(three) = Three::new("p") else {
+        return;
+    };
+    let [a, b, c] = three.nodes();
+    let plan = three.plan.clone();
 
     // Acknowledged increments, before the partition, per node.
     let mut acked = [0_i64; 3];
-    for (i, n) in all.iter().enumerate() {
+    for (i, n) in [a, b, c].iter().enumerate() {
         for k in 1..=3 {
             n.tally_add(k);
             acked[i] += k;
         }
     }
 
-    // Cut c off: its port on the bridge goes down, like a pulled cable.
+    let before = (a.failed_sessions(), c.failed_sessions());
+    three.set_c_link(false);
     let cut = Instant::now();
-    ip_in(&br, &["link", "set", "vc", "down"]);
 
     // Edits on both sides, each acknowledged by its node.
-    for (i, n) in all.iter().enumerate() {
+    for (i, n) in [a, b, c].iter().enumerate() {
         for k in 1..=20 {
             n.tally_add(k);
             acked[i] += k;
         }
     }
-    a.json(&[
-        "plan",
-        "action",
-        "add",
-        &plan,
-        "--title",
-        "Meet the cabinet member",
-        "--kind",
-        "meeting",
-    ]);
+    a.add_action(&plan, "Meet the cabinet member");
     b.json(&[
         "plan",
         "edit",
@@ -518,30 +567,13 @@ fn three_nodes_converge_after_a_partition_heals_and_count_every_increment_once()
         "--goal",
         "Safe housing for all, within a month.",
     ]);
-    c.json(&[
-        "plan",
-        "action",
-        "add",
-        &plan,
-        "--title",
-        "Vigil at the town hall",
-        "--kind",
-        "public-action",
-    ]);
-    c.json(&[
-        "plan",
-        "action",
-        "add",
-        &plan,
-        "--title",
-        "Training on housing law",
-        "--kind",
-        "training",
-    ]);
+    c.add_action(&plan, "Vigil at the town hall");
+    c.add_action(&plan, "Training on housing law");
     // The connected side keeps syncing; c sees none of it.
     eventually("a and b to converge during the partition", CONVERGE, || {
         converged(&[a, b], &plan, 1)
     });
+    three.wait_until_both_sides_notice(before);
     let at_c = c.json(&["plan", "show", &plan]);
     assert_eq!(
         action_titles(&at_c),
@@ -549,7 +581,7 @@ fn three_nodes_converge_after_a_partition_heals_and_count_every_increment_once()
         "c saw edits across the partition: {at_c}"
     );
     assert_ne!(at_c["goal"], "Safe housing for all, within a month.");
-    for (i, n) in all.iter().enumerate() {
+    for (i, n) in [a, b, c].iter().enumerate() {
         assert_eq!(
             n.tally_total(),
             acked[i],
@@ -558,17 +590,13 @@ fn three_nodes_converge_after_a_partition_heals_and_count_every_increment_once()
         );
     }
 
-    if let Ok(secs) = std::env::var("CG_HOLD") {
-        std::thread::sleep(Duration::from_secs(secs.parse().unwrap()));
-    }
-    // Heal.
-    ip_in(&br, &["link", "set", "vc", "up"]);
+    three.set_c_link(true);
     let healed = Instant::now();
     eprintln!("partition: c was cut off for {:?}", healed - cut);
     let done = eventually(
         "all three to converge after the partition heals",
         HEAL,
-        || converged(&all, &plan, 3),
+        || converged(&[a, b, c], &plan, 3),
     );
     eprintln!("partition: converged {:?} after healing", healed.elapsed());
     assert_eq!(
@@ -582,7 +610,7 @@ fn three_nodes_converge_after_a_partition_heals_and_count_every_increment_once()
     assert_eq!(done["goal"], "Safe housing for all, within a month.");
 
     // Every acknowledged increment counted exactly once: nothing lost, nothing doubled by sync.
-    for (i, n) in all.iter().enumerate() {
+    for (i, n) in [a, b, c].iter().enumerate() {
         assert_eq!(
             n.tally_total(),
             acked[i],
@@ -590,13 +618,65 @@ fn three_nodes_converge_after_a_partition_heals_and_count_every_increment_once()
             n.name
         );
     }
-    // And everyone is connected again.
-    for (n, others) in [(a, [&gb, &gc]), (b, [&ga, &gc]), (c, [&ga, &gb])] {
-        let peers = n.peer_groups();
-        assert!(
-            others.iter().all(|g| peers.contains(g)),
-            "{} is not connected to both others after healing: {peers:?}",
-            n.name
-        );
+    three.all_connected("healing");
+}
+
+#[test]
+fn a_node_that_crashes_while_cut_off_reconnects_and_converges_after_heal() {
+    let Some(mut three) = Three::new("r") else {
+        return;
+    };
+    let plan = three.plan.clone();
+    let mut acked = 0_i64;
+    {
+        let [a, _, c] = three.nodes();
+        let before = (a.failed_sessions(), c.failed_sessions());
+        three.set_c_link(false);
+        a.add_action(&plan, "Meet the cabinet member");
+        c.add_action(&plan, "Vigil at the town hall");
+        for k in 1..=10 {
+            c.tally_add(k);
+            acked += k;
+        }
+        three.wait_until_both_sides_notice(before);
     }
+    // c crashes and comes back while still cut off: its bootstrap dials go nowhere, and a and b
+    // still hold their (now dead) connections to the old process.
+    three.lab.nodes[2].crash_and_restart();
+    let [a, b, c] = three.nodes();
+    assert_eq!(
+        c.tally_total(),
+        acked,
+        "c's acknowledged increments after its crash"
+    );
+    let at_c = c.json(&["plan", "show", &plan]);
+    assert_eq!(action_titles(&at_c), ["Vigil at the town hall"], "{at_c}");
+    c.add_action(&plan, "Training on housing law");
+    b.add_action(&plan, "Leaflets at the library");
+    eventually("a and b to converge during the partition", CONVERGE, || {
+        converged(&[a, b], &plan, 2)
+    });
+
+    three.set_c_link(true);
+    let healed = Instant::now();
+    let done = eventually(
+        "all three to converge after the partition heals",
+        HEAL,
+        || converged(&[a, b, c], &plan, 4),
+    );
+    eprintln!(
+        "crash while cut off: converged {:?} after healing",
+        healed.elapsed()
+    );
+    assert_eq!(
+        action_titles(&done),
+        [
+            "Leaflets at the library",
+            "Meet the cabinet member",
+            "Training on housing law",
+            "Vigil at the town hall"
+        ]
+    );
+    assert_eq!(c.tally_total(), acked, "c's tally after healing");
+    three.all_connected("healing");
 }
