@@ -542,22 +542,22 @@ impl Actor {
             request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request {
                     request, channel, ..
-                } => match {
+                } => {
                     self.traffic
                         .received
                         .fetch_add(encoded_len(&request), Ordering::Relaxed);
-                    group_of(&peer)
-                } {
-                    Some(g) => self.emit(NetEvent::Inbound {
-                        peer: g,
-                        request,
-                        channel,
-                    }),
-                    None => {
-                        warn!(%peer, "request from a peer whose key is not ed25519; disconnecting");
-                        let _ = self.swarm.disconnect_peer_id(peer);
+                    match group_of(&peer) {
+                        Some(g) => self.emit(NetEvent::Inbound {
+                            peer: g,
+                            request,
+                            channel,
+                        }),
+                        None => {
+                            warn!(%peer, "request from a peer whose key is not ed25519; disconnecting");
+                            let _ = self.swarm.disconnect_peer_id(peer);
+                        }
                     }
-                },
+                }
                 request_response::Message::Response {
                     request_id,
                     response,

@@ -232,13 +232,13 @@ impl DocSet {
         for d in &plan.sync {
             let state = entry.states.entry(*d).or_default();
             *state = State::decode(&state.encode()).unwrap_or_default();
-            if let Some(l) = self.docs.get(d) {
-                if let Some(m) = l.doc.generate_sync_message(state) {
-                    out.push(DocPayload {
-                        doc: *d,
-                        payload: Payload::Message(m.encode()),
-                    });
-                }
+            if let Some(l) = self.docs.get(d)
+                && let Some(m) = l.doc.generate_sync_message(state)
+            {
+                out.push(DocPayload {
+                    doc: *d,
+                    payload: Payload::Message(m.encode()),
+                });
             }
         }
         Ok((plan, out))
@@ -264,10 +264,10 @@ impl DocSet {
         if header.kind == DocKind::Network && id != network {
             return Err(not_allowed("a network document under another id"));
         }
-        if let Some(existing) = self.docs.get(id) {
-            if existing.header != header {
-                return Err(not_allowed("document header differs from ours"));
-            }
+        if let Some(existing) = self.docs.get(id)
+            && existing.header != header
+        {
+            return Err(not_allowed("document header differs from ours"));
         }
         let net = match self.network(network) {
             Some(n) => n,
@@ -363,13 +363,11 @@ impl DocSet {
                 warn!(peer = %peer.short(), doc = %id, error = %e, "bad sync message");
                 continue;
             }
-            if responder {
-                if let Some(m) = l.doc.generate_sync_message(state) {
-                    out.push(DocPayload {
-                        doc: id,
-                        payload: Payload::Message(m.encode()),
-                    });
-                }
+            if responder && let Some(m) = l.doc.generate_sync_message(state) {
+                out.push(DocPayload {
+                    doc: id,
+                    payload: Payload::Message(m.encode()),
+                });
             }
         }
         if responder {
@@ -377,13 +375,11 @@ impl DocSet {
                 let readable = self.docs.get(&id).is_some_and(|l| {
                     l.header.network.as_ref() == Some(network) && net.may_read(peer, l.header.kind)
                 });
-                if readable {
-                    if let Some(l) = self.docs.get(&id) {
-                        out.push(DocPayload {
-                            doc: id,
-                            payload: Payload::Whole(l.doc.save()),
-                        });
-                    }
+                if readable && let Some(l) = self.docs.get(&id) {
+                    out.push(DocPayload {
+                        doc: id,
+                        payload: Payload::Whole(l.doc.save()),
+                    });
                 }
             }
         } else {
