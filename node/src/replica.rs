@@ -136,12 +136,13 @@ impl DocSet {
         }
     }
 
-    /// Initiator: the opening of a session with `peer` for `network`.
-    pub(crate) fn hello(
-        &mut self,
+    /// Initiator: this node's shared documents and its agreement with `peer`, for `network`.
+    #[allow(clippy::type_complexity)]
+    fn session_view(
+        &self,
         peer: &GroupId,
         network: &DocId,
-    ) -> Result<wire::Request, DocsError> {
+    ) -> Result<(BTreeMap<DocId, HeadsHash>, BTreeMap<DocId, HeadsHash>), DocsError> {
         let net = self
             .member_network(network, peer)
             .map_err(|_| DocsError::NotFound {
@@ -150,6 +151,16 @@ impl DocSet {
             })?;
         let mine = self.shared_with(network, &net, peer);
         let agreed = self.agreed_in(peer, &mine, network);
+        Ok((mine, agreed))
+    }
+
+    /// Initiator: the opening of a session with `peer` for `network`.
+    pub(crate) fn hello(
+        &mut self,
+        peer: &GroupId,
+        network: &DocId,
+    ) -> Result<wire::Request, DocsError> {
+        let (mine, agreed) = self.session_view(peer, network)?;
         Ok(wire::Request::Hello {
             network: *network,
             digest: wire::digest(&agreed),
@@ -204,14 +215,7 @@ impl DocSet {
         digest_ok: bool,
         theirs: &[DocHeads],
     ) -> Result<(SessionPlan, Vec<DocPayload>), DocsError> {
-        let net = self
-            .member_network(network, peer)
-            .map_err(|_| DocsError::NotFound {
-                what: "shared network",
-                id: network.to_string(),
-            })?;
-        let mine = self.shared_with(network, &net, peer);
-        let agreed = self.agreed_in(peer, &mine, network);
+        let (mine, agreed) = self.session_view(peer, network)?;
         let plan = wire::plan_session(&mine, &agreed, digest_ok, theirs);
         let mut out = Vec::new();
         for d in &plan.send_whole {
