@@ -32,18 +32,8 @@ const PERIOD: &str = "2026-11";
 const SESSION_FAILED: &str = "session failed";
 
 /// Polls `f` every 200 ms until it returns `Some`, or panics after `timeout` naming `what`.
-fn eventually<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(200));
-    }
+fn eventually<T>(what: &str, timeout: Duration, f: impl FnMut() -> Option<T>) -> T {
+    common::poll_until(what, timeout, Duration::from_millis(200), f)
 }
 
 /// Runs `ip` with `args`, which must succeed.

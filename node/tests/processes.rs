@@ -9,7 +9,7 @@ mod common;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{bin, cli};
 use serde_json::Value;
@@ -19,18 +19,8 @@ const CONVERGE: Duration = Duration::from_secs(30);
 
 /// Polls `f` every 100 ms until it returns `Some`, or panics after `timeout` naming `what`.
 /// (Each poll runs CLI processes, so this polls less often than `common::wait_for`.)
-fn eventually<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
-    let start = Instant::now();
-    loop {
-        if let Some(v) = f() {
-            return v;
-        }
-        assert!(
-            start.elapsed() < timeout,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+fn eventually<T>(what: &str, timeout: Duration, f: impl FnMut() -> Option<T>) -> T {
+    common::poll_until(what, timeout, Duration::from_millis(100), f)
 }
 
 /// A `commonground up` process with libp2p on loopback, its log in a file; killed on drop (and

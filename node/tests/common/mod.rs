@@ -13,7 +13,17 @@ pub fn bin() -> &'static str {
 }
 
 /// Polls `f` until it returns `Some`, or panics after `timeout` naming `what`.
-pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<T>) -> T {
+pub fn wait_for<T>(what: &str, timeout: Duration, f: impl FnMut() -> Option<T>) -> T {
+    poll_until(what, timeout, Duration::from_millis(10), f)
+}
+
+/// Polls `f` every `every` until it returns `Some`, or panics after `timeout` naming `what`.
+pub fn poll_until<T>(
+    what: &str,
+    timeout: Duration,
+    every: Duration,
+    mut f: impl FnMut() -> Option<T>,
+) -> T {
     let start = Instant::now();
     loop {
         if let Some(v) = f() {
@@ -23,7 +33,7 @@ pub fn wait_for<T>(what: &str, timeout: Duration, mut f: impl FnMut() -> Option<
             start.elapsed() < timeout,
             "timed out after {timeout:?} waiting for {what}"
         );
-        std::thread::sleep(Duration::from_millis(10));
+        std::thread::sleep(every);
     }
 }
 
