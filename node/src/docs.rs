@@ -426,11 +426,6 @@ fn run(
                 Err(_) => break,
             }
         }
-        let before: HashMap<DocId, Vec<ChangeHash>> = set
-            .docs
-            .iter()
-            .map(|(id, l)| (*id, l.doc.get_heads()))
-            .collect();
         let dones: Vec<Done> = jobs.into_iter().map(|job| job(&mut set)).collect();
         let result = set.persist(store.as_mut());
         match &result {
@@ -443,17 +438,13 @@ fn run(
             }
             Err(e) => {
                 error!(error = %e, "storing a batch failed; dropping its changes");
+                // What is not on disk is what differs from the stored heads (documents
+                // created in this batch have none): reloading drops exactly that.
                 let touched: Vec<DocId> = set
                     .docs
                     .iter()
-                    .filter(|(id, l)| before.get(id) != Some(&l.doc.get_heads()))
+                    .filter(|(_, l)| l.doc.get_heads() != l.stored_heads)
                     .map(|(id, _)| *id)
-                    .chain(
-                        before
-                            .keys()
-                            .filter(|id| !set.docs.contains_key(id))
-                            .copied(),
-                    )
                     .collect();
                 set.reload(store.as_ref(), &touched);
             }
@@ -781,6 +772,82 @@ mod tests {
             Err(DocsError::NotFound { .. })
         ));
         assert_eq!(heads().await, before);
+    }
+
+    /// A store whose appends fail while `fail` is set.
+    struct Flaky {
+        inner: SledStore,
+        fail: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    }
+
+    impl Store for Flaky {
+        fn doc_ids(&self) -> Result<Vec<DocId>, StoreError> {
+            self.inner.doc_ids()
+        }
+        fn load(&self, doc: &DocId) -> Result<Option<crate::store::StoredDoc>, StoreError> {
+            self.inner.load(doc)
+        }
+        fn append(
+            &mut self,
+            batch: &[Append],
+            meta: &[(String, Vec<u8>)],
+        ) -> Result<(), StoreError> {
+            if self.fail.load(std::sync::atomic::Ordering::SeqCst) {
+                return Err(StoreError::Io("disk full (test)".into()));
+            }
+            self.inner.append(batch, meta)
+        }
+        fn compact(&mut self, doc: &DocId, snapshot: &[u8]) -> Result<(), StoreError> {
+            self.inner.compact(doc, snapshot)
+        }
+        fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+            self.inner.meta(key)
+        }
+        fn set_meta(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+            self.inner.set_meta(key, value)
+        }
+        fn meta_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+            self.inner.meta_scan(prefix)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_write_is_reported_and_leaves_nothing_in_memory() {
+        let dir = tempfile::tempdir().unwrap();
+        let fail = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let store = Flaky {
+            inner: SledStore::open(dir.path()).unwrap(),
+            fail: fail.clone(),
+        };
+        let (docs, _thread) = start(Box::new(store), group()).unwrap();
+        let nov: Period = "2026-11".parse().unwrap();
+        docs.tally_add("housing".into(), 2, nov).await.unwrap();
+        fail.store(true, std::sync::atomic::Ordering::SeqCst);
+        assert!(matches!(
+            docs.tally_add("housing".into(), 5, nov).await,
+            Err(DocsError::Store(_))
+        ));
+        let new_plan = docs
+            .new_plan(
+                NewPlan {
+                    title: "Lost".into(),
+                    ..Default::default()
+                },
+                None,
+            )
+            .await;
+        assert!(matches!(new_plan, Err(DocsError::Store(_))));
+        fail.store(false, std::sync::atomic::Ordering::SeqCst);
+        assert_eq!(
+            docs.tally(nov).await.unwrap().total,
+            2,
+            "the unstored increment is gone"
+        );
+        assert!(
+            docs.plans().await.unwrap().is_empty(),
+            "the unstored plan is gone"
+        );
+        assert_eq!(docs.tally_add("housing".into(), 1, nov).await.unwrap(), 3);
     }
 
     #[tokio::test]

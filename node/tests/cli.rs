@@ -297,15 +297,7 @@ fn an_unusable_data_dir_is_a_clear_startup_error() {
     let file = dir.path().join("not-a-dir");
     std::fs::write(&file, "x").unwrap();
     let out = std::process::Command::new(common::bin())
-        .args([
-            "up",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--no-mdns",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--data-dir",
-        ])
+        .args(common::up_args("127.0.0.1:0"))
         .arg(&file)
         .output()
         .unwrap();
@@ -337,15 +329,7 @@ fn an_unusable_data_dir_is_a_clear_startup_error() {
         std::process::Command::new(common::bin())
     };
     let out = cmd
-        .args([
-            "up",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--no-mdns",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--data-dir",
-        ])
+        .args(common::up_args("127.0.0.1:0"))
         .arg(locked.join("data"))
         .output()
         .unwrap();
@@ -363,15 +347,7 @@ fn a_busy_port_and_a_second_node_on_the_same_data_dir_are_clear_errors() {
     let node = Daemon::start(dir.path());
     let other = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(common::bin())
-        .args([
-            "up",
-            "--http-listen",
-            &node.addr,
-            "--no-mdns",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--data-dir",
-        ])
+        .args(common::up_args(&node.addr))
         .arg(other.path())
         .output()
         .unwrap();
@@ -383,15 +359,7 @@ fn a_busy_port_and_a_second_node_on_the_same_data_dir_are_clear_errors() {
     );
 
     let out = std::process::Command::new(common::bin())
-        .args([
-            "up",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--no-mdns",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--data-dir",
-        ])
+        .args(common::up_args("127.0.0.1:0"))
         .arg(dir.path())
         .output()
         .unwrap();
@@ -404,18 +372,9 @@ fn json_logs_on_request_and_no_document_text_in_logs() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("d");
     let child = std::process::Command::new(common::bin())
-        .args([
-            "up",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--log-format",
-            "json",
-            "--no-mdns",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-            "--data-dir",
-        ])
+        .args(common::up_args("127.0.0.1:0"))
         .arg(&data)
+        .args(["--log-format", "json"])
         .stderr(std::process::Stdio::piped())
         .stdout(std::process::Stdio::null())
         .env("RUST_LOG", "debug")

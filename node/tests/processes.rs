@@ -38,20 +38,11 @@ impl Node {
         let data_dir = dir.join(name);
         let log = dir.join(format!("{name}.log"));
         let mut cmd = Command::new(bin());
-        cmd.args([
-            "up",
-            "--http-listen",
-            "127.0.0.1:0",
-            "--no-mdns",
-            "--listen",
-            "/ip4/127.0.0.1/tcp/0",
-        ]);
+        cmd.args(common::up_args("127.0.0.1:0")).arg(&data_dir);
         for b in bootstrap {
             cmd.args(["--bootstrap", b]);
         }
         let child = cmd
-            .arg("--data-dir")
-            .arg(&data_dir)
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info,commonground_node=debug".into()),

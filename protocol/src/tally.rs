@@ -11,7 +11,7 @@ use automerge::{Automerge, ChangeHash, ObjType, ROOT, ReadDoc, ScalarValue, Valu
 use autosurgeon::{Counter, Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{Catalogue, check_label};
+use crate::catalogue::Catalogue;
 use crate::doc::{DocError, DocKind, Schema, transact};
 use crate::error::ValidationError;
 use crate::ids::{Day, GroupId, IssueKey, Period};
@@ -113,8 +113,8 @@ impl Tally {
 
     /// Adds a custom issue to the group's catalogue.
     pub fn add_issue(&mut self, key: &str, label: &str) -> Result<IssueKey, ValidationError> {
+        // `check_new` checks the label too (empty, length, personal data).
         let key = self.catalogue().check_new(key, label)?;
-        check_label("issue label", label, crate::catalogue::MAX_LABEL)?;
         self.custom_issues
             .insert(key.to_string(), label.trim().to_string());
         Ok(key)

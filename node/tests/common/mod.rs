@@ -37,6 +37,20 @@ pub fn poll_until<T>(
     }
 }
 
+/// The arguments of `commonground up` for a test: HTTP on `http`, libp2p on a free loopback
+/// port, mDNS off (it would multicast on the host's interfaces); the data directory follows.
+pub fn up_args(http: &str) -> [&str; 7] {
+    [
+        "up",
+        "--http-listen",
+        http,
+        "--no-mdns",
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--data-dir",
+    ]
+}
+
 /// A node process.
 pub struct Daemon {
     pub child: Child,
@@ -49,15 +63,7 @@ impl Daemon {
     pub fn start(data_dir: &Path) -> Self {
         let _ = std::fs::remove_file(data_dir.join("api.addr"));
         let mut child = Command::new(bin())
-            .args([
-                "up",
-                "--http-listen",
-                "127.0.0.1:0",
-                "--no-mdns",
-                "--listen",
-                "/ip4/127.0.0.1/tcp/0",
-                "--data-dir",
-            ])
+            .args(up_args("127.0.0.1:0"))
             .arg(data_dir)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
