@@ -25,6 +25,8 @@ string_enum! {
         Plan = "plan",
         /// A network: its name, members and roles, settings.
         Network = "network",
+        /// A group's published (suppressed) counts in one network.
+        Published = "published",
     }
 }
 
@@ -49,7 +51,7 @@ pub struct Header {
 impl DocKind {
     /// Whether documents of this kind may ever leave the owning group's own node.
     pub fn is_shared(&self) -> bool {
-        matches!(self, Self::Plan | Self::Network)
+        matches!(self, Self::Plan | Self::Network | Self::Published)
     }
 }
 
@@ -177,7 +179,7 @@ impl From<automerge::AutomergeError> for DocError {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::tally::Tally;
 

@@ -85,6 +85,7 @@ macro_rules! string_enum {
     };
 }
 
+pub mod auth;
 pub mod catalogue;
 pub mod doc;
 pub mod error;
@@ -93,6 +94,7 @@ pub mod meeting;
 pub mod network;
 pub mod plan;
 pub mod privacy;
+pub mod publish;
 pub mod sync;
 pub mod tally;
 

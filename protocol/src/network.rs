@@ -77,7 +77,39 @@ pub struct Network {
     pub members: Vec<Member>,
     /// Its settings.
     pub settings: Settings,
+    /// Groups removed from it, with the last changes of theirs that stay.
+    pub removed: Vec<Removed>,
 }
+
+/// A group removed from a network. Its changes up to `heads` stay valid; later ones are refused.
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Removed {
+    /// The group.
+    #[key]
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub group: GroupId,
+    /// Its name when it was removed.
+    pub name: String,
+    /// When it was removed.
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
+    pub day: Day,
+    /// Per document, the group's newest change the removing coordinator had (hex change hash).
+    pub heads: Vec<FrozenHead>,
+}
+
+/// A removed group's last accepted change in one document.
+#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct FrozenHead {
+    /// The document's id, hex.
+    pub document: String,
+    /// The change hash, hex.
+    pub hash: String,
+}
+
+/// The largest small-cell threshold a network may set.
+pub const MAX_K: i64 = 100;
 
 impl Schema for Network {
     const KIND: DocKind = DocKind::Network;
@@ -142,7 +174,7 @@ impl Network {
     pub fn may_read(&self, group: &GroupId, kind: DocKind) -> bool {
         match self.member(group).map(|m| m.role) {
             None => false,
-            Some(Role::Aggregator) => kind == DocKind::Network,
+            Some(Role::Aggregator) => matches!(kind, DocKind::Network | DocKind::Published),
             Some(Role::Coordinator | Role::Member) => kind.is_shared(),
         }
     }
@@ -183,6 +215,126 @@ impl Network {
         check_addrs(&addrs)?;
         if let Some(m) = self.members.iter_mut().find(|m| &m.group == group) {
             m.addrs = addrs;
+        }
+        Ok(())
+    }
+
+    /// The groups that are coordinators.
+    pub fn coordinators(&self) -> impl Iterator<Item = &GroupId> {
+        self.members
+            .iter()
+            .filter(|m| m.role == Role::Coordinator)
+            .map(|m| &m.group)
+    }
+
+    /// The role of a member, if it is one.
+    pub fn role(&self, group: &GroupId) -> Option<Role> {
+        self.member(group).map(|m| m.role)
+    }
+
+    /// The removal record of a group, if it was removed (and not re-admitted).
+    pub fn removal(&self, group: &GroupId) -> Option<&Removed> {
+        if self.is_member(group) {
+            return None;
+        }
+        self.removed.iter().find(|r| &r.group == group)
+    }
+
+    fn keep_a_coordinator(
+        &self,
+        group: &GroupId,
+        role: Option<Role>,
+    ) -> Result<(), ValidationError> {
+        let others = self.coordinators().filter(|g| *g != group).count();
+        if self.role(group) == Some(Role::Coordinator)
+            && role != Some(Role::Coordinator)
+            && others == 0
+        {
+            return Err(ValidationError::WrongDocument {
+                expected: "network with another coordinator",
+                reason:
+                    "a network needs at least one coordinator; make another group coordinator first"
+                        .into(),
+            });
+        }
+        Ok(())
+    }
+
+    fn not_a_member(group: &GroupId) -> ValidationError {
+        ValidationError::WrongDocument {
+            expected: "member of the network",
+            reason: format!("group {} is not a member", group.short()),
+        }
+    }
+
+    /// Changes a member's role. The last coordinator cannot step down.
+    pub fn set_role(&mut self, group: &GroupId, role: Role) -> Result<(), ValidationError> {
+        self.keep_a_coordinator(group, Some(role))?;
+        let m = self
+            .members
+            .iter_mut()
+            .find(|m| &m.group == group)
+            .ok_or_else(|| Self::not_a_member(group))?;
+        m.role = role;
+        Ok(())
+    }
+
+    /// Removes a member; `heads` are its last changes that stay valid. The last coordinator
+    /// cannot be removed.
+    pub fn remove_member(
+        &mut self,
+        group: &GroupId,
+        today: Day,
+        heads: Vec<FrozenHead>,
+    ) -> Result<(), ValidationError> {
+        self.keep_a_coordinator(group, None)?;
+        let at = self
+            .members
+            .iter()
+            .position(|m| &m.group == group)
+            .ok_or_else(|| Self::not_a_member(group))?;
+        let m = self.members.remove(at);
+        self.removed.retain(|r| &r.group != group);
+        self.removed.push(Removed {
+            group: *group,
+            name: m.name,
+            day: today,
+            heads,
+        });
+        Ok(())
+    }
+
+    /// Sets the small-cell threshold (0 turns suppression off).
+    pub fn set_k(&mut self, k: i64) -> Result<(), ValidationError> {
+        if !(0..=MAX_K).contains(&k) {
+            return Err(ValidationError::OutOfRange {
+                field: "k",
+                value: k,
+                min: 0,
+                max: MAX_K,
+            });
+        }
+        self.settings.k = k;
+        Ok(())
+    }
+
+    /// Checks names, addresses and settings (for received documents).
+    pub fn check(&self) -> Result<(), ValidationError> {
+        check_label("network name", &self.name, MAX_NAME)?;
+        for m in &self.members {
+            check_label("group name", &m.name, MAX_NAME)?;
+            check_addrs(&m.addrs)?;
+        }
+        for r in &self.removed {
+            check_label("group name", &r.name, MAX_NAME)?;
+        }
+        if !(0..=MAX_K).contains(&self.settings.k) {
+            return Err(ValidationError::OutOfRange {
+                field: "k",
+                value: self.settings.k,
+                min: 0,
+                max: MAX_K,
+            });
         }
         Ok(())
     }

@@ -493,6 +493,50 @@ impl Plan {
         Ok(())
     }
 
+    /// Adds a collaborating group (collaborators may add others). Adding one twice is a no-op.
+    pub fn add_collaborator(&mut self, group: GroupId) -> Result<(), ValidationError> {
+        if !self.collaborators.contains(&group) {
+            check_room("collaborators", self.collaborators.len())?;
+            self.collaborators.push(group);
+        }
+        Ok(())
+    }
+
+    /// Checks every field against the rules its edits obey: lengths, ranges and the
+    /// personal-data check. Run on received documents, whose edits were made elsewhere.
+    pub fn check(&self) -> Result<(), ValidationError> {
+        check_title("title", self.title.as_str())?;
+        check_long_text("goal", self.goal.as_str(), MAX_TEXT)?;
+        check_long_text("demands", self.demands.as_str(), MAX_TEXT)?;
+        for (field, len) in [
+            ("targets", self.targets.len()),
+            ("actions", self.actions.len()),
+            ("meetings", self.meetings.len()),
+            ("collaborators", self.collaborators.len()),
+        ] {
+            check_room(field, len.saturating_sub(1))?;
+        }
+        for t in &self.targets {
+            check_label("target role", &t.role, MAX_SHORT)?;
+            check_long_text("target institution", &t.institution, MAX_SHORT)?;
+            check_range("influence", t.influence, 1, 5)?;
+            check_range("stance", t.stance, -2, 2)?;
+        }
+        for a in &self.actions {
+            check_title("action title", &a.title)?;
+            check_long_text("action notes", &a.notes, MAX_SHORT)?;
+        }
+        for m in &self.meetings {
+            check_label("meeting with", &m.with, MAX_SHORT)?;
+            check_long_text("meeting outcome", &m.outcome, MAX_SHORT)?;
+            check_room("agenda", m.agenda.len().saturating_sub(1))?;
+            for item in &m.agenda {
+                check_label("agenda item", &item.text, MAX_SHORT)?;
+            }
+        }
+        Ok(())
+    }
+
     /// The plan as shown to people; `heads` are the document's heads.
     pub fn view(&self, id: DocId, header: Header, heads: &[automerge::ChangeHash]) -> PlanView {
         let mut heads: Vec<String> = heads.iter().map(|h| h.to_string()).collect();

@@ -265,7 +265,7 @@ pub fn plan_session(
 }
 
 /// A fixed-size byte array as a CBOR byte string of exactly that length.
-mod fixed_bytes {
+pub(crate) mod fixed_bytes {
     use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer, const N: usize>(v: &[u8; N], s: S) -> Result<S::Ok, S::Error> {
@@ -282,7 +282,7 @@ mod fixed_bytes {
 }
 
 /// Bytes as a CBOR byte string rather than an array of numbers.
-mod serde_bytes_vec {
+pub(crate) mod serde_bytes_vec {
     use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &[u8], s: S) -> Result<S::Ok, S::Error> {

@@ -1,0 +1,624 @@
+//! Signed authorship and write permission: which received changes a node may apply.
+//!
+//! A node's Automerge actor id is its group's public key. After committing, a node signs its
+//! newest change hash of the document ([`SignedHead`]); since every change names the hashes it
+//! depends on, one signature covers all earlier changes of that actor. Signed heads travel with
+//! every document payload (sync messages, whole documents, bundles).
+//!
+//! [`admit`] decides about the changes a payload would add to a document, before the node's
+//! copy is touched: every new change must
+//! - have all its dependencies (nothing reordered or missing),
+//! - be covered by a valid signed head of its own actor (or, for a removed group, by the last
+//!   change the network document froze for it),
+//! - come from an actor that may write the document, decided from the author alone
+//!   ([`writers`]): the network document — its coordinators; a published tally — its group;
+//!   a plan — its collaborating groups that are members (not aggregators),
+//! - leave the header as it was, and the body within the rules of its kind (limits and the
+//!   personal-data check).
+//! One failing change refuses the whole payload.
+//!
+//! Writer sets that live inside the document (coordinators, collaborators) are evaluated in
+//! causal order: a change is judged against the state its own history produced, so a group
+//! made coordinator can write right after the change that made it one, and a member cannot
+//! promote itself.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::doc::{self, DocKind, Header};
+use crate::error::ValidationError;
+use crate::ids::{DocId, GroupId};
+use crate::network::{Network, Role};
+use crate::plan::Plan;
+use crate::publish::Published;
+
+/// The most signed heads one payload may carry.
+pub const MAX_SIGNED_HEADS: usize = 64;
+
+const CONTEXT: &[u8] = b"commonground/signed-head/1";
+
+/// An actor's signature over its newest change hash of one document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedHead {
+    /// The signing group's public key (= its actor id).
+    #[serde(with = "crate::sync::fixed_bytes")]
+    pub author: [u8; 32],
+    /// The change hash signed.
+    #[serde(with = "crate::sync::fixed_bytes")]
+    pub hash: [u8; 32],
+    /// Ed25519 signature over `CONTEXT ‖ document id ‖ hash`.
+    #[serde(with = "crate::sync::fixed_bytes")]
+    pub sig: [u8; 64],
+}
+
+fn signed_bytes(doc: &DocId, hash: &[u8; 32]) -> Vec<u8> {
+    let mut m = Vec::with_capacity(CONTEXT.len() + 48);
+    m.extend_from_slice(CONTEXT);
+    m.extend_from_slice(doc.as_bytes());
+    m.extend_from_slice(hash);
+    m
+}
+
+impl SignedHead {
+    /// Signs `hash` of document `doc` with a group's key.
+    pub fn sign(key: &SigningKey, doc: &DocId, hash: &ChangeHash) -> Self {
+        Self {
+            author: key.verifying_key().to_bytes(),
+            hash: hash.0,
+            sig: key.sign(&signed_bytes(doc, &hash.0)).to_bytes(),
+        }
+    }
+
+    /// The signing group, if the key is well-formed.
+    pub fn author(&self) -> Option<GroupId> {
+        GroupId::from_public_key(self.author).ok()
+    }
+
+    /// The change hash signed.
+    pub fn change_hash(&self) -> ChangeHash {
+        ChangeHash(self.hash)
+    }
+
+    /// Whether the signature is valid for document `doc`.
+    pub fn verify(&self, doc: &DocId) -> bool {
+        let Ok(key) = VerifyingKey::from_bytes(&self.author) else {
+            return false;
+        };
+        key.verify(
+            &signed_bytes(doc, &self.hash),
+            &Signature::from_bytes(&self.sig),
+        )
+        .is_ok()
+    }
+}
+
+/// Why received changes were refused.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum AuthError {
+    /// Some changes lack their dependencies: reordered, truncated or partial history.
+    #[error("changes arrived without the history they depend on")]
+    MissingHistory,
+    /// No valid signed head of its actor covers a change.
+    #[error("a change by {author} is not covered by a valid signature of its author")]
+    Unsigned {
+        /// The change's actor (short form).
+        author: String,
+    },
+    /// The change's actor may not write this document.
+    #[error("{author} may not write this {kind} document")]
+    NotWriter {
+        /// The change's actor (short form).
+        author: String,
+        /// The document's kind.
+        kind: DocKind,
+    },
+    /// The header is missing, changed, or not written by the document's owner.
+    #[error("the document's header is forged or was changed: {0}")]
+    Header(String),
+    /// The document is of a kind that never leaves its group's node.
+    #[error("{0} documents are never shared")]
+    NotShared(DocKind),
+    /// The resulting body breaks a rule of its kind (for example holds personal data).
+    #[error("the document breaks a rule: {0}")]
+    Content(#[from] ValidationError),
+    /// The document cannot be read.
+    #[error("unreadable document: {0}")]
+    Unreadable(String),
+}
+
+/// The groups that may write a document of this header, given its current state `doc` and the
+/// network as the receiving node knows it (`None` only for a network document itself).
+pub fn writers(
+    header: &Header,
+    doc: &Automerge,
+    network: Option<&Network>,
+) -> Result<BTreeSet<GroupId>, AuthError> {
+    let unreadable = |e: doc::DocError| AuthError::Unreadable(e.to_string());
+    if doc.get_heads().is_empty() {
+        return Ok(BTreeSet::from([header.owner]));
+    }
+    let may_write_shared = |g: &GroupId| {
+        network.is_some_and(|n| matches!(n.role(g), Some(Role::Coordinator | Role::Member)))
+    };
+    Ok(match header.kind {
+        DocKind::Network => doc::read::<Network>(doc)
+            .map_err(unreadable)?
+            .coordinators()
+            .copied()
+            .collect(),
+        DocKind::Plan => doc::read::<Plan>(doc)
+            .map_err(unreadable)?
+            .collaborators
+            .into_iter()
+            .filter(may_write_shared)
+            .collect(),
+        DocKind::Published => network
+            .filter(|n| n.is_member(&header.owner))
+            .map(|_| BTreeSet::from([header.owner]))
+            .unwrap_or_default(),
+        DocKind::Tally | DocKind::Meetings => BTreeSet::new(),
+    })
+}
+
+/// Checks a document's body against the rules of its kind.
+pub fn check_content(header: &Header, doc: &Automerge) -> Result<(), AuthError> {
+    let unreadable = |e: doc::DocError| AuthError::Unreadable(e.to_string());
+    match header.kind {
+        DocKind::Network => doc::read::<Network>(doc).map_err(unreadable)?.check()?,
+        DocKind::Plan => doc::read::<Plan>(doc).map_err(unreadable)?.check()?,
+        DocKind::Published => doc::read::<Published>(doc).map_err(unreadable)?.check()?,
+        kind @ (DocKind::Tally | DocKind::Meetings) => return Err(AuthError::NotShared(kind)),
+    }
+    Ok(())
+}
+
+/// Orders changes so that each comes after those of its dependencies that are in the set.
+fn causal_order(changes: Vec<Change>) -> Vec<Change> {
+    let hashes: HashSet<ChangeHash> = changes.iter().map(Change::hash).collect();
+    let mut waiting: HashMap<ChangeHash, usize> = HashMap::new();
+    let mut dependents: HashMap<ChangeHash, Vec<usize>> = HashMap::new();
+    let mut ready = Vec::new();
+    for (i, c) in changes.iter().enumerate() {
+        let inside: Vec<&ChangeHash> = c.deps().iter().filter(|d| hashes.contains(d)).collect();
+        for d in &inside {
+            dependents.entry(**d).or_default().push(i);
+        }
+        waiting.insert(c.hash(), inside.len());
+        if inside.is_empty() {
+            ready.push(i);
+        }
+    }
+    let mut order = Vec::with_capacity(changes.len());
+    while let Some(i) = ready.pop() {
+        order.push(i);
+        for &j in dependents
+            .get(&changes[i].hash())
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+        {
+            if let Some(w) = waiting.get_mut(&changes[j].hash()) {
+                *w -= 1;
+                if *w == 0 {
+                    ready.push(j);
+                }
+            }
+        }
+    }
+    let mut slots: Vec<Option<Change>> = changes.into_iter().map(Some).collect();
+    order.into_iter().filter_map(|i| slots[i].take()).collect()
+}
+
+/// Decides whether the changes that `candidate` holds beyond `base` may be applied to document
+/// `id`. `base` is the node's copy (`None` when it has none); `candidate` is that copy with the
+/// received changes loaded (a scratch copy, or the received document itself); `signed` are the
+/// signed heads received with them and those already held; `network` is the receiving node's
+/// view of the document's network (`None` only when the document is that network's own and
+/// the node does not hold it yet).
+///
+/// On success returns the signed heads to keep: per author, the newest valid one.
+pub fn admit(
+    id: &DocId,
+    base: Option<&Automerge>,
+    candidate: &Automerge,
+    signed: &[SignedHead],
+    network: Option<&Network>,
+) -> Result<Vec<SignedHead>, AuthError> {
+    if !candidate.get_missing_deps(&[]).is_empty() {
+        return Err(AuthError::MissingHistory);
+    }
+    let header = doc::header(candidate).map_err(|e| AuthError::Header(e.to_string()))?;
+    if !header.kind.is_shared() {
+        return Err(AuthError::NotShared(header.kind));
+    }
+    let new = match base {
+        Some(b) => {
+            let before = doc::header(b).map_err(|e| AuthError::Header(e.to_string()))?;
+            if before != header {
+                return Err(AuthError::Header("it differs from ours".into()));
+            }
+            causal_order(b.get_changes_added(candidate))
+        }
+        None => {
+            let all = causal_order(candidate.get_changes(&[]));
+            let roots: Vec<&Change> = all.iter().filter(|c| c.deps().is_empty()).collect();
+            let [root] = roots.as_slice() else {
+                return Err(AuthError::Header("not exactly one first change".into()));
+            };
+            if GroupId::from_actor(root.actor_id()) != Some(header.owner) {
+                return Err(AuthError::Header("not created by its owner".into()));
+            }
+            let mut first = Automerge::new();
+            first
+                .apply_changes([(*root).clone()])
+                .map_err(|e| AuthError::Unreadable(e.to_string()))?;
+            if doc::header(&first).ok().as_ref() != Some(&header) {
+                return Err(AuthError::Header("changed after creation".into()));
+            }
+            all
+        }
+    };
+    let keep = newest_valid(id, candidate, signed);
+    if new.is_empty() {
+        return Ok(keep);
+    }
+    check_coverage(id, &new, &keep, network)?;
+    check_writers(&header, base, &new, network, id)?;
+    check_content(&header, candidate)?;
+    Ok(keep)
+}
+
+/// Per author, the newest signed head with a valid signature whose change `doc` holds.
+fn newest_valid(id: &DocId, doc: &Automerge, signed: &[SignedHead]) -> Vec<SignedHead> {
+    let mut best: BTreeMap<[u8; 32], (u64, SignedHead)> = BTreeMap::new();
+    for s in signed.iter().take(MAX_SIGNED_HEADS * 2) {
+        let Some(change) = doc.get_change_by_hash(&s.change_hash()) else {
+            continue;
+        };
+        if change.actor_id().to_bytes() != s.author || !s.verify(id) {
+            continue;
+        }
+        let seq = change.seq();
+        if best.get(&s.author).is_none_or(|(old, _)| *old < seq) {
+            best.insert(s.author, (seq, *s));
+        }
+    }
+    best.into_values().map(|(_, s)| s).collect()
+}
+
+/// Every new change must be covered by a signed head of its actor, or by a removed group's
+/// frozen head in the network document.
+fn check_coverage(
+    id: &DocId,
+    new: &[Change],
+    signed: &[SignedHead],
+    network: Option<&Network>,
+) -> Result<(), AuthError> {
+    let by_hash: HashMap<ChangeHash, &Change> = new.iter().map(|c| (c.hash(), c)).collect();
+    let mut covered: HashSet<ChangeHash> = HashSet::new();
+    let mut heads: Vec<(Vec<u8>, ChangeHash)> = Vec::new();
+    for s in signed {
+        let removed = s.author().and_then(|g| network.and_then(|n| n.removal(&g)));
+        if removed.is_none() {
+            heads.push((s.author.to_vec(), s.change_hash()));
+        }
+    }
+    if let Some(n) = network {
+        for r in &n.removed {
+            if n.is_member(&r.group) {
+                continue;
+            }
+            for f in r.heads.iter().filter(|f| f.document == id.to_string()) {
+                let mut h = [0u8; 32];
+                if hex::decode_to_slice(&f.hash, &mut h).is_ok() {
+                    heads.push((r.group.public_key().to_vec(), ChangeHash(h)));
+                }
+            }
+        }
+    }
+    for (author, head) in heads {
+        // Walk back from the head through the new changes, marking the author's own.
+        let mut stack = vec![head];
+        let mut seen = HashSet::new();
+        while let Some(h) = stack.pop() {
+            if !seen.insert(h) {
+                continue;
+            }
+            let Some(c) = by_hash.get(&h) else { continue };
+            if c.actor_id().to_bytes() == author.as_slice() {
+                covered.insert(h);
+            }
+            stack.extend(c.deps().iter().copied());
+        }
+    }
+    match new.iter().find(|c| !covered.contains(&c.hash())) {
+        None => Ok(()),
+        Some(c) => Err(AuthError::Unsigned {
+            author: short_actor(c),
+        }),
+    }
+}
+
+fn short_actor(c: &Change) -> String {
+    GroupId::from_actor(c.actor_id()).map_or_else(|| "an unknown actor".into(), |g| g.short())
+}
+
+/// Every new change must come from a writer of the state its history produced.
+fn check_writers(
+    header: &Header,
+    base: Option<&Automerge>,
+    new: &[Change],
+    network: Option<&Network>,
+    id: &DocId,
+) -> Result<(), AuthError> {
+    let mut scratch = base.map_or_else(Automerge::new, Automerge::fork);
+    let state_network = |scratch: &Automerge| -> Option<Network> {
+        (header.kind == DocKind::Network && !scratch.get_heads().is_empty())
+            .then(|| doc::read::<Network>(scratch).ok())
+            .flatten()
+    };
+    let mut current = writers(header, &scratch, network)?;
+    let mut applied = 0;
+    for (i, c) in new.iter().enumerate() {
+        let author = GroupId::from_actor(c.actor_id());
+        let frozen = author.is_some_and(|g| {
+            network.is_some_and(|n| {
+                n.removal(&g)
+                    .is_some_and(|r| r.heads.iter().any(|f| f.document == id.to_string()))
+            })
+        });
+        if frozen || author.is_some_and(|g| current.contains(&g)) {
+            continue;
+        }
+        // The writer set may have grown in the changes before this one: look again.
+        scratch
+            .apply_changes(new[applied..i].iter().cloned())
+            .map_err(|e| AuthError::Unreadable(e.to_string()))?;
+        applied = i;
+        let own = state_network(&scratch);
+        current = writers(header, &scratch, own.as_ref().or(network))?;
+        if !author.is_some_and(|g| current.contains(&g)) {
+            return Err(AuthError::NotWriter {
+                author: short_actor(c),
+                kind: header.kind,
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::doc::tests::group;
+    use crate::ids::Day;
+    use crate::network::FrozenHead;
+    use crate::plan::NewPlan;
+
+    fn key(seed: u8) -> SigningKey {
+        SigningKey::from_bytes(&[seed; 32])
+    }
+
+    fn today() -> Day {
+        "2026-11-25".parse().unwrap()
+    }
+
+    /// Signs `author`'s newest change of `doc`.
+    fn sign_newest(doc: &Automerge, id: &DocId, seed: u8) -> SignedHead {
+        let actor = group(seed).actor_id();
+        let newest = doc
+            .get_changes(&[])
+            .into_iter()
+            .filter(|c| c.actor_id() == &actor)
+            .max_by_key(Change::seq)
+            .unwrap();
+        SignedHead::sign(&key(seed), id, &newest.hash())
+    }
+
+    fn network() -> (DocId, Automerge) {
+        let id = DocId::from_bytes([7; 16]);
+        let mut net = Network::new("Net", group(1), "One", today(), vec![]).unwrap();
+        net.add_member(group(2), "Two", Role::Member, today(), vec![])
+            .unwrap();
+        net.add_member(group(3), "Three", Role::Aggregator, today(), vec![])
+            .unwrap();
+        (id, doc::create(group(1), Some(id), today(), &net).unwrap())
+    }
+
+    fn plan(net: DocId, owner: u8) -> (DocId, Automerge) {
+        let p = Plan::new(
+            &NewPlan {
+                title: "Housing".into(),
+                goal: "Homes".into(),
+                demands: String::new(),
+            },
+            group(owner),
+        )
+        .unwrap();
+        (
+            DocId::from_bytes([owner; 16]),
+            doc::create(group(owner), Some(net), today(), &p).unwrap(),
+        )
+    }
+
+    fn edit_plan(d: &mut Automerge, seed: u8, f: impl FnOnce(&mut Plan)) {
+        doc::edit::<Plan, _>(d, &group(seed), today(), |p| {
+            f(p);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn honest_changes_pass_and_unsigned_or_foreign_ones_do_not() {
+        let (nid, ndoc) = network();
+        let net: Network = doc::read(&ndoc).unwrap();
+        let (pid, base) = plan(nid, 1);
+        let mut theirs = base.fork();
+        edit_plan(&mut theirs, 1, |p| p.goal.update("More homes"));
+        let s = sign_newest(&theirs, &pid, 1);
+        assert!(admit(&pid, Some(&base), &theirs, &[s], Some(&net)).is_ok());
+        // No signature.
+        assert!(matches!(
+            admit(&pid, Some(&base), &theirs, &[], Some(&net)),
+            Err(AuthError::Unsigned { .. })
+        ));
+        // A signature for another document does not count.
+        let other = SignedHead {
+            sig: SignedHead::sign(&key(1), &nid, &s.change_hash()).sig,
+            ..s
+        };
+        assert!(admit(&pid, Some(&base), &theirs, &[other], Some(&net)).is_err());
+        // A member that is not a collaborator.
+        let mut m = base.fork();
+        edit_plan(&mut m, 2, |p| p.goal.update("Mine"));
+        let s2 = sign_newest(&m, &pid, 2);
+        assert!(matches!(
+            admit(&pid, Some(&base), &m, &[s2], Some(&net)),
+            Err(AuthError::NotWriter { .. })
+        ));
+    }
+
+    #[test]
+    fn a_collaborator_added_in_the_same_payload_may_write_after() {
+        let (nid, ndoc) = network();
+        let net: Network = doc::read(&ndoc).unwrap();
+        let (pid, base) = plan(nid, 1);
+        let mut theirs = base.fork();
+        edit_plan(&mut theirs, 1, |p| p.add_collaborator(group(2)).unwrap());
+        edit_plan(&mut theirs, 2, |p| p.goal.update("Together"));
+        let signed = [sign_newest(&theirs, &pid, 1), sign_newest(&theirs, &pid, 2)];
+        assert!(admit(&pid, Some(&base), &theirs, &signed, Some(&net)).is_ok());
+        // An aggregator added as a collaborator still may not write.
+        let mut agg = base.fork();
+        edit_plan(&mut agg, 1, |p| p.add_collaborator(group(3)).unwrap());
+        edit_plan(&mut agg, 3, |p| p.goal.update("Hub"));
+        let signed = [sign_newest(&agg, &pid, 1), sign_newest(&agg, &pid, 3)];
+        assert!(admit(&pid, Some(&base), &agg, &signed, Some(&net)).is_err());
+    }
+
+    #[test]
+    fn members_cannot_promote_themselves() {
+        let (nid, base) = network();
+        let net: Network = doc::read(&base).unwrap();
+        let mut theirs = base.fork();
+        doc::edit::<Network, _>(&mut theirs, &group(2), today(), |n| {
+            n.set_role(&group(2), Role::Coordinator)
+        })
+        .unwrap();
+        let s = sign_newest(&theirs, &nid, 2);
+        assert!(matches!(
+            admit(&nid, Some(&base), &theirs, &[s], Some(&net)),
+            Err(AuthError::NotWriter { .. })
+        ));
+    }
+
+    #[test]
+    fn a_forged_header_or_personal_data_is_refused() {
+        let (nid, ndoc) = network();
+        let net: Network = doc::read(&ndoc).unwrap();
+        // Created by group 2 but claiming group 1 as owner.
+        let (pid, _) = plan(nid, 1);
+        let p = Plan::new(
+            &NewPlan {
+                title: "X".into(),
+                goal: String::new(),
+                demands: String::new(),
+            },
+            group(1),
+        )
+        .unwrap();
+        let header = Header {
+            kind: DocKind::Plan,
+            network: Some(nid),
+            owner: group(1),
+            created: today(),
+        };
+        let mut forged = Automerge::new().with_actor(group(2).actor_id());
+        forged
+            .transact::<_, _, autosurgeon::ReconcileError>(|tx| {
+                autosurgeon::reconcile_prop(tx, automerge::ROOT, "header", &header)?;
+                autosurgeon::reconcile_prop(tx, automerge::ROOT, "body", &p)
+            })
+            .unwrap();
+        let s = sign_newest(&forged, &pid, 2);
+        assert!(matches!(
+            admit(&pid, None, &forged, &[s], Some(&net)),
+            Err(AuthError::Header(_))
+        ));
+        // A collaborator may not rewrite the header either.
+        let (pid, base) = plan(nid, 1);
+        let mut moved = base.fork();
+        moved.set_actor(group(1).actor_id());
+        moved
+            .transact::<_, _, autosurgeon::ReconcileError>(|tx| {
+                let h = Header {
+                    owner: group(2),
+                    ..doc::header(&base).unwrap()
+                };
+                autosurgeon::reconcile_prop(tx, automerge::ROOT, "header", &h)
+            })
+            .unwrap();
+        let s = sign_newest(&moved, &pid, 1);
+        assert!(matches!(
+            admit(&pid, Some(&base), &moved, &[s], Some(&net)),
+            Err(AuthError::Header(_))
+        ));
+        // Personal data written by a collaborator is refused.
+        let (pid, base) = plan(nid, 1);
+        let mut pd = base.fork();
+        edit_plan(&mut pd, 1, |p| p.goal.update("call 07700 900123"));
+        let s = sign_newest(&pd, &pid, 1);
+        assert!(matches!(
+            admit(&pid, Some(&base), &pd, &[s], Some(&net)),
+            Err(AuthError::Content(_))
+        ));
+    }
+
+    #[test]
+    fn a_removed_groups_past_changes_stay_and_new_ones_are_refused() {
+        let (nid, ndoc) = network();
+        let (pid, base) = plan(nid, 1);
+        let mut with2 = base.fork();
+        edit_plan(&mut with2, 1, |p| p.add_collaborator(group(2)).unwrap());
+        edit_plan(&mut with2, 2, |p| p.goal.update("Past"));
+        let past = sign_newest(&with2, &pid, 2);
+        let mut net: Network = doc::read(&ndoc).unwrap();
+        net.remove_member(
+            &group(2),
+            today(),
+            vec![FrozenHead {
+                document: pid.to_string(),
+                hash: past.change_hash().to_string(),
+            }],
+        )
+        .unwrap();
+        let s1 = sign_newest(&with2, &pid, 1);
+        assert!(admit(&pid, Some(&base), &with2, &[s1, past], Some(&net)).is_ok());
+        let mut later = with2.fork();
+        edit_plan(&mut later, 2, |p| p.goal.update("After removal"));
+        let s2 = sign_newest(&later, &pid, 2);
+        assert!(admit(&pid, Some(&with2), &later, &[s1, s2], Some(&net)).is_err());
+    }
+
+    #[test]
+    fn missing_history_is_refused() {
+        let (nid, ndoc) = network();
+        let net: Network = doc::read(&ndoc).unwrap();
+        let (pid, base) = plan(nid, 1);
+        let mut a = base.fork();
+        edit_plan(&mut a, 1, |p| p.goal.update("one"));
+        edit_plan(&mut a, 1, |p| p.goal.update("two"));
+        let last = a.get_last_local_change().unwrap();
+        let mut partial = base.fork();
+        partial.apply_changes([last]).unwrap();
+        let s = sign_newest(&a, &pid, 1);
+        assert_eq!(
+            admit(&pid, Some(&base), &partial, &[s], Some(&net)),
+            Err(AuthError::MissingHistory)
+        );
+    }
+}
