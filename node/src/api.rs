@@ -31,8 +31,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::{OpenApi, ToSchema};
 
 use crate::docs::{Docs, DocsError, today_utc};
+use crate::federation::{ImportSummary, PublishedView};
 use crate::net::{Net, PeerInfo, parse_addrs};
+use commonground_protocol::ids::GroupId;
 use commonground_protocol::network::{InviteCode, Member, NetworkView, Role, Settings};
+use commonground_protocol::publish::{Cell, RegionRow, RegionView};
+use tokio_stream::StreamExt;
 
 use commonground_protocol::sync::{Refusal, Request as WireRequest, Response as WireResponse};
 
@@ -95,6 +99,11 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// What the error says, without its status.
+    pub fn detail(self) -> ErrorDetail {
+        self.detail
+    }
+
     fn new(status: StatusCode, code: &str, message: String, field: Option<String>) -> Self {
         Self {
             status,
@@ -113,6 +122,9 @@ impl From<DocsError> for ApiError {
             DocsError::Invalid(ValidationError::UnknownItem { .. })
             | DocsError::NotFound { .. } => {
                 Self::new(StatusCode::NOT_FOUND, "not_found", e.to_string(), None)
+            }
+            DocsError::Invalid(v @ ValidationError::NotPermitted { .. }) => {
+                Self::new(StatusCode::FORBIDDEN, v.code(), v.to_string(), None)
             }
             DocsError::Invalid(v) => Self::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
@@ -506,8 +518,12 @@ async fn join(
             )
         })?;
     match answer {
-        WireResponse::Joined { network, document } if network == code.network => {
-            Ok(Json(s.docs.accept_joined(network, document).await?))
+        WireResponse::Joined {
+            network,
+            document,
+            signed,
+        } if network == code.network => {
+            Ok(Json(s.docs.accept_joined(network, document, signed).await?))
         }
         WireResponse::Refused {
             reason: Refusal::Invite,
@@ -664,7 +680,16 @@ async fn add_authority_meeting(
         network,
         invite,
         join,
-        peers
+        peers,
+        publish,
+        region,
+        region_csv,
+        set_role,
+        remove_member,
+        settings,
+        add_collaborator,
+        export,
+        import
     ),
     components(schemas(
         ErrorBody,
@@ -704,7 +729,17 @@ async fn add_authority_meeting(
         NewInvite,
         InviteView,
         JoinNetwork,
-        PeerView
+        PeerView,
+        PublishRequest,
+        PublishedView,
+        RegionView,
+        RegionRow,
+        Cell,
+        RoleChange,
+        SettingsChange,
+        NewCollaborator,
+        ImportLine,
+        ImportSummary
     ))
 )]
 pub struct ApiDoc;
@@ -748,6 +783,22 @@ pub fn router(state: AppState) -> Router {
         .route("/networks/join", post(join))
         .route("/networks/{network}", get(network))
         .route("/networks/{network}/invites", post(invite))
+        .route("/networks/{network}/publish", post(publish))
+        .route("/networks/{network}/region", get(region))
+        .route("/networks/{network}/region.csv", get(region_csv))
+        .route(
+            "/networks/{network}/members/{group}",
+            axum::routing::put(set_role).delete(remove_member),
+        )
+        .route("/networks/{network}/settings", patch(settings))
+        .route("/networks/{network}/export", post(export))
+        .route(
+            "/bundles",
+            post(import).layer(axum::extract::DefaultBodyLimit::max(
+                commonground_protocol::bundle::MAX_BUNDLE_BYTES,
+            )),
+        )
+        .route("/plans/{plan}/collaborators", post(add_collaborator))
         .route("/peers", get(peers))
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
@@ -766,4 +817,210 @@ async fn home(State(s): State<AppState>) -> impl IntoResponse {
          <p>The API is at <a href=\"/api/v1/openapi.json\">/api/v1</a>.</p></html>",
         s.docs.group()
     ))
+}
+
+// ---- Federation: publishing, the regional view, roles, removal, bundles ----
+
+/// A request to publish this group's counts of a period.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct PublishRequest {
+    /// `YYYY-MM`; the current month when absent.
+    pub period: Option<String>,
+    /// Publish instead the merged counts of this network (a region rolling up), id or prefix.
+    pub from: Option<String>,
+}
+
+/// A role change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct RoleChange {
+    /// The new role.
+    #[schema(value_type = String, example = "coordinator")]
+    pub role: Role,
+}
+
+/// A settings change.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SettingsChange {
+    /// The small-cell threshold: published counts below it are suppressed (0 turns it off).
+    pub k: i64,
+}
+
+/// A collaborator to add to a plan.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct NewCollaborator {
+    /// The group (a member of the plan's network).
+    #[schema(value_type = String)]
+    pub group: GroupId,
+}
+
+fn group_param(text: &str) -> Result<GroupId, ApiError> {
+    text.parse().map_err(|source| {
+        ValidationError::Malformed {
+            field: "group",
+            source,
+        }
+        .into()
+    })
+}
+
+#[utoipa::path(post, path = "/api/v1/networks/{network}/publish", request_body = PublishRequest,
+    params(("network" = String, Path, description = "network id or unique prefix")),
+    responses((status = 200, body = PublishedView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn publish(
+    State(s): State<AppState>,
+    Path(network): Path<String>,
+    ApiJson(req): ApiJson<PublishRequest>,
+) -> ApiResult<PublishedView> {
+    let period = period_or_now(req.period.as_deref())?;
+    Ok(Json(s.docs.publish(network, period, req.from).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/networks/{network}/region",
+    params(("network" = String, Path, description = "network id or unique prefix"),
+        ("period" = Option<String>, Query, description = "YYYY-MM; this month when absent")),
+    responses((status = 200, body = RegionView), (status = 404, body = ErrorBody)))]
+async fn region(
+    State(s): State<AppState>,
+    Path(network): Path<String>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> ApiResult<RegionView> {
+    let period = period_or_now(q.period.as_deref())?;
+    Ok(Json(s.docs.region(network, period).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/networks/{network}/region.csv",
+    params(("network" = String, Path, description = "network id or unique prefix"),
+        ("period" = Option<String>, Query, description = "YYYY-MM; this month when absent")),
+    responses((status = 200, content_type = "text/csv", body = String), (status = 404, body = ErrorBody)))]
+async fn region_csv(
+    State(s): State<AppState>,
+    Path(network): Path<String>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> Result<Response, ApiError> {
+    let period = period_or_now(q.period.as_deref())?;
+    let view = s.docs.region(network, period).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],
+        view.csv(),
+    )
+        .into_response())
+}
+
+#[utoipa::path(put, path = "/api/v1/networks/{network}/members/{group}", request_body = RoleChange,
+    params(("network" = String, Path, description = "network id or unique prefix"),
+        ("group" = String, Path, description = "the member group")),
+    responses((status = 200, body = NetworkView), (status = 403, body = ErrorBody)))]
+async fn set_role(
+    State(s): State<AppState>,
+    Path((network, group)): Path<(String, String)>,
+    ApiJson(req): ApiJson<RoleChange>,
+) -> ApiResult<NetworkView> {
+    let group = group_param(&group)?;
+    Ok(Json(s.docs.set_role(network, group, req.role).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/networks/{network}/members/{group}",
+    params(("network" = String, Path, description = "network id or unique prefix"),
+        ("group" = String, Path, description = "the member group")),
+    responses((status = 200, body = NetworkView), (status = 403, body = ErrorBody)))]
+async fn remove_member(
+    State(s): State<AppState>,
+    Path((network, group)): Path<(String, String)>,
+) -> ApiResult<NetworkView> {
+    let group = group_param(&group)?;
+    Ok(Json(s.docs.remove_member(network, group).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/networks/{network}/settings", request_body = SettingsChange,
+    params(("network" = String, Path, description = "network id or unique prefix")),
+    responses((status = 200, body = NetworkView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn settings(
+    State(s): State<AppState>,
+    Path(network): Path<String>,
+    ApiJson(req): ApiJson<SettingsChange>,
+) -> ApiResult<NetworkView> {
+    Ok(Json(s.docs.set_threshold(network, req.k).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan}/collaborators", request_body = NewCollaborator,
+    params(("plan" = String, Path, description = "plan id or unique prefix")),
+    responses((status = 200, body = PlanView), (status = 403, body = ErrorBody)))]
+async fn add_collaborator(
+    State(s): State<AppState>,
+    Path(plan): Path<String>,
+    ApiJson(req): ApiJson<NewCollaborator>,
+) -> ApiResult<PlanView> {
+    Ok(Json(s.docs.add_collaborator(plan, req.group).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/networks/{network}/export",
+    params(("network" = String, Path, description = "network id or unique prefix")),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = ErrorBody)))]
+async fn export(
+    State(s): State<AppState>,
+    Path(network): Path<String>,
+) -> Result<Response, ApiError> {
+    let (bytes, docs) = s.docs.export(network).await?;
+    Ok((
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "application/octet-stream".to_string(),
+            ),
+            (
+                axum::http::HeaderName::from_static("x-documents"),
+                docs.to_string(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// One line of an import's answer (newline-delimited JSON): progress, then the outcome.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportLine {
+    /// Documents checked so far, of the total.
+    Progress {
+        /// Checked.
+        checked: usize,
+        /// In the bundle.
+        total: usize,
+    },
+    /// The import is stored.
+    Done(ImportSummary),
+    /// The bundle was refused; nothing was written.
+    Refused(ErrorDetail),
+}
+
+#[utoipa::path(post, path = "/api/v1/bundles", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 200, content_type = "application/x-ndjson", body = ImportLine)))]
+async fn import(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
+    let (tx, rx) = tokio::sync::mpsc::channel::<ImportLine>(16);
+    let progress = tx.clone();
+    tokio::spawn(async move {
+        let result = s
+            .docs
+            .import(body.to_vec(), move |checked, total| {
+                // The actor thread must not wait for a slow reader: drop progress lines instead.
+                let _ = progress.try_send(ImportLine::Progress { checked, total });
+            })
+            .await;
+        let last = match result {
+            Ok(summary) => ImportLine::Done(summary),
+            Err(e) => ImportLine::Refused(ApiError::from(e).detail()),
+        };
+        let _ = tx.send(last).await;
+    });
+    let lines = tokio_stream::wrappers::ReceiverStream::new(rx).map(|line| {
+        let mut bytes = serde_json::to_vec(&line).unwrap_or_default();
+        bytes.push(b'\n');
+        Ok::<_, std::convert::Infallible>(bytes)
+    });
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
+        axum::body::Body::from_stream(lines),
+    )
+        .into_response()
 }

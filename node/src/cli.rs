@@ -16,13 +16,17 @@ use commonground_protocol::tally::TallyView;
 use serde::Serialize;
 
 use crate::api::{
-    CreatePlan, InviteView, JoinNetwork, NewInvite, NewIssue, NewNetwork, PeerView, StatusView,
-    TallyAdd, TallyAdded,
+    CreatePlan, ImportLine, InviteView, JoinNetwork, NewCollaborator, NewInvite, NewIssue,
+    NewNetwork, PeerView, PublishRequest, RoleChange, SettingsChange, StatusView, TallyAdd,
+    TallyAdded,
 };
 use crate::client::{Client, ClientError};
 use crate::config::{DataDir, LogFormat, default_data_dir};
 use crate::daemon::{Node, UpOptions, signalled};
+use crate::federation::PublishedView;
 use commonground_protocol::network::NetworkView;
+use commonground_protocol::network::Role;
+use commonground_protocol::publish::{Cell, RegionView};
 
 /// Common Ground: a node for community organising groups to count issues (never people) and plan
 /// campaigns together, with no central server.
@@ -66,6 +70,22 @@ pub enum Command {
     Network(NetworkCommand),
     /// Connected nodes, and when each shared document was last in sync with them.
     Peers,
+    /// Write a network's documents to a signed bundle file, for carrying where there is no
+    /// connection (e.g. on a USB stick).
+    Export {
+        /// The network's id or a unique prefix.
+        #[arg(long)]
+        network: String,
+        /// The file to write (it is replaced only once complete).
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Import a bundle file made by `export`: every signature and rule is checked first; a
+    /// changed, cut-short or foreign file is refused and nothing is written.
+    Import {
+        /// The bundle file.
+        file: PathBuf,
+    },
 }
 
 /// `network` commands.
@@ -102,6 +122,31 @@ pub enum NetworkCommand {
         /// How this group is named in the network [default: the config's group_name]
         #[arg(long)]
         group_name: Option<String>,
+    },
+    /// Change a member's role (coordinators only).
+    Role {
+        /// The network's id or a unique prefix.
+        network: String,
+        /// The member group's id.
+        group: String,
+        /// coordinator, member or aggregator (reads published tallies only, never plans).
+        role: Role,
+    },
+    /// Remove a member group (coordinators only): it stops receiving the network's documents;
+    /// its past changes stay and its new ones are refused.
+    Remove {
+        /// The network's id or a unique prefix.
+        network: String,
+        /// The member group's id.
+        group: String,
+    },
+    /// Set the small-cell threshold k: published counts below it show as "fewer than k"
+    /// (coordinators only; 0 turns suppression off).
+    Threshold {
+        /// The network's id or a unique prefix.
+        network: String,
+        /// The threshold, 0 to 100.
+        k: i64,
     },
 }
 
@@ -148,6 +193,32 @@ pub enum TallyCommand {
         /// The month, YYYY-MM [default: this month]
         #[arg(long)]
         period: Option<String>,
+    },
+    /// Share this group's counts of a month with a network, small counts suppressed. Raw
+    /// counts never leave this node; only what this writes does.
+    Publish {
+        /// The network's id or a unique prefix.
+        #[arg(long)]
+        network: String,
+        /// The month, YYYY-MM [default: this month]
+        #[arg(long)]
+        period: Option<String>,
+        /// Publish instead the merged counts of this network (a region publishing upward).
+        #[arg(long, value_name = "NETWORK")]
+        from: Option<String>,
+    },
+    /// A network's merged counts per issue: members' published counts summed, with honest
+    /// ranges where some were suppressed.
+    Region {
+        /// The network's id or a unique prefix.
+        #[arg(long)]
+        network: String,
+        /// The month, YYYY-MM [default: this month]
+        #[arg(long)]
+        period: Option<String>,
+        /// Print CSV instead of a table.
+        #[arg(long, conflicts_with = "json")]
+        csv: bool,
     },
 }
 
@@ -217,6 +288,21 @@ pub enum PlanCommand {
     /// A plan's meetings with authorities, with their agendas.
     #[command(subcommand)]
     Meeting(AuthorityMeetingCommand),
+    /// The groups that write a plan together.
+    #[command(subcommand)]
+    Collaborator(CollaboratorCommand),
+}
+
+/// `plan collaborator` commands.
+#[derive(Debug, Subcommand)]
+pub enum CollaboratorCommand {
+    /// Let another member group of the plan's network write it too.
+    Add {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The group's id.
+        group: String,
+    },
 }
 
 /// `plan action` commands.
@@ -424,6 +510,52 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let e: IssueEntry = client.post("/issues", &NewIssue { key, label }).await?;
             out.show(&e, || format!("added issue {} ({})", e.key, e.label));
         }
+        Command::Tally(TallyCommand::Publish {
+            network,
+            period,
+            from,
+        }) => {
+            let path = format!("/networks/{}/publish", check_segment(&network)?);
+            let p: PublishedView = client.post(&path, &PublishRequest { period, from }).await?;
+            out.show(&p, || show_published(&p));
+        }
+        Command::Tally(TallyCommand::Region {
+            network,
+            period,
+            csv,
+        }) => {
+            let mut path = format!("/networks/{}/region", check_segment(&network)?);
+            if let Some(p) = &period {
+                path.push_str(&format!("?period={}", check_segment(p)?));
+            }
+            let view: RegionView = client.get(&path).await?;
+            if csv {
+                print!("{}", view.csv());
+            } else {
+                out.show(&view, || show_region(&view));
+            }
+        }
+        Command::Export { network, out: file } => {
+            let path = format!("/networks/{}/export", check_segment(&network)?);
+            let bytes = client.post_for_bytes(&path).await?;
+            let docs = commonground_protocol::bundle::Bundle::open(&bytes)
+                .map(|b| b.docs.len())
+                .map_err(|e| Failure {
+                    code: 1,
+                    message: format!("the node made a bundle that does not verify: {e}"),
+                })?;
+            write_atomically(&file, &bytes)?;
+            let summary =
+                serde_json::json!({"file": file, "documents": docs, "bytes": bytes.len()});
+            out.show(&summary, || {
+                format!(
+                    "wrote {docs} documents ({} bytes) to {}",
+                    bytes.len(),
+                    file.display()
+                )
+            });
+        }
+        Command::Import { file } => import(&client, &out, &file).await?,
         Command::Plan(cmd) => plan(&client, &out, cmd).await?,
         Command::Network(cmd) => network(&client, &out, cmd).await?,
         Command::Peers => {
@@ -624,6 +756,18 @@ async fn plan(client: &Client, out: &Output, cmd: PlanCommand) -> Result<(), Fai
                 .post(&format!("/plans/{}/targets", check_segment(&plan)?), &new)
                 .await?
         }
+        PlanCommand::Collaborator(CollaboratorCommand::Add { plan, group }) => {
+            let group = group.parse().map_err(|e| Failure {
+                code: 2,
+                message: format!("`{group}` is not a group id: {e}"),
+            })?;
+            client
+                .post(
+                    &format!("/plans/{}/collaborators", check_segment(&plan)?),
+                    &NewCollaborator { group },
+                )
+                .await?
+        }
         PlanCommand::Meeting(AuthorityMeetingCommand::Add {
             plan,
             with,
@@ -698,6 +842,38 @@ async fn network(client: &Client, out: &Output, cmd: NetworkCommand) -> Result<(
                 .await?;
             out.show(&n, || format!("joined {}\n{}", n.name, show(&n)));
         }
+        NetworkCommand::Role {
+            network,
+            group,
+            role,
+        } => {
+            let path = format!(
+                "/networks/{}/members/{}",
+                check_segment(&network)?,
+                check_segment(&group)?
+            );
+            let n: NetworkView = client.put(&path, &RoleChange { role }).await?;
+            out.show(&n, || show(&n));
+        }
+        NetworkCommand::Remove { network, group } => {
+            let path = format!(
+                "/networks/{}/members/{}",
+                check_segment(&network)?,
+                check_segment(&group)?
+            );
+            let n: NetworkView = client.delete(&path).await?;
+            out.show(&n, || format!("removed {group}\n{}", show(&n)));
+        }
+        NetworkCommand::Threshold { network, k } => {
+            let path = format!("/networks/{}/settings", check_segment(&network)?);
+            let n: NetworkView = client.patch(&path, &SettingsChange { k }).await?;
+            out.show(&n, || {
+                format!(
+                    "{}: counts below {} are published as \"fewer than {}\"",
+                    n.name, n.settings.k, n.settings.k
+                )
+            });
+        }
     }
     Ok(())
 }
@@ -759,6 +935,123 @@ impl Output {
             println!("{}", text());
         }
     }
+}
+
+/// Writes a file whole or not at all: to a temporary file beside it, then renamed over it.
+fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure> {
+    let failed = |e: std::io::Error| Failure {
+        code: 1,
+        message: format!("cannot write {}: {e}", path.display()),
+    };
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(std::path::Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(failed)?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(failed)?;
+    tmp.as_file().sync_all().map_err(failed)?;
+    tmp.persist(path).map_err(|e| failed(e.error))?;
+    Ok(())
+}
+
+async fn import(client: &Client, out: &Output, file: &std::path::Path) -> Result<(), Failure> {
+    let refused = |message: String| Failure { code: 2, message };
+    let bytes = std::fs::read(file).map_err(|e| Failure {
+        code: 2,
+        message: format!("cannot read {}: {e}", file.display()),
+    })?;
+    // Check before sending anything: a changed, cut-short or foreign file stops here.
+    let bundle = commonground_protocol::bundle::Bundle::open(&bytes)
+        .map_err(|e| refused(format!("{}: {e}", file.display())))?;
+    let total = bundle.docs.len();
+    drop(bundle);
+    if !out.json {
+        eprintln!(
+            "{}: signature valid, {total} documents; checking them…",
+            file.display()
+        );
+    }
+    let mut outcome = None;
+    let json = out.json;
+    client
+        .post_streaming("/bundles", bytes, |line: ImportLine| match line {
+            ImportLine::Progress { checked, total } => {
+                if !json {
+                    eprint!("\r  checked {checked}/{total} documents");
+                }
+            }
+            other => outcome = Some(other),
+        })
+        .await?;
+    if !out.json {
+        eprintln!();
+    }
+    match outcome {
+        Some(ImportLine::Done(summary)) => {
+            out.show(&summary, || {
+                format!(
+                    "imported {} documents of network {} from group {}: {} changed",
+                    summary.documents,
+                    summary.network.short(),
+                    summary.exporter.short(),
+                    summary.changed
+                )
+            });
+            Ok(())
+        }
+        Some(ImportLine::Refused(detail)) => Err(refused(format!(
+            "{} refused, nothing was written: {}",
+            file.display(),
+            detail.message
+        ))),
+        _ => Err(Failure {
+            code: 1,
+            message: "the node stopped answering during the import".into(),
+        }),
+    }
+}
+
+fn show_published(p: &PublishedView) -> String {
+    let mut lines = vec![format!(
+        "published {} to network {} (counts below {} suppressed)",
+        p.period,
+        p.network.short(),
+        p.k
+    )];
+    for (issue, cell) in &p.cells {
+        let shown = match cell {
+            Cell::Exact { count } => count.to_string(),
+            Cell::FewerThan { k } => format!("fewer than {k}"),
+            Cell::Between { low, high } => format!("between {low} and {high}"),
+        };
+        lines.push(format!("  {issue:<20} {shown}"));
+    }
+    lines.join("\n")
+}
+
+fn show_region(view: &RegionView) -> String {
+    if view.rows.is_empty() {
+        return format!(
+            "nothing published for {} in network {} yet",
+            view.period,
+            view.network.short()
+        );
+    }
+    let mut lines = vec![format!(
+        "Issues raised in {} across {} groups of network {}",
+        view.period,
+        view.groups.len(),
+        view.network.short()
+    )];
+    for r in &view.rows {
+        lines.push(format!(
+            "  {:<20} {:<22} {:>22}",
+            r.issue,
+            r.label,
+            r.text()
+        ));
+    }
+    lines.join("\n")
 }
 
 fn show_tally(view: &TallyView) -> String {

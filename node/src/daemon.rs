@@ -138,13 +138,14 @@ impl Node {
     pub async fn start(data_dir: DataDir, config: &Config) -> Result<Self, StartError> {
         let identity = Identity::load_or_create(&data_dir.identity_file())?;
         let group = identity.group();
+        let key = identity.signing_key().clone();
         let store_dir = data_dir.store_dir();
         let store = tokio::task::spawn_blocking(move || SledStore::open(&store_dir))
             .await
             .map_err(|e| StartError::Store(StoreError::Io(e.to_string())))?
             .map_err(StartError::Store)?;
         let (docs, docs_thread) =
-            tokio::task::spawn_blocking(move || docs::start(Box::new(store), group))
+            tokio::task::spawn_blocking(move || docs::start(Box::new(store), key))
                 .await
                 .map_err(|e| StartError::Store(StoreError::Io(e.to_string())))??;
         let listen_err = |e: std::io::Error| StartError::Listen {

@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 
 use automerge::{Automerge, ChangeHash};
 use commonground_protocol::ValidationError;
+use commonground_protocol::auth::SignedHead;
 use commonground_protocol::catalogue::Catalogue;
 use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::doc::{self, DocError, DocKind, Header, Schema};
@@ -21,6 +22,7 @@ use commonground_protocol::plan::{
     ActionEdit, NewAction, NewAuthorityMeeting, NewPlan, NewTarget, Plan, PlanEdit, PlanView,
 };
 use commonground_protocol::tally::{self, Increment, Tally, TallyView};
+use ed25519_dalek::SigningKey;
 use rand::RngCore;
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
@@ -80,6 +82,8 @@ type Job = Box<dyn FnOnce(&mut DocSet) -> Done + Send>;
 /// The loaded documents of this node, as the actor's jobs see them.
 pub struct DocSet {
     pub(crate) group: GroupId,
+    /// The group's key: signs this node's newest change of every shared document.
+    pub(crate) key: SigningKey,
     pub(crate) docs: HashMap<DocId, Loaded>,
     today: fn() -> Day,
     /// Sync bookkeeping per peer (see `replica`).
@@ -99,6 +103,8 @@ pub(crate) struct Loaded {
     stored_heads: Vec<ChangeHash>,
     /// Changes stored since the last snapshot.
     stored_changes: usize,
+    /// Signed heads held for this document: per author, the newest (see `protocol::auth`).
+    pub(crate) signed: Vec<SignedHead>,
 }
 
 impl Loaded {
@@ -109,8 +115,14 @@ impl Loaded {
             header,
             stored_heads: Vec::new(),
             stored_changes: 0,
+            signed: Vec::new(),
         }
     }
+}
+
+/// The metadata key of a document's signed heads.
+pub(crate) fn signed_key(id: &DocId) -> String {
+    format!("signed/{id}")
 }
 
 /// Today in UTC: the day changes are stamped with.
@@ -180,12 +192,60 @@ impl DocSet {
         f: impl FnOnce(&mut T) -> Result<R, ValidationError>,
     ) -> Result<R, DocsError> {
         let (group, today) = (self.group, (self.today)());
+        self.check_writer(id)?;
         let loaded = self.docs.get_mut(id).ok_or_else(|| DocsError::NotFound {
             what: T::KIND.as_str(),
             id: id.to_string(),
         })?;
-        let (r, _) = doc::edit(&mut loaded.doc, &group, today, f).map_err(damaged(*id))?;
+        let (r, hash) = doc::edit(&mut loaded.doc, &group, today, f).map_err(damaged(*id))?;
+        if let Some(hash) = hash {
+            self.sign(id, &hash);
+        }
         Ok(r)
+    }
+
+    /// Signs this group's newest change of a shared document: it covers all before it.
+    fn sign(&mut self, id: &DocId, hash: &ChangeHash) {
+        let Some(l) = self.docs.get_mut(id) else {
+            return;
+        };
+        if !l.header.kind.is_shared() {
+            return;
+        }
+        let head = SignedHead::sign(&self.key, id, hash);
+        l.signed.retain(|s| s.author != head.author);
+        l.signed.push(head);
+        let mut bytes = Vec::new();
+        if ciborium::into_writer(&l.signed, &mut bytes).is_ok() {
+            self.meta_writes.push((signed_key(id), bytes));
+        }
+    }
+
+    /// Refuses a local edit of a shared document this group may not write: other nodes would
+    /// refuse the change, and the document would stop syncing.
+    fn check_writer(&self, id: &DocId) -> Result<(), DocsError> {
+        let l = self.loaded(id, "document")?;
+        if !l.header.kind.is_shared() {
+            return Ok(());
+        }
+        let network = l.header.network.and_then(|n| self.network(&n));
+        let writers = commonground_protocol::auth::writers(&l.header, &l.doc, network.as_ref())
+            .map_err(|e| DocsError::Damaged {
+                doc: *id,
+                reason: e.to_string(),
+            })?;
+        if writers.contains(&self.group) {
+            Ok(())
+        } else {
+            Err(DocsError::Invalid(ValidationError::NotPermitted {
+                reason: match l.header.kind {
+                    DocKind::Network => "only the network's coordinators may change it",
+                    DocKind::Plan => "only the plan's collaborating groups may change it",
+                    _ => "only the group that owns this document may change it",
+                }
+                .into(),
+            }))
+        }
     }
 
     /// Adds increments to the group's tally as one change, touching only the counters concerned.
@@ -219,15 +279,11 @@ impl DocSet {
     ) -> Result<(), DocsError> {
         let doc = doc::create(self.group, network, (self.today)(), body).map_err(damaged(id))?;
         let header = doc::header(&doc).map_err(damaged(id))?;
-        self.docs.insert(
-            id,
-            Loaded {
-                doc,
-                header,
-                stored_heads: Vec::new(),
-                stored_changes: 0,
-            },
-        );
+        let first = doc.get_heads();
+        self.docs.insert(id, Loaded::fresh(doc, header));
+        if let Some(h) = first.first() {
+            self.sign(&id, h);
+        }
         Ok(())
     }
 
@@ -276,12 +332,8 @@ impl DocSet {
         let mut batch = Vec::new();
         for (id, l) in &self.docs {
             if l.doc.get_heads() != l.stored_heads {
-                let changes: Vec<Vec<u8>> = l
-                    .doc
-                    .get_changes(&l.stored_heads)
-                    .into_iter()
-                    .map(|c| c.raw_bytes().to_vec())
-                    .collect();
+                let changes = l.doc.get_changes(&l.stored_heads);
+                let changes = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
                 batch.push(Append { doc: *id, changes });
             }
         }
@@ -327,11 +379,19 @@ impl DocSet {
                 .map_err(|e| corrupt(e.to_string()))?;
         }
         let header = doc::header(&doc).map_err(|e| corrupt(e.to_string()))?;
+        let signed = match store.meta(&signed_key(id))? {
+            Some(bytes) => ciborium::from_reader(&bytes[..]).unwrap_or_else(|e| {
+                warn!(doc = %id, error = %e, "unreadable signed heads; they come again with sync");
+                Vec::new()
+            }),
+            None => Vec::new(),
+        };
         Ok(Some(Loaded {
             stored_heads: doc.get_heads(),
             stored_changes: stored.changes.len(),
             doc,
             header,
+            signed,
         }))
     }
 
@@ -373,9 +433,12 @@ impl DocsThread {
 }
 
 /// Loads every stored document, makes sure the group's own documents exist, and starts the actor.
-pub fn start(mut store: Box<dyn Store>, group: GroupId) -> Result<(Docs, DocsThread), DocsError> {
+pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsThread), DocsError> {
+    let group = GroupId::from_public_key(key.verifying_key().to_bytes())
+        .map_err(|e| DocsError::Store(StoreError::Io(e.to_string())))?;
     let mut set = DocSet {
         group,
+        key,
         docs: HashMap::new(),
         today: today_utc,
         peers: HashMap::new(),
@@ -690,13 +753,12 @@ mod tests {
     use super::*;
     use crate::store::SledStore;
 
-    fn group() -> GroupId {
-        let key = ed25519_dalek::SigningKey::from_bytes(&[5; 32]);
-        GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    fn key() -> SigningKey {
+        SigningKey::from_bytes(&[5; 32])
     }
 
     fn open(dir: &std::path::Path) -> (Docs, DocsThread) {
-        start(Box::new(SledStore::open(dir).unwrap()), group()).unwrap()
+        start(Box::new(SledStore::open(dir).unwrap()), key()).unwrap()
     }
 
     #[tokio::test]
@@ -819,7 +881,7 @@ mod tests {
             inner: SledStore::open(dir.path()).unwrap(),
             fail: fail.clone(),
         };
-        let (docs, _thread) = start(Box::new(store), group()).unwrap();
+        let (docs, _thread) = start(Box::new(store), key()).unwrap();
         let nov: Period = "2026-11".parse().unwrap();
         docs.tally_add("housing".into(), 2, nov).await.unwrap();
         fail.store(true, std::sync::atomic::Ordering::SeqCst);

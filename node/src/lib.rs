@@ -4,6 +4,9 @@
 //! - [`identity`]: the group's ed25519 key, kept in the data directory (mode 0600);
 //! - [`store`]: durable storage on sled behind the [`store::Store`] trait;
 //! - [`docs`]: the documents actor, the one owner of loaded documents and the store;
+//! - [`replica`] and [`sync`]: networks, invites and the sync protocol, with its admission rules;
+//! - [`federation`]: publishing counts, the regional view, roles, removal, bundles;
+//! - [`net`]: the libp2p swarm;
 //! - [`api`]: the local HTTP API (`/api/v1`, OpenAPI at `/api/v1/openapi.json`);
 //! - [`daemon`]: `commonground up`, wiring the parts together until a signal stops it;
 //! - [`client`] and [`cli`]: the command line, which talks to a running node over the API.
@@ -18,6 +21,7 @@ pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod docs;
+pub mod federation;
 pub mod identity;
 pub mod net;
 pub mod replica;

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use automerge::Automerge;
 use automerge::sync::{Message, State, SyncDoc};
 use commonground_protocol::ValidationError;
+use commonground_protocol::auth::{self, SignedHead};
 use commonground_protocol::doc::{self, DocKind};
 use commonground_protocol::ids::{DocId, GroupId};
 use commonground_protocol::network::{InviteCode, IssuedInvite, Network, NetworkView, Role};
@@ -72,6 +73,16 @@ fn now_secs() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64)
+}
+
+fn forbidden(e: auth::AuthError) -> (Refusal, String) {
+    (Refusal::Forbidden, e.to_string())
+}
+
+fn signed_meta(id: &DocId, signed: &[SignedHead]) -> (String, Vec<u8>) {
+    let mut bytes = Vec::new();
+    let _ = ciborium::into_writer(&signed, &mut bytes);
+    (crate::docs::signed_key(id), bytes)
 }
 
 fn refused(reason: Refusal, message: impl Into<String>) -> Response {
@@ -217,73 +228,159 @@ impl DocSet {
     ) -> Result<(SessionPlan, Vec<DocPayload>), DocsError> {
         let (mine, agreed) = self.session_view(peer, network)?;
         let plan = wire::plan_session(&mine, &agreed, digest_ok, theirs);
-        let mut out = Vec::new();
-        for d in &plan.send_whole {
-            if let Some(l) = self.docs.get(d) {
-                out.push(DocPayload {
-                    doc: *d,
-                    payload: Payload::Whole(l.doc.save()),
-                });
-            }
-        }
+        let mut out: Vec<DocPayload> = plan
+            .send_whole
+            .iter()
+            .filter_map(|d| self.whole(d))
+            .collect();
         for d in &plan.want {
             out.push(DocPayload {
                 doc: *d,
                 payload: Payload::Want,
+                signed: Vec::new(),
             });
         }
         let entry = self.peers.entry(*peer).or_default();
         for d in &plan.sync {
             let state = entry.states.entry(*d).or_default();
             *state = State::decode(&state.encode()).unwrap_or_default();
-            if let Some(l) = self.docs.get(d)
-                && let Some(m) = l.doc.generate_sync_message(state)
-            {
-                out.push(DocPayload {
-                    doc: *d,
-                    payload: Payload::Message(m.encode()),
-                });
-            }
         }
+        out.extend(self.sync_messages(peer, &plan.sync));
         Ok((plan, out))
     }
 
+    /// A document whole, with its signed heads.
+    fn whole(&self, id: &DocId) -> Option<DocPayload> {
+        self.docs.get(id).map(|l| DocPayload {
+            doc: *id,
+            payload: Payload::Whole(l.doc.save()),
+            signed: l.signed.clone(),
+        })
+    }
+
+    /// The next Automerge sync message for each of `ids` that has one, with signed heads when
+    /// it carries changes.
+    fn sync_messages(&mut self, peer: &GroupId, ids: &[DocId]) -> Vec<DocPayload> {
+        let entry = self.peers.entry(*peer).or_default();
+        let mut out = Vec::new();
+        for id in ids {
+            let (Some(l), Some(state)) = (self.docs.get(id), entry.states.get_mut(id)) else {
+                continue;
+            };
+            if let Some(m) = l.doc.generate_sync_message(state) {
+                let signed = if m.changes.is_empty() {
+                    Vec::new()
+                } else {
+                    l.signed.clone()
+                };
+                out.push(DocPayload {
+                    doc: *id,
+                    payload: Payload::Message(m.encode()),
+                    signed,
+                });
+            }
+        }
+        out
+    }
+
     /// Checks a document received whole from `peer` for `network`: of a shared kind, in that
-    /// network (a network document: that network's own), and readable by the peer.
-    fn accept_whole(
+    /// network (a network document: that network's own), readable by the peer, and admitted
+    /// (signed, written by its writers, within its rules). Returns the document to keep (ours
+    /// with the new changes, or the received one) and the signed heads to keep.
+    pub(crate) fn accept_whole(
         &self,
         network: &DocId,
+        net: Option<&Network>,
         peer: &GroupId,
         id: &DocId,
         bytes: &[u8],
-    ) -> Result<Automerge, (Refusal, String)> {
+        signed: &[SignedHead],
+    ) -> Result<(Automerge, Vec<SignedHead>), (Refusal, String)> {
         let malformed = |why: String| (Refusal::Malformed, why);
-        let doc =
-            Automerge::load(bytes).map_err(|e| malformed(format!("unreadable document: {e}")))?;
-        let header = doc::header(&doc).map_err(|e| malformed(format!("no header: {e}")))?;
         let not_allowed = |why: &str| (Refusal::NotMember, why.to_string());
+        let existing = self.docs.get(id);
+        let (candidate, header) = match existing {
+            Some(l) => {
+                let mut c = l.doc.fork();
+                c.load_incremental(bytes)
+                    .map_err(|e| malformed(format!("unreadable document: {e}")))?;
+                (c, l.header.clone())
+            }
+            None => {
+                let c = Automerge::load(bytes)
+                    .map_err(|e| malformed(format!("unreadable document: {e}")))?;
+                let h = doc::header(&c).map_err(|e| malformed(format!("no header: {e}")))?;
+                (c, h)
+            }
+        };
         if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
             return Err(not_allowed("document does not belong to this network"));
         }
         if header.kind == DocKind::Network && id != network {
             return Err(not_allowed("a network document under another id"));
         }
-        if let Some(existing) = self.docs.get(id)
-            && existing.header != header
+        if header.kind == DocKind::Published
+            && id != &commonground_protocol::publish::published_id(network, &header.owner)
         {
-            return Err(not_allowed("document header differs from ours"));
+            return Err(not_allowed("a published tally under another id"));
         }
-        let net = match self.network(network) {
-            Some(n) => n,
-            None if header.kind == DocKind::Network => {
-                doc::read::<Network>(&doc).map_err(|e| malformed(e.to_string()))?
-            }
-            None => return Err(not_allowed("unknown network")),
-        };
-        if !net.may_read(peer, header.kind) {
+        if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
             return Err(not_allowed("the sender may not hold this document"));
         }
-        Ok(doc)
+        let held: Vec<SignedHead> = existing
+            .map(|l| l.signed.iter().chain(signed).copied().collect())
+            .unwrap_or_else(|| signed.to_vec());
+        let keep =
+            auth::admit(id, existing.map(|l| &l.doc), &candidate, &held, net).map_err(forbidden)?;
+        Ok((candidate, keep))
+    }
+
+    /// Checks a sync message's changes against our copy of the document: `None` when it
+    /// carries none, else our copy with them applied and the signed heads to keep.
+    fn accept_message(
+        &self,
+        net: &Network,
+        id: &DocId,
+        msg: &Message,
+        signed: &[SignedHead],
+    ) -> Result<Option<(Automerge, Vec<SignedHead>)>, (Refusal, String)> {
+        if msg.changes.is_empty() {
+            return Ok(None);
+        }
+        let Some(l) = self.docs.get(id) else {
+            return Err((Refusal::NotMember, "no such shared document".into()));
+        };
+        let mut candidate = l.doc.fork();
+        let bytes: Vec<u8> = msg.changes.iter().flatten().copied().collect();
+        candidate
+            .load_incremental(&bytes)
+            .map_err(|e| (Refusal::Malformed, format!("unreadable changes: {e}")))?;
+        let held: Vec<SignedHead> = l.signed.iter().chain(signed).copied().collect();
+        let keep =
+            auth::admit(id, Some(&l.doc), &candidate, &held, Some(net)).map_err(forbidden)?;
+        Ok(Some((candidate, keep)))
+    }
+
+    /// Keeps an admitted document (ours with new changes, or a new one) and its signed heads.
+    pub(crate) fn keep(&mut self, id: DocId, doc: Automerge, signed: Vec<SignedHead>) {
+        match self.docs.get_mut(&id) {
+            Some(l) => {
+                l.doc = doc;
+                if l.signed != signed {
+                    l.signed = signed;
+                    self.meta_writes.push(signed_meta(&id, &l.signed));
+                }
+            }
+            None => {
+                let Ok(header) = doc::header(&doc) else {
+                    return;
+                };
+                let mut l = Loaded::fresh(doc, header);
+                l.signed = signed;
+                self.meta_writes.push(signed_meta(&id, &l.signed));
+                self.docs.insert(id, l);
+            }
+        }
     }
 
     /// Both sides: applies a round of payloads from `peer`. The responder answers each document;
@@ -304,28 +401,46 @@ impl DocSet {
             ));
         }
         let net = self.member_network(network, peer)?;
-        // Check everything first.
-        let mut wholes = Vec::new();
+        // Check everything first: nothing is applied unless all of it passes.
+        let mut admitted = Vec::new();
         let mut messages = Vec::new();
         let mut wants = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let refuse = |doc: &DocId, (reason, why): (Refusal, String)| {
+            warn!(peer = %peer.short(), %doc, ?reason, why, "refusing a round");
+            refused(reason, why)
+        };
         for p in incoming {
+            if !seen.insert(p.doc) || p.signed.len() > auth::MAX_SIGNED_HEADS {
+                return Err(refused(
+                    Refusal::Malformed,
+                    "a document twice, or too many signatures",
+                ));
+            }
             match p.payload {
-                Payload::Whole(bytes) => match self.accept_whole(network, peer, &p.doc, &bytes) {
-                    Ok(doc) => wholes.push((p.doc, doc)),
-                    Err((reason, why)) => {
-                        warn!(peer = %peer.short(), doc = %p.doc, why, "refusing a round");
-                        return Err(refused(reason, why));
-                    }
-                },
+                Payload::Whole(bytes) => {
+                    let (doc, keep) = self
+                        .accept_whole(network, Some(&net), peer, &p.doc, &bytes, &p.signed)
+                        .map_err(|e| refuse(&p.doc, e))?;
+                    admitted.push((p.doc, doc, keep));
+                }
                 Payload::Message(bytes) => {
                     let ok = self.docs.get(&p.doc).is_some_and(|l| {
                         l.header.network.as_ref() == Some(network)
                             && net.may_read(peer, l.header.kind)
                     });
-                    let msg = Message::decode(&bytes)
+                    let mut msg = Message::decode(&bytes)
                         .map_err(|_| refused(Refusal::Malformed, "unreadable sync message"))?;
                     if !ok {
                         return Err(refused(Refusal::NotMember, "no such shared document"));
+                    }
+                    if let Some((doc, keep)) = self
+                        .accept_message(&net, &p.doc, &msg, &p.signed)
+                        .map_err(|e| refuse(&p.doc, e))?
+                    {
+                        admitted.push((p.doc, doc, keep));
+                        // Its changes are in the admitted copy; the message still updates state.
+                        msg.changes = automerge::sync::ChunkList::empty();
                     }
                     messages.push((p.doc, msg));
                 }
@@ -340,23 +455,11 @@ impl DocSet {
                 }
             }
         }
-        let mut out = Vec::new();
-        for (id, incoming) in wholes {
-            match self.docs.get_mut(&id) {
-                Some(l) => {
-                    if let Err(e) = l.doc.merge(&mut incoming.clone()) {
-                        warn!(doc = %id, error = %e, "merging a received document failed");
-                    }
-                }
-                None => {
-                    let header = match doc::header(&incoming) {
-                        Ok(h) => h,
-                        Err(_) => continue,
-                    };
-                    self.docs.insert(id, Loaded::fresh(incoming, header));
-                }
-            }
+        for (id, doc, keep) in admitted {
+            self.keep(id, doc, keep);
         }
+        let mut out = Vec::new();
+        let mut answered = Vec::new();
         let entry = self.peers.entry(*peer).or_default();
         for (id, msg) in messages {
             let Some(l) = self.docs.get_mut(&id) else {
@@ -367,37 +470,20 @@ impl DocSet {
                 warn!(peer = %peer.short(), doc = %id, error = %e, "bad sync message");
                 continue;
             }
-            if responder && let Some(m) = l.doc.generate_sync_message(state) {
-                out.push(DocPayload {
-                    doc: id,
-                    payload: Payload::Message(m.encode()),
-                });
-            }
+            answered.push(id);
         }
         if responder {
+            out.extend(self.sync_messages(peer, &answered));
             for id in wants {
                 let readable = self.docs.get(&id).is_some_and(|l| {
                     l.header.network.as_ref() == Some(network) && net.may_read(peer, l.header.kind)
                 });
-                if readable && let Some(l) = self.docs.get(&id) {
-                    out.push(DocPayload {
-                        doc: id,
-                        payload: Payload::Whole(l.doc.save()),
-                    });
+                if readable && let Some(p) = self.whole(&id) {
+                    out.push(p);
                 }
             }
         } else {
-            for id in sync_docs {
-                let (Some(l), Some(state)) = (self.docs.get(id), entry.states.get_mut(id)) else {
-                    continue;
-                };
-                if let Some(m) = l.doc.generate_sync_message(state) {
-                    out.push(DocPayload {
-                        doc: *id,
-                        payload: Payload::Message(m.encode()),
-                    });
-                }
-            }
+            out.extend(self.sync_messages(peer, sync_docs));
         }
         Ok(out)
     }
@@ -500,40 +586,56 @@ impl DocSet {
             Some(l) => Response::Joined {
                 network: *network,
                 document: l.doc.save(),
+                signed: l.signed.clone(),
             },
             None => refused(Refusal::Unavailable, "network document missing"),
         }
     }
 
-    /// Joiner: keeps the network document an inviter sent.
+    /// Joiner: keeps the network document an inviter sent, admitted like any received one.
     pub(crate) fn accept_joined(
         &mut self,
         network: &DocId,
         bytes: &[u8],
+        signed: &[SignedHead],
     ) -> Result<NetworkView, DocsError> {
-        let bad = |reason: &str| DocsError::Damaged {
+        let bad = |reason: String| DocsError::Damaged {
             doc: *network,
-            reason: reason.into(),
+            reason,
         };
-        let doc = Automerge::load(bytes).map_err(|_| bad("unreadable network document"))?;
-        let header = doc::header(&doc).map_err(|_| bad("no header"))?;
-        if header.kind != DocKind::Network || header.network.as_ref() != Some(network) {
-            return Err(bad("not this network's document"));
-        }
-        let net: Network = doc::read(&doc).map_err(|_| bad("unreadable network"))?;
-        if !net.is_member(&self.group) {
-            return Err(bad("the inviter did not add us"));
-        }
-        match self.docs.get_mut(network) {
+        let existing = self.docs.get(network);
+        let candidate = match existing {
             Some(l) => {
-                l.doc
-                    .merge(&mut doc.clone())
-                    .map_err(|_| bad("cannot merge"))?;
+                let mut c = l.doc.fork();
+                c.load_incremental(bytes)
+                    .map_err(|_| bad("unreadable network document".into()))?;
+                c
             }
             None => {
-                self.docs.insert(*network, Loaded::fresh(doc, header));
+                Automerge::load(bytes).map_err(|_| bad("unreadable network document".into()))?
             }
+        };
+        let header = doc::header(&candidate).map_err(|_| bad("no header".into()))?;
+        if header.kind != DocKind::Network || header.network.as_ref() != Some(network) {
+            return Err(bad("not this network's document".into()));
         }
+        let held: Vec<SignedHead> = existing
+            .map(|l| l.signed.iter().chain(signed).copied().collect())
+            .unwrap_or_else(|| signed.to_vec());
+        let current = self.network(network);
+        let keep = auth::admit(
+            network,
+            existing.map(|l| &l.doc),
+            &candidate,
+            &held,
+            current.as_ref(),
+        )
+        .map_err(|e| bad(e.to_string()))?;
+        let net: Network = doc::read(&candidate).map_err(|_| bad("unreadable network".into()))?;
+        if !net.is_member(&self.group) {
+            return Err(bad("the inviter did not add us".into()));
+        }
+        self.keep(*network, candidate, keep);
         Ok(net.view(*network))
     }
 }
@@ -600,9 +702,8 @@ impl Docs {
                 id: id.to_string(),
             })?;
             if net.member(&set.group).map(|m| m.role) != Some(Role::Coordinator) {
-                return Err(DocsError::Invalid(ValidationError::WrongDocument {
-                    expected: "network you coordinate",
-                    reason: "only coordinators may invite".into(),
+                return Err(DocsError::Invalid(ValidationError::NotPermitted {
+                    reason: "only the network's coordinators may invite".into(),
                 }));
             }
             let mut secret = [0u8; 32];
@@ -631,8 +732,9 @@ impl Docs {
         &self,
         network: DocId,
         document: Vec<u8>,
+        signed: Vec<SignedHead>,
     ) -> Result<NetworkView, DocsError> {
-        self.run(move |set| set.accept_joined(&network, &document))
+        self.run(move |set| set.accept_joined(&network, &document, &signed))
             .await
     }
 

@@ -102,6 +102,20 @@ pub enum ValidationError {
         /// What was wrong.
         reason: String,
     },
+    /// The value was refused for a reason given in words.
+    #[error("{field}: {reason}")]
+    Rejected {
+        /// The field.
+        field: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// This group's role does not allow the change.
+    #[error("not allowed: {reason}")]
+    NotPermitted {
+        /// What is not allowed, and who may do it.
+        reason: String,
+    },
 }
 
 impl ValidationError {
@@ -112,9 +126,12 @@ impl ValidationError {
             Self::Empty { field }
             | Self::TooLong { field, .. }
             | Self::OutOfRange { field, .. }
-            | Self::Malformed { field, .. } => Some(field),
+            | Self::Malformed { field, .. }
+            | Self::Rejected { field, .. } => Some(field),
             Self::UnknownIssue { .. } | Self::IssueExists { .. } => Some("issue"),
-            Self::UnknownItem { .. } | Self::WrongDocument { .. } => None,
+            Self::UnknownItem { .. } | Self::WrongDocument { .. } | Self::NotPermitted { .. } => {
+                None
+            }
         }
     }
 
@@ -130,6 +147,8 @@ impl ValidationError {
             Self::Malformed { .. } => "malformed",
             Self::UnknownItem { .. } => "unknown_item",
             Self::WrongDocument { .. } => "wrong_document",
+            Self::NotPermitted { .. } => "not_permitted",
+            Self::Rejected { .. } => "rejected",
         }
     }
 }

@@ -86,6 +86,7 @@ macro_rules! string_enum {
 }
 
 pub mod auth;
+pub mod bundle;
 pub mod catalogue;
 pub mod doc;
 pub mod error;

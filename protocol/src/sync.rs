@@ -15,6 +15,7 @@ use automerge::ChangeHash;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use crate::auth::SignedHead;
 use crate::ids::DocId;
 
 /// The libp2p protocol name.
@@ -81,6 +82,10 @@ pub struct DocPayload {
     pub doc: DocId,
     /// What travels for it.
     pub payload: Payload,
+    /// The sender's signed heads of the document (per author, the newest), when the payload
+    /// carries changes; at most [`crate::auth::MAX_SIGNED_HEADS`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signed: Vec<SignedHead>,
 }
 
 /// A request of the sync protocol.
@@ -138,6 +143,9 @@ pub enum Refusal {
     Malformed,
     /// The responder could not serve it now.
     Unavailable,
+    /// The request carried changes their authors may not make, or that no valid signature
+    /// covers, or that break a document's rules. Repeated offences disconnect the peer.
+    Forbidden,
 }
 
 /// A response of the sync protocol.
@@ -150,6 +158,8 @@ pub enum Response {
         /// Its document (Automerge `save()`).
         #[serde(with = "serde_bytes_vec")]
         document: Vec<u8>,
+        /// Its signed heads.
+        signed: Vec<SignedHead>,
     },
     /// The answer to `Hello`.
     Hello {
@@ -377,6 +387,7 @@ mod tests {
             docs: vec![DocPayload {
                 doc: id(2),
                 payload: Payload::Message(vec![0; 100]),
+                signed: vec![],
             }],
         };
         let mut buf = Vec::new();

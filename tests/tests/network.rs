@@ -54,6 +54,7 @@ async fn three_groups_form_a_network_and_converge_on_a_plan_edited_concurrently(
         .post_ok("/plans", json!({"title": "Joint action on asylum housing", "goal": "Safe housing for all.", "network": net}))
         .await;
     let id = plan["id"].as_str().unwrap().to_string();
+    b.collaborate(&id, &[&a, &c]).await;
     wait_until("the plan at every node", CONVERGE, || async {
         converged(&[&a, &b, &c], &id, 0).await
     })
@@ -217,6 +218,7 @@ async fn a_non_member_gets_nothing_even_knowing_the_ids() {
         docs: vec![commonground_protocol::sync::DocPayload {
             doc,
             payload: commonground_protocol::sync::Payload::Want,
+            signed: vec![],
         }],
     };
     for req in [hello, want] {
@@ -253,6 +255,7 @@ async fn ten_nodes_converge_and_a_late_node_catches_up() {
         .await;
     let id = plan["id"].as_str().unwrap().to_string();
     let all: Vec<&TestNode> = nodes.iter().collect();
+    nodes[3].collaborate(&id, &all).await;
     wait_until("the plan at all ten", CONVERGE, || async {
         converged(&all, &id, 0).await
     })
@@ -272,6 +275,26 @@ async fn ten_nodes_converge_and_a_late_node_catches_up() {
     })
     .await;
     assert_eq!(done["actions"].as_array().unwrap().len(), 10);
+
+    // Every group counts and publishes; all ten converge on the ten published tallies.
+    let period = "2026-11";
+    for (i, n) in nodes.iter().enumerate() {
+        n.tally("housing", 5 + i as i64, period).await;
+        n.tally("legal-aid", 1 + (i as i64 % 3), period).await;
+        n.publish(&net, period).await;
+    }
+    // housing: 5..=14 all exact (sum 95); legal-aid: 1..=3, all below k = 5, so suppressed:
+    // each is "fewer than 5", the total between 0 and 40.
+    let expected = vec![
+        ("housing".to_string(), 95, 95),
+        ("legal-aid".to_string(), 0, 40),
+    ];
+    for n in &nodes {
+        wait_until("the ten published tallies everywhere", CONVERGE, || async {
+            (n.region(&net, period).await == expected).then_some(())
+        })
+        .await;
+    }
 
     // A node that joins late catches up on the plan's whole history.
     let late = TestNode::start("Late group", vec![]).await;

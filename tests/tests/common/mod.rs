@@ -139,6 +139,59 @@ impl TestNode {
         other.post_ok("/networks/join", json!({"code": code})).await;
     }
 
+    /// This node's group id.
+    pub fn group(&self) -> String {
+        self.node.group.to_string()
+    }
+
+    /// Makes `others` collaborators of plan `id` (this node must be one).
+    pub async fn collaborate(&self, id: &str, others: &[&TestNode]) {
+        for o in others {
+            self.post_ok(
+                &format!("/plans/{id}/collaborators"),
+                json!({"group": o.group()}),
+            )
+            .await;
+        }
+    }
+
+    /// Adds to this group's tally.
+    pub async fn tally(&self, issue: &str, count: i64, period: &str) {
+        self.post_ok(
+            "/tally",
+            json!({"issue": issue, "count": count, "period": period}),
+        )
+        .await;
+    }
+
+    /// Publishes this group's counts of `period` in `network`.
+    pub async fn publish(&self, network: &str, period: &str) -> Value {
+        self.post_ok(
+            &format!("/networks/{network}/publish"),
+            json!({"period": period}),
+        )
+        .await
+    }
+
+    /// The network's merged counts of `period`: issue → (low, high).
+    pub async fn region(&self, network: &str, period: &str) -> Vec<(String, i64, i64)> {
+        let v = self
+            .ok(&format!("/networks/{network}/region?period={period}"))
+            .await;
+        v["rows"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (
+                    r["issue"].as_str().unwrap().to_string(),
+                    r["low"].as_i64().unwrap(),
+                    r["high"].as_i64().unwrap(),
+                )
+            })
+            .collect()
+    }
+
     /// The plan `id` on this node, if it has it.
     pub async fn plan(&self, id: &str) -> Option<Value> {
         let (s, v) = self.get(&format!("/plans/{id}")).await;

@@ -1,0 +1,393 @@
+//! What a group does in a federation besides syncing: publishing its counts (suppressed), the
+//! regional view and its roll-up to a wider network, roles, removal, the threshold, plan
+//! collaborators, and bundles for carrying a network's documents on a USB stick.
+//!
+//! Every rule is `protocol`'s; this module finds the documents, applies the rules on the
+//! documents actor and stores the result like any local edit.
+
+use std::collections::BTreeMap;
+
+use automerge::Automerge;
+use commonground_protocol::ValidationError;
+use commonground_protocol::auth::SignedHead;
+use commonground_protocol::bundle::{Bundle, BundleDoc, BundleError};
+use commonground_protocol::doc::{self, DocKind};
+use commonground_protocol::ids::{DocId, GroupId, IssueKey, Period};
+use commonground_protocol::network::{FrozenHead, Network, NetworkView, Role};
+use commonground_protocol::plan::Plan;
+use commonground_protocol::publish::{Cell, PeriodCells, Published, RegionView, published_id};
+use commonground_protocol::tally::Tally;
+use serde::{Deserialize, Serialize};
+use tracing::info;
+
+use crate::docs::{DocSet, Docs, DocsError};
+
+/// A group's published counts for one period in one network.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct PublishedView {
+    /// The network.
+    #[schema(value_type = String)]
+    pub network: DocId,
+    /// The published document.
+    #[schema(value_type = String)]
+    pub document: DocId,
+    /// The period.
+    #[schema(value_type = String)]
+    pub period: Period,
+    /// The threshold applied.
+    pub k: i64,
+    /// Issue → published cell.
+    #[schema(value_type = BTreeMap<String, Object>)]
+    pub cells: BTreeMap<IssueKey, Cell>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ImportSummary {
+    /// The network.
+    #[schema(value_type = String)]
+    pub network: DocId,
+    /// The group that made the bundle.
+    #[schema(value_type = String)]
+    pub exporter: GroupId,
+    /// Documents in the bundle.
+    pub documents: usize,
+    /// Documents that changed (new, or with new changes).
+    pub changed: usize,
+}
+
+fn not_permitted(reason: &str) -> DocsError {
+    DocsError::Invalid(ValidationError::NotPermitted {
+        reason: reason.into(),
+    })
+}
+
+fn bundle_refused(e: impl std::fmt::Display) -> DocsError {
+    DocsError::Invalid(ValidationError::Rejected {
+        field: "bundle",
+        reason: e.to_string(),
+    })
+}
+
+impl DocSet {
+    fn network_or_404(&self, id: &DocId) -> Result<Network, DocsError> {
+        self.network(id).ok_or(DocsError::NotFound {
+            what: "network",
+            id: id.to_string(),
+        })
+    }
+
+    /// Writes `cells` as this group's published period in `network`, creating the document.
+    fn write_published(
+        &mut self,
+        network: DocId,
+        period: Period,
+        cells: PeriodCells,
+    ) -> Result<PublishedView, DocsError> {
+        let id = published_id(&network, &self.group);
+        if !self.docs.contains_key(&id) {
+            self.create(id, Some(network), &Published::default())?;
+        }
+        let k = cells.k;
+        let read = cells.read()?;
+        self.edit::<Published, _>(&id, move |p| {
+            p.periods.insert(period.to_string(), cells);
+            Ok(())
+        })?;
+        Ok(PublishedView {
+            network,
+            document: id,
+            period,
+            k,
+            cells: read,
+        })
+    }
+
+    /// The network's merged counts for a period: members' published cells summed.
+    fn region(&self, network: &DocId, period: Period) -> Result<RegionView, DocsError> {
+        let net = self.network_or_404(network)?;
+        let mut published = BTreeMap::new();
+        for m in &net.members {
+            let id = published_id(network, &m.group);
+            if !self.docs.contains_key(&id) {
+                continue;
+            }
+            let p: Published = self.read(&id)?;
+            if let Some(cells) = p.periods.get(&period.to_string()) {
+                published.insert(m.group, cells.clone());
+            }
+        }
+        Ok(RegionView::merge(*network, period, &published))
+    }
+
+    /// Edits a network document as a coordinator.
+    fn coordinate(
+        &mut self,
+        network: &str,
+        f: impl FnOnce(&mut Network, &DocSet) -> Result<(), ValidationError>,
+    ) -> Result<NetworkView, DocsError> {
+        let id = self.resolve(DocKind::Network, network)?;
+        let net = self.network_or_404(&id)?;
+        if net.role(&self.group) != Some(Role::Coordinator) {
+            return Err(not_permitted(
+                "only the network's coordinators may change its members and settings",
+            ));
+        }
+        let mut changed = net.clone();
+        f(&mut changed, self)?;
+        self.edit::<Network, _>(&id, move |n| {
+            *n = changed;
+            Ok(())
+        })?;
+        Ok(self.network_or_404(&id)?.view(id))
+    }
+
+    /// A removed group's last changes per document of `network`, from the signed heads held.
+    fn frozen_heads(&self, network: &DocId, group: &GroupId) -> Vec<FrozenHead> {
+        self.docs
+            .iter()
+            .filter(|(_, l)| l.header.network.as_ref() == Some(network))
+            .filter_map(|(id, l)| {
+                l.signed
+                    .iter()
+                    .find(|s| &s.author == group.public_key())
+                    .map(|s| FrozenHead {
+                        document: id.to_string(),
+                        hash: s.change_hash().to_string(),
+                    })
+            })
+            .collect()
+    }
+
+    /// A bundle of the documents of `network` this group may share with its members.
+    fn bundle(&self, network: &DocId) -> Result<Bundle, DocsError> {
+        let net = self.network_or_404(network)?;
+        if !net.is_member(&self.group) {
+            return Err(not_permitted(
+                "only members may export a network's documents",
+            ));
+        }
+        let mut ids: Vec<DocId> = self
+            .docs
+            .iter()
+            .filter(|(_, l)| {
+                l.header.network.as_ref() == Some(network) && l.header.kind.is_shared()
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        // The network document first: an importer admits the rest against it.
+        ids.sort_by_key(|id| (id != network, *id));
+        let docs = ids
+            .iter()
+            .filter_map(|id| {
+                self.docs.get(id).map(|l| BundleDoc {
+                    doc: *id,
+                    bytes: l.doc.save(),
+                    signed: l.signed.clone(),
+                })
+            })
+            .collect();
+        Ok(Bundle {
+            network: *network,
+            exporter: self.key.verifying_key().to_bytes(),
+            created: crate::docs::today_utc(),
+            docs,
+        })
+    }
+
+    /// Admits every document of a bundle exactly as sync would from its exporter, then keeps
+    /// them all, or nothing if any is refused. `progress` gets (checked, total).
+    fn import(
+        &mut self,
+        bundle: Bundle,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<ImportSummary, DocsError> {
+        let network = bundle.network;
+        let exporter = bundle
+            .exporter()
+            .ok_or_else(|| bundle_refused("the exporter's key is malformed"))?;
+        let total = bundle.docs.len();
+        let mut net = self
+            .network(&network)
+            .ok_or_else(|| bundle_refused("this node is not a member of the bundle's network"))?;
+        if !net.is_member(&self.group) {
+            return Err(bundle_refused(
+                "this group is not a member of the bundle's network",
+            ));
+        }
+        let mut admitted: Vec<(DocId, Automerge, Vec<SignedHead>)> = Vec::new();
+        for (i, d) in bundle.docs.into_iter().enumerate() {
+            if !net.is_member(&exporter) {
+                return Err(bundle_refused(
+                    "the bundle was made by a group that is not a member",
+                ));
+            }
+            let (doc, keep) = self
+                .accept_whole(&network, Some(&net), &exporter, &d.doc, &d.bytes, &d.signed)
+                .map_err(|(_, why)| bundle_refused(format!("document {}: {why}", d.doc.short())))?;
+            if d.doc == network {
+                // Later documents are judged by the network as the bundle brings it.
+                net = doc::read(&doc).map_err(|e| bundle_refused(e))?;
+            }
+            admitted.push((d.doc, doc, keep));
+            if (i + 1) % 64 == 0 || i + 1 == total {
+                progress(i + 1, total);
+            }
+        }
+        let mut changed = 0;
+        for (id, doc, keep) in admitted {
+            let before = self.docs.get(&id).map(|l| l.doc.get_heads());
+            if before.as_deref() != Some(&doc.get_heads()[..]) {
+                changed += 1;
+            }
+            self.keep(id, doc, keep);
+        }
+        info!(%network, exporter = %exporter.short(), documents = total, changed, "imported a bundle");
+        Ok(ImportSummary {
+            network,
+            exporter,
+            documents: total,
+            changed,
+        })
+    }
+}
+
+impl Docs {
+    /// Publishes this group's counts of `period` in `network`, suppressed under its threshold.
+    /// With `from`, publishes instead the merged counts of network `from` (a region rolling up
+    /// into a wider network), re-suppressed.
+    pub async fn publish(
+        &self,
+        network: String,
+        period: Period,
+        from: Option<String>,
+    ) -> Result<PublishedView, DocsError> {
+        self.run(move |set| {
+            let id = set.resolve(DocKind::Network, &network)?;
+            let net = set.network_or_404(&id)?;
+            if !net.is_member(&set.group) {
+                return Err(not_permitted("only members publish in a network"));
+            }
+            let k = net.settings.k;
+            let cells = match from {
+                None => {
+                    let tally: Tally = set.read(&set.tally_id())?;
+                    let counts: BTreeMap<IssueKey, i64> = tally
+                        .view(period)
+                        .rows
+                        .into_iter()
+                        .map(|r| (r.issue, r.count))
+                        .collect();
+                    PeriodCells::from_counts(&counts, k, &tally.catalogue())?
+                }
+                Some(from) => {
+                    let region_id = set.resolve(DocKind::Network, &from)?;
+                    if region_id == id {
+                        return Err(DocsError::Invalid(ValidationError::Rejected {
+                            field: "from",
+                            reason: "a network cannot publish its own merged counts to itself"
+                                .into(),
+                        }));
+                    }
+                    let (ranges, catalogue) = set.region(&region_id, period)?.ranges();
+                    PeriodCells::from_ranges(ranges, k, &catalogue)?
+                }
+            };
+            set.write_published(id, period, cells)
+        })
+        .await
+    }
+
+    /// The network's merged counts for a period.
+    pub async fn region(&self, network: String, period: Period) -> Result<RegionView, DocsError> {
+        self.run(move |set| {
+            let id = set.resolve(DocKind::Network, &network)?;
+            set.region(&id, period)
+        })
+        .await
+    }
+
+    /// Changes a member's role (coordinators only).
+    pub async fn set_role(
+        &self,
+        network: String,
+        group: GroupId,
+        role: Role,
+    ) -> Result<NetworkView, DocsError> {
+        self.run(move |set| set.coordinate(&network, |n, _| n.set_role(&group, role)))
+            .await
+    }
+
+    /// Removes a member (coordinators only): its past changes stay, later ones are refused.
+    pub async fn remove_member(
+        &self,
+        network: String,
+        group: GroupId,
+    ) -> Result<NetworkView, DocsError> {
+        self.run(move |set| {
+            let today = crate::docs::today_utc();
+            set.coordinate(&network, |n, set| {
+                let id = set.resolve(DocKind::Network, &network).ok();
+                let heads = id
+                    .map(|id| set.frozen_heads(&id, &group))
+                    .unwrap_or_default();
+                n.remove_member(&group, today, heads)
+            })
+        })
+        .await
+    }
+
+    /// Sets the network's small-cell threshold (coordinators only).
+    pub async fn set_threshold(&self, network: String, k: i64) -> Result<NetworkView, DocsError> {
+        self.run(move |set| set.coordinate(&network, |n, _| n.set_k(k)))
+            .await
+    }
+
+    /// Adds a collaborating group to a plan: a member (not an aggregator) of its network.
+    pub async fn add_collaborator(
+        &self,
+        plan: String,
+        group: GroupId,
+    ) -> Result<commonground_protocol::plan::PlanView, DocsError> {
+        let check = plan.clone();
+        self.run(move |set| {
+            let id = set.resolve(DocKind::Plan, &check)?;
+            let network = set.header(&id)?.network;
+            let role = network
+                .and_then(|n| set.network(&n))
+                .and_then(|n| n.role(&group));
+            if !matches!(role, Some(Role::Coordinator | Role::Member)) {
+                return Err(not_permitted(
+                    "a collaborator must be a member (not an aggregator) of the plan's network",
+                ));
+            }
+            Ok(())
+        })
+        .await?;
+        self.edit_plan(plan, move |p: &mut Plan| p.add_collaborator(group))
+            .await
+    }
+
+    /// A signed bundle of the network's documents this group may share.
+    pub async fn export(&self, network: String) -> Result<(Vec<u8>, usize), DocsError> {
+        self.run(move |set| {
+            let id = set.resolve(DocKind::Network, &network)?;
+            let bundle = set.bundle(&id)?;
+            let n = bundle.docs.len();
+            Ok((bundle.seal(&set.key), n))
+        })
+        .await
+    }
+
+    /// Imports a bundle file: verified whole, admitted like sync, all or nothing. `progress`
+    /// receives (checked, total) as documents are checked.
+    pub async fn import(
+        &self,
+        file: Vec<u8>,
+        mut progress: impl FnMut(usize, usize) + Send + 'static,
+    ) -> Result<ImportSummary, DocsError> {
+        let bundle = Bundle::open(&file).map_err(|e: BundleError| bundle_refused(e))?;
+        drop(file);
+        self.run(move |set| set.import(bundle, &mut progress)).await
+    }
+}
