@@ -1,11 +1,18 @@
 //! Benchmarks of sync and storage, printed as a Markdown table with a baseline measured in the
 //! same run.
 //!
-//! Run: `cargo run --release -p commonground-examples --example bench` (about a minute).
-//! `BENCH_DOCS=1000` shrinks the 10,000-document runs for a quick look.
+//! Run: `cargo run --release -p commonground-examples --example bench` (a few minutes), or name
+//! the rows to run: `... --example bench -- P1 P6` (or `BENCH_ONLY=P1,P6`).
+//! `BENCH_DOCS=1000` shrinks the 10,000-document runs for a quick look; `BENCH_P1_SAMPLES`,
+//! `BENCH_P1_HISTORY` and `BENCH_P6_EXTRA` change P1's and P6's sizes.
 //!
 //! Nodes run in this process over real libp2p connections on 127.0.0.1, each with its own data
-//! directory (sled, fsync on every acknowledged write), as `commonground up` runs them.
+//! directory (sled, fsync on every acknowledged write), as `commonground up` runs them; P6 runs
+//! the `commonground` binary itself, one process per node.
+
+mod gossip;
+mod p1;
+mod p6;
 
 use std::time::{Duration, Instant};
 
@@ -123,6 +130,14 @@ where
     Ok(start.elapsed())
 }
 
+/// A size from the environment, or `default`.
+fn env_or(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
@@ -162,10 +177,7 @@ async fn p5(dir: &std::path::Path) -> anyhow::Result<Row> {
     eprintln!("  node started");
     let docs = node.node.docs().clone();
     let period: Period = "2026-11".parse()?;
-    let per_client: usize = std::env::var("BENCH_PER_CLIENT")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(250);
+    let per_client = env_or("BENCH_PER_CLIENT", 250);
     let clients = 64;
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -474,32 +486,36 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
-    let n: usize = std::env::var("BENCH_DOCS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10_000);
+    let n = env_or("BENCH_DOCS", 10_000);
+    let mut only: Vec<String> = std::env::args().skip(1).collect();
+    if let Ok(v) = std::env::var("BENCH_ONLY") {
+        only.extend(v.split(',').map(|s| s.trim().to_string()));
+    }
+    let run = |row: &str| only.is_empty() || only.iter().any(|o| o.eq_ignore_ascii_case(row));
     let dir = tempfile::tempdir()?;
     let mut rows = Vec::new();
-    eprintln!("P5: durable increments…");
-    rows.push(p5(dir.path()).await?);
-    eprintln!("P2: 1,000 new changes…");
-    rows.push(p2(dir.path()).await?);
-    eprintln!("P3/P4: {n} documents…");
-    let (p3, p4) = p3_p4(dir.path(), n).await?;
-    rows.push(p3);
-    rows.push(p4);
-    rows.push(Row {
-        name: "P1 tally change at 20 nodes",
-        result: "not measured yet: shared (published) tallies and gossipsub announcements come with the next stage".into(),
-        baseline: "bare gossipsub: not measured".into(),
-        target: "p50 ≤ 2× bare, p99 ≤ 10 ms",
-    });
-    rows.push(Row {
-        name: "P6 idle RSS",
-        result: "not measured yet".into(),
-        baseline: "-".into(),
-        target: "≤ 32 MiB with 50 documents and 8 peers",
-    });
+    if run("P5") {
+        eprintln!("P5: durable increments…");
+        rows.push(p5(dir.path()).await?);
+    }
+    if run("P2") {
+        eprintln!("P2: 1,000 new changes…");
+        rows.push(p2(dir.path()).await?);
+    }
+    if run("P3") || run("P4") {
+        eprintln!("P3/P4: {n} documents…");
+        let (p3, p4) = p3_p4(dir.path(), n).await?;
+        rows.push(p3);
+        rows.push(p4);
+    }
+    if run("P1") {
+        eprintln!("P1: a plan change at 20 nodes…");
+        rows.push(p1::p1(dir.path()).await?);
+    }
+    if run("P6") {
+        eprintln!("P6: idle RSS…");
+        rows.push(p6::p6(dir.path()).await?);
+    }
     println!("| benchmark | result | baseline (same run) | target |");
     println!("|---|---|---|---|");
     for r in rows {
