@@ -163,8 +163,10 @@ async fn start_nodes(dir: &Path, n: usize) -> anyhow::Result<(Vec<BenchNode>, Do
 async fn shared_plan(nodes: &[BenchNode], net: DocId, history: usize) -> anyhow::Result<DocId> {
     let docs = nodes[0].node.docs().clone();
     let id = super::random_id();
+    // Every node writes the plan in turn: all are collaborators.
+    let writers: Vec<_> = nodes.iter().map(|b| b.node.group).collect();
     docs.run(move |set| {
-        let plan = Plan::new(
+        let mut plan = Plan::new(
             &NewPlan {
                 title: "Joint action on asylum housing".into(),
                 goal: "Goal, version 0".into(),
@@ -172,6 +174,9 @@ async fn shared_plan(nodes: &[BenchNode], net: DocId, history: usize) -> anyhow:
             },
             set.group(),
         )?;
+        for g in writers {
+            plan.add_collaborator(g)?;
+        }
         set.create(id, Some(net), &plan)
     })
     .await

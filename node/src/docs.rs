@@ -92,6 +92,9 @@ pub struct DocSet {
     pub(crate) invites: HashMap<[u8; 16], commonground_protocol::network::IssuedInvite>,
     /// Metadata to store with the next batch.
     pub(crate) meta_writes: Vec<(String, Vec<u8>)>,
+    /// Decoded network documents with the heads they were decoded at (see `replica`).
+    pub(crate) network_cache:
+        std::cell::RefCell<HashMap<DocId, (Vec<ChangeHash>, commonground_protocol::network::Network)>>,
     /// Set by [`Docs::stop`]: the actor stops after storing the current batch.
     stopping: bool,
 }
@@ -443,6 +446,7 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
         today: today_utc,
         peers: HashMap::new(),
         invites: HashMap::new(),
+        network_cache: Default::default(),
         meta_writes: Vec::new(),
         stopping: false,
     };

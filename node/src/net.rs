@@ -117,6 +117,7 @@ enum Command {
         response: Response,
     },
     Dial(Multiaddr),
+    Disconnect(PeerId),
     Status(oneshot::Sender<NetStatus>),
 }
 
@@ -214,6 +215,15 @@ impl Net {
     pub async fn dial(&self, addr: Multiaddr) -> Result<(), NetError> {
         self.tx
             .send(Command::Dial(addr))
+            .await
+            .map_err(|_| NetError::Stopped)
+    }
+
+    /// Closes every connection to a group's node.
+    pub async fn disconnect(&self, group: &GroupId) -> Result<(), NetError> {
+        let peer = peer_of(group)?;
+        self.tx
+            .send(Command::Disconnect(peer))
             .await
             .map_err(|_| NetError::Stopped)
     }
@@ -433,6 +443,9 @@ impl Actor {
                 if let Err(e) = self.swarm.dial(addr.clone()) {
                     warn!(%addr, error = %e, "dial failed");
                 }
+            }
+            Command::Disconnect(peer) => {
+                let _ = self.swarm.disconnect_peer_id(peer);
             }
             Command::Status(reply) => {
                 let me = *self.swarm.local_peer_id();

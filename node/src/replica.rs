@@ -94,11 +94,24 @@ fn refused(reason: Refusal, message: impl Into<String>) -> Response {
 
 impl DocSet {
     /// The network document of `id`, if this node holds it.
+    /// Decoding a network document costs about a millisecond and almost every sync request
+    /// needs it, so the decoded form is kept until the document's heads move.
     pub(crate) fn network(&self, id: &DocId) -> Option<Network> {
         let l = self.docs.get(id)?;
-        (l.header.kind == DocKind::Network)
-            .then(|| doc::read::<Network>(&l.doc).ok())
-            .flatten()
+        if l.header.kind != DocKind::Network {
+            return None;
+        }
+        let heads = l.doc.get_heads();
+        if let Some((h, n)) = self.network_cache.borrow().get(id)
+            && *h == heads
+        {
+            return Some(n.clone());
+        }
+        let n = doc::read::<Network>(&l.doc).ok()?;
+        self.network_cache
+            .borrow_mut()
+            .insert(*id, (heads, n.clone()));
+        Some(n)
     }
 
     /// The documents of `network` that `peer` may read, with their heads hashes.

@@ -22,6 +22,11 @@ use crate::net::{Net, NetError, NetEvent, parse_addrs};
 const INBOUND: usize = 32;
 /// How often every connected member is synced even without a trigger.
 const TICK: Duration = Duration::from_secs(30);
+/// Forbidden rounds (forged, unauthorised or rule-breaking changes) a peer may send before it
+/// is disconnected and ignored for [`BAN`].
+const MAX_OFFENCES: u32 = 3;
+/// How long a disconnected offender is ignored.
+const BAN: Duration = Duration::from_secs(600);
 
 /// Why a session failed.
 #[derive(Debug, Error)]
@@ -38,6 +43,9 @@ pub enum SyncError {
     /// The peer answered out of turn.
     #[error("unexpected answer")]
     Unexpected,
+    /// The peer's answer carried changes this node may not accept.
+    #[error("the peer sent forbidden changes: {0}")]
+    Forbidden(String),
 }
 
 fn expect_refusal(r: Response) -> SyncError {
@@ -89,6 +97,10 @@ pub async fn session(
             .await?
         {
             Ok(next) => next,
+            Err(Response::Refused {
+                reason: wire::Refusal::Forbidden,
+                message,
+            }) => return Err(SyncError::Forbidden(message)),
             Err(refusal) => return Err(expect_refusal(refusal)),
         };
     }
@@ -157,12 +169,18 @@ pub struct Engine {
     sessions: JoinSet<(GroupId, DocId, Result<usize, SyncError>)>,
     inbound: Arc<Semaphore>,
     answers: JoinSet<()>,
+    /// Forbidden rounds per peer, reported by answering tasks.
+    offences_tx: mpsc::Sender<GroupId>,
+    offences_rx: mpsc::Receiver<GroupId>,
+    offences: HashMap<GroupId, u32>,
+    banned: HashMap<GroupId, tokio::time::Instant>,
 }
 
 impl Engine {
     /// An engine over a documents actor and a network.
     pub fn new(docs: Docs, net: Net, events: mpsc::Receiver<NetEvent>) -> Self {
         let changes = docs.subscribe();
+        let (offences_tx, offences_rx) = mpsc::channel(64);
         Self {
             docs,
             net,
@@ -173,6 +191,10 @@ impl Engine {
             sessions: JoinSet::new(),
             inbound: Arc::new(Semaphore::new(INBOUND)),
             answers: JoinSet::new(),
+            offences_tx,
+            offences_rx,
+            offences: HashMap::new(),
+            banned: HashMap::new(),
         }
     }
 
@@ -188,6 +210,7 @@ impl Engine {
                 changed = self.changes.recv() => self.on_change(changed).await,
                 Some(done) = self.sessions.join_next() => self.on_session_done(done),
                 Some(_) = self.answers.join_next() => {}
+                Some(peer) = self.offences_rx.recv() => self.on_offence(peer).await,
                 _ = tick.tick() => self.on_tick().await,
             }
         }
@@ -222,6 +245,9 @@ impl Engine {
         };
         if let Err(e) = &result {
             debug!(peer = %peer.short(), %network, error = %e, "session failed");
+            if matches!(e, SyncError::Forbidden(_)) {
+                let _ = self.offences_tx.try_send(peer);
+            }
         }
         let again = self.running.remove(&(peer, network)).unwrap_or(false);
         if again && self.connected.contains(&peer) && result.is_ok() {
@@ -251,6 +277,15 @@ impl Engine {
                 request,
                 channel,
             } => {
+                if self.is_banned(&peer) {
+                    let banned = Response::Refused {
+                        reason: wire::Refusal::Forbidden,
+                        message: "too many forbidden requests; try again later".into(),
+                    };
+                    self.net.respond(channel, banned).await;
+                    let _ = self.net.disconnect(&peer).await;
+                    return;
+                }
                 let Ok(permit) = self.inbound.clone().try_acquire_owned() else {
                     let busy = Response::Refused {
                         reason: wire::Refusal::Unavailable,
@@ -260,16 +295,45 @@ impl Engine {
                     return;
                 };
                 let (docs, net) = (self.docs.clone(), self.net.clone());
+                let offences = self.offences_tx.clone();
                 self.answers.spawn(async move {
                     let response = docs.answer(peer, request).await;
                     if let Response::Refused { reason, .. } = &response {
                         // Logged without content: who, and why in one word.
                         warn!(peer = %peer.short(), ?reason, "refused a request");
+                        if *reason == wire::Refusal::Forbidden {
+                            let _ = offences.try_send(peer);
+                        }
                     }
                     net.respond(channel, response).await;
                     drop(permit);
                 });
             }
+        }
+    }
+
+    fn is_banned(&mut self, peer: &GroupId) -> bool {
+        match self.banned.get(peer) {
+            Some(until) if *until > tokio::time::Instant::now() => true,
+            Some(_) => {
+                self.banned.remove(peer);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// A peer sent a forbidden round: scored down; disconnected and ignored after
+    /// [`MAX_OFFENCES`].
+    async fn on_offence(&mut self, peer: GroupId) {
+        let n = self.offences.entry(peer).or_default();
+        *n += 1;
+        if *n >= MAX_OFFENCES {
+            warn!(peer = %peer.short(), offences = *n, "disconnecting a peer that keeps sending forbidden changes");
+            self.offences.remove(&peer);
+            self.banned
+                .insert(peer, tokio::time::Instant::now() + BAN);
+            let _ = self.net.disconnect(&peer).await;
         }
     }
 
