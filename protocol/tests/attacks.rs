@@ -119,7 +119,10 @@ enum Attack {
     /// A change under the writer's actor id, made by the attacker.
     ForeignActor(Target, Forgery),
     /// The victim's published tally: edited, or created from scratch, by the attacker.
-    OtherPublished { from_scratch: bool, counts: Vec<i64> },
+    OtherPublished {
+        from_scratch: bool,
+        counts: Vec<i64>,
+    },
     /// A plan the attacker does not collaborate on (or adding itself to it).
     NotCollaborator { add_self: bool },
     /// The network document by a member that is not a coordinator.
@@ -197,8 +200,13 @@ impl World {
             goal: "Safe homes".into(),
             demands: String::new(),
         };
-        let mut plan = doc::create(v.group, Some(nid), today(), &Plan::new(&new, v.group).unwrap())
-            .unwrap();
+        let mut plan = doc::create(
+            v.group,
+            Some(nid),
+            today(),
+            &Plan::new(&new, v.group).unwrap(),
+        )
+        .unwrap();
         doc::edit::<Plan, _>(&mut plan, &v.group, today(), |p| {
             p.add_collaborator(c.group)
         })
@@ -217,13 +225,7 @@ impl World {
             ("plan", (pid, plan)),
             ("published", (published_id(&nid, &v.group), pub_doc)),
         ]);
-        Self {
-            c,
-            v,
-            m,
-            net,
-            docs,
-        }
+        Self { c, v, m, net, docs }
     }
 
     fn doc(&self, t: Target) -> (DocId, &Automerge) {
@@ -420,7 +422,9 @@ impl World {
                                 n.name = format!("Mallory's network {i}");
                                 Ok(())
                             }
-                            NetEdit::RemoveVictim => n.remove_member(&self.v.group, today(), vec![]),
+                            NetEdit::RemoveVictim => {
+                                n.remove_member(&self.v.group, today(), vec![])
+                            }
                         })
                         .unwrap();
                     },
@@ -446,7 +450,9 @@ impl World {
                 let honest = Case {
                     signed: [
                         case.signed.clone(),
-                        sign_newest(&case.candidate, &case.id, w).into_iter().collect(),
+                        sign_newest(&case.candidate, &case.id, w)
+                            .into_iter()
+                            .collect(),
                     ]
                     .concat(),
                     id: case.id,
@@ -652,12 +658,14 @@ fn attack() -> impl Strategy<Value = Attack> {
     ];
     prop_oneof![
         (target(), forgery).prop_map(|(t, f)| Attack::ForeignActor(t, f)),
-        (any::<bool>(), prop::collection::vec(0i64..40, 1..6)).prop_map(|(from_scratch, counts)| {
-            Attack::OtherPublished {
-                from_scratch,
-                counts,
+        (any::<bool>(), prop::collection::vec(0i64..40, 1..6)).prop_map(
+            |(from_scratch, counts)| {
+                Attack::OtherPublished {
+                    from_scratch,
+                    counts,
+                }
             }
-        }),
+        ),
         any::<bool>().prop_map(|add_self| Attack::NotCollaborator { add_self }),
         net_edit.prop_map(Attack::NetworkByMember),
         (target(), any::<bool>()).prop_map(|(target, clone)| Attack::Replay { target, clone }),
@@ -726,7 +734,7 @@ proptest! {
         let network = DocId::from_bytes([7; 16]);
         let mut d = doc::create(v.group, Some(network), today(), &Published::default()).unwrap();
         for (period, counts) in &edits {
-            let cells = cells(counts, 0);
+            let cells = cells(counts, k);
             doc::edit::<Published, _>(&mut d, &v.group, today(), |p| {
                 p.periods.insert(format!("2026-{:02}", period + 9), cells);
                 Ok(())
@@ -746,7 +754,7 @@ proptest! {
                 prop_assert_eq!(period.k, k);
                 for (issue, stored) in &period.cells {
                     let StoredCell { a, b, .. } = stored;
-                    let _ = (a, b);
+                    prop_assert!(!small.contains(a) && !small.contains(b), "{issue}: {stored:?}");
                     let cell = Cell::try_from(stored).unwrap();
                     let (low, high) = cell.range();
                     prop_assert!(low == 0 || low >= k, "{issue}: {cell:?}");
