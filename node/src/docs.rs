@@ -93,8 +93,9 @@ pub struct DocSet {
     /// Metadata to store with the next batch.
     pub(crate) meta_writes: Vec<(String, Vec<u8>)>,
     /// Decoded network documents with the heads they were decoded at (see `replica`).
-    pub(crate) network_cache:
-        std::cell::RefCell<HashMap<DocId, (Vec<ChangeHash>, commonground_protocol::network::Network)>>,
+    pub(crate) network_cache: std::cell::RefCell<
+        HashMap<DocId, (Vec<ChangeHash>, commonground_protocol::network::Network)>,
+    >,
     /// Set by [`Docs::stop`]: the actor stops after storing the current batch.
     stopping: bool,
 }

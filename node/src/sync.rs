@@ -331,8 +331,7 @@ impl Engine {
         if *n >= MAX_OFFENCES {
             warn!(peer = %peer.short(), offences = *n, "disconnecting a peer that keeps sending forbidden changes");
             self.offences.remove(&peer);
-            self.banned
-                .insert(peer, tokio::time::Instant::now() + BAN);
+            self.banned.insert(peer, tokio::time::Instant::now() + BAN);
             let _ = self.net.disconnect(&peer).await;
         }
     }
