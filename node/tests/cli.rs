@@ -400,3 +400,104 @@ fn json_logs_on_request_and_no_document_text_in_logs() {
     }
     assert!(!log.contains(secret), "document text leaked into the log");
 }
+
+#[test]
+fn a_group_publishes_reads_its_region_and_carries_a_bundle() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = Daemon::start(&dir.path().join("data"));
+    let period = "2026-11";
+    let net = node.json(&["network", "create", "--name", "West Midlands"]);
+    let net = net["id"].as_str().unwrap()[..8].to_string();
+    node.ok(&[
+        "tally", "add", "housing", "--count", "12", "--period", period,
+    ]);
+    node.ok(&[
+        "tally",
+        "add",
+        "detention",
+        "--count",
+        "3",
+        "--period",
+        period,
+    ]);
+
+    let published = node.ok(&["tally", "publish", "--network", &net, "--period", period]);
+    assert!(published.contains("fewer than 5"), "{published}");
+    assert!(
+        !published.contains(" 3\n") && !published.ends_with(" 3"),
+        "{published}"
+    );
+    let csv = node.ok(&[
+        "tally",
+        "region",
+        "--network",
+        &net,
+        "--period",
+        period,
+        "--csv",
+    ]);
+    assert!(csv.starts_with("issue,label,low,high,total\n"), "{csv}");
+    assert!(csv.contains("housing,\"Housing\",12,12,12"), "{csv}");
+    assert!(
+        csv.contains("detention,\"Detention\",0,4,between 0 and 4"),
+        "{csv}"
+    );
+    let table = node.ok(&["tally", "region", "--network", &net, "--period", period]);
+    assert!(table.contains("between 0 and 4"), "{table}");
+
+    // The threshold is the coordinators' to set, within bounds.
+    node.ok(&["network", "threshold", &net, "3"]);
+    let out = node.cli(&["network", "threshold", &net, "1000"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    node.ok(&["tally", "publish", "--network", &net, "--period", period]);
+    let view = node.json(&["tally", "region", "--network", &net, "--period", period]);
+    assert_eq!(view["rows"][1]["low"], 3, "{view}");
+
+    // A bundle: written whole, imported again without change, refused when damaged.
+    let file = dir.path().join("west-midlands.cgb");
+    let file_s = file.to_str().unwrap();
+    node.ok(&["export", "--network", &net, "--out", file_s]);
+    let again = node.json(&["import", file_s]);
+    assert_eq!(again["changed"], 0, "{again}");
+    let mut bytes = std::fs::read(&file).unwrap();
+    let tampered = dir.path().join("tampered.cgb");
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x40;
+    std::fs::write(&tampered, &bytes).unwrap();
+    let out = node.cli(&["import", tampered.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("changed or cut short"),
+        "{}",
+        stderr(&out)
+    );
+    let truncated = dir.path().join("truncated.cgb");
+    std::fs::write(&truncated, &bytes[..bytes.len() / 3]).unwrap();
+    let out = node.cli(&["import", truncated.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = node.cli(&["import", "Cargo.toml"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("not a Common Ground bundle"),
+        "{}",
+        stderr(&out)
+    );
+    let out = node.cli(&["import", dir.path().join("missing.cgb").to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+
+    // The last coordinator cannot step down; an unknown group cannot be given a role.
+    let me = node.json(&["status"])["group"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let out = node.cli(&["network", "role", &net, &me, "member"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("at least one coordinator"),
+        "{}",
+        stderr(&out)
+    );
+    let out = node.cli(&["network", "remove", &net, "not-a-group"]);
+    assert_eq!(out.status.code(), Some(2));
+    node.stop();
+}

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use commonground_node::config::{Config, DataDir};
 use commonground_node::daemon::Node;
+use commonground_node::identity::Identity;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -42,7 +43,11 @@ where
 impl TestNode {
     /// Starts a node named `name`, optionally dialing `bootstrap` at start.
     pub async fn start(name: &str, bootstrap: Vec<String>) -> Self {
-        let dir = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), name, bootstrap).await
+    }
+
+    /// Starts a node on the data kept in `dir` (new or left by [`TestNode::park`]).
+    async fn start_in(dir: tempfile::TempDir, name: &str, bootstrap: Vec<String>) -> Self {
         let data = DataDir::new(dir.path().join("data"));
         data.prepare().unwrap();
         let config = Config {
@@ -100,17 +105,8 @@ impl TestNode {
 
     /// PATCH that must succeed.
     pub async fn patch_ok(&self, path: &str, body: Value) -> Value {
-        let r = self
-            .http
-            .patch(self.url(path))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        let s = r.status();
-        let v: Value = r.json().await.unwrap_or(Value::Null);
-        assert!(s.is_success(), "{} PATCH {path}: {s} {v}", self.name);
-        v
+        let r = self.http.patch(self.url(path)).json(&body).send().await;
+        Self::must_succeed(&self.name, "PATCH", path, r.unwrap()).await
     }
 
     /// The first full listen multiaddr.
@@ -202,5 +198,98 @@ impl TestNode {
     pub async fn stop(self) {
         self.node.shutdown().await;
         drop(self.dir);
+    }
+
+    /// Stops the node and keeps its data, to start it again later (on new ports).
+    pub async fn park(self) -> Parked {
+        self.node.shutdown().await;
+        Parked {
+            name: self.name,
+            dir: self.dir,
+        }
+    }
+
+    /// The group's key, read from the node's data directory as the node reads it.
+    pub fn identity(&self) -> Identity {
+        let data = DataDir::new(self.dir.path().join("data"));
+        Identity::load_or_create(&data.identity_file()).unwrap()
+    }
+
+    /// PUT that must succeed.
+    pub async fn put_ok(&self, path: &str, body: Value) -> Value {
+        let r = self.http.put(self.url(path)).json(&body).send().await;
+        Self::must_succeed(&self.name, "PUT", path, r.unwrap()).await
+    }
+
+    /// DELETE that must succeed.
+    pub async fn delete_ok(&self, path: &str) -> Value {
+        let r = self.http.delete(self.url(path)).send().await;
+        Self::must_succeed(&self.name, "DELETE", path, r.unwrap()).await
+    }
+
+    async fn must_succeed(name: &str, method: &str, path: &str, r: reqwest::Response) -> Value {
+        let s = r.status();
+        let v: Value = r.json().await.unwrap_or(Value::Null);
+        assert!(s.is_success(), "{name} {method} {path}: {s} {v}");
+        v
+    }
+
+    /// GET of a text body (CSV), which must succeed.
+    pub async fn text(&self, path: &str) -> String {
+        let r = self.http.get(self.url(path)).send().await.unwrap();
+        assert!(
+            r.status().is_success(),
+            "{} GET {path}: {}",
+            self.name,
+            r.status()
+        );
+        r.text().await.unwrap()
+    }
+
+    /// The network's bundle file, as `POST /networks/{network}/export` answers it.
+    pub async fn export(&self, network: &str) -> Vec<u8> {
+        let path = format!("/networks/{network}/export");
+        let r = self.http.post(self.url(&path)).send().await.unwrap();
+        assert!(
+            r.status().is_success(),
+            "{} POST {path}: {}",
+            self.name,
+            r.status()
+        );
+        r.bytes().await.unwrap().to_vec()
+    }
+
+    /// Imports a bundle file: the answer's lines (progress, then `done` or `refused`).
+    pub async fn import(&self, file: Vec<u8>) -> Vec<Value> {
+        let r = self
+            .http
+            .post(self.url("/bundles"))
+            .body(file)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            r.status().is_success(),
+            "{} POST /bundles: {}",
+            self.name,
+            r.status()
+        );
+        let text = r.text().await.unwrap();
+        text.lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    }
+}
+
+/// A stopped node's data, kept to start it again.
+pub struct Parked {
+    name: String,
+    dir: tempfile::TempDir,
+}
+
+impl Parked {
+    /// Starts the node again on its data, dialing nothing.
+    pub async fn resume(self) -> TestNode {
+        TestNode::start_in(self.dir, &self.name, vec![]).await
     }
 }

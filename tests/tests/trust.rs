@@ -1,0 +1,431 @@
+//! Trust across a federation, over real libp2p connections on loopback: changes crafted by
+//! members are refused at every node and honest ones still flow; an aggregator gets tallies and
+//! never a plan; counts roll up from groups to a region to a nation; a removed group is cut off;
+//! bundles carry a network between nodes that never connect.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use automerge::sync::{ChunkList, State, SyncDoc};
+use automerge::transaction::Transactable;
+use automerge::{Automerge, Change, ChangeHash, ROOT, ReadDoc};
+use common::{TestNode, wait_until};
+use commonground_node::identity::Identity;
+use commonground_protocol::auth::SignedHead;
+use commonground_protocol::bundle::Bundle;
+use commonground_protocol::doc::{self, Schema};
+use commonground_protocol::ids::{Day, DocId, GroupId};
+use commonground_protocol::network::{Network, Role};
+use commonground_protocol::plan::Plan;
+use commonground_protocol::publish::{Published, published_id};
+use commonground_protocol::sync::{DocPayload, Payload, Refusal, Request, Response};
+use serde_json::{Value, json};
+
+const CONVERGE: Duration = Duration::from_secs(30);
+const PERIOD: &str = "2026-11";
+
+/// A network created at `coordinator` with `others` admitted; returns once every node knows
+/// every member.
+async fn federation(name: &str, coordinator: &TestNode, others: &[&TestNode]) -> String {
+    let net = coordinator.create_network(name).await;
+    for o in others {
+        coordinator.admit(&net, o).await;
+    }
+    for node in std::iter::once(coordinator).chain(others.iter().copied()) {
+        wait_until("every member known everywhere", CONVERGE, || async {
+            (members(node, &net).await.len() == others.len() + 1).then_some(())
+        })
+        .await;
+    }
+    net
+}
+
+/// The member groups of a network as a node knows them.
+async fn members(node: &TestNode, net: &str) -> Vec<String> {
+    node.ok(&format!("/networks/{net}")).await["members"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["group"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// A plan of `net` created at `owner`, written together with `collaborators`.
+async fn new_plan(owner: &TestNode, net: &str, title: &str, collaborators: &[&TestNode]) -> String {
+    let p = owner
+        .post_ok("/plans", json!({"title": title, "network": net}))
+        .await;
+    let id = p["id"].as_str().unwrap().to_string();
+    owner.collaborate(&id, collaborators).await;
+    id
+}
+
+/// A node's copy of a plan, when it holds it with `goal`.
+async fn plan_with_goal(node: &TestNode, plan: &str, goal: &str) -> Option<Value> {
+    node.plan(plan).await.filter(|p| p["goal"] == goal)
+}
+
+/// The documents a node holds of a network, as its export carries them.
+async fn documents(node: &TestNode, net: &str) -> BTreeMap<DocId, (Automerge, Vec<SignedHead>)> {
+    Bundle::open(&node.export(net).await)
+        .unwrap()
+        .docs
+        .into_iter()
+        .map(|d| (d.doc, (Automerge::load(&d.bytes).unwrap(), d.signed)))
+        .collect()
+}
+
+/// The heads of every document a node holds of a network.
+async fn heads(node: &TestNode, net: &str) -> BTreeMap<DocId, Vec<ChangeHash>> {
+    documents(node, net)
+        .await
+        .into_iter()
+        .map(|(id, (d, _))| (id, d.get_heads()))
+        .collect()
+}
+
+/// Waits until every node holds the same documents of `net` at the same heads.
+async fn in_step(nodes: &[&TestNode], net: &str, docs: usize) {
+    wait_until("the same documents everywhere", CONVERGE, || async {
+        let first = heads(nodes[0], net).await;
+        for n in &nodes[1..] {
+            if heads(n, net).await != first {
+                return None;
+            }
+        }
+        (first.len() == docs).then_some(())
+    })
+    .await;
+}
+
+fn day() -> Day {
+    "2026-11-25".parse().unwrap()
+}
+
+/// `base` with one edit of its body by `author`.
+fn edited<T: Schema>(base: &Automerge, author: &GroupId, f: impl FnOnce(&mut T)) -> Automerge {
+    let mut d = base.fork();
+    doc::edit::<T, _>(&mut d, author, day(), |body| {
+        f(body);
+        Ok(())
+    })
+    .unwrap();
+    d
+}
+
+/// The changes `d` holds beyond `base`.
+fn added(base: &Automerge, d: &Automerge) -> Vec<Change> {
+    d.get_changes(&base.get_heads())
+}
+
+/// A sync message from a node holding `base`, carrying `changes`.
+fn message(base: &Automerge, changes: &[Change]) -> Vec<u8> {
+    let mut msg = base.generate_sync_message(&mut State::new()).unwrap();
+    msg.changes = ChunkList::from(
+        changes
+            .iter()
+            .map(|c| c.raw_bytes().to_vec())
+            .collect::<Vec<_>>(),
+    );
+    msg.encode()
+}
+
+/// `who`'s signature of the newest change in `changes`.
+fn signed(who: &Identity, id: &DocId, changes: &[Change]) -> Vec<SignedHead> {
+    vec![SignedHead::sign(
+        who.signing_key(),
+        id,
+        &changes.last().unwrap().hash(),
+    )]
+}
+
+/// The changes a malicious member crafts, each sent alone in one sync round.
+#[derive(Debug, Clone, Copy)]
+enum Crafted {
+    /// An edit of a plan under a collaborator's actor id, signed with the member's own key.
+    UnderAnotherActor,
+    /// Another group's published tally, erased.
+    OthersPublished,
+    /// A plan the member does not collaborate on.
+    NotCollaborator,
+    /// The network document: the member makes itself coordinator.
+    PromoteSelf,
+    /// A plan whole under a new id, with the signatures made for the original.
+    Replay,
+    /// The second of two signed changes without the first.
+    MissingHistory,
+    /// A phone number in a plan the member does collaborate on.
+    PersonalData,
+    /// The header of a plan it collaborates on, rewritten.
+    HeaderRewrite,
+    /// Bytes that are no document at all.
+    Garbage,
+}
+
+/// What the crafting member knows: its key, its copies of the documents, and their ids.
+struct Attacker<'a> {
+    node: &'a TestNode,
+    key: Identity,
+    docs: BTreeMap<DocId, (Automerge, Vec<SignedHead>)>,
+}
+
+/// The ids the attacks aim at.
+struct Targets {
+    network: DocId,
+    /// A plan of the coordinator and `b`, not the attackers'.
+    closed: DocId,
+    /// A plan everyone writes.
+    open: DocId,
+    /// The coordinator's published tally.
+    published: DocId,
+    /// A collaborator of `closed`.
+    b: GroupId,
+}
+
+impl Attacker<'_> {
+    fn doc(&self, id: &DocId) -> &Automerge {
+        &self.docs[id].0
+    }
+
+    fn craft(&self, what: Crafted, t: &Targets) -> DocPayload {
+        let me = self.node.node.group;
+        let whole = |doc: DocId, d: &Automerge, signed: Vec<SignedHead>| DocPayload {
+            doc,
+            payload: Payload::Whole(d.save()),
+            signed,
+        };
+        let changes = |doc: DocId, changes: Vec<Change>, signed: Vec<SignedHead>| DocPayload {
+            doc,
+            payload: Payload::Message(message(self.doc(&doc), &changes)),
+            signed,
+        };
+        let edit_goal = |doc: DocId, author: &GroupId, goal: &str| {
+            let base = self.doc(&doc);
+            added(base, &edited::<Plan>(base, author, |p| p.goal.update(goal)))
+        };
+        match what {
+            Crafted::UnderAnotherActor => {
+                let c = edit_goal(t.closed, &t.b, "Forged in another group's name");
+                let s = signed(&self.key, &t.closed, &c);
+                changes(t.closed, c, s)
+            }
+            Crafted::OthersPublished => {
+                let base = self.doc(&t.published);
+                let d = edited::<Published>(base, &me, |p| p.periods.clear());
+                whole(
+                    t.published,
+                    &d,
+                    signed(&self.key, &t.published, &added(base, &d)),
+                )
+            }
+            Crafted::NotCollaborator => {
+                let c = edit_goal(t.closed, &me, "Taken over");
+                let s = signed(&self.key, &t.closed, &c);
+                changes(t.closed, c, s)
+            }
+            Crafted::PromoteSelf => {
+                let base = self.doc(&t.network);
+                let d =
+                    edited::<Network>(base, &me, |n| n.set_role(&me, Role::Coordinator).unwrap());
+                whole(
+                    t.network,
+                    &d,
+                    signed(&self.key, &t.network, &added(base, &d)),
+                )
+            }
+            Crafted::Replay => {
+                let (d, signed) = &self.docs[&t.closed];
+                whole(DocId::from_bytes([0x5a; 16]), d, signed.clone())
+            }
+            Crafted::MissingHistory => {
+                let base = self.doc(&t.open);
+                let once = edited::<Plan>(base, &me, |p| p.goal.update("First step"));
+                let twice = edited::<Plan>(&once, &me, |p| p.goal.update("Second step"));
+                let c = added(base, &twice);
+                assert_eq!(c.len(), 2);
+                let s = signed(&self.key, &t.open, &c);
+                changes(t.open, c[1..].to_vec(), s)
+            }
+            Crafted::PersonalData => {
+                let c = edit_goal(t.open, &me, "Call Amal on 07700 900123");
+                let s = signed(&self.key, &t.open, &c);
+                changes(t.open, c, s)
+            }
+            Crafted::HeaderRewrite => {
+                let base = self.doc(&t.open);
+                let mut d = base.fork();
+                d.set_actor(me.actor_id());
+                let (_, header) = d.get(ROOT, "header").unwrap().unwrap();
+                d.transact::<_, _, automerge::AutomergeError>(|tx| {
+                    tx.put(&header, "kind", "network")
+                })
+                .unwrap();
+                let c = added(base, &d);
+                let s = signed(&self.key, &t.open, &c);
+                changes(t.open, c, s)
+            }
+            Crafted::Garbage => DocPayload {
+                doc: t.closed,
+                payload: Payload::Whole(b"not a document".to_vec()),
+                signed: vec![],
+            },
+        }
+    }
+
+    /// Opens a session with `to` and sends one round with `payload`.
+    async fn send(&self, to: &TestNode, network: DocId, payload: DocPayload) -> Response {
+        let net = self.node.node.net();
+        let hello = Request::Hello {
+            network,
+            digest: [0; 32],
+            changed: vec![],
+        };
+        let r = net.request(&to.node.group, vec![], hello).await.unwrap();
+        assert!(matches!(r, Response::Hello { .. }), "{r:?}");
+        let round = Request::Sync {
+            network,
+            docs: vec![payload],
+        };
+        net.request(&to.node.group, vec![], round).await.unwrap()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn crafted_changes_are_refused_by_every_node_and_honest_ones_still_flow() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    // Three malicious members: a node stops listening to a peer after three forbidden rounds,
+    // so each sends at most three of the crafted rounds to each honest node.
+    let mut ms = Vec::new();
+    for i in 1..=3 {
+        ms.push(TestNode::start(&format!("Mallory {i}"), vec![]).await);
+    }
+    let mut others = vec![&b];
+    others.extend(ms.iter());
+    let net = federation("Midlands", &a, &others).await;
+    let closed = new_plan(&a, &net, "Housing casework", &[&b]).await;
+    let open = new_plan(&a, &net, "Open letter", &others).await;
+    b.patch_ok(
+        &format!("/plans/{closed}"),
+        json!({"goal": "Homes for all"}),
+    )
+    .await;
+    a.tally("housing", 9, PERIOD).await;
+    a.publish(&net, PERIOD).await;
+    let mut all = vec![&a];
+    all.extend(others.iter().copied());
+    // The network, two plans, a's published tally.
+    in_step(&all, &net, 4).await;
+
+    let network: DocId = net.parse().unwrap();
+    let targets = Targets {
+        network,
+        closed: closed.parse().unwrap(),
+        open: open.parse().unwrap(),
+        published: published_id(&network, &a.node.group),
+        b: b.node.group,
+    };
+    let rounds = [
+        [
+            Crafted::UnderAnotherActor,
+            Crafted::OthersPublished,
+            Crafted::NotCollaborator,
+        ],
+        [
+            Crafted::PromoteSelf,
+            Crafted::Replay,
+            Crafted::MissingHistory,
+        ],
+        [
+            Crafted::PersonalData,
+            Crafted::HeaderRewrite,
+            Crafted::Garbage,
+        ],
+    ];
+    for (m, crafted) in ms.iter().zip(rounds) {
+        let attacker = Attacker {
+            node: m,
+            key: m.identity(),
+            docs: documents(m, &net).await,
+        };
+        for what in crafted {
+            let payload = attacker.craft(what, &targets);
+            for honest in [&a, &b] {
+                let before = heads(honest, &net).await;
+                let answer = attacker.send(honest, network, payload.clone()).await;
+                let expected = match what {
+                    Crafted::Garbage => Refusal::Malformed,
+                    _ => Refusal::Forbidden,
+                };
+                assert!(
+                    matches!(answer, Response::Refused { reason, .. } if reason == expected),
+                    "{what:?} sent to {}: {answer:?}",
+                    honest.name
+                );
+                assert_eq!(
+                    heads(honest, &net).await,
+                    before,
+                    "{what:?} changed {}",
+                    honest.name
+                );
+            }
+        }
+    }
+    // The first attacker sent three forbidden rounds: it is ignored now.
+    let hello = Request::Hello {
+        network,
+        digest: [0; 32],
+        changed: vec![],
+    };
+    wait_until("a ignores the first attacker", CONVERGE, || async {
+        let r = ms[0]
+            .node
+            .net()
+            .request(&a.node.group, vec![], hello.clone());
+        matches!(
+            r.await,
+            Ok(Response::Refused {
+                reason: Refusal::Forbidden,
+                ..
+            })
+        )
+        .then_some(())
+    })
+    .await;
+
+    // Honest changes still flow: from the last attacker (two forbidden rounds, one malformed),
+    // and between the honest nodes.
+    let goal = "An open letter to the council, signed by all";
+    ms[2]
+        .patch_ok(&format!("/plans/{open}"), json!({"goal": goal}))
+        .await;
+    a.patch_ok(
+        &format!("/plans/{closed}"),
+        json!({"goal": "Homes for all, now"}),
+    )
+    .await;
+    for n in [&a, &b] {
+        wait_until("the honest edits everywhere", CONVERGE, || async {
+            plan_with_goal(n, &open, goal).await?;
+            plan_with_goal(n, &closed, "Homes for all, now").await
+        })
+        .await;
+    }
+    let replayed = DocId::from_bytes([0x5a; 16]).to_string();
+    assert!(a.plan(&replayed).await.is_none() && b.plan(&replayed).await.is_none());
+    let roles = a.ok(&format!("/networks/{net}")).await["members"].clone();
+    let coordinators: Vec<&Value> = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|m| m["role"] == "coordinator")
+        .collect();
+    assert_eq!(coordinators.len(), 1, "{roles}");
+    for n in [a, b].into_iter().chain(ms) {
+        n.stop().await;
+    }
+}
