@@ -229,7 +229,8 @@ impl DocSet {
     /// refuse the change, and the document would stop syncing.
     fn check_writer(&self, id: &DocId) -> Result<(), DocsError> {
         let l = self.loaded(id, "document")?;
-        if !l.header.kind.is_shared() {
+        // A document in no network never leaves this node: only its own group writes it.
+        if !l.header.kind.is_shared() || l.header.network.is_none() {
             return Ok(());
         }
         let network = l.header.network.and_then(|n| self.network(&n));

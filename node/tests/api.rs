@@ -33,15 +33,18 @@ struct Reply {
     body: Value,
 }
 
+fn key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[9; 32])
+}
+
 fn group() -> GroupId {
-    let key = ed25519_dalek::SigningKey::from_bytes(&[9; 32]);
-    GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    GroupId::from_public_key(key().verifying_key().to_bytes()).unwrap()
 }
 
 fn node() -> Node {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
-    let (docs, thread) = docs::start(Box::new(store), group()).unwrap();
+    let (docs, thread) = docs::start(Box::new(store), key()).unwrap();
     let app = router(AppState {
         docs,
         http: "127.0.0.1:0".parse().unwrap(),
@@ -1196,6 +1199,17 @@ async fn openapi_describes_every_route() {
         ("/api/v1/networks/join", &["post"]),
         ("/api/v1/networks/{network}", &["get"]),
         ("/api/v1/networks/{network}/invites", &["post"]),
+        ("/api/v1/networks/{network}/publish", &["post"]),
+        ("/api/v1/networks/{network}/region", &["get"]),
+        ("/api/v1/networks/{network}/region.csv", &["get"]),
+        (
+            "/api/v1/networks/{network}/members/{group}",
+            &["delete", "put"],
+        ),
+        ("/api/v1/networks/{network}/settings", &["patch"]),
+        ("/api/v1/networks/{network}/export", &["post"]),
+        ("/api/v1/bundles", &["post"]),
+        ("/api/v1/plans/{plan}/collaborators", &["post"]),
         ("/api/v1/peers", &["get"]),
     ];
     for (path, methods) in expected {

@@ -400,6 +400,7 @@ struct Three {
     /// The bridge's namespace; c's port on the bridge is `vc`.
     bridge: String,
     plan: String,
+    network: String,
     groups: [String; 3],
 }
 
@@ -446,6 +447,7 @@ impl Three {
             lab,
             bridge,
             plan: String::new(),
+            network: String::new(),
             groups,
         };
         three.all_connected("the bootstrap dials");
@@ -471,10 +473,15 @@ impl Three {
             .as_str()
             .unwrap()
             .to_string();
+        // b and c write it too.
+        for g in &three.groups[1..] {
+            a.json(&["plan", "collaborator", "add", &plan, g]);
+        }
         eventually("the plan at all three", CONVERGE, || {
             converged(&[a, b, c], &plan, 0)
         });
         three.plan = plan;
+        three.network = net;
         Some(three)
     }
 
@@ -609,6 +616,38 @@ fn three_nodes_converge_after_a_partition_heals_and_count_every_increment_once()
         );
     }
     three.all_connected("healing");
+
+    // Published and merged, every acknowledged increment still counts once, at every node.
+    for n in [a, b, c] {
+        n.json(&[
+            "tally",
+            "publish",
+            "--network",
+            &three.network,
+            "--period",
+            PERIOD,
+        ]);
+    }
+    let total: i64 = acked.iter().sum();
+    for n in [a, b, c] {
+        eventually(
+            &format!("the merged count at {} to be every increment once", n.name),
+            HEAL,
+            || {
+                let v = n.try_json(&[
+                    "tally",
+                    "region",
+                    "--network",
+                    &three.network,
+                    "--period",
+                    PERIOD,
+                ])?;
+                let row = &v["rows"][0];
+                (v["groups"].as_array()?.len() == 3 && row["low"] == total && row["high"] == total)
+                    .then_some(())
+            },
+        );
+    }
 }
 
 #[test]

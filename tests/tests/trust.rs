@@ -143,6 +143,28 @@ fn signed(who: &Identity, id: &DocId, changes: &[Change]) -> Vec<SignedHead> {
     )]
 }
 
+/// A request from one node to another over the sync protocol, dialing it if need be.
+async fn request(
+    from: &TestNode,
+    to: &TestNode,
+    request: Request,
+) -> Result<Response, commonground_node::net::NetError> {
+    let addrs = commonground_node::net::parse_addrs(&[to.addr().await]);
+    from.node
+        .net()
+        .request(&to.node.group, addrs, request)
+        .await
+}
+
+/// The opening of a session that claims no earlier agreement.
+fn hello(network: DocId) -> Request {
+    Request::Hello {
+        network,
+        digest: [0; 32],
+        changed: vec![],
+    }
+}
+
 /// The changes a malicious member crafts, each sent alone in one sync round.
 #[derive(Debug, Clone, Copy)]
 enum Crafted {
@@ -162,7 +184,7 @@ enum Crafted {
     PersonalData,
     /// The header of a plan it collaborates on, rewritten.
     HeaderRewrite,
-    /// Bytes that are no document at all.
+    /// Bytes that are no document at all, as a new document.
     Garbage,
 }
 
@@ -268,8 +290,10 @@ impl Attacker<'_> {
                 let s = signed(&self.key, &t.open, &c);
                 changes(t.open, c, s)
             }
+            // For a document the node holds, Automerge skips chunks it cannot read, so junk
+            // would be taken as "no changes"; for a new one it is refused as unreadable.
             Crafted::Garbage => DocPayload {
-                doc: t.closed,
+                doc: DocId::from_bytes([0x6b; 16]),
                 payload: Payload::Whole(b"not a document".to_vec()),
                 signed: vec![],
             },
@@ -278,19 +302,13 @@ impl Attacker<'_> {
 
     /// Opens a session with `to` and sends one round with `payload`.
     async fn send(&self, to: &TestNode, network: DocId, payload: DocPayload) -> Response {
-        let net = self.node.node.net();
-        let hello = Request::Hello {
-            network,
-            digest: [0; 32],
-            changed: vec![],
-        };
-        let r = net.request(&to.node.group, vec![], hello).await.unwrap();
+        let r = request(self.node, to, hello(network)).await.unwrap();
         assert!(matches!(r, Response::Hello { .. }), "{r:?}");
         let round = Request::Sync {
             network,
             docs: vec![payload],
         };
-        net.request(&to.node.group, vec![], round).await.unwrap()
+        request(self.node, to, round).await.unwrap()
     }
 }
 
@@ -298,10 +316,10 @@ impl Attacker<'_> {
 async fn crafted_changes_are_refused_by_every_node_and_honest_ones_still_flow() {
     let a = TestNode::start("Coventry", vec![]).await;
     let b = TestNode::start("Birmingham", vec![]).await;
-    // Three malicious members: a node stops listening to a peer after three forbidden rounds,
-    // so each sends at most three of the crafted rounds to each honest node.
+    // Four malicious members: a node stops listening to a peer after its third forbidden round,
+    // so each sends at most two forbidden rounds to each honest node, all of them answered.
     let mut ms = Vec::new();
-    for i in 1..=3 {
+    for i in 1..=4 {
         ms.push(TestNode::start(&format!("Mallory {i}"), vec![]).await);
     }
     let mut others = vec![&b];
@@ -329,30 +347,26 @@ async fn crafted_changes_are_refused_by_every_node_and_honest_ones_still_flow() 
         published: published_id(&network, &a.node.group),
         b: b.node.group,
     };
-    let rounds = [
-        [
-            Crafted::UnderAnotherActor,
-            Crafted::OthersPublished,
-            Crafted::NotCollaborator,
-        ],
-        [
-            Crafted::PromoteSelf,
-            Crafted::Replay,
-            Crafted::MissingHistory,
-        ],
-        [
+    let rounds: [&[Crafted]; 4] = [
+        &[Crafted::UnderAnotherActor, Crafted::OthersPublished],
+        &[Crafted::NotCollaborator, Crafted::PromoteSelf],
+        &[Crafted::Replay, Crafted::MissingHistory],
+        &[
             Crafted::PersonalData,
             Crafted::HeaderRewrite,
             Crafted::Garbage,
         ],
     ];
-    for (m, crafted) in ms.iter().zip(rounds) {
-        let attacker = Attacker {
+    let mut attackers = Vec::new();
+    for m in &ms {
+        attackers.push(Attacker {
             node: m,
             key: m.identity(),
             docs: documents(m, &net).await,
-        };
-        for what in crafted {
+        });
+    }
+    for (attacker, crafted) in attackers.iter().zip(rounds) {
+        for &what in crafted {
             let payload = attacker.craft(what, &targets);
             for honest in [&a, &b] {
                 let before = heads(honest, &net).await;
@@ -375,19 +389,34 @@ async fn crafted_changes_are_refused_by_every_node_and_honest_ones_still_flow() 
             }
         }
     }
-    // The first attacker sent three forbidden rounds: it is ignored now.
-    let hello = Request::Hello {
-        network,
-        digest: [0; 32],
-        changed: vec![],
-    };
-    wait_until("a ignores the first attacker", CONVERGE, || async {
-        let r = ms[0]
-            .node
-            .net()
-            .request(&a.node.group, vec![], hello.clone());
+    // A third forbidden round: refused, and the sender is ignored from then on. (The refusal
+    // itself may not arrive: the node can close the connection before sending it, see the
+    // report on `Engine::on_event` in node/src/sync.rs.)
+    let before = heads(&a, &net).await;
+    let third = attackers[0].craft(Crafted::NotCollaborator, &targets);
+    let answer = request(
+        &ms[0],
+        &a,
+        Request::Sync {
+            network,
+            docs: vec![third],
+        },
+    )
+    .await;
+    assert!(
         matches!(
-            r.await,
+            answer,
+            Ok(Response::Refused {
+                reason: Refusal::Forbidden,
+                ..
+            }) | Err(_)
+        ),
+        "{answer:?}"
+    );
+    wait_until("a ignores the first attacker", CONVERGE, || async {
+        let r = request(&ms[0], &a, hello(network)).await;
+        matches!(
+            r,
             Ok(Response::Refused {
                 reason: Refusal::Forbidden,
                 ..
@@ -396,11 +425,11 @@ async fn crafted_changes_are_refused_by_every_node_and_honest_ones_still_flow() 
         .then_some(())
     })
     .await;
+    assert_eq!(heads(&a, &net).await, before);
 
-    // Honest changes still flow: from the last attacker (two forbidden rounds, one malformed),
-    // and between the honest nodes.
+    // Honest changes still flow: from an attacker below the limit, and between honest nodes.
     let goal = "An open letter to the council, signed by all";
-    ms[2]
+    ms[3]
         .patch_ok(&format!("/plans/{open}"), json!({"goal": goal}))
         .await;
     a.patch_ok(
