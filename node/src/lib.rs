@@ -5,6 +5,8 @@
 //! - [`store`]: durable storage on sled behind the [`store::Store`] trait;
 //! - [`docs`]: the documents actor, the one owner of loaded documents and the store;
 //! - [`api`]: the local HTTP API (`/api/v1`, OpenAPI at `/api/v1/openapi.json`);
+//! - [`web`]: the organisers' web page beside the API (pages, charts, login, translations,
+//!   metrics);
 //! - [`daemon`]: `commonground up`, wiring the parts together until a signal stops it;
 //! - [`client`] and [`cli`]: the command line, which talks to a running node over the API.
 //!
@@ -23,3 +25,4 @@ pub mod net;
 pub mod replica;
 pub mod store;
 pub mod sync;
+pub mod web;
