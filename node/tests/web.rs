@@ -1055,3 +1055,34 @@ async fn nothing_served_names_an_address_outside_the_node() {
         1
     );
 }
+
+#[test]
+fn the_cli_sets_the_passphrase_from_standard_input() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let run = |input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_commonground"))
+            .args(["web", "passphrase", "--data-dir"])
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = run("tiny\n");
+    assert_eq!(short.status.code(), Some(2), "{short:?}");
+    let file = auth::passphrase_file(&DataDir::new(dir.path()));
+    assert!(!file.exists());
+    let ok = run("correct horse battery\n");
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(auth::check_passphrase(&file, "correct horse battery").unwrap());
+}

@@ -476,7 +476,7 @@ pub async fn login(
     let checked = tokio::task::spawn_blocking(move || check_passphrase(&file, &pass))
         .await
         .map_err(|_| WebError::Busy)?;
-    let message = match checked {
+    let (status, message) = match checked {
         Ok(true) => {
             let token = web.sessions.start();
             let mut res = Redirect::to(&next).into_response();
@@ -486,18 +486,14 @@ pub async fn login(
             );
             return Ok(res);
         }
-        Ok(false) => ctx.lang.t("login-wrong"),
-        Err(AuthError::NotSet) => ctx.lang.t("login-not-set"),
+        Ok(false) => (StatusCode::UNAUTHORIZED, ctx.lang.t("login-wrong")),
+        Err(AuthError::NotSet) => (StatusCode::FORBIDDEN, ctx.lang.t("login-not-set")),
         Err(e) => {
             tracing::error!(error = %e, "cannot check the web passphrase");
-            ctx.lang.t("login-not-set")
+            (StatusCode::FORBIDDEN, ctx.lang.t("login-not-set"))
         }
     };
-    Ok((
-        StatusCode::UNAUTHORIZED,
-        login_page(&ctx, &next, Some(&message)),
-    )
-        .into_response())
+    Ok((status, login_page(&ctx, &next, Some(&message))).into_response())
 }
 
 /// `POST /logout`: ends the session.

@@ -4,7 +4,8 @@
 //! Colours come from the stylesheet through classes, so the charts follow the page's contrast
 //! rules and need no inline style. Every chart carries a `<title>` and sits beside a table or
 //! list holding the same numbers, for screen readers and for copying. Right-to-left pages get
-//! mirrored charts: bars grow from the right and opposed targets sit on the right.
+//! mirrored charts: bars grow from the right and opposed targets sit on the right; text anchors
+//! say `start` and `end` and the chart's `direction` decides which side that is.
 
 use std::collections::HashMap;
 
@@ -54,11 +55,6 @@ fn at(lang: Lang, x: f64) -> f64 {
     if lang.rtl() { WIDTH - x } else { x }
 }
 
-/// Text that starts at a point reads towards the page's end edge.
-fn anchor_start(lang: Lang) -> &'static str {
-    if lang.rtl() { "end" } else { "start" }
-}
-
 /// A bar chart of exact counts.
 pub fn bar_chart(title: &str, rows: &[(String, i64)], lang: Lang) -> Markup {
     let rows: Vec<RangeRow> = rows
@@ -82,7 +78,7 @@ pub fn range_chart(title: &str, rows: &[RangeRow], lang: Lang) -> Markup {
     let height = PAD * 2.0 + ROW * rows.len() as f64;
     html! {
         svg class="chart" viewBox=(format!("0 0 {WIDTH} {height}")) role="img"
-            aria-label=(title) {
+            aria-label=(title) direction=(lang.dir()) {
             title { (title) }
             @for (i, r) in rows.iter().enumerate() {
                 @let top = PAD + ROW * i as f64;
@@ -95,7 +91,7 @@ pub fn range_chart(title: &str, rows: &[RangeRow], lang: Lang) -> Markup {
                 };
                 g class="bar-row" {
                     text class="bar-label" x=(at(lang, PAD)) y=(top + 14.0)
-                        text-anchor=(anchor_start(lang)) { (r.label) }
+                        text-anchor="start" { (r.label) }
                     rect class="bar" x=(span(lang, PAD, solid)) y=(top + 20.0)
                         width=(solid) height="16" {}
                     @if open > 0.0 {
@@ -103,7 +99,7 @@ pub fn range_chart(title: &str, rows: &[RangeRow], lang: Lang) -> Markup {
                             width=(open) height="15" {}
                     }
                     text class="bar-value" x=(at(lang, PAD + solid + open + 6.0)) y=(top + 33.0)
-                        text-anchor=(anchor_start(lang)) { (value) }
+                        text-anchor="start" { (value) }
                 }
             }
         }
@@ -148,7 +144,7 @@ pub fn power_map(title: &str, points: &[PowerPoint], lang: Lang) -> Markup {
         .collect();
     html! {
         svg class="chart power-map" viewBox=(format!("0 0 {WIDTH} {HEIGHT}")) role="img"
-            aria-label=(title) {
+            aria-label=(title) direction=(lang.dir()) {
             title { (title) }
             @for i in 0..=5 {
                 @let x = LEFT + PAD + cell_w * f64::from(i);
@@ -157,15 +153,16 @@ pub fn power_map(title: &str, points: &[PowerPoint], lang: Lang) -> Markup {
                 line class="grid" x1=(at(lang, LEFT + PAD)) y1=(y) x2=(at(lang, LEFT + PAD + plot_w)) y2=(y) {}
             }
             text class="axis" x=(at(lang, LEFT + PAD)) y=(HEIGHT - 14.0)
-                text-anchor=(anchor_start(lang)) { (lang.t("map-opposed")) }
+                text-anchor="start" { (lang.t("map-opposed")) }
             text class="axis" x=(at(lang, LEFT + PAD + plot_w)) y=(HEIGHT - 14.0)
-                text-anchor=(if lang.rtl() { "start" } else { "end" }) { (lang.t("map-supportive")) }
-            text class="axis" x=(at(lang, PAD)) y=(PAD + 12.0)
-                text-anchor=(anchor_start(lang)) { (lang.number(5)) }
-            text class="axis" x=(at(lang, PAD)) y=(PAD + plot_h)
-                text-anchor=(anchor_start(lang)) { (lang.number(1)) }
-            text class="axis" x=(at(lang, PAD)) y=(PAD + plot_h / 2.0)
-                text-anchor=(anchor_start(lang)) { (lang.t("map-influence")) }
+                text-anchor="end" { (lang.t("map-supportive")) }
+            text class="axis" x=(at(lang, LEFT + PAD - 6.0)) y=(y_of(5) + 4.0)
+                text-anchor="end" { (lang.number(5)) }
+            text class="axis" x=(at(lang, LEFT + PAD - 6.0)) y=(y_of(1) + 4.0)
+                text-anchor="end" { (lang.number(1)) }
+            @let (ix, iy) = (at(lang, PAD + 12.0), PAD + plot_h / 2.0);
+            text class="axis" x=(ix) y=(iy) text-anchor="middle"
+                transform=(format!("rotate(-90 {ix} {iy})")) { (lang.t("map-influence")) }
             @for (x, y, p) in &placed {
                 g class=(if p.ally { "point ally" } else { "point target" }) {
                     circle cx=(at(lang, *x)) cy=(y) r="10" {}

@@ -173,7 +173,15 @@ fn network_card(
                 form method="post" action=(format!("/network/{}/invite", n.id)) class="inline" {
                     (csrf(ctx))
                     (form_error(filled, form, &["expires"]))
-                    (field(filled, form, "expires", &ctx.t("invite-expires"), super::pages::Input::Choice(expiries), "48h", false))
+                    // One invite form per network: ids carry the network's.
+                    div class="field" {
+                        label for=(format!("expires-{}", n.id)) { (ctx.t("invite-expires")) }
+                        select id=(format!("expires-{}", n.id)) name="expires" {
+                            @for (v, l) in expiries {
+                                option value=(v) selected[v == "48h"] { (l) }
+                            }
+                        }
+                    }
                     button type="submit" { (ctx.t("invite-make")) }
                 }
             }

@@ -164,8 +164,8 @@ async fn render(web: &Web, ctx: &Ctx, id: &str, filled: &Filled, status: StatusC
             (view(ctx, &plan))
         }
         div class="forms" {
-            section class="card" aria-labelledby="edit-title" {
-                h2 id="edit-title" { (ctx.t("plan-edit")) }
+            section class="card" aria-labelledby="edit-heading" {
+                h2 id="edit-heading" { (ctx.t("plan-edit")) }
                 form method="post" action=(base) novalidate {
                     (csrf(ctx))
                     (form_error(filled, "edit", &["title", "goal", "demands", "status"]))
@@ -176,8 +176,8 @@ async fn render(web: &Web, ctx: &Ctx, id: &str, filled: &Filled, status: StatusC
                     button type="submit" { (ctx.t("save")) }
                 }
             }
-            section class="card" aria-labelledby="action-title" {
-                h2 id="action-title" { (ctx.t("action-new")) }
+            section class="card" aria-labelledby="action-heading" {
+                h2 id="action-heading" { (ctx.t("action-new")) }
                 form method="post" action=(format!("{base}/actions")) novalidate {
                     (csrf(ctx))
                     (form_error(filled, "action", &["title", "date", "kind", "notes"]))
@@ -188,8 +188,8 @@ async fn render(web: &Web, ctx: &Ctx, id: &str, filled: &Filled, status: StatusC
                     button type="submit" { (ctx.t("action-add")) }
                 }
             }
-            section class="card" aria-labelledby="target-title" {
-                h2 id="target-title" { (ctx.t("target-new")) }
+            section class="card" aria-labelledby="target-heading" {
+                h2 id="target-heading" { (ctx.t("target-new")) }
                 p class="note" { (ctx.t("target-intro")) }
                 form method="post" action=(format!("{base}/targets")) novalidate {
                     (csrf(ctx))
@@ -202,8 +202,8 @@ async fn render(web: &Web, ctx: &Ctx, id: &str, filled: &Filled, status: StatusC
                     button type="submit" { (ctx.t("target-add")) }
                 }
             }
-            section class="card" aria-labelledby="ameeting-title" {
-                h2 id="ameeting-title" { (ctx.t("ameeting-new")) }
+            section class="card" aria-labelledby="ameeting-heading" {
+                h2 id="ameeting-heading" { (ctx.t("ameeting-new")) }
                 form method="post" action=(format!("{base}/meetings")) novalidate {
                     (csrf(ctx))
                     (form_error(filled, "ameeting", &["with", "date", "agenda"]))
