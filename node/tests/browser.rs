@@ -117,6 +117,17 @@ impl Browser {
             .unwrap_or_else(|err| panic!("type into #{id}: {err}"));
     }
 
+    /// Chooses option `value` of select `id`.
+    async fn choose(&self, id: &str, value: &str) {
+        self.client
+            .find(Locator::Id(id))
+            .await
+            .unwrap()
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|err| panic!("choose {value} in #{id}: {err}"));
+    }
+
     /// Sets an input's value directly (date inputs take keys in the browser's locale format).
     async fn set(&self, id: &str, value: &str) {
         self.client
@@ -250,13 +261,7 @@ async fn an_organiser_records_a_meeting_plans_a_campaign_and_reads_arabic() {
     let plan_path = b.path().await;
     b.fill("action-title", "Meet the cabinet member").await;
     b.set("action-date", "2026-12-10").await;
-    b.client
-        .find(Locator::Id("action-kind"))
-        .await
-        .unwrap()
-        .select_by_value("meeting")
-        .await
-        .unwrap();
+    b.choose("action-kind", "meeting").await;
     b.submit(&format!("{plan_path}/actions")).await;
     b.wait_text("#plan-view", "Meet the cabinet member · 10 December 2026")
         .await;
@@ -265,27 +270,9 @@ async fn an_organiser_records_a_meeting_plans_a_campaign_and_reads_arabic() {
         ("Law centre", "ally", "2", "2"),
     ] {
         b.fill("target-role", role).await;
-        b.client
-            .find(Locator::Id("target-kind"))
-            .await
-            .unwrap()
-            .select_by_value(kind)
-            .await
-            .unwrap();
-        b.client
-            .find(Locator::Id("target-influence"))
-            .await
-            .unwrap()
-            .select_by_value(influence)
-            .await
-            .unwrap();
-        b.client
-            .find(Locator::Id("target-stance"))
-            .await
-            .unwrap()
-            .select_by_value(stance)
-            .await
-            .unwrap();
+        b.choose("target-kind", kind).await;
+        b.choose("target-influence", influence).await;
+        b.choose("target-stance", stance).await;
         b.submit(&format!("{plan_path}/targets")).await;
         b.wait_text("#plan-view", role).await;
     }

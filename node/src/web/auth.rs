@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
@@ -231,11 +232,14 @@ fn set_cookie(name: &str, value: &str, max_age: Option<u64>) -> Option<HeaderVal
     .ok()
 }
 
-/// The peer's address, if the server recorded it. Unknown peers are treated as remote.
+/// The peer's address, if the server recorded it (or a test stood in for the server with
+/// axum's `MockConnectInfo`, as the `ConnectInfo` extractor allows). Unknown peers are remote.
 fn peer_ip(req: &Request) -> Option<IpAddr> {
-    req.extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|c| c.0.ip().to_canonical())
+    let ext = req.extensions();
+    ext.get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .or_else(|| ext.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0))
+        .map(|a| a.ip().to_canonical())
 }
 
 /// Whether a `Host` header names this machine by address or as `localhost` (not a DNS name that

@@ -147,7 +147,7 @@ impl Lang {
         }
         let len = digits.len();
         for (i, d) in digits.chars().enumerate() {
-            if i > 0 && (len - i) % 3 == 0 {
+            if i > 0 && (len - i).is_multiple_of(3) {
                 out.push(sep);
             }
             let v = d.to_digit(10).unwrap_or(0);
