@@ -409,3 +409,22 @@ async fn metrics_count_peers_documents_and_sync_traffic() {
     b.stop().await;
     a.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_live_update_stream_does_not_hold_up_shutdown() {
+    let node = TestNode::start("Coventry", vec![]).await;
+    let plan = node.post_ok("/plans", json!({"title": "Housing"})).await["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let mut stream = reqwest::get(url(&node, &format!("/plans/{plan}/events")))
+        .await
+        .unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    tokio::time::timeout(Duration::from_secs(20), node.stop())
+        .await
+        .expect("shutdown finishes with a stream open");
+    // The stream ended with the node.
+    let rest = tokio::time::timeout(Duration::from_secs(5), stream.chunk()).await;
+    assert!(matches!(rest, Ok(Ok(None) | Err(_))), "{rest:?}");
+}
