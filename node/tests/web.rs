@@ -834,11 +834,19 @@ async fn pages_speak_the_visitors_language() {
     b.accept_language = None;
     let en = b.get(&n.app, &format!("/tally?period={PAST}")).await;
     assert!(en.ok().contains("<html lang=\"en\" dir=\"ltr\">") && en.body.contains(">1,234<"));
-    // The switch offers each language in its own name.
-    assert!(
-        en.body
-            .contains("href=\"?lang=ar\" lang=\"ar\" hreflang=\"ar\">العربية</a>")
-    );
+    // The switch offers each language in its own name, staying on the same page.
+    let link = "href=\"/tally?period=2001-03&amp;lang=ar\" lang=\"ar\" hreflang=\"ar\">العربية</a>";
+    assert!(en.body.contains(link), "{}", en.body);
+    // After a refused form, it leads back to the form's page.
+    let res = b
+        .submit(
+            &n.app,
+            "/tally",
+            "/meetings",
+            &meeting(&[("attendees", "x")]),
+        )
+        .await;
+    assert!(res.body.contains("href=\"/tally?lang=fr\""), "{}", res.body);
 }
 
 #[tokio::test]

@@ -299,6 +299,34 @@ fn language(req: &Request) -> (Lang, bool) {
     (Lang::negotiate(accept), false)
 }
 
+/// Where the language switch of a response leads, ending in `?` or `&` for `lang=…`: the same
+/// page for a GET (its query kept), the page a form belongs to for a POST.
+fn switch_base(req: &Request) -> String {
+    let path = req.uri().path();
+    if req.method() == Method::GET {
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                .filter(|(k, _)| k != "lang")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        if query.is_empty() {
+            return format!("{path}?");
+        }
+        let q = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
+        return format!("{path}?{q}&");
+    }
+    let page = match path.split('/').collect::<Vec<_>>().as_slice() {
+        ["", "meetings"] => "/tally".to_string(),
+        ["", "plans", id, ..] => format!("/plans/{id}"),
+        ["", "network", ..] => "/network".to_string(),
+        ["", "login"] => "/login".to_string(),
+        _ => "/".to_string(),
+    };
+    format!("{page}?")
+}
+
 /// The CSRF token of a form body, if it has one.
 fn form_token(body: &[u8]) -> Option<String> {
     form_urlencoded::parse(body)
@@ -358,6 +386,7 @@ pub async fn guard(State(web): State<Web>, req: Request, next: Next) -> Response
     let csrf = known_csrf.clone().unwrap_or_else(random_token);
     let ctx = Ctx {
         lang,
+        switch: switch_base(&req),
         csrf: csrf.clone(),
         signed_in: session.is_some(),
         remote: !local,
@@ -568,5 +597,26 @@ mod tests {
         };
         assert!(h("127.0.0.1:7465") && h("localhost:7465") && h("[::1]:7465") && h("localhost"));
         assert!(!h("rebound.example:7465"));
+    }
+
+    #[test]
+    fn the_language_switch_stays_on_the_page() {
+        let base = |method: Method, uri: &str| {
+            switch_base(
+                &Request::builder()
+                    .method(method)
+                    .uri(uri)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+        };
+        assert_eq!(base(Method::GET, "/tally"), "/tally?");
+        assert_eq!(
+            base(Method::GET, "/tally?period=2001-03&lang=fr"),
+            "/tally?period=2001-03&"
+        );
+        assert_eq!(base(Method::POST, "/meetings"), "/tally?");
+        assert_eq!(base(Method::POST, "/plans/abcd/actions/x1"), "/plans/abcd?");
+        assert_eq!(base(Method::POST, "/network/abcd/invite"), "/network?");
     }
 }

@@ -23,6 +23,8 @@ pub struct Ctx {
     pub lang: Lang,
     /// The CSRF token every form must carry.
     pub csrf: String,
+    /// Where the language switch leads, ending in `?` or `&` (see the guard).
+    pub switch: String,
     /// Whether the request came with a live login session.
     pub signed_in: bool,
     /// Whether the request came from another machine.
@@ -69,7 +71,7 @@ pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                                     @if l == lang {
                                         span aria-current="true" lang=(l.tag()) { (l.endonym()) }
                                     } @else {
-                                        a href=(format!("?lang={}", l.tag())) lang=(l.tag())
+                                        a href=(format!("{}lang={}", ctx.switch, l.tag())) lang=(l.tag())
                                             hreflang=(l.tag()) { (l.endonym()) }
                                     }
                                 }
