@@ -1,5 +1,6 @@
 //! The local HTTP API, `/api/v1/...`, JSON in and out, described by an OpenAPI document at
-//! `/api/v1/openapi.json`. The CLI and (later) the web page use it.
+//! `/api/v1/openapi.json`. The CLI uses it; the web page ([`crate::web`]) shares its listener,
+//! its access guard and some of its operations.
 //!
 //! Errors come back as `{"error": {"code", "message", "field"}}` with a status that says whose
 //! fault it was: 400 for a body or query that is not JSON of the expected shape (wrong types,
@@ -51,6 +52,8 @@ pub struct AppState {
     pub net: Option<Net>,
     /// How this group names itself to other groups.
     pub group_name: String,
+    /// What the web page needs besides (data directory, shutdown signal).
+    pub web: crate::web::WebOptions,
 }
 
 impl AppState {
@@ -81,7 +84,7 @@ pub struct ErrorBody {
 }
 
 /// What went wrong.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct ErrorDetail {
     /// A stable code: `personal_data`, `unknown_issue`, `out_of_range`, `not_found`, ...
     pub code: String,
@@ -99,9 +102,14 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// What the error says, without its status.
-    pub fn detail(self) -> ErrorDetail {
-        self.detail
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// What went wrong.
+    pub fn detail(&self) -> &ErrorDetail {
+        &self.detail
     }
 
     fn new(status: StatusCode, code: &str, message: String, field: Option<String>) -> Self {
@@ -467,21 +475,29 @@ async fn invite(
     Path(network): Path<String>,
     ApiJson(req): ApiJson<NewInvite>,
 ) -> Result<(StatusCode, Json<InviteView>), ApiError> {
-    let secs = parse_duration(req.expires.as_deref().unwrap_or("48h"))?;
+    let view = make_invite(&s, network, req.expires.as_deref().unwrap_or("48h")).await?;
+    Ok((StatusCode::CREATED, Json(view)))
+}
+
+/// Makes a one-time invite into `network` valid for `expires` (`30m`, `48h`, `7d`), carrying
+/// this node's addresses. The API and the web page both make invites here.
+pub async fn make_invite(
+    s: &AppState,
+    network: String,
+    expires: &str,
+) -> Result<InviteView, ApiError> {
+    let secs = parse_duration(expires)?;
     let addrs = s.listen_addrs().await;
     let code = s.docs.invite(network, secs, addrs.clone()).await?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
-    Ok((
-        StatusCode::CREATED,
-        Json(InviteView {
-            code: code.encode(),
-            network: code.network.to_string(),
-            expires_at: now + secs,
-            addrs,
-        }),
-    ))
+    Ok(InviteView {
+        code: code.encode(),
+        network: code.network.to_string(),
+        expires_at: now + secs,
+        addrs,
+    })
 }
 
 #[utoipa::path(post, path = "/api/v1/networks/join", request_body = JoinNetwork,
@@ -490,6 +506,12 @@ async fn join(
     State(s): State<AppState>,
     ApiJson(req): ApiJson<JoinNetwork>,
 ) -> ApiResult<NetworkView> {
+    Ok(Json(join_network(&s, req).await?))
+}
+
+/// Joins a network with an invite code: dials the inviter and proves the code. The API and the
+/// web page both join here.
+pub async fn join_network(s: &AppState, req: JoinNetwork) -> Result<NetworkView, ApiError> {
     let code = InviteCode::decode(&req.code).map_err(|e| {
         ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -522,9 +544,7 @@ async fn join(
             network,
             document,
             signed,
-        } if network == code.network => {
-            Ok(Json(s.docs.accept_joined(network, document, signed).await?))
-        }
+        } if network == code.network => Ok(s.docs.accept_joined(network, document, signed).await?),
         WireResponse::Refused {
             reason: Refusal::Invite,
             message,
@@ -545,6 +565,11 @@ async fn join(
 
 #[utoipa::path(get, path = "/api/v1/peers", responses((status = 200, body = Vec<PeerView>)))]
 async fn peers(State(s): State<AppState>) -> ApiResult<Vec<PeerView>> {
+    Ok(Json(peer_views(&s).await?))
+}
+
+/// The connected peers, with their names and when each shared document was last in sync.
+pub async fn peer_views(s: &AppState) -> Result<Vec<PeerView>, ApiError> {
     let status = s.net()?.status().await.map_err(|_| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -574,7 +599,7 @@ async fn peers(State(s): State<AppState>) -> ApiResult<Vec<PeerView>> {
             }
         })
         .collect();
-    Ok(Json(views))
+    Ok(views)
 }
 
 #[utoipa::path(get, path = "/api/v1/plans/{plan}",
@@ -766,7 +791,7 @@ async fn method_not_allowed() -> ApiError {
     )
 }
 
-/// The API's routes.
+/// The API's routes, with the web page beside them (see [`crate::web::wrap`]).
 pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/status", get(status))
@@ -803,20 +828,8 @@ pub fn router(state: AppState) -> Router {
         .route("/openapi.json", get(openapi))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed);
-    Router::new()
-        .nest("/api/v1", v1)
-        .route("/", get(home))
-        .with_state(state)
-}
-
-/// A placeholder front page until the organisers' web page exists: it says where the API is.
-async fn home(State(s): State<AppState>) -> impl IntoResponse {
-    axum::response::Html(format!(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\"><title>Common Ground</title>\
-         <h1>Common Ground node</h1><p>Group {}.</p>\
-         <p>The API is at <a href=\"/api/v1/openapi.json\">/api/v1</a>.</p></html>",
-        s.docs.group()
-    ))
+    let api = Router::new().nest("/api/v1", v1).with_state(state.clone());
+    crate::web::wrap(api, state)
 }
 
 // ---- Federation: publishing, the regional view, roles, removal, bundles ----
@@ -1009,7 +1022,7 @@ async fn import(State(s): State<AppState>, body: axum::body::Bytes) -> Response 
             .await;
         let last = match result {
             Ok(summary) => ImportLine::Done(summary),
-            Err(e) => ImportLine::Refused(ApiError::from(e).detail()),
+            Err(e) => ImportLine::Refused(ApiError::from(e).detail().clone()),
         };
         let _ = tx.send(last).await;
     });

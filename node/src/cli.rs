@@ -86,6 +86,17 @@ pub enum Command {
         /// The bundle file.
         file: PathBuf,
     },
+    /// The web page: access from other machines.
+    #[command(subcommand)]
+    Web(WebCommand),
+}
+
+/// `web` commands.
+#[derive(Debug, Subcommand)]
+pub enum WebCommand {
+    /// Set the passphrase that other machines (a laptop or phone on the same Wi-Fi) must give to
+    /// use the web page and the API; reads it from standard input. Loopback needs none.
+    Passphrase,
 }
 
 /// `network` commands.
@@ -454,9 +465,12 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     if let Command::Up(args) = cli.command {
         return up(data_dir, args).await;
     }
+    if let Command::Web(WebCommand::Passphrase) = cli.command {
+        return set_passphrase(&data_dir);
+    }
     let client = Client::for_data_dir(&data_dir)?;
     match cli.command {
-        Command::Up(_) => unreachable!("handled above"),
+        Command::Up(_) | Command::Web(_) => unreachable!("handled above"),
         Command::Status => {
             let s: StatusView = client.get("/status").await?;
             out.show(&s, || {
@@ -875,6 +889,42 @@ async fn network(client: &Client, out: &Output, cmd: NetworkCommand) -> Result<(
             });
         }
     }
+    Ok(())
+}
+
+/// `web passphrase`: reads a passphrase from standard input and stores its hash in the data
+/// directory, where the running node reads it at each login.
+fn set_passphrase(data_dir: &DataDir) -> Result<(), Failure> {
+    use std::io::{BufRead, IsTerminal};
+    data_dir.prepare().map_err(|e| Failure {
+        code: 1,
+        message: e.to_string(),
+    })?;
+    if std::io::stdin().is_terminal() {
+        eprintln!(
+            "Type the passphrase for the web page (at least {} characters), then Enter:",
+            crate::web::auth::MIN_PASSPHRASE
+        );
+    }
+    let mut line = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut line)
+        .map_err(|e| Failure {
+            code: 1,
+            message: format!("cannot read the passphrase: {e}"),
+        })?;
+    let passphrase = line.trim_end_matches(['\r', '\n']);
+    crate::web::auth::set_passphrase(data_dir, passphrase).map_err(|e| Failure {
+        code: match e {
+            crate::web::auth::AuthError::TooShort { .. } => 2,
+            _ => 1,
+        },
+        message: e.to_string(),
+    })?;
+    println!(
+        "Passphrase set. Other machines can now log in to the web page (serve it beyond loopback with `up --http-listen 0.0.0.0:7465`)."
+    );
     Ok(())
 }
 

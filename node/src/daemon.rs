@@ -186,12 +186,20 @@ impl Node {
             http,
             net: Some(net.clone()),
             group_name,
+            web: crate::web::WebOptions {
+                data_dir: Some(data_dir.clone()),
+                shutdown: cancel.clone(),
+            },
         });
         let stop = cancel.clone();
         let server = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async move { stop.cancelled().await })
-                .await;
+            let served = axum::serve(
+                listener,
+                // The web page's access guard needs each request's peer address.
+                app.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .with_graceful_shutdown(async move { stop.cancelled().await })
+            .await;
             if let Err(e) = served {
                 tracing::error!(error = %e, "HTTP server failed");
             }

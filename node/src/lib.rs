@@ -8,6 +8,8 @@
 //! - [`federation`]: publishing counts, the regional view, roles, removal, bundles;
 //! - [`net`]: the libp2p swarm;
 //! - [`api`]: the local HTTP API (`/api/v1`, OpenAPI at `/api/v1/openapi.json`);
+//! - [`web`]: the organisers' web page beside the API (pages, charts, login, translations,
+//!   metrics);
 //! - [`daemon`]: `commonground up`, wiring the parts together until a signal stops it;
 //! - [`client`] and [`cli`]: the command line, which talks to a running node over the API.
 //!
@@ -27,3 +29,4 @@ pub mod net;
 pub mod replica;
 pub mod store;
 pub mod sync;
+pub mod web;

@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
 use commonground_node::api::{AppState, ErrorBody, router};
 use commonground_node::docs::{self, DocsThread, today_utc};
@@ -50,7 +51,13 @@ fn node() -> Node {
         http: "127.0.0.1:0".parse().unwrap(),
         net: None,
         group_name: "Test group".into(),
-    });
+        web: Default::default(),
+    })
+    // As if every request came from this machine (the server records real peer addresses).
+    .layer(MockConnectInfo(std::net::SocketAddr::from((
+        [127, 0, 0, 1],
+        40000,
+    ))));
     Node {
         app,
         _thread: thread,
@@ -176,12 +183,20 @@ async fn status_names_the_group_and_counts_documents() {
 }
 
 #[tokio::test]
-async fn the_front_page_points_at_the_api() {
+async fn the_front_page_leads_to_the_web_page_which_points_at_the_api() {
     let n = node();
     let res = n
         .app
         .clone()
         .oneshot(Request::get("/").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()[header::LOCATION], "/tally");
+    let res = n
+        .app
+        .clone()
+        .oneshot(Request::get("/network").body(Body::empty()).unwrap())
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::OK);

@@ -33,14 +33,15 @@ fn cell(n: usize) -> (String, String) {
 
 /// Reads the stored tally of a stopped node, in this process.
 fn stored_counts(data: &std::path::Path) -> Vec<((String, String), i64)> {
-    let group = Identity::load_or_create(&data.join("identity.key"))
+    let key = Identity::load_or_create(&data.join("identity.key"))
         .unwrap()
-        .group();
+        .signing_key()
+        .clone();
     let store = SledStore::open(&data.join("store")).unwrap();
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .unwrap();
-    let (docs, thread): (_, DocsThread) = docs::start(Box::new(store), group).unwrap();
+    let (docs, thread): (_, DocsThread) = docs::start(Box::new(store), key).unwrap();
     let tally: Tally = rt
         .block_on(docs.run(|set| set.read::<Tally>(&set.tally_id())))
         .unwrap();

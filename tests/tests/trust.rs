@@ -64,6 +64,18 @@ async fn new_plan(owner: &TestNode, net: &str, title: &str, collaborators: &[&Te
     id
 }
 
+/// Edits a plan's goal at `node` once the node knows it collaborates on the plan.
+async fn set_goal(node: &TestNode, plan: &str, goal: &str) {
+    wait_until("the node collaborates on the plan", CONVERGE, || async {
+        let p = node.plan(plan).await?;
+        let me = json!(node.group());
+        p["collaborators"].as_array()?.contains(&me).then_some(())
+    })
+    .await;
+    node.patch_ok(&format!("/plans/{plan}"), json!({"goal": goal}))
+        .await;
+}
+
 /// A node's copy of a plan, when it holds it with `goal`.
 async fn plan_with_goal(node: &TestNode, plan: &str, goal: &str) -> Option<Value> {
     node.plan(plan).await.filter(|p| p["goal"] == goal)
@@ -457,4 +469,343 @@ async fn crafted_changes_are_refused_by_every_node_and_honest_ones_still_flow() 
     for n in [a, b].into_iter().chain(ms) {
         n.stop().await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_aggregator_receives_published_tallies_and_never_a_plan() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let hub = TestNode::start("Regional hub", vec![]).await;
+    let net = federation("Midlands", &a, &[&b, &hub]).await;
+    a.put_ok(
+        &format!("/networks/{net}/members/{}", hub.group()),
+        json!({"role": "aggregator"}),
+    )
+    .await;
+    for n in [&a, &b, &hub] {
+        wait_until("the hub is an aggregator everywhere", CONVERGE, || async {
+            let v = n.ok(&format!("/networks/{net}")).await;
+            let roles = v["members"].as_array().unwrap().clone();
+            roles
+                .iter()
+                .any(|m| m["group"] == hub.group() && m["role"] == "aggregator")
+                .then_some(())
+        })
+        .await;
+    }
+    let plan = new_plan(&a, &net, "Housing casework", &[&b]).await;
+    set_goal(&b, &plan, "Homes for all").await;
+    a.tally("housing", 9, PERIOD).await;
+    b.tally("housing", 6, PERIOD).await;
+    a.publish(&net, PERIOD).await;
+    b.publish(&net, PERIOD).await;
+    let expected = vec![("housing".to_string(), 15, 15)];
+    wait_until("the hub has both published tallies", CONVERGE, || async {
+        (hub.region(&net, PERIOD).await == expected).then_some(())
+    })
+    .await;
+    wait_until("a has b's edit of the plan", CONVERGE, || async {
+        plan_with_goal(&a, &plan, "Homes for all").await
+    })
+    .await;
+    // The plan and its edit reached a by now: the hub holds no plan at all, and asking for one
+    // by id gets nothing.
+    assert_eq!(hub.ok("/plans").await, json!([]));
+    let want = Request::Sync {
+        network: net.parse().unwrap(),
+        docs: vec![DocPayload {
+            doc: plan.parse().unwrap(),
+            payload: Payload::Want,
+            signed: vec![],
+        }],
+    };
+    match request(&hub, &a, want).await.unwrap() {
+        Response::Sync { docs } => assert!(docs.is_empty(), "{docs:?}"),
+        other => assert!(matches!(other, Response::Refused { .. }), "{other:?}"),
+    }
+    let held = documents(&hub, &net).await;
+    assert_eq!(held.len(), 3, "the network and two published tallies");
+    for (d, _) in held.values() {
+        let kind = doc::header(d).unwrap().kind;
+        assert!(kind != doc::DocKind::Plan, "{kind}");
+    }
+    assert!(hub.plan(&plan).await.is_none());
+    for n in [a, b, hub] {
+        n.stop().await;
+    }
+}
+
+/// A network's rows as printed in its CSV: issue → (low, high, the total as text).
+async fn printed(node: &TestNode, net: &str) -> BTreeMap<String, (i64, i64, String)> {
+    let csv = node
+        .text(&format!("/networks/{net}/region.csv?period={PERIOD}"))
+        .await;
+    csv.lines()
+        .skip(1)
+        .map(|line| {
+            let cols: Vec<&str> = line.split(',').collect();
+            let n = cols.len();
+            (
+                cols[0].to_string(),
+                (
+                    cols[n - 3].parse().unwrap(),
+                    cols[n - 2].parse().unwrap(),
+                    cols[n - 1].to_string(),
+                ),
+            )
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn counts_roll_up_from_groups_to_a_region_to_a_nation() {
+    let groups = [
+        TestNode::start("Coventry", vec![]).await,
+        TestNode::start("Birmingham", vec![]).await,
+        TestNode::start("Wolverhampton", vec![]).await,
+    ];
+    let region = TestNode::start("West Midlands", vec![]).await;
+    let nation = TestNode::start("England", vec![]).await;
+    let g: Vec<&TestNode> = groups.iter().collect();
+    let region_net = federation("West Midlands", &region, &g).await;
+    let nation_net = federation("England", &nation, &[&region]).await;
+    // The nation suppresses harder than the region.
+    nation
+        .patch_ok(
+            &format!("/networks/{nation_net}/settings"),
+            json!({"k": 10}),
+        )
+        .await;
+    let counts: [&[(&str, i64)]; 3] = [
+        &[("housing", 12), ("legal-aid", 2), ("education", 7)],
+        &[("housing", 3), ("legal-aid", 1), ("education", 7)],
+        &[("housing", 8), ("health", 4), ("education", 7)],
+    ];
+    let mut truth: BTreeMap<String, i64> = BTreeMap::new();
+    for (node, counts) in groups.iter().zip(counts) {
+        for (issue, n) in counts {
+            node.tally(issue, *n, PERIOD).await;
+            *truth.entry(issue.to_string()).or_default() += n;
+        }
+        node.publish(&region_net, PERIOD).await;
+    }
+    // Under k = 5: 12 + "fewer than 5" + 8, and so on.
+    let regional = vec![
+        ("housing".to_string(), 20, 24),
+        ("education".to_string(), 21, 21),
+        ("legal-aid".to_string(), 0, 8),
+        ("health".to_string(), 0, 4),
+    ];
+    wait_until("the regional view", CONVERGE, || async {
+        (region.region(&region_net, PERIOD).await == regional).then_some(())
+    })
+    .await;
+    wait_until("the nation's threshold at the region", CONVERGE, || async {
+        let v = region.ok(&format!("/networks/{nation_net}")).await;
+        (v["settings"]["k"] == 10).then_some(())
+    })
+    .await;
+    region
+        .post_ok(
+            &format!("/networks/{nation_net}/publish"),
+            json!({"period": PERIOD, "from": region_net}),
+        )
+        .await;
+    // Re-suppressed under k = 10: a range wholly below 10 becomes "fewer than 10".
+    let national = vec![
+        ("housing".to_string(), 20, 24),
+        ("education".to_string(), 21, 21),
+        ("health".to_string(), 0, 9),
+        ("legal-aid".to_string(), 0, 9),
+    ];
+    wait_until("the national view", CONVERGE, || async {
+        (nation.region(&nation_net, PERIOD).await == national).then_some(())
+    })
+    .await;
+    for (node, net) in [(&region, &region_net), (&nation, &nation_net)] {
+        let rows = printed(node, net).await;
+        assert_eq!(rows.len(), truth.len(), "{rows:?}");
+        for (issue, t) in &truth {
+            let (low, high, text) = &rows[issue];
+            assert!(low <= t && t <= high, "{issue}: {t} outside {text}");
+        }
+        assert_eq!(rows["housing"].2, "between 20 and 24");
+        assert_eq!(rows["education"].2, "21");
+    }
+    for n in groups.into_iter().chain([region, nation]) {
+        n.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_removed_group_receives_nothing_new_and_its_new_changes_are_refused() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let d = TestNode::start("Dudley", vec![]).await;
+    let net = federation("Midlands", &a, &[&b, &d]).await;
+    let plan = new_plan(&a, &net, "Housing casework", &[&b, &d]).await;
+    set_goal(&d, &plan, "Dudley's goal").await;
+    in_step(&[&a, &b, &d], &net, 2).await;
+
+    a.delete_ok(&format!("/networks/{net}/members/{}", d.group()))
+        .await;
+    wait_until("b knows d was removed", CONVERGE, || async {
+        (!members(&b, &net).await.contains(&d.group())).then_some(())
+    })
+    .await;
+    set_goal(&a, &plan, "After Dudley").await;
+    wait_until(
+        "b has the edit made after the removal",
+        CONVERGE,
+        || async { plan_with_goal(&b, &plan, "After Dudley").await },
+    )
+    .await;
+    // d can no longer ask anyone for anything.
+    let network: DocId = net.parse().unwrap();
+    for other in [&a, &b] {
+        let r = request(&d, other, hello(network)).await.unwrap();
+        assert!(
+            matches!(
+                r,
+                Response::Refused {
+                    reason: Refusal::NotMember,
+                    ..
+                }
+            ),
+            "{r:?}"
+        );
+    }
+    assert!(plan_with_goal(&d, &plan, "After Dudley").await.is_none());
+
+    // d still claims to collaborate and edits the plan; its change, signed with its key and
+    // passed on by a member, is refused: its past changes stay, its new ones do not.
+    let (base, _) = documents(&a, &net)
+        .await
+        .remove(&plan.parse().unwrap())
+        .unwrap();
+    let late = edited::<Plan>(&base, &d.node.group, |p| p.goal.update("Dudley again"));
+    let changes = added(&base, &late);
+    let id: DocId = plan.parse().unwrap();
+    let payload = DocPayload {
+        doc: id,
+        payload: Payload::Message(message(&base, &changes)),
+        signed: signed(&d.identity(), &id, &changes),
+    };
+    let before = heads(&a, &net).await;
+    let r = request(
+        &b,
+        &a,
+        Request::Sync {
+            network,
+            docs: vec![payload],
+        },
+    )
+    .await
+    .unwrap();
+    assert!(
+        matches!(
+            r,
+            Response::Refused {
+                reason: Refusal::Forbidden,
+                ..
+            }
+        ),
+        "{r:?}"
+    );
+    assert_eq!(heads(&a, &net).await, before);
+    let history = a.plan(&plan).await.unwrap();
+    assert_eq!(history["goal"], "After Dudley");
+    let past = documents(&a, &net).await.remove(&id).unwrap().0;
+    let actors: Vec<_> = past
+        .get_changes(&[])
+        .iter()
+        .filter(|c| c.actor_id() == &d.node.group.actor_id())
+        .map(|c| c.hash())
+        .collect();
+    assert_eq!(actors.len(), 1, "d's change from before its removal stays");
+    for n in [a, b, d] {
+        n.stop().await;
+    }
+}
+
+/// The outcome line of an import: `done` or `refused`.
+fn outcome(lines: &[Value]) -> &Value {
+    let last = lines.last().unwrap();
+    for l in &lines[..lines.len() - 1] {
+        assert!(l.get("progress").is_some(), "{l}");
+    }
+    last
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_bundle_carries_a_network_between_nodes_that_never_connect() {
+    let c = TestNode::start("Coordinator", vec![]).await;
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let net = federation("Midlands", &c, &[&a, &b]).await;
+    let b_group = b.group();
+    // b goes offline before anything else is written, and c with it.
+    let b = b.park().await;
+    c.stop().await;
+
+    let plan = new_plan(&a, &net, "Housing casework", &[]).await;
+    a.post_ok(
+        &format!("/plans/{plan}/collaborators"),
+        json!({"group": b_group}),
+    )
+    .await;
+    a.post_ok(
+        &format!("/plans/{plan}/actions"),
+        json!({"title": "Meet the housing officer"}),
+    )
+    .await;
+    a.tally("housing", 12, PERIOD).await;
+    a.tally("legal-aid", 2, PERIOD).await;
+    a.publish(&net, PERIOD).await;
+    let written = a.plan(&plan).await.unwrap();
+    let peers = a.ok("/peers").await;
+    assert!(!peers.to_string().contains(&b_group), "{peers}");
+    let file = a.export(&net).await;
+    a.stop().await;
+
+    let b = b.resume().await;
+    assert!(b.plan(&plan).await.is_none());
+    let lines = b.import(file.clone()).await;
+    let done = &outcome(&lines)["done"];
+    assert_eq!(done["documents"], 3, "{lines:?}");
+    assert!(done["changed"].as_u64().unwrap() >= 2, "{done}");
+    let got = b.plan(&plan).await.unwrap();
+    assert_eq!(got["heads"], written["heads"]);
+    assert_eq!(got["actions"], written["actions"]);
+    let published = vec![
+        ("housing".to_string(), 12, 12),
+        ("legal-aid".to_string(), 0, 4),
+    ];
+    assert_eq!(b.region(&net, PERIOD).await, published);
+    let after = heads(&b, &net).await;
+
+    // Again: nothing changes.
+    let lines = b.import(file.clone()).await;
+    assert_eq!(outcome(&lines)["done"]["changed"], 0, "{lines:?}");
+    assert_eq!(heads(&b, &net).await, after);
+
+    // One byte flipped, or the file cut short: refused with a clear message, nothing written.
+    let mut tampered = file.clone();
+    let at = tampered.len() / 2;
+    tampered[at] ^= 0x01;
+    let truncated = file[..file.len() - 100].to_vec();
+    for bad in [tampered, truncated] {
+        let lines = b.import(bad).await;
+        let refused = &outcome(&lines)["refused"];
+        let message = refused["message"].as_str().unwrap();
+        assert!(message.contains("changed or cut short"), "{refused}");
+        assert_eq!(heads(&b, &net).await, after);
+    }
+    // b can carry on: it collaborates on the plan it got from the bundle.
+    b.post_ok(
+        &format!("/plans/{plan}/actions"),
+        json!({"title": "Report back"}),
+    )
+    .await;
+    b.stop().await;
 }

@@ -1,0 +1,220 @@
+# Common Ground، صفحة الويب: العربية.
+
+## Layout
+skip-to-content = انتقل إلى المحتوى
+nav-label = الرئيسية
+nav-tally = الإحصاءات
+nav-plans = الخطط
+nav-network = الشبكة
+lang-label = اللغة
+logout = تسجيل الخروج
+save = حفظ
+
+## Login
+login-title = تسجيل الدخول
+login-intro = تُستخدم هذه العقدة من جهاز آخر. أدخل عبارة المرور التي ضُبطت على العقدة بالأمر «commonground web passphrase».
+login-passphrase = عبارة المرور
+login-submit = دخول
+login-not-set = لم تُضبط عبارة مرور على هذه العقدة. شغّل أولاً «commonground web passphrase» على جهاز العقدة.
+login-wrong = عبارة المرور غير صحيحة. حاول مرة أخرى.
+
+## Errors
+error-home = العودة إلى صفحة البداية
+error-not-found = غير موجود
+error-refused = رفضت العقدة هذا
+error-busy = العقدة مشغولة أو تتوقف. حاول بعد لحظة.
+error-internal = تعذّر على العقدة القيام بذلك. يوضّح سجلّها السبب.
+error-too-large = هذا النموذج كبير جداً.
+error-csrf = انتهت صلاحية هذا النموذج. عد إلى الخلف وأعد تحميل الصفحة ثم أرسله مجدداً.
+
+## Refusals by the rules
+pd-email = عنوان بريد إلكتروني
+pd-phone = رقم هاتف
+pd-postcode = رمزاً بريدياً
+pd-reference = رقم قضية أو رقماً مرجعياً
+refused-personal-data = يبدو أن هذا يحتوي على { $kind }. لا يحتفظ Common Ground بأي بيانات شخصية: يرجى حذفها.
+refused-empty = يجب ألا يكون هذا الحقل فارغاً.
+refused-too-long = هذا طويل جداً: { $max } حرفاً على الأكثر.
+refused-out-of-range = يجب أن تكون القيمة بين { $min } و{ $max }.
+refused-unknown-issue = هذه القضية ليست في القائمة.
+refused-issue-exists = هذه القضية موجودة بالفعل.
+refused-malformed = الصيغة غير صحيحة.
+
+## Numbers and time
+range-value = { $low }–{ $high }
+minutes-ago = { $n ->
+    [0] الآن
+    [one] منذ دقيقة واحدة
+    [two] منذ دقيقتين
+    [few] منذ { $n } دقائق
+   *[other] منذ { $n } دقيقة
+}
+
+## Charts
+map-title = خريطة القوى
+map-opposed = معارض ←
+map-supportive = → مؤيد
+map-influence = التأثير
+col-issue = القضية
+col-count = العدد
+
+## Issues
+issue-housing = السكن
+issue-legal-aid = المساعدة القانونية
+issue-health = الرعاية الصحية
+issue-education = التعليم
+issue-detention = الاحتجاز
+issue-destitution = العوز
+issue-employment = العمل
+issue-immigration-status = وضع الهجرة
+issue-hate-crime = جرائم الكراهية
+issue-mental-health = الصحة النفسية
+issue-family-reunion = لمّ شمل الأسرة
+
+## Tallies and meetings
+tally-title = الإحصاءات
+tally-period = الشهر
+tally-show = عرض
+tally-heading = القضايا المطروحة في { $period }
+tally-empty = لم يُحصَ شيء في هذا الشهر بعد.
+tally-total = { $n ->
+    [one] مرة واحدة في المجموع
+    [two] مرتان في المجموع
+    [few] { $n } مرات في المجموع
+   *[other] { $n } مرة في المجموع
+}
+meeting-title = تسجيل اجتماع
+meeting-intro = أعداد فقط، لا أسماء أبداً: لا تكتب أسماء أو أرقام هواتف أو تفاصيل قضايا.
+meeting-date = التاريخ
+meeting-kind = نوع الاجتماع
+meeting-attendees = عدد الحاضرين
+meeting-issues = القضايا المطروحة وعدد مرات طرحها
+meeting-decisions = القرارات
+meeting-decisions-hint = قرار واحد في كل سطر.
+meeting-submit = سجّل الاجتماع
+meetings-recent = الاجتماعات الأخيرة
+meetings-none = لم يُسجَّل أي اجتماع بعد.
+meeting-people = { $n ->
+    [one] شخص واحد
+    [two] شخصان
+    [few] { $n } أشخاص
+   *[other] { $n } شخصاً
+}
+meeting-kind-weekly-meeting = اجتماع أسبوعي
+meeting-kind-one-to-ones = لقاءات فردية
+meeting-kind-public-meeting = اجتماع عام
+meeting-kind-training = تدريب
+meeting-kind-other = أخرى
+
+## Regional view
+region-empty = لم تُنشر أي إحصاءات في هذه الشبكة لهذا الشهر.
+region-ranges = النطاق مثل ٠–٤ هو عدد نشرته مجموعة على أنه «أقل من ٥»: العدد الحقيقي يقع ضمنه.
+region-csv = تنزيل هذه الأعداد (CSV)
+
+## Plans
+plans-title = خطط الحملات
+plans-list = الخطط
+plans-none = لا توجد خطط بعد.
+plans-back = → كل الخطط
+plan-new = خطة جديدة
+plan-title = العنوان
+plan-goal = الهدف
+plan-demands = المطالب
+plan-network = مشتركة مع
+plan-private = هذه المجموعة فقط
+plan-create = أنشئ الخطة
+plan-edit = عدّل الخطة
+plan-status = الحالة
+plan-no-goal = لم يُكتب هدف بعد.
+plan-no-demands = لم تُكتب مطالب بعد.
+plan-actions-count = { $n ->
+    [zero] لا إجراءات
+    [one] إجراء واحد
+    [two] إجراءان
+    [few] { $n } إجراءات
+   *[other] { $n } إجراءً
+}
+plan-status-planning = قيد التخطيط
+plan-status-active = جارية
+plan-status-won = تحقّقت
+plan-status-closed = مغلقة
+map-empty = لا أهداف ولا حلفاء بعد.
+target-new = أضف جهة مستهدفة أو حليفاً
+target-intro = بالمنصب، لا بالاسم أبداً: «عضو المجلس المسؤول عن السكن».
+target-kind = مستهدف أم حليف
+target-kind-target = مستهدف
+target-kind-ally = حليف
+target-role = المنصب
+target-institution = المؤسسة
+target-influence = التأثير في الهدف (من ١ إلى ٥)
+target-stance = الموقف
+target-add = أضف إلى الخريطة
+target-summary = التأثير { $influence }
+stance-0 = معارض
+stance-1 = يميل إلى المعارضة
+stance-2 = محايد
+stance-3 = يميل إلى التأييد
+stance-4 = مؤيد
+actions-title = الإجراءات
+actions-none = لا إجراءات بعد.
+action-new = أضف إجراءً
+action-title = ما هو
+action-date = التاريخ
+action-kind = النوع
+action-notes = ملاحظات
+action-add = أضف الإجراء
+action-status = الحالة
+action-no-date = لا تاريخ بعد
+action-kind-meeting = اجتماع
+action-kind-public-action = تحرّك عام
+action-kind-training = تدريب
+action-kind-one-to-ones = لقاءات فردية
+action-kind-other = أخرى
+action-status-planned = مخطَّط
+action-status-done = منجَز
+action-status-cancelled = ملغى
+ameetings-title = اجتماعات مع السلطات
+ameetings-none = لا اجتماعات مع السلطات بعد.
+ameeting-new = أضف اجتماعاً مع جهة رسمية
+ameeting-with = مع (المنصب والمؤسسة)
+ameeting-date = التاريخ
+ameeting-agenda = جدول الأعمال
+ameeting-agenda-hint = بند واحد في كل سطر.
+ameeting-add = أضف الاجتماع
+
+## Network
+network-title = الشبكة
+network-me = هذه المجموعة
+network-group-id = معرّف المجموعة:
+network-api = وصف واجهة برمجة العقدة في
+network-members = الأعضاء
+network-this-group = هذه المجموعة
+col-group = المجموعة
+col-role = الدور
+col-joined = تاريخ الانضمام
+role-coordinator = منسّق
+role-member = عضو
+role-aggregator = مجمِّع
+network-create = أنشئ شبكة
+network-name = اسم الشبكة
+network-group-name = اسم هذه المجموعة فيها
+network-create-submit = أنشئ الشبكة
+network-join = انضم إلى شبكة
+network-code = رمز الدعوة
+network-join-submit = انضم
+invite-expires = صالحة لمدة
+invite-expires-1h = ساعة واحدة
+invite-expires-24h = يوم واحد
+invite-expires-48h = يومان
+invite-expires-7d = ٧ أيام
+invite-make = أنشئ دعوة
+invite-title = دعوة
+invite-intro = أعطِ هذا الرمز ذا الاستخدام الواحد للمجموعة المنضمة، أو دعها تمسحه. لا يُعرض إلا الآن.
+invite-code = رمز الدعوة
+invite-qr = الرمز نفسه على شكل رمز QR.
+invite-valid = صالحة لمدة { $minutes } دقيقة أخرى.
+peers-title = المجموعات المتصلة
+peers-no-network = لا تشغّل هذه العقدة أي شبكة.
+peers-none = لا توجد مجموعة أخرى متصلة الآن.
+peer-connected = متصلة { $ago }
+last-synced = آخر مزامنة مع { $group } { $ago }

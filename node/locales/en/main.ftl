@@ -1,0 +1,211 @@
+# Common Ground web page: English.
+
+## Layout
+skip-to-content = Skip to content
+nav-label = Main
+nav-tally = Tallies
+nav-plans = Plans
+nav-network = Network
+lang-label = Language
+logout = Log out
+save = Save
+
+## Login
+login-title = Log in
+login-intro = This node is being used from another machine. Enter the passphrase set on the node with “commonground web passphrase”.
+login-passphrase = Passphrase
+login-submit = Log in
+login-not-set = No passphrase is set on this node. On the node’s machine, run “commonground web passphrase” first.
+login-wrong = That passphrase is not right. Try again.
+
+## Errors
+error-home = Back to the start page
+error-not-found = Not found
+error-refused = The node refused this
+error-busy = The node is busy or stopping. Try again in a moment.
+error-internal = The node could not do this. Its log says why.
+error-too-large = That form is too large.
+error-csrf = This form has expired. Go back, reload the page and send it again.
+
+## Refusals by the rules
+pd-email = an e-mail address
+pd-phone = a phone number
+pd-postcode = a postcode
+pd-reference = a case or reference number
+refused-personal-data = This seems to hold { $kind }. Common Ground keeps no personal data: please remove it.
+refused-empty = This must not be empty.
+refused-too-long = This is too long: at most { $max } characters.
+refused-out-of-range = This must be between { $min } and { $max }.
+refused-unknown-issue = This issue is not in the catalogue.
+refused-issue-exists = This issue already exists.
+refused-malformed = This is not in the right form.
+
+## Numbers and time
+range-value = { $low }–{ $high }
+minutes-ago = { $n ->
+    [0] just now
+    [one] { $n } minute ago
+   *[other] { $n } minutes ago
+}
+
+## Charts
+map-title = Power map
+map-opposed = ← opposed
+map-supportive = supportive →
+map-influence = influence
+col-issue = Issue
+col-count = Count
+
+## Issues
+issue-housing = Housing
+issue-legal-aid = Legal aid
+issue-health = Health care
+issue-education = Education
+issue-detention = Detention
+issue-destitution = Destitution
+issue-employment = Employment
+issue-immigration-status = Immigration status
+issue-hate-crime = Hate crime
+issue-mental-health = Mental health
+issue-family-reunion = Family reunion
+
+## Tallies and meetings
+tally-title = Tallies
+tally-period = Month
+tally-show = Show
+tally-heading = Issues raised in { $period }
+tally-empty = Nothing has been counted in this month yet.
+tally-total = { $n ->
+    [one] { $n } time in all
+   *[other] { $n } times in all
+}
+meeting-title = Record a meeting
+meeting-intro = Counts only, never who: write no names, phone numbers or case details.
+meeting-date = Date
+meeting-kind = Kind of meeting
+meeting-attendees = How many people came
+meeting-issues = Issues raised, with how many times
+meeting-decisions = Decisions
+meeting-decisions-hint = One decision a line.
+meeting-submit = Record the meeting
+meetings-recent = Recent meetings
+meetings-none = No meetings recorded yet.
+meeting-people = { $n ->
+    [one] { $n } person
+   *[other] { $n } people
+}
+meeting-kind-weekly-meeting = Weekly meeting
+meeting-kind-one-to-ones = One-to-ones
+meeting-kind-public-meeting = Public meeting
+meeting-kind-training = Training
+meeting-kind-other = Other
+
+## Regional view
+region-empty = No counts have been published in this network for this month.
+region-ranges = A range such as 0–4 is a count that a group published as “fewer than 5”: the real number lies somewhere in it.
+region-csv = Download these counts (CSV)
+
+## Plans
+plans-title = Campaign plans
+plans-list = Plans
+plans-none = No plans yet.
+plans-back = ← All plans
+plan-new = New plan
+plan-title = Title
+plan-goal = Goal
+plan-demands = Demands
+plan-network = Shared with
+plan-private = This group only
+plan-create = Create the plan
+plan-edit = Edit the plan
+plan-status = Status
+plan-no-goal = No goal written yet.
+plan-no-demands = No demands written yet.
+plan-actions-count = { $n ->
+    [one] { $n } action
+   *[other] { $n } actions
+}
+plan-status-planning = Planning
+plan-status-active = Active
+plan-status-won = Won
+plan-status-closed = Closed
+map-empty = No targets or allies yet.
+target-new = Add a target or ally
+target-intro = By role, never by name: “Cabinet member for housing”.
+target-kind = Target or ally
+target-kind-target = Target
+target-kind-ally = Ally
+target-role = Role
+target-institution = Institution
+target-influence = Influence over the goal (1 to 5)
+target-stance = Where they stand
+target-add = Add to the power map
+target-summary = influence { $influence }
+stance-0 = Opposed
+stance-1 = Leaning against
+stance-2 = Neutral
+stance-3 = Leaning for
+stance-4 = Supportive
+actions-title = Actions
+actions-none = No actions yet.
+action-new = Add an action
+action-title = What
+action-date = Date
+action-kind = Kind
+action-notes = Notes
+action-add = Add the action
+action-status = Status
+action-no-date = no date yet
+action-kind-meeting = Meeting
+action-kind-public-action = Public action
+action-kind-training = Training
+action-kind-one-to-ones = One-to-ones
+action-kind-other = Other
+action-status-planned = Planned
+action-status-done = Done
+action-status-cancelled = Cancelled
+ameetings-title = Meetings with authorities
+ameetings-none = No meetings with authorities yet.
+ameeting-new = Add a meeting with an authority
+ameeting-with = With (role and institution)
+ameeting-date = Date
+ameeting-agenda = Agenda
+ameeting-agenda-hint = One agenda item a line.
+ameeting-add = Add the meeting
+
+## Network
+network-title = Network
+network-me = This group
+network-group-id = Group id:
+network-api = The node’s API is described at
+network-members = Members
+network-this-group = this group
+col-group = Group
+col-role = Role
+col-joined = Joined
+role-coordinator = Coordinator
+role-member = Member
+role-aggregator = Aggregator
+network-create = Create a network
+network-name = Network name
+network-group-name = This group’s name in it
+network-create-submit = Create the network
+network-join = Join a network
+network-code = Invite code
+network-join-submit = Join
+invite-expires = Valid for
+invite-expires-1h = 1 hour
+invite-expires-24h = 1 day
+invite-expires-48h = 2 days
+invite-expires-7d = 7 days
+invite-make = Make an invite
+invite-title = Invite
+invite-intro = Give this one-time code to the joining group, or let them scan it. It is shown only now.
+invite-code = Invite code
+invite-qr = The same code as a QR code.
+invite-valid = Valid for { $minutes } more minutes.
+peers-title = Connected groups
+peers-no-network = This node runs no network.
+peers-none = No other group is connected now.
+peer-connected = connected { $ago }
+last-synced = last synced with { $group } { $ago }

@@ -1,0 +1,211 @@
+# Common Ground, page web : français.
+
+## Layout
+skip-to-content = Aller au contenu
+nav-label = Principal
+nav-tally = Comptages
+nav-plans = Plans
+nav-network = Réseau
+lang-label = Langue
+logout = Se déconnecter
+save = Enregistrer
+
+## Login
+login-title = Connexion
+login-intro = Ce nœud est utilisé depuis une autre machine. Saisissez la phrase secrète définie sur le nœud avec « commonground web passphrase ».
+login-passphrase = Phrase secrète
+login-submit = Se connecter
+login-not-set = Aucune phrase secrète n’est définie sur ce nœud. Sur la machine du nœud, lancez d’abord « commonground web passphrase ».
+login-wrong = Cette phrase secrète n’est pas la bonne. Réessayez.
+
+## Errors
+error-home = Retour à la page d’accueil
+error-not-found = Introuvable
+error-refused = Le nœud a refusé
+error-busy = Le nœud est occupé ou s’arrête. Réessayez dans un instant.
+error-internal = Le nœud n’a pas pu le faire. Son journal dit pourquoi.
+error-too-large = Ce formulaire est trop volumineux.
+error-csrf = Ce formulaire a expiré. Revenez en arrière, rechargez la page et renvoyez-le.
+
+## Refusals by the rules
+pd-email = une adresse e-mail
+pd-phone = un numéro de téléphone
+pd-postcode = un code postal
+pd-reference = un numéro de dossier ou de référence
+refused-personal-data = Ceci semble contenir { $kind }. Common Ground ne garde aucune donnée personnelle : retirez-la.
+refused-empty = Ce champ ne doit pas être vide.
+refused-too-long = C’est trop long : { $max } caractères au plus.
+refused-out-of-range = La valeur doit être comprise entre { $min } et { $max }.
+refused-unknown-issue = Ce sujet n’est pas dans le catalogue.
+refused-issue-exists = Ce sujet existe déjà.
+refused-malformed = Ce n’est pas sous la bonne forme.
+
+## Numbers and time
+range-value = { $low }–{ $high }
+minutes-ago = { $n ->
+    [0] à l’instant
+    [one] il y a { $n } minute
+   *[other] il y a { $n } minutes
+}
+
+## Charts
+map-title = Carte des pouvoirs
+map-opposed = ← opposé
+map-supportive = favorable →
+map-influence = influence
+col-issue = Sujet
+col-count = Nombre
+
+## Issues
+issue-housing = Logement
+issue-legal-aid = Aide juridique
+issue-health = Santé
+issue-education = Éducation
+issue-detention = Rétention
+issue-destitution = Dénuement
+issue-employment = Emploi
+issue-immigration-status = Statut migratoire
+issue-hate-crime = Crimes de haine
+issue-mental-health = Santé mentale
+issue-family-reunion = Regroupement familial
+
+## Tallies and meetings
+tally-title = Comptages
+tally-period = Mois
+tally-show = Afficher
+tally-heading = Sujets soulevés en { $period }
+tally-empty = Rien n’a encore été compté ce mois-ci.
+tally-total = { $n ->
+    [one] { $n } fois en tout
+   *[other] { $n } fois en tout
+}
+meeting-title = Enregistrer une réunion
+meeting-intro = Des nombres seulement, jamais qui : n’écrivez ni noms, ni numéros de téléphone, ni détails de dossiers.
+meeting-date = Date
+meeting-kind = Type de réunion
+meeting-attendees = Nombre de personnes présentes
+meeting-issues = Sujets soulevés, et combien de fois
+meeting-decisions = Décisions
+meeting-decisions-hint = Une décision par ligne.
+meeting-submit = Enregistrer la réunion
+meetings-recent = Réunions récentes
+meetings-none = Aucune réunion enregistrée pour l’instant.
+meeting-people = { $n ->
+    [one] { $n } personne
+   *[other] { $n } personnes
+}
+meeting-kind-weekly-meeting = Réunion hebdomadaire
+meeting-kind-one-to-ones = Entretiens individuels
+meeting-kind-public-meeting = Réunion publique
+meeting-kind-training = Formation
+meeting-kind-other = Autre
+
+## Regional view
+region-empty = Aucun comptage n’a été publié dans ce réseau pour ce mois.
+region-ranges = Un intervalle comme 0–4 est un nombre qu’un groupe a publié comme « moins de 5 » : le vrai nombre s’y trouve.
+region-csv = Télécharger ces nombres (CSV)
+
+## Plans
+plans-title = Plans de campagne
+plans-list = Plans
+plans-none = Aucun plan pour l’instant.
+plans-back = ← Tous les plans
+plan-new = Nouveau plan
+plan-title = Titre
+plan-goal = Objectif
+plan-demands = Revendications
+plan-network = Partagé avec
+plan-private = Ce groupe seulement
+plan-create = Créer le plan
+plan-edit = Modifier le plan
+plan-status = État
+plan-no-goal = Aucun objectif écrit pour l’instant.
+plan-no-demands = Aucune revendication écrite pour l’instant.
+plan-actions-count = { $n ->
+    [one] { $n } action
+   *[other] { $n } actions
+}
+plan-status-planning = En préparation
+plan-status-active = En cours
+plan-status-won = Gagné
+plan-status-closed = Clos
+map-empty = Aucune cible ni allié pour l’instant.
+target-new = Ajouter une cible ou un allié
+target-intro = Par fonction, jamais par nom : « adjoint au logement ».
+target-kind = Cible ou allié
+target-kind-target = Cible
+target-kind-ally = Allié
+target-role = Fonction
+target-institution = Institution
+target-influence = Influence sur l’objectif (1 à 5)
+target-stance = Position
+target-add = Ajouter à la carte
+target-summary = influence { $influence }
+stance-0 = Opposé
+stance-1 = Plutôt contre
+stance-2 = Neutre
+stance-3 = Plutôt pour
+stance-4 = Favorable
+actions-title = Actions
+actions-none = Aucune action pour l’instant.
+action-new = Ajouter une action
+action-title = Quoi
+action-date = Date
+action-kind = Type
+action-notes = Notes
+action-add = Ajouter l’action
+action-status = État
+action-no-date = pas encore de date
+action-kind-meeting = Réunion
+action-kind-public-action = Action publique
+action-kind-training = Formation
+action-kind-one-to-ones = Entretiens individuels
+action-kind-other = Autre
+action-status-planned = Prévue
+action-status-done = Faite
+action-status-cancelled = Annulée
+ameetings-title = Rencontres avec les autorités
+ameetings-none = Aucune rencontre avec les autorités pour l’instant.
+ameeting-new = Ajouter une rencontre avec une autorité
+ameeting-with = Avec (fonction et institution)
+ameeting-date = Date
+ameeting-agenda = Ordre du jour
+ameeting-agenda-hint = Un point par ligne.
+ameeting-add = Ajouter la rencontre
+
+## Network
+network-title = Réseau
+network-me = Ce groupe
+network-group-id = Identifiant du groupe :
+network-api = L’API du nœud est décrite à
+network-members = Membres
+network-this-group = ce groupe
+col-group = Groupe
+col-role = Rôle
+col-joined = Arrivé le
+role-coordinator = Coordination
+role-member = Membre
+role-aggregator = Agrégateur
+network-create = Créer un réseau
+network-name = Nom du réseau
+network-group-name = Nom de ce groupe dans le réseau
+network-create-submit = Créer le réseau
+network-join = Rejoindre un réseau
+network-code = Code d’invitation
+network-join-submit = Rejoindre
+invite-expires = Valable
+invite-expires-1h = 1 heure
+invite-expires-24h = 1 jour
+invite-expires-48h = 2 jours
+invite-expires-7d = 7 jours
+invite-make = Créer une invitation
+invite-title = Invitation
+invite-intro = Donnez ce code à usage unique au groupe qui rejoint, ou faites-le scanner. Il n’est affiché que maintenant.
+invite-code = Code d’invitation
+invite-qr = Le même code en QR code.
+invite-valid = Valable encore { $minutes } minutes.
+peers-title = Groupes connectés
+peers-no-network = Ce nœud ne fait tourner aucun réseau.
+peers-none = Aucun autre groupe n’est connecté pour l’instant.
+peer-connected = connecté { $ago }
+last-synced = dernière synchronisation avec { $group } { $ago }

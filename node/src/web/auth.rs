@@ -1,0 +1,622 @@
+//! Who may use the page and the API, and proof that a form came from the page itself.
+//!
+//! - Requests from loopback need no login: whoever can reach 127.0.0.1 is on the node's machine.
+//!   Their `Host` must still be an address or `localhost`, so that a web site cannot rebind its
+//!   own name to 127.0.0.1 and script the page.
+//! - Every other request, page or API, needs a session, made by logging in with the passphrase
+//!   that `commonground web passphrase` stored (an Argon2id hash in the data directory).
+//!   Sessions live in memory, expire after [`SESSION_TTL`], and end when the node stops.
+//! - `/metrics` answers loopback only.
+//! - Every POST to a page carries a CSRF token equal to the browser's `cg_csrf` cookie
+//!   (HttpOnly, SameSite=Strict), checked here before any handler runs. The JSON API needs none:
+//!   a browser cannot send JSON across sites without a preflight that we never grant.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::net::{IpAddr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use maud::html;
+use rand::RngCore;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use thiserror::Error;
+
+use super::i18n::Lang;
+use super::pages::{Ctx, layout};
+use super::{ErrorPage, Web, WebError};
+use crate::api::{ErrorBody, ErrorDetail};
+use crate::config::DataDir;
+
+/// How long a login lasts.
+pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
+/// The most sessions kept at once; the oldest goes first.
+const MAX_SESSIONS: usize = 256;
+/// The shortest passphrase accepted.
+pub const MIN_PASSPHRASE: usize = 10;
+/// The largest form body read (forms are small; a plan's demands at most 10,000 characters).
+const MAX_FORM: usize = 256 * 1024;
+
+/// The session cookie.
+const SESSION_COOKIE: &str = "cg_session";
+/// The CSRF cookie.
+const CSRF_COOKIE: &str = "cg_csrf";
+/// The language cookie.
+const LANG_COOKIE: &str = "lang";
+
+/// Why the passphrase could not be set or checked.
+#[derive(Debug, Error)]
+pub enum AuthError {
+    /// Too short to resist guessing.
+    #[error("the passphrase must have at least {min} characters")]
+    TooShort {
+        /// The least accepted.
+        min: usize,
+    },
+    /// No passphrase has been set on this node.
+    #[error("no passphrase is set; run `commonground web passphrase` on the node's machine")]
+    NotSet,
+    /// Reading or writing the passphrase file.
+    #[error("passphrase file {path}: {reason}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What failed.
+        reason: String,
+    },
+    /// Hashing failed, or the stored hash is damaged.
+    #[error("passphrase hash: {0}")]
+    Hash(String),
+}
+
+/// The file that holds the passphrase's hash.
+pub fn passphrase_file(dir: &DataDir) -> PathBuf {
+    dir.path().join("web-passphrase")
+}
+
+/// Hashes `passphrase` with Argon2id and a fresh salt and stores it (mode 0600), replacing any
+/// earlier one. Sessions made with the old passphrase last until they expire or the node stops.
+pub fn set_passphrase(dir: &DataDir, passphrase: &str) -> Result<(), AuthError> {
+    if passphrase.chars().count() < MIN_PASSPHRASE {
+        return Err(AuthError::TooShort {
+            min: MIN_PASSPHRASE,
+        });
+    }
+    let mut salt = [0u8; 16];
+    rand::thread_rng().fill_bytes(&mut salt);
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AuthError::Hash(e.to_string()))?;
+    let hash = Argon2::default()
+        .hash_password(passphrase.as_bytes(), &salt)
+        .map_err(|e| AuthError::Hash(e.to_string()))?
+        .to_string();
+    let path = passphrase_file(dir);
+    let io = |e: std::io::Error| AuthError::Io {
+        path: path.clone(),
+        reason: e.to_string(),
+    };
+    let tmp = path.with_extension("tmp");
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)
+            .map_err(io)?;
+        f.write_all(hash.as_bytes()).map_err(io)?;
+        f.sync_all().map_err(io)?;
+    }
+    std::fs::rename(&tmp, &path).map_err(io)
+}
+
+/// Whether `passphrase` matches the stored hash. Slow on purpose (Argon2): call it off the async
+/// workers.
+pub fn check_passphrase(file: &Path, passphrase: &str) -> Result<bool, AuthError> {
+    let stored = match std::fs::read_to_string(file) {
+        Ok(s) => s,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(AuthError::NotSet),
+        Err(e) => {
+            return Err(AuthError::Io {
+                path: file.to_path_buf(),
+                reason: e.to_string(),
+            });
+        }
+    };
+    let hash = PasswordHash::new(stored.trim()).map_err(|e| AuthError::Hash(e.to_string()))?;
+    Ok(Argon2::default()
+        .verify_password(passphrase.as_bytes(), &hash)
+        .is_ok())
+}
+
+fn random_token() -> String {
+    let mut b = [0u8; 32];
+    rand::thread_rng().fill_bytes(&mut b);
+    hex::encode(b)
+}
+
+/// Compares two strings in time independent of where they differ.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Logged-in sessions, by the SHA-256 of their token (so that a lookup leaks nothing by timing).
+#[derive(Default)]
+pub struct Sessions {
+    live: Mutex<HashMap<[u8; 32], Instant>>,
+}
+
+impl Sessions {
+    fn key(token: &str) -> [u8; 32] {
+        Sha256::digest(token.as_bytes()).into()
+    }
+
+    /// Starts a session and returns its token.
+    pub fn start(&self) -> String {
+        let token = random_token();
+        let now = Instant::now();
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.retain(|_, until| *until > now);
+        if live.len() >= MAX_SESSIONS
+            && let Some(oldest) = live.iter().min_by_key(|(_, u)| **u).map(|(k, _)| *k)
+        {
+            live.remove(&oldest);
+        }
+        live.insert(Self::key(&token), now + SESSION_TTL);
+        token
+    }
+
+    /// Whether `token` names a live session.
+    pub fn valid(&self, token: &str) -> bool {
+        let key = Self::key(token);
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        match live.get(&key) {
+            Some(until) if *until > Instant::now() => true,
+            Some(_) => {
+                live.remove(&key);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Ends a session.
+    pub fn end(&self, token: &str) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        live.remove(&Self::key(token));
+    }
+
+    /// Makes every session look older by `by` (for tests of expiry).
+    pub fn age(&self, by: Duration) {
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        for until in live.values_mut() {
+            *until = until.checked_sub(by).unwrap_or(*until);
+        }
+    }
+}
+
+/// The value of cookie `name` in a request's headers.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn set_cookie(name: &str, value: &str, max_age: Option<u64>) -> Option<HeaderValue> {
+    let age = max_age
+        .map(|s| format!("; Max-Age={s}"))
+        .unwrap_or_default();
+    HeaderValue::from_str(&format!(
+        "{name}={value}; Path=/; HttpOnly; SameSite=Strict{age}"
+    ))
+    .ok()
+}
+
+/// The peer's address, if the server recorded it (or a test stood in for the server with
+/// axum's `MockConnectInfo`, as the `ConnectInfo` extractor allows). Unknown peers are remote.
+fn peer_ip(req: &Request) -> Option<IpAddr> {
+    let ext = req.extensions();
+    ext.get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .or_else(|| ext.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0))
+        .map(|a| a.ip().to_canonical())
+}
+
+/// Whether a `Host` header names this machine by address or as `localhost` (not a DNS name that
+/// could have been rebound to 127.0.0.1).
+fn host_is_local_name(headers: &HeaderMap) -> bool {
+    let Some(host) = headers.get(header::HOST).and_then(|h| h.to_str().ok()) else {
+        return true;
+    };
+    let name = match host.strip_prefix('[') {
+        Some(rest) => rest.split(']').next().unwrap_or(""),
+        None => host.rsplit_once(':').map_or(host, |(h, _)| h),
+    };
+    name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok()
+}
+
+fn api_unauthorised() -> Response {
+    (
+        StatusCode::UNAUTHORIZED,
+        axum::Json(ErrorBody {
+            error: ErrorDetail {
+                code: "login_required".into(),
+                message:
+                    "log in on the web page first; requests from other machines need a session"
+                        .into(),
+                field: None,
+            },
+        }),
+    )
+        .into_response()
+}
+
+/// Whether a path may be fetched before logging in.
+fn public(path: &str) -> bool {
+    path == "/login" || path.starts_with("/assets/")
+}
+
+/// The language of a request: `?lang=` (remembered in a cookie), then the cookie, then
+/// `Accept-Language`. Returns it and whether the cookie must be set.
+fn language(req: &Request) -> (Lang, bool) {
+    let asked = req.uri().query().and_then(|q| {
+        q.split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .find(|(k, _)| *k == "lang")
+            .and_then(|(_, v)| Lang::from_tag(v))
+    });
+    if let Some(l) = asked {
+        return (l, true);
+    }
+    if let Some(l) = cookie(req.headers(), LANG_COOKIE).and_then(Lang::from_tag) {
+        return (l, false);
+    }
+    let accept = req
+        .headers()
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    (Lang::negotiate(accept), false)
+}
+
+/// Where the language switch of a response leads, ending in `?` or `&` for `lang=…`: the same
+/// page for a GET (its query kept), the page a form belongs to for a POST.
+fn switch_base(req: &Request) -> String {
+    let path = req.uri().path();
+    if req.method() == Method::GET {
+        let query: Vec<(String, String)> =
+            form_urlencoded::parse(req.uri().query().unwrap_or("").as_bytes())
+                .filter(|(k, _)| k != "lang")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        if query.is_empty() {
+            return format!("{path}?");
+        }
+        let q = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(query)
+            .finish();
+        return format!("{path}?{q}&");
+    }
+    let page = match path.split('/').collect::<Vec<_>>().as_slice() {
+        ["", "meetings"] => "/tally".to_string(),
+        ["", "plans", id, ..] => format!("/plans/{id}"),
+        ["", "network", ..] => "/network".to_string(),
+        ["", "login"] => "/login".to_string(),
+        _ => "/".to_string(),
+    };
+    format!("{page}?")
+}
+
+/// The CSRF token of a form body, if it has one.
+fn form_token(body: &[u8]) -> Option<String> {
+    form_urlencoded::parse(body)
+        .find(|(k, _)| k == "csrf")
+        .map(|(_, v)| v.into_owned())
+}
+
+/// The access guard: decides who may go on, checks CSRF tokens on form posts, and hands pages
+/// their [`Ctx`] (language, CSRF token, whether signed in).
+pub async fn guard(State(web): State<Web>, req: Request, next: Next) -> Response {
+    let path = req.uri().path().to_string();
+    let local = peer_ip(&req).is_some_and(|ip| ip.is_loopback());
+    if path == "/metrics" {
+        return if local && host_is_local_name(req.headers()) {
+            next.run(req).await
+        } else {
+            (
+                StatusCode::FORBIDDEN,
+                "metrics are served to this machine only\n",
+            )
+                .into_response()
+        };
+    }
+    let session = cookie(req.headers(), SESSION_COOKIE)
+        .filter(|t| web.sessions.valid(t))
+        .map(str::to_string);
+    if local && session.is_none() && !host_is_local_name(req.headers()) {
+        return (
+            StatusCode::FORBIDDEN,
+            "use the node's address, not a host name\n",
+        )
+            .into_response();
+    }
+    if !local && session.is_none() && !public(&path) {
+        if path.starts_with("/api/") {
+            return api_unauthorised();
+        }
+        let next_path = req
+            .uri()
+            .path_and_query()
+            .map_or("/", |p| p.as_str())
+            .to_string();
+        let target = format!(
+            "/login?next={}",
+            form_urlencoded::byte_serialize(next_path.as_bytes()).collect::<String>()
+        );
+        return Redirect::to(&target).into_response();
+    }
+    if path.starts_with("/api/") || path.starts_with("/assets/") {
+        return next.run(req).await;
+    }
+
+    let (lang, remember_lang) = language(&req);
+    let known_csrf = cookie(req.headers(), CSRF_COOKIE)
+        .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
+        .map(str::to_string);
+    let csrf = known_csrf.clone().unwrap_or_else(random_token);
+    let ctx = Ctx {
+        lang,
+        switch: switch_base(&req),
+        csrf: csrf.clone(),
+        signed_in: session.is_some(),
+        remote: !local,
+    };
+    let mut req = req;
+    if req.method() == Method::POST {
+        let (parts, body) = req.into_parts();
+        let Ok(bytes) = axum::body::to_bytes(body, MAX_FORM).await else {
+            return WebError::TooLarge.into_page(&ctx);
+        };
+        let sent = form_token(&bytes);
+        let good = matches!((&known_csrf, &sent), (Some(k), Some(s)) if same(k, s));
+        if !good {
+            tracing::warn!(path = %path, "form refused: missing or wrong CSRF token");
+            let mut res = WebError::Csrf.into_page(&ctx);
+            add_cookie(&mut res, set_cookie(CSRF_COOKIE, &csrf, None));
+            return res;
+        }
+        req = Request::from_parts(parts, Body::from(bytes));
+    }
+    req.extensions_mut().insert(ctx.clone());
+    let mut res = next.run(req).await;
+    if let Some(page) = res.extensions_mut().remove::<ErrorPage>() {
+        res = page.render(&ctx);
+    }
+    if known_csrf.is_none() {
+        add_cookie(&mut res, set_cookie(CSRF_COOKIE, &csrf, None));
+    }
+    if remember_lang {
+        add_cookie(
+            &mut res,
+            HeaderValue::from_str(&format!(
+                "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+                lang.tag()
+            ))
+            .ok(),
+        );
+    }
+    res
+}
+
+fn add_cookie(res: &mut Response, value: Option<HeaderValue>) {
+    if let Some(v) = value {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+}
+
+/// Where to go after logging in: a path on this node, never another site.
+fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.into(),
+        _ => "/".into(),
+    }
+}
+
+/// The login form's query.
+#[derive(Debug, Deserialize)]
+pub struct LoginQuery {
+    next: Option<String>,
+}
+
+/// The login form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    passphrase: String,
+    next: Option<String>,
+}
+
+fn login_page(ctx: &Ctx, next: &str, error: Option<&str>) -> maud::Markup {
+    layout(
+        ctx,
+        &ctx.lang.t("login-title"),
+        html! {
+            h1 { (ctx.lang.t("login-title")) }
+            p { (ctx.lang.t("login-intro")) }
+            form method="post" action="/login" class="card" {
+                input type="hidden" name="csrf" value=(ctx.csrf);
+                input type="hidden" name="next" value=(next);
+                div class="field" {
+                    label for="passphrase" { (ctx.lang.t("login-passphrase")) }
+                    input id="passphrase" name="passphrase" type="password" required
+                        autocomplete="current-password"
+                        aria-invalid=[error.map(|_| "true")]
+                        aria-describedby=[error.map(|_| "passphrase-error")];
+                    @if let Some(e) = error {
+                        p class="error" id="passphrase-error" role="alert" { (e) }
+                    }
+                }
+                button type="submit" { (ctx.lang.t("login-submit")) }
+            }
+        },
+    )
+}
+
+/// `GET /login`.
+pub async fn login_form(
+    Extension(ctx): Extension<Ctx>,
+    axum::extract::Query(q): axum::extract::Query<LoginQuery>,
+) -> maud::Markup {
+    login_page(&ctx, &safe_next(q.next.as_deref()), None)
+}
+
+/// `POST /login`: checks the passphrase (at most two checks at a time: Argon2 is costly on
+/// purpose) and starts a session.
+pub async fn login(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let next = safe_next(form.next.as_deref());
+    let Some(file) = web.passphrase_file() else {
+        return Ok((
+            StatusCode::FORBIDDEN,
+            login_page(&ctx, &next, Some(&ctx.lang.t("login-not-set"))),
+        )
+            .into_response());
+    };
+    let _permit = web.logins.acquire().await.map_err(|_| WebError::Busy)?;
+    let pass = form.passphrase;
+    let checked = tokio::task::spawn_blocking(move || check_passphrase(&file, &pass))
+        .await
+        .map_err(|_| WebError::Busy)?;
+    let (status, message) = match checked {
+        Ok(true) => {
+            let token = web.sessions.start();
+            let mut res = Redirect::to(&next).into_response();
+            add_cookie(
+                &mut res,
+                set_cookie(SESSION_COOKIE, &token, Some(SESSION_TTL.as_secs())),
+            );
+            return Ok(res);
+        }
+        Ok(false) => (StatusCode::UNAUTHORIZED, ctx.lang.t("login-wrong")),
+        Err(AuthError::NotSet) => (StatusCode::FORBIDDEN, ctx.lang.t("login-not-set")),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot check the web passphrase");
+            (StatusCode::FORBIDDEN, ctx.lang.t("login-not-set"))
+        }
+    };
+    Ok((status, login_page(&ctx, &next, Some(&message))).into_response())
+}
+
+/// `POST /logout`: ends the session.
+pub async fn logout(State(web): State<Web>, headers: HeaderMap) -> Response {
+    if let Some(t) = cookie(&headers, SESSION_COOKIE) {
+        web.sessions.end(t);
+    }
+    let mut res = Redirect::to("/login").into_response();
+    add_cookie(&mut res, set_cookie(SESSION_COOKIE, "", Some(0)));
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passphrases_are_hashed_checked_and_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = DataDir::new(dir.path());
+        let file = passphrase_file(&data);
+        assert!(matches!(
+            check_passphrase(&file, "x"),
+            Err(AuthError::NotSet)
+        ));
+        assert!(matches!(
+            set_passphrase(&data, "short"),
+            Err(AuthError::TooShort { .. })
+        ));
+        set_passphrase(&data, "correct horse battery").unwrap();
+        let stored = std::fs::read_to_string(&file).unwrap();
+        assert!(stored.starts_with("$argon2id$"), "{stored}");
+        assert!(!stored.contains("horse"));
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+        assert!(check_passphrase(&file, "correct horse battery").unwrap());
+        assert!(!check_passphrase(&file, "correct horse batter").unwrap());
+    }
+
+    #[test]
+    fn sessions_expire_and_end() {
+        let s = Sessions::default();
+        let t = s.start();
+        assert!(s.valid(&t));
+        assert!(!s.valid("nope"));
+        s.age(SESSION_TTL + Duration::from_secs(1));
+        assert!(!s.valid(&t), "expired");
+        let t = s.start();
+        s.end(&t);
+        assert!(!s.valid(&t), "ended");
+    }
+
+    #[test]
+    fn next_stays_on_this_node() {
+        assert_eq!(safe_next(Some("/plans?x=1")), "/plans?x=1");
+        for bad in ["//evil.example", "https://evil.example", "/\\evil", "plans"] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad}");
+        }
+    }
+
+    #[test]
+    fn host_names_other_than_localhost_are_not_local() {
+        let h = |v: &str| {
+            let mut m = HeaderMap::new();
+            m.insert(header::HOST, HeaderValue::from_str(v).unwrap());
+            host_is_local_name(&m)
+        };
+        assert!(h("127.0.0.1:7465") && h("localhost:7465") && h("[::1]:7465") && h("localhost"));
+        assert!(!h("rebound.example:7465"));
+    }
+
+    #[test]
+    fn the_language_switch_stays_on_the_page() {
+        let base = |method: Method, uri: &str| {
+            switch_base(
+                &Request::builder()
+                    .method(method)
+                    .uri(uri)
+                    .body(Body::empty())
+                    .unwrap(),
+            )
+        };
+        assert_eq!(base(Method::GET, "/tally"), "/tally?");
+        assert_eq!(
+            base(Method::GET, "/tally?period=2001-03&lang=fr"),
+            "/tally?period=2001-03&"
+        );
+        assert_eq!(base(Method::POST, "/meetings"), "/tally?");
+        assert_eq!(base(Method::POST, "/plans/abcd/actions/x1"), "/plans/abcd?");
+        assert_eq!(base(Method::POST, "/network/abcd/invite"), "/network?");
+    }
+}

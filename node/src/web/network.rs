@@ -1,0 +1,328 @@
+//! The network page: this group, the networks it belongs to with their members and roles,
+//! connected peers with when each shared document was last in sync, invites (a code and its QR
+//! code), and the forms to create or join a network.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::{Extension, Form};
+use commonground_protocol::network::{NetworkView, Role};
+use fluent_bundle::FluentValue;
+use maud::{Markup, PreEscaped, html};
+use qrcode::QrCode;
+use qrcode::render::svg;
+
+use super::i18n::Lang;
+use super::pages::{
+    Ctx, Fields, Filled, Input, Refusal, csrf, field, form_error, layout, value_of,
+};
+use super::{PageResult, Web, WebError};
+use crate::api::{
+    ApiError, InviteView, JoinNetwork, PeerView, join_network, make_invite, peer_views,
+};
+
+/// How long invites may be made for, as the API spells them.
+const EXPIRIES: [&str; 4] = ["1h", "24h", "48h", "7d"];
+
+fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// "N minutes ago" for a unix time.
+fn ago(lang: Lang, then: u64) -> String {
+    let minutes = now_secs().saturating_sub(then) / 60;
+    lang.t_args("minutes-ago", &[("n", FluentValue::from(minutes as i64))])
+}
+
+/// An invite code as an SVG QR code, drawn by the `qrcode` crate and embedded in the page.
+/// The XML prologue and namespace are dropped: inline SVG in HTML needs neither, and the page
+/// then names no address outside the node.
+pub fn qr_svg(code: &str) -> Option<String> {
+    let qr = QrCode::new(code.as_bytes()).ok()?;
+    let image = qr
+        .render::<svg::Color<'_>>()
+        .min_dimensions(240, 240)
+        .quiet_zone(true)
+        .build();
+    let start = image.find("<svg")?;
+    let svg = image[start..].replacen(" xmlns=\"http://www.w3.org/2000/svg\"", "", 1);
+    Some(svg.replacen(
+        "<svg",
+        "<svg class=\"qr\" role=\"img\" aria-hidden=\"true\"",
+        1,
+    ))
+}
+
+/// `GET /network`.
+pub async fn page(State(web): State<Web>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    render(&web, &ctx, None, &Filled::default(), StatusCode::OK).await
+}
+
+async fn render(
+    web: &Web,
+    ctx: &Ctx,
+    invite: Option<&InviteView>,
+    filled: &Filled,
+    status: StatusCode,
+) -> PageResult {
+    let lang = ctx.lang;
+    let docs = &web.app.docs;
+    let me = docs.group();
+    let networks = docs.networks().await?;
+    let peers = match &web.app.net {
+        Some(_) => Some(peer_views(&web.app).await?),
+        None => None,
+    };
+    // Names of the documents peers sync: networks by name, plans by title.
+    let mut names: BTreeMap<String, String> = networks
+        .iter()
+        .map(|n| (n.id.to_string(), n.name.clone()))
+        .collect();
+    names.extend(
+        docs.plans()
+            .await?
+            .into_iter()
+            .map(|p| (p.id.to_string(), p.title)),
+    );
+    let expiries: Vec<(String, String)> = EXPIRIES
+        .iter()
+        .map(|e| (e.to_string(), lang.t(&format!("invite-expires-{e}"))))
+        .collect();
+    let title = ctx.t("network-title");
+    let body = html! {
+        h1 { (title) }
+        section class="card" aria-labelledby="me-title" {
+            h2 id="me-title" { (ctx.t("network-me")) }
+            p { bdi { (web.app.group_name) } }
+            p { (ctx.t("network-group-id")) " " code class="id" { (me.to_string()) } }
+            p class="note" {
+                (ctx.t("network-api")) " "
+                a href="/api/v1/openapi.json" { "/api/v1/openapi.json" }
+            }
+        }
+        @if let Some(inv) = invite { (invite_card(ctx, inv)) }
+        @for n in &networks {
+            (network_card(ctx, n, me, &expiries, filled))
+        }
+        (peers_card(ctx, peers.as_deref(), &names))
+        section class="card" aria-labelledby="create-title" {
+            h2 id="create-title" { (ctx.t("network-create")) }
+            form method="post" action="/network" novalidate {
+                (csrf(ctx))
+                (form_error(filled, "create", &["name", "group_name"]))
+                (field(filled, "create", "name", &ctx.t("network-name"), Input::Typed("text", None, None), "", true))
+                (field(filled, "create", "group_name", &ctx.t("network-group-name"), Input::Typed("text", None, None), &web.app.group_name, false))
+                button type="submit" { (ctx.t("network-create-submit")) }
+            }
+        }
+        section class="card" aria-labelledby="join-title" {
+            h2 id="join-title" { (ctx.t("network-join")) }
+            form method="post" action="/network/join" novalidate {
+                (csrf(ctx))
+                (form_error(filled, "join", &["code", "group_name"]))
+                (field(filled, "join", "code", &ctx.t("network-code"), Input::Typed("text", None, None), "", true))
+                (field(filled, "join", "group_name", &ctx.t("network-group-name"), Input::Typed("text", None, None), &web.app.group_name, false))
+                button type="submit" { (ctx.t("network-join-submit")) }
+            }
+        }
+    };
+    Ok((status, layout(ctx, &title, body)).into_response())
+}
+
+fn network_card(
+    ctx: &Ctx,
+    n: &NetworkView,
+    me: commonground_protocol::GroupId,
+    expiries: &[(String, String)],
+    filled: &Filled,
+) -> Markup {
+    let lang = ctx.lang;
+    let coordinator = n
+        .members
+        .iter()
+        .any(|m| m.group == me && m.role == Role::Coordinator);
+    let form = "invite";
+    html! {
+        section class="card" aria-labelledby=(format!("net-{}", n.id)) {
+            h2 id=(format!("net-{}", n.id)) { bdi { (n.name) } }
+            table {
+                caption { (ctx.t("network-members")) }
+                thead { tr {
+                    th scope="col" { (ctx.t("col-group")) }
+                    th scope="col" { (ctx.t("col-role")) }
+                    th scope="col" { (ctx.t("col-joined")) }
+                } }
+                tbody {
+                    @for m in &n.members {
+                        tr {
+                            th scope="row" {
+                                bdi { (m.name) }
+                                @if m.group == me { " " span class="badge" { (ctx.t("network-this-group")) } }
+                            }
+                            td { (lang.t(&format!("role-{}", m.role))) }
+                            td { (lang.date(m.joined)) }
+                        }
+                    }
+                }
+            }
+            @if coordinator {
+                form method="post" action=(format!("/network/{}/invite", n.id)) class="inline" {
+                    (csrf(ctx))
+                    (form_error(filled, form, &["expires"]))
+                    // One invite form per network: ids carry the network's.
+                    div class="field" {
+                        label for=(format!("expires-{}", n.id)) { (ctx.t("invite-expires")) }
+                        select id=(format!("expires-{}", n.id)) name="expires" {
+                            @for (v, l) in expiries {
+                                option value=(v) selected[v == "48h"] { (l) }
+                            }
+                        }
+                    }
+                    button type="submit" { (ctx.t("invite-make")) }
+                }
+            }
+        }
+    }
+}
+
+fn invite_card(ctx: &Ctx, inv: &InviteView) -> Markup {
+    html! {
+        section class="card invite" aria-labelledby="invite-title" {
+            h2 id="invite-title" { (ctx.t("invite-title")) }
+            p { (ctx.t("invite-intro")) }
+            div class="field" {
+                label for="invite-code" { (ctx.t("invite-code")) }
+                textarea id="invite-code" readonly rows="4" class="code" { (inv.code) }
+            }
+            @if let Some(svg) = qr_svg(&inv.code) {
+                figure {
+                    (PreEscaped(svg))
+                    figcaption { (ctx.t("invite-qr")) }
+                }
+            }
+            p class="note" {
+                (ctx.lang.t_args("invite-valid", &[("minutes", FluentValue::from(
+                    (inv.expires_at - now_secs() as i64).max(0) / 60))]))
+            }
+        }
+    }
+}
+
+fn peers_card(ctx: &Ctx, peers: Option<&[PeerView]>, names: &BTreeMap<String, String>) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        section class="card" aria-labelledby="peers-title" {
+            h2 id="peers-title" { (ctx.t("peers-title")) }
+            @match peers {
+                None => p { (ctx.t("peers-no-network")) },
+                Some([]) => p { (ctx.t("peers-none")) },
+                Some(peers) => ul class="records" {
+                    @for p in peers {
+                        @let who = p.name.clone().unwrap_or_else(|| p.group.chars().take(12).collect());
+                        li {
+                            strong { bdi { (who) } } " · "
+                            (lang.t_args("peer-connected", &[("ago", FluentValue::from(ago(lang, p.connected_since)))]))
+                            @if !p.last_synced.is_empty() {
+                                ul {
+                                    @for (doc, t) in &p.last_synced {
+                                        li {
+                                            bdi { (names.get(doc).cloned().unwrap_or_else(|| doc.chars().take(8).collect())) } ": "
+                                            (lang.t_args("last-synced", &[
+                                                ("group", FluentValue::from(who.clone())),
+                                                ("ago", FluentValue::from(ago(lang, *t))),
+                                            ]))
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                },
+            }
+        }
+    }
+}
+
+/// A refusal from an API operation, beside `form`'s input if it names one.
+fn api_refusal(form: &'static str, e: ApiError) -> Result<Refusal, WebError> {
+    if !e.status().is_client_error() && e.status() != StatusCode::BAD_GATEWAY {
+        return Err(e.into());
+    }
+    Ok(Refusal {
+        form,
+        input: e.detail().field.clone(),
+        message: e.detail().message.clone(),
+    })
+}
+
+/// `POST /network`: creates a network with this group as its coordinator.
+pub async fn create(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    let group_name = Some(value_of(&fields, "group_name"))
+        .filter(|g| !g.is_empty())
+        .map_or_else(|| web.app.group_name.clone(), str::to_string);
+    let addrs = match &web.app.net {
+        Some(n) => n.status().await.map(|s| s.listen).unwrap_or_default(),
+        None => Vec::new(),
+    };
+    match web
+        .app
+        .docs
+        .create_network(value_of(&fields, "name").to_string(), group_name, addrs)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to("/network").into_response()),
+        Err(e) => {
+            let filled = Filled::refused(Refusal::of("create", ctx.lang, e)?, &fields);
+            render(&web, &ctx, None, &filled, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// `POST /network/join`.
+pub async fn join(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    let req = JoinNetwork {
+        code: value_of(&fields, "code").trim().to_string(),
+        group_name: Some(value_of(&fields, "group_name").to_string()).filter(|g| !g.is_empty()),
+    };
+    match join_network(&web.app, req).await {
+        Ok(_) => Ok(Redirect::to("/network").into_response()),
+        Err(e) => {
+            let filled = Filled::refused(api_refusal("join", e)?, &fields);
+            render(&web, &ctx, None, &filled, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// `POST /network/{network}/invite`: makes an invite and shows it (code and QR code) once.
+pub async fn invite(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Path(network): Path<String>,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    let expires = value_of(&fields, "expires");
+    let expires = if EXPIRIES.contains(&expires) {
+        expires
+    } else {
+        "48h"
+    };
+    match make_invite(&web.app, network, expires).await {
+        Ok(inv) => render(&web, &ctx, Some(&inv), &Filled::default(), StatusCode::OK).await,
+        Err(e) => {
+            let filled = Filled::refused(api_refusal("invite", e)?, &fields);
+            render(&web, &ctx, None, &filled, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}

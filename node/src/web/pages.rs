@@ -1,0 +1,383 @@
+//! What every page shares: the layout (header, navigation, language switch), form fields with
+//! their labels and refusal messages, and the translation of the rules' refusals.
+//!
+//! It also holds the regional view's rendering ([`region_section`]): a range chart and table of
+//! merged counts with honest ranges for suppressed cells. Its data (published tallies and their
+//! merge) is not built yet, so no route serves it and no page links to it.
+
+use std::collections::HashMap;
+
+use commonground_protocol::ValidationError;
+use commonground_protocol::privacy::PersonalDataKind;
+use fluent_bundle::FluentValue;
+use maud::{DOCTYPE, Markup, html};
+
+use super::charts::{RangeRow, range_chart};
+use super::i18n::Lang;
+use crate::docs::DocsError;
+
+/// What the guard tells every page about its request.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The page's language.
+    pub lang: Lang,
+    /// The CSRF token every form must carry.
+    pub csrf: String,
+    /// Where the language switch leads, ending in `?` or `&` (see the guard).
+    pub switch: String,
+    /// Whether the request came with a live login session.
+    pub signed_in: bool,
+    /// Whether the request came from another machine.
+    pub remote: bool,
+}
+
+impl Ctx {
+    /// A message in the page's language.
+    pub fn t(&self, id: &str) -> String {
+        self.lang.t(id)
+    }
+}
+
+/// The page around `body`.
+pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) dir=(lang.dir()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="referrer" content="no-referrer";
+                title { (title) " · Common Ground" }
+                link rel="stylesheet" href="/assets/style.css";
+                link rel="icon" href="/assets/icon.svg" type="image/svg+xml";
+                script src="/assets/live.js" defer {}
+            }
+            body {
+                a class="skip" href="#main" { (lang.t("skip-to-content")) }
+                header class="top" {
+                    p class="brand" { a href="/" { "Common Ground" } }
+                    nav aria-label=(lang.t("nav-label")) {
+                        ul {
+                            li { a href="/tally" { (lang.t("nav-tally")) } }
+                            li { a href="/plans" { (lang.t("nav-plans")) } }
+                            li { a href="/network" { (lang.t("nav-network")) } }
+                        }
+                    }
+                    nav class="langs" aria-label=(lang.t("lang-label")) {
+                        ul {
+                            @for l in Lang::ALL {
+                                li {
+                                    @if l == lang {
+                                        span aria-current="true" lang=(l.tag()) { (l.endonym()) }
+                                    } @else {
+                                        a href=(format!("{}lang={}", ctx.switch, l.tag())) lang=(l.tag())
+                                            hreflang=(l.tag()) { (l.endonym()) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    @if ctx.signed_in {
+                        form method="post" action="/logout" class="logout" {
+                            (csrf(ctx))
+                            button type="submit" { (lang.t("logout")) }
+                        }
+                    }
+                }
+                main id="main" tabindex="-1" { (body) }
+            }
+        }
+    }
+}
+
+/// The hidden CSRF field of every form.
+pub fn csrf(ctx: &Ctx) -> Markup {
+    html! { input type="hidden" name="csrf" value=(ctx.csrf); }
+}
+
+/// A form's fields as sent, in order (a name may repeat).
+pub type Fields = Vec<(String, String)>;
+
+/// The value of a form field, or "" when absent.
+pub fn value_of<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+/// The non-empty lines of a text area, trimmed: one decision or agenda item a line.
+pub fn lines(text: &str) -> Vec<String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// A refusal of a form by a rule: the input it concerns (if the form has it) and a message in
+/// the page's language.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    /// The form that was refused, so that the message sits beside the right one.
+    pub form: &'static str,
+    /// The input the refusal names, if any.
+    pub input: Option<String>,
+    /// What to tell the organiser.
+    pub message: String,
+}
+
+/// The form input that a rule's field name stands for.
+fn input_of(field: &str) -> &str {
+    match field {
+        "action title" | "plan title" => "title",
+        "action notes" => "notes",
+        "target role" => "role",
+        "target institution" => "institution",
+        "meeting with" => "with",
+        "agenda item" => "agenda",
+        "decision" => "decisions",
+        "count" | "issue" => "issues",
+        "network name" => "name",
+        other => other,
+    }
+}
+
+/// A rule's refusal in the page's language.
+pub fn refusal_message(lang: Lang, e: &ValidationError) -> String {
+    let n = FluentValue::from;
+    match e {
+        ValidationError::PersonalData(p) => {
+            let kind = match p.kind {
+                PersonalDataKind::Email => "pd-email",
+                PersonalDataKind::Phone => "pd-phone",
+                PersonalDataKind::Postcode => "pd-postcode",
+                PersonalDataKind::Reference => "pd-reference",
+            };
+            lang.t_args(
+                "refused-personal-data",
+                &[("kind", FluentValue::from(lang.t(kind)))],
+            )
+        }
+        ValidationError::Empty { .. } => lang.t("refused-empty"),
+        ValidationError::TooLong { max, .. } => {
+            lang.t_args("refused-too-long", &[("max", n(*max as i64))])
+        }
+        ValidationError::OutOfRange { min, max, .. } => lang.t_args(
+            "refused-out-of-range",
+            &[("min", n(*min)), ("max", n(*max))],
+        ),
+        ValidationError::UnknownIssue { .. } => lang.t("refused-unknown-issue"),
+        ValidationError::IssueExists { .. } => lang.t("refused-issue-exists"),
+        ValidationError::Malformed { .. } => lang.t("refused-malformed"),
+        other => other.to_string(),
+    }
+}
+
+impl Refusal {
+    /// The refusal in a documents error, if it is one; other errors stay errors.
+    pub fn of(form: &'static str, lang: Lang, e: DocsError) -> Result<Self, DocsError> {
+        match e {
+            DocsError::Invalid(v) => Ok(Self {
+                form,
+                input: v.field().map(|f| input_of(f).to_string()),
+                message: refusal_message(lang, &v),
+            }),
+            other => Err(other),
+        }
+    }
+
+    /// A refusal of malformed input the form itself caught (a date or number that does not
+    /// parse), before any rule ran.
+    pub fn malformed(form: &'static str, lang: Lang, input: &str) -> Self {
+        Self {
+            form,
+            input: Some(input.to_string()),
+            message: lang.t("refused-malformed"),
+        }
+    }
+}
+
+/// A form as the organiser filled it in, kept to show again beside a refusal.
+#[derive(Debug, Clone, Default)]
+pub struct Filled {
+    refusal: Option<Refusal>,
+    values: HashMap<String, String>,
+}
+
+impl Filled {
+    /// A refused form and its values.
+    pub fn refused(refusal: Refusal, values: &[(String, String)]) -> Self {
+        Self {
+            refusal: Some(refusal),
+            values: values
+                .iter()
+                .filter(|(k, _)| k != "csrf")
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// What `form`'s input `name` should show: what was typed if this form was refused, else
+    /// `default`.
+    pub fn value(&self, form: &str, name: &str, default: &str) -> String {
+        match &self.refusal {
+            Some(r) if r.form == form => self.values.get(name).cloned().unwrap_or_default(),
+            _ => default.to_string(),
+        }
+    }
+
+    /// The refusal message for `form`'s input `name`, if it is the one refused.
+    pub fn error(&self, form: &str, name: &str) -> Option<&str> {
+        self.refusal
+            .as_ref()
+            .filter(|r| r.form == form && r.input.as_deref() == Some(name))
+            .map(|r| r.message.as_str())
+    }
+
+    /// A refusal of `form` that names none of the inputs given, to show above the form.
+    pub fn general(&self, form: &str, inputs: &[&str]) -> Option<&str> {
+        self.refusal
+            .as_ref()
+            .filter(|r| r.form == form)
+            .filter(|r| r.input.as_deref().is_none_or(|i| !inputs.contains(&i)))
+            .map(|r| r.message.as_str())
+    }
+}
+
+/// How an input is drawn.
+#[derive(Debug, Clone, Copy)]
+pub enum Input<'a> {
+    /// `<input type=…>` with extra `min`/`max` where given.
+    Typed(&'a str, Option<i64>, Option<i64>),
+    /// A `<textarea>`.
+    Area,
+    /// A `<select>` of (value, label).
+    Choice(&'a [(String, String)]),
+}
+
+/// A labelled field of form `form`: its label, the input, and the refusal beside it if the
+/// form was refused for this input. Ids are `form-name`, unique on the page.
+pub fn field(
+    filled: &Filled,
+    form: &str,
+    name: &str,
+    label: &str,
+    input: Input<'_>,
+    default: &str,
+    required: bool,
+) -> Markup {
+    let id = format!("{form}-{name}");
+    let error_id = format!("{id}-error");
+    let error = filled.error(form, name);
+    let value = filled.value(form, name, default);
+    let invalid = error.map(|_| "true");
+    let described = error.map(|_| error_id.as_str());
+    html! {
+        div class=(if error.is_some() { "field invalid" } else { "field" }) {
+            label for=(id) { (label) }
+            @match input {
+                Input::Typed(kind, min, max) => {
+                    input id=(id) name=(name) type=(kind) value=(value) required[required]
+                        min=[min] max=[max] aria-invalid=[invalid] aria-describedby=[described];
+                }
+                Input::Area => {
+                    textarea id=(id) name=(name) rows="3" required[required]
+                        aria-invalid=[invalid] aria-describedby=[described] { (value) }
+                }
+                Input::Choice(options) => {
+                    select id=(id) name=(name) aria-invalid=[invalid] aria-describedby=[described] {
+                        @for (v, l) in options {
+                            option value=(v) selected[*v == value] { (l) }
+                        }
+                    }
+                }
+            }
+            @if let Some(e) = error {
+                p class="error" id=(error_id) role="alert" { (e) }
+            }
+        }
+    }
+}
+
+/// A refusal shown above a form when it names no input of it.
+pub fn form_error(filled: &Filled, form: &str, inputs: &[&str]) -> Markup {
+    html! {
+        @if let Some(e) = filled.general(form, inputs) {
+            p class="error" role="alert" { (e) }
+        }
+    }
+}
+
+/// The regional view: merged counts of a network's groups for one period as a range chart
+/// (suppressed cells drawn as the range they may lie in, never as a guess) and a table, with a
+/// link to the same numbers as CSV. `csv_href` is the CSV's address on this node.
+pub fn region_section(lang: Lang, title: &str, rows: &[RangeRow], csv_href: &str) -> Markup {
+    html! {
+        section class="card" aria-labelledby="region-title" {
+            h2 id="region-title" { (title) }
+            @if rows.is_empty() {
+                p { (lang.t("region-empty")) }
+            } @else {
+                (range_chart(title, rows, lang))
+                table {
+                    caption { (title) }
+                    thead { tr { th scope="col" { (lang.t("col-issue")) } th scope="col" { (lang.t("col-count")) } } }
+                    tbody {
+                        @for r in rows {
+                            tr {
+                                th scope="row" { bdi { (r.label) } }
+                                td class="num" {
+                                    @if r.low == r.high { (lang.number(r.low)) }
+                                    @else { (lang.t_args("range-value", &[("low", FluentValue::from(r.low)), ("high", FluentValue::from(r.high))])) }
+                                }
+                            }
+                        }
+                    }
+                }
+                p class="note" { (lang.t("region-ranges")) }
+                p { a href=(csv_href) download { (lang.t("region-csv")) } }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_region_section_shows_ranges_honestly() {
+        let rows = [
+            RangeRow::exact("Housing", 31),
+            RangeRow {
+                label: "Detention".into(),
+                low: 0,
+                high: 8,
+            },
+        ];
+        let html = region_section(Lang::En, "West Midlands", &rows, "/region.csv").into_string();
+        assert!(html.contains(">31<") && html.contains(">0–8<"), "{html}");
+        assert!(html.contains("href=\"/region.csv\""));
+        assert_eq!(html.matches("class=\"bar-range\"").count(), 1);
+        let empty = region_section(Lang::Fr, "x", &[], "/r.csv").into_string();
+        assert!(!empty.contains("<svg"));
+    }
+
+    #[test]
+    fn refusals_name_the_form_input() {
+        let e = DocsError::Invalid(ValidationError::Empty {
+            field: "action title",
+        });
+        let r = Refusal::of("action", Lang::Fr, e).unwrap();
+        assert_eq!(r.input.as_deref(), Some("title"));
+        let filled = Filled::refused(r, &[("title".into(), " ".into())]);
+        assert!(filled.error("action", "title").is_some());
+        assert!(
+            filled.error("edit", "title").is_none(),
+            "another form's title"
+        );
+        assert_eq!(filled.value("edit", "title", "Plan"), "Plan");
+    }
+}

@@ -1,0 +1,544 @@
+//! The plan pages: the list with a form for a new plan, and one plan's page: goal and demands,
+//! the power map, actions with dates and status, meetings with authorities and their agendas,
+//! and the forms that edit them.
+//!
+//! An open plan page stays current: the plan's view sits in a section that `live.js` refreshes
+//! from `/plans/{id}/view` whenever `/plans/{id}/events` (server-sent events) reports new heads,
+//! for example after a sync brought another group's edit. The forms sit outside that section,
+//! so a refresh never wipes what someone is typing.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use std::collections::HashMap;
+
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::{Extension, Form};
+use commonground_protocol::ids::{Day, ItemId};
+use commonground_protocol::network::NetworkView;
+use commonground_protocol::plan::{
+    ActionEdit, ActionKind, ActionStatus, NewAction, NewAuthorityMeeting, NewPlan, NewTarget,
+    PlanEdit, PlanStatus, PlanView, TargetKind,
+};
+use futures_util::Stream;
+use maud::{Markup, html};
+
+use super::charts::{PowerPoint, power_map};
+use super::i18n::Lang;
+use super::pages::{
+    Ctx, Fields, Filled, Input, Refusal, csrf, field, form_error, layout, lines, value_of,
+};
+use super::{PageResult, Web, WebError};
+use crate::docs::{Docs, DocsError};
+
+/// How often an open stream checks its plan's heads when no change was announced (changes to
+/// private plans are not announced).
+const POLL: Duration = Duration::from_secs(2);
+
+/// Choices of a `string_enum`, labelled by message `prefix-<value>`.
+fn choices<T: std::fmt::Display>(lang: Lang, all: &[T], prefix: &str) -> Vec<(String, String)> {
+    all.iter()
+        .map(|v| (v.to_string(), lang.t(&format!("{prefix}-{v}"))))
+        .collect()
+}
+
+fn numbers(lang: Lang, range: std::ops::RangeInclusive<i64>) -> Vec<(String, String)> {
+    range.map(|n| (n.to_string(), lang.number(n))).collect()
+}
+
+/// `GET /plans`.
+pub async fn list(State(web): State<Web>, Extension(ctx): Extension<Ctx>) -> PageResult {
+    render_list(&web, &ctx, &Filled::default(), StatusCode::OK).await
+}
+
+async fn render_list(web: &Web, ctx: &Ctx, filled: &Filled, status: StatusCode) -> PageResult {
+    const FORM: &str = "plan";
+    let lang = ctx.lang;
+    let plans = web.app.docs.plans().await?;
+    let networks = web.app.docs.networks().await?;
+    let mut shared: Vec<(String, String)> = vec![(String::new(), ctx.t("plan-private"))];
+    shared.extend(networks.iter().map(|n| (n.id.to_string(), n.name.clone())));
+    let title = ctx.t("plans-title");
+    let body = html! {
+        h1 { (title) }
+        section class="card" aria-labelledby="plans-list" {
+            h2 id="plans-list" { (ctx.t("plans-list")) }
+            @if plans.is_empty() {
+                p { (ctx.t("plans-none")) }
+            } @else {
+                ul class="records" {
+                    @for p in &plans {
+                        li {
+                            a href=(format!("/plans/{}", p.id)) { bdi { (p.title) } }
+                            " · " (lang.t(&format!("plan-status-{}", p.status)))
+                            " · " (lang.t_args("plan-actions-count", &[("n", (p.actions.len() as i64).into())]))
+                            @if let Some(n) = network_name(&networks, p) { " · " bdi { (n) } }
+                        }
+                    }
+                }
+            }
+        }
+        section class="card" aria-labelledby="plan-new" {
+            h2 id="plan-new" { (ctx.t("plan-new")) }
+            form method="post" action="/plans" novalidate {
+                (csrf(ctx))
+                (form_error(filled, FORM, &["title", "goal", "demands", "network"]))
+                (field(filled, FORM, "title", &ctx.t("plan-title"), Input::Typed("text", None, None), "", true))
+                (field(filled, FORM, "goal", &ctx.t("plan-goal"), Input::Area, "", false))
+                (field(filled, FORM, "demands", &ctx.t("plan-demands"), Input::Area, "", false))
+                (field(filled, FORM, "network", &ctx.t("plan-network"), Input::Choice(&shared), "", false))
+                button type="submit" { (ctx.t("plan-create")) }
+            }
+        }
+    };
+    Ok((status, layout(ctx, &title, body)).into_response())
+}
+
+fn network_name<'a>(networks: &'a [NetworkView], plan: &PlanView) -> Option<&'a str> {
+    let id = plan.header.network?;
+    networks
+        .iter()
+        .find(|n| n.id == id)
+        .map(|n| n.name.as_str())
+}
+
+/// `POST /plans`: creates a plan, then opens it.
+pub async fn create(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    let new = NewPlan {
+        title: value_of(&fields, "title").to_string(),
+        goal: value_of(&fields, "goal").to_string(),
+        demands: value_of(&fields, "demands").to_string(),
+    };
+    let network = Some(value_of(&fields, "network").to_string()).filter(|n| !n.is_empty());
+    match web.app.docs.new_plan(new, network).await {
+        Ok(p) => Ok(Redirect::to(&format!("/plans/{}", p.id)).into_response()),
+        Err(e) => {
+            let filled = Filled::refused(Refusal::of("plan", ctx.lang, e)?, &fields);
+            render_list(&web, &ctx, &filled, StatusCode::UNPROCESSABLE_ENTITY).await
+        }
+    }
+}
+
+/// `GET /plans/{plan}`.
+pub async fn page(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> PageResult {
+    render(&web, &ctx, &id, &Filled::default(), StatusCode::OK).await
+}
+
+/// `GET /plans/{plan}/view`: the live part of the plan page alone, for `live.js`.
+pub async fn fragment(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Path(id): Path<String>,
+) -> PageResult {
+    let plan = web.app.docs.plan(id).await?;
+    Ok(view(&ctx, &plan).into_response())
+}
+
+async fn render(web: &Web, ctx: &Ctx, id: &str, filled: &Filled, status: StatusCode) -> PageResult {
+    let plan = web.app.docs.plan(id.to_string()).await?;
+    let lang = ctx.lang;
+    let base = format!("/plans/{}", plan.id);
+    let statuses = choices(lang, PlanStatus::ALL, "plan-status");
+    let action_kinds = choices(lang, ActionKind::ALL, "action-kind");
+    let target_kinds = choices(lang, TargetKind::ALL, "target-kind");
+    let influence = numbers(lang, 1..=5);
+    let stances: Vec<(String, String)> = (-2..=2)
+        .map(|n| (n.to_string(), lang.t(&format!("stance-{}", n + 2))))
+        .collect();
+    let body = html! {
+        h1 { bdi { (plan.title) } }
+        p { a href="/plans" { (ctx.t("plans-back")) } }
+        section id="plan-view" class="live" aria-live="polite"
+            data-live-events=(format!("{base}/events")) data-live-fragment=(format!("{base}/view")) {
+            (view(ctx, &plan))
+        }
+        div class="forms" {
+            section class="card" aria-labelledby="edit-heading" {
+                h2 id="edit-heading" { (ctx.t("plan-edit")) }
+                form method="post" action=(base) novalidate {
+                    (csrf(ctx))
+                    (form_error(filled, "edit", &["title", "goal", "demands", "status"]))
+                    (field(filled, "edit", "title", &ctx.t("plan-title"), Input::Typed("text", None, None), &plan.title, true))
+                    (field(filled, "edit", "goal", &ctx.t("plan-goal"), Input::Area, &plan.goal, false))
+                    (field(filled, "edit", "demands", &ctx.t("plan-demands"), Input::Area, &plan.demands, false))
+                    (field(filled, "edit", "status", &ctx.t("plan-status"), Input::Choice(&statuses), plan.status.as_str(), false))
+                    button type="submit" { (ctx.t("save")) }
+                }
+            }
+            section class="card" aria-labelledby="action-heading" {
+                h2 id="action-heading" { (ctx.t("action-new")) }
+                form method="post" action=(format!("{base}/actions")) novalidate {
+                    (csrf(ctx))
+                    (form_error(filled, "action", &["title", "date", "kind", "notes"]))
+                    (field(filled, "action", "title", &ctx.t("action-title"), Input::Typed("text", None, None), "", true))
+                    (field(filled, "action", "date", &ctx.t("action-date"), Input::Typed("date", None, None), "", false))
+                    (field(filled, "action", "kind", &ctx.t("action-kind"), Input::Choice(&action_kinds), "other", false))
+                    (field(filled, "action", "notes", &ctx.t("action-notes"), Input::Area, "", false))
+                    button type="submit" { (ctx.t("action-add")) }
+                }
+            }
+            section class="card" aria-labelledby="target-heading" {
+                h2 id="target-heading" { (ctx.t("target-new")) }
+                p class="note" { (ctx.t("target-intro")) }
+                form method="post" action=(format!("{base}/targets")) novalidate {
+                    (csrf(ctx))
+                    (form_error(filled, "target", &["kind", "role", "institution", "influence", "stance"]))
+                    (field(filled, "target", "kind", &ctx.t("target-kind"), Input::Choice(&target_kinds), "target", false))
+                    (field(filled, "target", "role", &ctx.t("target-role"), Input::Typed("text", None, None), "", true))
+                    (field(filled, "target", "institution", &ctx.t("target-institution"), Input::Typed("text", None, None), "", false))
+                    (field(filled, "target", "influence", &ctx.t("target-influence"), Input::Choice(&influence), "3", false))
+                    (field(filled, "target", "stance", &ctx.t("target-stance"), Input::Choice(&stances), "0", false))
+                    button type="submit" { (ctx.t("target-add")) }
+                }
+            }
+            section class="card" aria-labelledby="ameeting-heading" {
+                h2 id="ameeting-heading" { (ctx.t("ameeting-new")) }
+                form method="post" action=(format!("{base}/meetings")) novalidate {
+                    (csrf(ctx))
+                    (form_error(filled, "ameeting", &["with", "date", "agenda"]))
+                    (field(filled, "ameeting", "with", &ctx.t("ameeting-with"), Input::Typed("text", None, None), "", true))
+                    (field(filled, "ameeting", "date", &ctx.t("ameeting-date"), Input::Typed("date", None, None), "", true))
+                    (field(filled, "ameeting", "agenda", &ctx.t("ameeting-agenda"), Input::Area, "", false))
+                    p class="hint" { (ctx.t("ameeting-agenda-hint")) }
+                    button type="submit" { (ctx.t("ameeting-add")) }
+                }
+            }
+        }
+    };
+    Ok((status, layout(ctx, &plan.title, body)).into_response())
+}
+
+/// The live part of a plan page.
+fn view(ctx: &Ctx, plan: &PlanView) -> Markup {
+    let lang = ctx.lang;
+    let base = format!("/plans/{}", plan.id);
+    let statuses = choices(lang, ActionStatus::ALL, "action-status");
+    let points: Vec<PowerPoint> = plan
+        .targets
+        .iter()
+        .enumerate()
+        .map(|(i, t)| PowerPoint {
+            number: i + 1,
+            ally: t.kind == TargetKind::Ally,
+            influence: t.influence,
+            stance: t.stance,
+        })
+        .collect();
+    html! {
+        section class="card" aria-labelledby="goal-title" {
+            h2 id="goal-title" { (ctx.t("plan-goal")) }
+            p class="status" { (ctx.t("plan-status")) ": " strong { (lang.t(&format!("plan-status-{}", plan.status))) } }
+            @if plan.goal.is_empty() { p class="note" { (ctx.t("plan-no-goal")) } }
+            @else { p class="text" { bdi { (plan.goal) } } }
+            h3 { (ctx.t("plan-demands")) }
+            @if plan.demands.is_empty() { p class="note" { (ctx.t("plan-no-demands")) } }
+            @else { p class="text" { bdi { (plan.demands) } } }
+        }
+        section class="card" aria-labelledby="map-title" {
+            h2 id="map-title" { (ctx.t("map-title")) }
+            @if plan.targets.is_empty() {
+                p { (ctx.t("map-empty")) }
+            } @else {
+                (power_map(&ctx.t("map-title"), &points, lang))
+                ol class="records" {
+                    @for t in &plan.targets {
+                        li {
+                            span class=(if t.kind == TargetKind::Ally { "badge ally" } else { "badge target" }) {
+                                (lang.t(&format!("target-kind-{}", t.kind)))
+                            } " "
+                            bdi { (t.role) }
+                            @if !t.institution.is_empty() { ", " bdi { (t.institution) } }
+                            " · " (lang.t_args("target-summary", &[("influence", t.influence.into())]))
+                            " · " (lang.t(&format!("stance-{}", t.stance.clamp(-2, 2) + 2)))
+                        }
+                    }
+                }
+            }
+        }
+        section class="card" aria-labelledby="actions-title" {
+            h2 id="actions-title" { (ctx.t("actions-title")) }
+            @if plan.actions.is_empty() {
+                p { (ctx.t("actions-none")) }
+            } @else {
+                ul class="records actions" {
+                    @for a in &plan.actions {
+                        li {
+                            strong { bdi { (a.title) } }
+                            " · " (a.date.map_or_else(|| ctx.t("action-no-date"), |d| lang.date(d)))
+                            " · " (lang.t(&format!("action-kind-{}", a.kind)))
+                            @if !a.notes.is_empty() { p class="text" { bdi { (a.notes) } } }
+                            form method="post" action=(format!("{base}/actions/{}", a.id.as_str())) class="inline" {
+                                (csrf(ctx))
+                                label for=(format!("status-{}", a.id.as_str())) { (ctx.t("action-status")) }
+                                select id=(format!("status-{}", a.id.as_str())) name="status" {
+                                    @for (v, l) in &statuses {
+                                        option value=(v) selected[*v == a.status.as_str()] { (l) }
+                                    }
+                                }
+                                button type="submit" { (ctx.t("save")) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        section class="card" aria-labelledby="ameetings-title" {
+            h2 id="ameetings-title" { (ctx.t("ameetings-title")) }
+            @if plan.meetings.is_empty() {
+                p { (ctx.t("ameetings-none")) }
+            } @else {
+                ul class="records" {
+                    @for m in &plan.meetings {
+                        li {
+                            strong { bdi { (m.with) } } " · " (lang.date(m.date))
+                            @if !m.agenda.is_empty() {
+                                ol class="agenda" { @for item in &m.agenda { li { bdi { (item.text) } } } }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A form posted to one plan: what every plan form handler needs.
+pub struct PlanPost {
+    web: Web,
+    ctx: Ctx,
+    /// The path's parameters: `plan`, and `action` where the route has it.
+    params: HashMap<String, String>,
+    fields: Fields,
+}
+
+impl FromRequest<Web> for PlanPost {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, web: &Web) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(&mut parts, web)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let Extension(ctx) = Extension::<Ctx>::from_request_parts(&mut parts, web)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let req = Request::from_parts(parts, body);
+        let Form(fields) = Form::<Fields>::from_request(req, web)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            web: web.clone(),
+            ctx,
+            params,
+            fields,
+        })
+    }
+}
+
+impl PlanPost {
+    fn param(&self, name: &str) -> &str {
+        self.params.get(name).map_or("", String::as_str)
+    }
+
+    fn parse<T: std::str::FromStr>(&self, form: &'static str, name: &str) -> Result<T, Refusal> {
+        value_of(&self.fields, name)
+            .trim()
+            .parse()
+            .map_err(|_| Refusal::malformed(form, self.ctx.lang, name))
+    }
+
+    fn text(&self, name: &str) -> String {
+        value_of(&self.fields, name).to_string()
+    }
+
+    /// Runs an edit of the plan: `parsed` is the form read into the edit's input (or a refusal
+    /// of malformed input), `apply` makes the same documents call as the API. Success shows the
+    /// plan; a refusal shows the plan page again with the message beside form `form`.
+    async fn apply<T, F, Fut>(
+        &self,
+        form: &'static str,
+        parsed: Result<T, Refusal>,
+        apply: F,
+    ) -> PageResult
+    where
+        F: FnOnce(Docs, String, T) -> Fut,
+        Fut: Future<Output = Result<PlanView, DocsError>>,
+    {
+        let id = self.param("plan");
+        let refusal = match parsed {
+            Ok(input) => match apply(self.web.app.docs.clone(), id.to_string(), input).await {
+                Ok(p) => return Ok(Redirect::to(&format!("/plans/{}", p.id)).into_response()),
+                Err(e) => Refusal::of(form, self.ctx.lang, e)?,
+            },
+            Err(r) => r,
+        };
+        let filled = Filled::refused(refusal, &self.fields);
+        render(
+            &self.web,
+            &self.ctx,
+            id,
+            &filled,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await
+    }
+}
+
+/// `POST /plans/{plan}`: changes the plan's own fields.
+pub async fn edit(p: PlanPost) -> PageResult {
+    let parsed = p
+        .parse::<PlanStatus>("edit", "status")
+        .map(|status| PlanEdit {
+            title: Some(p.text("title")),
+            goal: Some(p.text("goal")),
+            demands: Some(p.text("demands")),
+            status: Some(status),
+        });
+    p.apply("edit", parsed, |docs, id, edit| async move {
+        docs.update_plan(id, edit).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/actions`.
+pub async fn add_action(p: PlanPost) -> PageResult {
+    let parsed = (|| {
+        let date = match value_of(&p.fields, "date").trim() {
+            "" => None,
+            _ => Some(p.parse::<Day>("action", "date")?),
+        };
+        Ok(NewAction {
+            title: p.text("title"),
+            date,
+            kind: p.parse("action", "kind")?,
+            notes: p.text("notes"),
+        })
+    })();
+    p.apply("action", parsed, |docs, id, new| async move {
+        docs.add_action(id, new).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/actions/{action}`: sets an action's status.
+pub async fn set_action(p: PlanPost) -> PageResult {
+    let action: ItemId = p.param("action").parse().map_err(|_| WebError::NotFound)?;
+    let parsed = p
+        .parse::<ActionStatus>("status", "status")
+        .map(|status| ActionEdit {
+            status: Some(status),
+            ..ActionEdit::default()
+        });
+    p.apply("status", parsed, |docs, id, edit| async move {
+        docs.set_action(id, action, edit).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/targets`.
+pub async fn add_target(p: PlanPost) -> PageResult {
+    let parsed = (|| {
+        Ok(NewTarget {
+            kind: p.parse("target", "kind")?,
+            role: p.text("role"),
+            institution: p.text("institution"),
+            influence: p.parse("target", "influence")?,
+            stance: p.parse("target", "stance")?,
+        })
+    })();
+    p.apply("target", parsed, |docs, id, new| async move {
+        docs.add_target(id, new).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/meetings`: a meeting with an authority; one agenda item per line.
+pub async fn add_meeting(p: PlanPost) -> PageResult {
+    let parsed = p.parse("ameeting", "date").map(|date| NewAuthorityMeeting {
+        with: p.text("with"),
+        date,
+        agenda: lines(value_of(&p.fields, "agenda")),
+    });
+    p.apply("ameeting", parsed, |docs, id, new| async move {
+        docs.add_authority_meeting(id, new).await
+    })
+    .await
+}
+
+/// The state of one live-update stream.
+struct Watch {
+    web: Web,
+    plan: String,
+    heads: Vec<String>,
+    changes: tokio::sync::broadcast::Receiver<commonground_protocol::ids::DocId>,
+    tick: tokio::time::Interval,
+    _permit: tokio::sync::OwnedSemaphorePermit,
+}
+
+impl Watch {
+    /// Waits until the plan's heads differ from the last seen; `None` when the node stops or the
+    /// plan is gone.
+    async fn next_change(&mut self) -> Option<Vec<String>> {
+        let shutdown = self.web.app.web.shutdown.clone();
+        loop {
+            tokio::select! {
+                biased;
+                _ = shutdown.cancelled() => return None,
+                r = self.changes.recv() => {
+                    if matches!(r, Err(tokio::sync::broadcast::error::RecvError::Closed)) {
+                        return None;
+                    }
+                }
+                _ = self.tick.tick() => {}
+            }
+            let heads = self.web.app.docs.plan(self.plan.clone()).await.ok()?.heads;
+            if heads != self.heads {
+                return Some(heads);
+            }
+        }
+    }
+}
+
+/// `GET /plans/{plan}/events`: a `changed` event each time the plan's heads change.
+pub async fn events(
+    State(web): State<Web>,
+    Path(id): Path<String>,
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, WebError> {
+    let permit = web
+        .streams
+        .clone()
+        .try_acquire_owned()
+        .map_err(|_| WebError::Busy)?;
+    let changes = web.app.docs.subscribe();
+    let plan = web.app.docs.plan(id).await?;
+    let mut tick = tokio::time::interval(POLL);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let watch = Watch {
+        plan: plan.id.to_string(),
+        heads: plan.heads,
+        web,
+        changes,
+        tick,
+        _permit: permit,
+    };
+    let stream = futures_util::stream::unfold(watch, |mut w| async move {
+        let heads = w.next_change().await?;
+        let event = Event::default()
+            .event("changed")
+            .data(heads.first().map_or("", |h| &h[..h.len().min(16)]));
+        w.heads = heads;
+        Some((Ok(event), w))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::default()))
+}

@@ -1,0 +1,269 @@
+//! The tally page: a period's counts as a bar chart and a table, the form that records a
+//! meeting (which adds its issues to the tally), and the latest meeting records.
+
+use std::collections::BTreeMap;
+
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect};
+use axum::{Extension, Form};
+use commonground_protocol::catalogue::IssueEntry;
+use commonground_protocol::ids::{Day, Period};
+use commonground_protocol::meeting::{MeetingKind, MeetingRecord, NewMeeting};
+use commonground_protocol::tally::TallyView;
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::charts::bar_chart;
+use super::i18n::Lang;
+use super::pages::{
+    Ctx, Fields, Filled, Input, Refusal, csrf, field, form_error, layout, lines, value_of,
+};
+use super::{PageResult, Web, WebError};
+use crate::docs::today_utc;
+
+/// How many meeting records the page lists.
+const RECENT: usize = 10;
+
+/// The page's query.
+#[derive(Debug, Deserialize)]
+pub struct TallyQuery {
+    period: Option<String>,
+}
+
+/// An issue's label in the page's language: built-in issues are translated, the group's own
+/// keep the label it gave them.
+pub fn issue_label(lang: Lang, entry_key: &str, label: &str, built_in: bool) -> String {
+    let id = format!("issue-{entry_key}");
+    if built_in && lang.has(&id) {
+        lang.t(&id)
+    } else {
+        label.to_string()
+    }
+}
+
+fn meeting_kinds(lang: Lang) -> Vec<(String, String)> {
+    MeetingKind::ALL
+        .iter()
+        .map(|k| (k.to_string(), lang.t(&format!("meeting-kind-{k}"))))
+        .collect()
+}
+
+/// `GET /tally`.
+pub async fn page(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Query(q): Query<TallyQuery>,
+) -> PageResult {
+    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
+        None => Period::of(today_utc()),
+        Some(p) => p.parse().map_err(|_| WebError::NotFound)?,
+    };
+    render(&web, &ctx, period, &Filled::default(), StatusCode::OK).await
+}
+
+async fn render(
+    web: &Web,
+    ctx: &Ctx,
+    period: Period,
+    filled: &Filled,
+    status: StatusCode,
+) -> PageResult {
+    let docs = &web.app.docs;
+    let view = docs.tally(period).await?;
+    let issues = docs.issues().await?;
+    let meetings = docs.meetings().await?;
+    let title = ctx.t("tally-title");
+    let body = html! {
+        h1 { (title) }
+        form method="get" action="/tally" class="inline" {
+            div class="field" {
+                label for="period" { (ctx.t("tally-period")) }
+                input id="period" name="period" type="month" value=(period.to_string());
+            }
+            button type="submit" { (ctx.t("tally-show")) }
+        }
+        (counts(ctx, &view, &issues))
+        (meeting_form(ctx, &issues, filled))
+        (recent(ctx, &meetings, &issues))
+    };
+    Ok((status, layout(ctx, &title, body)).into_response())
+}
+
+fn label_of(lang: Lang, issues: &[IssueEntry], key: &str) -> String {
+    issues.iter().find(|e| e.key.as_str() == key).map_or_else(
+        || key.to_string(),
+        |e| issue_label(lang, key, &e.label, e.built_in),
+    )
+}
+
+fn counts(ctx: &Ctx, view: &TallyView, issues: &[IssueEntry]) -> Markup {
+    let lang = ctx.lang;
+    let heading = lang.t_args(
+        "tally-heading",
+        &[("period", lang.period(view.period).into())],
+    );
+    let rows: Vec<(String, i64)> = view
+        .rows
+        .iter()
+        .map(|r| (label_of(lang, issues, r.issue.as_str()), r.count))
+        .collect();
+    html! {
+        section class="card" aria-labelledby="counts-title" id="counts" {
+            h2 id="counts-title" { (heading) }
+            @if rows.is_empty() {
+                p { (ctx.t("tally-empty")) }
+            } @else {
+                p { (lang.t_args("tally-total", &[("n", view.total.into())])) }
+                (bar_chart(&heading, &rows, lang))
+                table {
+                    caption { (heading) }
+                    thead { tr {
+                        th scope="col" { (ctx.t("col-issue")) }
+                        th scope="col" class="num" { (ctx.t("col-count")) }
+                    } }
+                    tbody {
+                        @for (label, n) in &rows {
+                            tr { th scope="row" { bdi { (label) } } td class="num" { (lang.number(*n)) } }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn meeting_form(ctx: &Ctx, issues: &[IssueEntry], filled: &Filled) -> Markup {
+    const FORM: &str = "meeting";
+    let lang = ctx.lang;
+    let kinds = meeting_kinds(lang);
+    let issues_error = filled.error(FORM, "issues");
+    html! {
+        section class="card" aria-labelledby="meeting-title" {
+            h2 id="meeting-title" { (ctx.t("meeting-title")) }
+            p class="note" { (ctx.t("meeting-intro")) }
+            form method="post" action="/meetings" novalidate {
+                (csrf(ctx))
+                (form_error(filled, FORM, &["date", "kind", "attendees", "issues", "decisions"]))
+                (field(filled, FORM, "date", &ctx.t("meeting-date"), Input::Typed("date", None, None), &today_utc().to_string(), true))
+                (field(filled, FORM, "kind", &ctx.t("meeting-kind"), Input::Choice(&kinds), "weekly-meeting", false))
+                (field(filled, FORM, "attendees", &ctx.t("meeting-attendees"), Input::Typed("number", Some(0), Some(10_000)), "", true))
+                fieldset class=(if issues_error.is_some() { "issues invalid" } else { "issues" })
+                    aria-describedby=[issues_error.map(|_| "meeting-issues-error")] {
+                    legend { (ctx.t("meeting-issues")) }
+                    @if let Some(e) = issues_error {
+                        p class="error" id="meeting-issues-error" role="alert" { (e) }
+                    }
+                    div class="issue-grid" {
+                        @for e in issues {
+                            @let name = format!("issue:{}", e.key.as_str());
+                            @let id = format!("meeting-issue-{}", e.key.as_str());
+                            div class="field" {
+                                label for=(id) { (issue_label(lang, e.key.as_str(), &e.label, e.built_in)) }
+                                input id=(id) name=(name) type="number" min="0" max="10000"
+                                    inputmode="numeric" value=(filled.value(FORM, &name, ""));
+                            }
+                        }
+                    }
+                }
+                (field(filled, FORM, "decisions", &ctx.t("meeting-decisions"), Input::Area, "", false))
+                p class="hint" id="decisions-hint" { (ctx.t("meeting-decisions-hint")) }
+                button type="submit" { (ctx.t("meeting-submit")) }
+            }
+        }
+    }
+}
+
+fn recent(ctx: &Ctx, meetings: &[MeetingRecord], issues: &[IssueEntry]) -> Markup {
+    let lang = ctx.lang;
+    html! {
+        section class="card" aria-labelledby="recent-title" {
+            h2 id="recent-title" { (ctx.t("meetings-recent")) }
+            @if meetings.is_empty() {
+                p { (ctx.t("meetings-none")) }
+            } @else {
+                ul class="records" {
+                    @for m in meetings.iter().take(RECENT) {
+                        li {
+                            strong { (lang.date(m.date)) } " · "
+                            (lang.t(&format!("meeting-kind-{}", m.kind))) " · "
+                            (lang.t_args("meeting-people", &[("n", (m.attendees as i64).into())]))
+                            @if !m.issues.is_empty() {
+                                ul class="tags" {
+                                    @for (k, n) in &m.issues {
+                                        li { bdi { (label_of(lang, issues, k)) } " " (lang.number(*n)) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Reads the meeting form. Inputs that do not parse become refusals naming them.
+fn read_meeting(lang: Lang, fields: &Fields) -> Result<NewMeeting, Refusal> {
+    const FORM: &str = "meeting";
+    let get = |name: &str| value_of(fields, name).trim();
+    let date: Day = get("date")
+        .parse()
+        .map_err(|_| Refusal::malformed(FORM, lang, "date"))?;
+    let kind: MeetingKind = get("kind")
+        .parse()
+        .map_err(|_| Refusal::malformed(FORM, lang, "kind"))?;
+    let attendees: u64 = get("attendees")
+        .parse()
+        .map_err(|_| Refusal::malformed(FORM, lang, "attendees"))?;
+    let mut issues = BTreeMap::new();
+    for (k, v) in fields {
+        let (Some(key), v) = (k.strip_prefix("issue:"), v.trim()) else {
+            continue;
+        };
+        if v.is_empty() || v == "0" {
+            continue;
+        }
+        let n: i64 = v
+            .parse()
+            .map_err(|_| Refusal::malformed(FORM, lang, "issues"))?;
+        issues.insert(key.to_string(), n);
+    }
+    let decisions = lines(get("decisions"));
+    Ok(NewMeeting {
+        date,
+        kind,
+        attendees,
+        issues,
+        decisions,
+    })
+}
+
+/// `POST /meetings`: records a meeting through the same call as the API, then shows its month.
+pub async fn record_meeting(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    let refused = match read_meeting(ctx.lang, &fields) {
+        Ok(meeting) => {
+            let period = Period::of(meeting.date);
+            match web.app.docs.record_meeting(meeting).await {
+                Ok(_) => {
+                    return Ok(Redirect::to(&format!("/tally?period={period}")).into_response());
+                }
+                Err(e) => Refusal::of("meeting", ctx.lang, e)?,
+            }
+        }
+        Err(r) => r,
+    };
+    let filled = Filled::refused(refused, &fields);
+    render(
+        &web,
+        &ctx,
+        Period::of(today_utc()),
+        &filled,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}

@@ -1,0 +1,1099 @@
+//! The organisers' web page through `Router::oneshot`: every page and form, refusals of personal
+//! data beside their fields, CSRF tokens, login for requests from other machines, the security
+//! headers, `/metrics`, translations, live updates, and a scan of everything served for
+//! addresses outside the node.
+
+// A test that cannot set itself up should stop at once, saying where.
+#![allow(clippy::unwrap_used)]
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use commonground_node::api::{AppState, router};
+use commonground_node::config::DataDir;
+use commonground_node::docs::{self, Docs, DocsThread};
+use commonground_node::store::SledStore;
+use commonground_node::web::{ASSETS, CONTENT_SECURITY_POLICY, WebOptions, auth};
+use commonground_protocol::ids::GroupId;
+use http_body_util::BodyExt;
+use tempfile::TempDir;
+use tower::ServiceExt;
+
+/// A node's router over a fresh store, with a data directory for the web passphrase.
+struct Node {
+    app: Router,
+    docs: Docs,
+    data: DataDir,
+    _thread: DocsThread,
+    _dir: TempDir,
+}
+
+fn key() -> ed25519_dalek::SigningKey {
+    ed25519_dalek::SigningKey::from_bytes(&[11; 32])
+}
+
+fn group() -> GroupId {
+    GroupId::from_public_key(key().verifying_key().to_bytes()).unwrap()
+}
+
+fn node() -> Node {
+    let dir = tempfile::tempdir().unwrap();
+    let store = SledStore::open(&dir.path().join("store")).unwrap();
+    let (docs, thread) = docs::start(Box::new(store), key()).unwrap();
+    let data = DataDir::new(dir.path());
+    let app = router(AppState {
+        docs: docs.clone(),
+        http: "127.0.0.1:0".parse().unwrap(),
+        net: None,
+        group_name: "Coventry Sanctuary".into(),
+        web: WebOptions {
+            data_dir: Some(data.clone()),
+            ..WebOptions::default()
+        },
+    });
+    Node {
+        app,
+        docs,
+        data,
+        _thread: thread,
+        _dir: dir,
+    }
+}
+
+/// A month long past, so that no test depends on today's date.
+const PAST: &str = "2001-03";
+const PAST_DAY: &str = "2001-03-14";
+
+/// A browser: its address, its cookies and its language.
+struct Browser {
+    from: SocketAddr,
+    cookies: HashMap<String, String>,
+    accept_language: Option<String>,
+}
+
+/// A response: status, headers and body text.
+struct Page {
+    status: StatusCode,
+    headers: HeaderMap,
+    body: String,
+}
+
+impl Page {
+    #[track_caller]
+    fn ok(&self) -> &str {
+        assert_eq!(self.status, StatusCode::OK, "{}", self.body);
+        &self.body
+    }
+
+    fn location(&self) -> &str {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// The value of hidden input `csrf` in the page's first form.
+    fn csrf(&self) -> String {
+        let at = self.body.find("name=\"csrf\" value=\"").expect("a form");
+        let rest = &self.body[at + 19..];
+        rest[..rest.find('"').unwrap()].to_string()
+    }
+}
+
+impl Browser {
+    fn local() -> Self {
+        Self::at("127.0.0.1:50000")
+    }
+
+    fn remote() -> Self {
+        Self::at("192.0.2.7:50000")
+    }
+
+    fn at(addr: &str) -> Self {
+        Self {
+            from: addr.parse().unwrap(),
+            cookies: HashMap::new(),
+            accept_language: None,
+        }
+    }
+
+    async fn send(&mut self, app: &Router, mut req: Request<Body>) -> Page {
+        req.extensions_mut().insert(ConnectInfo(self.from));
+        let cookie: Vec<String> = self
+            .cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        if !cookie.is_empty() {
+            req.headers_mut()
+                .insert(header::COOKIE, cookie.join("; ").parse().unwrap());
+        }
+        if let Some(l) = &self.accept_language {
+            req.headers_mut()
+                .insert(header::ACCEPT_LANGUAGE, l.parse().unwrap());
+        }
+        let res = app.clone().oneshot(req).await.unwrap();
+        for c in res.headers().get_all(header::SET_COOKIE) {
+            let c = c.to_str().unwrap();
+            let (kv, attrs) = c.split_once(';').unwrap_or((c, ""));
+            let (k, v) = kv.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.cookies.remove(k);
+            } else {
+                self.cookies.insert(k.to_string(), v.to_string());
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.into_body().collect().await.unwrap().to_bytes();
+        Page {
+            status,
+            headers,
+            body: String::from_utf8(bytes.to_vec()).unwrap(),
+        }
+    }
+
+    async fn get(&mut self, app: &Router, uri: &str) -> Page {
+        self.send(app, Request::get(uri).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// Posts a form with fields as given (no token added).
+    async fn post_raw(&mut self, app: &Router, uri: &str, fields: &[(&str, &str)]) -> Page {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(fields)
+            .finish();
+        let req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(app, req).await
+    }
+
+    /// Opens `page` as a person would, then posts a form with the token it carried.
+    async fn submit(
+        &mut self,
+        app: &Router,
+        page: &str,
+        uri: &str,
+        fields: &[(&str, &str)],
+    ) -> Page {
+        let token = self.get(app, page).await.csrf();
+        let mut all = vec![("csrf", token.as_str())];
+        all.extend_from_slice(fields);
+        self.post_raw(app, uri, &all).await
+    }
+}
+
+fn meeting<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+    let mut f = vec![
+        ("date", PAST_DAY),
+        ("kind", "weekly-meeting"),
+        ("attendees", "12"),
+        ("issue:housing", "3"),
+        ("issue:detention", "1"),
+        ("issue:health", ""),
+        ("decisions", "Write to the council about the hostel"),
+    ];
+    for (k, v) in extra {
+        f.retain(|(fk, _)| fk != k);
+        f.push((k, v));
+    }
+    f
+}
+
+async fn new_plan(n: &Node, b: &mut Browser) -> String {
+    let res = b
+        .submit(
+            &n.app,
+            "/plans",
+            "/plans",
+            &[
+                ("title", "Legal aid for every asylum seeker"),
+                ("goal", "Free legal advice within a week of arrival."),
+                ("demands", "Fund two more legal aid posts."),
+                ("network", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    res.location().trim_start_matches("/plans/").to_string()
+}
+
+#[tokio::test]
+async fn every_page_and_asset_is_served_with_a_strict_policy() {
+    let n = node();
+    let mut b = Browser::local();
+    let plan = new_plan(&n, &mut b).await;
+    let mut uris: Vec<String> = ["/tally", "/plans", "/network", "/login"]
+        .map(String::from)
+        .to_vec();
+    uris.push(format!("/plans/{plan}"));
+    uris.push(format!("/plans/{plan}/view"));
+    uris.extend(ASSETS.iter().map(|(f, _, _)| format!("/assets/{f}")));
+    for uri in &uris {
+        let p = b.get(&n.app, uri).await;
+        assert_eq!(p.status, StatusCode::OK, "{uri}: {}", p.body);
+        assert_eq!(
+            p.headers[header::CONTENT_SECURITY_POLICY],
+            CONTENT_SECURITY_POLICY,
+            "{uri}"
+        );
+        assert_eq!(p.headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+    }
+    assert!(CONTENT_SECURITY_POLICY.contains("script-src 'self'"));
+    assert!(!CONTENT_SECURITY_POLICY.contains("unsafe"));
+    // Errors and the API carry it too.
+    for uri in ["/nope", "/api/v1/status", "/plans/abcdef"] {
+        let p = b.get(&n.app, uri).await;
+        assert!(
+            p.headers.contains_key(header::CONTENT_SECURITY_POLICY),
+            "{uri}"
+        );
+    }
+    let missing = b.get(&n.app, "/plans/abcdef").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert!(
+        missing.body.contains("<h1>Not found</h1>"),
+        "{}",
+        missing.body
+    );
+    assert_eq!(b.get(&n.app, "/").await.location(), "/tally");
+}
+
+#[tokio::test]
+async fn a_recorded_meeting_changes_the_chart_and_the_table() {
+    let n = node();
+    let mut b = Browser::local();
+    let before = b.get(&n.app, &format!("/tally?period={PAST}")).await;
+    assert!(
+        before.ok().contains("Nothing has been counted"),
+        "{}",
+        before.body
+    );
+    assert!(!before.body.contains("class=\"bar\""));
+    // Every field has a label.
+    for id in [
+        "meeting-date",
+        "meeting-kind",
+        "meeting-attendees",
+        "meeting-issue-housing",
+    ] {
+        assert!(
+            before.body.contains(&format!("<label for=\"{id}\"")),
+            "{id}"
+        );
+    }
+
+    let res = b.submit(&n.app, "/tally", "/meetings", &meeting(&[])).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.location(), format!("/tally?period={PAST}"));
+
+    let after = b.get(&n.app, res.location()).await;
+    let html = after.ok();
+    assert_eq!(html.matches("class=\"bar\"").count(), 2, "{html}");
+    assert!(
+        html.contains("<bdi>Housing</bdi></th><td class=\"num\">3</td>"),
+        "{html}"
+    );
+    assert!(html.contains("4 times in all"), "{html}");
+    assert!(
+        html.contains("14 March 2001"),
+        "the meeting is listed: {html}"
+    );
+    // The same Docs call as the API: the tally holds the counts.
+    assert_eq!(n.docs.tally(PAST.parse().unwrap()).await.unwrap().total, 4);
+}
+
+#[tokio::test]
+async fn personal_data_is_refused_beside_its_field_and_nothing_is_written() {
+    let n = node();
+    let mut b = Browser::local();
+    let res = b
+        .submit(
+            &n.app,
+            "/tally",
+            "/meetings",
+            &meeting(&[("decisions", "Ring Sam on 07700 900123")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let html = &res.body;
+    let at = html
+        .find("id=\"meeting-decisions-error\"")
+        .unwrap_or_else(|| panic!("no message beside the field: {html}"));
+    assert!(html[at..].starts_with(
+        "id=\"meeting-decisions-error\" role=\"alert\">This seems to hold a phone number"
+    ));
+    assert!(html.contains("aria-describedby=\"meeting-decisions-error\""));
+    assert!(
+        html.contains("Ring Sam on 07700 900123</textarea>"),
+        "kept for fixing"
+    );
+    assert_eq!(n.docs.tally(PAST.parse().unwrap()).await.unwrap().total, 0);
+    assert!(n.docs.meetings().await.unwrap().is_empty());
+
+    // Out of range and malformed input are refused the same way.
+    let res = b
+        .submit(
+            &n.app,
+            "/tally",
+            "/meetings",
+            &meeting(&[("attendees", "lots")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.body.contains("id=\"meeting-attendees-error\""),
+        "{}",
+        res.body
+    );
+    let res = b
+        .submit(
+            &n.app,
+            "/tally",
+            "/meetings",
+            &meeting(&[("issue:housing", "20000")]),
+        )
+        .await;
+    assert!(
+        res.body.contains("id=\"meeting-issues-error\""),
+        "{}",
+        res.body
+    );
+
+    // A plan's goal with an e-mail address, in French.
+    b.cookies.insert("lang".into(), "fr".into());
+    let res = b
+        .submit(
+            &n.app,
+            "/plans",
+            "/plans",
+            &[
+                ("title", "Logement"),
+                ("goal", "Écrire à jo@example.org"),
+                ("network", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.body.contains(
+            "id=\"plan-goal-error\" role=\"alert\">Ceci semble contenir une adresse e-mail"
+        ),
+        "{}",
+        res.body
+    );
+    assert!(n.docs.plans().await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn forms_without_the_right_csrf_token_are_refused() {
+    let n = node();
+    let mut b = Browser::local();
+    let token = b.get(&n.app, "/tally").await.csrf();
+    assert_eq!(b.cookies["cg_csrf"], token, "the token is the cookie's");
+    let fields = meeting(&[]);
+
+    let missing = b.post_raw(&n.app, "/meetings", &fields).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN);
+    assert!(
+        missing.body.contains("This form has expired"),
+        "{}",
+        missing.body
+    );
+
+    let mut wrong = vec![(
+        "csrf",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    )];
+    wrong.extend_from_slice(&fields);
+    assert_eq!(
+        b.post_raw(&n.app, "/meetings", &wrong).await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // The right token without its cookie (another site's form) is refused too.
+    let mut stranger = Browser::local();
+    let mut stolen = vec![("csrf", token.as_str())];
+    stolen.extend_from_slice(&fields);
+    assert_eq!(
+        stranger.post_raw(&n.app, "/meetings", &stolen).await.status,
+        StatusCode::FORBIDDEN
+    );
+    for uri in ["/plans", "/network", "/network/join", "/logout", "/login"] {
+        assert_eq!(
+            b.post_raw(&n.app, uri, &[("title", "x")]).await.status,
+            StatusCode::FORBIDDEN,
+            "{uri}"
+        );
+    }
+    assert!(n.docs.meetings().await.unwrap().is_empty());
+    assert!(n.docs.plans().await.unwrap().is_empty());
+    assert!(n.docs.networks().await.unwrap().is_empty());
+
+    let ok = b.post_raw(&n.app, "/meetings", &stolen).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+}
+
+#[tokio::test]
+async fn a_plan_is_created_and_edited_through_its_forms() {
+    let n = node();
+    let mut b = Browser::local();
+    let id = new_plan(&n, &mut b).await;
+    let page = format!("/plans/{id}");
+    let html = b.get(&n.app, &page).await.ok().to_string();
+    assert!(html.contains("No actions yet."));
+    assert!(html.contains(&format!("data-live-events=\"/plans/{id}/events\"")));
+
+    let post = |uri: &str| format!("{page}{uri}");
+    let res = b
+        .submit(
+            &n.app,
+            &page,
+            &post("/actions"),
+            &[
+                ("title", "Meet the cabinet member"),
+                ("date", "2026-12-10"),
+                ("kind", "meeting"),
+                ("notes", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = b
+        .submit(
+            &n.app,
+            &page,
+            &post("/targets"),
+            &[
+                ("kind", "target"),
+                ("role", "Cabinet member for communities"),
+                ("institution", "City Council"),
+                ("influence", "5"),
+                ("stance", "-1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    b.submit(
+        &n.app,
+        &page,
+        &post("/targets"),
+        &[
+            ("kind", "ally"),
+            ("role", "Law centre"),
+            ("institution", ""),
+            ("influence", "2"),
+            ("stance", "2"),
+        ],
+    )
+    .await;
+    let res = b
+        .submit(
+            &n.app,
+            &page,
+            &post("/meetings"),
+            &[
+                ("with", "Cabinet member, City Council"),
+                ("date", "2026-12-10"),
+                ("agenda", "Waiting times\n\nA drop-in at the library\n"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = b
+        .submit(
+            &n.app,
+            &page,
+            &page,
+            &[
+                ("title", "Legal aid now"),
+                ("goal", "Advice within a week."),
+                ("demands", "Two posts."),
+                ("status", "active"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    let plan = n.docs.plan(id.clone()).await.unwrap();
+    assert_eq!(plan.title, "Legal aid now");
+    assert_eq!(plan.targets.len(), 2);
+    assert_eq!(plan.meetings[0].agenda.len(), 2);
+    let action = plan.actions[0].id.as_str().to_string();
+    let res = b
+        .submit(
+            &n.app,
+            &page,
+            &post(&format!("/actions/{action}")),
+            &[("status", "done")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    let html = b.get(&n.app, &page).await.ok().to_string();
+    assert!(
+        html.contains("<strong><bdi>Meet the cabinet member</bdi></strong> · 10 December 2026"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<option value=\"done\" selected>Done</option>"),
+        "{html}"
+    );
+    assert_eq!(html.matches("<circle").count(), 2, "power map: {html}");
+    assert!(html.contains("point ally") && html.contains("point target"));
+    assert!(html.contains("<li><bdi>A drop-in at the library</bdi></li>"));
+    assert!(html.contains("<strong>Active</strong>"));
+    let list = b.get(&n.app, "/plans").await.ok().to_string();
+    assert!(
+        list.contains("Legal aid now") && list.contains("1 action"),
+        "{list}"
+    );
+
+    // Refusals sit beside the field of the form that was sent, not a namesake in another form.
+    let res = b
+        .submit(
+            &n.app,
+            &page,
+            &post("/actions"),
+            &[("title", "  "), ("date", ""), ("kind", "other")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        res.body
+            .contains("id=\"action-title-error\" role=\"alert\">This must not be empty.")
+    );
+    assert!(!res.body.contains("id=\"edit-title-error\""));
+    let res = b
+        .submit(
+            &n.app,
+            &page,
+            &post("/targets"),
+            &[
+                ("kind", "target"),
+                ("role", "Councillor, call 0121 496 0000"),
+                ("influence", "3"),
+                ("stance", "0"),
+            ],
+        )
+        .await;
+    assert!(
+        res.body.contains("id=\"target-role-error\""),
+        "{}",
+        res.body
+    );
+    let res = b
+        .submit(
+            &n.app,
+            &page,
+            &post("/meetings"),
+            &[("with", "MP"), ("date", "soon")],
+        )
+        .await;
+    assert!(
+        res.body.contains("id=\"ameeting-date-error\""),
+        "{}",
+        res.body
+    );
+    assert_eq!(n.docs.plan(id).await.unwrap().actions.len(), 1);
+}
+
+#[tokio::test]
+async fn the_network_page_creates_networks_and_shows_invites_as_code_and_qr() {
+    let n = node();
+    let mut b = Browser::local();
+    let html = b.get(&n.app, "/network").await.ok().to_string();
+    assert!(html.contains("This node runs no network."));
+    assert!(html.contains(&group().to_string()));
+    let res = b
+        .submit(
+            &n.app,
+            "/network",
+            "/network",
+            &[
+                ("name", "West Midlands Sanctuary Network"),
+                ("group_name", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let html = b.get(&n.app, "/network").await.ok().to_string();
+    assert!(html.contains("<bdi>West Midlands Sanctuary Network</bdi>"));
+    assert!(html.contains("<td>Coordinator</td>"), "{html}");
+    let net = n.docs.networks().await.unwrap()[0].id.to_string();
+    let res = b
+        .submit(
+            &n.app,
+            "/network",
+            &format!("/network/{net}/invite"),
+            &[("expires", "24h")],
+        )
+        .await;
+    let html = res.ok();
+    assert!(
+        html.contains("<textarea id=\"invite-code\" readonly"),
+        "{html}"
+    );
+    assert!(html.contains(">cg1-"), "{html}");
+    assert!(html.contains("<svg class=\"qr\""), "{html}");
+    assert!(
+        html.contains("Valid for 1,439 more minutes")
+            || html.contains("Valid for 1,440 more minutes"),
+        "{html}"
+    );
+    assert_eq!(res.headers[header::CACHE_CONTROL], "no-store");
+
+    let res = b
+        .submit(
+            &n.app,
+            "/network",
+            "/network",
+            &[("name", "mail me at a@b.org")],
+        )
+        .await;
+    assert!(
+        res.body.contains("id=\"create-name-error\""),
+        "{}",
+        res.body
+    );
+    let res = b
+        .submit(
+            &n.app,
+            "/network",
+            "/network/join",
+            &[("code", "not-a-code")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"join-code-error\""), "{}", res.body);
+}
+
+#[tokio::test]
+async fn other_machines_must_log_in_and_sessions_end() {
+    let n = node();
+    let mut b = Browser::remote();
+    let res = b.get(&n.app, "/tally?period=2001-03").await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER);
+    assert_eq!(res.location(), "/login?next=%2Ftally%3Fperiod%3D2001-03");
+    let api = b.get(&n.app, "/api/v1/status").await;
+    assert_eq!(api.status, StatusCode::UNAUTHORIZED);
+    assert!(api.body.contains("\"login_required\""), "{}", api.body);
+    let res = b.post_raw(&n.app, "/meetings", &[("csrf", "x")]).await;
+    assert_eq!(
+        res.status,
+        StatusCode::SEE_OTHER,
+        "no form reaches a handler"
+    );
+    assert_eq!(
+        b.get(&n.app, "/assets/style.css").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        b.get(&n.app, "/metrics").await.status,
+        StatusCode::FORBIDDEN
+    );
+
+    // No passphrase set yet: nobody gets in.
+    let res = b
+        .submit(
+            &n.app,
+            "/login",
+            "/login",
+            &[("passphrase", "anything at all"), ("next", "/tally")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN);
+    assert!(res.body.contains("No passphrase is set"), "{}", res.body);
+
+    auth::set_passphrase(&n.data, "correct horse battery").unwrap();
+    let res = b
+        .submit(
+            &n.app,
+            "/login",
+            "/login",
+            &[("passphrase", "wrong horse battery"), ("next", "/tally")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    assert!(res.body.contains("id=\"passphrase-error\""));
+    assert!(!b.cookies.contains_key("cg_session"));
+    let res = b
+        .submit(
+            &n.app,
+            "/login",
+            "/login",
+            &[
+                ("passphrase", "correct horse battery"),
+                ("next", "//evil.example/"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert_eq!(res.location(), "/", "never to another site");
+    let set = res.headers[header::SET_COOKIE].to_str().unwrap();
+    assert!(
+        set.contains("HttpOnly")
+            && set.contains("SameSite=Strict")
+            && set.contains("Max-Age=43200"),
+        "{set}"
+    );
+
+    let page = b.get(&n.app, "/tally").await;
+    assert!(page.ok().contains("Log out"));
+    assert_eq!(b.get(&n.app, "/api/v1/status").await.status, StatusCode::OK);
+    assert_eq!(
+        b.get(&n.app, "/metrics").await.status,
+        StatusCode::FORBIDDEN,
+        "loopback only"
+    );
+    let res = b.submit(&n.app, "/tally", "/meetings", &meeting(&[])).await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+
+    // A stolen-looking cookie that names no session is no session.
+    let mut other = Browser::remote();
+    other.cookies.insert("cg_session".into(), "0".repeat(64));
+    assert_eq!(
+        other.get(&n.app, "/tally").await.status,
+        StatusCode::SEE_OTHER
+    );
+
+    let res = b.submit(&n.app, "/tally", "/logout", &[]).await;
+    assert_eq!(res.location(), "/login");
+    b.cookies.insert(
+        "cg_session".into(),
+        set.split(';').next().unwrap()[11..].to_string(),
+    );
+    assert_eq!(
+        b.get(&n.app, "/tally").await.status,
+        StatusCode::SEE_OTHER,
+        "ended"
+    );
+}
+
+#[tokio::test]
+async fn loopback_needs_no_login_but_rejects_rebound_host_names() {
+    let n = node();
+    let mut b = Browser::local();
+    assert_eq!(b.get(&n.app, "/tally").await.status, StatusCode::OK);
+    let mut v6 = Browser::at("[::1]:50000");
+    assert_eq!(v6.get(&n.app, "/tally").await.status, StatusCode::OK);
+    let req = Request::get("/tally")
+        .header(header::HOST, "rebound.example:7465")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(b.send(&n.app, req).await.status, StatusCode::FORBIDDEN);
+    let req = Request::get("/tally")
+        .header(header::HOST, "localhost:7465")
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(b.send(&n.app, req).await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn pages_speak_the_visitors_language() {
+    let n = node();
+    n.docs
+        .tally_add("housing".into(), 1234, PAST.parse().unwrap())
+        .await
+        .unwrap();
+    let mut b = Browser::local();
+    b.accept_language = Some("ar-EG,ar;q=0.9,en;q=0.5".into());
+    let ar = b.get(&n.app, &format!("/tally?period={PAST}")).await;
+    let html = ar.ok();
+    assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
+    assert!(html.contains("الإحصاءات"));
+    assert!(
+        html.contains("مارس ٢٠٠١"),
+        "Arabic month and digits: {html}"
+    );
+    assert!(
+        html.contains(">١٬٢٣٤<"),
+        "Arabic digits with grouping: {html}"
+    );
+
+    let fr = b
+        .get(&n.app, &format!("/tally?period={PAST}&lang=fr"))
+        .await;
+    assert!(fr.ok().contains("<html lang=\"fr\" dir=\"ltr\">"));
+    assert!(
+        fr.body.contains("mars 2001") && fr.body.contains(">1\u{202F}234<"),
+        "{}",
+        fr.body
+    );
+    assert_eq!(b.cookies["lang"], "fr", "the switch is remembered");
+    let again = b.get(&n.app, "/plans").await;
+    assert!(again.ok().contains("Plans de campagne"));
+
+    b.cookies.clear();
+    b.accept_language = None;
+    let en = b.get(&n.app, &format!("/tally?period={PAST}")).await;
+    assert!(en.ok().contains("<html lang=\"en\" dir=\"ltr\">") && en.body.contains(">1,234<"));
+    // The switch offers each language in its own name, staying on the same page.
+    let link = "href=\"/tally?period=2001-03&amp;lang=ar\" lang=\"ar\" hreflang=\"ar\">العربية</a>";
+    assert!(en.body.contains(link), "{}", en.body);
+    // After a refused form, it leads back to the form's page.
+    let res = b
+        .submit(
+            &n.app,
+            "/tally",
+            "/meetings",
+            &meeting(&[("attendees", "x")]),
+        )
+        .await;
+    assert!(res.body.contains("href=\"/tally?lang=fr\""), "{}", res.body);
+}
+
+#[tokio::test]
+async fn metrics_are_prometheus_text_for_this_machine_only() {
+    let n = node();
+    let mut b = Browser::local();
+    b.get(&n.app, "/tally").await;
+    b.get(&n.app, "/api/v1/status").await;
+    let m = b.get(&n.app, "/metrics").await;
+    let text = m.ok();
+    assert!(
+        text.contains("# TYPE commonground_http_requests counter"),
+        "{text}"
+    );
+    assert!(
+        text.contains("commonground_http_requests_total{area=\"api\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("commonground_http_requests_total{area=\"page\",status=\"200\"} 1"),
+        "{text}"
+    );
+    assert!(
+        text.contains("commonground_documents{kind=\"tally\"} 1"),
+        "{text}"
+    );
+    assert!(text.ends_with("# EOF\n"));
+    let mut far = Browser::remote();
+    let refused = far.get(&n.app, "/metrics").await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN);
+}
+
+/// Reads the next server-sent event of a stream, or panics after `timeout`.
+async fn next_event(body: &mut Body, timeout: Duration) -> String {
+    let mut text = String::new();
+    tokio::time::timeout(timeout, async {
+        while !text.contains("\n\n") || text.trim_start().starts_with(':') {
+            if text.trim_start().starts_with(':') && text.contains("\n\n") {
+                text.clear(); // a keep-alive comment
+            }
+            let frame = body.frame().await.expect("stream open").unwrap();
+            if let Some(data) = frame.data_ref() {
+                text.push_str(std::str::from_utf8(data).unwrap());
+            }
+        }
+    })
+    .await
+    .expect("an event in time");
+    text
+}
+
+#[tokio::test]
+async fn an_open_plan_hears_of_changes_by_server_sent_events() {
+    let n = node();
+    let mut b = Browser::local();
+    let id = new_plan(&n, &mut b).await;
+    let mut req = Request::get(format!("/plans/{id}/events"))
+        .body(Body::empty())
+        .unwrap();
+    req.extensions_mut().insert(ConnectInfo(b.from));
+    let res = n.app.clone().oneshot(req).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let mut body = res.into_body();
+    n.docs
+        .add_action(
+            id.clone(),
+            serde_json::from_value(serde_json::json!({"title": "Vigil"})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let event = next_event(&mut body, Duration::from_secs(10)).await;
+    assert!(event.contains("event: changed"), "{event}");
+    let fragment = b.get(&n.app, &format!("/plans/{id}/view")).await;
+    assert!(fragment.ok().contains("Vigil"));
+    assert!(!fragment.body.contains("<html"), "a fragment, not a page");
+}
+
+/// Every address a text names that is not this node's own: absolute URLs and protocol-relative
+/// ones in attributes, CSS `url(...)` and `@import`.
+fn outside_addresses(text: &str) -> Vec<String> {
+    // The SVG namespace is a name, never fetched; the icon file must declare it.
+    const NAMESPACE: &str = "http://www.w3.org/2000/svg";
+    let mut found = Vec::new();
+    for scheme in ["http://", "https://", "ftp://", "ws://", "wss://"] {
+        for (at, _) in text.match_indices(scheme) {
+            let rest = &text[at..];
+            if !rest.starts_with(NAMESPACE) {
+                found.push(rest.chars().take(60).collect());
+            }
+        }
+    }
+    for pattern in ["=\"//", "='//", "url(//", "url(\"//", "@import"] {
+        for (at, _) in text.match_indices(pattern) {
+            found.push(text[at..].chars().take(60).collect());
+        }
+    }
+    found
+}
+
+#[tokio::test]
+async fn nothing_served_names_an_address_outside_the_node() {
+    let n = node();
+    let mut b = Browser::local();
+    // Fill every page with everything it can show.
+    b.submit(&n.app, "/tally", "/meetings", &meeting(&[])).await;
+    let id = new_plan(&n, &mut b).await;
+    let page = format!("/plans/{id}");
+    b.submit(
+        &n.app,
+        &page,
+        &format!("{page}/actions"),
+        &[
+            ("title", "Vigil"),
+            ("date", "2026-12-01"),
+            ("kind", "public-action"),
+        ],
+    )
+    .await;
+    b.submit(
+        &n.app,
+        &page,
+        &format!("{page}/targets"),
+        &[
+            ("kind", "target"),
+            ("role", "Council leader"),
+            ("influence", "5"),
+            ("stance", "-2"),
+        ],
+    )
+    .await;
+    b.submit(
+        &n.app,
+        &page,
+        &format!("{page}/meetings"),
+        &[
+            ("with", "MP"),
+            ("date", "2026-12-02"),
+            ("agenda", "Housing"),
+        ],
+    )
+    .await;
+    b.submit(&n.app, "/network", "/network", &[("name", "Midlands")])
+        .await;
+    let net = n.docs.networks().await.unwrap()[0].id.to_string();
+    let invite = b
+        .submit(
+            &n.app,
+            "/network",
+            &format!("/network/{net}/invite"),
+            &[("expires", "1h")],
+        )
+        .await;
+    let mut served = vec![("invite".to_string(), invite.body)];
+    for lang in ["en", "ar", "fr"] {
+        for uri in [
+            "/tally?period=2001-03",
+            "/plans",
+            &page,
+            &format!("{page}/view"),
+            "/network",
+            "/login",
+            "/no-such-page",
+        ] {
+            let sep = if uri.contains('?') { '&' } else { '?' };
+            let full = format!("{uri}{sep}lang={lang}");
+            served.push((full.clone(), b.get(&n.app, &full).await.body));
+        }
+    }
+    for (f, _, _) in ASSETS {
+        let uri = format!("/assets/{f}");
+        served.push((uri.clone(), b.get(&n.app, &uri).await.body));
+    }
+    let bad = b
+        .submit(
+            &n.app,
+            "/tally",
+            "/meetings",
+            &meeting(&[("decisions", "a@b.org")]),
+        )
+        .await;
+    served.push(("refused meeting".into(), bad.body));
+    for (what, body) in &served {
+        assert!(!body.is_empty(), "{what} is empty");
+        assert_eq!(outside_addresses(body), Vec::<String>::new(), "{what}");
+        if what.starts_with("/assets/") {
+            continue;
+        }
+        // No inline script or style: the policy would block them anyway.
+        assert!(!body.contains(" style="), "{what} has an inline style");
+        assert!(!body.contains("<style"), "{what} has a style element");
+        for (at, _) in body.match_indices("<script") {
+            assert!(
+                body[at..].starts_with("<script src=\"/assets/"),
+                "{what}: inline script"
+            );
+        }
+        assert!(
+            !body.contains(" on") || !body.contains(" onclick="),
+            "{what}"
+        );
+    }
+    // The scan itself finds what it must.
+    assert_eq!(
+        outside_addresses("<img src=\"https://cdn.example/x.png\">").len(),
+        1
+    );
+    assert_eq!(
+        outside_addresses("<link href=\"//cdn.example/f.css\">").len(),
+        1
+    );
+    assert_eq!(
+        outside_addresses("a { background: url(//x.example/i.png) }").len(),
+        1
+    );
+}
+
+#[test]
+fn the_cli_sets_the_passphrase_from_standard_input() {
+    use std::io::Write;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let run = |input: &str| {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_commonground"))
+            .args(["web", "passphrase", "--data-dir"])
+            .arg(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let short = run("tiny\n");
+    assert_eq!(short.status.code(), Some(2), "{short:?}");
+    let file = auth::passphrase_file(&DataDir::new(dir.path()));
+    assert!(!file.exists());
+    let ok = run("correct horse battery\n");
+    assert!(ok.status.success(), "{ok:?}");
+    assert!(auth::check_passphrase(&file, "correct horse battery").unwrap());
+}
