@@ -227,7 +227,7 @@ impl DocSet {
                 .map_err(|(_, why)| bundle_refused(format!("document {}: {why}", d.doc.short())))?;
             if d.doc == network {
                 // Later documents are judged by the network as the bundle brings it.
-                net = doc::read(&doc).map_err(|e| bundle_refused(e))?;
+                net = doc::read(&doc).map_err(bundle_refused)?;
             }
             admitted.push((d.doc, doc, keep));
             if (i + 1) % 64 == 0 || i + 1 == total {

@@ -75,6 +75,9 @@ fn now_secs() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// A document that passed admission, and the signed heads to keep with it.
+type Admitted = (Automerge, Vec<SignedHead>);
+
 fn forbidden(e: auth::AuthError) -> (Refusal, String) {
     (Refusal::Forbidden, e.to_string())
 }
@@ -356,7 +359,7 @@ impl DocSet {
         id: &DocId,
         msg: &Message,
         signed: &[SignedHead],
-    ) -> Result<Option<(Automerge, Vec<SignedHead>)>, (Refusal, String)> {
+    ) -> Result<Option<Admitted>, (Refusal, String)> {
         if msg.changes.is_empty() {
             return Ok(None);
         }

@@ -15,6 +15,7 @@
 //!   a plan — its collaborating groups that are members (not aggregators),
 //! - leave the header as it was, and the body within the rules of its kind (limits and the
 //!   personal-data check).
+//!
 //! One failing change refuses the whole payload.
 //!
 //! Writer sets that live inside the document (coordinators, collaborators) are evaluated in

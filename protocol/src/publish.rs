@@ -258,6 +258,9 @@ impl Published {
     }
 }
 
+/// An issue and the inclusive range of its count.
+pub type IssueRange = (IssueKey, (i64, i64));
+
 /// One row of a regional view.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -379,7 +382,7 @@ impl RegionView {
 
     /// The region's rows as ranges per issue, and labels of its non-built-in issues, for
     /// publishing upward as one member's cells.
-    pub fn ranges(&self) -> (Vec<(IssueKey, (i64, i64))>, Catalogue) {
+    pub fn ranges(&self) -> (Vec<IssueRange>, Catalogue) {
         let built_in: Vec<IssueKey> = Catalogue::new(BTreeMap::new())
             .entries()
             .into_iter()
