@@ -118,6 +118,10 @@ enum Command {
     },
     Dial(Multiaddr),
     Disconnect(PeerId),
+    Find {
+        peer: PeerId,
+        reply: oneshot::Sender<Vec<Multiaddr>>,
+    },
     Status(oneshot::Sender<NetStatus>),
 }
 
@@ -217,6 +221,18 @@ impl Net {
             .send(Command::Dial(addr))
             .await
             .map_err(|_| NetError::Stopped)
+    }
+
+    /// Looks up a group's node's current addresses in the Kademlia DHT (our own, never the
+    /// public one) and dials it if found. Returns the addresses found (empty if none).
+    pub async fn find(&self, group: &GroupId) -> Result<Vec<Multiaddr>, NetError> {
+        let peer = peer_of(group)?;
+        let (reply, rx) = oneshot::channel();
+        self.tx
+            .send(Command::Find { peer, reply })
+            .await
+            .map_err(|_| NetError::Stopped)?;
+        rx.await.map_err(|_| NetError::Stopped)
     }
 
     /// Closes every connection to a group's node.
@@ -375,6 +391,7 @@ pub async fn start(
         events,
         traffic: traffic.clone(),
         pending: HashMap::new(),
+        finding: HashMap::new(),
         connected: BTreeMap::new(),
     };
     for ev in early {
@@ -391,6 +408,8 @@ struct Actor {
     traffic: Arc<Traffic>,
     pending: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, NetError>>>,
     connected: BTreeMap<PeerId, (Vec<Multiaddr>, SystemTime)>,
+    /// Kademlia lookups of members' current addresses, by query.
+    finding: HashMap<kad::QueryId, (PeerId, oneshot::Sender<Vec<Multiaddr>>)>,
 }
 
 impl Actor {
@@ -446,6 +465,15 @@ impl Actor {
             }
             Command::Disconnect(peer) => {
                 let _ = self.swarm.disconnect_peer_id(peer);
+            }
+            Command::Find { peer, reply } => {
+                // Bounded: at most 64 lookups in flight; more are answered "nothing found".
+                if self.finding.len() < 64 {
+                    let id = self.swarm.behaviour_mut().kad.get_closest_peers(peer);
+                    self.finding.insert(id, (peer, reply));
+                } else {
+                    let _ = reply.send(Vec::new());
+                }
             }
             Command::Status(reply) => {
                 let me = *self.swarm.local_peer_id();
@@ -536,6 +564,12 @@ impl Actor {
                     self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
                 }
             }
+            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
+                id,
+                result: kad::QueryResult::GetClosestPeers(result),
+                step,
+                ..
+            })) => self.on_found(id, result, step.last),
             SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
                 for (peer, addr) in found {
                     debug!(%peer, %addr, "found by mDNS");
@@ -547,6 +581,42 @@ impl Actor {
                 }
             }
             _ => {}
+        }
+    }
+
+    /// A Kademlia lookup of a member's addresses progressed: dial it with what was found.
+    fn on_found(
+        &mut self,
+        id: kad::QueryId,
+        result: Result<kad::GetClosestPeersOk, kad::GetClosestPeersError>,
+        last: bool,
+    ) {
+        let peers = match result {
+            Ok(ok) => ok.peers,
+            Err(kad::GetClosestPeersError::Timeout { peers, .. }) => peers,
+        };
+        let Some((target, _)) = self.finding.get(&id) else {
+            return;
+        };
+        let target = *target;
+        let found: Vec<Multiaddr> = peers
+            .into_iter()
+            .filter(|p| p.peer_id == target)
+            .flat_map(|p| p.addrs)
+            .take(16)
+            .collect();
+        if found.is_empty() && !last {
+            return;
+        }
+        if let Some((_, reply)) = self.finding.remove(&id) {
+            for a in &found {
+                self.swarm.add_peer_address(target, a.clone());
+            }
+            if !found.is_empty() && !self.swarm.is_connected(&target) {
+                let _ = self.swarm.dial(target);
+            }
+            debug!(peer = %target, found = found.len(), "looked up a member's addresses");
+            let _ = reply.send(found);
         }
     }
 

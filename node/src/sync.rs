@@ -372,6 +372,12 @@ impl Engine {
                     for a in parse_addrs(&addrs).into_iter().take(4) {
                         let _ = self.net.dial(a).await;
                     }
+                    // The addresses in the network document may be stale: ask the DHT too,
+                    // without waiting for the answer (the lookup dials what it finds).
+                    let net = self.net.clone();
+                    self.answers.spawn(async move {
+                        let _ = net.find(&peer).await;
+                    });
                 }
             }
         }

@@ -315,3 +315,25 @@ async fn ten_nodes_converge_and_a_late_node_catches_up() {
         n.stop().await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_members_address_is_found_through_our_own_dht() {
+    let a = TestNode::start("Hub", vec![]).await;
+    let hub = a.addr().await;
+    let b = TestNode::start("Birmingham", vec![hub.clone()]).await;
+    let c = TestNode::start("Coventry", vec![hub]).await;
+    let c_port = c.addr().await.split('/').nth(4).unwrap().to_string();
+    // b never dialled c and holds no address of it: the lookup asks the DHT (through a).
+    let found = wait_until("b to find c's address in the DHT", CONVERGE, || async {
+        let addrs = b.node.net().find(&c.node.group).await.unwrap();
+        addrs
+            .iter()
+            .any(|a| a.to_string().contains(&format!("/tcp/{c_port}")))
+            .then_some(addrs)
+    })
+    .await;
+    assert!(!found.is_empty());
+    for n in [a, b, c] {
+        n.stop().await;
+    }
+}
