@@ -599,7 +599,7 @@ fn edit(t: Target, d: &mut Automerge, author: &GroupId, salt: u16) -> ChangeHash
             Ok(())
         }),
         Target::Plan => doc::edit::<Plan, _>(d, author, today(), |p| {
-            p.goal.update(&format!("Safe homes, step {n}"));
+            p.goal.update(format!("Safe homes, step {n}"));
             Ok(())
         }),
         Target::Published => doc::edit::<Published, _>(d, author, today(), |p| {

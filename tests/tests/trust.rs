@@ -339,11 +339,7 @@ async fn crafted_changes_are_refused_by_every_node_and_honest_ones_still_flow() 
     let net = federation("Midlands", &a, &others).await;
     let closed = new_plan(&a, &net, "Housing casework", &[&b]).await;
     let open = new_plan(&a, &net, "Open letter", &others).await;
-    b.patch_ok(
-        &format!("/plans/{closed}"),
-        json!({"goal": "Homes for all"}),
-    )
-    .await;
+    set_goal(&b, &closed, "Homes for all").await;
     a.tally("housing", 9, PERIOD).await;
     a.publish(&net, PERIOD).await;
     let mut all = vec![&a];
@@ -441,14 +437,8 @@ async fn crafted_changes_are_refused_by_every_node_and_honest_ones_still_flow() 
 
     // Honest changes still flow: from an attacker below the limit, and between honest nodes.
     let goal = "An open letter to the council, signed by all";
-    ms[3]
-        .patch_ok(&format!("/plans/{open}"), json!({"goal": goal}))
-        .await;
-    a.patch_ok(
-        &format!("/plans/{closed}"),
-        json!({"goal": "Homes for all, now"}),
-    )
-    .await;
+    set_goal(&ms[3], &open, goal).await;
+    set_goal(&a, &closed, "Homes for all, now").await;
     for n in [&a, &b] {
         wait_until("the honest edits everywhere", CONVERGE, || async {
             plan_with_goal(n, &open, goal).await?;
