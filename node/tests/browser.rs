@@ -326,6 +326,20 @@ async fn an_organiser_records_a_meeting_plans_a_campaign_and_reads_arabic() {
     assert_eq!(b.count("svg.qr").await, 1);
     b.screenshot("network").await;
 
+    // Publish this month's counts to the network, then read its merged counts: every count
+    // here is under 5, so each shows as a range.
+    b.goto(&url(&node, "/tally")).await;
+    b.submit("/tally/publish").await;
+    b.wait_text("#publish", "Published").await;
+    let region = b
+        .js("return document.querySelector('#publish a[href*=\"/region\"]').getAttribute('href');")
+        .await;
+    b.goto(&url(&node, region.as_str().unwrap())).await;
+    b.wait_text("main table", "between 0 and 4").await;
+    assert!(b.count("svg.chart .bar-range").await >= 1);
+    assert_eq!(b.count("a[href*=\"/region.csv?period=\"]").await, 1);
+    b.screenshot("region").await;
+
     b.stop().await;
     node.stop().await;
 }

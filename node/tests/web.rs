@@ -237,6 +237,11 @@ async fn every_page_and_asset_is_served_with_a_strict_policy() {
         .to_vec();
     uris.push(format!("/plans/{plan}"));
     uris.push(format!("/plans/{plan}/view"));
+    b.submit(&n.app, "/network", "/network", &[("name", "Midlands")])
+        .await;
+    let net = n.docs.networks().await.unwrap()[0].id.to_string();
+    uris.push(format!("/network/{net}/region"));
+    uris.push(format!("/network/{net}/region?period={PAST}"));
     uris.extend(ASSETS.iter().map(|(f, _, _)| format!("/assets/{f}")));
     for uri in &uris {
         let p = b.get(&n.app, uri).await;
@@ -928,6 +933,181 @@ async fn an_open_plan_hears_of_changes_by_server_sent_events() {
     assert!(!fragment.body.contains("<html"), "a fragment, not a page");
 }
 
+/// Publishes `period` to `network` with the tally page's form, as a person would.
+async fn publish(n: &Node, b: &mut Browser, network: &str, period: &str) -> Page {
+    b.submit(
+        &n.app,
+        "/tally",
+        "/tally/publish",
+        &[("network", network), ("period", period)],
+    )
+    .await
+}
+
+/// A node in a network of its own, with counts of 12 (housing) and 3 (detention) in `PAST`.
+async fn counted_network(n: &Node, b: &mut Browser) -> String {
+    let res = b
+        .submit(
+            &n.app,
+            "/network",
+            "/network",
+            &[("name", "West Midlands Sanctuary Network")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let res = b
+        .submit(
+            &n.app,
+            "/tally",
+            "/meetings",
+            &meeting(&[("issue:housing", "12"), ("issue:detention", "3")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    n.docs.networks().await.unwrap()[0].id.to_string()
+}
+
+#[tokio::test]
+async fn publishing_needs_the_forms_csrf_token() {
+    let n = node();
+    let mut b = Browser::local();
+    let net = counted_network(&n, &mut b).await;
+    let fields = [("network", net.as_str()), ("period", PAST)];
+
+    let missing = b.post_raw(&n.app, "/tally/publish", &fields).await;
+    assert_eq!(missing.status, StatusCode::FORBIDDEN, "{}", missing.body);
+    let mut wrong = vec![(
+        "csrf",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    )];
+    wrong.extend_from_slice(&fields);
+    let wrong = b.post_raw(&n.app, "/tally/publish", &wrong).await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    let region = n
+        .docs
+        .region(net.clone(), PAST.parse().unwrap())
+        .await
+        .unwrap();
+    assert!(
+        region.groups.is_empty(),
+        "nothing was published: {region:?}"
+    );
+
+    // The tally page offers the form and the link to the merged counts.
+    let page = b.get(&n.app, &format!("/tally?period={PAST}")).await;
+    let html = page.ok();
+    assert!(html.contains("action=\"/tally/publish\""), "{html}");
+    assert!(
+        html.contains("Publish March 2001 to West Midlands Sanctuary Network"),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"/network/{net}/region?period={PAST}\"")),
+        "{html}"
+    );
+
+    let done = publish(&n, &mut b, &net, PAST).await;
+    let html = done.ok();
+    assert!(
+        html.contains("Published March 2001 to West Midlands Sanctuary Network: 2 issues."),
+        "{html}"
+    );
+    assert!(
+        html.contains("1 count was under 5 and is shown only as a range."),
+        "{html}"
+    );
+    let region = n
+        .docs
+        .region(net.clone(), PAST.parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(region.groups, vec![group()]);
+
+    // A period that does not parse is refused beside the form, and nothing more is published.
+    let bad = publish(&n, &mut b, &net, "March").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("class=\"error\" role=\"alert\""),
+        "{}",
+        bad.body
+    );
+
+    // The network page links to the merged counts too.
+    let html = b.get(&n.app, "/network").await.ok().to_string();
+    assert!(
+        html.contains(&format!("href=\"/network/{net}/region?period=")),
+        "{html}"
+    );
+    assert!(html.contains("See West Midlands Sanctuary Network’s merged counts"));
+}
+
+#[tokio::test]
+async fn the_merged_counts_show_suppressed_cells_as_ranges() {
+    let n = node();
+    let mut b = Browser::local();
+    let net = counted_network(&n, &mut b).await;
+    let uri = format!("/network/{net}/region?period={PAST}");
+    let empty = b.get(&n.app, &uri).await;
+    assert!(
+        empty.ok().contains("No counts have been published"),
+        "{}",
+        empty.body
+    );
+    let res = publish(&n, &mut b, &net, PAST).await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+
+    let page = b.get(&n.app, &uri).await;
+    let html = page.ok();
+    assert!(
+        html.contains("<h1><bdi>West Midlands Sanctuary Network: merged counts"),
+        "{html}"
+    );
+    assert!(html.contains("Merged counts for March 2001"), "{html}");
+    assert!(
+        html.contains("1 group published counts for this month."),
+        "{html}"
+    );
+    assert!(
+        html.contains("<bdi>Housing</bdi></th><td class=\"num\">12</td>"),
+        "{html}"
+    );
+    let row = "<bdi>Detention</bdi></th><td class=\"num\">";
+    let at = html.find(row).expect("a detention row");
+    let cell = &html[at + row.len()..];
+    let cell = &cell[..cell.find("</td>").unwrap()];
+    assert_eq!(cell, "between 0 and 4", "{html}");
+    assert!(!cell.contains('3'));
+    assert!(html.contains("class=\"bar-range\""), "{html}");
+    // The CSV is this node's own API route.
+    let csv_href = format!("/api/v1/networks/{net}/region.csv?period={PAST}");
+    assert!(html.contains(&format!("href=\"{csv_href}\"")), "{html}");
+    let csv = b.get(&n.app, &csv_href).await;
+    assert!(csv.ok().contains("housing"), "{}", csv.body);
+    assert!(
+        html.contains("<input id=\"period\" name=\"period\" type=\"month\" value=\"2001-03\""),
+        "{html}"
+    );
+    assert!(html.contains(&format!("href=\"/tally?period={PAST}#publish\"")));
+
+    // In Arabic, right to left, with Arabic digits.
+    let ar = b.get(&n.app, &format!("{uri}&lang=ar")).await;
+    let html = ar.ok();
+    assert!(html.contains("<html lang=\"ar\" dir=\"rtl\">"), "{html}");
+    assert!(html.contains("الأعداد المدمجة"), "{html}");
+    assert!(html.contains(">١٢<"), "{html}");
+    assert!(html.contains("بين ٠ و٤"), "{html}");
+    let fr = b.get(&n.app, &format!("{uri}&lang=fr")).await;
+    assert!(fr.ok().contains("entre 0 et 4"), "{}", fr.body);
+
+    // An unknown network or a malformed month is not a page.
+    let missing = b.get(&n.app, "/network/abcdef/region").await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    let bad = b
+        .get(&n.app, &format!("/network/{net}/region?period=x"))
+        .await;
+    assert_eq!(bad.status, StatusCode::NOT_FOUND);
+}
+
 /// Every address a text names that is not this node's own: absolute URLs and protocol-relative
 /// ones in attributes, CSS `url(...)` and `@import`.
 fn outside_addresses(text: &str) -> Vec<String> {
@@ -1003,10 +1183,16 @@ async fn nothing_served_names_an_address_outside_the_node() {
             &[("expires", "1h")],
         )
         .await;
-    let mut served = vec![("invite".to_string(), invite.body)];
+    let published = publish(&n, &mut b, &net, PAST).await;
+    let region = format!("/network/{net}/region?period={PAST}");
+    let mut served = vec![
+        ("invite".to_string(), invite.body),
+        ("published".to_string(), published.body),
+    ];
     for lang in ["en", "ar", "fr"] {
         for uri in [
             "/tally?period=2001-03",
+            &region,
             "/plans",
             &page,
             &format!("{page}/view"),

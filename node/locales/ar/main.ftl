@@ -218,3 +218,35 @@ peers-no-network = لا تشغّل هذه العقدة أي شبكة.
 peers-none = لا توجد مجموعة أخرى متصلة الآن.
 peer-connected = متصلة { $ago }
 last-synced = آخر مزامنة مع { $group } { $ago }
+
+## Publishing and merged counts
+publish-title = النشر في شبكاتك
+publish-intro = لا يغادر هذه العقدة سوى هذه الأعداد، ولا تغادرها سجلات الاجتماعات أبداً. العدد الأقل من عتبة الشبكة يُنشر فقط على أنه «أقل من» العتبة.
+publish-none = لا تنتمي هذه المجموعة إلى أي شبكة بعد.
+publish-join = أنشئ شبكة أو انضم إلى واحدة
+publish-submit = انشر { $period } في { $network }
+publish-done = نُشر { $period } في { $network }: { $n ->
+    [one] قضية واحدة.
+    [two] قضيتان.
+    [few] { $n } قضايا.
+   *[other] { $n } قضية.
+}
+publish-hidden = { $hidden ->
+    [0] لم يكن أي عدد تحت العتبة.
+    [one] عدد واحد كان أقل من { $k } ولا يظهر إلا كنطاق.
+    [two] عددان كانا أقل من { $k } ولا يظهران إلا كنطاقين.
+    [few] { $hidden } أعداد كانت أقل من { $k } ولا تظهر إلا كنطاقات.
+   *[other] { $hidden } عدداً كانت أقل من { $k } ولا تظهر إلا كنطاقات.
+}
+region-link = عرض الأعداد المدمجة لشبكة { $network }
+region-title = { $network }: الأعداد المدمجة
+region-heading = الأعداد المدمجة لشهر { $period }
+region-groups = { $n ->
+    [one] نشرت مجموعة واحدة أعدادها لهذا الشهر.
+    [two] نشرت مجموعتان أعدادهما لهذا الشهر.
+    [few] نشرت { $n } مجموعات أعدادها لهذا الشهر.
+   *[other] نشرت { $n } مجموعة أعدادها لهذا الشهر.
+}
+region-between = بين { $low } و{ $high }
+region-back = العودة إلى إحصاءات هذا الشهر والنشر
+network-publish-link = انشر أعداد هذه المجموعة

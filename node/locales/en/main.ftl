@@ -209,3 +209,29 @@ peers-no-network = This node runs no network.
 peers-none = No other group is connected now.
 peer-connected = connected { $ago }
 last-synced = last synced with { $group } { $ago }
+
+## Publishing and merged counts
+publish-title = Publish to your networks
+publish-intro = Only these counts leave this node, never meeting records. A count under a network’s threshold is published only as “fewer than” the threshold.
+publish-none = This group belongs to no network yet.
+publish-join = Create or join a network
+publish-submit = Publish { $period } to { $network }
+publish-done = Published { $period } to { $network }: { $n ->
+    [one] { $n } issue.
+   *[other] { $n } issues.
+}
+publish-hidden = { $hidden ->
+    [0] No count was under the threshold.
+    [one] { $hidden } count was under { $k } and is shown only as a range.
+   *[other] { $hidden } counts were under { $k } and are shown only as ranges.
+}
+region-link = See { $network }’s merged counts
+region-title = { $network }: merged counts
+region-heading = Merged counts for { $period }
+region-groups = { $n ->
+    [one] { $n } group published counts for this month.
+   *[other] { $n } groups published counts for this month.
+}
+region-between = between { $low } and { $high }
+region-back = Back to this month’s tallies and publishing
+network-publish-link = Publish this group’s counts

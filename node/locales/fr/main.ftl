@@ -209,3 +209,29 @@ peers-no-network = Ce nœud ne fait tourner aucun réseau.
 peers-none = Aucun autre groupe n’est connecté pour l’instant.
 peer-connected = connecté { $ago }
 last-synced = dernière synchronisation avec { $group } { $ago }
+
+## Publishing and merged counts
+publish-title = Publier dans vos réseaux
+publish-intro = Seuls ces nombres quittent ce nœud, jamais les comptes rendus de réunion. Un nombre sous le seuil d’un réseau n’est publié que comme « moins que » le seuil.
+publish-none = Ce groupe n’appartient encore à aucun réseau.
+publish-join = Créer ou rejoindre un réseau
+publish-submit = Publier { $period } dans { $network }
+publish-done = { $period } publié dans { $network } : { $n ->
+    [one] { $n } sujet.
+   *[other] { $n } sujets.
+}
+publish-hidden = { $hidden ->
+    [0] Aucun nombre n’était sous le seuil.
+    [one] { $hidden } nombre était sous { $k } et n’apparaît que comme un intervalle.
+   *[other] { $hidden } nombres étaient sous { $k } et n’apparaissent que comme des intervalles.
+}
+region-link = Voir les nombres fusionnés de { $network }
+region-title = { $network } : nombres fusionnés
+region-heading = Nombres fusionnés de { $period }
+region-groups = { $n ->
+    [one] { $n } groupe a publié ses nombres pour ce mois.
+   *[other] { $n } groupes ont publié leurs nombres pour ce mois.
+}
+region-between = entre { $low } et { $high }
+region-back = Retour aux comptages du mois et à la publication
+network-publish-link = Publier les nombres de ce groupe

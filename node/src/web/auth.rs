@@ -318,7 +318,7 @@ fn switch_base(req: &Request) -> String {
         return format!("{path}?{q}&");
     }
     let page = match path.split('/').collect::<Vec<_>>().as_slice() {
-        ["", "meetings"] => "/tally".to_string(),
+        ["", "meetings"] | ["", "tally", ..] => "/tally".to_string(),
         ["", "plans", id, ..] => format!("/plans/{id}"),
         ["", "network", ..] => "/network".to_string(),
         ["", "login"] => "/login".to_string(),
@@ -616,6 +616,7 @@ mod tests {
             "/tally?period=2001-03&"
         );
         assert_eq!(base(Method::POST, "/meetings"), "/tally?");
+        assert_eq!(base(Method::POST, "/tally/publish"), "/tally?");
         assert_eq!(base(Method::POST, "/plans/abcd/actions/x1"), "/plans/abcd?");
         assert_eq!(base(Method::POST, "/network/abcd/invite"), "/network?");
     }

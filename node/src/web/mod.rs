@@ -6,7 +6,7 @@
 //! `/assets/`: no request leaves the machine.
 //!
 //! - [`pages`]: the layout, form helpers and refusal messages shared by the pages;
-//! - `tally`, `plans`, `network`: the pages themselves, each calling the same [`Docs`] methods
+//! - `tally`, `region`, `plans`, `network`: the pages themselves, each calling the same [`Docs`] methods
 //!   as the JSON API, so the same rules refuse the same input;
 //! - [`auth`]: loopback or login, sessions, CSRF tokens;
 //! - [`i18n`]: Fluent translations (English, Arabic, French) and number and date formats;
@@ -24,6 +24,7 @@ pub mod metrics;
 mod network;
 pub mod pages;
 mod plans;
+mod region;
 mod tally;
 
 use std::path::PathBuf;
@@ -207,6 +208,7 @@ pub fn wrap(api: Router, state: AppState) -> Router {
     let pages = Router::new()
         .route("/", get(|| async { Redirect::to("/tally") }))
         .route("/tally", get(tally::page))
+        .route("/tally/publish", post(tally::publish))
         .route("/meetings", post(tally::record_meeting))
         .route("/plans", get(plans::list).post(plans::create))
         .route("/plans/{plan}", get(plans::page).post(plans::edit))
@@ -219,6 +221,7 @@ pub fn wrap(api: Router, state: AppState) -> Router {
         .route("/network", get(network::page).post(network::create))
         .route("/network/join", post(network::join))
         .route("/network/{network}/invite", post(network::invite))
+        .route("/network/{network}/region", get(region::page))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/metrics", get(metrics::serve))

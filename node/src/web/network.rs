@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::{Extension, Form};
+use commonground_protocol::ids::Period;
 use commonground_protocol::network::{NetworkView, Role};
 use fluent_bundle::FluentValue;
 use maud::{Markup, PreEscaped, html};
@@ -18,10 +19,12 @@ use super::i18n::Lang;
 use super::pages::{
     Ctx, Fields, Filled, Input, Refusal, csrf, field, form_error, layout, value_of,
 };
+use super::region::region_href;
 use super::{PageResult, Web, WebError};
 use crate::api::{
     ApiError, InviteView, JoinNetwork, PeerView, join_network, make_invite, peer_views,
 };
+use crate::docs::today_utc;
 
 /// How long invites may be made for, as the API spells them.
 const EXPIRIES: [&str; 4] = ["1h", "24h", "48h", "7d"];
@@ -168,6 +171,13 @@ fn network_card(
                         }
                     }
                 }
+            }
+            p {
+                a href=(region_href(&n.id.to_string(), Period::of(today_utc()))) {
+                    (lang.t_args("region-link", &[("network", FluentValue::from(n.name.clone()))]))
+                }
+                " · "
+                a href="/tally#publish" { (ctx.t("network-publish-link")) }
             }
             @if coordinator {
                 form method="post" action=(format!("/network/{}/invite", n.id)) class="inline" {

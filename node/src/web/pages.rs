@@ -2,8 +2,7 @@
 //! their labels and refusal messages, and the translation of the rules' refusals.
 //!
 //! It also holds the regional view's rendering ([`region_section`]): a range chart and table of
-//! merged counts with honest ranges for suppressed cells. Its data (published tallies and their
-//! merge) is not built yet, so no route serves it and no page links to it.
+//! merged counts with honest ranges for suppressed cells, served by the `region` page.
 
 use std::collections::HashMap;
 
@@ -330,7 +329,7 @@ pub fn region_section(lang: Lang, title: &str, rows: &[RangeRow], csv_href: &str
                                 th scope="row" { bdi { (r.label) } }
                                 td class="num" {
                                     @if r.low == r.high { (lang.number(r.low)) }
-                                    @else { (lang.t_args("range-value", &[("low", FluentValue::from(r.low)), ("high", FluentValue::from(r.high))])) }
+                                    @else { (lang.t_args("region-between", &[("low", FluentValue::from(r.low)), ("high", FluentValue::from(r.high))])) }
                                 }
                             }
                         }
@@ -358,7 +357,10 @@ mod tests {
             },
         ];
         let html = region_section(Lang::En, "West Midlands", &rows, "/region.csv").into_string();
-        assert!(html.contains(">31<") && html.contains(">0–8<"), "{html}");
+        assert!(
+            html.contains(">31<") && html.contains(">between 0 and 8<"),
+            "{html}"
+        );
         assert!(html.contains("href=\"/region.csv\""));
         assert_eq!(html.matches("class=\"bar-range\"").count(), 1);
         let empty = region_section(Lang::Fr, "x", &[], "/r.csv").into_string();

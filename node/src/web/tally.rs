@@ -1,5 +1,6 @@
-//! The tally page: a period's counts as a bar chart and a table, the form that records a
-//! meeting (which adds its issues to the tally), and the latest meeting records.
+//! The tally page: a period's counts as a bar chart and a table, the forms that publish them to
+//! each network this group belongs to (with links to the networks' merged counts), the form that
+//! records a meeting (which adds its issues to the tally), and the latest meeting records.
 
 use std::collections::BTreeMap;
 
@@ -10,7 +11,10 @@ use axum::{Extension, Form};
 use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::ids::{Day, Period};
 use commonground_protocol::meeting::{MeetingKind, MeetingRecord, NewMeeting};
+use commonground_protocol::network::NetworkView;
+use commonground_protocol::publish::Cell;
 use commonground_protocol::tally::TallyView;
+use fluent_bundle::FluentValue;
 use maud::{Markup, html};
 use serde::Deserialize;
 
@@ -19,8 +23,10 @@ use super::i18n::Lang;
 use super::pages::{
     Ctx, Fields, Filled, Input, Refusal, csrf, field, form_error, layout, lines, value_of,
 };
+use super::region::region_href;
 use super::{PageResult, Web, WebError};
 use crate::docs::today_utc;
+use crate::federation::PublishedView;
 
 /// How many meeting records the page lists.
 const RECENT: usize = 10;
@@ -59,7 +65,15 @@ pub async fn page(
         None => Period::of(today_utc()),
         Some(p) => p.parse().map_err(|_| WebError::NotFound)?,
     };
-    render(&web, &ctx, period, &Filled::default(), StatusCode::OK).await
+    render(&web, &ctx, period, &Filled::default(), None, StatusCode::OK).await
+}
+
+/// What the last publish form did, shown beside that network's form.
+struct Outcome {
+    /// The network as the form named it.
+    network: String,
+    /// What was published, or why not.
+    result: Result<PublishedView, String>,
 }
 
 async fn render(
@@ -67,12 +81,14 @@ async fn render(
     ctx: &Ctx,
     period: Period,
     filled: &Filled,
+    outcome: Option<&Outcome>,
     status: StatusCode,
 ) -> PageResult {
     let docs = &web.app.docs;
     let view = docs.tally(period).await?;
     let issues = docs.issues().await?;
     let meetings = docs.meetings().await?;
+    let networks = docs.networks().await?;
     let title = ctx.t("tally-title");
     let body = html! {
         h1 { (title) }
@@ -84,6 +100,7 @@ async fn render(
             button type="submit" { (ctx.t("tally-show")) }
         }
         (counts(ctx, &view, &issues))
+        (publish_card(ctx, period, &networks, outcome))
         (meeting_form(ctx, &issues, filled))
         (recent(ctx, &meetings, &issues))
     };
@@ -131,6 +148,122 @@ fn counts(ctx: &Ctx, view: &TallyView, issues: &[IssueEntry]) -> Markup {
             }
         }
     }
+}
+
+/// One form a network: "Publish <period> to <network>", what the last one did beside it, and a
+/// link to the network's merged counts for the period.
+fn publish_card(
+    ctx: &Ctx,
+    period: Period,
+    networks: &[NetworkView],
+    outcome: Option<&Outcome>,
+) -> Markup {
+    let lang = ctx.lang;
+    let month = lang.period(period);
+    html! {
+        section class="card" aria-labelledby="publish-title" id="publish" {
+            h2 id="publish-title" { (ctx.t("publish-title")) }
+            @if networks.is_empty() {
+                p { (ctx.t("publish-none")) " " a href="/network" { (ctx.t("publish-join")) } }
+            } @else {
+                p class="note" { (ctx.t("publish-intro")) }
+                @for n in networks {
+                    @let name = || FluentValue::from(n.name.clone());
+                    @let result = outcome
+                        .filter(|o| o.network == n.id.to_string())
+                        .map(|o| &o.result);
+                    div class="publish" {
+                        form method="post" action="/tally/publish" class="inline" {
+                            (csrf(ctx))
+                            input type="hidden" name="network" value=(n.id.to_string());
+                            input type="hidden" name="period" value=(period.to_string());
+                            button type="submit" {
+                                (lang.t_args("publish-submit", &[
+                                    ("period", FluentValue::from(month.clone())),
+                                    ("network", name()),
+                                ]))
+                            }
+                        }
+                        @match result {
+                            Some(Ok(p)) => p class="done" role="status" {
+                                (published_text(lang, &n.name, p))
+                            },
+                            Some(Err(e)) => p class="error" role="alert" { (e) },
+                            None => {},
+                        }
+                        p {
+                            a href=(region_href(&n.id.to_string(), period)) {
+                                (lang.t_args("region-link", &[("network", name())]))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// What a publication sent: how many issues, and how many of them only as a range.
+fn published_text(lang: Lang, network: &str, p: &PublishedView) -> String {
+    let hidden = p
+        .cells
+        .values()
+        .filter(|c| !matches!(c, Cell::Exact { .. }))
+        .count();
+    let done = lang.t_args(
+        "publish-done",
+        &[
+            ("period", FluentValue::from(lang.period(p.period))),
+            ("network", FluentValue::from(network.to_string())),
+            ("n", FluentValue::from(p.cells.len() as i64)),
+        ],
+    );
+    let hidden = lang.t_args(
+        "publish-hidden",
+        &[
+            ("hidden", FluentValue::from(hidden as i64)),
+            ("k", FluentValue::from(p.k)),
+        ],
+    );
+    format!("{done} {hidden}")
+}
+
+/// `POST /tally/publish`: publishes this group's counts of a period to a network, then shows the
+/// tally page with what was published (or why not) beside that network's form.
+pub async fn publish(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    let network = value_of(&fields, "network").trim().to_string();
+    let (period, result) = match value_of(&fields, "period").trim().parse::<Period>() {
+        Ok(period) => {
+            let result = match web.app.docs.publish(network.clone(), period, None).await {
+                Ok(p) => Ok(p),
+                Err(e) => Err(Refusal::of("publish", ctx.lang, e)?.message),
+            };
+            (period, result)
+        }
+        Err(_) => (
+            Period::of(today_utc()),
+            Err(Refusal::malformed("publish", ctx.lang, "period").message),
+        ),
+    };
+    let status = if result.is_ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let outcome = Outcome { network, result };
+    render(
+        &web,
+        &ctx,
+        period,
+        &Filled::default(),
+        Some(&outcome),
+        status,
+    )
+    .await
 }
 
 fn meeting_form(ctx: &Ctx, issues: &[IssueEntry], filled: &Filled) -> Markup {
@@ -263,6 +396,7 @@ pub async fn record_meeting(
         &ctx,
         Period::of(today_utc()),
         &filled,
+        None,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
