@@ -75,6 +75,15 @@ fn now_secs() -> i64 {
         .map_or(0, |d| d.as_secs() as i64)
 }
 
+/// A copy of `doc` with a whole received document merged in. The received bytes must load
+/// completely: `load_incremental` would keep a readable start of damaged bytes.
+fn merged_copy(doc: &Automerge, bytes: &[u8]) -> Result<Automerge, automerge::AutomergeError> {
+    let mut incoming = Automerge::load(bytes)?;
+    let mut copy = doc.fork();
+    copy.merge(&mut incoming)?;
+    Ok(copy)
+}
+
 /// A document that passed admission, and the signed heads to keep with it.
 type Admitted = (Automerge, Vec<SignedHead>);
 
@@ -317,8 +326,7 @@ impl DocSet {
         let existing = self.docs.get(id);
         let (candidate, header) = match existing {
             Some(l) => {
-                let mut c = l.doc.fork();
-                c.load_incremental(bytes)
+                let c = merged_copy(&l.doc, bytes)
                     .map_err(|e| malformed(format!("unreadable document: {e}")))?;
                 (c, l.header.clone())
             }
@@ -367,6 +375,8 @@ impl DocSet {
             return Err((Refusal::NotMember, "no such shared document".into()));
         };
         let mut candidate = l.doc.fork();
+        // Automerge's loader keeps the readable start of damaged bytes; what it keeps still
+        // goes through admission below, so nothing unchecked is stored.
         let bytes: Vec<u8> = msg.changes.iter().flatten().copied().collect();
         candidate
             .load_incremental(&bytes)
@@ -622,10 +632,7 @@ impl DocSet {
         let existing = self.docs.get(network);
         let candidate = match existing {
             Some(l) => {
-                let mut c = l.doc.fork();
-                c.load_incremental(bytes)
-                    .map_err(|_| bad("unreadable network document".into()))?;
-                c
+                merged_copy(&l.doc, bytes).map_err(|_| bad("unreadable network document".into()))?
             }
             None => {
                 Automerge::load(bytes).map_err(|_| bad("unreadable network document".into()))?

@@ -298,14 +298,22 @@ impl Engine {
                 let offences = self.offences_tx.clone();
                 self.answers.spawn(async move {
                     let response = docs.answer(peer, request).await;
+                    let forbidden = matches!(
+                        &response,
+                        Response::Refused {
+                            reason: wire::Refusal::Forbidden,
+                            ..
+                        }
+                    );
                     if let Response::Refused { reason, .. } = &response {
                         // Logged without content: who, and why in one word.
                         warn!(peer = %peer.short(), ?reason, "refused a request");
-                        if *reason == wire::Refusal::Forbidden {
-                            let _ = offences.try_send(peer);
-                        }
                     }
+                    // Answer first: the offence may close the connection.
                     net.respond(channel, response).await;
+                    if forbidden {
+                        let _ = offences.try_send(peer);
+                    }
                     drop(permit);
                 });
             }
