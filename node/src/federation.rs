@@ -70,7 +70,7 @@ fn bundle_refused(e: impl std::fmt::Display) -> DocsError {
 }
 
 impl DocSet {
-    fn network_or_404(&self, id: &DocId) -> Result<Network, DocsError> {
+    pub(crate) fn network_or_404(&self, id: &DocId) -> Result<Network, DocsError> {
         self.network(id).ok_or(DocsError::NotFound {
             what: "network",
             id: id.to_string(),

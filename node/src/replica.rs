@@ -84,6 +84,17 @@ fn merged_copy(doc: &Automerge, bytes: &[u8]) -> Result<Automerge, automerge::Au
     Ok(copy)
 }
 
+/// The signed heads a received document is judged with: those held for it and those received.
+fn held_with(existing: Option<&Loaded>, received: &[SignedHead]) -> Vec<SignedHead> {
+    existing
+        .map(|l| l.signed.iter())
+        .into_iter()
+        .flatten()
+        .chain(received)
+        .copied()
+        .collect()
+}
+
 /// A document that passed admission, and the signed heads to keep with it.
 type Admitted = (Automerge, Vec<SignedHead>);
 
@@ -351,9 +362,7 @@ impl DocSet {
         if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
             return Err(not_allowed("the sender may not hold this document"));
         }
-        let held: Vec<SignedHead> = existing
-            .map(|l| l.signed.iter().chain(signed).copied().collect())
-            .unwrap_or_else(|| signed.to_vec());
+        let held = held_with(existing, signed);
         let keep =
             auth::admit(id, existing.map(|l| &l.doc), &candidate, &held, net).map_err(forbidden)?;
         Ok((candidate, keep))
@@ -381,7 +390,7 @@ impl DocSet {
         candidate
             .load_incremental(&bytes)
             .map_err(|e| (Refusal::Malformed, format!("unreadable changes: {e}")))?;
-        let held: Vec<SignedHead> = l.signed.iter().chain(signed).copied().collect();
+        let held = held_with(Some(l), signed);
         let keep =
             auth::admit(id, Some(&l.doc), &candidate, &held, Some(net)).map_err(forbidden)?;
         Ok(Some((candidate, keep)))
@@ -642,9 +651,7 @@ impl DocSet {
         if header.kind != DocKind::Network || header.network.as_ref() != Some(network) {
             return Err(bad("not this network's document".into()));
         }
-        let held: Vec<SignedHead> = existing
-            .map(|l| l.signed.iter().chain(signed).copied().collect())
-            .unwrap_or_else(|| signed.to_vec());
+        let held = held_with(existing, signed);
         let current = self.network(network);
         let keep = auth::admit(
             network,
@@ -720,10 +727,7 @@ impl Docs {
     ) -> Result<InviteCode, DocsError> {
         self.run(move |set| {
             let id = set.resolve(DocKind::Network, &network)?;
-            let net = set.network(&id).ok_or(DocsError::NotFound {
-                what: "network",
-                id: id.to_string(),
-            })?;
+            let net = set.network_or_404(&id)?;
             if net.member(&set.group).map(|m| m.role) != Some(Role::Coordinator) {
                 return Err(DocsError::Invalid(ValidationError::NotPermitted {
                     reason: "only the network's coordinators may invite".into(),
