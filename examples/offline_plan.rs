@@ -57,7 +57,7 @@ fn main() -> anyhow::Result<()> {
         p.apply(&PlanEdit {
             demands: Some("Inspect every hostel. Publish the inspection reports.".into()),
             ..Default::default()
-        })?;
+        }, None)?;
         p.add_action(
             item_id(),
             &NewAction {
@@ -74,7 +74,7 @@ fn main() -> anyhow::Result<()> {
                 "Every hostel in the region meets the council's own housing standard.".into(),
             ),
             ..Default::default()
-        })?;
+        }, None)?;
         p.add_action(
             item_id(),
             &NewAction {

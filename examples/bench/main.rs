@@ -292,7 +292,7 @@ async fn p2(dir: &std::path::Path) -> anyhow::Result<Row> {
                 p.apply(&PlanEdit {
                     demands: Some(demands),
                     ..Default::default()
-                })
+                }, None)
             })
         })
         .await
@@ -407,7 +407,7 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
                     p.apply(&PlanEdit {
                         goal: Some("Housing for all, now.".into()),
                         ..Default::default()
-                    })
+                    }, None)
                 })?;
                 sum += set.document(id).map_or(0, |d| d.save_after(&before).len());
             }

@@ -188,7 +188,7 @@ async fn shared_plan(nodes: &[BenchNode], net: DocId, history: usize) -> anyhow:
                     p.apply(&PlanEdit {
                         goal: Some(format!("Goal, version {}", i + 1)),
                         ..Default::default()
-                    })
+                    }, None)
                 })?;
             }
             Ok(())
@@ -265,7 +265,7 @@ async fn sample(
                 p.apply(&PlanEdit {
                     goal: Some(format!("Goal, sample {k}")),
                     ..Default::default()
-                })
+                }, None)
             })?;
             Ok(set
                 .document(&plan)

@@ -22,10 +22,11 @@ use commonground_protocol::ValidationError;
 use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::doc::Header;
 use commonground_protocol::ids::{ItemId, Period};
-use commonground_protocol::meeting::{MeetingKind, MeetingRecord, NewMeeting};
+use commonground_protocol::meeting::{MeetingEdit, MeetingKind, MeetingRecord, NewMeeting};
 use commonground_protocol::plan::{
-    Action, ActionEdit, ActionKind, ActionStatus, AgendaItem, AuthorityMeeting, NewAction,
-    NewAuthorityMeeting, NewPlan, NewTarget, PlanEdit, PlanStatus, PlanView, Target, TargetKind,
+    Action, ActionEdit, ActionKind, ActionStatus, AgendaChange, AgendaItem, AuthorityMeeting,
+    AuthorityMeetingEdit, NewAction, NewAuthorityMeeting, NewPlan, NewTarget, PlanEdit,
+    PlanStatus, PlanView, Target, TargetEdit, TargetKind,
 };
 use commonground_protocol::tally::{TallyRow, TallyView};
 use serde::{Deserialize, Serialize};
@@ -71,6 +72,15 @@ impl AppState {
     async fn listen_addrs(&self) -> Vec<String> {
         match &self.net {
             Some(n) => n.status().await.map(|s| s.listen).unwrap_or_default(),
+            None => Vec::new(),
+        }
+    }
+
+    /// The addresses to give other machines: no loopback or unspecified address when a usable
+    /// one exists (see `protocol::network::shareable_addrs`).
+    async fn shareable_addrs(&self) -> Vec<String> {
+        match &self.net {
+            Some(n) => n.status().await.map(|s| s.shareable).unwrap_or_default(),
             None => Vec::new(),
         }
     }
@@ -453,7 +463,7 @@ async fn create_network(
     ApiJson(new): ApiJson<NewNetwork>,
 ) -> Result<(StatusCode, Json<NetworkView>), ApiError> {
     let group_name = new.group_name.unwrap_or_else(|| s.group_name.clone());
-    let addrs = s.listen_addrs().await;
+    let addrs = s.shareable_addrs().await;
     Ok((
         StatusCode::CREATED,
         Json(s.docs.create_network(new.name, group_name, addrs).await?),
@@ -487,7 +497,7 @@ pub async fn make_invite(
     expires: &str,
 ) -> Result<InviteView, ApiError> {
     let secs = parse_duration(expires)?;
-    let addrs = s.listen_addrs().await;
+    let addrs = s.shareable_addrs().await;
     let code = s.docs.invite(network, secs, addrs.clone()).await?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -526,10 +536,14 @@ pub async fn join_network(s: &AppState, req: JoinNetwork) -> Result<NetworkView,
         invite: code.id,
         secret: code.secret.to_vec(),
         name: req.group_name.unwrap_or_else(|| s.group_name.clone()),
-        addrs: s.listen_addrs().await,
+        addrs: s.shareable_addrs().await,
     };
     let answer = net
-        .request(&code.inviter, parse_addrs(&code.addrs), request)
+        .request(
+            &code.inviter,
+            parse_addrs(&commonground_protocol::network::dialable_addrs(&code.addrs)),
+            request,
+        )
         .await
         .map_err(|e| {
             ApiError::new(
@@ -642,10 +656,7 @@ async fn set_action(
     Path((plan, action)): Path<(String, String)>,
     ApiJson(edit): ApiJson<ActionEdit>,
 ) -> ApiResult<PlanView> {
-    let action: ItemId = action.parse().map_err(|_| DocsError::NotFound {
-        what: "action",
-        id: action.chars().take(20).collect(),
-    })?;
+    let action = item_param("action", &action)?;
     Ok(Json(s.docs.set_action(plan, action, edit).await?))
 }
 
@@ -677,6 +688,165 @@ async fn add_authority_meeting(
     ))
 }
 
+fn item_param(what: &'static str, text: &str) -> Result<ItemId, ApiError> {
+    text.parse().map_err(|_| {
+        DocsError::NotFound {
+            what,
+            id: text.chars().take(20).collect(),
+        }
+        .into()
+    })
+}
+
+#[utoipa::path(delete, path = "/api/v1/plans/{plan}/actions/{action}",
+    params(("plan" = String, Path, description = "plan id or unique prefix"), ("action" = String, Path, description = "action id")),
+    responses((status = 200, body = PlanView), (status = 404, body = ErrorBody)))]
+async fn delete_action(
+    State(s): State<AppState>,
+    Path((plan, action)): Path<(String, String)>,
+) -> ApiResult<PlanView> {
+    let action = item_param("action", &action)?;
+    Ok(Json(s.docs.delete_action(plan, action).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/plans/{plan}/targets/{target}", request_body = TargetEdit,
+    params(("plan" = String, Path, description = "plan id or unique prefix"), ("target" = String, Path, description = "target or ally id")),
+    responses((status = 200, body = PlanView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_target(
+    State(s): State<AppState>,
+    Path((plan, target)): Path<(String, String)>,
+    ApiJson(edit): ApiJson<TargetEdit>,
+) -> ApiResult<PlanView> {
+    let target = item_param("target", &target)?;
+    Ok(Json(s.docs.set_target(plan, target, edit).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/plans/{plan}/targets/{target}",
+    params(("plan" = String, Path, description = "plan id or unique prefix"), ("target" = String, Path, description = "target or ally id")),
+    responses((status = 200, body = PlanView), (status = 404, body = ErrorBody)))]
+async fn delete_target(
+    State(s): State<AppState>,
+    Path((plan, target)): Path<(String, String)>,
+) -> ApiResult<PlanView> {
+    let target = item_param("target", &target)?;
+    Ok(Json(s.docs.delete_target(plan, target).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/plans/{plan}/meetings/{meeting}", request_body = AuthorityMeetingEdit,
+    params(("plan" = String, Path, description = "plan id or unique prefix"), ("meeting" = String, Path, description = "meeting id")),
+    responses((status = 200, body = PlanView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_authority_meeting(
+    State(s): State<AppState>,
+    Path((plan, meeting)): Path<(String, String)>,
+    ApiJson(edit): ApiJson<AuthorityMeetingEdit>,
+) -> ApiResult<PlanView> {
+    let meeting = item_param("meeting", &meeting)?;
+    Ok(Json(s.docs.set_authority_meeting(plan, meeting, edit).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/plans/{plan}/meetings/{meeting}",
+    params(("plan" = String, Path, description = "plan id or unique prefix"), ("meeting" = String, Path, description = "meeting id")),
+    responses((status = 200, body = PlanView), (status = 404, body = ErrorBody)))]
+async fn delete_authority_meeting(
+    State(s): State<AppState>,
+    Path((plan, meeting)): Path<(String, String)>,
+) -> ApiResult<PlanView> {
+    let meeting = item_param("meeting", &meeting)?;
+    Ok(Json(s.docs.delete_authority_meeting(plan, meeting).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan}/meetings/{meeting}/agenda", request_body = AgendaChange,
+    params(("plan" = String, Path, description = "plan id or unique prefix"), ("meeting" = String, Path, description = "meeting id")),
+    responses((status = 200, body = PlanView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn change_agenda(
+    State(s): State<AppState>,
+    Path((plan, meeting)): Path<(String, String)>,
+    ApiJson(change): ApiJson<AgendaChange>,
+) -> ApiResult<PlanView> {
+    let meeting = item_param("meeting", &meeting)?;
+    Ok(Json(s.docs.change_agenda(plan, meeting, change).await?))
+}
+
+/// Whether a plan is archived.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Archived {
+    /// `true` archives the plan (kept, out of the list); `false` restores it.
+    pub archived: bool,
+}
+
+#[utoipa::path(put, path = "/api/v1/plans/{plan}/archived", request_body = Archived,
+    params(("plan" = String, Path, description = "plan id or unique prefix")),
+    responses((status = 200, body = PlanView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn archive_plan(
+    State(s): State<AppState>,
+    Path(plan): Path<String>,
+    ApiJson(req): ApiJson<Archived>,
+) -> ApiResult<PlanView> {
+    Ok(Json(s.docs.archive_plan(plan, req.archived).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/plans/{plan}/collaborators/{group}",
+    params(("plan" = String, Path, description = "plan id or unique prefix"), ("group" = String, Path, description = "the collaborating group")),
+    responses((status = 200, body = PlanView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn remove_collaborator(
+    State(s): State<AppState>,
+    Path((plan, group)): Path<(String, String)>,
+) -> ApiResult<PlanView> {
+    let group = group_param(&group)?;
+    Ok(Json(s.docs.remove_collaborator(plan, group).await?))
+}
+
+#[utoipa::path(patch, path = "/api/v1/meetings/{meeting}", request_body = MeetingEdit,
+    params(("meeting" = String, Path, description = "meeting record id")),
+    responses((status = 200, body = MeetingRecord), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn edit_meeting(
+    State(s): State<AppState>,
+    Path(meeting): Path<String>,
+    ApiJson(edit): ApiJson<MeetingEdit>,
+) -> ApiResult<MeetingRecord> {
+    let meeting = item_param("meeting", &meeting)?;
+    Ok(Json(s.docs.edit_meeting(meeting, edit).await?))
+}
+
+#[utoipa::path(delete, path = "/api/v1/meetings/{meeting}",
+    params(("meeting" = String, Path, description = "meeting record id")),
+    responses((status = 200, body = Deleted), (status = 404, body = ErrorBody)))]
+async fn delete_meeting(
+    State(s): State<AppState>,
+    Path(meeting): Path<String>,
+) -> ApiResult<Deleted> {
+    let meeting = item_param("meeting", &meeting)?;
+    s.docs.delete_meeting(meeting.clone()).await?;
+    Ok(Json(Deleted {
+        deleted: meeting.to_string(),
+    }))
+}
+
+/// What a deletion took away.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct Deleted {
+    /// The id of what was deleted.
+    pub deleted: String,
+}
+
+/// A new label for one of the group's own issues.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct IssueRename {
+    /// The new label.
+    pub label: String,
+}
+
+#[utoipa::path(patch, path = "/api/v1/issues/{issue}", request_body = IssueRename,
+    params(("issue" = String, Path, description = "the issue key")),
+    responses((status = 200, body = IssueEntry), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn rename_issue(
+    State(s): State<AppState>,
+    Path(issue): Path<String>,
+    ApiJson(req): ApiJson<IssueRename>,
+) -> ApiResult<IssueEntry> {
+    Ok(Json(s.docs.rename_issue(issue, req.label).await?))
+}
+
 /// The OpenAPI description of this API.
 #[derive(OpenApi)]
 #[openapi(
@@ -700,6 +870,17 @@ async fn add_authority_meeting(
         set_action,
         add_target,
         add_authority_meeting,
+        delete_action,
+        set_target,
+        delete_target,
+        set_authority_meeting,
+        delete_authority_meeting,
+        change_agenda,
+        archive_plan,
+        remove_collaborator,
+        edit_meeting,
+        delete_meeting,
+        rename_issue,
         networks,
         create_network,
         network,
@@ -745,6 +926,13 @@ async fn add_authority_meeting(
         AuthorityMeeting,
         AgendaItem,
         NewAuthorityMeeting,
+        AuthorityMeetingEdit,
+        AgendaChange,
+        TargetEdit,
+        MeetingEdit,
+        IssueRename,
+        Archived,
+        Deleted,
         CreatePlan,
         NewNetwork,
         NetworkView,
@@ -796,14 +984,33 @@ pub fn router(state: AppState) -> Router {
     let v1 = Router::new()
         .route("/status", get(status))
         .route("/issues", get(issues).post(add_issue))
+        .route("/issues/{issue}", patch(rename_issue))
         .route("/tally", get(tally).post(tally_add))
         .route("/meetings", get(meetings).post(record_meeting))
+        .route("/meetings/{meeting}", patch(edit_meeting).delete(delete_meeting))
         .route("/plans", get(plans).post(new_plan))
         .route("/plans/{plan}", get(plan).patch(edit_plan))
         .route("/plans/{plan}/actions", post(add_action))
-        .route("/plans/{plan}/actions/{action}", patch(set_action))
+        .route(
+            "/plans/{plan}/actions/{action}",
+            patch(set_action).delete(delete_action),
+        )
         .route("/plans/{plan}/targets", post(add_target))
+        .route(
+            "/plans/{plan}/targets/{target}",
+            patch(set_target).delete(delete_target),
+        )
         .route("/plans/{plan}/meetings", post(add_authority_meeting))
+        .route(
+            "/plans/{plan}/meetings/{meeting}",
+            patch(set_authority_meeting).delete(delete_authority_meeting),
+        )
+        .route("/plans/{plan}/meetings/{meeting}/agenda", post(change_agenda))
+        .route("/plans/{plan}/archived", axum::routing::put(archive_plan))
+        .route(
+            "/plans/{plan}/collaborators/{group}",
+            axum::routing::delete(remove_collaborator),
+        )
         .route("/networks", get(networks).post(create_network))
         .route("/networks/join", post(join))
         .route("/networks/{network}", get(network))

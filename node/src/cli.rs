@@ -7,16 +7,17 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand};
 use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::ids::{Day, ItemId};
-use commonground_protocol::meeting::{MeetingKind, MeetingRecord, NewMeeting};
+use commonground_protocol::meeting::{MeetingEdit, MeetingKind, MeetingRecord, NewMeeting};
 use commonground_protocol::plan::{
-    ActionEdit, ActionKind, ActionStatus, NewAction, NewAuthorityMeeting, NewPlan, NewTarget,
-    PlanEdit, PlanStatus, PlanView, TargetKind,
+    ActionEdit, ActionKind, ActionStatus, AgendaChange, AuthorityMeetingEdit, NewAction,
+    NewAuthorityMeeting, NewPlan, NewTarget, PlanEdit, PlanStatus, PlanView, TargetEdit,
+    TargetKind,
 };
 use commonground_protocol::tally::TallyView;
 use serde::Serialize;
 
 use crate::api::{
-    CreatePlan, ImportLine, InviteView, JoinNetwork, NewCollaborator, NewInvite, NewIssue,
+    Archived, CreatePlan, Deleted, ImportLine, IssueRename, InviteView, JoinNetwork, NewCollaborator, NewInvite, NewIssue,
     NewNetwork, PeerView, PublishRequest, RoleChange, SettingsChange, StatusView, TallyAdd,
     TallyAdded,
 };
@@ -246,6 +247,14 @@ pub enum IssueCommand {
         #[arg(long)]
         label: String,
     },
+    /// Rename one of the group's own issues (its key and counts stay).
+    Rename {
+        /// The issue's key.
+        key: String,
+        /// The new label.
+        #[arg(long)]
+        label: String,
+    },
 }
 
 /// `plan` commands.
@@ -266,8 +275,12 @@ pub enum PlanCommand {
         #[arg(long)]
         network: Option<String>,
     },
-    /// List plans.
-    List,
+    /// List plans (archived ones with --archived).
+    List {
+        /// List the archived plans instead.
+        #[arg(long)]
+        archived: bool,
+    },
     /// Show a plan.
     Show {
         /// The plan's id or a unique prefix of it (at least 4 characters).
@@ -290,6 +303,16 @@ pub enum PlanCommand {
         #[arg(long)]
         status: Option<PlanStatus>,
     },
+    /// Archive a plan: it leaves the plan list and is kept; any collaborator can restore it.
+    Archive {
+        /// The plan's id or a unique prefix.
+        plan: String,
+    },
+    /// Restore an archived plan.
+    Restore {
+        /// The plan's id or a unique prefix.
+        plan: String,
+    },
     /// A plan's actions.
     #[command(subcommand)]
     Action(ActionCommand),
@@ -309,6 +332,13 @@ pub enum PlanCommand {
 pub enum CollaboratorCommand {
     /// Let another member group of the plan's network write it too.
     Add {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The group's id.
+        group: String,
+    },
+    /// Stop a group writing the plan (a plan keeps at least one collaborator).
+    Remove {
         /// The plan's id or a unique prefix.
         plan: String,
         /// The group's id.
@@ -336,8 +366,9 @@ pub enum ActionCommand {
         #[arg(long, default_value = "")]
         notes: String,
     },
-    /// Change an action.
-    Set {
+    /// Change an action: only the fields given are written.
+    #[command(visible_alias = "set")]
+    Edit {
         /// The plan's id or a unique prefix.
         plan: String,
         /// The action's id (shown by `plan show`).
@@ -346,8 +377,11 @@ pub enum ActionCommand {
         #[arg(long)]
         title: Option<String>,
         /// A new date, YYYY-MM-DD.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "no_date")]
         date: Option<Day>,
+        /// Take the date off.
+        #[arg(long)]
+        no_date: bool,
         /// A new kind.
         #[arg(long)]
         kind: Option<ActionKind>,
@@ -357,6 +391,13 @@ pub enum ActionCommand {
         /// New notes.
         #[arg(long)]
         notes: Option<String>,
+    },
+    /// Delete an action.
+    Delete {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The action's id.
+        action: ItemId,
     },
 }
 
@@ -383,6 +424,35 @@ pub enum TargetCommand {
         #[arg(long, allow_negative_numbers = true)]
         stance: i64,
     },
+    /// Change a target or ally: only the fields given are written.
+    Edit {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The target's id (shown by `plan show`).
+        target: ItemId,
+        /// target or ally.
+        #[arg(long)]
+        kind: Option<TargetKind>,
+        /// A new role (never a name).
+        #[arg(long)]
+        role: Option<String>,
+        /// A new institution.
+        #[arg(long)]
+        institution: Option<String>,
+        /// Power over the goal, 1 to 5.
+        #[arg(long)]
+        influence: Option<i64>,
+        /// Where they stand, -2 to 2.
+        #[arg(long, allow_negative_numbers = true)]
+        stance: Option<i64>,
+    },
+    /// Delete a target or ally.
+    Delete {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The target's id.
+        target: ItemId,
+    },
 }
 
 /// `plan meeting` commands.
@@ -401,6 +471,81 @@ pub enum AuthorityMeetingCommand {
         /// An agenda item (repeat for several, in order).
         #[arg(long = "agenda")]
         agenda: Vec<String>,
+    },
+    /// Change a meeting with an authority: only the fields given are written.
+    Edit {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The meeting's id (shown by `plan show`).
+        meeting: ItemId,
+        /// Who with, by role and institution.
+        #[arg(long)]
+        with: Option<String>,
+        /// When, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<Day>,
+        /// What came of it.
+        #[arg(long)]
+        outcome: Option<String>,
+    },
+    /// Delete a meeting with an authority, with its agenda.
+    Delete {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The meeting's id.
+        meeting: ItemId,
+    },
+    /// A meeting's agenda: add, edit, delete and move items.
+    #[command(subcommand)]
+    Agenda(AgendaCommand),
+}
+
+/// `plan meeting agenda` commands.
+#[derive(Debug, Subcommand)]
+pub enum AgendaCommand {
+    /// Add an item (at the end, or at --position, 1 = first).
+    Add {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The meeting's id.
+        meeting: ItemId,
+        /// The item.
+        text: String,
+        /// Where it goes, 1 = first [default: last]
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+        position: Option<u32>,
+    },
+    /// Change an item's text.
+    Edit {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The meeting's id.
+        meeting: ItemId,
+        /// The item's id.
+        item: ItemId,
+        /// Its new text.
+        text: String,
+    },
+    /// Delete an item.
+    Delete {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The meeting's id.
+        meeting: ItemId,
+        /// The item's id.
+        item: ItemId,
+    },
+    /// Move an item to a place in the agenda (1 = first).
+    Move {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The meeting's id.
+        meeting: ItemId,
+        /// The item's id.
+        item: ItemId,
+        /// Its new place, 1 = first.
+        #[arg(value_parser = clap::value_parser!(u32).range(1..))]
+        position: u32,
     },
 }
 
@@ -425,8 +570,40 @@ pub enum MeetingCommand {
         #[arg(long = "decision")]
         decisions: Vec<String>,
     },
-    /// List recorded meetings.
+    /// List recorded meetings, with their ids.
     List,
+    /// Change a meeting record: only the fields given are written; the tally follows (a new
+    /// date moves its counts to that month).
+    Edit {
+        /// The record's id (shown by `meeting list`).
+        id: ItemId,
+        /// The day, YYYY-MM-DD.
+        #[arg(long)]
+        date: Option<Day>,
+        /// weekly-meeting, one-to-ones, public-meeting, training or other.
+        #[arg(long)]
+        kind: Option<MeetingKind>,
+        /// How many people came.
+        #[arg(long)]
+        attendees: Option<u64>,
+        /// The issues raised, as KEY=COUNT (repeat; replaces the record's list).
+        #[arg(long = "issue", value_name = "KEY=COUNT", value_parser = parse_issue_count)]
+        issues: Vec<(String, i64)>,
+        /// Remove every issue from the record.
+        #[arg(long, conflicts_with = "issues")]
+        no_issues: bool,
+        /// The decisions (repeat; replaces the record's list).
+        #[arg(long = "decision")]
+        decisions: Vec<String>,
+        /// Remove every decision from the record.
+        #[arg(long, conflicts_with = "decisions")]
+        no_decisions: bool,
+    },
+    /// Delete a meeting record: its counts leave the tally.
+    Delete {
+        /// The record's id.
+        id: ItemId,
+    },
 }
 
 fn parse_issue_count(s: &str) -> Result<(String, i64), String> {
@@ -523,6 +700,44 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Issue(IssueCommand::Add { key, label }) => {
             let e: IssueEntry = client.post("/issues", &NewIssue { key, label }).await?;
             out.show(&e, || format!("added issue {} ({})", e.key, e.label));
+        }
+        Command::Issue(IssueCommand::Rename { key, label }) => {
+            let path = format!("/issues/{}", check_segment(&key)?);
+            let e: IssueEntry = client.patch(&path, &IssueRename { label }).await?;
+            out.show(&e, || format!("renamed issue {}: {}", e.key, e.label));
+        }
+        Command::Meeting(MeetingCommand::Edit {
+            id,
+            date,
+            kind,
+            attendees,
+            issues,
+            no_issues,
+            decisions,
+            no_decisions,
+        }) => {
+            let edit = MeetingEdit {
+                base: None,
+                date,
+                kind,
+                attendees,
+                issues: (no_issues || !issues.is_empty()).then(|| issues.into_iter().collect()),
+                decisions: (no_decisions || !decisions.is_empty()).then_some(decisions),
+            };
+            let r: MeetingRecord = client.patch(&format!("/meetings/{id}"), &edit).await?;
+            out.show(&r, || {
+                let raised: i64 = r.issues.values().sum();
+                format!(
+                    "meeting {} of {} now: {} attendees, {raised} issues raised (the tally follows)",
+                    r.id, r.date, r.attendees
+                )
+            });
+        }
+        Command::Meeting(MeetingCommand::Delete { id }) => {
+            let d: Deleted = client.delete(&format!("/meetings/{id}")).await?;
+            out.show(&d, || {
+                format!("deleted meeting {}; its counts left the tally", d.deleted)
+            });
         }
         Command::Tally(TallyCommand::Publish {
             network,
@@ -633,13 +848,18 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                     .map(|r| {
                         let issues: Vec<String> =
                             r.issues.iter().map(|(k, n)| format!("{k}={n}")).collect();
-                        format!(
-                            "{}  {:<15} {:>4} attendees  {}",
+                        let mut line = format!(
+                            "{}  {}  {:<15} {:>4} attendees  {}",
+                            r.id,
                             r.date,
                             r.kind,
                             r.attendees,
                             issues.join(" ")
-                        )
+                        );
+                        for d in &r.decisions {
+                            line.push_str(&format!("\n    decided: {d}"));
+                        }
+                        line
                     })
                     .collect::<Vec<_>>()
                     .join("\n")
@@ -679,12 +899,16 @@ async fn plan(client: &Client, out: &Output, cmd: PlanCommand) -> Result<(), Fai
             };
             client.post("/plans", &new).await?
         }
-        PlanCommand::List => {
-            let list: Vec<PlanView> = client.get("/plans").await?;
+        PlanCommand::List { archived } => {
+            let mut list: Vec<PlanView> = client.get("/plans").await?;
+            list.retain(|p| p.archived == archived);
             out.show(&list, || {
                 if list.is_empty() {
-                    return "no plans yet: create one with `commonground plan new --title ...`"
-                        .into();
+                    return if archived {
+                        "no archived plans".into()
+                    } else {
+                        "no plans yet: create one with `commonground plan new --title ...`".into()
+                    };
                 }
                 list.iter()
                     .map(|p| format!("{}  {:<9} {}", p.id.short(), p.status, p.title))
@@ -706,6 +930,7 @@ async fn plan(client: &Client, out: &Output, cmd: PlanCommand) -> Result<(), Fai
             status,
         } => {
             let edit = PlanEdit {
+                base: None,
                 title,
                 goal,
                 demands,
@@ -732,24 +957,142 @@ async fn plan(client: &Client, out: &Output, cmd: PlanCommand) -> Result<(), Fai
                 .post(&format!("/plans/{}/actions", check_segment(&plan)?), &new)
                 .await?
         }
-        PlanCommand::Action(ActionCommand::Set {
+        PlanCommand::Archive { plan } => {
+            let path = format!("/plans/{}/archived", check_segment(&plan)?);
+            client.put(&path, &Archived { archived: true }).await?
+        }
+        PlanCommand::Restore { plan } => {
+            let path = format!("/plans/{}/archived", check_segment(&plan)?);
+            client.put(&path, &Archived { archived: false }).await?
+        }
+        PlanCommand::Action(ActionCommand::Edit {
             plan,
             action,
             title,
             date,
+            no_date,
             kind,
             status,
             notes,
         }) => {
             let edit = ActionEdit {
+                base: None,
                 title,
                 date,
+                clear_date: no_date,
                 kind,
                 status,
                 notes,
             };
             let path = format!("/plans/{}/actions/{action}", check_segment(&plan)?);
             client.patch(&path, &edit).await?
+        }
+        PlanCommand::Action(ActionCommand::Delete { plan, action }) => {
+            let path = format!("/plans/{}/actions/{action}", check_segment(&plan)?);
+            client.delete(&path).await?
+        }
+        PlanCommand::Target(TargetCommand::Edit {
+            plan,
+            target,
+            kind,
+            role,
+            institution,
+            influence,
+            stance,
+        }) => {
+            let edit = TargetEdit {
+                base: None,
+                kind,
+                role,
+                institution,
+                influence,
+                stance,
+            };
+            let path = format!("/plans/{}/targets/{target}", check_segment(&plan)?);
+            client.patch(&path, &edit).await?
+        }
+        PlanCommand::Target(TargetCommand::Delete { plan, target }) => {
+            let path = format!("/plans/{}/targets/{target}", check_segment(&plan)?);
+            client.delete(&path).await?
+        }
+        PlanCommand::Meeting(AuthorityMeetingCommand::Edit {
+            plan,
+            meeting,
+            with,
+            date,
+            outcome,
+        }) => {
+            let edit = AuthorityMeetingEdit {
+                base: None,
+                with,
+                date,
+                outcome,
+            };
+            let path = format!("/plans/{}/meetings/{meeting}", check_segment(&plan)?);
+            client.patch(&path, &edit).await?
+        }
+        PlanCommand::Meeting(AuthorityMeetingCommand::Delete { plan, meeting }) => {
+            let path = format!("/plans/{}/meetings/{meeting}", check_segment(&plan)?);
+            client.delete(&path).await?
+        }
+        PlanCommand::Meeting(AuthorityMeetingCommand::Agenda(cmd)) => {
+            let (plan, meeting, change) = match cmd {
+                AgendaCommand::Add {
+                    plan,
+                    meeting,
+                    text,
+                    position,
+                } => (
+                    plan,
+                    meeting,
+                    AgendaChange::Add {
+                        text,
+                        index: position.map(|p| p as usize - 1),
+                    },
+                ),
+                AgendaCommand::Edit {
+                    plan,
+                    meeting,
+                    item,
+                    text,
+                } => (
+                    plan,
+                    meeting,
+                    AgendaChange::Edit {
+                        item,
+                        text,
+                        base: None,
+                    },
+                ),
+                AgendaCommand::Delete {
+                    plan,
+                    meeting,
+                    item,
+                } => (plan, meeting, AgendaChange::Delete { item }),
+                AgendaCommand::Move {
+                    plan,
+                    meeting,
+                    item,
+                    position,
+                } => (
+                    plan,
+                    meeting,
+                    AgendaChange::Move {
+                        item,
+                        index: position as usize - 1,
+                    },
+                ),
+            };
+            let path = format!("/plans/{}/meetings/{meeting}/agenda", check_segment(&plan)?);
+            client.post(&path, &change).await?
+        }
+        PlanCommand::Collaborator(CollaboratorCommand::Remove { plan, group }) => {
+            let path = format!(
+                "/plans/{}/collaborators/{}",
+                check_segment(&plan)?,
+                check_segment(&group)?
+            );
+            client.delete(&path).await?
         }
         PlanCommand::Target(TargetCommand::Add {
             plan,
@@ -1128,12 +1471,15 @@ fn show_plan(p: &PlanView) -> String {
     if !p.demands.is_empty() {
         lines.push(format!("demands: {}", p.demands));
     }
+    if p.archived {
+        lines.push("archived: yes (restore with `commonground plan restore`)".into());
+    }
     if !p.targets.is_empty() {
         lines.push("power map:".into());
         for t in &p.targets {
             lines.push(format!(
-                "  {:<6} {} ({}) influence {} stance {:+}",
-                t.kind, t.role, t.institution, t.influence, t.stance
+                "  {}  {:<6} {} ({}) influence {} stance {:+}",
+                t.id, t.kind, t.role, t.institution, t.influence, t.stance
             ));
         }
     }
@@ -1153,9 +1499,9 @@ fn show_plan(p: &PlanView) -> String {
         ));
     }
     for m in &p.meetings {
-        lines.push(format!("meeting with {} on {}", m.with, m.date));
+        lines.push(format!("meeting {}  with {} on {}", m.id, m.with, m.date));
         for (i, item) in m.agenda.iter().enumerate() {
-            lines.push(format!("  {}. {}", i + 1, item.text));
+            lines.push(format!("  {}. {}  ({})", i + 1, item.text, item.id));
         }
         if !m.outcome.is_empty() {
             lines.push(format!("  outcome: {}", m.outcome));

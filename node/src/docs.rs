@@ -17,9 +17,10 @@ use commonground_protocol::catalogue::Catalogue;
 use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::doc::{self, DocError, DocKind, Header, Schema};
 use commonground_protocol::ids::{Day, DocId, GroupId, ItemId, Period};
-use commonground_protocol::meeting::{MeetingLog, MeetingRecord, NewMeeting};
+use commonground_protocol::meeting::{MeetingEdit, MeetingLog, MeetingRecord, NewMeeting};
 use commonground_protocol::plan::{
-    ActionEdit, NewAction, NewAuthorityMeeting, NewPlan, NewTarget, Plan, PlanEdit, PlanView,
+    ActionEdit, AgendaChange, AuthorityMeetingEdit, NewAction, NewAuthorityMeeting, NewPlan,
+    NewTarget, Plan, PlanEdit, PlanView, TargetEdit,
 };
 use commonground_protocol::tally::{self, Increment, Tally, TallyView};
 use ed25519_dalek::SigningKey;
@@ -195,13 +196,26 @@ impl DocSet {
         id: &DocId,
         f: impl FnOnce(&mut T) -> Result<R, ValidationError>,
     ) -> Result<R, DocsError> {
+        self.edit_based(id, None, |body, _| f(body))
+    }
+
+    /// Edits a document's body from a form made at `base` (hex heads): `f` also gets the body
+    /// as it was there, so that only what the person changed is written (see
+    /// `protocol::text`). A refused edit changes nothing.
+    pub fn edit_based<T: Schema, R>(
+        &mut self,
+        id: &DocId,
+        base: Option<&[String]>,
+        f: impl FnOnce(&mut T, Option<&doc::Based<'_, T>>) -> Result<R, ValidationError>,
+    ) -> Result<R, DocsError> {
         let (group, today) = (self.group, (self.today)());
         self.check_writer(id)?;
         let loaded = self.docs.get_mut(id).ok_or_else(|| DocsError::NotFound {
             what: T::KIND.as_str(),
             id: id.to_string(),
         })?;
-        let (r, hash) = doc::edit(&mut loaded.doc, &group, today, f).map_err(damaged(*id))?;
+        let (r, hash) =
+            doc::edit_based(&mut loaded.doc, &group, today, base, f).map_err(damaged(*id))?;
         if let Some(hash) = hash {
             self.sign(id, &hash);
         }
@@ -616,9 +630,64 @@ impl Docs {
             let key = set.edit::<Tally, _>(&id, |t| t.add_issue(&key, &label))?;
             Ok(IssueEntry {
                 key,
-                label: label.trim().to_string(),
+                label: commonground_protocol::text::label(&label),
                 built_in: false,
             })
+        })
+        .await
+    }
+
+    /// Renames one of the group's own issues.
+    pub async fn rename_issue(&self, key: String, label: String) -> Result<IssueEntry, DocsError> {
+        self.run(move |set| {
+            let id = set.tally_id();
+            set.edit::<Tally, _>(&id, |t| t.rename_issue(&key, &label))?;
+            set.catalogue()?
+                .entries()
+                .into_iter()
+                .find(|e| e.key.as_str() == key)
+                .ok_or(DocsError::NotFound {
+                    what: "issue",
+                    id: key,
+                })
+        })
+        .await
+    }
+
+    /// Changes a meeting record; the tally follows it (a month's count is its direct
+    /// increments plus what its records say), in one stored batch.
+    pub async fn edit_meeting(
+        &self,
+        id: ItemId,
+        edit: MeetingEdit,
+    ) -> Result<MeetingRecord, DocsError> {
+        self.run(move |set| {
+            let log = set.meetings_id();
+            let catalogue = set.catalogue()?;
+            let base = edit.base.clone();
+            let delta = set.edit_based::<MeetingLog, _>(&log, base.as_deref(), |l, b| {
+                l.edit(&id, &edit, &catalogue, b.map(|b| &b.body))
+            })?;
+            set.add_to_tally(|_| Ok(delta))?;
+            set.read::<MeetingLog>(&log)?
+                .records
+                .into_iter()
+                .find(|r| r.id == id)
+                .ok_or_else(|| DocsError::NotFound {
+                    what: "meeting",
+                    id: id.to_string(),
+                })
+        })
+        .await
+    }
+
+    /// Deletes a meeting record and takes its counts out of the tally, in one stored batch.
+    pub async fn delete_meeting(&self, id: ItemId) -> Result<(), DocsError> {
+        self.run(move |set| {
+            let log = set.meetings_id();
+            let delta = set.edit::<MeetingLog, _>(&log, |l| l.delete(&id))?;
+            set.add_to_tally(|_| Ok(delta))?;
+            Ok(())
         })
         .await
     }
@@ -698,9 +767,21 @@ impl Docs {
         id: String,
         f: impl FnOnce(&mut Plan) -> Result<(), ValidationError> + Send + 'static,
     ) -> Result<PlanView, DocsError> {
+        self.edit_plan_based(id, None, move |p, _| f(p)).await
+    }
+
+    /// Edits a plan from a form made at `base` (hex heads); `f` also gets the plan as it was.
+    pub async fn edit_plan_based(
+        &self,
+        id: String,
+        base: Option<Vec<String>>,
+        f: impl FnOnce(&mut Plan, Option<&doc::Based<'_, Plan>>) -> Result<(), ValidationError>
+        + Send
+        + 'static,
+    ) -> Result<PlanView, DocsError> {
         self.run(move |set| {
             let id = set.resolve(DocKind::Plan, &id)?;
-            set.edit::<Plan, _>(&id, f)?;
+            set.edit_based::<Plan, _>(&id, base.as_deref(), f)?;
             plan_view(set, &id)
         })
         .await
@@ -708,7 +789,78 @@ impl Docs {
 
     /// Changes a plan's own fields.
     pub async fn update_plan(&self, id: String, edit: PlanEdit) -> Result<PlanView, DocsError> {
-        self.edit_plan(id, move |p| p.apply(&edit)).await
+        let base = edit.base.clone();
+        self.edit_plan_based(id, base, move |p, b| p.apply(&edit, b))
+            .await
+    }
+
+    /// Archives a plan or restores it.
+    pub async fn archive_plan(&self, id: String, archived: bool) -> Result<PlanView, DocsError> {
+        self.edit_plan(id, move |p| {
+            p.set_archived(archived);
+            Ok(())
+        })
+        .await
+    }
+
+    /// Deletes an action of a plan.
+    pub async fn delete_action(&self, id: String, action: ItemId) -> Result<PlanView, DocsError> {
+        self.edit_plan(id, move |p| p.delete_action(&action)).await
+    }
+
+    /// Changes a target or ally of a plan.
+    pub async fn set_target(
+        &self,
+        id: String,
+        target: ItemId,
+        edit: TargetEdit,
+    ) -> Result<PlanView, DocsError> {
+        let base = edit.base.clone();
+        self.edit_plan_based(id, base, move |p, b| p.set_target(&target, &edit, b))
+            .await
+    }
+
+    /// Deletes a target or ally of a plan.
+    pub async fn delete_target(&self, id: String, target: ItemId) -> Result<PlanView, DocsError> {
+        self.edit_plan(id, move |p| p.delete_target(&target)).await
+    }
+
+    /// Changes a meeting with an authority.
+    pub async fn set_authority_meeting(
+        &self,
+        id: String,
+        meeting: ItemId,
+        edit: AuthorityMeetingEdit,
+    ) -> Result<PlanView, DocsError> {
+        let base = edit.base.clone();
+        self.edit_plan_based(id, base, move |p, b| p.set_meeting(&meeting, &edit, b))
+            .await
+    }
+
+    /// Deletes a meeting with an authority.
+    pub async fn delete_authority_meeting(
+        &self,
+        id: String,
+        meeting: ItemId,
+    ) -> Result<PlanView, DocsError> {
+        self.edit_plan(id, move |p| p.delete_meeting(&meeting)).await
+    }
+
+    /// Changes the agenda of a meeting with an authority.
+    pub async fn change_agenda(
+        &self,
+        id: String,
+        meeting: ItemId,
+        change: AgendaChange,
+    ) -> Result<PlanView, DocsError> {
+        let base = match &change {
+            AgendaChange::Edit { base, .. } => base.clone(),
+            _ => None,
+        };
+        self.edit_plan_based(id, base, move |p, b| {
+            p.change_agenda(&meeting, &change, random_item_id(), b)
+        })
+        .await
     }
 
     /// Adds an action to a plan.
@@ -724,7 +876,8 @@ impl Docs {
         action: ItemId,
         edit: ActionEdit,
     ) -> Result<PlanView, DocsError> {
-        self.edit_plan(id, move |p| p.set_action(&action, &edit))
+        let base = edit.base.clone();
+        self.edit_plan_based(id, base, move |p, b| p.set_action(&action, &edit, b))
             .await
     }
 

@@ -368,6 +368,16 @@ impl Docs {
             .await
     }
 
+    /// Removes a collaborating group from a plan (a plan keeps at least one).
+    pub async fn remove_collaborator(
+        &self,
+        plan: String,
+        group: GroupId,
+    ) -> Result<commonground_protocol::plan::PlanView, DocsError> {
+        self.edit_plan(plan, move |p: &mut Plan| p.remove_collaborator(&group))
+            .await
+    }
+
     /// A signed bundle of the network's documents this group may share.
     pub async fn export(&self, network: String) -> Result<(Vec<u8>, usize), DocsError> {
         self.run(move |set| {

@@ -101,6 +101,10 @@ pub struct PeerInfo {
 pub struct NetStatus {
     /// Full listen multiaddrs, ending in `/p2p/<peer id>`.
     pub listen: Vec<String>,
+    /// The addresses to give other machines (invites, the network document): confirmed
+    /// external ones first, never loopback unless there is nothing else (see
+    /// `protocol::network::shareable_addrs`).
+    pub shareable: Vec<String>,
     /// Connected peers.
     pub peers: Vec<PeerInfo>,
 }
@@ -117,6 +121,7 @@ enum Command {
         response: Response,
     },
     Dial(Multiaddr),
+    DialPeer(PeerId, Vec<Multiaddr>),
     Disconnect(PeerId),
     Find {
         peer: PeerId,
@@ -219,6 +224,17 @@ impl Net {
     pub async fn dial(&self, addr: Multiaddr) -> Result<(), NetError> {
         self.tx
             .send(Command::Dial(addr))
+            .await
+            .map_err(|_| NetError::Stopped)
+    }
+
+    /// Dials a group's node with every usable address it is known by (the swarm tries them
+    /// together and checks the peer id, so one that leads elsewhere cannot fail the dial).
+    pub async fn dial_peer(&self, group: &GroupId, addrs: &[String]) -> Result<(), NetError> {
+        let peer = peer_of(group)?;
+        let addrs = parse_addrs(&commonground_protocol::network::dialable_addrs(addrs));
+        self.tx
+            .send(Command::DialPeer(peer, addrs))
             .await
             .map_err(|_| NetError::Stopped)
     }
@@ -425,6 +441,21 @@ impl Actor {
         info!("network stopped");
     }
 
+    /// `addrs` without this node's own listen addresses: on another machine's invite, a
+    /// loopback address with our own port leads back here, and that must not fail the dial.
+    fn not_ours(&self, addrs: Vec<Multiaddr>) -> Vec<Multiaddr> {
+        let strip = |a: &Multiaddr| -> Multiaddr {
+            a.iter()
+                .filter(|p| !matches!(p, Protocol::P2p(_)))
+                .collect()
+        };
+        let ours: Vec<Multiaddr> = self.swarm.listeners().map(strip).collect();
+        addrs
+            .into_iter()
+            .filter(|a| !ours.contains(&strip(a)))
+            .collect()
+    }
+
     fn on_command(&mut self, cmd: Command) {
         match cmd {
             Command::Request {
@@ -437,6 +468,7 @@ impl Actor {
                     .sent
                     .fetch_add(encoded_len(&request), Ordering::Relaxed);
                 self.traffic.requests.fetch_add(1, Ordering::Relaxed);
+                let addrs = self.not_ours(addrs);
                 let id = self
                     .swarm
                     .behaviour_mut()
@@ -463,6 +495,16 @@ impl Actor {
                     warn!(%addr, error = %e, "dial failed");
                 }
             }
+            Command::DialPeer(peer, addrs) => {
+                let addrs = self.not_ours(addrs);
+                let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+                    .addresses(addrs)
+                    .condition(libp2p::swarm::dial_opts::PeerCondition::DisconnectedAndNotDialing)
+                    .build();
+                if let Err(e) = self.swarm.dial(opts) {
+                    debug!(%peer, error = %e, "dial not started");
+                }
+            }
             Command::Disconnect(peer) => {
                 let _ = self.swarm.disconnect_peer_id(peer);
             }
@@ -477,11 +519,17 @@ impl Actor {
             }
             Command::Status(reply) => {
                 let me = *self.swarm.local_peer_id();
-                let listen = self
+                let listen: Vec<String> = self
                     .swarm
                     .listeners()
                     .map(|a| a.clone().with(Protocol::P2p(me)).to_string())
                     .collect();
+                let external: Vec<String> = self
+                    .swarm
+                    .external_addresses()
+                    .map(|a| a.clone().with(Protocol::P2p(me)).to_string())
+                    .collect();
+                let shareable = commonground_protocol::network::shareable_addrs(&external, &listen);
                 let peers = self
                     .connected
                     .iter()
@@ -493,7 +541,11 @@ impl Actor {
                             .map_or(0, |d| d.as_secs()),
                     })
                     .collect();
-                let _ = reply.send(NetStatus { listen, peers });
+                let _ = reply.send(NetStatus {
+                    listen,
+                    shareable,
+                    peers,
+                });
             }
         }
     }

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, warn};
 
 use crate::docs::{Docs, DocsError};
-use crate::net::{Net, NetError, NetEvent, parse_addrs};
+use crate::net::{Net, NetError, NetEvent};
 
 /// How many inbound requests are answered at once.
 const INBOUND: usize = 32;
@@ -377,9 +377,7 @@ impl Engine {
                         self.start(peer, n.id);
                     }
                 } else {
-                    for a in parse_addrs(&addrs).into_iter().take(4) {
-                        let _ = self.net.dial(a).await;
-                    }
+                    let _ = self.net.dial_peer(&peer, &addrs).await;
                     // The addresses in the network document may be stale: ask the DHT too,
                     // without waiting for the answer (the lookup dials what it finds).
                     let net = self.net.clone();

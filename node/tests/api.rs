@@ -487,9 +487,10 @@ async fn a_recorded_meeting_feeds_the_tally_of_its_month() {
     assert_eq!(record["kind"], "weekly-meeting");
     assert_eq!(record["attendees"], 12);
     assert_eq!(record["issues"], json!({"housing": 4, "detention": 1}));
+    // Long text is stored exactly as typed, surrounding spaces included.
     assert_eq!(
         record["decisions"],
-        json!(["Write to the council about the hostel"])
+        json!(["  Write to the council about the hostel "])
     );
 
     let october = tally_view(&n.app, "2026-10").await;
@@ -1202,14 +1203,21 @@ async fn openapi_describes_every_route() {
     let expected: &[(&str, &[&str])] = &[
         ("/api/v1/status", &["get"]),
         ("/api/v1/issues", &["get", "post"]),
+        ("/api/v1/issues/{issue}", &["patch"]),
         ("/api/v1/tally", &["get", "post"]),
         ("/api/v1/meetings", &["get", "post"]),
+        ("/api/v1/meetings/{meeting}", &["delete", "patch"]),
         ("/api/v1/plans", &["get", "post"]),
         ("/api/v1/plans/{plan}", &["get", "patch"]),
         ("/api/v1/plans/{plan}/actions", &["post"]),
-        ("/api/v1/plans/{plan}/actions/{action}", &["patch"]),
+        ("/api/v1/plans/{plan}/actions/{action}", &["delete", "patch"]),
         ("/api/v1/plans/{plan}/targets", &["post"]),
+        ("/api/v1/plans/{plan}/targets/{target}", &["delete", "patch"]),
         ("/api/v1/plans/{plan}/meetings", &["post"]),
+        ("/api/v1/plans/{plan}/meetings/{meeting}", &["delete", "patch"]),
+        ("/api/v1/plans/{plan}/meetings/{meeting}/agenda", &["post"]),
+        ("/api/v1/plans/{plan}/archived", &["put"]),
+        ("/api/v1/plans/{plan}/collaborators/{group}", &["delete"]),
         ("/api/v1/networks", &["get", "post"]),
         ("/api/v1/networks/join", &["post"]),
         ("/api/v1/networks/{network}", &["get"]),
@@ -1304,4 +1312,50 @@ async fn concurrent_increments_all_land() {
     let view = tally_view(&n.app, "2026-11").await;
     assert_eq!(view["total"], 100);
     assert_eq!(view["rows"][0]["count"], 100);
+}
+
+#[tokio::test]
+async fn a_patch_with_its_base_writes_only_what_changed_since() {
+    let n = node();
+    let plan = ok(
+        post(&n.app, "/api/v1/plans", json!({"title": "Housing", "goal": "Safe homes for all.", "demands": "Inspect hostels."})).await,
+        StatusCode::CREATED,
+    );
+    let id = plan["id"].as_str().unwrap();
+    let uri = format!("/api/v1/plans/{id}");
+    // Another edit lands after the form was made from `plan`.
+    ok(
+        patch(&n.app, &uri, json!({"goal": "Safe homes for all, within a month."})).await,
+        StatusCode::OK,
+    );
+    // The form sends every field as it saw them, changing only the status.
+    let after = ok(
+        patch(
+            &n.app,
+            &uri,
+            json!({
+                "base": plan["heads"],
+                "title": plan["title"],
+                "goal": plan["goal"],
+                "demands": "Inspect every hostel.",
+                "status": "active"
+            }),
+        )
+        .await,
+        StatusCode::OK,
+    );
+    assert_eq!(after["goal"], "Safe homes for all, within a month.");
+    assert_eq!(after["demands"], "Inspect every hostel.");
+    assert_eq!(after["status"], "active");
+    // A base this node does not hold is refused, naming the field, and nothing is written.
+    let reply = patch(
+        &n.app,
+        &uri,
+        json!({"base": ["00".repeat(32)], "status": "won"}),
+    )
+    .await;
+    let body = ok(reply, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(body["error"]["field"], "base");
+    let now = ok(get(&n.app, &uri).await, StatusCode::OK);
+    assert_eq!(now["heads"], after["heads"]);
 }

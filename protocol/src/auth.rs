@@ -459,7 +459,7 @@ mod tests {
         let net: Network = doc::read(&ndoc).unwrap();
         let (pid, base) = plan(nid, 1);
         let mut theirs = base.fork();
-        edit_plan(&mut theirs, 1, |p| p.goal.update("More homes"));
+        edit_plan(&mut theirs, 1, |p| p.goal.set("More homes"));
         let s = sign_newest(&theirs, &pid, 1);
         assert!(admit(&pid, Some(&base), &theirs, &[s], Some(&net)).is_ok());
         // No signature.
@@ -475,7 +475,7 @@ mod tests {
         assert!(admit(&pid, Some(&base), &theirs, &[other], Some(&net)).is_err());
         // A member that is not a collaborator.
         let mut m = base.fork();
-        edit_plan(&mut m, 2, |p| p.goal.update("Mine"));
+        edit_plan(&mut m, 2, |p| p.goal.set("Mine"));
         let s2 = sign_newest(&m, &pid, 2);
         assert!(matches!(
             admit(&pid, Some(&base), &m, &[s2], Some(&net)),
@@ -490,13 +490,13 @@ mod tests {
         let (pid, base) = plan(nid, 1);
         let mut theirs = base.fork();
         edit_plan(&mut theirs, 1, |p| p.add_collaborator(group(2)).unwrap());
-        edit_plan(&mut theirs, 2, |p| p.goal.update("Together"));
+        edit_plan(&mut theirs, 2, |p| p.goal.set("Together"));
         let signed = [sign_newest(&theirs, &pid, 1), sign_newest(&theirs, &pid, 2)];
         assert!(admit(&pid, Some(&base), &theirs, &signed, Some(&net)).is_ok());
         // An aggregator added as a collaborator still may not write.
         let mut agg = base.fork();
         edit_plan(&mut agg, 1, |p| p.add_collaborator(group(3)).unwrap());
-        edit_plan(&mut agg, 3, |p| p.goal.update("Hub"));
+        edit_plan(&mut agg, 3, |p| p.goal.set("Hub"));
         let signed = [sign_newest(&agg, &pid, 1), sign_newest(&agg, &pid, 3)];
         assert!(admit(&pid, Some(&base), &agg, &signed, Some(&net)).is_err());
     }
@@ -571,7 +571,7 @@ mod tests {
         // Personal data written by a collaborator is refused.
         let (pid, base) = plan(nid, 1);
         let mut pd = base.fork();
-        edit_plan(&mut pd, 1, |p| p.goal.update("call 07700 900123"));
+        edit_plan(&mut pd, 1, |p| p.goal.set("call 07700 900123"));
         let s = sign_newest(&pd, &pid, 1);
         assert!(matches!(
             admit(&pid, Some(&base), &pd, &[s], Some(&net)),
@@ -585,7 +585,7 @@ mod tests {
         let (pid, base) = plan(nid, 1);
         let mut with2 = base.fork();
         edit_plan(&mut with2, 1, |p| p.add_collaborator(group(2)).unwrap());
-        edit_plan(&mut with2, 2, |p| p.goal.update("Past"));
+        edit_plan(&mut with2, 2, |p| p.goal.set("Past"));
         let past = sign_newest(&with2, &pid, 2);
         let mut net: Network = doc::read(&ndoc).unwrap();
         net.remove_member(
@@ -600,7 +600,7 @@ mod tests {
         let s1 = sign_newest(&with2, &pid, 1);
         assert!(admit(&pid, Some(&base), &with2, &[s1, past], Some(&net)).is_ok());
         let mut later = with2.fork();
-        edit_plan(&mut later, 2, |p| p.goal.update("After removal"));
+        edit_plan(&mut later, 2, |p| p.goal.set("After removal"));
         let s2 = sign_newest(&later, &pid, 2);
         assert!(admit(&pid, Some(&with2), &later, &[s1, s2], Some(&net)).is_err());
     }
@@ -611,8 +611,8 @@ mod tests {
         let net: Network = doc::read(&ndoc).unwrap();
         let (pid, base) = plan(nid, 1);
         let mut a = base.fork();
-        edit_plan(&mut a, 1, |p| p.goal.update("one"));
-        edit_plan(&mut a, 1, |p| p.goal.update("two"));
+        edit_plan(&mut a, 1, |p| p.goal.set("one"));
+        edit_plan(&mut a, 1, |p| p.goal.set("two"));
         let last = a.get_last_local_change().unwrap();
         let mut partial = base.fork();
         partial.apply_changes([last]).unwrap();

@@ -113,9 +113,9 @@ impl Catalogue {
     }
 }
 
-/// Checks a short required text: trimmed, not empty, at most `max` characters, no personal data.
+/// Checks a short required text: not blank, at most `max` characters, no personal data.
 pub fn check_label(field: &'static str, text: &str, max: usize) -> Result<(), ValidationError> {
-    if text.trim().is_empty() {
+    if crate::text::is_blank(text) {
         return Err(ValidationError::Empty { field });
     }
     check_long_text(field, text, max)

@@ -150,6 +150,52 @@ pub fn edit<T: Schema, R>(
     })
 }
 
+/// The version an edit was made from, with the body as it was there.
+pub struct Based<'a, T> {
+    /// The version (heads) the edit was made from, in the document that holds it.
+    pub version: crate::text::Base<'a>,
+    /// The body as it was at that version.
+    pub body: T,
+}
+
+/// Edits a document's body as [`edit`] does, for an edit made from a form: with `base` (the
+/// hex heads the form was made from), `f` also receives the body as it was there, so that it
+/// writes only what the person changed (see [`crate::text`]). Heads the document does not hold
+/// are refused, naming the field `base`.
+pub fn edit_based<T: Schema, R>(
+    doc: &mut Automerge,
+    author: &GroupId,
+    today: Day,
+    base: Option<&[String]>,
+    f: impl FnOnce(&mut T, Option<&Based<'_, T>>) -> Result<R, ValidationError>,
+) -> Result<(R, Option<ChangeHash>), DocError> {
+    let found = header(doc)?.kind;
+    if found != T::KIND {
+        return Err(DocError::Schema(format!(
+            "a {found} document, not a {}",
+            T::KIND
+        )));
+    }
+    let mut body: T = hydrate_prop(&*doc, ROOT, "body")?;
+    let r = match base {
+        Some(heads) => {
+            let version = crate::text::Base::new(doc, crate::text::parse_heads(heads)?)?;
+            let at = version.fork()?;
+            let based = Based {
+                body: hydrate_prop(&at, ROOT, "body")?,
+                version,
+            };
+            f(&mut body, Some(&based))?
+        }
+        None => f(&mut body, None)?,
+    };
+    let ((), hash) = transact(doc, T::KIND, author, today, |tx| {
+        reconcile_prop(tx, ROOT, "body", &body)?;
+        Ok(())
+    })?;
+    Ok((r, hash))
+}
+
 /// Runs `f` in one transaction on a document of `kind`, as `author` on `today`, for schema
 /// modules whose edits touch a few values of a large body. When `f` fails, nothing changes.
 pub(crate) fn transact<R>(

@@ -7,6 +7,8 @@
 //! - [`tally`], [`meeting`], [`plan`]: the schemas of a group's counts, its meeting records and
 //!   campaign plans, with the edits allowed on them and plain views for display;
 //! - [`catalogue`]: the issues people raise, built-in and custom;
+//! - [`text`]: long text kept as Automerge text and labels as whole values, both stored exactly
+//!   as typed, and the three-way merge of an edit made from a form onto the text as it is now;
 //! - [`privacy`]: the contact-free check that every free-text field passes before it is written;
 //! - [`error`]: refusals, each naming its field.
 //!
@@ -98,6 +100,7 @@ pub mod privacy;
 pub mod publish;
 pub mod sync;
 pub mod tally;
+pub mod text;
 
 pub use error::{IdError, ValidationError};
 pub use ids::{Day, DocId, GroupId, IssueKey, ItemId, Period};

@@ -130,6 +130,56 @@ pub struct NetworkView {
     pub settings: Settings,
 }
 
+/// Whether a multiaddr (text form) names an address only this machine can use: loopback
+/// (`127.0.0.0/8`, `::1`) or unspecified (`0.0.0.0`, `::`).
+fn is_local_only(addr: &str) -> bool {
+    let mut parts = addr.split('/').skip(1);
+    match (parts.next(), parts.next()) {
+        (Some("ip4"), Some(ip)) => ip
+            .parse::<std::net::Ipv4Addr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified()),
+        (Some("ip6"), Some(ip)) => ip
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok_and(|ip| ip.is_loopback() || ip.is_unspecified()),
+        _ => false,
+    }
+}
+
+/// The addresses to give other machines (in invites and the network document), from this
+/// node's confirmed external addresses first, then its listen addresses: unspecified addresses
+/// never, loopback ones only when there is nothing else (every node on one machine, as in
+/// tests), each once, at most [`MAX_ADDRS`].
+pub fn shareable_addrs(external: &[String], listen: &[String]) -> Vec<String> {
+    let mut all: Vec<&String> = external.iter().chain(listen).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    all.retain(|a| seen.insert(a.as_str()));
+    let usable: Vec<&String> = all.iter().copied().filter(|a| !is_local_only(a)).collect();
+    let chosen = if usable.is_empty() {
+        all.into_iter()
+            .filter(|a| !a.starts_with("/ip4/0.0.0.0/") && !a.starts_with("/ip6/::/"))
+            .collect()
+    } else {
+        usable
+    };
+    chosen.into_iter().take(MAX_ADDRS).cloned().collect()
+}
+
+/// The addresses of another node worth dialling: without this machine's own loopback and
+/// unspecified addresses when `remote` is on another machine (they would lead back here).
+/// Keeps loopback addresses when nothing else is known (every node on one machine).
+pub fn dialable_addrs(addrs: &[String]) -> Vec<String> {
+    let usable: Vec<String> = addrs.iter().filter(|a| !is_local_only(a)).cloned().collect();
+    if usable.is_empty() {
+        addrs
+            .iter()
+            .filter(|a| !a.starts_with("/ip4/0.0.0.0/") && !a.starts_with("/ip6/::/"))
+            .cloned()
+            .collect()
+    } else {
+        usable
+    }
+}
+
 fn check_addrs(addrs: &[String]) -> Result<(), ValidationError> {
     if addrs.len() > MAX_ADDRS || addrs.iter().any(|a| a.len() > 255 || !a.starts_with('/')) {
         return Err(ValidationError::OutOfRange {
@@ -592,5 +642,25 @@ mod tests {
             let _ = InviteCode::decode(&s);
             let _ = InviteCode::decode(&format!("cg1-{s}"));
         }
+    }
+
+    #[test]
+    fn only_addresses_another_machine_can_use_are_shared() {
+        let listen = vec![
+            "/ip4/127.0.0.1/tcp/7466".to_string(),
+            "/ip4/10.1.0.2/tcp/7466".to_string(),
+            "/ip6/::1/udp/7466/quic-v1".to_string(),
+            "/ip4/0.0.0.0/tcp/7466".to_string(),
+        ];
+        let external = vec!["/ip4/198.51.100.7/tcp/7466".to_string(), "/ip4/10.1.0.2/tcp/7466".to_string()];
+        assert_eq!(
+            shareable_addrs(&external, &listen),
+            vec!["/ip4/198.51.100.7/tcp/7466", "/ip4/10.1.0.2/tcp/7466"]
+        );
+        // Every node on loopback (tests): loopback is all there is, so it is kept.
+        let lo = vec!["/ip4/127.0.0.1/tcp/4001".to_string(), "/ip4/0.0.0.0/tcp/4001".to_string()];
+        assert_eq!(shareable_addrs(&[], &lo), vec!["/ip4/127.0.0.1/tcp/4001"]);
+        assert_eq!(dialable_addrs(&listen), vec!["/ip4/10.1.0.2/tcp/7466"]);
+        assert_eq!(dialable_addrs(&lo), vec!["/ip4/127.0.0.1/tcp/4001"]);
     }
 }

@@ -1,18 +1,21 @@
 //! Campaign plans: a goal, the decision-makers to target and the allies, demands, actions with
 //! dates, meetings with authorities and their agendas, a status, and the collaborating groups.
 //!
-//! Title, goal and demands are Automerge text, so two organisers editing different sentences
-//! offline both keep their words. Lists hold items with stable ids (`#[key]`), so concurrent
-//! additions merge as separate items. People appear only by role ("cabinet member for
+//! Long text (goal, demands, notes, agenda items, outcomes) is Automerge text, so two organisers
+//! editing different sentences offline both keep their words; labels (titles, roles,
+//! institutions) are whole values (see [`crate::text`]). Lists hold items with stable ids
+//! (`#[key]`), so concurrent additions merge as separate items; a deleted item stays deleted
+//! when another node edited it meanwhile (delete wins). People appear only by role ("cabinet member for
 //! housing"), never by name, and every text passes the contact-free check.
 
-use autosurgeon::{Hydrate, Reconcile, Text};
+use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
 use crate::catalogue::{check_label, check_long_text};
-use crate::doc::{DocKind, Header, Schema};
+use crate::doc::{Based, DocKind, Header, Schema};
 use crate::error::ValidationError;
 use crate::ids::{Day, DocId, GroupId, ItemId};
+use crate::text::{self, Label, Seg, Text, label};
 
 /// The longest title (plans, actions).
 pub const MAX_TITLE: usize = 200;
@@ -85,9 +88,9 @@ pub struct Target {
     pub id: ItemId,
     /// Target or ally.
     pub kind: TargetKind,
-    /// The role, for example "Cabinet member for housing".
+    /// The role, for example "Cabinet member for housing" (a label).
     pub role: String,
-    /// The institution, for example "City Council".
+    /// The institution, for example "City Council" (a label).
     pub institution: String,
     /// How much power over the goal: 1 (little) to 5 (decides).
     pub influence: i64,
@@ -103,7 +106,7 @@ pub struct Action {
     #[key]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: ItemId,
-    /// What the action is.
+    /// What the action is (a label).
     pub title: String,
     /// When, if decided.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
@@ -112,21 +115,36 @@ pub struct Action {
     pub kind: ActionKind,
     /// Where it stands.
     pub status: ActionStatus,
-    /// Notes.
-    pub notes: String,
+    /// Notes (long text, merged character by character).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub notes: Text,
 }
 
 /// An agenda item of a meeting with an authority.
-#[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Hydrate, Reconcile, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgendaItem {
     /// Stable id within the meeting.
     #[key]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: ItemId,
-    /// The item.
-    pub text: String,
+    /// The item (long text, merged character by character).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub text: Text,
+    /// Where it stands in the agenda: items are shown by position, then by id. Automerge has no
+    /// move, so a reorder changes this one value and two concurrent reorders can never
+    /// duplicate or lose an item. Absent in documents from before reordering (then the list's
+    /// own order counts).
+    #[autosurgeon(missing = "unplaced")]
+    #[serde(default)]
+    pub position: Option<f64>,
 }
+
+fn unplaced() -> Option<f64> {
+    None
+}
+
+impl Eq for AgendaItem {}
 
 /// A meeting with an authority (a council, an MP's office) and its agenda.
 #[derive(Debug, Clone, PartialEq, Eq, Hydrate, Reconcile, Serialize, Deserialize)]
@@ -136,22 +154,54 @@ pub struct AuthorityMeeting {
     #[key]
     #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub id: ItemId,
-    /// Who the meeting is with, by role and institution.
+    /// Who the meeting is with, by role and institution (a label).
     pub with: String,
     /// When.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub date: Day,
-    /// The agenda.
+    /// The agenda, in the order shown (see [`AgendaItem::position`]).
     pub agenda: Vec<AgendaItem>,
-    /// What came of it.
-    pub outcome: String,
+    /// What came of it (long text).
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
+    pub outcome: Text,
+}
+
+impl AuthorityMeeting {
+    /// The agenda in its order: by position, then by list order for items without one.
+    pub fn ordered_agenda(&self) -> Vec<AgendaItem> {
+        let mut items: Vec<(f64, usize, AgendaItem)> = self
+            .agenda
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.position.unwrap_or(i as f64 + 1.0), i, a.clone()))
+            .collect();
+        items.sort_by(|a, b| {
+            a.0.total_cmp(&b.0)
+                .then_with(|| a.2.id.cmp(&b.2.id))
+                .then(a.1.cmp(&b.1))
+        });
+        items.into_iter().map(|(_, _, a)| a).collect()
+    }
+
+    /// Gives every item a position, in the current order, where any lacks one.
+    fn place_all(&mut self) {
+        if self.agenda.iter().all(|a| a.position.is_some()) {
+            return;
+        }
+        let order: Vec<ItemId> = self.ordered_agenda().into_iter().map(|a| a.id).collect();
+        for (n, id) in order.iter().enumerate() {
+            if let Some(a) = self.agenda.iter_mut().find(|a| &a.id == id) {
+                a.position = Some(n as f64 + 1.0);
+            }
+        }
+    }
 }
 
 /// The body of a plan document.
 #[derive(Debug, Clone, Default, Hydrate, Reconcile)]
 pub struct Plan {
-    /// The campaign's name.
-    pub title: Text,
+    /// The campaign's name (a label; a text object in documents from before labels).
+    pub title: Label,
     /// What the campaign wants to achieve.
     pub goal: Text,
     /// The demands put to decision-makers.
@@ -166,6 +216,13 @@ pub struct Plan {
     pub meetings: Vec<AuthorityMeeting>,
     /// The groups that write this plan together.
     pub collaborators: Vec<GroupId>,
+    /// Archived: kept, out of the plan list, restorable by any collaborator.
+    #[autosurgeon(missing = "not_archived")]
+    pub archived: bool,
+}
+
+fn not_archived() -> bool {
+    false
 }
 
 /// A plan's status as stored (a newtype so that `Plan` can derive `Default`).
@@ -197,9 +254,17 @@ pub struct NewPlan {
 }
 
 /// Changes to a plan's own fields; absent fields stay as they are.
+///
+/// With `base` (the heads of the version the form was made from), a field whose value equals
+/// its value at the base writes nothing, and a long text changes only by what the person
+/// changed since the base, so a concurrent edit to another field, or elsewhere in the same
+/// text, survives. Without it, the fields given are written as given.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PlanEdit {
+    /// The heads (hex) of the version the edit was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Vec<String>>,
     /// A new title.
     pub title: Option<String>,
     /// A new goal.
@@ -231,15 +296,21 @@ fn default_action_kind() -> ActionKind {
     ActionKind::Other
 }
 
-/// Changes to an action; absent fields stay as they are.
+/// Changes to an action; absent fields stay as they are (`base` as for [`PlanEdit`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ActionEdit {
+    /// The heads (hex) of the version the edit was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Vec<String>>,
     /// A new title.
     pub title: Option<String>,
     /// A new date.
     #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
     pub date: Option<Day>,
+    /// Takes the date off (the action has no date yet).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub clear_date: bool,
     /// A new kind.
     pub kind: Option<ActionKind>,
     /// A new status.
@@ -265,6 +336,25 @@ pub struct NewTarget {
     pub stance: i64,
 }
 
+/// Changes to an entry of the power map; absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct TargetEdit {
+    /// The heads (hex) of the version the edit was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Vec<String>>,
+    /// Target or ally.
+    pub kind: Option<TargetKind>,
+    /// A new role.
+    pub role: Option<String>,
+    /// A new institution.
+    pub institution: Option<String>,
+    /// 1 to 5.
+    pub influence: Option<i64>,
+    /// −2 to +2.
+    pub stance: Option<i64>,
+}
+
 /// A new meeting with an authority.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -277,6 +367,62 @@ pub struct NewAuthorityMeeting {
     /// Agenda items, in order.
     #[serde(default)]
     pub agenda: Vec<String>,
+}
+
+/// Changes to a meeting with an authority; absent fields stay as they are.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AuthorityMeetingEdit {
+    /// The heads (hex) of the version the edit was made from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<Vec<String>>,
+    /// Who with.
+    pub with: Option<String>,
+    /// When.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub date: Option<Day>,
+    /// What came of it.
+    pub outcome: Option<String>,
+}
+
+/// A change to one meeting's agenda.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(tag = "op", rename_all = "snake_case")]
+pub enum AgendaChange {
+    /// Adds an item, at the end or at `index` (0 = first).
+    Add {
+        /// The item.
+        text: String,
+        /// Where: 0 is first; absent is last.
+        #[serde(default)]
+        index: Option<usize>,
+    },
+    /// Changes an item's text.
+    Edit {
+        /// The item.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        item: ItemId,
+        /// Its new text.
+        text: String,
+        /// The heads (hex) of the version the edit was made from.
+        #[serde(default)]
+        base: Option<Vec<String>>,
+    },
+    /// Deletes an item.
+    Delete {
+        /// The item.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        item: ItemId,
+    },
+    /// Moves an item to `index` in the agenda as shown (0 = first).
+    Move {
+        /// The item.
+        #[cfg_attr(feature = "openapi", schema(value_type = String))]
+        item: ItemId,
+        /// Its new place.
+        index: usize,
+    },
 }
 
 /// A plan as shown to people.
@@ -300,13 +446,16 @@ pub struct PlanView {
     pub targets: Vec<Target>,
     /// Actions, in order.
     pub actions: Vec<Action>,
-    /// Meetings with authorities.
+    /// Meetings with authorities, each agenda in its order.
     pub meetings: Vec<AuthorityMeeting>,
     /// The collaborating groups.
     #[cfg_attr(feature = "openapi", schema(value_type = Vec<String>))]
     pub collaborators: Vec<GroupId>,
+    /// Archived plans are kept, out of the plan list, and can be restored.
+    #[serde(default)]
+    pub archived: bool,
     /// The document's heads (hex change hashes, sorted): equal on two nodes when both hold the
-    /// same history.
+    /// same history. An edit made from this view passes them back as its `base`.
     pub heads: Vec<String>,
 }
 
@@ -339,6 +488,39 @@ fn check_range(field: &'static str, value: i64, min: i64, max: i64) -> Result<()
     }
 }
 
+fn unknown(what: &'static str, id: &ItemId) -> ValidationError {
+    ValidationError::UnknownItem {
+        what,
+        id: id.to_string(),
+    }
+}
+
+/// Sets a whole value when the form changed it (see [`text::changed`]).
+fn set_if<T: PartialEq + Clone>(slot: &mut T, base: Option<&T>, form: Option<&T>) {
+    if let Some(form) = form {
+        if text::changed(base, form, slot) {
+            *slot = form.clone();
+        }
+    }
+}
+
+/// The value a long text field takes: with a base, only the person's change applied onto the
+/// text as it is now; without one, the form's value.
+fn merged(
+    based: Option<&Based<'_, Plan>>,
+    path: &[Seg<'_>],
+    base: Option<&Text>,
+    form: &str,
+    now: &Text,
+) -> String {
+    match (based, base) {
+        (Some(b), Some(base)) => b
+            .version
+            .merge_text(path, base.as_str(), form, now.as_str()),
+        _ => form.to_string(),
+    }
+}
+
 impl Plan {
     /// A new plan created by `owner`, its first collaborator.
     pub fn new(new: &NewPlan, owner: GroupId) -> Result<Self, ValidationError> {
@@ -346,42 +528,71 @@ impl Plan {
         check_long_text("goal", &new.goal, MAX_TEXT)?;
         check_long_text("demands", &new.demands, MAX_TEXT)?;
         Ok(Self {
-            title: Text::with_value(new.title.trim()),
-            goal: Text::with_value(&new.goal),
-            demands: Text::with_value(&new.demands),
+            title: Label(label(&new.title)),
+            goal: Text::new(new.goal.clone()),
+            demands: Text::new(new.demands.clone()),
             collaborators: vec![owner],
             ..Self::default()
         })
     }
 
-    /// Applies an edit of the plan's own fields. Text fields change by the smallest splice, so
-    /// concurrent edits elsewhere in the same text survive the merge.
-    pub fn apply(&mut self, edit: &PlanEdit) -> Result<(), ValidationError> {
-        if edit == &PlanEdit::default() {
+    /// Applies an edit of the plan's own fields, made from `based` when given. Text fields
+    /// change by the smallest splice, so concurrent edits elsewhere in the same text survive
+    /// the merge. The values written are checked as they will be stored.
+    pub fn apply(
+        &mut self,
+        edit: &PlanEdit,
+        based: Option<&Based<'_, Plan>>,
+    ) -> Result<(), ValidationError> {
+        let PlanEdit {
+            base: _,
+            title,
+            goal,
+            demands,
+            status,
+        } = edit;
+        if title.is_none() && goal.is_none() && demands.is_none() && status.is_none() {
             return Err(ValidationError::Empty { field: "edit" });
         }
-        if let Some(t) = &edit.title {
+        let b = based.map(|b| &b.body);
+        let title = title.as_deref().map(label);
+        if let Some(t) = &title {
             check_title("title", t)?;
         }
-        if let Some(g) = &edit.goal {
+        let goal = goal.as_deref().map(|g| {
+            merged(based, &[Seg::Key("body"), Seg::Key("goal")], b.map(|b| &b.goal), g, &self.goal)
+        });
+        let demands = demands.as_deref().map(|d| {
+            merged(
+                based,
+                &[Seg::Key("body"), Seg::Key("demands")],
+                b.map(|b| &b.demands),
+                d,
+                &self.demands,
+            )
+        });
+        if let Some(g) = &goal {
             check_long_text("goal", g, MAX_TEXT)?;
         }
-        if let Some(d) = &edit.demands {
+        if let Some(d) = &demands {
             check_long_text("demands", d, MAX_TEXT)?;
         }
-        if let Some(t) = &edit.title {
-            self.title.update(t.trim());
+        if let Some(t) = title {
+            set_if(&mut self.title.0, b.map(|b| &b.title.0), Some(&t));
         }
-        if let Some(g) = &edit.goal {
-            self.goal.update(g);
+        if let Some(g) = goal {
+            self.goal.set(g);
         }
-        if let Some(d) = &edit.demands {
-            self.demands.update(d);
+        if let Some(d) = demands {
+            self.demands.set(d);
         }
-        if let Some(s) = edit.status {
-            self.status = PlanStatusField(s);
-        }
+        set_if(&mut self.status.0, b.map(|b| &b.status.0), status.as_ref());
         Ok(())
+    }
+
+    /// Archives the plan, or restores it.
+    pub fn set_archived(&mut self, archived: bool) {
+        self.archived = archived;
     }
 
     /// Adds an action under a new id.
@@ -391,48 +602,79 @@ impl Plan {
         check_long_text("action notes", &new.notes, MAX_SHORT)?;
         self.actions.push(Action {
             id,
-            title: new.title.trim().to_string(),
+            title: label(&new.title),
             date: new.date,
             kind: new.kind,
             status: ActionStatus::Planned,
-            notes: new.notes.clone(),
+            notes: Text::new(new.notes.clone()),
         });
         Ok(())
     }
 
-    /// Changes an action.
-    pub fn set_action(&mut self, id: &ItemId, edit: &ActionEdit) -> Result<(), ValidationError> {
-        if edit == &ActionEdit::default() {
+    /// Changes an action, made from `based` when given.
+    pub fn set_action(
+        &mut self,
+        id: &ItemId,
+        edit: &ActionEdit,
+        based: Option<&Based<'_, Plan>>,
+    ) -> Result<(), ValidationError> {
+        let ActionEdit {
+            base: _,
+            title,
+            date,
+            clear_date,
+            kind,
+            status,
+            notes,
+        } = edit;
+        if title.is_none()
+            && date.is_none()
+            && !clear_date
+            && kind.is_none()
+            && status.is_none()
+            && notes.is_none()
+        {
             return Err(ValidationError::Empty { field: "edit" });
         }
+        let base = based.and_then(|b| b.body.actions.iter().find(|a| &a.id == id));
         let action = self
             .actions
             .iter_mut()
             .find(|a| &a.id == id)
-            .ok_or_else(|| ValidationError::UnknownItem {
-                what: "action",
-                id: id.to_string(),
-            })?;
-        if let Some(t) = &edit.title {
+            .ok_or_else(|| unknown("action", id))?;
+        let title = title.as_deref().map(label);
+        if let Some(t) = &title {
             check_title("action title", t)?;
         }
-        if let Some(n) = &edit.notes {
+        let notes = notes.as_deref().map(|n| {
+            merged(
+                based,
+                &[Seg::Key("body"), Seg::Key("actions"), Seg::Item(id), Seg::Key("notes")],
+                base.map(|b| &b.notes),
+                n,
+                &action.notes,
+            )
+        });
+        if let Some(n) = &notes {
             check_long_text("action notes", n, MAX_SHORT)?;
         }
-        if let Some(t) = &edit.title {
-            action.title = t.trim().to_string();
+        set_if(&mut action.title, base.map(|b| &b.title), title.as_ref());
+        if let Some(n) = notes {
+            action.notes.set(n);
         }
-        if let Some(n) = &edit.notes {
-            action.notes = n.clone();
-        }
-        if let Some(d) = edit.date {
-            action.date = Some(d);
-        }
-        if let Some(k) = edit.kind {
-            action.kind = k;
-        }
-        if let Some(s) = edit.status {
-            action.status = s;
+        let date = if *clear_date { Some(None) } else { date.map(Some) };
+        set_if(&mut action.date, base.map(|b| &b.date), date.as_ref());
+        set_if(&mut action.kind, base.map(|b| &b.kind), kind.as_ref());
+        set_if(&mut action.status, base.map(|b| &b.status), status.as_ref());
+        Ok(())
+    }
+
+    /// Deletes an action. A concurrent edit of a deleted action is lost with it: delete wins.
+    pub fn delete_action(&mut self, id: &ItemId) -> Result<(), ValidationError> {
+        let n = self.actions.len();
+        self.actions.retain(|a| &a.id != id);
+        if self.actions.len() == n {
+            return Err(unknown("action", id));
         }
         Ok(())
     }
@@ -447,11 +689,76 @@ impl Plan {
         self.targets.push(Target {
             id,
             kind: new.kind,
-            role: new.role.trim().to_string(),
-            institution: new.institution.trim().to_string(),
+            role: label(&new.role),
+            institution: label(&new.institution),
             influence: new.influence,
             stance: new.stance,
         });
+        Ok(())
+    }
+
+    /// Changes a target or ally, made from `based` when given.
+    pub fn set_target(
+        &mut self,
+        id: &ItemId,
+        edit: &TargetEdit,
+        based: Option<&Based<'_, Plan>>,
+    ) -> Result<(), ValidationError> {
+        let TargetEdit {
+            base: _,
+            kind,
+            role,
+            institution,
+            influence,
+            stance,
+        } = edit;
+        if kind.is_none()
+            && role.is_none()
+            && institution.is_none()
+            && influence.is_none()
+            && stance.is_none()
+        {
+            return Err(ValidationError::Empty { field: "edit" });
+        }
+        let base = based.and_then(|b| b.body.targets.iter().find(|t| &t.id == id));
+        let target = self
+            .targets
+            .iter_mut()
+            .find(|t| &t.id == id)
+            .ok_or_else(|| unknown("target", id))?;
+        let role = role.as_deref().map(label);
+        let institution = institution.as_deref().map(label);
+        if let Some(r) = &role {
+            check_label("target role", r, MAX_SHORT)?;
+        }
+        if let Some(i) = &institution {
+            check_long_text("target institution", i, MAX_SHORT)?;
+        }
+        if let Some(i) = influence {
+            check_range("influence", *i, 1, 5)?;
+        }
+        if let Some(s) = stance {
+            check_range("stance", *s, -2, 2)?;
+        }
+        set_if(&mut target.kind, base.map(|b| &b.kind), kind.as_ref());
+        set_if(&mut target.role, base.map(|b| &b.role), role.as_ref());
+        set_if(
+            &mut target.institution,
+            base.map(|b| &b.institution),
+            institution.as_ref(),
+        );
+        set_if(&mut target.influence, base.map(|b| &b.influence), influence.as_ref());
+        set_if(&mut target.stance, base.map(|b| &b.stance), stance.as_ref());
+        Ok(())
+    }
+
+    /// Deletes a target or ally.
+    pub fn delete_target(&mut self, id: &ItemId) -> Result<(), ValidationError> {
+        let n = self.targets.len();
+        self.targets.retain(|t| &t.id != id);
+        if self.targets.len() == n {
+            return Err(unknown("target", id));
+        }
         Ok(())
     }
 
@@ -476,20 +783,156 @@ impl Plan {
         let agenda = new
             .agenda
             .iter()
-            .map(|text| {
+            .enumerate()
+            .map(|(n, text)| {
                 Ok(AgendaItem {
                     id: next()?,
-                    text: text.trim().to_string(),
+                    text: Text::new(text.clone()),
+                    position: Some(n as f64 + 1.0),
                 })
             })
             .collect::<Result<_, ValidationError>>()?;
         self.meetings.push(AuthorityMeeting {
             id,
-            with: new.with.trim().to_string(),
+            with: label(&new.with),
             date: new.date,
             agenda,
-            outcome: String::new(),
+            outcome: Text::default(),
         });
+        Ok(())
+    }
+
+    fn meeting_mut(&mut self, id: &ItemId) -> Result<&mut AuthorityMeeting, ValidationError> {
+        self.meetings
+            .iter_mut()
+            .find(|m| &m.id == id)
+            .ok_or_else(|| unknown("meeting", id))
+    }
+
+    /// Changes a meeting with an authority, made from `based` when given.
+    pub fn set_meeting(
+        &mut self,
+        id: &ItemId,
+        edit: &AuthorityMeetingEdit,
+        based: Option<&Based<'_, Plan>>,
+    ) -> Result<(), ValidationError> {
+        let AuthorityMeetingEdit {
+            base: _,
+            with,
+            date,
+            outcome,
+        } = edit;
+        if with.is_none() && date.is_none() && outcome.is_none() {
+            return Err(ValidationError::Empty { field: "edit" });
+        }
+        let base = based.and_then(|b| b.body.meetings.iter().find(|m| &m.id == id));
+        let meeting = self.meeting_mut(id)?;
+        let with = with.as_deref().map(label);
+        if let Some(w) = &with {
+            check_label("meeting with", w, MAX_SHORT)?;
+        }
+        let outcome = outcome.as_deref().map(|o| {
+            merged(
+                based,
+                &[Seg::Key("body"), Seg::Key("meetings"), Seg::Item(id), Seg::Key("outcome")],
+                base.map(|b| &b.outcome),
+                o,
+                &meeting.outcome,
+            )
+        });
+        if let Some(o) = &outcome {
+            check_long_text("meeting outcome", o, MAX_SHORT)?;
+        }
+        set_if(&mut meeting.with, base.map(|b| &b.with), with.as_ref());
+        set_if(&mut meeting.date, base.map(|b| &b.date), date.as_ref());
+        if let Some(o) = outcome {
+            meeting.outcome.set(o);
+        }
+        Ok(())
+    }
+
+    /// Deletes a meeting with an authority, with its agenda.
+    pub fn delete_meeting(&mut self, id: &ItemId) -> Result<(), ValidationError> {
+        let n = self.meetings.len();
+        self.meetings.retain(|m| &m.id != id);
+        if self.meetings.len() == n {
+            return Err(unknown("meeting", id));
+        }
+        Ok(())
+    }
+
+    /// Changes a meeting's agenda; `new_id` names an added item.
+    pub fn change_agenda(
+        &mut self,
+        meeting: &ItemId,
+        change: &AgendaChange,
+        new_id: ItemId,
+        based: Option<&Based<'_, Plan>>,
+    ) -> Result<(), ValidationError> {
+        let base_meeting = based.and_then(|b| b.body.meetings.iter().find(|m| &m.id == meeting));
+        let m = self.meeting_mut(meeting)?;
+        match change {
+            AgendaChange::Add { text, index } => {
+                check_room("agenda", m.agenda.len())?;
+                check_label("agenda item", text, MAX_SHORT)?;
+                m.place_all();
+                let order = m.ordered_agenda();
+                let at = index.unwrap_or(order.len()).min(order.len());
+                let position = between(&order, at);
+                m.agenda.push(AgendaItem {
+                    id: new_id,
+                    text: Text::new(text.clone()),
+                    position: Some(position),
+                });
+            }
+            AgendaChange::Edit { item, text, .. } => {
+                let base = base_meeting.and_then(|b| b.agenda.iter().find(|a| &a.id == item));
+                let a = m
+                    .agenda
+                    .iter_mut()
+                    .find(|a| &a.id == item)
+                    .ok_or_else(|| unknown("agenda item", item))?;
+                let value = merged(
+                    based,
+                    &[
+                        Seg::Key("body"),
+                        Seg::Key("meetings"),
+                        Seg::Item(meeting),
+                        Seg::Key("agenda"),
+                        Seg::Item(item),
+                        Seg::Key("text"),
+                    ],
+                    base.map(|b| &b.text),
+                    text,
+                    &a.text,
+                );
+                check_label("agenda item", &value, MAX_SHORT)?;
+                a.text.set(value);
+            }
+            AgendaChange::Delete { item } => {
+                let n = m.agenda.len();
+                m.agenda.retain(|a| &a.id != item);
+                if m.agenda.len() == n {
+                    return Err(unknown("agenda item", item));
+                }
+            }
+            AgendaChange::Move { item, index } => {
+                if !m.agenda.iter().any(|a| &a.id == item) {
+                    return Err(unknown("agenda item", item));
+                }
+                m.place_all();
+                let others: Vec<AgendaItem> = m
+                    .ordered_agenda()
+                    .into_iter()
+                    .filter(|a| &a.id != item)
+                    .collect();
+                let at = (*index).min(others.len());
+                let position = between(&others, at);
+                if let Some(a) = m.agenda.iter_mut().find(|a| &a.id == item) {
+                    a.position = Some(position);
+                }
+            }
+        }
         Ok(())
     }
 
@@ -499,6 +942,24 @@ impl Plan {
             check_room("collaborators", self.collaborators.len())?;
             self.collaborators.push(group);
         }
+        Ok(())
+    }
+
+    /// Removes a collaborating group. The last collaborator cannot be removed: someone must be
+    /// able to write the plan.
+    pub fn remove_collaborator(&mut self, group: &GroupId) -> Result<(), ValidationError> {
+        if !self.collaborators.contains(group) {
+            return Err(ValidationError::UnknownItem {
+                what: "collaborator",
+                id: group.to_string(),
+            });
+        }
+        if self.collaborators.len() == 1 {
+            return Err(ValidationError::NotPermitted {
+                reason: "a plan keeps at least one collaborating group".into(),
+            });
+        }
+        self.collaborators.retain(|g| g != group);
         Ok(())
     }
 
@@ -524,14 +985,20 @@ impl Plan {
         }
         for a in &self.actions {
             check_title("action title", &a.title)?;
-            check_long_text("action notes", &a.notes, MAX_SHORT)?;
+            check_long_text("action notes", a.notes.as_str(), MAX_SHORT)?;
         }
         for m in &self.meetings {
             check_label("meeting with", &m.with, MAX_SHORT)?;
-            check_long_text("meeting outcome", &m.outcome, MAX_SHORT)?;
+            check_long_text("meeting outcome", m.outcome.as_str(), MAX_SHORT)?;
             check_room("agenda", m.agenda.len().saturating_sub(1))?;
             for item in &m.agenda {
-                check_label("agenda item", &item.text, MAX_SHORT)?;
+                check_label("agenda item", item.text.as_str(), MAX_SHORT)?;
+                if item.position.is_some_and(|p| !p.is_finite()) {
+                    return Err(ValidationError::Rejected {
+                        field: "agenda item position",
+                        reason: "not a finite number".into(),
+                    });
+                }
             }
         }
         Ok(())
@@ -550,10 +1017,29 @@ impl Plan {
             status: self.status.0,
             targets: self.targets.clone(),
             actions: self.actions.clone(),
-            meetings: self.meetings.clone(),
+            meetings: self
+                .meetings
+                .iter()
+                .map(|m| AuthorityMeeting {
+                    agenda: m.ordered_agenda(),
+                    ..m.clone()
+                })
+                .collect(),
             collaborators: self.collaborators.clone(),
+            archived: self.archived,
             heads,
         }
+    }
+}
+
+/// A position that puts an item at `at` among `order` (positions all set, in order).
+fn between(order: &[AgendaItem], at: usize) -> f64 {
+    let pos = |i: usize| order[i].position.unwrap_or(i as f64 + 1.0);
+    match (at.checked_sub(1).map(pos), (at < order.len()).then(|| pos(at))) {
+        (None, None) => 1.0,
+        (None, Some(next)) => next - 1.0,
+        (Some(prev), None) => prev + 1.0,
+        (Some(prev), Some(next)) => prev + (next - prev) / 2.0,
     }
 }
 
@@ -642,6 +1128,7 @@ mod tests {
                 status: Some(ActionStatus::Done),
                 ..Default::default()
             },
+            None,
         );
         assert_eq!(e.unwrap_err().code(), "unknown_item");
         plan.set_action(
@@ -650,11 +1137,12 @@ mod tests {
                 status: Some(ActionStatus::Done),
                 ..Default::default()
             },
+            None,
         )
         .unwrap();
         assert_eq!(plan.actions[0].status, ActionStatus::Done);
         assert_eq!(
-            plan.set_action(&id, &ActionEdit::default())
+            plan.set_action(&id, &ActionEdit::default(), None)
                 .unwrap_err()
                 .code(),
             "empty"
@@ -707,19 +1195,23 @@ mod tests {
         let mut right = left.fork();
         // Both edit different sentences of the goal, and both add an action.
         edit_plan(&mut left, a, |p| {
-            p.apply(&PlanEdit {
-                goal: Some(
-                    "Every person seeking asylum gets a legal aid lawyer within two days.".into(),
-                ),
-                ..Default::default()
-            })?;
+            p.apply(
+                &PlanEdit {
+                    goal: Some(
+                        "Every person seeking asylum gets a legal aid lawyer within two days."
+                            .into(),
+                    ),
+                    ..Default::default()
+                },
+                None,
+            )?;
             p.add_action(
                 ItemId::from_bytes([1; 6]),
                 &action("Meet the cabinet member"),
             )
         });
         edit_plan(&mut right, b, |p| {
-            p.apply(&PlanEdit { goal: Some("Nobody waits: every person seeking asylum gets a legal aid lawyer within a week.".into()), ..Default::default() })?;
+            p.apply(&PlanEdit { goal: Some("Nobody waits: every person seeking asylum gets a legal aid lawyer within a week.".into()), ..Default::default() }, None)?;
             p.add_action(
                 ItemId::from_bytes([2; 6]),
                 &action("Vigil at the town hall"),
@@ -745,6 +1237,230 @@ mod tests {
             &left.get_heads(),
         );
         assert_eq!(view.header.owner, a);
+    }
+
+    fn edit_based_plan(
+        doc: &mut Automerge,
+        who: GroupId,
+        base: Option<Vec<String>>,
+        f: impl FnOnce(&mut Plan, Option<&Based<'_, Plan>>) -> Result<(), ValidationError>,
+    ) -> Result<(), crate::doc::DocError> {
+        crate::doc::edit_based::<Plan, _>(doc, &who, today(), base.as_deref(), f).map(|_| ())
+    }
+
+    fn hex_heads(doc: &Automerge) -> Vec<String> {
+        doc.get_heads().iter().map(|h| h.to_string()).collect()
+    }
+
+    #[test]
+    fn a_stale_form_changes_only_what_its_person_changed() {
+        let a = group(1);
+        let mut doc = plan_doc(a);
+        let form_base = hex_heads(&doc);
+        let form = read::<Plan>(&doc).unwrap().view(DocId::from_bytes([0; 16]), header(&doc).unwrap(), &doc.get_heads());
+        // Another group changes the goal after the form was made.
+        edit_plan(&mut doc, a, |p| {
+            p.apply(&PlanEdit { goal: Some("Every person seeking asylum gets a lawyer within two days.".into()), ..Default::default() }, None)
+        });
+        // The stale form changes only the status, but posts every field as it saw them.
+        let heads_before = doc.get_heads();
+        edit_based_plan(&mut doc, a, Some(form_base.clone()), |p, b| {
+            p.apply(
+                &PlanEdit {
+                    base: Some(form_base.clone()),
+                    title: Some(form.title.clone()),
+                    goal: Some(form.goal.clone()),
+                    demands: Some(form.demands.clone()),
+                    status: Some(PlanStatus::Active),
+                },
+                b,
+            )
+        })
+        .unwrap();
+        let plan: Plan = read(&doc).unwrap();
+        assert_eq!(plan.goal.as_str(), "Every person seeking asylum gets a lawyer within two days.");
+        assert_eq!(plan.status.0, PlanStatus::Active);
+        // Only the status was written: one change, one operation.
+        let changes = doc.get_changes(&heads_before);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].len(), 1);
+        // A form that changes nothing writes nothing.
+        let heads = doc.get_heads();
+        let now = hex_heads(&doc);
+        edit_based_plan(&mut doc, a, Some(now.clone()), |p, b| {
+            p.apply(&PlanEdit { base: Some(now.clone()), title: Some(plan.title.0.clone()), status: Some(PlanStatus::Active), ..Default::default() }, b)
+        })
+        .unwrap();
+        assert_eq!(doc.get_heads(), heads);
+        // Heads this node does not hold are refused.
+        let e = edit_based_plan(&mut doc, a, Some(vec!["00".repeat(32)]), |p, b| {
+            p.apply(&PlanEdit { status: Some(PlanStatus::Won), ..Default::default() }, b)
+        });
+        assert!(matches!(e, Err(crate::doc::DocError::Invalid(v)) if v.field() == Some("base")));
+    }
+
+    #[test]
+    fn an_edit_and_a_delete_of_one_action_merge_to_the_delete() {
+        let (a, b) = (group(1), group(2));
+        let mut left = plan_doc(a);
+        let id = ItemId::from_bytes([1; 6]);
+        edit_plan(&mut left, a, |p| p.add_action(id.clone(), &action("Vigil")));
+        let mut right = left.fork();
+        edit_plan(&mut left, a, |p| {
+            p.set_action(&id, &ActionEdit { notes: Some("Bring candles".into()), status: Some(ActionStatus::Done), ..Default::default() }, None)
+        });
+        edit_plan(&mut right, b, |p| p.delete_action(&id));
+        left.merge(&mut right).unwrap();
+        right.merge(&mut left).unwrap();
+        for doc in [&left, &right] {
+            let plan: Plan = read(doc).unwrap();
+            assert!(plan.actions.is_empty(), "{:?}", plan.actions);
+        }
+    }
+
+    #[test]
+    fn concurrent_reorders_never_duplicate_or_lose_an_item() {
+        let (a, b) = (group(1), group(2));
+        let mut left = plan_doc(a);
+        let mid = ItemId::from_bytes([9; 6]);
+        let ids = [mid.clone()].into_iter().chain((10u8..).map(|i| ItemId::from_bytes([i; 6])));
+        edit_plan(&mut left, a, |p| {
+            p.add_meeting(ids, &NewAuthorityMeeting {
+                with: "Leader of the council".into(),
+                date: today(),
+                agenda: vec!["one".into(), "two".into(), "three".into(), "four".into()],
+            })
+        });
+        let mut right = left.fork();
+        let item = |doc: &Automerge, n: usize| read::<Plan>(doc).unwrap().meetings[0].ordered_agenda()[n].id.clone();
+        let (first, last) = (item(&left, 0), item(&left, 3));
+        let spare = ItemId::from_bytes([1; 6]);
+        edit_plan(&mut left, a, |p| p.change_agenda(&mid, &AgendaChange::Move { item: first.clone(), index: 3 }, spare.clone(), None));
+        edit_plan(&mut right, b, |p| p.change_agenda(&mid, &AgendaChange::Move { item: first.clone(), index: 1 }, spare.clone(), None));
+        edit_plan(&mut right, b, |p| p.change_agenda(&mid, &AgendaChange::Move { item: last.clone(), index: 0 }, spare.clone(), None));
+        left.merge(&mut right).unwrap();
+        right.merge(&mut left).unwrap();
+        let texts = |doc: &Automerge| -> Vec<String> {
+            read::<Plan>(doc).unwrap().meetings[0].ordered_agenda().iter().map(|a| a.text.as_str().to_string()).collect()
+        };
+        assert_eq!(texts(&left), texts(&right));
+        let mut sorted = texts(&left);
+        sorted.sort();
+        assert_eq!(sorted, vec!["four", "one", "three", "two"]);
+        assert_eq!(texts(&left)[0], "four");
+    }
+
+    #[test]
+    fn items_can_be_edited_and_deleted() {
+        let g = group(1);
+        let mut doc = plan_doc(g);
+        let t = ItemId::from_bytes([3; 6]);
+        let m = ItemId::from_bytes([4; 6]);
+        edit_plan(&mut doc, g, |p| {
+            p.add_target(t.clone(), &NewTarget { kind: TargetKind::Target, role: "Cabinet member".into(), institution: "City Council".into(), influence: 4, stance: 0 })?;
+            p.add_meeting([m.clone(), ItemId::from_bytes([5; 6])].into_iter(), &NewAuthorityMeeting { with: "MP's office".into(), date: today(), agenda: vec!["Housing".into()] })
+        });
+        edit_plan(&mut doc, g, |p| {
+            p.set_target(&t, &TargetEdit { role: Some("Cabinet member for housing".into()), stance: Some(1), ..Default::default() }, None)?;
+            p.set_meeting(&m, &AuthorityMeetingEdit { outcome: Some("Agreed to visit the hostel".into()), ..Default::default() }, None)?;
+            p.change_agenda(&m, &AgendaChange::Edit { item: ItemId::from_bytes([5; 6]), text: "السكن اللائق".into(), base: None }, ItemId::from_bytes([6; 6]), None)?;
+            p.change_agenda(&m, &AgendaChange::Add { text: "Legal aid".into(), index: Some(0) }, ItemId::from_bytes([7; 6]), None)
+        });
+        let plan: Plan = read(&doc).unwrap();
+        assert_eq!((plan.targets[0].role.as_str(), plan.targets[0].stance), ("Cabinet member for housing", 1));
+        assert_eq!(plan.meetings[0].outcome.as_str(), "Agreed to visit the hostel");
+        let agenda: Vec<_> = plan.meetings[0].ordered_agenda().iter().map(|a| a.text.as_str().to_string()).collect();
+        assert_eq!(agenda, vec!["Legal aid", "السكن اللائق"]);
+        let mut p2 = plan.clone();
+        assert_eq!(p2.delete_target(&ItemId::from_bytes([8; 6])).unwrap_err().code(), "unknown_item");
+        p2.delete_target(&t).unwrap();
+        p2.delete_meeting(&m).unwrap();
+        assert!(p2.targets.is_empty() && p2.meetings.is_empty());
+        assert_eq!(p2.set_meeting(&m, &AuthorityMeetingEdit { with: Some("x".into()), ..Default::default() }, None).unwrap_err().code(), "unknown_item");
+        p2.set_archived(true);
+        assert!(p2.archived);
+        assert!(p2.remove_collaborator(&g).is_err());
+    }
+
+    /// Text from the scripts and marks organisers use, including the awkward ones.
+    fn any_text() -> impl Strategy<Value = String> {
+        let pieces = prop::sample::select(vec![
+            "أحمد", "حسن", " يحتاج ", "مساعدة", "٣١", "فارسی", "می‌خواهیم", "۱۲", "Réunion", "à", "l’hôtel",
+            "e\u{301}", "£5", "€", "👩🏽‍⚖️", "👨‍👩‍👧", "🙂", "中文", "会议", "\u{200f}", "\u{200e}", "\u{2067}",
+            "\u{2069}", "\u{3000}", " ", "\n", "a", "b", "ß", "ﷺ", "ئ", "x\u{200d}y", "\u{a0}",
+        ]);
+        prop::collection::vec(pieces, 0..12).prop_map(|v| v.concat())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Updating any long text field from one string to another stores exactly the second,
+        /// on a fresh document and on one loaded from bytes.
+        #[test]
+        fn text_updates_store_exactly_what_was_typed(first in any_text(), second in any_text(), notes in any_text()) {
+            let g = group(1);
+            let new = NewPlan { title: "Plan".into(), goal: first.clone(), demands: first.clone() };
+            let mut doc = create(g, None, today(), &Plan::new(&new, g).unwrap()).unwrap();
+            let id = ItemId::from_bytes([1; 6]);
+            edit_plan(&mut doc, g, |p| p.add_action(id.clone(), &NewAction { title: "Act".into(), date: None, kind: ActionKind::Other, notes: notes.clone() }));
+            for round in 0..2 {
+                if round == 1 {
+                    doc = Automerge::load(&doc.save()).unwrap();
+                }
+                let (to, back) = if round == 0 { (&second, &first) } else { (&first, &second) };
+                edit_plan(&mut doc, g, |p| {
+                    p.apply(&PlanEdit { goal: Some(to.clone()), demands: Some(back.clone()), ..Default::default() }, None)?;
+                    p.set_action(&id, &ActionEdit { notes: Some(to.clone()), ..Default::default() }, None)
+                });
+                let plan: Plan = read(&doc).unwrap();
+                prop_assert_eq!(plan.goal.as_str(), to.as_str());
+                prop_assert_eq!(plan.demands.as_str(), back.as_str());
+                prop_assert_eq!(plan.actions[0].notes.as_str(), to.as_str());
+            }
+            // Titles are labels: stored as typed but for surrounding ASCII spaces.
+            let title = format!("{second}x");
+            edit_plan(&mut doc, g, |p| p.apply(&PlanEdit { title: Some(title.clone()), ..Default::default() }, None));
+            prop_assert_eq!(read::<Plan>(&doc).unwrap().title.0, crate::text::label(&title));
+        }
+
+        /// Concurrent updates of one field on two replicas merge without error, and every
+        /// character of the merge comes from one of the edits.
+        #[test]
+        fn concurrent_text_updates_merge(base in any_text(), left_text in any_text(), right_text in any_text()) {
+            let (a, b) = (group(1), group(2));
+            let new = NewPlan { title: "Plan".into(), goal: base.clone(), demands: String::new() };
+            let mut left = create(a, None, today(), &Plan::new(&new, a).unwrap()).unwrap();
+            let mut right = left.fork();
+            edit_plan(&mut left, a, |p| p.apply(&PlanEdit { goal: Some(left_text.clone()), ..Default::default() }, None));
+            edit_plan(&mut right, b, |p| p.apply(&PlanEdit { goal: Some(right_text.clone()), ..Default::default() }, None));
+            left.merge(&mut right).unwrap();
+            right.merge(&mut left).unwrap();
+            let l: Plan = read(&left).unwrap();
+            let r: Plan = read(&right).unwrap();
+            prop_assert_eq!(l.goal.as_str(), r.goal.as_str());
+            for c in l.goal.as_str().chars() {
+                prop_assert!(left_text.contains(c) || right_text.contains(c), "{:?} from neither edit", c);
+            }
+        }
+
+        /// A form edit made at an old version keeps a concurrent edit of the same text where the
+        /// two touch different parts, in any script.
+        #[test]
+        fn form_edits_keep_concurrent_edits(head in any_text(), tail in any_text(), typed in any_text(), theirs in any_text()) {
+            let g = group(1);
+            let base_goal = format!("{head}|{tail}");
+            let new = NewPlan { title: "Plan".into(), goal: base_goal.clone(), demands: String::new() };
+            let mut doc = create(g, None, today(), &Plan::new(&new, g).unwrap()).unwrap();
+            let form_base = hex_heads(&doc);
+            // Someone appends to the tail; the form prepends to the head.
+            edit_plan(&mut doc, g, |p| p.apply(&PlanEdit { goal: Some(format!("{head}|{tail}{theirs}")), ..Default::default() }, None));
+            edit_based_plan(&mut doc, g, Some(form_base.clone()), |p, b| {
+                p.apply(&PlanEdit { base: Some(form_base.clone()), goal: Some(format!("{typed}{head}|{tail}")), ..Default::default() }, b)
+            }).unwrap();
+            let goal = read::<Plan>(&doc).unwrap().goal;
+            prop_assert_eq!(goal.as_str(), format!("{typed}{head}|{tail}{theirs}"));
+        }
     }
 
     proptest! {

@@ -212,7 +212,7 @@ impl World {
         })
         .unwrap();
         doc::edit::<Plan, _>(&mut plan, &c.group, today(), |p| {
-            p.demands.update("Repairs");
+            p.demands.set("Repairs");
             Ok(())
         })
         .unwrap();
@@ -393,7 +393,7 @@ impl World {
                             if *add_self {
                                 p.add_collaborator(m.group)
                             } else {
-                                p.goal.update("Mallory's goal");
+                                p.goal.set("Mallory's goal");
                                 Ok(())
                             }
                         })
@@ -574,9 +574,9 @@ impl World {
                     |d| {
                         doc::edit::<Plan, _>(d, &self.v.group, today(), |p| {
                             match field {
-                                PlanField::Title => p.title.update(text),
-                                PlanField::Goal => p.goal.update(text),
-                                PlanField::Demands => p.demands.update(text),
+                                PlanField::Title => p.title.0 = text.to_string(),
+                                PlanField::Goal => p.goal.set(text),
+                                PlanField::Demands => p.demands.set(text),
                             }
                             Ok(())
                         })
@@ -599,7 +599,7 @@ fn edit(t: Target, d: &mut Automerge, author: &GroupId, salt: u16) -> ChangeHash
             Ok(())
         }),
         Target::Plan => doc::edit::<Plan, _>(d, author, today(), |p| {
-            p.goal.update(format!("Safe homes, step {n}"));
+            p.goal.set(format!("Safe homes, step {n}"));
             Ok(())
         }),
         Target::Published => doc::edit::<Published, _>(d, author, today(), |p| {

@@ -239,7 +239,7 @@ impl Attacker<'_> {
         };
         let edit_goal = |doc: DocId, author: &GroupId, goal: &str| {
             let base = self.doc(&doc);
-            added(base, &edited::<Plan>(base, author, |p| p.goal.update(goal)))
+            added(base, &edited::<Plan>(base, author, |p| p.goal.set(goal)))
         };
         match what {
             Crafted::UnderAnotherActor => {
@@ -277,8 +277,8 @@ impl Attacker<'_> {
             }
             Crafted::MissingHistory => {
                 let base = self.doc(&t.open);
-                let once = edited::<Plan>(base, &me, |p| p.goal.update("First step"));
-                let twice = edited::<Plan>(&once, &me, |p| p.goal.update("Second step"));
+                let once = edited::<Plan>(base, &me, |p| p.goal.set("First step"));
+                let twice = edited::<Plan>(&once, &me, |p| p.goal.set("Second step"));
                 let c = added(base, &twice);
                 assert_eq!(c.len(), 2);
                 let s = signed(&self.key, &t.open, &c);
@@ -673,7 +673,7 @@ async fn a_removed_group_receives_nothing_new_and_its_new_changes_are_refused() 
         .await
         .remove(&plan.parse().unwrap())
         .unwrap();
-    let late = edited::<Plan>(&base, &d.node.group, |p| p.goal.update("Dudley again"));
+    let late = edited::<Plan>(&base, &d.node.group, |p| p.goal.set("Dudley again"));
     let changes = added(&base, &late);
     let id: DocId = plan.parse().unwrap();
     let payload = DocPayload {

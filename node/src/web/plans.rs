@@ -168,6 +168,7 @@ async fn render(web: &Web, ctx: &Ctx, id: &str, filled: &Filled, status: StatusC
                 h2 id="edit-heading" { (ctx.t("plan-edit")) }
                 form method="post" action=(base) novalidate {
                     (csrf(ctx))
+                    (based_on(filled, "edit", &plan))
                     (form_error(filled, "edit", &["title", "goal", "demands", "status"]))
                     (field(filled, "edit", "title", &ctx.t("plan-title"), Input::Typed("text", None, None), &plan.title, true))
                     (field(filled, "edit", "goal", &ctx.t("plan-goal"), Input::Area, &plan.goal, false))
@@ -217,6 +218,20 @@ async fn render(web: &Web, ctx: &Ctx, id: &str, filled: &Filled, status: StatusC
         }
     };
     Ok((status, layout(ctx, &plan.title, body)).into_response())
+}
+
+/// The version a form is made from, as a hidden field: the plan's heads, or, when this form was
+/// refused, the heads it was first made from, so that saving it again still writes only what
+/// the person changed.
+fn based_on(filled: &Filled, form: &str, plan: &PlanView) -> Markup {
+    let heads = filled.value(form, "base", &plan.heads.join(","));
+    html! { input type="hidden" name="base" value=(heads); }
+}
+
+/// The heads a posted form was made from (absent on forms from before they carried them).
+fn base_of(fields: &Fields) -> Option<Vec<String>> {
+    let text = value_of(fields, "base");
+    (!text.is_empty()).then(|| text.split(',').map(str::to_string).collect())
 }
 
 /// The live part of a plan page.
@@ -280,6 +295,7 @@ fn view(ctx: &Ctx, plan: &PlanView) -> Markup {
                             @if !a.notes.is_empty() { p class="text" { bdi { (a.notes) } } }
                             form method="post" action=(format!("{base}/actions/{}", a.id.as_str())) class="inline" {
                                 (csrf(ctx))
+                                (based_on(&Filled::default(), "status", plan))
                                 label for=(format!("status-{}", a.id.as_str())) { (ctx.t("action-status")) }
                                 select id=(format!("status-{}", a.id.as_str())) name="status" {
                                     @for (v, l) in &statuses {
@@ -400,6 +416,7 @@ pub async fn edit(p: PlanPost) -> PageResult {
     let parsed = p
         .parse::<PlanStatus>("edit", "status")
         .map(|status| PlanEdit {
+            base: base_of(&p.fields),
             title: Some(p.text("title")),
             goal: Some(p.text("goal")),
             demands: Some(p.text("demands")),
@@ -437,6 +454,7 @@ pub async fn set_action(p: PlanPost) -> PageResult {
     let parsed = p
         .parse::<ActionStatus>("status", "status")
         .map(|status| ActionEdit {
+            base: base_of(&p.fields),
             status: Some(status),
             ..ActionEdit::default()
         });
