@@ -203,7 +203,7 @@ impl Network {
     ) -> Result<Self, ValidationError> {
         check_label("network name", name, MAX_NAME)?;
         let mut n = Self {
-            name: name.trim().to_string(),
+            name: crate::text::label(&name),
             ..Self::default()
         };
         n.add_member(creator, creator_name, Role::Coordinator, today, addrs)?;
@@ -242,12 +242,12 @@ impl Network {
         check_addrs(&addrs)?;
         match self.members.iter_mut().find(|m| m.group == group) {
             Some(m) => {
-                m.name = name.trim().to_string();
+                m.name = crate::text::label(&name);
                 m.addrs = addrs;
             }
             None => self.members.push(Member {
                 group,
-                name: name.trim().to_string(),
+                name: crate::text::label(&name),
                 role,
                 joined: today,
                 addrs,

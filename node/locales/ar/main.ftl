@@ -250,3 +250,71 @@ region-groups = { $n ->
 region-between = بين { $low } و{ $high }
 region-back = العودة إلى إحصاءات هذا الشهر والنشر
 network-publish-link = انشر أعداد هذه المجموعة
+
+## التعديل والحذف
+refused-unknown-item = هذا لم يعد موجودا: ربما حذفته مجموعة أخرى. أعد تحميل الصفحة.
+refused-base = صُنع هذا النموذج من نسخة لا يملكها هذا الجهاز. أعد تحميل الصفحة وعدّل من جديد.
+refused-not-collaborator = لا يغيّر الخطة إلا المجموعات المشاركة في كتابتها. اطلب من إحداها أن تضيف مجموعتك.
+refused-not-coordinator = لا يغيّر هذا إلا منسقو الشبكة.
+refused-last-collaborator = تبقى للخطة مجموعة مشاركة واحدة على الأقل.
+refused-collaborator-member = يجب أن تكون المجموعة المشاركة عضوا (لا مجمِّعا) في شبكة الخطة.
+refused-not-permitted = لا يحق لمجموعتك تغيير هذا.
+flash-not-saved = لم يُحفظ.
+flash-to-field = اذهب إلى الحقل.
+done-plan-saved = حُفظت الخطة.
+done-action-added = أضيف النشاط.
+done-action-saved = حُفظ النشاط.
+done-action-deleted = حُذف النشاط.
+done-target-added = أضيف إلى خريطة القوى.
+done-target-saved = حُفظت خريطة القوى.
+done-target-deleted = أزيل من خريطة القوى.
+done-ameeting-added = أضيف الاجتماع.
+done-ameeting-saved = حُفظ الاجتماع.
+done-ameeting-deleted = حُذف الاجتماع.
+done-plan-archived = أُرشفت الخطة. يمكن لأي مجموعة مشاركة استعادتها.
+done-plan-restored = استُعيدت الخطة.
+done-collab-added = يمكن لهذه المجموعة الآن تعديل الخطة.
+done-collab-removed = لم تعد هذه المجموعة تعدّل الخطة.
+done-meeting-recorded = سُجّل اجتماع { $date }: { $people ->
+    [one] شخص واحد
+    [two] شخصان
+   *[other] عدد الحاضرين { $people }
+}، { $issues ->
+    [one] قضية واحدة
+    [two] قضيتان
+   *[other] عدد القضايا { $issues }
+}.
+done-meeting-saved = صُحّح اجتماع { $date }: { $people ->
+    [one] شخص واحد
+    [two] شخصان
+   *[other] عدد الحاضرين { $people }
+}، { $issues ->
+    [one] قضية واحدة
+    [two] قضيتان
+   *[other] عدد القضايا { $issues }
+}. والإحصاء يتبعه.
+done-meeting-deleted = حُذف اجتماع { $date } وخرجت أعداده من الإحصاء.
+plan-archived-note = هذه الخطة مؤرشفة.
+plan-changed-meanwhile = غيّرت مجموعة أخرى هذه الخطة بينما كنت تكتب. ما كتبته محفوظ، والحفظ لا يكتب إلا ما غيّرته أنت.
+plan-archive = أرشفة الخطة
+plan-restore = استعادة الخطة
+plan-archive-intro = الخطة المؤرشفة تخرج من القائمة وتبقى محفوظة، ويمكن لأي مجموعة مشاركة استعادتها.
+plan-restore-intro = الاستعادة تعيد الخطة إلى القائمة.
+plans-archived = الخطط المؤرشفة
+item-edit = تعديل
+item-delete = حذف
+agenda-up = إلى الأعلى
+agenda-down = إلى الأسفل
+agenda-item = بند جدول الأعمال
+agenda-add = إضافة بند إلى جدول الأعمال
+ameeting-outcome = النتيجة
+collab-title = المجموعات التي تكتب هذه الخطة
+collab-remove = إزالة
+collab-cannot-edit = يمكن لمجموعتك قراءة هذه الخطة لا تغييرها. المجموعات التي تكتبها: { $groups }. اطلب من إحداها أن تضيف مجموعتك.
+collab-private = هذه الخطة خاصة بهذه المجموعة.
+collab-none-to-add = كل مجموعات الشبكة الأعضاء تكتب هذه الخطة بالفعل.
+collab-choose = المجموعة
+collab-add = السماح لهذه المجموعة بالتعديل
+meeting-decided = القرارات:
+meeting-correct = تصحيح هذا السجل
+meeting-delete = حذف هذا السجل

@@ -235,3 +235,67 @@ region-groups = { $n ->
 region-between = between { $low } and { $high }
 region-back = Back to this month’s tallies and publishing
 network-publish-link = Publish this group’s counts
+
+## Editing and deleting
+refused-unknown-item = This is no longer there: another group may have deleted it. Reload the page.
+refused-base = This form was made from a version this node does not hold. Reload the page and edit again.
+refused-not-collaborator = Only the plan’s collaborating groups may change it. Ask one of them to add your group.
+refused-not-coordinator = Only the network’s coordinators may change this.
+refused-last-collaborator = A plan keeps at least one collaborating group.
+refused-collaborator-member = A collaborator must be a member (not an aggregator) of the plan’s network.
+refused-not-permitted = Your group may not change this.
+flash-not-saved = Not saved.
+flash-to-field = Go to the field.
+done-plan-saved = The plan is saved.
+done-action-added = The action is added.
+done-action-saved = The action is saved.
+done-action-deleted = The action is deleted.
+done-target-added = Added to the power map.
+done-target-saved = The power map is saved.
+done-target-deleted = Taken off the power map.
+done-ameeting-added = The meeting is added.
+done-ameeting-saved = The meeting is saved.
+done-ameeting-deleted = The meeting is deleted.
+done-plan-archived = The plan is archived. Any collaborator can restore it.
+done-plan-restored = The plan is restored.
+done-collab-added = The group can now edit this plan.
+done-collab-removed = The group no longer edits this plan.
+done-meeting-recorded = Meeting of { $date } recorded: { $people ->
+    [one] { $people } person
+   *[other] { $people } people
+}, { $issues ->
+    [one] { $issues } issue
+   *[other] { $issues } issues
+}.
+done-meeting-saved = Meeting of { $date } corrected: { $people ->
+    [one] { $people } person
+   *[other] { $people } people
+}, { $issues ->
+    [one] { $issues } issue
+   *[other] { $issues } issues
+}. The tally follows.
+done-meeting-deleted = The meeting of { $date } is deleted; its counts left the tally.
+plan-archived-note = This plan is archived.
+plan-changed-meanwhile = Another group changed this plan while you were editing. What you typed is kept; saving writes only what you changed.
+plan-archive = Archive the plan
+plan-restore = Restore the plan
+plan-archive-intro = An archived plan leaves the list and is kept; any collaborator can restore it.
+plan-restore-intro = Restoring puts the plan back in the list.
+plans-archived = Archived plans
+item-edit = Edit
+item-delete = Delete
+agenda-up = Move up
+agenda-down = Move down
+agenda-item = Agenda item
+agenda-add = Add an agenda item
+ameeting-outcome = Outcome
+collab-title = Groups writing this plan
+collab-remove = Remove
+collab-cannot-edit = Your group can read this plan but not change it. The groups writing it: { $groups }. Ask one of them to add your group.
+collab-private = This plan is private to this group.
+collab-none-to-add = Every member group of the network already writes this plan.
+collab-choose = Group
+collab-add = Let this group edit
+meeting-decided = Decided:
+meeting-correct = Correct this record
+meeting-delete = Delete this record

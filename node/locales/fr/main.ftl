@@ -235,3 +235,67 @@ region-groups = { $n ->
 region-between = entre { $low } et { $high }
 region-back = Retour aux comptages du mois et à la publication
 network-publish-link = Publier les nombres de ce groupe
+
+## Modifier et supprimer
+refused-unknown-item = Ceci n’existe plus : un autre groupe l’a peut-être supprimé. Rechargez la page.
+refused-base = Ce formulaire vient d’une version que ce nœud n’a pas. Rechargez la page et modifiez à nouveau.
+refused-not-collaborator = Seuls les groupes qui rédigent ce plan peuvent le modifier. Demandez à l’un d’eux d’ajouter votre groupe.
+refused-not-coordinator = Seuls les coordinateurs du réseau peuvent modifier ceci.
+refused-last-collaborator = Un plan garde au moins un groupe qui le rédige.
+refused-collaborator-member = Un groupe qui rédige doit être membre (pas agrégateur) du réseau du plan.
+refused-not-permitted = Votre groupe ne peut pas modifier ceci.
+flash-not-saved = Non enregistré.
+flash-to-field = Aller au champ.
+done-plan-saved = Le plan est enregistré.
+done-action-added = L’action est ajoutée.
+done-action-saved = L’action est enregistrée.
+done-action-deleted = L’action est supprimée.
+done-target-added = Ajouté à la carte des pouvoirs.
+done-target-saved = La carte des pouvoirs est enregistrée.
+done-target-deleted = Retiré de la carte des pouvoirs.
+done-ameeting-added = La rencontre est ajoutée.
+done-ameeting-saved = La rencontre est enregistrée.
+done-ameeting-deleted = La rencontre est supprimée.
+done-plan-archived = Le plan est archivé. Tout groupe qui le rédige peut le restaurer.
+done-plan-restored = Le plan est restauré.
+done-collab-added = Ce groupe peut maintenant modifier ce plan.
+done-collab-removed = Ce groupe ne modifie plus ce plan.
+done-meeting-recorded = Réunion du { $date } enregistrée : { $people ->
+    [one] { $people } personne
+   *[other] { $people } personnes
+}, { $issues ->
+    [one] { $issues } sujet
+   *[other] { $issues } sujets
+}.
+done-meeting-saved = Réunion du { $date } corrigée : { $people ->
+    [one] { $people } personne
+   *[other] { $people } personnes
+}, { $issues ->
+    [one] { $issues } sujet
+   *[other] { $issues } sujets
+}. Le décompte suit.
+done-meeting-deleted = La réunion du { $date } est supprimée ; ses comptes ont quitté le décompte.
+plan-archived-note = Ce plan est archivé.
+plan-changed-meanwhile = Un autre groupe a modifié ce plan pendant que vous écriviez. Ce que vous avez tapé est gardé ; enregistrer n’écrit que ce que vous avez changé.
+plan-archive = Archiver le plan
+plan-restore = Restaurer le plan
+plan-archive-intro = Un plan archivé quitte la liste et est conservé ; tout groupe qui le rédige peut le restaurer.
+plan-restore-intro = Restaurer remet le plan dans la liste.
+plans-archived = Plans archivés
+item-edit = Modifier
+item-delete = Supprimer
+agenda-up = Monter
+agenda-down = Descendre
+agenda-item = Point de l’ordre du jour
+agenda-add = Ajouter un point à l’ordre du jour
+ameeting-outcome = Résultat
+collab-title = Groupes qui rédigent ce plan
+collab-remove = Retirer
+collab-cannot-edit = Votre groupe peut lire ce plan mais pas le modifier. Les groupes qui le rédigent : { $groups }. Demandez à l’un d’eux d’ajouter votre groupe.
+collab-private = Ce plan est réservé à ce groupe.
+collab-none-to-add = Tous les groupes membres du réseau rédigent déjà ce plan.
+collab-choose = Groupe
+collab-add = Permettre à ce groupe de modifier
+meeting-decided = Décidé :
+meeting-correct = Corriger cette réunion
+meeting-delete = Supprimer cette réunion

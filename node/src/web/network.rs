@@ -263,7 +263,7 @@ fn api_refusal(form: &'static str, e: ApiError) -> Result<Refusal, WebError> {
         return Err(e.into());
     }
     Ok(Refusal {
-        form,
+        form: form.to_string(),
         input: e.detail().field.clone(),
         message: e.detail().message.clone(),
     })

@@ -119,8 +119,9 @@ pub fn lines(text: &str) -> Vec<String> {
 /// the page's language.
 #[derive(Debug, Clone)]
 pub struct Refusal {
-    /// The form that was refused, so that the message sits beside the right one.
-    pub form: &'static str,
+    /// The form that was refused, so that the message sits beside the right one (item forms are
+    /// named after their item, e.g. `action-0a1b2c3d4e5f`).
+    pub form: String,
     /// The input the refusal names, if any.
     pub input: Option<String>,
     /// What to tell the organiser.
@@ -136,6 +137,7 @@ fn input_of(field: &str) -> &str {
         "target institution" => "institution",
         "meeting with" => "with",
         "agenda item" => "agenda",
+        "meeting outcome" => "outcome",
         "decision" => "decisions",
         "count" | "issue" => "issues",
         "network name" => "name",
@@ -170,18 +172,39 @@ pub fn refusal_message(lang: Lang, e: &ValidationError) -> String {
         ValidationError::UnknownIssue { .. } => lang.t("refused-unknown-issue"),
         ValidationError::IssueExists { .. } => lang.t("refused-issue-exists"),
         ValidationError::Malformed { .. } => lang.t("refused-malformed"),
-        other => other.to_string(),
+        ValidationError::UnknownItem { .. } => lang.t("refused-unknown-item"),
+        ValidationError::Rejected { field: "base", .. } => lang.t("refused-base"),
+        ValidationError::Rejected { .. } | ValidationError::WrongDocument { .. } => {
+            lang.t("refused-malformed")
+        }
+        // The reasons are the rules' own sentences; each known one has its translation.
+        ValidationError::NotPermitted { reason } => lang.t(if reason.contains("plan's collaborating") {
+            "refused-not-collaborator"
+        } else if reason.contains("coordinators") {
+            "refused-not-coordinator"
+        } else if reason.contains("at least one collaborating") {
+            "refused-last-collaborator"
+        } else if reason.contains("collaborator must be a member") {
+            "refused-collaborator-member"
+        } else {
+            "refused-not-permitted"
+        }),
     }
 }
 
 impl Refusal {
     /// The refusal in a documents error, if it is one; other errors stay errors.
-    pub fn of(form: &'static str, lang: Lang, e: DocsError) -> Result<Self, DocsError> {
+    pub fn of(form: impl Into<String>, lang: Lang, e: DocsError) -> Result<Self, DocsError> {
         match e {
             DocsError::Invalid(v) => Ok(Self {
-                form,
+                form: form.into(),
                 input: v.field().map(|f| input_of(f).to_string()),
                 message: refusal_message(lang, &v),
+            }),
+            DocsError::NotFound { .. } => Ok(Self {
+                form: form.into(),
+                input: None,
+                message: lang.t("refused-unknown-item"),
             }),
             other => Err(other),
         }
@@ -189,9 +212,9 @@ impl Refusal {
 
     /// A refusal of malformed input the form itself caught (a date or number that does not
     /// parse), before any rule ran.
-    pub fn malformed(form: &'static str, lang: Lang, input: &str) -> Self {
+    pub fn malformed(form: impl Into<String>, lang: Lang, input: &str) -> Self {
         Self {
-            form,
+            form: form.into(),
             input: Some(input.to_string()),
             message: lang.t("refused-malformed"),
         }
@@ -296,6 +319,23 @@ pub fn field(
             @if let Some(e) = error {
                 p class="error" id=(error_id) role="alert" { (e) }
             }
+        }
+    }
+}
+
+/// What happened, at the top of the page after a save or a refusal: the page's script moves
+/// focus here (`#flash`). A refusal names the field and links to it.
+pub fn flash(ctx: &Ctx, filled: &Filled, done: Option<&str>) -> Markup {
+    html! {
+        @if let Some(r) = &filled.refusal {
+            div id="flash" class="flash refused" role="alert" tabindex="-1" {
+                p {
+                    strong { (ctx.t("flash-not-saved")) } " " (r.message) " "
+                    a href=(format!("#{}-{}", r.form, r.input.as_deref().unwrap_or("form"))) { (ctx.t("flash-to-field")) }
+                }
+            }
+        } @else if let Some(message) = done {
+            div id="flash" class="flash done" role="status" tabindex="-1" { p { (message) } }
         }
     }
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use std::collections::HashMap;
 
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request, State};
 use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,8 +20,9 @@ use axum::{Extension, Form};
 use commonground_protocol::ids::{Day, ItemId};
 use commonground_protocol::network::NetworkView;
 use commonground_protocol::plan::{
-    ActionEdit, ActionKind, ActionStatus, NewAction, NewAuthorityMeeting, NewPlan, NewTarget,
-    PlanEdit, PlanStatus, PlanView, TargetKind,
+    ActionEdit, ActionKind, ActionStatus, AgendaChange, AuthorityMeetingEdit, NewAction,
+    NewAuthorityMeeting, NewPlan, NewTarget, PlanEdit, PlanStatus, PlanView, TargetEdit,
+    TargetKind,
 };
 use futures_util::Stream;
 use maud::{Markup, html};
@@ -29,7 +30,7 @@ use maud::{Markup, html};
 use super::charts::{PowerPoint, power_map};
 use super::i18n::Lang;
 use super::pages::{
-    Ctx, Fields, Filled, Input, Refusal, csrf, field, form_error, layout, lines, value_of,
+    Ctx, Fields, Filled, Input, Refusal, csrf, field, flash, form_error, layout, lines, value_of,
 };
 use super::{PageResult, Web, WebError};
 use crate::docs::{Docs, DocsError};
@@ -66,17 +67,27 @@ async fn render_list(web: &Web, ctx: &Ctx, filled: &Filled, status: StatusCode) 
         h1 { (title) }
         section class="card" aria-labelledby="plans-list" {
             h2 id="plans-list" { (ctx.t("plans-list")) }
-            @if plans.is_empty() {
+            @if plans.iter().all(|p| p.archived) {
                 p { (ctx.t("plans-none")) }
             } @else {
                 ul class="records" {
-                    @for p in &plans {
+                    @for p in plans.iter().filter(|p| !p.archived) {
                         li {
                             a href=(format!("/plans/{}", p.id)) { bdi { (p.title) } }
                             " · " (lang.t(&format!("plan-status-{}", p.status)))
                             " · " (lang.t_args("plan-actions-count", &[("n", (p.actions.len() as i64).into())]))
                             @if let Some(n) = network_name(&networks, p) { " · " bdi { (n) } }
                         }
+                    }
+                }
+            }
+        }
+        @if plans.iter().any(|p| p.archived) {
+            section class="card" aria-labelledby="plans-archived" {
+                h2 id="plans-archived" { (ctx.t("plans-archived")) }
+                ul class="records" {
+                    @for p in plans.iter().filter(|p| p.archived) {
+                        li { a href=(format!("/plans/{}", p.id)) { bdi { (p.title) } } }
                     }
                 }
             }
@@ -131,8 +142,27 @@ pub async fn page(
     State(web): State<Web>,
     Extension(ctx): Extension<Ctx>,
     Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    render(&web, &ctx, &id, &Filled::default(), StatusCode::OK).await
+    render(&web, &ctx, &id, &Filled::default(), q.known(), StatusCode::OK).await
+}
+
+/// What the last form did, carried in the address it redirected to (`?done=action-saved`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+impl DoneQuery {
+    /// The outcome, if it is one the page knows (nothing else from the address is shown).
+    fn known(&self) -> Option<&str> {
+        const KNOWN: &[&str] = &[
+            "plan-saved", "action-added", "action-saved", "action-deleted", "target-added",
+            "target-saved", "target-deleted", "ameeting-added", "ameeting-saved",
+            "ameeting-deleted", "plan-archived", "plan-restored", "collab-added", "collab-removed",
+        ];
+        self.done.as_deref().filter(|d| KNOWN.contains(d))
+    }
 }
 
 /// `GET /plans/{plan}/view`: the live part of the plan page alone, for `live.js`.
@@ -142,11 +172,20 @@ pub async fn fragment(
     Path(id): Path<String>,
 ) -> PageResult {
     let plan = web.app.docs.plan(id).await?;
-    Ok(view(&ctx, &plan).into_response())
+    let standing = standing(&web.app.docs, &plan).await?;
+    Ok(view(&ctx, &plan, &standing, &Filled::default()).into_response())
 }
 
-async fn render(web: &Web, ctx: &Ctx, id: &str, filled: &Filled, status: StatusCode) -> PageResult {
+async fn render(
+    web: &Web,
+    ctx: &Ctx,
+    id: &str,
+    filled: &Filled,
+    done: Option<&str>,
+    status: StatusCode,
+) -> PageResult {
     let plan = web.app.docs.plan(id.to_string()).await?;
+    let standing = standing(&web.app.docs, &plan).await?;
     let lang = ctx.lang;
     let base = format!("/plans/{}", plan.id);
     let statuses = choices(lang, PlanStatus::ALL, "plan-status");
@@ -156,13 +195,17 @@ async fn render(web: &Web, ctx: &Ctx, id: &str, filled: &Filled, status: StatusC
     let stances: Vec<(String, String)> = (-2..=2)
         .map(|n| (n.to_string(), lang.t(&format!("stance-{}", n + 2))))
         .collect();
+    let done = done.map(|d| ctx.t(&format!("done-{d}")));
     let body = html! {
+        (flash(ctx, filled, done.as_deref()))
         h1 { bdi { (plan.title) } }
         p { a href="/plans" { (ctx.t("plans-back")) } }
+        p id="stale" class="flash stale" role="status" hidden { (ctx.t("plan-changed-meanwhile")) }
         section id="plan-view" class="live" aria-live="polite"
             data-live-events=(format!("{base}/events")) data-live-fragment=(format!("{base}/view")) {
-            (view(ctx, &plan))
+            (view(ctx, &plan, &standing, filled))
         }
+        @if standing.can_edit {
         div class="forms" {
             section class="card" aria-labelledby="edit-heading" {
                 h2 id="edit-heading" { (ctx.t("plan-edit")) }
@@ -215,9 +258,53 @@ async fn render(web: &Web, ctx: &Ctx, id: &str, filled: &Filled, status: StatusC
                     button type="submit" { (ctx.t("ameeting-add")) }
                 }
             }
+            section class="card" aria-labelledby="archive-heading" {
+                h2 id="archive-heading" { (ctx.t(if plan.archived { "plan-restore" } else { "plan-archive" })) }
+                p class="note" { (ctx.t(if plan.archived { "plan-restore-intro" } else { "plan-archive-intro" })) }
+                (button_form(ctx, &format!("{base}/archive"), &ctx.t(if plan.archived { "plan-restore" } else { "plan-archive" }), "", &[("archived", if plan.archived { "false" } else { "true" })]))
+            }
+        }
         }
     };
     Ok((status, layout(ctx, &plan.title, body)).into_response())
+}
+
+/// What a plan page knows besides the plan: whether this group may edit it, and the names of
+/// the groups of its network.
+pub struct Standing {
+    /// Whether this group is one of the plan's collaborators.
+    can_edit: bool,
+    /// The network's members (empty for a private plan).
+    members: Vec<commonground_protocol::network::Member>,
+}
+
+impl Standing {
+    /// A group's name, or its short id when the network does not name it.
+    fn name(&self, group: &commonground_protocol::GroupId) -> String {
+        self.members
+            .iter()
+            .find(|m| &m.group == group)
+            .map_or_else(|| group.to_string().chars().take(12).collect(), |m| m.name.clone())
+    }
+}
+
+/// What this group may do with `plan`.
+async fn standing(docs: &Docs, plan: &PlanView) -> Result<Standing, DocsError> {
+    let me = docs.group();
+    let members = match plan.header.network {
+        Some(n) => docs
+            .networks()
+            .await?
+            .into_iter()
+            .find(|v| v.id == n)
+            .map(|v| v.members)
+            .unwrap_or_default(),
+        None => Vec::new(),
+    };
+    Ok(Standing {
+        can_edit: plan.collaborators.contains(&me),
+        members,
+    })
 }
 
 /// The version a form is made from, as a hidden field: the plan's heads, or, when this form was
@@ -234,11 +321,29 @@ fn base_of(fields: &Fields) -> Option<Vec<String>> {
     (!text.is_empty()).then(|| text.split(',').map(str::to_string).collect())
 }
 
+/// A small form with one button that posts to `action` (delete, move, archive...).
+fn button_form(ctx: &Ctx, action: &str, label: &str, class: &str, hidden: &[(&str, &str)]) -> Markup {
+    html! {
+        form method="post" action=(action) class="inline" {
+            (csrf(ctx))
+            @for (k, v) in hidden { input type="hidden" name=(k) value=(v); }
+            button type="submit" class=(class) { (label) }
+        }
+    }
+}
+
 /// The live part of a plan page.
-fn view(ctx: &Ctx, plan: &PlanView) -> Markup {
+fn view(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Markup {
     let lang = ctx.lang;
     let base = format!("/plans/{}", plan.id);
     let statuses = choices(lang, ActionStatus::ALL, "action-status");
+    let action_kinds = choices(lang, ActionKind::ALL, "action-kind");
+    let target_kinds = choices(lang, TargetKind::ALL, "target-kind");
+    let influence = numbers(lang, 1..=5);
+    let stances: Vec<(String, String)> = (-2..=2)
+        .map(|n| (n.to_string(), lang.t(&format!("stance-{}", n + 2))))
+        .collect();
+    let edit = standing.can_edit;
     let points: Vec<PowerPoint> = plan
         .targets
         .iter()
@@ -254,6 +359,7 @@ fn view(ctx: &Ctx, plan: &PlanView) -> Markup {
         section class="card" aria-labelledby="goal-title" {
             h2 id="goal-title" { (ctx.t("plan-goal")) }
             p class="status" { (ctx.t("plan-status")) ": " strong { (lang.t(&format!("plan-status-{}", plan.status))) } }
+            @if plan.archived { p class="note" { (ctx.t("plan-archived-note")) } }
             @if plan.goal.is_empty() { p class="note" { (ctx.t("plan-no-goal")) } }
             @else { p class="text" { bdi { (plan.goal) } } }
             h3 { (ctx.t("plan-demands")) }
@@ -268,6 +374,7 @@ fn view(ctx: &Ctx, plan: &PlanView) -> Markup {
                 (power_map(&ctx.t("map-title"), &points, lang))
                 ol class="records" {
                     @for t in &plan.targets {
+                        @let form = format!("target-{}", t.id.as_str());
                         li {
                             span class=(if t.kind == TargetKind::Ally { "badge ally" } else { "badge target" }) {
                                 (lang.t(&format!("target-kind-{}", t.kind)))
@@ -276,6 +383,23 @@ fn view(ctx: &Ctx, plan: &PlanView) -> Markup {
                             @if !t.institution.is_empty() { ", " bdi { (t.institution) } }
                             " · " (lang.t_args("target-summary", &[("influence", t.influence.into())]))
                             " · " (lang.t(&format!("stance-{}", t.stance.clamp(-2, 2) + 2)))
+                            @if edit {
+                                details open[has_error(filled, &form)] {
+                                    summary { (ctx.t("item-edit")) }
+                                    form method="post" action=(format!("{base}/targets/{}", t.id.as_str())) novalidate {
+                                        (csrf(ctx))
+                                        (based_on(filled, &form, plan))
+                                        (form_error(filled, &form, &["kind", "role", "institution", "influence", "stance"]))
+                                        (field(filled, &form, "kind", &ctx.t("target-kind"), Input::Choice(&target_kinds), t.kind.as_str(), false))
+                                        (field(filled, &form, "role", &ctx.t("target-role"), Input::Typed("text", None, None), &t.role, true))
+                                        (field(filled, &form, "institution", &ctx.t("target-institution"), Input::Typed("text", None, None), &t.institution, false))
+                                        (field(filled, &form, "influence", &ctx.t("target-influence"), Input::Choice(&influence), &t.influence.to_string(), false))
+                                        (field(filled, &form, "stance", &ctx.t("target-stance"), Input::Choice(&stances), &t.stance.to_string(), false))
+                                        button type="submit" { (ctx.t("save")) }
+                                    }
+                                    (button_form(ctx, &format!("{base}/targets/{}/delete", t.id.as_str()), &ctx.t("item-delete"), "danger", &[]))
+                                }
+                            }
                         }
                     }
                 }
@@ -288,21 +412,40 @@ fn view(ctx: &Ctx, plan: &PlanView) -> Markup {
             } @else {
                 ul class="records actions" {
                     @for a in &plan.actions {
+                        @let form = format!("action-{}", a.id.as_str());
                         li {
                             strong { bdi { (a.title) } }
                             " · " (a.date.map_or_else(|| ctx.t("action-no-date"), |d| lang.date(d)))
                             " · " (lang.t(&format!("action-kind-{}", a.kind)))
+                            " · " (lang.t(&format!("action-status-{}", a.status)))
                             @if !a.notes.is_empty() { p class="text" { bdi { (a.notes) } } }
-                            form method="post" action=(format!("{base}/actions/{}", a.id.as_str())) class="inline" {
-                                (csrf(ctx))
-                                (based_on(&Filled::default(), "status", plan))
-                                label for=(format!("status-{}", a.id.as_str())) { (ctx.t("action-status")) }
-                                select id=(format!("status-{}", a.id.as_str())) name="status" {
-                                    @for (v, l) in &statuses {
-                                        option value=(v) selected[*v == a.status.as_str()] { (l) }
+                            @if edit {
+                                form method="post" action=(format!("{base}/actions/{}", a.id.as_str())) class="inline" {
+                                    (csrf(ctx))
+                                    (based_on(&Filled::default(), "status", plan))
+                                    label for=(format!("status-{}", a.id.as_str())) { (ctx.t("action-status")) }
+                                    select id=(format!("status-{}", a.id.as_str())) name="status" {
+                                        @for (v, l) in &statuses {
+                                            option value=(v) selected[*v == a.status.as_str()] { (l) }
+                                        }
                                     }
+                                    button type="submit" { (ctx.t("save")) }
                                 }
-                                button type="submit" { (ctx.t("save")) }
+                                details open[has_error(filled, &form)] {
+                                    summary { (ctx.t("item-edit")) }
+                                    form method="post" action=(format!("{base}/actions/{}", a.id.as_str())) novalidate {
+                                        (csrf(ctx))
+                                        (based_on(filled, &form, plan))
+                                        (form_error(filled, &form, &["title", "date", "kind", "status", "notes"]))
+                                        (field(filled, &form, "title", &ctx.t("action-title"), Input::Typed("text", None, None), &a.title, true))
+                                        (field(filled, &form, "date", &ctx.t("action-date"), Input::Typed("date", None, None), &a.date.map(|d| d.to_string()).unwrap_or_default(), false))
+                                        (field(filled, &form, "kind", &ctx.t("action-kind"), Input::Choice(&action_kinds), a.kind.as_str(), false))
+                                        (field(filled, &form, "status", &ctx.t("action-status"), Input::Choice(&statuses), a.status.as_str(), false))
+                                        (field(filled, &form, "notes", &ctx.t("action-notes"), Input::Area, &a.notes, false))
+                                        button type="submit" { (ctx.t("save")) }
+                                    }
+                                    (button_form(ctx, &format!("{base}/actions/{}/delete", a.id.as_str()), &ctx.t("item-delete"), "danger", &[]))
+                                }
                             }
                         }
                     }
@@ -316,13 +459,97 @@ fn view(ctx: &Ctx, plan: &PlanView) -> Markup {
             } @else {
                 ul class="records" {
                     @for m in &plan.meetings {
+                        @let form = format!("ameeting-{}", m.id.as_str());
+                        @let mbase = format!("{base}/meetings/{}", m.id.as_str());
                         li {
                             strong { bdi { (m.with) } } " · " (lang.date(m.date))
                             @if !m.agenda.is_empty() {
-                                ol class="agenda" { @for item in &m.agenda { li { bdi { (item.text) } } } }
+                                ol class="agenda" {
+                                    @for (i, item) in m.agenda.iter().enumerate() {
+                                        li {
+                                            bdi { (item.text) }
+                                            @if edit {
+                                                " "
+                                                @if i > 0 { (button_form(ctx, &format!("{mbase}/agenda"), &ctx.t("agenda-up"), "small", &[("op", "move"), ("item", item.id.as_str()), ("index", &(i - 1).to_string())])) }
+                                                @if i + 1 < m.agenda.len() { (button_form(ctx, &format!("{mbase}/agenda"), &ctx.t("agenda-down"), "small", &[("op", "move"), ("item", item.id.as_str()), ("index", &(i + 1).to_string())])) }
+                                                (button_form(ctx, &format!("{mbase}/agenda"), &ctx.t("item-delete"), "small danger", &[("op", "delete"), ("item", item.id.as_str())]))
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                            @if !m.outcome.is_empty() { p class="text" { (ctx.t("ameeting-outcome")) ": " bdi { (m.outcome) } } }
+                            @if edit {
+                                details open[has_error(filled, &form)] {
+                                    summary { (ctx.t("item-edit")) }
+                                    form method="post" action=(mbase.clone()) novalidate {
+                                        (csrf(ctx))
+                                        (based_on(filled, &form, plan))
+                                        (form_error(filled, &form, &["with", "date", "outcome", "agenda"]))
+                                        (field(filled, &form, "with", &ctx.t("ameeting-with"), Input::Typed("text", None, None), &m.with, true))
+                                        (field(filled, &form, "date", &ctx.t("ameeting-date"), Input::Typed("date", None, None), &m.date.to_string(), true))
+                                        (field(filled, &form, "outcome", &ctx.t("ameeting-outcome"), Input::Area, &m.outcome, false))
+                                        @for item in &m.agenda {
+                                            @let name = format!("agenda:{}", item.id.as_str());
+                                            (field(filled, &form, &name, &ctx.t("agenda-item"), Input::Typed("text", None, None), &item.text, false))
+                                        }
+                                        (field(filled, &form, "agenda", &ctx.t("agenda-add"), Input::Typed("text", None, None), "", false))
+                                        button type="submit" { (ctx.t("save")) }
+                                    }
+                                    (button_form(ctx, &format!("{mbase}/delete"), &ctx.t("item-delete"), "danger", &[]))
+                                }
                             }
                         }
                     }
+                }
+            }
+        }
+        (collaborators(ctx, plan, standing, filled))
+    }
+}
+
+/// Whether `form` was refused.
+fn has_error(filled: &Filled, form: &str) -> bool {
+    filled.general(form, &[]).is_some()
+}
+
+/// Who writes the plan: the collaborators by name, with forms to add and remove them (for
+/// collaborators), or why this group cannot edit and who can add it.
+fn collaborators(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Markup {
+    let base = format!("/plans/{}", plan.id);
+    let names: Vec<String> = plan.collaborators.iter().map(|g| standing.name(g)).collect();
+    let addable: Vec<(String, String)> = standing
+        .members
+        .iter()
+        .filter(|m| !plan.collaborators.contains(&m.group))
+        .filter(|m| m.role != commonground_protocol::network::Role::Aggregator)
+        .map(|m| (m.group.to_string(), m.name.clone()))
+        .collect();
+    html! {
+        section class="card" aria-labelledby="collab-title" {
+            h2 id="collab-title" { (ctx.t("collab-title")) }
+            ul class="records" {
+                @for (g, name) in plan.collaborators.iter().zip(&names) {
+                    li {
+                        bdi { (name) }
+                        @if standing.can_edit && plan.collaborators.len() > 1 {
+                            " " (button_form(ctx, &format!("{base}/collaborators/{g}/delete"), &ctx.t("collab-remove"), "small danger", &[]))
+                        }
+                    }
+                }
+            }
+            @if !standing.can_edit {
+                p class="note" { (ctx.lang.t_args("collab-cannot-edit", &[("groups", names.join(", ").into())])) }
+            } @else if plan.header.network.is_none() {
+                p class="note" { (ctx.t("collab-private")) }
+            } @else if addable.is_empty() {
+                p class="note" { (ctx.t("collab-none-to-add")) }
+            } @else {
+                form method="post" action=(format!("{base}/collaborators")) novalidate {
+                    (csrf(ctx))
+                    (form_error(filled, "collab", &["group"]))
+                    (field(filled, "collab", "group", &ctx.t("collab-choose"), Input::Choice(&addable), "", false))
+                    button type="submit" { (ctx.t("collab-add")) }
                 }
             }
         }
@@ -367,7 +594,7 @@ impl PlanPost {
         self.params.get(name).map_or("", String::as_str)
     }
 
-    fn parse<T: std::str::FromStr>(&self, form: &'static str, name: &str) -> Result<T, Refusal> {
+    fn parse<T: std::str::FromStr>(&self, form: &str, name: &str) -> Result<T, Refusal> {
         value_of(&self.fields, name)
             .trim()
             .parse()
@@ -383,7 +610,8 @@ impl PlanPost {
     /// plan; a refusal shows the plan page again with the message beside form `form`.
     async fn apply<T, F, Fut>(
         &self,
-        form: &'static str,
+        form: &str,
+        done: &str,
         parsed: Result<T, Refusal>,
         apply: F,
     ) -> PageResult
@@ -394,7 +622,11 @@ impl PlanPost {
         let id = self.param("plan");
         let refusal = match parsed {
             Ok(input) => match apply(self.web.app.docs.clone(), id.to_string(), input).await {
-                Ok(p) => return Ok(Redirect::to(&format!("/plans/{}", p.id)).into_response()),
+                Ok(p) => {
+                    return Ok(
+                        Redirect::to(&format!("/plans/{}?done={done}#flash", p.id)).into_response()
+                    );
+                }
                 Err(e) => Refusal::of(form, self.ctx.lang, e)?,
             },
             Err(r) => r,
@@ -405,6 +637,7 @@ impl PlanPost {
             &self.ctx,
             id,
             &filled,
+            None,
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await
@@ -422,7 +655,7 @@ pub async fn edit(p: PlanPost) -> PageResult {
             demands: Some(p.text("demands")),
             status: Some(status),
         });
-    p.apply("edit", parsed, |docs, id, edit| async move {
+    p.apply("edit", "plan-saved", parsed, |docs, id, edit| async move {
         docs.update_plan(id, edit).await
     })
     .await
@@ -442,24 +675,8 @@ pub async fn add_action(p: PlanPost) -> PageResult {
             notes: p.text("notes"),
         })
     })();
-    p.apply("action", parsed, |docs, id, new| async move {
+    p.apply("action", "action-added", parsed, |docs, id, new| async move {
         docs.add_action(id, new).await
-    })
-    .await
-}
-
-/// `POST /plans/{plan}/actions/{action}`: sets an action's status.
-pub async fn set_action(p: PlanPost) -> PageResult {
-    let action: ItemId = p.param("action").parse().map_err(|_| WebError::NotFound)?;
-    let parsed = p
-        .parse::<ActionStatus>("status", "status")
-        .map(|status| ActionEdit {
-            base: base_of(&p.fields),
-            status: Some(status),
-            ..ActionEdit::default()
-        });
-    p.apply("status", parsed, |docs, id, edit| async move {
-        docs.set_action(id, action, edit).await
     })
     .await
 }
@@ -475,7 +692,7 @@ pub async fn add_target(p: PlanPost) -> PageResult {
             stance: p.parse("target", "stance")?,
         })
     })();
-    p.apply("target", parsed, |docs, id, new| async move {
+    p.apply("target", "target-added", parsed, |docs, id, new| async move {
         docs.add_target(id, new).await
     })
     .await
@@ -488,8 +705,195 @@ pub async fn add_meeting(p: PlanPost) -> PageResult {
         date,
         agenda: lines(value_of(&p.fields, "agenda")),
     });
-    p.apply("ameeting", parsed, |docs, id, new| async move {
+    p.apply("ameeting", "ameeting-added", parsed, |docs, id, new| async move {
         docs.add_authority_meeting(id, new).await
+    })
+    .await
+}
+
+/// The item a route names (`action`, `target`, `meeting`, `group`).
+fn item(p: &PlanPost, name: &str) -> Result<ItemId, WebError> {
+    p.param(name).parse().map_err(|_| WebError::NotFound)
+}
+
+/// `POST /plans/{plan}/actions/{action}`: changes an action: its status alone (the quick form
+/// in the list), or every field (the edit form).
+pub async fn set_action(p: PlanPost) -> PageResult {
+    let action = item(&p, "action")?;
+    let form = format!("action-{}", action.as_str());
+    let quick = !p.fields.iter().any(|(k, _)| k == "title");
+    let parsed = if quick {
+        p.parse::<ActionStatus>("status", "status")
+            .map(|status| ActionEdit {
+                base: base_of(&p.fields),
+                status: Some(status),
+                ..ActionEdit::default()
+            })
+    } else {
+        (|| {
+            let date = match value_of(&p.fields, "date").trim() {
+                "" => None,
+                _ => Some(p.parse::<Day>(&form, "date")?),
+            };
+            Ok(ActionEdit {
+                base: base_of(&p.fields),
+                title: Some(p.text("title")),
+                date,
+                clear_date: date.is_none(),
+                kind: Some(p.parse(&form, "kind")?),
+                status: Some(p.parse(&form, "status")?),
+                notes: Some(p.text("notes")),
+            })
+        })()
+    };
+    let form = if quick { "status".to_string() } else { form };
+    p.apply(&form, "action-saved", parsed, |docs, id, edit| async move {
+        docs.set_action(id, action, edit).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/actions/{action}/delete`.
+pub async fn delete_action(p: PlanPost) -> PageResult {
+    let action = item(&p, "action")?;
+    let form = format!("action-{}", action.as_str());
+    p.apply(&form, "action-deleted", Ok(()), |docs, id, ()| async move {
+        docs.delete_action(id, action).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/targets/{target}`: changes a target or ally.
+pub async fn set_target(p: PlanPost) -> PageResult {
+    let target = item(&p, "target")?;
+    let form = format!("target-{}", target.as_str());
+    let parsed = (|| {
+        Ok(TargetEdit {
+            base: base_of(&p.fields),
+            kind: Some(p.parse(&form, "kind")?),
+            role: Some(p.text("role")),
+            institution: Some(p.text("institution")),
+            influence: Some(p.parse(&form, "influence")?),
+            stance: Some(p.parse(&form, "stance")?),
+        })
+    })();
+    p.apply(&form, "target-saved", parsed, |docs, id, edit| async move {
+        docs.set_target(id, target, edit).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/targets/{target}/delete`.
+pub async fn delete_target(p: PlanPost) -> PageResult {
+    let target = item(&p, "target")?;
+    let form = format!("target-{}", target.as_str());
+    p.apply(&form, "target-deleted", Ok(()), |docs, id, ()| async move {
+        docs.delete_target(id, target).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/meetings/{meeting}`: changes a meeting with an authority: who with,
+/// when, the outcome, each agenda item's text, and an item to add.
+pub async fn set_meeting(p: PlanPost) -> PageResult {
+    let meeting = item(&p, "meeting")?;
+    let form = format!("ameeting-{}", meeting.as_str());
+    let base = base_of(&p.fields);
+    let parsed = p.parse::<Day>(&form, "date").map(|date| {
+        let edit = AuthorityMeetingEdit {
+            base: base.clone(),
+            with: Some(p.text("with")),
+            date: Some(date),
+            outcome: Some(p.text("outcome")),
+        };
+        let mut agenda: Vec<AgendaChange> = p
+            .fields
+            .iter()
+            .filter_map(|(k, v)| {
+                let item = k.strip_prefix("agenda:")?.parse().ok()?;
+                Some(AgendaChange::Edit {
+                    item,
+                    text: v.clone(),
+                    base: base.clone(),
+                })
+            })
+            .collect();
+        let new = p.text("agenda");
+        if !commonground_protocol::text::is_blank(&new) {
+            agenda.push(AgendaChange::Add {
+                text: new,
+                index: None,
+            });
+        }
+        (edit, agenda)
+    });
+    p.apply(&form, "ameeting-saved", parsed, |docs, id, (edit, agenda)| async move {
+        let mut view = docs.set_authority_meeting(id.clone(), meeting.clone(), edit).await?;
+        for change in agenda {
+            view = docs.change_agenda(id.clone(), meeting.clone(), change).await?;
+        }
+        Ok(view)
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/meetings/{meeting}/delete`.
+pub async fn delete_meeting(p: PlanPost) -> PageResult {
+    let meeting = item(&p, "meeting")?;
+    let form = format!("ameeting-{}", meeting.as_str());
+    p.apply(&form, "ameeting-deleted", Ok(()), |docs, id, ()| async move {
+        docs.delete_authority_meeting(id, meeting).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/meetings/{meeting}/agenda`: moves or deletes an agenda item
+/// (`op=move&item=…&index=…`, `op=delete&item=…`).
+pub async fn change_agenda(p: PlanPost) -> PageResult {
+    let meeting = item(&p, "meeting")?;
+    let form = format!("ameeting-{}", meeting.as_str());
+    let parsed = (|| {
+        let item: ItemId = p.parse(&form, "item")?;
+        match value_of(&p.fields, "op") {
+            "move" => Ok(AgendaChange::Move {
+                item,
+                index: p.parse(&form, "index")?,
+            }),
+            "delete" => Ok(AgendaChange::Delete { item }),
+            _ => Err(Refusal::malformed(form.clone(), p.ctx.lang, "op")),
+        }
+    })();
+    p.apply(&form, "ameeting-saved", parsed, |docs, id, change| async move {
+        docs.change_agenda(id, meeting, change).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/archive`: archives the plan, or restores it (`archived=false`).
+pub async fn archive(p: PlanPost) -> PageResult {
+    let archived = value_of(&p.fields, "archived") != "false";
+    let done = if archived { "plan-archived" } else { "plan-restored" };
+    p.apply("archive", done, Ok(archived), |docs, id, archived| async move {
+        docs.archive_plan(id, archived).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/collaborators`: lets another member group write the plan.
+pub async fn add_collaborator(p: PlanPost) -> PageResult {
+    let parsed = p.parse::<commonground_protocol::GroupId>("collab", "group");
+    p.apply("collab", "collab-added", parsed, |docs, id, group| async move {
+        docs.add_collaborator(id, group).await
+    })
+    .await
+}
+
+/// `POST /plans/{plan}/collaborators/{group}/delete`.
+pub async fn remove_collaborator(p: PlanPost) -> PageResult {
+    let group: commonground_protocol::GroupId =
+        p.param("group").parse().map_err(|_| WebError::NotFound)?;
+    p.apply("collab", "collab-removed", Ok(group), |docs, id, group| async move {
+        docs.remove_collaborator(id, group).await
     })
     .await
 }

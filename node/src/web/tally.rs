@@ -9,8 +9,8 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::{Extension, Form};
 use commonground_protocol::catalogue::IssueEntry;
-use commonground_protocol::ids::{Day, Period};
-use commonground_protocol::meeting::{MeetingKind, MeetingRecord, NewMeeting};
+use commonground_protocol::ids::{Day, ItemId, Period};
+use commonground_protocol::meeting::{MeetingEdit, MeetingKind, MeetingRecord, NewMeeting};
 use commonground_protocol::network::NetworkView;
 use commonground_protocol::publish::Cell;
 use commonground_protocol::tally::TallyView;
@@ -21,7 +21,7 @@ use serde::Deserialize;
 use super::charts::bar_chart;
 use super::i18n::Lang;
 use super::pages::{
-    Ctx, Fields, Filled, Input, Refusal, csrf, field, form_error, layout, lines, value_of,
+    Ctx, Fields, Filled, Input, Refusal, csrf, field, flash, form_error, layout, lines, value_of,
 };
 use super::region::region_href;
 use super::{PageResult, Web, WebError};
@@ -31,10 +31,49 @@ use crate::federation::PublishedView;
 /// How many meeting records the page lists.
 const RECENT: usize = 10;
 
-/// The page's query.
+/// The page's query: the period, and what the last form did (`done`, with the record's
+/// date, people and issues for a recorded meeting).
 #[derive(Debug, Deserialize)]
 pub struct TallyQuery {
     period: Option<String>,
+    done: Option<String>,
+    date: Option<String>,
+    people: Option<i64>,
+    issues: Option<i64>,
+}
+
+impl TallyQuery {
+    /// The message of what the last form did, in the page's language; only outcomes the page
+    /// knows, with values that parse, are shown.
+    fn done(&self, lang: Lang) -> Option<String> {
+        let date = self.date.as_deref().and_then(|d| d.parse::<Day>().ok());
+        match (self.done.as_deref()?, date) {
+            (d @ ("meeting-recorded" | "meeting-saved"), Some(date)) => Some(lang.t_args(
+                &format!("done-{d}"),
+                &[
+                    ("date", lang.date(date).into()),
+                    ("people", self.people.unwrap_or(0).into()),
+                    ("issues", self.issues.unwrap_or(0).into()),
+                ],
+            )),
+            ("meeting-deleted", Some(date)) => Some(lang.t_args(
+                "done-meeting-deleted",
+                &[("date", lang.date(date).into())],
+            )),
+            _ => None,
+        }
+    }
+}
+
+/// Where a saved meeting record's page is, with what to say about it.
+fn after_meeting(done: &str, r: &MeetingRecord) -> String {
+    let raised: i64 = r.issues.values().sum();
+    format!(
+        "/tally?period={}&done={done}&date={}&people={}&issues={raised}#flash",
+        Period::of(r.date),
+        r.date,
+        r.attendees
+    )
 }
 
 /// An issue's label in the page's language: built-in issues are translated, the group's own
@@ -65,7 +104,8 @@ pub async fn page(
         None => Period::of(today_utc()),
         Some(p) => p.parse().map_err(|_| WebError::NotFound)?,
     };
-    render(&web, &ctx, period, &Filled::default(), None, StatusCode::OK).await
+    let done = q.done(ctx.lang);
+    render(&web, &ctx, period, &Filled::default(), None, done.as_deref(), StatusCode::OK).await
 }
 
 /// What the last publish form did, shown beside that network's form.
@@ -82,6 +122,7 @@ async fn render(
     period: Period,
     filled: &Filled,
     outcome: Option<&Outcome>,
+    done: Option<&str>,
     status: StatusCode,
 ) -> PageResult {
     let docs = &web.app.docs;
@@ -91,6 +132,7 @@ async fn render(
     let networks = docs.networks().await?;
     let title = ctx.t("tally-title");
     let body = html! {
+        (flash(ctx, filled, done))
         h1 { (title) }
         form method="get" action="/tally" class="inline" {
             div class="field" {
@@ -102,7 +144,7 @@ async fn render(
         (counts(ctx, &view, &issues))
         (publish_card(ctx, period, &networks, outcome))
         (meeting_form(ctx, &issues, filled))
-        (recent(ctx, &meetings, &issues))
+        (recent(ctx, &meetings, &issues, filled))
     };
     Ok((status, layout(ctx, &title, body)).into_response())
 }
@@ -261,6 +303,7 @@ pub async fn publish(
         period,
         &Filled::default(),
         Some(&outcome),
+        None,
         status,
     )
     .await
@@ -307,8 +350,9 @@ fn meeting_form(ctx: &Ctx, issues: &[IssueEntry], filled: &Filled) -> Markup {
     }
 }
 
-fn recent(ctx: &Ctx, meetings: &[MeetingRecord], issues: &[IssueEntry]) -> Markup {
+fn recent(ctx: &Ctx, meetings: &[MeetingRecord], issues: &[IssueEntry], filled: &Filled) -> Markup {
     let lang = ctx.lang;
+    let kinds = meeting_kinds(lang);
     html! {
         section class="card" aria-labelledby="recent-title" {
             h2 id="recent-title" { (ctx.t("meetings-recent")) }
@@ -328,6 +372,37 @@ fn recent(ctx: &Ctx, meetings: &[MeetingRecord], issues: &[IssueEntry]) -> Marku
                                     }
                                 }
                             }
+                            @if !m.decisions.is_empty() {
+                                p class="note" { (ctx.t("meeting-decided")) }
+                                ul class="decisions" { @for d in &m.decisions { li { bdi { (d) } } } }
+                            }
+                            @let form = format!("record-{}", m.id.as_str());
+                            details open[filled.general(&form, &[]).is_some()] {
+                                summary { (ctx.t("meeting-correct")) }
+                                form method="post" action=(format!("/meetings/{}", m.id.as_str())) novalidate {
+                                    (csrf(ctx))
+                                    (form_error(filled, &form, &["date", "kind", "attendees", "decisions"]))
+                                    (field(filled, &form, "date", &ctx.t("meeting-date"), Input::Typed("date", None, None), &m.date.to_string(), true))
+                                    (field(filled, &form, "kind", &ctx.t("meeting-kind"), Input::Choice(&kinds), m.kind.as_str(), false))
+                                    (field(filled, &form, "attendees", &ctx.t("meeting-attendees"), Input::Typed("number", Some(0), Some(10_000)), &m.attendees.to_string(), true))
+                                    fieldset class="issues" {
+                                        legend { (ctx.t("meeting-issues")) }
+                                        div class="issue-grid" {
+                                            @for e in issues {
+                                                @let name = format!("issue:{}", e.key.as_str());
+                                                @let now = m.issues.get(e.key.as_str()).map(|n| n.to_string()).unwrap_or_default();
+                                                (field(filled, &form, &name, &issue_label(lang, e.key.as_str(), &e.label, e.built_in), Input::Typed("number", Some(0), Some(10_000)), &now, false))
+                                            }
+                                        }
+                                    }
+                                    (field(filled, &form, "decisions", &ctx.t("meeting-decisions"), Input::Area, &m.decisions.iter().map(|d| d.as_str()).collect::<Vec<_>>().join("\n"), false))
+                                    button type="submit" { (ctx.t("save")) }
+                                }
+                                form method="post" action=(format!("/meetings/{}/delete", m.id.as_str())) class="inline" {
+                                    (csrf(ctx))
+                                    button type="submit" class="danger" { (ctx.t("meeting-delete")) }
+                                }
+                            }
                         }
                     }
                 }
@@ -337,18 +412,19 @@ fn recent(ctx: &Ctx, meetings: &[MeetingRecord], issues: &[IssueEntry]) -> Marku
 }
 
 /// Reads the meeting form. Inputs that do not parse become refusals naming them.
-fn read_meeting(lang: Lang, fields: &Fields) -> Result<NewMeeting, Refusal> {
-    const FORM: &str = "meeting";
+fn read_meeting(form: &str, lang: Lang, fields: &Fields) -> Result<NewMeeting, Refusal> {
+    const FORM: &str = "";
+    let form = if form.is_empty() { FORM } else { form };
     let get = |name: &str| value_of(fields, name).trim();
     let date: Day = get("date")
         .parse()
-        .map_err(|_| Refusal::malformed(FORM, lang, "date"))?;
+        .map_err(|_| Refusal::malformed(form, lang, "date"))?;
     let kind: MeetingKind = get("kind")
         .parse()
-        .map_err(|_| Refusal::malformed(FORM, lang, "kind"))?;
+        .map_err(|_| Refusal::malformed(form, lang, "kind"))?;
     let attendees: u64 = get("attendees")
         .parse()
-        .map_err(|_| Refusal::malformed(FORM, lang, "attendees"))?;
+        .map_err(|_| Refusal::malformed(form, lang, "attendees"))?;
     let mut issues = BTreeMap::new();
     for (k, v) in fields {
         let (Some(key), v) = (k.strip_prefix("issue:"), v.trim()) else {
@@ -359,7 +435,7 @@ fn read_meeting(lang: Lang, fields: &Fields) -> Result<NewMeeting, Refusal> {
         }
         let n: i64 = v
             .parse()
-            .map_err(|_| Refusal::malformed(FORM, lang, "issues"))?;
+            .map_err(|_| Refusal::malformed(form, lang, "issues"))?;
         issues.insert(key.to_string(), n);
     }
     let decisions = lines(get("decisions"));
@@ -378,12 +454,11 @@ pub async fn record_meeting(
     Extension(ctx): Extension<Ctx>,
     Form(fields): Form<Fields>,
 ) -> PageResult {
-    let refused = match read_meeting(ctx.lang, &fields) {
+    let refused = match read_meeting("meeting", ctx.lang, &fields) {
         Ok(meeting) => {
-            let period = Period::of(meeting.date);
             match web.app.docs.record_meeting(meeting).await {
-                Ok(_) => {
-                    return Ok(Redirect::to(&format!("/tally?period={period}")).into_response());
+                Ok(r) => {
+                    return Ok(Redirect::to(&after_meeting("meeting-recorded", &r)).into_response());
                 }
                 Err(e) => Refusal::of("meeting", ctx.lang, e)?,
             }
@@ -397,7 +472,62 @@ pub async fn record_meeting(
         Period::of(today_utc()),
         &filled,
         None,
+        None,
         StatusCode::UNPROCESSABLE_ENTITY,
     )
     .await
+}
+
+/// `POST /meetings/{meeting}`: corrects a meeting record (every field as the form shows it);
+/// the tally follows.
+pub async fn edit_meeting(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    let item: ItemId = id.parse().map_err(|_| WebError::NotFound)?;
+    let form = format!("record-{}", item.as_str());
+    let refused = match read_meeting(&form, ctx.lang, &fields) {
+        Ok(m) => {
+            let edit = MeetingEdit {
+                base: None,
+                date: Some(m.date),
+                kind: Some(m.kind),
+                attendees: Some(m.attendees),
+                issues: Some(m.issues),
+                decisions: Some(m.decisions),
+            };
+            match web.app.docs.edit_meeting(item, edit).await {
+                Ok(r) => return Ok(Redirect::to(&after_meeting("meeting-saved", &r)).into_response()),
+                Err(e) => Refusal::of(form, ctx.lang, e)?,
+            }
+        }
+        Err(r) => r,
+    };
+    let filled = Filled::refused(refused, &fields);
+    render(&web, &ctx, Period::of(today_utc()), &filled, None, None, StatusCode::UNPROCESSABLE_ENTITY).await
+}
+
+/// `POST /meetings/{meeting}/delete`: deletes a meeting record; its counts leave the tally.
+pub async fn delete_meeting(
+    State(web): State<Web>,
+    axum::extract::Path(id): axum::extract::Path<String>,
+) -> PageResult {
+    let item: ItemId = id.parse().map_err(|_| WebError::NotFound)?;
+    let record = web
+        .app
+        .docs
+        .meetings()
+        .await?
+        .into_iter()
+        .find(|r| r.id == item)
+        .ok_or(WebError::NotFound)?;
+    web.app.docs.delete_meeting(item).await?;
+    Ok(Redirect::to(&format!(
+        "/tally?period={}&done=meeting-deleted&date={}#flash",
+        Period::of(record.date),
+        record.date
+    ))
+    .into_response())
 }
