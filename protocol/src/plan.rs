@@ -1382,6 +1382,83 @@ mod tests {
         assert!(p2.remove_collaborator(&g).is_err());
     }
 
+    /// The body as the previous release wrote it: title, goal and demands as autosurgeon text
+    /// objects, action notes as plain strings, no agenda positions, no `archived`.
+    #[derive(Debug, Clone, Default, Hydrate, Reconcile)]
+    struct OldPlan {
+        title: autosurgeon::Text,
+        goal: autosurgeon::Text,
+        demands: autosurgeon::Text,
+        status: PlanStatusField,
+        targets: Vec<Target>,
+        actions: Vec<OldAction>,
+        meetings: Vec<OldMeeting>,
+        collaborators: Vec<GroupId>,
+    }
+
+    #[derive(Debug, Clone, Hydrate, Reconcile)]
+    struct OldAction {
+        #[key]
+        id: ItemId,
+        title: String,
+        date: Option<Day>,
+        kind: ActionKind,
+        status: ActionStatus,
+        notes: String,
+    }
+
+    #[derive(Debug, Clone, Hydrate, Reconcile)]
+    struct OldMeeting {
+        #[key]
+        id: ItemId,
+        with: String,
+        date: Day,
+        agenda: Vec<OldAgenda>,
+        outcome: String,
+    }
+
+    #[derive(Debug, Clone, Hydrate, Reconcile)]
+    struct OldAgenda {
+        #[key]
+        id: ItemId,
+        text: String,
+    }
+
+    impl Schema for OldPlan {
+        const KIND: DocKind = DocKind::Plan;
+    }
+
+    #[test]
+    fn a_plan_from_the_previous_release_opens_and_edits_in_place() {
+        let g = group(1);
+        let old = OldPlan {
+            title: autosurgeon::Text::with_value("أحمد حسن يحتاج مساعدة"),
+            goal: autosurgeon::Text::with_value("Réunion à la mairie"),
+            actions: vec![OldAction { id: ItemId::from_bytes([1; 6]), title: "Vigil".into(), date: None, kind: ActionKind::Other, status: ActionStatus::Planned, notes: "old notes".into() }],
+            meetings: vec![OldMeeting { id: ItemId::from_bytes([2; 6]), with: "MP".into(), date: today(), agenda: vec![OldAgenda { id: ItemId::from_bytes([3; 6]), text: "one".into() }, OldAgenda { id: ItemId::from_bytes([4; 6]), text: "two".into() }], outcome: String::new() }],
+            collaborators: vec![g],
+            ..OldPlan::default()
+        };
+        let mut doc = Automerge::load(&create(g, None, today(), &old).unwrap().save()).unwrap();
+        // The old release garbled this edit (autosurgeon counted bytes); this one stores it.
+        let plan: Plan = read(&doc).unwrap();
+        assert_eq!(plan.title.as_str(), "أحمد حسن يحتاج مساعدة");
+        assert_eq!(plan.actions[0].notes.as_str(), "old notes");
+        assert!(!plan.archived);
+        edit_plan(&mut doc, g, |p| {
+            p.apply(&PlanEdit { title: Some("شخص يحتاج مساعدة".into()), goal: Some("Réunion à l’hôtel de ville".into()), ..Default::default() }, None)?;
+            p.set_action(&ItemId::from_bytes([1; 6]), &ActionEdit { notes: Some("notes nouvelles".into()), ..Default::default() }, None)?;
+            p.change_agenda(&ItemId::from_bytes([2; 6]), &AgendaChange::Move { item: ItemId::from_bytes([4; 6]), index: 0 }, ItemId::from_bytes([9; 6]), None)
+        });
+        let plan: Plan = read(&Automerge::load(&doc.save()).unwrap()).unwrap();
+        assert_eq!(plan.title.as_str(), "شخص يحتاج مساعدة");
+        assert_eq!(plan.goal.as_str(), "Réunion à l’hôtel de ville");
+        assert_eq!(plan.actions[0].notes.as_str(), "notes nouvelles");
+        let agenda: Vec<_> = plan.meetings[0].ordered_agenda().iter().map(|a| a.text.as_str().to_string()).collect();
+        assert_eq!(agenda, ["two", "one"]);
+        plan.check().unwrap();
+    }
+
     /// Text from the scripts and marks organisers use, including the awkward ones.
     fn any_text() -> impl Strategy<Value = String> {
         let pieces = prop::sample::select(vec![
