@@ -3,7 +3,7 @@
 //!
 //! Transports are TCP and QUIC with noise and yamux; identify (with an agent string that names no
 //! group), ping, mDNS (optional), Kademlia under our own protocol name, and the sync protocol
-//! `/commonground/sync/1` over request-response with CBOR. Connections, pending dials, streams,
+//! `/commonground/sync/2` over request-response with CBOR. Connections, pending dials, streams,
 //! message sizes and memory are all bounded.
 
 use std::collections::{BTreeMap, HashMap};
@@ -28,6 +28,9 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new(PROTOCOL);
+/// The sync protocol of the previous release: answered only with "upgrade to version 2".
+const PREVIOUS_PROTOCOL: StreamProtocol =
+    StreamProtocol::new(commonground_protocol::sync::PREVIOUS);
 /// Kademlia under a name of our own, never the public IPFS DHT's.
 const KAD_PROTOCOL: StreamProtocol = StreamProtocol::new("/commonground/kad/1.0.0");
 /// What identify says about us: the program, never the group.
@@ -130,7 +133,7 @@ enum Command {
     Status(oneshot::Sender<NetStatus>),
 }
 
-/// Sync traffic counters: CBOR-encoded bytes and messages of `/commonground/sync/1`, both ways.
+/// Sync traffic counters: CBOR-encoded bytes and messages of `/commonground/sync/2`, both ways.
 #[derive(Debug, Default)]
 pub struct Traffic {
     /// Bytes of requests and responses sent.
@@ -274,6 +277,7 @@ impl Net {
 #[derive(NetworkBehaviour)]
 struct Behaviour {
     sync: cbor::Behaviour<Request, Response>,
+    previous: cbor::Behaviour<Request, Response>,
     identify: identify::Behaviour,
     ping: ping::Behaviour,
     mdns: Toggle<mdns::tokio::Behaviour>,
@@ -304,6 +308,17 @@ fn build(key: identity::Keypair, mdns_on: bool) -> Result<Swarm<Behaviour>, NetE
                 request_response::Config::default()
                     .with_request_timeout(Duration::from_secs(60))
                     .with_max_concurrent_streams(64),
+            );
+            // Inbound only: this node never asks in the old protocol; it tells whoever does which
+            // version it needs. Small limits: nothing of an old request is used.
+            let previous = cbor::Behaviour::with_codec(
+                cbor::codec::Codec::<Request, Response>::default()
+                    .set_request_size_maximum(MAX_MESSAGE_BYTES)
+                    .set_response_size_maximum(64 * 1024),
+                [(PREVIOUS_PROTOCOL, ProtocolSupport::Inbound)],
+                request_response::Config::default()
+                    .with_request_timeout(Duration::from_secs(10))
+                    .with_max_concurrent_streams(4),
             );
             let identify = identify::Behaviour::new(
                 identify::Config::new("/commonground/id/1".into(), key.public())
@@ -340,6 +355,7 @@ fn build(key: identity::Keypair, mdns_on: bool) -> Result<Swarm<Behaviour>, NetE
             let memory = memory_connection_limits::Behaviour::with_max_percentage(0.9);
             Ok(Behaviour {
                 sync,
+                previous,
                 identify,
                 ping,
                 mdns,
@@ -597,6 +613,7 @@ impl Actor {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync(ev),
+            SwarmEvent::Behaviour(BehaviourEvent::Previous(ev)) => self.on_previous(ev),
             // A connection whose pings fail is dead (a cut link): close it, so that the peer
             // counts as gone and is redialled, instead of waiting minutes for TCP to give up.
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
@@ -669,6 +686,26 @@ impl Actor {
             }
             debug!(peer = %target, found = found.len(), "looked up a member's addresses");
             let _ = reply.send(found);
+        }
+    }
+
+    /// A node of the previous release asked something: it is told which version it needs, and
+    /// nothing else happens (no offence, no disconnect: it is honest, only old).
+    fn on_previous(&mut self, ev: request_response::Event<Request, Response>) {
+        match ev {
+            request_response::Event::Message {
+                peer,
+                message: request_response::Message::Request { channel, .. },
+                ..
+            } => {
+                debug!(%peer, "a node of the previous release asked; told it to upgrade");
+                let _ = self
+                    .swarm
+                    .behaviour_mut()
+                    .previous
+                    .send_response(channel, commonground_protocol::sync::upgrade_needed());
+            }
+            other => debug!(?other, "previous-protocol event"),
         }
     }
 

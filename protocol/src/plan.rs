@@ -1459,6 +1459,11 @@ mod tests {
         plan.check().unwrap();
     }
 
+    /// Whether the privacy check lets `t` through (in every field it is written to).
+    fn ordinary(t: &str) -> bool {
+        crate::privacy::check_text("t", t).is_ok() && crate::privacy::check_text("t", &format!("{t}x")).is_ok()
+    }
+
     /// Text from the scripts and marks organisers use, including the awkward ones.
     fn any_text() -> impl Strategy<Value = String> {
         let pieces = prop::sample::select(vec![
@@ -1476,6 +1481,9 @@ mod tests {
         /// on a fresh document and on one loaded from bytes.
         #[test]
         fn text_updates_store_exactly_what_was_typed(first in any_text(), second in any_text(), notes in any_text()) {
+            // Random digits can spell a phone number; the privacy check refusing it (naming the
+            // field) is the documented rule, not a loss, so such draws are not this test's.
+            prop_assume!([&first, &second, &notes].iter().all(|t| ordinary(t)));
             let g = group(1);
             let new = NewPlan { title: "Plan".into(), goal: first.clone(), demands: first.clone() };
             let mut doc = create(g, None, today(), &Plan::new(&new, g).unwrap()).unwrap();
@@ -1505,6 +1513,7 @@ mod tests {
         /// character of the merge comes from one of the edits.
         #[test]
         fn concurrent_text_updates_merge(base in any_text(), left_text in any_text(), right_text in any_text()) {
+            prop_assume!([&base, &left_text, &right_text].iter().all(|t| ordinary(t)));
             let (a, b) = (group(1), group(2));
             let new = NewPlan { title: "Plan".into(), goal: base.clone(), demands: String::new() };
             let mut left = create(a, None, today(), &Plan::new(&new, a).unwrap()).unwrap();
@@ -1525,6 +1534,7 @@ mod tests {
         /// two touch different parts, in any script.
         #[test]
         fn form_edits_keep_concurrent_edits(head in any_text(), tail in any_text(), typed in any_text(), theirs in any_text()) {
+            prop_assume!(ordinary(&format!("{typed}{head}|{tail}{theirs}")) && ordinary(&format!("{head}|{tail}{theirs}")) && ordinary(&format!("{typed}{head}|{tail}")));
             let g = group(1);
             let base_goal = format!("{head}|{tail}");
             let new = NewPlan { title: "Plan".into(), goal: base_goal.clone(), demands: String::new() };
@@ -1544,7 +1554,7 @@ mod tests {
         /// Any interleaving of action additions on three copies converges to the same plan with
         /// every action present once.
         #[test]
-        fn three_copies_converge(adds in prop::collection::vec((0usize..3, "[a-z]{1,12}"), 1..15)) {
+        fn three_copies_converge(adds in prop::collection::vec((0usize..3, "[a-z]{1,12}".prop_filter("ordinary text (some random letters read as a reference)", |t| crate::privacy::check_text("t", t).is_ok())), 1..15)) {
             let groups = [group(1), group(2), group(3)];
             let base = plan_doc(groups[0]);
             let mut docs = [base.fork(), base.fork(), base.fork()];

@@ -1,4 +1,4 @@
-//! The sync protocol `/commonground/sync/1`: its messages, limits and the pure decisions of a
+//! The sync protocol `/commonground/sync/2`: its messages, limits and the pure decisions of a
 //! session. `protocol/PROTOCOL.md` describes the exchange for other implementations.
 //!
 //! A session runs between two member nodes for one network. The initiator opens with `Hello`:
@@ -18,8 +18,24 @@ use sha2::{Digest, Sha256};
 use crate::auth::SignedHead;
 use crate::ids::DocId;
 
-/// The libp2p protocol name.
-pub const PROTOCOL: &str = "/commonground/sync/1";
+/// The libp2p protocol name. Version 2 (Common Ground 0.2) holds long text fields as Automerge
+/// text objects and adds agenda positions and archived plans, which nodes of version 1 cannot
+/// read; the protocol id changed with it (PROTOCOL.md §13).
+pub const PROTOCOL: &str = "/commonground/sync/2";
+/// The previous protocol name: a node still speaking it is answered by [`upgrade_needed`] and
+/// is never scored as an offender.
+pub const PREVIOUS: &str = "/commonground/sync/1";
+
+/// The answer to every request of a node that speaks only [`PREVIOUS`]: a refusal it can read,
+/// naming the version it needs.
+pub fn upgrade_needed() -> Response {
+    Response::Refused {
+        reason: Refusal::Unavailable,
+        message: format!(
+            "this node speaks {PROTOCOL} (Common Ground 0.2 or newer); upgrade this node to sync with it"
+        ),
+    }
+}
 /// The largest request or response accepted, in bytes.
 pub const MAX_MESSAGE_BYTES: u64 = 64 * 1024 * 1024;
 /// The most documents one `Hello`, `Sync` or `Commit` may name.

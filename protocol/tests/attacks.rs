@@ -639,7 +639,8 @@ fn attack() -> impl Strategy<Value = Attack> {
     let net_edit = prop_oneof![
         Just(NetEdit::PromoteSelf),
         Just(NetEdit::PromoteVictim),
-        (0i64..=100).prop_map(NetEdit::SetK),
+        // Never the default k (5): setting it again writes no change, so there would be nothing to refuse.
+        (0i64..=100).prop_filter("not the default k", |k| *k != 5).prop_map(NetEdit::SetK),
         (200u8..=255).prop_map(NetEdit::AddMember),
         any::<u16>().prop_map(NetEdit::Rename),
         Just(NetEdit::RemoveVictim),
