@@ -54,10 +54,13 @@ fn main() -> anyhow::Result<()> {
     let mut at_birmingham = at_coventry.fork();
 
     edit::<Plan, _>(&mut at_coventry, &coventry, today, |p| {
-        p.apply(&PlanEdit {
-            demands: Some("Inspect every hostel. Publish the inspection reports.".into()),
-            ..Default::default()
-        }, None)?;
+        p.apply(
+            &PlanEdit {
+                demands: Some("Inspect every hostel. Publish the inspection reports.".into()),
+                ..Default::default()
+            },
+            None,
+        )?;
         p.add_action(
             item_id(),
             &NewAction {
@@ -69,12 +72,15 @@ fn main() -> anyhow::Result<()> {
         )
     })?;
     edit::<Plan, _>(&mut at_birmingham, &birmingham, today, |p| {
-        p.apply(&PlanEdit {
-            goal: Some(
-                "Every hostel in the region meets the council's own housing standard.".into(),
-            ),
-            ..Default::default()
-        }, None)?;
+        p.apply(
+            &PlanEdit {
+                goal: Some(
+                    "Every hostel in the region meets the council's own housing standard.".into(),
+                ),
+                ..Default::default()
+            },
+            None,
+        )?;
         p.add_action(
             item_id(),
             &NewAction {

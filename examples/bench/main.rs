@@ -289,10 +289,13 @@ async fn p2(dir: &std::path::Path) -> anyhow::Result<Row> {
         docs.run(move |set| {
             set.edit::<Plan, _>(&id, |p| {
                 let demands = format!("{} D{i}", p.demands.as_str());
-                p.apply(&PlanEdit {
-                    demands: Some(demands),
-                    ..Default::default()
-                }, None)
+                p.apply(
+                    &PlanEdit {
+                        demands: Some(demands),
+                        ..Default::default()
+                    },
+                    None,
+                )
             })
         })
         .await
@@ -404,10 +407,13 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
             for id in &edit {
                 let before = set.document(id).map(|d| d.get_heads()).unwrap_or_default();
                 set.edit::<Plan, _>(id, |p| {
-                    p.apply(&PlanEdit {
-                        goal: Some("Housing for all, now.".into()),
-                        ..Default::default()
-                    }, None)
+                    p.apply(
+                        &PlanEdit {
+                            goal: Some("Housing for all, now.".into()),
+                            ..Default::default()
+                        },
+                        None,
+                    )
                 })?;
                 sum += set.document(id).map_or(0, |d| d.save_after(&before).len());
             }

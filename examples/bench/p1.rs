@@ -185,10 +185,13 @@ async fn shared_plan(nodes: &[BenchNode], net: DocId, history: usize) -> anyhow:
         docs.run(move |set| {
             for i in start..(start + HISTORY_BATCH).min(history) {
                 set.edit::<Plan, _>(&id, |p| {
-                    p.apply(&PlanEdit {
-                        goal: Some(format!("Goal, version {}", i + 1)),
-                        ..Default::default()
-                    }, None)
+                    p.apply(
+                        &PlanEdit {
+                            goal: Some(format!("Goal, version {}", i + 1)),
+                            ..Default::default()
+                        },
+                        None,
+                    )
                 })?;
             }
             Ok(())
@@ -262,10 +265,13 @@ async fn sample(
     let heads = docs
         .run(move |set| {
             set.edit::<Plan, _>(&plan, |p| {
-                p.apply(&PlanEdit {
-                    goal: Some(format!("Goal, sample {k}")),
-                    ..Default::default()
-                }, None)
+                p.apply(
+                    &PlanEdit {
+                        goal: Some(format!("Goal, sample {k}")),
+                        ..Default::default()
+                    },
+                    None,
+                )
             })?;
             Ok(set
                 .document(&plan)

@@ -25,8 +25,8 @@ use commonground_protocol::ids::{ItemId, Period};
 use commonground_protocol::meeting::{MeetingEdit, MeetingKind, MeetingRecord, NewMeeting};
 use commonground_protocol::plan::{
     Action, ActionEdit, ActionKind, ActionStatus, AgendaChange, AgendaItem, AuthorityMeeting,
-    AuthorityMeetingEdit, NewAction, NewAuthorityMeeting, NewPlan, NewTarget, PlanEdit,
-    PlanStatus, PlanView, Target, TargetEdit, TargetKind,
+    AuthorityMeetingEdit, NewAction, NewAuthorityMeeting, NewPlan, NewTarget, PlanEdit, PlanStatus,
+    PlanView, Target, TargetEdit, TargetKind,
 };
 use commonground_protocol::tally::{TallyRow, TallyView};
 use serde::{Deserialize, Serialize};
@@ -741,7 +741,9 @@ async fn set_authority_meeting(
     ApiJson(edit): ApiJson<AuthorityMeetingEdit>,
 ) -> ApiResult<PlanView> {
     let meeting = item_param("meeting", &meeting)?;
-    Ok(Json(s.docs.set_authority_meeting(plan, meeting, edit).await?))
+    Ok(Json(
+        s.docs.set_authority_meeting(plan, meeting, edit).await?,
+    ))
 }
 
 #[utoipa::path(delete, path = "/api/v1/plans/{plan}/meetings/{meeting}",
@@ -987,7 +989,10 @@ pub fn router(state: AppState) -> Router {
         .route("/issues/{issue}", patch(rename_issue))
         .route("/tally", get(tally).post(tally_add))
         .route("/meetings", get(meetings).post(record_meeting))
-        .route("/meetings/{meeting}", patch(edit_meeting).delete(delete_meeting))
+        .route(
+            "/meetings/{meeting}",
+            patch(edit_meeting).delete(delete_meeting),
+        )
         .route("/plans", get(plans).post(new_plan))
         .route("/plans/{plan}", get(plan).patch(edit_plan))
         .route("/plans/{plan}/actions", post(add_action))
@@ -1005,7 +1010,10 @@ pub fn router(state: AppState) -> Router {
             "/plans/{plan}/meetings/{meeting}",
             patch(set_authority_meeting).delete(delete_authority_meeting),
         )
-        .route("/plans/{plan}/meetings/{meeting}/agenda", post(change_agenda))
+        .route(
+            "/plans/{plan}/meetings/{meeting}/agenda",
+            post(change_agenda),
+        )
         .route("/plans/{plan}/archived", axum::routing::put(archive_plan))
         .route(
             "/plans/{plan}/collaborators/{group}",

@@ -17,9 +17,9 @@ use commonground_protocol::tally::TallyView;
 use serde::Serialize;
 
 use crate::api::{
-    Archived, CreatePlan, Deleted, ImportLine, IssueRename, InviteView, JoinNetwork, NewCollaborator, NewInvite, NewIssue,
-    NewNetwork, PeerView, PublishRequest, RoleChange, SettingsChange, StatusView, TallyAdd,
-    TallyAdded,
+    Archived, CreatePlan, Deleted, ImportLine, InviteView, IssueRename, JoinNetwork,
+    NewCollaborator, NewInvite, NewIssue, NewNetwork, PeerView, PublishRequest, RoleChange,
+    SettingsChange, StatusView, TallyAdd, TallyAdded,
 };
 use crate::client::{Client, ClientError};
 use crate::config::{DataDir, LogFormat, default_data_dir};

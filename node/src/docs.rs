@@ -843,7 +843,8 @@ impl Docs {
         id: String,
         meeting: ItemId,
     ) -> Result<PlanView, DocsError> {
-        self.edit_plan(id, move |p| p.delete_meeting(&meeting)).await
+        self.edit_plan(id, move |p| p.delete_meeting(&meeting))
+            .await
     }
 
     /// Changes the agenda of a meeting with an authority.

@@ -1210,11 +1210,20 @@ async fn openapi_describes_every_route() {
         ("/api/v1/plans", &["get", "post"]),
         ("/api/v1/plans/{plan}", &["get", "patch"]),
         ("/api/v1/plans/{plan}/actions", &["post"]),
-        ("/api/v1/plans/{plan}/actions/{action}", &["delete", "patch"]),
+        (
+            "/api/v1/plans/{plan}/actions/{action}",
+            &["delete", "patch"],
+        ),
         ("/api/v1/plans/{plan}/targets", &["post"]),
-        ("/api/v1/plans/{plan}/targets/{target}", &["delete", "patch"]),
+        (
+            "/api/v1/plans/{plan}/targets/{target}",
+            &["delete", "patch"],
+        ),
         ("/api/v1/plans/{plan}/meetings", &["post"]),
-        ("/api/v1/plans/{plan}/meetings/{meeting}", &["delete", "patch"]),
+        (
+            "/api/v1/plans/{plan}/meetings/{meeting}",
+            &["delete", "patch"],
+        ),
         ("/api/v1/plans/{plan}/meetings/{meeting}/agenda", &["post"]),
         ("/api/v1/plans/{plan}/archived", &["put"]),
         ("/api/v1/plans/{plan}/collaborators/{group}", &["delete"]),
@@ -1325,7 +1334,12 @@ async fn a_patch_with_its_base_writes_only_what_changed_since() {
     let uri = format!("/api/v1/plans/{id}");
     // Another edit lands after the form was made from `plan`.
     ok(
-        patch(&n.app, &uri, json!({"goal": "Safe homes for all, within a month."})).await,
+        patch(
+            &n.app,
+            &uri,
+            json!({"goal": "Safe homes for all, within a month."}),
+        )
+        .await,
         StatusCode::OK,
     );
     // The form sends every field as it saw them, changing only the status.

@@ -412,19 +412,31 @@ async fn a_stale_form_never_reverts_another_groups_edit() {
 
     // Birmingham is not a collaborator yet: its page says why it cannot edit, and who can.
     browser.goto(&url(&b_node, &format!("/plans/{plan}"))).await;
-    browser.wait_text("main", "Ask one of them to add your group").await;
+    browser
+        .wait_text("main", "Ask one of them to add your group")
+        .await;
     assert_eq!(browser.count("form[action$=\"/actions\"]").await, 0);
 
     // Coventry adds Birmingham from its own plan page, choosing it by name.
     browser.goto(&url(&a, &format!("/plans/{plan}"))).await;
     browser.choose("collab-group", &b_node.group()).await;
-    browser.submit(&format!("/plans/{plan}/collaborators")).await;
+    browser
+        .submit(&format!("/plans/{plan}/collaborators"))
+        .await;
     browser.wait_text("#flash", "can now edit this plan").await;
     browser.wait_text("main", "Birmingham").await;
-    wait_until("Birmingham a collaborator on its own node", WAIT, || async {
-        let p = b_node.plan(&plan).await?;
-        p["collaborators"].as_array()?.iter().any(|g| g == &json!(b_node.group())).then_some(())
-    })
+    wait_until(
+        "Birmingham a collaborator on its own node",
+        WAIT,
+        || async {
+            let p = b_node.plan(&plan).await?;
+            p["collaborators"]
+                .as_array()?
+                .iter()
+                .any(|g| g == &json!(b_node.group()))
+                .then_some(())
+        },
+    )
     .await;
 
     // Birmingham opens the plan; Coventry then changes the goal.
@@ -439,16 +451,22 @@ async fn a_stale_form_never_reverts_another_groups_edit() {
         .wait_text("#plan-view", "inspected every month")
         .await;
     // Birmingham's edit form still holds the old goal; it changes only the status and saves.
-    let old = browser.js("return document.getElementById('edit-goal').value;").await;
+    let old = browser
+        .js("return document.getElementById('edit-goal').value;")
+        .await;
     assert_eq!(old, json!("Safe housing for all."));
     browser.choose("edit-status", "active").await;
     browser.submit(&format!("/plans/{plan}")).await;
     browser.wait_text("#flash", "The plan is saved").await;
-    browser.wait_text("#plan-view", "inspected every month").await;
+    browser
+        .wait_text("#plan-view", "inspected every month")
+        .await;
     for node in [&a, &b_node] {
         wait_until("the goal and the status on both nodes", WAIT, || async {
             let p = node.plan(&plan).await?;
-            (p["goal"] == json!("Safe housing for all, inspected every month.") && p["status"] == json!("active")).then_some(())
+            (p["goal"] == json!("Safe housing for all, inspected every month.")
+                && p["status"] == json!("active"))
+            .then_some(())
         })
         .await;
     }
@@ -472,13 +490,22 @@ async fn a_meeting_record_is_corrected_then_deleted_and_the_chart_follows() {
     let browser = Browser::start().await;
     browser.goto(&url(&a, "/tally?period=2026-11")).await;
     browser.wait_text("#counts", "3").await;
-    let id = a.ok("/meetings").await[0]["id"].as_str().unwrap().to_string();
-    browser.js("document.querySelector('#recent-title ~ ul details').open = true; return null;").await;
-    browser.fill(&format!("record-{id}-issue:housing"), "5").await;
+    let id = a.ok("/meetings").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    browser
+        .js("document.querySelector('#recent-title ~ ul details').open = true; return null;")
+        .await;
+    browser
+        .fill(&format!("record-{id}-issue:housing"), "5")
+        .await;
     browser.submit(&format!("/meetings/{id}")).await;
     browser.wait_text("#flash", "corrected").await;
     browser.wait_text("#counts", "5").await;
-    browser.js("document.querySelector('#recent-title ~ ul details').open = true; return null;").await;
+    browser
+        .js("document.querySelector('#recent-title ~ ul details').open = true; return null;")
+        .await;
     browser.submit(&format!("/meetings/{id}/delete")).await;
     browser.wait_text("#flash", "is deleted").await;
     let rows = a.ok("/tally?period=2026-11").await;

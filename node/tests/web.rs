@@ -300,7 +300,8 @@ async fn a_recorded_meeting_changes_the_chart_and_the_table() {
     let res = b.submit(&n.app, "/tally", "/meetings", &meeting(&[])).await;
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
     assert!(
-        res.location().starts_with(&format!("/tally?period={PAST}&done=meeting-recorded&")),
+        res.location()
+            .starts_with(&format!("/tally?period={PAST}&done=meeting-recorded&")),
         "{}",
         res.location()
     );
@@ -559,7 +560,10 @@ async fn a_plan_is_created_and_edited_through_its_forms() {
     );
     assert_eq!(html.matches("<circle").count(), 2, "power map: {html}");
     assert!(html.contains("point ally") && html.contains("point target"));
-    assert!(html.contains("<li><bdi>A drop-in at the library</bdi>"), "{html}");
+    assert!(
+        html.contains("<li><bdi>A drop-in at the library</bdi>"),
+        "{html}"
+    );
     assert!(html.contains("<strong>Active</strong>"));
     let list = b.get(&n.app, "/plans").await.ok().to_string();
     assert!(

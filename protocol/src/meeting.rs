@@ -198,7 +198,11 @@ impl MeetingLog {
                 .iter()
                 .map(|i| (i.issue.to_string(), i.count))
                 .collect(),
-            decisions: meeting.decisions.iter().map(|d| Text::new(d.clone())).collect(),
+            decisions: meeting
+                .decisions
+                .iter()
+                .map(|d| Text::new(d.clone()))
+                .collect(),
         });
     }
 
@@ -237,8 +241,11 @@ impl MeetingLog {
                 what: "meeting",
                 id: id.to_string(),
             })?;
-        let now_decisions: Vec<String> =
-            record.decisions.iter().map(|d| d.as_str().to_string()).collect();
+        let now_decisions: Vec<String> = record
+            .decisions
+            .iter()
+            .map(|d| d.as_str().to_string())
+            .collect();
         let base_decisions: Option<Vec<String>> =
             was.map(|w| w.decisions.iter().map(|d| d.as_str().to_string()).collect());
         let next = NewMeeting {

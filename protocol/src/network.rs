@@ -168,7 +168,11 @@ pub fn shareable_addrs(external: &[String], listen: &[String]) -> Vec<String> {
 /// unspecified addresses when `remote` is on another machine (they would lead back here).
 /// Keeps loopback addresses when nothing else is known (every node on one machine).
 pub fn dialable_addrs(addrs: &[String]) -> Vec<String> {
-    let usable: Vec<String> = addrs.iter().filter(|a| !is_local_only(a)).cloned().collect();
+    let usable: Vec<String> = addrs
+        .iter()
+        .filter(|a| !is_local_only(a))
+        .cloned()
+        .collect();
     if usable.is_empty() {
         addrs
             .iter()
@@ -652,13 +656,19 @@ mod tests {
             "/ip6/::1/udp/7466/quic-v1".to_string(),
             "/ip4/0.0.0.0/tcp/7466".to_string(),
         ];
-        let external = vec!["/ip4/198.51.100.7/tcp/7466".to_string(), "/ip4/10.1.0.2/tcp/7466".to_string()];
+        let external = vec![
+            "/ip4/198.51.100.7/tcp/7466".to_string(),
+            "/ip4/10.1.0.2/tcp/7466".to_string(),
+        ];
         assert_eq!(
             shareable_addrs(&external, &listen),
             vec!["/ip4/198.51.100.7/tcp/7466", "/ip4/10.1.0.2/tcp/7466"]
         );
         // Every node on loopback (tests): loopback is all there is, so it is kept.
-        let lo = vec!["/ip4/127.0.0.1/tcp/4001".to_string(), "/ip4/0.0.0.0/tcp/4001".to_string()];
+        let lo = vec![
+            "/ip4/127.0.0.1/tcp/4001".to_string(),
+            "/ip4/0.0.0.0/tcp/4001".to_string(),
+        ];
         assert_eq!(shareable_addrs(&[], &lo), vec!["/ip4/127.0.0.1/tcp/4001"]);
         assert_eq!(dialable_addrs(&listen), vec!["/ip4/10.1.0.2/tcp/7466"]);
         assert_eq!(dialable_addrs(&lo), vec!["/ip4/127.0.0.1/tcp/4001"]);

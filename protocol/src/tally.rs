@@ -123,20 +123,24 @@ impl Tally {
     /// Renames one of the group's own issues; built-in issues keep their labels.
     pub fn rename_issue(&mut self, key: &str, new_label: &str) -> Result<(), ValidationError> {
         let Some(slot) = self.custom_issues.get_mut(key) else {
-            return Err(if crate::catalogue::BUILT_IN.iter().any(|(k, _)| *k == key) {
-                ValidationError::Rejected {
-                    field: "issue",
-                    reason: format!("`{key}` is a built-in issue; only the group's own issues can be renamed"),
-                }
-            } else {
-                Catalogue::new(self.custom_issues.clone())
-                    .resolve(key)
-                    .err()
-                    .unwrap_or(ValidationError::UnknownItem {
-                        what: "issue",
-                        id: key.chars().take(50).collect(),
-                    })
-            });
+            return Err(
+                if crate::catalogue::BUILT_IN.iter().any(|(k, _)| *k == key) {
+                    ValidationError::Rejected {
+                        field: "issue",
+                        reason: format!(
+                            "`{key}` is a built-in issue; only the group's own issues can be renamed"
+                        ),
+                    }
+                } else {
+                    Catalogue::new(self.custom_issues.clone())
+                        .resolve(key)
+                        .err()
+                        .unwrap_or(ValidationError::UnknownItem {
+                            what: "issue",
+                            id: key.chars().take(50).collect(),
+                        })
+                },
+            );
         };
         crate::catalogue::check_label("issue label", new_label, crate::catalogue::MAX_LABEL)?;
         *slot = crate::text::label(new_label);

@@ -183,7 +183,10 @@ pub fn parse_heads(heads: &[String]) -> Result<Vec<ChangeHash>, ValidationError>
         .map(|h| {
             h.parse().map_err(|_| ValidationError::Rejected {
                 field: "base",
-                reason: format!("`{}` is not a change hash", h.chars().take(70).collect::<String>()),
+                reason: format!(
+                    "`{}` is not a change hash",
+                    h.chars().take(70).collect::<String>()
+                ),
             })
         })
         .collect()
@@ -450,7 +453,10 @@ mod tests {
         assert_eq!(read(&doc), "ancienne note");
         update(&mut doc, "nouvelle note");
         assert_eq!(read(&doc), "nouvelle note");
-        let (v, _) = doc.get(automerge::ROOT, "t").expect("get").expect("present");
+        let (v, _) = doc
+            .get(automerge::ROOT, "t")
+            .expect("get")
+            .expect("present");
         assert!(matches!(v, Value::Object(ObjType::Text)));
     }
 
@@ -468,7 +474,10 @@ mod tests {
         let mut doc = doc_with("Fund two legal aid posts. Open a drop-in.");
         let base = doc.get_heads();
         // Another group changes the second sentence meanwhile.
-        update(&mut doc, "Fund two legal aid posts. Open a drop-in at the library.");
+        update(
+            &mut doc,
+            "Fund two legal aid posts. Open a drop-in at the library.",
+        );
         let now = read(&doc);
         // The form, made at the base, changes the first sentence.
         let b = Base::new(&doc, base).expect("base");
@@ -478,7 +487,10 @@ mod tests {
             "Fund three legal aid posts. Open a drop-in.",
             &now,
         );
-        assert_eq!(merged, "Fund three legal aid posts. Open a drop-in at the library.");
+        assert_eq!(
+            merged,
+            "Fund three legal aid posts. Open a drop-in at the library."
+        );
     }
 
     #[test]
@@ -505,13 +517,21 @@ mod tests {
         let now = read(&doc);
         let b = Base::new(&doc, base).expect("base");
         assert_eq!(
-            b.merge_text(&[Seg::Key("t")], "one two three", "one two three four", &now),
+            b.merge_text(
+                &[Seg::Key("t")],
+                "one two three",
+                "one two three four",
+                &now
+            ),
             "one three four"
         );
         // Which characters Automerge's diff took out of "two " is its choice; whichever it
         // took stay out, and all of "three" goes.
         let merged = b.merge_text(&[Seg::Key("t")], "one two three", "one two", &now);
-        assert!(merged.starts_with("one") && !merged.contains("hree") && merged.len() <= 5, "{merged}");
+        assert!(
+            merged.starts_with("one") && !merged.contains("hree") && merged.len() <= 5,
+            "{merged}"
+        );
     }
 
     #[test]

@@ -640,7 +640,9 @@ fn attack() -> impl Strategy<Value = Attack> {
         Just(NetEdit::PromoteSelf),
         Just(NetEdit::PromoteVictim),
         // Never the default k (5): setting it again writes no change, so there would be nothing to refuse.
-        (0i64..=100).prop_filter("not the default k", |k| *k != 5).prop_map(NetEdit::SetK),
+        (0i64..=100)
+            .prop_filter("not the default k", |k| *k != 5)
+            .prop_map(NetEdit::SetK),
         (200u8..=255).prop_map(NetEdit::AddMember),
         any::<u16>().prop_map(NetEdit::Rename),
         Just(NetEdit::RemoveVictim),

@@ -8,9 +8,9 @@ mod common;
 
 use std::time::Duration;
 
+use common::TestNode;
 use commonground_protocol::ids::DocId;
 use commonground_protocol::sync::{PREVIOUS, Refusal, Request, Response};
-use common::TestNode;
 use libp2p::futures::StreamExt;
 use libp2p::request_response::{self, ProtocolSupport, cbor};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
@@ -36,7 +36,11 @@ async fn a_node_of_the_previous_release_is_told_which_version_it_needs() {
     // The old node: the same messages, under the old protocol name only.
     let mut old = libp2p::SwarmBuilder::with_new_identity()
         .with_tokio()
-        .with_tcp(tcp::Config::default(), noise::Config::new, yamux::Config::default)
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
         .unwrap()
         .with_behaviour(|_| Old {
             sync: cbor::Behaviour::<Request, Response>::new(
@@ -54,15 +58,25 @@ async fn a_node_of_the_previous_release_is_told_which_version_it_needs() {
         changed: Vec::new(),
     };
     for round in 0..2 {
-        let id = old.behaviour_mut().sync.send_request_with_addresses(&peer, hello(), vec![addr.clone()]);
+        let id = old.behaviour_mut().sync.send_request_with_addresses(
+            &peer,
+            hello(),
+            vec![addr.clone()],
+        );
         let answer = tokio::time::timeout(WAIT, async {
             loop {
                 match old.select_next_some().await {
                     SwarmEvent::Behaviour(OldEvent::Sync(request_response::Event::Message {
-                        message: request_response::Message::Response { request_id, response },
+                        message:
+                            request_response::Message::Response {
+                                request_id,
+                                response,
+                            },
                         ..
                     })) if request_id == id => return Ok(response),
-                    SwarmEvent::Behaviour(OldEvent::Sync(request_response::Event::OutboundFailure { error, .. })) => {
+                    SwarmEvent::Behaviour(OldEvent::Sync(
+                        request_response::Event::OutboundFailure { error, .. },
+                    )) => {
                         return Err(error.to_string());
                     }
                     _ => {}
@@ -72,12 +86,21 @@ async fn a_node_of_the_previous_release_is_told_which_version_it_needs() {
         .await
         .unwrap_or_else(|_| panic!("no answer to request {round}"));
         match answer {
-            Ok(Response::Refused { reason: Refusal::Unavailable, message }) => {
-                assert!(message.contains("/commonground/sync/2") && message.contains("upgrade"), "{message}");
+            Ok(Response::Refused {
+                reason: Refusal::Unavailable,
+                message,
+            }) => {
+                assert!(
+                    message.contains("/commonground/sync/2") && message.contains("upgrade"),
+                    "{message}"
+                );
             }
             other => panic!("round {round}: {other:?}"),
         }
-        assert!(old.is_connected(&peer), "the old node must not be disconnected as an offender");
+        assert!(
+            old.is_connected(&peer),
+            "the old node must not be disconnected as an offender"
+        );
     }
     node.stop().await;
 }

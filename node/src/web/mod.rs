@@ -216,14 +216,26 @@ pub fn wrap(api: Router, state: AppState) -> Router {
         .route("/plans/{plan}/events", get(plans::events))
         .route("/plans/{plan}/actions", post(plans::add_action))
         .route("/plans/{plan}/actions/{action}", post(plans::set_action))
-        .route("/plans/{plan}/actions/{action}/delete", post(plans::delete_action))
+        .route(
+            "/plans/{plan}/actions/{action}/delete",
+            post(plans::delete_action),
+        )
         .route("/plans/{plan}/targets", post(plans::add_target))
         .route("/plans/{plan}/targets/{target}", post(plans::set_target))
-        .route("/plans/{plan}/targets/{target}/delete", post(plans::delete_target))
+        .route(
+            "/plans/{plan}/targets/{target}/delete",
+            post(plans::delete_target),
+        )
         .route("/plans/{plan}/meetings", post(plans::add_meeting))
         .route("/plans/{plan}/meetings/{meeting}", post(plans::set_meeting))
-        .route("/plans/{plan}/meetings/{meeting}/delete", post(plans::delete_meeting))
-        .route("/plans/{plan}/meetings/{meeting}/agenda", post(plans::change_agenda))
+        .route(
+            "/plans/{plan}/meetings/{meeting}/delete",
+            post(plans::delete_meeting),
+        )
+        .route(
+            "/plans/{plan}/meetings/{meeting}/agenda",
+            post(plans::change_agenda),
+        )
         .route("/plans/{plan}/archive", post(plans::archive))
         .route("/plans/{plan}/collaborators", post(plans::add_collaborator))
         .route(

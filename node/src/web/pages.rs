@@ -178,17 +178,19 @@ pub fn refusal_message(lang: Lang, e: &ValidationError) -> String {
             lang.t("refused-malformed")
         }
         // The reasons are the rules' own sentences; each known one has its translation.
-        ValidationError::NotPermitted { reason } => lang.t(if reason.contains("plan's collaborating") {
-            "refused-not-collaborator"
-        } else if reason.contains("coordinators") {
-            "refused-not-coordinator"
-        } else if reason.contains("at least one collaborating") {
-            "refused-last-collaborator"
-        } else if reason.contains("collaborator must be a member") {
-            "refused-collaborator-member"
-        } else {
-            "refused-not-permitted"
-        }),
+        ValidationError::NotPermitted { reason } => {
+            lang.t(if reason.contains("plan's collaborating") {
+                "refused-not-collaborator"
+            } else if reason.contains("coordinators") {
+                "refused-not-coordinator"
+            } else if reason.contains("at least one collaborating") {
+                "refused-last-collaborator"
+            } else if reason.contains("collaborator must be a member") {
+                "refused-collaborator-member"
+            } else {
+                "refused-not-permitted"
+            })
+        }
     }
 }
 

@@ -144,7 +144,15 @@ pub async fn page(
     Path(id): Path<String>,
     Query(q): Query<DoneQuery>,
 ) -> PageResult {
-    render(&web, &ctx, &id, &Filled::default(), q.known(), StatusCode::OK).await
+    render(
+        &web,
+        &ctx,
+        &id,
+        &Filled::default(),
+        q.known(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// What the last form did, carried in the address it redirected to (`?done=action-saved`).
@@ -157,9 +165,20 @@ impl DoneQuery {
     /// The outcome, if it is one the page knows (nothing else from the address is shown).
     fn known(&self) -> Option<&str> {
         const KNOWN: &[&str] = &[
-            "plan-saved", "action-added", "action-saved", "action-deleted", "target-added",
-            "target-saved", "target-deleted", "ameeting-added", "ameeting-saved",
-            "ameeting-deleted", "plan-archived", "plan-restored", "collab-added", "collab-removed",
+            "plan-saved",
+            "action-added",
+            "action-saved",
+            "action-deleted",
+            "target-added",
+            "target-saved",
+            "target-deleted",
+            "ameeting-added",
+            "ameeting-saved",
+            "ameeting-deleted",
+            "plan-archived",
+            "plan-restored",
+            "collab-added",
+            "collab-removed",
         ];
         self.done.as_deref().filter(|d| KNOWN.contains(d))
     }
@@ -281,10 +300,10 @@ pub struct Standing {
 impl Standing {
     /// A group's name, or its short id when the network does not name it.
     fn name(&self, group: &commonground_protocol::GroupId) -> String {
-        self.members
-            .iter()
-            .find(|m| &m.group == group)
-            .map_or_else(|| group.to_string().chars().take(12).collect(), |m| m.name.clone())
+        self.members.iter().find(|m| &m.group == group).map_or_else(
+            || group.to_string().chars().take(12).collect(),
+            |m| m.name.clone(),
+        )
     }
 }
 
@@ -322,7 +341,13 @@ fn base_of(fields: &Fields) -> Option<Vec<String>> {
 }
 
 /// A small form with one button that posts to `action` (delete, move, archive...).
-fn button_form(ctx: &Ctx, action: &str, label: &str, class: &str, hidden: &[(&str, &str)]) -> Markup {
+fn button_form(
+    ctx: &Ctx,
+    action: &str,
+    label: &str,
+    class: &str,
+    hidden: &[(&str, &str)],
+) -> Markup {
     html! {
         form method="post" action=(action) class="inline" {
             (csrf(ctx))
@@ -517,7 +542,11 @@ fn has_error(filled: &Filled, form: &str) -> bool {
 /// collaborators), or why this group cannot edit and who can add it.
 fn collaborators(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Markup {
     let base = format!("/plans/{}", plan.id);
-    let names: Vec<String> = plan.collaborators.iter().map(|g| standing.name(g)).collect();
+    let names: Vec<String> = plan
+        .collaborators
+        .iter()
+        .map(|g| standing.name(g))
+        .collect();
     let addable: Vec<(String, String)> = standing
         .members
         .iter()
@@ -675,9 +704,12 @@ pub async fn add_action(p: PlanPost) -> PageResult {
             notes: p.text("notes"),
         })
     })();
-    p.apply("action", "action-added", parsed, |docs, id, new| async move {
-        docs.add_action(id, new).await
-    })
+    p.apply(
+        "action",
+        "action-added",
+        parsed,
+        |docs, id, new| async move { docs.add_action(id, new).await },
+    )
     .await
 }
 
@@ -692,9 +724,12 @@ pub async fn add_target(p: PlanPost) -> PageResult {
             stance: p.parse("target", "stance")?,
         })
     })();
-    p.apply("target", "target-added", parsed, |docs, id, new| async move {
-        docs.add_target(id, new).await
-    })
+    p.apply(
+        "target",
+        "target-added",
+        parsed,
+        |docs, id, new| async move { docs.add_target(id, new).await },
+    )
     .await
 }
 
@@ -705,9 +740,12 @@ pub async fn add_meeting(p: PlanPost) -> PageResult {
         date,
         agenda: lines(value_of(&p.fields, "agenda")),
     });
-    p.apply("ameeting", "ameeting-added", parsed, |docs, id, new| async move {
-        docs.add_authority_meeting(id, new).await
-    })
+    p.apply(
+        "ameeting",
+        "ameeting-added",
+        parsed,
+        |docs, id, new| async move { docs.add_authority_meeting(id, new).await },
+    )
     .await
 }
 
@@ -827,13 +865,22 @@ pub async fn set_meeting(p: PlanPost) -> PageResult {
         }
         (edit, agenda)
     });
-    p.apply(&form, "ameeting-saved", parsed, |docs, id, (edit, agenda)| async move {
-        let mut view = docs.set_authority_meeting(id.clone(), meeting.clone(), edit).await?;
-        for change in agenda {
-            view = docs.change_agenda(id.clone(), meeting.clone(), change).await?;
-        }
-        Ok(view)
-    })
+    p.apply(
+        &form,
+        "ameeting-saved",
+        parsed,
+        |docs, id, (edit, agenda)| async move {
+            let mut view = docs
+                .set_authority_meeting(id.clone(), meeting.clone(), edit)
+                .await?;
+            for change in agenda {
+                view = docs
+                    .change_agenda(id.clone(), meeting.clone(), change)
+                    .await?;
+            }
+            Ok(view)
+        },
+    )
     .await
 }
 
@@ -841,9 +888,12 @@ pub async fn set_meeting(p: PlanPost) -> PageResult {
 pub async fn delete_meeting(p: PlanPost) -> PageResult {
     let meeting = item(&p, "meeting")?;
     let form = format!("ameeting-{}", meeting.as_str());
-    p.apply(&form, "ameeting-deleted", Ok(()), |docs, id, ()| async move {
-        docs.delete_authority_meeting(id, meeting).await
-    })
+    p.apply(
+        &form,
+        "ameeting-deleted",
+        Ok(()),
+        |docs, id, ()| async move { docs.delete_authority_meeting(id, meeting).await },
+    )
     .await
 }
 
@@ -863,28 +913,41 @@ pub async fn change_agenda(p: PlanPost) -> PageResult {
             _ => Err(Refusal::malformed(form.clone(), p.ctx.lang, "op")),
         }
     })();
-    p.apply(&form, "ameeting-saved", parsed, |docs, id, change| async move {
-        docs.change_agenda(id, meeting, change).await
-    })
+    p.apply(
+        &form,
+        "ameeting-saved",
+        parsed,
+        |docs, id, change| async move { docs.change_agenda(id, meeting, change).await },
+    )
     .await
 }
 
 /// `POST /plans/{plan}/archive`: archives the plan, or restores it (`archived=false`).
 pub async fn archive(p: PlanPost) -> PageResult {
     let archived = value_of(&p.fields, "archived") != "false";
-    let done = if archived { "plan-archived" } else { "plan-restored" };
-    p.apply("archive", done, Ok(archived), |docs, id, archived| async move {
-        docs.archive_plan(id, archived).await
-    })
+    let done = if archived {
+        "plan-archived"
+    } else {
+        "plan-restored"
+    };
+    p.apply(
+        "archive",
+        done,
+        Ok(archived),
+        |docs, id, archived| async move { docs.archive_plan(id, archived).await },
+    )
     .await
 }
 
 /// `POST /plans/{plan}/collaborators`: lets another member group write the plan.
 pub async fn add_collaborator(p: PlanPost) -> PageResult {
     let parsed = p.parse::<commonground_protocol::GroupId>("collab", "group");
-    p.apply("collab", "collab-added", parsed, |docs, id, group| async move {
-        docs.add_collaborator(id, group).await
-    })
+    p.apply(
+        "collab",
+        "collab-added",
+        parsed,
+        |docs, id, group| async move { docs.add_collaborator(id, group).await },
+    )
     .await
 }
 
@@ -892,9 +955,12 @@ pub async fn add_collaborator(p: PlanPost) -> PageResult {
 pub async fn remove_collaborator(p: PlanPost) -> PageResult {
     let group: commonground_protocol::GroupId =
         p.param("group").parse().map_err(|_| WebError::NotFound)?;
-    p.apply("collab", "collab-removed", Ok(group), |docs, id, group| async move {
-        docs.remove_collaborator(id, group).await
-    })
+    p.apply(
+        "collab",
+        "collab-removed",
+        Ok(group),
+        |docs, id, group| async move { docs.remove_collaborator(id, group).await },
+    )
     .await
 }
 

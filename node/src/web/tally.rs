@@ -56,10 +56,9 @@ impl TallyQuery {
                     ("issues", self.issues.unwrap_or(0).into()),
                 ],
             )),
-            ("meeting-deleted", Some(date)) => Some(lang.t_args(
-                "done-meeting-deleted",
-                &[("date", lang.date(date).into())],
-            )),
+            ("meeting-deleted", Some(date)) => {
+                Some(lang.t_args("done-meeting-deleted", &[("date", lang.date(date).into())]))
+            }
             _ => None,
         }
     }
@@ -105,7 +104,16 @@ pub async fn page(
         Some(p) => p.parse().map_err(|_| WebError::NotFound)?,
     };
     let done = q.done(ctx.lang);
-    render(&web, &ctx, period, &Filled::default(), None, done.as_deref(), StatusCode::OK).await
+    render(
+        &web,
+        &ctx,
+        period,
+        &Filled::default(),
+        None,
+        done.as_deref(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// What the last publish form did, shown beside that network's form.
@@ -455,14 +463,12 @@ pub async fn record_meeting(
     Form(fields): Form<Fields>,
 ) -> PageResult {
     let refused = match read_meeting("meeting", ctx.lang, &fields) {
-        Ok(meeting) => {
-            match web.app.docs.record_meeting(meeting).await {
-                Ok(r) => {
-                    return Ok(Redirect::to(&after_meeting("meeting-recorded", &r)).into_response());
-                }
-                Err(e) => Refusal::of("meeting", ctx.lang, e)?,
+        Ok(meeting) => match web.app.docs.record_meeting(meeting).await {
+            Ok(r) => {
+                return Ok(Redirect::to(&after_meeting("meeting-recorded", &r)).into_response());
             }
-        }
+            Err(e) => Refusal::of("meeting", ctx.lang, e)?,
+        },
         Err(r) => r,
     };
     let filled = Filled::refused(refused, &fields);
@@ -499,14 +505,25 @@ pub async fn edit_meeting(
                 decisions: Some(m.decisions),
             };
             match web.app.docs.edit_meeting(item, edit).await {
-                Ok(r) => return Ok(Redirect::to(&after_meeting("meeting-saved", &r)).into_response()),
+                Ok(r) => {
+                    return Ok(Redirect::to(&after_meeting("meeting-saved", &r)).into_response());
+                }
                 Err(e) => Refusal::of(form, ctx.lang, e)?,
             }
         }
         Err(r) => r,
     };
     let filled = Filled::refused(refused, &fields);
-    render(&web, &ctx, Period::of(today_utc()), &filled, None, None, StatusCode::UNPROCESSABLE_ENTITY).await
+    render(
+        &web,
+        &ctx,
+        Period::of(today_utc()),
+        &filled,
+        None,
+        None,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
 }
 
 /// `POST /meetings/{meeting}/delete`: deletes a meeting record; its counts leave the tally.
