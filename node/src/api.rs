@@ -742,7 +742,9 @@ async fn set_authority_meeting(
 ) -> ApiResult<PlanView> {
     let meeting = item_param("meeting", &meeting)?;
     Ok(Json(
-        s.docs.set_authority_meeting(plan, meeting, edit).await?,
+        s.docs
+            .set_authority_meeting(plan, meeting, edit, Vec::new())
+            .await?,
     ))
 }
 

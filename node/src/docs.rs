@@ -831,10 +831,17 @@ impl Docs {
         id: String,
         meeting: ItemId,
         edit: AuthorityMeetingEdit,
+        agenda: Vec<AgendaChange>,
     ) -> Result<PlanView, DocsError> {
+        // The agenda changes go in the same change: one refusal writes nothing of either.
         let base = edit.base.clone();
-        self.edit_plan_based(id, base, move |p, b| p.set_meeting(&meeting, &edit, b))
-            .await
+        self.edit_plan_based(id, base, move |p, b| {
+            p.set_meeting(&meeting, &edit, b)?;
+            agenda
+                .iter()
+                .try_for_each(|c| p.change_agenda(&meeting, c, random_item_id(), b))
+        })
+        .await
     }
 
     /// Deletes a meeting with an authority.

@@ -303,11 +303,14 @@ pub fn field(
             label for=(id) { (label) }
             @match input {
                 Input::Typed(kind, min, max) => {
+                    // dir=auto: text typed in another script than the page's shows in its own
+                    // direction (an English goal on the Arabic page), as it is stored.
                     input id=(id) name=(name) type=(kind) value=(value) required[required]
+                        dir=[(kind == "text").then_some("auto")]
                         min=[min] max=[max] aria-invalid=[invalid] aria-describedby=[described];
                 }
                 Input::Area => {
-                    textarea id=(id) name=(name) rows="3" required[required]
+                    textarea id=(id) name=(name) rows="3" required[required] dir="auto"
                         aria-invalid=[invalid] aria-describedby=[described] { (value) }
                 }
                 Input::Choice(options) => {

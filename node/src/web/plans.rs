@@ -634,6 +634,14 @@ impl PlanPost {
         value_of(&self.fields, name).to_string()
     }
 
+    /// A date input that may be left empty (no date yet).
+    fn optional_day(&self, form: &str, name: &str) -> Result<Option<Day>, Refusal> {
+        match value_of(&self.fields, name).trim() {
+            "" => Ok(None),
+            _ => self.parse(form, name).map(Some),
+        }
+    }
+
     /// Runs an edit of the plan: `parsed` is the form read into the edit's input (or a refusal
     /// of malformed input), `apply` makes the same documents call as the API. Success shows the
     /// plan; a refusal shows the plan page again with the message beside form `form`.
@@ -693,10 +701,7 @@ pub async fn edit(p: PlanPost) -> PageResult {
 /// `POST /plans/{plan}/actions`.
 pub async fn add_action(p: PlanPost) -> PageResult {
     let parsed = (|| {
-        let date = match value_of(&p.fields, "date").trim() {
-            "" => None,
-            _ => Some(p.parse::<Day>("action", "date")?),
-        };
+        let date = p.optional_day("action", "date")?;
         Ok(NewAction {
             title: p.text("title"),
             date,
@@ -769,10 +774,7 @@ pub async fn set_action(p: PlanPost) -> PageResult {
             })
     } else {
         (|| {
-            let date = match value_of(&p.fields, "date").trim() {
-                "" => None,
-                _ => Some(p.parse::<Day>(&form, "date")?),
-            };
+            let date = p.optional_day(&form, "date")?;
             Ok(ActionEdit {
                 base: base_of(&p.fields),
                 title: Some(p.text("title")),
@@ -870,15 +872,7 @@ pub async fn set_meeting(p: PlanPost) -> PageResult {
         "ameeting-saved",
         parsed,
         |docs, id, (edit, agenda)| async move {
-            let mut view = docs
-                .set_authority_meeting(id.clone(), meeting.clone(), edit)
-                .await?;
-            for change in agenda {
-                view = docs
-                    .change_agenda(id.clone(), meeting.clone(), change)
-                    .await?;
-            }
-            Ok(view)
+            docs.set_authority_meeting(id, meeting, edit, agenda).await
         },
     )
     .await
