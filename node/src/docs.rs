@@ -18,6 +18,7 @@ use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::doc::{self, DocError, DocKind, Header, Schema};
 use commonground_protocol::ids::{Day, DocId, GroupId, ItemId, Period};
 use commonground_protocol::meeting::{MeetingEdit, MeetingLog, MeetingRecord, NewMeeting};
+use commonground_protocol::network::Network;
 use commonground_protocol::plan::{
     ActionEdit, AgendaChange, AuthorityMeetingEdit, NewAction, NewAuthorityMeeting, NewPlan,
     NewTarget, Plan, PlanEdit, PlanView, TargetEdit,
@@ -208,8 +209,19 @@ impl DocSet {
         base: Option<&[String]>,
         f: impl FnOnce(&mut T, Option<&doc::Based<'_, T>>) -> Result<R, ValidationError>,
     ) -> Result<R, DocsError> {
-        let (group, today) = (self.group, (self.today)());
         self.check_writer(id)?;
+        self.write_based(id, base, f)
+    }
+
+    /// [`Self::edit_based`] without the writer check, for the callers that check a narrower
+    /// right themselves.
+    fn write_based<T: Schema, R>(
+        &mut self,
+        id: &DocId,
+        base: Option<&[String]>,
+        f: impl FnOnce(&mut T, Option<&doc::Based<'_, T>>) -> Result<R, ValidationError>,
+    ) -> Result<R, DocsError> {
+        let (group, today) = (self.group, (self.today)());
         let loaded = self.docs.get_mut(id).ok_or_else(|| DocsError::NotFound {
             what: T::KIND.as_str(),
             id: id.to_string(),
@@ -220,6 +232,34 @@ impl DocSet {
             self.sign(id, &hash);
         }
         Ok(r)
+    }
+
+    /// Writes `addrs` as this group's own addresses in every network whose document lists
+    /// other addresses for it: the one change a member that is not a coordinator
+    /// may make there (see `protocol::auth`). Returns the networks changed.
+    pub fn publish_own_addrs(&mut self, addrs: &[String]) -> Result<Vec<DocId>, DocsError> {
+        let mut sorted = addrs.to_vec();
+        sorted.sort();
+        let stale: Vec<DocId> = self
+            .of_kind(DocKind::Network)
+            .map(|(id, _)| *id)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .filter(|id| {
+                self.network(id)
+                    .and_then(|n| n.member(&self.group).cloned())
+                    .is_some_and(|m| {
+                        let mut now = m.addrs;
+                        now.sort();
+                        now != sorted
+                    })
+            })
+            .collect();
+        let group = self.group;
+        for id in &stale {
+            self.write_based::<Network, _>(id, None, |n, _| n.set_addrs(&group, addrs.to_vec()))?;
+        }
+        Ok(stale)
     }
 
     /// Signs this group's newest change of a shared document: it covers all before it.
@@ -583,6 +623,15 @@ impl Docs {
         });
         self.tx.send(job).await.map_err(|_| DocsError::Stopped)?;
         rx.await.map_err(|_| DocsError::Stopped)?
+    }
+
+    /// Says in every network's document where this node can be reached now, where that
+    /// changed (see [`DocSet::publish_own_addrs`]); an empty list is never written.
+    pub async fn publish_own_addrs(&self, addrs: Vec<String>) -> Result<Vec<DocId>, DocsError> {
+        if addrs.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.run(move |set| set.publish_own_addrs(&addrs)).await
     }
 
     /// The number of loaded documents per kind.

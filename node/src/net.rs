@@ -276,14 +276,21 @@ impl Net {
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
+    // The behaviours that may deny a connection come first. The derive asks each field in
+    // order and stops at the first denial, and request-response (libp2p-request-response
+    // 0.30) records a connection as soon as it is asked: a denial by a later field leaves it a
+    // connection that never closes, so a request to that peer waits on no handler instead of
+    // dialling, and a debug build panics when the peer's last real connection closes
+    // (rust-libp2p PR #6601). Seen when a member restarted at a new address while the old
+    // connection lingered: the new one went over the per-peer limit.
+    limits: connection_limits::Behaviour,
+    memory: memory_connection_limits::Behaviour,
     sync: cbor::Behaviour<Request, Response>,
     previous: cbor::Behaviour<Request, Response>,
     identify: identify::Behaviour,
     ping: ping::Behaviour,
     mdns: Toggle<mdns::tokio::Behaviour>,
     kad: kad::Behaviour<kad::store::MemoryStore>,
-    limits: connection_limits::Behaviour,
-    memory: memory_connection_limits::Behaviour,
 }
 
 fn build(key: identity::Keypair, mdns_on: bool) -> Result<Swarm<Behaviour>, NetError> {

@@ -259,6 +259,7 @@ impl Engine {
         match ev {
             NetEvent::Connected(peer) => {
                 self.connected.insert(peer);
+                self.publish_addrs().await;
                 // One side opens the catch-up: two sessions crossing would send everything twice.
                 if self.docs.group() > peer {
                     return;
@@ -366,7 +367,27 @@ impl Engine {
         }
     }
 
+    /// A node whose addresses changed (a new machine, a new port) says so in its networks'
+    /// documents, so that members who cannot reach it by the old ones can redial it. Runs on
+    /// the tick and when a peer connects (the first tick comes before the node listens).
+    async fn publish_addrs(&self) {
+        let Ok(status) = self.net.status().await else {
+            return;
+        };
+        match self.docs.publish_own_addrs(status.shareable).await {
+            Ok(changed) if !changed.is_empty() => {
+                info!(
+                    networks = changed.len(),
+                    "this node's addresses written to its networks"
+                );
+            }
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "could not write this node's addresses"),
+        }
+    }
+
     async fn on_tick(&mut self) {
+        self.publish_addrs().await;
         let Ok(networks) = self.docs.networks().await else {
             return;
         };

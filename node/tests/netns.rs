@@ -709,3 +709,112 @@ fn a_node_that_crashes_while_cut_off_reconnects_and_converges_after_heal() {
     assert_eq!(c.tally_total(), acked, "c's tally after healing");
     three.all_connected("healing");
 }
+
+/// The addresses `network members` lists for `group` at `node`.
+fn listed_addrs(node: &NsNode, network: &str, group: &str) -> Vec<String> {
+    node.try_json(&["network", "members", network])
+        .and_then(|m| {
+            m["members"]
+                .as_array()?
+                .iter()
+                .find(|m| m["group"] == group)
+                .and_then(|m| m["addrs"].as_array().cloned())
+        })
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|a| a.as_str().map(String::from))
+        .collect()
+}
+
+/// Two machines with the default ports (TCP and QUIC on 7466) on both: each join dials the
+/// inviter by the invite's addresses alone (mDNS off, no bootstrap), so an invite that listed
+/// loopback, or a dial that gave up on an address leading back to the joiner, would fail here.
+/// Twenty fresh groups join one after another on the second machine; then the last one moves
+/// to a new address, restarts, and is found again: its new address reaches the network
+/// document at the coordinator, written by the member itself.
+#[test]
+fn twenty_fresh_groups_join_with_default_ports_and_a_moved_member_is_found_again() {
+    let Some(mut lab) = Lab::new("j") else {
+        return;
+    };
+    let na = lab.namespace("a");
+    let nb = lab.namespace("b");
+    ip(&[
+        "link", "add", "cg0", "netns", &na, "type", "veth", "peer", "name", "cg0", "netns", &nb,
+    ]);
+    for (ns, addr) in [(&na, "10.214.1.1/24"), (&nb, "10.214.1.2/24")] {
+        ip_in(ns, &["addr", "add", addr, "dev", "cg0"]);
+        ip_in(ns, &["link", "set", "cg0", "up"]);
+    }
+    let defaults = vec!["--no-mdns".to_string()];
+    let ia = lab.start("a", &na, defaults.clone());
+    let net = lab.nodes[ia].json(&["network", "create", "--name", "Twenty"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    const JOINS: usize = 20;
+    let mut joined = 0;
+    for i in 0..JOINS {
+        let name: &'static str = Box::leak(format!("b{i}").into_boxed_str());
+        let ib = lab.start(name, &nb, defaults.clone());
+        let (a, b) = (&lab.nodes[ia], &lab.nodes[ib]);
+        let invite = a.json(&["network", "invite", &net, "--expires", "1h"]);
+        let code = invite["code"].as_str().unwrap();
+        assert!(
+            invite["addrs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|x| x.as_str().unwrap().starts_with("/ip4/10.214.1.1/")),
+            "the invite lists only the address another machine can use: {invite}"
+        );
+        let out = b.cli(&["network", "join", code, "--json"]);
+        assert!(
+            out.status.success(),
+            "join {} of {JOINS} failed ({joined} joined before): {}",
+            i + 1,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        joined += 1;
+        if i + 1 < JOINS {
+            drop(lab.nodes.pop());
+        }
+    }
+    assert_eq!(joined, JOINS);
+    let members = lab.nodes[ia].json(&["network", "members", &net]);
+    assert_eq!(
+        members["members"].as_array().unwrap().len(),
+        JOINS + 1,
+        "{members}"
+    );
+
+    // The last group's machine gets a new address; its node restarts there.
+    let ib = lab.nodes.len() - 1;
+    let gb = lab.nodes[ib].group();
+    assert!(
+        listed_addrs(&lab.nodes[ia], &net, &gb)
+            .iter()
+            .all(|x| x.starts_with("/ip4/10.214.1.2/")),
+        "{}",
+        lab.nodes[ia].json(&["network", "members", &net])
+    );
+    let b = &mut lab.nodes[ib];
+    let _ = b.child.kill();
+    let _ = b.child.wait();
+    ip_in(&nb, &["addr", "del", "10.214.1.2/24", "dev", "cg0"]);
+    ip_in(&nb, &["addr", "add", "10.214.1.3/24", "dev", "cg0"]);
+    b.crash_and_restart();
+    let a = &lab.nodes[ia];
+    eventually("a to be connected to the moved member again", HEAL, || {
+        a.peer_groups().contains(&gb).then_some(())
+    });
+    eventually(
+        "the moved member's new address in the network document at a",
+        HEAL,
+        || {
+            let listed = listed_addrs(a, &net, &gb);
+            (!listed.is_empty() && listed.iter().all(|x| x.starts_with("/ip4/10.214.1.3/")))
+                .then_some(())
+        },
+    );
+}

@@ -11,7 +11,8 @@
 //! - be covered by a valid signed head of its own actor (or, for a removed group, by the last
 //!   change the network document froze for it),
 //! - come from an actor that may write the document, decided from the author alone
-//!   ([`writers`]): the network document — its coordinators; a published tally — its group;
+//!   ([`writers`]): the network document — its coordinators (and each member, for its own
+//!   addresses only: the change may alter nothing else); a published tally — its group;
 //!   a plan — its collaborating groups that are members (not aggregators),
 //! - leave the header as it was, and the body within the rules of its kind (limits and the
 //!   personal-data check).
@@ -381,12 +382,25 @@ fn check_writers(
         applied = i;
         let own = state_network(&scratch);
         current = writers(header, &scratch, own.as_ref().or(network))?;
-        if !author.is_some_and(|g| current.contains(&g)) {
-            return Err(AuthError::NotWriter {
-                author: short_actor(c),
-                kind: header.kind,
-            });
+        if author.is_some_and(|g| current.contains(&g)) {
+            continue;
         }
+        // A member that is not a coordinator may still change its own addresses.
+        if let (Some(g), Some(before)) = (author, own) {
+            scratch
+                .apply_changes([c.clone()])
+                .map_err(|e| AuthError::Unreadable(e.to_string()))?;
+            applied = i + 1;
+            if state_network(&scratch)
+                .is_some_and(|after| before.only_own_addrs_changed(&after, &g))
+            {
+                continue;
+            }
+        }
+        return Err(AuthError::NotWriter {
+            author: short_actor(c),
+            kind: header.kind,
+        });
     }
     Ok(())
 }
@@ -515,6 +529,44 @@ mod tests {
             admit(&nid, Some(&base), &theirs, &[s], Some(&net)),
             Err(AuthError::NotWriter { .. })
         ));
+    }
+
+    /// `group(seed)` edits the network document `base` with `f`; whether the change is admitted.
+    fn network_edit_admitted(seed: u8, f: impl FnOnce(&mut Network)) -> Result<(), AuthError> {
+        let (nid, base) = network();
+        let net: Network = doc::read(&base).unwrap();
+        let mut theirs = base.fork();
+        doc::edit::<Network, _>(&mut theirs, &group(seed), today(), |n| {
+            f(n);
+            Ok(())
+        })
+        .unwrap();
+        let s = sign_newest(&theirs, &nid, seed);
+        admit(&nid, Some(&base), &theirs, &[s], Some(&net)).map(|_| ())
+    }
+
+    #[test]
+    fn a_member_may_change_its_own_addresses_and_nothing_else() {
+        let new_addr = || vec!["/ip4/10.9.0.2/tcp/7466".to_string()];
+        // A member and an aggregator say where they are now.
+        for seed in [2, 3] {
+            network_edit_admitted(seed, |n| n.set_addrs(&group(seed), new_addr()).unwrap())
+                .unwrap();
+        }
+        let refused = |r: Result<(), AuthError>| matches!(r, Err(AuthError::NotWriter { .. }));
+        // Another member's addresses.
+        assert!(refused(network_edit_admitted(2, |n| n
+            .set_addrs(&group(1), new_addr())
+            .unwrap())));
+        // Its addresses and, in the same change, its name.
+        assert!(refused(network_edit_admitted(2, |n| {
+            n.set_addrs(&group(2), new_addr()).unwrap();
+            n.members[1].name = "Renamed".into();
+        })));
+        // A group that is not a member cannot add itself by giving addresses.
+        assert!(refused(network_edit_admitted(9, |n| n
+            .add_member(group(9), "Nine", Role::Member, today(), new_addr())
+            .unwrap())));
     }
 
     #[test]

@@ -273,6 +273,24 @@ impl Network {
         Ok(())
     }
 
+    /// Whether `after` differs from `self` only in `group`'s own addresses: the one change a
+    /// member that is not a coordinator may make to the network document (a node whose address
+    /// changed says so itself; see [`crate::auth`]). A group that is not a member of `self`
+    /// may change nothing.
+    pub fn only_own_addrs_changed(&self, after: &Network, group: &GroupId) -> bool {
+        let Some(now) = after.member(group) else {
+            return false;
+        };
+        if !self.is_member(group) {
+            return false;
+        }
+        let mut expected = self.clone();
+        if let Some(m) = expected.members.iter_mut().find(|m| &m.group == group) {
+            m.addrs = now.addrs.clone();
+        }
+        &expected == after
+    }
+
     /// The groups that are coordinators.
     pub fn coordinators(&self) -> impl Iterator<Item = &GroupId> {
         self.members
