@@ -47,3 +47,21 @@ for (const section of document.querySelectorAll("[data-live-events]")) {
   section.addEventListener("toggle", () => { if (pending) refresh(); }, true);
   section.addEventListener("focusout", () => { setTimeout(() => { if (pending) refresh(); }, 0); });
 }
+
+// Copy buttons (the invite code): copy the named field's text and say so beside the button.
+for (const button of document.querySelectorAll("[data-copy]")) {
+  button.addEventListener("click", async () => {
+    const field = document.getElementById(button.dataset.copy);
+    const status = button.nextElementSibling;
+    field.select();
+    let ok;
+    try {
+      await navigator.clipboard.writeText(field.value);
+      ok = true;
+    } catch {
+      // No clipboard API outside a secure context (the page opened by a LAN address).
+      ok = document.execCommand("copy");
+    }
+    if (status) status.textContent = ok ? button.dataset.copied : button.dataset.copyFailed;
+  });
+}

@@ -789,6 +789,28 @@ async fn archive_plan(
     Ok(Json(s.docs.archive_plan(plan, req.archived).await?))
 }
 
+/// Which network to share a private plan with.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct SharePlan {
+    /// The network's id or a unique prefix.
+    pub network: String,
+}
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan}/share", request_body = SharePlan,
+    description = "Shares a private plan with a network: its current content becomes a new plan of the network (this group its collaborator) and the private plan is archived. Answers the new plan.",
+    params(("plan" = String, Path, description = "plan id or unique prefix")),
+    responses((status = 201, body = PlanView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn share_plan(
+    State(s): State<AppState>,
+    Path(plan): Path<String>,
+    ApiJson(req): ApiJson<SharePlan>,
+) -> Result<(StatusCode, Json<PlanView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(s.docs.share_plan(plan, req.network).await?),
+    ))
+}
+
 #[utoipa::path(delete, path = "/api/v1/plans/{plan}/collaborators/{group}",
     params(("plan" = String, Path, description = "plan id or unique prefix"), ("group" = String, Path, description = "the collaborating group")),
     responses((status = 200, body = PlanView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -881,6 +903,7 @@ async fn rename_issue(
         delete_authority_meeting,
         change_agenda,
         archive_plan,
+        share_plan,
         remove_collaborator,
         edit_meeting,
         delete_meeting,
@@ -936,6 +959,7 @@ async fn rename_issue(
         MeetingEdit,
         IssueRename,
         Archived,
+        SharePlan,
         Deleted,
         CreatePlan,
         NewNetwork,
@@ -1017,6 +1041,7 @@ pub fn router(state: AppState) -> Router {
             post(change_agenda),
         )
         .route("/plans/{plan}/archived", axum::routing::put(archive_plan))
+        .route("/plans/{plan}/share", post(share_plan))
         .route(
             "/plans/{plan}/collaborators/{group}",
             axum::routing::delete(remove_collaborator),

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::api::{
     Archived, CreatePlan, Deleted, ImportLine, InviteView, IssueRename, JoinNetwork,
     NewCollaborator, NewInvite, NewIssue, NewNetwork, PeerView, PublishRequest, RoleChange,
-    SettingsChange, StatusView, TallyAdd, TallyAdded,
+    SettingsChange, SharePlan, StatusView, TallyAdd, TallyAdded,
 };
 use crate::client::{Client, ClientError};
 use crate::config::{DataDir, LogFormat, default_data_dir};
@@ -312,6 +312,15 @@ pub enum PlanCommand {
     Restore {
         /// The plan's id or a unique prefix.
         plan: String,
+    },
+    /// Share a private plan with a network: it becomes a new plan of the network, with its
+    /// content as it is now (not its history), and the private plan is archived.
+    Share {
+        /// The plan's id or a unique prefix.
+        plan: String,
+        /// The network's id or a unique prefix.
+        #[arg(long)]
+        network: String,
     },
     /// A plan's actions.
     #[command(subcommand)]
@@ -964,6 +973,10 @@ async fn plan(client: &Client, out: &Output, cmd: PlanCommand) -> Result<(), Fai
         PlanCommand::Restore { plan } => {
             let path = format!("/plans/{}/archived", check_segment(&plan)?);
             client.put(&path, &Archived { archived: false }).await?
+        }
+        PlanCommand::Share { plan, network } => {
+            let path = format!("/plans/{}/share", check_segment(&plan)?);
+            client.post(&path, &SharePlan { network }).await?
         }
         PlanCommand::Action(ActionCommand::Edit {
             plan,

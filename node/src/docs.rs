@@ -790,6 +790,33 @@ impl Docs {
         .await
     }
 
+    /// Shares a private plan with a network this group belongs to: its current content goes
+    /// into a new plan document of the network (this group its collaborator), and the private
+    /// one is archived. Returns the new plan.
+    pub async fn share_plan(&self, id: String, network: String) -> Result<PlanView, DocsError> {
+        self.run(move |set| {
+            let id = set.resolve(DocKind::Plan, &id)?;
+            if set.header(&id)?.network.is_some() {
+                return Err(DocsError::Invalid(ValidationError::NotPermitted {
+                    reason: "this plan is already shared in a network".into(),
+                }));
+            }
+            let network = set.resolve(DocKind::Network, &network)?;
+            let plan: Plan = set.read(&id)?;
+            let copy = plan.shared_copy(set.group())?;
+            let mut bytes = [0u8; 16];
+            rand::thread_rng().fill_bytes(&mut bytes);
+            let new = DocId::from_bytes(bytes);
+            set.create(new, Some(network), &copy)?;
+            set.edit::<Plan, _>(&id, |p| {
+                p.set_archived(true);
+                Ok(())
+            })?;
+            plan_view(set, &new)
+        })
+        .await
+    }
+
     /// Every plan, newest first.
     pub async fn plans(&self) -> Result<Vec<PlanView>, DocsError> {
         self.run(|set| {

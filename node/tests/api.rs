@@ -1226,6 +1226,7 @@ async fn openapi_describes_every_route() {
         ),
         ("/api/v1/plans/{plan}/meetings/{meeting}/agenda", &["post"]),
         ("/api/v1/plans/{plan}/archived", &["put"]),
+        ("/api/v1/plans/{plan}/share", &["post"]),
         ("/api/v1/plans/{plan}/collaborators/{group}", &["delete"]),
         ("/api/v1/networks", &["get", "post"]),
         ("/api/v1/networks/join", &["post"]),
@@ -1372,4 +1373,66 @@ async fn a_patch_with_its_base_writes_only_what_changed_since() {
     assert_eq!(body["error"]["field"], "base");
     let now = ok(get(&n.app, &uri).await, StatusCode::OK);
     assert_eq!(now["heads"], after["heads"]);
+}
+
+#[tokio::test]
+async fn a_private_plan_is_shared_with_a_network_as_a_new_plan_and_archived() {
+    let n = node();
+    let id = new_plan(&n.app, "Legal aid في كل مدينة").await;
+    ok(
+        post(
+            &n.app,
+            &format!("/api/v1/plans/{id}/actions"),
+            json!({"title": "Réunion avec le barreau", "kind": "meeting"}),
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    let uri = format!("/api/v1/plans/{id}/share");
+    // No such network: refused, nothing written.
+    refused(
+        post(&n.app, &uri, json!({"network": "abcdef12"})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    let before = ok(
+        get(&n.app, &format!("/api/v1/plans/{id}")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(before["archived"], false);
+    let net = ok(
+        post(&n.app, "/api/v1/networks", json!({"name": "North"})).await,
+        StatusCode::CREATED,
+    );
+    let net = net["id"].as_str().unwrap();
+    let shared = ok(
+        post(&n.app, &uri, json!({"network": net})).await,
+        StatusCode::CREATED,
+    );
+    let new = shared["id"].as_str().unwrap();
+    assert_ne!(new, id);
+    assert_eq!(shared["header"]["network"], net);
+    assert_eq!(shared["title"], "Legal aid في كل مدينة");
+    assert_eq!(shared["goal"], before["goal"]);
+    assert_eq!(shared["actions"][0]["title"], "Réunion avec le barreau");
+    assert_eq!(shared["collaborators"], json!([group().to_string()]));
+    assert_eq!(shared["archived"], false);
+    let old = ok(
+        get(&n.app, &format!("/api/v1/plans/{id}")).await,
+        StatusCode::OK,
+    );
+    assert_eq!(old["archived"], true);
+    // A shared plan cannot be shared again.
+    refused(
+        post(
+            &n.app,
+            &format!("/api/v1/plans/{new}/share"),
+            json!({"network": net}),
+        )
+        .await,
+        StatusCode::FORBIDDEN,
+        "not_permitted",
+        None,
+    );
 }

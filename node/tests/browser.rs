@@ -28,9 +28,18 @@ const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// How long any one condition may take to come true.
 const WAIT: Duration = Duration::from_secs(30);
 
-/// Whether the browser is installed; says why the test skips when it is not.
+/// The most a page may weigh as sent, with its style sheet and script.
+const MAX_PAGE_BYTES: u64 = 20_000;
+
+/// axe-core's script, which `npm ci` in `node/tests/axe` installs (`.ci/run` does).
+fn axe_path() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/axe/node_modules/axe-core/axe.min.js")
+}
+
+/// Whether the browser and axe-core are installed; says why the test skips when they are not.
 fn browser_installed() -> bool {
-    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER]
+    let axe = axe_path();
+    let missing: Vec<&str> = [CHROMIUM, CHROMEDRIVER, axe.to_str().unwrap()]
         .into_iter()
         .filter(|p| !Path::new(p).exists())
         .collect();
@@ -38,7 +47,7 @@ fn browser_installed() -> bool {
         return true;
     }
     eprintln!(
-        "SKIPPED: {} not installed; `apt-get install chromium chromium-driver` (as .ci/run does) to run the browser tests",
+        "SKIPPED: {} not installed; `apt-get install chromium chromium-driver` and `npm ci --prefix node/tests/axe` (as .ci/run does) to run the browser tests",
         missing.join(" and ")
     );
     false
@@ -171,6 +180,41 @@ impl Browser {
         }
     }
 
+    /// Looks at the page as a user would, named `name`: it must have no accessibility
+    /// violation that axe-core finds and weigh under [`MAX_PAGE_BYTES`] with everything it
+    /// loads, as sent (gzipped); saves a screenshot (see [`Self::screenshot`]).
+    async fn look(&self, name: &str) {
+        self.screenshot(name).await;
+        let bytes = self
+            .js("return performance.getEntries()
+                    .filter(e => e.entryType === 'navigation' || e.entryType === 'resource')
+                    .map(e => e.encodedBodySize || 0).reduce((a, b) => a + b, 0);")
+            .await
+            .as_u64()
+            .unwrap();
+        assert!(
+            bytes < MAX_PAGE_BYTES,
+            "page {name} weighs {bytes} bytes with what it loads (at most {MAX_PAGE_BYTES})"
+        );
+        let axe = std::fs::read_to_string(axe_path()).expect("axe-core (see axe_installed)");
+        self.client.execute(&axe, vec![]).await.unwrap();
+        let violations = self
+            .client
+            .execute_async(
+                "const done = arguments[arguments.length - 1];
+                 axe.run(document).then(r => done(r.violations.map(v =>
+                     v.id + ': ' + v.help + ' at ' + v.nodes.map(n => n.target.join(' ')).join(', '))));",
+                vec![],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            violations,
+            json!([]),
+            "axe-core finds accessibility violations on page {name}"
+        );
+    }
+
     /// Saves a screenshot as `name`.png when `COMMONGROUND_SCREENSHOTS` names a directory.
     async fn screenshot(&self, name: &str) {
         let Some(dir) = std::env::var_os("COMMONGROUND_SCREENSHOTS").map(PathBuf::from) else {
@@ -234,7 +278,7 @@ async fn an_organiser_records_a_meeting_plans_a_campaign_and_reads_arabic() {
     .await;
     assert!(b.path().await.starts_with("/tally?period="));
     b.wait_text("#counts table", "Housing").await;
-    b.screenshot("tally").await;
+    b.look("tally").await;
 
     // Personal data is refused beside its field.
     b.fill("meeting-attendees", "3").await;
@@ -279,7 +323,7 @@ async fn an_organiser_records_a_meeting_plans_a_campaign_and_reads_arabic() {
     assert_eq!(b.count("svg.power-map circle").await, 2);
     b.js("document.getElementById('map-title').scrollIntoView(); return null;")
         .await;
-    b.screenshot("plan").await;
+    b.look("plan").await;
 
     // A phone-sized screen: nothing scrolls sideways.
     b.client.set_window_size(360, 800).await.unwrap();
@@ -291,7 +335,7 @@ async fn an_organiser_records_a_meeting_plans_a_campaign_and_reads_arabic() {
         );
     }
     b.goto(&url(&node, &plan_path)).await;
-    b.screenshot("phone-plan").await;
+    b.look("phone-plan").await;
     b.client.set_window_size(1100, 900).await.unwrap();
 
     // Arabic: right to left, mirrored, Arabic digits.
@@ -306,7 +350,7 @@ async fn an_organiser_records_a_meeting_plans_a_campaign_and_reads_arabic() {
     assert_eq!(brand_right, json!(true), "the header starts on the right");
     b.wait_text("#counts table", "السكن").await;
     b.wait_text("#counts table", "٤").await;
-    b.screenshot("tally-ar").await;
+    b.look("tally-ar").await;
     // The choice is remembered.
     b.goto(&url(&node, "/plans")).await;
     b.wait_text("h1", "خطط الحملات").await;
@@ -324,7 +368,7 @@ async fn an_organiser_records_a_meeting_plans_a_campaign_and_reads_arabic() {
     b.submit(invite_form.as_str().unwrap()).await;
     b.wait_text("#invite-code", "cg1-").await;
     assert_eq!(b.count("svg.qr").await, 1);
-    b.screenshot("network").await;
+    b.look("network").await;
 
     // Publish this month's counts to the network, then read its merged counts: every count
     // here is under 5, so each shows as a range.
@@ -338,7 +382,7 @@ async fn an_organiser_records_a_meeting_plans_a_campaign_and_reads_arabic() {
     b.wait_text("main table", "between 0 and 4").await;
     assert!(b.count("svg.chart .bar-range").await >= 1);
     assert_eq!(b.count("a[href*=\"/region.csv?period=\"]").await, 1);
-    b.screenshot("region").await;
+    b.look("region").await;
 
     b.stop().await;
     node.stop().await;
@@ -470,7 +514,7 @@ async fn a_stale_form_never_reverts_another_groups_edit() {
         })
         .await;
     }
-    browser.screenshot("plan-collaborators").await;
+    browser.look("plan-collaborators").await;
     browser.stop().await;
     b_node.stop().await;
     a.stop().await;

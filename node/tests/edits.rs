@@ -282,6 +282,27 @@ fn every_item_can_be_edited_and_deleted() {
     node.ok(&["plan", "restore", p]);
     assert_eq!(node.json(&["plan", "list"]).as_array().unwrap().len(), 1);
 
+    // Share the private plan with a network: a new plan there, the private one archived.
+    refused(&node, &["plan", "share", p, "--network", "nonesuch"]);
+    let net = node.json(&["network", "create", "--name", "Réseau Nord"]);
+    let net = net["id"].as_str().unwrap();
+    let shared = node.json(&["plan", "share", p, "--network", net]);
+    assert_eq!(shared["header"]["network"], net);
+    assert_ne!(shared["id"].as_str().unwrap(), p);
+    let listed = node.json(&["plan", "list"]);
+    assert_eq!(listed.as_array().unwrap().len(), 1, "{listed}");
+    assert_eq!(listed[0]["id"], shared["id"]);
+    refused(
+        &node,
+        &[
+            "plan",
+            "share",
+            shared["id"].as_str().unwrap(),
+            "--network",
+            net,
+        ],
+    );
+
     // The group's own issue can be renamed; a built-in one cannot.
     node.ok(&["issue", "add", "food-banks", "--label", "Food banks"]);
     let e = node.json(&["issue", "rename", "food-banks", "--label", "بنوك الطعام"]);

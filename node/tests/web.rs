@@ -658,9 +658,13 @@ async fn the_network_page_creates_networks_and_shows_invites_as_code_and_qr() {
     );
     assert!(html.contains(">cg1-"), "{html}");
     assert!(html.contains("<svg class=\"qr\""), "{html}");
+    // Validity in the largest honest unit, and a button that copies the code.
     assert!(
-        html.contains("Valid for 1,439 more minutes")
-            || html.contains("Valid for 1,440 more minutes"),
+        html.contains("Valid for 23 more hours") || html.contains("Valid for 24 more hours"),
+        "{html}"
+    );
+    assert!(
+        html.contains("<button type=\"button\" data-copy=\"invite-code\""),
         "{html}"
     );
     assert_eq!(res.headers[header::CACHE_CONTROL], "no-store");
@@ -1086,11 +1090,37 @@ async fn the_merged_counts_show_suppressed_cells_as_ranges() {
     assert_eq!(cell, "between 0 and 4", "{html}");
     assert!(!cell.contains('3'));
     assert!(html.contains("class=\"bar-range\""), "{html}");
-    // The CSV is this node's own API route.
-    let csv_href = format!("/api/v1/networks/{net}/region.csv?period={PAST}");
+    // The CSV comes from the page, its headers and labels in the page's language; the API's
+    // keeps fixed English headers for programs.
+    let csv_href = format!("/network/{net}/region.csv?period={PAST}");
     assert!(html.contains(&format!("href=\"{csv_href}\"")), "{html}");
-    let csv = b.get(&n.app, &csv_href).await;
-    assert!(csv.ok().contains("housing"), "{}", csv.body);
+    let reply = b.get(&n.app, &csv_href).await;
+    let csv = reply.ok();
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("\"Issue key\",\"Issue\",\"Lowest\",\"Highest\",\"Count\""),
+        "{csv}"
+    );
+    assert!(
+        csv.contains("\"housing\",\"Housing\",12,12,\"12\""),
+        "{csv}"
+    );
+    assert!(csv.contains(",0,4,\"between 0 and 4\""), "{csv}");
+    let reply = b.get(&n.app, &format!("{csv_href}&lang=ar")).await;
+    let ar = reply.ok();
+    assert!(
+        ar.starts_with("\"مفتاح القضية\",\"القضية\",\"الأدنى\",\"الأعلى\",\"العدد\""),
+        "{ar}"
+    );
+    let reply = b
+        .get(
+            &n.app,
+            &format!("/api/v1/networks/{net}/region.csv?period={PAST}"),
+        )
+        .await;
+    let api = reply.ok();
+    assert!(api.starts_with("issue,label,low,high,total\n"), "{api}");
     assert!(
         html.contains("<input id=\"period\" name=\"period\" type=\"month\" value=\"2001-03\""),
         "{html}"
@@ -1290,4 +1320,55 @@ fn the_cli_sets_the_passphrase_from_standard_input() {
     let ok = run("correct horse battery\n");
     assert!(ok.status.success(), "{ok:?}");
     assert!(auth::check_passphrase(&file, "correct horse battery").unwrap());
+}
+
+#[tokio::test]
+async fn a_private_plan_is_shared_with_a_network_from_its_page() {
+    let n = node();
+    let mut b = Browser::local();
+    let id = new_plan(&n, &mut b).await;
+    let page = format!("/plans/{id}");
+    let html = b.get(&n.app, &page).await.ok().to_string();
+    // Its one collaborator is this group, named so, not by a short id.
+    assert!(html.contains("<li><bdi>This group</bdi>"), "{html}");
+    assert!(
+        html.contains("must first create or join a network"),
+        "{html}"
+    );
+    assert!(!html.contains(&format!("action=\"{page}/share\"")));
+    let net = n
+        .docs
+        .create_network("Sanctuary North".into(), "Leeds".into(), vec![])
+        .await
+        .unwrap();
+    let html = b.get(&n.app, &page).await.ok().to_string();
+    assert!(html.contains(&format!("action=\"{page}/share\"")), "{html}");
+    assert!(html.contains("Sanctuary North"), "{html}");
+    let res = b
+        .submit(
+            &n.app,
+            &page,
+            &format!("{page}/share"),
+            &[("network", &net.id.to_string())],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let to = res.location().to_string();
+    assert!(to.ends_with("?done=plan-shared#flash"), "{to}");
+    let new = to
+        .trim_start_matches("/plans/")
+        .split('?')
+        .next()
+        .unwrap()
+        .to_string();
+    assert_ne!(new, id);
+    let shared = b
+        .get(&n.app, &to.replace("#flash", ""))
+        .await
+        .ok()
+        .to_string();
+    assert!(shared.contains("now shared with the network"), "{shared}");
+    let view = n.docs.plan(new).await.unwrap();
+    assert_eq!(view.header.network, Some(net.id));
+    assert!(n.docs.plan(id).await.unwrap().archived);
 }

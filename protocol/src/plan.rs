@@ -960,6 +960,20 @@ impl Plan {
         Ok(())
     }
 
+    /// The plan as it stands, to be written into a new plan document shared in a network
+    /// (a document's network is in its header, which never changes): everything but its
+    /// history, with `group` as its one collaborator and not archived. The copy is checked as
+    /// any plan is.
+    pub fn shared_copy(&self, group: GroupId) -> Result<Plan, ValidationError> {
+        let copy = Plan {
+            collaborators: vec![group],
+            archived: false,
+            ..self.clone()
+        };
+        copy.check()?;
+        Ok(copy)
+    }
+
     /// Adds a collaborating group (collaborators may add others). Adding one twice is a no-op.
     pub fn add_collaborator(&mut self, group: GroupId) -> Result<(), ValidationError> {
         if !self.collaborators.contains(&group) {
@@ -1119,6 +1133,31 @@ mod tests {
         f: impl FnOnce(&mut Plan) -> Result<(), ValidationError>,
     ) {
         edit::<Plan, _>(doc, &who, today(), f).unwrap();
+    }
+
+    #[test]
+    fn a_shared_copy_keeps_the_content_with_one_collaborator_and_not_archived() {
+        let g = group(1);
+        let mut p = Plan::new(&new_plan(), g).unwrap();
+        p.add_action(ItemId::from_bytes([1; 6]), &action("Réunion au barreau"))
+            .unwrap();
+        p.set_archived(true);
+        let copy = p.shared_copy(group(2)).unwrap();
+        assert_eq!(copy.collaborators, vec![group(2)]);
+        assert!(!copy.archived);
+        let same = |a: &Plan, b: &Plan| {
+            assert_eq!(
+                (&a.title, &*a.goal, &*a.demands, a.status),
+                (&b.title, &*b.goal, &*b.demands, b.status)
+            );
+            assert_eq!(a.actions, b.actions);
+        };
+        same(&copy, &p);
+        // Written into a new document, it reads back the same.
+        let doc = create(group(2), None, today(), &copy).unwrap();
+        let back = read::<Plan>(&doc).unwrap();
+        same(&back, &copy);
+        assert_eq!(back.collaborators, vec![group(2)]);
     }
 
     #[test]

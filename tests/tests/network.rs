@@ -337,3 +337,75 @@ async fn a_members_address_is_found_through_our_own_dht() {
         n.stop().await;
     }
 }
+
+/// An action edited on one node and deleted on another, each offline from the other, then the
+/// two meet again: the action is gone on both (delete wins, PROTOCOL.md §11b), and the other
+/// edits each side made meanwhile are kept.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_edit_and_a_delete_of_one_action_made_offline_merge_to_the_delete_on_both() {
+    let a = TestNode::start("Leeds", vec![]).await;
+    let b = TestNode::start("Bradford", vec![]).await;
+    let net = a.create_network("Yorkshire Sanctuary Network").await;
+    a.admit(&net, &b).await;
+    let plan = a
+        .post_ok(
+            "/plans",
+            json!({"title": "Hostel conditions", "goal": "Decent rooms.", "network": net}),
+        )
+        .await;
+    let id = plan["id"].as_str().unwrap().to_string();
+    a.collaborate(&id, &[&b]).await;
+    let actions = format!("/plans/{id}/actions");
+    let added = a
+        .post_ok(
+            &actions,
+            json!({"title": "Survey of rooms", "kind": "other"}),
+        )
+        .await;
+    let survey = added["actions"][0]["id"].as_str().unwrap().to_string();
+    a.post_ok(
+        &actions,
+        json!({"title": "Letter to the provider", "kind": "other"}),
+    )
+    .await;
+    wait_until(
+        "the plan with both actions at both nodes",
+        CONVERGE,
+        || async { converged(&[&a, &b], &id, 2).await },
+    )
+    .await;
+
+    // b goes offline; a edits the survey (title and notes) and then goes offline too.
+    let b = b.park().await;
+    a.patch_ok(
+        &format!("{actions}/{survey}"),
+        json!({"title": "Survey of every room", "notes": "Ask about damp, heating and locks."}),
+    )
+    .await;
+    let a = a.park().await;
+    // b, back without a, deletes the survey it never saw edited, and changes the goal.
+    let b = b.resume().await;
+    b.delete_ok(&format!("{actions}/{survey}")).await;
+    b.patch_ok(
+        &format!("/plans/{id}"),
+        json!({"goal": "Decent, safe rooms."}),
+    )
+    .await;
+    // They meet again.
+    let a = a.resume_dialing(vec![b.addr().await]).await;
+    let merged = wait_until("one merged plan at both nodes", CONVERGE, || async {
+        converged(&[&a, &b], &id, 1).await
+    })
+    .await;
+    let titles: Vec<&str> = merged["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["title"].as_str().unwrap())
+        .collect();
+    assert_eq!(titles, ["Letter to the provider"], "{merged}");
+    assert_eq!(merged["goal"], "Decent, safe rooms.");
+    for n in [a, b] {
+        n.stop().await;
+    }
+}

@@ -203,7 +203,21 @@ invite-title = Invite
 invite-intro = Give this one-time code to the joining group, or let them scan it. It is shown only now.
 invite-code = Invite code
 invite-qr = The same code as a QR code.
-invite-valid = Valid for { $minutes } more minutes.
+invite-valid-days = { $n ->
+    [one] Valid for { $shown } more day.
+   *[other] Valid for { $shown } more days.
+}
+invite-valid-hours = { $n ->
+    [one] Valid for { $shown } more hour.
+   *[other] Valid for { $shown } more hours.
+}
+invite-valid-minutes = { $n ->
+    [one] Valid for { $shown } more minute.
+   *[other] Valid for { $shown } more minutes.
+}
+invite-copy = Copy the code
+invite-copied = Copied: paste it into a message to the joining group.
+invite-copy-failed = Could not copy: select the code and copy it by hand.
 peers-title = Connected groups
 peers-no-network = This node runs no network.
 peers-none = No other group is connected now.
@@ -299,3 +313,15 @@ collab-add = Let this group edit
 meeting-decided = Decided:
 meeting-correct = Correct this record
 meeting-delete = Delete this record
+csv-issue = Issue key
+csv-label = Issue
+csv-low = Lowest
+csv-high = Highest
+csv-total = Count
+collab-this-group = This group
+share-title = Share with a network
+share-intro = The plan as it is now becomes a plan of the network, which its member groups can read and this group can write; add other groups once it is shared. This private plan is archived; its history stays on this node only.
+share-network = Network
+share-button = Share the plan
+share-no-network = To share it, this group must first create or join a network.
+done-plan-shared = The plan is now shared with the network. The private copy is archived.

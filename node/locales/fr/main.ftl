@@ -203,7 +203,21 @@ invite-title = Invitation
 invite-intro = Donnez ce code à usage unique au groupe qui rejoint, ou faites-le scanner. Il n’est affiché que maintenant.
 invite-code = Code d’invitation
 invite-qr = Le même code en QR code.
-invite-valid = Valable encore { $minutes } minutes.
+invite-valid-days = { $n ->
+    [one] Valable encore { $shown } jour.
+   *[other] Valable encore { $shown } jours.
+}
+invite-valid-hours = { $n ->
+    [one] Valable encore { $shown } heure.
+   *[other] Valable encore { $shown } heures.
+}
+invite-valid-minutes = { $n ->
+    [one] Valable encore { $shown } minute.
+   *[other] Valable encore { $shown } minutes.
+}
+invite-copy = Copier le code
+invite-copied = Copié : collez-le dans un message au groupe qui rejoint.
+invite-copy-failed = Copie impossible : sélectionnez le code et copiez-le à la main.
 peers-title = Groupes connectés
 peers-no-network = Ce nœud ne fait tourner aucun réseau.
 peers-none = Aucun autre groupe n’est connecté pour l’instant.
@@ -299,3 +313,15 @@ collab-add = Permettre à ce groupe de modifier
 meeting-decided = Décidé :
 meeting-correct = Corriger cette réunion
 meeting-delete = Supprimer cette réunion
+csv-issue = Clé du sujet
+csv-label = Sujet
+csv-low = Minimum
+csv-high = Maximum
+csv-total = Nombre
+collab-this-group = Ce groupe
+share-title = Partager avec un réseau
+share-intro = Le plan tel qu’il est devient un plan du réseau, que ses groupes membres peuvent lire et que ce groupe peut modifier ; ajoutez d’autres groupes une fois partagé. Ce plan privé est archivé ; son historique reste sur ce nœud seulement.
+share-network = Réseau
+share-button = Partager le plan
+share-no-network = Pour le partager, ce groupe doit d’abord créer ou rejoindre un réseau.
+done-plan-shared = Le plan est maintenant partagé avec le réseau. La copie privée est archivée.

@@ -131,6 +131,16 @@ impl Lang {
         text.into_owned()
     }
 
+    /// What separates the parts of a one-line summary ("3 December · Meeting · 12 people"): a
+    /// middle dot, but in Arabic the Arabic comma, since a dot beside Arabic-Indic digits reads
+    /// as their zero (٠): "٣١ · " would look like 310.
+    pub fn sep(self) -> &'static str {
+        match self {
+            Lang::Ar => "\u{060C} ",
+            Lang::En | Lang::Fr => " · ",
+        }
+    }
+
     /// An integer with this language's digits and grouping: `12,345`, `12 345`, `١٢٬٣٤٥`.
     pub fn number(self, n: i64) -> String {
         let digits = n.unsigned_abs().to_string();

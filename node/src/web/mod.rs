@@ -237,6 +237,7 @@ pub fn wrap(api: Router, state: AppState) -> Router {
             post(plans::change_agenda),
         )
         .route("/plans/{plan}/archive", post(plans::archive))
+        .route("/plans/{plan}/share", post(plans::share))
         .route("/plans/{plan}/collaborators", post(plans::add_collaborator))
         .route(
             "/plans/{plan}/collaborators/{group}/delete",
@@ -248,15 +249,20 @@ pub fn wrap(api: Router, state: AppState) -> Router {
         .route("/network/join", post(network::join))
         .route("/network/{network}/invite", post(network::invite))
         .route("/network/{network}/region", get(region::page))
+        .route("/network/{network}/region.csv", get(region::csv))
         .route("/login", get(auth::login_form).post(auth::login))
         .route("/logout", post(auth::logout))
         .route("/metrics", get(metrics::serve))
         .route("/assets/{file}", get(asset))
         .fallback(|| async { WebError::NotFound })
         .with_state(web.clone());
+    // Pages, the API's JSON and the assets go gzipped to a browser that asks (a phone on a
+    // slow link gets a plan page in a few kilobytes); live updates (server-sent events) do
+    // not, as tower-http's default predicate leaves them alone.
     api.merge(pages)
         .layer(middleware::from_fn_with_state(web.clone(), auth::guard))
         .layer(middleware::from_fn_with_state(web, headers))
+        .layer(tower_http::compression::CompressionLayer::new())
 }
 
 /// Adds the security headers to every response and counts it.

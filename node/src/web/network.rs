@@ -176,7 +176,7 @@ fn network_card(
                 a href=(region_href(&n.id.to_string(), Period::of(today_utc()))) {
                     (lang.t_args("region-link", &[("network", FluentValue::from(n.name.clone()))]))
                 }
-                " · "
+                (lang.sep())
                 a href="/tally#publish" { (ctx.t("network-publish-link")) }
             }
             @if coordinator {
@@ -199,6 +199,24 @@ fn network_card(
     }
 }
 
+/// How long an invite stays valid, `left` seconds from now, in the largest unit that keeps it
+/// honest: whole days from two days on, whole hours from two hours on, else minutes.
+fn validity(lang: Lang, left: i64) -> String {
+    let left = left.max(0);
+    let (id, n) = match left {
+        l if l >= 2 * 86_400 => ("invite-valid-days", l / 86_400),
+        l if l >= 2 * 3_600 => ("invite-valid-hours", l / 3_600),
+        l => ("invite-valid-minutes", l / 60),
+    };
+    lang.t_args(
+        id,
+        &[
+            ("n", FluentValue::from(n)),
+            ("shown", FluentValue::from(lang.number(n))),
+        ],
+    )
+}
+
 fn invite_card(ctx: &Ctx, inv: &InviteView) -> Markup {
     html! {
         section class="card invite" aria-labelledby="invite-title" {
@@ -207,6 +225,12 @@ fn invite_card(ctx: &Ctx, inv: &InviteView) -> Markup {
             div class="field" {
                 label for="invite-code" { (ctx.t("invite-code")) }
                 textarea id="invite-code" readonly rows="4" class="code" { (inv.code) }
+                // live.js copies the code and says so in the status line beside it.
+                button type="button" data-copy="invite-code" data-copied=(ctx.t("invite-copied"))
+                    data-copy-failed=(ctx.t("invite-copy-failed")) {
+                    (ctx.t("invite-copy"))
+                }
+                span role="status" class="note" {}
             }
             @if let Some(svg) = qr_svg(&inv.code) {
                 figure {
@@ -215,8 +239,7 @@ fn invite_card(ctx: &Ctx, inv: &InviteView) -> Markup {
                 }
             }
             p class="note" {
-                (ctx.lang.t_args("invite-valid", &[("minutes", FluentValue::from(
-                    (inv.expires_at - now_secs() as i64).max(0) / 60))]))
+                (validity(ctx.lang, inv.expires_at - now_secs() as i64))
             }
         }
     }
@@ -234,7 +257,7 @@ fn peers_card(ctx: &Ctx, peers: Option<&[PeerView]>, names: &BTreeMap<String, St
                     @for p in peers {
                         @let who = p.name.clone().unwrap_or_else(|| p.group.chars().take(12).collect());
                         li {
-                            strong { bdi { (who) } } " · "
+                            strong { bdi { (who) } } (lang.sep())
                             (lang.t_args("peer-connected", &[("ago", FluentValue::from(ago(lang, p.connected_since)))]))
                             @if !p.last_synced.is_empty() {
                                 ul {

@@ -74,9 +74,9 @@ async fn render_list(web: &Web, ctx: &Ctx, filled: &Filled, status: StatusCode) 
                     @for p in plans.iter().filter(|p| !p.archived) {
                         li {
                             a href=(format!("/plans/{}", p.id)) { bdi { (p.title) } }
-                            " · " (lang.t(&format!("plan-status-{}", p.status)))
-                            " · " (lang.t_args("plan-actions-count", &[("n", (p.actions.len() as i64).into())]))
-                            @if let Some(n) = network_name(&networks, p) { " · " bdi { (n) } }
+                            (lang.sep()) (lang.t(&format!("plan-status-{}", p.status)))
+                            (lang.sep()) (lang.t_args("plan-actions-count", &[("n", (p.actions.len() as i64).into())]))
+                            @if let Some(n) = network_name(&networks, p) { (lang.sep()) bdi { (n) } }
                         }
                     }
                 }
@@ -177,6 +177,7 @@ impl DoneQuery {
             "ameeting-deleted",
             "plan-archived",
             "plan-restored",
+            "plan-shared",
             "collab-added",
             "collab-removed",
         ];
@@ -295,11 +296,20 @@ pub struct Standing {
     can_edit: bool,
     /// The network's members (empty for a private plan).
     members: Vec<commonground_protocol::network::Member>,
+    /// This group.
+    me: commonground_protocol::GroupId,
+    /// The networks a private plan could be shared with (id, name): those where this group
+    /// may write plans.
+    share_to: Vec<(String, String)>,
 }
 
 impl Standing {
-    /// A group's name, or its short id when the network does not name it.
-    fn name(&self, group: &commonground_protocol::GroupId) -> String {
+    /// A group's name: "this group" for this one, else as the network names it, or its short
+    /// id when the network does not name it.
+    fn name(&self, ctx: &Ctx, group: &commonground_protocol::GroupId) -> String {
+        if group == &self.me {
+            return ctx.t("collab-this-group");
+        }
         self.members.iter().find(|m| &m.group == group).map_or_else(
             || group.to_string().chars().take(12).collect(),
             |m| m.name.clone(),
@@ -309,20 +319,32 @@ impl Standing {
 
 /// What this group may do with `plan`.
 async fn standing(docs: &Docs, plan: &PlanView) -> Result<Standing, DocsError> {
+    use commonground_protocol::network::Role;
     let me = docs.group();
+    let networks = docs.networks().await?;
     let members = match plan.header.network {
-        Some(n) => docs
-            .networks()
-            .await?
-            .into_iter()
+        Some(n) => networks
+            .iter()
             .find(|v| v.id == n)
-            .map(|v| v.members)
+            .map(|v| v.members.clone())
             .unwrap_or_default(),
         None => Vec::new(),
     };
+    let share_to = networks
+        .iter()
+        .filter(|_| plan.header.network.is_none())
+        .filter(|n| {
+            n.members
+                .iter()
+                .any(|m| m.group == me && matches!(m.role, Role::Coordinator | Role::Member))
+        })
+        .map(|n| (n.id.to_string(), n.name.clone()))
+        .collect();
     Ok(Standing {
         can_edit: plan.collaborators.contains(&me),
         members,
+        me,
+        share_to,
     })
 }
 
@@ -406,8 +428,8 @@ fn view(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Mar
                             } " "
                             bdi { (t.role) }
                             @if !t.institution.is_empty() { ", " bdi { (t.institution) } }
-                            " · " (lang.t_args("target-summary", &[("influence", t.influence.into())]))
-                            " · " (lang.t(&format!("stance-{}", t.stance.clamp(-2, 2) + 2)))
+                            (lang.sep()) (lang.t_args("target-summary", &[("influence", t.influence.into())]))
+                            (lang.sep()) (lang.t(&format!("stance-{}", t.stance.clamp(-2, 2) + 2)))
                             @if edit {
                                 details open[has_error(filled, &form)] {
                                     summary { (ctx.t("item-edit")) }
@@ -440,9 +462,9 @@ fn view(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Mar
                         @let form = format!("action-{}", a.id.as_str());
                         li {
                             strong { bdi { (a.title) } }
-                            " · " (a.date.map_or_else(|| ctx.t("action-no-date"), |d| lang.date(d)))
-                            " · " (lang.t(&format!("action-kind-{}", a.kind)))
-                            " · " (lang.t(&format!("action-status-{}", a.status)))
+                            (lang.sep()) (a.date.map_or_else(|| ctx.t("action-no-date"), |d| lang.date(d)))
+                            (lang.sep()) (lang.t(&format!("action-kind-{}", a.kind)))
+                            (lang.sep()) (lang.t(&format!("action-status-{}", a.status)))
                             @if !a.notes.is_empty() { p class="text" { bdi { (a.notes) } } }
                             @if edit {
                                 form method="post" action=(format!("{base}/actions/{}", a.id.as_str())) class="inline" {
@@ -487,7 +509,7 @@ fn view(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Mar
                         @let form = format!("ameeting-{}", m.id.as_str());
                         @let mbase = format!("{base}/meetings/{}", m.id.as_str());
                         li {
-                            strong { bdi { (m.with) } } " · " (lang.date(m.date))
+                            strong { bdi { (m.with) } } (lang.sep()) (lang.date(m.date))
                             @if !m.agenda.is_empty() {
                                 ol class="agenda" {
                                     @for (i, item) in m.agenda.iter().enumerate() {
@@ -545,7 +567,7 @@ fn collaborators(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Fille
     let names: Vec<String> = plan
         .collaborators
         .iter()
-        .map(|g| standing.name(g))
+        .map(|g| standing.name(ctx, g))
         .collect();
     let addable: Vec<(String, String)> = standing
         .members
@@ -571,6 +593,18 @@ fn collaborators(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Fille
                 p class="note" { (ctx.lang.t_args("collab-cannot-edit", &[("groups", names.join(", ").into())])) }
             } @else if plan.header.network.is_none() {
                 p class="note" { (ctx.t("collab-private")) }
+                @if standing.share_to.is_empty() {
+                    p class="note" { (ctx.t("share-no-network")) }
+                } @else {
+                    h3 { (ctx.t("share-title")) }
+                    p class="note" { (ctx.t("share-intro")) }
+                    form method="post" action=(format!("{base}/share")) novalidate {
+                        (csrf(ctx))
+                        (form_error(filled, "share", &["network"]))
+                        (field(filled, "share", "network", &ctx.t("share-network"), Input::Choice(&standing.share_to), "", false))
+                        button type="submit" { (ctx.t("share-button")) }
+                    }
+                }
             } @else if addable.is_empty() {
                 p class="note" { (ctx.t("collab-none-to-add")) }
             } @else {
@@ -929,6 +963,19 @@ pub async fn archive(p: PlanPost) -> PageResult {
         done,
         Ok(archived),
         |docs, id, archived| async move { docs.archive_plan(id, archived).await },
+    )
+    .await
+}
+
+/// `POST /plans/{plan}/share`: shares a private plan with a network (as a new plan there; the
+/// private one is archived) and opens the new one.
+pub async fn share(p: PlanPost) -> PageResult {
+    let network = value_of(&p.fields, "network").to_string();
+    p.apply(
+        "share",
+        "plan-shared",
+        Ok(network),
+        |docs, id, network| async move { docs.share_plan(id, network).await },
     )
     .await
 }

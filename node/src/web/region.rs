@@ -1,6 +1,6 @@
 //! A network's merged counts for one period: the published counts of its groups summed, drawn as
 //! a range chart and a table where a suppressed cell shows the range it may lie in (never a
-//! guess), how many groups published, and the same numbers as CSV from the JSON API's route.
+//! guess), how many groups published, and the same numbers as CSV with headers in the page's language.
 
 use axum::extract::{Path, Query, State};
 use axum::response::IntoResponse;
@@ -42,6 +42,75 @@ fn label(lang: Lang, issues: &[IssueEntry], row: &RegionRow) -> String {
         )
 }
 
+/// One CSV field, always quoted (RFC 4180: a quote inside is doubled).
+fn csv_field(text: &str) -> String {
+    format!("\"{}\"", text.replace('"', "\"\""))
+}
+
+/// `GET /network/{network}/region.csv?period=YYYY-MM`: the page's table as CSV, with headers,
+/// labels and ranges in the page's language and numbers in ASCII digits (spreadsheets read
+/// them as numbers). The API's `region.csv` keeps fixed English headers for programs.
+pub async fn csv(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Path(network): Path<String>,
+    Query(q): Query<RegionQuery>,
+) -> PageResult {
+    let lang = ctx.lang;
+    let period = parse_period(q.period.as_deref())?;
+    let view = web.app.docs.region(network, period).await?;
+    let issues = web.app.docs.issues().await?;
+    let header = ["csv-issue", "csv-label", "csv-low", "csv-high", "csv-total"]
+        .map(|id| csv_field(&lang.t(id)))
+        .join(",");
+    let mut out = format!("{header}\r\n");
+    for r in &view.rows {
+        let total = if r.low == r.high {
+            r.low.to_string()
+        } else {
+            lang.t_args(
+                "region-between",
+                &[
+                    ("low", FluentValue::from(r.low)),
+                    ("high", FluentValue::from(r.high)),
+                ],
+            )
+        };
+        out.push_str(&format!(
+            "{},{},{},{},{}\r\n",
+            csv_field(r.issue.as_str()),
+            csv_field(&label(lang, &issues, r)),
+            r.low,
+            r.high,
+            csv_field(&total)
+        ));
+    }
+    let name = format!(
+        "attachment; filename=\"region-{}-{period}.csv\"",
+        view.network
+    );
+    Ok((
+        StatusCode::OK,
+        [
+            (
+                axum::http::header::CONTENT_TYPE,
+                "text/csv; charset=utf-8".to_string(),
+            ),
+            (axum::http::header::CONTENT_DISPOSITION, name),
+        ],
+        out,
+    )
+        .into_response())
+}
+
+/// The period a query names, or this month when it names none.
+fn parse_period(period: Option<&str>) -> Result<Period, WebError> {
+    match period.filter(|p| !p.is_empty()) {
+        None => Ok(Period::of(today_utc())),
+        Some(p) => p.parse().map_err(|_| WebError::NotFound),
+    }
+}
+
 /// `GET /network/{network}/region?period=YYYY-MM`.
 pub async fn page(
     State(web): State<Web>,
@@ -50,10 +119,7 @@ pub async fn page(
     Query(q): Query<RegionQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
-        None => Period::of(today_utc()),
-        Some(p) => p.parse().map_err(|_| WebError::NotFound)?,
-    };
+    let period = parse_period(q.period.as_deref())?;
     let docs = &web.app.docs;
     let view = docs.region(network, period).await?;
     let id = view.network.to_string();
@@ -78,7 +144,7 @@ pub async fn page(
         "region-heading",
         &[("period", FluentValue::from(lang.period(period)))],
     );
-    let csv = format!("/api/v1/networks/{id}/region.csv?period={period}");
+    let csv = format!("/network/{id}/region.csv?period={period}");
     let body = html! {
         h1 { bdi { (title) } }
         form method="get" action=(format!("/network/{id}/region")) class="inline" {

@@ -370,8 +370,8 @@ fn recent(ctx: &Ctx, meetings: &[MeetingRecord], issues: &[IssueEntry], filled: 
                 ul class="records" {
                     @for m in meetings.iter().take(RECENT) {
                         li {
-                            strong { (lang.date(m.date)) } " · "
-                            (lang.t(&format!("meeting-kind-{}", m.kind))) " · "
+                            strong { (lang.date(m.date)) } (lang.sep())
+                            (lang.t(&format!("meeting-kind-{}", m.kind))) (lang.sep())
                             (lang.t_args("meeting-people", &[("n", (m.attendees as i64).into())]))
                             @if !m.issues.is_empty() {
                                 ul class="tags" {

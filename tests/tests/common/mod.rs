@@ -290,6 +290,11 @@ pub struct Parked {
 impl Parked {
     /// Starts the node again on its data, dialing nothing.
     pub async fn resume(self) -> TestNode {
-        TestNode::start_in(self.dir, &self.name, vec![]).await
+        self.resume_dialing(vec![]).await
+    }
+
+    /// Starts the node again on its data, dialing `bootstrap` (full multiaddrs).
+    pub async fn resume_dialing(self, bootstrap: Vec<String>) -> TestNode {
+        TestNode::start_in(self.dir, &self.name, bootstrap).await
     }
 }
