@@ -143,8 +143,8 @@ impl DataDir {
         self.0.join("api.addr")
     }
 
-    /// Creates the directory (mode 0700) if needed, proves it is writable, and writes the example
-    /// config on first use.
+    /// Creates the directory (mode 0700) if needed, proves it is writable, writes the example
+    /// config on first use, and makes the directory private (see [`make_private`]).
     pub fn prepare(&self) -> Result<(), ConfigError> {
         let err = |e: std::io::Error| ConfigError::DataDir {
             path: self.0.clone(),
@@ -170,6 +170,13 @@ impl DataDir {
         if !config.exists() {
             std::fs::write(&config, EXAMPLE_CONFIG).map_err(err)?;
         }
+        make_private(&self.0).map_err(|e| ConfigError::DataDir {
+            path: self.0.clone(),
+            reason: format!(
+                "cannot make it private to this user ({e}); run `chmod -R go-rwx {}` as its owner",
+                self.0.display()
+            ),
+        })?;
         Ok(())
     }
 
@@ -191,7 +198,32 @@ impl DataDir {
     }
 }
 
-use std::os::unix::fs::DirBuilderExt;
+use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+
+/// Makes `dir` and everything in it private to this user: directories 0700, files 0600 (a data
+/// directory made by an older release, or by hand, could be 0755 with its store readable by
+/// every user of the machine). Symbolic links are not followed. Files the node creates later
+/// sit inside the 0700 directory, which no one else can enter.
+fn make_private(dir: &Path) -> std::io::Result<()> {
+    let set = |path: &Path, mode: u32| -> std::io::Result<()> {
+        let now = std::fs::symlink_metadata(path)?.permissions().mode() & 0o777;
+        if now != mode {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode))?;
+        }
+        Ok(())
+    };
+    set(dir, 0o700)?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            make_private(&entry.path())?;
+        } else if kind.is_file() {
+            set(&entry.path(), 0o600)?;
+        }
+    }
+    Ok(())
+}
 
 #[cfg(test)]
 mod tests {
@@ -220,6 +252,38 @@ mod tests {
             Config::load(&dir.path().join("missing.toml")).unwrap(),
             Config::default()
         );
+    }
+
+    #[test]
+    fn an_existing_open_data_directory_is_made_private() {
+        let dir = tempfile::tempdir().unwrap();
+        let data = dir.path().join("data");
+        std::fs::create_dir_all(data.join("store/blobs")).unwrap();
+        let files = [
+            data.join("store/db"),
+            data.join("store/blobs/1"),
+            data.join("config.toml"),
+        ];
+        for f in &files {
+            std::fs::write(f, "x").unwrap();
+            std::fs::set_permissions(f, std::fs::Permissions::from_mode(0o644)).unwrap();
+        }
+        for d in [&data, &data.join("store"), &data.join("store/blobs")] {
+            std::fs::set_permissions(d, std::fs::Permissions::from_mode(0o755)).unwrap();
+        }
+        DataDir::new(&data).prepare().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        for d in [&data, &data.join("store"), &data.join("store/blobs")] {
+            assert_eq!(mode(d), 0o700, "{}", d.display());
+        }
+        for f in &files {
+            assert_eq!(mode(f), 0o600, "{}", f.display());
+        }
+        // A fresh one is private from the start.
+        let fresh = DataDir::new(dir.path().join("fresh"));
+        fresh.prepare().unwrap();
+        assert_eq!(mode(&dir.path().join("fresh")), 0o700);
+        assert_eq!(mode(&fresh.config_file()), 0o600);
     }
 
     #[test]
