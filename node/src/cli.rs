@@ -18,13 +18,12 @@ use serde::Serialize;
 
 use crate::api::{
     Archived, CreatePlan, Deleted, ImportLine, InviteView, IssueRename, JoinNetwork,
-    NewCollaborator, NewInvite, NewIssue, NewNetwork, PeerView, PublishRequest, RoleChange,
-    SettingsChange, SharePlan, StatusView, TallyAdd, TallyAdded,
+    NewCollaborator, NewInvite, NewIssue, NewNetwork, PeerView, PublishRequest, PublishedView,
+    RoleChange, SettingsChange, SharePlan, StatusView, TallyAdd, TallyAdded, today,
 };
 use crate::client::{Client, ClientError};
 use crate::config::{DataDir, LogFormat, default_data_dir};
 use crate::daemon::{Node, UpOptions, signalled};
-use crate::federation::PublishedView;
 use commonground_protocol::network::NetworkView;
 use commonground_protocol::network::Role;
 use commonground_protocol::publish::{Cell, RegionView};
@@ -830,7 +829,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             issues,
             decisions,
         }) => {
-            let date = date.unwrap_or_else(crate::docs::today_utc);
+            let date = date.unwrap_or_else(today);
             let new = NewMeeting {
                 date,
                 kind,

@@ -11,11 +11,13 @@ use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 use tracing::info;
 
-use crate::api::{AppState, router};
+use crate::app::AppState;
 use crate::config::{Config, ConfigError, DataDir, LogFormat};
 use crate::docs::{self, Docs, DocsError, DocsThread};
+use crate::http::router;
 use crate::identity::{Identity, IdentityError};
 use crate::store::{SledStore, StoreError};
+use crate::web::WebOptions;
 
 /// What `up` was asked for; `None` fields come from the config file.
 #[derive(Debug, Clone)]
@@ -181,16 +183,18 @@ impl Node {
                 path: data_dir.api_addr_file(),
                 reason: e.to_string(),
             })?;
-        let app = router(AppState {
-            docs: docs.clone(),
-            http,
-            net: Some(net.clone()),
-            group_name,
-            web: crate::web::WebOptions {
+        let app = router(
+            AppState {
+                docs: docs.clone(),
+                http,
+                net: Some(net.clone()),
+                group_name,
+            },
+            WebOptions {
                 data_dir: Some(data_dir.clone()),
                 shutdown: cancel.clone(),
             },
-        });
+        );
         let stop = cancel.clone();
         let server = tokio::spawn(async move {
             let served = axum::serve(

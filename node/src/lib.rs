@@ -7,9 +7,12 @@
 //! - [`replica`] and [`sync`]: networks, invites and the sync protocol, with its admission rules;
 //! - [`federation`]: publishing counts, the regional view, roles, removal, bundles;
 //! - [`net`]: the libp2p swarm;
+//! - [`app`]: what the API and the page share (their handlers' state, the HTTP error, invites,
+//!   joining, peers);
 //! - [`api`]: the local HTTP API (`/api/v1`, OpenAPI at `/api/v1/openapi.json`);
 //! - [`web`]: the organisers' web page beside the API (pages, charts, login, translations,
 //!   metrics);
+//! - [`http`]: the one router that puts the API and the page behind the same guard;
 //! - [`daemon`]: `commonground up`, wiring the parts together until a signal stops it;
 //! - [`client`] and [`cli`]: the command line, which talks to a running node over the API.
 //!
@@ -18,12 +21,14 @@
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod api;
+pub mod app;
 pub mod cli;
 pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod docs;
 pub mod federation;
+pub mod http;
 pub mod identity;
 pub mod net;
 pub mod replica;

@@ -11,9 +11,12 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
-use commonground_node::api::{AppState, ErrorBody, router};
+use commonground_node::api::ErrorBody;
+use commonground_node::app::AppState;
 use commonground_node::docs::{self, DocsThread, today_utc};
+use commonground_node::http::router;
 use commonground_node::store::SledStore;
+use commonground_node::web::WebOptions;
 use commonground_protocol::ids::{DocId, GroupId, Period};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
@@ -46,13 +49,15 @@ fn node() -> Node {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
     let (docs, thread) = docs::start(Box::new(store), key()).unwrap();
-    let app = router(AppState {
-        docs,
-        http: "127.0.0.1:0".parse().unwrap(),
-        net: None,
-        group_name: "Test group".into(),
-        web: Default::default(),
-    })
+    let app = router(
+        AppState {
+            docs,
+            http: "127.0.0.1:0".parse().unwrap(),
+            net: None,
+            group_name: "Test group".into(),
+        },
+        WebOptions::default(),
+    )
     // As if every request came from this machine (the server records real peer addresses).
     .layer(MockConnectInfo(std::net::SocketAddr::from((
         [127, 0, 0, 1],

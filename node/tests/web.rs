@@ -14,9 +14,10 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use commonground_node::api::{AppState, router};
+use commonground_node::app::AppState;
 use commonground_node::config::DataDir;
 use commonground_node::docs::{self, Docs, DocsThread};
+use commonground_node::http::router;
 use commonground_node::store::SledStore;
 use commonground_node::web::{ASSETS, CONTENT_SECURITY_POLICY, WebOptions, auth};
 use commonground_protocol::ids::GroupId;
@@ -46,16 +47,18 @@ fn node() -> Node {
     let store = SledStore::open(&dir.path().join("store")).unwrap();
     let (docs, thread) = docs::start(Box::new(store), key()).unwrap();
     let data = DataDir::new(dir.path());
-    let app = router(AppState {
-        docs: docs.clone(),
-        http: "127.0.0.1:0".parse().unwrap(),
-        net: None,
-        group_name: "Coventry Sanctuary".into(),
-        web: WebOptions {
+    let app = router(
+        AppState {
+            docs: docs.clone(),
+            http: "127.0.0.1:0".parse().unwrap(),
+            net: None,
+            group_name: "Coventry Sanctuary".into(),
+        },
+        WebOptions {
             data_dir: Some(data.clone()),
             ..WebOptions::default()
         },
-    });
+    );
     Node {
         app,
         docs,

@@ -36,7 +36,7 @@ use thiserror::Error;
 use super::i18n::Lang;
 use super::pages::{Ctx, layout};
 use super::{ErrorPage, Web, WebError};
-use crate::api::{ErrorBody, ErrorDetail};
+use crate::app::{ErrorBody, ErrorDetail};
 use crate::config::DataDir;
 
 /// How long a login lasts.

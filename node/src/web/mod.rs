@@ -7,13 +7,14 @@
 //!
 //! - [`pages`]: the layout, form helpers and refusal messages shared by the pages;
 //! - `tally`, `region`, `plans`, `network`: the pages themselves, each calling the same [`Docs`] methods
-//!   as the JSON API, so the same rules refuse the same input;
+//!   and [`crate::app`] operations as the JSON API, so the same rules refuse the same input;
 //! - [`auth`]: loopback or login, sessions, CSRF tokens;
 //! - [`i18n`]: Fluent translations (English, Arabic, French) and number and date formats;
 //! - [`metrics`]: `/metrics` in Prometheus text, loopback only.
 //!
-//! [`wrap`] puts the pages beside the API and wraps both in the access guard, the security
-//! headers (a strict Content-Security-Policy on every response) and the request counter.
+//! [`routes`] are the pages and assets; [`layers`] wraps them and whatever is beside them (the
+//! API, see [`crate::http::router`]) in the access guard, the security headers (a strict
+//! Content-Security-Policy on every response), the request counter and gzip.
 //!
 //! [`Docs`]: crate::docs::Docs
 
@@ -41,7 +42,7 @@ use thiserror::Error;
 use tokio::sync::Semaphore;
 use tokio_util::sync::CancellationToken;
 
-use crate::api::{ApiError, AppState};
+use crate::app::{ApiError, AppState};
 use crate::config::DataDir;
 use crate::docs::DocsError;
 use pages::Ctx;
@@ -55,7 +56,7 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'
 /// The most live-update streams open at once.
 const MAX_STREAMS: usize = 64;
 
-/// What the page needs from the node beyond the API's state.
+/// What the page needs from the node beyond the state it shares with the API ([`AppState`]).
 #[derive(Debug, Clone, Default)]
 pub struct WebOptions {
     /// The data directory, where `commonground web passphrase` keeps the passphrase's hash.
@@ -69,6 +70,7 @@ pub struct WebOptions {
 #[derive(Clone)]
 pub struct Web {
     app: AppState,
+    options: WebOptions,
     sessions: Arc<auth::Sessions>,
     metrics: Arc<metrics::Metrics>,
     streams: Arc<Semaphore>,
@@ -76,9 +78,11 @@ pub struct Web {
 }
 
 impl Web {
-    fn new(app: AppState) -> Self {
+    /// The page's state over the handlers' shared state.
+    pub fn new(app: AppState, options: WebOptions) -> Self {
         Self {
             app,
+            options,
             sessions: Arc::default(),
             metrics: Arc::default(),
             streams: Arc::new(Semaphore::new(MAX_STREAMS)),
@@ -87,7 +91,7 @@ impl Web {
     }
 
     fn passphrase_file(&self) -> Option<PathBuf> {
-        self.app.web.data_dir.as_ref().map(auth::passphrase_file)
+        self.options.data_dir.as_ref().map(auth::passphrase_file)
     }
 
     /// The login sessions (tests age them to check expiry).
@@ -201,11 +205,9 @@ impl IntoResponse for WebError {
 /// A page handler's result.
 pub type PageResult = Result<Response, WebError>;
 
-/// The pages' and assets' routes, beside `api`, all behind the access guard and the security
-/// headers.
-pub fn wrap(api: Router, state: AppState) -> Router {
-    let web = Web::new(state);
-    let pages = Router::new()
+/// The pages' and assets' routes.
+pub fn routes(web: Web) -> Router {
+    Router::new()
         .route("/", get(|| async { Redirect::to("/tally") }))
         .route("/tally", get(tally::page))
         .route("/tally/publish", post(tally::publish))
@@ -255,11 +257,16 @@ pub fn wrap(api: Router, state: AppState) -> Router {
         .route("/metrics", get(metrics::serve))
         .route("/assets/{file}", get(asset))
         .fallback(|| async { WebError::NotFound })
-        .with_state(web.clone());
+        .with_state(web)
+}
+
+/// Puts `routes` (the pages and the API beside them) behind the access guard and the security
+/// headers, and gzips what they answer.
+pub fn layers(routes: Router, web: Web) -> Router {
     // Pages, the API's JSON and the assets go gzipped to a browser that asks (a phone on a
     // slow link gets a plan page in a few kilobytes); live updates (server-sent events) do
     // not, as tower-http's default predicate leaves them alone.
-    api.merge(pages)
+    routes
         .layer(middleware::from_fn_with_state(web.clone(), auth::guard))
         .layer(middleware::from_fn_with_state(web, headers))
         .layer(tower_http::compression::CompressionLayer::new())

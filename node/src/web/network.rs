@@ -17,11 +17,10 @@ use qrcode::render::svg;
 
 use super::i18n::Lang;
 use super::pages::{
-    Ctx, Fields, Filled, Input, Refusal, csrf, field, form_error, layout, value_of,
+    Ctx, Fields, Filled, Input, Refusal, csrf, field, form_error, layout, region_href, value_of,
 };
-use super::region::region_href;
 use super::{PageResult, Web, WebError};
-use crate::api::{
+use crate::app::{
     ApiError, InviteView, JoinNetwork, PeerView, join_network, make_invite, peer_views,
 };
 use crate::docs::today_utc;

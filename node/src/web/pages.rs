@@ -2,11 +2,14 @@
 //! their labels and refusal messages, and the translation of the rules' refusals.
 //!
 //! It also holds the regional view's rendering ([`region_section`]): a range chart and table of
-//! merged counts with honest ranges for suppressed cells, served by the `region` page.
+//! merged counts with honest ranges for suppressed cells, served by the `region` page; and what
+//! several pages name the same way: an issue's label ([`issue_label`]) and the regional view's
+//! address ([`region_href`]).
 
 use std::collections::HashMap;
 
 use commonground_protocol::ValidationError;
+use commonground_protocol::ids::Period;
 use commonground_protocol::privacy::PersonalDataKind;
 use fluent_bundle::FluentValue;
 use maud::{DOCTYPE, Markup, html};
@@ -385,6 +388,22 @@ pub fn region_section(lang: Lang, title: &str, rows: &[RangeRow], csv_href: &str
             }
         }
     }
+}
+
+/// An issue's label in the page's language: built-in issues are translated, the group's own
+/// keep the label it gave them.
+pub fn issue_label(lang: Lang, entry_key: &str, label: &str, built_in: bool) -> String {
+    let id = format!("issue-{entry_key}");
+    if built_in && lang.has(&id) {
+        lang.t(&id)
+    } else {
+        label.to_string()
+    }
+}
+
+/// The merged view's address on the region page.
+pub fn region_href(network: &str, period: Period) -> String {
+    format!("/network/{network}/region?period={period}")
 }
 
 #[cfg(test)]

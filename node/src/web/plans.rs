@@ -1019,7 +1019,7 @@ impl Watch {
     /// Waits until the plan's heads differ from the last seen; `None` when the node stops or the
     /// plan is gone.
     async fn next_change(&mut self) -> Option<Vec<String>> {
-        let shutdown = self.web.app.web.shutdown.clone();
+        let shutdown = self.web.options.shutdown.clone();
         loop {
             tokio::select! {
                 biased;

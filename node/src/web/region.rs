@@ -14,8 +14,7 @@ use serde::Deserialize;
 
 use super::charts::RangeRow;
 use super::i18n::Lang;
-use super::pages::{Ctx, layout, region_section};
-use super::tally::issue_label;
+use super::pages::{Ctx, issue_label, layout, region_section};
 use super::{PageResult, Web, WebError};
 use crate::docs::today_utc;
 
@@ -23,11 +22,6 @@ use crate::docs::today_utc;
 #[derive(Debug, Deserialize)]
 pub struct RegionQuery {
     period: Option<String>,
-}
-
-/// The merged view's address on this page.
-pub fn region_href(network: &str, period: Period) -> String {
-    format!("/network/{network}/region?period={period}")
 }
 
 /// A row's label in the page's language: built-in issues this group knows are translated, the

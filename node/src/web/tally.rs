@@ -21,9 +21,9 @@ use serde::Deserialize;
 use super::charts::bar_chart;
 use super::i18n::Lang;
 use super::pages::{
-    Ctx, Fields, Filled, Input, Refusal, csrf, field, flash, form_error, layout, lines, value_of,
+    Ctx, Fields, Filled, Input, Refusal, csrf, field, flash, form_error, issue_label, layout,
+    lines, region_href, value_of,
 };
-use super::region::region_href;
 use super::{PageResult, Web, WebError};
 use crate::docs::today_utc;
 use crate::federation::PublishedView;
@@ -73,17 +73,6 @@ fn after_meeting(done: &str, r: &MeetingRecord) -> String {
         r.date,
         r.attendees
     )
-}
-
-/// An issue's label in the page's language: built-in issues are translated, the group's own
-/// keep the label it gave them.
-pub fn issue_label(lang: Lang, entry_key: &str, label: &str, built_in: bool) -> String {
-    let id = format!("issue-{entry_key}");
-    if built_in && lang.has(&id) {
-        lang.t(&id)
-    } else {
-        label.to_string()
-    }
 }
 
 fn meeting_kinds(lang: Lang) -> Vec<(String, String)> {
