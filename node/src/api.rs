@@ -90,6 +90,10 @@ pub struct NewNetwork {
 pub struct NewInvite {
     /// How long it stays valid: a number with `m`, `h` or `d`, e.g. `48h` (default 48h, at most 30d).
     pub expires: Option<String>,
+    /// The role the joining group gets (default `member`): an `aggregator` joins without ever
+    /// receiving a plan.
+    #[serde(default)]
+    pub role: Option<Role>,
 }
 
 /// A new plan, optionally shared in a network.
@@ -276,7 +280,13 @@ async fn invite(
     Path(network): Path<String>,
     ApiJson(req): ApiJson<NewInvite>,
 ) -> Result<(StatusCode, Json<InviteView>), ApiError> {
-    let view = make_invite(&s, network, req.expires.as_deref().unwrap_or("48h")).await?;
+    let view = make_invite(
+        &s,
+        network,
+        req.expires.as_deref().unwrap_or("48h"),
+        req.role.unwrap_or(Role::Member),
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

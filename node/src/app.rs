@@ -13,7 +13,7 @@ use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use commonground_protocol::ValidationError;
-use commonground_protocol::network::{InviteCode, NetworkView};
+use commonground_protocol::network::{InviteCode, NetworkView, Role};
 use commonground_protocol::sync::{Refusal, Request as WireRequest, Response as WireResponse};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -190,6 +190,8 @@ pub struct InviteView {
     pub expires_at: i64,
     /// The addresses the code carries.
     pub addrs: Vec<String>,
+    /// The role the joining group gets.
+    pub role: Role,
 }
 
 /// A join request.
@@ -245,10 +247,11 @@ pub async fn make_invite(
     s: &AppState,
     network: String,
     expires: &str,
+    role: Role,
 ) -> Result<InviteView, ApiError> {
     let secs = parse_duration(expires)?;
     let addrs = s.shareable_addrs().await;
-    let code = s.docs.invite(network, secs, addrs.clone()).await?;
+    let code = s.docs.invite(network, secs, addrs.clone(), role).await?;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -257,6 +260,7 @@ pub async fn make_invite(
         network: code.network.to_string(),
         expires_at: now + secs,
         addrs,
+        role,
     })
 }
 

@@ -125,6 +125,10 @@ pub enum NetworkCommand {
         /// How long the code stays valid, e.g. 30m, 48h, 7d (at most 30d).
         #[arg(long, default_value = "48h")]
         expires: String,
+        /// The role the joining group gets: member, aggregator (reads published tallies only,
+        /// never receives a plan) or coordinator.
+        #[arg(long, default_value = "member")]
+        role: Role,
     },
     /// Join a network with an invite code: dials the inviter and proves the code.
     Join {
@@ -1186,21 +1190,27 @@ async fn network(client: &Client, out: &Output, cmd: NetworkCommand) -> Result<(
                 .await?;
             out.show(&n, || show(&n));
         }
-        NetworkCommand::Invite { network, expires } => {
+        NetworkCommand::Invite {
+            network,
+            expires,
+            role,
+        } => {
             let path = format!("/networks/{}/invites", check_segment(&network)?);
             let inv: InviteView = client
                 .post(
                     &path,
                     &NewInvite {
                         expires: Some(expires),
+                        role: Some(role),
                     },
                 )
                 .await?;
             out.show(&inv, || {
                 format!(
-                    "{}\n(one-time code for network {}; give it to the joining group, who runs\n commonground network join <CODE>; it carries this node's addresses: {})",
+                    "{}\n(one-time code for network {}, granting the role {}; give it to the joining group,\n who runs commonground network join <CODE>; it carries this node's addresses: {})",
                     inv.code,
                     &inv.network[..8],
+                    inv.role,
                     inv.addrs.join(" ")
                 )
             });

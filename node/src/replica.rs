@@ -606,8 +606,9 @@ impl DocSet {
         if let Err(e) = updated.redeem(secret, *peer, now_secs()) {
             return refused(Refusal::Invite, e.to_string());
         }
+        let role = updated.role;
         let joined = self.edit::<Network, _>(network, |n| {
-            n.add_member(*peer, name, Role::Member, (crate::docs::today_utc)(), addrs)
+            n.add_member(*peer, name, role, (crate::docs::today_utc)(), addrs)
         });
         if let Err(e) = joined {
             return refused(Refusal::Invite, e.to_string());
@@ -718,12 +719,14 @@ impl Docs {
         .await
     }
 
-    /// Issues an invite to a network (coordinators only), valid for `valid_secs`.
+    /// Issues an invite to a network (coordinators only) granting `role`, valid for
+    /// `valid_secs`.
     pub async fn invite(
         &self,
         network: String,
         valid_secs: i64,
         addrs: Vec<String>,
+        role: Role,
     ) -> Result<InviteCode, DocsError> {
         self.run(move |set| {
             let id = set.resolve(DocKind::Network, &network)?;
@@ -737,7 +740,7 @@ impl Docs {
             let mut invite = [0u8; 16];
             rand::thread_rng().fill_bytes(&mut secret);
             rand::thread_rng().fill_bytes(&mut invite);
-            let issued = IssuedInvite::new(id, &secret, now_secs(), valid_secs)?;
+            let issued = IssuedInvite::new(id, &secret, now_secs(), valid_secs, role)?;
             set.meta_writes.push((
                 format!("{INVITE}{}", hex::encode(invite)),
                 serde_json::to_vec(&issued).unwrap_or_default(),

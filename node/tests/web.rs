@@ -651,10 +651,14 @@ async fn the_network_page_creates_networks_and_shows_invites_as_code_and_qr() {
             &n.app,
             "/network",
             &format!("/network/{net}/invite"),
-            &[("expires", "24h")],
+            &[("expires", "24h"), ("role", "aggregator")],
         )
         .await;
     let html = res.ok();
+    assert!(
+        html.contains("The joining group’s role: Aggregator."),
+        "{html}"
+    );
     assert!(
         html.contains("<textarea id=\"invite-code\" readonly"),
         "{html}"

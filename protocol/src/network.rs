@@ -526,6 +526,13 @@ pub struct IssuedInvite {
     pub expires: i64,
     /// The group that used it, once used.
     pub used_by: Option<GroupId>,
+    /// The role it grants (invites kept by the previous release granted `member`).
+    #[serde(default = "member")]
+    pub role: Role,
+}
+
+fn member() -> Role {
+    Role::Member
 }
 
 /// SHA-256 of an invite secret.
@@ -534,12 +541,14 @@ pub fn secret_hash(secret: &[u8]) -> [u8; 32] {
 }
 
 impl IssuedInvite {
-    /// A new invite valid for `valid_secs` from `now`, at most [`MAX_INVITE_SECS`].
+    /// A new invite granting `role`, valid for `valid_secs` from `now`, at most
+    /// [`MAX_INVITE_SECS`].
     pub fn new(
         network: DocId,
         secret: &[u8; 32],
         now: i64,
         valid_secs: i64,
+        role: Role,
     ) -> Result<Self, ValidationError> {
         if !(60..=MAX_INVITE_SECS).contains(&valid_secs) {
             return Err(ValidationError::OutOfRange {
@@ -554,6 +563,7 @@ impl IssuedInvite {
             secret_hash: secret_hash(secret),
             expires: now + valid_secs,
             used_by: None,
+            role,
         })
     }
 
@@ -624,7 +634,14 @@ mod tests {
     #[test]
     fn invites_are_single_use_expiring_and_secret() {
         let secret = [9u8; 32];
-        let mut inv = IssuedInvite::new(DocId::from_bytes([1; 16]), &secret, 1000, 3600).unwrap();
+        let mut inv = IssuedInvite::new(
+            DocId::from_bytes([1; 16]),
+            &secret,
+            1000,
+            3600,
+            Role::Member,
+        )
+        .unwrap();
         assert_eq!(
             inv.redeem(&[8u8; 32], group(2), 1001),
             Err(InviteError::WrongSecret)
@@ -636,13 +653,27 @@ mod tests {
             "the same group may retry"
         );
         assert_eq!(inv.redeem(&secret, group(3), 1002), Err(InviteError::Used));
-        let mut old = IssuedInvite::new(DocId::from_bytes([1; 16]), &secret, 1000, 3600).unwrap();
+        let mut old = IssuedInvite::new(
+            DocId::from_bytes([1; 16]),
+            &secret,
+            1000,
+            3600,
+            Role::Member,
+        )
+        .unwrap();
         assert_eq!(
             old.redeem(&secret, group(2), 1000 + 3601),
             Err(InviteError::Expired)
         );
         assert!(
-            IssuedInvite::new(DocId::from_bytes([1; 16]), &secret, 0, MAX_INVITE_SECS + 1).is_err()
+            IssuedInvite::new(
+                DocId::from_bytes([1; 16]),
+                &secret,
+                0,
+                MAX_INVITE_SECS + 1,
+                Role::Member
+            )
+            .is_err()
         );
     }
 

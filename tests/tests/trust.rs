@@ -525,6 +525,59 @@ async fn an_aggregator_receives_published_tallies_and_never_a_plan() {
     }
 }
 
+/// An aggregator that joins by an invite naming its role is an aggregator from its first
+/// moment: the plans that already exist never reach it, not even their bytes on its disk.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_aggregator_joined_by_invite_never_holds_a_plans_bytes() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let net = federation("Midlands", &a, &[&b]).await;
+    let title = "Quokka casework for the hotel";
+    let plan = new_plan(&a, &net, title, &[&b]).await;
+    set_goal(&b, &plan, "Homes for all").await;
+    a.tally("housing", 9, PERIOD).await;
+    a.publish(&net, PERIOD).await;
+    wait_until("b has a's published tally", CONVERGE, || async {
+        (b.region(&net, PERIOD).await == vec![("housing".to_string(), 9, 9)]).then_some(())
+    })
+    .await;
+
+    let hub = TestNode::start("Regional hub", vec![]).await;
+    a.admit_as(&net, &hub, "aggregator").await;
+    wait_until("the hub has the published tally", CONVERGE, || async {
+        (hub.region(&net, PERIOD).await == vec![("housing".to_string(), 9, 9)]).then_some(())
+    })
+    .await;
+    let v = hub.ok(&format!("/networks/{net}")).await;
+    assert!(
+        v["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["group"] == hub.group() && m["role"] == "aggregator"),
+        "{v}"
+    );
+    // b syncs with the hub too (it has a newer state of the plan than a's first one).
+    b.tally("housing", 6, PERIOD).await;
+    b.publish(&net, PERIOD).await;
+    wait_until("the hub has b's published tally too", CONVERGE, || async {
+        (hub.region(&net, PERIOD).await == vec![("housing".to_string(), 15, 15)]).then_some(())
+    })
+    .await;
+    assert_eq!(hub.ok("/plans").await, json!([]));
+    assert!(hub.plan(&plan).await.is_none());
+    let found = hub.files_containing(b"Quokka casework");
+    assert!(
+        found.is_empty(),
+        "the plan's title is on the hub's disk: {found:?}"
+    );
+    // The check can see a title: a, which holds the plan, has it on its disk.
+    assert!(!a.files_containing(b"Quokka casework").is_empty());
+    for n in [a, b, hub] {
+        n.stop().await;
+    }
+}
+
 /// A network's rows as printed in its CSV: issue → (low, high, the total as text).
 async fn printed(node: &TestNode, net: &str) -> BTreeMap<String, (i64, i64, String)> {
     let csv = node

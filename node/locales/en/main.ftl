@@ -325,3 +325,5 @@ share-network = Network
 share-button = Share the plan
 share-no-network = To share it, this group must first create or join a network.
 done-plan-shared = The plan is now shared with the network. The private copy is archived.
+invite-role = The joining group’s role
+invite-grants = The joining group’s role: { $role }.

@@ -325,3 +325,5 @@ share-network = Réseau
 share-button = Partager le plan
 share-no-network = Pour le partager, ce groupe doit d’abord créer ou rejoindre un réseau.
 done-plan-shared = Le plan est maintenant partagé avec le réseau. La copie privée est archivée.
+invite-role = Rôle du groupe qui rejoint
+invite-grants = Rôle du groupe qui rejoint : { $role }.

@@ -181,13 +181,21 @@ fn network_card(
             @if coordinator {
                 form method="post" action=(format!("/network/{}/invite", n.id)) class="inline" {
                     (csrf(ctx))
-                    (form_error(filled, form, &["expires"]))
+                    (form_error(filled, form, &["expires", "role"]))
                     // One invite form per network: ids carry the network's.
                     div class="field" {
                         label for=(format!("expires-{}", n.id)) { (ctx.t("invite-expires")) }
                         select id=(format!("expires-{}", n.id)) name="expires" {
                             @for (v, l) in expiries {
                                 option value=(v) selected[v == "48h"] { (l) }
+                            }
+                        }
+                    }
+                    div class="field" {
+                        label for=(format!("role-{}", n.id)) { (ctx.t("invite-role")) }
+                        select id=(format!("role-{}", n.id)) name="role" {
+                            @for r in [Role::Member, Role::Aggregator, Role::Coordinator] {
+                                option value=(r.to_string()) selected[r == Role::Member] { (ctx.t(&format!("role-{r}"))) }
                             }
                         }
                     }
@@ -237,6 +245,7 @@ fn invite_card(ctx: &Ctx, inv: &InviteView) -> Markup {
                     figcaption { (ctx.t("invite-qr")) }
                 }
             }
+            p { (ctx.lang.t_args("invite-grants", &[("role", FluentValue::from(ctx.t(&format!("role-{}", inv.role))))])) }
             p class="note" {
                 (validity(ctx.lang, inv.expires_at - now_secs() as i64))
             }
@@ -350,7 +359,9 @@ pub async fn invite(
     } else {
         "48h"
     };
-    match make_invite(&web.app, network, expires).await {
+    // An unknown role word (a hand-made form) grants the default, member.
+    let role = value_of(&fields, "role").parse().unwrap_or(Role::Member);
+    match make_invite(&web.app, network, expires, role).await {
         Ok(inv) => render(&web, &ctx, Some(&inv), &Filled::default(), StatusCode::OK).await,
         Err(e) => {
             let filled = Filled::refused(api_refusal("invite", e)?, &fields);

@@ -209,6 +209,39 @@ impl TestNode {
         }
     }
 
+    /// The files of the node's data directory that contain `needle` (sled stores values
+    /// uncompressed: its compression feature is off).
+    pub fn files_containing(&self, needle: &[u8]) -> Vec<std::path::PathBuf> {
+        fn walk(dir: &std::path::Path, needle: &[u8], found: &mut Vec<std::path::PathBuf>) {
+            for e in std::fs::read_dir(dir).unwrap().flatten() {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, needle, found);
+                } else if std::fs::read(&p)
+                    .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
+                {
+                    found.push(p);
+                }
+            }
+        }
+        let mut found = Vec::new();
+        walk(self.dir.path(), needle, &mut found);
+        found
+    }
+
+    /// Invites `other` into `network` with `role` and has it join.
+    pub async fn admit_as(&self, network: &str, other: &TestNode, role: &str) {
+        let inv = self
+            .post_ok(
+                &format!("/networks/{network}/invites"),
+                json!({"expires": "1h", "role": role}),
+            )
+            .await;
+        assert_eq!(inv["role"], role, "{inv}");
+        let code = inv["code"].as_str().unwrap();
+        other.post_ok("/networks/join", json!({"code": code})).await;
+    }
+
     /// The group's key, read from the node's data directory as the node reads it.
     pub fn identity(&self) -> Identity {
         let data = DataDir::new(self.dir.path().join("data"));
