@@ -634,14 +634,17 @@ mod tests {
     #[test]
     fn invites_are_single_use_expiring_and_secret() {
         let secret = [9u8; 32];
-        let mut inv = IssuedInvite::new(
-            DocId::from_bytes([1; 16]),
-            &secret,
-            1000,
-            3600,
-            Role::Member,
-        )
-        .unwrap();
+        let issue = || {
+            IssuedInvite::new(
+                DocId::from_bytes([1; 16]),
+                &secret,
+                1000,
+                3600,
+                Role::Member,
+            )
+            .unwrap()
+        };
+        let mut inv = issue();
         assert_eq!(
             inv.redeem(&[8u8; 32], group(2), 1001),
             Err(InviteError::WrongSecret)
@@ -653,14 +656,12 @@ mod tests {
             "the same group may retry"
         );
         assert_eq!(inv.redeem(&secret, group(3), 1002), Err(InviteError::Used));
-        let mut old = IssuedInvite::new(
-            DocId::from_bytes([1; 16]),
-            &secret,
-            1000,
-            3600,
-            Role::Member,
-        )
-        .unwrap();
+        // An invite kept by the previous release (no role) grants member.
+        let mut kept = serde_json::to_value(issue()).unwrap();
+        kept.as_object_mut().unwrap().remove("role");
+        let kept: IssuedInvite = serde_json::from_value(kept).unwrap();
+        assert_eq!(kept.role, Role::Member);
+        let mut old = issue();
         assert_eq!(
             old.redeem(&secret, group(2), 1000 + 3601),
             Err(InviteError::Expired)
