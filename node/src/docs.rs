@@ -100,6 +100,8 @@ pub struct DocSet {
     >,
     /// Set by [`Docs::stop`]: the actor stops after storing the current batch.
     stopping: bool,
+    /// Whether this group's roles were checked since start (see `drop_plans_where_aggregator`).
+    roles_checked: bool,
 }
 
 pub(crate) struct Loaded {
@@ -388,6 +390,10 @@ impl DocSet {
     /// compacts documents whose change count has grown large, and returns the networks whose
     /// documents changed.
     fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<DocId>, StoreError> {
+        for id in self.drop_plans_where_aggregator() {
+            store.remove(&id, &[signed_key(&id)])?;
+            info!(doc = %id, "deleted a plan: this group is an aggregator of its network");
+        }
         let mut batch = Vec::new();
         for (id, l) in &self.docs {
             if l.doc.get_heads() != l.stored_heads {
@@ -421,6 +427,41 @@ impl DocSet {
             }
         }
         Ok(networks)
+    }
+
+    /// An aggregator never keeps a plan: where this group's role in a network is aggregator
+    /// (a member made one later), that network's plans leave memory; returns them, for the
+    /// store to delete. Runs when a network document changed, and once after start.
+    fn drop_plans_where_aggregator(&mut self) -> Vec<DocId> {
+        use commonground_protocol::network::Role;
+        let changed = self
+            .docs
+            .values()
+            .any(|l| l.header.kind == DocKind::Network && l.doc.get_heads() != l.stored_heads);
+        if !changed && self.roles_checked {
+            return Vec::new();
+        }
+        self.roles_checked = true;
+        let networks: Vec<DocId> = self.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+        let aggregator_in: Vec<DocId> = networks
+            .into_iter()
+            .filter(|id| {
+                self.network(id).and_then(|n| n.role(&self.group)) == Some(Role::Aggregator)
+            })
+            .collect();
+        let plans: Vec<DocId> = self
+            .docs
+            .iter()
+            .filter(|(_, l)| {
+                l.header.kind == DocKind::Plan
+                    && l.header.network.is_some_and(|n| aggregator_in.contains(&n))
+            })
+            .map(|(id, _)| *id)
+            .collect();
+        for p in &plans {
+            self.docs.remove(p);
+        }
+        plans
     }
 
     /// Loads one document from the store.
@@ -505,6 +546,7 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
         network_cache: Default::default(),
         meta_writes: Vec::new(),
         stopping: false,
+        roles_checked: false,
     };
     crate::replica::load_meta(&mut set, store.as_ref())?;
     for id in store.doc_ids()? {
@@ -1104,6 +1146,9 @@ mod tests {
         }
         fn compact(&mut self, doc: &DocId, snapshot: &[u8]) -> Result<(), StoreError> {
             self.inner.compact(doc, snapshot)
+        }
+        fn remove(&mut self, doc: &DocId, meta_keys: &[String]) -> Result<(), StoreError> {
+            self.inner.remove(doc, meta_keys)
         }
         fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
             self.inner.meta(key)

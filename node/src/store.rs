@@ -82,6 +82,10 @@ pub trait Store: Send + 'static {
     fn append(&mut self, batch: &[Append], meta: &[(String, Vec<u8>)]) -> Result<(), StoreError>;
     /// Replaces a document's snapshot and drops its stored changes; durable when it returns.
     fn compact(&mut self, doc: &DocId, snapshot: &[u8]) -> Result<(), StoreError>;
+    /// Deletes a document (its snapshot, changes, and the metadata keys given); durable when
+    /// it returns. The bytes become unreachable; sled may keep them in its log until it
+    /// rewrites that segment.
+    fn remove(&mut self, doc: &DocId, meta_keys: &[String]) -> Result<(), StoreError>;
     /// A metadata value.
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError>;
     /// Sets a metadata value; durable when it returns.
@@ -261,6 +265,21 @@ impl Store for SledStore {
             b.remove(k?);
         }
         self.docs.apply_batch(b)?;
+        self.durable()
+    }
+
+    fn remove(&mut self, doc: &DocId, meta_keys: &[String]) -> Result<(), StoreError> {
+        let mut b = sled::Batch::default();
+        b.remove(snapshot_key(doc));
+        for k in self.docs.scan_prefix(change_prefix(doc)).keys() {
+            b.remove(k?);
+        }
+        self.docs.apply_batch(b)?;
+        let mut m = sled::Batch::default();
+        for k in meta_keys {
+            m.remove(k.as_bytes());
+        }
+        self.meta.apply_batch(m)?;
         self.durable()
     }
 

@@ -207,7 +207,7 @@ impl Network {
     ) -> Result<Self, ValidationError> {
         check_label("network name", name, MAX_NAME)?;
         let mut n = Self {
-            name: crate::text::label(&name),
+            name: crate::text::label(name),
             ..Self::default()
         };
         n.add_member(creator, creator_name, Role::Coordinator, today, addrs)?;
@@ -246,12 +246,12 @@ impl Network {
         check_addrs(&addrs)?;
         match self.members.iter_mut().find(|m| m.group == group) {
             Some(m) => {
-                m.name = crate::text::label(&name);
+                m.name = crate::text::label(name);
                 m.addrs = addrs;
             }
             None => self.members.push(Member {
                 group,
-                name: crate::text::label(&name),
+                name: crate::text::label(name),
                 role,
                 joined: today,
                 addrs,

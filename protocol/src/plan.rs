@@ -497,10 +497,10 @@ fn unknown(what: &'static str, id: &ItemId) -> ValidationError {
 
 /// Sets a whole value when the form changed it (see [`text::changed`]).
 fn set_if<T: PartialEq + Clone>(slot: &mut T, base: Option<&T>, form: Option<&T>) {
-    if let Some(form) = form {
-        if text::changed(base, form, slot) {
-            *slot = form.clone();
-        }
+    if let Some(form) = form
+        && text::changed(base, form, slot)
+    {
+        *slot = form.clone();
     }
 }
 

@@ -394,7 +394,7 @@ mod tests {
     fn doc_with(text: &str) -> Automerge {
         let mut doc = Automerge::new();
         doc.transact::<_, _, automerge::AutomergeError>(|tx| {
-            reconcile_prop(tx, automerge::ROOT, "t", &Text::new(text)).expect("reconcile");
+            reconcile_prop(tx, automerge::ROOT, "t", Text::new(text)).expect("reconcile");
             Ok(())
         })
         .expect("transact");

@@ -578,6 +578,36 @@ async fn an_aggregator_joined_by_invite_never_holds_a_plans_bytes() {
     }
 }
 
+/// A member that held a plan and is then made an aggregator deletes the plan, and holds none
+/// after a restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_member_made_aggregator_deletes_the_plans_it_holds() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let net = federation("Midlands", &a, &[&b]).await;
+    let plan = new_plan(&a, &net, "Housing casework", &[]).await;
+    wait_until("b holds the plan", CONVERGE, || async {
+        b.plan(&plan).await
+    })
+    .await;
+    a.put_ok(
+        &format!("/networks/{net}/members/{}", b.group()),
+        json!({"role": "aggregator"}),
+    )
+    .await;
+    wait_until("b deletes the plan", CONVERGE, || async {
+        (b.plan(&plan).await.is_none() && b.ok("/plans").await == json!([])).then_some(())
+    })
+    .await;
+    // A's copy is untouched, and b holds none after a restart either.
+    assert!(a.plan(&plan).await.is_some());
+    let b = b.park().await.resume().await;
+    assert_eq!(b.ok("/plans").await, json!([]));
+    for n in [a, b] {
+        n.stop().await;
+    }
+}
+
 /// A network's rows as printed in its CSV: issue → (low, high, the total as text).
 async fn printed(node: &TestNode, net: &str) -> BTreeMap<String, (i64, i64, String)> {
     let csv = node
