@@ -128,12 +128,39 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     ]
 });
 
+/// Whether a character only hides or reorders text: zero-width characters, the soft hyphen,
+/// word joiners and invisible operators, the byte-order mark, and bidirectional controls
+/// (embeddings, overrides, isolates, the Arabic letter mark). Typed inside a number or an
+/// address they would split it for the patterns while leaving it readable.
+fn is_invisible(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}' | '\u{061C}' | '\u{180E}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}'
+        | '\u{2060}'..='\u{2064}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// The private copy of a text that the patterns read (the text stored stays exactly as typed):
+/// Unicode NFKC (full-width letters, digits and `＠` become ASCII), invisible characters
+/// removed, and Arabic-Indic and Persian (Extended Arabic-Indic) digits read as ASCII digits.
+pub fn normalise(text: &str) -> String {
+    use unicode_normalization::UnicodeNormalization;
+    text.nfkc()
+        .filter(|c| !is_invisible(*c))
+        .map(|c| match c {
+            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+            other => other,
+        })
+        .collect()
+}
+
 /// Checks one free-text field. Returns the first kind of personal data found, naming `field`.
+/// The patterns read the text's [`normalise`]d copy.
 pub fn check_text(field: &str, text: &str) -> Result<(), PersonalData> {
+    let text = normalise(text);
     for pattern in PATTERNS.iter() {
         if pattern
             .re
-            .find_iter(text)
+            .find_iter(&text)
             .any(|m| !(pattern.except)(m.as_str()))
         {
             return Err(PersonalData {
@@ -254,6 +281,45 @@ mod tests {
         (0u32..1_000_000_000).prop_map(|n| format!("07{n:09}"))
     }
 
+    /// `text` as someone hiding it from the check might type it, each character chosen by
+    /// `choices` in turn: digits as Arabic-Indic, Persian or full-width ones, letters (when
+    /// `letters`) as full-width ones, and invisible marks (zero-width, bidi controls, soft
+    /// hyphen) after some characters.
+    fn disguise(text: &str, choices: &[u8], letters: bool) -> String {
+        const MARKS: [char; 6] = [
+            '\u{200B}', '\u{200D}', '\u{200F}', '\u{2066}', '\u{00AD}', '\u{061C}',
+        ];
+        let mut out = String::new();
+        for (i, c) in text.chars().enumerate() {
+            let k = choices[i % choices.len()];
+            let shifted = |base: u32| char::from_u32(base + (c as u32 - '0' as u32)).unwrap();
+            out.push(match (c, k % 4) {
+                ('0'..='9', 1) => shifted(0x0660),
+                ('0'..='9', 2) => shifted(0x06F0),
+                ('0'..='9', 3) => shifted(0xFF10),
+                ('A'..='Z' | 'a'..='z', 1) if letters => char::from_u32(c as u32 + 0xFEE0).unwrap(),
+                _ => c,
+            });
+            if k >= 10 {
+                out.push(MARKS[usize::from(k) % MARKS.len()]);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn the_checked_copy_is_normalised_and_the_text_is_not() {
+        assert_eq!(normalise("٠٧٧٠٠ ۹۰۰۱۲۳"), "07700 900123");
+        assert_eq!(normalise("ａｌｉ＠ｅｘａｍｐｌｅ.com"), "ali@example.com");
+        assert_eq!(
+            normalise("07\u{200B}700\u{2066}900\u{2069}123"),
+            "07700900123"
+        );
+        // Arabic letters, accents and emoji are kept as they are (NFKC leaves them).
+        assert_eq!(normalise("Réunion أحمد 👩🏽"), "Réunion أحمد 👩🏽");
+        assert!(check_text("notes", "رقمها ٠٧٧٠٠ ٩٠٠١٢٣").is_err());
+    }
+
     proptest! {
         #[test]
         fn any_embedded_uk_mobile_is_refused(pre in "[a-z ]{0,30}", num in uk_mobile(), post in "[a-z ]{0,30}") {
@@ -271,6 +337,30 @@ mod tests {
         fn plain_words_and_small_numbers_pass(words in prop::collection::vec("[a-z]{1,10}|[1-9][0-9]{0,2}", 0..20)) {
             let text = words.join(" ");
             prop_assert_eq!(check_text("notes", &text), Ok(()));
+        }
+
+        #[test]
+        fn a_disguised_form_of_every_refused_sample_is_refused_alike(
+            sample in 0..POSITIVES.len(),
+            choices in prop::collection::vec(0u8..16, 1..64),
+        ) {
+            let (text, kind) = POSITIVES[sample];
+            let disguised = disguise(text, &choices, true);
+            prop_assert_eq!(
+                check_text("notes", &disguised).map_err(|e| e.kind),
+                Err(kind),
+                "{:?} disguised as {:?}", text, disguised
+            );
+        }
+
+        #[test]
+        fn ordinary_text_with_other_digits_and_invisible_marks_still_passes(
+            sample in 0..NEGATIVES.len(),
+            choices in prop::collection::vec(0u8..16, 1..64),
+        ) {
+            let text = NEGATIVES[sample];
+            let disguised = disguise(text, &choices, false);
+            prop_assert_eq!(check_text("notes", &disguised), Ok(()), "{:?}", disguised);
         }
 
         #[test]
