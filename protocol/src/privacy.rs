@@ -70,6 +70,25 @@ fn ordinal_inward(m: &str) -> bool {
     lower.len() == 3 && ["st", "nd", "rd", "th"].contains(&&lower[1..])
 }
 
+/// A match that begins with a day-month-year date (`05-12-2026`, `05/12/2026`, `05.12.2026`)
+/// is a date and a time, not a phone number.
+fn date_then_time(m: &str) -> bool {
+    static DATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\d{2}[-./]\d{2}[-./]\d{4}").expect("built-in pattern compiles")
+    });
+    DATE.is_match(m.trim_start_matches(['(', ' ']))
+}
+
+/// "Our case no longer…", "Home Office reference letters…": the word after the label has no
+/// digit, so it is a word, not a reference.
+fn no_digit_in_reference(m: &str) -> bool {
+    let last = m
+        .rsplit(|c: char| c.is_whitespace() || c == ':' || c == '#')
+        .next()
+        .unwrap_or("");
+    !last.chars().any(|c| c.is_ascii_digit())
+}
+
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     let p = |kind, re: &str, except| Pattern {
         kind,
@@ -90,18 +109,27 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             r"(?:\+|\b00)\s?\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?(?:\(?\d+\)?[\s.-]?){2,6}\d",
             never,
         ),
-        // UK numbers: 0 then 9 or 10 more digits, with spaces or dashes anywhere between.
-        p(Phone, r"\b0\d(?:[\s-]?\d){8,9}\b", never),
+        // "name at domain dot com", "name[at]domain[dot]org": spelled out, ending in a common
+        // top-level domain (so that "meet at the hall" stays ordinary text).
+        p(
+            Email,
+            r"(?i)\b[a-z0-9._%+-]+\s*(?:\bat\b|\(at\)|\[at\]|\{at\})\s*[a-z0-9-]+(?:\s*(?:\.|\bdot\b|\(dot\)|\[dot\]|\{dot\})\s*[a-z0-9-]+)*?\s*(?:\bdot\b|\(dot\)|\[dot\]|\{dot\}|\.)\s*(?:com|org|net|info|co|uk|fr|de|io|me)\b",
+            never,
+        ),
+        // UK numbers: 0 then 9 or 10 more digits, however separated (spaces, dashes, dots,
+        // brackets: "(0121) 496.0000"), except a date followed by a time ("05-12-2026 18:30").
+        p(Phone, r"\b0(?:[\s.()\-]{0,2}\d){9,10}\b", date_then_time),
         // UK postcodes: outward code, optional space, inward code.
         p(
             Postcode,
             r"(?i)\b(?:GIR\s?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2})\b",
             ordinal_inward,
         ),
-        // National Insurance numbers: AB 12 34 56 C.
+        // National Insurance numbers: AB 12 34 56 C, AB-123-456-C, and the QQ prefix of the
+        // examples people copy.
         p(
             Reference,
-            r"(?i)\b[A-CEGHJ-PR-TW-Z]{2}\s?\d{2}\s?\d{2}\s?\d{2}\s?[A-D]\b",
+            r"(?i)\b(?:[A-CEGHJ-PR-TW-Z]{2}|QQ)[\s-]?(?:\d[\s-]?){6}[A-D]\b",
             never,
         ),
         // Home Office references (A1234567, B1234567/2), BRP numbers (ZU1234567), GWF numbers.
@@ -120,7 +148,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Reference,
             r"(?i)\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim)\s*(?:ref(?:erence)?|no|number|id)\.?\s*[:#]?\s*[A-Z0-9][A-Z0-9/-]{3,}",
-            never,
+            no_digit_in_reference,
         ),
         // Any run of seven or more digits: passport, NHS and case numbers, phone numbers
         // written without a leading zero. Amounts are written with separators (12,000).
@@ -218,6 +246,13 @@ mod tests {
         ("claim number AS-20931", PersonalDataKind::Reference),
         ("passport 123456789", PersonalDataKind::Reference),
         ("NHS 9434765919", PersonalDataKind::Reference),
+        ("ring (0121) 496.0000 after 5", PersonalDataKind::Phone),
+        ("her number 07700.900.123", PersonalDataKind::Phone),
+        ("0 7 7 0 0 9 0 0 1 2 3", PersonalDataKind::Phone),
+        ("write to amina at example dot com", PersonalDataKind::Email),
+        ("amina[at]example[dot]org", PersonalDataKind::Email),
+        ("NI QQ-12-34-56-C", PersonalDataKind::Reference),
+        ("NI AB 123 456 C", PersonalDataKind::Reference),
     ];
 
     /// Ordinary organising text that must pass.
@@ -242,6 +277,11 @@ mod tests {
         "Version 2.0 of the plan, approved 12-0",
         "The M6 junction 6 is closed on 2026-11-28",
         "Open 9-5 weekdays, 10 to 4 on Saturdays",
+        "Vigil on 05-12-2026 18:30 outside the town hall",
+        "Our case no longer goes to the tribunal",
+        "Home Office reference letters arrive late",
+        "Meet at the library at 6, bring the banner",
+        "We are at the hall dot matrix printer session",
     ];
 
     #[test]
