@@ -89,6 +89,21 @@ fn no_digit_in_reference(m: &str) -> bool {
     !last.chars().any(|c| c.is_ascii_digit())
 }
 
+/// Whether ten digits fail the NHS number's modulus-11 check digit.
+fn not_an_nhs_number(m: &str) -> bool {
+    let d: Vec<u32> = m.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 10 {
+        return true;
+    }
+    let sum: u32 = d[..9].iter().zip((2..=10).rev()).map(|(x, w)| x * w).sum();
+    let check = match 11 - sum % 11 {
+        11 => 0,
+        10 => return true,
+        c => c,
+    };
+    check != d[9]
+}
+
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     let p = |kind, re: &str, except| Pattern {
         kind,
@@ -149,6 +164,13 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             Reference,
             r"(?i)\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim)\s*(?:ref(?:erence)?|no|number|id)\.?\s*[:#]?\s*[A-Z0-9][A-Z0-9/-]{3,}",
             no_digit_in_reference,
+        ),
+        // NHS numbers written in groups (943 476 5919, 943-476-5919), when the check digit
+        // holds (modulus 11), so that other 3-3-4 groups stay ordinary text.
+        p(
+            Reference,
+            r"\b\d{3}[\s-]?\d{3}[\s-]?\d{4}\b",
+            not_an_nhs_number,
         ),
         // Any run of seven or more digits: passport, NHS and case numbers, phone numbers
         // written without a leading zero. Amounts are written with separators (12,000).
@@ -253,6 +275,11 @@ mod tests {
         ("amina[at]example[dot]org", PersonalDataKind::Email),
         ("NI QQ-12-34-56-C", PersonalDataKind::Reference),
         ("NI AB 123 456 C", PersonalDataKind::Reference),
+        (
+            "her NHS number is 943 476 5919",
+            PersonalDataKind::Reference,
+        ),
+        ("943-476-5919", PersonalDataKind::Reference),
     ];
 
     /// Ordinary organising text that must pass.
@@ -282,6 +309,7 @@ mod tests {
         "Home Office reference letters arrive late",
         "Meet at the library at 6, bring the banner",
         "We are at the hall dot matrix printer session",
+        "Print 250 400 1000 leaflets in three runs",
     ];
 
     #[test]
@@ -345,6 +373,14 @@ mod tests {
             }
         }
         out
+    }
+
+    #[test]
+    fn nhs_numbers_are_told_by_their_check_digit() {
+        assert!(!not_an_nhs_number("943 476 5919"));
+        assert!(not_an_nhs_number("943 476 5918"));
+        // Any other wrong check digit.
+        assert!(not_an_nhs_number("000 000 0010"));
     }
 
     #[test]
