@@ -1340,15 +1340,22 @@ struct Output {
 }
 
 impl Output {
+    /// Prints a result. A reader that went away (`| head`) is not an error: what it read is
+    /// all it wanted (println! would panic on the closed pipe).
     fn show<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
-        if self.json {
+        use std::io::Write;
+        let out = if self.json {
             match serde_json::to_string_pretty(value) {
-                Ok(s) => println!("{s}"),
-                Err(e) => eprintln!("error: cannot print JSON: {e}"),
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: cannot print JSON: {e}");
+                    return;
+                }
             }
         } else {
-            println!("{}", text());
-        }
+            text()
+        };
+        let _ = writeln!(std::io::stdout(), "{out}");
     }
 }
 

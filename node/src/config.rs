@@ -170,14 +170,19 @@ impl DataDir {
         if !config.exists() {
             std::fs::write(&config, EXAMPLE_CONFIG).map_err(err)?;
         }
+        self.make_private()
+    }
+
+    /// Makes the directory and everything in it private to this user (see [`make_private`]):
+    /// at start, and again once the store and the API address file exist.
+    pub fn make_private(&self) -> Result<(), ConfigError> {
         make_private(&self.0).map_err(|e| ConfigError::DataDir {
             path: self.0.clone(),
             reason: format!(
                 "cannot make it private to this user ({e}); run `chmod -R go-rwx {}` as its owner",
                 self.0.display()
             ),
-        })?;
-        Ok(())
+        })
     }
 
     /// Records the running node's HTTP address (written to a temporary file, then renamed, so a

@@ -183,6 +183,8 @@ impl Node {
                 path: data_dir.api_addr_file(),
                 reason: e.to_string(),
             })?;
+        // The store's files and the address file were made after `prepare`.
+        data_dir.make_private()?;
         let app = router(
             AppState {
                 docs: docs.clone(),

@@ -245,8 +245,6 @@ impl DocSet {
         let stale: Vec<DocId> = self
             .of_kind(DocKind::Network)
             .map(|(id, _)| *id)
-            .collect::<Vec<_>>()
-            .into_iter()
             .filter(|id| {
                 self.network(id)
                     .and_then(|n| n.member(&self.group).cloned())
@@ -390,18 +388,22 @@ impl DocSet {
     /// compacts documents whose change count has grown large, and returns the networks whose
     /// documents changed.
     fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<DocId>, StoreError> {
-        for id in self.drop_plans_where_aggregator() {
-            store.remove(&id, &[signed_key(&id)])?;
-            info!(doc = %id, "deleted a plan: this group is an aggregator of its network");
-        }
         let mut batch = Vec::new();
+        let mut network_changed = false;
         for (id, l) in &self.docs {
             if l.doc.get_heads() != l.stored_heads {
+                network_changed |= l.header.kind == DocKind::Network;
                 let changes = l.doc.get_changes(&l.stored_heads);
                 let changes = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
                 batch.push(Append { doc: *id, changes });
             }
         }
+        let dropped = self.drop_plans_where_aggregator(network_changed);
+        for id in &dropped {
+            store.remove(id, &[signed_key(id)])?;
+            info!(doc = %id, "deleted a plan: this group is an aggregator of its network");
+        }
+        batch.retain(|a| !dropped.contains(&a.doc));
         if batch.is_empty() && self.meta_writes.is_empty() {
             return Ok(Vec::new());
         }
@@ -431,14 +433,11 @@ impl DocSet {
 
     /// An aggregator never keeps a plan: where this group's role in a network is aggregator
     /// (a member made one later), that network's plans leave memory; returns them, for the
-    /// store to delete. Runs when a network document changed, and once after start.
-    fn drop_plans_where_aggregator(&mut self) -> Vec<DocId> {
+    /// store to delete. Runs when a network document changed (`network_changed`), and once
+    /// after start.
+    fn drop_plans_where_aggregator(&mut self, network_changed: bool) -> Vec<DocId> {
         use commonground_protocol::network::Role;
-        let changed = self
-            .docs
-            .values()
-            .any(|l| l.header.kind == DocKind::Network && l.doc.get_heads() != l.stored_heads);
-        if !changed && self.roles_checked {
+        if !network_changed && self.roles_checked {
             return Vec::new();
         }
         self.roles_checked = true;

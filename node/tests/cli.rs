@@ -501,3 +501,47 @@ fn a_group_publishes_reads_its_region_and_carries_a_bundle() {
     assert_eq!(out.status.code(), Some(2));
     node.stop();
 }
+
+/// A running node's data directory is private to its user, the store and the address file
+/// (made after start-up began) included, even when the directory was open before.
+#[test]
+fn a_running_nodes_data_directory_is_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let node = Daemon::start(&data);
+    fn walk(p: &std::path::Path, seen: &mut Vec<(std::path::PathBuf, u32)>) {
+        for e in std::fs::read_dir(p).unwrap().flatten() {
+            let path = e.path();
+            let mode = e.metadata().unwrap().permissions().mode() & 0o777;
+            let is_dir = e.file_type().unwrap().is_dir();
+            seen.push((path.clone(), mode));
+            if is_dir {
+                walk(&path, seen);
+            }
+        }
+    }
+    let mut seen = Vec::new();
+    walk(&data, &mut seen);
+    assert!(
+        seen.iter().any(|(p, _)| p.ends_with("api.addr")),
+        "{seen:?}"
+    );
+    assert!(
+        seen.iter()
+            .any(|(p, _)| p.to_string_lossy().contains("store")),
+        "{seen:?}"
+    );
+    let open: Vec<_> = seen
+        .iter()
+        .filter(|(p, m)| if p.is_dir() { *m != 0o700 } else { *m != 0o600 })
+        .collect();
+    assert!(open.is_empty(), "not private: {open:?}");
+    assert_eq!(
+        std::fs::metadata(&data).unwrap().permissions().mode() & 0o777,
+        0o700
+    );
+    node.stop();
+}

@@ -357,6 +357,17 @@ pub fn form_error(filled: &Filled, form: &str, inputs: &[&str]) -> Markup {
     }
 }
 
+/// A suppressed cell as the range it may lie in: "between 0 and 4".
+pub fn range_text(lang: Lang, low: i64, high: i64) -> String {
+    lang.t_args(
+        "region-between",
+        &[
+            ("low", FluentValue::from(low)),
+            ("high", FluentValue::from(high)),
+        ],
+    )
+}
+
 /// The regional view: merged counts of a network's groups for one period as a range chart
 /// (suppressed cells drawn as the range they may lie in, never as a guess) and a table, with a
 /// link to the same numbers as CSV. `csv_href` is the CSV's address on this node.
@@ -377,7 +388,7 @@ pub fn region_section(lang: Lang, title: &str, rows: &[RangeRow], csv_href: &str
                                 th scope="row" { bdi { (r.label) } }
                                 td class="num" {
                                     @if r.low == r.high { (lang.number(r.low)) }
-                                    @else { (lang.t_args("region-between", &[("low", FluentValue::from(r.low)), ("high", FluentValue::from(r.high))])) }
+                                    @else { (range_text(lang, r.low, r.high)) }
                                 }
                             }
                         }

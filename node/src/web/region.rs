@@ -7,14 +7,14 @@ use axum::response::IntoResponse;
 use axum::{Extension, http::StatusCode};
 use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::ids::Period;
-use commonground_protocol::publish::RegionRow;
+use commonground_protocol::publish::{RegionRow, RegionView};
 use fluent_bundle::FluentValue;
 use maud::html;
 use serde::Deserialize;
 
 use super::charts::RangeRow;
 use super::i18n::Lang;
-use super::pages::{Ctx, issue_label, layout, region_section};
+use super::pages::{Ctx, issue_label, layout, range_text, region_section};
 use super::{PageResult, Web, WebError};
 use crate::docs::today_utc;
 
@@ -51,9 +51,7 @@ pub async fn csv(
     Query(q): Query<RegionQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let period = parse_period(q.period.as_deref())?;
-    let view = web.app.docs.region(network, period).await?;
-    let issues = web.app.docs.issues().await?;
+    let (period, view, issues) = load(&web, network, &q).await?;
     let header = ["csv-issue", "csv-label", "csv-low", "csv-high", "csv-total"]
         .map(|id| csv_field(&lang.t(id)))
         .join(",");
@@ -62,13 +60,7 @@ pub async fn csv(
         let total = if r.low == r.high {
             r.low.to_string()
         } else {
-            lang.t_args(
-                "region-between",
-                &[
-                    ("low", FluentValue::from(r.low)),
-                    ("high", FluentValue::from(r.high)),
-                ],
-            )
+            range_text(lang, r.low, r.high)
         };
         out.push_str(&format!(
             "{},{},{},{},{}\r\n",
@@ -97,12 +89,20 @@ pub async fn csv(
         .into_response())
 }
 
-/// The period a query names, or this month when it names none.
-fn parse_period(period: Option<&str>) -> Result<Period, WebError> {
-    match period.filter(|p| !p.is_empty()) {
-        None => Ok(Period::of(today_utc())),
-        Some(p) => p.parse().map_err(|_| WebError::NotFound),
-    }
+/// The merged counts of the period `q` names (this month when it names none), with this
+/// group's issues, which translate the built-in labels.
+async fn load(
+    web: &Web,
+    network: String,
+    q: &RegionQuery,
+) -> Result<(Period, RegionView, Vec<IssueEntry>), WebError> {
+    let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
+        None => Period::of(today_utc()),
+        Some(p) => p.parse().map_err(|_| WebError::NotFound)?,
+    };
+    let view = web.app.docs.region(network, period).await?;
+    let issues = web.app.docs.issues().await?;
+    Ok((period, view, issues))
 }
 
 /// `GET /network/{network}/region?period=YYYY-MM`.
@@ -113,17 +113,16 @@ pub async fn page(
     Query(q): Query<RegionQuery>,
 ) -> PageResult {
     let lang = ctx.lang;
-    let period = parse_period(q.period.as_deref())?;
-    let docs = &web.app.docs;
-    let view = docs.region(network, period).await?;
+    let (period, view, issues) = load(&web, network, &q).await?;
     let id = view.network.to_string();
-    let name = docs
+    let name = web
+        .app
+        .docs
         .networks()
         .await?
         .into_iter()
         .find(|n| n.id == view.network)
         .map_or_else(|| id.chars().take(8).collect(), |n| n.name);
-    let issues = docs.issues().await?;
     let rows: Vec<RangeRow> = view
         .rows
         .iter()

@@ -113,6 +113,21 @@ struct Outcome {
     result: Result<PublishedView, String>,
 }
 
+/// This month's tally page again, with a refused meeting form as it was filled in.
+async fn refused_page(web: &Web, ctx: &Ctx, refused: Refusal, fields: &Fields) -> PageResult {
+    let filled = Filled::refused(refused, fields);
+    render(
+        web,
+        ctx,
+        Period::of(today_utc()),
+        &filled,
+        None,
+        None,
+        StatusCode::UNPROCESSABLE_ENTITY,
+    )
+    .await
+}
+
 async fn render(
     web: &Web,
     ctx: &Ctx,
@@ -460,17 +475,7 @@ pub async fn record_meeting(
         },
         Err(r) => r,
     };
-    let filled = Filled::refused(refused, &fields);
-    render(
-        &web,
-        &ctx,
-        Period::of(today_utc()),
-        &filled,
-        None,
-        None,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    refused_page(&web, &ctx, refused, &fields).await
 }
 
 /// `POST /meetings/{meeting}`: corrects a meeting record (every field as the form shows it);
@@ -502,17 +507,7 @@ pub async fn edit_meeting(
         }
         Err(r) => r,
     };
-    let filled = Filled::refused(refused, &fields);
-    render(
-        &web,
-        &ctx,
-        Period::of(today_utc()),
-        &filled,
-        None,
-        None,
-        StatusCode::UNPROCESSABLE_ENTITY,
-    )
-    .await
+    refused_page(&web, &ctx, refused, &fields).await
 }
 
 /// `POST /meetings/{meeting}/delete`: deletes a meeting record; its counts leave the tally.
