@@ -28,7 +28,7 @@ impl Group {
         let config = Config {
             http_listen: "127.0.0.1:0".parse()?,
             listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
-            mdns: false,
+            lan: false,
             group_name: Some(name.into()),
             ..Config::default()
         };

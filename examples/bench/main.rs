@@ -43,7 +43,7 @@ fn config(name: &str, bootstrap: Vec<String>) -> Config {
         http_listen: "127.0.0.1:0".parse().expect("address"),
         listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
         bootstrap,
-        mdns: false,
+        lan: false,
         group_name: Some(name.into()),
         ..Config::default()
     }

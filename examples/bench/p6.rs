@@ -26,7 +26,7 @@ impl Proc {
         std::fs::create_dir_all(dir)?;
         let log = std::fs::File::create(dir.with_extension("log"))?;
         let mut child = Command::new(bin)
-            .args(["up", "--no-mdns", "--listen", "/ip4/127.0.0.1/tcp/0"])
+            .args(["up", "--no-lan", "--listen", "/ip4/127.0.0.1/tcp/0"])
             .args(["--http-listen", "127.0.0.1:0", "--data-dir"])
             .arg(dir)
             .stdin(Stdio::null())

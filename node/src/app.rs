@@ -252,6 +252,11 @@ pub async fn make_invite(
     let secs = parse_duration(expires)?;
     let addrs = s.shareable_addrs().await;
     let code = s.docs.invite(network, secs, addrs.clone(), role).await?;
+    // The code is usable once shown: the network lets the joiner in as a guest from now.
+    if let Some(net) = &s.net {
+        let admission = s.docs.admission().await?;
+        let _ = net.admit(admission).await;
+    }
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() as i64);
@@ -294,7 +299,11 @@ pub async fn join_network(s: &AppState, req: JoinNetwork) -> Result<NetworkView,
             ApiError::new(
                 StatusCode::BAD_GATEWAY,
                 "unreachable",
-                format!("cannot reach the inviting node: {e}"),
+                format!(
+                    "cannot reach the inviting node ({e}); it may be offline or unreachable from \
+                     here, or the invite may have expired: if this goes on, ask the inviting \
+                     group for a new code"
+                ),
                 None,
             )
         })?;

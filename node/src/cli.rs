@@ -184,9 +184,14 @@ pub struct UpArgs {
     /// A node to dial at start, repeatable (e.g. /ip4/192.0.2.1/tcp/7466/p2p/12D3KooW...)
     #[arg(long, value_name = "MULTIADDR")]
     pub bootstrap: Vec<String>,
-    /// Do not look for nodes on the local network with mDNS.
-    #[arg(long)]
-    pub no_mdns: bool,
+    /// Do not look for members on the local network (no LAN beacons)
+    #[arg(long, alias = "no-mdns")]
+    pub no_lan: bool,
+    /// Also announce this group's id on the local network for this long (e.g. 10m, 1h), so that
+    /// a group redeeming one of its invites on the same Wi-Fi finds it. Off by default: only
+    /// members can read what the node sends.
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub discoverable: Option<std::time::Duration>,
 }
 
 /// `tally` commands.
@@ -1305,7 +1310,8 @@ async fn up(data_dir: DataDir, args: UpArgs) -> Result<(), Failure> {
         log_format: args.log_format,
         listen: args.listen,
         bootstrap: args.bootstrap,
-        no_mdns: args.no_mdns,
+        no_lan: args.no_lan,
+        discoverable: args.discoverable,
     };
     let config = opts.resolve().map_err(|e| failed(&e))?;
     init_logging(config.log_format);

@@ -43,8 +43,20 @@ pub struct Config {
     pub listen: Vec<String>,
     /// Nodes to dial at start (multiaddrs ending in /p2p/<peer id>).
     pub bootstrap: Vec<String>,
-    /// Whether to find other nodes on the local network with mDNS.
-    pub mdns: bool,
+    /// Whether members of this node's networks find each other on the local network with
+    /// beacons only members can read (`mdns` in files of earlier releases).
+    #[serde(alias = "mdns")]
+    pub lan: bool,
+    /// The UDP port of LAN beacons (every node of one LAN must use the same).
+    pub lan_port: u16,
+    /// The IPv4 addresses of the interfaces to send and read beacons on (empty: every interface
+    /// but loopback).
+    pub lan_interfaces: Vec<std::net::Ipv4Addr>,
+    /// For how long after start the node also sends a public beacon with its group id, so that
+    /// a group redeeming one of its invites on the same LAN finds it (`up --discoverable 10m`;
+    /// never from a file).
+    #[serde(skip)]
+    pub discoverable: Option<std::time::Duration>,
     /// How this group is named to other groups in networks (default: "group-" and the end of
     /// its id).
     pub group_name: Option<String>,
@@ -57,7 +69,10 @@ impl Default for Config {
             log_format: LogFormat::Text,
             listen: DEFAULT_LISTEN.iter().map(|s| s.to_string()).collect(),
             bootstrap: Vec::new(),
-            mdns: true,
+            lan: true,
+            lan_port: crate::net::beacon::PORT,
+            lan_interfaces: Vec::new(),
+            discoverable: None,
             group_name: None,
         }
     }

@@ -34,8 +34,10 @@ pub struct UpOptions {
     pub listen: Vec<String>,
     /// Adds to the config's bootstrap addresses.
     pub bootstrap: Vec<String>,
-    /// Turns mDNS off.
-    pub no_mdns: bool,
+    /// Turns LAN beacons off.
+    pub no_lan: bool,
+    /// Sends a public beacon for this long after start.
+    pub discoverable: Option<std::time::Duration>,
 }
 
 impl UpOptions {
@@ -48,7 +50,8 @@ impl UpOptions {
             log_format: None,
             listen: Vec::new(),
             bootstrap: Vec::new(),
-            no_mdns: false,
+            no_lan: false,
+            discoverable: None,
         }
     }
 
@@ -70,9 +73,10 @@ impl UpOptions {
             config.listen = self.listen.clone();
         }
         config.bootstrap.extend(self.bootstrap.iter().cloned());
-        if self.no_mdns {
-            config.mdns = false;
+        if self.no_lan {
+            config.lan = false;
         }
+        config.discoverable = self.discoverable;
         Ok(config)
     }
 }
@@ -162,7 +166,14 @@ impl Node {
         let net_config = crate::net::NetConfig {
             listen: multiaddrs(&config.listen, "listen")?,
             bootstrap: multiaddrs(&config.bootstrap, "bootstrap")?,
-            mdns: config.mdns,
+            lan: config.lan.then(|| crate::net::beacon::LanConfig {
+                group,
+                port: config.lan_port,
+                interfaces: (!config.lan_interfaces.is_empty())
+                    .then(|| config.lan_interfaces.clone()),
+                discoverable_until: config.discoverable.map(|d| std::time::Instant::now() + d),
+            }),
+            admission: docs.admission().await?,
         };
         let (net, events, net_task) = crate::net::start(
             identity.signing_key().to_bytes(),

@@ -94,6 +94,9 @@ pub struct DocSet {
     pub(crate) invites: HashMap<[u8; 16], commonground_protocol::network::IssuedInvite>,
     /// Metadata to store with the next batch.
     pub(crate) meta_writes: Vec<(String, Vec<u8>)>,
+    /// Networks to announce as changed after the next batch although none of their documents
+    /// changed (an invite was issued: who may connect changed).
+    pub(crate) touched: Vec<DocId>,
     /// Decoded network documents with the heads they were decoded at (see `replica`).
     pub(crate) network_cache: std::cell::RefCell<
         HashMap<DocId, (Vec<ChangeHash>, commonground_protocol::network::Network)>,
@@ -412,6 +415,7 @@ impl DocSet {
         let mut networks: Vec<DocId> = batch
             .iter()
             .filter_map(|a| self.docs.get(&a.doc).and_then(|l| l.header.network))
+            .chain(self.touched.drain(..))
             .collect();
         networks.sort();
         networks.dedup();
@@ -544,6 +548,7 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
         invites: HashMap::new(),
         network_cache: Default::default(),
         meta_writes: Vec::new(),
+        touched: Vec::new(),
         stopping: false,
         roles_checked: false,
     };

@@ -746,6 +746,7 @@ impl Docs {
                 serde_json::to_vec(&issued).unwrap_or_default(),
             ));
             set.invites.insert(invite, issued);
+            set.touched.push(id);
             Ok(InviteCode {
                 network: id,
                 id: invite,
@@ -804,6 +805,37 @@ impl Docs {
             debug!(error = %e, "request failed");
             refused(Refusal::Unavailable, "the node could not answer")
         })
+    }
+
+    /// Who may connect to this node: every member of every network it holds, whether one of
+    /// its invites is open (unexpired), and each network's members (for LAN beacons).
+    pub async fn admission(&self) -> Result<crate::net::Admission, DocsError> {
+        self.run(|set| {
+            let now = now_secs();
+            let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+            let networks: Vec<(DocId, Vec<GroupId>)> = ids
+                .iter()
+                .filter_map(|id| {
+                    let n = set.network(id)?;
+                    n.is_member(&set.group)
+                        .then(|| (*id, n.members.iter().map(|m| m.group).collect()))
+                })
+                .collect();
+            let members = networks
+                .iter()
+                .flat_map(|(_, ms)| ms.iter().copied())
+                .filter(|g| *g != set.group)
+                .collect();
+            // Used ones count until they expire: a second group redeeming the code is told it
+            // was used, instead of finding the node unreachable.
+            let invites_open = set.invites.values().any(|i| i.expires >= now);
+            Ok(crate::net::Admission {
+                members,
+                invites_open,
+                networks,
+            })
+        })
+        .await
     }
 
     /// The networks shared with `peer` (both are members).

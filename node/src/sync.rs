@@ -345,7 +345,20 @@ impl Engine {
         }
     }
 
+    /// Tells the network who may connect now (members, open invites).
+    async fn refresh_admission(&self) {
+        match self.docs.admission().await {
+            Ok(a) => {
+                let _ = self.net.admit(a).await;
+            }
+            Err(e) => warn!(error = %e, "cannot read who may connect"),
+        }
+    }
+
     async fn on_change(&mut self, changed: Result<DocId, broadcast::error::RecvError>) {
+        if !matches!(changed, Err(broadcast::error::RecvError::Closed)) {
+            self.refresh_admission().await;
+        }
         let networks = match changed {
             Ok(n) => vec![n],
             // Missed notifications: sync everything shared with connected peers.
@@ -359,9 +372,13 @@ impl Engine {
         };
         for n in networks {
             let members = self.docs.members_of(n).await.unwrap_or_default();
-            for (peer, _) in members {
+            for (peer, addrs) in members {
                 if self.connected.contains(&peer) {
                     self.start(peer, n);
+                } else {
+                    // A member this node has just learnt of may have dialled it before it knew,
+                    // and been turned away as a stranger: dial it now rather than on the tick.
+                    let _ = self.net.dial_peer(&peer, &addrs).await;
                 }
             }
         }
@@ -387,6 +404,8 @@ impl Engine {
     }
 
     async fn on_tick(&mut self) {
+        // Invites expire with time, not with a change.
+        self.refresh_admission().await;
         self.publish_addrs().await;
         let Ok(networks) = self.docs.networks().await else {
             return;
@@ -398,13 +417,9 @@ impl Engine {
                         self.start(peer, n.id);
                     }
                 } else {
+                    // The addresses each member writes into the network document itself
+                    // (PROTOCOL.md §8a); on a LAN, beacons find it too.
                     let _ = self.net.dial_peer(&peer, &addrs).await;
-                    // The addresses in the network document may be stale: ask the DHT too,
-                    // without waiting for the answer (the lookup dials what it finds).
-                    let net = self.net.clone();
-                    self.answers.spawn(async move {
-                        let _ = net.find(&peer).await;
-                    });
                 }
             }
         }

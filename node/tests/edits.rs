@@ -29,7 +29,7 @@ fn edits_in_any_script_round_trip_exactly() {
     let cases = [
         ("OCELOT £5 fails", "Free legal advice € and £ 🙂"),
         (
-            "أحمد حسن يحتاج مساعدة",
+            "عائلة في الفندق تحتاج مساعدة",
             "نريد محاميا لكل طالب لجوء خلال أسبوع",
         ),
         ("شخص يحتاج مساعدة", "نريد سكنا لائقا"),

@@ -1,5 +1,5 @@
 //! Nodes (the real `commonground` binary) in network namespaces of their own, wired by veth pairs
-//! made in the test: two nodes find each other with mDNS, and three nodes converge after a
+//! made in the test: members find each other by LAN beacons, and three nodes converge after a
 //! partition heals, with every acknowledged tally increment counted exactly once.
 //!
 //! These need root and iproute2 (`ip netns`). Where namespaces cannot be made, each test prints
@@ -265,6 +265,40 @@ impl Lab {
     }
 
     /// Makes a namespace `<prefix>-<name>` with its loopback up, and returns its name.
+    /// Three namespaces a, b and c, each with an `eth0` at `<subnet>.1`, `.2`, `.3` (/24),
+    /// bridged in a namespace of their own whose ports are `va`, `vb`, `vc`. Returns the
+    /// bridge's namespace and the three.
+    fn lan(&mut self, subnet: &str) -> (String, Vec<String>) {
+        let bridge = self.namespace("br");
+        ip_in(&bridge, &["link", "add", "br0", "type", "bridge"]);
+        ip_in(&bridge, &["link", "set", "br0", "up"]);
+        let mut spaces = Vec::new();
+        for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
+            let ns = self.namespace(name);
+            let port = format!("v{name}");
+            ip(&[
+                "link", "add", "eth0", "netns", &ns, "type", "veth", "peer", "name", &port,
+                "netns", &bridge,
+            ]);
+            ip_in(&bridge, &["link", "set", &port, "master", "br0"]);
+            ip_in(&bridge, &["link", "set", &port, "up"]);
+            ip_in(
+                &ns,
+                &[
+                    "addr",
+                    "add",
+                    &format!("{subnet}.{}/24", i + 1),
+                    "dev",
+                    "eth0",
+                ],
+            );
+            ip_in(&ns, &["link", "set", "eth0", "multicast", "on"]);
+            ip_in(&ns, &["link", "set", "eth0", "up"]);
+            spaces.push(ns);
+        }
+        (bridge, spaces)
+    }
+
     fn namespace(&mut self, name: &str) -> String {
         let ns = format!("{}-{name}", self.prefix);
         ip(&["netns", "add", &ns]);
@@ -307,41 +341,72 @@ impl Drop for Lab {
     }
 }
 
+/// Members on one LAN find each other with LAN beacons, without any address that still works:
+/// a and b (members of one network) and c (a stranger) share a LAN; a and b both move to new
+/// addresses and restart, so neither's network document lists the other's current address and
+/// only a beacon can bring them together. c, which holds no network of theirs, can open none
+/// of their beacons and never gets a connection to either.
 #[test]
-fn two_nodes_in_separate_namespaces_find_each_other_with_mdns() {
+fn members_on_one_lan_find_each_other_by_beacons_and_a_stranger_does_not() {
     let Some(mut lab) = Lab::new("m") else {
         return;
     };
-    let ns1 = lab.namespace("1");
-    let ns2 = lab.namespace("2");
-    // One veth pair, made directly inside the two namespaces.
-    ip(&[
-        "link", "add", "cg0", "netns", &ns1, "type", "veth", "peer", "name", "cg0", "netns", &ns2,
-    ]);
-    for (ns, addr) in [(&ns1, "10.213.1.1/24"), (&ns2, "10.213.1.2/24")] {
-        ip_in(ns, &["addr", "add", addr, "dev", "cg0"]);
-        ip_in(ns, &["link", "set", "cg0", "multicast", "on"]);
-        ip_in(ns, &["link", "set", "cg0", "up"]);
-    }
-    // mDNS on (no --no-mdns): safe only because each node's other interface is its own `lo`.
+    let (_, spaces) = lab.lan("10.213.1");
+    // Beacons on (the default); each node's only other interface is its own `lo`.
     let listen = vec!["--listen".to_string(), "/ip4/0.0.0.0/tcp/0".to_string()];
-    let a = lab.start("a", &ns1, listen.clone());
-    let b = lab.start("b", &ns2, listen);
-    let (a, b) = (&lab.nodes[a], &lab.nodes[b]);
-    let (ga, gb) = (a.group(), b.group());
-    let status = a.json(&["status"]);
-    assert!(
-        status["listen"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|l| l.as_str().unwrap().starts_with("/ip4/10.213.1.1/tcp/")),
-        "a listens on its veth address: {status}"
+    let ia = lab.start("a", &spaces[0], listen.clone());
+    let ib = lab.start("b", &spaces[1], listen.clone());
+    let ic = lab.start("c", &spaces[2], listen);
+    let (ga, gb, gc) = (
+        lab.nodes[ia].group(),
+        lab.nodes[ib].group(),
+        lab.nodes[ic].group(),
     );
-    eventually("a and b to find each other by mDNS", CONVERGE, || {
-        (a.peer_groups().contains(&gb) && b.peer_groups().contains(&ga)).then_some(())
+    let net = lab.nodes[ia].json(&["network", "create", "--name", "LAN"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let invite = lab.nodes[ia].json(&["network", "invite", &net, "--expires", "1h"]);
+    lab.nodes[ib].json(&["network", "join", invite["code"].as_str().unwrap()]);
+    eventually("a and b connected as members", CONVERGE, || {
+        (lab.nodes[ia].peer_groups().contains(&gb) && lab.nodes[ib].peer_groups().contains(&ga))
+            .then_some(())
     });
-    // They met over the veth.
+
+    // Both move: new addresses, new ports, restarted. What each holds of the other is stale.
+    for (i, n) in [(0usize, ia), (1, ib)] {
+        let node = &mut lab.nodes[n];
+        let _ = node.child.kill();
+        let _ = node.child.wait();
+        ip_in(
+            &spaces[i],
+            &[
+                "addr",
+                "del",
+                &format!("10.213.1.{}/24", i + 1),
+                "dev",
+                "eth0",
+            ],
+        );
+        ip_in(
+            &spaces[i],
+            &[
+                "addr",
+                "add",
+                &format!("10.213.1.{}/24", i + 11),
+                "dev",
+                "eth0",
+            ],
+        );
+        node.crash_and_restart();
+    }
+    let (a, b, c) = (&lab.nodes[ia], &lab.nodes[ib], &lab.nodes[ic]);
+    eventually(
+        "a and b to find each other again by beacons",
+        CONVERGE,
+        || (a.peer_groups().contains(&gb) && b.peer_groups().contains(&ga)).then_some(()),
+    );
+    // They met over the LAN, at the new addresses.
     let peers = a.json(&["peers"]);
     let to_b = peers
         .as_array()
@@ -354,9 +419,14 @@ fn two_nodes_in_separate_namespaces_find_each_other_with_mdns() {
             .as_array()
             .unwrap()
             .iter()
-            .all(|x| x.as_str().unwrap().starts_with("/ip4/10.213.1.2/")),
+            .all(|x| x.as_str().unwrap().starts_with("/ip4/10.213.1.12/")),
         "{peers}"
     );
+    // The stranger heard the same beacons the whole time and connected to no one.
+    assert!(c.peer_groups().is_empty(), "{}", c.json(&["peers"]));
+    for n in [a, b] {
+        assert!(!n.peer_groups().contains(&gc), "{}", n.json(&["peers"]));
+    }
 }
 
 /// The plan as `plan show --json` gives it at every node, when all have the same heads and
@@ -407,26 +477,9 @@ struct Three {
 impl Three {
     fn new(tag: &str) -> Option<Self> {
         let mut lab = Lab::new(tag)?;
-        let bridge = lab.namespace("br");
-        ip_in(&bridge, &["link", "add", "br0", "type", "bridge"]);
-        ip_in(&bridge, &["link", "set", "br0", "up"]);
-        let mut spaces = Vec::new();
-        for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
-            let ns = lab.namespace(name);
-            let port = format!("v{name}");
-            ip(&[
-                "link", "add", "eth0", "netns", &ns, "type", "veth", "peer", "name", &port,
-                "netns", &bridge,
-            ]);
-            ip_in(&bridge, &["link", "set", &port, "master", "br0"]);
-            ip_in(&bridge, &["link", "set", &port, "up"]);
-            let addr = format!("10.213.2.{}/24", i + 1);
-            ip_in(&ns, &["addr", "add", &addr, "dev", "eth0"]);
-            ip_in(&ns, &["link", "set", "eth0", "up"]);
-            spaces.push(ns);
-        }
+        let (bridge, spaces) = lab.lan("10.213.2");
         let args = |bootstrap: &[&String]| {
-            let mut args: Vec<String> = ["--no-mdns", "--listen", "/ip4/0.0.0.0/tcp/4700"]
+            let mut args: Vec<String> = ["--no-lan", "--listen", "/ip4/0.0.0.0/tcp/4700"]
                 .map(String::from)
                 .to_vec();
             for b in bootstrap {
@@ -450,9 +503,8 @@ impl Three {
             network: String::new(),
             groups,
         };
-        three.all_connected("the bootstrap dials");
-
-        // a makes a network; b and c join with invite codes; a makes a shared plan.
+        // Strangers are turned away (PROTOCOL.md §2): the bootstrap dials connect no one until
+        // a makes a network and b and c join it with invite codes. Then a makes a shared plan.
         let [a, b, c] = three.nodes();
         let net = a.json(&["network", "create", "--name", "Partitioned Network"])["id"]
             .as_str()
@@ -468,6 +520,8 @@ impl Three {
                 (m["members"].as_array()?.len() == 3).then_some(())
             });
         }
+        three.all_connected("joining the network");
+        let [a, b, c] = three.nodes();
         let title = "Joint action on asylum housing";
         let plan = a.json(&["plan", "new", "--title", title, "--network", &net])["id"]
             .as_str()
@@ -746,7 +800,7 @@ fn twenty_fresh_groups_join_with_default_ports_and_a_moved_member_is_found_again
         ip_in(ns, &["addr", "add", addr, "dev", "cg0"]);
         ip_in(ns, &["link", "set", "cg0", "up"]);
     }
-    let defaults = vec!["--no-mdns".to_string()];
+    let defaults = vec!["--no-lan".to_string()];
     let ia = lab.start("a", &na, defaults.clone());
     let net = lab.nodes[ia].json(&["network", "create", "--name", "Twenty"])["id"]
         .as_str()

@@ -124,7 +124,7 @@ impl Drop for Node {
 }
 
 #[test]
-fn two_processes_find_each_other_by_bootstrap_and_share_a_plan_through_the_cli() {
+fn two_processes_join_by_invite_and_share_a_plan_through_the_cli() {
     let dir = tempfile::tempdir().unwrap();
     let a = Node::start("a", dir.path(), &[]);
     let a_status = a.json(&["status"]);
@@ -154,14 +154,8 @@ fn two_processes_find_each_other_by_bootstrap_and_share_a_plan_through_the_cli()
         );
     }
 
-    // Each lists the other as a connected peer.
-    eventually("b to list a as a peer", CONVERGE, || {
-        b.peer_groups().contains(&a_group).then_some(())
-    });
-    eventually("a to list b as a peer", CONVERGE, || {
-        a.peer_groups().contains(&b_group).then_some(())
-    });
-
+    // b's bootstrap dial reaches a, but a keeps no connection from a stranger (PROTOCOL.md
+    // §2): they meet for real once b redeems an invite.
     // The whole flow with the CLI, across the two processes.
     let network = a.json(&[
         "network",
@@ -175,6 +169,13 @@ fn two_processes_find_each_other_by_bootstrap_and_share_a_plan_through_the_cli()
     assert!(code.starts_with("cg1-"), "{invite}");
     let joined = b.json(&["network", "join", &code]);
     assert_eq!(joined["id"], net.as_str(), "{joined}");
+    // Each lists the other as a connected peer.
+    eventually("b to list a as a peer", CONVERGE, || {
+        b.peer_groups().contains(&a_group).then_some(())
+    });
+    eventually("a to list b as a peer", CONVERGE, || {
+        a.peer_groups().contains(&b_group).then_some(())
+    });
 
     let title = "Joint action on asylum housing";
     let plan = b.json(&["plan", "new", "--title", title, "--network", &net]);

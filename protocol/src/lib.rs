@@ -10,6 +10,7 @@
 //! - [`text`]: long text kept as Automerge text and labels as whole values, both stored exactly
 //!   as typed, and the three-way merge of an edit made from a form onto the text as it is now;
 //! - [`privacy`]: the contact-free check that every free-text field passes before it is written;
+//! - [`beacon`]: LAN beacons that only members of a network can read;
 //! - [`error`]: refusals, each naming its field.
 //!
 //! The node (`commonground-node`) owns all IO: it passes in the day, random ids and the group's
@@ -88,6 +89,7 @@ macro_rules! string_enum {
 }
 
 pub mod auth;
+pub mod beacon;
 pub mod bundle;
 pub mod catalogue;
 pub mod doc;

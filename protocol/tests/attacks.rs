@@ -189,9 +189,9 @@ impl World {
         let (c, v, m) = (party(seed), party(seed + 60), party(seed + 120));
         let nid = DocId::from_bytes([seed; 16]);
         let mut net = Network::new("Midlands", c.group, "Coventry", today(), vec![]).unwrap();
-        net.add_member(v.group, "Victim", Role::Member, today(), vec![])
+        net.add_member(v.group, "Victim group", Role::Member, today(), vec![])
             .unwrap();
-        net.add_member(m.group, "Mallory", Role::Member, today(), vec![])
+        net.add_member(m.group, "Mallory group", Role::Member, today(), vec![])
             .unwrap();
         let net_doc = doc::create(c.group, Some(nid), today(), &net).unwrap();
         let pid = DocId::from_bytes([seed.wrapping_add(1); 16]);

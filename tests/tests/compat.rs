@@ -1,6 +1,8 @@
 //! A node of the previous release (speaking only `/commonground/sync/1`) that talks to this one
 //! is told clearly which version it needs, and is not treated as an offender: it can ask again
-//! and gets the same answer on the same connection.
+//! and gets the same answer on the same connection. (Only members, and guests while an invite
+//! is open, stay connected at all: here an invite is open, as when a group of the previous
+//! release is invited.)
 
 #![allow(clippy::unwrap_used)]
 
@@ -30,6 +32,12 @@ const WAIT: Duration = Duration::from_secs(20);
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_node_of_the_previous_release_is_told_which_version_it_needs() {
     let node = TestNode::start("Coventry", vec![]).await;
+    let net = node.create_network("Midlands").await;
+    node.post_ok(
+        &format!("/networks/{net}/invites"),
+        serde_json::json!({"expires": "1h"}),
+    )
+    .await;
     let addr: Multiaddr = node.addr().await.parse().unwrap();
     let peer = node.node.group.to_string().parse().unwrap();
 

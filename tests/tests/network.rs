@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use common::{TestNode, wait_until};
 use commonground_protocol::ids::DocId;
-use commonground_protocol::sync::{Request, Response};
+use commonground_protocol::sync::{Refusal, Request, Response};
 use serde_json::json;
 
 const CONVERGE: Duration = Duration::from_secs(30);
@@ -221,14 +221,22 @@ async fn a_non_member_gets_nothing_even_knowing_the_ids() {
             signed: vec![],
         }],
     };
+    // A stranger is let in only as a guest while an invite of a's is open (the one b used is
+    // still unexpired): then it is refused; otherwise its connection is closed at once and the
+    // request fails. Either way nothing of the network reaches it.
     for req in [hello, want] {
-        let answer = outsider
-            .node
-            .net()
-            .request(&a_group, vec![], req)
-            .await
-            .unwrap();
-        assert!(matches!(answer, Response::Refused { .. }), "{answer:?}");
+        let answer = outsider.node.net().request(&a_group, vec![], req).await;
+        assert!(
+            matches!(
+                answer,
+                Err(_)
+                    | Ok(Response::Refused {
+                        reason: Refusal::NotMember,
+                        ..
+                    })
+            ),
+            "{answer:?}"
+        );
     }
     assert!(outsider.plan(&plan_id).await.is_none());
     assert_eq!(outsider.ok("/networks").await.as_array().unwrap().len(), 0);
@@ -312,28 +320,6 @@ async fn ten_nodes_converge_and_a_late_node_catches_up() {
     assert_eq!(members, 11);
     late.stop().await;
     for n in nodes {
-        n.stop().await;
-    }
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_members_address_is_found_through_our_own_dht() {
-    let a = TestNode::start("Hub", vec![]).await;
-    let hub = a.addr().await;
-    let b = TestNode::start("Birmingham", vec![hub.clone()]).await;
-    let c = TestNode::start("Coventry", vec![hub]).await;
-    let c_port = c.addr().await.split('/').nth(4).unwrap().to_string();
-    // b never dialled c and holds no address of it: the lookup asks the DHT (through a).
-    let found = wait_until("b to find c's address in the DHT", CONVERGE, || async {
-        let addrs = b.node.net().find(&c.node.group).await.unwrap();
-        addrs
-            .iter()
-            .any(|a| a.to_string().contains(&format!("/tcp/{c_port}")))
-            .then_some(addrs)
-    })
-    .await;
-    assert!(!found.is_empty());
-    for n in [a, b, c] {
         n.stop().await;
     }
 }

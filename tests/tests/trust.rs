@@ -332,7 +332,7 @@ async fn crafted_changes_are_refused_by_every_node_and_honest_ones_still_flow() 
     // so each sends at most two forbidden rounds to each honest node, all of them answered.
     let mut ms = Vec::new();
     for i in 1..=4 {
-        ms.push(TestNode::start(&format!("Mallory {i}"), vec![]).await);
+        ms.push(TestNode::start(&format!("Attacker {i}"), vec![]).await);
     }
     let mut others = vec![&b];
     others.extend(ms.iter());
@@ -733,20 +733,22 @@ async fn a_removed_group_receives_nothing_new_and_its_new_changes_are_refused() 
         || async { plan_with_goal(&b, &plan, "After Dudley").await },
     )
     .await;
-    // d can no longer ask anyone for anything.
+    // d can no longer ask anyone for anything: a node with no open invite closes its
+    // connection at once, one whose invite is still open lets it in as a guest and refuses.
     let network: DocId = net.parse().unwrap();
     for other in [&a, &b] {
-        let r = request(&d, other, hello(network)).await.unwrap();
-        assert!(
-            matches!(
-                r,
-                Response::Refused {
-                    reason: Refusal::NotMember,
-                    ..
-                }
-            ),
-            "{r:?}"
-        );
+        if let Ok(r) = request(&d, other, hello(network)).await {
+            assert!(
+                matches!(
+                    r,
+                    Response::Refused {
+                        reason: Refusal::NotMember,
+                        ..
+                    }
+                ),
+                "{r:?}"
+            );
+        }
     }
     assert!(plan_with_goal(&d, &plan, "After Dudley").await.is_none());
 

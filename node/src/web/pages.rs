@@ -148,20 +148,30 @@ fn input_of(field: &str) -> &str {
     }
 }
 
+/// Kinds of personal data that share the same advice share its message.
+fn advice_key(kind: PersonalDataKind) -> &'static str {
+    match kind {
+        PersonalDataKind::Phone | PersonalDataKind::Email => "contact",
+        PersonalDataKind::NationalInsurance
+        | PersonalDataKind::NhsNumber
+        | PersonalDataKind::Reference => "reference",
+        other => other.key(),
+    }
+}
+
 /// A rule's refusal in the page's language.
 pub fn refusal_message(lang: Lang, e: &ValidationError) -> String {
     let n = FluentValue::from;
     match e {
         ValidationError::PersonalData(p) => {
-            let kind = match p.kind {
-                PersonalDataKind::Email => "pd-email",
-                PersonalDataKind::Phone => "pd-phone",
-                PersonalDataKind::Postcode => "pd-postcode",
-                PersonalDataKind::Reference => "pd-reference",
-            };
+            let kind = lang.t(&format!("pd-{}", p.kind.key()));
+            let advice = lang.t(&format!("pd-advice-{}", advice_key(p.kind)));
             lang.t_args(
                 "refused-personal-data",
-                &[("kind", FluentValue::from(lang.t(kind)))],
+                &[
+                    ("kind", FluentValue::from(kind)),
+                    ("advice", FluentValue::from(advice)),
+                ],
             )
         }
         ValidationError::Empty { .. } => lang.t("refused-empty"),

@@ -44,7 +44,7 @@ pub fn up_args(http: &str) -> [&str; 7] {
         "up",
         "--http-listen",
         http,
-        "--no-mdns",
+        "--no-lan",
         "--listen",
         "/ip4/127.0.0.1/tcp/0",
         "--data-dir",

@@ -54,7 +54,7 @@ impl TestNode {
             http_listen: "127.0.0.1:0".parse().unwrap(),
             listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
             bootstrap,
-            mdns: false,
+            lan: false,
             group_name: Some(name.into()),
             ..Config::default()
         };

@@ -2,11 +2,19 @@
 //! [`Net`] handle that sends it commands, and receives [`NetEvent`]s from it.
 //!
 //! Transports are TCP and QUIC with noise and yamux; identify (with an agent string that names no
-//! group), ping, mDNS (optional), Kademlia under our own protocol name, and the sync protocol
-//! `/commonground/sync/2` over request-response with CBOR. Connections, pending dials, streams,
-//! message sizes and memory are all bounded.
+//! group), ping, and the sync protocol `/commonground/sync/2` over request-response with CBOR.
+//! Connections, pending dials, streams, message sizes and memory are all bounded.
+//!
+//! Strangers learn nothing: [`admission`] closes every connection from a peer that is not a
+//! member of a network this node shares, right after the handshake, unless one of this node's
+//! invites is open (then a few guests may stay a short while to redeem it), and identify runs on
+//! member connections only. Members on one LAN find each other through [`beacon`]s that only
+//! members can read; nothing broadcast names the group.
 
-use std::collections::{BTreeMap, HashMap};
+pub mod admission;
+pub mod beacon;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -15,11 +23,10 @@ use commonground_protocol::GroupId;
 use commonground_protocol::sync::{MAX_MESSAGE_BYTES, PROTOCOL, Request, Response};
 use libp2p::futures::StreamExt;
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel, cbor};
-use libp2p::swarm::behaviour::toggle::Toggle;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{
     Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder, connection_limits, identify, identity,
-    kad, mdns, memory_connection_limits, multiaddr::Protocol, noise, ping, tcp, yamux,
+    memory_connection_limits, multiaddr::Protocol, noise, ping, tcp, yamux,
 };
 use serde::Serialize;
 use thiserror::Error;
@@ -31,8 +38,6 @@ const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new(PROTOCOL);
 /// The sync protocol of the previous release: answered only with "upgrade to version 2".
 const PREVIOUS_PROTOCOL: StreamProtocol =
     StreamProtocol::new(commonground_protocol::sync::PREVIOUS);
-/// Kademlia under a name of our own, never the public IPFS DHT's.
-const KAD_PROTOCOL: StreamProtocol = StreamProtocol::new("/commonground/kad/1.0.0");
 /// What identify says about us: the program, never the group.
 const AGENT: &str = concat!("commonground/", env!("CARGO_PKG_VERSION"));
 /// Commands waiting for the network actor.
@@ -66,8 +71,23 @@ pub struct NetConfig {
     pub listen: Vec<Multiaddr>,
     /// Nodes to dial at start.
     pub bootstrap: Vec<Multiaddr>,
-    /// Whether to find peers on the local network with mDNS.
-    pub mdns: bool,
+    /// Finding members on the local network: member beacons, and a public one while the node
+    /// is discoverable (`None`: off).
+    pub lan: Option<beacon::LanConfig>,
+    /// Who may connect from the start (the node's networks as stored).
+    pub admission: Admission,
+}
+
+/// Who may connect: the members of every network this node holds and whether an invite of its
+/// own is open (see [`admission`]), and the networks whose members' beacons it reads.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Admission {
+    /// Every member of every network this node holds.
+    pub members: HashSet<GroupId>,
+    /// Whether an invite of this node's is open (unused and unexpired).
+    pub invites_open: bool,
+    /// The networks this node holds, with the members of each (for LAN beacons).
+    pub networks: Vec<(commonground_protocol::DocId, Vec<GroupId>)>,
 }
 
 /// What the network tells the node.
@@ -126,10 +146,7 @@ enum Command {
     Dial(Multiaddr),
     DialPeer(PeerId, Vec<Multiaddr>),
     Disconnect(PeerId),
-    Find {
-        peer: PeerId,
-        reply: oneshot::Sender<Vec<Multiaddr>>,
-    },
+    Admit(Admission, oneshot::Sender<()>),
     Status(oneshot::Sender<NetStatus>),
 }
 
@@ -242,13 +259,12 @@ impl Net {
             .map_err(|_| NetError::Stopped)
     }
 
-    /// Looks up a group's node's current addresses in the Kademlia DHT (our own, never the
-    /// public one) and dials it if found. Returns the addresses found (empty if none).
-    pub async fn find(&self, group: &GroupId) -> Result<Vec<Multiaddr>, NetError> {
-        let peer = peer_of(group)?;
-        let (reply, rx) = oneshot::channel();
+    /// Sets who may connect (members of this node's networks, open invites); peers no longer
+    /// admitted are disconnected. Returns once the network applies it.
+    pub async fn admit(&self, admission: Admission) -> Result<(), NetError> {
+        let (done, rx) = oneshot::channel();
         self.tx
-            .send(Command::Find { peer, reply })
+            .send(Command::Admit(admission, done))
             .await
             .map_err(|_| NetError::Stopped)?;
         rx.await.map_err(|_| NetError::Stopped)
@@ -285,15 +301,14 @@ struct Behaviour {
     // connection lingered: the new one went over the per-peer limit.
     limits: connection_limits::Behaviour,
     memory: memory_connection_limits::Behaviour,
+    // Strangers are turned away here, before request-response hears of their connection.
+    gate: admission::Gate<identify::Behaviour>,
     sync: cbor::Behaviour<Request, Response>,
     previous: cbor::Behaviour<Request, Response>,
-    identify: identify::Behaviour,
     ping: ping::Behaviour,
-    mdns: Toggle<mdns::tokio::Behaviour>,
-    kad: kad::Behaviour<kad::store::MemoryStore>,
 }
 
-fn build(key: identity::Keypair, mdns_on: bool) -> Result<Swarm<Behaviour>, NetError> {
+fn build(key: identity::Keypair) -> Result<Swarm<Behaviour>, NetError> {
     let err = |e: &dyn std::fmt::Display| NetError::Invalid(format!("cannot set up libp2p: {e}"));
     let swarm = SwarmBuilder::with_existing_identity(key)
         .with_tokio()
@@ -305,7 +320,6 @@ fn build(key: identity::Keypair, mdns_on: bool) -> Result<Swarm<Behaviour>, NetE
         .map_err(|e| err(&e))?
         .with_quic()
         .with_behaviour(|key| {
-            let peer_id = key.public().to_peer_id();
             let codec = cbor::codec::Codec::<Request, Response>::default()
                 .set_request_size_maximum(MAX_MESSAGE_BYTES)
                 .set_response_size_maximum(MAX_MESSAGE_BYTES);
@@ -334,22 +348,6 @@ fn build(key: identity::Keypair, mdns_on: bool) -> Result<Swarm<Behaviour>, NetE
             );
             let ping =
                 ping::Behaviour::new(ping::Config::new().with_interval(Duration::from_secs(15)));
-            let mdns = Toggle::from(if mdns_on {
-                Some(mdns::tokio::Behaviour::new(
-                    mdns::Config::default(),
-                    peer_id,
-                )?)
-            } else {
-                None
-            });
-            let mut kad_cfg = kad::Config::new(KAD_PROTOCOL);
-            kad_cfg.set_query_timeout(Duration::from_secs(30));
-            let mut kad = kad::Behaviour::with_config(
-                peer_id,
-                kad::store::MemoryStore::new(peer_id),
-                kad_cfg,
-            );
-            kad.set_mode(Some(kad::Mode::Server));
             let limits = connection_limits::Behaviour::new(
                 connection_limits::ConnectionLimits::default()
                     .with_max_pending_incoming(Some(32))
@@ -363,10 +361,8 @@ fn build(key: identity::Keypair, mdns_on: bool) -> Result<Swarm<Behaviour>, NetE
             Ok(Behaviour {
                 sync,
                 previous,
-                identify,
+                gate: admission::Gate::new(identify),
                 ping,
-                mdns,
-                kad,
                 limits,
                 memory,
             })
@@ -386,7 +382,7 @@ pub async fn start(
 ) -> Result<(Net, mpsc::Receiver<NetEvent>, tokio::task::JoinHandle<()>), NetError> {
     let key = identity::Keypair::ed25519_from_bytes(secret)
         .map_err(|e| NetError::Invalid(format!("group key: {e}")))?;
-    let mut swarm = build(key, config.mdns)?;
+    let mut swarm = build(key)?;
     for addr in &config.listen {
         swarm
             .listen_on(addr.clone())
@@ -430,9 +426,17 @@ pub async fn start(
         events,
         traffic: traffic.clone(),
         pending: HashMap::new(),
-        finding: HashMap::new(),
         connected: BTreeMap::new(),
+        lan: None,
+        admission: Admission::default(),
     };
+    actor.on_admit(config.admission);
+    if let Some(lan) = config.lan {
+        match beacon::Lan::start(lan).await {
+            Ok(l) => actor.lan = Some(l),
+            Err(e) => warn!(error = %e, "finding members on the local network is off"),
+        }
+    }
     for ev in early {
         actor.on_swarm(ev);
     }
@@ -447,21 +451,108 @@ struct Actor {
     traffic: Arc<Traffic>,
     pending: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, NetError>>>,
     connected: BTreeMap<PeerId, (Vec<Multiaddr>, SystemTime)>,
-    /// Kademlia lookups of members' current addresses, by query.
-    finding: HashMap<kad::QueryId, (PeerId, oneshot::Sender<Vec<Multiaddr>>)>,
+    /// Beacons on the local network, when on.
+    lan: Option<beacon::Lan>,
+    /// Who may connect, as last told.
+    admission: Admission,
 }
 
 impl Actor {
     async fn run(mut self, cancel: CancellationToken) {
+        let mut tick = tokio::time::interval(Duration::from_secs(5));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => break,
                 Some(cmd) = self.rx.recv() => self.on_command(cmd),
                 ev = self.swarm.select_next_some() => self.on_swarm(ev),
+                Some(found) = beacon::next(&mut self.lan) => self.on_beacon(found),
+                _ = tick.tick() => self.on_tick(),
             }
         }
         info!("network stopped");
+    }
+
+    /// Who may connect changed: peers no longer admitted are disconnected.
+    fn on_admit(&mut self, admission: Admission) {
+        let members: HashSet<PeerId> = admission
+            .members
+            .iter()
+            .filter_map(|g| peer_of(g).ok())
+            .collect();
+        self.swarm
+            .behaviour_mut()
+            .gate
+            .set_members(members, admission.invites_open);
+        self.disconnect_unwelcome();
+        if let Some(lan) = &mut self.lan {
+            lan.set_networks(admission.networks.clone());
+        }
+        self.admission = admission;
+    }
+
+    /// Closes the connections of peers that may no longer stay: no longer members, or guests
+    /// whose grace is over.
+    fn disconnect_unwelcome(&mut self) {
+        let now = std::time::Instant::now();
+        let gate = &self.swarm.behaviour().gate;
+        let unwelcome: Vec<PeerId> = self
+            .connected
+            .keys()
+            .filter(|p| !gate.may_stay(p, now))
+            .copied()
+            .collect();
+        for peer in unwelcome {
+            debug!(%peer, "closing a connection that is no longer admitted");
+            let _ = self.swarm.disconnect_peer_id(peer);
+        }
+    }
+
+    /// Guests whose grace is over leave; beacons go out with this node's current addresses.
+    fn on_tick(&mut self) {
+        self.swarm
+            .behaviour_mut()
+            .gate
+            .expire(std::time::Instant::now());
+        self.disconnect_unwelcome();
+        if let Some(lan) = &mut self.lan {
+            let me = *self.swarm.local_peer_id();
+            let addrs: Vec<String> = self
+                .swarm
+                .listeners()
+                .map(|a| a.clone().with(Protocol::P2p(me)).to_string())
+                .collect();
+            lan.announce(&addrs);
+        }
+    }
+
+    /// A beacon on the local network: a member's is dialled if not connected.
+    fn on_beacon(&mut self, found: beacon::Found) {
+        let Ok(peer) = peer_of(&found.group) else {
+            return;
+        };
+        if peer == *self.swarm.local_peer_id() || self.swarm.is_connected(&peer) {
+            return;
+        }
+        let addrs = self.not_ours(parse_addrs(&found.addrs));
+        if addrs.is_empty() {
+            return;
+        }
+        if found.public {
+            // A discoverable node (not known to be a member): remembered, so that redeeming an
+            // invite of its can reach it here when the invite's addresses are stale.
+            for a in addrs {
+                self.swarm.add_peer_address(peer, a);
+            }
+            return;
+        }
+        debug!(%peer, "a member found on the local network");
+        let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+            .addresses(addrs)
+            .condition(libp2p::swarm::dial_opts::PeerCondition::DisconnectedAndNotDialing)
+            .build();
+        let _ = self.swarm.dial(opts);
     }
 
     /// `addrs` without this node's own listen addresses: on another machine's invite, a
@@ -492,6 +583,14 @@ impl Actor {
                     .fetch_add(encoded_len(&request), Ordering::Relaxed);
                 self.traffic.requests.fetch_add(1, Ordering::Relaxed);
                 let addrs = self.not_ours(addrs);
+                // Asking a peer that is no member yet (redeeming an invite): its connection is
+                // let in as a guest's.
+                if !self.swarm.behaviour().gate.is_member(&peer) {
+                    self.swarm
+                        .behaviour_mut()
+                        .gate
+                        .expect(peer, std::time::Instant::now());
+                }
                 let id = self
                     .swarm
                     .behaviour_mut()
@@ -531,14 +630,11 @@ impl Actor {
             Command::Disconnect(peer) => {
                 let _ = self.swarm.disconnect_peer_id(peer);
             }
-            Command::Find { peer, reply } => {
-                // Bounded: at most 64 lookups in flight; more are answered "nothing found".
-                if self.finding.len() < 64 {
-                    let id = self.swarm.behaviour_mut().kad.get_closest_peers(peer);
-                    self.finding.insert(id, (peer, reply));
-                } else {
-                    let _ = reply.send(Vec::new());
+            Command::Admit(admission, done) => {
+                if admission != self.admission {
+                    self.on_admit(admission);
                 }
+                let _ = done.send(());
             }
             Command::Status(reply) => {
                 let me = *self.swarm.local_peer_id();
@@ -631,68 +727,7 @@ impl Actor {
                 debug!(%peer, %error, "ping failed; closing the connection");
                 self.swarm.close_connection(connection);
             }
-            SwarmEvent::Behaviour(BehaviourEvent::Identify(identify::Event::Received {
-                peer_id,
-                info,
-                ..
-            })) => {
-                for addr in info.listen_addrs.into_iter().take(16) {
-                    self.swarm.behaviour_mut().kad.add_address(&peer_id, addr);
-                }
-            }
-            SwarmEvent::Behaviour(BehaviourEvent::Kad(kad::Event::OutboundQueryProgressed {
-                id,
-                result: kad::QueryResult::GetClosestPeers(result),
-                step,
-                ..
-            })) => self.on_found(id, result, step.last),
-            SwarmEvent::Behaviour(BehaviourEvent::Mdns(mdns::Event::Discovered(found))) => {
-                for (peer, addr) in found {
-                    debug!(%peer, %addr, "found by mDNS");
-                    self.swarm.add_peer_address(peer, addr.clone());
-                    self.swarm.behaviour_mut().kad.add_address(&peer, addr);
-                    if !self.swarm.is_connected(&peer) {
-                        let _ = self.swarm.dial(peer);
-                    }
-                }
-            }
             _ => {}
-        }
-    }
-
-    /// A Kademlia lookup of a member's addresses progressed: dial it with what was found.
-    fn on_found(
-        &mut self,
-        id: kad::QueryId,
-        result: Result<kad::GetClosestPeersOk, kad::GetClosestPeersError>,
-        last: bool,
-    ) {
-        let peers = match result {
-            Ok(ok) => ok.peers,
-            Err(kad::GetClosestPeersError::Timeout { peers, .. }) => peers,
-        };
-        let Some((target, _)) = self.finding.get(&id) else {
-            return;
-        };
-        let target = *target;
-        let found: Vec<Multiaddr> = peers
-            .into_iter()
-            .filter(|p| p.peer_id == target)
-            .flat_map(|p| p.addrs)
-            .take(16)
-            .collect();
-        if found.is_empty() && !last {
-            return;
-        }
-        if let Some((_, reply)) = self.finding.remove(&id) {
-            for a in &found {
-                self.swarm.add_peer_address(target, a.clone());
-            }
-            if !found.is_empty() && !self.swarm.is_connected(&target) {
-                let _ = self.swarm.dial(target);
-            }
-            debug!(peer = %target, found = found.len(), "looked up a member's addresses");
-            let _ = reply.send(found);
         }
     }
 

@@ -1,0 +1,412 @@
+//! The shapes of personal data that are told by their form: numbers, addresses, dates of birth,
+//! e-mail addresses. Each pattern reads the normalised copy of a text; a match may be excused by
+//! its context (a date then a time is not a phone number, a rally outside 10 Downing Street is
+//! not anyone's home).
+
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use super::PersonalDataKind::{self, *};
+
+/// A match of a pattern, with the text around it for the context rules.
+pub(super) struct Found<'a> {
+    /// The whole normalised text.
+    pub text: &'a str,
+    /// Byte range of the match.
+    pub start: usize,
+    pub end: usize,
+}
+
+impl<'a> Found<'a> {
+    fn matched(&self) -> &'a str {
+        &self.text[self.start..self.end]
+    }
+
+    /// Up to `n` characters before the match, lower-cased.
+    fn before(&self, n: usize) -> String {
+        let head = &self.text[..self.start];
+        let skip = head.chars().count().saturating_sub(n);
+        head.chars().skip(skip).collect::<String>().to_lowercase()
+    }
+
+    /// Up to `n` characters after the match, lower-cased.
+    fn after(&self, n: usize) -> String {
+        self.text[self.end..]
+            .chars()
+            .take(n)
+            .collect::<String>()
+            .to_lowercase()
+    }
+}
+
+pub(super) struct Pattern {
+    pub kind: PersonalDataKind,
+    pub re: Regex,
+    /// A match for which this returns true is not personal data after all.
+    pub except: fn(&Found) -> bool,
+}
+
+fn never(_: &Found) -> bool {
+    false
+}
+
+/// `2nd`, `3rd`, `4th` after an outward code (`room G1 2nd floor`) is an ordinal, not an inward
+/// code.
+fn ordinal_inward(f: &Found) -> bool {
+    let inward = f
+        .matched()
+        .trim()
+        .rsplit(|c: char| c.is_whitespace())
+        .next()
+        .unwrap_or("");
+    let lower = inward.to_ascii_lowercase();
+    lower.len() == 3 && ["st", "nd", "rd", "th"].contains(&&lower[1..])
+}
+
+/// A match that begins with a day-month-year date (`05-12-2026`, `05/12/2026`, `05.12.2026`)
+/// is a date and a time, not a phone number.
+fn date_then_time(f: &Found) -> bool {
+    static DATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"^\d{2}[-./]\d{2}[-./]\d{4}").expect("built-in pattern compiles")
+    });
+    DATE.is_match(f.matched().trim_start_matches(['(', ' ']))
+}
+
+/// "Our case no longer…", "Home Office reference letters…", "reference 2026": the code after the
+/// label has too few digits, or is a year, so it is a word, not a reference.
+fn not_a_code(f: &Found) -> bool {
+    let m = f.matched();
+    let code = m
+        .rsplit(|c: char| c.is_whitespace() || c == ':' || c == '#' || c == '.')
+        .find(|s| !s.is_empty())
+        .unwrap_or("");
+    // Labels hold no digits: every digit of the match is the code's.
+    let digits = m.chars().filter(char::is_ascii_digit).count();
+    let year = code.len() == 4 && digits == 4 && (code.starts_with("19") || code.starts_with("20"));
+    // A code written in several groups ("25 018 432") needs more digits than one in a piece:
+    // "ho 1 100" is a count.
+    let groups = m
+        .split_whitespace()
+        .filter(|w| w.chars().any(|c| c.is_ascii_digit()))
+        .count();
+    digits < if groups > 1 { 6 } else { 4 } || year
+}
+
+/// Whether ten digits fail the NHS number's modulus-11 check digit.
+pub(super) fn not_an_nhs_number(m: &str) -> bool {
+    let d: Vec<u32> = m.chars().filter_map(|c| c.to_digit(10)).collect();
+    if d.len() != 10 {
+        return true;
+    }
+    let sum: u32 = d[..9].iter().zip((2..=10).rev()).map(|(x, w)| x * w).sum();
+    let check = match 11 - sum % 11 {
+        11 => 0,
+        10 => return true,
+        c => c,
+    };
+    check != d[9]
+}
+
+fn not_nhs(f: &Found) -> bool {
+    not_an_nhs_number(f.matched())
+}
+
+/// A run of digits that is an NHS number is told as one by the NHS pattern before this one; any
+/// other long run is a reference of some kind.
+fn nhs_run(f: &Found) -> bool {
+    !not_an_nhs_number(f.matched())
+}
+
+/// Government buildings and other public addresses that organisers write as places to protest
+/// at, lobby or write to. Matched on the address as written, lower case.
+#[rustfmt::skip]
+const PUBLIC_ADDRESSES: &[&str] = &[
+    "10 downing street", "11 downing street", "70 whitehall", "2 marsham street",
+    "102 petty france", "40 wellesley road", "1 parliament street", "100 parliament street",
+    "55 broadway", "20 avenue de ségur", "55 rue du faubourg saint-honoré", "57 rue de varenne",
+    "1 place beauvau",
+];
+
+/// Words that, a little before an address, say it is a public place: a protest or a venue.
+#[rustfmt::skip]
+const PUBLIC_CONTEXT: &[&str] = &[
+    "rally", "protest", "vigil", "demo", "demonstration", "march", "picket", "outside", "lobby",
+    "gather", "stall", "office", "offices", "centre", "center", "hall", "library", "church",
+    "mosque", "gurdwara", "temple", "council", "tribunal", "court", "station", "school", "college",
+    "university", "hospital", "clinic", "surgery", "gallery", "museum", "hub", "cafe", "café",
+    "theatre", "venue", "headquarters", "hq", "manifestation", "rassemblement", "devant",
+    "préfecture", "mairie", "ministère", "permanence", "tribunal", "local", "salle",
+];
+
+/// An address is ordinary text when it is a known public address or when a protest or a public
+/// venue is named just before it ("rally outside 10 Downing Street", "the community centre at
+/// 14 High Street"). A person's home address is not.
+fn public_place(f: &Found) -> bool {
+    let m = f.matched().trim().to_lowercase();
+    if PUBLIC_ADDRESSES.iter().any(|p| m.contains(p)) {
+        return true;
+    }
+    let before = f.before(40);
+    // Someone living there is never public, whatever else is near.
+    if has_word(&before, HOME_CONTEXT) {
+        return false;
+    }
+    words(&before)
+        .rev()
+        .take(6)
+        .any(|w| PUBLIC_CONTEXT.contains(&w))
+}
+
+/// The words of a text: runs of letters and digits.
+fn words(text: &str) -> impl DoubleEndedIterator<Item = &str> {
+    text.split(|c: char| !c.is_alphanumeric() && !is_mark(c))
+        .filter(|w| !w.is_empty())
+}
+
+/// Combining marks belong to the word they sit on (Arabic vowel signs, Ethiopic and Indic
+/// marks).
+fn is_mark(c: char) -> bool {
+    matches!(c, '\u{0300}'..='\u{036F}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{135D}'..='\u{135F}')
+}
+
+/// Whether `text` holds one of `list`: a whole word, or (for entries of several words) the
+/// words in a row. An entry ending in `*` is a stem: it matches a word that begins with it
+/// (Latin script: "hoteelka", "otêla") or holds it (other scripts, where prefixes attach:
+/// "بالفندق", "هۆتێلەکە").
+fn has_word(text: &str, list: &[&str]) -> bool {
+    let ws: Vec<&str> = words(text).collect();
+    list.iter().any(|entry| match entry.strip_suffix('*') {
+        Some(stem)
+            if stem.is_ascii()
+                || stem
+                    .chars()
+                    .all(|c| c.is_alphabetic() && (c as u32) < 0x250) =>
+        {
+            ws.iter().any(|w| w.starts_with(stem))
+        }
+        Some(stem) => ws.iter().any(|w| w.contains(stem)),
+        None => {
+            let want: Vec<&str> = entry.split(' ').collect();
+            ws.windows(want.len()).any(|w| w == want.as_slice())
+        }
+    })
+}
+
+/// Words before an address that say someone lives there.
+#[rustfmt::skip]
+const HOME_CONTEXT: &[&str] = &[
+    "lives", "living", "live", "resides", "staying", "stays", "moved", "address", "habite",
+    "domicilié", "domiciliée", "vit", "loge",
+];
+
+/// Room numbers: a room at a hotel or hostel is where someone lives; a room at the library is
+/// a meeting place. The words after (or before) the number decide.
+fn not_lodging(f: &Found) -> bool {
+    let around = format!("{} {}", f.before(40), f.after(50));
+    !has_word(&around, LODGING)
+}
+
+/// Words that make a room number someone's home, in the languages of the groups.
+#[rustfmt::skip]
+const LODGING: &[&str] = &[
+    "hotel*", "hôtel*", "hostel*", "ہاسٹل*", "هاسټل*", "هاستل*", "هاسٹل*", "inn", "lodge",
+    "accommodation*", "barracks", "foyer*", "cada", "huda", "hébergement*", "فندق*", "نزل", "سكن*",
+    "هتل*", "مهمانخانه*", "ہوٹل*", "هوټل*", "هوتل*", "هۆتێل*", "otêl*", "otel*", "ሆቴል*",
+    "hudheel*", "hoteel*", "lives", "living", "stays", "staying",
+];
+
+/// "at" in an e-mail address spelled out, in the languages of the groups.
+const AT: &str =
+    r"\bat\b|\(at\)|\[at\]|\{at\}|\bchez\b|\(?\barobase\b\)?|\(a\)|آت|اَت|ات|ایٹ|اٹ|ئات|\bet\b";
+/// "dot" in an e-mail address spelled out, in the languages of the groups.
+const DOT: &str = r"\bdot\b|\bpoint\b|\(dot\)|\[dot\]|\{dot\}|\bpunto\b|نقطة|نقطه|دات|ڈاٹ|ټکی|ټکي|خاڵ|\bxal\b|ነጥቢ|ነጥብ|\bdhibic\b";
+
+/// Names of months in the languages of the groups, for dates written in words.
+const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
+
+/// What introduces a date of birth, in the languages of the groups.
+const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|زیږون|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
+
+/// A date of birth: a label, then (within a few words, in the same sentence) a date or a
+/// year.
+fn dob_pattern() -> String {
+    // Years of the Gregorian, Solar Hijri (13xx, 14xx) and Ethiopian calendars; a suffix may
+    // follow ("2008an" in Kurmanji).
+    let date = format!(
+        r"(?:\b\d{{1,2}}\s*[./-]\s*\d{{1,2}}\s*[./-]\s*(?:\d{{4}}|\d{{2}})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b(?:19|20|13|14)\d{{2}}(?:[^\d]|$)|\b\d{{1,2}}(?:st|nd|rd|th|er)?\s+(?:of\s+)?(?:{MONTHS})\b)"
+    );
+    // A label then a date ("born 12 March 1988"), or a date then a label ("۱۸ جون ۲۰۱۶ کو پیدا
+    // ہوئی", "ብ 3 ለካቲት 2008 ዝተወልደ").
+    format!(
+        r"(?i)(?:{BIRTH_LABELS})[^\n;!?]{{0,48}}?{date}|{date}[^\n;!?]{{0,32}}?(?:{BIRTH_LABELS})"
+    )
+}
+
+/// Street types of addresses in the UK and France, for "42 Acacia Road", "12 rue des Lilas".
+const STREET: &str = r"road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|crescent|cres|grove|gardens|gdns|place|pl|terrace|tce|court|ct|square|sq|mews|walk|hill|row|rise|view|green|parade|vale|park|estate|house|tower|towers|court";
+
+/// Words that introduce a phone number, in the languages of the groups.
+const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|signal|call|ring|text|contact|numéro|portable|téléphone|tél|appeler|joindre)\b|هاتف|جوال|موبايل|واتساب|واتس|تلفون|اتصل|تلفن|موبایل|واتساپ|زنگ|فون|موبائل|کال|ټیلیفون|ټلیفون|موبایل|زنګ|تەلەفۆن|مۆبایل|واتسئەپ|پەیوەندی|\btelefon\b|\bhejmar|ስልኪ|ስልክ|ቴሌፎን|\btaleefan|\bmobaylka|\bwac\b|\bnumbarka|\blambarka";
+
+/// Words for a house or a flat (someone's home), in the groups' languages.
+const HOME_WORDS: &str = r"\bflat|\bapartment|\bapt\b|\bappartement|\bappt\b|\bmaisonette|\bhouse\s+(?:no|number)|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh";
+
+/// Words for a room, in the groups' languages (a home only where the context says so).
+const ROOM_WORDS: &str = r"\broom|\brm\b|\bchambre|غرفة|غرفه|اتاق|کمرہ|کمره|کوټه|کوټې|ژووری|ژوور|\bodeya|\boda\b|ክፍሊ|ክፍል|\bqolka|\bqol\b";
+
+/// Words for a street, in the groups' languages other than English (see `STREET`).
+const STREET_WORDS: &str =
+    r"شارع|خیابان|کوچه|کوچه‌ی|روڈ|روڈ|سڑک|سړک|سرک|شەقام|\bkolan|\bwaddada|\bjidka|ጎደና";
+
+/// Words that say "number" before a number, in the groups' languages.
+const NUMBER_WORDS: &str = r"\bno\b\.?|\bnumber\b|\bnº|n°|\bnr\b|رقم|شماره|شمارهٔ|شماره‌ی|نمبر|شمېره|شمیره|ژمارە|ژمارەی|\bhejmar\w*|ቁጽሪ|ቁጥር|\blambarka|\bnambarka";
+
+/// Labels that introduce a reference number, in the languages of the groups.
+const REFERENCE_LABELS: &str = r"\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim|file|client|application|appeal|arc|brp|asr|asu|gwf|passport|visa|residence\s+permit|reference|ref)(?:\s*(?:ref(?:erence)?|no|nr|number|num|id|card|#)\.?)*\s*[:#]?\s*|\b(?:référence|numéro|numero|n°|dossier|agdref|titre\s+de\s+séjour|passeport)(?:\s+(?:de|du|d'|étranger|dossier|passeport|agdref))*\s*[:#n°]*\s*|(?:رقم|الرقم)\s+(?:المرجع|المرجعي|الملف|القضية|الطلب|جواز\s+السفر|الإقامة|الاقامة|البطاقة|اللجوء|الحالة)\s*[:#]?\s*|شماره\s+(?:پرونده|مرجع|پاسپورت|گذرنامه|کارت|درخواست)\s*[:#]?\s*|کد\s+پرونده\s*[:#]?\s*|(?:حوالہ|کیس|فائل|پاسپورٹ|درخواست)\s+نمبر\s*[:#]?\s*|(?:د\s+)?(?:دوسیې|قضیې|پاسپورټ|غوښتنلیک)\s+(?:شمیره|شمېره|نمبر)\s*[:#]?\s*|ژمارەی\s+(?:دۆسیە|پاسپۆرت|داواکاری|کەیس)\s*[:#]?\s*|\b(?:hejmara|jimara)\s+\w+\s*[:#]?\s*|(?:ቁጽሪ|ቁፅሪ|ቁጥር|የፋይል\s+ቁጥር|የፓስፖርት\s+ቁጥር|መወከሲ)\s*[:#]?\s*|\b(?:lambarka|tixraaca|tixraac|nambarka)(?:\s+\w+)?\s*[:#]?\s*";
+
+static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+    let p = |kind, re: &str, except| Pattern {
+        kind,
+        re: Regex::new(re).expect("built-in pattern compiles"),
+        except,
+    };
+    vec![
+        // name@domain.tld, also with "(at)" / "[at]".
+        p(
+            Email,
+            r"(?i)[a-z0-9._%+-]+\s*(?:@|\(at\)|\[at\]|\{at\}|\(a\)|\[a\]|\(arobase\)|\[arobase\])\s*[a-z0-9-]+(?:\s?\.\s?[a-z0-9-]+)*\s?\.\s?[a-z]{2,}",
+            never,
+        ),
+        // "name at domain dot com", "name[at]domain[dot]org": spelled out, ending in a common
+        // top-level domain (so that "meet at the hall" stays ordinary text).
+        p(
+            Email,
+            &format!(
+                r"(?i)\b[a-z0-9._%+-]+\s*(?:{AT})\s*[a-z0-9-]+(?:\s*(?:\.|{DOT})\s*[a-z0-9-]+)*?\s*(?:{DOT}|\.)\s*(?:com|org|net|info|co|uk|fr|de|io|me|edu|gov|ac|iq|ir|af|so|er|et|pk|sy|sd|tr|eu)\b"
+            ),
+            never,
+        ),
+        // A user at a mail provider, with or without the rest: "amina at gmail", "x @ hotmail".
+        p(
+            Email,
+            r"(?i)\b[a-z0-9._%+-]{2,}\s*(?:@|\bat\b|\(at\)|\[at\]|\bchez\b|\barobase\b)\s*(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|proton|live|aol|btinternet|ymail|msn|orange|wanadoo|free|laposte|sfr)\b",
+            never,
+        ),
+        // +44 7700 900123, 0044 20 7946 0958, +1 (555) 010-9999
+        p(
+            Phone,
+            r"(?:\+|\b00)\s?\d{1,3}[\s.-]?(?:\(0\)[\s.-]?)?(?:\(?\d+\)?[\s.-]?){2,6}\d",
+            never,
+        ),
+        // Local numbers: 0 then 9 or 10 more digits, however separated (spaces, dashes, dots,
+        // brackets: "(0121) 496.0000"), except a date followed by a time ("05-12-2026 18:30").
+        p(Phone, r"\b0(?:[\s.()\-]{0,2}\d){9,10}\b", date_then_time),
+        // A number introduced as a phone number, however written: eight digits or more.
+        p(
+            Phone,
+            &format!(r"(?i)(?:{PHONE_LABELS})[^\d\n]{{0,16}}\(?\d(?:[\s.()\-/]{{0,2}}\d){{7,}}"),
+            date_then_time,
+        ),
+        // UK postcodes: outward code, optional space, inward code.
+        p(
+            Postcode,
+            r"(?i)\b(?:GIR\s?0AA|[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?\s?\d[ABD-HJLNP-UW-Z]{2})\b",
+            ordinal_inward,
+        ),
+        // National Insurance numbers: AB 12 34 56 C, AB-123-456-C, and the QQ prefix of the
+        // examples people copy.
+        p(
+            NationalInsurance,
+            r"(?i)\b(?:[A-CEGHJ-PR-TW-Z]{2}|QQ)[\s-]?(?:\d[\s-]?){6}[A-D]\b",
+            never,
+        ),
+        // ... or introduced as one, with the final letter left off.
+        p(
+            NationalInsurance,
+            r"(?i)\b(?:n\.?i\.?|nino|national\s+insurance)(?:\s+(?:no|number|num))?\.?\s*[:#]?\s*[A-Z]{2}[\s-]?(?:\d[\s-]?){6}",
+            never,
+        ),
+        // NHS numbers written in groups (943 476 5919, 943-476-5919) or whole, when the check
+        // digit holds (modulus 11), so that other 3-3-4 groups stay ordinary text.
+        p(NhsNumber, r"\b\d{3}[\s.-]?\d{3}[\s.-]?\d{4}\b", not_nhs),
+        // A date of birth, in any of the groups' languages.
+        p(DateOfBirth, &dob_pattern(), never),
+        // Home Office references (A1234567, B1234567/2), BRP numbers (ZU1234567), GWF numbers.
+        p(
+            Reference,
+            r"(?i)\b(?:GWF\d{9}|[A-Z]{1,2}\d{7}(?:/\d{1,3})?)\b",
+            never,
+        ),
+        // Port references (LHR/12345678), unique application numbers (1234-5678-9012-3456),
+        // tribunal appeal references (PA/12345/2026, HU/01234/2025, UI-2024-001234).
+        p(
+            Reference,
+            r"(?i)\b[A-Z]{2,4}/\d{2,4}/(?:\d{2}/)?\d{4,6}\b|\b[A-Z]{3}/\d{5,}\b|\b\d{4}[\s-]\d{4}[\s-]\d{4}[\s-]\d{4}\b|\b[A-Z]{2}/\d{4,6}/\d{2,4}\b|\b(?:UI|JR|IA|AA)[-/ ]\d{4}[-/ ](?:[A-Z]{3}[-/ ])?\d{4,7}\b",
+            never,
+        ),
+        // A reference introduced as one: "case ref: 88AB12", "HO no. K123456", "رقم الملف
+        // 448812", "lambarka kiiska 55120".
+        p(
+            Reference,
+            &format!(r"(?i)(?:{REFERENCE_LABELS})[A-Z0-9][A-Z0-9/-]*(?:\s\d[\d/-]*)*"),
+            not_a_code,
+        ),
+        // Any run of seven or more digits: passport and case numbers, phone numbers written
+        // without a leading zero (an NHS number among them was told above). Amounts are written
+        // with separators (12,000).
+        p(Reference, r"\d{7,}", nhs_run),
+        // A home address: "42 Acacia Road", "Flat 3, 15 Mill Lane", "12 rue des Lilas".
+        p(
+            Address,
+            &format!(
+                r"\b\d{{1,4}}[a-zA-Z]?,?\s+(?:[A-Z][\w'’-]*\s+){{1,3}}(?i:{STREET})\b|(?i)\b\d{{1,4}}(?:\s*(?:bis|ter))?,?\s+(?:rue|avenue|av\.|boulevard|bd|allée|allee|impasse|chemin|quai|cours|route|résidence|residence|cité|cite)\s+\w"
+            ),
+            public_place,
+        ),
+        // A house or flat with its number, either way round ("flat 3", "البيت رقم ٣١",
+        // "۶۱ نمبر کور", "ገዛ ቁጽሪ 33", "guriga 71"): someone's home.
+        p(
+            Address,
+            &format!(
+                r"(?i)(?:{HOME_WORDS})\w*\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{HOME_WORDS})"
+            ),
+            never,
+        ),
+        // A street with a number in the groups' languages ("١٩ شارع ألبرت", "کوچه ۱۲").
+        p(
+            Address,
+            &format!(
+                r"(?i)\b\d{{1,4}}\w{{0,3}}[،,]?\s*(?:{STREET_WORDS})|(?:{STREET_WORDS})\w*\s+\S+\s*(?:{NUMBER_WORDS})\s*\d{{1,4}}"
+            ),
+            public_place,
+        ),
+        // A room, with its number either side, where someone lives: at a hotel or hostel
+        // ("room 214 at the Britannia Hotel", "ژووری ٣٢ی هۆتێلەکە", "۴۰۶مه کوټه").
+        p(
+            Address,
+            &format!(
+                r"(?i)(?:{ROOM_WORDS})\w*\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}[a-z]?|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{ROOM_WORDS})"
+            ),
+            not_lodging,
+        ),
+    ]
+});
+
+/// The first personal data the patterns find in `text` (already normalised).
+pub(super) fn find(text: &str) -> Option<PersonalDataKind> {
+    for pattern in PATTERNS.iter() {
+        let hit = pattern.re.find_iter(text).any(|m| {
+            let found = Found {
+                text,
+                start: m.start(),
+                end: m.end(),
+            };
+            !(pattern.except)(&found)
+        });
+        if hit {
+            return Some(pattern.kind);
+        }
+    }
+    None
+}

@@ -1,0 +1,194 @@
+//! Measures the contact-free check on the corpus in `tests/corpus/contact_free.tsv` (organising
+//! notes in ten languages, labelled by hand; see its README). The detector is tuned on the
+//! `tune` lines only; the `held` lines measure it. Targets, on the held-out lines, overall and
+//! for every language: at least 97% of the lines holding personal data refused, at most 2% of
+//! the ordinary lines refused.
+//!
+//! Prints both figures per language and split, and whether the targets are met; fails if the
+//! tune lines miss the targets or the held-out figures fall below what they reached so far. `CG_CORPUS_SHOW=1` also prints the tune lines it
+//! gets wrong (never the held-out ones: looking at those would make them tuning data).
+
+use std::collections::BTreeMap;
+
+use commonground_protocol::privacy;
+
+/// The corpus: its held-out lines and some of its tune lines, by one writer...
+const CORPUS: &str = include_str!("corpus/contact_free.tsv");
+/// ...and more tune lines by a second writer, who never saw the first file.
+const MORE: &str = include_str!("corpus/contact_free_more.tsv");
+const MIN_RECALL: f64 = 0.97;
+const MAX_FALSE_REFUSALS: f64 = 0.02;
+/// What the held-out lines reached when the rules were last changed (rules version 2): 98.1%
+/// refused and 3.6% of ordinary lines refused overall (the tune lines: 96.6% and 0.2%). The
+/// test fails below these floors.
+const FLOOR_RECALL: f64 = 0.98;
+const FLOOR_FALSE_REFUSALS: f64 = 0.04;
+
+struct Line<'a> {
+    lang: &'a str,
+    held: bool,
+    expect: &'a str,
+    text: &'a str,
+}
+
+fn corpus() -> Vec<Line<'static>> {
+    [CORPUS, MORE]
+        .iter()
+        .flat_map(|file| file.lines().skip(1))
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let cols: Vec<&str> = l.splitn(4, '\t').collect();
+            assert_eq!(cols.len(), 4, "malformed corpus line: {l:?}");
+            Line {
+                lang: cols[0],
+                held: match cols[1] {
+                    "held" => true,
+                    "tune" => false,
+                    other => panic!("unknown split {other:?}"),
+                },
+                expect: cols[2],
+                text: cols[3],
+            }
+        })
+        .collect()
+}
+
+#[derive(Default, Clone, Copy)]
+struct Score {
+    personal: usize,
+    refused: usize,
+    ordinary: usize,
+    false_refusals: usize,
+}
+
+impl Score {
+    fn recall(&self) -> f64 {
+        if self.personal == 0 {
+            1.0
+        } else {
+            self.refused as f64 / self.personal as f64
+        }
+    }
+
+    fn false_rate(&self) -> f64 {
+        if self.ordinary == 0 {
+            0.0
+        } else {
+            self.false_refusals as f64 / self.ordinary as f64
+        }
+    }
+
+    fn meets_targets(&self) -> bool {
+        self.recall() >= MIN_RECALL && self.false_rate() <= MAX_FALSE_REFUSALS
+    }
+}
+
+fn row(name: &str, s: &Score) -> String {
+    format!(
+        "{name:<8} personal data refused {:>3}/{:<3} = {:>5.1}%   ordinary refused {:>2}/{:<3} = {:>4.1}%",
+        s.refused,
+        s.personal,
+        100.0 * s.recall(),
+        s.false_refusals,
+        s.ordinary,
+        100.0 * s.false_rate()
+    )
+}
+
+#[test]
+fn the_detector_meets_its_targets_on_the_held_out_corpus() {
+    let lines = corpus();
+    assert!(lines.len() >= 400, "the corpus has {} lines", lines.len());
+    let show = std::env::var_os("CG_CORPUS_SHOW").is_some();
+    // (split, language) → score; "all" for every language.
+    let mut scores: BTreeMap<(bool, String), Score> = BTreeMap::new();
+    let mut kinds_right = (0usize, 0usize);
+    for l in &lines {
+        let found = privacy::find(l.text);
+        for lang in [l.lang, "all"] {
+            let s = scores.entry((l.held, lang.to_string())).or_default();
+            if l.expect == "ok" {
+                s.ordinary += 1;
+                s.false_refusals += usize::from(found.is_some());
+            } else {
+                s.personal += 1;
+                s.refused += usize::from(found.is_some());
+            }
+        }
+        if l.expect != "ok" && found.is_some() {
+            kinds_right.1 += 1;
+            kinds_right.0 += usize::from(found.map(|k| k.key()) == Some(l.expect));
+        }
+        let wrong = (l.expect == "ok") == found.is_some();
+        if wrong && show && !l.held {
+            println!(
+                "WRONG [{} tune] expected {}, found {:?} {:?}: {}",
+                l.lang,
+                l.expect,
+                found.map(|k| k.key()),
+                privacy::explain_name(l.text),
+                l.text
+            );
+        }
+    }
+    println!(
+        "contact-free check, rules version {}, corpus of {} lines",
+        privacy::RULES_VERSION,
+        lines.len()
+    );
+    for held in [false, true] {
+        println!("-- {} --", if held { "held out" } else { "tune" });
+        for ((h, lang), s) in &scores {
+            if *h == held {
+                println!("{}", row(lang, s));
+            }
+        }
+    }
+    println!(
+        "kind named right for {}/{} refused lines",
+        kinds_right.0, kinds_right.1
+    );
+    // Where the held-out lines go wrong, by language and kind only (their text stays unread).
+    let mut misses: BTreeMap<(&str, &str, &str), usize> = BTreeMap::new();
+    for l in lines.iter().filter(|l| l.held) {
+        let found = privacy::find(l.text);
+        if (l.expect == "ok") == found.is_some() {
+            let got = match privacy::explain_name(l.text) {
+                Some((rule, _)) if l.expect == "ok" => rule,
+                _ => found.map_or("nothing", |k| k.key()),
+            };
+            *misses.entry((l.lang, l.expect, got)).or_default() += 1;
+        }
+    }
+    println!("held-out lines wrong, by language, expected kind and kind found: {misses:?}");
+    let missed: Vec<String> = scores
+        .iter()
+        .filter(|((held, _), s)| *held && !s.meets_targets())
+        .map(|((_, lang), s)| row(lang, s))
+        .collect();
+    if missed.is_empty() {
+        println!("targets met on the held-out lines, overall and for every language");
+    } else {
+        println!(
+            "TARGETS NOT MET (≥ {}% refused, ≤ {}% ordinary refused) on the held-out lines of:\n{}",
+            MIN_RECALL * 100.0,
+            MAX_FALSE_REFUSALS * 100.0,
+            missed.join("\n")
+        );
+    }
+    // Until every language meets the targets, the figures reached so far may not fall back.
+    let all = scores[&(true, "all".to_string())];
+    assert!(
+        all.recall() >= FLOOR_RECALL && all.false_rate() <= FLOOR_FALSE_REFUSALS,
+        "held-out figures fell back below {}% refused / {}% ordinary refused: {}",
+        FLOOR_RECALL * 100.0,
+        FLOOR_FALSE_REFUSALS * 100.0,
+        row("all", &all)
+    );
+    let tune = scores[&(false, "all".to_string())];
+    assert!(
+        tune.recall() >= 0.96 && tune.false_rate() <= 0.01,
+        "the tune lines fell back: {}",
+        row("all", &tune)
+    );
+}

@@ -1,0 +1,180 @@
+//! Strangers learn nothing (PROTOCOL.md §2): a peer that is no member of a network a node
+//! shares is disconnected right after the handshake, before identify can tell it any address;
+//! while an invite is open it may stay a short while as a guest, and then it is answered `Join`
+//! only, with identify still silent. A raw libp2p swarm plays the stranger, speaking every
+//! protocol the node does.
+
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::time::Duration;
+
+use common::TestNode;
+use commonground_protocol::ids::DocId;
+use commonground_protocol::sync::{PROTOCOL, Refusal, Request, Response};
+use libp2p::futures::StreamExt;
+use libp2p::request_response::{self, ProtocolSupport, cbor};
+use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
+use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm, identify, noise, ping, tcp, yamux};
+
+#[derive(NetworkBehaviour)]
+struct Stranger {
+    identify: identify::Behaviour,
+    sync: cbor::Behaviour<Request, Response>,
+    ping: ping::Behaviour,
+}
+
+/// How long the stranger waits for anything.
+const WAIT: Duration = Duration::from_secs(20);
+
+fn stranger() -> Swarm<Stranger> {
+    libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .unwrap()
+        .with_behaviour(|key| Stranger {
+            identify: identify::Behaviour::new(identify::Config::new(
+                "/commonground/id/1".into(),
+                key.public(),
+            )),
+            sync: cbor::Behaviour::new(
+                [(StreamProtocol::new(PROTOCOL), ProtocolSupport::Full)],
+                request_response::Config::default(),
+            ),
+            ping: ping::Behaviour::new(ping::Config::new()),
+        })
+        .unwrap()
+        .build()
+}
+
+/// A network with two members, a and b, connected to each other.
+async fn two_members() -> (TestNode, TestNode, String) {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let net = a.create_network("Midlands").await;
+    a.admit(&net, &b).await;
+    common::wait_until("a and b connected", Duration::from_secs(30), || async {
+        let peers = a.ok("/peers").await;
+        peers
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["group"] == b.group().as_str())
+            .then_some(())
+    })
+    .await;
+    (a, b, net)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_stranger_is_disconnected_at_once_and_learns_no_address() {
+    let (a, b, _net) = two_members().await;
+    // b never invited anyone: no invite of its is open, so no guest is let in.
+    let target: PeerId = b.group().parse().unwrap();
+    let addr: Multiaddr = b.addr().await.parse().unwrap();
+    let mut s = stranger();
+    s.dial(addr).unwrap();
+    let outcome = tokio::time::timeout(WAIT, async {
+        let mut connected = false;
+        loop {
+            match s.select_next_some().await {
+                SwarmEvent::ConnectionEstablished { peer_id, .. } if peer_id == target => {
+                    connected = true;
+                }
+                SwarmEvent::Behaviour(StrangerEvent::Identify(identify::Event::Received {
+                    info,
+                    ..
+                })) => return Err(format!("identify answered: {:?}", info.listen_addrs)),
+                SwarmEvent::ConnectionClosed { peer_id, .. } if peer_id == target => {
+                    return Ok(connected);
+                }
+                SwarmEvent::OutgoingConnectionError { .. } => return Ok(connected),
+                _ => {}
+            }
+        }
+    })
+    .await
+    .expect("the node kept the stranger's connection open");
+    // The handshake may complete (the peer id is only known then), but the connection is
+    // closed right after, and identify says nothing.
+    assert!(outcome.is_ok(), "{outcome:?}");
+    assert!(!s.is_connected(&target));
+    for n in [a, b] {
+        n.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_guest_while_an_invite_is_open_is_answered_join_only_and_told_nothing() {
+    let (a, b, net) = two_members().await;
+    // An open invite lets a guest in (to redeem it).
+    a.post_ok(
+        &format!("/networks/{net}/invites"),
+        serde_json::json!({"expires": "1h"}),
+    )
+    .await;
+    let target: PeerId = a.group().parse().unwrap();
+    let addr: Multiaddr = a.addr().await.parse().unwrap();
+    let mut s = stranger();
+    let network: DocId = net.parse().unwrap();
+    let id = s.behaviour_mut().sync.send_request_with_addresses(
+        &target,
+        Request::Hello {
+            network,
+            digest: [0; 32],
+            changed: vec![],
+        },
+        vec![addr],
+    );
+    // The stranger's identify asks as soon as it connects; the node runs no identify on a
+    // guest's connection, so that fails. The Hello is answered with a refusal.
+    let (answer, identify_failed) = tokio::time::timeout(WAIT, async {
+        let (mut answer, mut identify_failed) = (None, false);
+        while answer.is_none() || !identify_failed {
+            match s.select_next_some().await {
+                SwarmEvent::Behaviour(StrangerEvent::Identify(identify::Event::Received {
+                    info,
+                    ..
+                })) => panic!("identify answered a guest: {:?}", info.listen_addrs),
+                SwarmEvent::Behaviour(StrangerEvent::Identify(identify::Event::Error {
+                    ..
+                })) => identify_failed = true,
+                SwarmEvent::Behaviour(StrangerEvent::Sync(request_response::Event::Message {
+                    message:
+                        request_response::Message::Response {
+                            request_id,
+                            response,
+                        },
+                    ..
+                })) if request_id == id => answer = Some(response),
+                SwarmEvent::Behaviour(StrangerEvent::Sync(
+                    request_response::Event::OutboundFailure { error, .. },
+                )) => panic!("no answer: {error}"),
+                _ => {}
+            }
+        }
+        (answer, identify_failed)
+    })
+    .await
+    .expect("an answer to Hello, and identify's failure");
+    assert!(identify_failed);
+    match answer {
+        Some(Response::Refused {
+            reason: Refusal::NotMember,
+            message,
+        }) => {
+            // The refusal names no member, address or document.
+            assert!(!message.contains(&b.group()), "{message}");
+            assert!(!message.contains("/ip4/"), "{message}");
+        }
+        other => panic!("a guest got {other:?}"),
+    }
+    for n in [a, b] {
+        n.stop().await;
+    }
+}
