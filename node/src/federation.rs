@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use automerge::Automerge;
 use commonground_protocol::ValidationError;
-use commonground_protocol::auth::SignedHead;
+use commonground_protocol::auth;
 use commonground_protocol::bundle::{Bundle, BundleDoc, BundleError};
 use commonground_protocol::doc::{self, DocKind};
 use commonground_protocol::ids::{DocId, GroupId, IssueKey, Period};
@@ -215,7 +215,7 @@ impl DocSet {
                 "this group is not a member of the bundle's network",
             ));
         }
-        let mut admitted: Vec<(DocId, Automerge, Vec<SignedHead>)> = Vec::new();
+        let mut admitted: Vec<(DocId, Automerge, auth::Admitted)> = Vec::new();
         for (i, d) in bundle.docs.into_iter().enumerate() {
             if !net.is_member(&exporter) {
                 return Err(bundle_refused(

@@ -95,11 +95,18 @@ fn held_with(existing: Option<&Loaded>, received: &[SignedHead]) -> Vec<SignedHe
         .collect()
 }
 
-/// A document that passed admission, and the signed heads to keep with it.
-type Admitted = (Automerge, Vec<SignedHead>);
+/// A document that passed admission, and what to keep with it.
+type Admitted = (Automerge, auth::Admitted);
 
+/// A refusal of received changes: `Forbidden` (an offence) for forged or unauthorised ones,
+/// `Content` for what honest changes may carry under other rules.
 fn forbidden(e: auth::AuthError) -> (Refusal, String) {
-    (Refusal::Forbidden, e.to_string())
+    let reason = if e.is_offence() {
+        Refusal::Forbidden
+    } else {
+        Refusal::Content
+    };
+    (reason, e.to_string())
 }
 
 fn signed_meta(id: &DocId, signed: &[SignedHead]) -> (String, Vec<u8>) {
@@ -331,7 +338,7 @@ impl DocSet {
         id: &DocId,
         bytes: &[u8],
         signed: &[SignedHead],
-    ) -> Result<(Automerge, Vec<SignedHead>), (Refusal, String)> {
+    ) -> Result<Admitted, (Refusal, String)> {
         let malformed = |why: String| (Refusal::Malformed, why);
         let not_allowed = |why: &str| (Refusal::NotMember, why.to_string());
         let existing = self.docs.get(id);
@@ -397,7 +404,13 @@ impl DocSet {
     }
 
     /// Keeps an admitted document (ours with new changes, or a new one) and its signed heads.
-    pub(crate) fn keep(&mut self, id: DocId, doc: Automerge, signed: Vec<SignedHead>) {
+    /// A merge that reads as personal data is kept (every change passed on its own) and shows
+    /// as flagged wherever the document is shown (`PlanView::flagged`).
+    pub(crate) fn keep(&mut self, id: DocId, doc: Automerge, admitted: auth::Admitted) {
+        if let Some(p) = &admitted.flagged {
+            warn!(doc = %id, kind = p.kind.key(), "a merge of changes that each passed reads as personal data; flagged for its writers to forget");
+        }
+        let signed = admitted.signed;
         match self.docs.get_mut(&id) {
             Some(l) => {
                 l.doc = doc;

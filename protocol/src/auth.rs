@@ -14,10 +14,13 @@
 //!   ([`writers`]): the network document — its coordinators (and each member, for its own
 //!   addresses only: the change may alter nothing else); a published tally — its group;
 //!   a plan — its collaborating groups that are members (not aggregators),
-//! - leave the header as it was, and the body within the rules of its kind (limits and the
-//!   personal-data check).
+//! - leave the header as it was, and the body within the rules of its kind (limits);
+//! - carry the day only, no message, and no personal data in any text it writes, judged change
+//!   by change in the state its own history produces ([`crate::history`]).
 //!
-//! One failing change refuses the whole payload.
+//! One failing change refuses the whole payload. Only forged or unauthorised changes are
+//! offences ([`AuthError::is_offence`]): what a change carries may be refused by rules an
+//! honest older node did not apply.
 //!
 //! Writer sets that live inside the document (coordinators, collaborators) are evaluated in
 //! causal order: a change is judged against the state its own history produced, so a group
@@ -130,6 +133,28 @@ pub enum AuthError {
     /// The document cannot be read.
     #[error("unreadable document: {0}")]
     Unreadable(String),
+    /// A change carries what no change may: a time of day, a message, personal data.
+    #[error(transparent)]
+    Carried(#[from] crate::history::Carried),
+}
+
+impl AuthError {
+    /// Whether sending this is an offence (forged, unauthorised, damaged), for which a peer is
+    /// scored down. What a change carries is not: an honest node with older rules may send it.
+    pub fn is_offence(&self) -> bool {
+        !matches!(self, Self::Carried(_))
+    }
+}
+
+/// Changes that may be applied: the signed heads to keep with them, and whether the merged
+/// state, though every change passed on its own, reads as personal data (to flag to those who
+/// can forget the document; see [`crate::history`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admitted {
+    /// Per author, the newest valid signed head.
+    pub signed: Vec<SignedHead>,
+    /// The merged body's personal data, if any.
+    pub flagged: Option<crate::privacy::PersonalData>,
 }
 
 /// The groups that may write a document of this header, given its current state `doc` and the
@@ -221,14 +246,15 @@ fn causal_order(changes: Vec<Change>) -> Vec<Change> {
 /// view of the document's network (`None` only when the document is that network's own and
 /// the node does not hold it yet).
 ///
-/// On success returns the signed heads to keep: per author, the newest valid one.
+/// On success returns the signed heads to keep (per author, the newest valid one) and the
+/// merged state's flag.
 pub fn admit(
     id: &DocId,
     base: Option<&Automerge>,
     candidate: &Automerge,
     signed: &[SignedHead],
     network: Option<&Network>,
-) -> Result<Vec<SignedHead>, AuthError> {
+) -> Result<Admitted, AuthError> {
     if !candidate.get_missing_deps(&[]).is_empty() {
         return Err(AuthError::MissingHistory);
     }
@@ -265,12 +291,23 @@ pub fn admit(
     };
     let keep = newest_valid(id, candidate, signed);
     if new.is_empty() {
-        return Ok(keep);
+        return Ok(Admitted {
+            signed: keep,
+            flagged: None,
+        });
     }
     check_coverage(id, &new, &keep, network)?;
     check_writers(&header, base, &new, network, id)?;
-    check_content(&header, candidate)?;
-    Ok(keep)
+    crate::history::check_changes(base, candidate, &new)?;
+    let flagged =
+        crate::history::merged_personal_data(check_content(&header, candidate), |e| match e {
+            AuthError::Content(ValidationError::PersonalData(p)) => Some(p.clone()),
+            _ => None,
+        })?;
+    Ok(Admitted {
+        signed: keep,
+        flagged,
+    })
 }
 
 /// Per author, the newest signed head with a valid signature whose change `doc` holds.
@@ -627,7 +664,7 @@ mod tests {
         let s = sign_newest(&pd, &pid, 1);
         assert!(matches!(
             admit(&pid, Some(&base), &pd, &[s], Some(&net)),
-            Err(AuthError::Content(_))
+            Err(AuthError::Carried(crate::history::Carried::PersonalData(_)))
         ));
     }
 

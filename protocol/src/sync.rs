@@ -1,4 +1,4 @@
-//! The sync protocol `/commonground/sync/2`: its messages, limits and the pure decisions of a
+//! The sync protocol `/commonground/sync/3`: its messages, limits and the pure decisions of a
 //! session. `protocol/PROTOCOL.md` describes the exchange for other implementations.
 //!
 //! A session runs between two member nodes for one network. The initiator opens with `Hello`:
@@ -18,21 +18,22 @@ use sha2::{Digest, Sha256};
 use crate::auth::SignedHead;
 use crate::ids::DocId;
 
-/// The libp2p protocol name. Version 2 (Common Ground 0.2) holds long text fields as Automerge
-/// text objects and adds agenda positions and archived plans, which nodes of version 1 cannot
-/// read; the protocol id changed with it (PROTOCOL.md §13).
-pub const PROTOCOL: &str = "/commonground/sync/2";
-/// The previous protocol name: a node still speaking it is answered by [`upgrade_needed`] and
-/// is never scored as an offender.
-pub const PREVIOUS: &str = "/commonground/sync/1";
+/// The libp2p protocol name. Version 3 (Common Ground 0.3) adds the refusal `Content` (a
+/// change refused for what it carries, which is no offence) and document generations (a
+/// document re-issued without its history); version 2 (0.2) made long text fields Automerge
+/// text objects. Each changed the messages or documents, so the id changed (PROTOCOL.md §13).
+pub const PROTOCOL: &str = "/commonground/sync/3";
+/// The previous protocol names: a node still speaking one is answered by [`upgrade_needed`]
+/// and is never scored as an offender.
+pub const PREVIOUS: &[&str] = &["/commonground/sync/2", "/commonground/sync/1"];
 
-/// The answer to every request of a node that speaks only [`PREVIOUS`]: a refusal it can read,
-/// naming the version it needs.
+/// The answer to every request of a node that speaks only one of [`PREVIOUS`]: a refusal it
+/// can read (in every previous version), naming the version it needs.
 pub fn upgrade_needed() -> Response {
     Response::Refused {
         reason: Refusal::Unavailable,
         message: format!(
-            "this node speaks {PROTOCOL} (Common Ground 0.2 or newer); upgrade this node to sync with it"
+            "this node speaks {PROTOCOL} (Common Ground 0.3 or newer); upgrade this node to sync with it"
         ),
     }
 }
@@ -162,6 +163,10 @@ pub enum Refusal {
     /// The request carried changes their authors may not make, or that no valid signature
     /// covers, or that break a document's rules. Repeated offences disconnect the peer.
     Forbidden,
+    /// The request carried changes refused for what they carry (a time of day, a message,
+    /// personal data in a text they write). Not an offence: an honest node with older rules
+    /// may send such a change.
+    Content,
 }
 
 /// A response of the sync protocol.

@@ -8,10 +8,12 @@
 use std::collections::BTreeMap;
 
 use automerge::legacy::OpType;
-use automerge::{Automerge, ChangeHash, ROOT, ScalarValue, transaction::Transactable};
+use automerge::transaction::{CommitOptions, Transactable};
+use automerge::{Automerge, ChangeHash, ROOT, ScalarValue};
 use commonground_protocol::auth::{self, AuthError, SignedHead};
 use commonground_protocol::catalogue::{BUILT_IN, Catalogue};
 use commonground_protocol::doc::{self, DocKind, Header};
+use commonground_protocol::history::Carried;
 use commonground_protocol::network::{Network, Role};
 use commonground_protocol::plan::{NewPlan, Plan};
 use commonground_protocol::publish::{Cell, PeriodCells, Published, StoredCell, published_id};
@@ -140,6 +142,13 @@ enum Attack {
     HeaderRewrite(Target, HeaderField),
     /// A collaborator writes personal data into a plan.
     PersonalData(PlanField, String),
+    /// A collaborator writes personal data into a plan and a second change deletes it again:
+    /// the final state is clean, the history is not.
+    HiddenInHistory(PlanField, String),
+    /// A collaborator's change carries a message ("typed by … on her phone").
+    WithMessage(String),
+    /// A collaborator's change carries a time of day.
+    TimeOfDay(i64),
 }
 
 impl Attack {
@@ -161,7 +170,11 @@ impl Attack {
             }
             Self::MissingHistory { .. } => e == &AuthError::MissingHistory,
             Self::HeaderRewrite(..) => matches!(e, AuthError::Header(_)),
-            Self::PersonalData(..) => matches!(e, AuthError::Content(_)),
+            Self::PersonalData(..) | Self::HiddenInHistory(..) => {
+                matches!(e, AuthError::Carried(Carried::PersonalData(_)))
+            }
+            Self::WithMessage(_) => e == &AuthError::Carried(Carried::Message),
+            Self::TimeOfDay(_) => e == &AuthError::Carried(Carried::TimeOfDay),
         }
     }
 }
@@ -261,7 +274,7 @@ impl World {
             .collect()
     }
 
-    fn admit(&self, case: &Case) -> Result<Vec<SignedHead>, AuthError> {
+    fn admit(&self, case: &Case) -> Result<auth::Admitted, AuthError> {
         auth::admit(
             &case.id,
             case.base.as_ref(),
@@ -289,6 +302,21 @@ impl World {
             candidate,
             signed,
         }
+    }
+
+    /// A change of the plan by its writer, committed with `opts` as they are (not through the
+    /// schema, which always commits at midnight with no message), signed.
+    fn raw_note(&self, opts: CommitOptions) -> Case {
+        self.on_target(
+            Target::Plan,
+            |d| {
+                d.set_actor(self.v.group.actor_id());
+                let mut tx = d.transaction();
+                tx.put(ROOT, "note", "ok").unwrap();
+                tx.commit_with(opts);
+            },
+            signed_by(&self.v),
+        )
     }
 
     /// An honest change by the target's writer on the same base, signed.
@@ -571,20 +599,33 @@ impl World {
             Attack::PersonalData(field, text) => {
                 let case = self.on_target(
                     Target::Plan,
-                    |d| {
-                        doc::edit::<Plan, _>(d, &self.v.group, today(), |p| {
-                            match field {
-                                PlanField::Title => p.title.0 = text.to_string(),
-                                PlanField::Goal => p.goal.set(text),
-                                PlanField::Demands => p.demands.set(text),
-                            }
-                            Ok(())
-                        })
-                        .unwrap();
-                    },
+                    |d| set_plan_field(d, &self.v.group, *field, text),
                     signed_by(&self.v),
                 );
                 (case, self.honest(Target::Plan, salt))
+            }
+            Attack::HiddenInHistory(field, text) => {
+                let case = self.on_target(
+                    Target::Plan,
+                    |d| {
+                        set_plan_field(d, &self.v.group, *field, text);
+                        set_plan_field(d, &self.v.group, *field, "Homes for every family");
+                    },
+                    signed_by(&self.v),
+                );
+                let body: Plan = doc::read(&case.candidate).unwrap();
+                assert!(body.check().is_ok(), "the final state holds nothing");
+                (case, self.honest(Target::Plan, salt))
+            }
+            Attack::WithMessage(message) => {
+                let opts = CommitOptions::default()
+                    .with_time(today().unix_start())
+                    .with_message(message.clone());
+                (self.raw_note(opts), self.honest(Target::Plan, salt))
+            }
+            Attack::TimeOfDay(seconds) => {
+                let opts = CommitOptions::default().with_time(today().unix_start() + seconds);
+                (self.raw_note(opts), self.honest(Target::Plan, salt))
             }
         }
     }
@@ -618,6 +659,19 @@ fn target() -> impl Strategy<Value = Target> {
         Just(Target::Plan),
         Just(Target::Published)
     ]
+}
+
+/// Writes `text` into a plan field as `group`'s change.
+fn set_plan_field(d: &mut Automerge, group: &GroupId, field: PlanField, text: &str) {
+    doc::edit::<Plan, _>(d, group, today(), |p| {
+        match field {
+            PlanField::Title => p.title.0 = text.to_string(),
+            PlanField::Goal => p.goal.set(text),
+            PlanField::Demands => p.demands.set(text),
+        }
+        Ok(())
+    })
+    .unwrap();
 }
 
 fn personal_data() -> impl Strategy<Value = String> {
@@ -680,7 +734,10 @@ fn attack() -> impl Strategy<Value = Attack> {
                 drop
             }),
         (target(), header_field).prop_map(|(t, f)| Attack::HeaderRewrite(t, f)),
-        (plan_field, personal_data()).prop_map(|(f, t)| Attack::PersonalData(f, t)),
+        (plan_field.clone(), personal_data()).prop_map(|(f, t)| Attack::PersonalData(f, t)),
+        (plan_field, personal_data()).prop_map(|(f, t)| Attack::HiddenInHistory(f, t)),
+        "(typed by|sent from|entered for) [a-z]{3,8}( on her phone)?".prop_map(Attack::WithMessage),
+        (1i64..86_400).prop_map(Attack::TimeOfDay),
     ]
 }
 

@@ -1,4 +1,4 @@
-//! A node of the previous release (speaking only `/commonground/sync/1`) that talks to this one
+//! A node of the previous release (speaking only `/commonground/sync/2`) that talks to this one
 //! is told clearly which version it needs, and is not treated as an offender: it can ask again
 //! and gets the same answer on the same connection. (Only members, and guests while an invite
 //! is open, stay connected at all: here an invite is open, as when a group of the previous
@@ -52,7 +52,7 @@ async fn a_node_of_the_previous_release_is_told_which_version_it_needs() {
         .unwrap()
         .with_behaviour(|_| Old {
             sync: cbor::Behaviour::<Request, Response>::new(
-                [(StreamProtocol::new(PREVIOUS), ProtocolSupport::Full)],
+                [(StreamProtocol::new(PREVIOUS[0]), ProtocolSupport::Full)],
                 request_response::Config::default(),
             ),
             ping: ping::Behaviour::new(ping::Config::new()),
@@ -99,7 +99,8 @@ async fn a_node_of_the_previous_release_is_told_which_version_it_needs() {
                 message,
             }) => {
                 assert!(
-                    message.contains("/commonground/sync/2") && message.contains("upgrade"),
+                    message.contains(commonground_protocol::sync::PROTOCOL)
+                        && message.contains("upgrade"),
                     "{message}"
                 );
             }

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use automerge::sync::{ChunkList, State, SyncDoc};
-use automerge::transaction::Transactable;
+use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{Automerge, Change, ChangeHash, ROOT, ReadDoc};
 use common::{TestNode, wait_until};
 use commonground_node::identity::Identity;
@@ -178,7 +178,7 @@ fn hello(network: DocId) -> Request {
 }
 
 /// The changes a malicious member crafts, each sent alone in one sync round.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Crafted {
     /// An edit of a plan under a collaborator's actor id, signed with the member's own key.
     UnderAnotherActor,
@@ -198,6 +198,26 @@ enum Crafted {
     HeaderRewrite,
     /// Bytes that are no document at all, as a new document.
     Garbage,
+    /// A phone number written into a plan it collaborates on, then deleted by a second
+    /// change: the final state is clean, the history is not.
+    HiddenInHistory,
+    /// A change that carries a message.
+    WithMessage,
+    /// A change that carries a time of day.
+    TimeOfDay,
+}
+
+impl Crafted {
+    /// The refusal an honest node answers with: what a change carries is no offence.
+    fn refusal(self) -> Refusal {
+        match self {
+            Self::Garbage => Refusal::Malformed,
+            Self::PersonalData | Self::HiddenInHistory | Self::WithMessage | Self::TimeOfDay => {
+                Refusal::Content
+            }
+            _ => Refusal::Forbidden,
+        }
+    }
 }
 
 /// What the crafting member knows: its key, its copies of the documents, and their ids.
@@ -221,6 +241,25 @@ struct Targets {
 }
 
 impl Attacker<'_> {
+    /// Sends `payload` (crafted as `what`) to `honest` in one round of network `net`, which
+    /// must refuse it for `what`'s reason and change nothing.
+    async fn refused_by(&self, honest: &TestNode, net: &str, what: Crafted, payload: DocPayload) {
+        let before = heads(honest, net).await;
+        let answer = self.send(honest, net.parse().unwrap(), payload).await;
+        let expected = what.refusal();
+        assert!(
+            matches!(answer, Response::Refused { reason, .. } if reason == expected),
+            "{what:?} sent to {}: {answer:?}",
+            honest.name
+        );
+        assert_eq!(
+            heads(honest, net).await,
+            before,
+            "{what:?} changed {}",
+            honest.name
+        );
+    }
+
     fn doc(&self, id: &DocId) -> &Automerge {
         &self.docs[id].0
     }
@@ -302,6 +341,33 @@ impl Attacker<'_> {
                 let s = signed(&self.key, &t.open, &c);
                 changes(t.open, c, s)
             }
+            Crafted::HiddenInHistory => {
+                let base = self.doc(&t.open);
+                let once = edited::<Plan>(base, &me, |p| p.goal.set("Ring Amal on 07700 900123"));
+                let twice = edited::<Plan>(&once, &me, |p| p.goal.set("Homes for every family"));
+                let c = added(base, &twice);
+                let s = signed(&self.key, &t.open, &c);
+                changes(t.open, c, s)
+            }
+            Crafted::WithMessage | Crafted::TimeOfDay => {
+                let base = self.doc(&t.open);
+                let mut d = base.fork();
+                d.set_actor(me.actor_id());
+                let midnight = day().unix_start();
+                let opts = if what == Crafted::WithMessage {
+                    CommitOptions::default()
+                        .with_time(midnight)
+                        .with_message("typed by the caseworker on her phone".to_string())
+                } else {
+                    CommitOptions::default().with_time(midnight + 14 * 3600 + 37 * 60)
+                };
+                let mut tx = d.transaction();
+                tx.put(ROOT, "note", "ok").unwrap();
+                tx.commit_with(opts);
+                let c = added(base, &d);
+                let s = signed(&self.key, &t.open, &c);
+                changes(t.open, c, s)
+            }
             // For a document the node holds, Automerge skips chunks it cannot read, so junk
             // would be taken as "no changes"; for a new one it is refused as unreadable.
             Crafted::Garbage => DocPayload {
@@ -321,6 +387,61 @@ impl Attacker<'_> {
             docs: vec![payload],
         };
         request(self.node, to, round).await.unwrap()
+    }
+}
+
+/// What a change carries — personal data written and deleted again, a message, a time of day
+/// — is refused by every node as `Content`, however often: it is no offence (an honest node
+/// with older rules may send it), so the sender is never ignored and its honest changes flow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn changes_carrying_what_no_change_may_are_refused_everywhere_and_are_no_offence() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let m = TestNode::start("Wolverhampton", vec![]).await;
+    let net = federation("Midlands", &a, &[&b, &m]).await;
+    let open = new_plan(&a, &net, "Open letter", &[&b, &m]).await;
+    a.tally("housing", 9, PERIOD).await;
+    a.publish(&net, PERIOD).await;
+    in_step(&[&a, &b, &m], &net, 3).await;
+    let network: DocId = net.parse().unwrap();
+    let targets = Targets {
+        network,
+        closed: open.parse().unwrap(),
+        open: open.parse().unwrap(),
+        published: published_id(&network, &a.node.group),
+        b: b.node.group,
+    };
+    let sender = Attacker {
+        node: &m,
+        key: m.identity(),
+        docs: documents(&m, &net).await,
+    };
+    // Twice each of four kinds: eight refusals per node, far past the offences that would have
+    // it ignored.
+    for _ in 0..2 {
+        for what in [
+            Crafted::HiddenInHistory,
+            Crafted::WithMessage,
+            Crafted::TimeOfDay,
+            Crafted::PersonalData,
+        ] {
+            let payload = sender.craft(what, &targets);
+            for honest in [&a, &b] {
+                sender.refused_by(honest, &net, what, payload.clone()).await;
+            }
+        }
+    }
+    // Not ignored: its honest edit reaches both.
+    let goal = "A letter from all of us";
+    set_goal(&m, &open, goal).await;
+    for n in [&a, &b] {
+        wait_until("the sender's honest edit everywhere", CONVERGE, || async {
+            plan_with_goal(n, &open, goal).await
+        })
+        .await;
+    }
+    for n in [a, b, m] {
+        n.stop().await;
     }
 }
 
@@ -377,23 +498,9 @@ async fn crafted_changes_are_refused_by_every_node_and_honest_ones_still_flow() 
         for &what in crafted {
             let payload = attacker.craft(what, &targets);
             for honest in [&a, &b] {
-                let before = heads(honest, &net).await;
-                let answer = attacker.send(honest, network, payload.clone()).await;
-                let expected = match what {
-                    Crafted::Garbage => Refusal::Malformed,
-                    _ => Refusal::Forbidden,
-                };
-                assert!(
-                    matches!(answer, Response::Refused { reason, .. } if reason == expected),
-                    "{what:?} sent to {}: {answer:?}",
-                    honest.name
-                );
-                assert_eq!(
-                    heads(honest, &net).await,
-                    before,
-                    "{what:?} changed {}",
-                    honest.name
-                );
+                attacker
+                    .refused_by(honest, &net, what, payload.clone())
+                    .await;
             }
         }
     }

@@ -2,7 +2,7 @@
 //! [`Net`] handle that sends it commands, and receives [`NetEvent`]s from it.
 //!
 //! Transports are TCP and QUIC with noise and yamux; identify (with an agent string that names no
-//! group), ping, and the sync protocol `/commonground/sync/2` over request-response with CBOR.
+//! group), ping, and the sync protocol `/commonground/sync/3` over request-response with CBOR.
 //! Connections, pending dials, streams, message sizes and memory are all bounded.
 //!
 //! Strangers learn nothing: [`admission`] closes every connection from a peer that is not a
@@ -35,9 +35,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 const SYNC_PROTOCOL: StreamProtocol = StreamProtocol::new(PROTOCOL);
-/// The sync protocol of the previous release: answered only with "upgrade to version 2".
-const PREVIOUS_PROTOCOL: StreamProtocol =
-    StreamProtocol::new(commonground_protocol::sync::PREVIOUS);
+/// The sync protocols of previous releases: answered only with "upgrade".
+fn previous_protocols() -> Vec<(StreamProtocol, ProtocolSupport)> {
+    commonground_protocol::sync::PREVIOUS
+        .iter()
+        .map(|p| (StreamProtocol::new(p), ProtocolSupport::Inbound))
+        .collect()
+}
 /// What identify says about us: the program, never the group.
 const AGENT: &str = concat!("commonground/", env!("CARGO_PKG_VERSION"));
 /// Commands waiting for the network actor.
@@ -150,7 +154,7 @@ enum Command {
     Status(oneshot::Sender<NetStatus>),
 }
 
-/// Sync traffic counters: CBOR-encoded bytes and messages of `/commonground/sync/2`, both ways.
+/// Sync traffic counters: CBOR-encoded bytes and messages of `/commonground/sync/3`, both ways.
 #[derive(Debug, Default)]
 pub struct Traffic {
     /// Bytes of requests and responses sent.
@@ -336,7 +340,7 @@ fn build(key: identity::Keypair) -> Result<Swarm<Behaviour>, NetError> {
                 cbor::codec::Codec::<Request, Response>::default()
                     .set_request_size_maximum(MAX_MESSAGE_BYTES)
                     .set_response_size_maximum(64 * 1024),
-                [(PREVIOUS_PROTOCOL, ProtocolSupport::Inbound)],
+                previous_protocols(),
                 request_response::Config::default()
                     .with_request_timeout(Duration::from_secs(10))
                     .with_max_concurrent_streams(4),

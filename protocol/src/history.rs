@@ -1,0 +1,352 @@
+//! What a received change carries, judged change by change: history is content.
+//!
+//! Automerge keeps every value a document ever held, so a change that writes a phone number
+//! and a later one that deletes it leave the number in every member's store. A node therefore
+//! judges each new change on its own, never only the final state:
+//! - its time must be 00:00 UTC of a day (changes carry the day, never the minute) and it must
+//!   carry no message;
+//! - every text it writes — a string it puts, or the whole text of a text object it edits — must
+//!   pass the contact-free check, read in the state that the change's own history produces
+//!   (its dependencies and itself, never whatever else the receiving node happens to hold), so
+//!   that every node reaches the same verdict on it.
+//!
+//! Two honest concurrent changes may each pass and still form personal data only when merged
+//! (one types "07700", the other "900123" beside it). No single change is to blame and nodes
+//! that hold only one of them could not see it, so the merge is accepted and *flagged*
+//! ([`merged_personal_data`]) for the people who can forget the document.
+//!
+//! A refusal here is not an offence: an honest node running older rules may send such a
+//! change. Only forged or unauthorised changes are (see [`crate::auth`]).
+
+use std::collections::HashSet;
+
+use automerge::{Automerge, Change, ObjId, Patch, PatchAction, Prop, ReadDoc, ScalarValue, Value};
+use thiserror::Error;
+
+use crate::privacy::{PersonalData, check_text};
+
+/// Why a change was refused for what it carries.
+#[derive(Debug, Clone, Error, PartialEq, Eq)]
+pub enum Carried {
+    /// Its time is not 00:00 UTC of a day.
+    #[error("a change carries a time of day (changes carry the day only)")]
+    TimeOfDay,
+    /// It carries a message.
+    #[error("a change carries a message (changes carry none)")]
+    Message,
+    /// A text it writes holds personal data.
+    #[error("a change writes personal data: {0}")]
+    PersonalData(#[from] PersonalData),
+    /// It cannot be applied in its own history.
+    #[error("a change cannot be read in its own history: {0}")]
+    Unreadable(String),
+}
+
+/// Seconds in a day: every change's time is a multiple of it.
+const DAY: i64 = 86_400;
+
+/// Judges the `new` changes (in causal order) that `candidate` holds beyond `base` (`None`
+/// for a document the node does not hold yet): each must carry the day only, no message, and
+/// write no personal data in the state its own history produces.
+pub fn check_changes(
+    base: Option<&Automerge>,
+    candidate: &Automerge,
+    new: &[Change],
+) -> Result<(), Carried> {
+    for c in new {
+        if c.timestamp() % DAY != 0 {
+            return Err(Carried::TimeOfDay);
+        }
+        if c.message().is_some_and(|m| !m.is_empty()) {
+            return Err(Carried::Message);
+        }
+    }
+    // The state each change is read in: kept while the changes form a chain (the common case),
+    // rebuilt from the change's own dependencies where they do not.
+    let mut scratch = base.map_or_else(Automerge::new, Automerge::fork);
+    for c in new {
+        let deps: HashSet<_> = c.deps().iter().copied().collect();
+        let heads: HashSet<_> = scratch.get_heads().into_iter().collect();
+        if deps != heads {
+            scratch = candidate
+                .fork_at(c.deps())
+                .map_err(|e| Carried::Unreadable(e.to_string()))?;
+        }
+        let before = scratch.get_heads();
+        scratch
+            .apply_changes([c.clone()])
+            .map_err(|e| Carried::Unreadable(e.to_string()))?;
+        let after = scratch.get_heads();
+        check_written(&scratch, &scratch.diff(&before, &after))?;
+    }
+    Ok(())
+}
+
+/// Checks every free text the patches write: strings put into maps and lists, and the whole
+/// current text of each text object edited, where a free-text field of the schemas holds them
+/// (ids, addresses, enums and the header are no free text).
+fn check_written(doc: &Automerge, patches: &[Patch]) -> Result<(), PersonalData> {
+    let mut texts_seen: HashSet<ObjId> = HashSet::new();
+    for p in patches {
+        let Some(field) = free_text_field(&p.path, &p.action) else {
+            continue;
+        };
+        match &p.action {
+            PatchAction::PutMap { value, .. } | PatchAction::PutSeq { value, .. } => {
+                if let (Value::Scalar(s), _) = value
+                    && let ScalarValue::Str(text) = s.as_ref()
+                {
+                    check_text(&field, text)?;
+                }
+            }
+            PatchAction::Insert { values, .. } => {
+                for (v, _, _) in values.iter() {
+                    if let Value::Scalar(s) = v
+                        && let ScalarValue::Str(text) = s.as_ref()
+                    {
+                        check_text(&field, text)?;
+                    }
+                }
+            }
+            PatchAction::SpliceText { .. } if texts_seen.insert(p.obj.clone()) => {
+                let whole = doc.text(&p.obj).unwrap_or_default();
+                check_text(&field, &whole)?;
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// The map keys under which the schemas keep free text: plan titles, goals, demands, action
+/// titles and notes, target roles and institutions, meetings' "with" and outcomes, agenda
+/// items' text, network and group names, and issue labels (see `plan`, `network`, `publish`).
+const FREE_TEXT_KEYS: &[&str] = &[
+    "title",
+    "goal",
+    "demands",
+    "notes",
+    "role",
+    "institution",
+    "with",
+    "outcome",
+    "text",
+    "name",
+    "labels",
+    "label",
+];
+
+/// The free-text field a patch writes, if it writes one: the nearest map key on its path (or
+/// the key it puts) that is a free-text key.
+fn free_text_field(path: &[(ObjId, Prop)], action: &PatchAction) -> Option<String> {
+    let own = match action {
+        PatchAction::PutMap { key, .. } => Some(key.as_str()),
+        _ => None,
+    };
+    own.into_iter()
+        .chain(path.iter().rev().filter_map(|(_, prop)| match prop {
+            Prop::Map(k) => Some(k.as_str()),
+            Prop::Seq(_) => None,
+        }))
+        .find(|k| FREE_TEXT_KEYS.contains(k))
+        .map(str::to_string)
+}
+
+/// Whether the merged state breaks the contact-free check although each change passed on its
+/// own: `check` is the schema's whole-document check, whose personal-data verdict is returned
+/// as a flag rather than a refusal (see the module docs).
+pub fn merged_personal_data<E>(
+    check: Result<(), E>,
+    personal: impl Fn(&E) -> Option<PersonalData>,
+) -> Result<Option<PersonalData>, E> {
+    match check {
+        Ok(()) => Ok(None),
+        Err(e) => match personal(&e) {
+            Some(p) => Ok(Some(p)),
+            None => Err(e),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use automerge::transaction::{CommitOptions, Transactable};
+    use automerge::{ActorId, ROOT};
+
+    const MIDNIGHT: i64 = 20_000 * DAY;
+
+    fn doc(actor: u8) -> Automerge {
+        let mut d = Automerge::new();
+        d.set_actor(ActorId::from([actor; 32]));
+        d
+    }
+
+    fn commit(
+        d: &mut Automerge,
+        time: i64,
+        message: Option<&str>,
+        f: impl FnOnce(&mut automerge::transaction::Transaction),
+    ) {
+        let mut tx = d.transaction();
+        f(&mut tx);
+        let mut opts = CommitOptions::default().with_time(time);
+        if let Some(m) = message {
+            opts = opts.with_message(m.to_string());
+        }
+        tx.commit_with(opts);
+    }
+
+    fn text_obj(d: &mut Automerge) -> ObjId {
+        let mut id = None;
+        commit(d, MIDNIGHT, None, |tx| {
+            id = Some(
+                tx.put_object(ROOT, "goal", automerge::ObjType::Text)
+                    .unwrap(),
+            );
+        });
+        id.unwrap()
+    }
+
+    fn new_changes(base: &Automerge, candidate: &Automerge) -> Vec<Change> {
+        base.get_changes_added(candidate)
+    }
+
+    #[test]
+    fn inserting_then_deleting_personal_data_is_refused() {
+        let mut a = doc(1);
+        let goal = text_obj(&mut a);
+        let base = a.fork();
+        commit(&mut a, MIDNIGHT, None, |tx| {
+            tx.splice_text(&goal, 0, 0, "Call 07700 900123").unwrap();
+        });
+        commit(&mut a, MIDNIGHT, None, |tx| {
+            tx.splice_text(&goal, 0, 17, "Homes for all").unwrap();
+        });
+        let new = new_changes(&base, &a);
+        assert_eq!(new.len(), 2);
+        assert!(matches!(
+            check_changes(Some(&base), &a, &new),
+            Err(Carried::PersonalData(p)) if p.field == "goal"
+        ));
+        // The final state alone is clean.
+        assert_eq!(a.text(&goal).unwrap(), "Homes for all");
+    }
+
+    #[test]
+    fn a_number_typed_one_character_a_change_is_refused_at_the_change_that_completes_it() {
+        let mut a = doc(1);
+        let goal = text_obj(&mut a);
+        let base = a.fork();
+        for (i, ch) in "07700900123".chars().enumerate() {
+            commit(&mut a, MIDNIGHT, None, |tx| {
+                tx.splice_text(&goal, i, 0, &ch.to_string()).unwrap();
+            });
+        }
+        let new = new_changes(&base, &a);
+        assert!(check_changes(Some(&base), &a, &new).is_err());
+        // The first prefix of the number the check refuses: the changes before it pass, the one
+        // that makes it is refused.
+        let typed = "07700900123";
+        let k = (1..=typed.len())
+            .find(|k| check_text("goal", &typed[..*k]).is_err())
+            .unwrap();
+        let upto = |n: usize| {
+            let mut p = base.fork();
+            p.apply_changes(new[..n].iter().cloned()).unwrap();
+            check_changes(Some(&base), &p, &new[..n])
+        };
+        assert_eq!(upto(k - 1), Ok(()));
+        assert!(upto(k).is_err());
+    }
+
+    #[test]
+    fn a_time_of_day_or_a_message_is_refused() {
+        let mut a = doc(1);
+        let base = a.fork();
+        commit(&mut a, MIDNIGHT + 3_600, None, |tx| {
+            tx.put(ROOT, "status", "active").unwrap();
+        });
+        assert_eq!(
+            check_changes(Some(&base), &a, &new_changes(&base, &a)),
+            Err(Carried::TimeOfDay)
+        );
+        let mut b = doc(2);
+        let base = b.fork();
+        commit(&mut b, MIDNIGHT, Some("typed by her on her phone"), |tx| {
+            tx.put(ROOT, "status", "active").unwrap();
+        });
+        assert_eq!(
+            check_changes(Some(&base), &b, &new_changes(&base, &b)),
+            Err(Carried::Message)
+        );
+    }
+
+    #[test]
+    fn each_change_is_judged_in_its_own_history_not_in_what_the_node_holds() {
+        // Two concurrent edits of one text: each alone is ordinary, merged they read as a
+        // phone number. Each passes (on every node, whatever it holds); the merge is flagged.
+        let mut a = doc(1);
+        let goal = text_obj(&mut a);
+        commit(&mut a, MIDNIGHT, None, |tx| {
+            tx.splice_text(&goal, 0, 0, "ring  after six").unwrap();
+        });
+        let base = a.fork();
+        let mut b = a.fork();
+        b.set_actor(ActorId::from([2; 32]));
+        commit(&mut a, MIDNIGHT, None, |tx| {
+            tx.splice_text(&goal, 5, 0, "07700").unwrap();
+        });
+        commit(&mut b, MIDNIGHT, None, |tx| {
+            tx.splice_text(&goal, 5, 0, "900123").unwrap();
+        });
+        let mut merged = a.fork();
+        merged.merge(&mut b.fork()).unwrap();
+        assert!(check_text("goal", &merged.text(&goal).unwrap()).is_err());
+        // At a node that already holds a's change, b's change alone arrives.
+        let new = new_changes(&a, &merged);
+        assert_eq!(new.len(), 1);
+        assert_eq!(check_changes(Some(&a), &merged, &new), Ok(()));
+        // At a node that holds neither, both arrive: each is judged in its own history.
+        let both = new_changes(&base, &merged);
+        assert_eq!(both.len(), 2);
+        assert_eq!(check_changes(Some(&base), &merged, &both), Ok(()));
+        let flagged = merged_personal_data(check_text("goal", &merged.text(&goal).unwrap()), |p| {
+            Some(p.clone())
+        });
+        assert!(matches!(flagged, Ok(Some(_))));
+    }
+
+    #[test]
+    fn strings_put_in_maps_and_lists_are_checked_with_their_field() {
+        let mut a = doc(1);
+        let base = a.fork();
+        commit(&mut a, MIDNIGHT, None, |tx| {
+            let list = tx
+                .put_object(ROOT, "labels", automerge::ObjType::List)
+                .unwrap();
+            tx.insert(&list, 0, "Citizens Advice").unwrap();
+            tx.insert(&list, 1, "write to amina@example.org").unwrap();
+        });
+        assert!(matches!(
+            check_changes(Some(&base), &a, &new_changes(&base, &a)),
+            Err(Carried::PersonalData(p)) if p.field == "labels"
+        ));
+        // Ids and addresses are no free text: a peer id or a hex id is not a reference number.
+        let mut b = doc(2);
+        let base = b.fork();
+        commit(&mut b, MIDNIGHT, None, |tx| {
+            let h = tx
+                .put_object(ROOT, "header", automerge::ObjType::Map)
+                .unwrap();
+            tx.put(&h, "network", "00112233445566778899aabbccddeeff")
+                .unwrap();
+            tx.put(ROOT, "addrs", "/ip4/10.0.0.1/tcp/7466/p2p/12D3KooW1234567")
+                .unwrap();
+        });
+        assert_eq!(
+            check_changes(Some(&base), &b, &new_changes(&base, &b)),
+            Ok(())
+        );
+    }
+}
