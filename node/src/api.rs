@@ -19,7 +19,8 @@ use axum::routing::{get, patch, post};
 use axum::{Json, Router};
 use commonground_protocol::ValidationError;
 use commonground_protocol::catalogue::IssueEntry;
-use commonground_protocol::doc::Header;
+use commonground_protocol::doc::{DocKind, Header};
+use commonground_protocol::generation::Generation;
 use commonground_protocol::ids::{Day, GroupId, ItemId, Period};
 use commonground_protocol::meeting::{MeetingEdit, MeetingKind, MeetingRecord, NewMeeting};
 use commonground_protocol::network::{Member, NetworkView, Role, Settings};
@@ -41,6 +42,7 @@ use crate::app::{join_network, make_invite, peer_views};
 use crate::docs::{DocsError, today_utc};
 use crate::federation::ImportSummary;
 pub use crate::federation::PublishedView;
+pub use crate::forget::Forgotten;
 
 /// Today's date in UTC, the day a record made now is dated when none is given.
 pub fn today() -> Day {
@@ -477,6 +479,49 @@ async fn archive_plan(
     Ok(Json(s.docs.archive_plan(plan, req.archived).await?))
 }
 
+const FORGET: &str = "Re-issues the document as a new generation holding its current content and none of its history; this node deletes the old one from disk at once, and every member that receives the new generation does the same. Copies carried away in bundles cannot be recalled. Refused (422) while the current content itself holds personal data: edit it out first.";
+
+#[utoipa::path(post, path = "/api/v1/plans/{plan}/forget", description = FORGET,
+    params(("plan" = String, Path, description = "plan id or unique prefix")),
+    responses((status = 200, body = Forgotten), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn forget_plan(State(s): State<AppState>, Path(plan): Path<String>) -> ApiResult<Forgotten> {
+    Ok(Json(s.docs.forget(DocKind::Plan, plan).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/networks/{network}/forget", description = FORGET,
+    params(("network" = String, Path, description = "network id or unique prefix")),
+    responses((status = 200, body = Forgotten), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn forget_network(
+    State(s): State<AppState>,
+    Path(network): Path<String>,
+) -> ApiResult<Forgotten> {
+    Ok(Json(s.docs.forget(DocKind::Network, network).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/networks/{network}/published/forget", description = FORGET,
+    params(("network" = String, Path, description = "network id or unique prefix")),
+    responses((status = 200, body = Forgotten), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn forget_published(
+    State(s): State<AppState>,
+    Path(network): Path<String>,
+) -> ApiResult<Forgotten> {
+    Ok(Json(s.docs.forget(DocKind::Published, network).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/tally/forget",
+    description = "Re-issues this group's raw tally with its current counts and none of its history, and deletes the old one from disk.",
+    responses((status = 200, body = Forgotten)))]
+async fn forget_tally(State(s): State<AppState>) -> ApiResult<Forgotten> {
+    Ok(Json(s.docs.forget(DocKind::Tally, String::new()).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/meetings/forget",
+    description = "Re-issues this group's meeting records as they are now, with none of their history (deleted records and earlier wordings go), and deletes the old ones from disk.",
+    responses((status = 200, body = Forgotten)))]
+async fn forget_meetings(State(s): State<AppState>) -> ApiResult<Forgotten> {
+    Ok(Json(s.docs.forget(DocKind::Meetings, String::new()).await?))
+}
+
 /// Which network to share a private plan with.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct SharePlan {
@@ -592,6 +637,11 @@ async fn rename_issue(
         change_agenda,
         archive_plan,
         share_plan,
+        forget_plan,
+        forget_network,
+        forget_published,
+        forget_tally,
+        forget_meetings,
         remove_collaborator,
         edit_meeting,
         delete_meeting,
@@ -668,7 +718,9 @@ async fn rename_issue(
         SettingsChange,
         NewCollaborator,
         ImportLine,
-        ImportSummary
+        ImportSummary,
+        Forgotten,
+        Generation
     ))
 )]
 pub struct ApiDoc;
@@ -731,6 +783,14 @@ pub fn routes(state: AppState) -> Router {
         )
         .route("/plans/{plan}/archived", axum::routing::put(archive_plan))
         .route("/plans/{plan}/share", post(share_plan))
+        .route("/plans/{plan}/forget", post(forget_plan))
+        .route("/networks/{network}/forget", post(forget_network))
+        .route(
+            "/networks/{network}/published/forget",
+            post(forget_published),
+        )
+        .route("/tally/forget", post(forget_tally))
+        .route("/meetings/forget", post(forget_meetings))
         .route(
             "/plans/{plan}/collaborators/{group}",
             axum::routing::delete(remove_collaborator),

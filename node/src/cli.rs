@@ -17,7 +17,7 @@ use commonground_protocol::tally::TallyView;
 use serde::Serialize;
 
 use crate::api::{
-    Archived, CreatePlan, Deleted, ImportLine, InviteView, IssueRename, JoinNetwork,
+    Archived, CreatePlan, Deleted, Forgotten, ImportLine, InviteView, IssueRename, JoinNetwork,
     NewCollaborator, NewInvite, NewIssue, NewNetwork, PeerView, PublishRequest, PublishedView,
     RoleChange, SettingsChange, SharePlan, StatusView, TallyAdd, TallyAdded, today,
 };
@@ -89,6 +89,37 @@ pub enum Command {
     /// The web page: access from other machines.
     #[command(subcommand)]
     Web(WebCommand),
+    /// Take a document's history out for good: it is re-issued holding what it says now and
+    /// none of its past versions, and the old one is deleted from this node's disk. Shared
+    /// documents are replaced the same way on every member's node when they next sync; copies
+    /// already carried away in bundles cannot be recalled. Edit the text out first: a document
+    /// whose current text holds personal data is refused.
+    #[command(subcommand)]
+    Forget(ForgetCommand),
+}
+
+/// `forget` commands.
+#[derive(Debug, Subcommand)]
+pub enum ForgetCommand {
+    /// A plan's history (any collaborator).
+    Plan {
+        /// The plan's id or a unique prefix.
+        plan: String,
+    },
+    /// A network document's history (coordinators).
+    Network {
+        /// The network's id or a unique prefix.
+        network: String,
+    },
+    /// This group's published tally in a network: its earlier publications.
+    Published {
+        /// The network's id or a unique prefix.
+        network: String,
+    },
+    /// This group's raw tally: every increment made, leaving the counts as they are.
+    Tally,
+    /// This group's meeting records: deleted records and earlier wordings.
+    Meetings,
 }
 
 /// `web` commands.
@@ -802,6 +833,34 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             });
         }
         Command::Import { file } => import(&client, &out, &file).await?,
+        Command::Forget(cmd) => {
+            let path = match &cmd {
+                ForgetCommand::Plan { plan } => format!("/plans/{}/forget", check_segment(plan)?),
+                ForgetCommand::Network { network } => {
+                    format!("/networks/{}/forget", check_segment(network)?)
+                }
+                ForgetCommand::Published { network } => {
+                    format!("/networks/{}/published/forget", check_segment(network)?)
+                }
+                ForgetCommand::Tally => "/tally/forget".into(),
+                ForgetCommand::Meetings => "/meetings/forget".into(),
+            };
+            let f: Forgotten = client.post(&path, &serde_json::json!({})).await?;
+            out.show(&f, || {
+                let mut text = format!(
+                    "forgot the history of {} {}: it is now generation {}, and the old one is deleted from this node",
+                    f.kind,
+                    &f.id[..f.id.len().min(8)],
+                    f.generation
+                );
+                if f.shared {
+                    text.push_str(
+                        ".\nEvery member's node replaces its copy when it next syncs. Copies already carried away in bundles cannot be recalled.",
+                    );
+                }
+                text
+            });
+        }
         Command::Plan(cmd) => plan(&client, &out, cmd).await?,
         Command::Network(cmd) => network(&client, &out, cmd).await?,
         Command::Peers => {

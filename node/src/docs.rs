@@ -16,6 +16,7 @@ use commonground_protocol::auth::SignedHead;
 use commonground_protocol::catalogue::Catalogue;
 use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::doc::{self, DocError, DocKind, Header, Schema};
+use commonground_protocol::generation::GenRank;
 use commonground_protocol::ids::{Day, DocId, GroupId, ItemId, Period};
 use commonground_protocol::meeting::{MeetingEdit, MeetingLog, MeetingRecord, NewMeeting};
 use commonground_protocol::network::Network;
@@ -87,7 +88,7 @@ pub struct DocSet {
     /// The group's key: signs this node's newest change of every shared document.
     pub(crate) key: SigningKey,
     pub(crate) docs: HashMap<DocId, Loaded>,
-    today: fn() -> Day,
+    pub(crate) today: fn() -> Day,
     /// Sync bookkeeping per peer (see `replica`).
     pub(crate) peers: HashMap<GroupId, crate::replica::PeerSync>,
     /// Invites this node issued, by id.
@@ -97,6 +98,9 @@ pub struct DocSet {
     /// Networks to announce as changed after the next batch although none of their documents
     /// changed (an invite was issued: who may connect changed).
     pub(crate) touched: Vec<DocId>,
+    /// Documents replaced by a new generation since the last batch: the store drops the old
+    /// generation's data and then rewrites itself so that none of its bytes stay on disk.
+    pub(crate) replaced: Vec<DocId>,
     /// Decoded network documents with the heads they were decoded at (see `replica`).
     pub(crate) network_cache: std::cell::RefCell<
         HashMap<DocId, (Vec<ChangeHash>, commonground_protocol::network::Network)>,
@@ -116,12 +120,16 @@ pub(crate) struct Loaded {
     stored_changes: usize,
     /// Signed heads held for this document: per author, the newest (see `protocol::auth`).
     pub(crate) signed: Vec<SignedHead>,
+    /// Its generation's rank (see `protocol::generation`), kept so that listing heads does not
+    /// look for the first change each time.
+    pub(crate) rank: GenRank,
 }
 
 impl Loaded {
     /// A document not yet stored.
     pub(crate) fn fresh(doc: Automerge, header: Header) -> Self {
         Self {
+            rank: GenRank::of(&doc, &header),
             doc,
             header,
             stored_heads: Vec::new(),
@@ -173,7 +181,7 @@ impl DocSet {
         DocId::derived(DocKind::Meetings.as_str(), &self.group)
     }
 
-    fn loaded(&self, id: &DocId, what: &'static str) -> Result<&Loaded, DocsError> {
+    pub(crate) fn loaded(&self, id: &DocId, what: &'static str) -> Result<&Loaded, DocsError> {
         self.docs.get(id).ok_or_else(|| DocsError::NotFound {
             what,
             id: id.to_string(),
@@ -284,7 +292,7 @@ impl DocSet {
 
     /// Refuses a local edit of a shared document this group may not write: other nodes would
     /// refuse the change, and the document would stop syncing.
-    fn check_writer(&self, id: &DocId) -> Result<(), DocsError> {
+    pub(crate) fn check_writer(&self, id: &DocId) -> Result<(), DocsError> {
         let l = self.loaded(id, "document")?;
         // A document in no network never leaves this node: only its own group writes it.
         if !l.header.kind.is_shared() || l.header.network.is_none() {
@@ -391,6 +399,12 @@ impl DocSet {
     /// compacts documents whose change count has grown large, and returns the networks whose
     /// documents changed.
     fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<DocId>, StoreError> {
+        // A document replaced by a new generation: the old one's data goes first (its signed
+        // heads are written again below); the new one is then stored whole, as any new document.
+        let replaced = std::mem::take(&mut self.replaced);
+        for id in &replaced {
+            store.remove(id, &[signed_key(id)])?;
+        }
         let mut batch = Vec::new();
         let mut network_changed = false;
         for (id, l) in &self.docs {
@@ -407,11 +421,20 @@ impl DocSet {
             info!(doc = %id, "deleted a plan: this group is an aggregator of its network");
         }
         batch.retain(|a| !dropped.contains(&a.doc));
-        if batch.is_empty() && self.meta_writes.is_empty() {
+        if batch.is_empty() && self.meta_writes.is_empty() && replaced.is_empty() {
             return Ok(Vec::new());
         }
         store.append(&batch, &self.meta_writes)?;
         self.meta_writes.clear();
+        if !replaced.is_empty() {
+            // The store keeps removed values in its log until it rewrites it: rewrite it now, so
+            // that the forgotten text is gone from the data directory, not only unreachable.
+            store.scrub()?;
+            info!(
+                documents = replaced.len(),
+                "old generations removed from disk"
+            );
+        }
         let mut networks: Vec<DocId> = batch
             .iter()
             .filter_map(|a| self.docs.get(&a.doc).and_then(|l| l.header.network))
@@ -490,6 +513,7 @@ impl DocSet {
             None => Vec::new(),
         };
         Ok(Some(Loaded {
+            rank: GenRank::of(&doc, &header),
             stored_heads: doc.get_heads(),
             stored_changes: stored.changes.len(),
             doc,
@@ -549,6 +573,7 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
         network_cache: Default::default(),
         meta_writes: Vec::new(),
         touched: Vec::new(),
+        replaced: Vec::new(),
         stopping: false,
         roles_checked: false,
     };
@@ -1162,6 +1187,9 @@ mod tests {
         }
         fn meta_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
             self.inner.meta_scan(prefix)
+        }
+        fn scrub(&mut self) -> Result<(), StoreError> {
+            self.inner.scrub()
         }
     }
 

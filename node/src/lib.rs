@@ -6,6 +6,7 @@
 //! - [`docs`]: the documents actor, the one owner of loaded documents and the store;
 //! - [`replica`] and [`sync`]: networks, invites and the sync protocol, with its admission rules;
 //! - [`federation`]: publishing counts, the regional view, roles, removal, bundles;
+//! - [`forget`]: documents re-issued without their history, and old generations deleted;
 //! - [`net`]: the libp2p swarm;
 //! - [`app`]: what the API and the page share (their handlers' state, the HTTP error, invites,
 //!   joining, peers);
@@ -28,6 +29,7 @@ pub mod config;
 pub mod daemon;
 pub mod docs;
 pub mod federation;
+pub mod forget;
 pub mod http;
 pub mod identity;
 pub mod net;

@@ -13,6 +13,7 @@ use automerge::sync::{Message, State, SyncDoc};
 use commonground_protocol::ValidationError;
 use commonground_protocol::auth::{self, SignedHead};
 use commonground_protocol::doc::{self, DocKind};
+use commonground_protocol::generation::GenRank;
 use commonground_protocol::ids::{DocId, GroupId};
 use commonground_protocol::network::{InviteCode, IssuedInvite, Network, NetworkView, Role};
 use commonground_protocol::sync::{
@@ -109,7 +110,7 @@ fn forbidden(e: auth::AuthError) -> (Refusal, String) {
     (reason, e.to_string())
 }
 
-fn signed_meta(id: &DocId, signed: &[SignedHead]) -> (String, Vec<u8>) {
+pub(crate) fn signed_meta(id: &DocId, signed: &[SignedHead]) -> (String, Vec<u8>) {
     let mut bytes = Vec::new();
     let _ = ciborium::into_writer(&signed, &mut bytes);
     (crate::docs::signed_key(id), bytes)
@@ -157,6 +158,23 @@ impl DocSet {
             .filter(|(_, l)| net.may_read(peer, l.header.kind))
             .map(|(id, l)| (*id, wire::heads_hash(&l.doc.get_heads())))
             .collect()
+    }
+
+    /// The generations of this node's documents of `network` that are not at generation 0.
+    fn gens_in(&self, network: &DocId) -> BTreeMap<DocId, GenRank> {
+        self.docs
+            .iter()
+            .filter(|(_, l)| l.header.network.as_ref() == Some(network) && !l.rank.is_first())
+            .map(|(id, l)| (*id, l.rank))
+            .collect()
+    }
+
+    /// `list` with each document's generation as this node holds it.
+    fn with_gens(&self, mut list: Vec<DocHeads>) -> Vec<DocHeads> {
+        for d in &mut list {
+            d.generation = self.docs.get(&d.doc).map(|l| l.rank).unwrap_or_default();
+        }
+        list
     }
 
     fn agreed_in(
@@ -218,7 +236,7 @@ impl DocSet {
         Ok(wire::Request::Hello {
             network: *network,
             digest: wire::digest(&agreed),
-            changed: wire::changed(&mine, &agreed),
+            changed: self.with_gens(wire::changed(&mine, &agreed)),
         })
     }
 
@@ -245,18 +263,20 @@ impl DocSet {
         if wire::digest(&agreed) == digest {
             Response::Hello {
                 digest_ok: true,
-                docs: wire::changed(&mine, &agreed),
+                docs: self.with_gens(wire::changed(&mine, &agreed)),
             }
         } else {
             Response::Hello {
                 digest_ok: false,
-                docs: mine
-                    .iter()
-                    .map(|(doc, heads)| DocHeads {
-                        doc: *doc,
-                        heads: *heads,
-                    })
-                    .collect(),
+                docs: self.with_gens(
+                    mine.iter()
+                        .map(|(doc, heads)| DocHeads {
+                            doc: *doc,
+                            heads: *heads,
+                            generation: GenRank::FIRST,
+                        })
+                        .collect(),
+                ),
             }
         }
     }
@@ -270,7 +290,7 @@ impl DocSet {
         theirs: &[DocHeads],
     ) -> Result<(SessionPlan, Vec<DocPayload>), DocsError> {
         let (mine, agreed) = self.session_view(peer, network)?;
-        let plan = wire::plan_session(&mine, &agreed, digest_ok, theirs);
+        let plan = wire::plan_session(&mine, &self.gens_in(network), &agreed, digest_ok, theirs);
         let mut out: Vec<DocPayload> = plan
             .send_whole
             .iter()
@@ -281,6 +301,7 @@ impl DocSet {
                 doc: *d,
                 payload: Payload::Want,
                 signed: Vec::new(),
+                generation: GenRank::FIRST,
             });
         }
         let entry = self.peers.entry(*peer).or_default();
@@ -298,6 +319,7 @@ impl DocSet {
             doc: *id,
             payload: Payload::Whole(l.doc.save()),
             signed: l.signed.clone(),
+            generation: l.rank,
         })
     }
 
@@ -320,6 +342,7 @@ impl DocSet {
                     doc: *id,
                     payload: Payload::Message(m.encode()),
                     signed,
+                    generation: l.rank,
                 });
             }
         }
@@ -342,18 +365,40 @@ impl DocSet {
         let malformed = |why: String| (Refusal::Malformed, why);
         let not_allowed = |why: &str| (Refusal::NotMember, why.to_string());
         let existing = self.docs.get(id);
+        let received =
+            Automerge::load(bytes).map_err(|e| malformed(format!("unreadable document: {e}")))?;
+        let received_header =
+            doc::header(&received).map_err(|e| malformed(format!("no header: {e}")))?;
+        let rank = GenRank::of(&received, &received_header);
+        if let Some(l) = existing
+            && rank != l.rank
+        {
+            // Another generation: the one that wins replaces the other whole (never merged:
+            // merging would bring the forgotten history back).
+            if !rank.beats(&l.rank) {
+                return Err((
+                    Refusal::Content,
+                    commonground_protocol::history::Carried::OldGeneration.to_string(),
+                ));
+            }
+            let header = &l.header;
+            if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
+                return Err(not_allowed("document does not belong to this network"));
+            }
+            if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
+                return Err(not_allowed("the sender may not hold this document"));
+            }
+            let admitted =
+                auth::admit_generation(id, &l.doc, &received, signed, net).map_err(forbidden)?;
+            return Ok((received, admitted));
+        }
         let (candidate, header) = match existing {
             Some(l) => {
                 let c = merged_copy(&l.doc, bytes)
                     .map_err(|e| malformed(format!("unreadable document: {e}")))?;
                 (c, l.header.clone())
             }
-            None => {
-                let c = Automerge::load(bytes)
-                    .map_err(|e| malformed(format!("unreadable document: {e}")))?;
-                let h = doc::header(&c).map_err(|e| malformed(format!("no header: {e}")))?;
-                (c, h)
-            }
+            None => (received, received_header),
         };
         if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
             return Err(not_allowed("document does not belong to this network"));
@@ -383,6 +428,7 @@ impl DocSet {
         id: &DocId,
         msg: &Message,
         signed: &[SignedHead],
+        generation: GenRank,
     ) -> Result<Option<Admitted>, (Refusal, String)> {
         if msg.changes.is_empty() {
             return Ok(None);
@@ -390,6 +436,12 @@ impl DocSet {
         let Some(l) = self.docs.get(id) else {
             return Err((Refusal::NotMember, "no such shared document".into()));
         };
+        if generation != l.rank {
+            return Err((
+                Refusal::Content,
+                commonground_protocol::history::Carried::OldGeneration.to_string(),
+            ));
+        }
         let mut candidate = l.doc.fork();
         // Automerge's loader keeps the readable start of damaged bytes; what it keeps still
         // goes through admission below, so nothing unchecked is stored.
@@ -411,6 +463,11 @@ impl DocSet {
             warn!(doc = %id, kind = p.kind.key(), "a merge of changes that each passed reads as personal data; flagged for its writers to forget");
         }
         let signed = admitted.signed;
+        let rank = doc::header(&doc).ok().map(|h| GenRank::of(&doc, &h));
+        if self.docs.get(&id).is_some_and(|l| Some(l.rank) != rank) {
+            self.replace(id, doc, signed);
+            return;
+        }
         match self.docs.get_mut(&id) {
             Some(l) => {
                 l.doc = doc;
@@ -483,7 +540,7 @@ impl DocSet {
                         return Err(refused(Refusal::NotMember, "no such shared document"));
                     }
                     if let Some((doc, keep)) = self
-                        .accept_message(&net, &p.doc, &msg, &p.signed)
+                        .accept_message(&net, &p.doc, &msg, &p.signed, p.generation)
                         .map_err(|e| refuse(&p.doc, e))?
                     {
                         admitted.push((p.doc, doc, keep));
@@ -542,6 +599,7 @@ impl DocSet {
             self.docs.get(d).map(|l| DocHeads {
                 doc: *d,
                 heads: wire::heads_hash(&l.doc.get_heads()),
+                generation: l.rank,
             })
         })
         .collect()

@@ -92,6 +92,9 @@ pub trait Store: Send + 'static {
     fn set_meta(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError>;
     /// Every metadata entry whose key starts with `prefix`.
     fn meta_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError>;
+    /// Rewrites the store so that nothing [`Store::remove`]d or overwritten remains in its
+    /// files (a forgotten document's bytes must leave the disk); durable when it returns.
+    fn scrub(&mut self) -> Result<(), StoreError>;
 }
 
 const SNAPSHOT: u8 = b's';
@@ -126,6 +129,62 @@ pub struct SledStore {
     fsyncs: Arc<AtomicU64>,
 }
 
+/// Where a scrub writes the fresh copy of the store at `dir`, and where the old one waits to
+/// be deleted.
+fn scrub_dirs(dir: &Path) -> (PathBuf, PathBuf) {
+    let name = dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "store".into());
+    (
+        dir.with_file_name(format!("{name}.fresh")),
+        dir.with_file_name(format!("{name}.old")),
+    )
+}
+
+/// Finishes a scrub that a crash interrupted: a complete fresh copy is put in place of a store
+/// already moved aside; an old copy left behind is deleted; an unfinished fresh one too.
+fn recover_scrub(dir: &Path) -> std::io::Result<()> {
+    let (fresh, old) = scrub_dirs(dir);
+    if !dir.exists() && fresh.exists() {
+        std::fs::rename(&fresh, dir)?;
+    }
+    if old.exists() {
+        std::fs::remove_dir_all(&old)?;
+    }
+    if fresh.exists() {
+        std::fs::remove_dir_all(&fresh)?;
+    }
+    Ok(())
+}
+
+/// Makes every file of a sled folder private (0600, folders 0700: the data directory's rule)
+/// and fsyncs it, then the folder itself.
+fn sync_tree(dir: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    for entry in walk(dir)? {
+        let mode = if entry.is_dir() { 0o700 } else { 0o600 };
+        std::fs::set_permissions(&entry, std::fs::Permissions::from_mode(mode))?;
+        File::open(&entry)?.sync_all()?;
+    }
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    File::open(dir)?.sync_all()
+}
+
+fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir)? {
+        let p = entry?.path();
+        if p.is_dir() {
+            out.extend(walk(&p)?);
+            out.push(p);
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
 impl SledStore {
     /// Opens (creating if needed) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
@@ -133,6 +192,8 @@ impl SledStore {
             path: dir.to_path_buf(),
             reason,
         };
+        recover_scrub(dir)
+            .map_err(|e| open_err(format!("finishing an interrupted rewrite: {e}")))?;
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
@@ -300,6 +361,47 @@ impl Store for SledStore {
                 Ok((String::from_utf8_lossy(&k).into_owned(), v.to_vec()))
             })
             .collect()
+    }
+
+    /// Copies every live entry into a fresh database beside this one, fsyncs it, closes both,
+    /// swaps the folders and deletes the old one with all its log segments and blobs. A crash
+    /// at any point leaves either store whole ([`recover_scrub`] finishes the swap at the next
+    /// open).
+    fn scrub(&mut self) -> Result<(), StoreError> {
+        let (fresh_dir, old_dir) = scrub_dirs(&self.dir);
+        if fresh_dir.exists() {
+            std::fs::remove_dir_all(&fresh_dir)?;
+        }
+        {
+            let fresh = sled::Config::new()
+                .path(&fresh_dir)
+                .mode(sled::Mode::HighThroughput)
+                .open()?;
+            for (name, tree) in [("docs", &self.docs), ("meta", &self.meta)] {
+                let copy = fresh.open_tree(name)?;
+                for kv in tree.iter() {
+                    let (k, v) = kv?;
+                    copy.insert(k, v)?;
+                }
+            }
+            fresh.flush()?;
+        }
+        sync_tree(&fresh_dir)?;
+        // Close this database (every handle to it) before moving its folder.
+        let placeholder = sled::Config::new().temporary(true).open()?;
+        self.docs = placeholder.open_tree("docs")?;
+        self.meta = placeholder.open_tree("meta")?;
+        drop(std::mem::replace(&mut self.db, placeholder));
+        std::fs::rename(&self.dir, &old_dir)?;
+        std::fs::rename(&fresh_dir, &self.dir)?;
+        if let Some(parent) = self.dir.parent() {
+            File::open(parent)?.sync_all()?;
+        }
+        std::fs::remove_dir_all(&old_dir)?;
+        let fsyncs = self.fsyncs.clone();
+        *self = Self::open(&self.dir.clone())?;
+        self.fsyncs = fsyncs;
+        Ok(())
     }
 }
 

@@ -1232,6 +1232,11 @@ async fn openapi_describes_every_route() {
         ("/api/v1/plans/{plan}/meetings/{meeting}/agenda", &["post"]),
         ("/api/v1/plans/{plan}/archived", &["put"]),
         ("/api/v1/plans/{plan}/share", &["post"]),
+        ("/api/v1/plans/{plan}/forget", &["post"]),
+        ("/api/v1/networks/{network}/forget", &["post"]),
+        ("/api/v1/networks/{network}/published/forget", &["post"]),
+        ("/api/v1/tally/forget", &["post"]),
+        ("/api/v1/meetings/forget", &["post"]),
         ("/api/v1/plans/{plan}/collaborators/{group}", &["delete"]),
         ("/api/v1/networks", &["get", "post"]),
         ("/api/v1/networks/join", &["post"]),
@@ -1438,6 +1443,88 @@ async fn a_private_plan_is_shared_with_a_network_as_a_new_plan_and_archived() {
         .await,
         StatusCode::FORBIDDEN,
         "not_permitted",
+        None,
+    );
+}
+
+/// Forgetting local documents: the meeting records and the raw tally are re-issued holding
+/// what they say now, and what was deleted from them leaves the store's files; unknown or
+/// unpublished documents are refused.
+#[tokio::test]
+async fn local_records_are_forgotten_and_leave_no_trace_on_disk() {
+    let n = node();
+    let secret = "kept at the willow boathouse";
+    let m = ok(
+        post(
+            &n.app,
+            "/api/v1/meetings",
+            json!({"date": "2026-11-03", "kind": "weekly-meeting", "attendees": 9, "issues": {"housing": 2},
+                   "decisions": [format!("Store banners {secret}")]}),
+        )
+        .await,
+        StatusCode::CREATED,
+    );
+    let id = m["id"].as_str().unwrap().to_string();
+    ok(
+        send(
+            &n.app,
+            Method::DELETE,
+            &format!("/api/v1/meetings/{id}"),
+            Value::Null,
+        )
+        .await,
+        StatusCode::OK,
+    );
+    let on_disk = |dir: &std::path::Path| -> bool {
+        fn walk(d: &std::path::Path, needle: &[u8]) -> bool {
+            std::fs::read_dir(d).unwrap().flatten().any(|e| {
+                let p = e.path();
+                if p.is_dir() {
+                    walk(&p, needle)
+                } else {
+                    std::fs::read(&p).is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
+                }
+            })
+        }
+        walk(dir, secret.as_bytes())
+    };
+    assert!(
+        on_disk(n._dir.path()),
+        "the deleted record stays in the history (control)"
+    );
+    let f = ok(
+        post(&n.app, "/api/v1/meetings/forget", json!({})).await,
+        StatusCode::OK,
+    );
+    assert_eq!(f["generation"], 1, "{f}");
+    assert_eq!(f["shared"], false, "{f}");
+    assert!(
+        !on_disk(n._dir.path()),
+        "the forgotten record is still on disk"
+    );
+    // The tally it fed is untouched; forgetting the tally's increments keeps its counts.
+    let before = tally_view(&n.app, "2026-11").await;
+    ok(
+        post(&n.app, "/api/v1/tally/forget", json!({})).await,
+        StatusCode::OK,
+    );
+    assert_eq!(tally_view(&n.app, "2026-11").await, before);
+    // Nothing published in an unknown network; no plan of that id.
+    refused(
+        post(
+            &n.app,
+            "/api/v1/networks/00112233445566778899aabbccddeeff/published/forget",
+            json!({}),
+        )
+        .await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+        None,
+    );
+    refused(
+        post(&n.app, "/api/v1/plans/ffffffff/forget", json!({})).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
         None,
     );
 }

@@ -1379,3 +1379,49 @@ async fn a_private_plan_is_shared_with_a_network_from_its_page() {
     assert_eq!(view.header.network, Some(net.id));
     assert!(n.docs.plan(id).await.unwrap().archived);
 }
+
+/// The plan page's "forget" form: refused until the organiser ticks that earlier versions
+/// cannot come back, then the plan is re-issued (generation 1) with the same content and the
+/// page says so.
+#[tokio::test]
+async fn a_plans_history_is_forgotten_from_its_page_once_confirmed() {
+    let n = node();
+    let mut b = Browser::local();
+    let id = new_plan(&n, &mut b).await;
+    let page = format!("/plans/{id}");
+    let html = b.get(&n.app, &page).await.ok().to_string();
+    assert!(
+        html.contains(&format!("action=\"{page}/forget\"")),
+        "{html}"
+    );
+    assert!(html.contains("cannot be recalled"), "{html}");
+    let before = n.docs.plan(id.clone()).await.unwrap();
+    let res = b
+        .submit(&n.app, &page, &format!("{page}/forget"), &[])
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", res.body);
+    assert!(res.body.contains("Tick the box to confirm"), "{}", res.body);
+    assert_eq!(
+        n.docs.plan(id.clone()).await.unwrap().header.generation.n,
+        0
+    );
+    let res = b
+        .submit(
+            &n.app,
+            &page,
+            &format!("{page}/forget"),
+            &[("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    assert!(res.location().ends_with("?done=plan-forgotten#flash"));
+    let after = n.docs.plan(id.clone()).await.unwrap();
+    assert_eq!(after.header.generation.n, 1);
+    assert_eq!((after.title, after.goal), (before.title, before.goal));
+    let shown = b
+        .get(&n.app, &res.location().replace("#flash", ""))
+        .await
+        .ok()
+        .to_string();
+    assert!(shown.contains("history is forgotten"), "{shown}");
+}

@@ -36,6 +36,7 @@ use thiserror::Error;
 
 use crate::doc::{self, DocKind, Header};
 use crate::error::ValidationError;
+use crate::generation::GenRank;
 use crate::ids::{DocId, GroupId};
 use crate::network::{Network, Role};
 use crate::plan::Plan;
@@ -276,15 +277,35 @@ pub fn admit(
             let [root] = roots.as_slice() else {
                 return Err(AuthError::Header("not exactly one first change".into()));
             };
-            if GroupId::from_actor(root.actor_id()) != Some(header.owner) {
-                return Err(AuthError::Header("not created by its owner".into()));
-            }
             let mut first = Automerge::new();
             first
                 .apply_changes([(*root).clone()])
                 .map_err(|e| AuthError::Unreadable(e.to_string()))?;
             if doc::header(&first).ok().as_ref() != Some(&header) {
                 return Err(AuthError::Header("changed after creation".into()));
+            }
+            let creator = GroupId::from_actor(root.actor_id());
+            if header.generation.n == 0 {
+                if creator != Some(header.owner) {
+                    return Err(AuthError::Header("not created by its owner".into()));
+                }
+            } else {
+                // A later generation is issued by one of its writers (who, as its header says),
+                // as its own first state shows them (a node that held the generation before
+                // also checks it against that: `admit_generation`).
+                let by = header.generation.by;
+                if creator.is_none() || creator != by {
+                    return Err(AuthError::Header(
+                        "a generation not issued by its issuer".into(),
+                    ));
+                }
+                let may = writers(&header, &first, network)?;
+                if !by.is_some_and(|g| may.contains(&g)) {
+                    return Err(AuthError::NotWriter {
+                        author: short_actor(root),
+                        kind: header.kind,
+                    });
+                }
             }
             all
         }
@@ -308,6 +329,39 @@ pub fn admit(
         signed: keep,
         flagged,
     })
+}
+
+/// Decides whether `next`, a later generation of document `id` than the node's copy `old`, may
+/// replace it: same kind, network, owner and creation day; a generation that wins over the
+/// old one ([`GenRank`]); issued by a writer of the old one as the node holds it; and, as a
+/// document of its own, admitted like any new one ([`admit`]: signatures, writers, content).
+pub fn admit_generation(
+    id: &DocId,
+    old: &Automerge,
+    next: &Automerge,
+    signed: &[SignedHead],
+    network: Option<&Network>,
+) -> Result<Admitted, AuthError> {
+    let before = doc::header(old).map_err(|e| AuthError::Header(e.to_string()))?;
+    let after = doc::header(next).map_err(|e| AuthError::Header(e.to_string()))?;
+    let same = |h: &Header| (h.kind, h.network, h.owner, h.created);
+    if same(&before) != same(&after) {
+        return Err(AuthError::Header(
+            "a new generation must keep the header".into(),
+        ));
+    }
+    if !GenRank::of(next, &after).beats(&GenRank::of(old, &before)) {
+        return Err(AuthError::Carried(crate::history::Carried::OldGeneration));
+    }
+    let by = after.generation.by;
+    let may = writers(&before, old, network)?;
+    if !by.is_some_and(|g| may.contains(&g)) {
+        return Err(AuthError::NotWriter {
+            author: by.map_or_else(|| "an unknown group".into(), |g| g.short()),
+            kind: before.kind,
+        });
+    }
+    admit(id, None, next, signed, network)
 }
 
 /// Per author, the newest signed head with a valid signature whose change `doc` holds.
@@ -626,6 +680,7 @@ mod tests {
             network: Some(nid),
             owner: group(1),
             created: today(),
+            generation: crate::generation::Generation::first(),
         };
         let mut forged = Automerge::new().with_actor(group(2).actor_id());
         forged

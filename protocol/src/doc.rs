@@ -46,6 +46,11 @@ pub struct Header {
     /// The day it was created.
     #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub created: Day,
+    /// Its generation: 0 as created, one more each time it is re-issued without its history
+    /// (see [`crate::generation`]). Headers of earlier releases hold none: generation 0.
+    #[autosurgeon(missing = "crate::generation::Generation::first")]
+    #[serde(default)]
+    pub generation: crate::generation::Generation,
 }
 
 impl DocKind {
@@ -85,6 +90,7 @@ impl From<autosurgeon::ReconcileError> for DocError {
 }
 
 /// Commit options for a change made on `today`: the change's time is the day's start.
+/// (Public within the crate for [`crate::generation`].)
 pub fn commit_options(today: Day) -> CommitOptions {
     CommitOptions::default().with_time(today.unix_start())
 }
@@ -102,6 +108,7 @@ pub fn create<T: Schema>(
         network,
         owner,
         created: today,
+        generation: crate::generation::Generation::first(),
     };
     doc.transact_with(
         |_| commit_options(today),

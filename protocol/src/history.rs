@@ -40,6 +40,10 @@ pub enum Carried {
     /// It cannot be applied in its own history.
     #[error("a change cannot be read in its own history: {0}")]
     Unreadable(String),
+    /// It belongs to a generation of the document that a later one replaced (it was forgotten):
+    /// an honest node that was offline may still send it.
+    #[error("the document was re-issued without its history; this is an older generation")]
+    OldGeneration,
 }
 
 /// Seconds in a day: every change's time is a multiple of it.

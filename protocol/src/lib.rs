@@ -10,6 +10,7 @@
 //! - [`text`]: long text kept as Automerge text and labels as whole values, both stored exactly
 //!   as typed, and the three-way merge of an edit made from a form onto the text as it is now;
 //! - [`privacy`]: the contact-free check that every free-text field passes before it is written;
+//! - [`generation`]: a document re-issued without its history, so that text can be forgotten;
 //! - [`history`]: received changes judged one by one for what they carry (the day only, no
 //!   message, no personal data), in the state their own history produces;
 //! - [`beacon`]: LAN beacons that only members of a network can read;
@@ -96,6 +97,7 @@ pub mod bundle;
 pub mod catalogue;
 pub mod doc;
 pub mod error;
+pub mod generation;
 pub mod history;
 pub mod ids;
 pub mod meeting;

@@ -457,6 +457,21 @@ pub struct PlanView {
     /// The document's heads (hex change hashes, sorted): equal on two nodes when both hold the
     /// same history. An edit made from this view passes them back as its `base`.
     pub heads: Vec<String>,
+    /// Set when the plan's text, merged from changes that each passed the contact-free check,
+    /// reads as personal data (`crate::history`): the kind found and the field (e.g. `phone`,
+    /// `goal`). Its collaborators edit the text out and forget the plan's history.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flagged: Option<Flag>,
+}
+
+/// What the contact-free check found in a plan's merged text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Flag {
+    /// The kind of personal data (`email`, `phone`, `name`, ...).
+    pub kind: String,
+    /// The field that holds it.
+    pub field: String,
 }
 
 fn check_title(field: &'static str, text: &str) -> Result<(), ValidationError> {
@@ -521,7 +536,72 @@ fn merged(
     }
 }
 
+/// Carries the changes `mine` made to a keyed list over `base` onto `into`: items added are
+/// added (unless there already), items deleted are deleted, items changed are written (unless
+/// `into` deleted them).
+fn carry_items<T: Clone + PartialEq>(
+    into: &mut Vec<T>,
+    base: &[T],
+    mine: &[T],
+    id: impl Fn(&T) -> ItemId,
+) {
+    for m in mine {
+        match base.iter().find(|b| id(b) == id(m)) {
+            None => {
+                if !into.iter().any(|i| id(i) == id(m)) {
+                    into.push(m.clone());
+                }
+            }
+            Some(b) if b != m => {
+                if let Some(i) = into.iter_mut().find(|i| id(i) == id(m)) {
+                    *i = m.clone();
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    into.retain(|i| !base.iter().any(|b| id(b) == id(i)) || mine.iter().any(|m| id(m) == id(i)));
+}
+
 impl Plan {
+    /// Carries the edits a group made offline on an earlier generation of this plan onto this
+    /// one (see `crate::generation`): every field and item that `mine` (the group's copy) holds
+    /// differently from `base` (that copy where the new generation was taken from) is written
+    /// here; everything else stays as the new generation has it.
+    pub fn carry_over(&mut self, base: &Plan, mine: &Plan) {
+        if mine.title != base.title {
+            self.title = mine.title.clone();
+        }
+        if mine.goal.as_str() != base.goal.as_str() {
+            self.goal.set(mine.goal.as_str());
+        }
+        if mine.demands.as_str() != base.demands.as_str() {
+            self.demands.set(mine.demands.as_str());
+        }
+        if mine.status != base.status {
+            self.status = mine.status;
+        }
+        if mine.archived != base.archived {
+            self.archived = mine.archived;
+        }
+        for g in &mine.collaborators {
+            if !base.collaborators.contains(g) && !self.collaborators.contains(g) {
+                self.collaborators.push(*g);
+            }
+        }
+        self.collaborators
+            .retain(|g| !base.collaborators.contains(g) || mine.collaborators.contains(g));
+        carry_items(&mut self.targets, &base.targets, &mine.targets, |t| {
+            t.id.clone()
+        });
+        carry_items(&mut self.actions, &base.actions, &mine.actions, |a| {
+            a.id.clone()
+        });
+        carry_items(&mut self.meetings, &base.meetings, &mine.meetings, |m| {
+            m.id.clone()
+        });
+    }
+
     /// A new plan created by `owner`, its first collaborator.
     pub fn new(new: &NewPlan, owner: GroupId) -> Result<Self, ValidationError> {
         check_title("title", &new.title)?;
@@ -1066,6 +1146,13 @@ impl Plan {
             collaborators: self.collaborators.clone(),
             archived: self.archived,
             heads,
+            flagged: match self.check() {
+                Err(ValidationError::PersonalData(p)) => Some(Flag {
+                    kind: p.kind.key().to_string(),
+                    field: p.field,
+                }),
+                _ => None,
+            },
         }
     }
 }
@@ -1087,6 +1174,51 @@ fn between(order: &[AgendaItem], at: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn edits_made_on_an_earlier_generation_carry_over_where_they_still_apply() {
+        let g = crate::doc::tests::group(1);
+        let base = Plan::new(
+            &NewPlan {
+                title: "Housing".into(),
+                goal: "Safe homes".into(),
+                demands: "Repairs".into(),
+            },
+            g,
+        )
+        .unwrap();
+        let action = |id: &str, title: &str| Action {
+            id: id.parse().unwrap(),
+            title: title.into(),
+            date: None,
+            kind: ActionKind::ALL[0],
+            status: ActionStatus::ALL[0],
+            notes: Text::default(),
+        };
+        let mut base = base;
+        base.actions = vec![
+            action("aaaaaaaaaaaa", "Lobby"),
+            action("bbbbbbbbbbbb", "Rally"),
+        ];
+        // This group, offline: a new goal, a new action, one action deleted.
+        let mut mine = base.clone();
+        mine.goal.set("Safe homes for every family");
+        mine.actions.retain(|a| a.title != "Rally");
+        mine.actions.push(action("cccccccccccc", "Vigil"));
+        // The new generation, meanwhile edited by another group: new demands.
+        let mut next = base.clone();
+        next.demands.set("Repairs within 28 days");
+        next.carry_over(&base, &mine);
+        assert_eq!(next.goal.as_str(), "Safe homes for every family");
+        assert_eq!(next.demands.as_str(), "Repairs within 28 days");
+        let titles: Vec<&str> = next.actions.iter().map(|a| a.title.as_str()).collect();
+        assert_eq!(titles, vec!["Lobby", "Vigil"]);
+        // Nothing to carry: nothing changes.
+        let mut same = next.clone();
+        same.carry_over(&base, &base);
+        assert_eq!(same.goal.as_str(), next.goal.as_str());
+        assert_eq!(same.actions.len(), next.actions.len());
+    }
     use crate::doc::{create, edit, header, read};
     use automerge::Automerge;
     use proptest::prelude::*;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::auth::SignedHead;
+use crate::generation::GenRank;
 use crate::ids::DocId;
 
 /// The libp2p protocol name. Version 3 (Common Ground 0.3) adds the refusal `Content` (a
@@ -79,6 +80,10 @@ pub struct DocHeads {
     /// Its heads hash.
     #[serde(with = "fixed_bytes")]
     pub heads: HeadsHash,
+    /// Its generation (left out for generation 0): of two copies with different heads, the
+    /// one of the winning generation is sent whole rather than synced.
+    #[serde(default, skip_serializing_if = "GenRank::is_first")]
+    pub generation: GenRank,
 }
 
 /// What travels for one document in a `Sync` round.
@@ -103,6 +108,10 @@ pub struct DocPayload {
     /// carries changes; at most [`crate::auth::MAX_SIGNED_HEADS`].
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub signed: Vec<SignedHead>,
+    /// The generation of the sender's copy (left out for generation 0): a sync message is only
+    /// read by a copy of the same generation.
+    #[serde(default, skip_serializing_if = "GenRank::is_first")]
+    pub generation: GenRank,
 }
 
 /// A request of the sync protocol.
@@ -254,22 +263,28 @@ pub fn changed(
         .map(|(doc, heads)| DocHeads {
             doc: *doc,
             heads: *heads,
+            generation: GenRank::FIRST,
         })
         .collect()
 }
 
 /// Decides, on the initiator's side, what to do with each document after `Hello`.
 ///
-/// `mine`: the initiator's shared documents and heads; `agreed`: its agreement with the peer;
-/// `digest_ok` and `theirs`: the peer's answer. With a matching digest, a document the peer did
-/// not list is at the agreed heads if there are any, and absent otherwise.
+/// `mine`: the initiator's shared documents and heads, and `gens` the generation of those not
+/// at generation 0; `agreed`: its agreement with the peer; `digest_ok` and `theirs`: the peer's
+/// answer. With a matching digest, a document the peer did not list is at the agreed heads if
+/// there are any (of generation 0, as far as this side knows), and absent otherwise. Of two
+/// copies with different heads, the one of the winning generation is sent whole.
 pub fn plan_session(
     mine: &BTreeMap<DocId, HeadsHash>,
+    gens: &BTreeMap<DocId, GenRank>,
     agreed: &BTreeMap<DocId, HeadsHash>,
     digest_ok: bool,
     theirs: &[DocHeads],
 ) -> SessionPlan {
     let theirs_map: BTreeMap<DocId, HeadsHash> = theirs.iter().map(|d| (d.doc, d.heads)).collect();
+    let their_gens: BTreeMap<DocId, GenRank> =
+        theirs.iter().map(|d| (d.doc, d.generation)).collect();
     let candidates: BTreeSet<DocId> = if digest_ok {
         changed(mine, agreed)
             .into_iter()
@@ -284,8 +299,12 @@ pub fn plan_session(
         let their = theirs_map
             .get(&doc)
             .or_else(|| if digest_ok { agreed.get(&doc) } else { None });
+        let my_gen = gens.get(&doc).copied().unwrap_or_default();
+        let their_gen = their_gens.get(&doc).copied().unwrap_or_default();
         match (mine.get(&doc), their) {
             (Some(a), Some(b)) if a == b => plan.equal.push(doc),
+            (Some(_), Some(_)) if my_gen.beats(&their_gen) => plan.send_whole.push(doc),
+            (Some(_), Some(_)) if their_gen.beats(&my_gen) => plan.want.push(doc),
             (Some(_), Some(_)) => plan.sync.push(doc),
             (Some(_), None) => plan.send_whole.push(doc),
             (None, Some(_)) => plan.want.push(doc),
@@ -369,13 +388,15 @@ mod tests {
             DocHeads {
                 doc: id(5),
                 heads: [77; 8],
+                generation: GenRank::FIRST,
             },
             DocHeads {
                 doc: id(201),
                 heads: [2; 8],
+                generation: GenRank::FIRST,
             },
         ];
-        let plan = plan_session(&mine, &agreed, true, &theirs);
+        let plan = plan_session(&mine, &BTreeMap::new(), &agreed, true, &theirs);
         assert_eq!(plan.sync, vec![id(3), id(5)]);
         assert_eq!(plan.send_whole, vec![id(200)]);
         assert_eq!(plan.want, vec![id(201)]);
@@ -389,16 +410,55 @@ mod tests {
             DocHeads {
                 doc: id(2),
                 heads: [2; 8],
+                generation: GenRank::FIRST,
             },
             DocHeads {
                 doc: id(3),
                 heads: [3; 8],
+                generation: GenRank::FIRST,
             },
         ];
-        let plan = plan_session(&mine, &BTreeMap::new(), false, &theirs);
+        let plan = plan_session(&mine, &BTreeMap::new(), &BTreeMap::new(), false, &theirs);
         assert_eq!(plan.send_whole, vec![id(1)]);
         assert_eq!(plan.equal, vec![id(2)]);
         assert_eq!(plan.want, vec![id(3)]);
+    }
+
+    #[test]
+    fn the_copy_of_the_winning_generation_is_sent_whole() {
+        let mine: BTreeMap<_, _> = [(id(1), [1; 8]), (id(2), [2; 8]), (id(3), [3; 8])].into();
+        let later = GenRank { n: 1, root: [5; 8] };
+        let gens: BTreeMap<_, _> = [(id(1), later)].into();
+        let theirs = vec![
+            DocHeads {
+                doc: id(1),
+                heads: [9; 8],
+                generation: GenRank::FIRST,
+            },
+            DocHeads {
+                doc: id(2),
+                heads: [9; 8],
+                generation: later,
+            },
+            DocHeads {
+                doc: id(3),
+                heads: [9; 8],
+                generation: GenRank::FIRST,
+            },
+        ];
+        let plan = plan_session(&mine, &gens, &BTreeMap::new(), false, &theirs);
+        assert_eq!(plan.send_whole, vec![id(1)]);
+        assert_eq!(plan.want, vec![id(2)]);
+        assert_eq!(plan.sync, vec![id(3)]);
+        // Two generations of one number: the smaller first change wins, on both sides.
+        let other = GenRank { n: 1, root: [4; 8] };
+        let theirs = vec![DocHeads {
+            doc: id(1),
+            heads: [9; 8],
+            generation: other,
+        }];
+        let plan = plan_session(&mine, &gens, &BTreeMap::new(), false, &theirs);
+        assert_eq!(plan.want, vec![id(1)]);
     }
 
     #[test]
@@ -409,6 +469,7 @@ mod tests {
                 doc: id(2),
                 payload: Payload::Message(vec![0; 100]),
                 signed: vec![],
+                generation: GenRank::FIRST,
             }],
         };
         let mut buf = Vec::new();
@@ -434,7 +495,7 @@ mod tests {
                 .filter_map(|k| match (mine.get(&id(*k)), their_all.get(&id(*k))) { (Some(x), Some(y)) if x == y => Some((id(*k), *x)), _ => None })
                 .collect();
             let their_changed = changed(&their_all, &agreed);
-            let plan = plan_session(&mine, &agreed, true, &their_changed);
+            let plan = plan_session(&mine, &BTreeMap::new(), &agreed, true, &their_changed);
             let mut seen = BTreeSet::new();
             for d in plan.all() { prop_assert!(seen.insert(*d), "{d:?} twice"); }
             for doc in mine.keys().chain(their_all.keys()) {

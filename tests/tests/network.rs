@@ -219,6 +219,7 @@ async fn a_non_member_gets_nothing_even_knowing_the_ids() {
             doc,
             payload: commonground_protocol::sync::Payload::Want,
             signed: vec![],
+            generation: Default::default(),
         }],
     };
     // A stranger is let in only as a guest while an invite of a's is open (the one b used is

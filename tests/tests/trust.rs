@@ -13,10 +13,9 @@ use std::time::Duration;
 use automerge::sync::{ChunkList, State, SyncDoc};
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{Automerge, Change, ChangeHash, ROOT, ReadDoc};
-use common::{TestNode, wait_until};
+use common::{TestNode, documents, request, wait_until};
 use commonground_node::identity::Identity;
 use commonground_protocol::auth::SignedHead;
-use commonground_protocol::bundle::Bundle;
 use commonground_protocol::doc::{self, Schema};
 use commonground_protocol::ids::{Day, DocId, GroupId};
 use commonground_protocol::network::{Network, Role};
@@ -81,16 +80,6 @@ async fn plan_with_goal(node: &TestNode, plan: &str, goal: &str) -> Option<Value
     node.plan(plan).await.filter(|p| p["goal"] == goal)
 }
 
-/// The documents a node holds of a network, as its export carries them.
-async fn documents(node: &TestNode, net: &str) -> BTreeMap<DocId, (Automerge, Vec<SignedHead>)> {
-    Bundle::open(&node.export(net).await)
-        .unwrap()
-        .docs
-        .into_iter()
-        .map(|d| (d.doc, (Automerge::load(&d.bytes).unwrap(), d.signed)))
-        .collect()
-}
-
 /// The heads of every document a node holds of a network.
 async fn heads(node: &TestNode, net: &str) -> BTreeMap<DocId, Vec<ChangeHash>> {
     documents(node, net)
@@ -153,19 +142,6 @@ fn signed(who: &Identity, id: &DocId, changes: &[Change]) -> Vec<SignedHead> {
         id,
         &changes.last().unwrap().hash(),
     )]
-}
-
-/// A request from one node to another over the sync protocol, dialing it if need be.
-async fn request(
-    from: &TestNode,
-    to: &TestNode,
-    request: Request,
-) -> Result<Response, commonground_node::net::NetError> {
-    let addrs = commonground_node::net::parse_addrs(&[to.addr().await]);
-    from.node
-        .net()
-        .request(&to.node.group, addrs, request)
-        .await
 }
 
 /// The opening of a session that claims no earlier agreement.
@@ -270,11 +246,13 @@ impl Attacker<'_> {
             doc,
             payload: Payload::Whole(d.save()),
             signed,
+            generation: Default::default(),
         };
         let changes = |doc: DocId, changes: Vec<Change>, signed: Vec<SignedHead>| DocPayload {
             doc,
             payload: Payload::Message(message(self.doc(&doc), &changes)),
             signed,
+            generation: Default::default(),
         };
         let edit_goal = |doc: DocId, author: &GroupId, goal: &str| {
             let base = self.doc(&doc);
@@ -374,6 +352,7 @@ impl Attacker<'_> {
                 doc: DocId::from_bytes([0x6b; 16]),
                 payload: Payload::Whole(b"not a document".to_vec()),
                 signed: vec![],
+                generation: Default::default(),
             },
         }
     }
@@ -614,6 +593,7 @@ async fn an_aggregator_receives_published_tallies_and_never_a_plan() {
             doc: plan.parse().unwrap(),
             payload: Payload::Want,
             signed: vec![],
+            generation: Default::default(),
         }],
     };
     match request(&hub, &a, want).await.unwrap() {
@@ -872,6 +852,7 @@ async fn a_removed_group_receives_nothing_new_and_its_new_changes_are_refused() 
         doc: id,
         payload: Payload::Message(message(&base, &changes)),
         signed: signed(&d.identity(), &id, &changes),
+        generation: Default::default(),
     };
     let before = heads(&a, &net).await;
     let r = request(

@@ -240,6 +240,7 @@ pub fn routes(web: Web) -> Router {
         )
         .route("/plans/{plan}/archive", post(plans::archive))
         .route("/plans/{plan}/share", post(plans::share))
+        .route("/plans/{plan}/forget", post(plans::forget))
         .route("/plans/{plan}/collaborators", post(plans::add_collaborator))
         .route(
             "/plans/{plan}/collaborators/{group}/delete",

@@ -17,6 +17,7 @@ use axum::http::StatusCode;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use commonground_protocol::doc::DocKind;
 use commonground_protocol::ids::{Day, ItemId};
 use commonground_protocol::network::NetworkView;
 use commonground_protocol::plan::{
@@ -178,6 +179,7 @@ impl DoneQuery {
             "plan-archived",
             "plan-restored",
             "plan-shared",
+            "plan-forgotten",
             "collab-added",
             "collab-removed",
         ];
@@ -282,6 +284,19 @@ async fn render(
                 h2 id="archive-heading" { (ctx.t(if plan.archived { "plan-restore" } else { "plan-archive" })) }
                 p class="note" { (ctx.t(if plan.archived { "plan-restore-intro" } else { "plan-archive-intro" })) }
                 (button_form(ctx, &format!("{base}/archive"), &ctx.t(if plan.archived { "plan-restore" } else { "plan-archive" }), "", &[("archived", if plan.archived { "false" } else { "true" })]))
+            }
+            section class="card" aria-labelledby="forget-heading" {
+                h2 id="forget-heading" { (ctx.t("plan-forget")) }
+                p class="note" { (ctx.t("plan-forget-intro")) }
+                form method="post" action=(format!("{base}/forget")) novalidate {
+                    (csrf(ctx))
+                    (form_error(filled, "forget", &["confirm"]))
+                    label {
+                        input type="checkbox" name="confirm" id="forget-confirm" value="yes";
+                        " " (ctx.t("plan-forget-confirm"))
+                    }
+                    button type="submit" class="danger" { (ctx.t("plan-forget")) }
+                }
             }
         }
         }
@@ -407,6 +422,14 @@ fn view(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Mar
             h2 id="goal-title" { (ctx.t("plan-goal")) }
             p class="status" { (ctx.t("plan-status")) ": " strong { (lang.t(&format!("plan-status-{}", plan.status))) } }
             @if plan.archived { p class="note" { (ctx.t("plan-archived-note")) } }
+            @if let Some(flag) = &plan.flagged {
+                p class="note warning" role="alert" {
+                    (ctx.lang.t_args("plan-flagged", &[
+                        ("kind", fluent_bundle::FluentValue::from(ctx.t(&format!("pd-{}", flag.kind)))),
+                        ("field", fluent_bundle::FluentValue::from(flag.field.clone())),
+                    ]))
+                }
+            }
             @if plan.goal.is_empty() { p class="note" { (ctx.t("plan-no-goal")) } }
             @else { p class="text" { bdi { (plan.goal) } } }
             h3 { (ctx.t("plan-demands")) }
@@ -963,6 +986,30 @@ pub async fn archive(p: PlanPost) -> PageResult {
         done,
         Ok(archived),
         |docs, id, archived| async move { docs.archive_plan(id, archived).await },
+    )
+    .await
+}
+
+/// `POST /plans/{plan}/forget`: re-issues the plan without its history, once the organiser
+/// ticked that earlier versions cannot be brought back.
+pub async fn forget(p: PlanPost) -> PageResult {
+    let parsed = if value_of(&p.fields, "confirm") == "yes" {
+        Ok(())
+    } else {
+        Err(Refusal {
+            form: "forget".into(),
+            input: Some("confirm".into()),
+            message: p.ctx.t("refused-confirm"),
+        })
+    };
+    p.apply(
+        "forget",
+        "plan-forgotten",
+        parsed,
+        |docs, id, ()| async move {
+            docs.forget(DocKind::Plan, id.clone()).await?;
+            docs.plan(id).await
+        },
     )
     .await
 }

@@ -12,6 +12,62 @@ use commonground_node::identity::Identity;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
+/// Whether `bytes` hold `needle`, as bytes or inside an Automerge chunk: every place the
+/// chunk magic appears is read as a document (what loads of it, history included) and saved
+/// uncompressed, where a text's characters stand in a row.
+pub fn holds(bytes: &[u8], needle: &[u8]) -> bool {
+    const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+    let plain = |b: &[u8]| b.windows(needle.len()).any(|w| w == needle);
+    if plain(bytes) {
+        return true;
+    }
+    bytes
+        .windows(MAGIC.len())
+        .enumerate()
+        .filter(|(_, w)| *w == MAGIC)
+        .any(|(i, _)| {
+            let mut doc = automerge::Automerge::new();
+            doc.load_incremental(&bytes[i..]).is_ok_and(|n| n > 0) && plain(&doc.save_nocompress())
+        })
+}
+
+/// Every document of network `net` a node holds, with its signed heads, as it exports them.
+pub async fn documents(
+    node: &TestNode,
+    net: &str,
+) -> std::collections::BTreeMap<
+    commonground_protocol::ids::DocId,
+    (
+        automerge::Automerge,
+        Vec<commonground_protocol::auth::SignedHead>,
+    ),
+> {
+    commonground_protocol::bundle::Bundle::open(&node.export(net).await)
+        .unwrap()
+        .docs
+        .into_iter()
+        .map(|d| {
+            (
+                d.doc,
+                (automerge::Automerge::load(&d.bytes).unwrap(), d.signed),
+            )
+        })
+        .collect()
+}
+
+/// A request from one node to another over the sync protocol, dialing it if need be.
+pub async fn request(
+    from: &TestNode,
+    to: &TestNode,
+    request: commonground_protocol::sync::Request,
+) -> Result<commonground_protocol::sync::Response, commonground_node::net::NetError> {
+    let addrs = commonground_node::net::parse_addrs(&[to.addr().await]);
+    from.node
+        .net()
+        .request(&to.node.group, addrs, request)
+        .await
+}
+
 /// A node of a test.
 pub struct TestNode {
     pub node: Node,
@@ -209,17 +265,16 @@ impl TestNode {
         }
     }
 
-    /// The files of the node's data directory that contain `needle` (sled stores values
-    /// uncompressed: its compression feature is off).
+    /// The files of the node's data directory that contain `needle`: as bytes (sled stores
+    /// values uncompressed: its compression feature is off), or inside any Automerge chunk
+    /// they hold (Automerge compresses the columns of a saved document).
     pub fn files_containing(&self, needle: &[u8]) -> Vec<std::path::PathBuf> {
         fn walk(dir: &std::path::Path, needle: &[u8], found: &mut Vec<std::path::PathBuf>) {
             for e in std::fs::read_dir(dir).unwrap().flatten() {
                 let p = e.path();
                 if p.is_dir() {
                     walk(&p, needle, found);
-                } else if std::fs::read(&p)
-                    .is_ok_and(|b| b.windows(needle.len()).any(|w| w == needle))
-                {
+                } else if std::fs::read(&p).is_ok_and(|b| holds(&b, needle)) {
                     found.push(p);
                 }
             }

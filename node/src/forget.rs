@@ -1,0 +1,205 @@
+//! Forgetting: a document re-issued as a new generation without its history (see
+//! `commonground_protocol::generation`), here on the documents actor.
+//!
+//! A writer forgets a shared document (a collaborator a plan, the owner its published tally, a
+//! coordinator the network document); any group forgets its own meeting records and raw tally.
+//! The new generation replaces the old copy at once, and the old copy's bytes leave the store
+//! with the next batch (removed, then the store rewritten: `Store::scrub`). Members that receive
+//! the new generation from someone allowed do the same, and carry over their own edits made
+//! offline on the old one where they still apply.
+
+use automerge::{Automerge, ChangeHash, ReadDoc};
+use commonground_protocol::ValidationError;
+use commonground_protocol::auth::{self, AuthError, SignedHead};
+use commonground_protocol::doc::{self, DocKind};
+use commonground_protocol::generation::{self, GenRank};
+use commonground_protocol::ids::{DocId, GroupId};
+use commonground_protocol::meeting::MeetingLog;
+use commonground_protocol::network::Network;
+use commonground_protocol::plan::Plan;
+use commonground_protocol::publish::{Published, published_id};
+use commonground_protocol::tally::Tally;
+use serde::{Deserialize, Serialize};
+use tracing::{info, warn};
+
+use crate::docs::{DocSet, Docs, DocsError, Loaded};
+
+/// What was forgotten.
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Forgotten {
+    /// The document (its id stays).
+    pub id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its new generation.
+    pub generation: u64,
+    /// Whether it is shared: then every member replaces its copy when it next syncs; copies
+    /// carried away in bundles cannot be recalled.
+    pub shared: bool,
+}
+
+impl DocSet {
+    /// Puts `next`, a new generation of document `id` admitted from a peer, in place of the one
+    /// held, and carries this group's own edits made on the old one over to it.
+    pub(crate) fn replace(&mut self, id: DocId, next: Automerge, signed: Vec<SignedHead>) {
+        let Ok(header) = doc::header(&next) else {
+            return;
+        };
+        let generation = header.generation.n;
+        let old = self.docs.remove(&id);
+        self.install(id, next, header, signed);
+        info!(doc = %id, generation, "a document was re-issued without its history; the old generation is deleted");
+        if let Some(old) = old {
+            self.carry_over(&id, &old);
+        }
+    }
+
+    fn install(
+        &mut self,
+        id: DocId,
+        next: Automerge,
+        header: doc::Header,
+        signed: Vec<SignedHead>,
+    ) {
+        let mut l = Loaded::fresh(next, header);
+        l.signed = signed;
+        self.meta_writes
+            .push(crate::replica::signed_meta(&id, &l.signed));
+        if let Some(n) = l.header.network {
+            self.touched.push(n);
+        }
+        self.docs.insert(id, l);
+        self.replaced.push(id);
+        self.network_cache.borrow_mut().remove(&id);
+    }
+
+    /// Carries this group's edits that `old` holds beyond the heads the new generation of `id`
+    /// replaced over to it, as new edits (plans; other kinds are rewritten by their own
+    /// routines: a member's addresses on its tick, a published tally when it next publishes).
+    fn carry_over(&mut self, id: &DocId, old: &Loaded) {
+        let Some(l) = self.docs.get(id) else { return };
+        let replaced = l.header.generation.replaced_heads();
+        let held: Vec<ChangeHash> = replaced
+            .into_iter()
+            .filter(|h| old.doc.get_change_by_hash(h).is_some())
+            .collect();
+        if held.is_empty() {
+            return;
+        }
+        let me = self.group;
+        let mine: Vec<ChangeHash> = old
+            .doc
+            .get_changes(&held)
+            .iter()
+            .filter(|c| GroupId::from_actor(c.actor_id()) == Some(me))
+            .map(|c| c.hash())
+            .collect();
+        if mine.is_empty() {
+            return;
+        }
+        if old.header.kind != DocKind::Plan {
+            info!(doc = %id, kind = %old.header.kind, "edits made here on the old generation are not carried over for this kind");
+            return;
+        }
+        let at: Vec<ChangeHash> = held.iter().chain(&mine).copied().collect();
+        let (Some(base), Some(ours)) = (
+            generation::body_at::<Plan>(&old.doc, &held),
+            generation::body_at::<Plan>(&old.doc, &at),
+        ) else {
+            return;
+        };
+        match self.edit::<Plan, _>(id, |p| {
+            p.carry_over(&base, &ours);
+            Ok(())
+        }) {
+            Ok(()) => info!(doc = %id, "edits made here on the old generation carried over"),
+            Err(e) => {
+                warn!(doc = %id, error = %e, "edits made here on the old generation could not be carried over")
+            }
+        }
+    }
+
+    /// Issues a new generation of document `id` as this group: its current state, none of its
+    /// history. Shared documents only by a writer, and only when their current state passes
+    /// the rules (every member would refuse a generation that does not).
+    pub(crate) fn forget(&mut self, id: &DocId) -> Result<Forgotten, DocsError> {
+        let l = self.loaded(id, "document")?;
+        let header = l.header.clone();
+        let shared = header.kind.is_shared() && header.network.is_some();
+        if shared {
+            self.check_writer(id)?;
+            if let Err(e) = auth::check_content(&header, &l.doc) {
+                return Err(match e {
+                    AuthError::Content(v) => DocsError::Invalid(v),
+                    other => DocsError::Damaged {
+                        doc: *id,
+                        reason: other.to_string(),
+                    },
+                });
+            }
+        }
+        let (me, today) = (self.group, (self.today)());
+        let next = match header.kind {
+            DocKind::Plan => generation::forget::<Plan>(&l.doc, &me, today),
+            DocKind::Network => generation::forget::<Network>(&l.doc, &me, today),
+            DocKind::Published => generation::forget::<Published>(&l.doc, &me, today),
+            DocKind::Tally => generation::forget::<Tally>(&l.doc, &me, today),
+            DocKind::Meetings => generation::forget::<MeetingLog>(&l.doc, &me, today),
+        }
+        .map_err(|e| DocsError::Damaged {
+            doc: *id,
+            reason: e.to_string(),
+        })?;
+        let next_header = doc::header(&next).map_err(|e| DocsError::Damaged {
+            doc: *id,
+            reason: e.to_string(),
+        })?;
+        let generation = next_header.generation.n;
+        let signed = next
+            .get_heads()
+            .iter()
+            .map(|h| SignedHead::sign(&self.key, id, h))
+            .collect();
+        self.docs.remove(id);
+        self.install(*id, next, next_header, signed);
+        info!(doc = %id, kind = %header.kind, generation, "forgotten: re-issued without its history");
+        Ok(Forgotten {
+            id: id.to_string(),
+            kind: header.kind.to_string(),
+            generation,
+            shared,
+        })
+    }
+
+    /// The generation rank of a document held.
+    pub(crate) fn rank(&self, id: &DocId) -> Option<GenRank> {
+        self.docs.get(id).map(|l| l.rank)
+    }
+}
+
+impl Docs {
+    /// Forgets a document's history: a plan (by id or prefix), a network's document (by id or
+    /// prefix), this group's published tally in a network, or this group's raw tally or
+    /// meeting records (`which` is ignored for those two).
+    pub async fn forget(&self, kind: DocKind, which: String) -> Result<Forgotten, DocsError> {
+        self.run(move |set| {
+            let id = match kind {
+                DocKind::Plan | DocKind::Network => set.resolve(kind, &which)?,
+                DocKind::Published => {
+                    let network = set.resolve(DocKind::Network, &which)?;
+                    let id = published_id(&network, &set.group);
+                    if set.rank(&id).is_none() {
+                        return Err(DocsError::Invalid(ValidationError::NotPermitted {
+                            reason: "this group has published nothing in that network".into(),
+                        }));
+                    }
+                    id
+                }
+                DocKind::Tally => set.tally_id(),
+                DocKind::Meetings => set.meetings_id(),
+            };
+            set.forget(&id)
+        })
+        .await
+    }
+}
