@@ -653,6 +653,7 @@ async fn rename_issue(
         join,
         peers,
         publish,
+        published,
         region,
         region_csv,
         set_role,
@@ -800,6 +801,7 @@ pub fn routes(state: AppState) -> Router {
         .route("/networks/{network}", get(network))
         .route("/networks/{network}/invites", post(invite))
         .route("/networks/{network}/publish", post(publish))
+        .route("/networks/{network}/published", get(published))
         .route("/networks/{network}/region", get(region))
         .route("/networks/{network}/region.csv", get(region_csv))
         .route(
@@ -827,7 +829,8 @@ pub fn routes(state: AppState) -> Router {
 /// A request to publish this group's counts of a period.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct PublishRequest {
-    /// `YYYY-MM`; the current month when absent.
+    /// `YYYY-MM`; when absent, the last month that is over in the network's time zone (the
+    /// current month where the network allows open months).
     pub period: Option<String>,
     /// Publish instead the merged counts of this network (a region rolling up), id or prefix.
     pub from: Option<String>,
@@ -841,11 +844,19 @@ pub struct RoleChange {
     pub role: Role,
 }
 
-/// A settings change.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+/// A settings change; absent fields stay as they are.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
 pub struct SettingsChange {
     /// The small-cell threshold: published counts below it are suppressed (0 turns it off).
-    pub k: i64,
+    /// Raising it re-issues every member's published counts without their history.
+    #[serde(default)]
+    pub k: Option<i64>,
+    /// Whether members may publish a month before it is over.
+    #[serde(default)]
+    pub open_months: Option<bool>,
+    /// The network's time zone, minutes east of UTC (−720 to 840): when a month is over.
+    #[serde(default)]
+    pub utc_offset_minutes: Option<i64>,
 }
 
 /// A collaborator to add to a plan.
@@ -874,8 +885,32 @@ async fn publish(
     Path(network): Path<String>,
     ApiJson(req): ApiJson<PublishRequest>,
 ) -> ApiResult<PublishedView> {
-    let period = period_or_now(req.period.as_deref())?;
+    let period = match req.period.as_deref() {
+        None => None,
+        Some(p) => Some(period_or_now(Some(p))?),
+    };
     Ok(Json(s.docs.publish(network, period, req.from).await?))
+}
+
+#[utoipa::path(get, path = "/api/v1/networks/{network}/published",
+    params(("network" = String, Path, description = "network id or unique prefix"),
+        ("period" = Option<String>, Query, description = "YYYY-MM; this month when absent")),
+    responses((status = 200, body = PublishedView, description = "what this group published of the period, when, and what the network's members see"),
+        (status = 404, body = ErrorBody)))]
+async fn published(
+    State(s): State<AppState>,
+    Path(network): Path<String>,
+    ApiQuery(q): ApiQuery<PeriodQuery>,
+) -> ApiResult<PublishedView> {
+    let period = period_or_now(q.period.as_deref())?;
+    match s.docs.published(network, period).await? {
+        Some(view) => Ok(Json(view)),
+        None => Err(DocsError::NotFound {
+            what: "publication of this group for",
+            id: period.to_string(),
+        }
+        .into()),
+    }
 }
 
 #[utoipa::path(get, path = "/api/v1/networks/{network}/region",
@@ -942,7 +977,11 @@ async fn settings(
     Path(network): Path<String>,
     ApiJson(req): ApiJson<SettingsChange>,
 ) -> ApiResult<NetworkView> {
-    Ok(Json(s.docs.set_threshold(network, req.k).await?))
+    Ok(Json(
+        s.docs
+            .set_settings(network, req.k, req.open_months, req.utc_offset_minutes)
+            .await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/v1/plans/{plan}/collaborators", request_body = NewCollaborator,

@@ -194,6 +194,49 @@ pub enum NetworkCommand {
         /// The threshold, 0 to 100.
         k: i64,
     },
+    /// When a month may be published (coordinators only): once it is over in the network's
+    /// time zone (the default), or while it goes on (--open-months true). With no option,
+    /// shows the settings.
+    Settings {
+        /// The network's id or a unique prefix.
+        network: String,
+        /// Allow members to publish a month before it is over.
+        #[arg(long, value_name = "true|false")]
+        open_months: Option<bool>,
+        /// The network's time zone as an offset from UTC, such as +01:00, -05:30 or 0: a month
+        /// is over when it is over there.
+        #[arg(long, value_name = "±HH:MM", allow_hyphen_values = true, value_parser = parse_utc_offset)]
+        utc_offset: Option<i64>,
+    },
+}
+
+/// `+01:00`, `-05:30`, `+3`, `0` or `UTC` → minutes east of UTC.
+fn parse_utc_offset(text: &str) -> Result<i64, String> {
+    let t = text
+        .trim()
+        .trim_start_matches("UTC")
+        .trim_start_matches("utc");
+    if t.is_empty() || t == "0" {
+        return Ok(0);
+    }
+    let (sign, rest) = match t.chars().next() {
+        Some('+') => (1, &t[1..]),
+        Some('-') => (-1, &t[1..]),
+        Some('−') => (-1, &t['−'.len_utf8()..]),
+        _ => (1, t),
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let bad = || format!("{text:?} is not an offset from UTC: write it as +01:00, -05:30 or 0");
+    let h: i64 = h.parse().map_err(|_| bad())?;
+    let m: i64 = m.parse().map_err(|_| bad())?;
+    if !(0..60).contains(&m) || !(0..=14).contains(&h) {
+        return Err(bad());
+    }
+    let minutes = sign * (h * 60 + m);
+    if !(-720..=840).contains(&minutes) {
+        return Err(format!("{text:?} is outside -12:00 to +14:00"));
+    }
+    Ok(minutes)
 }
 
 /// Options of `up`.
@@ -251,12 +294,22 @@ pub enum TallyCommand {
         /// The network's id or a unique prefix.
         #[arg(long)]
         network: String,
-        /// The month, YYYY-MM [default: this month]
+        /// The month, YYYY-MM [default: the last month that is over in the network's time
+        /// zone, or this month where the network allows open months]
         #[arg(long)]
         period: Option<String>,
         /// Publish instead the merged counts of this network (a region publishing upward).
         #[arg(long, value_name = "NETWORK")]
         from: Option<String>,
+    },
+    /// What this group published of a month in a network, when, and what its members see.
+    Published {
+        /// The network's id or a unique prefix.
+        #[arg(long)]
+        network: String,
+        /// The month, YYYY-MM [default: this month]
+        #[arg(long)]
+        period: Option<String>,
     },
     /// A network's merged counts per issue: members' published counts summed, with honest
     /// ranges where some were suppressed.
@@ -796,6 +849,14 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             let p: PublishedView = client.post(&path, &PublishRequest { period, from }).await?;
             out.show(&p, || show_published(&p));
         }
+        Command::Tally(TallyCommand::Published { network, period }) => {
+            let mut path = format!("/networks/{}/published", check_segment(&network)?);
+            if let Some(p) = &period {
+                path.push_str(&format!("?period={}", check_segment(p)?));
+            }
+            let p: PublishedView = client.get(&path).await?;
+            out.show(&p, || show_published(&p));
+        }
         Command::Tally(TallyCommand::Region {
             network,
             period,
@@ -1307,9 +1368,33 @@ async fn network(client: &Client, out: &Output, cmd: NetworkCommand) -> Result<(
             let n: NetworkView = client.delete(&path).await?;
             out.show(&n, || format!("removed {group}\n{}", show(&n)));
         }
+        NetworkCommand::Settings {
+            network,
+            open_months,
+            utc_offset,
+        } => {
+            let n: NetworkView = if open_months.is_none() && utc_offset.is_none() {
+                client
+                    .get(&format!("/networks/{}", check_segment(&network)?))
+                    .await?
+            } else {
+                let path = format!("/networks/{}/settings", check_segment(&network)?);
+                let change = SettingsChange {
+                    open_months,
+                    utc_offset_minutes: utc_offset,
+                    ..SettingsChange::default()
+                };
+                client.patch(&path, &change).await?
+            };
+            out.show(&n, || show_settings(&n));
+        }
         NetworkCommand::Threshold { network, k } => {
             let path = format!("/networks/{}/settings", check_segment(&network)?);
-            let n: NetworkView = client.patch(&path, &SettingsChange { k }).await?;
+            let change = SettingsChange {
+                k: Some(k),
+                ..SettingsChange::default()
+            };
+            let n: NetworkView = client.patch(&path, &change).await?;
             out.show(&n, || {
                 format!(
                     "{}: counts below {} are published as \"fewer than {}\"",
@@ -1498,9 +1583,27 @@ async fn import(client: &Client, out: &Output, file: &std::path::Path) -> Result
     }
 }
 
+fn show_settings(n: &NetworkView) -> String {
+    let s = &n.settings;
+    [
+        format!(
+            "{}: counts below {} are published as \"fewer than {}\"",
+            n.name, s.k, s.k
+        ),
+        format!("time zone: {}", s.zone()),
+        if s.open_months {
+            "a month may be published while it goes on (open months)".to_string()
+        } else {
+            format!("a month is published once it is over in {}", s.zone())
+        },
+    ]
+    .join("\n")
+}
+
 fn show_published(p: &PublishedView) -> String {
+    let when = p.published.map(|d| format!(" on {d}")).unwrap_or_default();
     let mut lines = vec![format!(
-        "published {} to network {} (counts below {} suppressed)",
+        "published {}{when} to network {} (counts below {} suppressed); its members see:",
         p.period,
         p.network.short(),
         p.k
@@ -1511,7 +1614,12 @@ fn show_published(p: &PublishedView) -> String {
             Cell::FewerThan { k } => format!("fewer than {k}"),
             Cell::Between { low, high } => format!("between {low} and {high}"),
         };
-        lines.push(format!("  {issue:<20} {shown}"));
+        let note = if p.ranged.contains(issue) {
+            "  (a range: it moved by less than k since the last publication)"
+        } else {
+            ""
+        };
+        lines.push(format!("  {issue:<20} {shown}{note}"));
     }
     lines.join("\n")
 }

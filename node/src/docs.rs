@@ -144,12 +144,16 @@ pub(crate) fn signed_key(id: &DocId) -> String {
     format!("signed/{id}")
 }
 
+/// The time now, in unix seconds.
+pub fn now_unix() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
 /// Today in UTC: the day changes are stamped with.
 pub fn today_utc() -> Day {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
-    Day::from_unix(now).unwrap_or_else(|_| "2026-01-01".parse().expect("valid day"))
+    Day::from_unix(now_unix()).unwrap_or_else(|_| "2026-01-01".parse().expect("valid day"))
 }
 
 fn random_item_id() -> ItemId {

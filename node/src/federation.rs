@@ -12,13 +12,13 @@ use commonground_protocol::ValidationError;
 use commonground_protocol::auth;
 use commonground_protocol::bundle::{Bundle, BundleDoc, BundleError};
 use commonground_protocol::doc::{self, DocKind};
-use commonground_protocol::ids::{DocId, GroupId, IssueKey, Period};
+use commonground_protocol::ids::{Day, DocId, GroupId, IssueKey, Period};
 use commonground_protocol::network::{FrozenHead, Network, NetworkView, Role};
 use commonground_protocol::plan::Plan;
 use commonground_protocol::publish::{Cell, PeriodCells, Published, RegionView, published_id};
 use commonground_protocol::tally::Tally;
 use serde::{Deserialize, Serialize};
-use tracing::info;
+use tracing::{info, warn};
 
 use crate::docs::{DocSet, Docs, DocsError};
 
@@ -36,9 +36,18 @@ pub struct PublishedView {
     pub period: Period,
     /// The threshold applied.
     pub k: i64,
-    /// Issue → published cell.
+    /// Issue → published cell: what the network's members see.
     #[schema(value_type = BTreeMap<String, Object>)]
     pub cells: BTreeMap<IssueKey, Cell>,
+    /// The day it was published (none for publications of earlier releases).
+    #[schema(value_type = Option<String>, format = Date)]
+    #[serde(default)]
+    pub published: Option<Day>,
+    /// Issues whose count moved by less than k since the period was last published: shown as
+    /// a range that holds the new count, so that comparing the two tells nothing of one person.
+    #[schema(value_type = Vec<String>)]
+    #[serde(default)]
+    pub ranged: Vec<IssueKey>,
 }
 
 /// What an import did.
@@ -78,6 +87,8 @@ impl DocSet {
     }
 
     /// Writes `cells` as this group's published period in `network`, creating the document.
+    /// Publishes `cells` as this group's counts of `period` in `network`, revised against what
+    /// was published of the period before ([`PeriodCells::revise`]).
     fn write_published(
         &mut self,
         network: DocId,
@@ -88,19 +99,91 @@ impl DocSet {
         if !self.docs.contains_key(&id) {
             self.create(id, Some(network), &Published::default())?;
         }
-        let k = cells.k;
-        let read = cells.read()?;
+        let before: Published = self.read(&id)?;
+        let mut revised = cells.revise(before.periods.get(&period.to_string()));
+        let today = (self.today)();
+        revised.cells.published = Some(today);
+        let view = PublishedView {
+            network,
+            document: id,
+            period,
+            k: revised.cells.k,
+            cells: revised.cells.read()?,
+            published: Some(today),
+            ranged: revised.ranged.clone(),
+        };
+        let cells = revised.cells;
         self.edit::<Published, _>(&id, move |p| {
             p.periods.insert(period.to_string(), cells);
             Ok(())
         })?;
-        Ok(PublishedView {
-            network,
+        Ok(view)
+    }
+
+    /// What this group published of `period` in `network`, as its members see it.
+    fn published_view(
+        &self,
+        network: &DocId,
+        period: Period,
+    ) -> Result<Option<PublishedView>, DocsError> {
+        let id = published_id(network, &self.group);
+        if !self.docs.contains_key(&id) {
+            return Ok(None);
+        }
+        let body: Published = self.read(&id)?;
+        let Some(cells) = body.periods.get(&period.to_string()) else {
+            return Ok(None);
+        };
+        Ok(Some(PublishedView {
+            network: *network,
             document: id,
             period,
-            k,
-            cells: read,
-        })
+            k: cells.k,
+            cells: cells.read()?,
+            published: cells.published,
+            ranged: Vec::new(),
+        }))
+    }
+
+    /// Where a network's threshold rose above the one this group's published tally there was
+    /// suppressed with: every period re-suppressed under the new k and the document re-issued
+    /// without its history (`crate::forget`), so that no copy keeps a count below the new k.
+    /// Returns the networks where it did so.
+    /// `only`: look at that network alone (the one a change came in).
+    pub(crate) fn resuppress(&mut self, only: Option<DocId>) -> Vec<DocId> {
+        let networks: Vec<DocId> = match only {
+            Some(n) => vec![n],
+            None => self.of_kind(DocKind::Network).map(|(id, _)| *id).collect(),
+        };
+        let mut done = Vec::new();
+        for network in networks {
+            let Some(k) = self.network(&network).map(|n| n.settings.k) else {
+                continue;
+            };
+            let id = published_id(&network, &self.group);
+            let Ok(body) = self.read::<Published>(&id) else {
+                continue;
+            };
+            if k <= 1 || body.periods.values().all(|p| p.k >= k) {
+                continue;
+            }
+            let mut body = body;
+            for cells in body.periods.values_mut() {
+                if cells.k < k {
+                    *cells = cells.resuppressed(k);
+                }
+            }
+            match self.reissue_published(&id, &body) {
+                Ok(_) => {
+                    info!(%network, k, "the network's threshold rose: this group's published counts re-suppressed and their history forgotten");
+                    done.push(network);
+                }
+                Err(e) => {
+                    warn!(%network, error = %e, "could not re-suppress this group's published counts")
+                }
+            }
+        }
+        done
     }
 
     /// The network's merged counts for a period: members' published cells summed.
@@ -255,11 +338,12 @@ impl DocSet {
 impl Docs {
     /// Publishes this group's counts of `period` in `network`, suppressed under its threshold.
     /// With `from`, publishes instead the merged counts of network `from` (a region rolling up
-    /// into a wider network), re-suppressed.
+    /// into a wider network), re-suppressed. Without a period: the last month that is over in
+    /// the network's time zone (the one going on, where it allows open months).
     pub async fn publish(
         &self,
         network: String,
-        period: Period,
+        period: Option<Period>,
         from: Option<String>,
     ) -> Result<PublishedView, DocsError> {
         self.run(move |set| {
@@ -268,6 +352,19 @@ impl Docs {
             if !net.is_member(&set.group) {
                 return Err(not_permitted("only members publish in a network"));
             }
+            let now = crate::docs::now_unix();
+            let period = match period {
+                Some(p) => p,
+                None => {
+                    net.settings
+                        .default_period(now)
+                        .map_err(|e| ValidationError::Rejected {
+                            field: "period",
+                            reason: e.to_string(),
+                        })?
+                }
+            };
+            commonground_protocol::publish::may_publish(period, &net.settings, now)?;
             let k = net.settings.k;
             let cells = match from {
                 None => {
@@ -339,8 +436,57 @@ impl Docs {
 
     /// Sets the network's small-cell threshold (coordinators only).
     pub async fn set_threshold(&self, network: String, k: i64) -> Result<NetworkView, DocsError> {
-        self.run(move |set| set.coordinate(&network, |n, _| n.set_k(k)))
-            .await
+        self.set_settings(network, Some(k), None, None).await
+    }
+
+    /// Changes a network's settings (coordinators only): the threshold, whether open months
+    /// may be published, the time zone (minutes east of UTC). Raising the threshold re-issues
+    /// this group's published counts there at once (other members do so when they hear of it).
+    pub async fn set_settings(
+        &self,
+        network: String,
+        k: Option<i64>,
+        open_months: Option<bool>,
+        utc_offset_minutes: Option<i64>,
+    ) -> Result<NetworkView, DocsError> {
+        self.run(move |set| {
+            let view = set.coordinate(&network, |n, _| {
+                if let Some(k) = k {
+                    n.set_k(k)?;
+                }
+                if let Some(open) = open_months {
+                    n.settings.open_months = open;
+                }
+                if let Some(m) = utc_offset_minutes {
+                    n.settings.utc_offset_minutes = m;
+                    n.settings.check()?;
+                }
+                Ok(())
+            })?;
+            set.resuppress(Some(view.id));
+            Ok(view)
+        })
+        .await
+    }
+
+    /// Re-issues this group's published counts wherever a network's threshold rose above the
+    /// one they were suppressed with (see `DocSet::resuppress`): in `network`, or in every
+    /// network. Returns the networks where it did.
+    pub async fn resuppress(&self, network: Option<DocId>) -> Result<Vec<DocId>, DocsError> {
+        self.run(move |set| Ok(set.resuppress(network))).await
+    }
+
+    /// What this group published of `period` in `network`, as the network's members see it.
+    pub async fn published(
+        &self,
+        network: String,
+        period: Period,
+    ) -> Result<Option<PublishedView>, DocsError> {
+        self.run(move |set| {
+            let id = set.resolve(DocKind::Network, &network)?;
+            set.published_view(&id, period)
+        })
+        .await
     }
 
     /// Adds a collaborating group to a plan: a member (not an aggregator) of its network.

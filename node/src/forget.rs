@@ -11,9 +11,9 @@
 use automerge::{Automerge, ChangeHash, ReadDoc};
 use commonground_protocol::ValidationError;
 use commonground_protocol::auth::{self, AuthError, SignedHead};
-use commonground_protocol::doc::{self, DocKind};
+use commonground_protocol::doc::{self, DocError, DocKind};
 use commonground_protocol::generation::{self, GenRank};
-use commonground_protocol::ids::{DocId, GroupId};
+use commonground_protocol::ids::{Day, DocId, GroupId};
 use commonground_protocol::meeting::MeetingLog;
 use commonground_protocol::network::Network;
 use commonground_protocol::plan::Plan;
@@ -123,6 +123,34 @@ impl DocSet {
     /// history. Shared documents only by a writer, and only when their current state passes
     /// the rules (every member would refuse a generation that does not).
     pub(crate) fn forget(&mut self, id: &DocId) -> Result<Forgotten, DocsError> {
+        self.reissue(id, |doc, me, today, kind| match kind {
+            DocKind::Plan => generation::forget::<Plan>(doc, me, today),
+            DocKind::Network => generation::forget::<Network>(doc, me, today),
+            DocKind::Published => generation::forget::<Published>(doc, me, today),
+            DocKind::Tally => generation::forget::<Tally>(doc, me, today),
+            DocKind::Meetings => generation::forget::<MeetingLog>(doc, me, today),
+        })
+    }
+
+    /// This group's published tally `id` re-issued as a new generation holding `body` (the
+    /// old state in no history either).
+    pub(crate) fn reissue_published(
+        &mut self,
+        id: &DocId,
+        body: &Published,
+    ) -> Result<Forgotten, DocsError> {
+        self.reissue(id, |doc, me, today, _| {
+            generation::reissue(doc, me, today, body)
+        })
+    }
+
+    /// Document `id` replaced by the next generation `next` makes of it (from the document,
+    /// this group, today and its kind), installed and signed.
+    fn reissue(
+        &mut self,
+        id: &DocId,
+        next: impl FnOnce(&Automerge, &GroupId, Day, DocKind) -> Result<Automerge, DocError>,
+    ) -> Result<Forgotten, DocsError> {
         let l = self.loaded(id, "document")?;
         let header = l.header.clone();
         let shared = header.kind.is_shared() && header.network.is_some();
@@ -139,14 +167,7 @@ impl DocSet {
             }
         }
         let (me, today) = (self.group, (self.today)());
-        let next = match header.kind {
-            DocKind::Plan => generation::forget::<Plan>(&l.doc, &me, today),
-            DocKind::Network => generation::forget::<Network>(&l.doc, &me, today),
-            DocKind::Published => generation::forget::<Published>(&l.doc, &me, today),
-            DocKind::Tally => generation::forget::<Tally>(&l.doc, &me, today),
-            DocKind::Meetings => generation::forget::<MeetingLog>(&l.doc, &me, today),
-        }
-        .map_err(|e| DocsError::Damaged {
+        let next = next(&l.doc, &me, today, header.kind).map_err(|e| DocsError::Damaged {
             doc: *id,
             reason: e.to_string(),
         })?;

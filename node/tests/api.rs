@@ -1243,6 +1243,7 @@ async fn openapi_describes_every_route() {
         ("/api/v1/networks/{network}", &["get"]),
         ("/api/v1/networks/{network}/invites", &["post"]),
         ("/api/v1/networks/{network}/publish", &["post"]),
+        ("/api/v1/networks/{network}/published", &["get"]),
         ("/api/v1/networks/{network}/region", &["get"]),
         ("/api/v1/networks/{network}/region.csv", &["get"]),
         (

@@ -370,11 +370,31 @@ async fn an_organiser_records_a_meeting_plans_a_campaign_and_reads_arabic() {
     assert_eq!(b.count("svg.qr").await, 1);
     b.look("network").await;
 
+    // This month is not over: the tally page says when it can be published, not a button.
+    b.goto(&url(&node, "/tally")).await;
+    b.wait_text("#publish", "is not over yet in").await;
+    assert_eq!(b.count("form[action=\"/tally/publish\"]").await, 0);
+    // The coordinator allows open months in the network's settings.
+    b.goto(&url(&node, "/network")).await;
+    b.js("document.querySelector('details.settings').open = true; \
+          document.querySelector('input[name=open_months]').click(); return null;")
+        .await;
+    let settings_form = b
+        .js("return document.querySelector('form[action$=\"/settings\"]').getAttribute('action');")
+        .await;
+    b.submit(settings_form.as_str().unwrap()).await;
+    b.wait_text("main", "while it goes on").await;
+
     // Publish this month's counts to the network, then read its merged counts: every count
     // here is under 5, so each shows as a range.
     b.goto(&url(&node, "/tally")).await;
     b.submit("/tally/publish").await;
     b.wait_text("#publish", "Published").await;
+    b.wait_text("#publish details.published summary", "What members of")
+        .await;
+    b.js("document.querySelector('#publish details.published').open = true; return null;")
+        .await;
+    b.look("tally-published").await;
     let region = b
         .js("return document.querySelector('#publish a[href*=\"/region\"]').getAttribute('href');")
         .await;

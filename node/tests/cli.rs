@@ -453,6 +453,31 @@ fn a_group_publishes_reads_its_region_and_carries_a_bundle() {
     let view = node.json(&["tally", "region", "--network", &net, "--period", period]);
     assert_eq!(view["rows"][1]["low"], 3, "{view}");
 
+    // What was published, when, and what the network's members see; published again after the
+    // threshold fell, detention's count (3) moved too little from "fewer than 5" to be exact.
+    let shown = node.ok(&["tally", "published", "--network", &net, "--period", period]);
+    assert!(
+        shown.contains(&format!("published {period} on 20")),
+        "{shown}"
+    );
+    assert!(shown.contains("its members see:"), "{shown}");
+    assert!(shown.contains("between 3 and 4"), "{shown}");
+
+    // When a month is over: the network's time zone; the month going on is refused.
+    let set = node.ok(&["network", "settings", &net, "--utc-offset", "+05:30"]);
+    assert!(
+        set.contains("a month is published once it is over in UTC+05:30"),
+        "{set}"
+    );
+    let out = node.cli(&["network", "settings", &net, "--utc-offset", "+25:00"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("offset from UTC"), "{}", stderr(&out));
+    let now =
+        commonground_protocol::ids::Period::of(commonground_node::docs::today_utc()).to_string();
+    let out = node.cli(&["tally", "publish", "--network", &net, "--period", &now]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("not over yet"), "{}", stderr(&out));
+
     // A bundle: written whole, imported again without change, refused when damaged.
     let file = dir.path().join("west-midlands.cgb");
     let file_s = file.to_str().unwrap();

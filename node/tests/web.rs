@@ -1061,6 +1061,74 @@ async fn publishing_needs_the_forms_csrf_token() {
 }
 
 #[tokio::test]
+async fn the_tally_page_says_what_was_published_when_and_what_the_network_sees() {
+    let n = node();
+    let mut b = Browser::local();
+    let net = counted_network(&n, &mut b).await;
+
+    // The month going on is not over: no form, but when it can be, and a link to the last
+    // month that is.
+    let now = commonground_protocol::ids::Period::of(docs::today_utc());
+    let html = b
+        .get(&n.app, &format!("/tally?period={now}"))
+        .await
+        .ok()
+        .to_string();
+    assert!(
+        html.contains("is not over yet in West Midlands Sanctuary Network’s time zone (UTC)"),
+        "{html}"
+    );
+    assert!(!html.contains("action=\"/tally/publish\""), "{html}");
+    assert!(
+        html.contains(&format!(
+            "href=\"/tally?period={}#publish\"",
+            now.previous()
+        )),
+        "{html}"
+    );
+    // A hand-made form for it is refused, in the page's words.
+    let refused = publish(&n, &mut b, &net, &now.to_string()).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused.body.contains("This month is not over yet"),
+        "{}",
+        refused.body
+    );
+
+    // Published: the day, and each issue as the network's members see it.
+    let html = publish(&n, &mut b, &net, PAST).await.ok().to_string();
+    assert!(html.contains("Published on "), "{html}");
+    assert!(
+        html.contains("What members of West Midlands Sanctuary Network see:"),
+        "{html}"
+    );
+    assert!(html.contains("Housing</bdi>: 12"), "{html}");
+    assert!(html.contains("Detention</bdi>: fewer than 5"), "{html}");
+    // Still said when the page is opened again later.
+    let html = b
+        .get(&n.app, &format!("/tally?period={PAST}"))
+        .await
+        .ok()
+        .to_string();
+    assert!(html.contains("Housing</bdi>: 12"), "{html}");
+
+    // One more person raised housing: published again, 13 would tell exactly that. It goes
+    // out as a range that holds it, and the page says so.
+    let res = b
+        .submit(
+            &n.app,
+            "/tally",
+            "/meetings",
+            &meeting(&[("issue:housing", "1"), ("issue:detention", "")]),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let html = publish(&n, &mut b, &net, PAST).await.ok().to_string();
+    assert!(html.contains("One count moved by fewer than 5"), "{html}");
+    assert!(html.contains("Housing</bdi>: between 12 and 17"), "{html}");
+}
+
+#[tokio::test]
 async fn the_merged_counts_show_suppressed_cells_as_ranges() {
     let n = node();
     let mut b = Browser::local();

@@ -131,8 +131,20 @@ pub fn forget<T: Schema>(
     author: &GroupId,
     today: Day,
 ) -> Result<Automerge, DocError> {
-    let old = doc::header(doc)?;
     let body: T = doc::read(doc)?;
+    reissue(doc, author, today, &body)
+}
+
+/// The next generation of `doc` holding `body` instead of its current one (a writer's
+/// correction made together with the forgetting, so that the old state is in no history
+/// either: a published tally re-suppressed under a raised threshold).
+pub fn reissue<T: Schema>(
+    doc: &Automerge,
+    author: &GroupId,
+    today: Day,
+    body: &T,
+) -> Result<Automerge, DocError> {
+    let old = doc::header(doc)?;
     let header = Header {
         generation: Generation {
             n: old.generation.n + 1,
@@ -147,7 +159,7 @@ pub fn forget<T: Schema>(
         |_| commit_options(today),
         |tx| -> Result<(), DocError> {
             reconcile_prop(tx, ROOT, "header", &header)?;
-            reconcile_prop(tx, ROOT, "body", &body)?;
+            reconcile_prop(tx, ROOT, "body", body)?;
             Ok(())
         },
     )

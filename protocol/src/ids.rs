@@ -339,6 +339,43 @@ impl Period {
     pub fn month(&self) -> u8 {
         self.month
     }
+
+    /// The month after this one (itself at the end of [`YEARS`]).
+    pub fn next(&self) -> Self {
+        match self.month {
+            12 if self.year < *YEARS.end() => Self {
+                year: self.year + 1,
+                month: 1,
+            },
+            12 => *self,
+            m => Self {
+                year: self.year,
+                month: m + 1,
+            },
+        }
+    }
+
+    /// The month's first day.
+    pub fn first_day(&self) -> Day {
+        let month = time::Month::try_from(self.month).unwrap_or(time::Month::January);
+        let date = time::Date::from_calendar_date(self.year, month, 1).unwrap_or(time::Date::MIN);
+        Day(date)
+    }
+
+    /// The month before this one (itself at the start of [`YEARS`]).
+    pub fn previous(&self) -> Self {
+        match self.month {
+            1 if self.year > *YEARS.start() => Self {
+                year: self.year - 1,
+                month: 12,
+            },
+            1 => *self,
+            m => Self {
+                year: self.year,
+                month: m - 1,
+            },
+        }
+    }
 }
 
 impl fmt::Display for Period {
@@ -570,6 +607,17 @@ mod tests {
         assert!(buf.len() < 16 + 32 + 8, "{} bytes", buf.len());
         let back: (DocId, GroupId) = ciborium::from_reader(&buf[..]).unwrap();
         assert_eq!(back, (d, g));
+    }
+
+    #[test]
+    fn months_step_across_years_and_stop_at_the_ends() {
+        let p = |t: &str| t.parse::<Period>().unwrap();
+        assert_eq!(p("2026-01").previous(), p("2025-12"));
+        assert_eq!(p("2026-12").next(), p("2027-01"));
+        assert_eq!(p("2026-06").next().previous(), p("2026-06"));
+        assert_eq!(p("2000-01").previous(), p("2000-01"));
+        assert_eq!(p("2100-12").next(), p("2100-12"));
+        assert_eq!(p("2026-02").first_day(), "2026-02-01".parse().unwrap());
     }
 
     proptest! {

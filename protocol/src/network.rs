@@ -60,11 +60,74 @@ pub struct Member {
 pub struct Settings {
     /// Published counts below this are suppressed.
     pub k: i64,
+    /// Whether members may publish a month before it is over (off by default: a month is
+    /// published once it is over, so that no publication follows a single week's meeting).
+    #[autosurgeon(missing = "closed_months")]
+    #[serde(default)]
+    pub open_months: bool,
+    /// The network's time zone, as minutes east of UTC (−720 to 840): when a month is over
+    /// there. Documents of earlier releases hold none: UTC.
+    #[autosurgeon(missing = "utc")]
+    #[serde(default)]
+    pub utc_offset_minutes: i64,
+}
+
+fn closed_months() -> bool {
+    false
+}
+
+fn utc() -> i64 {
+    0
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { k: DEFAULT_K }
+        Self {
+            k: DEFAULT_K,
+            open_months: false,
+            utc_offset_minutes: 0,
+        }
+    }
+}
+
+impl Settings {
+    /// The network's time zone as people read it: "UTC", "UTC+01:00", "UTC−05:30".
+    pub fn zone(&self) -> String {
+        let m = self.utc_offset_minutes;
+        if m == 0 {
+            return "UTC".into();
+        }
+        let sign = if m > 0 { '+' } else { '−' };
+        format!("UTC{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+    }
+
+    /// The day it is in the network's time zone at `now` (unix seconds).
+    pub fn today(&self, now: i64) -> Result<Day, crate::IdError> {
+        Day::from_unix(now + self.utc_offset_minutes * 60)
+    }
+
+    /// The month a member publishes when it names none: the one going on, where open months
+    /// are allowed; otherwise the last one that is over in the network's time zone.
+    pub fn default_period(&self, now: i64) -> Result<crate::ids::Period, crate::IdError> {
+        let this = crate::ids::Period::of(self.today(now)?);
+        Ok(if self.open_months {
+            this
+        } else {
+            this.previous()
+        })
+    }
+
+    /// Checks the time zone (for received documents and edits).
+    pub fn check(&self) -> Result<(), ValidationError> {
+        if !(-720..=840).contains(&self.utc_offset_minutes) {
+            return Err(ValidationError::OutOfRange {
+                field: "utc offset",
+                value: self.utc_offset_minutes,
+                min: -720,
+                max: 840,
+            });
+        }
+        Ok(())
     }
 }
 
@@ -392,6 +455,7 @@ impl Network {
 
     /// Checks names, addresses and settings (for received documents).
     pub fn check(&self) -> Result<(), ValidationError> {
+        self.settings.check()?;
         check_label("network name", &self.name, MAX_NAME)?;
         for m in &self.members {
             check_label("group name", &m.name, MAX_NAME)?;

@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 use crate::catalogue::{Catalogue, MAX_LABEL, check_label};
 use crate::doc::{DocKind, Schema};
 use crate::error::ValidationError;
-use crate::ids::{DocId, GroupId, IssueKey, Period};
+use crate::ids::{Day, DocId, GroupId, IssueKey, Period};
+use crate::network::Settings;
 
 /// The most issues one period of a published tally may hold.
 pub const MAX_CELLS: usize = 500;
@@ -152,6 +153,134 @@ pub struct PeriodCells {
     pub cells: BTreeMap<String, StoredCell>,
     /// Labels of issues outside the built-in catalogue: key → label.
     pub labels: BTreeMap<String, String>,
+    /// The day it was last published (absent in documents of earlier releases).
+    #[autosurgeon(missing = "never")]
+    pub published: Option<Day>,
+}
+
+fn never() -> Option<Day> {
+    None
+}
+
+/// What publishing a period again did to each cell, against what was published before.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Revised {
+    /// The cells to publish.
+    pub cells: PeriodCells,
+    /// Issues whose count moved by less than k since the last publication: published as a
+    /// range that holds the new count and whose ends each moved by 0 or by at least k.
+    pub ranged: Vec<IssueKey>,
+}
+
+/// The end of a range as it may be published after `prev`, given the fresh value `new`:
+/// unchanged, or moved by at least `k`, and never past the fresh range (`up`: a high end).
+fn revised_end(prev: i64, new: i64, k: i64, up: bool) -> i64 {
+    if new == prev || (new - prev).abs() >= k {
+        return new;
+    }
+    match (up, new > prev) {
+        // The fresh range still lies within the old end: keep it.
+        (false, true) | (true, false) => prev,
+        // A low end that fell by less than k falls by k (to 0 where that would be a small
+        // count); a high end that rose by less than k rises by k.
+        (false, false) => {
+            let low = prev - k;
+            if low < k { 0 } else { low }
+        }
+        (true, true) => prev + k,
+    }
+}
+
+impl PeriodCells {
+    /// This period's cells published again after `previous` (the same period as published
+    /// before, if ever): where a count moved by less than k at either end since then, the
+    /// cell becomes a range that holds the new count and whose ends each moved by 0 or by at
+    /// least k, so that comparing two versions never tells that one or two more people raised
+    /// an issue. No number from 1 to k−1 is written.
+    pub fn revise(self, previous: Option<&PeriodCells>) -> Revised {
+        let Some(previous) = previous else {
+            return Revised {
+                cells: self,
+                ranged: Vec::new(),
+            };
+        };
+        let k = self.k;
+        if k <= 1 {
+            return Revised {
+                cells: self,
+                ranged: Vec::new(),
+            };
+        }
+        let mut out = self.clone();
+        let mut ranged = Vec::new();
+        let keys: std::collections::BTreeSet<String> = self
+            .cells
+            .keys()
+            .chain(previous.cells.keys())
+            .cloned()
+            .collect();
+        for key in keys {
+            let read = |c: Option<&StoredCell>| {
+                c.and_then(|c| Cell::try_from(c).ok())
+                    .unwrap_or(Cell::Exact { count: 0 })
+                    .range()
+            };
+            let (pl, ph) = read(previous.cells.get(&key));
+            let (nl, nh) = read(self.cells.get(&key));
+            let (low, high) = (revised_end(pl, nl, k, false), revised_end(ph, nh, k, true));
+            if (low, high) == (nl, nh) {
+                continue;
+            }
+            let cell = if low == high {
+                Cell::Exact { count: low }
+            } else if low == 0 && high == k - 1 {
+                Cell::FewerThan { k }
+            } else {
+                Cell::Between { low, high }
+            };
+            out.cells.insert(key.clone(), cell.into());
+            if let Ok(issue) = key.parse() {
+                ranged.push(issue);
+            }
+        }
+        Revised { cells: out, ranged }
+    }
+
+    /// The cells re-suppressed under a higher threshold `k`: what was exact below it becomes
+    /// "fewer than k", a range whose low end is below it starts at 0.
+    pub fn resuppressed(&self, k: i64) -> Self {
+        let mut out = self.clone();
+        out.k = k;
+        for cell in out.cells.values_mut() {
+            if let Ok(c) = Cell::try_from(&*cell) {
+                let (low, high) = c.range();
+                *cell = Cell::suppress_range(low, high, k).into();
+            }
+        }
+        out
+    }
+}
+
+/// Whether `period` may be published now (`now`: unix seconds): once it is over in the
+/// network's time zone, unless its coordinators allow open months.
+pub fn may_publish(period: Period, settings: &Settings, now: i64) -> Result<(), ValidationError> {
+    if settings.open_months {
+        return Ok(());
+    }
+    let today = settings.today(now).map_err(|e| ValidationError::Rejected {
+        field: "period",
+        reason: e.to_string(),
+    })?;
+    if Period::of(today) > period {
+        return Ok(());
+    }
+    Err(ValidationError::Rejected {
+        field: "period",
+        reason: format!(
+            "{period} is not over yet in the network's time zone ({}): a month is published once it is over, so that no publication follows a single meeting; a coordinator can allow open months",
+            settings.zone()
+        ),
+    })
 }
 
 /// The body of a group's published tally in one network.
@@ -408,6 +537,158 @@ impl RegionView {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    /// The inclusive range of each issue's published cell (absent: exactly 0).
+    fn ranges(p: &PeriodCells) -> BTreeMap<String, (i64, i64)> {
+        p.cells
+            .iter()
+            .map(|(k, c)| (k.clone(), Cell::try_from(c).unwrap().range()))
+            .collect()
+    }
+
+    #[derive(Debug, Clone)]
+    enum Op {
+        /// The raw counts of three issues, published.
+        Publish(Vec<i64>),
+        /// The network's threshold set.
+        SetK(i64),
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => prop::collection::vec(0i64..40, 3).prop_map(Op::Publish),
+            1 => (0i64..13).prop_map(Op::SetK),
+        ]
+    }
+
+    /// Every integer any change of `doc`'s history ever wrote, but the header's generation
+    /// number (`n`), which counts no one.
+    fn every_integer(doc: &automerge::Automerge) -> Vec<i64> {
+        use automerge::ScalarValue;
+        use automerge::legacy::{Key, OpType};
+        doc.get_changes(&[])
+            .iter()
+            .flat_map(|c| c.decode().operations)
+            .filter(|op| !matches!(&op.key, Key::Map(k) if k.as_str() == "n"))
+            .filter_map(|op| match op.action {
+                OpType::Put(ScalarValue::Int(i)) | OpType::Increment(i) => Some(i),
+                OpType::Put(ScalarValue::Uint(u)) => Some(u as i64),
+                _ => None,
+            })
+            .collect()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(96))]
+
+        /// Any sequence of publications of one month and changes of k: no copy's history ever
+        /// holds a number from 1 to k−1 for the k in force (raising k re-issues the document
+        /// re-suppressed, without its history), and between two publications every cell's
+        /// ends move by 0 or by at least k, while the published range always holds the count.
+        #[test]
+        fn publications_cannot_be_differenced(ops in prop::collection::vec(op(), 1..14), k0 in 2i64..8) {
+            let g = crate::doc::tests::group(4);
+            let day: Day = "2026-12-02".parse().unwrap();
+            let period: Period = "2026-11".parse().unwrap();
+            let catalogue = Catalogue::new(BTreeMap::new());
+            let mut k = k0;
+            let mut doc = crate::doc::create(g, Some(DocId::from_bytes([3; 16])), day, &Published::default()).unwrap();
+            let mut last: Option<PeriodCells> = None;
+            for op in ops {
+                match op {
+                    Op::Publish(counts) => {
+                        let raw: BTreeMap<IssueKey, i64> = counts.iter().enumerate().map(|(i, c)| (key(i), *c)).collect();
+                        let fresh = PeriodCells::from_counts(&raw, k, &catalogue).unwrap();
+                        let revised = fresh.revise(last.as_ref());
+                        let now = ranges(&revised.cells);
+                        for (i, c) in counts.iter().enumerate() {
+                            let (lo, hi) = now.get(key(i).as_str()).copied().unwrap_or((0, 0));
+                            prop_assert!(lo <= *c && *c <= hi, "{c} outside {lo}..{hi}");
+                        }
+                        if let (Some(before), true) = (&last, k > 1) {
+                            let before = ranges(before);
+                            for key in before.keys().chain(now.keys()) {
+                                let (a, b) = before.get(key).copied().unwrap_or((0, 0));
+                                let (c, d) = now.get(key).copied().unwrap_or((0, 0));
+                                for moved in [(c - a).abs(), (d - b).abs()] {
+                                    prop_assert!(moved == 0 || moved >= k, "{key}: {a}..{b} then {c}..{d} under k={k}");
+                                }
+                            }
+                        }
+                        let cells = revised.cells.clone();
+                        crate::doc::edit::<Published, _>(&mut doc, &g, day, |p| {
+                            p.periods.insert(period.to_string(), cells);
+                            Ok(())
+                        }).unwrap();
+                        last = Some(revised.cells);
+                    }
+                    Op::SetK(new) => {
+                        if new > k {
+                            // Raising k: every period re-suppressed, the document re-issued.
+                            crate::doc::edit::<Published, _>(&mut doc, &g, day, |p| {
+                                for cells in p.periods.values_mut() {
+                                    *cells = cells.resuppressed(new);
+                                }
+                                Ok(())
+                            }).unwrap();
+                            doc = crate::generation::forget::<Published>(&doc, &g, day).unwrap();
+                            last = last.map(|l| l.resuppressed(new));
+                        }
+                        k = new;
+                    }
+                }
+                if k > 1 {
+                    for n in every_integer(&doc) {
+                        prop_assert!(!(1..k).contains(&n), "{n} in the history under k={k}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn a_month_is_published_once_it_is_over_in_the_networks_time_zone() {
+        let period: Period = "2026-11".parse().unwrap();
+        // 2026-12-01 00:30 UTC.
+        let now = "2026-12-01".parse::<Day>().unwrap().unix_start() + 30 * 60;
+        let mut s = Settings::default();
+        assert_eq!(may_publish(period, &s, now), Ok(()));
+        assert!(may_publish("2026-12".parse().unwrap(), &s, now).is_err());
+        // An hour west of UTC it is still 30 November.
+        s.utc_offset_minutes = -60;
+        let e = may_publish(period, &s, now).unwrap_err();
+        assert!(e.to_string().contains("UTC−01:00"), "{e}");
+        // With no month named: the last one over there.
+        assert_eq!(s.default_period(now).unwrap(), "2026-10".parse().unwrap());
+        s.utc_offset_minutes = 60;
+        assert_eq!(s.default_period(now).unwrap(), period);
+        s.open_months = true;
+        assert_eq!(may_publish(period, &s, now), Ok(()));
+        assert_eq!(s.default_period(now).unwrap(), "2026-12".parse().unwrap());
+    }
+
+    #[test]
+    fn seven_then_eight_is_published_as_a_range_not_as_one_more() {
+        let catalogue = Catalogue::new(BTreeMap::new());
+        let of = |n: i64| {
+            PeriodCells::from_counts(&BTreeMap::from([(key(0), n)]), 5, &catalogue).unwrap()
+        };
+        let first = of(7).revise(None);
+        let second = of(8).revise(Some(&first.cells));
+        assert_eq!(second.ranged, vec![key(0)]);
+        assert_eq!(
+            Cell::try_from(&second.cells.cells[key(0).as_str()]).unwrap(),
+            Cell::Between { low: 7, high: 12 }
+        );
+        // Published again with 8: nothing moves. With 13: each end moves by at least k.
+        let third = of(8).revise(Some(&second.cells));
+        assert_eq!(third.cells.cells, second.cells.cells);
+        let fourth = of(13).revise(Some(&third.cells));
+        assert_eq!(
+            Cell::try_from(&fourth.cells.cells[key(0).as_str()]).unwrap(),
+            Cell::Between { low: 13, high: 17 }
+        );
+    }
 
     fn key(i: usize) -> IssueKey {
         crate::catalogue::BUILT_IN[i % crate::catalogue::BUILT_IN.len()]

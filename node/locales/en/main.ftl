@@ -197,6 +197,15 @@ col-joined = Joined
 role-coordinator = Coordinator
 role-member = Member
 role-aggregator = Aggregator
+network-threshold = Counts below { $k } are published as “fewer than { $k }”.
+network-closed-months = A month is published once it is over in the network’s time zone ({ $zone }).
+network-open-months = Members may publish a month while it goes on (time zone { $zone }).
+network-settings = Settings
+network-k = Threshold: smallest count published exactly
+network-zone = The network’s time zone
+network-open-months-label = Allow publishing a month before it is over
+network-k-note = Raising the threshold re-issues every member’s published counts under it, without their history. A month published while it goes on can follow a single meeting: leave this off unless groups need it.
+network-settings-submit = Save the settings
 network-create = Create a network
 network-name = Network name
 network-group-name = This group’s name in it
@@ -250,6 +259,16 @@ publish-hidden = { $hidden ->
     [one] { $hidden } count was under { $k } and is shown only as a range.
    *[other] { $hidden } counts were under { $k } and are shown only as ranges.
 }
+publish-not-over = { $period } is not over yet in { $network }’s time zone ({ $zone }): it can be published from { $date }, so that no publication follows a single meeting.
+publish-earlier = Publish { $period } instead.
+publish-last = Published on { $date }. What members of { $network } see:
+publish-last-undated = Published. What members of { $network } see:
+publish-fewer = fewer than { $k }
+publish-ranged = { $n ->
+    [one] One count moved by fewer than { $k } since this month was last published: it is published as a range that holds the new count, so that no one can tell one more person from the difference.
+   *[other] { $n } counts moved by fewer than { $k } since this month was last published: they are published as ranges that hold the new counts, so that no one can tell one more person from the difference.
+}
+refused-month-not-over = This month is not over yet in the network’s time zone: publish it once it is over (a coordinator can allow open months).
 region-link = See { $network }’s merged counts
 region-title = { $network }: merged counts
 region-heading = Merged counts for { $period }

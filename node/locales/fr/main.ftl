@@ -197,6 +197,15 @@ col-joined = Arrivé le
 role-coordinator = Coordination
 role-member = Membre
 role-aggregator = Agrégateur
+network-threshold = Les nombres inférieurs à { $k } sont publiés comme « moins de { $k } ».
+network-closed-months = Un mois est publié une fois terminé dans le fuseau horaire du réseau ({ $zone }).
+network-open-months = Les membres peuvent publier un mois en cours (fuseau horaire { $zone }).
+network-settings = Réglages
+network-k = Seuil : plus petit nombre publié exactement
+network-zone = Fuseau horaire du réseau
+network-open-months-label = Permettre de publier un mois avant qu’il soit terminé
+network-k-note = Relever le seuil republie les nombres de chaque membre sous ce seuil, sans leur historique. Un mois publié en cours peut suivre une seule réunion : laissez cette option désactivée sauf si les groupes en ont besoin.
+network-settings-submit = Enregistrer les réglages
 network-create = Créer un réseau
 network-name = Nom du réseau
 network-group-name = Nom de ce groupe dans le réseau
@@ -250,6 +259,16 @@ publish-hidden = { $hidden ->
     [one] { $hidden } nombre était sous { $k } et n’apparaît que comme un intervalle.
    *[other] { $hidden } nombres étaient sous { $k } et n’apparaissent que comme des intervalles.
 }
+publish-not-over = { $period } n’est pas encore terminé dans le fuseau horaire de { $network } ({ $zone }) : ce mois pourra être publié à partir du { $date }, afin qu’aucune publication ne suive une seule réunion.
+publish-earlier = Publier plutôt { $period }.
+publish-last = Publié le { $date }. Ce que voient les membres de { $network } :
+publish-last-undated = Publié. Ce que voient les membres de { $network } :
+publish-fewer = moins de { $k }
+publish-ranged = { $n ->
+    [one] Un nombre a changé de moins de { $k } depuis la dernière publication de ce mois : il est publié comme une fourchette qui contient le nouveau nombre, pour que personne ne puisse déduire une personne de plus de la différence.
+   *[other] { $n } nombres ont changé de moins de { $k } depuis la dernière publication de ce mois : ils sont publiés comme des fourchettes qui contiennent les nouveaux nombres, pour que personne ne puisse déduire une personne de plus de la différence.
+}
+refused-month-not-over = Ce mois n’est pas encore terminé dans le fuseau horaire du réseau : publiez-le une fois terminé (un·e coordinateur·rice peut autoriser les mois en cours).
 region-link = Voir les nombres fusionnés de { $network }
 region-title = { $network } : nombres fusionnés
 region-heading = Nombres fusionnés de { $period }

@@ -251,6 +251,7 @@ pub fn routes(web: Web) -> Router {
         .route("/network", get(network::page).post(network::create))
         .route("/network/join", post(network::join))
         .route("/network/{network}/invite", post(network::invite))
+        .route("/network/{network}/settings", post(network::settings))
         .route("/network/{network}/region", get(region::page))
         .route("/network/{network}/region.csv", get(region::csv))
         .route("/login", get(auth::login_form).post(auth::login))

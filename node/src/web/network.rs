@@ -178,7 +178,9 @@ fn network_card(
                 (lang.sep())
                 a href="/tally#publish" { (ctx.t("network-publish-link")) }
             }
+            (settings_text(lang, n))
             @if coordinator {
+                (settings_form(ctx, n, filled))
                 form method="post" action=(format!("/network/{}/invite", n.id)) class="inline" {
                     (csrf(ctx))
                     (form_error(filled, form, &["expires", "role"]))
@@ -204,6 +206,102 @@ fn network_card(
             }
         }
     }
+}
+
+/// The time zones offered: every whole hour from −12:00 to +14:00 and the half- and
+/// three-quarter hours in use (India, Iran, Afghanistan, Nepal, Myanmar, Newfoundland, …).
+const ZONES: [i64; 36] = [
+    -720, -660, -600, -570, -540, -480, -420, -360, -300, -240, -210, -180, -120, -60, 0, 60, 120,
+    180, 210, 240, 270, 300, 330, 345, 360, 390, 420, 480, 525, 540, 570, 600, 630, 660, 720, 780,
+];
+
+/// What the network's settings mean for publishing, for every member: the threshold and when
+/// a month may be published.
+fn settings_text(lang: Lang, n: &NetworkView) -> Markup {
+    let s = &n.settings;
+    let zone = FluentValue::from(s.zone());
+    let k = FluentValue::from(s.k);
+    html! {
+        p class="note" {
+            (lang.t_args("network-threshold", &[("k", k)])) " "
+            (lang.t_args(if s.open_months { "network-open-months" } else { "network-closed-months" }, &[("zone", zone)]))
+        }
+    }
+}
+
+/// A coordinator's form for the network's settings: the threshold, open months, time zone.
+fn settings_form(ctx: &Ctx, n: &NetworkView, filled: &Filled) -> Markup {
+    let s = &n.settings;
+    let id = |name: &str| format!("{name}-{}", n.id);
+    let mut zones: Vec<i64> = ZONES.to_vec();
+    if !zones.contains(&s.utc_offset_minutes) {
+        zones.push(s.utc_offset_minutes);
+        zones.sort_unstable();
+    }
+    let zone_text = |m: i64| {
+        commonground_protocol::network::Settings {
+            utc_offset_minutes: m,
+            ..s.clone()
+        }
+        .zone()
+    };
+    html! {
+        details class="settings" {
+            summary { (ctx.t("network-settings")) }
+            form method="post" action=(format!("/network/{}/settings", n.id)) {
+                (csrf(ctx))
+                (form_error(filled, "settings", &[]))
+                div class="field" {
+                    label for=(id("k")) { (ctx.t("network-k")) }
+                    input id=(id("k")) name="k" type="number" min="0" max="100" value=(s.k) required;
+                }
+                div class="field" {
+                    label for=(id("zone")) { (ctx.t("network-zone")) }
+                    select id=(id("zone")) name="utc_offset" {
+                        @for m in &zones {
+                            option value=(m) selected[*m == s.utc_offset_minutes] { (zone_text(*m)) }
+                        }
+                    }
+                }
+                p {
+                    label {
+                        input id=(id("open")) name="open_months" type="checkbox" value="on" checked[s.open_months];
+                        " " (ctx.t("network-open-months-label"))
+                    }
+                }
+                p class="note" { (ctx.t("network-k-note")) }
+                button type="submit" { (ctx.t("network-settings-submit")) }
+            }
+        }
+    }
+}
+
+/// `POST /network/{network}/settings`: a coordinator changes the threshold, open months and
+/// time zone. A threshold raised re-issues this group's published counts at once.
+pub async fn settings(
+    State(web): State<Web>,
+    Extension(ctx): Extension<Ctx>,
+    Path(network): Path<String>,
+    Form(fields): Form<Fields>,
+) -> PageResult {
+    let k = value_of(&fields, "k").trim().parse::<i64>();
+    let offset = value_of(&fields, "utc_offset").trim().parse::<i64>();
+    let open = value_of(&fields, "open_months") == "on";
+    let refused = match (k, offset) {
+        (Ok(k), Ok(offset)) => match web
+            .app
+            .docs
+            .set_settings(network, Some(k), Some(open), Some(offset))
+            .await
+        {
+            Ok(_) => return Ok(Redirect::to("/network").into_response()),
+            Err(e) => Refusal::of("settings", ctx.lang, e)?,
+        },
+        (Err(_), _) => Refusal::malformed("settings", ctx.lang, "k"),
+        (_, Err(_)) => Refusal::malformed("settings", ctx.lang, "utc_offset"),
+    };
+    let filled = Filled::refused(refused, &fields);
+    render(&web, &ctx, None, &filled, StatusCode::UNPROCESSABLE_ENTITY).await
 }
 
 /// How long an invite stays valid, `left` seconds from now, in the largest unit that keeps it

@@ -187,6 +187,10 @@ pub fn refusal_message(lang: Lang, e: &ValidationError) -> String {
         ValidationError::Malformed { .. } => lang.t("refused-malformed"),
         ValidationError::UnknownItem { .. } => lang.t("refused-unknown-item"),
         ValidationError::Rejected { field: "base", .. } => lang.t("refused-base"),
+        ValidationError::Rejected {
+            field: "period",
+            reason,
+        } if reason.contains("not over") => lang.t("refused-month-not-over"),
         ValidationError::Rejected { .. } | ValidationError::WrongDocument { .. } => {
             lang.t("refused-malformed")
         }

@@ -12,7 +12,7 @@ use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::ids::{Day, ItemId, Period};
 use commonground_protocol::meeting::{MeetingEdit, MeetingKind, MeetingRecord, NewMeeting};
 use commonground_protocol::network::NetworkView;
-use commonground_protocol::publish::Cell;
+use commonground_protocol::publish::{Cell, may_publish};
 use commonground_protocol::tally::TallyView;
 use fluent_bundle::FluentValue;
 use maud::{Markup, html};
@@ -22,7 +22,7 @@ use super::charts::bar_chart;
 use super::i18n::Lang;
 use super::pages::{
     Ctx, Fields, Filled, Input, Refusal, csrf, field, flash, form_error, issue_label, layout,
-    lines, region_href, value_of,
+    lines, range_text, region_href, value_of,
 };
 use super::{PageResult, Web, WebError};
 use crate::docs::today_utc;
@@ -142,6 +142,10 @@ async fn render(
     let issues = docs.issues().await?;
     let meetings = docs.meetings().await?;
     let networks = docs.networks().await?;
+    let mut published = Vec::with_capacity(networks.len());
+    for n in &networks {
+        published.push(docs.published(n.id.to_string(), period).await?);
+    }
     let title = ctx.t("tally-title");
     let body = html! {
         (flash(ctx, filled, done))
@@ -154,7 +158,7 @@ async fn render(
             button type="submit" { (ctx.t("tally-show")) }
         }
         (counts(ctx, &view, &issues))
-        (publish_card(ctx, period, &networks, outcome))
+        (publish_card(ctx, period, &networks, &published, &issues, outcome))
         (meeting_form(ctx, &issues, filled))
         (recent(ctx, &meetings, &issues, filled))
     };
@@ -204,16 +208,21 @@ fn counts(ctx: &Ctx, view: &TallyView, issues: &[IssueEntry]) -> Markup {
     }
 }
 
-/// One form a network: "Publish <period> to <network>", what the last one did beside it, and a
-/// link to the network's merged counts for the period.
+/// One form a network: "Publish <period> to <network>" (or, while the month is not over in
+/// the network's time zone, when it can be), what was published of it before, when and as
+/// the network's members see it, what the last form did beside it, and a link to the
+/// network's merged counts for the period.
 fn publish_card(
     ctx: &Ctx,
     period: Period,
     networks: &[NetworkView],
+    published: &[Option<PublishedView>],
+    issues: &[IssueEntry],
     outcome: Option<&Outcome>,
 ) -> Markup {
     let lang = ctx.lang;
     let month = lang.period(period);
+    let now = crate::docs::now_unix();
     html! {
         section class="card" aria-labelledby="publish-title" id="publish" {
             h2 id="publish-title" { (ctx.t("publish-title")) }
@@ -221,21 +230,40 @@ fn publish_card(
                 p { (ctx.t("publish-none")) " " a href="/network" { (ctx.t("publish-join")) } }
             } @else {
                 p class="note" { (ctx.t("publish-intro")) }
-                @for n in networks {
+                @for (n, before) in networks.iter().zip(published) {
                     @let name = || FluentValue::from(n.name.clone());
                     @let result = outcome
                         .filter(|o| o.network == n.id.to_string())
                         .map(|o| &o.result);
+                    @let open = may_publish(period, &n.settings, now).is_ok();
                     div class="publish" {
-                        form method="post" action="/tally/publish" class="inline" {
-                            (csrf(ctx))
-                            input type="hidden" name="network" value=(n.id.to_string());
-                            input type="hidden" name="period" value=(period.to_string());
-                            button type="submit" {
-                                (lang.t_args("publish-submit", &[
+                        @if open {
+                            form method="post" action="/tally/publish" class="inline" {
+                                (csrf(ctx))
+                                input type="hidden" name="network" value=(n.id.to_string());
+                                input type="hidden" name="period" value=(period.to_string());
+                                button type="submit" {
+                                    (lang.t_args("publish-submit", &[
+                                        ("period", FluentValue::from(month.clone())),
+                                        ("network", name()),
+                                    ]))
+                                }
+                            }
+                        } @else {
+                            @let earlier = n.settings.default_period(now).unwrap_or(period.previous());
+                            p class="note" {
+                                (lang.t_args("publish-not-over", &[
                                     ("period", FluentValue::from(month.clone())),
                                     ("network", name()),
+                                    ("zone", FluentValue::from(n.settings.zone())),
+                                    ("date", FluentValue::from(lang.date(period.next().first_day()))),
                                 ]))
+                                " "
+                                a href=(format!("/tally?period={earlier}#publish")) {
+                                    (lang.t_args("publish-earlier", &[
+                                        ("period", FluentValue::from(lang.period(earlier))),
+                                    ]))
+                                }
                             }
                         }
                         @match result {
@@ -244,6 +272,9 @@ fn publish_card(
                             },
                             Some(Err(e)) => p class="error" role="alert" { (e) },
                             None => {},
+                        }
+                        @if let Some(p) = result.and_then(|r| r.as_ref().ok()).or(before.as_ref()) {
+                            (what_members_see(ctx, &n.name, p, issues))
                         }
                         p {
                             a href=(region_href(&n.id.to_string(), period)) {
@@ -257,7 +288,40 @@ fn publish_card(
     }
 }
 
-/// What a publication sent: how many issues, and how many of them only as a range.
+/// What this group published of the period in a network, when, and each issue as the
+/// network's members see it.
+fn what_members_see(ctx: &Ctx, network: &str, p: &PublishedView, issues: &[IssueEntry]) -> Markup {
+    let lang = ctx.lang;
+    let name = FluentValue::from(network.to_string());
+    let heading = match p.published {
+        Some(day) => lang.t_args(
+            "publish-last",
+            &[
+                ("date", FluentValue::from(lang.date(day))),
+                ("network", name),
+            ],
+        ),
+        None => lang.t_args("publish-last-undated", &[("network", name)]),
+    };
+    html! {
+        details class="published" {
+            summary { (heading) }
+            ul {
+                @for (issue, cell) in &p.cells {
+                    @let shown = match cell {
+                        Cell::Exact { count } => lang.number(*count),
+                        Cell::FewerThan { k } => lang.t_args("publish-fewer", &[("k", FluentValue::from(lang.number(*k)))]),
+                        Cell::Between { low, high } => range_text(lang, *low, *high),
+                    };
+                    li { bdi { (label_of(lang, issues, issue.as_str())) } ": " (shown) }
+                }
+            }
+        }
+    }
+}
+
+/// What a publication sent: how many issues, how many of them only as a range, and which
+/// moved by too little since the last publication to be shown exactly.
 fn published_text(lang: Lang, network: &str, p: &PublishedView) -> String {
     let hidden = p
         .cells
@@ -279,7 +343,17 @@ fn published_text(lang: Lang, network: &str, p: &PublishedView) -> String {
             ("k", FluentValue::from(p.k)),
         ],
     );
-    format!("{done} {hidden}")
+    if p.ranged.is_empty() {
+        return format!("{done} {hidden}");
+    }
+    let ranged = lang.t_args(
+        "publish-ranged",
+        &[
+            ("n", FluentValue::from(p.ranged.len() as i64)),
+            ("k", FluentValue::from(p.k)),
+        ],
+    );
+    format!("{done} {hidden} {ranged}")
 }
 
 /// `POST /tally/publish`: publishes this group's counts of a period to a network, then shows the
@@ -292,7 +366,12 @@ pub async fn publish(
     let network = value_of(&fields, "network").trim().to_string();
     let (period, result) = match value_of(&fields, "period").trim().parse::<Period>() {
         Ok(period) => {
-            let result = match web.app.docs.publish(network.clone(), period, None).await {
+            let result = match web
+                .app
+                .docs
+                .publish(network.clone(), Some(period), None)
+                .await
+            {
                 Ok(p) => Ok(p),
                 Err(e) => Err(Refusal::of("publish", ctx.lang, e)?.message),
             };
