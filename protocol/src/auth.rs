@@ -167,7 +167,12 @@ pub fn writers(
 ) -> Result<BTreeSet<GroupId>, AuthError> {
     let unreadable = |e: doc::DocError| AuthError::Unreadable(e.to_string());
     if doc.get_heads().is_empty() {
-        return Ok(BTreeSet::from([header.owner]));
+        // The first change: the owner's, or for a later generation its issuer's (whom
+        // `admit` has checked against the writers of the state that change holds).
+        return Ok(match (header.generation.n, header.generation.by) {
+            (n, Some(by)) if n > 0 => BTreeSet::from([by]),
+            _ => BTreeSet::from([header.owner]),
+        });
     }
     let may_write_shared = |g: &GroupId| {
         network.is_some_and(|n| matches!(n.role(g), Some(Role::Coordinator | Role::Member)))
@@ -604,6 +609,29 @@ mod tests {
         edit_plan(&mut agg, 3, |p| p.goal.set("Hub"));
         let signed = [sign_newest(&agg, &pid, 1), sign_newest(&agg, &pid, 3)];
         assert!(admit(&pid, Some(&base), &agg, &signed, Some(&net)).is_err());
+    }
+
+    #[test]
+    fn any_collaborator_may_issue_a_generation_and_no_one_else() {
+        let (nid, ndoc) = network();
+        let mut net: Network = doc::read(&ndoc).unwrap();
+        net.add_member(group(4), "Four", Role::Member, today(), vec![])
+            .unwrap();
+        let (pid, mut old) = plan(nid, 1);
+        edit_plan(&mut old, 1, |p| p.add_collaborator(group(2)).unwrap());
+        // A collaborator that is not the plan's owner forgets it: every member takes it, those
+        // that hold the old generation and those that do not.
+        let next = crate::generation::forget::<Plan>(&old, &group(2), today()).unwrap();
+        let signed = [sign_newest(&next, &pid, 2)];
+        assert!(admit_generation(&pid, &old, &next, &signed, Some(&net)).is_ok());
+        assert!(admit(&pid, None, &next, &signed, Some(&net)).is_ok());
+        // A member that is not a collaborator may not.
+        let next = crate::generation::forget::<Plan>(&old, &group(4), today()).unwrap();
+        let signed = [sign_newest(&next, &pid, 4)];
+        assert!(matches!(
+            admit_generation(&pid, &old, &next, &signed, Some(&net)),
+            Err(AuthError::NotWriter { .. })
+        ));
     }
 
     #[test]

@@ -217,3 +217,78 @@ async fn a_forgotten_plan_leaves_every_disk_and_bundle_and_an_offline_edit_survi
         n.stop().await;
     }
 }
+
+/// Who issued the generation of plan `id` a node holds.
+async fn issuer(n: &TestNode, id: &str) -> Option<Value> {
+    plan(n, id)
+        .await
+        .map(|p| p["header"]["generation"]["by"].clone())
+}
+
+/// Two collaborators forget the same plan while cut off from each other: when they meet, both
+/// hold the one generation that wins — the same at both — and the text is gone from both
+/// disks.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_forgets_made_at_once_resolve_to_one_winner_everywhere() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let net = a.create_network("Midlands").await;
+    a.admit(&net, &b).await;
+    let p = a
+        .post_ok("/plans", json!({"title": "Housing", "network": net}))
+        .await;
+    let id = p["id"].as_str().unwrap().to_string();
+    a.collaborate(&id, &[&b]).await;
+    a.patch_ok(
+        &format!("/plans/{id}"),
+        json!({"goal": format!("Meet {SECRET}")}),
+    )
+    .await;
+    a.patch_ok(&format!("/plans/{id}"), json!({"goal": "Homes for all"}))
+        .await;
+    wait_until("the edits at b", CONVERGE, || async {
+        plan(&b, &id).await.filter(|p| p["goal"] == "Homes for all")
+    })
+    .await;
+
+    // Each forgets without having heard of the other's.
+    let b = b.park().await;
+    let by_a = a.post_ok(&format!("/plans/{id}/forget"), json!({})).await;
+    let a = a.park().await;
+    let b = b.resume().await;
+    let by_b = b.post_ok(&format!("/plans/{id}/forget"), json!({})).await;
+    assert_eq!(
+        (by_a["generation"].clone(), by_b["generation"].clone()),
+        (json!(1), json!(1))
+    );
+    assert_eq!(issuer(&b, &id).await, Some(json!(b.group())));
+
+    // They meet: one generation wins at both.
+    let a = a.resume_dialing(vec![b.addr().await]).await;
+    let winner = wait_until("one generation at both", CONVERGE, || async {
+        let (x, y) = (issuer(&a, &id).await, issuer(&b, &id).await);
+        (x.is_some() && x == y).then_some(x)
+    })
+    .await
+    .unwrap();
+    assert!(
+        winner == json!(a.group()) || winner == json!(b.group()),
+        "{winner}"
+    );
+    for n in [&a, &b] {
+        assert_eq!(generation(n, &id).await, Some(1));
+        assert_eq!(plan(n, &id).await.unwrap()["goal"], "Homes for all");
+        wait_until(
+            &format!("the text gone from {}'s disk", n.name),
+            CONVERGE,
+            || async {
+                n.files_containing(SECRET.as_bytes())
+                    .is_empty()
+                    .then_some(())
+            },
+        )
+        .await;
+    }
+    a.stop().await;
+    b.stop().await;
+}
