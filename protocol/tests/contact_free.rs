@@ -14,15 +14,20 @@ use commonground_protocol::privacy;
 
 /// The corpus: its held-out lines and some of its tune lines, by one writer...
 const CORPUS: &str = include_str!("corpus/contact_free.tsv");
-/// ...and more tune lines by a second writer, who never saw the first file.
+/// ...and more tune lines by a second writer, who never saw the first file...
 const MORE: &str = include_str!("corpus/contact_free_more.tsv");
+/// ...and by a third, who saw neither, writing ordinary lines full of words that are also
+/// names, places and office-holders.
+const THIRD: &str = include_str!("corpus/contact_free_tune3.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 2): 98.1%
-/// refused and 3.6% of ordinary lines refused overall (the tune lines: 96.6% and 0.2%). The
-/// test fails below these floors.
-const FLOOR_RECALL: f64 = 0.98;
-const FLOOR_FALSE_REFUSALS: f64 = 0.04;
+/// What the held-out lines reached when the rules were last changed (rules version 3): 99.0%
+/// refused and 3.6% of ordinary lines refused overall (the tune lines of all three writers:
+/// 96.7% and 0.6%). The test fails below these floors.
+const FLOOR_RECALL: f64 = 0.99;
+const FLOOR_FALSE_REFUSALS: f64 = 0.037;
+const FLOOR_TUNE_RECALL: f64 = 0.965;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.007;
 
 struct Line<'a> {
     lang: &'a str,
@@ -32,7 +37,7 @@ struct Line<'a> {
 }
 
 fn corpus() -> Vec<Line<'static>> {
-    [CORPUS, MORE]
+    [CORPUS, MORE, THIRD]
         .iter()
         .flat_map(|file| file.lines().skip(1))
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
@@ -187,7 +192,7 @@ fn the_detector_meets_its_targets_on_the_held_out_corpus() {
     );
     let tune = scores[&(false, "all".to_string())];
     assert!(
-        tune.recall() >= 0.96 && tune.false_rate() <= 0.01,
+        tune.recall() >= FLOOR_TUNE_RECALL && tune.false_rate() <= FLOOR_TUNE_FALSE_REFUSALS,
         "the tune lines fell back: {}",
         row("all", &tune)
     );

@@ -57,6 +57,9 @@ struct Lists {
     strong: HashSet<String>,
     common: HashSet<String>,
     places: HashSet<String>,
+    /// The everyday words of [`AMBIGUOUS_RULES`] alone (not the dictionaries' lists, which
+    /// in Arabic script also hold the most frequent names).
+    rules: HashSet<String>,
 }
 
 fn set(text: &str) -> HashSet<String> {
@@ -77,6 +80,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
         strong: set(STRONG),
         common: set(COMMON),
         places: set(PLACES),
+        rules: AMBIGUOUS_RULES.iter().map(|w| fold(w)).collect(),
     }
 });
 
@@ -126,6 +130,12 @@ const AMBIGUOUS_RULES: &[&str] = &[
     // Somali
     "nabad", "hodan", "ayaan", "farxad", "guul", "nuur", "xasan", "barwaaqo", "caafimaad", "hooyo",
     "aabo", "walaal",
+    // Everyday words, festivals, rivers and towns the lists also hold as names: "جمال"
+    // (beauty), Pashto "اختر" (Eid), "پلار" (father), "خلکو" (people); "مانش" (the Channel),
+    // "کافی" (enough); Kurmanji "Înê" (Friday), "Dicle" (the Tigris); Sorani "ڕۆژ" (day);
+    // Somali "Adxa" (Eid al-Adha), "Baska" (the bus) and towns.
+    "جمال", "اختر", "پلار", "خلکو", "مانش", "کافی", "înê", "dicle", "ڕۆژ", "ڕۆژی", "نوێ", "የአንድ",
+    "adxa", "baska", "kismaayo", "muqdisho", "hargeysa", "yalda", "christian",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -138,7 +148,7 @@ const PERSON_TITLES: &[&str] = &[
     "khanum", "khanom", "bibi", "kaka", "kak", "xanim", "birêz", "mudane", "marwo", "marwada",
     "aw", "eedo", "abti", "السيد", "السيدة", "سيد", "الأخ", "الأخت", "الاخ", "الاخت", "الحاج",
     "الحاجة", "حاج", "حاجي", "أم", "أبو", "بنت", "ابن", "آقای", "آقا", "خانم", "جناب", "مسٹر",
-    "مسز", "محترمہ", "محترم", "بی‌بی", "بيبي", "کاک", "کاکە", "کاکه", "خاتوو", "خاتون", "ښاغلی",
+    "مسز", "محترمہ", "محترم", "ماسٹر", "بی‌بی", "بيبي", "کاک", "کاکە", "کاکه", "خاتوو", "خاتون", "ښاغلی",
     "ښاغلي", "میرمن", "اغلې", "ኣቶ", "አቶ", "ወይዘሮ", "ወይዘሪት", "ወሮ", "ወሪት", "ዶክተር",
 ];
 
@@ -163,7 +173,9 @@ const OFFICES: &[&str] = &[
     "الشيخ", "النبي", "الرسول", "سيدنا", "الإمام", "الامام", "الرئيس", "حضرت", "پیامبر", "امام",
     "نماینده", "وزیر", "شهردار", "ایم‌پی", "conseiller", "conseillère", "municipal", "municipale",
     "adjoint", "adjointe", "leader", "wezîr", "wezîrê", "wezîra", "serok", "serokê", "ቅድስት", "ቅዱስ",
-    "ሚኒስትር", "ከንቲባ", "wasiir", "wasiirka", "guddoomiye",
+    "ሚኒስትር", "ከንቲባ", "wasiir", "wasiirka", "guddoomiye", "şaredar", "şaredarê", "şaredara",
+    "شارەدار", "شارەداری", "علامہ", "علامه", "علامة", "በቅድስት", "poet", "poète", "شاعر", "author",
+    "writer", "écrivain",
 ];
 
 /// Words after a name that make it a place, building, organisation or day named after someone
@@ -182,8 +194,43 @@ const PLACE_AFTER: &[&str] = &[
     "room", "hub", "cafe", "café", "kitchen", "network", "project", "group", "association",
     "union", "party", "council", "rue", "avenue", "gare", "école", "lycée", "collège", "hôpital",
     "église", "mosquée", "salle", "maison", "parc", "pont", "quai", "boulevard", "centre",
-    "fondation", "association", "collectif", "foyer", "stade", "hotel's", "family's",
+    "fondation", "association", "collectif", "foyer", "stade", "hotel's", "family's", "aid",
+    "relief", "action", "international", "rescue", "watch", "crescent", "cross", "alliance",
+    "coalition", "forum", "committee", "charity", "partnership", "solidarity", "solidarité",
+    "ቤተ", "ቤተ-ክርስቲያን", "ክርስቲያን", "መስጊድ",
 ];
+
+/// People everyone knows and organisers quote or write to, who are no private person: poets,
+/// writers, campaigners, office-holders named without their title. Written as the lists fold
+/// them, each name's words in order.
+#[rustfmt::skip]
+const PUBLIC_FIGURES: &[&[&str]] = &[
+    &["victor", "hugo"], &["mahmoud", "darwish"], &["mahmoud", "darwich"], &["محمود", "درويش"],
+    &["محمود", "درویش"], &["faiz", "ahmed", "faiz"], &["فیض", "احمد", "فیض"], &["ahmed", "faiz"],
+    &["aime", "cesaire"], &["frantz", "fanon"], &["nelson", "mandela"], &["martin", "luther"],
+    &["luther", "king"], &["rosa", "parks"], &["malcolm", "x"], &["edward", "said"],
+    &["james", "baldwin"], &["hannah", "arendt"], &["jo", "cox"], &["sadiq", "khan"],
+    &["صادق", "خان"], &["andy", "burnham"], &["keir", "starmer"], &["yvette", "cooper"],
+    &["abbe", "pierre"], &["nazim", "hikmet"], &["ahmad", "shamlou"], &["احمد", "شاملو"],
+    &["forough", "farrokhzad"], &["فروغ", "فرخزاد"], &["allama", "iqbal"], &["علامہ", "اقبال"],
+    &["ahmad", "khani"], &["ehmedê", "xanî"], &["sherko", "bekas"], &["شێرکۆ", "بێکەس"],
+    &["warsan", "shire"], &["nuruddin", "farah"], &["haile", "gebrselassie"],
+    &["greta", "thunberg"], &["malala", "yousafzai"], &["ملالہ", "یوسفزئی"],
+];
+
+/// Whether the words at `i` begin one of [`PUBLIC_FIGURES`] or end one that began before.
+fn public_figure(ts: &[Token], i: usize) -> bool {
+    PUBLIC_FIGURES.iter().any(|name| {
+        (0..name.len()).any(|k| {
+            i >= k
+                && ts.len() >= i - k + name.len()
+                && ts[i - k..i - k + name.len()]
+                    .iter()
+                    .zip(name.iter())
+                    .all(|(t, w)| t.folded == fold(w))
+        })
+    })
+}
 
 /// Words before a name that make it a place named after someone (Arabic and Persian put the
 /// kind of place first: "مسجد محمد", "خیابان فردوسی"), or a public figure.
@@ -249,8 +296,9 @@ const SLOT_BEFORE: &[&[&str]] = &[
     &["xaltî"], &["ئاخێوەران"], &["keça"], &["kurê"], &["پیاری"], &["پیارے"], &["እማማ"], &["ኣደይ"],
     &["ኣቦይ"], &["ኣያ"], &["ውድ"], &["ዕማም"], &["ተግባር"], &["ተዛረብቲ"], &["ተናጋሪዎች"], &["ኣብ", "ክንዲ"],
     &["ዝጸሓፈ"], &["ስድራ", "ቤት"], &["hooyo"], &["aabo"], &["adeer"], &["eedo"], &["abti"], &["habo"],
-    &["weydiiya"], &["mahadsanid"], &["hadlayaasha"], &["gabadha"], &["wiilka"], &["halkii"],
+    &["weydiiya"], &["weydii"], &["mahadsanid"], &["hadlayaasha"], &["gabadha"], &["wiilka"], &["halkii"],
     &["loo", "bixiyay"], &["دنده"], &["ንጓል"], &["ጓል"], &["ወዲ"], &["ንወዲ"], &["ናይ", "ጓል"],
+    &["بی", "بی"], &["بي", "بي"], &["د", "بي", "بي"],
 ];
 
 /// Words right after a word that make it a person: vocatives, "asking", "daughter of",
@@ -262,6 +310,13 @@ const SLOT_AFTER: &[&[&str]] = &[
     &["ጠይቁት"], &["بپرسید"], &["لور"], &["زوی"], &["ሴት", "ልጅ"], &["ቤተሰብ"], &["پر", "ځای"], &["ፋንታ"],
     &["تشکر"], &["مننه"], &["څخه", "مننه"], &["بھائی", "نے"], &["and", "her"], &["and", "his"],
     &["et", "sa"], &["et", "son"], &["የቐንየልና"], &["እናመሰግናለን"], &["کېښود"], &["ولیکل"], &["نوشت"],
+    // "… and her husband", "… and his wife", the Urdu honorific صاحب and بی بی after a name.
+    &["و", "شوهرش"], &["و", "همسرش"], &["و", "خانمش"], &["وزوجته"], &["وزوجها"], &["و", "زوجته"],
+    &["و", "زوجها"], &["اور", "ان", "کی", "اہلیہ"], &["اور", "اس", "کی", "بیوی"], &["اور", "اس", "کا", "شوہر"],
+    &["اور", "اس", "کا", "بھائی"], &["صاحب"], &["صاحبہ"], &["بی", "بی"], &["and", "her", "husband"],
+    &["and", "his", "wife"], &["et", "son", "mari"], &["et", "sa", "femme"], &["û", "birayê", "wê"],
+    &["û", "birayê", "wî"], &["û", "mêrê", "wê"], &["û", "jina", "wî"], &["iyo", "xaaskiisa"],
+    &["iyo", "ninkeeda"],
 ];
 
 fn phrase_before(ts: &[Token], i: usize, phrases: &[&[&str]]) -> bool {
@@ -292,13 +347,7 @@ fn common(t: &Token) -> bool {
 /// a script without letter case, a word that is no everyday word, role, pronoun or noun with
 /// the article.
 fn person_in_slot(t: &Token) -> bool {
-    if t.quoted
-        || !name_shaped(t)
-        || in_list(t, OFFICES)
-        || in_list(t, NOT_PERSONS)
-        || in_list(t, PLACE_BEFORE)
-        || in_list(t, PLACE_AFTER)
-    {
+    if !person_in_slot_shape(t) {
         return false;
     }
     if t.cased {
@@ -311,8 +360,34 @@ fn person_in_slot(t: &Token) -> bool {
     known(t) || (!common(t) && !ambiguous(t) && !t.folded.starts_with("ال"))
 }
 
+/// Words that address the one named right before them: "Hêvî can,", "Ayaan walaal,".
+const VOCATIVES: &[&[&str]] = &[
+    &["جان"],
+    &["گیان"],
+    &["can"],
+    &["walaal"],
+    &["ሓብተይ"],
+    &["ሓወይ"],
+];
+
 fn in_slot(ts: &[Token], i: usize) -> bool {
-    (phrase_before(ts, i, SLOT_BEFORE) || phrase_after(ts, i, SLOT_AFTER)) && person_in_slot(&ts[i])
+    let t = &ts[i];
+    // Addressed by name, a listed name is one even where it is also a word opening the
+    // sentence.
+    if phrase_after(ts, i, VOCATIVES) && known(t) && person_in_slot_shape(t) {
+        return true;
+    }
+    (phrase_before(ts, i, SLOT_BEFORE) || phrase_after(ts, i, SLOT_AFTER)) && person_in_slot(t)
+}
+
+/// A word that may stand for a person at all: no role, pronoun, office or place word.
+fn person_in_slot_shape(t: &Token) -> bool {
+    !(t.quoted
+        || !name_shaped(t)
+        || in_list(t, OFFICES)
+        || in_list(t, NOT_PERSONS)
+        || in_list(t, PLACE_BEFORE)
+        || in_list(t, PLACE_AFTER))
 }
 
 /// Words that introduce a family by its name ("the Haile family" has it before).
@@ -621,7 +696,7 @@ fn name_shaped(t: &Token) -> bool {
 const FUNCTION_WORDS: &[&str] = &[
     "على", "الى", "إلى", "في", "من", "عن", "مع", "او", "أو", "ثم", "لكن", "هذا", "هذه", "که", "از",
     "به", "با", "در", "را", "تا", "کے", "کی", "کا", "سے", "میں", "پر", "د", "په", "له", "ته", "لە",
-    "بۆ", "لەگەڵ",
+    "بۆ", "لەگەڵ", "les", "des", "aux",
 ];
 
 fn given(t: &Token) -> bool {
@@ -695,6 +770,9 @@ const NOT_PERSONS: &[&str] = &[
     "وزارت", "دولت", "پلیس", "ڈاکٹر", "منیجر", "کونسل", "اسکول", "ہوٹل", "حکومت", "پولیس", "ډاکټر",
     "کارکوونکي", "کارکوونکی", "استاد", "مدیر", "ښوونکی", "وکیل", "وکیلان", "ሓኪም", "ሐኪም", "መምህር",
     "ሆቴል", "መንግስቲ", "መንግስት", "ፖሊስ",
+    // Numerals: "one family" is no one's name.
+    "one", "un", "une", "یک", "یه", "واحد", "واحدة", "ایک", "یو", "یەک", "yek", "ሓደ", "አንድ",
+    "የአንድ", "hal",
 ];
 
 /// A word followed by a verb that only a person does ("Hemin said", "ዳዊት እንዳለው"): a word of
@@ -720,7 +798,15 @@ fn acts(ts: &[Token], i: usize) -> bool {
     // "Hemin said …": a capitalised word no list or dictionary has, before a verb of saying.
     let agent = agent || (t.cased && at(i + 1, SPEECH_VERBS));
     if known(t) {
-        return !ambiguous(t);
+        // Without letter case, a frequent name is also a frequent word of the dictionaries
+        // (زهرا, فرزانه): right before "said" or the Urdu نے, a well-attested one that is no
+        // everyday word of the rules is a person ("فرزانه گفت", "شازیہ نے بتایا").
+        let speaks = at(i + 1, SPEECH_VERBS) || at(i + 1, AGENT_MARKERS);
+        return !ambiguous(t)
+            || (!t.cased
+                && speaks
+                && (strong(t) || given(t))
+                && !forms(t).any(|f| LISTS.rules.contains(f)));
     }
     if !agent || !name_shaped(t) || ambiguous(t) {
         return false;
@@ -763,6 +849,22 @@ fn could_be_name(t: &Token) -> bool {
 /// Whether the words after position `i` (a name of `len` words) make it a place or an
 /// organisation, or the words before make it a place or a public office-holder.
 fn excused(ts: &[Token], i: usize, len: usize) -> bool {
+    if public_figure(ts, i) {
+        return true;
+    }
+    // "Sadiq Khan, Mayor of London": an office right after the name.
+    let last = i + len - 1;
+    if ts
+        .get(last)
+        .is_some_and(|t| matches!(t.next_punct, Some(',' | '،')))
+        && ts
+            .iter()
+            .skip(last + 1)
+            .take(2)
+            .any(|t| in_list(t, OFFICES))
+    {
+        return true;
+    }
     let before = i.checked_sub(1).map(|j| &ts[j]);
     if before.is_some_and(|b| in_list(b, OFFICES) || in_list(b, PLACE_BEFORE)) {
         return true;
@@ -815,6 +917,10 @@ fn title_before(ts: &[Token], i: usize) -> bool {
     // "M. Ngoma": M with its full stop.
     let monsieur = t.text == "M" && t.next_punct == Some('.');
     if !monsieur && !in_list_forms(t, PERSON_TITLES) {
+        return false;
+    }
+    // "Masjidka Abu Bakr", "مسجد أبو بكر": a place named after someone.
+    if i >= 2 && in_list(&ts[i - 2], PLACE_BEFORE) {
         return false;
     }
     if in_list_forms(t, WEAK_TITLES) {
@@ -913,6 +1019,14 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
             continue;
         }
         let next = ts.get(i + 1);
+        // A family name well attested (or capitalised and in no dictionary), no everyday word
+        // and no town: after it, even an everyday word is a given name ("Grace Achieng", "شادی احمدی", "Nimco Warsame").
+        let firm = |n: &Token| {
+            family(n)
+                && !ambiguous(n)
+                && !written(n).any(|f| LISTS.places.contains(f))
+                && (strong(n) || (n.cased && n.capital && !common(n)))
+        };
         // Given name and another name: "Amina Yusuf", "Tesfay Haile", "أحمد محمد".
         let pair = next.is_some_and(|n| {
             t.next_punct.is_none()
@@ -921,15 +1035,31 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
                 // Two everyday words ("hope rose") are a name only as two capitalised words
                 // inside a sentence ("with John Smith").
                 && (!(ambiguous(t) && ambiguous(n)) || (t.cased && !t.initial))
-                // A capitalised everyday word opening a sentence is no name ("After Dudley").
-                && !(t.cased && t.initial && ambiguous(t))
-                // Without letter case, the first is no everyday word and one of the two is
-                // well attested.
-                && (t.cased || (!ambiguous(t) && (strong(t) || strong(n))))
+                // A capitalised everyday word opening a sentence is no name ("After Dudley"),
+                // unless a firm family name follows.
+                && (!(t.cased && t.initial && ambiguous(t)) || firm(n))
+                // Without letter case, the first is no everyday word (or a firm family name
+                // follows) and one of the two is well attested.
+                && (t.cased || ((!ambiguous(t) || firm(n)) && (strong(t) || strong(n))))
                 && !in_list(n, OFFICES)
                 && !in_list(n, NOT_PERSONS)
         });
-        if pair && !excused(&ts, i, 2) {
+        // A given name, then a capitalised word no list, dictionary or gazetteer has: a family
+        // name of a language the lists miss ("Rose Mbemba", "Constant Mukendi").
+        let unlisted = next.is_some_and(|n| {
+            t.cased
+                && t.next_punct.is_none()
+                && n.cased
+                && n.capital
+                && name_shaped(n)
+                && !known(n)
+                && !common(n)
+                && !ambiguous(n)
+                && !written(n).any(|f| LISTS.places.contains(f))
+                && !in_list(n, OFFICES)
+                && !in_list(n, PLACE_AFTER)
+        });
+        if (pair || unlisted) && !excused(&ts, i, 2) {
             return Some(("pair", format!("{} {}", at(), ts[i + 1].text)));
         }
         // A given name alone, if it is no everyday word or town and well attested.

@@ -217,10 +217,12 @@ const LODGING: &[&str] = &[
 ];
 
 /// "at" in an e-mail address spelled out, in the languages of the groups.
+/// Each may stand in brackets: "(at)", "[arobase]", "(et)".
 const AT: &str =
-    r"\bat\b|\(at\)|\[at\]|\{at\}|\bchez\b|\(?\barobase\b\)?|\(a\)|آت|اَت|ات|ایٹ|اٹ|ئات|\bet\b";
+    r"[(\[{]?\s*(?:\bat\b|\bchez\b|\barobase\b|\ba\b|آت|اَت|ات|ایٹ|اٹ|ئات|\bet\b)\s*[)\]}]?";
 /// "dot" in an e-mail address spelled out, in the languages of the groups.
-const DOT: &str = r"\bdot\b|\bpoint\b|\(dot\)|\[dot\]|\{dot\}|\bpunto\b|نقطة|نقطه|دات|ڈاٹ|ټکی|ټکي|خاڵ|\bxal\b|ነጥቢ|ነጥብ|\bdhibic\b";
+/// Each may stand in brackets: "(dot)", "[point]", "(xal)".
+const DOT: &str = r"[(\[{]?\s*(?:\bdot\b|\bpoint\b|\bpunto\b|نقطة|نقطه|دات|ڈاٹ|ټکی|ټکي|خاڵ|\bxal\b|ነጥቢ|ነጥብ|\bdhibic\b)\s*[)\]}]?";
 
 /// Names of months in the languages of the groups, for dates written in words.
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
@@ -305,7 +307,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // A number introduced as a phone number, however written: eight digits or more.
         p(
             Phone,
-            &format!(r"(?i)(?:{PHONE_LABELS})[^\d\n]{{0,16}}\(?\d(?:[\s.()\-/]{{0,2}}\d){{7,}}"),
+            &format!(r"(?i)(?:{PHONE_LABELS})[^\d\n]{{0,16}}\(?\d(?:[\s.()\-/]{{0,3}}\d){{7,}}"),
             date_then_time,
         ),
         // UK postcodes: outward code, optional space, inward code.
