@@ -109,6 +109,9 @@ pub struct DocSet {
     stopping: bool,
     /// Whether this group's roles were checked since start (see `drop_plans_where_aggregator`).
     roles_checked: bool,
+    /// Set when a job of the current batch panicked (a bug, or bytes from a peer that a
+    /// library could not handle): the batch is rolled back instead of stored.
+    poisoned: bool,
 }
 
 pub(crate) struct Loaded {
@@ -527,6 +530,23 @@ impl DocSet {
     }
 
     /// Drops unstored changes by reloading the given documents from the store.
+    /// Drops what the current batch changed and did not store: what is not on disk is what
+    /// differs from the stored heads (documents created in this batch have none), so
+    /// reloading those drops exactly that.
+    fn roll_back(&mut self, store: &dyn Store) {
+        let touched: Vec<DocId> = self
+            .docs
+            .iter()
+            .filter(|(_, l)| l.doc.get_heads() != l.stored_heads)
+            .map(|(id, _)| *id)
+            .collect();
+        self.reload(store, &touched);
+        self.meta_writes.clear();
+        self.touched.clear();
+        self.replaced.clear();
+        self.network_cache.borrow_mut().clear();
+    }
+
     fn reload(&mut self, store: &dyn Store, ids: &[DocId]) {
         for id in ids {
             match Self::load_one(store, id) {
@@ -580,6 +600,7 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
         replaced: Vec::new(),
         stopping: false,
         roles_checked: false,
+        poisoned: false,
     };
     crate::replica::load_meta(&mut set, store.as_ref())?;
     for id in store.doc_ids()? {
@@ -603,7 +624,18 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
     let notify = changes.clone();
     let thread = std::thread::Builder::new()
         .name("docs".into())
-        .spawn(move || run(set, store, rx, notify))
+        .spawn(move || {
+            // Should the actor die anyway (a panic outside any job: storing, reloading), the
+            // node cannot work on: it exits non-zero rather than answer 503 for ever.
+            if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                run(set, store, rx, notify);
+            }))
+            .is_err()
+            {
+                error!("the documents actor died; the node exits");
+                std::process::exit(70);
+            }
+        })
         .map_err(|e| DocsError::Store(StoreError::Io(e.to_string())))?;
     Ok((Docs { tx, group, changes }, DocsThread(thread)))
 }
@@ -625,7 +657,15 @@ fn run(
             }
         }
         let dones: Vec<Done> = jobs.into_iter().map(|job| job(&mut set)).collect();
-        let result = set.persist(store.as_mut());
+        let result = if set.poisoned {
+            set.poisoned = false;
+            set.roll_back(store.as_ref());
+            Err(StoreError::Io(
+                "another change in the same batch failed with an internal error; nothing of this batch was kept".into(),
+            ))
+        } else {
+            set.persist(store.as_mut())
+        };
         match &result {
             Ok(networks) => {
                 for n in networks {
@@ -636,15 +676,7 @@ fn run(
             }
             Err(e) => {
                 error!(error = %e, "storing a batch failed; dropping its changes");
-                // What is not on disk is what differs from the stored heads (documents
-                // created in this batch have none): reloading drops exactly that.
-                let touched: Vec<DocId> = set
-                    .docs
-                    .iter()
-                    .filter(|(_, l)| l.doc.get_heads() != l.stored_heads)
-                    .map(|(id, _)| *id)
-                    .collect();
-                set.reload(store.as_ref(), &touched);
+                set.roll_back(store.as_ref());
             }
         }
         let stored = result.map(|_| ());
@@ -687,7 +719,24 @@ impl Docs {
     ) -> Result<T, DocsError> {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |set| {
-            let result = f(set);
+            // A panic (a bug, or a peer's bytes a library cannot handle: Automerge may panic
+            // on them) fails this call and rolls its batch back; the actor and the node stay
+            // up.
+            let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(set))) {
+                Ok(r) => r,
+                Err(panic) => {
+                    let what = panic
+                        .downcast_ref::<&str>()
+                        .map(|s| (*s).to_string())
+                        .or_else(|| panic.downcast_ref::<String>().cloned())
+                        .unwrap_or_default();
+                    error!(panic = %what, "a job of the documents actor panicked; its batch is rolled back");
+                    set.poisoned = true;
+                    Err(DocsError::Store(StoreError::Io(
+                        "an internal error stopped this change; nothing of it was kept".into(),
+                    )))
+                }
+            };
             Box::new(move |stored| {
                 let _ = tx.send(match (result, stored) {
                     (Err(e), _) => Err(e),
@@ -1195,6 +1244,36 @@ mod tests {
         fn scrub(&mut self) -> Result<(), StoreError> {
             self.inner.scrub()
         }
+    }
+
+    #[tokio::test]
+    async fn a_panicking_job_fails_alone_and_leaves_nothing_half_made() {
+        let dir = tempfile::tempdir().unwrap();
+        let (docs, _thread) = open(dir.path());
+        let nov: Period = "2026-11".parse().unwrap();
+        docs.tally_add("housing".into(), 2, nov).await.unwrap();
+        // A job that changes a document and then panics half-way, as Automerge may on a
+        // peer's bytes.
+        let failed = docs
+            .run(move |set| {
+                set.add_to_tally(|_| {
+                    Ok(vec![Increment {
+                        issue: "housing".parse().unwrap(),
+                        count: 40,
+                        period: nov,
+                    }])
+                })
+                .unwrap();
+                panic!("a library gave up on these bytes");
+                #[allow(unreachable_code)]
+                Ok(())
+            })
+            .await;
+        assert!(matches!(failed, Err(DocsError::Store(_))), "{failed:?}");
+        // The actor is up, and the half-made change is gone.
+        assert_eq!(docs.tally_add("housing".into(), 1, nov).await.unwrap(), 3);
+        let view = docs.tally(nov).await.unwrap();
+        assert_eq!(view.total, 3, "{view:?}");
     }
 
     #[tokio::test]
