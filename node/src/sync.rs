@@ -202,10 +202,17 @@ impl Engine {
     pub async fn run(mut self, cancel: CancellationToken) {
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let presence = self.net.presence();
         loop {
             tokio::select! {
                 biased;
                 _ = cancel.cancelled() => break,
+                () = presence.changed() => {
+                    for (peer, up) in presence.take() {
+                        let ev = if up { NetEvent::Connected(peer) } else { NetEvent::Disconnected(peer) };
+                        self.on_event(ev).await;
+                    }
+                }
                 Some(ev) = self.events.recv() => self.on_event(ev).await,
                 changed = self.changes.recv() => self.on_change(changed).await,
                 Some(done) = self.sessions.join_next() => self.on_session_done(done),

@@ -94,7 +94,8 @@ pub struct Admission {
     pub networks: Vec<(commonground_protocol::DocId, Vec<GroupId>)>,
 }
 
-/// What the network tells the node.
+/// What the network tells the node. Connections and disconnections come through
+/// [`Presence`], never queued; the engine reads them as these events.
 #[derive(Debug)]
 pub enum NetEvent {
     /// A first connection to a peer.
@@ -198,6 +199,45 @@ fn encoded_len<T: serde::Serialize>(value: &T) -> u64 {
 pub struct Net {
     tx: mpsc::Sender<Command>,
     traffic: Arc<Traffic>,
+    presence: Arc<Presence>,
+}
+
+/// Which peers connected or left since the node last looked: the newest state per peer,
+/// coalesced rather than queued, so that it stays bounded (one entry per peer) and is never
+/// dropped however busy the node is (a dropped "connected" would leave a peer unsynced until
+/// it reconnects).
+#[derive(Debug, Default)]
+pub struct Presence {
+    changes: std::sync::Mutex<BTreeMap<GroupId, bool>>,
+    notify: tokio::sync::Notify,
+}
+
+impl Presence {
+    /// Records that `peer` is now connected (or not).
+    pub fn set(&self, peer: GroupId, connected: bool) {
+        self.changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(peer, connected);
+        self.notify.notify_one();
+    }
+
+    /// Every peer whose state changed since the last call, with its newest state.
+    pub fn take(&self) -> Vec<(GroupId, bool)> {
+        std::mem::take(
+            &mut *self
+                .changes
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        )
+        .into_iter()
+        .collect()
+    }
+
+    /// Waits until some peer's state changed (at once if one did since the last wait).
+    pub async fn changed(&self) {
+        self.notify.notified().await;
+    }
 }
 
 /// The peer id of a group.
@@ -213,6 +253,11 @@ fn group_of(peer: &PeerId) -> Option<GroupId> {
 }
 
 impl Net {
+    /// Peers connecting and leaving (see [`Presence`]).
+    pub fn presence(&self) -> Arc<Presence> {
+        self.presence.clone()
+    }
+
     /// The sync traffic counters.
     pub fn traffic(&self) -> &Traffic {
         &self.traffic
@@ -424,10 +469,12 @@ pub async fn start(
     let (tx, rx) = mpsc::channel(COMMANDS);
     let (events, events_rx) = mpsc::channel(EVENTS);
     let traffic = Arc::new(Traffic::default());
+    let presence = Arc::new(Presence::default());
     let mut actor = Actor {
         swarm,
         rx,
         events,
+        presence: presence.clone(),
         traffic: traffic.clone(),
         pending: HashMap::new(),
         connected: BTreeMap::new(),
@@ -445,13 +492,24 @@ pub async fn start(
         actor.on_swarm(ev);
     }
     let task = tokio::spawn(async move { actor.run(cancel).await });
-    Ok((Net { tx, traffic }, events_rx, task))
+    Ok((
+        Net {
+            tx,
+            traffic,
+            presence,
+        },
+        events_rx,
+        task,
+    ))
 }
 
 struct Actor {
     swarm: Swarm<Behaviour>,
     rx: mpsc::Receiver<Command>,
+    /// Inbound requests (a dropped one times out at the peer, which retries).
     events: mpsc::Sender<NetEvent>,
+    /// Peers connecting and leaving, never dropped.
+    presence: Arc<Presence>,
     traffic: Arc<Traffic>,
     pending: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, NetError>>>,
     connected: BTreeMap<PeerId, (Vec<Multiaddr>, SystemTime)>,
@@ -698,7 +756,7 @@ impl Actor {
                 if num_established.get() == 1 {
                     debug!(peer = %peer_id, "connected");
                     if let Some(g) = group_of(&peer_id) {
-                        self.emit(NetEvent::Connected(g));
+                        self.presence.set(g, true);
                     }
                 }
             }
@@ -715,7 +773,7 @@ impl Actor {
                     self.connected.remove(&peer_id);
                     debug!(peer = %peer_id, "disconnected");
                     if let Some(g) = group_of(&peer_id) {
-                        self.emit(NetEvent::Disconnected(g));
+                        self.presence.set(g, false);
                     }
                 }
             }
@@ -822,4 +880,37 @@ impl Actor {
 /// The addresses of `addrs` that parse as multiaddrs.
 pub fn parse_addrs(addrs: &[String]) -> Vec<Multiaddr> {
     addrs.iter().filter_map(|a| a.parse().ok()).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn group(seed: u8) -> GroupId {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+        GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    }
+
+    #[tokio::test]
+    async fn presence_keeps_the_newest_state_of_every_peer_however_many_changes() {
+        let p = Presence::default();
+        // A flood of changes from 50 peers while nobody reads: nothing is dropped, and what
+        // is kept stays one entry per peer.
+        for round in 0..1_000u32 {
+            for seed in 0..50u8 {
+                p.set(group(seed), (round + u32::from(seed)) % 2 == 0);
+            }
+        }
+        // The wait returns at once: a change happened since the last one.
+        tokio::time::timeout(Duration::from_secs(5), p.changed())
+            .await
+            .expect("a change is signalled");
+        let seen = p.take();
+        assert_eq!(seen.len(), 50);
+        for (g, up) in seen {
+            let seed = (0..50u8).find(|s| group(*s) == g).unwrap();
+            assert_eq!(up, (999 + u32::from(seed)) % 2 == 0, "peer {seed}");
+        }
+        assert!(p.take().is_empty(), "taken once");
+    }
 }
