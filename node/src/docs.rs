@@ -7,7 +7,7 @@
 //! An answer therefore means "done and on disk". If storing fails, the documents are reloaded
 //! from the store, so memory never holds what the disk does not.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::thread::JoinHandle;
 
 use automerge::{Automerge, ChangeHash};
@@ -80,7 +80,12 @@ pub enum DocsError {
 
 /// What a job hands back to run once its batch is stored: it receives whether storing worked.
 type Done = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
-type Job = Box<dyn FnOnce(&mut DocSet) -> Done + Send>;
+/// Work for the actor: what to run, and whether it came from a peer (sync, a bundle) rather
+/// than from this group's own people (the page, the CLI): their jobs run first.
+struct Job {
+    remote: bool,
+    run: Box<dyn FnOnce(&mut DocSet) -> Done + Send>,
+}
 
 /// The loaded documents of this node, as the actor's jobs see them.
 pub struct DocSet {
@@ -648,15 +653,31 @@ fn run(
 ) {
     let span = tracing::info_span!("docs", group = %set.group.short());
     let _enter = span.enter();
-    while let Some(first) = rx.blocking_recv() {
-        let mut jobs = vec![first];
-        while jobs.len() < MAX_BATCH {
+    // Jobs waiting, this group's own first: an organiser's increment does not wait behind
+    // peers' sync rounds or a bundle's import. Bounded: taken from the channel only while
+    // fewer than two channels' worth wait here.
+    let (mut local, mut remote) = (VecDeque::new(), VecDeque::new());
+    loop {
+        if local.is_empty() && remote.is_empty() {
+            match rx.blocking_recv() {
+                Some(j) => queue(j, &mut local, &mut remote),
+                None => break,
+            }
+        }
+        while local.len() + remote.len() < 2 * INBOX {
             match rx.try_recv() {
-                Ok(j) => jobs.push(j),
+                Ok(j) => queue(j, &mut local, &mut remote),
                 Err(_) => break,
             }
         }
-        let dones: Vec<Done> = jobs.into_iter().map(|job| job(&mut set)).collect();
+        let mut jobs = Vec::new();
+        while jobs.len() < MAX_BATCH {
+            match local.pop_front().or_else(|| remote.pop_front()) {
+                Some(j) => jobs.push(j),
+                None => break,
+            }
+        }
+        let dones: Vec<Done> = jobs.into_iter().map(|job| (job.run)(&mut set)).collect();
         let result = if set.poisoned {
             set.poisoned = false;
             set.roll_back(store.as_ref());
@@ -690,6 +711,14 @@ fn run(
     info!("documents actor stopped");
 }
 
+fn queue(job: Job, local: &mut VecDeque<Job>, remote: &mut VecDeque<Job>) {
+    if job.remote {
+        remote.push_back(job);
+    } else {
+        local.push_back(job);
+    }
+}
+
 impl Docs {
     /// The group this node belongs to.
     pub fn group(&self) -> GroupId {
@@ -717,8 +746,25 @@ impl Docs {
         &self,
         f: impl FnOnce(&mut DocSet) -> Result<T, DocsError> + Send + 'static,
     ) -> Result<T, DocsError> {
+        self.run_as(false, f).await
+    }
+
+    /// As [`Docs::run`], for work that comes from a peer (a sync round, a bundle): it waits
+    /// behind this group's own.
+    pub(crate) async fn run_remote<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut DocSet) -> Result<T, DocsError> + Send + 'static,
+    ) -> Result<T, DocsError> {
+        self.run_as(true, f).await
+    }
+
+    async fn run_as<T: Send + 'static>(
+        &self,
+        remote: bool,
+        f: impl FnOnce(&mut DocSet) -> Result<T, DocsError> + Send + 'static,
+    ) -> Result<T, DocsError> {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |set| {
+        let run: Box<dyn FnOnce(&mut DocSet) -> Done + Send> = Box::new(move |set| {
             // A panic (a bug, or a peer's bytes a library cannot handle: Automerge may panic
             // on them) fails this call and rolls its batch back; the actor and the node stay
             // up.
@@ -745,7 +791,10 @@ impl Docs {
                 });
             })
         });
-        self.tx.send(job).await.map_err(|_| DocsError::Stopped)?;
+        self.tx
+            .send(Job { remote, run })
+            .await
+            .map_err(|_| DocsError::Stopped)?;
         rx.await.map_err(|_| DocsError::Stopped)?
     }
 
@@ -1243,6 +1292,70 @@ mod tests {
         }
         fn scrub(&mut self) -> Result<(), StoreError> {
             self.inner.scrub()
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn this_groups_own_work_runs_before_peers_work_that_waits() {
+        let dir = tempfile::tempdir().unwrap();
+        let (docs, _thread) = open(dir.path());
+        let order = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        // Hold the actor busy until the queue is filled.
+        let (release, hold) = std::sync::mpsc::channel::<()>();
+        let (started_tx, started) = tokio::sync::oneshot::channel();
+        let busy = {
+            let docs = docs.clone();
+            tokio::spawn(async move {
+                docs.run(move |_| {
+                    let _ = started_tx.send(());
+                    let _ = hold.recv();
+                    Ok(())
+                })
+                .await
+            })
+        };
+        started.await.unwrap();
+        let mut waiting = Vec::new();
+        for i in 0..20 {
+            let (docs, order) = (docs.clone(), order.clone());
+            waiting.push(tokio::spawn(async move {
+                docs.run_remote(move |_| {
+                    order.lock().unwrap().push(format!("peer {i}"));
+                    Ok(())
+                })
+                .await
+            }));
+        }
+        // Every peer job is queued before the organiser's.
+        wait_for(|| docs.tx.capacity() == INBOX - 20).await;
+        let mine = {
+            let (docs, order) = (docs.clone(), order.clone());
+            tokio::spawn(async move {
+                docs.run(move |_| {
+                    order.lock().unwrap().push("organiser".into());
+                    Ok(())
+                })
+                .await
+            })
+        };
+        wait_for(|| docs.tx.capacity() == INBOX - 21).await;
+        release.send(()).unwrap();
+        busy.await.unwrap().unwrap();
+        mine.await.unwrap().unwrap();
+        for w in waiting {
+            w.await.unwrap().unwrap();
+        }
+        let order = order.lock().unwrap();
+        assert_eq!(order.len(), 21);
+        assert_eq!(order[0], "organiser", "{order:?}");
+    }
+
+    /// Waits (polling every millisecond, for at most 10 s) until `done` holds.
+    async fn wait_for(done: impl Fn() -> bool) {
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !done() {
+            assert!(tokio::time::Instant::now() < deadline, "timed out");
+            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
         }
     }
 

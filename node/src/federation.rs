@@ -544,6 +544,7 @@ impl Docs {
     ) -> Result<ImportSummary, DocsError> {
         let bundle = Bundle::open(&file).map_err(|e: BundleError| bundle_refused(e))?;
         drop(file);
-        self.run(move |set| set.import(bundle, &mut progress)).await
+        self.run_remote(move |set| set.import(bundle, &mut progress))
+            .await
     }
 }

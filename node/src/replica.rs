@@ -843,7 +843,7 @@ impl Docs {
     /// Answers a request of the sync protocol from `peer`.
     pub async fn answer(&self, peer: GroupId, request: wire::Request) -> Response {
         let r = self
-            .run(move |set| {
+            .run_remote(move |set| {
                 if request.doc_count() > wire::MAX_DOCS_PER_MESSAGE {
                     return Ok(refused(Refusal::Malformed, "too many documents"));
                 }
@@ -976,7 +976,7 @@ impl Docs {
         peer: GroupId,
         network: DocId,
     ) -> Result<wire::Request, DocsError> {
-        self.run(move |set| set.hello(&peer, &network)).await
+        self.run_remote(move |set| set.hello(&peer, &network)).await
     }
 
     /// Plans a session after the peer's `Hello`.
@@ -987,7 +987,7 @@ impl Docs {
         digest_ok: bool,
         theirs: Vec<DocHeads>,
     ) -> Result<(SessionPlan, Vec<DocPayload>), DocsError> {
-        self.run(move |set| set.plan(&peer, &network, digest_ok, &theirs))
+        self.run_remote(move |set| set.plan(&peer, &network, digest_ok, &theirs))
             .await
     }
 
@@ -999,18 +999,19 @@ impl Docs {
         incoming: Vec<DocPayload>,
         sync_docs: Vec<DocId>,
     ) -> Result<Result<Vec<DocPayload>, Response>, DocsError> {
-        self.run(move |set| Ok(set.receive(&peer, &network, incoming, false, &sync_docs)))
+        self.run_remote(move |set| Ok(set.receive(&peer, &network, incoming, false, &sync_docs)))
             .await
     }
 
     /// This node's heads of some documents.
     pub async fn session_heads(&self, docs: Vec<DocId>) -> Result<Vec<DocHeads>, DocsError> {
-        self.run(move |set| Ok(set.heads_of(docs.iter()))).await
+        self.run_remote(move |set| Ok(set.heads_of(docs.iter())))
+            .await
     }
 
     /// Records the agreement the peer confirmed.
     pub async fn session_agree(&self, peer: GroupId, docs: Vec<DocHeads>) -> Result<(), DocsError> {
-        self.run(move |set| {
+        self.run_remote(move |set| {
             set.agree(&peer, &docs);
             Ok(())
         })
