@@ -8,8 +8,10 @@
 //! script's variant letters made one (alef forms, yeh and kaf in Arabic, Persian and Urdu
 //! spelling, teh marbuta and heh), so that one list serves every spelling.
 
-use std::collections::HashSet;
-use std::sync::LazyLock;
+use std::collections::{HashMap, HashSet};
+use std::sync::{LazyLock, Mutex, PoisonError};
+
+use super::patterns::is_mark;
 
 use unicode_normalization::UnicodeNormalization;
 
@@ -44,10 +46,6 @@ pub(super) fn fold(word: &str) -> String {
             c => c,
         })
         .collect()
-}
-
-fn is_mark(c: char) -> bool {
-    matches!(c, '\u{0300}'..='\u{036F}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{135D}'..='\u{135F}')
 }
 
 struct Lists {
@@ -220,16 +218,9 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
 
 /// Whether the words at `i` begin one of [`PUBLIC_FIGURES`] or end one that began before.
 fn public_figure(ts: &[Token], i: usize) -> bool {
-    PUBLIC_FIGURES.iter().any(|name| {
-        (0..name.len()).any(|k| {
-            i >= k
-                && ts.len() >= i - k + name.len()
-                && ts[i - k..i - k + name.len()]
-                    .iter()
-                    .zip(name.iter())
-                    .all(|(t, w)| t.folded == fold(w))
-        })
-    })
+    folded_phrases(PUBLIC_FIGURES)
+        .iter()
+        .any(|name| (0..name.len()).any(|k| i >= k && phrase_at(ts, i - k, name)))
 }
 
 /// Words before a name that make it a place named after someone (Arabic and Persian put the
@@ -268,15 +259,7 @@ const PERSON_BEFORE: &[&[&str]] = &[
 
 fn asked(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    known(t)
-        && name_shaped(t)
-        && PERSON_BEFORE.iter().any(|phrase| {
-            i >= phrase.len()
-                && ts[i - phrase.len()..i]
-                    .iter()
-                    .zip(phrase.iter())
-                    .all(|(t, w)| t.folded == fold(w))
-        })
+    known(t) && name_shaped(t) && phrase_before(ts, i, PERSON_BEFORE)
 }
 
 /// Phrases right before a word that leave a slot for a person: asking, thanking, addressing,
@@ -319,24 +302,18 @@ const SLOT_AFTER: &[&[&str]] = &[
     &["iyo", "ninkeeda"],
 ];
 
-fn phrase_before(ts: &[Token], i: usize, phrases: &[&[&str]]) -> bool {
-    phrases.iter().any(|phrase| {
-        i >= phrase.len()
-            && ts[i - phrase.len()..i]
-                .iter()
-                .zip(phrase.iter())
-                .all(|(t, w)| t.folded == fold(w))
-    })
+/// Whether one of `phrases` ends right before word `i`.
+fn phrase_before(ts: &[Token], i: usize, phrases: &'static [&'static [&'static str]]) -> bool {
+    folded_phrases(phrases)
+        .iter()
+        .any(|phrase| i >= phrase.len() && phrase_at(ts, i - phrase.len(), phrase))
 }
 
-fn phrase_after(ts: &[Token], i: usize, phrases: &[&[&str]]) -> bool {
-    phrases.iter().any(|phrase| {
-        ts.len() > i + phrase.len()
-            && ts[i + 1..=i + phrase.len()]
-                .iter()
-                .zip(phrase.iter())
-                .all(|(t, w)| t.folded == fold(w))
-    })
+/// Whether one of `phrases` starts right after word `i`.
+fn phrase_after(ts: &[Token], i: usize, phrases: &'static [&'static [&'static str]]) -> bool {
+    folded_phrases(phrases)
+        .iter()
+        .any(|phrase| phrase_at(ts, i + 1, phrase))
 }
 
 fn common(t: &Token) -> bool {
@@ -818,7 +795,7 @@ const NOT_PERSONS: &[&str] = &[
 /// in a script with letter case, only before a Somali focus marker.
 fn acts(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    let at = |j: usize, list: &[&str]| ts.get(j).is_some_and(|n| in_list(n, list));
+    let at = |j: usize, list: &'static [&'static str]| ts.get(j).is_some_and(|n| in_list(n, list));
     // Ethiopic "ከም ዝበለ" ("as … said") puts a word between.
     let as_said = ts.get(i + 1).is_some_and(|n| n.folded == "ከም");
     let verb = at(i + 1, PERSON_VERBS) || (as_said && at(i + 2, PERSON_VERBS));
@@ -869,8 +846,43 @@ fn ambiguous(t: &Token) -> bool {
         || (t.cased && t.initial && t.text.chars().count() <= 3)
 }
 
-fn in_list(t: &Token, list: &[&str]) -> bool {
-    list.iter().any(|w| fold(w) == t.folded)
+fn in_list(t: &Token, list: &'static [&'static str]) -> bool {
+    folded_list(list).contains(&t.folded)
+}
+
+/// A rule list folded once, the first time it is used (the rules run on every word of every
+/// text and every received change: folding each list word on every comparison cost more than
+/// the rest of the check).
+fn folded_list(list: &'static [&'static str]) -> &'static HashSet<String> {
+    static CACHE: LazyLock<Mutex<HashMap<usize, &'static HashSet<String>>>> =
+        LazyLock::new(Default::default);
+    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    cache
+        .entry(list.as_ptr() as usize)
+        .or_insert_with(|| Box::leak(Box::new(list.iter().map(|w| fold(w)).collect())))
+}
+
+/// A list of phrases, each folded once (see [`folded_list`]).
+fn folded_phrases(phrases: &'static [&'static [&'static str]]) -> &'static [Vec<String>] {
+    static CACHE: LazyLock<Mutex<HashMap<usize, &'static [Vec<String>]>>> =
+        LazyLock::new(Default::default);
+    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
+    cache.entry(phrases.as_ptr() as usize).or_insert_with(|| {
+        let folded: Vec<Vec<String>> = phrases
+            .iter()
+            .map(|p| p.iter().map(|w| fold(w)).collect())
+            .collect();
+        Box::leak(folded.into_boxed_slice())
+    })
+}
+
+/// Whether the words from `start` on are `phrase` (folded).
+fn phrase_at(ts: &[Token], start: usize, phrase: &[String]) -> bool {
+    ts.len() >= start + phrase.len()
+        && ts[start..start + phrase.len()]
+            .iter()
+            .zip(phrase)
+            .all(|(t, w)| &t.folded == w)
 }
 
 /// A name-shaped word that is not an everyday word or a title: what follows a title or "her
@@ -938,12 +950,11 @@ fn excused(ts: &[Token], i: usize, len: usize) -> bool {
 }
 
 /// Whether a word, or the word without its affixes ("وأبو", "ንኣቶ"), is one of `list`.
-fn in_list_forms(t: &Token, list: &[&str]) -> bool {
-    let stripped = t.folded.strip_prefix('و');
-    list.iter().any(|w| {
-        let w = fold(w);
-        t.folded == w || stripped == Some(w.as_str()) || t.bare.contains(&w)
-    })
+fn in_list_forms(t: &Token, list: &'static [&'static str]) -> bool {
+    let list = folded_list(list);
+    list.contains(&t.folded)
+        || t.folded.strip_prefix('و').is_some_and(|s| list.contains(s))
+        || t.bare.iter().any(|b| list.contains(b))
 }
 
 fn title_before(ts: &[Token], i: usize) -> bool {
@@ -967,13 +978,10 @@ fn title_before(ts: &[Token], i: usize) -> bool {
 
 fn introduced(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    let Some(phrase) = NAME_INTRODUCERS.iter().find(|phrase| {
-        i >= phrase.len()
-            && ts[i - phrase.len()..i]
-                .iter()
-                .zip(phrase.iter())
-                .all(|(t, w)| t.folded == fold(w))
-    }) else {
+    let Some(phrase) = folded_phrases(NAME_INTRODUCERS)
+        .iter()
+        .find(|phrase| i >= phrase.len() && phrase_at(ts, i - phrase.len(), phrase))
+    else {
         return false;
     };
     // "The kitchen is called Baraka", a name in quotation marks: a thing's name.

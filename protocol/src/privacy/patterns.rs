@@ -166,7 +166,7 @@ fn words(text: &str) -> impl DoubleEndedIterator<Item = &str> {
 
 /// Combining marks belong to the word they sit on (Arabic vowel signs, Ethiopic and Indic
 /// marks).
-fn is_mark(c: char) -> bool {
+pub(super) fn is_mark(c: char) -> bool {
     matches!(c, '\u{0300}'..='\u{036F}' | '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{06D6}'..='\u{06ED}' | '\u{135D}'..='\u{135F}')
 }
 
