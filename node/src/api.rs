@@ -146,6 +146,11 @@ pub struct NewIssue {
     pub label: String,
 }
 
+/// A period if one is given (the documents decide the default).
+fn period_if_given(text: Option<&str>) -> Result<Option<Period>, ApiError> {
+    text.map(|t| period_or_now(Some(t))).transpose()
+}
+
 fn period_or_now(text: Option<&str>) -> Result<Period, ApiError> {
     match text {
         None => Ok(Period::of(today_utc())),
@@ -885,16 +890,13 @@ async fn publish(
     Path(network): Path<String>,
     ApiJson(req): ApiJson<PublishRequest>,
 ) -> ApiResult<PublishedView> {
-    let period = match req.period.as_deref() {
-        None => None,
-        Some(p) => Some(period_or_now(Some(p))?),
-    };
+    let period = period_if_given(req.period.as_deref())?;
     Ok(Json(s.docs.publish(network, period, req.from).await?))
 }
 
 #[utoipa::path(get, path = "/api/v1/networks/{network}/published",
     params(("network" = String, Path, description = "network id or unique prefix"),
-        ("period" = Option<String>, Query, description = "YYYY-MM; this month when absent")),
+        ("period" = Option<String>, Query, description = "YYYY-MM; when absent, the month a publish naming none publishes")),
     responses((status = 200, body = PublishedView, description = "what this group published of the period, when, and what the network's members see"),
         (status = 404, body = ErrorBody)))]
 async fn published(
@@ -902,12 +904,12 @@ async fn published(
     Path(network): Path<String>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> ApiResult<PublishedView> {
-    let period = period_or_now(q.period.as_deref())?;
+    let period = period_if_given(q.period.as_deref())?;
     match s.docs.published(network, period).await? {
         Some(view) => Ok(Json(view)),
         None => Err(DocsError::NotFound {
             what: "publication of this group for",
-            id: period.to_string(),
+            id: period.map_or_else(|| "the last month that is over".into(), |p| p.to_string()),
         }
         .into()),
     }

@@ -257,9 +257,7 @@ pub async fn make_invite(
         let admission = s.docs.admission().await?;
         let _ = net.admit(admission).await;
     }
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64);
+    let now = crate::docs::now_unix();
     Ok(InviteView {
         code: code.encode(),
         network: code.network.to_string(),

@@ -307,7 +307,7 @@ pub enum TallyCommand {
         /// The network's id or a unique prefix.
         #[arg(long)]
         network: String,
-        /// The month, YYYY-MM [default: this month]
+        /// The month, YYYY-MM [default: the month `tally publish` publishes when it names none]
         #[arg(long)]
         period: Option<String>,
     },
@@ -930,9 +930,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                 if peers.is_empty() {
                     return "no peers connected".into();
                 }
-                let now = std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs());
+                let now = crate::docs::now_unix().max(0) as u64;
                 let mut lines = Vec::new();
                 for p in &peers {
                     let name = p

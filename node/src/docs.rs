@@ -170,7 +170,7 @@ fn random_item_id() -> ItemId {
     ItemId::from_bytes(b)
 }
 
-fn damaged(doc: DocId) -> impl Fn(DocError) -> DocsError {
+pub(crate) fn damaged(doc: DocId) -> impl Fn(DocError) -> DocsError {
     move |e| match e {
         DocError::Invalid(v) => DocsError::Invalid(v),
         DocError::Schema(reason) => DocsError::Damaged { doc, reason },
@@ -411,6 +411,24 @@ impl DocSet {
     /// compacts documents whose change count has grown large, and returns the networks whose
     /// documents changed.
     fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<DocId>, StoreError> {
+        // A network whose threshold rose: this group's published counts there are re-issued
+        // under it (new generations, stored below). Looked at where a network document changed,
+        // and in every network once after start.
+        if self.roles_checked {
+            let changed: Vec<DocId> = self
+                .docs
+                .iter()
+                .filter(|(_, l)| {
+                    l.header.kind == DocKind::Network && l.doc.get_heads() != l.stored_heads
+                })
+                .map(|(id, _)| *id)
+                .collect();
+            for network in changed {
+                self.resuppress(Some(network));
+            }
+        } else {
+            self.resuppress(None);
+        }
         // A document replaced by a new generation: the old one's data goes first (its signed
         // heads are written again below); the new one is then stored whole, as any new document.
         let replaced = std::mem::take(&mut self.replaced);
@@ -534,7 +552,6 @@ impl DocSet {
         }))
     }
 
-    /// Drops unstored changes by reloading the given documents from the store.
     /// Drops what the current batch changed and did not store: what is not on disk is what
     /// differs from the stored heads (documents created in this batch have none), so
     /// reloading those drops exactly that.
@@ -552,6 +569,7 @@ impl DocSet {
         self.network_cache.borrow_mut().clear();
     }
 
+    /// Drops unstored changes by reloading the given documents from the store.
     fn reload(&mut self, store: &dyn Store, ids: &[DocId]) {
         for id in ids {
             match Self::load_one(store, id) {

@@ -86,7 +86,6 @@ impl DocSet {
         })
     }
 
-    /// Writes `cells` as this group's published period in `network`, creating the document.
     /// Publishes `cells` as this group's counts of `period` in `network`, revised against what
     /// was published of the period before ([`PeriodCells::revise`]).
     fn write_published(
@@ -148,14 +147,13 @@ impl DocSet {
     /// Where a network's threshold rose above the one this group's published tally there was
     /// suppressed with: every period re-suppressed under the new k and the document re-issued
     /// without its history (`crate::forget`), so that no copy keeps a count below the new k.
-    /// Returns the networks where it did so.
-    /// `only`: look at that network alone (the one a change came in).
-    pub(crate) fn resuppress(&mut self, only: Option<DocId>) -> Vec<DocId> {
+    /// `only`: look at that network alone (one whose document changed). Runs as a batch is
+    /// stored (`DocSet::persist`).
+    pub(crate) fn resuppress(&mut self, only: Option<DocId>) {
         let networks: Vec<DocId> = match only {
             Some(n) => vec![n],
             None => self.of_kind(DocKind::Network).map(|(id, _)| *id).collect(),
         };
-        let mut done = Vec::new();
         for network in networks {
             let Some(k) = self.network(&network).map(|n| n.settings.k) else {
                 continue;
@@ -176,14 +174,12 @@ impl DocSet {
             match self.reissue_published(&id, &body) {
                 Ok(_) => {
                     info!(%network, k, "the network's threshold rose: this group's published counts re-suppressed and their history forgotten");
-                    done.push(network);
                 }
                 Err(e) => {
                     warn!(%network, error = %e, "could not re-suppress this group's published counts")
                 }
             }
         }
-        done
     }
 
     /// The network's merged counts for a period: members' published cells summed.
@@ -335,6 +331,19 @@ impl DocSet {
     }
 }
 
+/// The month a publish naming none publishes in `net`, now.
+fn default_period(net: &Network) -> Result<Period, DocsError> {
+    net.settings
+        .default_period(crate::docs::now_unix())
+        .map_err(|e| {
+            ValidationError::Rejected {
+                field: "period",
+                reason: e.to_string(),
+            }
+            .into()
+        })
+}
+
 impl Docs {
     /// Publishes this group's counts of `period` in `network`, suppressed under its threshold.
     /// With `from`, publishes instead the merged counts of network `from` (a region rolling up
@@ -355,14 +364,7 @@ impl Docs {
             let now = crate::docs::now_unix();
             let period = match period {
                 Some(p) => p,
-                None => {
-                    net.settings
-                        .default_period(now)
-                        .map_err(|e| ValidationError::Rejected {
-                            field: "period",
-                            reason: e.to_string(),
-                        })?
-                }
+                None => default_period(&net)?,
             };
             commonground_protocol::publish::may_publish(period, &net.settings, now)?;
             let k = net.settings.k;
@@ -434,11 +436,6 @@ impl Docs {
         .await
     }
 
-    /// Sets the network's small-cell threshold (coordinators only).
-    pub async fn set_threshold(&self, network: String, k: i64) -> Result<NetworkView, DocsError> {
-        self.set_settings(network, Some(k), None, None).await
-    }
-
     /// Changes a network's settings (coordinators only): the threshold, whether open months
     /// may be published, the time zone (minutes east of UTC). Raising the threshold re-issues
     /// this group's published counts there at once (other members do so when they hear of it).
@@ -463,27 +460,24 @@ impl Docs {
                 }
                 Ok(())
             })?;
-            set.resuppress(Some(view.id));
             Ok(view)
         })
         .await
     }
 
-    /// Re-issues this group's published counts wherever a network's threshold rose above the
-    /// one they were suppressed with (see `DocSet::resuppress`): in `network`, or in every
-    /// network. Returns the networks where it did.
-    pub async fn resuppress(&self, network: Option<DocId>) -> Result<Vec<DocId>, DocsError> {
-        self.run(move |set| Ok(set.resuppress(network))).await
-    }
-
     /// What this group published of `period` in `network`, as the network's members see it.
+    /// Without a period: the one a publish naming none would publish (`Settings::default_period`).
     pub async fn published(
         &self,
         network: String,
-        period: Period,
+        period: Option<Period>,
     ) -> Result<Option<PublishedView>, DocsError> {
         self.run(move |set| {
             let id = set.resolve(DocKind::Network, &network)?;
+            let period = match period {
+                Some(p) => p,
+                None => default_period(&set.network_or_404(&id)?)?,
+            };
             set.published_view(&id, period)
         })
         .await

@@ -22,7 +22,7 @@ use commonground_protocol::tally::Tally;
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
-use crate::docs::{DocSet, Docs, DocsError, Loaded};
+use crate::docs::{DocSet, Docs, DocsError, Loaded, damaged};
 
 /// What was forgotten.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -167,14 +167,8 @@ impl DocSet {
             }
         }
         let (me, today) = (self.group, (self.today)());
-        let next = next(&l.doc, &me, today, header.kind).map_err(|e| DocsError::Damaged {
-            doc: *id,
-            reason: e.to_string(),
-        })?;
-        let next_header = doc::header(&next).map_err(|e| DocsError::Damaged {
-            doc: *id,
-            reason: e.to_string(),
-        })?;
+        let next = next(&l.doc, &me, today, header.kind).map_err(damaged(*id))?;
+        let next_header = doc::header(&next).map_err(damaged(*id))?;
         let generation = next_header.generation.n;
         let signed = next
             .get_heads()

@@ -70,12 +70,6 @@ pub(crate) fn load_meta(set: &mut DocSet, store: &dyn Store) -> Result<(), Store
     Ok(())
 }
 
-fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() as i64)
-}
-
 /// A copy of `doc` with a whole received document merged in. The received bytes must load
 /// completely: `load_incremental` would keep a readable start of damaged bytes.
 fn merged_copy(doc: &Automerge, bytes: &[u8]) -> Result<Automerge, automerge::AutomergeError> {
@@ -608,7 +602,7 @@ impl DocSet {
     /// Both sides: records that `peer` and this node agree on these documents' heads, and stores
     /// the agreement with the next batch.
     pub(crate) fn agree(&mut self, peer: &GroupId, docs: &[DocHeads]) {
-        let now = now_secs() as u64;
+        let now = crate::docs::now_unix() as u64;
         let entry = self.peers.entry(*peer).or_default();
         for d in docs {
             entry.agreed.insert(d.doc, d.heads);
@@ -674,7 +668,7 @@ impl DocSet {
             return refused(Refusal::Invite, "this invite is for another network");
         }
         let mut updated = issued;
-        if let Err(e) = updated.redeem(secret, *peer, now_secs()) {
+        if let Err(e) = updated.redeem(secret, *peer, crate::docs::now_unix()) {
             return refused(Refusal::Invite, e.to_string());
         }
         let role = updated.role;
@@ -811,7 +805,7 @@ impl Docs {
             let mut invite = [0u8; 16];
             rand::thread_rng().fill_bytes(&mut secret);
             rand::thread_rng().fill_bytes(&mut invite);
-            let issued = IssuedInvite::new(id, &secret, now_secs(), valid_secs, role)?;
+            let issued = IssuedInvite::new(id, &secret, crate::docs::now_unix(), valid_secs, role)?;
             set.meta_writes.push((
                 format!("{INVITE}{}", hex::encode(invite)),
                 serde_json::to_vec(&issued).unwrap_or_default(),
@@ -882,7 +876,7 @@ impl Docs {
     /// its invites is open (unexpired), and each network's members (for LAN beacons).
     pub async fn admission(&self) -> Result<crate::net::Admission, DocsError> {
         self.run(|set| {
-            let now = now_secs();
+            let now = crate::docs::now_unix();
             let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
             let networks: Vec<(DocId, Vec<GroupId>)> = ids
                 .iter()

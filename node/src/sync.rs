@@ -365,11 +365,6 @@ impl Engine {
     async fn on_change(&mut self, changed: Result<DocId, broadcast::error::RecvError>) {
         if !matches!(changed, Err(broadcast::error::RecvError::Closed)) {
             self.refresh_admission().await;
-            // A network's threshold may have risen: this group's published counts there are
-            // re-issued under it.
-            if let Err(e) = self.docs.resuppress(changed.as_ref().ok().copied()).await {
-                warn!(error = %e, "could not check published counts against thresholds");
-            }
         }
         let networks = match changed {
             Ok(n) => vec![n],
@@ -419,10 +414,6 @@ impl Engine {
         // Invites expire with time, not with a change.
         self.refresh_admission().await;
         self.publish_addrs().await;
-        // A threshold raised while this node was down, or a re-issue that failed: tried again.
-        if let Err(e) = self.docs.resuppress(None).await {
-            warn!(error = %e, "could not check published counts against thresholds");
-        }
         let Ok(networks) = self.docs.networks().await else {
             return;
         };

@@ -218,6 +218,15 @@ async fn a_forgotten_plan_leaves_every_disk_and_bundle_and_an_offline_edit_survi
     }
 }
 
+/// The rank of the generation of plan `id` a node holds, from its exported copy.
+async fn rank_of(n: &TestNode, net: &str, id: &str) -> GenRank {
+    let (doc, _) = common::documents(n, net)
+        .await
+        .remove(&id.parse::<DocId>().unwrap())
+        .unwrap();
+    GenRank::of(&doc, &commonground_protocol::doc::header(&doc).unwrap())
+}
+
 /// Who issued the generation of plan `id` a node holds.
 async fn issuer(n: &TestNode, id: &str) -> Option<Value> {
     plan(n, id)
@@ -254,9 +263,12 @@ async fn two_forgets_made_at_once_resolve_to_one_winner_everywhere() {
     // Each forgets without having heard of the other's.
     let b = b.park().await;
     let by_a = a.post_ok(&format!("/plans/{id}/forget"), json!({})).await;
+    let rank_a = rank_of(&a, &net, &id).await;
     let a = a.park().await;
     let b = b.resume().await;
     let by_b = b.post_ok(&format!("/plans/{id}/forget"), json!({})).await;
+    let rank_b = rank_of(&b, &net, &id).await;
+    assert_ne!(rank_a, rank_b, "two generations");
     assert_eq!(
         (by_a["generation"].clone(), by_b["generation"].clone()),
         (json!(1), json!(1))
@@ -275,6 +287,13 @@ async fn two_forgets_made_at_once_resolve_to_one_winner_everywhere() {
         winner == json!(a.group()) || winner == json!(b.group()),
         "{winner}"
     );
+    // The one whose first change hash is smaller, at both (GenRank).
+    let expected = if rank_a.beats(&rank_b) {
+        a.group()
+    } else {
+        b.group()
+    };
+    assert_eq!(winner, json!(expected));
     for n in [&a, &b] {
         assert_eq!(generation(n, &id).await, Some(1));
         assert_eq!(plan(n, &id).await.unwrap()["goal"], "Homes for all");

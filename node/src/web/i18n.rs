@@ -131,6 +131,15 @@ impl Lang {
         text.into_owned()
     }
 
+    /// What goes between a label and its value ("Housing: 12"): French puts a narrow no-break
+    /// space before the colon.
+    pub fn colon(self) -> &'static str {
+        match self {
+            Lang::Fr => "\u{202F}: ",
+            Lang::En | Lang::Ar => ": ",
+        }
+    }
+
     /// What separates the parts of a one-line summary ("3 December · Meeting · 12 people"): a
     /// middle dot, but in Arabic the Arabic comma, since a dot beside Arabic-Indic digits reads
     /// as their zero (٠): "٣١ · " would look like 310.

@@ -29,9 +29,7 @@ use crate::docs::today_utc;
 const EXPIRIES: [&str; 4] = ["1h", "24h", "48h", "7d"];
 
 fn now_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::docs::now_unix().max(0) as u64
 }
 
 /// "N minutes ago" for a unix time.
@@ -369,7 +367,7 @@ fn peers_card(ctx: &Ctx, peers: Option<&[PeerView]>, names: &BTreeMap<String, St
                                 ul {
                                     @for (doc, t) in &p.last_synced {
                                         li {
-                                            bdi { (names.get(doc).cloned().unwrap_or_else(|| doc.chars().take(8).collect())) } ": "
+                                            bdi { (names.get(doc).cloned().unwrap_or_else(|| doc.chars().take(8).collect())) } (lang.colon())
                                             (lang.t_args("last-synced", &[
                                                 ("group", FluentValue::from(who.clone())),
                                                 ("ago", FluentValue::from(ago(lang, *t))),

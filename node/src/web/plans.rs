@@ -420,7 +420,7 @@ fn view(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Mar
     html! {
         section class="card" aria-labelledby="goal-title" {
             h2 id="goal-title" { (ctx.t("plan-goal")) }
-            p class="status" { (ctx.t("plan-status")) ": " strong { (lang.t(&format!("plan-status-{}", plan.status))) } }
+            p class="status" { (ctx.t("plan-status")) (lang.colon()) strong { (lang.t(&format!("plan-status-{}", plan.status))) } }
             @if plan.archived { p class="note" { (ctx.t("plan-archived-note")) } }
             @if let Some(flag) = &plan.flagged {
                 p class="note warning" role="alert" {
@@ -548,7 +548,7 @@ fn view(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Mar
                                     }
                                 }
                             }
-                            @if !m.outcome.is_empty() { p class="text" { (ctx.t("ameeting-outcome")) ": " bdi { (m.outcome) } } }
+                            @if !m.outcome.is_empty() { p class="text" { (ctx.t("ameeting-outcome")) (lang.colon()) bdi { (m.outcome) } } }
                             @if edit {
                                 details open[has_error(filled, &form)] {
                                     summary { (ctx.t("item-edit")) }

@@ -144,7 +144,7 @@ async fn render(
     let networks = docs.networks().await?;
     let mut published = Vec::with_capacity(networks.len());
     for n in &networks {
-        published.push(docs.published(n.id.to_string(), period).await?);
+        published.push(docs.published(n.id.to_string(), Some(period)).await?);
     }
     let title = ctx.t("tally-title");
     let body = html! {
@@ -313,7 +313,7 @@ fn what_members_see(ctx: &Ctx, network: &str, p: &PublishedView, issues: &[Issue
                         Cell::FewerThan { k } => lang.t_args("publish-fewer", &[("k", FluentValue::from(lang.number(*k)))]),
                         Cell::Between { low, high } => range_text(lang, *low, *high),
                     };
-                    li { bdi { (label_of(lang, issues, issue.as_str())) } ": " (shown) }
+                    li { bdi { (label_of(lang, issues, issue.as_str())) } (lang.colon()) (shown) }
                 }
             }
         }

@@ -864,8 +864,8 @@ fn folded_list(list: &'static [&'static str]) -> &'static HashSet<String> {
 
 /// A list of phrases, each folded once (see [`folded_list`]).
 fn folded_phrases(phrases: &'static [&'static [&'static str]]) -> &'static [Vec<String>] {
-    static CACHE: LazyLock<Mutex<HashMap<usize, &'static [Vec<String>]>>> =
-        LazyLock::new(Default::default);
+    type Folded = &'static [Vec<String>];
+    static CACHE: LazyLock<Mutex<HashMap<usize, Folded>>> = LazyLock::new(Default::default);
     let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
     cache.entry(phrases.as_ptr() as usize).or_insert_with(|| {
         let folded: Vec<Vec<String>> = phrases
