@@ -1559,13 +1559,21 @@ async fn import(client: &Client, out: &Output, file: &std::path::Path) -> Result
     match outcome {
         Some(ImportLine::Done(summary)) => {
             out.show(&summary, || {
-                format!(
+                let mut line = format!(
                     "imported {} documents of network {} from group {}: {} changed",
                     summary.documents,
                     summary.network.short(),
                     summary.exporter.short(),
                     summary.changed
-                )
+                );
+                if summary.left_out > 0 {
+                    line.push_str(&format!(
+                        "; {} plans left out: of an earlier release, or re-issued and not yet \
+                         endorsed by their owner or a coordinator (they come when one of them syncs)",
+                        summary.left_out
+                    ));
+                }
+                line
             });
             Ok(())
         }

@@ -294,7 +294,11 @@ impl DocSet {
             return;
         }
         let head = SignedHead::sign(&self.key, id, hash);
-        l.signed.retain(|s| s.author != head.author);
+        // The newest head replaces this group's earlier one; an endorsement of the generation
+        // (a head on its first change, `auth::may_endorse`) stays, to pass on.
+        let rank = l.rank;
+        l.signed
+            .retain(|s| s.author != head.author || rank.is_root(&s.change_hash()));
         l.signed.push(head);
         let mut bytes = Vec::new();
         if ciborium::into_writer(&l.signed, &mut bytes).is_ok() {
@@ -360,6 +364,24 @@ impl DocSet {
         body: &T,
     ) -> Result<(), DocsError> {
         let doc = doc::create(self.group, network, (self.today)(), body).map_err(damaged(id))?;
+        self.add_new(id, doc)
+    }
+
+    /// Creates a plan under an id bound to this group ([`doc::Header::bound_id`]): no other
+    /// group can issue a plan under it.
+    pub fn create_plan(&mut self, network: Option<DocId>, plan: &Plan) -> Result<DocId, DocsError> {
+        let mut salt = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut salt);
+        let id = DocId::bound(DocKind::Plan.as_str(), network.as_ref(), &self.group, &salt);
+        let (bound, doc) = doc::create_bound(self.group, network, (self.today)(), plan, salt)
+            .map_err(damaged(id))?;
+        debug_assert_eq!(bound, id);
+        self.add_new(id, doc)?;
+        Ok(id)
+    }
+
+    /// Keeps a document just created here, signing its first change when it is shared.
+    fn add_new(&mut self, id: DocId, doc: Automerge) -> Result<(), DocsError> {
         let header = doc::header(&doc).map_err(damaged(id))?;
         let first = doc.get_heads();
         self.docs.insert(id, Loaded::fresh(doc, header));
@@ -972,10 +994,7 @@ impl Docs {
                 None => None,
             };
             let plan = Plan::new(&new, set.group())?;
-            let mut bytes = [0u8; 16];
-            rand::thread_rng().fill_bytes(&mut bytes);
-            let id = DocId::from_bytes(bytes);
-            set.create(id, network, &plan)?;
+            let id = set.create_plan(network, &plan)?;
             plan_view(set, &id)
         })
         .await
@@ -995,10 +1014,7 @@ impl Docs {
             let network = set.resolve(DocKind::Network, &network)?;
             let plan: Plan = set.read(&id)?;
             let copy = plan.shared_copy(set.group())?;
-            let mut bytes = [0u8; 16];
-            rand::thread_rng().fill_bytes(&mut bytes);
-            let new = DocId::from_bytes(bytes);
-            set.create(new, Some(network), &copy)?;
+            let new = set.create_plan(Some(network), &copy)?;
             set.edit::<Plan, _>(&id, |p| {
                 p.set_archived(true);
                 Ok(())

@@ -63,6 +63,9 @@ pub struct ImportSummary {
     pub documents: usize,
     /// Documents that changed (new, or with new changes).
     pub changed: usize,
+    /// Plans left out because this node cannot take them yet: plans of an earlier release it
+    /// does not hold, or re-issued ones not yet endorsed by their owner or a coordinator.
+    pub left_out: usize,
 }
 
 fn not_permitted(reason: &str) -> DocsError {
@@ -295,23 +298,37 @@ impl DocSet {
             ));
         }
         let mut admitted: Vec<(DocId, Automerge, auth::Admitted)> = Vec::new();
+        let mut left_out = 0;
         for (i, d) in bundle.docs.into_iter().enumerate() {
             if !net.is_member(&exporter) {
                 return Err(bundle_refused(
                     "the bundle was made by a group that is not a member",
                 ));
             }
-            let (doc, keep) = self
-                .accept_whole(&network, Some(&net), &exporter, &d.doc, &d.bytes, &d.signed)
-                .map_err(|(_, why)| bundle_refused(format!("document {}: {why}", d.doc.short())))?;
+            commonground_protocol::inflate::check(
+                &d.bytes,
+                commonground_protocol::inflate::MAX_INFLATED,
+            )
+            .map_err(|e| bundle_refused(format!("document {}: {e}", d.doc.short())))?;
+            let verdict =
+                self.accept_whole(&network, Some(&net), &exporter, &d.doc, &d.bytes, &d.signed);
+            let Some((doc, keep)) = crate::replica::taken(verdict, &exporter, &d.doc)
+                .map_err(|(_, why)| bundle_refused(format!("document {}: {why}", d.doc.short())))?
+            else {
+                left_out += 1;
+                continue;
+            };
             if d.doc == network {
                 // Later documents are judged by the network as the bundle brings it.
                 net = doc::read(&doc).map_err(bundle_refused)?;
             }
             admitted.push((d.doc, doc, keep));
-            if (i + 1) % 64 == 0 || i + 1 == total {
+            if (i + 1) % 64 == 0 {
                 progress(i + 1, total);
             }
+        }
+        if total > 0 {
+            progress(total, total);
         }
         let mut changed = 0;
         for (id, doc, keep) in admitted {
@@ -321,12 +338,13 @@ impl DocSet {
             }
             self.keep(id, doc, keep);
         }
-        info!(%network, exporter = %exporter.short(), documents = total, changed, "imported a bundle");
+        info!(%network, exporter = %exporter.short(), documents = total, changed, left_out, "imported a bundle");
         Ok(ImportSummary {
             network,
             exporter,
             documents: total,
             changed,
+            left_out,
         })
     }
 }

@@ -12,9 +12,10 @@ use automerge::Automerge;
 use automerge::sync::{Message, State, SyncDoc};
 use commonground_protocol::ValidationError;
 use commonground_protocol::auth::{self, SignedHead};
-use commonground_protocol::doc::{self, DocKind};
+use commonground_protocol::doc::{self, DocKind, Header};
 use commonground_protocol::generation::GenRank;
 use commonground_protocol::ids::{DocId, GroupId};
+use commonground_protocol::inflate;
 use commonground_protocol::network::{InviteCode, IssuedInvite, Network, NetworkView, Role};
 use commonground_protocol::sync::{
     self as wire, DocHeads, DocPayload, HeadsHash, Payload, Refusal, Response, SessionPlan,
@@ -92,6 +93,44 @@ fn held_with(existing: Option<&Loaded>, received: &[SignedHead]) -> Vec<SignedHe
 
 /// A document that passed admission, and what to keep with it.
 type Admitted = (Automerge, auth::Admitted);
+
+/// Why a document received whole was not taken: refused before admission, or by it.
+pub(crate) enum NotTaken {
+    Refused((Refusal, String)),
+    Admission(auth::AuthError),
+}
+
+/// What became of a document received whole: taken, refused (an offence or not), or, for a
+/// plan this node does not hold that it cannot take yet though an honest peer may send it (one
+/// of an earlier release, or re-issued and not yet endorsed: `auth::admit`), left out (`None`),
+/// the rest of a round or bundle still taken.
+pub(crate) fn taken(
+    verdict: Result<Admitted, NotTaken>,
+    peer: &GroupId,
+    id: &DocId,
+) -> Result<Option<Admitted>, (Refusal, String)> {
+    match verdict {
+        Err(NotTaken::Admission(auth::AuthError::Unbound | auth::AuthError::Unendorsed)) => {
+            debug!(peer = %peer.short(), doc = %id, "left out a plan that cannot be taken yet");
+            Ok(None)
+        }
+        Err(NotTaken::Admission(e)) => Err(forbidden(e)),
+        Err(NotTaken::Refused(r)) => Err(r),
+        Ok(admitted) => Ok(Some(admitted)),
+    }
+}
+
+impl From<auth::AuthError> for NotTaken {
+    fn from(e: auth::AuthError) -> Self {
+        Self::Admission(e)
+    }
+}
+
+impl From<(Refusal, String)> for NotTaken {
+    fn from(r: (Refusal, String)) -> Self {
+        Self::Refused(r)
+    }
+}
 
 /// A refusal of received changes: `Forbidden` (an offence) for forged or unauthorised ones,
 /// `Content` for what honest changes may carry under other rules.
@@ -346,7 +385,8 @@ impl DocSet {
     /// Checks a document received whole from `peer` for `network`: of a shared kind, in that
     /// network (a network document: that network's own), readable by the peer, and admitted
     /// (signed, written by its writers, within its rules). Returns the document to keep (ours
-    /// with the new changes, or the received one) and the signed heads to keep.
+    /// with the new changes, or the received one) and the signed heads to keep. What it
+    /// refuses, [`taken`] sorts into a refusal, or a plan left out.
     pub(crate) fn accept_whole(
         &self,
         network: &DocId,
@@ -355,7 +395,7 @@ impl DocSet {
         id: &DocId,
         bytes: &[u8],
         signed: &[SignedHead],
-    ) -> Result<Admitted, (Refusal, String)> {
+    ) -> Result<Admitted, NotTaken> {
         let malformed = |why: String| (Refusal::Malformed, why);
         let not_allowed = |why: &str| (Refusal::NotMember, why.to_string());
         let existing = self.docs.get(id);
@@ -370,20 +410,24 @@ impl DocSet {
             // Another generation: the one that wins replaces the other whole (never merged:
             // merging would bring the forgotten history back).
             if !rank.beats(&l.rank) {
-                return Err((
+                return Err(NotTaken::Refused((
                     Refusal::Content,
                     commonground_protocol::history::Carried::OldGeneration.to_string(),
-                ));
+                )));
             }
             let header = &l.header;
             if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
-                return Err(not_allowed("document does not belong to this network"));
+                return Err(NotTaken::Refused(not_allowed(
+                    "document does not belong to this network",
+                )));
             }
             if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
-                return Err(not_allowed("the sender may not hold this document"));
+                return Err(NotTaken::Refused(not_allowed(
+                    "the sender may not hold this document",
+                )));
             }
-            let admitted =
-                auth::admit_generation(id, &l.doc, &received, signed, net).map_err(forbidden)?;
+            let mut admitted = auth::admit_generation(id, &l.doc, &received, signed, net)?;
+            self.endorse(id, &received, &received_header, net, &mut admitted);
             return Ok((received, admitted));
         }
         let (candidate, header) = match existing {
@@ -395,23 +439,55 @@ impl DocSet {
             None => (received, received_header),
         };
         if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
-            return Err(not_allowed("document does not belong to this network"));
+            return Err(NotTaken::Refused(not_allowed(
+                "document does not belong to this network",
+            )));
         }
         if header.kind == DocKind::Network && id != network {
-            return Err(not_allowed("a network document under another id"));
+            return Err(NotTaken::Refused(not_allowed(
+                "a network document under another id",
+            )));
         }
         if header.kind == DocKind::Published
             && id != &commonground_protocol::publish::published_id(network, &header.owner)
         {
-            return Err(not_allowed("a published tally under another id"));
+            return Err(NotTaken::Refused(not_allowed(
+                "a published tally under another id",
+            )));
         }
         if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
-            return Err(not_allowed("the sender may not hold this document"));
+            return Err(NotTaken::Refused(not_allowed(
+                "the sender may not hold this document",
+            )));
         }
         let held = held_with(existing, signed);
-        let keep =
-            auth::admit(id, existing.map(|l| &l.doc), &candidate, &held, net).map_err(forbidden)?;
+        let keep = auth::admit(id, existing.map(|l| &l.doc), &candidate, &held, net)?;
         Ok((candidate, keep))
+    }
+
+    /// Endorses a later generation of a plan just admitted against the one held, when this
+    /// group may ([`auth::may_endorse`]) and did not issue it: nodes that do not hold the plan
+    /// take it with the endorsement.
+    fn endorse(
+        &self,
+        id: &DocId,
+        doc: &Automerge,
+        header: &Header,
+        net: Option<&Network>,
+        admitted: &mut auth::Admitted,
+    ) {
+        if header.kind != DocKind::Plan
+            || header.generation.by == Some(self.group)
+            || !auth::may_endorse(header, &self.group, net)
+        {
+            return;
+        }
+        if let Some(root) = commonground_protocol::generation::root_hash(doc) {
+            let mine = SignedHead::sign(&self.key, id, &root);
+            if !admitted.signed.contains(&mine) {
+                admitted.signed.push(mine);
+            }
+        }
     }
 
     /// Checks a sync message's changes against our copy of the document: `None` when it
@@ -505,6 +581,9 @@ impl DocSet {
         let mut messages = Vec::new();
         let mut wants = Vec::new();
         let mut seen = std::collections::HashSet::new();
+        // What the round's documents and changes may inflate to, in all (Automerge inflates
+        // compressed columns without a limit: checked before it reads them).
+        let mut budget = inflate::MAX_INFLATED;
         let refuse = |doc: &DocId, (reason, why): (Refusal, String)| {
             warn!(peer = %peer.short(), %doc, ?reason, why, "refusing a round");
             refused(reason, why)
@@ -516,12 +595,24 @@ impl DocSet {
                     "a document twice, or too many signatures",
                 ));
             }
+            let mut inflates = |bytes: &[u8]| -> Result<(), Response> {
+                let n = inflate::check(bytes, budget)
+                    .map_err(|e| refuse(&p.doc, (Refusal::Malformed, e.to_string())))?;
+                budget -= n.min(budget);
+                Ok(())
+            };
+            if let Payload::Whole(bytes) = &p.payload {
+                inflates(bytes)?;
+            }
             match p.payload {
                 Payload::Whole(bytes) => {
-                    let (doc, keep) = self
-                        .accept_whole(network, Some(&net), peer, &p.doc, &bytes, &p.signed)
-                        .map_err(|e| refuse(&p.doc, e))?;
-                    admitted.push((p.doc, doc, keep));
+                    let verdict =
+                        self.accept_whole(network, Some(&net), peer, &p.doc, &bytes, &p.signed);
+                    if let Some((doc, keep)) =
+                        taken(verdict, peer, &p.doc).map_err(|e| refuse(&p.doc, e))?
+                    {
+                        admitted.push((p.doc, doc, keep));
+                    }
                 }
                 Payload::Message(bytes) => {
                     let ok = self.docs.get(&p.doc).is_some_and(|l| {
@@ -530,6 +621,9 @@ impl DocSet {
                     });
                     let mut msg = Message::decode(&bytes)
                         .map_err(|_| refused(Refusal::Malformed, "unreadable sync message"))?;
+                    for change in msg.changes.iter() {
+                        inflates(change)?;
+                    }
                     if !ok {
                         return Err(refused(Refusal::NotMember, "no such shared document"));
                     }
@@ -705,6 +799,7 @@ impl DocSet {
             reason,
         };
         let existing = self.docs.get(network);
+        inflate::check(bytes, inflate::MAX_INFLATED).map_err(|e| bad(e.to_string()))?;
         let candidate = match existing {
             Some(l) => {
                 merged_copy(&l.doc, bytes).map_err(|_| bad("unreadable network document".into()))?

@@ -27,6 +27,8 @@ const TICK: Duration = Duration::from_secs(30);
 const MAX_OFFENCES: u32 = 3;
 /// How long a disconnected offender is ignored.
 const BAN: Duration = Duration::from_secs(600);
+/// How soon a change may dial a member that is not connected again (the tick dials it anyway).
+const REDIAL: Duration = Duration::from_secs(10);
 
 /// Why a session failed.
 #[derive(Debug, Error)]
@@ -174,6 +176,8 @@ pub struct Engine {
     offences_rx: mpsc::Receiver<GroupId>,
     offences: HashMap<GroupId, u32>,
     banned: HashMap<GroupId, tokio::time::Instant>,
+    /// When a change last dialled each member that was not connected.
+    dialled: HashMap<GroupId, tokio::time::Instant>,
 }
 
 impl Engine {
@@ -195,6 +199,7 @@ impl Engine {
             offences_rx,
             offences: HashMap::new(),
             banned: HashMap::new(),
+            dialled: HashMap::new(),
         }
     }
 
@@ -266,6 +271,7 @@ impl Engine {
         match ev {
             NetEvent::Connected(peer) => {
                 self.connected.insert(peer);
+                self.dialled.remove(&peer);
                 self.publish_addrs().await;
                 // One side opens the catch-up: two sessions crossing would send everything twice.
                 if self.docs.group() > peer {
@@ -385,7 +391,17 @@ impl Engine {
                 } else {
                     // A member this node has just learnt of may have dialled it before it knew,
                     // and been turned away as a stranger: dial it now rather than on the tick.
-                    let _ = self.net.dial_peer(&peer, &addrs).await;
+                    // Not on every change, though: a member that is away would be dialled as
+                    // often as anything changes.
+                    let now = tokio::time::Instant::now();
+                    if self
+                        .dialled
+                        .get(&peer)
+                        .is_none_or(|t| now.duration_since(*t) >= REDIAL)
+                    {
+                        self.dialled.insert(peer, now);
+                        let _ = self.net.dial_peer(&peer, &addrs).await;
+                    }
                 }
             }
         }

@@ -137,13 +137,26 @@ pub enum AuthError {
     /// A change carries what no change may: a time of day, a message, personal data.
     #[error(transparent)]
     Carried(#[from] crate::history::Carried),
+    /// A plan the node does not hold, from a release before ids were bound to owners: nothing
+    /// shows that its owner issued it, so only nodes that hold it already keep it.
+    #[error(
+        "a plan from an earlier release whose id is not bound to its owner: only groups that already hold it keep it"
+    )]
+    Unbound,
+    /// A later generation of a plan the node does not hold, issued by a collaborator that is
+    /// neither its owner nor a coordinator, and endorsed by neither yet: taken once one of them
+    /// has (an honest peer may send it before then).
+    #[error(
+        "a plan re-issued by a collaborator and not yet endorsed by its owner or a coordinator"
+    )]
+    Unendorsed,
 }
 
 impl AuthError {
     /// Whether sending this is an offence (forged, unauthorised, damaged), for which a peer is
     /// scored down. What a change carries is not: an honest node with older rules may send it.
     pub fn is_offence(&self) -> bool {
-        !matches!(self, Self::Carried(_))
+        !matches!(self, Self::Carried(_) | Self::Unbound | Self::Unendorsed)
     }
 }
 
@@ -254,12 +267,45 @@ fn causal_order(changes: Vec<Change>) -> Vec<Change> {
 ///
 /// On success returns the signed heads to keep (per author, the newest valid one) and the
 /// merged state's flag.
+///
+/// A plan the node does not hold must come under the id its header binds it to
+/// ([`Header::bound_id`]); a later generation of it issued by a collaborator other than its
+/// owner must carry an endorsement: a signed head on its first change by the owner or by a
+/// coordinator ([`may_endorse`]). Without these, any member could issue a plan, or a "generation
+/// 1000" of one, under another plan's id, and a node that did not hold it yet (a group that just
+/// joined) would take it and refuse the real one.
 pub fn admit(
     id: &DocId,
     base: Option<&Automerge>,
     candidate: &Automerge,
     signed: &[SignedHead],
     network: Option<&Network>,
+) -> Result<Admitted, AuthError> {
+    admit_checked(id, base, candidate, signed, network, false)
+}
+
+/// Whether `group` may endorse a later generation of a document with this header, issued by
+/// another collaborator, for nodes that do not hold the document: its owner while a member
+/// (not an aggregator), or a coordinator of the network (per `network`, the endorsing or
+/// receiving node's view). A node of either sends its endorsement with the document
+/// once it has admitted the generation against the one it held ([`admit_generation`]).
+pub fn may_endorse(header: &Header, group: &GroupId, network: Option<&Network>) -> bool {
+    network.is_some_and(|n| match n.role(group) {
+        Some(Role::Coordinator) => true,
+        Some(Role::Member) => *group == header.owner,
+        _ => false,
+    })
+}
+
+fn admit_checked(
+    id: &DocId,
+    base: Option<&Automerge>,
+    candidate: &Automerge,
+    signed: &[SignedHead],
+    network: Option<&Network>,
+    // Whether the document's authority was already checked against a copy the node held
+    // (`admit_generation`): then no binding or endorsement is asked for.
+    anchored: bool,
 ) -> Result<Admitted, AuthError> {
     if !candidate.get_missing_deps(&[]).is_empty() {
         return Err(AuthError::MissingHistory);
@@ -289,6 +335,15 @@ pub fn admit(
             if doc::header(&first).ok().as_ref() != Some(&header) {
                 return Err(AuthError::Header("changed after creation".into()));
             }
+            if header.kind == DocKind::Plan && !anchored {
+                match header.bound_id() {
+                    None => return Err(AuthError::Unbound),
+                    Some(bound) if bound != *id => {
+                        return Err(AuthError::Header("its id is not bound to its owner".into()));
+                    }
+                    Some(_) => {}
+                }
+            }
             let creator = GroupId::from_actor(root.actor_id());
             if header.generation.n == 0 {
                 if creator != Some(header.owner) {
@@ -311,11 +366,23 @@ pub fn admit(
                         kind: header.kind,
                     });
                 }
+                if header.kind == DocKind::Plan
+                    && !anchored
+                    && by != Some(header.owner)
+                    && endorsements(id, &header, candidate, signed, network).is_empty()
+                {
+                    return Err(AuthError::Unendorsed);
+                }
             }
             all
         }
     };
-    let keep = newest_valid(id, candidate, signed);
+    let mut keep = newest_valid(id, candidate, signed);
+    for e in endorsements(id, &header, candidate, signed, network) {
+        if !keep.contains(&e) {
+            keep.push(e);
+        }
+    }
     if new.is_empty() {
         return Ok(Admitted {
             signed: keep,
@@ -349,7 +416,7 @@ pub fn admit_generation(
 ) -> Result<Admitted, AuthError> {
     let before = doc::header(old).map_err(|e| AuthError::Header(e.to_string()))?;
     let after = doc::header(next).map_err(|e| AuthError::Header(e.to_string()))?;
-    let same = |h: &Header| (h.kind, h.network, h.owner, h.created);
+    let same = |h: &Header| (h.kind, h.network, h.owner, h.created, h.salt.clone());
     if same(&before) != same(&after) {
         return Err(AuthError::Header(
             "a new generation must keep the header".into(),
@@ -366,7 +433,35 @@ pub fn admit_generation(
             kind: before.kind,
         });
     }
-    admit(id, None, next, signed, network)
+    admit_checked(id, None, next, signed, network, true)
+}
+
+/// The valid endorsements among `signed` of the later generation `doc` is (none for generation
+/// 0): signed heads on its first change by groups that may endorse it ([`may_endorse`]), one
+/// per group, at most four. They are kept and sent with the document.
+fn endorsements(
+    id: &DocId,
+    header: &Header,
+    doc: &Automerge,
+    signed: &[SignedHead],
+    network: Option<&Network>,
+) -> Vec<SignedHead> {
+    let rank = GenRank::of(doc, header);
+    let mut out: Vec<SignedHead> = Vec::new();
+    for s in signed.iter().take(MAX_SIGNED_HEADS * 2) {
+        let fresh = !out.iter().any(|o| o.author == s.author);
+        if fresh
+            && rank.is_root(&s.change_hash())
+            && s.author().is_some_and(|g| may_endorse(header, &g, network))
+            && s.verify(id)
+        {
+            out.push(*s);
+            if out.len() == 4 {
+                break;
+            }
+        }
+    }
+    out
 }
 
 /// Per author, the newest signed head with a valid signature whose change `doc` holds.
@@ -549,10 +644,7 @@ mod tests {
             group(owner),
         )
         .unwrap();
-        (
-            DocId::from_bytes([owner; 16]),
-            doc::create(group(owner), Some(net), today(), &p).unwrap(),
-        )
+        doc::create_bound(group(owner), Some(net), today(), &p, [owner; 16]).unwrap()
     }
 
     fn edit_plan(d: &mut Automerge, seed: u8, f: impl FnOnce(&mut Plan)) {
@@ -619,12 +711,38 @@ mod tests {
             .unwrap();
         let (pid, mut old) = plan(nid, 1);
         edit_plan(&mut old, 1, |p| p.add_collaborator(group(2)).unwrap());
-        // A collaborator that is not the plan's owner forgets it: every member takes it, those
-        // that hold the old generation and those that do not.
+        // A collaborator that is not the plan's owner forgets it: every member that holds the
+        // old generation takes it; one that does not waits for the owner's or a coordinator's
+        // endorsement, and keeps it to pass on.
         let next = crate::generation::forget::<Plan>(&old, &group(2), today()).unwrap();
         let signed = [sign_newest(&next, &pid, 2)];
         assert!(admit_generation(&pid, &old, &next, &signed, Some(&net)).is_ok());
-        assert!(admit(&pid, None, &next, &signed, Some(&net)).is_ok());
+        assert_eq!(
+            admit(&pid, None, &next, &signed, Some(&net)),
+            Err(AuthError::Unendorsed)
+        );
+        assert!(!AuthError::Unendorsed.is_offence());
+        let root = crate::generation::root_hash(&next).unwrap();
+        let header = doc::header(&next).unwrap();
+        assert!(may_endorse(&header, &group(1), Some(&net)));
+        assert!(!may_endorse(&header, &group(2), Some(&net)));
+        assert!(!may_endorse(&header, &group(3), Some(&net)));
+        let by_owner = SignedHead::sign(&key(1), &pid, &root);
+        let kept = admit(&pid, None, &next, &[signed[0], by_owner], Some(&net)).unwrap();
+        assert!(
+            kept.signed.contains(&by_owner),
+            "the endorsement is kept to pass on"
+        );
+        // A member that is neither owner nor coordinator cannot endorse, nor can a signature on
+        // another change, nor one made for another document.
+        let by_member = SignedHead::sign(&key(4), &pid, &root);
+        let elsewhere = SignedHead::sign(&key(1), &nid, &root);
+        for bad in [by_member, elsewhere] {
+            assert_eq!(
+                admit(&pid, None, &next, &[signed[0], bad], Some(&net)),
+                Err(AuthError::Unendorsed)
+            );
+        }
         // A member that is not a collaborator may not.
         let next = crate::generation::forget::<Plan>(&old, &group(4), today()).unwrap();
         let signed = [sign_newest(&next, &pid, 4)];
@@ -632,6 +750,57 @@ mod tests {
             admit_generation(&pid, &old, &next, &signed, Some(&net)),
             Err(AuthError::NotWriter { .. })
         ));
+    }
+
+    #[test]
+    fn no_member_can_issue_a_plan_under_another_plans_id() {
+        let (nid, ndoc) = network();
+        let mut net: Network = doc::read(&ndoc).unwrap();
+        net.add_member(group(4), "Four", Role::Member, today(), vec![])
+            .unwrap();
+        let (pid, real) = plan(nid, 1);
+        let signed = [sign_newest(&real, &pid, 1)];
+        assert!(admit(&pid, None, &real, &signed, Some(&net)).is_ok());
+        // Group 4 issues its own plan under that id: its header binds another id.
+        let p: Plan = doc::read(&real).unwrap();
+        let (_, squat) = doc::create_bound(group(4), Some(nid), today(), &p, [1; 16]).unwrap();
+        let s4 = [sign_newest(&squat, &pid, 4)];
+        assert!(matches!(
+            admit(&pid, None, &squat, &s4, Some(&net)),
+            Err(AuthError::Header(_))
+        ));
+        // Or claims to re-issue the real one as "generation 1000", keeping its header and owner
+        // and listing itself as the only collaborator.
+        let mut forged = real.fork();
+        edit_plan(&mut forged, 1, |p| p.add_collaborator(group(4)).unwrap());
+        let mut header = doc::header(&forged).unwrap();
+        header.generation = crate::generation::Generation {
+            n: 1000,
+            by: Some(group(4)),
+            day: Some(today()),
+            replaces: vec![],
+        };
+        let body: Plan = doc::read(&forged).unwrap();
+        let forged = doc::first_state(&header, &group(4), today(), &body).unwrap();
+        let s4 = [sign_newest(&forged, &pid, 4)];
+        assert_eq!(
+            admit(&pid, None, &forged, &s4, Some(&net)),
+            Err(AuthError::Unendorsed)
+        );
+        // A plan of an earlier release (no salt) is kept only where it is held.
+        let mut legacy_header = doc::header(&real).unwrap();
+        legacy_header.salt = None;
+        let legacy = doc::first_state(&legacy_header, &group(1), today(), &p).unwrap();
+        let s1 = [sign_newest(&legacy, &pid, 1)];
+        assert_eq!(
+            admit(&pid, None, &legacy, &s1, Some(&net)),
+            Err(AuthError::Unbound)
+        );
+        assert!(!AuthError::Unbound.is_offence());
+        let mut edited = legacy.fork();
+        edit_plan(&mut edited, 1, |p| p.goal.set("Still homes"));
+        let s1 = [sign_newest(&edited, &pid, 1)];
+        assert!(admit(&pid, Some(&legacy), &edited, &s1, Some(&net)).is_ok());
     }
 
     #[test]
@@ -703,20 +872,9 @@ mod tests {
             group(1),
         )
         .unwrap();
-        let header = Header {
-            kind: DocKind::Plan,
-            network: Some(nid),
-            owner: group(1),
-            created: today(),
-            generation: crate::generation::Generation::first(),
-        };
-        let mut forged = Automerge::new().with_actor(group(2).actor_id());
-        forged
-            .transact::<_, _, autosurgeon::ReconcileError>(|tx| {
-                autosurgeon::reconcile_prop(tx, automerge::ROOT, "header", &header)?;
-                autosurgeon::reconcile_prop(tx, automerge::ROOT, "body", &p)
-            })
-            .unwrap();
+        // (Its header is the real plan's, salt and all: its id is bound.)
+        let header = doc::header(&plan(nid, 1).1).unwrap();
+        let forged = doc::first_state(&header, &group(2), today(), &p).unwrap();
         let s = sign_newest(&forged, &pid, 2);
         assert!(matches!(
             admit(&pid, None, &forged, &[s], Some(&net)),

@@ -51,6 +51,33 @@ pub struct Header {
     #[autosurgeon(missing = "crate::generation::Generation::first")]
     #[serde(default)]
     pub generation: crate::generation::Generation,
+    /// Random bytes (32 hex digits) from which, with the kind, network and owner, a plan's id
+    /// is derived ([`Header::bound_id`]), so that no other group can issue a plan under that
+    /// id: a node that does not hold a plan yet takes it only under its bound id. Plans of
+    /// earlier releases (and other kinds, whose ids come from elsewhere) hold none.
+    #[autosurgeon(missing = "no_salt")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub salt: Option<String>,
+}
+
+fn no_salt() -> Option<String> {
+    None
+}
+
+impl Header {
+    /// The id this header's salt binds the document to: SHA-256 over a context, the kind, the
+    /// network id (16 zero bytes for none), the owner's public key and the 16 salt bytes, cut to
+    /// 16 bytes. `None` when it holds no well-formed salt.
+    pub fn bound_id(&self) -> Option<DocId> {
+        let mut salt = [0u8; 16];
+        hex::decode_to_slice(self.salt.as_deref()?, &mut salt).ok()?;
+        Some(DocId::bound(
+            self.kind.as_str(),
+            self.network.as_ref(),
+            &self.owner,
+            &salt,
+        ))
+    }
 }
 
 impl DocKind {
@@ -95,25 +122,67 @@ pub fn commit_options(today: Day) -> CommitOptions {
     CommitOptions::default().with_time(today.unix_start())
 }
 
-/// Creates a document of `T`'s kind, authored by `owner` on `today`.
+/// Creates a document of `T`'s kind, authored by `owner` on `today`, under an id the caller
+/// chooses (a derived one, or a network's random one).
 pub fn create<T: Schema>(
     owner: GroupId,
     network: Option<DocId>,
     today: Day,
     body: &T,
 ) -> Result<Automerge, DocError> {
-    let mut doc = Automerge::new().with_actor(owner.actor_id());
-    let header = Header {
+    first_state(
+        &new_header::<T>(owner, network, today, None),
+        &owner,
+        today,
+        body,
+    )
+}
+
+/// Creates a document of `T`'s kind (a plan) whose id is bound to its owner by `salt` (random
+/// bytes the caller draws): returns the id with the document.
+pub fn create_bound<T: Schema>(
+    owner: GroupId,
+    network: Option<DocId>,
+    today: Day,
+    body: &T,
+    salt: [u8; 16],
+) -> Result<(DocId, Automerge), DocError> {
+    let header = new_header::<T>(owner, network, today, Some(hex::encode(salt)));
+    let id = header
+        .bound_id()
+        .expect("a salt just written is well-formed");
+    Ok((id, first_state(&header, &owner, today, body)?))
+}
+
+fn new_header<T: Schema>(
+    owner: GroupId,
+    network: Option<DocId>,
+    today: Day,
+    salt: Option<String>,
+) -> Header {
+    Header {
         kind: T::KIND,
         network,
         owner,
         created: today,
         generation: crate::generation::Generation::first(),
-    };
+        salt,
+    }
+}
+
+/// A document's first state: one change by `author` on `today` holding `header` and `body`
+/// (a new document, or a new generation of one).
+pub fn first_state<T: Schema>(
+    header: &Header,
+    author: &GroupId,
+    today: Day,
+    body: &T,
+) -> Result<Automerge, DocError> {
+    let mut doc = Automerge::new().with_actor(author.actor_id());
     doc.transact_with(
         |_| commit_options(today),
         |tx| -> Result<(), DocError> {
-            reconcile_prop(tx, ROOT, "header", &header)?;
+            reconcile_prop(tx, ROOT, "header", header)?;
             reconcile_prop(tx, ROOT, "body", body)?;
             Ok(())
         },
@@ -239,6 +308,48 @@ pub(crate) mod tests {
     pub(crate) fn group(seed: u8) -> GroupId {
         let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
         GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_plans_id_is_bound_to_its_header() {
+        let (a, b) = (group(1), group(2));
+        let today: Day = "2026-12-02".parse().unwrap();
+        let net = Some(DocId::from_bytes([7; 16]));
+        let plan = crate::plan::Plan::default();
+        let (id, doc) = create_bound(a, net, today, &plan, [5; 16]).unwrap();
+        let h = header(&doc).unwrap();
+        assert_eq!(h.bound_id(), Some(id));
+        assert_eq!(h.salt.as_deref(), Some("05".repeat(16).as_str()));
+        // Another owner, network, salt or kind binds another id.
+        for other in [
+            create_bound(b, net, today, &plan, [5; 16]).unwrap().0,
+            create_bound(a, None, today, &plan, [5; 16]).unwrap().0,
+            create_bound(a, net, today, &plan, [6; 16]).unwrap().0,
+        ] {
+            assert_ne!(other, id);
+        }
+        let as_network = Header {
+            kind: DocKind::Network,
+            ..h.clone()
+        };
+        assert_ne!(as_network.bound_id(), Some(id));
+        // A header of an earlier release holds no salt key at all: it reads as none.
+        let mut old = Automerge::new().with_actor(a.actor_id());
+        old.transact::<_, _, automerge::AutomergeError>(|tx| {
+            use automerge::transaction::Transactable;
+            let hdr = tx.put_object(ROOT, "header", automerge::ObjType::Map)?;
+            tx.put(&hdr, "kind", "plan")?;
+            tx.put(&hdr, "network", automerge::ScalarValue::Null)?;
+            tx.put(&hdr, "owner", a.to_string())?;
+            tx.put(&hdr, "created", "2026-01-01")?;
+            Ok(())
+        })
+        .unwrap();
+        let legacy = header(&old).unwrap();
+        assert_eq!((legacy.salt, legacy.generation.n), (None, 0));
+        // Documents of other kinds are created with none.
+        let tally = create(a, None, today, &Tally::default()).unwrap();
+        assert_eq!(header(&tally).unwrap().bound_id(), None);
     }
 
     #[test]

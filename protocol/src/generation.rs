@@ -16,10 +16,10 @@
 use std::cmp::Ordering;
 
 use automerge::{Automerge, ChangeHash, ROOT, ReadDoc};
-use autosurgeon::{Hydrate, Reconcile, hydrate_prop, reconcile_prop};
+use autosurgeon::{Hydrate, Reconcile, hydrate_prop};
 use serde::{Deserialize, Serialize};
 
-use crate::doc::{self, DocError, Header, Schema, commit_options};
+use crate::doc::{self, DocError, Header, Schema};
 use crate::ids::{Day, GroupId};
 
 /// A document's generation, as its header records it.
@@ -81,13 +81,10 @@ impl GenRank {
         if header.generation.n == 0 {
             return Self::FIRST;
         }
-        let root = doc
-            .get_changes(&[])
-            .into_iter()
-            .find(|c| c.deps().is_empty())
-            .map(|c| {
+        let root = root_hash(doc)
+            .map(|h| {
                 let mut r = [0u8; 8];
-                r.copy_from_slice(&c.hash().0[..8]);
+                r.copy_from_slice(&h.0[..8]);
                 r
             })
             .unwrap_or_default();
@@ -95,6 +92,13 @@ impl GenRank {
             n: header.generation.n,
             root,
         }
+    }
+
+    /// Whether `hash` is this generation's first change (never, for generation 0): a signed
+    /// head on it from a group other than its issuer endorses the generation
+    /// ([`crate::auth::admit`]).
+    pub fn is_root(&self, hash: &ChangeHash) -> bool {
+        self.n > 0 && hash.0[..8] == self.root
     }
 
     /// Whether this generation wins over `other`.
@@ -154,17 +158,15 @@ pub fn reissue<T: Schema>(
         },
         ..old
     };
-    let mut next = Automerge::new().with_actor(author.actor_id());
-    next.transact_with(
-        |_| commit_options(today),
-        |tx| -> Result<(), DocError> {
-            reconcile_prop(tx, ROOT, "header", &header)?;
-            reconcile_prop(tx, ROOT, "body", body)?;
-            Ok(())
-        },
-    )
-    .map_err(|f| f.error)?;
-    Ok(next)
+    doc::first_state(&header, author, today, body)
+}
+
+/// The hash of a document's first change (the one with no dependencies).
+pub fn root_hash(doc: &Automerge) -> Option<ChangeHash> {
+    doc.get_changes(&[])
+        .into_iter()
+        .find(|c| c.deps().is_empty())
+        .map(|c| c.hash())
 }
 
 /// The body of `T` a document held at `heads` (those of them it holds), for carrying edits

@@ -210,6 +210,23 @@ impl DocId {
         Self(id)
     }
 
+    /// The id of a document bound to its owner (a plan): derived from the kind, the network,
+    /// the owner and random `salt` that the document's header holds, so that a node can check
+    /// that no other group issued it (`doc::Header::bound_id`).
+    pub fn bound(kind: &str, network: Option<&DocId>, owner: &GroupId, salt: &[u8; 16]) -> Self {
+        let mut h = Sha256::new();
+        h.update(b"commonground/doc/bound/v1\0");
+        h.update(kind.as_bytes());
+        h.update([0]);
+        h.update(network.map_or([0u8; 16], |n| n.0));
+        h.update(owner.public_key());
+        h.update(salt);
+        let digest = h.finalize();
+        let mut id = [0u8; 16];
+        id.copy_from_slice(&digest[..16]);
+        Self(id)
+    }
+
     /// The raw bytes.
     pub fn as_bytes(&self) -> &[u8; 16] {
         &self.0

@@ -100,6 +100,7 @@ pub mod error;
 pub mod generation;
 pub mod history;
 pub mod ids;
+pub mod inflate;
 pub mod meeting;
 pub mod network;
 pub mod plan;

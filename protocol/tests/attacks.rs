@@ -67,7 +67,7 @@ fn signed_by(p: &Party) -> impl Fn(&Automerge, &DocId) -> Vec<SignedHead> + '_ {
 }
 
 /// The kinds of shared document a member can aim at.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {
     Network,
     Plan,
@@ -149,15 +149,29 @@ enum Attack {
     WithMessage(String),
     /// A collaborator's change carries a time of day.
     TimeOfDay(i64),
+    /// The attacker issues its own plan under the victim's plan's id (for a node that does not
+    /// hold it yet), with itself as owner.
+    SquatPlan,
+    /// The attacker issues "generation n" of the victim's plan, header and owner kept, with
+    /// itself as the only collaborator (for a node that does not hold it yet).
+    ForgedGeneration(u64),
 }
 
 impl Attack {
     /// Whether `e` is the refusal this attack deserves.
     fn expected(&self, e: &AuthError) -> bool {
         match self {
+            // A plan's id is bound to its header: under another id it is refused before its
+            // signatures are looked at.
+            Self::Replay {
+                target: Target::Plan,
+                clone: true,
+            } => matches!(e, AuthError::Header(_)),
             Self::ForeignActor(..) | Self::Replay { .. } => {
                 matches!(e, AuthError::Unsigned { .. })
             }
+            Self::SquatPlan => matches!(e, AuthError::Header(_)),
+            Self::ForgedGeneration(_) => e == &AuthError::Unendorsed,
             Self::OtherPublished { from_scratch, .. } => {
                 if *from_scratch {
                     matches!(e, AuthError::Header(_))
@@ -207,17 +221,17 @@ impl World {
         net.add_member(m.group, "Mallory group", Role::Member, today(), vec![])
             .unwrap();
         let net_doc = doc::create(c.group, Some(nid), today(), &net).unwrap();
-        let pid = DocId::from_bytes([seed.wrapping_add(1); 16]);
         let new = NewPlan {
             title: "Housing".into(),
             goal: "Safe homes".into(),
             demands: String::new(),
         };
-        let mut plan = doc::create(
+        let (pid, mut plan) = doc::create_bound(
             v.group,
             Some(nid),
             today(),
             &Plan::new(&new, v.group).unwrap(),
+            [seed.wrapping_add(1); 16],
         )
         .unwrap();
         doc::edit::<Plan, _>(&mut plan, &v.group, today(), |p| {
@@ -332,6 +346,25 @@ impl World {
     }
 
     /// The attack's payload, and the honest one to admit after it.
+    /// `forged`, made and signed by the attacker, under the target's id, for a node that does not
+    /// hold the target yet; and the genuine document with its signed heads.
+    fn unheld(&self, t: Target, forged: Automerge) -> (Case, Case) {
+        let (id, genuine) = self.doc(t);
+        let case = Case {
+            id,
+            base: None,
+            signed: signed_by(&self.m)(&forged, &id),
+            candidate: forged,
+        };
+        let honest = Case {
+            id,
+            base: None,
+            candidate: genuine.fork(),
+            signed: self.held(genuine, &id),
+        };
+        (case, honest)
+    }
+
     fn craft(&self, attack: &Attack, salt: u16) -> (Case, Case) {
         let m = &self.m;
         match attack {
@@ -384,7 +417,7 @@ impl World {
                 counts,
             } => {
                 // The attacker writes the victim's published tally as if it were the victim's.
-                let (id, genuine) = self.doc(Target::Published);
+                let (_, genuine) = self.doc(Target::Published);
                 let header = Header {
                     owner: self.v.group,
                     ..doc::header(genuine).unwrap()
@@ -392,26 +425,8 @@ impl World {
                 let body = Published {
                     periods: BTreeMap::from([("2026-11".to_string(), cells(counts, 5))]),
                 };
-                let mut forged = Automerge::new().with_actor(m.group.actor_id());
-                forged
-                    .transact::<_, _, autosurgeon::ReconcileError>(|tx| {
-                        autosurgeon::reconcile_prop(tx, ROOT, "header", &header)?;
-                        autosurgeon::reconcile_prop(tx, ROOT, "body", &body)
-                    })
-                    .unwrap();
-                let case = Case {
-                    id,
-                    base: None,
-                    signed: signed_by(m)(&forged, &id),
-                    candidate: forged,
-                };
-                let honest = Case {
-                    id,
-                    base: None,
-                    candidate: genuine.fork(),
-                    signed: self.held(genuine, &id),
-                };
-                (case, honest)
+                let forged = doc::first_state(&header, &m.group, today(), &body).unwrap();
+                self.unheld(Target::Published, forged)
             }
             Attack::NotCollaborator { add_self } => {
                 let case = self.on_target(
@@ -502,11 +517,13 @@ impl World {
                     candidate: genuine.fork(),
                     signed: self.held(genuine, &id),
                 };
+                // (A plan can only be under the id its header binds: its honest case is itself.)
+                let honest_id = if *target == Target::Plan { id } else { new_id };
                 let honest = Case {
-                    id: new_id,
+                    id: honest_id,
                     base: None,
                     candidate: genuine.fork(),
-                    signed: self.held(genuine, &new_id),
+                    signed: self.held(genuine, &honest_id),
                 };
                 (case, honest)
             }
@@ -627,6 +644,41 @@ impl World {
                 let opts = CommitOptions::default().with_time(today().unix_start() + seconds);
                 (self.raw_note(opts), self.honest(Target::Plan, salt))
             }
+            Attack::SquatPlan | Attack::ForgedGeneration(_) => {
+                let (_, genuine) = self.doc(Target::Plan);
+                let mut body: Plan = doc::read(genuine).unwrap();
+                body.collaborators = vec![m.group];
+                let forged = match attack {
+                    Attack::SquatPlan => {
+                        let mut salt_bytes = [0u8; 16];
+                        salt_bytes[..2].copy_from_slice(&salt.to_le_bytes());
+                        doc::create_bound(
+                            m.group,
+                            doc::header(genuine).unwrap().network,
+                            today(),
+                            &body,
+                            salt_bytes,
+                        )
+                        .unwrap()
+                        .1
+                    }
+                    Attack::ForgedGeneration(n) => {
+                        let header = doc::header(genuine).unwrap();
+                        let header = Header {
+                            generation: commonground_protocol::generation::Generation {
+                                n: *n,
+                                by: Some(m.group),
+                                day: Some(today()),
+                                replaces: vec![],
+                            },
+                            ..header
+                        };
+                        doc::first_state(&header, &m.group, today(), &body).unwrap()
+                    }
+                    _ => unreachable!(),
+                };
+                self.unheld(Target::Plan, forged)
+            }
         }
     }
 }
@@ -738,6 +790,8 @@ fn attack() -> impl Strategy<Value = Attack> {
         (plan_field, personal_data()).prop_map(|(f, t)| Attack::HiddenInHistory(f, t)),
         "(typed by|sent from|entered for) [a-z]{3,8}( on her phone)?".prop_map(Attack::WithMessage),
         (1i64..86_400).prop_map(Attack::TimeOfDay),
+        Just(Attack::SquatPlan),
+        (1u64..=u64::MAX).prop_map(Attack::ForgedGeneration),
     ]
 }
 

@@ -311,3 +311,93 @@ async fn two_forgets_made_at_once_resolve_to_one_winner_everywhere() {
     a.stop().await;
     b.stop().await;
 }
+
+/// A plan re-issued by a collaborator that is neither its owner nor a coordinator reaches a
+/// group that never held it only with an endorsement (PROTOCOL.md §11c): left out when it comes
+/// from the issuer alone, taken from the coordinator that endorsed it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_collaborators_generation_reaches_a_newcomer_once_a_coordinator_endorsed_it() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let o = TestNode::start("Oxford", vec![]).await;
+    let b = TestNode::start("Birmingham", vec![]).await;
+    let j = TestNode::start("Newcomers", vec![]).await;
+    let net = a.create_network("Midlands").await;
+    for n in [&o, &b, &j] {
+        a.admit(&net, n).await;
+    }
+    wait_until("every member known at j", CONVERGE, || async {
+        let members = j.ok(&format!("/networks/{net}")).await["members"].clone();
+        (members.as_array()?.len() == 4).then_some(())
+    })
+    .await;
+    // j is away from the plan's whole life before the forget.
+    let j = j.park().await;
+    let p = o
+        .post_ok("/plans", json!({"title": "Housing", "network": net}))
+        .await;
+    let id = p["id"].as_str().unwrap().to_string();
+    o.collaborate(&id, &[&b]).await;
+    o.patch_ok(
+        &format!("/plans/{id}"),
+        json!({"goal": format!("Meet {SECRET}")}),
+    )
+    .await;
+    o.patch_ok(&format!("/plans/{id}"), json!({"goal": "Homes for all"}))
+        .await;
+    for n in [&a, &b] {
+        wait_until("the edits at a and b", CONVERGE, || async {
+            plan(n, &id).await.filter(|p| p["goal"] == "Homes for all")
+        })
+        .await;
+    }
+    // b (a member, not the owner) forgets while the owner is away; a, a coordinator, takes the
+    // new generation against the one it held and endorses it.
+    let o = o.park().await;
+    b.post_ok(&format!("/plans/{id}/forget"), json!({})).await;
+    wait_until("the new generation at a", CONVERGE, || async {
+        (generation(&a, &id).await == Some(1)).then_some(())
+    })
+    .await;
+    let a = a.park().await;
+
+    // j comes back and meets only b: b's copy carries no endorsement, so j leaves the plan out
+    // and takes the rest (b's published tally).
+    let j = j.resume_dialing(vec![b.addr().await]).await;
+    b.tally("housing", 9, "2026-11").await;
+    b.publish(&net, "2026-11").await;
+    let network: DocId = net.parse().unwrap();
+    let published = commonground_protocol::publish::published_id(&network, &b.node.group);
+    wait_until("b's published tally at j", CONVERGE, || async {
+        common::documents(&j, &net)
+            .await
+            .contains_key(&published)
+            .then_some(())
+    })
+    .await;
+    assert!(
+        plan(&j, &id).await.is_none(),
+        "j took an unendorsed generation"
+    );
+
+    // a comes back: j takes the generation with a's endorsement.
+    let a = a.resume_dialing(vec![j.addr().await]).await;
+    wait_until("the endorsed generation at j", CONVERGE, || async {
+        plan(&j, &id)
+            .await
+            .filter(|p| p["goal"] == "Homes for all" && p["header"]["generation"]["n"] == 1)
+    })
+    .await;
+    assert!(j.files_containing(SECRET.as_bytes()).is_empty());
+    let (_, signed) = common::documents(&j, &net)
+        .await
+        .remove(&id.parse::<DocId>().unwrap())
+        .unwrap();
+    assert!(
+        signed.iter().any(|s| s.author() == Some(a.node.group)),
+        "j keeps a's endorsement to pass on"
+    );
+    for n in [a, b, j] {
+        n.stop().await;
+    }
+    drop(o);
+}

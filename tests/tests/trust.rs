@@ -972,3 +972,142 @@ async fn a_bundle_carries_a_network_between_nodes_that_never_connect() {
     .await;
     b.stop().await;
 }
+
+/// A member cannot show a group that does not hold a plan yet a plan of its own under that
+/// plan's id, nor a forged "generation 1000" of it listing itself as the only collaborator: the
+/// first is refused as forged, the second left out (it could be an honest re-issue not yet
+/// endorsed) without refusing the round; the real plan arrives afterwards and is taken.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn no_member_can_take_another_plans_id_at_a_group_that_lacks_it() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let o = TestNode::start("Oxford", vec![]).await;
+    let m = TestNode::start("Attacker 5", vec![]).await;
+    let j = TestNode::start("Newcomers", vec![]).await;
+    let net = federation("Midlands", &a, &[&o, &m, &j]).await;
+    // The plan is made while m and j are away: neither holds it.
+    let (m, j) = (m.park().await, j.park().await);
+    let plan = new_plan(&o, &net, "Housing", &[]).await;
+    set_goal(&o, &plan, "Safe homes").await;
+    wait_until("the plan at a", CONVERGE, || async {
+        plan_with_goal(&a, &plan, "Safe homes").await
+    })
+    .await;
+    let id: DocId = plan.parse().unwrap();
+    let (real, _) = documents(&o, &net).await.remove(&id).unwrap();
+    let (a, o) = (a.park().await, o.park().await);
+    let j = j.resume().await;
+    let m = m.resume_dialing(vec![j.addr().await]).await;
+    let network: DocId = net.parse().unwrap();
+    let me = m.node.group;
+    let key = m.identity();
+
+    // A plan of m's own (m its owner) under the real plan's id.
+    let mut body: Plan = doc::read(&real).unwrap();
+    body.collaborators = vec![me];
+    let header = doc::header(&real).unwrap();
+    let (_, squat) = doc::create_bound(me, header.network, day(), &body, [9; 16]).unwrap();
+    // The real plan's header (owner o) as "generation 1000", issued by m.
+    let forged_header = doc::Header {
+        generation: commonground_protocol::generation::Generation {
+            n: 1000,
+            by: Some(me),
+            day: Some(day()),
+            replaces: vec![],
+        },
+        ..header
+    };
+    let forged = doc::first_state(&forged_header, &me, day(), &body).unwrap();
+    let whole = |d: &Automerge| DocPayload {
+        doc: id,
+        payload: Payload::Whole(d.save()),
+        signed: vec![SignedHead::sign(key.signing_key(), &id, &d.get_heads()[0])],
+        generation: commonground_protocol::generation::GenRank::of(d, &doc::header(d).unwrap()),
+    };
+    let attacker = Attacker {
+        node: &m,
+        key: m.identity(),
+        docs: BTreeMap::new(),
+    };
+    let answer = attacker.send(&j, network, whole(&squat)).await;
+    assert!(
+        matches!(
+            answer,
+            Response::Refused {
+                reason: Refusal::Forbidden,
+                ..
+            }
+        ),
+        "{answer:?}"
+    );
+    let answer = attacker.send(&j, network, whole(&forged)).await;
+    assert!(
+        !matches!(answer, Response::Refused { .. }),
+        "a plan left out refuses nothing: {answer:?}"
+    );
+    assert!(j.plan(&plan).await.is_none(), "j took a forged plan");
+
+    // The real one comes when o is back, and is taken.
+    let o = o.resume_dialing(vec![j.addr().await]).await;
+    let got = wait_until("the real plan at j", CONVERGE, || async {
+        plan_with_goal(&j, &plan, "Safe homes").await
+    })
+    .await;
+    assert_eq!(got["header"]["owner"], json!(o.group()));
+    assert_eq!(got["header"]["generation"]["n"], json!(0));
+    for n in [o, m, j] {
+        n.stop().await;
+    }
+    drop(a);
+}
+
+/// A document of a few hundred kilobytes that would inflate past the limit (Automerge inflates
+/// compressed columns without one) is refused before Automerge reads it; the node keeps
+/// answering.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_document_that_would_inflate_past_the_limit_is_refused_unread() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let b = TestNode::start("Attacker 6", vec![]).await;
+    let net = federation("Midlands", &a, &[&b]).await;
+    let network: DocId = net.parse().unwrap();
+    let mut bomb = automerge::AutoCommit::new();
+    let size = usize::try_from(commonground_protocol::inflate::MAX_INFLATED).unwrap() + 1024;
+    bomb.put(ROOT, "blob", automerge::ScalarValue::Bytes(vec![0; size]))
+        .unwrap();
+    let bytes = bomb.save();
+    assert!(bytes.len() < 1 << 20, "{} bytes sent", bytes.len());
+    // The same as one change in a sync message (a compressed change chunk).
+    let mut change = bomb.get_changes(&[]).pop().unwrap().clone();
+    let mut msg = automerge::Automerge::new()
+        .generate_sync_message(&mut State::new())
+        .unwrap();
+    msg.changes = ChunkList::from(vec![change.bytes().to_vec()]);
+    let message = msg.encode();
+    assert!(message.len() < 1 << 20, "{} bytes sent", message.len());
+    drop(bomb);
+    let attacker = Attacker {
+        node: &b,
+        key: b.identity(),
+        docs: BTreeMap::new(),
+    };
+    let payload = DocPayload {
+        doc: DocId::from_bytes([0x77; 16]),
+        payload: Payload::Whole(bytes),
+        signed: vec![],
+        generation: Default::default(),
+    };
+    let as_message = DocPayload {
+        payload: Payload::Message(message),
+        ..payload.clone()
+    };
+    for p in [payload, as_message] {
+        let answer = attacker.send(&a, network, p).await;
+        assert!(
+            matches!(&answer, Response::Refused { reason: Refusal::Malformed, message } if message.contains("inflate")),
+            "{answer:?}"
+        );
+    }
+    let again = request(&b, &a, hello(network)).await.unwrap();
+    assert!(matches!(again, Response::Hello { .. }), "{again:?}");
+    a.stop().await;
+    b.stop().await;
+}
