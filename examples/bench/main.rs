@@ -21,7 +21,6 @@ use commonground_node::config::{Config, DataDir};
 use commonground_node::daemon::Node;
 use commonground_protocol::ids::{DocId, Period};
 use commonground_protocol::plan::{NewPlan, Plan, PlanEdit};
-use rand::RngCore;
 use serde_json::{Value, json};
 
 struct Row {
@@ -148,12 +147,6 @@ fn percentile(sorted: &[Duration], p: f64) -> Duration {
 
 fn ms(d: Duration) -> String {
     format!("{:.2} ms", d.as_secs_f64() * 1000.0)
-}
-
-fn random_id() -> DocId {
-    let mut b = [0u8; 16];
-    rand::thread_rng().fill_bytes(&mut b);
-    DocId::from_bytes(b)
 }
 
 /// The fsync ceiling of this disk: small appends, each followed by fdatasync.
@@ -351,12 +344,10 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
     seed.node.shutdown().await;
     let net_id: DocId = net.parse()?;
     let docs = a.node.docs().clone();
-    let ids: Vec<DocId> = (0..n).map(|_| random_id()).collect();
-    let create = ids.clone();
-    let sum_save = docs
+    let (sum_save, ids) = docs
         .run(move |set| {
-            let mut sum = 0;
-            for (i, id) in create.iter().enumerate() {
+            let (mut sum, mut ids) = (0, Vec::with_capacity(n));
+            for i in 0..n {
                 let plan = Plan::new(
                     &NewPlan {
                         title: format!("Plan {i}"),
@@ -365,10 +356,11 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
                     },
                     set.group(),
                 )?;
-                set.create(*id, Some(net_id), &plan)?;
-                sum += set.document(id).map_or(0, |d| d.save().len());
+                let id = set.create_plan(Some(net_id), &plan)?;
+                sum += set.document(&id).map_or(0, |d| d.save().len());
+                ids.push(id);
             }
-            Ok(sum)
+            Ok((sum, ids))
         })
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;

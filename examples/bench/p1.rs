@@ -162,25 +162,25 @@ async fn start_nodes(dir: &Path, n: usize) -> anyhow::Result<(Vec<BenchNode>, Do
 /// time, and waits until every node holds all of it.
 async fn shared_plan(nodes: &[BenchNode], net: DocId, history: usize) -> anyhow::Result<DocId> {
     let docs = nodes[0].node.docs().clone();
-    let id = super::random_id();
     // Every node writes the plan in turn: all are collaborators.
     let writers: Vec<_> = nodes.iter().map(|b| b.node.group).collect();
-    docs.run(move |set| {
-        let mut plan = Plan::new(
-            &NewPlan {
-                title: "Joint action on asylum housing".into(),
-                goal: "Goal, version 0".into(),
-                demands: String::new(),
-            },
-            set.group(),
-        )?;
-        for g in writers {
-            plan.add_collaborator(g)?;
-        }
-        set.create(id, Some(net), &plan)
-    })
-    .await
-    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let id = docs
+        .run(move |set| {
+            let mut plan = Plan::new(
+                &NewPlan {
+                    title: "Joint action on asylum housing".into(),
+                    goal: "Goal, version 0".into(),
+                    demands: String::new(),
+                },
+                set.group(),
+            )?;
+            for g in writers {
+                plan.add_collaborator(g)?;
+            }
+            set.create_plan(Some(net), &plan)
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     for start in (0..history).step_by(HISTORY_BATCH) {
         docs.run(move |set| {
             for i in start..(start + HISTORY_BATCH).min(history) {

@@ -92,6 +92,8 @@ pub struct DocSet {
     pub(crate) group: GroupId,
     /// The group's key: signs this node's newest change of every shared document.
     pub(crate) key: SigningKey,
+    /// The most payload bytes in one answer to a sync round (`sync::fit_reply`).
+    pub(crate) reply_bytes: usize,
     pub(crate) docs: HashMap<DocId, Loaded>,
     pub(crate) today: fn() -> Day,
     /// Sync bookkeeping per peer (see `replica`).
@@ -646,6 +648,7 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
         stopping: false,
         roles_checked: false,
         poisoned: false,
+        reply_bytes: commonground_protocol::sync::MAX_REPLY_BYTES,
     };
     crate::replica::load_meta(&mut set, store.as_ref())?;
     for id in store.doc_ids()? {

@@ -951,7 +951,10 @@ impl Docs {
                     } => set.answer_hello(&peer, &network, digest),
                     wire::Request::Sync { network, docs } => {
                         match set.receive(&peer, &network, docs, true, &[]) {
-                            Ok(out) => Response::Sync { docs: out },
+                            Ok(out) => {
+                                let (docs, deferred) = wire::fit_reply(out, set.reply_bytes);
+                                Response::Sync { docs, deferred }
+                            }
                             Err(r) => r,
                         }
                     }
@@ -965,6 +968,17 @@ impl Docs {
             debug!(error = %e, "request failed");
             refused(Refusal::Unavailable, "the node could not answer")
         })
+    }
+
+    /// Caps this node's answers to sync rounds at `bytes` of payloads (default
+    /// `sync::MAX_REPLY_BYTES`): whole documents beyond it are deferred to the asker's next
+    /// round. For tests, and for machines that must keep messages small.
+    pub async fn limit_replies(&self, bytes: usize) -> Result<(), DocsError> {
+        self.run(move |set| {
+            set.reply_bytes = bytes;
+            Ok(())
+        })
+        .await
     }
 
     /// Who may connect to this node: every member of every network it holds, whether one of

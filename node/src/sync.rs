@@ -64,8 +64,26 @@ pub async fn session(
     peer: GroupId,
     network: DocId,
 ) -> Result<usize, SyncError> {
+    session_over(docs, peer, network, |request| {
+        net.request(&peer, vec![], request)
+    })
+    .await
+}
+
+/// Runs one session with `peer` for `network`, as the initiator, sending each request with
+/// `ask` (over the network, or to another node's `Docs::answer` in a test).
+pub async fn session_over<F, Fut>(
+    docs: &Docs,
+    peer: GroupId,
+    network: DocId,
+    mut ask: F,
+) -> Result<usize, SyncError>
+where
+    F: FnMut(Request) -> Fut,
+    Fut: std::future::Future<Output = Result<Response, NetError>>,
+{
     let hello = docs.session_hello(peer, network).await?;
-    let (digest_ok, theirs) = match net.request(&peer, vec![], hello).await? {
+    let (digest_ok, theirs) = match ask(hello).await? {
         Response::Hello { digest_ok, docs } => (digest_ok, docs),
         other => return Err(expect_refusal(other)),
     };
@@ -78,19 +96,19 @@ pub async fn session(
     while !out.is_empty() && rounds < MAX_ROUNDS {
         rounds += 1;
         let mut incoming = Vec::new();
+        // Whole documents the peer's answers had no room for: asked for again next round.
+        let mut deferred = Vec::new();
         for chunk in chunks(out) {
-            match net
-                .request(
-                    &peer,
-                    vec![],
-                    Request::Sync {
-                        network,
-                        docs: chunk,
-                    },
-                )
-                .await?
+            match ask(Request::Sync {
+                network,
+                docs: chunk,
+            })
+            .await?
             {
-                Response::Sync { docs } => incoming.extend(docs),
+                Response::Sync { docs, deferred: d } => {
+                    incoming.extend(docs);
+                    deferred.extend(d);
+                }
                 other => return Err(expect_refusal(other)),
             }
         }
@@ -105,18 +123,24 @@ pub async fn session(
             }) => return Err(SyncError::Forbidden(message)),
             Err(refusal) => return Err(expect_refusal(refusal)),
         };
+        // Only what was looked at this session: the answer cannot make it ask for more.
+        for id in deferred.into_iter().filter(|d| looked_at.contains(d)) {
+            if !out.iter().any(|p| p.doc == id) {
+                out.push(wire::DocPayload {
+                    doc: id,
+                    payload: wire::Payload::Want,
+                    signed: vec![],
+                    generation: Default::default(),
+                });
+            }
+        }
     }
     let heads = docs.session_heads(looked_at.clone()).await?;
-    match net
-        .request(
-            &peer,
-            vec![],
-            Request::Commit {
-                network,
-                docs: heads.clone(),
-            },
-        )
-        .await?
+    match ask(Request::Commit {
+        network,
+        docs: heads.clone(),
+    })
+    .await?
     {
         Response::Committed { docs: agreed } => {
             let agreed: HashSet<DocId> = agreed.into_iter().collect();
@@ -144,10 +168,7 @@ fn chunks(payloads: Vec<wire::DocPayload>) -> Vec<Vec<wire::DocPayload>> {
     let mut out: Vec<Vec<wire::DocPayload>> = vec![Vec::new()];
     let mut bytes = 0;
     for p in payloads {
-        let size = match &p.payload {
-            wire::Payload::Whole(b) | wire::Payload::Message(b) => b.len(),
-            wire::Payload::Want => 0,
-        } + 32;
+        let size = p.size();
         let last = out.last_mut().expect("never empty");
         if !last.is_empty() && (bytes + size > CHUNK_BYTES || last.len() >= CHUNK_DOCS) {
             out.push(Vec::new());
@@ -445,6 +466,89 @@ impl Engine {
                     let _ = self.net.dial_peer(&peer, &addrs).await;
                 }
             }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::SledStore;
+    use commonground_protocol::network::Role;
+    use commonground_protocol::plan::NewPlan;
+    use ed25519_dalek::SigningKey;
+
+    fn node(dir: &std::path::Path, seed: u8) -> (Docs, crate::docs::DocsThread) {
+        let key = SigningKey::from_bytes(&[seed; 32]);
+        crate::docs::start(Box::new(SledStore::open(dir).unwrap()), key).unwrap()
+    }
+
+    /// A responder whose answers have room for one whole document at a time still gives a
+    /// joining group every plan in one session: what does not fit is deferred and asked for
+    /// again in the next round.
+    #[tokio::test]
+    async fn a_catch_up_larger_than_an_answer_goes_in_several_rounds_of_one_session() {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let ((a, _ta), (b, _tb)) = (node(da.path(), 1), node(db.path(), 2));
+        let net = a
+            .create_network("Midlands".into(), "Coventry".into(), vec![])
+            .await
+            .unwrap()
+            .id;
+        for i in 0..6 {
+            let plan = NewPlan {
+                title: format!("Campaign {i}"),
+                goal: "سكن لائق لكل عائلة".repeat(20),
+                demands: String::new(),
+            };
+            a.new_plan(plan, Some(net.to_string())).await.unwrap();
+        }
+        let code = a
+            .invite(net.to_string(), 3600, vec![], Role::Member)
+            .await
+            .unwrap();
+        let join = Request::Join {
+            network: net,
+            invite: code.id,
+            secret: code.secret.to_vec(),
+            name: "Birmingham".into(),
+            addrs: vec![],
+        };
+        let Response::Joined {
+            network,
+            document,
+            signed,
+        } = a.answer(b.group(), join).await
+        else {
+            panic!("the join was refused");
+        };
+        b.accept_joined(network, document, signed).await.unwrap();
+        a.limit_replies(1).await.unwrap();
+
+        let (rounds, deferred) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
+        let (rounds, deferred) = (&rounds, &deferred);
+        let me = b.group();
+        let looked_at = session_over(&b, a.group(), net, |request| {
+            let a = a.clone();
+            if matches!(request, Request::Sync { .. }) {
+                rounds.set(rounds.get() + 1);
+            }
+            async move {
+                let r = a.answer(me, request).await;
+                if let Response::Sync { deferred: d, .. } = &r {
+                    deferred.set(deferred.get() + d.len());
+                }
+                Ok(r)
+            }
+        })
+        .await
+        .unwrap();
+        let plans = b.plans().await.unwrap();
+        assert_eq!(plans.len(), 6, "{looked_at} documents looked at");
+        assert!(rounds.get() >= 6, "{} rounds", rounds.get());
+        assert!(deferred.get() >= 5, "{} deferred", deferred.get());
+        for p in plans {
+            assert_eq!(p.goal, "سكن لائق لكل عائلة".repeat(20));
         }
     }
 }

@@ -114,6 +114,47 @@ pub struct DocPayload {
     pub generation: GenRank,
 }
 
+impl DocPayload {
+    /// About how many bytes it takes on the wire: its Automerge bytes, plus 32 for the rest.
+    pub fn size(&self) -> usize {
+        let bytes = match &self.payload {
+            Payload::Whole(b) | Payload::Message(b) => b.len(),
+            Payload::Want => 0,
+        };
+        bytes + 32
+    }
+}
+
+/// The most bytes of payloads a responder puts in one `Sync` answer (well under
+/// [`MAX_MESSAGE_BYTES`]), whatever was asked for.
+pub const MAX_REPLY_BYTES: usize = 16 * 1024 * 1024;
+
+/// Cuts a responder's answer to at most `cap` bytes of payloads ([`DocPayload::size`]): sync
+/// messages are always kept (Automerge's sync state counts them as sent); whole documents are
+/// kept in order while they fit, and at least one, so that every answer moves a catch-up on;
+/// the ids of those that do not fit are returned, to be answered `deferred`.
+pub fn fit_reply(payloads: Vec<DocPayload>, cap: usize) -> (Vec<DocPayload>, Vec<DocId>) {
+    let mut total: usize = payloads
+        .iter()
+        .filter(|p| !matches!(p.payload, Payload::Whole(_)))
+        .map(DocPayload::size)
+        .sum();
+    let (mut kept, mut deferred) = (Vec::new(), Vec::new());
+    let mut wholes = 0;
+    for p in payloads {
+        if matches!(p.payload, Payload::Whole(_)) {
+            if wholes > 0 && total.saturating_add(p.size()) > cap {
+                deferred.push(p.doc);
+                continue;
+            }
+            wholes += 1;
+            total = total.saturating_add(p.size());
+        }
+        kept.push(p);
+    }
+    (kept, deferred)
+}
+
 /// A request of the sync protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {
@@ -202,6 +243,10 @@ pub enum Response {
     Sync {
         /// Payloads, one per document.
         docs: Vec<DocPayload>,
+        /// Documents asked for (`Want`) that did not fit in this answer ([`fit_reply`]): the
+        /// initiator asks for them again in its next round. Left out when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        deferred: Vec<DocId>,
     },
     /// The answer to `Commit`: the documents whose heads matched and are now agreed.
     Committed {
@@ -376,6 +421,50 @@ mod tests {
         DocId::from_bytes([n; 16])
     }
 
+    fn payload(n: u8, kind: u8, len: usize) -> DocPayload {
+        DocPayload {
+            doc: id(n),
+            payload: match kind % 3 {
+                0 => Payload::Whole(vec![0; len]),
+                1 => Payload::Message(vec![0; len]),
+                _ => Payload::Want,
+            },
+            signed: vec![],
+            generation: GenRank::FIRST,
+        }
+    }
+
+    #[test]
+    fn a_reply_keeps_what_fits_and_defers_the_rest() {
+        let out = vec![
+            payload(1, 0, 600),
+            payload(2, 1, 300),
+            payload(3, 0, 600),
+            payload(4, 0, 100),
+        ];
+        let (kept, deferred) = fit_reply(out.clone(), 1_100);
+        let ids: Vec<DocId> = kept.iter().map(|p| p.doc).collect();
+        // The message always; the first whole; the third does not fit, the small fourth does.
+        assert_eq!(ids, vec![id(1), id(2), id(4)]);
+        assert_eq!(deferred, vec![id(3)]);
+        // A cap smaller than anything still moves one whole document on.
+        let (kept, deferred) = fit_reply(out.clone(), 1);
+        assert_eq!(kept.len(), 2);
+        assert_eq!(deferred, vec![id(3), id(4)]);
+        // Under the cap nothing changes; the answer's new field is left out when empty.
+        assert_eq!(fit_reply(out.clone(), MAX_REPLY_BYTES), (out, vec![]));
+        let mut buf = Vec::new();
+        ciborium::into_writer(
+            &Response::Sync {
+                docs: vec![],
+                deferred: vec![],
+            },
+            &mut buf,
+        )
+        .unwrap();
+        assert!(!buf.windows(8).any(|w| w == b"deferred"));
+    }
+
     #[test]
     fn unchanged_documents_are_not_looked_at() {
         let agreed: BTreeMap<_, _> = (0..100u8).map(|n| (id(n), [n; 8])).collect();
@@ -480,6 +569,38 @@ mod tests {
     }
 
     proptest! {
+        /// Nothing is lost (kept and deferred together are what was answered, in order), no
+        /// message is deferred, and the kept payloads fit the cap unless only one whole
+        /// document (with the messages) went.
+        #[test]
+        fn a_cut_reply_loses_nothing_and_fits(
+            items in prop::collection::vec((0u8..3, 0usize..5_000), 0..40),
+            cap in 1usize..20_000,
+        ) {
+            let out: Vec<DocPayload> = items
+                .iter()
+                .enumerate()
+                .map(|(i, (k, len))| payload(i as u8, *k, *len))
+                .collect();
+            let (kept, deferred) = fit_reply(out.clone(), cap);
+            let wholes = kept.iter().filter(|p| matches!(p.payload, Payload::Whole(_))).count();
+            let size: usize = kept.iter().map(DocPayload::size).sum();
+            let messages: usize = out.iter().filter(|p| !matches!(p.payload, Payload::Whole(_))).map(DocPayload::size).sum();
+            prop_assert!(size <= cap.max(messages) || wholes == 1);
+            let mut all: Vec<DocId> = kept.iter().map(|p| p.doc).chain(deferred.iter().copied()).collect();
+            all.sort();
+            let mut want: Vec<DocId> = out.iter().map(|p| p.doc).collect();
+            want.sort();
+            prop_assert_eq!(all, want);
+            for d in &deferred {
+                let p = out.iter().find(|p| p.doc == *d).unwrap();
+                prop_assert!(matches!(p.payload, Payload::Whole(_)));
+            }
+            if out.iter().any(|p| matches!(p.payload, Payload::Whole(_))) {
+                prop_assert!(wholes >= 1);
+            }
+        }
+
         /// Whatever both sides hold, the plan puts every document that differs in exactly one
         /// bucket, and looks at nothing that is agreed and unchanged on both sides.
         #[test]

@@ -597,7 +597,7 @@ async fn an_aggregator_receives_published_tallies_and_never_a_plan() {
         }],
     };
     match request(&hub, &a, want).await.unwrap() {
-        Response::Sync { docs } => assert!(docs.is_empty(), "{docs:?}"),
+        Response::Sync { docs, .. } => assert!(docs.is_empty(), "{docs:?}"),
         other => assert!(matches!(other, Response::Refused { .. }), "{other:?}"),
     }
     let held = documents(&hub, &net).await;
