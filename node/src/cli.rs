@@ -1568,8 +1568,9 @@ async fn import(client: &Client, out: &Output, file: &std::path::Path) -> Result
                 );
                 if summary.left_out > 0 {
                     line.push_str(&format!(
-                        "; {} plans left out: of an earlier release, or re-issued and not yet \
-                         endorsed by their owner or a coordinator (they come when one of them syncs)",
+                        "; {} plans left out: of an earlier release, re-issued and not yet \
+                         endorsed by their owner or a coordinator (they come when one of them syncs), \
+                         or of a group that has the most plans a group may have",
                         summary.left_out
                     ));
                 }

@@ -94,6 +94,8 @@ pub struct DocSet {
     pub(crate) key: SigningKey,
     /// The most payload bytes in one answer to a sync round (`sync::fit_reply`).
     pub(crate) reply_bytes: usize,
+    /// The most plans of one owning group kept per network (`auth::MAX_PLANS_PER_MEMBER`).
+    pub(crate) plan_quota: usize,
     pub(crate) docs: HashMap<DocId, Loaded>,
     pub(crate) today: fn() -> Day,
     /// Sync bookkeeping per peer (see `replica`).
@@ -372,6 +374,16 @@ impl DocSet {
     /// Creates a plan under an id bound to this group ([`doc::Header::bound_id`]): no other
     /// group can issue a plan under it.
     pub fn create_plan(&mut self, network: Option<DocId>, plan: &Plan) -> Result<DocId, DocsError> {
+        if let Some(n) = network
+            && self.plans_of(&n, &self.group) >= self.plan_quota
+        {
+            return Err(DocsError::Invalid(ValidationError::NotPermitted {
+                reason: format!(
+                    "this group already has {} plans in this network, the most one group may have",
+                    self.plan_quota
+                ),
+            }));
+        }
         let mut salt = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut salt);
         let id = DocId::bound(DocKind::Plan.as_str(), network.as_ref(), &self.group, &salt);
@@ -380,6 +392,18 @@ impl DocSet {
         debug_assert_eq!(bound, id);
         self.add_new(id, doc)?;
         Ok(id)
+    }
+
+    /// How many plans of `owner` this node holds in `network`.
+    pub(crate) fn plans_of(&self, network: &DocId, owner: &GroupId) -> usize {
+        self.docs
+            .values()
+            .filter(|l| {
+                l.header.kind == DocKind::Plan
+                    && l.header.network.as_ref() == Some(network)
+                    && l.header.owner == *owner
+            })
+            .count()
     }
 
     /// Keeps a document just created here, signing its first change when it is shared.
@@ -649,6 +673,7 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
         roles_checked: false,
         poisoned: false,
         reply_bytes: commonground_protocol::sync::MAX_REPLY_BYTES,
+        plan_quota: commonground_protocol::auth::MAX_PLANS_PER_MEMBER,
     };
     crate::replica::load_meta(&mut set, store.as_ref())?;
     for id in store.doc_ids()? {

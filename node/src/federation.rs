@@ -63,8 +63,9 @@ pub struct ImportSummary {
     pub documents: usize,
     /// Documents that changed (new, or with new changes).
     pub changed: usize,
-    /// Plans left out because this node cannot take them yet: plans of an earlier release it
-    /// does not hold, or re-issued ones not yet endorsed by their owner or a coordinator.
+    /// Plans left out: plans of an earlier release this node does not hold, re-issued ones not
+    /// yet endorsed by their owner or a coordinator, or plans of a group that has the most
+    /// plans a group may have here (`auth::MAX_PLANS_PER_MEMBER`).
     pub left_out: usize,
 }
 
@@ -299,6 +300,7 @@ impl DocSet {
         }
         let mut admitted: Vec<(DocId, Automerge, auth::Admitted)> = Vec::new();
         let mut left_out = 0;
+        let mut quota = None;
         for (i, d) in bundle.docs.into_iter().enumerate() {
             if !net.is_member(&exporter) {
                 return Err(bundle_refused(
@@ -314,6 +316,7 @@ impl DocSet {
                 self.accept_whole(&network, Some(&net), &exporter, &d.doc, &d.bytes, &d.signed);
             let Some((doc, keep)) = crate::replica::taken(verdict, &exporter, &d.doc)
                 .map_err(|(_, why)| bundle_refused(format!("document {}: {why}", d.doc.short())))?
+                .filter(|(doc, _)| self.fits_quota(&mut quota, &network, &d.doc, doc))
             else {
                 left_out += 1;
                 continue;

@@ -465,6 +465,44 @@ impl DocSet {
         Ok((candidate, keep))
     }
 
+    /// Whether a document received whole may be kept under the plans-per-member bound
+    /// (`auth::MAX_PLANS_PER_MEMBER`): always for one this node holds or of another kind; for
+    /// a new plan, if its owner has fewer than the bound here (counted in `counts`, filled on
+    /// first use and kept up to date across a round or bundle). A plan over it is left out.
+    pub(crate) fn fits_quota(
+        &self,
+        counts: &mut Option<HashMap<GroupId, usize>>,
+        network: &DocId,
+        id: &DocId,
+        doc: &Automerge,
+    ) -> bool {
+        if self.docs.contains_key(id) {
+            return true;
+        }
+        let Ok(header) = doc::header(doc) else {
+            return true;
+        };
+        if header.kind != DocKind::Plan {
+            return true;
+        }
+        let counts = counts.get_or_insert_with(|| {
+            let mut c = HashMap::new();
+            for l in self.docs.values() {
+                if l.header.kind == DocKind::Plan && l.header.network.as_ref() == Some(network) {
+                    *c.entry(l.header.owner).or_default() += 1;
+                }
+            }
+            c
+        });
+        let n = counts.entry(header.owner).or_default();
+        if *n >= self.plan_quota {
+            debug!(doc = %id, owner = %header.owner.short(), "left out a plan: its group has the most plans a group may have here");
+            return false;
+        }
+        *n += 1;
+        true
+    }
+
     /// Endorses a later generation of a plan just admitted against the one held, when this
     /// group may ([`auth::may_endorse`]) and did not issue it: nodes that do not hold the plan
     /// take it with the endorsement.
@@ -584,6 +622,8 @@ impl DocSet {
         // What the round's documents and changes may inflate to, in all (Automerge inflates
         // compressed columns without a limit: checked before it reads them).
         let mut budget = inflate::MAX_INFLATED;
+        // Plans per owning group, counted when the round brings a plan this node lacks.
+        let mut quota = None;
         let refuse = |doc: &DocId, (reason, why): (Refusal, String)| {
             warn!(peer = %peer.short(), %doc, ?reason, why, "refusing a round");
             refused(reason, why)
@@ -610,6 +650,7 @@ impl DocSet {
                         self.accept_whole(network, Some(&net), peer, &p.doc, &bytes, &p.signed);
                     if let Some((doc, keep)) =
                         taken(verdict, peer, &p.doc).map_err(|e| refuse(&p.doc, e))?
+                        && self.fits_quota(&mut quota, network, &p.doc, &doc)
                     {
                         admitted.push((p.doc, doc, keep));
                     }
@@ -976,6 +1017,16 @@ impl Docs {
     pub async fn limit_replies(&self, bytes: usize) -> Result<(), DocsError> {
         self.run(move |set| {
             set.reply_bytes = bytes;
+            Ok(())
+        })
+        .await
+    }
+
+    /// Caps the plans of one group this node keeps (and this group makes) per network at `n`
+    /// (default `auth::MAX_PLANS_PER_MEMBER`). For tests.
+    pub async fn limit_plans(&self, n: usize) -> Result<(), DocsError> {
+        self.run(move |set| {
+            set.plan_quota = n;
             Ok(())
         })
         .await

@@ -483,22 +483,23 @@ mod tests {
         crate::docs::start(Box::new(SledStore::open(dir).unwrap()), key).unwrap()
     }
 
-    /// A responder whose answers have room for one whole document at a time still gives a
-    /// joining group every plan in one session: what does not fit is deferred and asked for
-    /// again in the next round.
-    #[tokio::test]
-    async fn a_catch_up_larger_than_an_answer_goes_in_several_rounds_of_one_session() {
-        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-        let ((a, _ta), (b, _tb)) = (node(da.path(), 1), node(db.path(), 2));
+    /// Two nodes in-process: `a` made a network and `plans` plans in it (Arabic goals), `b`
+    /// joined it by invite. Returns the nodes and the network.
+    async fn joined(
+        da: &std::path::Path,
+        db: &std::path::Path,
+        plans: usize,
+    ) -> (Docs, Docs, DocId, [crate::docs::DocsThread; 2]) {
+        let ((a, ta), (b, tb)) = (node(da, 1), node(db, 2));
         let net = a
             .create_network("Midlands".into(), "Coventry".into(), vec![])
             .await
             .unwrap()
             .id;
-        for i in 0..6 {
+        for i in 0..plans {
             let plan = NewPlan {
                 title: format!("Campaign {i}"),
-                goal: "سكن لائق لكل عائلة".repeat(20),
+                goal: GOAL.repeat(20),
                 demands: String::new(),
             };
             a.new_plan(plan, Some(net.to_string())).await.unwrap();
@@ -523,8 +524,19 @@ mod tests {
             panic!("the join was refused");
         };
         b.accept_joined(network, document, signed).await.unwrap();
-        a.limit_replies(1).await.unwrap();
+        (a, b, net, [ta, tb])
+    }
 
+    const GOAL: &str = "سكن لائق لكل عائلة";
+
+    /// A responder whose answers have room for one whole document at a time still gives a
+    /// joining group every plan in one session: what does not fit is deferred and asked for
+    /// again in the next round.
+    #[tokio::test]
+    async fn a_catch_up_larger_than_an_answer_goes_in_several_rounds_of_one_session() {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, net, _threads) = joined(da.path(), db.path(), 6).await;
+        a.limit_replies(1).await.unwrap();
         let (rounds, deferred) = (std::cell::Cell::new(0), std::cell::Cell::new(0));
         let (rounds, deferred) = (&rounds, &deferred);
         let me = b.group();
@@ -548,7 +560,36 @@ mod tests {
         assert!(rounds.get() >= 6, "{} rounds", rounds.get());
         assert!(deferred.get() >= 5, "{} deferred", deferred.get());
         for p in plans {
-            assert_eq!(p.goal, "سكن لائق لكل عائلة".repeat(20));
+            assert_eq!(p.goal, GOAL.repeat(20));
         }
+    }
+
+    /// A node keeps at most its bound of plans of one group per network: the rest are left out
+    /// (the session still ends well), and a group makes no more than the bound.
+    #[tokio::test]
+    async fn no_group_makes_others_store_more_plans_than_the_bound() {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, net, _threads) = joined(da.path(), db.path(), 5).await;
+        b.limit_plans(3).await.unwrap();
+        let me = b.group();
+        session_over(&b, a.group(), net, |request| {
+            let a = a.clone();
+            async move { Ok(a.answer(me, request).await) }
+        })
+        .await
+        .unwrap();
+        assert_eq!(b.plans().await.unwrap().len(), 3);
+        a.limit_plans(5).await.unwrap();
+        let sixth = NewPlan {
+            title: "One too many".into(),
+            ..Default::default()
+        };
+        let refused = a.new_plan(sixth.clone(), Some(net.to_string())).await;
+        assert!(
+            matches!(&refused, Err(DocsError::Invalid(e)) if e.to_string().contains("the most one group may have")),
+            "{refused:?}"
+        );
+        // A private plan is no one else's burden.
+        assert!(a.new_plan(sixth, None).await.is_ok());
     }
 }

@@ -45,6 +45,11 @@ use crate::publish::Published;
 /// The most signed heads one payload may carry.
 pub const MAX_SIGNED_HEADS: usize = 64;
 
+/// The most plans of one owning group a node keeps in one network: a node takes no new plan of
+/// a group that has this many there already (it leaves it out), and a group makes no more.
+/// Bounds what one member can make every other member store.
+pub const MAX_PLANS_PER_MEMBER: usize = 20_000;
+
 const CONTEXT: &[u8] = b"commonground/signed-head/1";
 
 /// An actor's signature over its newest change hash of one document.
