@@ -375,7 +375,12 @@ impl DocSet {
     /// group can issue a plan under it.
     pub fn create_plan(&mut self, network: Option<DocId>, plan: &Plan) -> Result<DocId, DocsError> {
         if let Some(n) = network
-            && self.plans_of(&n, &self.group) >= self.plan_quota
+            && self
+                .plans_per_owner(&n)
+                .get(&self.group)
+                .copied()
+                .unwrap_or(0)
+                >= self.plan_quota
         {
             return Err(DocsError::Invalid(ValidationError::NotPermitted {
                 reason: format!(
@@ -394,16 +399,15 @@ impl DocSet {
         Ok(id)
     }
 
-    /// How many plans of `owner` this node holds in `network`.
-    pub(crate) fn plans_of(&self, network: &DocId, owner: &GroupId) -> usize {
-        self.docs
-            .values()
-            .filter(|l| {
-                l.header.kind == DocKind::Plan
-                    && l.header.network.as_ref() == Some(network)
-                    && l.header.owner == *owner
-            })
-            .count()
+    /// How many plans of each owning group this node holds in `network`.
+    pub(crate) fn plans_per_owner(&self, network: &DocId) -> HashMap<GroupId, usize> {
+        let mut counts = HashMap::new();
+        for l in self.docs.values() {
+            if l.header.kind == DocKind::Plan && l.header.network.as_ref() == Some(network) {
+                *counts.entry(l.header.owner).or_default() += 1;
+            }
+        }
+        counts
     }
 
     /// Keeps a document just created here, signing its first change when it is shared.

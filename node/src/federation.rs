@@ -300,23 +300,24 @@ impl DocSet {
         }
         let mut admitted: Vec<(DocId, Automerge, auth::Admitted)> = Vec::new();
         let mut left_out = 0;
-        let mut quota = None;
+        let mut intake = crate::replica::Intake::new(network);
         for (i, d) in bundle.docs.into_iter().enumerate() {
             if !net.is_member(&exporter) {
                 return Err(bundle_refused(
                     "the bundle was made by a group that is not a member",
                 ));
             }
-            commonground_protocol::inflate::check(
-                &d.bytes,
-                commonground_protocol::inflate::MAX_INFLATED,
-            )
-            .map_err(|e| bundle_refused(format!("document {}: {e}", d.doc.short())))?;
-            let verdict =
-                self.accept_whole(&network, Some(&net), &exporter, &d.doc, &d.bytes, &d.signed);
-            let Some((doc, keep)) = crate::replica::taken(verdict, &exporter, &d.doc)
+            intake.next_document();
+            let Some((doc, keep)) = self
+                .take_whole(
+                    &mut intake,
+                    Some(&net),
+                    &exporter,
+                    &d.doc,
+                    &d.bytes,
+                    &d.signed,
+                )
                 .map_err(|(_, why)| bundle_refused(format!("document {}: {why}", d.doc.short())))?
-                .filter(|(doc, _)| self.fits_quota(&mut quota, &network, &d.doc, doc))
             else {
                 left_out += 1;
                 continue;

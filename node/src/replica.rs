@@ -100,23 +100,38 @@ pub(crate) enum NotTaken {
     Admission(auth::AuthError),
 }
 
-/// What became of a document received whole: taken, refused (an offence or not), or, for a
-/// plan this node does not hold that it cannot take yet though an honest peer may send it (one
-/// of an earlier release, or re-issued and not yet endorsed: `auth::admit`), left out (`None`),
-/// the rest of a round or bundle still taken.
-pub(crate) fn taken(
-    verdict: Result<Admitted, NotTaken>,
-    peer: &GroupId,
-    id: &DocId,
-) -> Result<Option<Admitted>, (Refusal, String)> {
-    match verdict {
-        Err(NotTaken::Admission(auth::AuthError::Unbound | auth::AuthError::Unendorsed)) => {
-            debug!(peer = %peer.short(), doc = %id, "left out a plan that cannot be taken yet");
-            Ok(None)
+/// What the documents of one sync round (or one bundle document) may still cost before they
+/// are taken: what their bytes may inflate to, and the plans each group already has here.
+pub(crate) struct Intake {
+    /// The network the documents come for.
+    network: DocId,
+    /// Bytes the payloads may still inflate to (Automerge inflates compressed columns without
+    /// a limit: checked before it reads them).
+    budget: u64,
+    /// Plans per owning group in the network, counted when a plan new to this node arrives.
+    plans: Option<HashMap<GroupId, usize>>,
+}
+
+impl Intake {
+    pub(crate) fn new(network: DocId) -> Self {
+        Self {
+            network,
+            budget: inflate::MAX_INFLATED,
+            plans: None,
         }
-        Err(NotTaken::Admission(e)) => Err(forbidden(e)),
-        Err(NotTaken::Refused(r)) => Err(r),
-        Ok(admitted) => Ok(Some(admitted)),
+    }
+
+    /// A bundle's documents are judged one by one: each may inflate to the whole budget.
+    pub(crate) fn next_document(&mut self) {
+        self.budget = inflate::MAX_INFLATED;
+    }
+
+    /// Counts what `bytes` inflate to against what is left.
+    fn inflates(&mut self, bytes: &[u8]) -> Result<(), (Refusal, String)> {
+        let n =
+            inflate::check(bytes, self.budget).map_err(|e| (Refusal::Malformed, e.to_string()))?;
+        self.budget -= n.min(self.budget);
+        Ok(())
     }
 }
 
@@ -382,12 +397,42 @@ impl DocSet {
         out
     }
 
+    /// Takes a document received whole from `peer` for the intake's network, within what
+    /// `intake` allows:
+    /// its bytes inflate within the budget, it passes [`Self::accept_whole`], and a plan new to
+    /// this node fits its owner's bound (`auth::MAX_PLANS_PER_MEMBER`). Returns the document to
+    /// keep and what to keep with it; `None` for a plan left out, though an honest peer may
+    /// send it (of an earlier release, re-issued and not yet endorsed: `auth::admit`; or over
+    /// the bound): the rest of a round or bundle is still taken.
+    pub(crate) fn take_whole(
+        &self,
+        intake: &mut Intake,
+        net: Option<&Network>,
+        peer: &GroupId,
+        id: &DocId,
+        bytes: &[u8],
+        signed: &[SignedHead],
+    ) -> Result<Option<Admitted>, (Refusal, String)> {
+        intake.inflates(bytes)?;
+        let network = intake.network;
+        match self.accept_whole(&network, net, peer, id, bytes, signed) {
+            Err(NotTaken::Admission(auth::AuthError::Unbound | auth::AuthError::Unendorsed)) => {
+                debug!(peer = %peer.short(), doc = %id, "left out a plan that cannot be taken yet");
+                Ok(None)
+            }
+            Err(NotTaken::Admission(e)) => Err(forbidden(e)),
+            Err(NotTaken::Refused(r)) => Err(r),
+            Ok((doc, keep)) => Ok(self
+                .fits_bound(&mut intake.plans, &network, id, &doc)
+                .then_some((doc, keep))),
+        }
+    }
+
     /// Checks a document received whole from `peer` for `network`: of a shared kind, in that
     /// network (a network document: that network's own), readable by the peer, and admitted
     /// (signed, written by its writers, within its rules). Returns the document to keep (ours
-    /// with the new changes, or the received one) and the signed heads to keep. What it
-    /// refuses, [`taken`] sorts into a refusal, or a plan left out.
-    pub(crate) fn accept_whole(
+    /// with the new changes, or the received one) and the signed heads to keep.
+    fn accept_whole(
         &self,
         network: &DocId,
         net: Option<&Network>,
@@ -397,7 +442,7 @@ impl DocSet {
         signed: &[SignedHead],
     ) -> Result<Admitted, NotTaken> {
         let malformed = |why: String| (Refusal::Malformed, why);
-        let not_allowed = |why: &str| (Refusal::NotMember, why.to_string());
+        let not_allowed = |why: &str| NotTaken::Refused((Refusal::NotMember, why.to_string()));
         let existing = self.docs.get(id);
         let received =
             Automerge::load(bytes).map_err(|e| malformed(format!("unreadable document: {e}")))?;
@@ -417,14 +462,10 @@ impl DocSet {
             }
             let header = &l.header;
             if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
-                return Err(NotTaken::Refused(not_allowed(
-                    "document does not belong to this network",
-                )));
+                return Err(not_allowed("document does not belong to this network"));
             }
             if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
-                return Err(NotTaken::Refused(not_allowed(
-                    "the sender may not hold this document",
-                )));
+                return Err(not_allowed("the sender may not hold this document"));
             }
             let mut admitted = auth::admit_generation(id, &l.doc, &received, signed, net)?;
             self.endorse(id, &received, &received_header, net, &mut admitted);
@@ -439,37 +480,28 @@ impl DocSet {
             None => (received, received_header),
         };
         if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
-            return Err(NotTaken::Refused(not_allowed(
-                "document does not belong to this network",
-            )));
+            return Err(not_allowed("document does not belong to this network"));
         }
         if header.kind == DocKind::Network && id != network {
-            return Err(NotTaken::Refused(not_allowed(
-                "a network document under another id",
-            )));
+            return Err(not_allowed("a network document under another id"));
         }
         if header.kind == DocKind::Published
             && id != &commonground_protocol::publish::published_id(network, &header.owner)
         {
-            return Err(NotTaken::Refused(not_allowed(
-                "a published tally under another id",
-            )));
+            return Err(not_allowed("a published tally under another id"));
         }
         if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
-            return Err(NotTaken::Refused(not_allowed(
-                "the sender may not hold this document",
-            )));
+            return Err(not_allowed("the sender may not hold this document"));
         }
         let held = held_with(existing, signed);
         let keep = auth::admit(id, existing.map(|l| &l.doc), &candidate, &held, net)?;
         Ok((candidate, keep))
     }
 
-    /// Whether a document received whole may be kept under the plans-per-member bound
-    /// (`auth::MAX_PLANS_PER_MEMBER`): always for one this node holds or of another kind; for
-    /// a new plan, if its owner has fewer than the bound here (counted in `counts`, filled on
-    /// first use and kept up to date across a round or bundle). A plan over it is left out.
-    pub(crate) fn fits_quota(
+    /// Whether a document received whole may be kept under the plans-per-member bound:
+    /// always one this node holds or of another kind; a new plan if its owner has fewer than
+    /// the bound here (`counts`, filled on first use and kept up to date across a round).
+    fn fits_bound(
         &self,
         counts: &mut Option<HashMap<GroupId, usize>>,
         network: &DocId,
@@ -485,16 +517,10 @@ impl DocSet {
         if header.kind != DocKind::Plan {
             return true;
         }
-        let counts = counts.get_or_insert_with(|| {
-            let mut c = HashMap::new();
-            for l in self.docs.values() {
-                if l.header.kind == DocKind::Plan && l.header.network.as_ref() == Some(network) {
-                    *c.entry(l.header.owner).or_default() += 1;
-                }
-            }
-            c
-        });
-        let n = counts.entry(header.owner).or_default();
+        let n = counts
+            .get_or_insert_with(|| self.plans_per_owner(network))
+            .entry(header.owner)
+            .or_default();
         if *n >= self.plan_quota {
             debug!(doc = %id, owner = %header.owner.short(), "left out a plan: its group has the most plans a group may have here");
             return false;
@@ -619,11 +645,7 @@ impl DocSet {
         let mut messages = Vec::new();
         let mut wants = Vec::new();
         let mut seen = std::collections::HashSet::new();
-        // What the round's documents and changes may inflate to, in all (Automerge inflates
-        // compressed columns without a limit: checked before it reads them).
-        let mut budget = inflate::MAX_INFLATED;
-        // Plans per owning group, counted when the round brings a plan this node lacks.
-        let mut quota = None;
+        let mut intake = Intake::new(*network);
         let refuse = |doc: &DocId, (reason, why): (Refusal, String)| {
             warn!(peer = %peer.short(), %doc, ?reason, why, "refusing a round");
             refused(reason, why)
@@ -635,22 +657,11 @@ impl DocSet {
                     "a document twice, or too many signatures",
                 ));
             }
-            let mut inflates = |bytes: &[u8]| -> Result<(), Response> {
-                let n = inflate::check(bytes, budget)
-                    .map_err(|e| refuse(&p.doc, (Refusal::Malformed, e.to_string())))?;
-                budget -= n.min(budget);
-                Ok(())
-            };
-            if let Payload::Whole(bytes) = &p.payload {
-                inflates(bytes)?;
-            }
             match p.payload {
                 Payload::Whole(bytes) => {
-                    let verdict =
-                        self.accept_whole(network, Some(&net), peer, &p.doc, &bytes, &p.signed);
-                    if let Some((doc, keep)) =
-                        taken(verdict, peer, &p.doc).map_err(|e| refuse(&p.doc, e))?
-                        && self.fits_quota(&mut quota, network, &p.doc, &doc)
+                    if let Some((doc, keep)) = self
+                        .take_whole(&mut intake, Some(&net), peer, &p.doc, &bytes, &p.signed)
+                        .map_err(|e| refuse(&p.doc, e))?
                     {
                         admitted.push((p.doc, doc, keep));
                     }
@@ -663,7 +674,7 @@ impl DocSet {
                     let mut msg = Message::decode(&bytes)
                         .map_err(|_| refused(Refusal::Malformed, "unreadable sync message"))?;
                     for change in msg.changes.iter() {
-                        inflates(change)?;
+                        intake.inflates(change).map_err(|e| refuse(&p.doc, e))?;
                     }
                     if !ok {
                         return Err(refused(Refusal::NotMember, "no such shared document"));

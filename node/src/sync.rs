@@ -124,14 +124,18 @@ where
             Err(refusal) => return Err(expect_refusal(refusal)),
         };
         // Only what was looked at this session: the answer cannot make it ask for more.
-        for id in deferred.into_iter().filter(|d| looked_at.contains(d)) {
-            if !out.iter().any(|p| p.doc == id) {
-                out.push(wire::DocPayload {
-                    doc: id,
-                    payload: wire::Payload::Want,
-                    signed: vec![],
-                    generation: Default::default(),
-                });
+        if !deferred.is_empty() {
+            let planned: HashSet<&DocId> = looked_at.iter().collect();
+            let mut asked: HashSet<DocId> = out.iter().map(|p| p.doc).collect();
+            for id in deferred.into_iter().filter(|d| planned.contains(d)) {
+                if asked.insert(id) {
+                    out.push(wire::DocPayload {
+                        doc: id,
+                        payload: wire::Payload::Want,
+                        signed: vec![],
+                        generation: Default::default(),
+                    });
+                }
             }
         }
     }
