@@ -1457,6 +1457,7 @@ async fn up(data_dir: DataDir, args: UpArgs) -> Result<(), Failure> {
     };
     let config = opts.resolve().map_err(|e| failed(&e))?;
     init_logging(config.log_format);
+    private_files();
     let node = Node::start(data_dir.clone(), &config)
         .await
         .map_err(|e| failed(&e))?;
@@ -1467,6 +1468,17 @@ async fn up(data_dir: DataDir, args: UpArgs) -> Result<(), Failure> {
     signalled().await;
     node.shutdown().await;
     Ok(())
+}
+
+/// Every file and folder the running node makes from here on (sled makes some long after start,
+/// with the default 0644/0755) is private to its user: the data directory's rule.
+#[allow(unsafe_code)]
+fn private_files() {
+    // SAFETY: umask(2) only sets the process's file mode mask; it cannot fail and touches no
+    // memory of ours.
+    unsafe {
+        libc::umask(0o077);
+    }
 }
 
 /// Sets up logging to standard error, once, for `up`. `RUST_LOG` refines the default `info`.

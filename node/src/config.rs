@@ -204,7 +204,14 @@ impl DataDir {
     /// reader never sees half of it).
     pub fn write_api_addr(&self, addr: SocketAddr) -> std::io::Result<()> {
         let tmp = self.0.join("api.addr.tmp");
-        std::fs::write(&tmp, addr.to_string())?;
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&tmp)?;
+        file.write_all(addr.to_string().as_bytes())?;
+        drop(file);
         std::fs::rename(tmp, self.api_addr_file())
     }
 
@@ -218,7 +225,7 @@ impl DataDir {
     }
 }
 
-use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
 
 /// Makes `dir` and everything in it private to this user: directories 0700, files 0600 (a data
 /// directory made by an older release, or by hand, could be 0755 with its store readable by

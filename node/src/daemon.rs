@@ -188,14 +188,15 @@ impl Node {
             .group_name
             .clone()
             .unwrap_or_else(|| format!("group-{}", group.short()));
+        // The store's files were made after `prepare`. Private before the address file appears:
+        // whoever waits for that file (the CLI, tests) sees a private directory.
+        data_dir.make_private()?;
         data_dir
             .write_api_addr(http)
             .map_err(|e| ConfigError::DataDir {
                 path: data_dir.api_addr_file(),
                 reason: e.to_string(),
             })?;
-        // The store's files and the address file were made after `prepare`.
-        data_dir.make_private()?;
         let app = router(
             AppState {
                 docs: docs.clone(),
