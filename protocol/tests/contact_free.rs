@@ -22,19 +22,25 @@ const THIRD: &str = include_str!("corpus/contact_free_tune3.tsv");
 /// ...and by a fifth, about people's names written with no context word around them in
 /// Tigrinya, Amharic, Pashto, Kurdish, Arabic, Farsi and Urdu.
 const FIFTH: &str = include_str!("corpus/contact_free_tune4.tsv");
+/// ...and by a sixth (Tigrinya, Amharic, Somali) and a seventh (Pashto, Kurdish, Arabic,
+/// Farsi, Urdu), who saw no other file: names with and without context words, and ordinary
+/// lines full of words that are also names.
+const SIXTH: &str = include_str!("corpus/contact_free_tune5a.tsv");
+const SEVENTH: &str = include_str!("corpus/contact_free_tune5b.tsv");
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
 const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 3, with
-/// the second held-out set): 91.2% refused and 1.9% of ordinary lines refused overall (the
-/// tune lines of four writers: 89.5% and 0.9%; the fifth writer's names in Ethiopic script,
-/// Pashto and Kurdish are what the rules miss most). The test fails below these floors.
-const FLOOR_RECALL: f64 = 0.91;
+/// What the held-out lines reached when the rules were last changed (rules version 4): 95.4%
+/// refused and 1.9% of ordinary lines refused overall (the tune lines of six writers: 92.2%
+/// and 1.1%; names in Arabic and Urdu written with no context word, whose every frequent
+/// form the dictionaries also hold as a word, are what the rules miss most). The test fails
+/// below these floors.
+const FLOOR_RECALL: f64 = 0.95;
 const FLOOR_FALSE_REFUSALS: f64 = 0.02;
-const FLOOR_TUNE_RECALL: f64 = 0.89;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.01;
+const FLOOR_TUNE_RECALL: f64 = 0.92;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.012;
 
 struct Line<'a> {
     lang: &'a str,
@@ -44,7 +50,7 @@ struct Line<'a> {
 }
 
 fn corpus() -> Vec<Line<'static>> {
-    [CORPUS, MORE, THIRD, FIFTH, HELD2]
+    [CORPUS, MORE, THIRD, FIFTH, SIXTH, SEVENTH, HELD2]
         .iter()
         .flat_map(|file| file.lines().skip(1))
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))

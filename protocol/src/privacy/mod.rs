@@ -26,7 +26,7 @@ mod patterns;
 
 /// The version of the rules [`check_text`] applies. Two nodes with the same version refuse the
 /// same texts.
-pub const RULES_VERSION: u32 = 3;
+pub const RULES_VERSION: u32 = 4;
 
 /// What kind of personal data a text seemed to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -233,6 +233,24 @@ mod tests {
         ("port ref LHR/12345678", PersonalDataKind::Reference),
         ("UAN 1234-5678-9012-3456", PersonalDataKind::Reference),
         ("case ref: 88AB12", PersonalDataKind::Reference),
+        // Rules version 4: e-mail words and reference labels in the groups' scripts.
+        ("ኢመይል: selam.t ኣት example ዶት org", PersonalDataKind::Email),
+        (
+            "ايميلها amina.h آت example دوت كوم",
+            PersonalDataKind::Email,
+        ),
+        (
+            "ئیمەیڵ: shilan ئەت example دۆت com",
+            PersonalDataKind::Email,
+        ),
+        ("amina.h@جيميل", PersonalDataKind::Email),
+        ("مرجعه: HX884213", PersonalDataKind::Reference),
+        (
+            "رقم ملفها 448812 في وزارة الداخلية",
+            PersonalDataKind::Reference,
+        ),
+        ("ہوم آفس ریفرنس نمبر 55120 ہے", PersonalDataKind::Reference),
+        ("ሪፈረንስ ቁጽሪ 77310", PersonalDataKind::Reference),
         ("claim number AS-20931", PersonalDataKind::Reference),
         ("passport 123456789", PersonalDataKind::Reference),
         ("NHS 9434765919", PersonalDataKind::NhsNumber),
@@ -254,6 +272,10 @@ mod tests {
     #[rustfmt::skip]
     const NEGATIVES: &[&str] = &[
         "Legal aid for every asylum seeker in the city",
+        "ኣኼባ ኣብ ክፍሊ 3 ሰዓት 6:00",
+        "رقم 2026 عام التضامن",
+        "we meet at the hall, dot the i's",
+        "ሪፈረንስ ደብዳበ ካብ ቤት ምኽሪ ከተማ",
         "Meet the council's cabinet member on 2026-12-10 at 18:30",
         "Meeting on 10/12/2026 from 10:00 - 12:00",
         "Raise £1,200 for bus fares; target £12,000 by March",

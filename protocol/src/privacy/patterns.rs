@@ -218,11 +218,16 @@ const LODGING: &[&str] = &[
 
 /// "at" in an e-mail address spelled out, in the languages of the groups.
 /// Each may stand in brackets: "(at)", "[arobase]", "(et)".
-const AT: &str =
-    r"[(\[{]?\s*(?:\bat\b|\bchez\b|\barobase\b|\ba\b|آت|اَت|ات|ایٹ|اٹ|ئات|\bet\b)\s*[)\]}]?";
+const AT: &str = r"[(\[{]?\s*(?:\bat\b|\bchez\b|\barobase\b|\ba\b|آت|اَت|ات|أت|ایٹ|اٹ|اټ|ئات|ئەت|ኣት|አት|ኤት|\bet\b)\s*[)\]}]?";
 /// "dot" in an e-mail address spelled out, in the languages of the groups.
 /// Each may stand in brackets: "(dot)", "[point]", "(xal)".
-const DOT: &str = r"[(\[{]?\s*(?:\bdot\b|\bpoint\b|\bpunto\b|نقطة|نقطه|دات|ڈاٹ|ټکی|ټکي|خاڵ|\bxal\b|ነጥቢ|ነጥብ|\bdhibic\b)\s*[)\]}]?";
+const DOT: &str = r"[(\[{]?\s*(?:\bdot\b|\bpoint\b|\bpunto\b|نقطة|نقطه|دات|دوت|دۆت|ڈاٹ|ڈوٹ|ډاټ|ټکی|ټکي|خاڵ|\bxal\b|ነጥቢ|ነጥብ|ዶት|\bdhibic\b)\s*[)\]}]?";
+
+/// Top-level domains written out in the groups' scripts: "دوت كوم", "ነጥቢ ኦርግ".
+const LOCAL_TLDS: &str = r"كوم|کوم|کام|کۆم|ڪام|اورغ|اورج|أورغ|ارگ|اورگ|ኮም|ኦርግ|ኦርጅ";
+/// Mail providers written in the groups' scripts: "amina آت جيميل".
+const LOCAL_PROVIDERS: &str =
+    r"جيميل|جی‌میل|جیمیل|جيمیل|جی\s?میل|هوتميل|هاتمیل|هات‌میل|ہاٹ\s?میل|ياهو|یاهو|یاہو|ጂሜይል|ጂሜል|ያሁ";
 
 /// Names of months in the languages of the groups, for dates written in words.
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
@@ -265,7 +270,7 @@ const STREET_WORDS: &str =
 const NUMBER_WORDS: &str = r"\bno\b\.?|\bnumber\b|\bnº|n°|\bnr\b|رقم|شماره|شمارهٔ|شماره‌ی|نمبر|شمېره|شمیره|ژمارە|ژمارەی|\bhejmar\w*|ቁጽሪ|ቁጥር|\blambarka|\bnambarka";
 
 /// Labels that introduce a reference number, in the languages of the groups.
-const REFERENCE_LABELS: &str = r"\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim|file|client|application|appeal|arc|brp|asr|asu|gwf|passport|visa|residence\s+permit|reference|ref)\b(?:\s*(?:ref(?:erence)?|no|nr|number|num|id|card|#)\.?)*\s*[:#]?\s*|\b(?:référence|numéro|numero|n°|dossier|agdref|titre\s+de\s+séjour|passeport)(?:\s+(?:de|du|d'|étranger|dossier|passeport|agdref))*\s*[:#n°]*\s*|(?:رقم|الرقم)\s+(?:المرجع|المرجعي|الملف|القضية|الطلب|جواز\s+السفر|الإقامة|الاقامة|البطاقة|اللجوء|الحالة)\s*[:#]?\s*|شماره\s+(?:پرونده|مرجع|پاسپورت|گذرنامه|کارت|درخواست)\s*[:#]?\s*|کد\s+پرونده\s*[:#]?\s*|(?:حوالہ|کیس|فائل|پاسپورٹ|درخواست)\s+نمبر\s*[:#]?\s*|(?:د\s+)?(?:دوسیې|قضیې|پاسپورټ|غوښتنلیک)\s+(?:شمیره|شمېره|نمبر)\s*[:#]?\s*|ژمارەی\s+(?:دۆسیە|پاسپۆرت|داواکاری|کەیس)\s*[:#]?\s*|\b(?:hejmara|jimara)\s+\w+\s*[:#]?\s*|(?:ቁጽሪ|ቁፅሪ|ቁጥር|የፋይል\s+ቁጥር|የፓስፖርት\s+ቁጥር|መወከሲ)\s*[:#]?\s*|\b(?:lambarka|tixraaca|tixraac|nambarka)(?:\s+\w+)?\s*[:#]?\s*";
+const REFERENCE_LABELS: &str = r"\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim|file|client|application|appeal|arc|brp|asr|asu|gwf|passport|visa|residence\s+permit|reference|ref)\b(?:\s*(?:ref(?:erence)?|no|nr|number|num|id|card|#)\.?)*\s*[:#]?\s*|\b(?:référence|numéro|numero|n°|dossier|agdref|titre\s+de\s+séjour|passeport)(?:\s+(?:de|du|d'|étranger|dossier|passeport|agdref))*\s*[:#n°]*\s*|(?:رقم|الرقم)\s+(?:المرجع|المرجعي|الملف|القضية|الطلب|جواز\s+السفر|الإقامة|الاقامة|البطاقة|اللجوء|الحالة|مرجع|مرجعه|مرجعها|مرجعي|ملف|ملفه|ملفها|قضيته|قضيتها|طلبه|طلبها|جوازه|جوازها|إقامته|إقامتها|اقامته|اقامتها|بطاقته|بطاقتها|لجوئه|لجوئها)\s*[:#]?\s*|(?:المرجع|مرجعه|مرجعها|الرقم\s+المرجعي)\s*[:#]\s*|(?:ریفرنس|ریفرینس|رفرنس|ڕیفرێنس|ریفرێنس)(?:\s+(?:نمبر|شمیره|شمېره|شماره|ژمارە))?\s*[:#]?\s*|کد\s+رهگیری\s*[:#]?\s*|(?:ሪፈረንስ|ረፈረንስ|ማጣቀሻ)(?:\s+(?:ቁጽሪ|ቁጥር))?\s*[:#]?\s*|(?:ቁጽሪ|ቁጥር)\s+(?:ፋይል|ፋይሉ|ፋይላ|ጉዳይ|ጉዳዩ|ጉዳያ|ፓስፖርት|ፓስፖርቱ|ፓስፖርታ|ሆም\s+ኦፊስ)\s*[:#]?\s*|شماره\s+(?:پرونده|مرجع|پاسپورت|گذرنامه|کارت|درخواست)\s*[:#]?\s*|کد\s+پرونده\s*[:#]?\s*|(?:حوالہ|کیس|فائل|پاسپورٹ|درخواست)\s+نمبر\s*[:#]?\s*|(?:د\s+)?(?:دوسیې|قضیې|پاسپورټ|غوښتنلیک)\s+(?:شمیره|شمېره|نمبر)\s*[:#]?\s*|ژمارەی\s+(?:دۆسیە|پاسپۆرت|داواکاری|کەیس)\s*[:#]?\s*|\b(?:hejmara|jimara)\s+\w+\s*[:#]?\s*|(?:ቁጽሪ|ቁፅሪ|ቁጥር|የፋይል\s+ቁጥር|የፓስፖርት\s+ቁጥር|መወከሲ)\s*[:#]?\s*|\b(?:lambarka|tixraaca|tixraac|nambarka)(?:\s+\w+)?\s*[:#]?\s*";
 
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     let p = |kind, re: &str, except| Pattern {
@@ -285,14 +290,16 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Email,
             &format!(
-                r"(?i)\b[a-z0-9._%+-]+\s*(?:{AT})\s*[a-z0-9-]+(?:\s*(?:\.|{DOT})\s*[a-z0-9-]+)*?\s*(?:{DOT}|\.)\s*(?:com|org|net|info|co|uk|fr|de|io|me|edu|gov|ac|iq|ir|af|so|er|et|pk|sy|sd|tr|eu)\b"
+                r"(?i)\b[a-z0-9._%+-]+\s*(?:{AT})\s*[a-z0-9-]+(?:\s*(?:\.|{DOT})\s*[a-z0-9-]+)*?\s*(?:{DOT}|\.)\s*(?:(?:com|org|net|info|co|uk|fr|de|io|me|edu|gov|ac|iq|ir|af|so|er|et|pk|sy|sd|tr|eu)\b|{LOCAL_TLDS})"
             ),
             never,
         ),
         // A user at a mail provider, with or without the rest: "amina at gmail", "x @ hotmail".
         p(
             Email,
-            r"(?i)\b[a-z0-9._%+-]{2,}\s*(?:@|\bat\b|\(at\)|\[at\]|\bchez\b|\barobase\b)\s*(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|proton|live|aol|btinternet|ymail|msn|orange|wanadoo|free|laposte|sfr)\b",
+            &format!(
+                r"(?i)\b[a-z0-9._%+-]{{2,}}\s*(?:@|{AT})\s*(?:(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|proton|live|aol|btinternet|ymail|msn|orange|wanadoo|free|laposte|sfr)\b|{LOCAL_PROVIDERS})"
+            ),
             never,
         ),
         // +44 7700 900123, 0044 20 7946 0958, +1 (555) 010-9999
