@@ -251,6 +251,26 @@ mod tests {
         ),
         ("ہوم آفس ریفرنس نمبر 55120 ہے", PersonalDataKind::Reference),
         ("ሪፈረንስ ቁጽሪ 77310", PersonalDataKind::Reference),
+        (
+            "ሞባይል፡ ዜሮ ሸውዓተ ሸውዓተ ዜሮ ዜሮ ትሽዓተ ዜሮ ዜሮ ሸሞንተ ሓደ ክልተ",
+            PersonalDataKind::Phone,
+        ),
+        (
+            "هاتفه صفر سبعة سبعة صفر صفر، تسعة صفر صفر، أربعة خمسة ستة",
+            PersonalDataKind::Phone,
+        ),
+        (
+            "( yonas_k ) ( at ) ( yahoo ) ( dot ) ( co.uk )",
+            PersonalDataKind::Email,
+        ),
+        (
+            "[shilan.h] لە [hotmail] خاڵ [co.uk]",
+            PersonalDataKind::Email,
+        ),
+        (
+            "Ew di 3ê Adara 2008an de hatiye dinyayê",
+            PersonalDataKind::DateOfBirth,
+        ),
         ("claim number AS-20931", PersonalDataKind::Reference),
         ("passport 123456789", PersonalDataKind::Reference),
         ("NHS 9434765919", PersonalDataKind::NhsNumber),
@@ -276,6 +296,8 @@ mod tests {
         "رقم 2026 عام التضامن",
         "we meet at the hall, dot the i's",
         "ሪፈረንስ ደብዳበ ካብ ቤት ምኽሪ ከተማ",
+        "we need two or three volunteers, five or six chairs and one or two tables",
+        "ክልተ ወይ ሰለስተ ሰባት ንሓሙስ",
         "Meet the council's cabinet member on 2026-12-10 at 18:30",
         "Meeting on 10/12/2026 from 10:00 - 12:00",
         "Raise £1,200 for bus fares; target £12,000 by March",

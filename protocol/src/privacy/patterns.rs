@@ -226,14 +226,17 @@ const DOT: &str = r"[(\[{]?\s*(?:\bdot\b|\bpoint\b|\bpunto\b|نقطة|نقطه|�
 /// Top-level domains written out in the groups' scripts: "دوت كوم", "ነጥቢ ኦርግ".
 const LOCAL_TLDS: &str = r"كوم|کوم|کام|کۆم|ڪام|اورغ|اورج|أورغ|ارگ|اورگ|ኮም|ኦርግ|ኦርጅ";
 /// Mail providers written in the groups' scripts: "amina آت جيميل".
-const LOCAL_PROVIDERS: &str =
-    r"جيميل|جی‌میل|جیمیل|جيمیل|جی\s?میل|هوتميل|هاتمیل|هات‌میل|ہاٹ\s?میل|ياهو|یاهو|یاہو|ጂሜይል|ጂሜል|ያሁ";
+const LOCAL_PROVIDERS: &str = r"جيميل|جی‌میل|جیمیل|جيمیل|جی\s?میل|هوتميل|هاتمیل|هات‌میل|ہاٹ\s?میل|جیمەیڵ|جیمێڵ|هۆتمەیڵ|ياهو|یاهو|یاہو|یاهوو|آؤٹ\s?لک|اوٹ\s?لک|آوتلوک|اوتلوک|ጂሜይል|ጂሜል|ያሁ";
+
+/// Digits written as words in the languages of the groups, for phone numbers read out
+/// ("zero seven seven zero zero …", "صفر سبعة سبعة …", "ዜሮ ሸውዓተ …", "eber toddoba …").
+const DIGIT_WORDS: &str = r"zero|oh|one|two|three|four|five|six|seven|eight|nine|zéro|un|deux|trois|quatre|cinq|six|sept|huit|neuf|صفر|سفر|واحد|اثنان|اثنين|ثلاثة|ثلاث|أربعة|اربعة|أربع|اربع|خمسة|خمس|ستة|ست|سبعة|سبع|ثمانية|ثمانيه|ثمان|تسعة|تسع|یک|يك|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ایک|تین|چار|پانچ|چھ|سات|آٹھ|نو|یو|دوه|درې|دری|څلور|پنځه|شپږ|اووه|اوه|اته|نهه|یەک|دوو|سێ|چوار|پێنج|شەش|حەوت|هەشت|نۆ|sifir|yek|du|sê|çar|pênc|şeş|heft|heşt|neh|ዜሮ|ሓደ|ክልተ|ሰለስተ|ኣርባዕተ|ሓሙሽተ|ሽዱሽተ|ሸውዓተ|ሸሞንተ|ትሽዓተ|አንድ|ሁለት|ሶስት|ሦስት|አራት|አምስት|ስድስት|ሰባት|ስምንት|ዘጠኝ|eber|kow|laba|saddex|afar|shan|lix|toddoba|siddeed|sagaal";
 
 /// Names of months in the languages of the groups, for dates written in words.
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
 
 /// What introduces a date of birth, in the languages of the groups.
-const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|زیږون|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
+const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|زیږون|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
 
 /// A date of birth: a label, then (within a few words, in the same sentence) a date or a
 /// year.
@@ -257,7 +260,7 @@ const STREET: &str = r"road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|c
 const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|signal|call|ring|text|contact|numéro|portable|téléphone|tél|appeler|joindre)\b|هاتف|جوال|موبايل|واتساب|واتس|تلفون|اتصل|تلفن|موبایل|واتساپ|زنگ|فون|موبائل|کال|ټیلیفون|ټلیفون|موبایل|زنګ|تەلەفۆن|مۆبایل|واتسئەپ|پەیوەندی|\btelefon\b|\bhejmar|ስልኪ|ስልክ|ቴሌፎን|\btaleefan|\bmobaylka|\bwac\b|\bnumbarka|\blambarka";
 
 /// Words for a house or a flat (someone's home), in the groups' languages.
-const HOME_WORDS: &str = r"\bflat|\bapartment|\bapt\b|\bappartement|\bappt\b|\bmaisonette|\bhouse\s+(?:no|number)|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh";
+const HOME_WORDS: &str = r"\bflat|\bapartment|\bapt\b|\bappartement|\bappt\b|\bmaisonette|\bhouse\s+(?:no|number)|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh|\bxaniy|\bxanî\b|\bdaîre|\bdaire";
 
 /// Words for a room, in the groups' languages (a home only where the context says so).
 const ROOM_WORDS: &str = r"\broom|\brm\b|\bchambre|غرفة|غرفه|اتاق|کمرہ|کمره|کوټه|کوټې|ژووری|ژوور|\bodeya|\boda\b|ክፍሊ|ክፍል|\bqolka|\bqol\b";
@@ -290,7 +293,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Email,
             &format!(
-                r"(?i)\b[a-z0-9._%+-]+\s*(?:{AT})\s*[a-z0-9-]+(?:\s*(?:\.|{DOT})\s*[a-z0-9-]+)*?\s*(?:{DOT}|\.)\s*(?:(?:com|org|net|info|co|uk|fr|de|io|me|edu|gov|ac|iq|ir|af|so|er|et|pk|sy|sd|tr|eu)\b|{LOCAL_TLDS})"
+                r"(?i)\b[a-z0-9._%+-]+\s*[)\]}}]?\s*(?:{AT})\s*[(\[{{]?\s*[a-z0-9-]+\s*[)\]}}]?(?:\s*(?:\.|{DOT})\s*[(\[{{]?\s*[a-z0-9-]+\s*[)\]}}]?)*?\s*(?:{DOT}|\.)\s*[(\[{{]?\s*(?:(?:com|org|net|info|co|uk|fr|de|io|me|edu|gov|ac|iq|ir|af|so|er|et|pk|sy|sd|tr|eu)\b|{LOCAL_TLDS})"
             ),
             never,
         ),
@@ -298,8 +301,15 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Email,
             &format!(
-                r"(?i)\b[a-z0-9._%+-]{{2,}}\s*(?:@|{AT})\s*(?:(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|proton|live|aol|btinternet|ymail|msn|orange|wanadoo|free|laposte|sfr)\b|{LOCAL_PROVIDERS})"
+                r"(?i)\b[a-z0-9._%+-]{{2,}}\s*[)\]}}]?\s*(?:@|{AT}|لە|له|في|على)\s*[(\[{{]?\s*(?:(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|proton|live|aol|btinternet|ymail|msn|orange|wanadoo|free|laposte|sfr)\b|{LOCAL_PROVIDERS})"
             ),
+            never,
+        ),
+        // A phone number read out digit by digit: nine or more digit words in a row, with
+        // spaces, commas or dashes between.
+        p(
+            Phone,
+            &format!(r"(?i)(?:\b(?:{DIGIT_WORDS})\b[\s,،.\-]*){{9,}}"),
             never,
         ),
         // +44 7700 900123, 0044 20 7946 0958, +1 (555) 010-9999
