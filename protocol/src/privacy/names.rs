@@ -65,6 +65,9 @@ struct Lists {
     /// The everyday words of [`AMBIGUOUS_RULES`] alone (not the dictionaries' lists, which
     /// in Arabic script also hold the most frequent names).
     rules: HashSet<String>,
+    /// The hand list of family names (`family_extra.txt`): chosen as names, so firm even
+    /// where a dictionary also holds the word ("الخطيب" the preacher).
+    family_extra: HashSet<String>,
 }
 
 fn set(text: &str) -> HashSet<String> {
@@ -94,6 +97,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
         common: set(COMMON),
         places: set(PLACES),
         rules: AMBIGUOUS_RULES.iter().map(|w| fold(w)).collect(),
+        family_extra: set(FAMILY_EXTRA),
     }
 });
 
@@ -1210,7 +1214,9 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         // and no town: after it, even an everyday word is a given name ("Grace Achieng", "شادی احمدی", "Nimco Warsame").
         let firm = |n: &Token| {
             family(n)
-                && !ambiguous(n)
+                && (!ambiguous(n)
+                    || (written(n).any(|f| LISTS.family_extra.contains(f))
+                        && !forms(n).any(|f| LISTS.rules.contains(f))))
                 && !written(n).any(|f| LISTS.places.contains(f))
                 && (strong(n) || (n.cased && n.capital && !common(n)))
         };
@@ -1221,7 +1227,10 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
                 && (t.cased == n.cased)
                 // Two everyday words ("hope rose") are a name only as two capitalised words
                 // inside a sentence ("with John Smith").
-                && (!(ambiguous(t) && ambiguous(n)) || (t.cased && !t.initial))
+                && (!(ambiguous(t) && ambiguous(n))
+                    || (t.cased && !t.initial)
+                    // Without case, a firm family name after it ("عمر الخطيب").
+                    || (!t.cased && firm(n)))
                 // A capitalised everyday word opening a sentence is no name ("After Dudley"),
                 // unless a firm family name follows.
                 && (!(t.cased && t.initial && ambiguous(t)) || firm(n))
@@ -1348,6 +1357,7 @@ mod tests {
             "زرمینه شینواری لا تر اوسه خپل کاغذونه نه دي ترلاسه کړي",
             "Berî înê formên xwe bînin ba Rojîn",
             "فرم را باید معصومه حیدری امضا کند",
+            "غداً يذهب عمر الخطيب معنا إلى المحكمة",
         ] {
             assert!(find(yes), "not found in {yes:?}");
         }
