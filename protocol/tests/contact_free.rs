@@ -36,15 +36,15 @@ const EIGHTH: &str = include_str!("corpus/contact_free_tune6.tsv");
 const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 4): 95.6%
-/// refused and 1.9% of ordinary lines refused overall (the tune lines of seven writers:
-/// 93.1% and 1.1%; names in Arabic and Urdu written with no context word, whose every frequent
-/// form the dictionaries also hold as a word, are what the rules miss most). The test fails
-/// below these floors.
-const FLOOR_RECALL: f64 = 0.95;
+/// What the held-out lines reached when the rules were last changed (rules version 4): 96.3%
+/// refused and 1.9% of ordinary lines refused overall (the tune lines of seven writers: 95.0%
+/// and 0.9%; names in Arabic and Urdu written with no context word, whose every frequent form
+/// the dictionaries also hold as a word, are what the rules miss most). The test fails below
+/// these floors.
+const FLOOR_RECALL: f64 = 0.96;
 const FLOOR_FALSE_REFUSALS: f64 = 0.02;
-const FLOOR_TUNE_RECALL: f64 = 0.92;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.012;
+const FLOOR_TUNE_RECALL: f64 = 0.94;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.01;
 
 struct Line<'a> {
     lang: &'a str,
