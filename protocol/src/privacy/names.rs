@@ -263,7 +263,9 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["greta", "thunberg"], &["malala", "yousafzai"], &["ملالہ", "یوسفزئی"],
     &["خوشحال", "خان", "خټک"], &["خوشحال", "خټک"], &["رحمان", "بابا"], &["ملالۍ", "یوسفزۍ"],
     &["ملاله", "یوسفزی"], &["ملالۍ", "میوند"], &["میوند", "ملالۍ"], &["پروین", "اعتصامی"], &["عبدالله", "اوجالان"],
-    &["سعدی", "شیرازی"], &["حافظ", "شیرازی"],
+    &["سعدی", "شیرازی"], &["حافظ", "شیرازی"], &["pierre", "mendes", "france"],
+    &["jules", "ferry"], &["jean", "jaures"], &["victor", "schoelcher"], &["louise", "michel"],
+    &["simone", "veil"], &["olympe", "de", "gouges"],
 ];
 
 /// Whether the words at `i` begin one of [`PUBLIC_FIGURES`] or end one that began before.
@@ -283,7 +285,9 @@ const PLACE_BEFORE: &[&str] = &[
     "خیابان", "میدان", "مدرسه", "بیمارستان", "دانشگاه", "کوچه", "بلوار", "سڑک", "ہسپتال", "اسپتال",
     "جومات", "سړک", "روغتون", "ښوونځی", "مزگەوت", "شەقام", "قوتابخانە", "نەخۆشخانە", "ቤተ", "ሆቴል",
     "መስጊድ", "ትምህርት", "ሆስፒታል", "masjidka", "dugsiga", "isbitaalka", "wadada", "hotelka",
-    "ቤተ-ክርስቲያን", "ክርስቲያን",
+    "ቤተ-ክርስቲያን", "ክርስቲያን", "salle", "gymnase", "stade", "médiathèque", "bibliothèque",
+    "maison", "espace", "centre", "résidence", "cité", "square", "allée", "impasse", "l'école",
+    "l'hôpital", "l'avenue", "l'allée", "l'espace", "l'impasse",
 ];
 
 /// Words that introduce a name ("her name is", "called", "اسمها").
@@ -777,6 +781,50 @@ const GOD_FORMULAS: &[&str] = &[
     "يوم", "روز",
 ];
 
+/// Words for "and" that join the last name of a list ("فرحان، نادیہ اور بلال").
+#[rustfmt::skip]
+const AND_WORDS: &[&str] = &[
+    "and", "et", "و", "او", "اور", "û", "iyo", "ና", "እና", "وە",
+];
+
+/// A roll of people: three or more listed given names in a row, each one word, parted by
+/// commas (or "and" before the last), no more than one of them an everyday word of the
+/// rules' own list: "ریم، عمر، بشرى", "Elsa, Aaron, Birkti", "فرحان، نادیہ اور بلال".
+fn roll_of_names(ts: &[Token], i: usize) -> bool {
+    let comma = |t: &Token| matches!(t.next_punct, Some(',' | '،' | '፣' | '፡'));
+    let name = |t: &Token| {
+        given(t)
+            && !in_list(t, FUNCTION_WORDS)
+            && !in_list(t, NOT_PERSONS)
+            && !in_list(t, OFFICES)
+            && !written(t).any(|f| LISTS.places.contains(f))
+    };
+    let everyday = |t: &Token| forms(t).any(|f| LISTS.rules.contains(f));
+    // Only from the first name of a roll.
+    if i > 0 && comma(&ts[i - 1]) && name(&ts[i - 1]) {
+        return false;
+    }
+    let mut names = Vec::new();
+    let mut j = i;
+    while let Some(t) = ts.get(j) {
+        if !name(t) {
+            break;
+        }
+        names.push(t);
+        if comma(t) {
+            j += 1;
+        } else if t.next_punct.is_none() && ts.get(j + 1).is_some_and(|n| in_list(n, AND_WORDS)) {
+            if let Some(last) = ts.get(j + 2).filter(|n| name(n)) {
+                names.push(last);
+            }
+            break;
+        } else {
+            break;
+        }
+    }
+    names.len() >= 3 && names.iter().filter(|t| everyday(t)).count() <= 1
+}
+
 /// The first parts of Ethiopian and Eritrean compound names ("servant of", "son of", "power
 /// of", "gift of" ...), with their spellings in Amharic and Tigrinya.
 #[rustfmt::skip]
@@ -841,7 +889,8 @@ fn name_shaped(t: &Token) -> bool {
 const FUNCTION_WORDS: &[&str] = &[
     "على", "الى", "إلى", "في", "من", "عن", "مع", "او", "أو", "ثم", "لكن", "هذا", "هذه", "که", "از",
     "به", "با", "در", "را", "تا", "کے", "کی", "کا", "سے", "میں", "پر", "د", "په", "له", "ته", "لە",
-    "بۆ", "لەگەڵ", "les", "des", "aux",
+    "بۆ", "لەگەڵ", "les", "des", "aux", "هما", "انتما", "وکړه", "وکړې", "وکړو", "وکړئ", "کړه",
+    "شوه",
     // Amharic and Tigrinya "is", "are", "have", "was": read in Latin letters, some are names.
     "አለ", "አለች", "አለን", "አሉ", "ነው", "ናቸው", "እዩ", "እያ", "እዮም", "ኣሎ", "ኣላ", "ኣለዋ", "ኣሎና",
     "ነበረ", "ነበረት", "ነበሩ", "ኣለና", "አለበት", "ኣለዎ",
@@ -964,7 +1013,11 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // Somali nouns with the article ("Maareeyaha" the manager, "Dhakhtarku" the doctor).
         let somali_noun = ["ha", "ka", "ku", "ta", "da", "ga", "tu", "du", "gu"]
             .iter()
-            .any(|a| t.folded.ends_with(a));
+            .any(|a| t.folded.ends_with(a))
+            // Plurals: "Turjubaanno" (interpreters), "gurayaal", "hooyooyin".
+            || ["yaal", "oyin", "nno", "llo", "ddo", "mmo", "rro"]
+                .iter()
+                .any(|a| t.folded.ends_with(a));
         t.capital
             && !t.text.contains('-')
             && t.text.chars().count() >= 4
@@ -1221,6 +1274,9 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         {
             return Some(("compound", format!("{} {}", at(), ts[i + 1].text)));
         }
+        if roll_of_names(&ts, i) {
+            return Some(("roll", at()));
+        }
         if ethiopic_compound(t) && !excused(&ts, i, 1) {
             return Some(("compound", at()));
         }
@@ -1401,6 +1457,8 @@ mod tests {
             "اسدالله ته مو د مرستې پیسې واستولې",
             "زوجة حيدر قلقة بشأن إيجار الشقة",
             "رضوانہ کا بھائی ابھی تک حراستی مرکز میں ہے",
+            "میٹنگ میں فرحان، نادیہ اور بلال موجود تھے",
+            "Present: Elsa, Aaron, Birkti",
         ] {
             assert!(find(yes), "not found in {yes:?}");
         }
@@ -1427,6 +1485,11 @@ mod tests {
             "داوا لە شارەوانی دەکەین یارمەتی کرێی خانوو بۆ پەنابەران زیاد بکات",
             "د کورنیو چارو وزیرې ته خلاص لیک",
             "د هوټل ډېر ماشومان په برتانیا کې زېږېدلي",
+            "Atelier de français à l'école Jules Ferry les mercredis",
+            "Fête de l'Aïd à la salle Pierre Mendès France",
+            "الأمل والكرامة هما شعار حملتنا",
+            "Turjubaanno ayaa loo baahan yahay ballamaha dhakhtarka",
+            "Our demands: housing, dignity, safety and hope",
         ] {
             assert!(!find(no), "found in {no:?}");
         }
