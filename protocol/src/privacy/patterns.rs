@@ -219,6 +219,13 @@ const LODGING: &[&str] = &[
 /// "at" in an e-mail address spelled out, in the languages of the groups.
 /// Each may stand in brackets: "(at)", "[arobase]", "(et)".
 const AT: &str = r"[(\[{]?\s*(?:\bat\b|\bchez\b|\barobase\b|\ba\b|آت|اَت|ات|أت|ایٹ|اٹ|اټ|ئات|ئەت|ኣት|አት|ኤት|\bet\b)\s*[)\]}]?";
+/// The same words but the French "a" and "et", which before a provider's name are everyday
+/// French ("pommes et orange").
+const AT_BEFORE_PROVIDER: &str =
+    r"[(\[{]?\s*(?:\bat\b|\bchez\b|\barobase\b|آت|اَت|ات|أت|ایٹ|اٹ|اټ|ئات|ئەت|ኣት|አት|ኤት)\s*[)\]}]?";
+/// Mail providers whose names are no everyday words (not "free", "live", "orange"): after a
+/// spelled-out "at", or after "in"/"on" in the groups' scripts (لە, في, على).
+const PLAIN_PROVIDERS: &str = r"(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|aol|btinternet|ymail|msn|wanadoo|laposte)\b";
 /// "dot" in an e-mail address spelled out, in the languages of the groups.
 /// Each may stand in brackets: "(dot)", "[point]", "(xal)".
 const DOT: &str = r"[(\[{]?\s*(?:\bdot\b|\bpoint\b|\bpunto\b|نقطة|نقطه|دات|دوت|دۆت|ڈاٹ|ڈوٹ|ډاټ|ټکی|ټکي|خاڵ|\bxal\b|ነጥቢ|ነጥብ|ዶት|\bdhibic\b)\s*[)\]}]?";
@@ -230,7 +237,9 @@ const LOCAL_PROVIDERS: &str = r"جيميل|جی‌میل|جیمیل|جيمیل|�
 
 /// Digits written as words in the languages of the groups, for phone numbers read out
 /// ("zero seven seven zero zero …", "صفر سبعة سبعة …", "ዜሮ ሸውዓተ …", "eber toddoba …").
-const DIGIT_WORDS: &str = r"zero|oh|one|two|three|four|five|six|seven|eight|nine|zéro|un|deux|trois|quatre|cinq|six|sept|huit|neuf|صفر|سفر|واحد|اثنان|اثنين|ثلاثة|ثلاث|أربعة|اربعة|أربع|اربع|خمسة|خمس|ستة|ست|سبعة|سبع|ثمانية|ثمانيه|ثمان|تسعة|تسع|یک|يك|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ایک|تین|چار|پانچ|چھ|سات|آٹھ|نو|یو|دوه|درې|دری|څلور|پنځه|شپږ|اووه|اوه|اته|نهه|یەک|دوو|سێ|چوار|پێنج|شەش|حەوت|هەشت|نۆ|sifir|yek|du|sê|çar|pênc|şeş|heft|heşt|neh|ዜሮ|ሓደ|ክልተ|ሰለስተ|ኣርባዕተ|ሓሙሽተ|ሽዱሽተ|ሸውዓተ|ሸሞንተ|ትሽዓተ|አንድ|ሁለት|ሶስት|ሦስት|አራት|አምስት|ስድስት|ሰባት|ስምንት|ዘጠኝ|eber|kow|laba|saddex|afar|shan|lix|toddoba|siddeed|sagaal";
+/// A number read out starts with its zero (a count or a countdown does not).
+const ZERO_WORDS: &str = r"zero|oh|zéro|صفر|سفر|sifir|ዜሮ|eber";
+const DIGIT_WORDS: &str = r"zero|oh|one|two|three|four|five|six|seven|eight|nine|zéro|un|deux|trois|quatre|cinq|sept|huit|neuf|صفر|سفر|واحد|اثنان|اثنين|ثلاثة|ثلاث|أربعة|اربعة|أربع|اربع|خمسة|خمس|ستة|ست|سبعة|سبع|ثمانية|ثمانيه|ثمان|تسعة|تسع|یک|يك|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ایک|تین|چار|پانچ|چھ|سات|آٹھ|نو|یو|دوه|درې|دری|څلور|پنځه|شپږ|اووه|اوه|اته|نهه|یەک|دوو|سێ|چوار|پێنج|شەش|حەوت|هەشت|نۆ|sifir|yek|du|sê|çar|pênc|şeş|heft|heşt|neh|ዜሮ|ሓደ|ክልተ|ሰለስተ|ኣርባዕተ|ሓሙሽተ|ሽዱሽተ|ሸውዓተ|ሸሞንተ|ትሽዓተ|አንድ|ሁለት|ሶስት|ሦስት|አራት|አምስት|ስድስት|ሰባት|ስምንት|ዘጠኝ|eber|kow|laba|saddex|afar|shan|lix|toddoba|siddeed|sagaal";
 
 /// Names of months in the languages of the groups, for dates written in words.
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
@@ -301,15 +310,17 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Email,
             &format!(
-                r"(?i)\b[a-z0-9._%+-]{{2,}}\s*[)\]}}]?\s*(?:@|{AT}|لە|له|في|على)\s*[(\[{{]?\s*(?:(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|proton|live|aol|btinternet|ymail|msn|orange|wanadoo|free|laposte|sfr)\b|{LOCAL_PROVIDERS})"
+                r"(?i)\b[a-z0-9._%+-]{{2,}}\s*[)\]}}]?\s*(?:@\s*[(\[{{]?\s*(?:(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|proton|live|aol|btinternet|ymail|msn|orange|wanadoo|free|laposte|sfr)\b|{LOCAL_PROVIDERS})|(?:{AT_BEFORE_PROVIDER}|لە|له|في|على)\s*[(\[{{]?\s*(?:{PLAIN_PROVIDERS}|{LOCAL_PROVIDERS}))"
             ),
             never,
         ),
-        // A phone number read out digit by digit: nine or more digit words in a row, with
-        // spaces, commas or dashes between.
+        // A phone number read out digit by digit: a zero and eight or more digit words after
+        // it, with spaces, commas or dashes between.
         p(
             Phone,
-            &format!(r"(?i)(?:\b(?:{DIGIT_WORDS})\b[\s,،.\-]*){{9,}}"),
+            &format!(
+                r"(?i)\b(?:{ZERO_WORDS})\b[\s,،.\-]*(?:\b(?:{DIGIT_WORDS})\b[\s,،.\-]*){{8,}}"
+            ),
             never,
         ),
         // +44 7700 900123, 0044 20 7946 0958, +1 (555) 010-9999
