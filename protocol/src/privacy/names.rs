@@ -9,7 +9,7 @@
 //! spelling, teh marbuta and heh), so that one list serves every spelling.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{LazyLock, Mutex, PoisonError};
+use std::sync::{LazyLock, PoisonError, RwLock};
 
 use super::patterns::is_mark;
 
@@ -1061,28 +1061,50 @@ fn in_list(t: &Token, list: &'static [&'static str]) -> bool {
 
 /// A rule list folded once, the first time it is used (the rules run on every word of every
 /// text and every received change: folding each list word on every comparison cost more than
-/// the rest of the check).
+/// the rest of the check). Found under a read lock, so checks on several threads do not wait
+/// for each other; keyed by the list's address and length.
 fn folded_list(list: &'static [&'static str]) -> &'static HashSet<String> {
-    static CACHE: LazyLock<Mutex<HashMap<usize, &'static HashSet<String>>>> =
-        LazyLock::new(Default::default);
-    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-    cache
-        .entry(list.as_ptr() as usize)
+    type Cache = LazyLock<RwLock<HashMap<(usize, usize), &'static HashSet<String>>>>;
+    static CACHE: Cache = LazyLock::new(Default::default);
+    let key = (list.as_ptr() as usize, list.len());
+    if let Some(set) = CACHE
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return set;
+    }
+    CACHE
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(key)
         .or_insert_with(|| Box::leak(Box::new(list.iter().map(|w| fold(w)).collect())))
 }
 
 /// A list of phrases, each folded once (see [`folded_list`]).
 fn folded_phrases(phrases: &'static [&'static [&'static str]]) -> &'static [Vec<String>] {
     type Folded = &'static [Vec<String>];
-    static CACHE: LazyLock<Mutex<HashMap<usize, Folded>>> = LazyLock::new(Default::default);
-    let mut cache = CACHE.lock().unwrap_or_else(PoisonError::into_inner);
-    cache.entry(phrases.as_ptr() as usize).or_insert_with(|| {
-        let folded: Vec<Vec<String>> = phrases
-            .iter()
-            .map(|p| p.iter().map(|w| fold(w)).collect())
-            .collect();
-        Box::leak(folded.into_boxed_slice())
-    })
+    static CACHE: LazyLock<RwLock<HashMap<(usize, usize), Folded>>> =
+        LazyLock::new(Default::default);
+    let key = (phrases.as_ptr() as usize, phrases.len());
+    if let Some(folded) = CACHE
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(&key)
+    {
+        return folded;
+    }
+    CACHE
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(key)
+        .or_insert_with(|| {
+            let folded: Vec<Vec<String>> = phrases
+                .iter()
+                .map(|p| p.iter().map(|w| fold(w)).collect())
+                .collect();
+            Box::leak(folded.into_boxed_slice())
+        })
 }
 
 /// Whether the words from `start` on are `phrase` (folded).
