@@ -1059,52 +1059,50 @@ fn in_list(t: &Token, list: &'static [&'static str]) -> bool {
     folded_list(list).contains(&t.folded)
 }
 
-/// A rule list folded once, the first time it is used (the rules run on every word of every
-/// text and every received change: folding each list word on every comparison cost more than
-/// the rest of the check). Found under a read lock, so checks on several threads do not wait
-/// for each other; keyed by the list's address and length.
-fn folded_list(list: &'static [&'static str]) -> &'static HashSet<String> {
-    type Cache = LazyLock<RwLock<HashMap<(usize, usize), &'static HashSet<String>>>>;
-    static CACHE: Cache = LazyLock::new(Default::default);
-    let key = (list.as_ptr() as usize, list.len());
-    if let Some(set) = CACHE
+/// A cache of folded rule lists, keyed by a list's address and length.
+type FoldCache<T> = LazyLock<RwLock<HashMap<(usize, usize), &'static T>>>;
+
+/// What `cache` holds under `key`, made (and kept for good) the first time it is asked for.
+/// Found under a read lock, so checks on several threads do not wait for each other.
+fn cached<T: ?Sized + Sync>(
+    cache: &'static FoldCache<T>,
+    key: (usize, usize),
+    make: impl FnOnce() -> &'static T,
+) -> &'static T {
+    if let Some(found) = cache
         .read()
         .unwrap_or_else(PoisonError::into_inner)
         .get(&key)
     {
-        return set;
+        return found;
     }
-    CACHE
+    cache
         .write()
         .unwrap_or_else(PoisonError::into_inner)
         .entry(key)
-        .or_insert_with(|| Box::leak(Box::new(list.iter().map(|w| fold(w)).collect())))
+        .or_insert_with(make)
+}
+
+/// A rule list folded once, the first time it is used (the rules run on every word of every
+/// text and every received change: folding each list word on every comparison cost more than
+/// the rest of the check).
+fn folded_list(list: &'static [&'static str]) -> &'static HashSet<String> {
+    static CACHE: FoldCache<HashSet<String>> = LazyLock::new(Default::default);
+    cached(&CACHE, (list.as_ptr() as usize, list.len()), || {
+        Box::leak(Box::new(list.iter().map(|w| fold(w)).collect()))
+    })
 }
 
 /// A list of phrases, each folded once (see [`folded_list`]).
 fn folded_phrases(phrases: &'static [&'static [&'static str]]) -> &'static [Vec<String>] {
-    type Folded = &'static [Vec<String>];
-    static CACHE: LazyLock<RwLock<HashMap<(usize, usize), Folded>>> =
-        LazyLock::new(Default::default);
-    let key = (phrases.as_ptr() as usize, phrases.len());
-    if let Some(folded) = CACHE
-        .read()
-        .unwrap_or_else(PoisonError::into_inner)
-        .get(&key)
-    {
-        return folded;
-    }
-    CACHE
-        .write()
-        .unwrap_or_else(PoisonError::into_inner)
-        .entry(key)
-        .or_insert_with(|| {
-            let folded: Vec<Vec<String>> = phrases
-                .iter()
-                .map(|p| p.iter().map(|w| fold(w)).collect())
-                .collect();
-            Box::leak(folded.into_boxed_slice())
-        })
+    static CACHE: FoldCache<[Vec<String>]> = LazyLock::new(Default::default);
+    cached(&CACHE, (phrases.as_ptr() as usize, phrases.len()), || {
+        let folded: Vec<Vec<String>> = phrases
+            .iter()
+            .map(|p| p.iter().map(|w| fold(w)).collect())
+            .collect();
+        Box::leak(folded.into_boxed_slice())
+    })
 }
 
 /// Whether the words from `start` on are `phrase` (folded).
