@@ -85,22 +85,30 @@ fn set(text: &str) -> HashSet<String> {
 }
 
 static LISTS: LazyLock<Lists> = LazyLock::new(|| {
+    let given_extra = set(GIVEN_EXTRA);
+    let family_extra = set(FAMILY_EXTRA);
     let mut ambiguous = set(AMBIGUOUS);
     ambiguous.extend(AMBIGUOUS_RULES.iter().map(|w| fold(w)));
     Lists {
         given: set(GIVEN)
             .into_iter()
             .chain(set(ETHIOPIC))
-            .chain(set(GIVEN_EXTRA))
+            .chain(given_extra.iter().cloned())
             .collect(),
-        family: set(FAMILY).into_iter().chain(set(FAMILY_EXTRA)).collect(),
+        family: set(FAMILY)
+            .into_iter()
+            .chain(family_extra.iter().cloned())
+            .collect(),
         ambiguous,
-        strong: set(STRONG).into_iter().chain(set(GIVEN_EXTRA)).collect(),
+        strong: set(STRONG)
+            .into_iter()
+            .chain(given_extra.iter().cloned())
+            .collect(),
         common: set(COMMON),
         places: set(PLACES),
         rules: AMBIGUOUS_RULES.iter().map(|w| fold(w)).collect(),
-        family_extra: set(FAMILY_EXTRA),
-        by_hand: set(GIVEN_EXTRA),
+        family_extra,
+        by_hand: given_extra,
     }
 });
 
@@ -805,7 +813,7 @@ fn roll_of_names(ts: &[Token], i: usize) -> bool {
         if t.cased {
             ambiguous(t)
         } else {
-            forms(t).any(|f| LISTS.rules.contains(f))
+            everyday_by_rules(t)
         }
     };
     // Only from the first name of a roll.
@@ -861,26 +869,22 @@ fn ethiopic_compound(t: &Token) -> bool {
                 .is_some_and(|rest| ETHIOPIC_NAME_TAILS.contains(&rest))
         })
     };
-    let ethiopic = t
-        .text
+    ethiopic(t) && written(t).any(whole)
+}
+
+/// A word in Ethiopic letters.
+fn ethiopic(t: &Token) -> bool {
+    t.text
         .chars()
-        .next()
-        .is_some_and(|c| ('\u{1200}'..='\u{137F}').contains(&c));
-    ethiopic && (whole(&t.text) || whole(&ethiopic_stem(&t.text)))
+        .all(|c| ('\u{1200}'..='\u{137F}').contains(&c))
 }
 
 /// An Ethiopic word that the name lists hold as written, in Ethiopic letters (the
 /// Ethiopian and Eritrean given-name lexicon), and that is no everyday word.
 fn ethiopic_given_as_written(t: &Token) -> bool {
-    let ethiopic = t
-        .text
-        .chars()
-        .all(|c| ('\u{1200}'..='\u{137F}').contains(&c));
-    ethiopic
+    ethiopic(t)
         && t.text.chars().count() >= 3
-        && [t.text.clone(), ethiopic_stem(&t.text)]
-            .iter()
-            .any(|w| LISTS.given.contains(w.as_str()))
+        && written(t).any(|w| LISTS.given.contains(w))
         && !ambiguous(t)
         && !common(t)
         && !in_list(t, NOT_PERSONS)
@@ -1014,10 +1018,7 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // everyday word of the rules is a person ("فرزانه گفت", "شازیہ نے بتایا").
         let speaks = at(i + 1, SPEECH_VERBS) || at(i + 1, AGENT_MARKERS);
         return !ambiguous(t)
-            || (!t.cased
-                && speaks
-                && (strong(t) || given(t))
-                && !forms(t).any(|f| LISTS.rules.contains(f)));
+            || (!t.cased && speaks && (strong(t) || given(t)) && !everyday_by_rules(t));
     }
     if !agent || !name_shaped(t) || ambiguous(t) {
         return false;
@@ -1042,14 +1043,20 @@ fn acts(ts: &[Token], i: usize) -> bool {
     }
 }
 
+/// Whether the rules' own list ([`AMBIGUOUS_RULES`]) makes a word an everyday word (the
+/// dictionaries' lists aside: they hold nearly every frequent Arabic-script name as a word).
+fn everyday_by_rules(t: &Token) -> bool {
+    forms(t).any(|f| LISTS.rules.contains(f))
+}
+
 /// A family name of the hand list (`family_extra.txt`), as written, that is none of the rules'
 /// everyday words.
 fn hand_family(t: &Token) -> bool {
-    written(t).any(|f| LISTS.family_extra.contains(f)) && !forms(t).any(|f| LISTS.rules.contains(f))
+    written(t).any(|f| LISTS.family_extra.contains(f)) && !everyday_by_rules(t)
 }
 
 fn ambiguous(t: &Token) -> bool {
-    let by_hand = LISTS.by_hand.contains(&t.folded) && !forms(t).any(|f| LISTS.rules.contains(f));
+    let by_hand = LISTS.by_hand.contains(&t.folded) && !everyday_by_rules(t);
     (!by_hand && forms(t).any(|f| LISTS.ambiguous.contains(f)))
         // A capitalised word at the start of a sentence may be any word.
         || (t.cased && t.initial && t.text.chars().count() <= 3)
@@ -1309,7 +1316,7 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
                 .is_some_and(|n| in_list(n, NAME_SECOND_HALVES))
             && given(t)
             && !in_list(t, GOD_FORMULAS)
-            && !forms(t).any(|f| LISTS.rules.contains(f))
+            && !everyday_by_rules(t)
             && !written(t).any(|f| LISTS.places.contains(f))
             && !(i > 0 && in_list(&ts[i - 1], &["في", "فی", "به", "با"]))
             && !excused(&ts, i, 2)
@@ -1333,9 +1340,7 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         // and no town: after it, even an everyday word is a given name ("Grace Achieng", "شادی احمدی", "Nimco Warsame").
         let firm = |n: &Token| {
             family(n)
-                && (!ambiguous(n)
-                    || (written(n).any(|f| LISTS.family_extra.contains(f))
-                        && !forms(n).any(|f| LISTS.rules.contains(f))))
+                && (!ambiguous(n) || hand_family(n))
                 && !written(n).any(|f| LISTS.places.contains(f))
                 && (strong(n) || hand_family(n) || (n.cased && n.capital && !common(n)))
         };
@@ -1410,7 +1415,7 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         let nisba = !t.cased
             && t.next_punct.is_none()
             && given(t)
-            && !forms(t).any(|f| LISTS.rules.contains(f))
+            && !everyday_by_rules(t)
             && next.is_some_and(|n| {
                 !n.cased
                     && family(n)
@@ -1418,7 +1423,7 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
                     && n.folded.chars().count() >= 4
                     // As written: the nisba's ی or ي, not Urdu's ے ending ("والے").
                     && (n.text.ends_with('ی') || n.text.ends_with('ي'))
-                    && !forms(n).any(|f| LISTS.rules.contains(f))
+                    && !everyday_by_rules(n)
                     && !written(n).any(|f| LISTS.places.contains(f))
             });
         // Sorani names are patronymic, and Sorani spells out the vowels of an Arabic given

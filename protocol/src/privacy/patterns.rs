@@ -216,19 +216,21 @@ const LODGING: &[&str] = &[
     "hudheel*", "hoteel*", "lives", "living", "stays", "staying",
 ];
 
-/// "at" in an e-mail address spelled out, in the languages of the groups.
-/// Each may stand in brackets: "(at)", "[arobase]", "(et)".
-const AT: &str = r"[(\[{]?\s*(?:\bat\b|\bchez\b|\barobase\b|\ba\b|آت|اَت|ات|أت|ایٹ|اٹ|اټ|ئات|ئەت|ኣት|አት|ኤት|\bet\b)\s*[)\]}]?";
-/// The same words but the French "a" and "et", which before a provider's name are everyday
-/// French ("pommes et orange").
-const AT_BEFORE_PROVIDER: &str =
-    r"[(\[{]?\s*(?:\bat\b|\bchez\b|\barobase\b|آت|اَت|ات|أت|ایٹ|اٹ|اټ|ئات|ئەت|ኣት|አት|ኤት)\s*[)\]}]?";
-/// Mail providers whose names are no everyday words (not "free", "live", "orange"): after a
-/// spelled-out "at", or after "in"/"on" in the groups' scripts (لە, في, على).
-const PLAIN_PROVIDERS: &str = r"(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|aol|btinternet|ymail|msn|wanadoo|laposte)\b";
-/// "dot" in an e-mail address spelled out, in the languages of the groups.
-/// Each may stand in brackets: "(dot)", "[point]", "(xal)".
-const DOT: &str = r"[(\[{]?\s*(?:\bdot\b|\bpoint\b|\bpunto\b|نقطة|نقطه|دات|دوت|دۆت|ڈاٹ|ڈوٹ|ډاټ|ټکی|ټکي|خاڵ|\bxal\b|ነጥቢ|ነጥብ|ዶት|\bdhibic\b)\s*[)\]}]?";
+/// "at" in an e-mail address spelled out, in the languages of the groups; in an address the
+/// French "a" and "et" too (not before a provider's name alone: "pommes et orange").
+const AT_WORDS: &str = r"\bat\b|\bchez\b|\barobase\b|آت|اَت|ات|أت|ایٹ|اٹ|اټ|ئات|ئەت|ኣት|አት|ኤት";
+/// Mail providers whose names are no everyday words: after a spelled-out "at", or after
+/// "in"/"on" in the groups' scripts (لە, في, على)...
+const PLAIN_PROVIDERS: &str = r"gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|aol|btinternet|ymail|msn|wanadoo|laposte";
+/// ...and those that are ("a free lunch", "a live stream"), after "@" only.
+const WORD_PROVIDERS: &str = r"proton|live|orange|free|sfr";
+
+/// `words` standing alone or in brackets: "(at)", "[arobase]", "(et)", "(dot)", "[point]".
+fn bracketed(words: &str) -> String {
+    format!(r"[(\[{{]?\s*(?:{words})\s*[)\]}}]?")
+}
+/// "dot" in an e-mail address spelled out, in the languages of the groups (see [`bracketed`]).
+const DOT_WORDS: &str = r"(?:\bdot\b|\bpoint\b|\bpunto\b|نقطة|نقطه|دات|دوت|دۆت|ڈاٹ|ڈوٹ|ډاټ|ټکی|ټکي|خاڵ|\bxal\b|ነጥቢ|ነጥብ|ዶት|\bdhibic\b)";
 
 /// Top-level domains written out in the groups' scripts: "دوت كوم", "ነጥቢ ኦርግ".
 const LOCAL_TLDS: &str = r"كوم|کوم|کام|کۆم|ڪام|اورغ|اورج|أورغ|ارگ|اورگ|ኮም|ኦርግ|ኦርጅ";
@@ -285,6 +287,9 @@ const NUMBER_WORDS: &str = r"\bno\b\.?|\bnumber\b|\bnº|n°|\bnr\b|رقم|شما
 const REFERENCE_LABELS: &str = r"\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim|file|client|application|appeal|arc|brp|asr|asu|gwf|passport|visa|residence\s+permit|reference|ref)\b(?:\s*(?:ref(?:erence)?|no|nr|number|num|id|card|#)\.?)*\s*[:#]?\s*|\b(?:référence|numéro|numero|n°|dossier|agdref|titre\s+de\s+séjour|passeport)(?:\s+(?:de|du|d'|étranger|dossier|passeport|agdref))*\s*[:#n°]*\s*|(?:رقم|الرقم)\s+(?:المرجع|المرجعي|الملف|القضية|الطلب|جواز\s+السفر|الإقامة|الاقامة|البطاقة|اللجوء|الحالة|مرجع|مرجعه|مرجعها|مرجعي|ملف|ملفه|ملفها|قضيته|قضيتها|طلبه|طلبها|جوازه|جوازها|إقامته|إقامتها|اقامته|اقامتها|بطاقته|بطاقتها|لجوئه|لجوئها)\s*[:#]?\s*|(?:المرجع|مرجعه|مرجعها|الرقم\s+المرجعي)\s*[:#]\s*|(?:ریفرنس|ریفرینس|رفرنس|ڕیفرێنس|ریفرێنس)(?:\s+(?:نمبر|شمیره|شمېره|شماره|ژمارە))?\s*[:#]?\s*|کد\s+رهگیری\s*[:#]?\s*|(?:ሪፈረንስ|ረፈረንስ|ማጣቀሻ)(?:\s+(?:ቁጽሪ|ቁጥር))?\s*[:#]?\s*|(?:ቁጽሪ|ቁጥር)\s+(?:ፋይል|ፋይሉ|ፋይላ|ጉዳይ|ጉዳዩ|ጉዳያ|ፓስፖርት|ፓስፖርቱ|ፓስፖርታ|ሆም\s+ኦፊስ)\s*[:#]?\s*|شماره\s+(?:پرونده|مرجع|پاسپورت|گذرنامه|کارت|درخواست)\s*[:#]?\s*|کد\s+پرونده\s*[:#]?\s*|(?:حوالہ|کیس|فائل|پاسپورٹ|درخواست)\s+نمبر\s*[:#]?\s*|(?:د\s+)?(?:دوسیې|قضیې|پاسپورټ|غوښتنلیک)\s+(?:شمیره|شمېره|نمبر)\s*[:#]?\s*|ژمارەی\s+(?:دۆسیە|پاسپۆرت|داواکاری|کەیس)\s*[:#]?\s*|\b(?:hejmara|jimara)\s+\w+\s*[:#]?\s*|(?:ቁጽሪ|ቁፅሪ|ቁጥር|የፋይል\s+ቁጥር|የፓስፖርት\s+ቁጥር|መወከሲ)\s*[:#]?\s*|\b(?:lambarka|tixraaca|tixraac|nambarka)(?:\s+\w+)?\s*[:#]?\s*";
 
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
+    let at = bracketed(&format!(r"{AT_WORDS}|\ba\b|\bet\b"));
+    let at_before_provider = bracketed(AT_WORDS);
+    let dot = bracketed(DOT_WORDS);
     let p = |kind, re: &str, except| Pattern {
         kind,
         re: Regex::new(re).expect("built-in pattern compiles"),
@@ -302,7 +307,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Email,
             &format!(
-                r"(?i)\b[a-z0-9._%+-]+\s*[)\]}}]?\s*(?:{AT})\s*[(\[{{]?\s*[a-z0-9-]+\s*[)\]}}]?(?:\s*(?:\.|{DOT})\s*[(\[{{]?\s*[a-z0-9-]+\s*[)\]}}]?)*?\s*(?:{DOT}|\.)\s*[(\[{{]?\s*(?:(?:com|org|net|info|co|uk|fr|de|io|me|edu|gov|ac|iq|ir|af|so|er|et|pk|sy|sd|tr|eu)\b|{LOCAL_TLDS})"
+                r"(?i)\b[a-z0-9._%+-]+\s*[)\]}}]?\s*(?:{at})\s*[(\[{{]?\s*[a-z0-9-]+\s*[)\]}}]?(?:\s*(?:\.|{dot})\s*[(\[{{]?\s*[a-z0-9-]+\s*[)\]}}]?)*?\s*(?:{dot}|\.)\s*[(\[{{]?\s*(?:(?:com|org|net|info|co|uk|fr|de|io|me|edu|gov|ac|iq|ir|af|so|er|et|pk|sy|sd|tr|eu)\b|{LOCAL_TLDS})"
             ),
             never,
         ),
@@ -310,7 +315,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Email,
             &format!(
-                r"(?i)\b[a-z0-9._%+-]{{2,}}\s*[)\]}}]?\s*(?:@\s*[(\[{{]?\s*(?:(?:gmail|googlemail|hotmail|yahoo|outlook|icloud|protonmail|proton|live|aol|btinternet|ymail|msn|orange|wanadoo|free|laposte|sfr)\b|{LOCAL_PROVIDERS})|(?:{AT_BEFORE_PROVIDER}|لە|له|في|على)\s*[(\[{{]?\s*(?:{PLAIN_PROVIDERS}|{LOCAL_PROVIDERS}))"
+                r"(?i)\b[a-z0-9._%+-]{{2,}}\s*[)\]}}]?\s*(?:@\s*[(\[{{]?\s*(?:(?:{PLAIN_PROVIDERS}|{WORD_PROVIDERS})\b|{LOCAL_PROVIDERS})|(?:{at_before_provider}|لە|له|في|على)\s*[(\[{{]?\s*(?:(?:{PLAIN_PROVIDERS})\b|{LOCAL_PROVIDERS}))"
             ),
             never,
         ),
