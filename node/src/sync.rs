@@ -286,8 +286,12 @@ impl Engine {
                 let _ = self.offences_tx.try_send(peer);
             }
         }
+        // A change stored while the session ran has not been offered yet: run again, also
+        // after a session that failed (a reset stream, a timeout) — else it waits for the tick.
+        // Not after a forbidden round, and at most once per such change, so no loop.
         let again = self.running.remove(&(peer, network)).unwrap_or(false);
-        if again && self.connected.contains(&peer) && result.is_ok() {
+        let forbidden = matches!(result, Err(SyncError::Forbidden(_)));
+        if again && !forbidden && self.connected.contains(&peer) {
             self.start(peer, network);
         }
     }
