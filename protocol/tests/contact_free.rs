@@ -35,6 +35,13 @@ const EIGHTH: &str = include_str!("corpus/contact_free_tune6.tsv");
 /// Arabic and Urdu, and ordinary French, Farsi and Tigrinya lines full of capitalised words and
 /// words that are also names.
 const NINTH: &str = include_str!("corpus/contact_free_tune7.tsv");
+/// ...and by a tenth (Pashto, Somali), an eleventh (Arabic, Urdu, Kurdish) and a twelfth
+/// (Farsi, Tigrinya: mostly ordinary lines a name rule could take for personal data), none of
+/// whom saw another file: names mostly with no context word, and every other kind as these
+/// writers write it.
+const TENTH: &str = include_str!("corpus/contact_free_tune8a.tsv");
+const ELEVENTH: &str = include_str!("corpus/contact_free_tune8b.tsv");
+const TWELFTH: &str = include_str!("corpus/contact_free_tune8c.tsv");
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
 const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
@@ -47,7 +54,7 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// these floors.
 const FLOOR_RECALL: f64 = 0.96;
 const FLOOR_FALSE_REFUSALS: f64 = 0.02;
-const FLOOR_TUNE_RECALL: f64 = 0.92;
+const FLOOR_TUNE_RECALL: f64 = 0.93;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.01;
 
 struct Line<'a> {
@@ -59,7 +66,7 @@ struct Line<'a> {
 
 fn corpus() -> Vec<Line<'static>> {
     [
-        CORPUS, MORE, THIRD, FIFTH, SIXTH, SEVENTH, EIGHTH, NINTH, HELD2,
+        CORPUS, MORE, THIRD, FIFTH, SIXTH, SEVENTH, EIGHTH, NINTH, TENTH, ELEVENTH, TWELFTH, HELD2,
     ]
     .iter()
     .flat_map(|file| file.lines().skip(1))

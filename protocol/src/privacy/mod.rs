@@ -26,7 +26,7 @@ mod patterns;
 
 /// The version of the rules [`check_text`] applies. Two nodes with the same version refuse the
 /// same texts.
-pub const RULES_VERSION: u32 = 4;
+pub const RULES_VERSION: u32 = 5;
 
 /// What kind of personal data a text seemed to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -146,10 +146,12 @@ fn is_invisible(c: char) -> bool {
 /// The private copy of a text that the patterns read (the text stored stays exactly as typed):
 /// Unicode NFKC (full-width letters, digits and `＠` become ASCII), invisible characters
 /// removed, Arabic short vowels and tatweel removed, and Arabic-Indic and Persian (Extended
-/// Arabic-Indic) digits read as ASCII digits.
+/// Arabic-Indic) digits read as ASCII digits, and Ethiopic numerals (፲፱፻፹፱) as the number they
+/// write (1989).
 pub fn normalise(text: &str) -> String {
     use unicode_normalization::UnicodeNormalization;
-    text.nfkc()
+    ethiopic_numerals(text)
+        .nfkc()
         // Arabic short vowels and tatweel: "وُلد" is "ولد".
         .filter(|c| {
             !is_invisible(*c) && !matches!(c, '\u{064B}'..='\u{065F}' | '\u{0670}' | '\u{0640}')
@@ -160,6 +162,68 @@ pub fn normalise(text: &str) -> String {
             other => other,
         })
         .collect()
+}
+
+/// The value of an Ethiopic numeral sign: ones and tens (፩ 1 … ፺ 90), hundred and ten
+/// thousand.
+enum EthiopicNumeral {
+    Small(u64),
+    Hundred,
+    TenThousand,
+}
+
+fn ethiopic_numeral(c: char) -> Option<EthiopicNumeral> {
+    match c {
+        '\u{1369}'..='\u{1371}' => Some(EthiopicNumeral::Small(u64::from(c as u32 - 0x1368))),
+        '\u{1372}'..='\u{137A}' => Some(EthiopicNumeral::Small(10 * u64::from(c as u32 - 0x1371))),
+        '\u{137B}' => Some(EthiopicNumeral::Hundred),
+        '\u{137C}' => Some(EthiopicNumeral::TenThousand),
+        _ => None,
+    }
+}
+
+/// Runs of Ethiopic numerals written as ASCII digits: ፲፭ is 15, ፲፱፻፹፱ is 19 × 100 + 89 =
+/// 1989, ፼ multiplies what stands before it by ten thousand. A ፻ or ፼ with nothing before it
+/// counts one.
+fn ethiopic_numerals(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| ethiopic_numeral(c).is_some()) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len());
+    // (ten thousands, hundreds, ones and tens) of the run being read.
+    let mut run: Option<(u64, u64, u64)> = None;
+    let flush = |run: &mut Option<(u64, u64, u64)>, out: &mut String| {
+        if let Some((big, hundreds, small)) = run.take() {
+            out.push_str(&(big + hundreds + small).to_string());
+        }
+    };
+    for c in text.chars() {
+        let Some(n) = ethiopic_numeral(c) else {
+            flush(&mut run, &mut out);
+            out.push(c);
+            continue;
+        };
+        let (big, hundreds, small) = run.get_or_insert((0, 0, 0));
+        match n {
+            EthiopicNumeral::Small(v) => *small = small.saturating_add(v),
+            EthiopicNumeral::Hundred => {
+                *hundreds = hundreds.saturating_add((*small).max(1).saturating_mul(100));
+                *small = 0;
+            }
+            EthiopicNumeral::TenThousand => {
+                *big = big.saturating_add(
+                    hundreds
+                        .saturating_add(*small)
+                        .max(1)
+                        .saturating_mul(10_000),
+                );
+                *hundreds = 0;
+                *small = 0;
+            }
+        }
+    }
+    flush(&mut run, &mut out);
+    std::borrow::Cow::Owned(out)
 }
 
 /// Checks one free-text field. Returns the first kind of personal data found, naming `field`.
@@ -356,6 +420,64 @@ mod tests {
             "Taariikhda dhalashadiisa ee foomka ku qoran (15.04.1985) waa khalad.",
         ] {
             assert_eq!(find(text), Some(PersonalDataKind::DateOfBirth), "{text}");
+        }
+    }
+
+    #[test]
+    fn ethiopic_numerals_are_read_as_numbers() {
+        assert_eq!(normalise("ብ፲፭ ግንቦት ፲፱፻፹፱"), "ብ15 ግንቦት 1989");
+        assert_eq!(normalise("፻ ፼ ፪፼፫፻"), "100 10000 20300");
+        assert_eq!(
+            find("ፍቕሪ ብ፲፭ ግንቦት ፲፱፻፹፱ ዓ.ም. ተወሊዳ።"),
+            Some(PersonalDataKind::DateOfBirth)
+        );
+    }
+
+    #[test]
+    fn rules_version_5_contact_forms() {
+        for (text, kind) in [
+            (
+                "Hejmar: sifir heft heft sifir sifir 900 461",
+                PersonalDataKind::Phone,
+            ),
+            (
+                "الرقم صفر سبعة سبعة صفر صفر 900 512",
+                PersonalDataKind::Phone,
+            ),
+            (
+                "الإيميل: fatima_h على example نقطة org",
+                PersonalDataKind::Email,
+            ),
+            (
+                "U dir: bashiir_nuur (calaamadda @) example (dhibic) org",
+                PersonalDataKind::Email,
+            ),
+            (
+                "[ s e r h a t 7 ] (et) example nuqte com",
+                PersonalDataKind::Email,
+            ),
+            (
+                "ajmal . khan . 92 [په] example [ټکی] net",
+                PersonalDataKind::Email,
+            ),
+            (
+                "asylum support حواله S95/2025/330918 ده",
+                PersonalDataKind::Reference,
+            ),
+            (
+                "رقم بطاقة ARC هو ABC 123456 7 / GBR",
+                PersonalDataKind::Reference,
+            ),
+            (
+                "د تذکرې له مخې زوکړه یې ۱۳۷۰/۰۲/۱۸ ده",
+                PersonalDataKind::DateOfBirth,
+            ),
+        ] {
+            assert_eq!(find(text), Some(kind), "{text}");
+        }
+        // A count read out, and a zero before too few digits, are no phone numbers.
+        for text in ["zero one two three, go", "Room 0 on floor 2 seats 40"] {
+            assert_eq!(find(text), None, "{text}");
         }
     }
 

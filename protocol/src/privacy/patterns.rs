@@ -93,6 +93,18 @@ fn not_a_code(f: &Found) -> bool {
     digits < if groups > 1 { 6 } else { 4 } || year
 }
 
+/// A number partly read out that holds fewer than ten digits (a digit word is one) is no phone
+/// number, and neither is one written in digits only (the patterns below judge those).
+fn too_few_digits(f: &Found) -> bool {
+    static DIGIT_WORD: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(&format!(r"(?i)\b(?:{DIGIT_WORDS})\b")).expect("built-in pattern compiles")
+    });
+    let m = f.matched();
+    let words = DIGIT_WORD.find_iter(m).count();
+    let digits = m.chars().filter(char::is_ascii_digit).count();
+    words == 0 || words + digits < 10
+}
+
 /// Whether ten digits fail the NHS number's modulus-11 check digit.
 pub(super) fn not_an_nhs_number(m: &str) -> bool {
     let d: Vec<u32> = m.chars().filter_map(|c| c.to_digit(10)).collect();
@@ -230,7 +242,7 @@ fn bracketed(words: &str) -> String {
     format!(r"[(\[{{]?\s*(?:{words})\s*[)\]}}]?")
 }
 /// "dot" in an e-mail address spelled out, in the languages of the groups (see [`bracketed`]).
-const DOT_WORDS: &str = r"(?:\bdot\b|\bpoint\b|\bpunto\b|نقطة|نقطه|دات|دوت|دۆت|ڈاٹ|ڈوٹ|ډاټ|ټکی|ټکي|خاڵ|\bxal\b|ነጥቢ|ነጥብ|ዶት|\bdhibic\b)";
+const DOT_WORDS: &str = r"(?:\bdot\b|\bpoint\b|\bpunto\b|نقطة|نقطه|دات|دوت|دۆت|ڈاٹ|ڈوٹ|ډاټ|ټکی|ټکي|خاڵ|\bxal\b|\bnuqte\b|\bnuqta\b|\bnoqte\b|ነጥቢ|ነጥብ|ዶት|\bdhibic\b)";
 
 /// Top-level domains written out in the groups' scripts: "دوت كوم", "ነጥቢ ኦርግ".
 const LOCAL_TLDS: &str = r"كوم|کوم|کام|کۆم|ڪام|اورغ|اورج|أورغ|ارگ|اورگ|ኮም|ኦርግ|ኦርጅ";
@@ -247,7 +259,7 @@ const DIGIT_WORDS: &str = r"zero|oh|one|two|three|four|five|six|seven|eight|nine
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
 
 /// What introduces a date of birth, in the languages of the groups.
-const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|زیږون|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
+const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|زیږون|زوکړه|زوکړې|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
 
 /// A date of birth: a label, then (within a few words, in the same sentence) a date or a
 /// year.
@@ -287,7 +299,12 @@ const NUMBER_WORDS: &str = r"\bno\b\.?|\bnumber\b|\bnº|n°|\bnr\b|رقم|شما
 const REFERENCE_LABELS: &str = r"\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim|file|client|application|appeal|arc|brp|asr|asu|gwf|passport|visa|residence\s+permit|reference|ref)\b(?:\s*(?:ref(?:erence)?|no|nr|number|num|id|card|#)\.?)*\s*[:#]?\s*|\b(?:référence|numéro|numero|n°|dossier|agdref|titre\s+de\s+séjour|passeport)(?:\s+(?:de|du|d'|étranger|dossier|passeport|agdref))*\s*[:#n°]*\s*|(?:رقم|الرقم)\s+(?:المرجع|المرجعي|الملف|القضية|الطلب|جواز\s+السفر|الإقامة|الاقامة|البطاقة|اللجوء|الحالة|مرجع|مرجعه|مرجعها|مرجعي|ملف|ملفه|ملفها|قضيته|قضيتها|طلبه|طلبها|جوازه|جوازها|إقامته|إقامتها|اقامته|اقامتها|بطاقته|بطاقتها|لجوئه|لجوئها)\s*[:#]?\s*|(?:المرجع|مرجعه|مرجعها|الرقم\s+المرجعي)\s*[:#]\s*|(?:ریفرنس|ریفرینس|رفرنس|ڕیفرێنس|ریفرێنس)(?:\s+(?:نمبر|شمیره|شمېره|شماره|ژمارە))?\s*[:#]?\s*|کد\s+رهگیری\s*[:#]?\s*|(?:ሪፈረንስ|ረፈረንስ|ማጣቀሻ)(?:\s+(?:ቁጽሪ|ቁጥር))?\s*[:#]?\s*|(?:ቁጽሪ|ቁጥር)\s+(?:ፋይል|ፋይሉ|ፋይላ|ጉዳይ|ጉዳዩ|ጉዳያ|ፓስፖርት|ፓስፖርቱ|ፓስፖርታ|ሆም\s+ኦፊስ)\s*[:#]?\s*|شماره\s+(?:پرونده|مرجع|پاسپورت|گذرنامه|کارت|درخواست)\s*[:#]?\s*|کد\s+پرونده\s*[:#]?\s*|(?:حوالہ|کیس|فائل|پاسپورٹ|درخواست)\s+نمبر\s*[:#]?\s*|(?:د\s+)?(?:دوسیې|قضیې|پاسپورټ|غوښتنلیک)\s+(?:شمیره|شمېره|نمبر)\s*[:#]?\s*|ژمارەی\s+(?:دۆسیە|پاسپۆرت|داواکاری|کەیس)\s*[:#]?\s*|\b(?:hejmara|jimara)\s+\w+\s*[:#]?\s*|(?:ቁጽሪ|ቁፅሪ|ቁጥር|የፋይል\s+ቁጥር|የፓስፖርት\s+ቁጥር|መወከሲ)\s*[:#]?\s*|\b(?:lambarka|tixraaca|tixraac|nambarka)(?:\s+\w+)?\s*[:#]?\s*";
 
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
-    let at = bracketed(&format!(r"{AT_WORDS}|\ba\b|\bet\b"));
+    // Spelled out between a user and a domain that ends in a dot word and a top-level domain,
+    // "at" may also be the groups' word for "on" or "in" (fatima على example نقطة org) or "@"
+    // itself.
+    let at = bracketed(&format!(
+        r"{AT_WORDS}|\ba\b|\bet\b|على|علی|في|فی|لە|له|په|پہ|\bcalaamadda(?:\s*@)?|@"
+    ));
     let at_before_provider = bracketed(AT_WORDS);
     let dot = bracketed(DOT_WORDS);
     let p = |kind, re: &str, except| Pattern {
@@ -327,6 +344,15 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
                 r"(?i)\b(?:{ZERO_WORDS})\b[\s,،.\-]*(?:\b(?:{DIGIT_WORDS})\b[\s,،.\-]*){{8,}}"
             ),
             never,
+        ),
+        // ... or partly read out, partly in digits ("sifir heft heft sifir sifir 900 461"):
+        // starting with a zero, ten digits or more in all.
+        p(
+            Phone,
+            &format!(
+                r"(?i)(?:\b(?:{ZERO_WORDS})\b|\b0\d{{2,4}}\b)(?:[\s,،.\-]*(?:\b(?:{DIGIT_WORDS})\b|\d+))+"
+            ),
+            too_few_digits,
         ),
         // +44 7700 900123, 0044 20 7946 0958, +1 (555) 010-9999
         p(
@@ -371,6 +397,13 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Reference,
             r"(?i)\b(?:GWF\d{9}|[A-Z]{1,2}\d{7}(?:/\d{1,3})?)\b",
+            never,
+        ),
+        // Asylum support references with a year (S95/2025/330918), and ARC numbers (ABC
+        // 123456 7 / GBR).
+        p(
+            Reference,
+            r"(?i)\b[A-Z]{1,4}\d{1,3}/(?:19|20)\d{2}/\d{4,7}\b|\b[A-Z]{3}[\s/-]?\d{6,8}(?:\s?\d)?\s?/\s?GBR\b",
             never,
         ),
         // Port references (LHR/12345678), unique application numbers (1234-5678-9012-3456),
