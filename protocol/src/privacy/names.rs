@@ -188,7 +188,10 @@ const AMBIGUOUS_RULES: &[&str] = &[
     // "مفتاح" (key), "فروغ" (glow), "ሓዘን" (grief), "ramadaan" and "fitri" (the fast and its
     // feast in Somali).
     "مفتاح", "فروغ", "ሓዘን", "ramadaan", "fitri", "ciidul", "mubaarak", "kariim", "نوید", "مینه",
-    "اتنا", "اتنی", "اتنے", "ዓመት", "ዓመቱ", "پلوشې", "پلوشه",
+    "اتنا", "اتنی", "اتنے", "ዓመት", "ዓመቱ",
+    // Urdu virtues that are also names: dignity, mercy, kindness, love, justice, peace, courage.
+    "عزت", "رحمت", "شفقت", "محبت", "انصاف", "عدالت", "امن", "ہمت", "خدمت", "دولت", "قسمت",
+    "عظمت", "شرافت", "صداقت", "برکت", "نصرت", "راحت", "عنایت", "ہدایت", "سخاوت", "حمایت", "پلوشې", "پلوشه",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -228,7 +231,7 @@ const OFFICES: &[&str] = &[
     "adjoint", "adjointe", "leader", "wezîr", "wezîrê", "wezîra", "serok", "serokê", "ቅድስት", "ቅዱስ",
     "ሚኒስትር", "ከንቲባ", "wasiir", "wasiirka", "guddoomiye", "şaredar", "şaredarê", "şaredara",
     "شارەدار", "شارەداری", "علامہ", "علامه", "علامة", "በቅድስት", "poet", "poète", "شاعر", "author",
-    "writer", "écrivain", "کونسلر", "کونسلرہ", "ښاروال", "ښاروالۍ", "xildhibaan", "xildhibaanka",
+    "writer", "écrivain", "رئيس", "رئيسة", "مدير", "مديرة", "کونسلر", "کونسلرہ", "ښاروال", "ښاروالۍ", "xildhibaan", "xildhibaanka",
     "xildhibaanadda", "ኣጼ", "ዓፄ", "ዓጼ", "ራእሲ", "ሚኒስተር",
 ];
 
@@ -415,6 +418,10 @@ fn common(t: &Token) -> bool {
 /// Whether a word standing where a person is named is one: a word of the name lists; or, in
 /// a script without letter case, a word that is no everyday word, role, pronoun or noun with
 /// the article.
+/// Sorani articles and plurals: a name takes none ("خێزانێک" a family, "منداڵەکان" the
+/// children).
+const SORANI_ARTICLES: &[&str] = &["ێک", "ەکە", "ەکان", "ەکەی", "ەکانی", "یەک"];
+
 fn person_in_slot(t: &Token) -> bool {
     if !person_in_slot_shape(t) {
         return false;
@@ -427,13 +434,12 @@ fn person_in_slot(t: &Token) -> bool {
     }
     // In a person's slot a listed name is one, even if it is also a word (حبیب "beloved").
     // Ethiopic has no dictionary here: there only a listed name.
-    // A Sorani word with the indefinite article "-ێک" (خێزانێک "a family") is no one's name.
     known(t)
         || (!ethiopic(t)
             && !common(t)
             && !ambiguous(t)
             && !t.folded.starts_with("ال")
-            && !t.text.ends_with("ێک"))
+            && !SORANI_ARTICLES.iter().any(|end| t.text.ends_with(end)))
 }
 
 /// Words that address the one named right before them: "Hêvî can,", "Ayaan walaal,".
@@ -1330,6 +1336,82 @@ fn somali_focus(ts: &[Token], i: usize) -> bool {
             .any(|w| w.folded == "waxaa" || w.folded == "waxa")
 }
 
+/// Urdu postpositions that follow a noun phrase: "to", "of", "by", "from", "for".
+const URDU_POSTPOSITIONS: &[&str] = &["کو", "کا", "کی", "کے", "نے", "سے"];
+
+/// Urdu marks a noun phrase with a postposition ("ثمینہ کو", "راشدہ کا کیس", "صائمہ ملک کے
+/// کاغذات"): a well-attested given name that is none of the rules' everyday words, alone or with
+/// a listed family name, right before one is a person, even where the dictionaries also hold
+/// the name as a word.
+fn urdu_case_marked(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    // As written: Pashto's "کې" (in) folds to Urdu's "کی".
+    let marked = |j: usize| {
+        ts.get(j)
+            .is_some_and(|n| URDU_POSTPOSITIONS.contains(&n.text.as_str()))
+    };
+    let name = |n: &Token| {
+        !n.cased
+            && given(n)
+            && strong(n)
+            && !everyday_by_rules(n)
+            && !written(n).any(|f| LISTS.places.contains(f))
+            && !in_list(n, NOT_PERSONS)
+            && !in_list(n, OFFICES)
+    };
+    if !name(t) || t.next_punct.is_some() {
+        return false;
+    }
+    marked(i + 1)
+        || (marked(i + 2)
+            && ts[i + 1].next_punct.is_none()
+            && family(&ts[i + 1])
+            && !everyday_by_rules(&ts[i + 1])
+            && !written(&ts[i + 1]).any(|f| LISTS.places.contains(f)))
+}
+
+/// Arabic prepositions before a person: "to", "with", "at".
+const ARABIC_PERSON_PREPOSITIONS: &[&str] = &["إلى", "الى", "مع", "عند", "لدى"];
+
+/// Arabic verbs of reaching someone, that take "ب" or "ل" joined to the person: "اتصلنا
+/// بيوسف", "أعطوا الرسالة لآمنة".
+#[rustfmt::skip]
+const ARABIC_REACH: &[&str] = &[
+    "اتصلنا", "اتصلوا", "اتصل", "اتصلت", "أرسلنا", "ارسلنا", "أرسلوا", "ارسلوا", "أعطوا", "اعطوا",
+    "أعطينا", "اعطينا", "قولوا", "خبروا", "سلموا", "سلمنا", "ابعثوا", "ابعتوا", "بعتنا", "رسالة",
+    "الرسالة", "الاستمارة", "الاستمارات", "نشكر", "شكرا", "شكراً",
+];
+
+/// An Arabic given name the person of a preposition: a well-attested one that is none of the
+/// rules' everyday words after "إلى", "مع", "عند" ("أحضروا الاستمارات إلى سلمى"); any given
+/// name joined to "ب" or "ل" after a verb of reaching someone ("اتصلوا بمنى").
+fn arabic_addressee(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    if t.cased || i == 0 || !name_shaped(t) || in_list(t, NOT_PERSONS) || in_list(t, OFFICES) {
+        return false;
+    }
+    let place = |f: &str| LISTS.places.contains(f);
+    let before = &ts[i - 1];
+    if in_list(before, ARABIC_PERSON_PREPOSITIONS)
+        && given(t)
+        && strong(t)
+        && !everyday_by_rules(t)
+        && !written(t).any(place)
+    {
+        return true;
+    }
+    let joined = ["بال", "لل", "ب", "ل"]
+        .iter()
+        .find_map(|p| t.folded.strip_prefix(p))
+        .filter(|rest| rest.chars().count() >= 3);
+    joined.is_some_and(|rest| {
+        (in_list(before, ARABIC_REACH) || (i >= 2 && in_list(&ts[i - 2], ARABIC_REACH)))
+            && LISTS.given.contains(rest)
+            && LISTS.strong.contains(rest)
+            && !place(rest)
+    })
+}
+
 /// "Amina, 34," "Amina (34)", "Amina, aged 34".
 fn with_age(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
@@ -1407,6 +1489,9 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
             && !excused(&ts, i, 2)
         {
             return Some(("compound", format!("{} {}", at(), ts[i + 1].text)));
+        }
+        if (urdu_case_marked(&ts, i) || arabic_addressee(&ts, i)) && !excused(&ts, i, 1) {
+            return Some(("marked", at()));
         }
         if roll_of_names(&ts, i) {
             return Some(("roll", at()));

@@ -420,6 +420,21 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             &format!(r"(?i)(?:{REFERENCE_LABELS})[A-Z0-9][A-Z0-9/-]*(?:\s\d[\d/-]*)*"),
             not_a_code,
         ),
+        // A Home Office reference written in groups (B 123 4567, H-1234567/2).
+        p(
+            Reference,
+            r"(?i)\b[A-Z]{1,2}[\s-]?\d{3}[\s-]?\d{4}(?:/\d{1,3})?\b",
+            never,
+        ),
+        // A word for "number" and, within three words, a code of six digits or more ("رقم
+        // الهوم أوفيس 4471902", "number on the letter: 448812").
+        p(
+            Reference,
+            &format!(
+                r"(?i)(?:{NUMBER_WORDS})(?:\s+[^\s\d]+){{0,3}}?\s*[:#]?\s*[A-Z]{{0,3}}[\s-]?\d{{6,}}"
+            ),
+            never,
+        ),
         // Any run of seven or more digits: passport and case numbers, phone numbers written
         // without a leading zero (an NHS number among them was told above). Amounts are written
         // with separators (12,000).
