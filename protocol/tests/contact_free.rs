@@ -42,19 +42,25 @@ const NINTH: &str = include_str!("corpus/contact_free_tune7.tsv");
 const TENTH: &str = include_str!("corpus/contact_free_tune8a.tsv");
 const ELEVENTH: &str = include_str!("corpus/contact_free_tune8b.tsv");
 const TWELFTH: &str = include_str!("corpus/contact_free_tune8c.tsv");
+/// ...and by a thirteenth (contact data and references in Arabic, Urdu, Pashto, Tigrinya,
+/// Kurdish and Somali) and a fourteenth (names with no title in short notes, in Urdu, Arabic,
+/// Somali, Pashto, English and French), who saw no other file.
+const THIRTEENTH: &str = include_str!("corpus/contact_free_tune9a.tsv");
+const FOURTEENTH: &str = include_str!("corpus/contact_free_tune9b.tsv");
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
 const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 4): 96.0%
-/// refused and 1.7% of ordinary lines refused overall (the tune lines of eight writers: 92.9%
-/// and 1.0%; names in Arabic and Urdu written with no context word, whose every frequent form
-/// the dictionaries also hold as a word, are what the rules miss most). The test fails below
-/// these floors.
-const FLOOR_RECALL: f64 = 0.96;
-const FLOOR_FALSE_REFUSALS: f64 = 0.02;
-const FLOOR_TUNE_RECALL: f64 = 0.93;
+/// What the held-out lines reached when the rules were last changed (rules version 5): 97.1%
+/// refused and 1.3% of ordinary lines refused overall, short of the targets in Arabic,
+/// Kurdish, Pashto and Somali (refused) and Farsi, Kurdish and Tigrinya (ordinary refused); the
+/// tune lines of thirteen writers: 92.3% and 0.3% (names in Arabic, Urdu and Pashto written with
+/// no context word, whose every frequent form the dictionaries also hold as a word, are what
+/// the rules miss most). The test fails below these floors.
+const FLOOR_RECALL: f64 = 0.97;
+const FLOOR_FALSE_REFUSALS: f64 = 0.015;
+const FLOOR_TUNE_RECALL: f64 = 0.92;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.01;
 
 struct Line<'a> {
@@ -66,7 +72,8 @@ struct Line<'a> {
 
 fn corpus() -> Vec<Line<'static>> {
     [
-        CORPUS, MORE, THIRD, FIFTH, SIXTH, SEVENTH, EIGHTH, NINTH, TENTH, ELEVENTH, TWELFTH, HELD2,
+        CORPUS, MORE, THIRD, FIFTH, SIXTH, SEVENTH, EIGHTH, NINTH, TENTH, ELEVENTH, TWELFTH,
+        THIRTEENTH, FOURTEENTH, HELD2,
     ]
     .iter()
     .flat_map(|file| file.lines().skip(1))

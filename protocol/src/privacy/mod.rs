@@ -203,6 +203,10 @@ fn ethiopic_numerals(text: &str) -> std::borrow::Cow<'_, str> {
             out.push(c);
             continue;
         };
+        // A number joined to a prefix ("ብ፲፭", in 15) is read as a word of its own.
+        if run.is_none() && out.chars().last().is_some_and(char::is_alphabetic) {
+            out.push(' ');
+        }
         let (big, hundreds, small) = run.get_or_insert((0, 0, 0));
         match n {
             EthiopicNumeral::Small(v) => *small = small.saturating_add(v),
@@ -425,7 +429,7 @@ mod tests {
 
     #[test]
     fn ethiopic_numerals_are_read_as_numbers() {
-        assert_eq!(normalise("ብ፲፭ ግንቦት ፲፱፻፹፱"), "ብ15 ግንቦት 1989");
+        assert_eq!(normalise("ብ፲፭ ግንቦት ፲፱፻፹፱"), "ብ 15 ግንቦት 1989");
         assert_eq!(normalise("፻ ፼ ፪፼፫፻"), "100 10000 20300");
         assert_eq!(
             find("ፍቕሪ ብ፲፭ ግንቦት ፲፱፻፹፱ ዓ.ም. ተወሊዳ።"),

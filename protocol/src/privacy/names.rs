@@ -187,7 +187,7 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "adxa", "baska", "kismaayo", "muqdisho", "hargeysa", "yalda", "christian",
     // "مفتاح" (key), "فروغ" (glow), "ሓዘን" (grief), "ramadaan" and "fitri" (the fast and its
     // feast in Somali).
-    "مفتاح", "فروغ", "ሓዘን", "ramadaan", "fitri", "ciidul", "mubaarak", "kariim", "نوید", "مینه",
+    "مفتاح", "فروغ", "ሓዘን", "ramadaan", "fitri", "ciidul", "mubaarak", "kariim", "نوید", "مینه", "mubarak",
     "اتنا", "اتنی", "اتنے", "ዓመት", "ዓመቱ",
     // Urdu virtues that are also names: dignity, mercy, kindness, love, justice, peace, courage.
     "عزت", "رحمت", "شفقت", "محبت", "انصاف", "عدالت", "امن", "ہمت", "خدمت", "دولت", "قسمت",
@@ -231,7 +231,7 @@ const OFFICES: &[&str] = &[
     "adjoint", "adjointe", "leader", "wezîr", "wezîrê", "wezîra", "serok", "serokê", "ቅድስት", "ቅዱስ",
     "ሚኒስትር", "ከንቲባ", "wasiir", "wasiirka", "guddoomiye", "şaredar", "şaredarê", "şaredara",
     "شارەدار", "شارەداری", "علامہ", "علامه", "علامة", "በቅድስት", "poet", "poète", "شاعر", "author",
-    "writer", "écrivain", "رئيس", "رئيسة", "مدير", "مديرة", "کونسلر", "کونسلرہ", "ښاروال", "ښاروالۍ", "xildhibaan", "xildhibaanka",
+    "writer", "écrivain", "رئيس", "رئيسة", "مدير", "مديرة", "استازي", "استازی", "کونسلر", "کونسلرہ", "ښاروال", "ښاروالۍ", "xildhibaan", "xildhibaanka",
     "xildhibaanadda", "ኣጼ", "ዓፄ", "ዓጼ", "ራእሲ", "ሚኒስተር",
 ];
 
@@ -276,7 +276,7 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["warsan", "shire"], &["nuruddin", "farah"], &["haile", "gebrselassie"],
     &["greta", "thunberg"], &["malala", "yousafzai"], &["ملالہ", "یوسفزئی"],
     &["خوشحال", "خان", "خټک"], &["خوشحال", "خټک"], &["رحمان", "بابا"], &["ملالۍ", "یوسفزۍ"],
-    &["ملاله", "یوسفزی"], &["ملالۍ", "میوند"], &["میوند", "ملالۍ"], &["پروین", "اعتصامی"], &["عبدالله", "اوجالان"],
+    &["ملاله", "یوسفزی"], &["ملالۍ", "میوند"], &["ملالۍ", "د", "میوند"], &["میوند", "ملالۍ"], &["پروین", "اعتصامی"], &["عبدالله", "اوجالان"],
     &["سعدی", "شیرازی"], &["حافظ", "شیرازی"], &["pierre", "mendes", "france"],
     &["jules", "ferry"], &["jean", "jaures"], &["victor", "schoelcher"], &["louise", "michel"],
     &["simone", "veil"], &["olympe", "de", "gouges"], &["ኃይለሥላሴ"], &["ሃይለስላሴ"], &["ኃይለ", "ሥላሴ"],
@@ -284,7 +284,8 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["maxamed", "cabdulle", "xasan"], &["cilmi", "boodhari"], &["hadraawi"], &["صلاح", "الدين"],
     &["صلاح", "الدین"], &["دایان", "ابوت"], &["diane", "abbott"], &["የማነ", "ባርያ"], &["ሄለን", "መለስ"],
     &["ሄለን", "መለስን"], &["ኣብርሃም", "ኣፈወርቂ"], &["ኣብርሃም", "ኣፈወርቅን"], &["ሻባና", "ማሕሙድ"],
-    &["shabana", "mahmood"], &["hafez"], &["hafiz"], &["rumi"], &["saadi"], &["ferdowsi"], &["ዘርኣይ", "ደረስ"], &["ራእሲ", "ኣሉላ"], &["ኣሉላ"],
+    &["shabana", "mahmood"], &["hafez"], &["hafiz"], &["rumi"], &["saadi"], &["ferdowsi"],
+    &["سعدی"], &["فردوسی"], &["مولوی"], &["رومی"], &["ዘርኣይ", "ደረስ"], &["ራእሲ", "ኣሉላ"], &["ኣሉላ"],
 ];
 
 /// Whether the words at `i` begin one of [`PUBLIC_FIGURES`] or end one that began before.
@@ -357,6 +358,13 @@ const SLOT_BEFORE: &[&[&str]] = &[
     &["بی", "بی"], &["بي", "بي"], &["د", "بي", "بي"],
     // "Ina Cali" (son of Cali), Kurmanji and Sorani mother, father, brother, sister of, the
     // Arabic colloquial "son of" and a person's application or case.
+    // Greetings and thanks, and kin or messages "of" someone, in English and French.
+    &["hi"], &["hello"], &["cheers"], &["thanks"], &["bravo"], &["salut"], &["bonjour"],
+    &["coucou"], &["maman"], &["papa"], &["mama"], &["congratulations"], &["félicitations"],
+    &["son", "of"], &["daughter", "of"], &["wife", "of"], &["husband", "of"], &["mother", "of"],
+    &["father", "of"], &["message", "from"], &["fils", "de"], &["fille", "de"], &["femme", "de"],
+    &["mari", "de"], &["mère", "de"], &["père", "de"], &["frère", "de"], &["sœur", "de"],
+    &["soeur", "de"], &["enfants", "de"], &["message", "de"],
     &["ina"], &["dayika"], &["diya"], &["bavê"], &["birayê"], &["xwişka"], &["دایکی"], &["باوکی"],
     &["خوشکی"], &["کوڕی"], &["ولد"], &["اولاد"], &["أولاد"], &["طلب"], &["قضية"],
     // Kinship and a person's own things before the name: "زوجة حيدر", "أطفال مصطفى", "همسر
@@ -439,7 +447,9 @@ fn person_in_slot(t: &Token) -> bool {
             && !common(t)
             && !ambiguous(t)
             && !t.folded.starts_with("ال")
-            && !SORANI_ARTICLES.iter().any(|end| t.text.ends_with(end)))
+            && !SORANI_ARTICLES.iter().any(|end| t.text.ends_with(end))
+            // Pashto plurals in the oblique ("رضاکارانو" volunteers).
+            && !t.text.ends_with("انو"))
 }
 
 /// Words that address the one named right before them: "Hêvî can,", "Ayaan walaal,".
@@ -469,8 +479,36 @@ const PASHTO_KIN: &[&str] = &[
     "دوسیه",
 ];
 
+/// What a person has, after an English possessive: "Layla's kids", "Xaawo's son".
+#[rustfmt::skip]
+const POSSESSED: &[&str] = &[
+    "son", "sons", "daughter", "daughters", "kids", "children", "child", "baby", "wife",
+    "husband", "mum", "mother", "dad", "father", "brother", "sister", "family", "appeal", "case",
+    "claim", "interview", "hearing", "room", "solicitor", "lawyer", "caseworker", "papers",
+    "letter", "visa", "asylum", "application",
+];
+
 fn in_slot(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
+    if (t.text.ends_with("'s") || t.text.ends_with("’s"))
+        && ts.get(i + 1).is_some_and(|n| in_list(n, POSSESSED))
+        && person_in_slot(t)
+    {
+        return true;
+    }
+    // Minutes and to-do lists: "Moussa : ramener la banderole", "Shahid: bring the banner".
+    if t.initial
+        && matches!(t.next_punct, Some(':'))
+        && given(t)
+        && person_in_slot_shape(t)
+        && if t.cased {
+            !ambiguous(t)
+        } else {
+            strong(t) && !everyday_by_rules(t)
+        }
+    {
+        return true;
+    }
     if i >= 1
         && ts[i - 1].folded == "د"
         && ts.get(i + 1).is_some_and(|n| in_list(n, PASHTO_KIN))
@@ -864,6 +902,11 @@ const AND_WORDS: &[&str] = &[
 /// with case, by any list: "Faith, Hope and Love" is none; without case, by the rules' own
 /// list, as the dictionaries hold every frequent name): "فرحان، نادیہ اور بلال", "Amina,
 /// Yusuf and Grace".
+/// A word in a cased script that a dictionary holds as a word ("Hope", "Grace").
+fn ambiguous_cased(t: &Token) -> bool {
+    t.cased && ambiguous(t)
+}
+
 fn roll_of_names(ts: &[Token], i: usize) -> bool {
     // Not ፡, which some write between any two Ethiopic words.
     let comma = |t: &Token| matches!(t.next_punct, Some(',' | '،' | '፣'));
@@ -886,6 +929,7 @@ fn roll_of_names(ts: &[Token], i: usize) -> bool {
         return false;
     }
     let mut names = Vec::new();
+    let mut joined = false;
     let mut j = i;
     while let Some(t) = ts.get(j) {
         if !name(t) {
@@ -897,13 +941,33 @@ fn roll_of_names(ts: &[Token], i: usize) -> bool {
         } else if t.next_punct.is_none() && ts.get(j + 1).is_some_and(|n| in_list(n, AND_WORDS)) {
             if let Some(last) = ts.get(j + 2).filter(|n| name(n)) {
                 names.push(last);
+                joined = true;
             }
+            break;
+        } else if t.next_punct.is_none()
+            // Arabic script joins "و" to the last name: "ماهر وأسماء".
+            && ts.get(j + 1).is_some_and(|n| {
+                !n.cased && n.folded.starts_with('و') && !in_list(n, AND_WORDS) && name(n)
+            })
+        {
+            names.push(&ts[j + 1]);
+            joined = true;
             break;
         } else {
             break;
         }
     }
-    names.len() >= 3 && names.iter().filter(|t| everyday(t)).count() <= 1
+    // Two names joined by "and" are a pair of people when both are well attested and neither
+    // is an everyday word ("شيماء ومنى" aside: منى is "wishes"): "ماهر وأسماء", "سعدیہ اور
+    // وقاص".
+    let pair = names.len() == 2
+        && joined
+        && names
+            .iter()
+            .all(|t| strong(t) && !everyday(t) && !ambiguous_cased(t));
+    // Poets read at a poetry night are no private persons: "غزل‌های حافظ و سعدی".
+    let figures = (i..(i + 2 * names.len()).min(ts.len())).any(|k| public_figure(ts, k));
+    !figures && (pair || (names.len() >= 3 && names.iter().filter(|t| everyday(t)).count() <= 1))
 }
 
 /// The first parts of Ethiopian and Eritrean compound names ("servant of", "son of", "power
@@ -1056,7 +1120,8 @@ const NOT_PERSONS: &[&str] = &[
     "one", "un", "une", "یک", "یه", "واحد", "واحدة", "ایک", "یو", "یەک", "yek", "ሓደ", "አንድ",
     "የአንድ", "hal",
     // Friends, reports, "sir": no one's name.
-    "ملګری", "ملګریه", "ملګرې", "ملګرو", "راپور", "صاحب", "ramadaan", "fitri", "ciidul",
+    "ملګری", "ملګریه", "ملګرې", "ملګرو", "راپور", "صاحب", "ramadaan", "fitri", "ciidul", "خاتون",
+    "وحدة", "وحده",
 ];
 
 /// A word followed by a verb that only a person does ("Hemin said", "ዳዊት እንዳለው"): a word of

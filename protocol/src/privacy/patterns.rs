@@ -105,6 +105,16 @@ fn too_few_digits(f: &Found) -> bool {
     words == 0 || words + digits < 10
 }
 
+/// A code of fewer than eight digits, or a date (2026-01-15, 15/01/2026).
+fn short_or_date(f: &Found) -> bool {
+    static DATE: LazyLock<Regex> = LazyLock::new(|| {
+        Regex::new(r"\b(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{4})$")
+            .expect("built-in pattern compiles")
+    });
+    let m = f.matched();
+    m.chars().filter(char::is_ascii_digit).count() < 8 || DATE.is_match(m)
+}
+
 /// Whether ten digits fail the NHS number's modulus-11 check digit.
 pub(super) fn not_an_nhs_number(m: &str) -> bool {
     let d: Vec<u32> = m.chars().filter_map(|c| c.to_digit(10)).collect();
@@ -245,15 +255,16 @@ fn bracketed(words: &str) -> String {
 const DOT_WORDS: &str = r"(?:\bdot\b|\bpoint\b|\bpunto\b|نقطة|نقطه|دات|دوت|دۆت|ڈاٹ|ڈوٹ|ډاټ|ټکی|ټکي|خاڵ|\bxal\b|\bnuqte\b|\bnuqta\b|\bnoqte\b|ነጥቢ|ነጥብ|ዶት|\bdhibic\b)";
 
 /// Top-level domains written out in the groups' scripts: "دوت كوم", "ነጥቢ ኦርግ".
-const LOCAL_TLDS: &str = r"كوم|کوم|کام|کۆم|ڪام|اورغ|اورج|أورغ|ارگ|اورگ|ኮም|ኦርግ|ኦርጅ";
+const LOCAL_TLDS: &str =
+    r"نیټ|نېټ|نیٹ|نت|نێت|كوم|کوم|کام|کۆم|ڪام|اورغ|اورج|أورغ|ارگ|اورگ|ኮም|ኦርግ|ኦርጅ";
 /// Mail providers written in the groups' scripts: "amina آت جيميل".
 const LOCAL_PROVIDERS: &str = r"جيميل|جی‌میل|جیمیل|جيمیل|جی\s?میل|هوتميل|هاتمیل|هات‌میل|ہاٹ\s?میل|جیمەیڵ|جیمێڵ|هۆتمەیڵ|ياهو|یاهو|یاہو|یاهوو|آؤٹ\s?لک|اوٹ\s?لک|آوتلوک|اوتلوک|ጂሜይል|ጂሜል|ያሁ";
 
 /// Digits written as words in the languages of the groups, for phone numbers read out
 /// ("zero seven seven zero zero …", "صفر سبعة سبعة …", "ዜሮ ሸውዓተ …", "eber toddoba …").
 /// A number read out starts with its zero (a count or a countdown does not).
-const ZERO_WORDS: &str = r"zero|oh|zéro|صفر|سفر|sifir|ዜሮ|eber";
-const DIGIT_WORDS: &str = r"zero|oh|one|two|three|four|five|six|seven|eight|nine|zéro|un|deux|trois|quatre|cinq|sept|huit|neuf|صفر|سفر|واحد|اثنان|اثنين|ثلاثة|ثلاث|أربعة|اربعة|أربع|اربع|خمسة|خمس|ستة|ست|سبعة|سبع|ثمانية|ثمانيه|ثمان|تسعة|تسع|یک|يك|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ایک|تین|چار|پانچ|چھ|سات|آٹھ|نو|یو|دوه|درې|دری|څلور|پنځه|شپږ|اووه|اوه|اته|نهه|یەک|دوو|سێ|چوار|پێنج|شەش|حەوت|هەشت|نۆ|sifir|yek|du|sê|çar|pênc|şeş|heft|heşt|neh|ዜሮ|ሓደ|ክልተ|ሰለስተ|ኣርባዕተ|ሓሙሽተ|ሽዱሽተ|ሸውዓተ|ሸሞንተ|ትሽዓተ|አንድ|ሁለት|ሶስት|ሦስት|አራት|አምስት|ስድስት|ሰባት|ስምንት|ዘጠኝ|eber|kow|laba|saddex|afar|shan|lix|toddoba|siddeed|sagaal";
+const ZERO_WORDS: &str = r"zero|oh|zéro|صفر|سفر|زیرو|زيرو|sifir|ዜሮ|eber";
+const DIGIT_WORDS: &str = r"زیرو|زيرو|toddobo|zero|oh|one|two|three|four|five|six|seven|eight|nine|zéro|un|deux|trois|quatre|cinq|sept|huit|neuf|صفر|سفر|واحد|اثنان|اثنين|ثلاثة|ثلاث|أربعة|اربعة|أربع|اربع|خمسة|خمس|ستة|ست|سبعة|سبع|ثمانية|ثمانيه|ثمان|تسعة|تسع|یک|يك|دو|سه|چهار|پنج|شش|هفت|هشت|نه|ایک|تین|چار|پانچ|چھ|سات|آٹھ|نو|یو|دوه|درې|دری|څلور|پنځه|شپږ|اووه|اوه|اته|نهه|یەک|دوو|سێ|چوار|پێنج|شەش|حەوت|هەشت|نۆ|sifir|yek|du|sê|çar|pênc|şeş|heft|heşt|neh|ዜሮ|ሓደ|ክልተ|ሰለስተ|ኣርባዕተ|ሓሙሽተ|ሽዱሽተ|ሸውዓተ|ሸሞንተ|ትሽዓተ|አንድ|ሁለት|ሶስት|ሦስት|አራት|አምስት|ስድስት|ሰባት|ስምንት|ዘጠኝ|eber|kow|laba|saddex|afar|shan|lix|toddoba|siddeed|sagaal";
 
 /// Names of months in the languages of the groups, for dates written in words.
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
@@ -341,7 +352,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Phone,
             &format!(
-                r"(?i)\b(?:{ZERO_WORDS})\b[\s,،.\-]*(?:\b(?:{DIGIT_WORDS})\b[\s,،.\-]*){{8,}}"
+                r"(?i)\b(?:{ZERO_WORDS})\b[\s,،.\-፡፣]*(?:\b(?:{DIGIT_WORDS})\b[\s,،.\-፡፣]*){{8,}}"
             ),
             never,
         ),
@@ -350,7 +361,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Phone,
             &format!(
-                r"(?i)(?:\b(?:{ZERO_WORDS})\b|\b0\d{{2,4}}\b)(?:[\s,،.\-]*(?:\b(?:{DIGIT_WORDS})\b|\d+))+"
+                r"(?i)(?:\b(?:{ZERO_WORDS})\b|\b0\d{{2,4}}\b)(?:[\s,،.\-፡፣]*(?:\b(?:{DIGIT_WORDS})\b|\d+))+"
             ),
             too_few_digits,
         ),
@@ -434,6 +445,15 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
                 r"(?i)(?:{NUMBER_WORDS})(?:\s+[^\s\d]+){{0,3}}?\s*[:#]?\s*[A-Z]{{0,3}}[\s-]?\d{{6,}}"
             ),
             never,
+        ),
+        // ... or a code in groups ("تذکرې نمبر ۱۴۰۰-۰۱۰۱-۵۵۸۲۱"): eight digits or more that are
+        // no date.
+        p(
+            Reference,
+            &format!(
+                r"(?i)(?:{NUMBER_WORDS})(?:\s+[^\s\d]+){{0,3}}?\s*[:#]?\s*\d{{2,}}(?:[-/.]\d{{2,}}){{1,4}}"
+            ),
+            short_or_date,
         ),
         // Any run of seven or more digits: passport and case numbers, phone numbers written
         // without a leading zero (an NHS number among them was told above). Amounts are written
