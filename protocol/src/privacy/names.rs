@@ -191,7 +191,8 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "اتنا", "اتنی", "اتنے", "ዓመት", "ዓመቱ",
     // Urdu virtues that are also names: dignity, mercy, kindness, love, justice, peace, courage.
     "عزت", "رحمت", "شفقت", "محبت", "انصاف", "عدالت", "امن", "ہمت", "خدمت", "دولت", "قسمت",
-    "عظمت", "شرافت", "صداقت", "برکت", "نصرت", "راحت", "عنایت", "ہدایت", "سخاوت", "حمایت", "پلوشې", "پلوشه",
+    "عظمت", "شرافت", "صداقت", "برکت", "نصرت", "راحت", "عنایت", "ہدایت", "سخاوت", "حمایت",
+    "قدرت", "نعمت", "کرامت", "حشمت", "سپوږمۍ", "شینکۍ", "شینکی", "زلمی", "زلمي", "ubax", "پلوشې", "پلوشه",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -1035,7 +1036,7 @@ fn name_shaped(t: &Token) -> bool {
 const FUNCTION_WORDS: &[&str] = &[
     "على", "الى", "إلى", "في", "من", "عن", "مع", "او", "أو", "ثم", "لكن", "هذا", "هذه", "که", "از",
     "به", "با", "در", "را", "تا", "کے", "کی", "کا", "سے", "میں", "پر", "د", "په", "له", "ته", "لە",
-    "بۆ", "لەگەڵ", "les", "des", "aux", "هما", "انتما", "وکړه", "وکړې", "وکړو", "وکړئ", "کړه",
+    "بۆ", "لەگەڵ", "les", "des", "aux", "نے", "هما", "انتما", "وکړه", "وکړې", "وکړو", "وکړئ", "کړه",
     "شوه",
     // Amharic and Tigrinya "is", "are", "have", "was": read in Latin letters, some are names.
     "አለ", "አለች", "አለን", "አሉ", "ነው", "ናቸው", "እዩ", "እያ", "እዮም", "ኣሎ", "ኣላ", "ኣለዋ", "ኣሎና",
@@ -1259,6 +1260,7 @@ fn phrase_at(ts: &[Token], start: usize, phrase: &[String]) -> bool {
 /// name is".
 fn could_be_name(t: &Token) -> bool {
     name_shaped(t)
+        && !in_list(t, FUNCTION_WORDS)
         && !in_list(t, OFFICES)
         && !in_list(t, PLACE_AFTER)
         && (known(t) || (t.cased && t.capital) || (!t.cased && !ambiguous(t)))
@@ -1641,6 +1643,7 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
                 !n.cased
                     && n.folded.chars().count() >= 4
                     && n.folded.ends_with("زي")
+                    && !in_list(n, OFFICES)
                     && !common(n)
                     && !ambiguous(n)
             });
