@@ -366,6 +366,8 @@ const SLOT_BEFORE: &[&[&str]] = &[
     &["father", "of"], &["message", "from"], &["fils", "de"], &["fille", "de"], &["femme", "de"],
     &["mari", "de"], &["mère", "de"], &["père", "de"], &["frère", "de"], &["sœur", "de"],
     &["soeur", "de"], &["enfants", "de"], &["message", "de"],
+    // Arabic vocative and a person's children, home, appointment, appeal.
+    &["ولاد"], &["موعد"], &["استئناف"],
     &["ina"], &["dayika"], &["diya"], &["bavê"], &["birayê"], &["xwişka"], &["دایکی"], &["باوکی"],
     &["خوشکی"], &["کوڕی"], &["ولد"], &["اولاد"], &["أولاد"], &["طلب"], &["قضية"],
     // Kinship and a person's own things before the name: "زوجة حيدر", "أطفال مصطفى", "همسر
@@ -495,6 +497,11 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         && ts.get(i + 1).is_some_and(|n| in_list(n, POSSESSED))
         && person_in_slot(t)
     {
+        return true;
+    }
+    // The Arabic vocative, as written with the Arabic ي (Persian, Pashto and Urdu "یا" is
+    // "or"): "مبروك يا سميرة".
+    if i >= 1 && ts[i - 1].text == "يا" && person_in_slot(t) {
         return true;
     }
     // Minutes and to-do lists: "Moussa : ramener la banderole", "Shahid: bring the banner".
@@ -1079,7 +1086,8 @@ const PERSON_VERBS: &[&str] = &[
     "کہتے", "وویل", "ووایه", "وايي", "وپوښتل", "گوتی", "گوتى", "دەڵێت", "پرسی", "got", "dibêje",
     "بپرسید", "بپرس", "ዝበለ", "ዝበለቶ", "በለ", "በለት", "ይብል", "ትብል", "ሓቲቱ", "ሓቲታ", "አለ", "አለች", "እንዳለው",
     "እንዳለችው", "ይላል", "ትላለች", "ጠየቀ", "ጠየቀች", "wuxuu", "waxay", "ayaa", "ayuu", "ayay",
-    "sheegay", "sheegtay", "yiri", "tiri", "weydiiyay", "weydiisay",
+    "sheegay", "sheegtay", "yiri", "tiri", "weydiiyay", "weydiisay", "بيقول", "بتقول", "بيحكي",
+    "بتحكي",
 ];
 
 /// Somali focus markers: after a subject, "waxay sheegtay" (she said), "ayuu" (he …).
@@ -1437,6 +1445,35 @@ fn urdu_case_marked(ts: &[Token], i: usize) -> bool {
             && !written(&ts[i + 1]).any(|f| LISTS.places.contains(f)))
 }
 
+/// Pashto marks a person with "ته" (to) after it, or "له … سره" (with) and "له … څخه" (from)
+/// around it: "شیرین ګل ته", "له زلمي څخه وپوښته". A listed given name there, that is none of
+/// the rules' everyday words, alone or with a second listed name, is a person.
+fn pashto_marked(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    let is = |j: usize, w: &str| ts.get(j).is_some_and(|n| n.text == w);
+    let with = i >= 1 && is(i - 1, "له");
+    // Around "له … سره" even a name that is also a word ("له زلمي څخه").
+    let name = |n: &Token| {
+        !n.cased
+            && given(n)
+            && (with || !everyday_by_rules(n))
+            && !written(n).any(|f| LISTS.places.contains(f))
+            && !in_list(n, NOT_PERSONS)
+            && !in_list(n, OFFICES)
+    };
+    if !name(t) || t.next_punct.is_some() {
+        return false;
+    }
+    // The name may have a second word: "شیرین ګل ته", "له نجیب الله کاکړ سره".
+    let second = ts
+        .get(i + 1)
+        .is_some_and(|n| n.next_punct.is_none() && known(n) && !in_list(n, FUNCTION_WORDS));
+    [i + 1, i + 2].iter().any(|&j| {
+        (j == i + 1 || second)
+            && (is(j, "ته") && strong(t) || (with && (is(j, "سره") || is(j, "څخه"))))
+    })
+}
+
 /// Arabic prepositions before a person: "to", "with", "at".
 const ARABIC_PERSON_PREPOSITIONS: &[&str] = &["إلى", "الى", "مع", "عند", "لدى"];
 
@@ -1557,7 +1594,9 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         {
             return Some(("compound", format!("{} {}", at(), ts[i + 1].text)));
         }
-        if (urdu_case_marked(&ts, i) || arabic_addressee(&ts, i)) && !excused(&ts, i, 1) {
+        if (urdu_case_marked(&ts, i) || arabic_addressee(&ts, i) || pashto_marked(&ts, i))
+            && !excused(&ts, i, 1)
+        {
             return Some(("marked", at()));
         }
         if roll_of_names(&ts, i) {
