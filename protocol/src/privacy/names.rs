@@ -192,7 +192,10 @@ const AMBIGUOUS_RULES: &[&str] = &[
     // Urdu virtues that are also names: dignity, mercy, kindness, love, justice, peace, courage.
     "عزت", "رحمت", "شفقت", "محبت", "انصاف", "عدالت", "امن", "ہمت", "خدمت", "دولت", "قسمت",
     "عظمت", "شرافت", "صداقت", "برکت", "نصرت", "راحت", "عنایت", "ہدایت", "سخاوت", "حمایت",
-    "قدرت", "نعمت", "کرامت", "حشمت", "سپوږمۍ", "شینکۍ", "شینکی", "زلمی", "زلمي", "ubax", "پلوشې", "پلوشه",
+    "قدرت", "نعمت", "کرامت", "حشمت", "سپوږمۍ", "شینکۍ", "شینکی", "زلمی", "زلمي", "ubax",
+    // Jasmine, ideal, Venus, story, anthology; language; calm, snowdrop, leader; health, mind.
+    "یاسمن", "آرمان", "ناهید", "داستان", "دیوان", "زمانی", "زمان", "aram", "berfîn", "rêber",
+    "ጥዕና", "ኣእምሮ", "پلوشې", "پلوشه",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -232,7 +235,7 @@ const OFFICES: &[&str] = &[
     "adjoint", "adjointe", "leader", "wezîr", "wezîrê", "wezîra", "serok", "serokê", "ቅድስት", "ቅዱስ",
     "ሚኒስትር", "ከንቲባ", "wasiir", "wasiirka", "guddoomiye", "şaredar", "şaredarê", "şaredara",
     "شارەدار", "شارەداری", "علامہ", "علامه", "علامة", "በቅድስት", "poet", "poète", "شاعر", "author",
-    "writer", "écrivain", "رئيس", "رئيسة", "مدير", "مديرة", "استازي", "استازی", "کونسلر", "کونسلرہ", "ښاروال", "ښاروالۍ", "xildhibaan", "xildhibaanka",
+    "writer", "écrivain", "رئيس", "رئيسة", "مدير", "مديرة", "استازي", "استازی", "شێخ", "شيخ", "şêx", "pêşewa", "کونسلر", "کونسلرہ", "ښاروال", "ښاروالۍ", "xildhibaan", "xildhibaanka",
     "xildhibaanadda", "ኣጼ", "ዓፄ", "ዓጼ", "ራእሲ", "ሚኒስተር",
 ];
 
@@ -286,7 +289,11 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["صلاح", "الدین"], &["دایان", "ابوت"], &["diane", "abbott"], &["የማነ", "ባርያ"], &["ሄለን", "መለስ"],
     &["ሄለን", "መለስን"], &["ኣብርሃም", "ኣፈወርቂ"], &["ኣብርሃም", "ኣፈወርቅን"], &["ሻባና", "ማሕሙድ"],
     &["shabana", "mahmood"], &["hafez"], &["hafiz"], &["rumi"], &["saadi"], &["ferdowsi"],
-    &["سعدی"], &["فردوسی"], &["مولوی"], &["رومی"], &["ዘርኣይ", "ደረስ"], &["ራእሲ", "ኣሉላ"], &["ኣሉላ"],
+    &["سعدی"], &["فردوسی"], &["مولوی"], &["رومی"], &["مهسا", "امینی"], &["مهسا", "ژینا", "امینی"],
+    &["ژینا", "امینی"], &["mahsa", "amini"], &["کاوه", "آهنگر"], &["احمدشاه", "مسعود"],
+    &["احمد", "شاه", "مسعود"], &["شێخ", "مەحمود"], &["شێخ", "مەحمودی"], &["şivan", "perwer"],
+    &["leyla", "zana"], &["qazî", "mihemed"], &["qazi", "muhammad"], &["cegerxwîn"],
+    &["ኪዳነ", "ምሕረት"], &["mem", "û", "zîn"], &["mem", "û", "zîna"], &["ደቂ", "ኣዳም"], &["መዝሙረ", "ዳዊት"], &["የማነ", "ባርያን"], &["ዘርኣይ", "ደረስ"], &["ራእሲ", "ኣሉላ"], &["ኣሉላ"],
 ];
 
 /// Whether the words at `i` begin one of [`PUBLIC_FIGURES`] or end one that began before.
@@ -1130,7 +1137,7 @@ const NOT_PERSONS: &[&str] = &[
     "የአንድ", "hal",
     // Friends, reports, "sir": no one's name.
     "ملګری", "ملګریه", "ملګرې", "ملګرو", "راپور", "صاحب", "ramadaan", "fitri", "ciidul", "خاتون",
-    "وحدة", "وحده",
+    "وحدة", "وحده", "زمانی",
 ];
 
 /// A word followed by a verb that only a person does ("Hemin said", "ዳዊት እንዳለው"): a word of
@@ -1277,7 +1284,7 @@ fn could_be_name(t: &Token) -> bool {
 /// Whether the words after position `i` (a name of `len` words) make it a place or an
 /// organisation, or the words before make it a place or a public office-holder.
 fn excused(ts: &[Token], i: usize, len: usize) -> bool {
-    if public_figure(ts, i) {
+    if (i..(i + len).min(ts.len())).any(|k| public_figure(ts, k)) {
         return true;
     }
     // "Sadiq Khan, Mayor of London": an office right after the name.
@@ -1474,6 +1481,14 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
     })
 }
 
+/// Colloquial Arabic words that follow the subject opening a sentence: "will", "still",
+/// "wants", "has", "not" ("نادية رح تتابع", "ريم لسا تنتظر").
+#[rustfmt::skip]
+const ARABIC_AFTER_SUBJECT: &[&str] = &[
+    "رح", "راح", "لسا", "لسه", "لساتها", "لساته", "بدها", "بده", "عندها", "عنده", "مش", "ما",
+    "كمان", "هسه", "هلق", "هلأ", "اليوم", "بكرا", "بكرة", "امبارح", "أمس", "وصلت", "وصل", "قدمت",
+];
+
 /// Arabic prepositions before a person: "to", "with", "at".
 const ARABIC_PERSON_PREPOSITIONS: &[&str] = &["إلى", "الى", "مع", "عند", "لدى"];
 
@@ -1491,6 +1506,23 @@ const ARABIC_REACH: &[&str] = &[
 /// name joined to "ب" or "ل" after a verb of reaching someone ("اتصلوا بمنى").
 fn arabic_addressee(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
+    // A well-attested given name, none of the rules' everyday words, opening a sentence
+    // before a word that follows a subject.
+    if t.initial
+        && !t.cased
+        && t.next_punct.is_none()
+        && given(t)
+        && strong(t)
+        && !everyday_by_rules(t)
+        && !written(t).any(|f| LISTS.places.contains(f))
+        && !in_list(t, NOT_PERSONS)
+        && !in_list(t, OFFICES)
+        && ts
+            .get(i + 1)
+            .is_some_and(|n| in_list(n, ARABIC_AFTER_SUBJECT))
+    {
+        return true;
+    }
     if t.cased || i == 0 || !name_shaped(t) || in_list(t, NOT_PERSONS) || in_list(t, OFFICES) {
         return false;
     }

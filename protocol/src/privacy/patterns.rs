@@ -105,6 +105,27 @@ fn too_few_digits(f: &Found) -> bool {
     words == 0 || words + digits < 10
 }
 
+/// A birthday of the group or a campaign, not a person's: "روز تولد گروه ما ۱۲ اسفند".
+fn a_groups_birthday(f: &Found) -> bool {
+    has_word(
+        &f.matched().to_lowercase(),
+        &[
+            "group",
+            "groupe",
+            "گروه",
+            "کمپین",
+            "انجمن",
+            "campaign",
+            "association",
+            "کۆمەڵە",
+            "koma",
+            "kooxda",
+            "ጉጅለ",
+            "ማሕበር",
+        ],
+    )
+}
+
 /// A code of fewer than eight digits, or a date (2026-01-15, 15/01/2026).
 fn short_or_date(f: &Found) -> bool {
     static DATE: LazyLock<Regex> = LazyLock::new(|| {
@@ -147,7 +168,7 @@ const PUBLIC_ADDRESSES: &[&str] = &[
     "10 downing street", "11 downing street", "70 whitehall", "2 marsham street",
     "102 petty france", "40 wellesley road", "1 parliament street", "100 parliament street",
     "55 broadway", "20 avenue de ségur", "55 rue du faubourg saint-honoré", "57 rue de varenne",
-    "1 place beauvau",
+    "1 place beauvau", "88 rosebery avenue",
 ];
 
 /// Words that, a little before an address, say it is a public place: a protest or a venue.
@@ -159,6 +180,8 @@ const PUBLIC_CONTEXT: &[&str] = &[
     "university", "hospital", "clinic", "surgery", "gallery", "museum", "hub", "cafe", "café",
     "theatre", "venue", "headquarters", "hq", "manifestation", "rassemblement", "devant",
     "préfecture", "mairie", "ministère", "permanence", "tribunal", "local", "salle",
+    "دادگاه", "محکمه", "محكمة", "کتابخانه", "مكتبة", "مسجد", "کلیسا", "شهرداری", "شاروالی",
+    "ፍርዲ",
 ];
 
 /// An address is ordinary text when it is a known public address or when a protest or a public
@@ -403,7 +426,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // digit holds (modulus 11), so that other 3-3-4 groups stay ordinary text.
         p(NhsNumber, r"\b\d{3}[\s.-]?\d{3}[\s.-]?\d{4}\b", not_nhs),
         // A date of birth, in any of the groups' languages.
-        p(DateOfBirth, &dob_pattern(), never),
+        p(DateOfBirth, &dob_pattern(), a_groups_birthday),
         // Home Office references (A1234567, B1234567/2), BRP numbers (ZU1234567), GWF numbers.
         p(
             Reference,
