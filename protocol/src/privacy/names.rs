@@ -195,7 +195,7 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "قدرت", "نعمت", "کرامت", "حشمت", "سپوږمۍ", "شینکۍ", "شینکی", "زلمی", "زلمي", "ubax",
     // Jasmine, ideal, Venus, story, anthology; language; calm, snowdrop, leader; health, mind.
     "یاسمن", "آرمان", "ناهید", "داستان", "دیوان", "زمانی", "زمان", "aram", "berfîn", "rêber",
-    "ጥዕና", "ኣእምሮ", "پلوشې", "پلوشه",
+    "ጥዕና", "ኣእምሮ", "صادق", "عقاب", "شاهین", "مبارکۍ", "مبارکي", "مبارک", "پلوشې", "پلوشه",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -280,7 +280,7 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["warsan", "shire"], &["nuruddin", "farah"], &["haile", "gebrselassie"],
     &["greta", "thunberg"], &["malala", "yousafzai"], &["ملالہ", "یوسفزئی"],
     &["خوشحال", "خان", "خټک"], &["خوشحال", "خټک"], &["رحمان", "بابا"], &["ملالۍ", "یوسفزۍ"],
-    &["ملاله", "یوسفزی"], &["ملالۍ", "میوند"], &["ملالۍ", "د", "میوند"], &["میوند", "ملالۍ"], &["پروین", "اعتصامی"], &["عبدالله", "اوجالان"],
+    &["ملاله", "یوسفزی"], &["ملالۍ", "میوند"], &["ملالۍ", "د", "میوند"], &["خوشال", "خان", "خټک"], &["حکیم", "توس"], &["بیژن", "و", "منیژه"], &["نازو", "انا"], &["میوند", "ملالۍ"], &["پروین", "اعتصامی"], &["عبدالله", "اوجالان"],
     &["سعدی", "شیرازی"], &["حافظ", "شیرازی"], &["pierre", "mendes", "france"],
     &["jules", "ferry"], &["jean", "jaures"], &["victor", "schoelcher"], &["louise", "michel"],
     &["simone", "veil"], &["olympe", "de", "gouges"], &["ኃይለሥላሴ"], &["ሃይለስላሴ"], &["ኃይለ", "ሥላሴ"],
@@ -374,7 +374,9 @@ const SLOT_BEFORE: &[&[&str]] = &[
     &["mari", "de"], &["mère", "de"], &["père", "de"], &["frère", "de"], &["sœur", "de"],
     &["soeur", "de"], &["enfants", "de"], &["message", "de"],
     // Arabic vocative and a person's children, home, appointment, appeal.
-    &["ولاد"], &["موعد"], &["استئناف"],
+    &["ولاد"], &["موعد"], &["استئناف"], &["خبروا"], &["أشكر"], &["اشكر"], &["نشكر"], &["أكلم"],
+    &["اكلم"], &["كلموا"], &["سلم", "على"], &["سلموا", "على"], &["حكيت", "مع"], &["حكينا", "مع"],
+    &["تحيات"],
     &["ina"], &["dayika"], &["diya"], &["bavê"], &["birayê"], &["xwişka"], &["دایکی"], &["باوکی"],
     &["خوشکی"], &["کوڕی"], &["ولد"], &["اولاد"], &["أولاد"], &["طلب"], &["قضية"],
     // Kinship and a person's own things before the name: "زوجة حيدر", "أطفال مصطفى", "همسر
@@ -457,6 +459,7 @@ fn person_in_slot(t: &Token) -> bool {
             && !common(t)
             && !ambiguous(t)
             && !t.folded.starts_with("ال")
+            && !t.folded.starts_with("لل")
             && !SORANI_ARTICLES.iter().any(|end| t.text.ends_with(end))
             // Pashto plurals in the oblique ("رضاکارانو" volunteers).
             && !t.text.ends_with("انو"))
@@ -473,20 +476,10 @@ const VOCATIVES: &[&[&str]] = &[
 ];
 
 /// Pashto kin after "د" and a name: "د نازیې ورور" (Naziya's brother), "د لیما پلار".
+#[rustfmt::skip]
 const PASHTO_KIN: &[&str] = &[
-    "ورور",
-    "پلار",
-    "مور",
-    "خور",
-    "میړه",
-    "مېړه",
-    "ښځه",
-    "ماشومان",
-    "زوی",
-    "لور",
-    "کاغذونه",
-    "قضیه",
-    "دوسیه",
+    "ورور", "پلار", "مور", "خور", "میړه", "مېړه", "ښځه", "ماشومان", "زوی", "لور", "کاغذونه", "قضیه",
+    "دوسیه", "وکیل", "فایل", "اپیل", "کیس", "قضیې", "غوښتنه", "مېرمن", "میرمن",
 ];
 
 /// What a person has, after an English possessive: "Layla's kids", "Xaawo's son".
@@ -693,6 +686,10 @@ fn bare_forms(word: &str, folded: &str) -> Vec<String> {
             }
             out.push(s);
         }
+    }
+    // The Persian ezafe written with a joiner: "مدرسه‌ی" is "مدرسه".
+    if let Some(s) = word.strip_suffix("\u{200C}ی").filter(|s| long(s)) {
+        out.push(fold(s));
     }
     if let Some(s) = folded.strip_prefix('ل').filter(|s| long(s)) {
         out.push(s.to_string());
@@ -902,7 +899,7 @@ const GOD_FORMULAS: &[&str] = &[
     "عند", "امر", "أمر", "خلق", "دين", "دین", "شكر", "شکر", "رحمة", "رحمه", "نعمة", "نعمت", "خدا",
     "جزاك", "بارك", "حفظه", "رحمها", "يرحمه", "استغفر", "أستغفر", "اعوذ", "أعوذ", "لعنة", "فضل",
     "يوم", "روز", "أمان", "امان", "فرج", "عون", "توفيق", "توفیق", "لطف", "رضا", "نصر", "حب",
-    "ذكر", "ذکر", "عبادة", "طاعة", "حمد", "نور", "حسبنا", "حسبي", "بفضل", "بإذن", "باذن", "إذن",
+    "ذكر", "ذکر", "عبادة", "طاعة", "حمد", "حسبنا", "حسبي", "بفضل", "بإذن", "باذن", "إذن",
     "اذن", "بعون", "صلى", "سلام", "هدى", "بحمد", "امید", "أمل", "امل",
 ];
 
@@ -917,6 +914,14 @@ const AND_WORDS: &[&str] = &[
 /// with case, by any list: "Faith, Hope and Love" is none; without case, by the rules' own
 /// list, as the dictionaries hold every frequent name): "فرحان، نادیہ اور بلال", "Amina,
 /// Yusuf and Grace".
+/// Words for those present at a meeting, before a roll of names.
+#[rustfmt::skip]
+const ATTENDANCE: &[&str] = &[
+    "present", "attendees", "attending", "présents", "présentes", "participants", "الحاضرون",
+    "الحاضرين", "الحضور", "حاضرین", "حاضرون", "حاضر", "حاضران", "شرکت‌کنندگان", "ګډونوال", "ګډون‌وال",
+    "beşdar", "ئامادەبووان", "ئامادەبوان", "ተሳተፍቲ", "ተሳታፊዎች",
+];
+
 /// A word in a cased script that a dictionary holds as a word ("Hope", "Grace").
 fn ambiguous_cased(t: &Token) -> bool {
     t.cased && ambiguous(t)
@@ -939,6 +944,8 @@ fn roll_of_names(ts: &[Token], i: usize) -> bool {
             everyday_by_rules(t)
         }
     };
+    // After a word for those present ("الحاضرون: ربيع، صباح، وفاء"), everyday words too.
+    let present = i >= 1 && in_list(&ts[i - 1], ATTENDANCE);
     // Only from the first name of a roll.
     if i > 0 && comma(&ts[i - 1]) && name(&ts[i - 1]) {
         return false;
@@ -982,7 +989,9 @@ fn roll_of_names(ts: &[Token], i: usize) -> bool {
             .all(|t| strong(t) && !everyday(t) && !ambiguous_cased(t));
     // Poets read at a poetry night are no private persons: "غزل‌های حافظ و سعدی".
     let figures = (i..(i + 2 * names.len()).min(ts.len())).any(|k| public_figure(ts, k));
-    !figures && (pair || (names.len() >= 3 && names.iter().filter(|t| everyday(t)).count() <= 1))
+    !figures
+        && (pair
+            || (names.len() >= 3 && (present || names.iter().filter(|t| everyday(t)).count() <= 1)))
 }
 
 /// The first parts of Ethiopian and Eritrean compound names ("servant of", "son of", "power
@@ -1137,7 +1146,7 @@ const NOT_PERSONS: &[&str] = &[
     "የአንድ", "hal",
     // Friends, reports, "sir": no one's name.
     "ملګری", "ملګریه", "ملګرې", "ملګرو", "راپور", "صاحب", "ramadaan", "fitri", "ciidul", "خاتون",
-    "وحدة", "وحده", "زمانی",
+    "وحدة", "وحده", "زمانی", "کلاس", "صنف",
 ];
 
 /// A word followed by a verb that only a person does ("Hemin said", "ዳዊት እንዳለው"): a word of

@@ -73,6 +73,19 @@ fn date_then_time(f: &Found) -> bool {
     DATE.is_match(f.matched().trim_start_matches(['(', ' ']))
 }
 
+/// UK numbers of services, not of persons: freephone (0800, 0808), non-geographic (03, 0845,
+/// 0870), as helplines and councils give them.
+fn service_number(f: &Found) -> bool {
+    let digits: String = f.matched().chars().filter(char::is_ascii_digit).collect();
+    ["0800", "0808", "030", "033", "034", "037", "0845", "0870"]
+        .iter()
+        .any(|p| digits.starts_with(p))
+}
+
+fn date_then_time_or_service(f: &Found) -> bool {
+    date_then_time(f) || service_number(f)
+}
+
 /// "Our case no longer…", "Home Office reference letters…", "reference 2026": the code after the
 /// label has too few digits, or is a year, so it is a word, not a reference.
 fn not_a_code(f: &Found) -> bool {
@@ -293,7 +306,7 @@ const DIGIT_WORDS: &str = r"زیرو|زيرو|toddobo|zero|oh|one|two|three|four
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
 
 /// What introduces a date of birth, in the languages of the groups.
-const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|زیږون|زوکړه|زوکړې|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
+const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|پیدا\s+شو|\bzokra\b|\bzokre\b|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|زیږون|زوکړه|زوکړې|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
 
 /// A date of birth: a label, then (within a few words, in the same sentence) a date or a
 /// year.
@@ -396,7 +409,11 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         ),
         // Local numbers: 0 then 9 or 10 more digits, however separated (spaces, dashes, dots,
         // brackets: "(0121) 496.0000"), except a date followed by a time ("05-12-2026 18:30").
-        p(Phone, r"\b0(?:[\s.()\-]{0,2}\d){9,10}\b", date_then_time),
+        p(
+            Phone,
+            r"\b0(?:[\s.()\-]{0,2}\d){9,10}\b",
+            date_then_time_or_service,
+        ),
         // A number introduced as a phone number, however written: eight digits or more.
         p(
             Phone,
@@ -444,7 +461,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // tribunal appeal references (PA/12345/2026, HU/01234/2025, UI-2024-001234).
         p(
             Reference,
-            r"(?i)\b[A-Z]{2,4}/\d{2,4}/(?:\d{2}/)?\d{4,6}\b|\b[A-Z]{3}/\d{5,}\b|\b\d{4}[\s-]\d{4}[\s-]\d{4}[\s-]\d{4}\b|\b[A-Z]{2}/\d{4,6}/\d{2,4}\b|\b(?:UI|JR|IA|AA)[-/ ]\d{4}[-/ ](?:[A-Z]{3}[-/ ])?\d{4,7}\b",
+            r"(?i)\b[A-Z]{2,4}/\d{2,4}/(?:\d{2}/)?\d{4,6}\b|\b[A-Z]{3}/\d{5,}\b|\b\d{4}[\s-]\d{4}[\s-]\d{4}[\s-]\d{4}\b|\b[A-Z]{2}/\d{4,6}/\d{2,4}\b|\b(?:UI|JR|IA|AA)[-/ ]\d{4}[-/ ](?:[A-Z]{3}[-/ ])?\d{4,7}\b|\b[A-Z]{2,4}/\d{4,6}/[A-Z]{1,4}\b",
             never,
         ),
         // A reference introduced as one: "case ref: 88AB12", "HO no. K123456", "رقم الملف
@@ -465,7 +482,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Reference,
             &format!(
-                r"(?i)(?:{NUMBER_WORDS})(?:\s+[^\s\d]+){{0,3}}?\s*[:#]?\s*[A-Z]{{0,3}}[\s-]?\d{{6,}}"
+                r"(?i)(?:{NUMBER_WORDS})(?:\s+[^\s\d]+){{0,4}}?\s*[:#]?\s*[A-Z]{{0,3}}[\s-]?\d{{6,}}"
             ),
             never,
         ),
