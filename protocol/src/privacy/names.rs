@@ -195,7 +195,7 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "قدرت", "نعمت", "کرامت", "حشمت", "سپوږمۍ", "شینکۍ", "شینکی", "زلمی", "زلمي", "ubax",
     // Jasmine, ideal, Venus, story, anthology; language; calm, snowdrop, leader; health, mind.
     "یاسمن", "آرمان", "ناهید", "داستان", "دیوان", "زمانی", "زمان", "aram", "berfîn", "rêber",
-    "ጥዕና", "ኣእምሮ", "صادق", "عقاب", "شاهین", "مبارکۍ", "مبارکي", "مبارک", "پلوشې", "پلوشه",
+    "ጥዕና", "ኣእምሮ", "صادق", "عقاب", "شاهین", "مبارکۍ", "مبارکي", "مبارک", "میلاد", "dilan", "پلوشې", "پلوشه",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -280,7 +280,10 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["warsan", "shire"], &["nuruddin", "farah"], &["haile", "gebrselassie"],
     &["greta", "thunberg"], &["malala", "yousafzai"], &["ملالہ", "یوسفزئی"],
     &["خوشحال", "خان", "خټک"], &["خوشحال", "خټک"], &["رحمان", "بابا"], &["ملالۍ", "یوسفزۍ"],
-    &["ملاله", "یوسفزی"], &["ملالۍ", "میوند"], &["ملالۍ", "د", "میوند"], &["خوشال", "خان", "خټک"], &["حکیم", "توس"], &["بیژن", "و", "منیژه"], &["نازو", "انا"], &["میوند", "ملالۍ"], &["پروین", "اعتصامی"], &["عبدالله", "اوجالان"],
+    &["ملاله", "یوسفزی"], &["ملالۍ", "میوند"], &["ملالۍ", "د", "میوند"], &["خوشال", "خان", "خټک"], &["حکیم", "توس"], &["بیژن", "و", "منیژه"],
+    &["احمد", "ظاهر"], &["گوگوش"], &["نیما", "یوشیج"], &["سهراب", "سپهری"], &["رستم", "و", "سهراب"],
+    &["şêx", "seîd"], &["seyîd", "riza"], &["حەسەن", "زیرەک"], &["محەمەد", "ماملێ"], &["قازی", "محەمەد"],
+    &["marx"], &["karl", "marx"], &["aram", "tigran"], &["پیرەمێرد"], &["نازو", "انا"], &["میوند", "ملالۍ"], &["پروین", "اعتصامی"], &["عبدالله", "اوجالان"],
     &["سعدی", "شیرازی"], &["حافظ", "شیرازی"], &["pierre", "mendes", "france"],
     &["jules", "ferry"], &["jean", "jaures"], &["victor", "schoelcher"], &["louise", "michel"],
     &["simone", "veil"], &["olympe", "de", "gouges"], &["ኃይለሥላሴ"], &["ሃይለስላሴ"], &["ኃይለ", "ሥላሴ"],
@@ -377,6 +380,10 @@ const SLOT_BEFORE: &[&[&str]] = &[
     &["ولاد"], &["موعد"], &["استئناف"], &["خبروا"], &["أشكر"], &["اشكر"], &["نشكر"], &["أكلم"],
     &["اكلم"], &["كلموا"], &["سلم", "على"], &["سلموا", "على"], &["حكيت", "مع"], &["حكينا", "مع"],
     &["تحيات"],
+    // "Our friend X".
+    &["زموږ", "ملګری"], &["زموږ", "ملګرې"], &["our", "friend"], &["my", "friend"], &["notre", "ami"],
+    &["notre", "amie"], &["صديقنا"], &["صديقتنا"], &["دوستمان"], &["ہمارے", "دوست"],
+    &["ہماری", "دوست"], &["hevalê", "me"], &["saaxiibkeen"], &["saaxiibteen"],
     &["ina"], &["dayika"], &["diya"], &["bavê"], &["birayê"], &["xwişka"], &["دایکی"], &["باوکی"],
     &["خوشکی"], &["کوڕی"], &["ولد"], &["اولاد"], &["أولاد"], &["طلب"], &["قضية"],
     // Kinship and a person's own things before the name: "زوجة حيدر", "أطفال مصطفى", "همسر
@@ -460,6 +467,10 @@ fn person_in_slot(t: &Token) -> bool {
             && !ambiguous(t)
             && !t.folded.starts_with("ال")
             && !t.folded.starts_with("لل")
+            // Persian adjectives with the negation بی ("بی‌سرپرست" without a guardian), and
+            // nouns with the ezafe after ه ("مدرسه‌ی", the joiner gone from the private copy).
+            && !t.folded.starts_with("بي")
+            && !t.text.ends_with("هی")
             && !SORANI_ARTICLES.iter().any(|end| t.text.ends_with(end))
             // Pashto plurals in the oblique ("رضاکارانو" volunteers).
             && !t.text.ends_with("انو"))
@@ -468,6 +479,9 @@ fn person_in_slot(t: &Token) -> bool {
 /// Words that address the one named right before them: "Hêvî can,", "Ayaan walaal,".
 const VOCATIVES: &[&[&str]] = &[
     &["جان"],
+    &["جانه"],
+    &["جانې"],
+    &["لالا"],
     &["گیان"],
     &["can"],
     &["walaal"],
@@ -538,6 +552,7 @@ fn person_in_slot_shape(t: &Token) -> bool {
     !(t.quoted
         || !name_shaped(t)
         || in_list(t, FUNCTION_WORDS)
+        || in_list(t, PERSON_TITLES)
         || in_list(t, OFFICES)
         || in_list(t, NOT_PERSONS)
         || in_list(t, PLACE_BEFORE)
@@ -686,10 +701,6 @@ fn bare_forms(word: &str, folded: &str) -> Vec<String> {
             }
             out.push(s);
         }
-    }
-    // The Persian ezafe written with a joiner: "مدرسه‌ی" is "مدرسه".
-    if let Some(s) = word.strip_suffix("\u{200C}ی").filter(|s| long(s)) {
-        out.push(fold(s));
     }
     if let Some(s) = folded.strip_prefix('ل').filter(|s| long(s)) {
         out.push(s.to_string());
@@ -1146,7 +1157,7 @@ const NOT_PERSONS: &[&str] = &[
     "የአንድ", "hal",
     // Friends, reports, "sir": no one's name.
     "ملګری", "ملګریه", "ملګرې", "ملګرو", "راپور", "صاحب", "ramadaan", "fitri", "ciidul", "خاتون",
-    "وحدة", "وحده", "زمانی", "کلاس", "صنف",
+    "وحدة", "وحده", "زمانی", "کلاس", "صنف", "ئاگر", "ئاگری",
 ];
 
 /// A word followed by a verb that only a person does ("Hemin said", "ዳዊት እንዳለው"): a word of
