@@ -476,6 +476,8 @@ mod tests {
                 "د تذکرې له مخې زوکړه یې ۱۳۷۰/۰۲/۱۸ ده",
                 PersonalDataKind::DateOfBirth,
             ),
+            ("زېږېدلی: د وږي په ۱۲مه", PersonalDataKind::DateOfBirth),
+            ("د پیدایښت نیټه یې ۵ حمل ده", PersonalDataKind::DateOfBirth),
         ] {
             assert_eq!(find(text), Some(kind), "{text}");
         }
