@@ -1445,6 +1445,15 @@ const URDU_POSTPOSITIONS: &[&str] = &["کو", "کا", "کی", "کے", "نے", "�
 /// کاغذات"): a well-attested given name that is none of the rules' everyday words, alone or with
 /// a listed family name, right before one is a person, even where the dictionaries also hold
 /// the name as a word.
+/// A given name in a script without letter case that is no town, pronoun, role or office.
+fn caseless_given(t: &Token) -> bool {
+    !t.cased
+        && given(t)
+        && !written(t).any(|f| LISTS.places.contains(f))
+        && !in_list(t, NOT_PERSONS)
+        && !in_list(t, OFFICES)
+}
+
 fn urdu_case_marked(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
     // As written: Pashto's "کې" (in) folds to Urdu's "کی".
@@ -1452,16 +1461,7 @@ fn urdu_case_marked(ts: &[Token], i: usize) -> bool {
         ts.get(j)
             .is_some_and(|n| URDU_POSTPOSITIONS.contains(&n.text.as_str()))
     };
-    let name = |n: &Token| {
-        !n.cased
-            && given(n)
-            && strong(n)
-            && !everyday_by_rules(n)
-            && !written(n).any(|f| LISTS.places.contains(f))
-            && !in_list(n, NOT_PERSONS)
-            && !in_list(n, OFFICES)
-    };
-    if !name(t) || t.next_punct.is_some() {
+    if !(caseless_given(t) && strong(t) && !everyday_by_rules(t)) || t.next_punct.is_some() {
         return false;
     }
     marked(i + 1)
@@ -1480,15 +1480,7 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
     let is = |j: usize, w: &str| ts.get(j).is_some_and(|n| n.text == w);
     let with = i >= 1 && is(i - 1, "له");
     // Around "له … سره" even a name that is also a word ("له زلمي څخه").
-    let name = |n: &Token| {
-        !n.cased
-            && given(n)
-            && (with || !everyday_by_rules(n))
-            && !written(n).any(|f| LISTS.places.contains(f))
-            && !in_list(n, NOT_PERSONS)
-            && !in_list(n, OFFICES)
-    };
-    if !name(t) || t.next_punct.is_some() {
+    if !(caseless_given(t) && (with || !everyday_by_rules(t))) || t.next_punct.is_some() {
         return false;
     }
     // The name may have a second word: "شیرین ګل ته", "له نجیب الله کاکړ سره".
@@ -1528,15 +1520,10 @@ fn arabic_addressee(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
     // A well-attested given name, none of the rules' everyday words, opening a sentence
     // before a word that follows a subject.
+    let well_attested = caseless_given(t) && strong(t) && !everyday_by_rules(t);
     if t.initial
-        && !t.cased
+        && well_attested
         && t.next_punct.is_none()
-        && given(t)
-        && strong(t)
-        && !everyday_by_rules(t)
-        && !written(t).any(|f| LISTS.places.contains(f))
-        && !in_list(t, NOT_PERSONS)
-        && !in_list(t, OFFICES)
         && ts
             .get(i + 1)
             .is_some_and(|n| in_list(n, ARABIC_AFTER_SUBJECT))
@@ -1546,14 +1533,8 @@ fn arabic_addressee(ts: &[Token], i: usize) -> bool {
     if t.cased || i == 0 || !name_shaped(t) || in_list(t, NOT_PERSONS) || in_list(t, OFFICES) {
         return false;
     }
-    let place = |f: &str| LISTS.places.contains(f);
     let before = &ts[i - 1];
-    if in_list(before, ARABIC_PERSON_PREPOSITIONS)
-        && given(t)
-        && strong(t)
-        && !everyday_by_rules(t)
-        && !written(t).any(place)
-    {
+    if in_list(before, ARABIC_PERSON_PREPOSITIONS) && well_attested {
         return true;
     }
     let joined = ["بال", "لل", "ب", "ل"]
@@ -1564,7 +1545,7 @@ fn arabic_addressee(ts: &[Token], i: usize) -> bool {
         (in_list(before, ARABIC_REACH) || (i >= 2 && in_list(&ts[i - 2], ARABIC_REACH)))
             && LISTS.given.contains(rest)
             && LISTS.strong.contains(rest)
-            && !place(rest)
+            && !LISTS.places.contains(rest)
     })
 }
 
