@@ -195,7 +195,7 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "قدرت", "نعمت", "کرامت", "حشمت", "سپوږمۍ", "شینکۍ", "شینکی", "زلمی", "زلمي", "ubax",
     // Jasmine, ideal, Venus, story, anthology; language; calm, snowdrop, leader; health, mind.
     "یاسمن", "آرمان", "ناهید", "داستان", "دیوان", "زمانی", "زمان", "aram", "berfîn", "rêber",
-    "ጥዕና", "ኣእምሮ", "صادق", "عقاب", "شاهین", "مبارکۍ", "مبارکي", "مبارک", "میلاد", "dilan", "پلوشې", "پلوشه",
+    "ጥዕና", "ኣእምሮ", "صادق", "عقاب", "شاهین", "مبارکۍ", "مبارکي", "مبارک", "میلاد", "dilan", "بریالی", "بریالۍ", "dema", "پلوشې", "پلوشه",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -296,7 +296,7 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["ژینا", "امینی"], &["mahsa", "amini"], &["کاوه", "آهنگر"], &["احمدشاه", "مسعود"],
     &["احمد", "شاه", "مسعود"], &["شێخ", "مەحمود"], &["شێخ", "مەحمودی"], &["şivan", "perwer"],
     &["leyla", "zana"], &["qazî", "mihemed"], &["qazi", "muhammad"], &["cegerxwîn"],
-    &["ኪዳነ", "ምሕረት"], &["mem", "û", "zîn"], &["mem", "û", "zîna"], &["ደቂ", "ኣዳም"], &["መዝሙረ", "ዳዊት"], &["የማነ", "ባርያን"], &["ዘርኣይ", "ደረስ"], &["ራእሲ", "ኣሉላ"], &["ኣሉላ"],
+    &["ኪዳነ", "ምሕረት"], &["mem", "û", "zîn"], &["ahmedê", "xanî"], &["mem", "û", "zîna"], &["ደቂ", "ኣዳም"], &["መዝሙረ", "ዳዊት"], &["የማነ", "ባርያን"], &["ዘርኣይ", "ደረስ"], &["ራእሲ", "ኣሉላ"], &["ኣሉላ"],
 ];
 
 /// Whether the words at `i` begin one of [`PUBLIC_FIGURES`] or end one that began before.
@@ -531,9 +531,15 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     {
         return true;
     }
+    // The name may have two words: "د ولي خان ورور".
+    let kin_at = |j: usize| ts.get(j).is_some_and(|n| in_list(n, PASHTO_KIN));
     if i >= 1
         && ts[i - 1].folded == "د"
-        && ts.get(i + 1).is_some_and(|n| in_list(n, PASHTO_KIN))
+        && (kin_at(i + 1)
+            || (kin_at(i + 2)
+                && ts
+                    .get(i + 1)
+                    .is_some_and(|n| known(n) && n.next_punct.is_none())))
         && known(t)
         && person_in_slot_shape(t)
     {
@@ -1157,7 +1163,7 @@ const NOT_PERSONS: &[&str] = &[
     "የአንድ", "hal",
     // Friends, reports, "sir": no one's name.
     "ملګری", "ملګریه", "ملګرې", "ملګرو", "راپور", "صاحب", "ramadaan", "fitri", "ciidul", "خاتون",
-    "وحدة", "وحده", "زمانی", "کلاس", "صنف", "ئاگر", "ئاگری",
+    "وحدة", "وحده", "مسؤل", "مسئول", "مسوول", "هەمووان", "زمانی", "کلاس", "صنف", "ئاگر", "ئاگری",
 ];
 
 /// A word followed by a verb that only a person does ("Hemin said", "ዳዊት እንዳለው"): a word of
@@ -1475,21 +1481,31 @@ fn urdu_case_marked(ts: &[Token], i: usize) -> bool {
 /// Pashto marks a person with "ته" (to) after it, or "له … سره" (with) and "له … څخه" (from)
 /// around it: "شیرین ګل ته", "له زلمي څخه وپوښته". A listed given name there, that is none of
 /// the rules' everyday words, alone or with a second listed name, is a person.
+/// Pashto words of telling, calling and giving after "X ته".
+#[rustfmt::skip]
+const PASHTO_TELLING: &[&str] = &[
+    "زنګ", "ووایه", "ووایئ", "وویل", "ووایاست", "ورکړئ", "ورکړه", "ولېږئ", "ولیږئ", "ولیږه", "مو", "مې",
+    "پیغام", "ووایو",
+];
+
 fn pashto_marked(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
     let is = |j: usize, w: &str| ts.get(j).is_some_and(|n| n.text == w);
     let with = i >= 1 && is(i - 1, "له");
     // Around "له … سره" even a name that is also a word ("له زلمي څخه").
-    if !(caseless_given(t) && (with || !everyday_by_rules(t))) || t.next_punct.is_some() {
+    if !caseless_given(t) || t.next_punct.is_some() {
         return false;
     }
     // The name may have a second word: "شیرین ګل ته", "له نجیب الله کاکړ سره".
     let second = ts
         .get(i + 1)
         .is_some_and(|n| n.next_punct.is_none() && known(n) && !in_list(n, FUNCTION_WORDS));
+    // "حمید ته زنګ ووهه", "مرسل ته مې وویل": told or called, any listed name.
+    let told = |j: usize| ts.get(j + 1).is_some_and(|n| in_list(n, PASHTO_TELLING));
     [i + 1, i + 2].iter().any(|&j| {
         (j == i + 1 || second)
-            && (is(j, "ته") && strong(t) || (with && (is(j, "سره") || is(j, "څخه"))))
+            && (is(j, "ته") && (strong(t) && !everyday_by_rules(t) || told(j))
+                || (with && (is(j, "سره") || is(j, "څخه"))))
     })
 }
 

@@ -82,6 +82,16 @@ fn service_number(f: &Found) -> bool {
         .any(|p| digits.starts_with(p))
 }
 
+/// Kurmanji "hejmarên" is "numbers" (statistics), not "number".
+fn date_then_time_or_plural(f: &Found) -> bool {
+    date_then_time(f) || f.matched().to_lowercase().starts_with("hejmarên")
+}
+
+/// "120 xaniyên nû": a count of houses (Kurmanji plural), no one's home.
+fn count_of_homes(f: &Found) -> bool {
+    f.matched().to_lowercase().ends_with("xaniy") && f.after(2) == "ên"
+}
+
 fn date_then_time_or_service(f: &Found) -> bool {
     date_then_time(f) || service_number(f)
 }
@@ -194,7 +204,7 @@ const PUBLIC_CONTEXT: &[&str] = &[
     "theatre", "venue", "headquarters", "hq", "manifestation", "rassemblement", "devant",
     "préfecture", "mairie", "ministère", "permanence", "tribunal", "local", "salle",
     "دادگاه", "محکمه", "محكمة", "کتابخانه", "مكتبة", "مسجد", "کلیسا", "شهرداری", "شاروالی",
-    "ፍርዲ",
+    "ፍርዲ", "لونەر", "لونار", "lunar",
 ];
 
 /// An address is ordinary text when it is a known public address or when a protest or a public
@@ -379,7 +389,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Email,
             &format!(
-                r"(?i)\b[a-z0-9._%+-]{{2,}}\s*[)\]}}]?\s*(?:@\s*[(\[{{]?\s*(?:(?:{PLAIN_PROVIDERS}|{WORD_PROVIDERS})\b|{LOCAL_PROVIDERS})|(?:{at_before_provider}|لە|له|في|على)\s*[(\[{{]?\s*(?:(?:{PLAIN_PROVIDERS})\b|{LOCAL_PROVIDERS}))"
+                r"(?i)\b[a-z0-9._%+-]{{2,}}\s*[)\]}}]?\s*(?:@\s*[(\[{{]?\s*(?:(?:{PLAIN_PROVIDERS}|{WORD_PROVIDERS})\b|{LOCAL_PROVIDERS})|(?:{at_before_provider}|لە|له|في|على|\bli\b)\s*[(\[{{]?\s*(?:(?:{PLAIN_PROVIDERS})\b|{LOCAL_PROVIDERS}))"
             ),
             never,
         ),
@@ -411,14 +421,14 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // brackets: "(0121) 496.0000"), except a date followed by a time ("05-12-2026 18:30").
         p(
             Phone,
-            r"\b0(?:[\s.()\-]{0,2}\d){9,10}\b",
+            r"\b0(?:[\s.()/\-]{0,2}\d){9,10}\b",
             date_then_time_or_service,
         ),
         // A number introduced as a phone number, however written: eight digits or more.
         p(
             Phone,
             &format!(r"(?i)(?:{PHONE_LABELS})[^\d\n]{{0,16}}\(?\d(?:[\s.()\-/]{{0,3}}\d){{7,}}"),
-            date_then_time,
+            date_then_time_or_plural,
         ),
         // UK postcodes: outward code, optional space, inward code.
         p(
@@ -514,7 +524,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             &format!(
                 r"(?i)(?:{HOME_WORDS})\w*\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{HOME_WORDS})"
             ),
-            never,
+            count_of_homes,
         ),
         // A street with a number in the groups' languages ("١٩ شارع ألبرت", "کوچه ۱۲").
         p(
