@@ -195,7 +195,7 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "قدرت", "نعمت", "کرامت", "حشمت", "سپوږمۍ", "شینکۍ", "شینکی", "زلمی", "زلمي", "ubax",
     // Jasmine, ideal, Venus, story, anthology; language; calm, snowdrop, leader; health, mind.
     "یاسمن", "آرمان", "ناهید", "داستان", "دیوان", "زمانی", "زمان", "aram", "berfîn", "rêber",
-    "ጥዕና", "ኣእምሮ", "صادق", "عقاب", "شاهین", "مبارکۍ", "مبارکي", "مبارک", "میلاد", "dilan", "بریالی", "بریالۍ", "dema", "پلوشې", "پلوشه",
+    "ጥዕና", "ኣእምሮ", "صادق", "عقاب", "شاهین", "مبارکۍ", "مبارکي", "مبارک", "میلاد", "dilan", "بریالی", "بریالۍ", "dema", "مژده", "کامران", "پلوشې", "پلوشه",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -235,7 +235,7 @@ const OFFICES: &[&str] = &[
     "adjoint", "adjointe", "leader", "wezîr", "wezîrê", "wezîra", "serok", "serokê", "ቅድስት", "ቅዱስ",
     "ሚኒስትር", "ከንቲባ", "wasiir", "wasiirka", "guddoomiye", "şaredar", "şaredarê", "şaredara",
     "شارەدار", "شارەداری", "علامہ", "علامه", "علامة", "በቅድስት", "poet", "poète", "شاعر", "author",
-    "writer", "écrivain", "رئيس", "رئيسة", "مدير", "مديرة", "استازي", "استازی", "شێخ", "شيخ", "şêx", "pêşewa", "کونسلر", "کونسلرہ", "ښاروال", "ښاروالۍ", "xildhibaan", "xildhibaanka",
+    "writer", "écrivain", "رئيس", "رئيسة", "مدير", "مديرة", "استازي", "استازی", "کانسلر", "قاضی", "قاضي", "پەرلەمان", "پارلمان", "شێخ", "شيخ", "şêx", "pêşewa", "کونسلر", "کونسلرہ", "ښاروال", "ښاروالۍ", "xildhibaan", "xildhibaanka",
     "xildhibaanadda", "ኣጼ", "ዓፄ", "ዓጼ", "ራእሲ", "ሚኒስተር",
 ];
 
@@ -296,7 +296,7 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["ژینا", "امینی"], &["mahsa", "amini"], &["کاوه", "آهنگر"], &["احمدشاه", "مسعود"],
     &["احمد", "شاه", "مسعود"], &["شێخ", "مەحمود"], &["شێخ", "مەحمودی"], &["şivan", "perwer"],
     &["leyla", "zana"], &["qazî", "mihemed"], &["qazi", "muhammad"], &["cegerxwîn"],
-    &["ኪዳነ", "ምሕረት"], &["mem", "û", "zîn"], &["ahmedê", "xanî"], &["mem", "û", "zîna"], &["ደቂ", "ኣዳም"], &["መዝሙረ", "ዳዊት"], &["የማነ", "ባርያን"], &["ዘርኣይ", "ደረስ"], &["ራእሲ", "ኣሉላ"], &["ኣሉላ"],
+    &["ኪዳነ", "ምሕረት"], &["mem", "û", "zîn"], &["علی", "دایی"], &["مهدی", "طارمی"], &["خداوند", "رحمان"], &["ahmedê", "xanî"], &["mem", "û", "zîna"], &["ደቂ", "ኣዳም"], &["መዝሙረ", "ዳዊት"], &["የማነ", "ባርያን"], &["ዘርኣይ", "ደረስ"], &["ራእሲ", "ኣሉላ"], &["ኣሉላ"],
 ];
 
 /// Whether the words at `i` begin one of [`PUBLIC_FIGURES`] or end one that began before.
@@ -370,7 +370,7 @@ const SLOT_BEFORE: &[&[&str]] = &[
     // "Ina Cali" (son of Cali), Kurmanji and Sorani mother, father, brother, sister of, the
     // Arabic colloquial "son of" and a person's application or case.
     // Greetings and thanks, and kin or messages "of" someone, in English and French.
-    &["hi"], &["hello"], &["cheers"], &["thanks"], &["bravo"], &["salut"], &["bonjour"],
+    &["silav"], &["slav"], &["سڵاو"], &["salaan"], &["hi"], &["hello"], &["cheers"], &["thanks"], &["bravo"], &["salut"], &["bonjour"],
     &["coucou"], &["maman"], &["papa"], &["mama"], &["congratulations"], &["félicitations"],
     &["son", "of"], &["daughter", "of"], &["wife", "of"], &["husband", "of"], &["mother", "of"],
     &["father", "of"], &["message", "from"], &["fils", "de"], &["fille", "de"], &["femme", "de"],
@@ -1163,7 +1163,7 @@ const NOT_PERSONS: &[&str] = &[
     "የአንድ", "hal",
     // Friends, reports, "sir": no one's name.
     "ملګری", "ملګریه", "ملګرې", "ملګرو", "راپور", "صاحب", "ramadaan", "fitri", "ciidul", "خاتون",
-    "وحدة", "وحده", "مسؤل", "مسئول", "مسوول", "هەمووان", "زمانی", "کلاس", "صنف", "ئاگر", "ئاگری",
+    "وحدة", "وحده", "قاضی", "ورونو", "خویندو", "خویندې", "هاوڕێیان", "هاوڕێیانی", "هاوڕێکان", "مسؤل", "مسئول", "مسوول", "هەمووان", "زمانی", "کلاس", "صنف", "ئاگر", "ئاگری",
 ];
 
 /// A word followed by a verb that only a person does ("Hemin said", "ዳዊት እንዳለው"): a word of
@@ -1595,7 +1595,7 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
     for i in 0..ts.len() {
         let t = &ts[i];
         let at = || ts[i].text.clone();
-        if title_before(&ts, i) {
+        if title_before(&ts, i) && !excused(&ts, i, 1) {
             return Some(("title", at()));
         }
         if introduced(&ts, i) {
@@ -1772,7 +1772,10 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
             return Some(("pair", format!("{} {}", at(), ts[i + 1].text)));
         }
         // A given name alone, if it is no everyday word or town and well attested.
+        // "هێمن بن", "Dilşad bin", "صادق باشیم": "be calm", "be happy", "let us be honest".
+        let be = next.is_some_and(|n| in_list(n, &["بن", "bin", "bibin", "باشیم", "باشید", "باش"]));
         if strong_as_written(t)
+            && !be
             && !t.quoted
             && !ambiguous(t)
             && !written(t).any(|f| LISTS.places.contains(f))
