@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use commonground_node::config::{Config, DataDir};
+use commonground_node::config::DataDir;
 use commonground_node::daemon::Node;
+use commonground_node::testkit::loopback_config;
 use serde_json::{Value, json};
 
 /// A node of the scenario and a client of its HTTP API.
@@ -25,14 +26,7 @@ impl Group {
         let dir = tempfile::tempdir()?;
         let data = DataDir::new(dir.path().join("data"));
         data.prepare()?;
-        let config = Config {
-            http_listen: "127.0.0.1:0".parse()?,
-            listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
-            lan: false,
-            group_name: Some(name.into()),
-            ..Config::default()
-        };
-        let node = Node::start(data, &config).await?;
+        let node = Node::start(data, &loopback_config(name, vec![])).await?;
         Ok(Self {
             name,
             node,

@@ -17,8 +17,7 @@ mod p6;
 use std::time::{Duration, Instant};
 
 use automerge::ChangeHash;
-use commonground_node::config::{Config, DataDir};
-use commonground_node::daemon::Node;
+use commonground_node::testkit::{self, InProcess};
 use commonground_protocol::ids::{DocId, Period};
 use commonground_protocol::plan::{NewPlan, Plan, PlanEdit};
 use serde_json::{Value, json};
@@ -30,21 +29,16 @@ struct Row {
     target: &'static str,
 }
 
+/// A node of the benchmarks: the test kit's node in this process.
 struct BenchNode {
-    node: Node,
-    data: DataDir,
-    name: String,
-    http: reqwest::Client,
+    kit: InProcess,
 }
 
-fn config(name: &str, bootstrap: Vec<String>) -> Config {
-    Config {
-        http_listen: "127.0.0.1:0".parse().expect("address"),
-        listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
-        bootstrap,
-        lan: false,
-        group_name: Some(name.into()),
-        ..Config::default()
+impl std::ops::Deref for BenchNode {
+    type Target = InProcess;
+
+    fn deref(&self) -> &InProcess {
+        &self.kit
     }
 }
 
@@ -54,27 +48,19 @@ impl BenchNode {
         name: &str,
         bootstrap: Vec<String>,
     ) -> anyhow::Result<Self> {
-        let data = DataDir::new(dir.join(name));
-        data.prepare()?;
-        let node = Node::start(data.clone(), &config(name, bootstrap)).await?;
         Ok(Self {
-            node,
-            data,
-            name: name.into(),
-            http: reqwest::Client::new(),
+            kit: InProcess::start(&dir.join(name), name, bootstrap).await?,
         })
     }
 
     async fn restart(self, bootstrap: Vec<String>) -> anyhow::Result<Self> {
-        let (data, name) = (self.data.clone(), self.name.clone());
-        self.node.shutdown().await;
-        let node = Node::start(data.clone(), &config(&name, bootstrap)).await?;
         Ok(Self {
-            node,
-            data,
-            name,
-            http: reqwest::Client::new(),
+            kit: self.kit.restart(bootstrap).await?,
         })
+    }
+
+    async fn shutdown(self) {
+        self.kit.shutdown().await;
     }
 
     async fn call(
@@ -83,22 +69,7 @@ impl BenchNode {
         path: &str,
         body: Option<Value>,
     ) -> anyhow::Result<Value> {
-        let mut req = self
-            .http
-            .request(method, format!("http://{}/api/v1{path}", self.node.http));
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        let r = req.send().await?;
-        let status = r.status();
-        let v: Value = r.json().await?;
-        anyhow::ensure!(status.is_success(), "{} {path}: {status} {v}", self.name);
-        Ok(v)
-    }
-
-    async fn addr(&self) -> anyhow::Result<String> {
-        let s = self.call(reqwest::Method::GET, "/status", None).await?;
-        Ok(s["listen"][0].as_str().unwrap_or_default().to_string())
+        self.kit.api_ok(method, path, body.as_ref()).await
     }
 
     fn traffic(&self) -> (u64, u64, u64) {
@@ -116,17 +87,19 @@ impl BenchNode {
     }
 }
 
+/// Waits (checking every 5 ms) until `f` holds; how long it took.
 async fn wait_until<F, Fut>(what: &str, timeout: Duration, mut f: F) -> anyhow::Result<Duration>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let start = Instant::now();
-    while !f().await {
-        anyhow::ensure!(start.elapsed() < timeout, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(5)).await;
-    }
-    Ok(start.elapsed())
+    let ((), took) = testkit::try_wait_every(what, timeout, Duration::from_millis(5), || {
+        let holds = f();
+        async move { holds.await.then_some(()) }
+    })
+    .await
+    .map_err(anyhow::Error::msg)?;
+    Ok(took)
 }
 
 /// A size from the environment, or `default`.
@@ -207,7 +180,7 @@ async fn p5(dir: &std::path::Path) -> anyhow::Result<Row> {
         "lost increments: {} of {total}",
         view.total
     );
-    node.node.shutdown().await;
+    node.shutdown().await;
     Ok(Row {
         name: "P5 durable increments",
         result: format!(
@@ -323,8 +296,8 @@ async fn p2(dir: &std::path::Path) -> anyhow::Result<Row> {
     let (a1, b1) = (a.traffic(), b.traffic());
     let wire = (a1.0 - a0.0) + (b1.0 - b0.0);
     let rounds = (a1.2 - a0.2) + (b1.2 - b0.2);
-    a.node.shutdown().await;
-    b.node.shutdown().await;
+    a.shutdown().await;
+    b.shutdown().await;
     Ok(Row {
         name: "P2 sync 1,000 new changes",
         result: format!(
@@ -341,7 +314,7 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
     let a = BenchNode::start(dir, "p3a", vec![]).await?;
     let seed = BenchNode::start(dir, "p3seed", vec![a.addr().await?]).await?;
     let net = network(&a, &seed).await?;
-    seed.node.shutdown().await;
+    seed.shutdown().await;
     let net_id: DocId = net.parse()?;
     let docs = a.node.docs().clone();
     let (sum_save, ids) = docs
@@ -477,8 +450,8 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
         ),
         target: "≤ 2 KB on the unchanged, ≤ 4 round trips",
     };
-    a.node.shutdown().await;
-    c.node.shutdown().await;
+    a.shutdown().await;
+    c.shutdown().await;
     Ok((p3, p4))
 }
 

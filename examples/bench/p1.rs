@@ -403,7 +403,7 @@ pub(crate) async fn p1(dir: &Path) -> anyhow::Result<Row> {
         );
     }
     for b in nodes {
-        b.node.shutdown().await;
+        b.shutdown().await;
     }
     let sorted = |f: fn(&Sample) -> Duration| {
         let mut v: Vec<Duration> = taken.iter().map(f).collect();

@@ -15,7 +15,8 @@
 //!   metrics);
 //! - [`http`]: the one router that puts the API and the page behind the same guard;
 //! - [`daemon`]: `commonground up`, wiring the parts together until a signal stops it;
-//! - [`client`] and [`cli`]: the command line, which talks to a running node over the API.
+//! - [`client`] and [`cli`]: the command line, which talks to a running node over the API;
+//! - [`testkit`]: the one kit of tests, examples and benchmarks (nodes on loopback, waits).
 //!
 //! The rules themselves (validation, privacy, schemas) live in `commonground-protocol`.
 
@@ -36,4 +37,5 @@ pub mod net;
 pub mod replica;
 pub mod store;
 pub mod sync;
+pub mod testkit;
 pub mod web;

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{Daemon, cli};
+use common::{Daemon, bin, cli};
 
 fn stderr(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
@@ -15,7 +15,7 @@ fn stderr(out: &std::process::Output) -> String {
 fn the_tour_works_against_a_running_node() {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
-    let node = Daemon::start(&data);
+    let node = Daemon::start(bin(), &data);
     let period = "2026-11";
 
     let added = node.json(&[
@@ -147,7 +147,7 @@ fn the_tour_works_against_a_running_node() {
         !data.join("api.addr").exists(),
         "the address file is removed on shutdown"
     );
-    let node = Daemon::start(&data);
+    let node = Daemon::start(bin(), &data);
     assert_eq!(
         node.json(&["tally", "show", "--period", period])["total"],
         7
@@ -158,7 +158,7 @@ fn the_tour_works_against_a_running_node() {
 #[test]
 fn bad_input_is_refused_with_exit_code_2_and_nothing_is_written() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Daemon::start(dir.path());
+    let node = Daemon::start(bin(), dir.path());
     let plan = node.json(&["plan", "new", "--title", "Housing"]);
     let id = plan["id"].as_str().unwrap().to_string();
     let cases: &[(&[&str], &str)] = &[
@@ -344,7 +344,7 @@ fn an_unusable_data_dir_is_a_clear_startup_error() {
 #[test]
 fn a_busy_port_and_a_second_node_on_the_same_data_dir_are_clear_errors() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Daemon::start(dir.path());
+    let node = Daemon::start(bin(), dir.path());
     let other = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(common::bin())
         .args(common::up_args(&node.addr))
@@ -404,7 +404,7 @@ fn json_logs_on_request_and_no_document_text_in_logs() {
 #[test]
 fn a_group_publishes_reads_its_region_and_carries_a_bundle() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Daemon::start(&dir.path().join("data"));
+    let node = Daemon::start(bin(), &dir.path().join("data"));
     let period = "2026-11";
     let net = node.json(&["network", "create", "--name", "West Midlands"]);
     let net = net["id"].as_str().unwrap()[..8].to_string();
@@ -536,7 +536,7 @@ fn a_running_nodes_data_directory_is_private() {
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
     std::fs::set_permissions(&data, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let node = Daemon::start(&data);
+    let node = Daemon::start(bin(), &data);
     // Work after start-up makes more files (sled's segments and snapshots): private too.
     let out = node.cli(&["network", "create", "--name", "Private Files"]);
     assert!(out.status.success(), "{}", stderr(&out));

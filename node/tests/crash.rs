@@ -13,7 +13,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::{Daemon, wait_for};
+use common::{Daemon, bin, wait_for};
 use commonground_node::docs::{self, DocsThread};
 use commonground_node::identity::Identity;
 use commonground_node::store::SledStore;
@@ -67,7 +67,7 @@ fn sigkill_at_random_moments_loses_and_doubles_no_acknowledged_increment() {
     let rt = tokio::runtime::Runtime::new().unwrap();
 
     for trial in 0..TRIALS {
-        let node = Daemon::start(&data);
+        let node = Daemon::start(bin(), &data);
         let url = format!("http://{}/api/v1/tally", node.addr);
         let acked_before = acked.lock().unwrap().len();
         let kill_after = acked_before + rng.gen_range(0..40);

@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::Daemon;
+use common::{Daemon, bin};
 
 fn refused(node: &Daemon, args: &[&str]) -> String {
     let out = node.cli(args);
@@ -23,7 +23,7 @@ fn refused(node: &Daemon, args: &[&str]) -> String {
 #[test]
 fn edits_in_any_script_round_trip_exactly() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Daemon::start(&dir.path().join("data"));
+    let node = Daemon::start(bin(), &dir.path().join("data"));
     let plan = node.json(&["plan", "new", "--title", "OCELOT plain ascii"]);
     let id = plan["id"].as_str().unwrap().to_string();
     let cases = [
@@ -72,7 +72,7 @@ fn edits_in_any_script_round_trip_exactly() {
 #[test]
 fn every_item_can_be_edited_and_deleted() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Daemon::start(&dir.path().join("data"));
+    let node = Daemon::start(bin(), &dir.path().join("data"));
     let plan = node.json(&["plan", "new", "--title", "Housing"]);
     let id = plan["id"].as_str().unwrap().to_string();
     let p = &id[..8];
@@ -313,7 +313,7 @@ fn every_item_can_be_edited_and_deleted() {
 #[test]
 fn a_meeting_record_can_be_corrected_and_deleted_and_the_tally_follows() {
     let dir = tempfile::tempdir().unwrap();
-    let node = Daemon::start(&dir.path().join("data"));
+    let node = Daemon::start(bin(), &dir.path().join("data"));
     let r = node.json(&[
         "meeting",
         "record",

@@ -1,14 +1,12 @@
 //! A harness for multi-node tests: nodes run in this process, each in a temporary data
-//! directory, with libp2p on 127.0.0.1 port 0, mDNS off, and the HTTP API on loopback.
+//! directory, on the test kit's loopback configuration (`commonground_node::testkit`).
 
-#![allow(dead_code, clippy::unwrap_used)]
+#![allow(dead_code, unused_imports, clippy::unwrap_used)]
 
-use std::future::Future;
-use std::time::Duration;
-
-use commonground_node::config::{Config, DataDir};
+use commonground_node::config::DataDir;
 use commonground_node::daemon::Node;
 use commonground_node::identity::Identity;
+use commonground_node::testkit::loopback_config;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -76,25 +74,8 @@ pub struct TestNode {
     http: reqwest::Client,
 }
 
-/// Waits (polling every 20 ms) until `check` returns `Some`, or panics after `timeout` naming
-/// `what`.
-pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + timeout;
-    loop {
-        if let Some(v) = check().await {
-            return v;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+/// Waits until `check` returns `Some`, or panics after `timeout` naming `what` (the kit's).
+pub use commonground_node::testkit::wait_until;
 
 impl TestNode {
     /// Starts a node named `name`, optionally dialing `bootstrap` at start.
@@ -106,15 +87,9 @@ impl TestNode {
     async fn start_in(dir: tempfile::TempDir, name: &str, bootstrap: Vec<String>) -> Self {
         let data = DataDir::new(dir.path().join("data"));
         data.prepare().unwrap();
-        let config = Config {
-            http_listen: "127.0.0.1:0".parse().unwrap(),
-            listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
-            bootstrap,
-            lan: false,
-            group_name: Some(name.into()),
-            ..Config::default()
-        };
-        let node = Node::start(data, &config).await.unwrap();
+        let node = Node::start(data, &loopback_config(name, bootstrap))
+            .await
+            .unwrap();
         Self {
             node,
             name: name.into(),

@@ -1,0 +1,364 @@
+//! The one test kit for tests, examples and benchmarks (issue 11 part 6): the loopback
+//! configuration, a node in this process, a node in its own process, and waiting for a
+//! condition with a timeout (never a fixed sleep).
+//!
+//! Everything here binds to 127.0.0.1 port 0 and switches LAN discovery off: nothing leaves the
+//! machine's loopback.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::config::{Config, DataDir};
+use crate::daemon::Node;
+
+/// How often the waits check their condition.
+const POLL: Duration = Duration::from_millis(10);
+
+/// A node's configuration for a test: HTTP and libp2p on loopback port 0, no LAN beacon, the
+/// group named `name`, dialing `bootstrap` at start.
+pub fn loopback_config(name: &str, bootstrap: Vec<String>) -> Config {
+    Config {
+        http_listen: ([127, 0, 0, 1], 0).into(),
+        listen: vec!["/ip4/127.0.0.1/tcp/0".into()],
+        bootstrap,
+        lan: false,
+        group_name: Some(name.into()),
+        ..Config::default()
+    }
+}
+
+/// Waits until `check` returns `Some`, checking every 10 ms; after `timeout`, an error naming
+/// `what`. Returns the value and how long it took.
+pub async fn try_wait_until<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    check: F,
+) -> Result<(T, Duration), String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    try_wait_every(what, timeout, POLL, check).await
+}
+
+/// [`try_wait_until`], checking every `every` (benchmarks that time what they wait for check
+/// more often).
+pub async fn try_wait_every<T, F, Fut>(
+    what: &str,
+    timeout: Duration,
+    every: Duration,
+    mut check: F,
+) -> Result<(T, Duration), String>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = check().await {
+            return Ok((v, start.elapsed()));
+        }
+        if start.elapsed() >= timeout {
+            return Err(format!("timed out after {timeout:?} waiting for {what}"));
+        }
+        tokio::time::sleep(every).await;
+    }
+}
+
+/// [`try_wait_until`] for a test: panics on the timeout.
+pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    match try_wait_until(what, timeout, check).await {
+        Ok((v, _)) => v,
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Waits, blocking the thread, until `f` returns `Some`, checking every `every`; panics after
+/// `timeout` naming `what`.
+pub fn poll_until<T>(
+    what: &str,
+    timeout: Duration,
+    every: Duration,
+    mut f: impl FnMut() -> Option<T>,
+) -> T {
+    let start = Instant::now();
+    loop {
+        if let Some(v) = f() {
+            return v;
+        }
+        assert!(
+            start.elapsed() < timeout,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        std::thread::sleep(every);
+    }
+}
+
+/// [`poll_until`] every 10 ms.
+pub fn wait_for<T>(what: &str, timeout: Duration, f: impl FnMut() -> Option<T>) -> T {
+    poll_until(what, timeout, POLL, f)
+}
+
+/// A node running in this process, on a data directory it keeps, with a client of its API.
+pub struct InProcess {
+    /// The running node.
+    pub node: Node,
+    /// Its group's name.
+    pub name: String,
+    data: DataDir,
+    http: reqwest::Client,
+}
+
+impl InProcess {
+    /// Starts a node named `name` on `data_dir` (made if missing), dialing `bootstrap`.
+    pub async fn start(
+        data_dir: &Path,
+        name: &str,
+        bootstrap: Vec<String>,
+    ) -> anyhow::Result<Self> {
+        let data = DataDir::new(data_dir);
+        data.prepare()?;
+        let node = Node::start(data.clone(), &loopback_config(name, bootstrap)).await?;
+        Ok(Self {
+            node,
+            name: name.into(),
+            data,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    /// Stops the node and starts it again on the same data (new ports), dialing `bootstrap`.
+    pub async fn restart(self, bootstrap: Vec<String>) -> anyhow::Result<Self> {
+        let (data, name) = (self.data.clone(), self.name.clone());
+        self.node.shutdown().await;
+        let node = Node::start(data.clone(), &loopback_config(&name, bootstrap)).await?;
+        Ok(Self {
+            node,
+            name,
+            data,
+            http: reqwest::Client::new(),
+        })
+    }
+
+    /// Stops the node.
+    pub async fn shutdown(self) {
+        self.node.shutdown().await;
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        self.data.path()
+    }
+
+    /// The URL of an API path (`/status` → `http://127.0.0.1:port/api/v1/status`).
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}/api/v1{path}", self.node.http)
+    }
+
+    /// The HTTP client.
+    pub fn http(&self) -> &reqwest::Client {
+        &self.http
+    }
+
+    /// Calls the API; returns the status and the JSON body (`null` if there is none).
+    pub async fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<(reqwest::StatusCode, Value)> {
+        let mut req = self.http.request(method, self.url(path));
+        if let Some(b) = body {
+            req = req.json(b);
+        }
+        let r = req.send().await?;
+        let status = r.status();
+        Ok((status, r.json().await.unwrap_or(Value::Null)))
+    }
+
+    /// Calls the API; an error unless it succeeds.
+    pub async fn api_ok(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> anyhow::Result<Value> {
+        let (status, v) = self.api(method, path, body).await?;
+        anyhow::ensure!(status.is_success(), "{} {path}: {status} {v}", self.name);
+        Ok(v)
+    }
+
+    /// The first libp2p address the node listens on, as its status gives it.
+    pub async fn addr(&self) -> anyhow::Result<String> {
+        let s = self.api_ok(reqwest::Method::GET, "/status", None).await?;
+        Ok(s["listen"][0].as_str().unwrap_or_default().to_string())
+    }
+}
+
+/// The arguments of `commonground up` for a test: HTTP on `http`, libp2p on a free loopback
+/// port, no LAN beacon; the data directory follows.
+pub fn up_args(http: &str) -> [&str; 7] {
+    [
+        "up",
+        "--http-listen",
+        http,
+        "--no-lan",
+        "--listen",
+        "/ip4/127.0.0.1/tcp/0",
+        "--data-dir",
+    ]
+}
+
+/// A node in its own process: `commonground up` of the binary at `bin`.
+pub struct Process {
+    /// The process.
+    pub child: Child,
+    /// Its data directory.
+    pub data_dir: PathBuf,
+    /// Its API address, as it recorded it in `api.addr`.
+    pub addr: String,
+    bin: PathBuf,
+}
+
+impl Process {
+    /// Starts `bin up` on `data_dir` and waits (20 s at most) until it records its API address.
+    pub fn start(bin: impl AsRef<Path>, data_dir: &Path) -> Self {
+        let bin = bin.as_ref();
+        let _ = std::fs::remove_file(data_dir.join("api.addr"));
+        let mut child = Command::new(bin)
+            .args(up_args("127.0.0.1:0"))
+            .arg(data_dir)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start commonground up");
+        let addr = wait_for(
+            "the node to record its address",
+            Duration::from_secs(20),
+            || {
+                if let Ok(Some(status)) = child.try_wait() {
+                    panic!("node exited early with {status}");
+                }
+                std::fs::read_to_string(data_dir.join("api.addr")).ok()
+            },
+        );
+        Self {
+            child,
+            data_dir: data_dir.to_path_buf(),
+            addr: addr.trim().to_string(),
+            bin: bin.to_path_buf(),
+        }
+    }
+
+    /// Runs a CLI command against this node.
+    pub fn cli(&self, args: &[&str]) -> Output {
+        cli(&self.bin, &self.data_dir, args)
+    }
+
+    /// Runs a CLI command that must succeed, and returns its standard output.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.cli(args);
+        assert!(
+            out.status.success(),
+            "`commonground {}` failed: {}\n{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Runs a CLI command with `--json` that must succeed, and parses its output.
+    pub fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        serde_json::from_str(&self.ok(&all)).expect("JSON output")
+    }
+
+    /// Sends SIGTERM and waits (20 s at most) for the process to exit.
+    pub fn stop(mut self) -> ExitStatus {
+        let pid = self.child.id().to_string();
+        // The `kill` command keeps this free of unsafe code.
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .expect("kill");
+        wait_for("the node to exit", Duration::from_secs(20), || {
+            self.child.try_wait().ok().flatten()
+        })
+    }
+
+    /// Kills the process with SIGKILL and reaps it.
+    pub fn kill(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs a CLI command of the binary at `bin` with the given data directory.
+pub fn cli(bin: impl AsRef<Path>, data_dir: &Path, args: &[&str]) -> Output {
+    let bin = bin.as_ref();
+    Command::new(bin)
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdin(Stdio::null())
+        .output()
+        .expect("run commonground")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_wait_returns_the_value_once_the_condition_holds_and_fails_after_the_timeout() {
+        let mut n = 0;
+        let (v, _) = try_wait_until("three tries", Duration::from_secs(5), || {
+            n += 1;
+            let got = (n >= 3).then_some(n);
+            async move { got }
+        })
+        .await
+        .unwrap();
+        assert_eq!(v, 3);
+        let e = try_wait_until("never", Duration::from_millis(30), || async { None::<()> })
+            .await
+            .unwrap_err();
+        assert!(e.contains("waiting for never"), "{e}");
+    }
+
+    #[tokio::test]
+    async fn an_in_process_node_answers_on_loopback_and_restarts_on_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = InProcess::start(&dir.path().join("a"), "kit", vec![])
+            .await
+            .unwrap();
+        assert!(node.node.http.ip().is_loopback());
+        let addr = node.addr().await.unwrap();
+        assert!(addr.starts_with("/ip4/127.0.0.1/tcp/"), "{addr}");
+        let group = node.node.group;
+        let node = node.restart(vec![]).await.unwrap();
+        assert_eq!(
+            node.node.group, group,
+            "the same identity from the same data"
+        );
+        node.node.shutdown().await;
+    }
+}
