@@ -8,6 +8,8 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use serde_json::{Value, json};
 
+use commonground_node::testkit::{loopback_args, try_wait_until, up_command};
+
 use super::{Row, env_or};
 
 const MIB: f64 = 1024.0 * 1024.0;
@@ -25,29 +27,24 @@ impl Proc {
     async fn start(bin: &Path, dir: &Path) -> anyhow::Result<Self> {
         std::fs::create_dir_all(dir)?;
         let log = std::fs::File::create(dir.with_extension("log"))?;
-        let mut child = Command::new(bin)
-            .args(["up", "--no-lan", "--listen", "/ip4/127.0.0.1/tcp/0"])
-            .args(["--http-listen", "127.0.0.1:0", "--data-dir"])
-            .arg(dir)
-            .stdin(Stdio::null())
+        let mut child = up_command(bin, dir, &loopback_args(&[]), None)
             .stdout(Stdio::null())
             .stderr(log)
             .spawn()
             .with_context(|| format!("starting {}", bin.display()))?;
-        let start = Instant::now();
-        let api = loop {
-            if let Some(status) = child.try_wait()? {
-                anyhow::bail!("node on {} exited early: {status}", dir.display());
+        let (api, _) = try_wait_until("the node to start", Duration::from_secs(20), || {
+            let exited = child.try_wait().ok().flatten();
+            let addr = std::fs::read_to_string(dir.join("api.addr")).ok();
+            async move {
+                match exited {
+                    Some(status) => Some(Err(format!("exited early: {status}"))),
+                    None => addr.map(|a| Ok(a.trim().to_string())),
+                }
             }
-            if let Ok(a) = std::fs::read_to_string(dir.join("api.addr")) {
-                break a.trim().to_string();
-            }
-            anyhow::ensure!(
-                start.elapsed() < Duration::from_secs(20),
-                "node did not start"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        };
+        })
+        .await
+        .map_err(anyhow::Error::msg)?;
+        let api = api.map_err(|e| anyhow::anyhow!("node on {}: {e}", dir.display()))?;
         Ok(Self {
             child,
             api,

@@ -217,6 +217,63 @@ pub fn up_args(http: &str) -> [&str; 7] {
     ]
 }
 
+/// The command that starts `bin up` on `data_dir` with its API on 127.0.0.1 port 0 and `args`
+/// after (libp2p listen addresses, `--no-lan`, `--bootstrap …`), inside the network namespace
+/// `netns` if one is given (`ip netns exec NS …`). The caller sets its output and environment.
+pub fn up_command(
+    bin: impl AsRef<Path>,
+    data_dir: &Path,
+    args: &[String],
+    netns: Option<&str>,
+) -> Command {
+    let mut cmd = in_netns(bin.as_ref(), netns);
+    cmd.args(["up", "--http-listen", "127.0.0.1:0"])
+        .args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdin(Stdio::null());
+    cmd
+}
+
+/// The arguments that keep a node's libp2p on loopback and its LAN beacon off, then
+/// `--bootstrap` for each of `bootstrap`.
+pub fn loopback_args(bootstrap: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["--no-lan", "--listen", "/ip4/127.0.0.1/tcp/0"]
+        .map(String::from)
+        .into();
+    for b in bootstrap {
+        args.extend(["--bootstrap".to_string(), (*b).to_string()]);
+    }
+    args
+}
+
+/// The command that runs a CLI command of `bin` against the node on `data_dir`, inside `netns`
+/// if one is given.
+pub fn cli_command(
+    bin: impl AsRef<Path>,
+    data_dir: &Path,
+    args: &[&str],
+    netns: Option<&str>,
+) -> Command {
+    let mut cmd = in_netns(bin.as_ref(), netns);
+    cmd.args(args)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .stdin(Stdio::null());
+    cmd
+}
+
+fn in_netns(bin: &Path, netns: Option<&str>) -> Command {
+    match netns {
+        Some(ns) => {
+            let mut cmd = Command::new("ip");
+            cmd.args(["netns", "exec", ns]).arg(bin);
+            cmd
+        }
+        None => Command::new(bin),
+    }
+}
+
 /// A node in its own process: `commonground up` of the binary at `bin`.
 pub struct Process {
     /// The process.
@@ -233,10 +290,7 @@ impl Process {
     pub fn start(bin: impl AsRef<Path>, data_dir: &Path) -> Self {
         let bin = bin.as_ref();
         let _ = std::fs::remove_file(data_dir.join("api.addr"));
-        let mut child = Command::new(bin)
-            .args(up_args("127.0.0.1:0"))
-            .arg(data_dir)
-            .stdin(Stdio::null())
+        let mut child = up_command(bin, data_dir, &loopback_args(&[]), None)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -313,12 +367,7 @@ impl Drop for Process {
 
 /// Runs a CLI command of the binary at `bin` with the given data directory.
 pub fn cli(bin: impl AsRef<Path>, data_dir: &Path, args: &[&str]) -> Output {
-    let bin = bin.as_ref();
-    Command::new(bin)
-        .args(args)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .stdin(Stdio::null())
+    cli_command(bin, data_dir, args, None)
         .output()
         .expect("run commonground")
 }

@@ -18,6 +18,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::bin;
+use commonground_node::testkit::{cli_command, up_command};
 use serde_json::Value;
 
 /// How long nodes may take to find each other or to sync while connected.
@@ -86,14 +87,8 @@ impl NsNode {
             Ok(user) => format!("{user},commonground_node::sync=debug"),
             Err(_) => "info,sled=warn,commonground_node=debug".into(),
         };
-        let child = Command::new("ip")
-            .args(["netns", "exec", ns, bin(), "up", "--http-listen"])
-            .arg("127.0.0.1:0")
-            .args(&args)
-            .arg("--data-dir")
-            .arg(&data_dir)
+        let child = up_command(bin(), &data_dir, &args, Some(ns))
             .env("RUST_LOG", filter)
-            .stdin(Stdio::null())
             .stdout(append(&dir.join(format!("{name}.out"))))
             .stderr(append(&log))
             .spawn()
@@ -131,12 +126,7 @@ impl NsNode {
 
     /// Runs a CLI command inside the node's namespace (its API listens on 127.0.0.1 there).
     fn cli(&self, args: &[&str]) -> Output {
-        Command::new("ip")
-            .args(["netns", "exec", &self.ns, bin()])
-            .args(args)
-            .arg("--data-dir")
-            .arg(&self.data_dir)
-            .stdin(Stdio::null())
+        cli_command(bin(), &self.data_dir, args, Some(&self.ns))
             .output()
             .expect("run commonground in a namespace")
     }

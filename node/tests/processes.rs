@@ -8,10 +8,11 @@ mod common;
 
 use std::fs::File;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::Duration;
 
 use common::{bin, cli};
+use commonground_node::testkit::{loopback_args, up_command};
 use serde_json::Value;
 
 /// How long two nodes on loopback may take to connect or to sync.
@@ -37,17 +38,11 @@ impl Node {
     fn start(name: &'static str, dir: &Path, bootstrap: &[&str]) -> Self {
         let data_dir = dir.join(name);
         let log = dir.join(format!("{name}.log"));
-        let mut cmd = Command::new(bin());
-        cmd.args(common::up_args("127.0.0.1:0")).arg(&data_dir);
-        for b in bootstrap {
-            cmd.args(["--bootstrap", b]);
-        }
-        let child = cmd
+        let child = up_command(bin(), &data_dir, &loopback_args(bootstrap), None)
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info,commonground_node=debug".into()),
             )
-            .stdin(Stdio::null())
             .stdout(File::create(dir.join(format!("{name}.out"))).unwrap())
             .stderr(File::create(&log).unwrap())
             .spawn()
