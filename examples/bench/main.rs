@@ -102,6 +102,28 @@ where
     Ok(took)
 }
 
+/// Waits until `bytes` (a traffic counter) has not moved for 100 ms — the sessions in flight
+/// are done — or 10 s have passed.
+async fn settled(bytes: impl Fn() -> u64) {
+    let mut last = bytes();
+    let mut still = Instant::now();
+    let _ = testkit::try_wait_every(
+        "the traffic to settle",
+        Duration::from_secs(10),
+        Duration::from_millis(10),
+        || {
+            let now = bytes();
+            if now != last {
+                last = now;
+                still = Instant::now();
+            }
+            let quiet = still.elapsed() >= Duration::from_millis(100);
+            async move { quiet.then_some(()) }
+        },
+    )
+    .await;
+}
+
 /// A size from the environment, or `default`.
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -292,7 +314,7 @@ async fn p2(dir: &std::path::Path) -> anyhow::Result<Row> {
     )
     .await?;
     // Let the session's final commit land before reading the counters.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    settled(|| a.traffic().0 + b.traffic().0).await;
     let (a1, b1) = (a.traffic(), b.traffic());
     let wire = (a1.0 - a0.0) + (b1.0 - b0.0);
     let rounds = (a1.2 - a0.2) + (b1.2 - b0.2);
@@ -348,7 +370,7 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
     )
     .await?;
     let cold = start.elapsed();
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settled(|| a.traffic().0 + c.traffic().0).await;
     let (a1, c1) = (a.traffic(), c.traffic());
     let cold_bytes = (a1.0 - a0.0) + (c1.0 - c0.0);
     let p3 = Row {
@@ -419,7 +441,7 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
         },
     )
     .await?;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    settled(|| a.traffic().0 + c.traffic().0).await;
     let (a1, c1) = (a.traffic(), c.traffic());
     let total = (a1.0 - a0.0) + (c1.0 - c0.0);
     let requests = (a1.2 - a0.2) + (c1.2 - c0.2);
@@ -433,8 +455,8 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
         || async { a.traffic().2 + c.traffic().2 > a0.2 },
     )
     .await?;
-    // A session with nothing to do is one round trip; give it time to finish.
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // A session with nothing to do is one round trip; wait until it has finished.
+    settled(|| a.traffic().0 + c.traffic().0).await;
     let (a2, c2) = (a.traffic(), c.traffic());
     let idle = (a2.0 - a0.0) + c2.0;
     let idle_requests = (a2.2 - a0.2) + c2.2;
