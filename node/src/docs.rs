@@ -1416,13 +1416,19 @@ mod tests {
         assert_eq!(order[0], "organiser", "{order:?}");
     }
 
-    /// Waits (polling every millisecond, for at most 10 s) until `done` holds.
+    /// Waits (checking every millisecond, for at most 10 s) until `done` holds: the kit's wait.
     async fn wait_for(done: impl Fn() -> bool) {
-        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        while !done() {
-            assert!(tokio::time::Instant::now() < deadline, "timed out");
-            tokio::time::sleep(std::time::Duration::from_millis(1)).await;
-        }
+        crate::testkit::try_wait_every(
+            "the jobs to queue",
+            std::time::Duration::from_secs(10),
+            std::time::Duration::from_millis(1),
+            || {
+                let holds = done();
+                async move { holds.then_some(()) }
+            },
+        )
+        .await
+        .unwrap();
     }
 
     #[tokio::test]
