@@ -8,29 +8,23 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use commonground_node::config::DataDir;
-use commonground_node::daemon::Node;
-use commonground_node::testkit::loopback_config;
+use commonground_node::testkit::InProcess;
 use serde_json::{Value, json};
 
-/// A node of the scenario and a client of its HTTP API.
+/// A node of the scenario (the test kit's node in this process) and a client of its HTTP API.
 struct Group {
     name: &'static str,
-    node: Node,
-    http: reqwest::Client,
+    kit: InProcess,
     _dir: tempfile::TempDir,
 }
 
 impl Group {
     async fn start(name: &'static str) -> anyhow::Result<Self> {
         let dir = tempfile::tempdir()?;
-        let data = DataDir::new(dir.path().join("data"));
-        data.prepare()?;
-        let node = Node::start(data, &loopback_config(name, vec![])).await?;
+        let kit = InProcess::start(&dir.path().join("data"), name, vec![]).await?;
         Ok(Self {
             name,
-            node,
-            http: reqwest::Client::new(),
+            kit,
             _dir: dir,
         })
     }
@@ -39,24 +33,17 @@ impl Group {
         &self,
         method: reqwest::Method,
         path: &str,
-        body: Value,
+        body: Option<&Value>,
     ) -> anyhow::Result<Value> {
-        let url = format!("http://{}/api/v1{path}", self.node.http);
-        let r = self.http.request(method, url).json(&body).send().await?;
-        let status = r.status();
-        let v: Value = r.json().await?;
-        if !status.is_success() {
-            bail!("{} {path}: {status} {v}", self.name);
-        }
-        Ok(v)
+        self.kit.api_ok(method, path, body).await
     }
 
     async fn post(&self, path: &str, body: Value) -> anyhow::Result<Value> {
-        self.call(reqwest::Method::POST, path, body).await
+        self.call(reqwest::Method::POST, path, Some(&body)).await
     }
 
     async fn get(&self, path: &str) -> anyhow::Result<Value> {
-        self.call(reqwest::Method::GET, path, Value::Null).await
+        self.call(reqwest::Method::GET, path, None).await
     }
 
     async fn create_network(&self, name: &str) -> anyhow::Result<String> {
@@ -244,7 +231,7 @@ async fn main() -> anyhow::Result<()> {
     }
     println!("Every true total lies inside its printed range.");
     for g in [coventry, birmingham, wolverhampton, region, nation] {
-        g.node.shutdown().await;
+        g.kit.shutdown().await;
     }
     Ok(())
 }
