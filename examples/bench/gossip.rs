@@ -16,6 +16,8 @@ use super::p1::Edges;
 enum Report {
     /// A neighbour subscribed to the topic.
     Subscribed,
+    /// Swarm `.0`'s mesh for the topic now has `.1` peers.
+    Mesh(usize, usize),
     /// Sample `.1` was published at `.0`.
     Published(Instant, u64),
     /// Swarm `.0` received sample `.2` at `.1`.
@@ -49,8 +51,17 @@ async fn run(
     mut publish: mpsc::Receiver<u64>,
     report: mpsc::Sender<Report>,
 ) {
+    let mut mesh = 0;
+    // Heartbeats change the mesh without an event: look at it ten times a second too.
+    let mut look = tokio::time::interval(Duration::from_millis(100));
     loop {
+        let now = swarm.behaviour().mesh_peers(&topic.hash()).count();
+        if now != mesh {
+            mesh = now;
+            let _ = report.send(Report::Mesh(i, mesh)).await;
+        }
         tokio::select! {
+            _ = look.tick() => {}
             cmd = publish.recv() => {
                 let Some(k) = cmd else { break };
                 let mut data = vec![0u8; 100];
@@ -109,19 +120,35 @@ pub(crate) async fn baseline(
         publishers.push(tx);
         tokio::spawn(run(i, s, topic.clone(), rx, report.clone()));
     }
-    // Ready when every swarm has heard every neighbour subscribe.
+    let mut meshes = vec![0usize; n];
+    // Ready when every swarm has heard every neighbour subscribe...
     let mut subscribed = edges.len() * 2;
     let deadline = Instant::now() + Duration::from_secs(30);
     while subscribed > 0 {
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, reports.recv()).await {
             Ok(Some(Report::Subscribed)) => subscribed -= 1,
+            Ok(Some(Report::Mesh(i, m))) => meshes[i] = m,
             Ok(Some(_)) => {}
             _ => anyhow::bail!("gossipsub: {subscribed} subscriptions missing after 30 s"),
         }
     }
-    // A few heartbeats (1 s each) to build the meshes, and a few messages to warm up.
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // Then until every swarm's mesh is as full as its neighbours allow (heartbeats graft them,
+    // one a second), and a few messages to warm up.
+    let mut degree = vec![0usize; n];
+    for &(a, b) in edges {
+        degree[a] += 1;
+        degree[b] += 1;
+    }
+    let low = gossipsub::Config::default().mesh_n_low();
+    while (0..n).any(|i| meshes[i] < degree[i].min(low)) {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match tokio::time::timeout(left, reports.recv()).await {
+            Ok(Some(Report::Mesh(i, m))) => meshes[i] = m,
+            Ok(Some(_)) => {}
+            _ => anyhow::bail!("gossipsub: meshes not formed after 30 s: {meshes:?}"),
+        }
+    }
     let warmup = 20;
     let mut out = Vec::new();
     for k in 0..(warmup + samples) {
