@@ -234,15 +234,7 @@ impl<R: BufRead> Stream<R> {
 
     /// An unsigned LEB128 number of at most 64 bits.
     fn uleb(&mut self) -> Result<u64, InflateError> {
-        let mut value: u64 = 0;
-        for shift in (0..64).step_by(7) {
-            let b = self.byte()?;
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(InflateError::Malformed("an overlong number"))
+        uleb(|| self.byte())
     }
 
     /// A signed LEB128 number of at most 64 bits.
@@ -345,6 +337,19 @@ impl<R: BufRead> Stream<R> {
     }
 }
 
+/// An unsigned LEB128 number of at most 64 bits, read a byte at a time from `byte`.
+fn uleb(mut byte: impl FnMut() -> Result<u8, InflateError>) -> Result<u64, InflateError> {
+    let mut value: u64 = 0;
+    for shift in (0..64).step_by(7) {
+        let b = byte()?;
+        value |= u64::from(b & 0x7f) << shift;
+        if b & 0x80 == 0 {
+            return Ok(value);
+        }
+    }
+    Err(InflateError::Malformed("an overlong number"))
+}
+
 /// Chunk framing read from a slice.
 struct Reader<'a> {
     bytes: &'a [u8],
@@ -373,15 +378,7 @@ impl<'a> Reader<'a> {
 
     /// An unsigned LEB128 number of at most 64 bits.
     fn uleb(&mut self) -> Result<u64, InflateError> {
-        let mut value: u64 = 0;
-        for shift in (0..64).step_by(7) {
-            let b = self.take(1)?[0];
-            value |= u64::from(b & 0x7f) << shift;
-            if b & 0x80 == 0 {
-                return Ok(value);
-            }
-        }
-        Err(InflateError::Malformed("an overlong number"))
+        uleb(|| Ok(self.take(1)?[0]))
     }
 }
 

@@ -12,58 +12,31 @@ use std::collections::BTreeMap;
 
 use commonground_protocol::privacy;
 
-/// The corpus: its held-out lines and some of its tune lines, by one writer...
-const CORPUS: &str = include_str!("corpus/contact_free.tsv");
-/// ...and more tune lines by a second writer, who never saw the first file...
-const MORE: &str = include_str!("corpus/contact_free_more.tsv");
-/// ...and by a third, who saw neither, writing ordinary lines full of words that are also
-/// names, places and office-holders.
-const THIRD: &str = include_str!("corpus/contact_free_tune3.tsv");
-/// ...and by a fifth, about people's names written with no context word around them in
-/// Tigrinya, Amharic, Pashto, Kurdish, Arabic, Farsi and Urdu.
-const FIFTH: &str = include_str!("corpus/contact_free_tune4.tsv");
-/// ...and by a sixth (Tigrinya, Amharic, Somali) and a seventh (Pashto, Kurdish, Arabic,
-/// Farsi, Urdu), who saw no other file: names with and without context words, and ordinary
-/// lines full of words that are also names.
-const SIXTH: &str = include_str!("corpus/contact_free_tune5a.tsv");
-const SEVENTH: &str = include_str!("corpus/contact_free_tune5b.tsv");
-/// ...and by an eighth, who saw no other file: e-mail addresses, phone numbers, references,
-/// dates of birth and addresses in the forms of Arabic, Kurdish, Pashto, Urdu, Tigrinya,
-/// Somali and Farsi writers.
-const EIGHTH: &str = include_str!("corpus/contact_free_tune6.tsv");
-/// ...and by a ninth, who saw no other file: names with no context word in Pashto, Somali,
-/// Arabic and Urdu, and ordinary French, Farsi and Tigrinya lines full of capitalised words and
-/// words that are also names.
-const NINTH: &str = include_str!("corpus/contact_free_tune7.tsv");
-/// ...and by a tenth (Pashto, Somali), an eleventh (Arabic, Urdu, Kurdish) and a twelfth
-/// (Farsi, Tigrinya: mostly ordinary lines a name rule could take for personal data), none of
-/// whom saw another file: names mostly with no context word, and every other kind as these
-/// writers write it.
-const TENTH: &str = include_str!("corpus/contact_free_tune8a.tsv");
-const ELEVENTH: &str = include_str!("corpus/contact_free_tune8b.tsv");
-const TWELFTH: &str = include_str!("corpus/contact_free_tune8c.tsv");
-/// ...and by a thirteenth (contact data and references in Arabic, Urdu, Pashto, Tigrinya,
-/// Kurdish and Somali) and a fourteenth (names with no title in short notes, in Urdu, Arabic,
-/// Somali, Pashto, English and French), who saw no other file.
-const THIRTEENTH: &str = include_str!("corpus/contact_free_tune9a.tsv");
-const FOURTEENTH: &str = include_str!("corpus/contact_free_tune9b.tsv");
-/// ...and by a fifteenth, who saw no other file: hard ordinary lines in Farsi, Kurdish and
-/// Tigrinya.
-const FIFTEENTH: &str = include_str!("corpus/contact_free_tune10.tsv");
-/// ...and by a sixteenth (contact data in Kurdish, references in Arabic, dates of birth in
-/// Pashto), a seventeenth (ordinary Farsi and Kurdish) and an eighteenth (names in Pashto and
-/// Arabic), who saw no other file.
-const SIXTEENTH: &str = include_str!("corpus/contact_free_tune11a.tsv");
-const SEVENTEENTH: &str = include_str!("corpus/contact_free_tune11b.tsv");
-const EIGHTEENTH: &str = include_str!("corpus/contact_free_tune11c.tsv");
-/// ...and by a nineteenth (names in Pashto) and a twentieth (Kurdish contact data and ordinary
-/// lines), who saw no other file.
-const NINETEENTH: &str = include_str!("corpus/contact_free_tune12a.tsv");
-const TWENTIETH: &str = include_str!("corpus/contact_free_tune12b.tsv");
-/// ...and by a twenty-first (ordinary Farsi and Dari) and a twenty-second (ordinary Kurdish,
-/// names in Pashto), who saw no other file.
-const TWENTY_FIRST: &str = include_str!("corpus/contact_free_tune13a.tsv");
-const TWENTY_SECOND: &str = include_str!("corpus/contact_free_tune13b.tsv");
+/// The corpus files, each by writers who saw no other file (corpus/README.md says who wrote
+/// which, and what): the first holds held-out and tune lines, the others tune lines only.
+const FILES: &[&str] = &[
+    include_str!("corpus/contact_free.tsv"),
+    include_str!("corpus/contact_free_more.tsv"),
+    include_str!("corpus/contact_free_tune3.tsv"),
+    include_str!("corpus/contact_free_tune4.tsv"),
+    include_str!("corpus/contact_free_tune5a.tsv"),
+    include_str!("corpus/contact_free_tune5b.tsv"),
+    include_str!("corpus/contact_free_tune6.tsv"),
+    include_str!("corpus/contact_free_tune7.tsv"),
+    include_str!("corpus/contact_free_tune8a.tsv"),
+    include_str!("corpus/contact_free_tune8b.tsv"),
+    include_str!("corpus/contact_free_tune8c.tsv"),
+    include_str!("corpus/contact_free_tune9a.tsv"),
+    include_str!("corpus/contact_free_tune9b.tsv"),
+    include_str!("corpus/contact_free_tune10.tsv"),
+    include_str!("corpus/contact_free_tune11a.tsv"),
+    include_str!("corpus/contact_free_tune11b.tsv"),
+    include_str!("corpus/contact_free_tune11c.tsv"),
+    include_str!("corpus/contact_free_tune12a.tsv"),
+    include_str!("corpus/contact_free_tune12b.tsv"),
+    include_str!("corpus/contact_free_tune13a.tsv"),
+    include_str!("corpus/contact_free_tune13b.tsv"),
+];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
 const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
@@ -88,48 +61,26 @@ struct Line<'a> {
 }
 
 fn corpus() -> Vec<Line<'static>> {
-    [
-        CORPUS,
-        MORE,
-        THIRD,
-        FIFTH,
-        SIXTH,
-        SEVENTH,
-        EIGHTH,
-        NINTH,
-        TENTH,
-        ELEVENTH,
-        TWELFTH,
-        THIRTEENTH,
-        FOURTEENTH,
-        FIFTEENTH,
-        SIXTEENTH,
-        SEVENTEENTH,
-        EIGHTEENTH,
-        NINETEENTH,
-        TWENTIETH,
-        TWENTY_FIRST,
-        TWENTY_SECOND,
-        HELD2,
-    ]
-    .iter()
-    .flat_map(|file| file.lines().skip(1))
-    .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-    .map(|l| {
-        let cols: Vec<&str> = l.splitn(4, '\t').collect();
-        assert_eq!(cols.len(), 4, "malformed corpus line: {l:?}");
-        Line {
-            lang: cols[0],
-            held: match cols[1] {
-                "held" => true,
-                "tune" => false,
-                other => panic!("unknown split {other:?}"),
-            },
-            expect: cols[2],
-            text: cols[3],
-        }
-    })
-    .collect()
+    FILES
+        .iter()
+        .chain([&HELD2])
+        .flat_map(|file| file.lines().skip(1))
+        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|l| {
+            let cols: Vec<&str> = l.splitn(4, '\t').collect();
+            assert_eq!(cols.len(), 4, "malformed corpus line: {l:?}");
+            Line {
+                lang: cols[0],
+                held: match cols[1] {
+                    "held" => true,
+                    "tune" => false,
+                    other => panic!("unknown split {other:?}"),
+                },
+                expect: cols[2],
+                text: cols[3],
+            }
+        })
+        .collect()
 }
 
 #[derive(Default, Clone, Copy)]

@@ -968,19 +968,20 @@ fn roll_of_names(ts: &[Token], i: usize) -> bool {
     if i > 0 && comma(&ts[i - 1]) && name(&ts[i - 1]) {
         return false;
     }
-    let mut names = Vec::new();
+    // The positions of the names.
+    let mut names: Vec<usize> = Vec::new();
     let mut joined = false;
     let mut j = i;
     while let Some(t) = ts.get(j) {
         if !name(t) {
             break;
         }
-        names.push(t);
+        names.push(j);
         if comma(t) {
             j += 1;
         } else if t.next_punct.is_none() && ts.get(j + 1).is_some_and(|n| in_list(n, AND_WORDS)) {
-            if let Some(last) = ts.get(j + 2).filter(|n| name(n)) {
-                names.push(last);
+            if ts.get(j + 2).is_some_and(&name) {
+                names.push(j + 2);
                 joined = true;
             }
             break;
@@ -990,7 +991,7 @@ fn roll_of_names(ts: &[Token], i: usize) -> bool {
                 !n.cased && n.folded.starts_with('و') && !in_list(n, AND_WORDS) && name(n)
             })
         {
-            names.push(&ts[j + 1]);
+            names.push(j + 1);
             joined = true;
             break;
         } else {
@@ -1000,16 +1001,14 @@ fn roll_of_names(ts: &[Token], i: usize) -> bool {
     // Two names joined by "and" are a pair of people when both are well attested and neither
     // is an everyday word ("شيماء ومنى" aside: منى is "wishes"): "ماهر وأسماء", "سعدیہ اور
     // وقاص".
+    let words = || names.iter().map(|&k| &ts[k]);
     let pair = names.len() == 2
         && joined
-        && names
-            .iter()
-            .all(|t| strong(t) && !everyday(t) && !ambiguous_cased(t));
+        && words().all(|t| strong(t) && !everyday(t) && !ambiguous_cased(t));
     // Poets read at a poetry night are no private persons: "غزل‌های حافظ و سعدی".
-    let figures = (i..(i + 2 * names.len()).min(ts.len())).any(|k| public_figure(ts, k));
+    let figures = names.iter().any(|&k| public_figure(ts, k));
     !figures
-        && (pair
-            || (names.len() >= 3 && (present || names.iter().filter(|t| everyday(t)).count() <= 1)))
+        && (pair || (names.len() >= 3 && (present || words().filter(|t| everyday(t)).count() <= 1)))
 }
 
 /// The first parts of Ethiopian and Eritrean compound names ("servant of", "son of", "power
@@ -1469,11 +1468,11 @@ fn name_with_part(ts: &[Token], i: usize) -> bool {
     if !(caseless_given(t) || written(t).any(|f| LISTS.by_hand.contains(f))) {
         return false;
     }
-    if flower(n) {
-        strong(t) && !in_list(t, NOT_PERSONS)
-    } else {
-        part(n) && n.text != "جان"
-            || (n.text == "جان" && ts.get(i + 2).is_none_or(|m| !in_list(m, FUNCTION_WORDS)))
+    match n.text.as_str() {
+        "ګل" => strong(t) && !in_list(t, NOT_PERSONS),
+        // "جان" before a function word is "dear …" addressing, not part of the name.
+        "جان" => ts.get(i + 2).is_none_or(|m| !in_list(m, FUNCTION_WORDS)),
+        _ => part(n),
     }
 }
 
@@ -1525,7 +1524,6 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
     let is = |j: usize, w: &str| ts.get(j).is_some_and(|n| n.text == w);
     let with = i >= 1 && is(i - 1, "له");
-    // Around "له … سره" even a name that is also a word ("له زلمي څخه").
     if !caseless_given(t) || t.next_punct.is_some() {
         return false;
     }
@@ -1533,13 +1531,15 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
     let second = ts
         .get(i + 1)
         .is_some_and(|n| n.next_punct.is_none() && known(n) && !in_list(n, FUNCTION_WORDS));
-    // "حمید ته زنګ ووهه", "مرسل ته مې وویل": told or called, any listed name.
+    // Before "ته" a well-attested name that is no everyday word, or any listed name that is
+    // told or called ("حمید ته زنګ ووهه", "مرسل ته مې وویل"); around "له … سره" any listed
+    // name, even one that is also a word ("له زلمي څخه").
     let told = |j: usize| ts.get(j + 1).is_some_and(|n| in_list(n, PASHTO_TELLING));
-    [i + 1, i + 2].iter().any(|&j| {
-        (j == i + 1 || second)
-            && (is(j, "ته") && (strong(t) && !everyday_by_rules(t) || told(j))
-                || (with && (is(j, "سره") || is(j, "څخه"))))
-    })
+    let marked_at = |j: usize| {
+        (is(j, "ته") && ((strong(t) && !everyday_by_rules(t)) || told(j)))
+            || (with && (is(j, "سره") || is(j, "څخه")))
+    };
+    marked_at(i + 1) || (second && marked_at(i + 2))
 }
 
 /// Colloquial Arabic words that follow the subject opening a sentence: "will", "still",
@@ -1827,32 +1827,43 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
 mod tests {
     use super::*;
 
+    /// What the lists say of each word of `line` (normalised), and which rule finds a name.
+    fn describe(line: &str) -> String {
+        let line = super::super::normalise(line);
+        let mut out = format!("{line}\n  -> {:?}\n", explain(&line));
+        for t in tokens(&line) {
+            let flags = [
+                ("given", given(&t)),
+                ("family", family(&t)),
+                ("strong", strong(&t)),
+                ("ambiguous", ambiguous(&t)),
+                ("common", common(&t)),
+                ("rules", everyday_by_rules(&t)),
+                ("hand_family", hand_family(&t)),
+                ("place", written(&t).any(|f| LISTS.places.contains(f))),
+            ];
+            let on: Vec<&str> = flags.iter().filter(|f| f.1).map(|f| f.0).collect();
+            out.push_str(&format!("    {} [{}] {:?}\n", t.text, t.folded, on));
+        }
+        out
+    }
+
+    #[test]
+    fn the_tuning_description_names_the_rule_and_each_words_lists() {
+        let d = describe("Mr Haile from room 12");
+        assert!(d.contains("Some((\"title\", \"Haile\"))"), "{d}");
+        assert!(d.contains("Haile [haile] [\"given\""), "{d}");
+    }
+
     /// For tuning: `CG_EXPLAIN=file cargo test --workspace --lib explain_tokens -- --ignored
-    /// --nocapture` prints what the lists say of each word of each line of the file.
+    /// --nocapture` prints [`describe`] of each line of the file.
     #[test]
     #[ignore = "a tuning aid, run by hand"]
     fn explain_tokens() {
-        let Some(path) = std::env::var_os("CG_EXPLAIN") else {
-            return;
-        };
-        let text = std::fs::read_to_string(path).unwrap_or_default();
+        let path = std::env::var_os("CG_EXPLAIN").expect("CG_EXPLAIN names a file of lines");
+        let text = std::fs::read_to_string(path).expect("CG_EXPLAIN is readable");
         for line in text.lines() {
-            let line = super::super::normalise(line);
-            println!("{line}\n  -> {:?}", explain(&line));
-            for t in tokens(&line) {
-                let flags = [
-                    ("given", given(&t)),
-                    ("family", family(&t)),
-                    ("strong", strong(&t)),
-                    ("ambiguous", ambiguous(&t)),
-                    ("common", common(&t)),
-                    ("rules", everyday_by_rules(&t)),
-                    ("hand_family", hand_family(&t)),
-                    ("place", written(&t).any(|f| LISTS.places.contains(f))),
-                ];
-                let on: Vec<&str> = flags.iter().filter(|f| f.1).map(|f| f.0).collect();
-                println!("    {} [{}] {:?}", t.text, t.folded, on);
-            }
+            print!("{}", describe(line));
         }
     }
 

@@ -82,16 +82,6 @@ fn service_number(f: &Found) -> bool {
         .any(|p| digits.starts_with(p))
 }
 
-/// Kurmanji "hejmarên" is "numbers" (statistics), not "number".
-fn date_then_time_or_plural(f: &Found) -> bool {
-    date_then_time(f) || f.matched().to_lowercase().starts_with("hejmarên")
-}
-
-/// "120 xaniyên nû": a count of houses (Kurmanji plural), no one's home.
-fn count_of_homes(f: &Found) -> bool {
-    f.matched().to_lowercase().ends_with("xaniy") && f.after(2) == "ên"
-}
-
 fn date_then_time_or_service(f: &Found) -> bool {
     date_then_time(f) || service_number(f)
 }
@@ -337,10 +327,10 @@ fn dob_pattern() -> String {
 const STREET: &str = r"road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|crescent|cres|grove|gardens|gdns|place|pl|terrace|tce|court|ct|square|sq|mews|walk|hill|row|rise|view|green|parade|vale|park|estate|house|tower|towers|court";
 
 /// Words that introduce a phone number, in the languages of the groups.
-const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|signal|call|ring|text|contact|numéro|portable|téléphone|tél|appeler|joindre)\b|هاتف|جوال|موبايل|واتساب|واتس|تلفون|اتصل|تلفن|موبایل|واتساپ|زنگ|فون|موبائل|کال|ټیلیفون|ټلیفون|موبایل|زنګ|تەلەفۆن|مۆبایل|واتسئەپ|پەیوەندی|\btelefon\b|\bhejmar|ስልኪ|ስልክ|ቴሌፎን|\btaleefan|\bmobaylka|\bwac\b|\bnumbarka|\blambarka";
+const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|signal|call|ring|text|contact|numéro|portable|téléphone|tél|appeler|joindre)\b|هاتف|جوال|موبايل|واتساب|واتس|تلفون|اتصل|تلفن|موبایل|واتساپ|زنگ|فون|موبائل|کال|ټیلیفون|ټلیفون|موبایل|زنګ|تەلەفۆن|مۆبایل|واتسئەپ|پەیوەندی|\btelefon\b|\bhejmar(?:a|ê|ek)?\b|ስልኪ|ስልክ|ቴሌፎን|\btaleefan|\bmobaylka|\bwac\b|\bnumbarka|\blambarka";
 
 /// Words for a house or a flat (someone's home), in the groups' languages.
-const HOME_WORDS: &str = r"\bflat|\bapartment|\bapt\b|\bappartement|\bappt\b|\bmaisonette|\bhouse\s+(?:no|number)|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh|\bxaniy|\bxanî\b|\bdaîre|\bdaire";
+const HOME_WORDS: &str = r"\bflat|\bapartment|\bapt\b|\bappartement|\bappt\b|\bmaisonette|\bhouse\s+(?:no|number)|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh|\bxaniy(?:ê|a|ek|ekî)\b|\bxanî\b|\bdaîre|\bdaire";
 
 /// Words for a room, in the groups' languages (a home only where the context says so).
 const ROOM_WORDS: &str = r"\broom|\brm\b|\bchambre|غرفة|غرفه|اتاق|کمرہ|کمره|کوټه|کوټې|ژووری|ژوور|\bodeya|\boda\b|ክፍሊ|ክፍል|\bqolka|\bqol\b";
@@ -428,7 +418,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Phone,
             &format!(r"(?i)(?:{PHONE_LABELS})[^\d\n]{{0,16}}\(?\d(?:[\s.()\-/]{{0,3}}\d){{7,}}"),
-            date_then_time_or_plural,
+            date_then_time,
         ),
         // UK postcodes: outward code, optional space, inward code.
         p(
@@ -524,7 +514,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
             &format!(
                 r"(?i)(?:{HOME_WORDS})\w*\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{HOME_WORDS})"
             ),
-            count_of_homes,
+            never,
         ),
         // A street with a number in the groups' languages ("١٩ شارع ألبرت", "کوچه ۱۲").
         p(
