@@ -1046,7 +1046,11 @@ impl Docs {
     /// Who may connect to this node: every member of every network it holds, whether one of
     /// its invites is open (unexpired), and each network's members (for LAN beacons).
     pub async fn admission(&self) -> Result<crate::net::Admission, DocsError> {
+        // Readings are numbered in the order this actor makes them (one actor per node, so
+        // increasing for each node; nodes in one process share the counter and skip numbers).
+        static READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         self.run(|set| {
+            let read = READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let now = crate::docs::now_unix();
             let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
             let networks: Vec<(DocId, Vec<GroupId>)> = ids
@@ -1069,6 +1073,7 @@ impl Docs {
                 members,
                 invites_open,
                 networks,
+                read,
             })
         })
         .await

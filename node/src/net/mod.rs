@@ -92,6 +92,21 @@ pub struct Admission {
     pub invites_open: bool,
     /// The networks this node holds, with the members of each (for LAN beacons).
     pub networks: Vec<(commonground_protocol::DocId, Vec<GroupId>)>,
+    /// When the documents actor read it (increasing): two tasks may read and send admissions
+    /// at once, and the one read first must not undo the one read later (an invite's guest
+    /// refused because a reading from before the invite arrived after it).
+    pub read: u64,
+}
+
+impl Admission {
+    /// Whether this reading is to be applied over `applied`: it is no older, and says
+    /// something else about who may connect.
+    pub fn replaces(&self, applied: &Admission) -> bool {
+        self.read >= applied.read
+            && (self.members != applied.members
+                || self.invites_open != applied.invites_open
+                || self.networks != applied.networks)
+    }
 }
 
 /// What the network tells the node. Connections and disconnections come through
@@ -693,8 +708,10 @@ impl Actor {
                 let _ = self.swarm.disconnect_peer_id(peer);
             }
             Command::Admit(admission, done) => {
-                if admission != self.admission {
+                if admission.replaces(&self.admission) {
                     self.on_admit(admission);
+                } else {
+                    self.admission.read = self.admission.read.max(admission.read);
                 }
                 let _ = done.send(());
             }
@@ -889,6 +906,33 @@ mod tests {
     fn group(seed: u8) -> GroupId {
         let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
         GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_reading_of_who_may_connect_made_earlier_never_undoes_a_later_one() {
+        let before_invite = Admission {
+            read: 7,
+            ..Admission::default()
+        };
+        let with_invite = Admission {
+            invites_open: true,
+            read: 8,
+            ..Admission::default()
+        };
+        // The later reading replaces the earlier one; the earlier, arriving last, does not.
+        assert!(with_invite.replaces(&before_invite));
+        assert!(!before_invite.replaces(&with_invite));
+        // A later reading that says the same changes nothing; one that says less applies.
+        let same = Admission {
+            read: 9,
+            ..with_invite.clone()
+        };
+        assert!(!same.replaces(&with_invite));
+        let closed = Admission {
+            read: 10,
+            ..Admission::default()
+        };
+        assert!(closed.replaces(&with_invite));
     }
 
     #[tokio::test]
