@@ -91,6 +91,7 @@ macro_rules! string_enum {
     };
 }
 
+pub mod announce;
 pub mod auth;
 pub mod beacon;
 pub mod bundle;
@@ -106,6 +107,7 @@ pub mod network;
 pub mod plan;
 pub mod privacy;
 pub mod publish;
+pub mod schedule;
 pub mod sync;
 pub mod tally;
 pub mod text;

@@ -1,0 +1,606 @@
+//! When to sync with whom: the sync engine's decisions as a state machine with no IO and no
+//! clock. The node feeds it what happened (a peer connected or left, a batch of changes was
+//! stored, an announcement arrived, a session ended, a peer offended, the timer ticked) with the
+//! time in milliseconds, and carries out the actions it returns (start a session, announce,
+//! dial, disconnect). PROTOCOL.md §8b describes the rules for other implementations.
+//!
+//! - A change made on this node is announced once (gossipsub carries it to every member);
+//!   members pull it with a session if they lack it. Connected members that take no part in
+//!   the network's announcements (an older node, or one whose subscription has not arrived yet)
+//!   get a session instead. A change received by sync starts nothing: its author announced it,
+//!   so nothing goes back to where it came from and one change costs one pull per member.
+//! - An announcement with news starts a session with its publisher if connected, else with the
+//!   member that forwarded it.
+//! - When a member connects, the side with the smaller group id opens a catch-up session per
+//!   shared network (two crossing sessions would send everything twice); the timer does the
+//!   same for every connected member, and dials members that are not connected.
+//! - One session per (peer, network) at a time; one asked for while it runs runs after it.
+//! - A peer whose rounds are forbidden [`MAX_OFFENCES`] times is disconnected and ignored for
+//!   [`BAN_MS`].
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::ids::{DocId, GroupId};
+
+/// How often every connected member is synced even with nothing announced, in milliseconds.
+pub const TICK_MS: u64 = 30_000;
+/// Forbidden rounds a peer may send before it is disconnected and ignored for [`BAN_MS`].
+pub const MAX_OFFENCES: u32 = 3;
+/// How long a disconnected offender is ignored, in milliseconds.
+pub const BAN_MS: u64 = 600_000;
+/// How soon a stored change may dial a member that is not connected again (the tick dials it
+/// anyway), in milliseconds.
+pub const REDIAL_MS: u64 = 10_000;
+
+/// A member of a network, as the scheduler needs to know it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Member {
+    /// Its group.
+    pub group: GroupId,
+    /// Whether it takes part in the network's announcements (is subscribed to its topic).
+    pub listening: bool,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A first connection to a member, with the networks this node shares with it.
+    Connected {
+        /// The member.
+        peer: GroupId,
+        /// The networks both are members of.
+        networks: Vec<DocId>,
+    },
+    /// The last connection to a peer closed.
+    Disconnected {
+        /// The peer.
+        peer: GroupId,
+    },
+    /// A batch of changes of a network was stored.
+    Stored {
+        /// The network.
+        network: DocId,
+        /// Its members other than this node.
+        members: Vec<Member>,
+        /// Whether some of the changes were made on this node (by its users, an import or a
+        /// re-issue), as opposed to all received by sync.
+        made_here: bool,
+    },
+    /// A valid announcement arrived.
+    Announced {
+        /// The network.
+        network: DocId,
+        /// Who published it.
+        source: GroupId,
+        /// Who forwarded it to this node (connected).
+        via: GroupId,
+        /// Whether it names a document this node lacks or holds with other heads.
+        news: bool,
+    },
+    /// A session this node opened ended.
+    SessionDone {
+        /// The peer.
+        peer: GroupId,
+        /// The network.
+        network: DocId,
+        /// Whether the peer sent forbidden changes.
+        forbidden: bool,
+    },
+    /// A peer sent a forbidden round while this node answered it.
+    Offence {
+        /// The peer.
+        peer: GroupId,
+    },
+    /// The timer: every network this node is a member of, with its other members.
+    Tick {
+        /// The networks and their members.
+        networks: Vec<(DocId, Vec<GroupId>)>,
+    },
+}
+
+/// What to do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Action {
+    /// Open a sync session with a peer for a network.
+    Session {
+        /// The peer.
+        peer: GroupId,
+        /// The network.
+        network: DocId,
+    },
+    /// Announce this node's changes of a network.
+    Announce {
+        /// The network.
+        network: DocId,
+    },
+    /// Dial a member that is not connected.
+    Dial {
+        /// The member.
+        peer: GroupId,
+    },
+    /// Close every connection to a peer.
+    Disconnect {
+        /// The peer.
+        peer: GroupId,
+    },
+}
+
+/// The sync engine's state: who is connected, which sessions run, offences and bans, dials.
+#[derive(Debug, Clone)]
+pub struct Scheduler {
+    me: GroupId,
+    connected: BTreeSet<GroupId>,
+    /// Running sessions; `true` when another was asked for while one ran.
+    running: BTreeMap<(GroupId, DocId), bool>,
+    offences: BTreeMap<GroupId, u32>,
+    /// Until when each banned peer is ignored.
+    banned: BTreeMap<GroupId, u64>,
+    /// When a stored change last dialled each member that was not connected.
+    dialled: BTreeMap<GroupId, u64>,
+}
+
+impl Scheduler {
+    /// The scheduler of group `me`'s node, with nobody connected.
+    pub fn new(me: GroupId) -> Self {
+        Self {
+            me,
+            connected: BTreeSet::new(),
+            running: BTreeMap::new(),
+            offences: BTreeMap::new(),
+            banned: BTreeMap::new(),
+            dialled: BTreeMap::new(),
+        }
+    }
+
+    /// Whether `peer` is connected.
+    pub fn is_connected(&self, peer: &GroupId) -> bool {
+        self.connected.contains(peer)
+    }
+
+    /// Whether a session with `peer` for `network` is running.
+    pub fn is_running(&self, peer: &GroupId, network: &DocId) -> bool {
+        self.running.contains_key(&(*peer, *network))
+    }
+
+    /// Whether `peer` is ignored at `now` (its requests are refused).
+    pub fn is_banned(&mut self, peer: &GroupId, now: u64) -> bool {
+        match self.banned.get(peer) {
+            Some(until) if *until > now => true,
+            Some(_) => {
+                self.banned.remove(peer);
+                false
+            }
+            None => false,
+        }
+    }
+
+    /// Takes in what happened at `now` (milliseconds, from any fixed start) and returns what to
+    /// do, in order.
+    pub fn handle(&mut self, now: u64, event: Event) -> Vec<Action> {
+        let mut out = Vec::new();
+        match event {
+            Event::Connected { peer, networks } => {
+                self.connected.insert(peer);
+                self.dialled.remove(&peer);
+                if self.me < peer {
+                    for network in networks {
+                        self.start(peer, network, now, &mut out);
+                    }
+                }
+            }
+            Event::Disconnected { peer } => {
+                self.connected.remove(&peer);
+            }
+            Event::Stored {
+                network,
+                members,
+                made_here,
+            } => {
+                if made_here {
+                    out.push(Action::Announce { network });
+                }
+                for m in members {
+                    if m.group == self.me || self.is_banned(&m.group, now) {
+                        continue;
+                    }
+                    if self.connected.contains(&m.group) {
+                        if made_here && !m.listening {
+                            self.start(m.group, network, now, &mut out);
+                        }
+                    } else if self
+                        .dialled
+                        .get(&m.group)
+                        .is_none_or(|t| now.saturating_sub(*t) >= REDIAL_MS)
+                    {
+                        // A member this node has just learnt of may have dialled it before it
+                        // knew, and been turned away as a stranger: dialled now rather than on
+                        // the tick, but not on every change while it is away.
+                        self.dialled.insert(m.group, now);
+                        out.push(Action::Dial { peer: m.group });
+                    }
+                }
+            }
+            Event::Announced {
+                network,
+                source,
+                via,
+                news,
+            } => {
+                let peer = if self.connected.contains(&source) {
+                    source
+                } else {
+                    via
+                };
+                if news {
+                    self.start(peer, network, now, &mut out);
+                }
+            }
+            Event::SessionDone {
+                peer,
+                network,
+                forbidden,
+            } => {
+                let again = self.running.remove(&(peer, network)).unwrap_or(false);
+                if forbidden {
+                    self.offend(peer, now, &mut out);
+                } else if again {
+                    // A change stored while the session ran has not been offered yet: run
+                    // again (also after a session that failed), at most once per such change.
+                    self.start(peer, network, now, &mut out);
+                }
+            }
+            Event::Offence { peer } => self.offend(peer, now, &mut out),
+            Event::Tick { networks } => {
+                for (network, members) in networks {
+                    for peer in members {
+                        if peer == self.me || self.is_banned(&peer, now) {
+                            continue;
+                        }
+                        if !self.connected.contains(&peer) {
+                            out.push(Action::Dial { peer });
+                        } else if self.me < peer {
+                            self.start(peer, network, now, &mut out);
+                        }
+                    }
+                }
+                out.sort();
+                out.dedup();
+            }
+        }
+        out
+    }
+
+    /// Starts a session with a connected peer that is not banned (or asks for one more after
+    /// the one running).
+    fn start(&mut self, peer: GroupId, network: DocId, now: u64, out: &mut Vec<Action>) {
+        if peer == self.me || !self.connected.contains(&peer) || self.is_banned(&peer, now) {
+            return;
+        }
+        if let Some(again) = self.running.get_mut(&(peer, network)) {
+            *again = true;
+            return;
+        }
+        self.running.insert((peer, network), false);
+        out.push(Action::Session { peer, network });
+    }
+
+    fn offend(&mut self, peer: GroupId, now: u64, out: &mut Vec<Action>) {
+        let n = self.offences.entry(peer).or_default();
+        *n += 1;
+        if *n >= MAX_OFFENCES {
+            self.offences.remove(&peer);
+            self.banned.insert(peer, now + BAN_MS);
+            out.push(Action::Disconnect { peer });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn group(n: u8) -> GroupId {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[n; 32]);
+        GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    }
+
+    fn net(n: u8) -> DocId {
+        DocId::from_bytes([n; 16])
+    }
+
+    /// Groups 1..=n sorted by id, so that tests can say which is smaller.
+    fn sorted(n: u8) -> Vec<GroupId> {
+        let mut g: Vec<GroupId> = (1..=n).map(group).collect();
+        g.sort();
+        g
+    }
+
+    fn members(gs: &[GroupId], listening: bool) -> Vec<Member> {
+        gs.iter()
+            .map(|g| Member {
+                group: *g,
+                listening,
+            })
+            .collect()
+    }
+
+    fn sessions(actions: &[Action]) -> Vec<GroupId> {
+        actions
+            .iter()
+            .filter_map(|a| match a {
+                Action::Session { peer, .. } => Some(*peer),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn connected(me: GroupId, peers: &[GroupId]) -> Scheduler {
+        let mut s = Scheduler::new(me);
+        for p in peers {
+            // No shared network yet: connecting starts nothing.
+            s.handle(
+                0,
+                Event::Connected {
+                    peer: *p,
+                    networks: vec![],
+                },
+            );
+        }
+        s
+    }
+
+    #[test]
+    fn a_change_made_here_is_announced_once_and_starts_sessions_only_with_members_not_listening() {
+        let g = sorted(5);
+        let mut s = connected(g[0], &g[1..4]);
+        let mut ms = members(&g[1..], true);
+        ms[1].listening = false; // g[2]: an older node
+        let out = s.handle(
+            100,
+            Event::Stored {
+                network: net(1),
+                members: ms,
+                made_here: true,
+            },
+        );
+        assert_eq!(out[0], Action::Announce { network: net(1) });
+        assert_eq!(sessions(&out), vec![g[2]]);
+        // g[4] is not connected: dialled.
+        assert!(out.contains(&Action::Dial { peer: g[4] }));
+        assert_eq!(out.len(), 3);
+    }
+
+    #[test]
+    fn a_change_received_by_sync_goes_back_to_nobody() {
+        let g = sorted(4);
+        let mut s = connected(g[0], &g[1..]);
+        let out = s.handle(
+            100,
+            Event::Stored {
+                network: net(1),
+                members: members(&g[1..], false),
+                made_here: false,
+            },
+        );
+        assert!(out.is_empty(), "{out:?}");
+    }
+
+    #[test]
+    fn news_is_pulled_from_its_publisher_if_connected_else_from_who_forwarded_it() {
+        let g = sorted(4);
+        let mut s = connected(g[0], &[g[1], g[2]]);
+        let news = |source, via| Event::Announced {
+            network: net(1),
+            source,
+            via,
+            news: true,
+        };
+        assert_eq!(sessions(&s.handle(1, news(g[1], g[2]))), vec![g[1]]);
+        assert_eq!(sessions(&s.handle(1, news(g[3], g[2]))), vec![g[2]]);
+        let old = Event::Announced {
+            network: net(2),
+            source: g[1],
+            via: g[1],
+            news: false,
+        };
+        assert!(s.handle(1, old).is_empty(), "nothing new, nothing pulled");
+    }
+
+    #[test]
+    fn a_session_asked_for_while_one_runs_runs_once_after_it() {
+        let g = sorted(2);
+        let mut s = connected(g[0], &[g[1]]);
+        let news = Event::Announced {
+            network: net(1),
+            source: g[1],
+            via: g[1],
+            news: true,
+        };
+        assert_eq!(sessions(&s.handle(1, news.clone())).len(), 1);
+        assert!(s.handle(2, news.clone()).is_empty());
+        assert!(s.handle(3, news).is_empty());
+        let done = Event::SessionDone {
+            peer: g[1],
+            network: net(1),
+            forbidden: false,
+        };
+        assert_eq!(sessions(&s.handle(4, done.clone())), vec![g[1]]);
+        assert!(s.handle(5, done).is_empty());
+        assert!(!s.is_running(&g[1], &net(1)));
+    }
+
+    #[test]
+    fn only_the_smaller_id_opens_the_catch_up_on_connect_and_on_the_tick() {
+        let g = sorted(2);
+        let mut low = Scheduler::new(g[0]);
+        let mut high = Scheduler::new(g[1]);
+        let c = |peer| Event::Connected {
+            peer,
+            networks: vec![net(1), net(2)],
+        };
+        assert_eq!(sessions(&low.handle(0, c(g[1]))).len(), 2);
+        assert!(high.handle(0, c(g[0])).is_empty());
+        let tick = |peer| Event::Tick {
+            networks: vec![(net(1), vec![peer])],
+        };
+        low.handle(
+            1,
+            Event::SessionDone {
+                peer: g[1],
+                network: net(1),
+                forbidden: false,
+            },
+        );
+        assert_eq!(sessions(&low.handle(2, tick(g[1]))), vec![g[1]]);
+        assert!(high.handle(2, tick(g[0])).is_empty());
+    }
+
+    #[test]
+    fn a_peer_offending_three_times_is_disconnected_and_ignored_for_the_ban() {
+        let g = sorted(2);
+        let mut s = connected(g[0], &[g[1]]);
+        assert!(s.handle(0, Event::Offence { peer: g[1] }).is_empty());
+        assert!(s.handle(0, Event::Offence { peer: g[1] }).is_empty());
+        assert_eq!(
+            s.handle(10, Event::Offence { peer: g[1] }),
+            vec![Action::Disconnect { peer: g[1] }]
+        );
+        assert!(s.is_banned(&g[1], 10 + BAN_MS - 1));
+        let news = Event::Announced {
+            network: net(1),
+            source: g[1],
+            via: g[1],
+            news: true,
+        };
+        assert!(
+            s.handle(20, news.clone()).is_empty(),
+            "banned: not pulled from"
+        );
+        assert!(!s.is_banned(&g[1], 10 + BAN_MS));
+        assert_eq!(sessions(&s.handle(10 + BAN_MS, news)), vec![g[1]]);
+    }
+
+    #[test]
+    fn a_member_away_is_dialled_at_most_once_per_redial_interval_by_changes() {
+        let g = sorted(2);
+        let mut s = Scheduler::new(g[0]);
+        let stored = || Event::Stored {
+            network: net(1),
+            members: members(&[g[1]], true),
+            made_here: true,
+        };
+        let dials = |out: Vec<Action>| {
+            out.iter()
+                .filter(|a| matches!(a, Action::Dial { .. }))
+                .count()
+        };
+        assert_eq!(dials(s.handle(0, stored())), 1);
+        assert_eq!(dials(s.handle(REDIAL_MS - 1, stored())), 0);
+        assert_eq!(dials(s.handle(REDIAL_MS, stored())), 1);
+    }
+
+    #[derive(Debug, Clone)]
+    enum Step {
+        Connect(usize, u8),
+        Disconnect(usize),
+        Stored(u8, bool, u8),
+        Announced(u8, usize, usize, bool),
+        Done(usize, u8, bool),
+        Offence(usize),
+        Tick,
+        Wait(u64),
+    }
+
+    fn step() -> impl Strategy<Value = Step> {
+        prop_oneof![
+            (0..6usize, 0..3u8).prop_map(|(p, n)| Step::Connect(p, n)),
+            (0..6usize).prop_map(Step::Disconnect),
+            (0..3u8, any::<bool>(), any::<u8>()).prop_map(|(n, m, l)| Step::Stored(n, m, l)),
+            (0..3u8, 0..6usize, 0..6usize, any::<bool>())
+                .prop_map(|(n, s, v, x)| Step::Announced(n, s, v, x)),
+            (0..6usize, 0..3u8, any::<bool>()).prop_map(|(p, n, f)| Step::Done(p, n, f)),
+            (0..6usize).prop_map(Step::Offence),
+            Just(Step::Tick),
+            (0..700_000u64).prop_map(Step::Wait),
+        ]
+    }
+
+    proptest! {
+        /// Whatever happens: never two sessions with one peer for one network at once, never a
+        /// session with a peer that is not connected or is banned, or with itself; a member away
+        /// is never dialled twice within the redial interval by stored changes (unless it was
+        /// connected in between); every offender
+        /// reaching the limit is disconnected.
+        #[test]
+        fn the_schedule_keeps_its_promises(steps in proptest::collection::vec(step(), 1..120)) {
+            let g = sorted(6);
+            let me = g[0];
+            let mut s = Scheduler::new(me);
+            let mut now = 0u64;
+            let mut open: BTreeSet<(GroupId, DocId)> = BTreeSet::new();
+            let mut last_dial: BTreeMap<GroupId, u64> = BTreeMap::new();
+            for st in steps {
+                let (ev, is_tick) = match st {
+                    Step::Connect(p, n) => {
+                        // A member that connected and left again may be dialled at once.
+                        last_dial.remove(&g[p]);
+                        (Event::Connected { peer: g[p], networks: (0..n).map(net).collect() }, false)
+                    }
+                    Step::Disconnect(p) => (Event::Disconnected { peer: g[p] }, false),
+                    Step::Stored(n, made, listening) => (Event::Stored {
+                        network: net(n),
+                        members: g.iter().enumerate().map(|(i, m)| Member { group: *m, listening: listening & (1 << i) != 0 }).collect(),
+                        made_here: made,
+                    }, false),
+                    Step::Announced(n, src, via, news) => {
+                        if !s.is_connected(&g[via]) { continue; }
+                        (Event::Announced { network: net(n), source: g[src], via: g[via], news }, false)
+                    }
+                    Step::Done(p, n, forbidden) => {
+                        if !open.remove(&(g[p], net(n))) { continue; }
+                        (Event::SessionDone { peer: g[p], network: net(n), forbidden }, false)
+                    }
+                    Step::Offence(p) => (Event::Offence { peer: g[p] }, false),
+                    Step::Tick => (Event::Tick { networks: (0..3).map(|n| (net(n), g.clone())).collect() }, true),
+                    Step::Wait(ms) => { now += ms; continue; }
+                };
+                let disconnected = match &ev { Event::Disconnected { peer } => Some(*peer), _ => None };
+                let out = s.handle(now, ev);
+                for a in out {
+                    match a {
+                        Action::Session { peer, network } => {
+                            prop_assert!(peer != me);
+                            prop_assert!(s.is_connected(&peer));
+                            prop_assert!(!s.is_banned(&peer, now));
+                            prop_assert!(open.insert((peer, network)), "two sessions at once");
+                        }
+                        Action::Dial { peer } => {
+                            prop_assert!(peer != me && !s.is_connected(&peer));
+                            if !is_tick {
+                                if let Some(t) = last_dial.get(&peer) {
+                                    prop_assert!(now - t >= REDIAL_MS);
+                                }
+                                last_dial.insert(peer, now);
+                            }
+                        }
+                        Action::Disconnect { peer } => {
+                            prop_assert!(s.is_banned(&peer, now));
+                        }
+                        Action::Announce { .. } => {}
+                    }
+                }
+                if let Some(p) = disconnected {
+                    // A session with a peer that left ends (its requests fail).
+                    let ended: Vec<(GroupId, DocId)> = open.iter().filter(|(q, _)| *q == p).copied().collect();
+                    for (q, n) in ended {
+                        open.remove(&(q, n));
+                        for a in s.handle(now, Event::SessionDone { peer: q, network: n, forbidden: false }) {
+                            prop_assert!(!matches!(a, Action::Session { .. }), "no session with a peer gone");
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
