@@ -7,7 +7,7 @@
 //! An answer therefore means "done and on disk". If storing fails, the documents are reloaded
 //! from the store, so memory never holds what the disk does not.
 
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::thread::JoinHandle;
 
 use automerge::{Automerge, ChangeHash};
@@ -24,6 +24,7 @@ use commonground_protocol::plan::{
     ActionEdit, AgendaChange, AuthorityMeetingEdit, NewAction, NewAuthorityMeeting, NewPlan,
     NewTarget, Plan, PlanEdit, PlanView, TargetEdit,
 };
+use commonground_protocol::sync::DocHeads;
 use commonground_protocol::tally::{self, Increment, Tally, TallyView};
 use ed25519_dalek::SigningKey;
 use rand::RngCore;
@@ -110,6 +111,11 @@ pub struct DocSet {
     /// Documents replaced by a new generation since the last batch: the store drops the old
     /// generation's data and then rewrites itself so that none of its bytes stay on disk.
     pub(crate) replaced: Vec<DocId>,
+    /// Documents a sync round changed in this batch: their changes are not announced again
+    /// (their authors did; `protocol::announce`).
+    pub(crate) synced_in: HashSet<DocId>,
+    /// Documents this node's own jobs changed in this batch before any sync round did.
+    made_here: HashSet<DocId>,
     /// Decoded network documents with the heads they were decoded at (see `replica`).
     pub(crate) network_cache: std::cell::RefCell<
         HashMap<DocId, (Vec<ChangeHash>, commonground_protocol::network::Network)>,
@@ -462,7 +468,9 @@ impl DocSet {
     /// Stores every change made since the last call (and pending metadata) in one durable write,
     /// compacts documents whose change count has grown large, and returns the networks whose
     /// documents changed.
-    fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<DocId>, StoreError> {
+    fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<Stored>, StoreError> {
+        let synced_in = std::mem::take(&mut self.synced_in);
+        let made_here = std::mem::take(&mut self.made_here);
         // A network whose threshold rose: this group's published counts there are re-issued
         // under it (new generations, stored below). Looked at where a network document changed,
         // and in every network once after start.
@@ -517,13 +525,33 @@ impl DocSet {
                 "old generations removed from disk"
             );
         }
-        let mut networks: Vec<DocId> = batch
-            .iter()
-            .filter_map(|a| self.docs.get(&a.doc).and_then(|l| l.header.network))
-            .chain(self.touched.drain(..))
-            .collect();
-        networks.sort();
-        networks.dedup();
+        // Per network: what changed, and of it what to announce (all but what only sync
+        // brought in; a re-issue or an import is this node's news).
+        let mut networks: BTreeMap<DocId, Stored> = BTreeMap::new();
+        for network in self.touched.drain(..) {
+            networks
+                .entry(network)
+                .or_insert_with(|| Stored::new(network));
+        }
+        for a in &batch {
+            let Some(l) = self.docs.get(&a.doc) else {
+                continue;
+            };
+            let Some(network) = l.header.network else {
+                continue;
+            };
+            let entry = networks
+                .entry(network)
+                .or_insert_with(|| Stored::new(network));
+            if !synced_in.contains(&a.doc) || made_here.contains(&a.doc) {
+                let heads = DocHeads {
+                    doc: a.doc,
+                    heads: commonground_protocol::sync::heads_hash(&l.doc.get_heads()),
+                    generation: l.rank,
+                };
+                entry.made_here.push((heads, l.header.kind));
+            }
+        }
         for a in batch {
             if let Some(l) = self.docs.get_mut(&a.doc) {
                 l.stored_heads = l.doc.get_heads();
@@ -537,7 +565,18 @@ impl DocSet {
                 }
             }
         }
-        Ok(networks)
+        Ok(networks.into_values().collect())
+    }
+
+    /// Notes the documents changed so far in this batch as changed here: runs before the
+    /// batch's first sync round when this node's own jobs ran before it.
+    fn note_made_here(&mut self) {
+        let changed = self
+            .docs
+            .iter()
+            .filter(|(_, l)| l.doc.get_heads() != l.stored_heads)
+            .map(|(id, _)| *id);
+        self.made_here.extend(changed);
     }
 
     /// An aggregator never keeps a plan: where this group's role in a network is aggregator
@@ -618,6 +657,8 @@ impl DocSet {
         self.meta_writes.clear();
         self.touched.clear();
         self.replaced.clear();
+        self.synced_in.clear();
+        self.made_here.clear();
         self.network_cache.borrow_mut().clear();
     }
 
@@ -642,7 +683,26 @@ impl DocSet {
 pub struct Docs {
     tx: mpsc::Sender<Job>,
     group: GroupId,
-    changes: tokio::sync::broadcast::Sender<DocId>,
+    changes: tokio::sync::broadcast::Sender<Stored>,
+}
+
+/// What one stored batch changed in one network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stored {
+    /// The network.
+    pub network: DocId,
+    /// The documents changed on this node (by its people, an import or a re-issue) with their
+    /// new heads and kinds: what it announces. Changes that only sync brought in are not here.
+    pub made_here: Vec<(DocHeads, DocKind)>,
+}
+
+impl Stored {
+    fn new(network: DocId) -> Self {
+        Self {
+            network,
+            made_here: Vec::new(),
+        }
+    }
 }
 
 /// The documents actor's thread, to join at shutdown.
@@ -673,6 +733,8 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
         meta_writes: Vec::new(),
         touched: Vec::new(),
         replaced: Vec::new(),
+        synced_in: HashSet::new(),
+        made_here: HashSet::new(),
         stopping: false,
         roles_checked: false,
         poisoned: false,
@@ -721,7 +783,7 @@ fn run(
     mut set: DocSet,
     mut store: Box<dyn Store>,
     mut rx: mpsc::Receiver<Job>,
-    notify: tokio::sync::broadcast::Sender<DocId>,
+    notify: tokio::sync::broadcast::Sender<Stored>,
 ) {
     let span = tracing::info_span!("docs", group = %set.group.short());
     let _enter = span.enter();
@@ -749,7 +811,20 @@ fn run(
                 None => break,
             }
         }
-        let dones: Vec<Done> = jobs.into_iter().map(|job| (job.run)(&mut set)).collect();
+        // Jobs of this group's own come first: what they changed is noted before the first
+        // sync round, so that a document changed by both is still announced.
+        let mut local_ran = false;
+        let dones: Vec<Done> = jobs
+            .into_iter()
+            .map(|job| {
+                if job.remote && local_ran {
+                    set.note_made_here();
+                    local_ran = false;
+                }
+                local_ran |= !job.remote;
+                (job.run)(&mut set)
+            })
+            .collect();
         let result = if set.poisoned {
             set.poisoned = false;
             set.roll_back(store.as_ref());
@@ -763,7 +838,7 @@ fn run(
             Ok(networks) => {
                 for n in networks {
                     // Nobody listening (no network running) is fine.
-                    let _ = notify.send(*n);
+                    let _ = notify.send(n.clone());
                 }
                 debug!(jobs = dones.len(), "batch done");
             }
@@ -809,7 +884,7 @@ impl Docs {
     }
 
     /// Networks whose documents changed (locally or by sync), as they are stored.
-    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<DocId> {
+    pub fn subscribe(&self) -> tokio::sync::broadcast::Receiver<Stored> {
         self.changes.subscribe()
     }
 

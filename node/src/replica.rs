@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, HashMap};
 use automerge::Automerge;
 use automerge::sync::{Message, State, SyncDoc};
 use commonground_protocol::ValidationError;
+use commonground_protocol::announce;
 use commonground_protocol::auth::{self, SignedHead};
 use commonground_protocol::doc::{self, DocKind, Header};
 use commonground_protocol::generation::GenRank;
@@ -701,6 +702,7 @@ impl DocSet {
             }
         }
         for (id, doc, keep) in admitted {
+            self.synced_in.insert(id);
             self.keep(id, doc, keep);
         }
         let mut out = Vec::new();
@@ -711,6 +713,7 @@ impl DocSet {
                 continue;
             };
             let state = entry.states.entry(id).or_default();
+            self.synced_in.insert(id);
             if let Err(e) = l.doc.receive_sync_message(state, msg) {
                 warn!(peer = %peer.short(), doc = %id, error = %e, "bad sync message");
                 continue;
@@ -1069,12 +1072,33 @@ impl Docs {
             // Used ones count until they expire: a second group redeeming the code is told it
             // was used, instead of finding the node unreachable.
             let invites_open = set.invites.values().any(|i| i.expires >= now);
+            let channels = ids
+                .iter()
+                .filter_map(|id| {
+                    set.network(id)
+                        .map(|n| announce::channels(id, &n, &set.group))
+                })
+                .flatten()
+                .collect();
             Ok(crate::net::Admission {
                 members,
                 invites_open,
                 networks,
+                channels,
                 read,
             })
+        })
+        .await
+    }
+
+    /// Whether an announcement names a document this node lacks or holds with other heads.
+    pub async fn is_news(&self, announcement: announce::Announcement) -> Result<bool, DocsError> {
+        self.run_remote(move |set| {
+            Ok(announce::is_news(&announcement, |d| {
+                set.docs
+                    .get(d)
+                    .map(|l| wire::heads_hash(&l.doc.get_heads()))
+            }))
         })
         .await
     }

@@ -1,11 +1,14 @@
-//! The sync engine: decides when to sync with whom, runs sessions as the initiator, and answers
-//! peers' requests. Sessions start when a member peer connects, when a shared document changes
-//! (locally or by sync from a third node), and on a slow timer as a safety net; a session with
-//! nothing to do costs one small round trip.
+//! The sync engine: runs sessions as the initiator, answers peers' requests, and announces this
+//! node's changes; when to do which is decided by `protocol::schedule` (a change made here is
+//! announced and members pull it; a member connecting, or the slow timer, opens a catch-up; a
+//! session with nothing to do costs one small round trip).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
+
+use commonground_protocol::announce;
+use commonground_protocol::schedule::{self, Action, Event, Member, Scheduler};
 
 use commonground_protocol::ids::{DocId, GroupId};
 use commonground_protocol::sync::{self as wire, MAX_ROUNDS, Request, Response};
@@ -15,20 +18,11 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, warn};
 
-use crate::docs::{Docs, DocsError};
+use crate::docs::{Docs, DocsError, Stored};
 use crate::net::{Net, NetError, NetEvent};
 
 /// How many inbound requests are answered at once.
 const INBOUND: usize = 32;
-/// How often every connected member is synced even without a trigger.
-const TICK: Duration = Duration::from_secs(30);
-/// Forbidden rounds (forged, unauthorised or rule-breaking changes) a peer may send before it
-/// is disconnected and ignored for [`BAN`].
-const MAX_OFFENCES: u32 = 3;
-/// How long a disconnected offender is ignored.
-const BAN: Duration = Duration::from_secs(600);
-/// How soon a change may dial a member that is not connected again (the tick dials it anyway).
-const REDIAL: Duration = Duration::from_secs(10);
 
 /// Why a session failed.
 #[derive(Debug, Error)]
@@ -184,25 +178,24 @@ fn chunks(payloads: Vec<wire::DocPayload>) -> Vec<Vec<wire::DocPayload>> {
     out
 }
 
-/// The sync engine's loop.
+/// The sync engine's loop: a shell around `protocol::schedule::Scheduler`, which decides; this
+/// runs sessions, answers, announces, dials and disconnects.
 pub struct Engine {
     docs: Docs,
     net: Net,
     events: mpsc::Receiver<NetEvent>,
-    changes: broadcast::Receiver<DocId>,
-    connected: HashSet<GroupId>,
-    /// Running sessions; `true` when another was asked for while one ran.
-    running: HashMap<(GroupId, DocId), bool>,
+    changes: broadcast::Receiver<Stored>,
+    schedule: Scheduler,
+    /// Where the scheduler's clock starts.
+    epoch: tokio::time::Instant,
+    /// The addresses each member is known by (from the network documents), for dialling.
+    addrs: HashMap<GroupId, Vec<String>>,
     sessions: JoinSet<(GroupId, DocId, Result<usize, SyncError>)>,
     inbound: Arc<Semaphore>,
     answers: JoinSet<()>,
     /// Forbidden rounds per peer, reported by answering tasks.
     offences_tx: mpsc::Sender<GroupId>,
     offences_rx: mpsc::Receiver<GroupId>,
-    offences: HashMap<GroupId, u32>,
-    banned: HashMap<GroupId, tokio::time::Instant>,
-    /// When a change last dialled each member that was not connected.
-    dialled: HashMap<GroupId, tokio::time::Instant>,
 }
 
 impl Engine {
@@ -211,26 +204,24 @@ impl Engine {
         let changes = docs.subscribe();
         let (offences_tx, offences_rx) = mpsc::channel(64);
         Self {
+            schedule: Scheduler::new(docs.group()),
             docs,
             net,
             events,
             changes,
-            connected: HashSet::new(),
-            running: HashMap::new(),
+            epoch: tokio::time::Instant::now(),
+            addrs: HashMap::new(),
             sessions: JoinSet::new(),
             inbound: Arc::new(Semaphore::new(INBOUND)),
             answers: JoinSet::new(),
             offences_tx,
             offences_rx,
-            offences: HashMap::new(),
-            banned: HashMap::new(),
-            dialled: HashMap::new(),
         }
     }
 
     /// Runs until cancelled.
     pub async fn run(mut self, cancel: CancellationToken) {
-        let mut tick = tokio::time::interval(TICK);
+        let mut tick = tokio::time::interval(Duration::from_millis(schedule::TICK_MS));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let presence = self.net.presence();
         loop {
@@ -245,9 +236,9 @@ impl Engine {
                 }
                 Some(ev) = self.events.recv() => self.on_event(ev).await,
                 changed = self.changes.recv() => self.on_change(changed).await,
-                Some(done) = self.sessions.join_next() => self.on_session_done(done),
+                Some(done) = self.sessions.join_next() => self.on_session_done(done).await,
                 Some(_) = self.answers.join_next() => {}
-                Some(peer) = self.offences_rx.recv() => self.on_offence(peer).await,
+                Some(peer) = self.offences_rx.recv() => self.handle(Event::Offence { peer }, None).await,
                 _ = tick.tick() => self.on_tick().await,
             }
         }
@@ -256,12 +247,40 @@ impl Engine {
         info!("sync engine stopped");
     }
 
-    fn start(&mut self, peer: GroupId, network: DocId) {
-        if let Some(again) = self.running.get_mut(&(peer, network)) {
-            *again = true;
-            return;
+    /// Milliseconds since the engine started: the scheduler's clock.
+    fn now(&self) -> u64 {
+        u64::try_from(self.epoch.elapsed().as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Hands an event to the scheduler and carries out what it decides. `stored`: the changes
+    /// an `Announce` announces.
+    async fn handle(&mut self, event: Event, stored: Option<&Stored>) {
+        let actions = self.schedule.handle(self.now(), event);
+        for action in actions {
+            match action {
+                Action::Session { peer, network } => self.spawn_session(peer, network),
+                Action::Announce { network } => {
+                    let made_here = stored
+                        .filter(|s| s.network == network)
+                        .map(|s| s.made_here.clone())
+                        .unwrap_or_default();
+                    for (class, a) in announce::announcements(&network, made_here) {
+                        let _ = self.net.announce(class, &a).await;
+                    }
+                }
+                Action::Dial { peer } => {
+                    let addrs = self.addrs.get(&peer).cloned().unwrap_or_default();
+                    let _ = self.net.dial_peer(&peer, &addrs).await;
+                }
+                Action::Disconnect { peer } => {
+                    warn!(peer = %peer.short(), "disconnecting a peer that keeps sending forbidden changes");
+                    let _ = self.net.disconnect(&peer).await;
+                }
+            }
         }
-        self.running.insert((peer, network), false);
+    }
+
+    fn spawn_session(&mut self, peer: GroupId, network: DocId) {
         let (docs, net) = (self.docs.clone(), self.net.clone());
         let span = tracing::debug_span!("session", peer = %peer.short(), %network);
         self.sessions.spawn(
@@ -273,7 +292,7 @@ impl Engine {
         );
     }
 
-    fn on_session_done(
+    async fn on_session_done(
         &mut self,
         done: Result<(GroupId, DocId, Result<usize, SyncError>), tokio::task::JoinError>,
     ) {
@@ -282,45 +301,53 @@ impl Engine {
         };
         if let Err(e) = &result {
             debug!(peer = %peer.short(), %network, error = %e, "session failed");
-            if matches!(e, SyncError::Forbidden(_)) {
-                let _ = self.offences_tx.try_send(peer);
-            }
         }
-        // A change stored while the session ran has not been offered yet: run again, also
-        // after a session that failed (a reset stream, a timeout) — else it waits for the tick.
-        // Not after a forbidden round, and at most once per such change, so no loop.
-        let again = self.running.remove(&(peer, network)).unwrap_or(false);
         let forbidden = matches!(result, Err(SyncError::Forbidden(_)));
-        if again && !forbidden && self.connected.contains(&peer) {
-            self.start(peer, network);
-        }
+        self.handle(
+            Event::SessionDone {
+                peer,
+                network,
+                forbidden,
+            },
+            None,
+        )
+        .await;
     }
 
     async fn on_event(&mut self, ev: NetEvent) {
         match ev {
             NetEvent::Connected(peer) => {
-                self.connected.insert(peer);
-                self.dialled.remove(&peer);
                 self.publish_addrs().await;
-                // One side opens the catch-up: two sessions crossing would send everything twice.
-                if self.docs.group() > peer {
-                    return;
-                }
-                if let Ok(networks) = self.docs.networks_with(peer).await {
-                    for n in networks {
-                        self.start(peer, n);
-                    }
-                }
+                let networks = self.docs.networks_with(peer).await.unwrap_or_default();
+                self.handle(Event::Connected { peer, networks }, None).await;
             }
             NetEvent::Disconnected(peer) => {
-                self.connected.remove(&peer);
+                self.handle(Event::Disconnected { peer }, None).await;
+            }
+            NetEvent::Announced {
+                source,
+                via,
+                announcement,
+            } => {
+                let network = announcement.network;
+                let Ok(news) = self.docs.is_news(announcement).await else {
+                    return;
+                };
+                let event = Event::Announced {
+                    network,
+                    source,
+                    via,
+                    news,
+                };
+                self.handle(event, None).await;
             }
             NetEvent::Inbound {
                 peer,
                 request,
                 channel,
             } => {
-                if self.is_banned(&peer) {
+                let now = self.now();
+                if self.schedule.is_banned(&peer, now) {
                     let banned = Response::Refused {
                         reason: wire::Refusal::Forbidden,
                         message: "too many forbidden requests; try again later".into(),
@@ -363,31 +390,8 @@ impl Engine {
         }
     }
 
-    fn is_banned(&mut self, peer: &GroupId) -> bool {
-        match self.banned.get(peer) {
-            Some(until) if *until > tokio::time::Instant::now() => true,
-            Some(_) => {
-                self.banned.remove(peer);
-                false
-            }
-            None => false,
-        }
-    }
-
-    /// A peer sent a forbidden round: scored down; disconnected and ignored after
-    /// [`MAX_OFFENCES`].
-    async fn on_offence(&mut self, peer: GroupId) {
-        let n = self.offences.entry(peer).or_default();
-        *n += 1;
-        if *n >= MAX_OFFENCES {
-            warn!(peer = %peer.short(), offences = *n, "disconnecting a peer that keeps sending forbidden changes");
-            self.offences.remove(&peer);
-            self.banned.insert(peer, tokio::time::Instant::now() + BAN);
-            let _ = self.net.disconnect(&peer).await;
-        }
-    }
-
-    /// Tells the network who may connect now (members, open invites).
+    /// Tells the network who may connect now (members, open invites) and which announcement
+    /// topics to take part in.
     async fn refresh_admission(&self) {
         match self.docs.admission().await {
             Ok(a) => {
@@ -397,42 +401,55 @@ impl Engine {
         }
     }
 
-    async fn on_change(&mut self, changed: Result<DocId, broadcast::error::RecvError>) {
+    /// The members of a network other than this node, as the scheduler sees them; their
+    /// addresses are kept for dialling.
+    async fn members(&mut self, network: DocId) -> Vec<Member> {
+        let members = self.docs.members_of(network).await.unwrap_or_default();
+        let listeners = self.net.listeners();
+        members
+            .into_iter()
+            .map(|(group, addrs)| {
+                self.addrs.insert(group, addrs);
+                Member {
+                    group,
+                    listening: listeners.listening(&network, &group),
+                }
+            })
+            .collect()
+    }
+
+    async fn on_change(&mut self, changed: Result<Stored, broadcast::error::RecvError>) {
         if !matches!(changed, Err(broadcast::error::RecvError::Closed)) {
             self.refresh_admission().await;
         }
-        let networks = match changed {
-            Ok(n) => vec![n],
-            // Missed notifications: sync everything shared with connected peers.
-            Err(broadcast::error::RecvError::Lagged(_)) => self
-                .docs
-                .networks()
-                .await
-                .map(|v| v.into_iter().map(|n| n.id).collect())
-                .unwrap_or_default(),
-            Err(broadcast::error::RecvError::Closed) => return,
-        };
-        for n in networks {
-            let members = self.docs.members_of(n).await.unwrap_or_default();
-            for (peer, addrs) in members {
-                if self.connected.contains(&peer) {
-                    self.start(peer, n);
-                } else {
-                    // A member this node has just learnt of may have dialled it before it knew,
-                    // and been turned away as a stranger: dial it now rather than on the tick.
-                    // Not on every change, though: a member that is away would be dialled as
-                    // often as anything changes.
-                    let now = tokio::time::Instant::now();
-                    if self
-                        .dialled
-                        .get(&peer)
-                        .is_none_or(|t| now.duration_since(*t) >= REDIAL)
-                    {
-                        self.dialled.insert(peer, now);
-                        let _ = self.net.dial_peer(&peer, &addrs).await;
+        match changed {
+            Ok(stored) => {
+                let members = self.members(stored.network).await;
+                let event = Event::Stored {
+                    network: stored.network,
+                    members,
+                    made_here: !stored.made_here.is_empty(),
+                };
+                self.handle(event, Some(&stored)).await;
+            }
+            // Missed notifications: what they said is unknown, so every connected member of
+            // every network gets a session (as members that take no part in announcements do).
+            Err(broadcast::error::RecvError::Lagged(_)) => {
+                let networks = self.docs.networks().await.unwrap_or_default();
+                for n in networks {
+                    let mut members = self.members(n.id).await;
+                    for m in &mut members {
+                        m.listening = false;
                     }
+                    let event = Event::Stored {
+                        network: n.id,
+                        members,
+                        made_here: true,
+                    };
+                    self.handle(event, None).await;
                 }
             }
+            Err(broadcast::error::RecvError::Closed) => {}
         }
     }
 
@@ -462,19 +479,14 @@ impl Engine {
         let Ok(networks) = self.docs.networks().await else {
             return;
         };
+        let mut all = Vec::new();
         for n in networks {
-            for (peer, addrs) in self.docs.members_of(n.id).await.unwrap_or_default() {
-                if self.connected.contains(&peer) {
-                    if self.docs.group() < peer {
-                        self.start(peer, n.id);
-                    }
-                } else {
-                    // The addresses each member writes into the network document itself
-                    // (PROTOCOL.md §8a); on a LAN, beacons find it too.
-                    let _ = self.net.dial_peer(&peer, &addrs).await;
-                }
-            }
+            // The addresses each member writes into the network document itself
+            // (PROTOCOL.md §8a); on a LAN, beacons find it too.
+            let members = self.members(n.id).await;
+            all.push((n.id, members.into_iter().map(|m| m.group).collect()));
         }
+        self.handle(Event::Tick { networks: all }, None).await;
     }
 }
 

@@ -20,13 +20,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
 use commonground_protocol::GroupId;
+use commonground_protocol::announce::{self, Announcement, Channel, Class};
 use commonground_protocol::sync::{MAX_MESSAGE_BYTES, PROTOCOL, Request, Response};
 use libp2p::futures::StreamExt;
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel, cbor};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{
-    Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder, connection_limits, identify, identity,
-    memory_connection_limits, multiaddr::Protocol, noise, ping, tcp, yamux,
+    Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder, connection_limits, gossipsub, identify,
+    identity, memory_connection_limits, multiaddr::Protocol, noise, ping, tcp, yamux,
 };
 use serde::Serialize;
 use thiserror::Error;
@@ -92,6 +93,8 @@ pub struct Admission {
     pub invites_open: bool,
     /// The networks this node holds, with the members of each (for LAN beacons).
     pub networks: Vec<(commonground_protocol::DocId, Vec<GroupId>)>,
+    /// The announcement topics this node takes part in, with who may publish on each.
+    pub channels: Vec<Channel>,
     /// When the documents actor read it (increasing): two tasks may read and send admissions
     /// at once, and the one read first must not undo the one read later (an invite's guest
     /// refused because a reading from before the invite arrived after it).
@@ -105,7 +108,8 @@ impl Admission {
         self.read >= applied.read
             && (self.members != applied.members
                 || self.invites_open != applied.invites_open
-                || self.networks != applied.networks)
+                || self.networks != applied.networks
+                || self.channels != applied.channels)
     }
 }
 
@@ -125,6 +129,15 @@ pub enum NetEvent {
         request: Request,
         /// Where the answer goes.
         channel: ResponseChannel<Response>,
+    },
+    /// A member announced new heads (judged valid, and forwarded to other members).
+    Announced {
+        /// Who published it.
+        source: GroupId,
+        /// Who forwarded it to this node.
+        via: GroupId,
+        /// What it says.
+        announcement: Announcement,
     },
 }
 
@@ -168,6 +181,10 @@ enum Command {
     Disconnect(PeerId),
     Admit(Admission, oneshot::Sender<()>),
     Status(oneshot::Sender<NetStatus>),
+    Announce {
+        topic: String,
+        data: Vec<u8>,
+    },
 }
 
 /// Sync traffic counters: CBOR-encoded bytes and messages of `/commonground/sync/3`, both ways.
@@ -179,6 +196,10 @@ pub struct Traffic {
     pub received: AtomicU64,
     /// Requests sent.
     pub requests: AtomicU64,
+    /// Announcements published (gossipsub carries each to every member).
+    pub announcements: AtomicU64,
+    /// Bytes of the announcements published (their data, once each).
+    pub announced: AtomicU64,
 }
 
 impl Traffic {
@@ -215,6 +236,48 @@ pub struct Net {
     tx: mpsc::Sender<Command>,
     traffic: Arc<Traffic>,
     presence: Arc<Presence>,
+    listeners: Arc<Listeners>,
+}
+
+/// Which peers take part in which announcement topics (as gossipsub told this node), shared
+/// with the sync engine: a member that does not hears of a change by a session instead.
+#[derive(Debug, Default)]
+pub struct Listeners {
+    topics: std::sync::Mutex<HashMap<String, HashSet<GroupId>>>,
+}
+
+impl Listeners {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, HashSet<GroupId>>> {
+        self.topics
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn set(&self, topic: &str, peer: GroupId, on: bool) {
+        let mut t = self.lock();
+        if on {
+            t.entry(topic.to_owned()).or_default().insert(peer);
+        } else if let Some(set) = t.get_mut(topic) {
+            set.remove(&peer);
+            if set.is_empty() {
+                t.remove(topic);
+            }
+        }
+    }
+
+    fn forget(&self, peer: &GroupId) {
+        self.lock().retain(|_, set| {
+            set.remove(peer);
+            !set.is_empty()
+        });
+    }
+
+    /// Whether `peer` takes part in the announcements of `network`'s shared documents.
+    pub fn listening(&self, network: &commonground_protocol::DocId, peer: &GroupId) -> bool {
+        self.lock()
+            .get(&announce::topic(network, Class::Shared))
+            .is_some_and(|s| s.contains(peer))
+    }
 }
 
 /// Which peers connected or left since the node last looked: the newest state per peer,
@@ -276,6 +339,26 @@ impl Net {
     /// The sync traffic counters.
     pub fn traffic(&self) -> &Traffic {
         &self.traffic
+    }
+
+    /// Who takes part in which announcements.
+    pub fn listeners(&self) -> &Listeners {
+        &self.listeners
+    }
+
+    /// Publishes an announcement on the topic of its network and class.
+    pub async fn announce(
+        &self,
+        class: Class,
+        announcement: &Announcement,
+    ) -> Result<(), NetError> {
+        self.tx
+            .send(Command::Announce {
+                topic: announce::topic(&announcement.network, class),
+                data: announcement.encode(),
+            })
+            .await
+            .map_err(|_| NetError::Stopped)
     }
 
     /// Sends a request to a peer (dialing it, with `addrs` as hints, if not connected).
@@ -367,6 +450,8 @@ struct Behaviour {
     memory: memory_connection_limits::Behaviour,
     // Strangers are turned away here, before request-response hears of their connection.
     gate: admission::Gate<identify::Behaviour>,
+    // Announcements (members only: the gate above has closed every other connection).
+    announce: gossipsub::Behaviour,
     sync: cbor::Behaviour<Request, Response>,
     previous: cbor::Behaviour<Request, Response>,
     ping: ping::Behaviour,
@@ -422,8 +507,22 @@ fn build(key: identity::Keypair) -> Result<Swarm<Behaviour>, NetError> {
                     .with_max_established(Some(256)),
             );
             let memory = memory_connection_limits::Behaviour::with_max_percentage(0.9);
+            // Signed by the publishing group's key (its peer id is its group id), checked
+            // strictly, and judged by this node before it is forwarded.
+            let gossip_config = gossipsub::ConfigBuilder::default()
+                .validation_mode(gossipsub::ValidationMode::Strict)
+                .validate_messages()
+                .max_transmit_size(announce::MAX_ANNOUNCEMENT_BYTES + 512)
+                .build()
+                .map_err(|e| err(&e))?;
+            let announce = gossipsub::Behaviour::new(
+                gossipsub::MessageAuthenticity::Signed(key.clone()),
+                gossip_config,
+            )
+            .map_err(|e| err(&e))?;
             Ok(Behaviour {
                 sync,
+                announce,
                 previous,
                 gate: admission::Gate::new(identify),
                 ping,
@@ -485,6 +584,7 @@ pub async fn start(
     let (events, events_rx) = mpsc::channel(EVENTS);
     let traffic = Arc::new(Traffic::default());
     let presence = Arc::new(Presence::default());
+    let listeners = Arc::new(Listeners::default());
     let mut actor = Actor {
         swarm,
         rx,
@@ -495,6 +595,8 @@ pub async fn start(
         connected: BTreeMap::new(),
         lan: None,
         admission: Admission::default(),
+        channels: HashMap::new(),
+        listeners: listeners.clone(),
     };
     actor.on_admit(config.admission);
     if let Some(lan) = config.lan {
@@ -512,6 +614,7 @@ pub async fn start(
             tx,
             traffic,
             presence,
+            listeners,
         },
         events_rx,
         task,
@@ -532,6 +635,9 @@ struct Actor {
     lan: Option<beacon::Lan>,
     /// Who may connect, as last told.
     admission: Admission,
+    /// The announcement topics subscribed to.
+    channels: HashMap<gossipsub::TopicHash, Channel>,
+    listeners: Arc<Listeners>,
 }
 
 impl Actor {
@@ -566,7 +672,83 @@ impl Actor {
         if let Some(lan) = &mut self.lan {
             lan.set_networks(admission.networks.clone());
         }
+        self.set_channels(&admission.channels);
         self.admission = admission;
+    }
+
+    /// Subscribes to the announcement topics of `channels` and leaves the others.
+    fn set_channels(&mut self, channels: &[Channel]) {
+        let wanted: HashMap<gossipsub::TopicHash, Channel> = channels
+            .iter()
+            .map(|c| (gossipsub::IdentTopic::new(&c.topic).hash(), c.clone()))
+            .collect();
+        let gossip = &mut self.swarm.behaviour_mut().announce;
+        for (hash, c) in &self.channels {
+            if !wanted.contains_key(hash) {
+                gossip.unsubscribe(&gossipsub::IdentTopic::new(&c.topic));
+            }
+        }
+        for (hash, c) in &wanted {
+            if !self.channels.contains_key(hash)
+                && let Err(e) = gossip.subscribe(&gossipsub::IdentTopic::new(&c.topic))
+            {
+                warn!(error = %e, "cannot take part in a network's announcements");
+            }
+        }
+        self.channels = wanted;
+    }
+
+    /// A gossipsub event: an announcement is judged (and forwarded only if valid); who takes
+    /// part in which topic is recorded.
+    fn on_announce(&mut self, ev: gossipsub::Event) {
+        match ev {
+            gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            } => {
+                let source = message.source.as_ref().and_then(group_of);
+                let via = group_of(&propagation_source);
+                let verdict = match (self.channels.get(&message.topic), source, via) {
+                    (Some(channel), Some(source), Some(via)) => {
+                        announce::judge(channel, &source, &message.data)
+                            .map(|a| (source, via, a))
+                            .map_err(|e| e.to_string())
+                    }
+                    (None, ..) => Err("a topic this node takes no part in".into()),
+                    _ => Err("a publisher or forwarder whose key is not ed25519".into()),
+                };
+                let acceptance = match &verdict {
+                    Ok(_) => gossipsub::MessageAcceptance::Accept,
+                    Err(why) => {
+                        debug!(peer = %propagation_source, why, "announcement refused");
+                        gossipsub::MessageAcceptance::Reject
+                    }
+                };
+                self.swarm
+                    .behaviour_mut()
+                    .announce
+                    .report_message_validation_result(&message_id, &propagation_source, acceptance);
+                if let Ok((source, via, announcement)) = verdict {
+                    self.emit(NetEvent::Announced {
+                        source,
+                        via,
+                        announcement,
+                    });
+                }
+            }
+            gossipsub::Event::Subscribed { peer_id, topic } => {
+                if let Some(g) = group_of(&peer_id) {
+                    self.listeners.set(topic.as_str(), g, true);
+                }
+            }
+            gossipsub::Event::Unsubscribed { peer_id, topic } => {
+                if let Some(g) = group_of(&peer_id) {
+                    self.listeners.set(topic.as_str(), g, false);
+                }
+            }
+            other => debug!(?other, "gossipsub event"),
+        }
     }
 
     /// Closes the connections of peers that may no longer stay: no longer members, or guests
@@ -745,6 +927,23 @@ impl Actor {
                     peers,
                 });
             }
+            Command::Announce { topic, data } => {
+                let len = data.len() as u64;
+                match self
+                    .swarm
+                    .behaviour_mut()
+                    .announce
+                    .publish(gossipsub::IdentTopic::new(topic), data)
+                {
+                    Ok(_) => {
+                        self.traffic.announcements.fetch_add(1, Ordering::Relaxed);
+                        self.traffic.announced.fetch_add(len, Ordering::Relaxed);
+                    }
+                    // Nobody to tell (no member connected that takes part): the sessions on
+                    // connecting catch them up.
+                    Err(e) => debug!(error = %e, "announcement not sent"),
+                }
+            }
         }
     }
 
@@ -790,12 +989,14 @@ impl Actor {
                     self.connected.remove(&peer_id);
                     debug!(peer = %peer_id, "disconnected");
                     if let Some(g) = group_of(&peer_id) {
+                        self.listeners.forget(&g);
                         self.presence.set(g, false);
                     }
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Previous(ev)) => self.on_previous(ev),
+            SwarmEvent::Behaviour(BehaviourEvent::Announce(ev)) => self.on_announce(ev),
             // A connection whose pings fail is dead (a cut link): close it, so that the peer
             // counts as gone and is redialled, instead of waiting minutes for TCP to give up.
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {

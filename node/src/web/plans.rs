@@ -1057,7 +1057,7 @@ struct Watch {
     web: Web,
     plan: String,
     heads: Vec<String>,
-    changes: tokio::sync::broadcast::Receiver<commonground_protocol::ids::DocId>,
+    changes: tokio::sync::broadcast::Receiver<crate::docs::Stored>,
     tick: tokio::time::Interval,
     _permit: tokio::sync::OwnedSemaphorePermit,
 }
