@@ -396,3 +396,96 @@ async fn an_edit_and_a_delete_of_one_action_made_offline_merge_to_the_delete_on_
         n.stop().await;
     }
 }
+
+/// One edit at one of five members, all taking part in the network's announcements: it is
+/// announced, and each other member pulls it once from its writer. Before announcements every
+/// stored change (also one received by sync) started a session with every connected member:
+/// about 4 + 4 × 3 sessions here, and the news came back to its writer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_edit_is_announced_and_each_member_pulls_it_once_from_its_writer() {
+    let mut nodes = Vec::new();
+    for i in 0..5 {
+        nodes.push(TestNode::start(&format!("Group {i}"), vec![]).await);
+    }
+    let net = nodes[0].create_network("Region").await;
+    for other in &nodes[1..] {
+        nodes[0].admit(&net, other).await;
+    }
+    let network: DocId = net.parse().unwrap();
+    let all: Vec<&TestNode> = nodes.iter().collect();
+    let plan = nodes[1]
+        .post_ok(
+            "/plans",
+            json!({"title": "Housing campaign", "network": net}),
+        )
+        .await;
+    let id = plan["id"].as_str().unwrap().to_string();
+    nodes[1].collaborate(&id, &all).await;
+    wait_until("the plan at all five", CONVERGE, || async {
+        converged(&all, &id, 0).await
+    })
+    .await;
+    // Every member connected to every other, and known to take part in the announcements.
+    let groups: Vec<commonground_protocol::GroupId> =
+        nodes.iter().map(|n| n.group().parse().unwrap()).collect();
+    wait_until(
+        "every member listening to every other",
+        CONVERGE,
+        || async {
+            nodes
+                .iter()
+                .enumerate()
+                .all(|(i, n)| {
+                    groups
+                        .iter()
+                        .enumerate()
+                        .filter(|(j, _)| *j != i)
+                        .all(|(_, g)| n.node.net().listeners().listening(&network, g))
+                })
+                .then_some(())
+        },
+    )
+    .await;
+    // Sessions still running from the set-up end before counting: no request for 300 ms.
+    let requests = |nodes: &[TestNode]| -> u64 {
+        nodes
+            .iter()
+            .map(|n| n.node.net().traffic().snapshot().2)
+            .sum()
+    };
+    let deadline = tokio::time::Instant::now() + CONVERGE;
+    let mut last = requests(&nodes);
+    loop {
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let now = requests(&nodes);
+        if now == last {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the set-up's sessions never ended"
+        );
+        last = now;
+    }
+    let before = requests(&nodes);
+    let writer_before = nodes[2].node.net().traffic().snapshot().2;
+    nodes[2]
+        .post_ok(
+            &format!("/plans/{id}/actions"),
+            json!({"title": "Write to the council"}),
+        )
+        .await;
+    wait_until("the action at all five", CONVERGE, || async {
+        converged(&all, &id, 1).await
+    })
+    .await;
+    let spent = requests(&nodes) - before;
+    let by_writer = nodes[2].node.net().traffic().snapshot().2 - writer_before;
+    println!("one edit at five members: {spent} sync requests in all, {by_writer} by its writer");
+    // Four pulls of one session each (Hello, Sync, Commit): 12; a tick may add one session.
+    assert!(
+        spent <= 15,
+        "{spent} sync requests for one edit at five members"
+    );
+    assert!(by_writer <= 3, "the writer pushed: {by_writer} requests");
+}
