@@ -543,13 +543,15 @@ impl DocSet {
             let entry = networks
                 .entry(network)
                 .or_insert_with(|| Stored::new(network));
+            let heads = DocHeads {
+                doc: a.doc,
+                heads: commonground_protocol::sync::heads_hash(&l.doc.get_heads()),
+                generation: l.rank,
+            };
             if !synced_in.contains(&a.doc) || made_here.contains(&a.doc) {
-                let heads = DocHeads {
-                    doc: a.doc,
-                    heads: commonground_protocol::sync::heads_hash(&l.doc.get_heads()),
-                    generation: l.rank,
-                };
                 entry.made_here.push((heads, l.header.kind));
+            } else {
+                entry.synced.push((heads, l.header.kind));
             }
         }
         for a in batch {
@@ -694,6 +696,10 @@ pub struct Stored {
     /// The documents changed on this node (by its people, an import or a re-issue) with their
     /// new heads and kinds: what it announces. Changes that only sync brought in are not here.
     pub made_here: Vec<(DocHeads, DocKind)>,
+    /// The documents only sync rounds changed, with their new heads and kinds: passed on as an
+    /// announcement (a member that heard the first one only through a neighbour may have pulled
+    /// from it too early), but they start no session.
+    pub synced: Vec<(DocHeads, DocKind)>,
 }
 
 impl Stored {
@@ -701,6 +707,7 @@ impl Stored {
         Self {
             network,
             made_here: Vec::new(),
+            synced: Vec::new(),
         }
     }
 }

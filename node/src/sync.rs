@@ -431,6 +431,13 @@ impl Engine {
                     made_here: !stored.made_here.is_empty(),
                 };
                 self.handle(event, Some(&stored)).await;
+                // Changes brought in by sync are passed on as news, never pushed: a member that
+                // heard of them only through a neighbour, and pulled from it before it had them,
+                // learns that this node has them now. Members that hold them already find no
+                // news in it.
+                for (class, a) in announce::announcements(&stored.network, stored.synced) {
+                    let _ = self.net.announce(class, &a).await;
+                }
             }
             // Missed notifications: what they said is unknown, so every connected member of
             // every network gets a session (as members that take no part in announcements do).

@@ -413,6 +413,11 @@ async fn an_edit_is_announced_and_each_member_pulls_it_once_from_its_writer() {
     }
     let network: DocId = net.parse().unwrap();
     let all: Vec<&TestNode> = nodes.iter().collect();
+    wait_until("five members at the plan's owner", CONVERGE, || async {
+        let v = nodes[1].ok(&format!("/networks/{net}")).await;
+        (v["members"].as_array().unwrap().len() == 5).then_some(())
+    })
+    .await;
     let plan = nodes[1]
         .post_ok(
             "/plans",
@@ -482,9 +487,12 @@ async fn an_edit_is_announced_and_each_member_pulls_it_once_from_its_writer() {
     let spent = requests(&nodes) - before;
     let by_writer = nodes[2].node.net().traffic().snapshot().2 - writer_before;
     println!("one edit at five members: {spent} sync requests in all, {by_writer} by its writer");
-    // Four pulls of one session each (Hello, Sync, Commit): 12; a tick may add one session.
+    // Four pulls of one session each (Hello, Sync, Commit): 12. A member that pulled on
+    // hearing the edit may hear it again from a neighbour that pulled it (changes received are
+    // passed on as news) before its own pull is stored, and pull once more: at most two pulls
+    // per member. The old engine: about 48, 12 of them from the writer.
     assert!(
-        spent <= 15,
+        spent <= 24,
         "{spent} sync requests for one edit at five members"
     );
     assert!(by_writer <= 3, "the writer pushed: {by_writer} requests");
