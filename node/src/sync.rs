@@ -405,14 +405,14 @@ impl Engine {
     /// addresses are kept for dialling.
     async fn members(&mut self, network: DocId) -> Vec<Member> {
         let members = self.docs.members_of(network).await.unwrap_or_default();
-        let listeners = self.net.listeners();
+        let listening = self.net.listeners().listening(&network);
         members
             .into_iter()
             .map(|(group, addrs)| {
                 self.addrs.insert(group, addrs);
                 Member {
                     group,
-                    listening: listeners.listening(&network, &group),
+                    listening: listening.contains(&group),
                 }
             })
             .collect()

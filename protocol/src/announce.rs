@@ -214,15 +214,11 @@ pub fn is_news(a: &Announcement, mine: impl Fn(&DocId) -> Option<HeadsHash>) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::doc::tests::group;
     use crate::generation::GenRank;
     use crate::ids::Day;
     use crate::network::Role;
     use proptest::prelude::*;
-
-    fn group(n: u8) -> GroupId {
-        let key = ed25519_dalek::SigningKey::from_bytes(&[n; 32]);
-        GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
-    }
 
     fn doc(n: u8) -> DocId {
         DocId::from_bytes([n; 16])

@@ -298,12 +298,8 @@ impl Scheduler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::doc::tests::group;
     use proptest::prelude::*;
-
-    fn group(n: u8) -> GroupId {
-        let key = ed25519_dalek::SigningKey::from_bytes(&[n; 32]);
-        GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
-    }
 
     fn net(n: u8) -> DocId {
         DocId::from_bytes([n; 16])

@@ -246,16 +246,22 @@ async fn a_non_member_gets_nothing_even_knowing_the_ids() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn ten_nodes_converge_and_a_late_node_catches_up() {
+/// `n` nodes named "Group 0"…, and a network `name` made by the first with all of them admitted.
+async fn network_of(n: usize, name: &str) -> (Vec<TestNode>, String) {
     let mut nodes = Vec::new();
-    for i in 0..10 {
+    for i in 0..n {
         nodes.push(TestNode::start(&format!("Group {i}"), vec![]).await);
     }
-    let net = nodes[0].create_network("Nation").await;
+    let net = nodes[0].create_network(name).await;
     for other in &nodes[1..] {
         nodes[0].admit(&net, other).await;
     }
+    (nodes, net)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_nodes_converge_and_a_late_node_catches_up() {
+    let (nodes, net) = network_of(10, "Nation").await;
     let plan = nodes[3]
         .post_ok(
             "/plans",
@@ -403,14 +409,7 @@ async fn an_edit_and_a_delete_of_one_action_made_offline_merge_to_the_delete_on_
 /// about 4 + 4 × 3 sessions here, and the news came back to its writer.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_edit_is_announced_and_each_member_pulls_it_once_from_its_writer() {
-    let mut nodes = Vec::new();
-    for i in 0..5 {
-        nodes.push(TestNode::start(&format!("Group {i}"), vec![]).await);
-    }
-    let net = nodes[0].create_network("Region").await;
-    for other in &nodes[1..] {
-        nodes[0].admit(&net, other).await;
-    }
+    let (nodes, net) = network_of(5, "Region").await;
     let network: DocId = net.parse().unwrap();
     let all: Vec<&TestNode> = nodes.iter().collect();
     wait_until("five members at the plan's owner", CONVERGE, || async {
@@ -441,11 +440,12 @@ async fn an_edit_is_announced_and_each_member_pulls_it_once_from_its_writer() {
                 .iter()
                 .enumerate()
                 .all(|(i, n)| {
+                    let listening = n.node.net().listeners().listening(&network);
                     groups
                         .iter()
                         .enumerate()
                         .filter(|(j, _)| *j != i)
-                        .all(|(_, g)| n.node.net().listeners().listening(&network, g))
+                        .all(|(_, g)| listening.contains(g))
                 })
                 .then_some(())
         },

@@ -272,11 +272,12 @@ impl Listeners {
         });
     }
 
-    /// Whether `peer` takes part in the announcements of `network`'s shared documents.
-    pub fn listening(&self, network: &commonground_protocol::DocId, peer: &GroupId) -> bool {
+    /// The members of `network` that take part in the announcements of its shared documents.
+    pub fn listening(&self, network: &commonground_protocol::DocId) -> HashSet<GroupId> {
         self.lock()
             .get(&announce::topic(network, Class::Shared))
-            .is_some_and(|s| s.contains(peer))
+            .cloned()
+            .unwrap_or_default()
     }
 }
 
