@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 
 use automerge::{Automerge, ChangeHash};
 use commonground_protocol::ValidationError;
+use commonground_protocol::announce;
 use commonground_protocol::auth::SignedHead;
 use commonground_protocol::catalogue::Catalogue;
 use commonground_protocol::catalogue::IssueEntry;
@@ -114,6 +115,9 @@ pub struct DocSet {
     /// Documents a sync round changed in this batch: their changes are not announced again
     /// (their authors did; `protocol::announce`).
     pub(crate) synced_in: HashSet<DocId>,
+    /// Documents changed in this batch by changes pushed with an announcement: gossip spread
+    /// them already, so they are announced by nobody else.
+    pub(crate) pushed_in: HashSet<DocId>,
     /// Documents this node's own jobs changed in this batch before any sync round did.
     made_here: HashSet<DocId>,
     /// Decoded network documents with the heads they were decoded at (see `replica`).
@@ -470,6 +474,7 @@ impl DocSet {
     /// documents changed.
     fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<Stored>, StoreError> {
         let synced_in = std::mem::take(&mut self.synced_in);
+        let pushed_in = std::mem::take(&mut self.pushed_in);
         let made_here = std::mem::take(&mut self.made_here);
         // A network whose threshold rose: this group's published counts there are re-issued
         // under it (new generations, stored below). Looked at where a network document changed,
@@ -497,10 +502,23 @@ impl DocSet {
         }
         let mut batch = Vec::new();
         let mut network_changed = false;
+        // The new changes of documents held before, as an announcement may push them.
+        let mut pushes: HashMap<DocId, announce::Pushed> = HashMap::new();
         for (id, l) in &self.docs {
-            if l.doc.get_heads() != l.stored_heads {
+            let heads = l.doc.get_heads();
+            if heads != l.stored_heads {
                 network_changed |= l.header.kind == DocKind::Network;
                 let changes = l.doc.get_changes(&l.stored_heads);
+                let pushable = !l.stored_heads.is_empty()
+                    && !replaced.contains(id)
+                    && announce::Class::of(l.header.kind).is_some();
+                if pushable {
+                    let hashes: Vec<ChangeHash> = changes.iter().map(|c| c.hash()).collect();
+                    let raw: Vec<&[u8]> = changes.iter().map(|c| c.raw_bytes()).collect();
+                    if let Some(p) = announce::Pushed::of(*id, &heads, &raw, &hashes, &l.signed) {
+                        pushes.insert(*id, p);
+                    }
+                }
                 let changes = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
                 batch.push(Append { doc: *id, changes });
             }
@@ -548,10 +566,19 @@ impl DocSet {
                 heads: commonground_protocol::sync::heads_hash(&l.doc.get_heads()),
                 generation: l.rank,
             };
-            if !synced_in.contains(&a.doc) || made_here.contains(&a.doc) {
-                entry.made_here.push((heads, l.header.kind));
-            } else {
-                entry.synced.push((heads, l.header.kind));
+            let received = synced_in.contains(&a.doc) || pushed_in.contains(&a.doc);
+            if !received || made_here.contains(&a.doc) {
+                entry.made_here.push(announce::Changed {
+                    heads,
+                    kind: l.header.kind,
+                    push: pushes.remove(&a.doc),
+                });
+            } else if synced_in.contains(&a.doc) {
+                entry.synced.push(announce::Changed {
+                    heads,
+                    kind: l.header.kind,
+                    push: None,
+                });
             }
         }
         for a in batch {
@@ -660,6 +687,7 @@ impl DocSet {
         self.touched.clear();
         self.replaced.clear();
         self.synced_in.clear();
+        self.pushed_in.clear();
         self.made_here.clear();
         self.network_cache.borrow_mut().clear();
     }
@@ -694,12 +722,14 @@ pub struct Stored {
     /// The network.
     pub network: DocId,
     /// The documents changed on this node (by its people, an import or a re-issue) with their
-    /// new heads and kinds: what it announces. Changes that only sync brought in are not here.
-    pub made_here: Vec<(DocHeads, DocKind)>,
+    /// new heads and kinds, and their new changes when small: what it announces. Changes that
+    /// only sync or a push brought in are not here.
+    pub made_here: Vec<announce::Changed>,
     /// The documents only sync rounds changed, with their new heads and kinds: passed on as an
     /// announcement (a member that heard the first one only through a neighbour may have pulled
-    /// from it too early), but they start no session.
-    pub synced: Vec<(DocHeads, DocKind)>,
+    /// from it too early), but they start no session. Documents only pushes changed are in
+    /// neither list (gossip spread them to every member already).
+    pub synced: Vec<announce::Changed>,
 }
 
 impl Stored {
@@ -741,6 +771,7 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
         touched: Vec::new(),
         replaced: Vec::new(),
         synced_in: HashSet::new(),
+        pushed_in: HashSet::new(),
         made_here: HashSet::new(),
         stopping: false,
         roles_checked: false,

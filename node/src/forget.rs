@@ -8,7 +8,7 @@
 //! the new generation from someone allowed do the same, and carry over their own edits made
 //! offline on the old one where they still apply.
 
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{Automerge, ChangeHash};
 use commonground_protocol::ValidationError;
 use commonground_protocol::auth::{self, AuthError, SignedHead};
 use commonground_protocol::doc::{self, DocError, DocKind};
@@ -81,7 +81,7 @@ impl DocSet {
         let replaced = l.header.generation.replaced_heads();
         let held: Vec<ChangeHash> = replaced
             .into_iter()
-            .filter(|h| old.doc.get_change_by_hash(h).is_some())
+            .filter(|h| old.doc.get_change_meta_by_hash(h).is_some())
             .collect();
         if held.is_empty() {
             return;

@@ -8,8 +8,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use automerge::Automerge;
 use automerge::sync::{Message, State, SyncDoc};
+use automerge::{Automerge, ChangeHash, ReadDoc};
 use commonground_protocol::ValidationError;
 use commonground_protocol::announce;
 use commonground_protocol::auth::{self, SignedHead};
@@ -584,9 +584,9 @@ impl DocSet {
         candidate
             .load_incremental(&bytes)
             .map_err(|e| (Refusal::Malformed, format!("unreadable changes: {e}")))?;
-        let held = held_with(Some(l), signed);
-        let keep =
-            auth::admit(id, Some(&l.doc), &candidate, &held, Some(net)).map_err(forbidden)?;
+        // The signed heads held were checked when they were kept: only the received ones are.
+        let keep = auth::admit_known(id, Some(&l.doc), &candidate, &l.signed, signed, Some(net))
+            .map_err(forbidden)?;
         Ok(Some((candidate, keep)))
     }
 
@@ -734,6 +734,85 @@ impl DocSet {
             out.extend(self.sync_messages(peer, sync_docs));
         }
         Ok(out)
+    }
+
+    /// See [`Docs::take_announced`]. A push that cannot be applied here (its changes build on
+    /// ones this node lacks, or a rule refuses them) is left for the pull, whose session
+    /// applies every rule again and scores a peer that sends forbidden changes.
+    pub(crate) fn take_announced(
+        &mut self,
+        class: announce::Class,
+        a: &announce::Announcement,
+    ) -> bool {
+        let mut news = false;
+        for d in &a.docs {
+            let mine = self.docs.get(&d.doc);
+            if mine.is_some_and(|l| wire::heads_hash(&l.doc.get_heads()) == d.heads) {
+                continue;
+            }
+            let push = a.pushed.iter().find(|p| p.doc == d.doc);
+            let (Some(l), Some(push)) = (mine, push) else {
+                news = true;
+                continue;
+            };
+            let heads = push.head_hashes();
+            let held = |l: &Loaded, h: &ChangeHash| l.doc.get_change_meta_by_hash(h).is_some();
+            if !announce::still_lacks(&heads, |h| held(l, h)) {
+                continue;
+            }
+            match self.apply_push(class, a.network, d.generation, push) {
+                Ok(()) => {
+                    news |= self
+                        .docs
+                        .get(&d.doc)
+                        .is_none_or(|l| announce::still_lacks(&heads, |h| held(l, h)));
+                }
+                Err(why) => {
+                    debug!(doc = %d.doc, why, "a pushed change left for the pull");
+                    news = true;
+                }
+            }
+        }
+        news
+    }
+
+    /// Applies one pushed document's changes, after the checks a sync round's get.
+    fn apply_push(
+        &mut self,
+        class: announce::Class,
+        network: DocId,
+        generation: GenRank,
+        push: &announce::Pushed,
+    ) -> Result<(), String> {
+        let id = push.doc;
+        let l = self.docs.get(&id).ok_or("not held")?;
+        if l.header.network != Some(network) || announce::Class::of(l.header.kind) != Some(class) {
+            return Err("a document of another network or class than the topic's".into());
+        }
+        if l.rank != generation {
+            return Err("another generation".into());
+        }
+        inflate::check(&push.changes, inflate::MAX_INFLATED).map_err(|e| e.to_string())?;
+        let net = self.network(&network).ok_or("not a member")?;
+        let mut candidate = l.doc.fork();
+        candidate
+            .load_incremental(&push.changes)
+            .map_err(|e| format!("unreadable changes: {e}"))?;
+        if !candidate.get_missing_deps(&[]).is_empty() {
+            return Err("they build on changes this node lacks".into());
+        }
+        let keep = auth::admit_known(
+            &id,
+            Some(&l.doc),
+            &candidate,
+            &l.signed,
+            &push.signed,
+            Some(&net),
+        )
+        .map_err(|e| e.to_string())?;
+        self.pushed_in.insert(id);
+        self.keep(id, candidate, keep);
+        Ok(())
     }
 
     /// This node's heads of some documents.
@@ -1091,16 +1170,17 @@ impl Docs {
         .await
     }
 
-    /// Whether an announcement names a document this node lacks or holds with other heads.
-    pub async fn is_news(&self, announcement: announce::Announcement) -> Result<bool, DocsError> {
-        self.run_remote(move |set| {
-            Ok(announce::is_news(&announcement, |d| {
-                set.docs
-                    .get(d)
-                    .map(|l| wire::heads_hash(&l.doc.get_heads()))
-            }))
-        })
-        .await
+    /// Takes an announcement received on a topic of `class`: applies the changes it pushes
+    /// where they pass admission as a sync round's would, and says whether it still names
+    /// something this node lacks (a document it does not hold, or holds without the announced
+    /// heads): then the scheduler pulls.
+    pub async fn take_announced(
+        &self,
+        class: announce::Class,
+        announcement: announce::Announcement,
+    ) -> Result<bool, DocsError> {
+        self.run_remote(move |set| Ok(set.take_announced(class, &announcement)))
+            .await
     }
 
     /// The networks shared with `peer` (both are members).

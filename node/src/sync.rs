@@ -327,10 +327,11 @@ impl Engine {
             NetEvent::Announced {
                 source,
                 via,
+                class,
                 announcement,
             } => {
                 let network = announcement.network;
-                let Ok(news) = self.docs.is_news(announcement).await else {
+                let Ok(news) = self.docs.take_announced(class, announcement).await else {
                     return;
                 };
                 let event = Event::Announced {
@@ -502,7 +503,7 @@ mod tests {
     use super::*;
     use crate::store::SledStore;
     use commonground_protocol::network::Role;
-    use commonground_protocol::plan::NewPlan;
+    use commonground_protocol::plan::{NewPlan, PlanEdit};
     use ed25519_dalek::SigningKey;
 
     fn node(dir: &std::path::Path, seed: u8) -> (Docs, crate::docs::DocsThread) {
@@ -556,6 +557,17 @@ mod tests {
 
     const GOAL: &str = "سكن لائق لكل عائلة";
 
+    /// One session of `b` with `a` for `net`, in-process; the documents looked at.
+    async fn pull(b: &Docs, a: &Docs, net: DocId) -> usize {
+        let me = b.group();
+        session_over(b, a.group(), net, |request| {
+            let a = a.clone();
+            async move { Ok(a.answer(me, request).await) }
+        })
+        .await
+        .unwrap()
+    }
+
     /// A responder whose answers have room for one whole document at a time still gives a
     /// joining group every plan in one session: what does not fit is deferred and asked for
     /// again in the next round.
@@ -591,6 +603,88 @@ mod tests {
         }
     }
 
+    /// An edit's announcement pushes its changes: a member that holds the plan applies them and
+    /// has nothing to pull. A push that builds on a change it lacks, or lacks the signature
+    /// that covers it, is not applied and leaves news to pull; a plan's push never counts on
+    /// the shared topic.
+    #[tokio::test]
+    async fn a_pushed_edit_is_applied_where_it_passes_and_left_for_the_pull_where_not() {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, net, _threads) = joined(da.path(), db.path(), 1).await;
+        pull(&b, &a, net).await;
+        let id = b.plans().await.unwrap()[0].id.to_string();
+        let mut changes = a.subscribe();
+        // Each edit stored on its own, and the announcement the engine would publish for it.
+        let edit = |goal: &'static str| {
+            let (a, id) = (a.clone(), id.clone());
+            let edit = PlanEdit {
+                goal: Some(goal.into()),
+                ..Default::default()
+            };
+            async move { a.update_plan(id, edit).await.unwrap() }
+        };
+        let mut announced = || {
+            let stored = changes.try_recv().unwrap();
+            assert!(stored.synced.is_empty());
+            let mut out = announce::announcements(&stored.network, stored.made_here);
+            assert_eq!(out.len(), 1);
+            let (class, a) = out.remove(0);
+            assert_eq!((class, a.pushed.len()), (announce::Class::Plans, 1));
+            a
+        };
+        edit("خطة السكن، النسخة الثانية").await;
+        let first = announced();
+        // On the wrong topic: nothing applied.
+        assert!(
+            b.take_announced(announce::Class::Shared, first.clone())
+                .await
+                .unwrap()
+        );
+        assert_eq!(b.plans().await.unwrap()[0].goal, GOAL.repeat(20));
+        // Its signature taken away: not applied.
+        let mut unsigned = first.clone();
+        unsigned.pushed[0].signed.clear();
+        assert!(
+            b.take_announced(announce::Class::Plans, unsigned)
+                .await
+                .unwrap()
+        );
+        assert_eq!(b.plans().await.unwrap()[0].goal, GOAL.repeat(20));
+        // As published: applied, nothing left to pull, and a second delivery is no news.
+        assert!(
+            !b.take_announced(announce::Class::Plans, first.clone())
+                .await
+                .unwrap()
+        );
+        b.counts().await.unwrap();
+        assert_eq!(
+            b.plans().await.unwrap()[0].goal,
+            "خطة السكن، النسخة الثانية"
+        );
+        assert!(
+            !b.take_announced(announce::Class::Plans, first)
+                .await
+                .unwrap()
+        );
+        // Two more edits; only the second's announcement arrives: it builds on the first.
+        edit("الثالثة").await;
+        let _missed = announced();
+        edit("الرابعة").await;
+        let second = announced();
+        assert!(
+            b.take_announced(announce::Class::Plans, second)
+                .await
+                .unwrap()
+        );
+        assert_eq!(
+            b.plans().await.unwrap()[0].goal,
+            "خطة السكن، النسخة الثانية"
+        );
+        // The pull brings both.
+        pull(&b, &a, net).await;
+        assert_eq!(b.plans().await.unwrap()[0].goal, "الرابعة");
+    }
+
     /// A node keeps at most its bound of plans of one group per network: the rest are left out
     /// (the session still ends well), and a group makes no more than the bound.
     #[tokio::test]
@@ -598,13 +692,7 @@ mod tests {
         let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
         let (a, b, net, _threads) = joined(da.path(), db.path(), 5).await;
         b.limit_plans(3).await.unwrap();
-        let me = b.group();
-        session_over(&b, a.group(), net, |request| {
-            let a = a.clone();
-            async move { Ok(a.answer(me, request).await) }
-        })
-        .await
-        .unwrap();
+        pull(&b, &a, net).await;
         assert_eq!(b.plans().await.unwrap().len(), 3);
         a.limit_plans(5).await.unwrap();
         let sixth = NewPlan {

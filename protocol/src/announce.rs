@@ -6,8 +6,11 @@
 //! with one sync session. Changes a node received by sync are not announced again (their
 //! author did), so nothing comes back to where it came from.
 //!
-//! An announcement carries heads only (document ids, heads hashes, generations), never content.
-//! Each network has two topics: one for the documents every role reads (the network document
+//! An announcement carries heads (document ids, heads hashes, generations) and, for documents
+//! whose new changes are small, the changes themselves with the signed heads that cover them
+//! (a *push*): a member that holds the document applies them, after the same admission as a
+//! sync round's, and pulls only when it still lacks something (a push it cannot apply, or no
+//! push). Each network has two topics: one for the documents every role reads (the network document
 //! and published tallies) and one for plans, which aggregators never hold: an aggregator does
 //! not subscribe to it and an announcement of a plan is never published on the other. Topic
 //! names are hashes of the network id, which only members and invited groups know; what keeps
@@ -20,17 +23,34 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use thiserror::Error;
 
+use automerge::ChangeHash;
+
+use crate::auth::{MAX_SIGNED_HEADS, SignedHead};
 use crate::doc::DocKind;
 use crate::ids::{DocId, GroupId};
 use crate::network::Network;
-use crate::sync::{DocHeads, HeadsHash};
+use crate::sync::{DocHeads, HeadsHash, heads_hash, serde_bytes_vec};
 
 /// The start of every announcement topic's name; the version changes with the message.
 pub const TOPIC_PREFIX: &str = "/commonground/announce/1/";
 /// The most documents one announcement names (more changed at once go in several).
 pub const MAX_ANNOUNCED_DOCS: usize = 64;
-/// The largest announcement accepted, in bytes (64 documents take about 3.5 KB).
-pub const MAX_ANNOUNCEMENT_BYTES: usize = 4096;
+/// The largest announcement accepted, in bytes: 64 documents' heads take about 3.5 KB, and
+/// pushed changes at most [`PUSH_BYTES`] more.
+pub const MAX_ANNOUNCEMENT_BYTES: usize = 4096 + PUSH_BYTES + PUSH_OVERHEAD;
+/// The most bytes of changes pushed in one announcement: a document whose new changes are
+/// larger (or that do not fit beside others') is announced by its heads only, and pulled.
+pub const PUSH_BYTES: usize = 16 * 1024;
+/// Room for the heads and signed heads of pushed documents: per pushed document, up to
+/// [`MAX_PUSHED_HEADS`] heads of 32 bytes and [`MAX_PUSHED_SIGNED`] signed heads of about
+/// 140 bytes, for up to [`MAX_PUSHED_DOCS`] documents.
+const PUSH_OVERHEAD: usize = MAX_PUSHED_DOCS * (MAX_PUSHED_HEADS * 34 + MAX_PUSHED_SIGNED * 140);
+/// The most documents pushed in one announcement.
+pub const MAX_PUSHED_DOCS: usize = 4;
+/// The most heads a pushed document may have (more: announced by its heads hash only).
+pub const MAX_PUSHED_HEADS: usize = 4;
+/// The most signed heads sent with one pushed document's changes.
+pub const MAX_PUSHED_SIGNED: usize = 4;
 
 /// Which documents a topic announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -112,13 +132,96 @@ pub fn channels(network_id: &DocId, network: &Network, me: &GroupId) -> Vec<Chan
         .collect()
 }
 
-/// What a node announces: new heads of documents of one network.
+/// What a node announces: new heads of documents of one network, and the new changes of some.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Announcement {
     /// The network.
     pub network: DocId,
     /// The changed documents and their new heads, sorted by document, each once.
     pub docs: Vec<DocHeads>,
+    /// The new changes of some of them (at most [`MAX_PUSHED_DOCS`]), sorted by document, each
+    /// a document of `docs`; left out when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub pushed: Vec<Pushed>,
+}
+
+/// One document's new changes, pushed with its announcement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pushed {
+    /// The document (also in the announcement's `docs`).
+    pub doc: DocId,
+    /// The announcer's heads of it after the changes: 32-byte change hashes, concatenated (1 to
+    /// [`MAX_PUSHED_HEADS`]); their [`heads_hash`] is the document's announced heads hash.
+    #[serde(with = "serde_bytes_vec")]
+    pub heads: Vec<u8>,
+    /// The changes, as Automerge change chunks one after another (what the announcer stored in
+    /// the batch that made them); at most [`PUSH_BYTES`].
+    #[serde(with = "serde_bytes_vec")]
+    pub changes: Vec<u8>,
+    /// Signed heads that cover them (per author, its newest change among them): 0 to
+    /// [`MAX_PUSHED_SIGNED`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signed: Vec<SignedHead>,
+}
+
+impl Pushed {
+    /// The heads as change hashes.
+    pub fn head_hashes(&self) -> Vec<ChangeHash> {
+        self.heads
+            .chunks_exact(32)
+            .map(|c| {
+                let mut h = [0u8; 32];
+                h.copy_from_slice(c);
+                ChangeHash(h)
+            })
+            .collect()
+    }
+
+    /// The push of `changes` (change chunks, each whole) that leave a document at `heads`,
+    /// with the signed heads among `signed` that name one of `hashes` (the changes' own
+    /// hashes); `None` when the changes are more than [`PUSH_BYTES`], there are more heads
+    /// than [`MAX_PUSHED_HEADS`], or more such signed heads than [`MAX_PUSHED_SIGNED`].
+    pub fn of(
+        doc: DocId,
+        heads: &[ChangeHash],
+        changes: &[&[u8]],
+        hashes: &[ChangeHash],
+        signed: &[SignedHead],
+    ) -> Option<Self> {
+        let size: usize = changes.iter().map(|c| c.len()).sum();
+        let signed: Vec<SignedHead> = signed
+            .iter()
+            .filter(|s| hashes.contains(&s.change_hash()))
+            .copied()
+            .collect();
+        if size == 0
+            || size > PUSH_BYTES
+            || heads.is_empty()
+            || heads.len() > MAX_PUSHED_HEADS
+            || signed.len() > MAX_PUSHED_SIGNED
+        {
+            return None;
+        }
+        let mut sorted = heads.to_vec();
+        sorted.sort();
+        Some(Self {
+            doc,
+            heads: sorted.iter().flat_map(|h| h.0).collect(),
+            changes: changes.concat(),
+            signed,
+        })
+    }
+
+    /// Whether it is well formed for `heads` (the document's announced entry).
+    fn fits(&self, heads: &DocHeads) -> bool {
+        let n = self.heads.len() / 32;
+        self.heads.len().is_multiple_of(32)
+            && (1..=MAX_PUSHED_HEADS).contains(&n)
+            && heads_hash(&self.head_hashes()) == heads.heads
+            && !self.changes.is_empty()
+            && self.changes.len() <= PUSH_BYTES
+            && self.signed.len() <= MAX_PUSHED_SIGNED.min(MAX_SIGNED_HEADS)
+    }
 }
 
 impl Announcement {
@@ -148,6 +251,10 @@ pub enum AnnounceError {
     /// Names no document, too many, or one twice or out of order.
     #[error("announcement naming no document, too many, or one twice")]
     BadList,
+    /// Pushes changes of a document it does not name, too many documents' changes, or changes
+    /// whose heads are not the announced ones.
+    #[error("announcement pushing changes badly")]
+    BadPush,
 }
 
 /// Judges an announcement received on `channel`, published by `source` (gossipsub checked its
@@ -165,7 +272,10 @@ pub fn judge(
         return Err(AnnounceError::NotPublisher);
     }
     let a: Announcement =
-        ciborium::from_reader(data).map_err(|e| AnnounceError::Malformed(e.to_string()))?;
+        // A scratch buffer as large as the message: ciborium's default (4 KiB) refuses longer
+        // byte strings, and pushed changes may be longer.
+        ciborium::de::from_reader_with_buffer(data, &mut vec![0u8; data.len()])
+            .map_err(|e| AnnounceError::Malformed(e.to_string()))?;
     if a.network != channel.network {
         return Err(AnnounceError::WrongNetwork);
     }
@@ -173,36 +283,73 @@ pub fn judge(
     if a.docs.is_empty() || a.docs.len() > MAX_ANNOUNCED_DOCS || !ordered {
         return Err(AnnounceError::BadList);
     }
+    let pushes_ordered = a.pushed.windows(2).all(|w| w[0].doc < w[1].doc);
+    let pushes_fit = a.pushed.iter().all(|p| {
+        a.docs
+            .binary_search_by(|d| d.doc.cmp(&p.doc))
+            .is_ok_and(|i| p.fits(&a.docs[i]))
+    });
+    if a.pushed.len() > MAX_PUSHED_DOCS || !pushes_ordered || !pushes_fit {
+        return Err(AnnounceError::BadPush);
+    }
     Ok(a)
+}
+
+/// One changed document, as a batch that stored it describes it for announcing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Changed {
+    /// Its new heads.
+    pub heads: DocHeads,
+    /// Its kind.
+    pub kind: DocKind,
+    /// Its new changes, when small enough to push ([`Pushed::of`]).
+    pub push: Option<Pushed>,
 }
 
 /// The announcements of changed documents of `network`, per class: sorted by document, each
 /// once, at most [`MAX_ANNOUNCED_DOCS`] per announcement. Kinds that are never announced are
-/// left out.
+/// left out. Pushes ride along while there is room ([`MAX_PUSHED_DOCS`], [`PUSH_BYTES`] per
+/// announcement); a document whose push has no room is announced by its heads only.
 pub fn announcements(
     network: &DocId,
-    changed: impl IntoIterator<Item = (DocHeads, DocKind)>,
+    changed: impl IntoIterator<Item = Changed>,
 ) -> Vec<(Class, Announcement)> {
-    let mut by_class: BTreeMap<Class, BTreeMap<DocId, DocHeads>> = BTreeMap::new();
-    for (heads, kind) in changed {
-        if let Some(class) = Class::of(kind) {
-            by_class.entry(class).or_default().insert(heads.doc, heads);
+    let mut by_class: BTreeMap<Class, BTreeMap<DocId, Changed>> = BTreeMap::new();
+    for c in changed {
+        if let Some(class) = Class::of(c.kind) {
+            by_class.entry(class).or_default().insert(c.heads.doc, c);
         }
     }
     let mut out = Vec::new();
     for (class, docs) in by_class {
-        let docs: Vec<DocHeads> = docs.into_values().collect();
+        let docs: Vec<Changed> = docs.into_values().collect();
         for chunk in docs.chunks(MAX_ANNOUNCED_DOCS) {
+            let mut pushed: Vec<Pushed> = Vec::new();
+            let mut room = PUSH_BYTES;
+            for p in chunk.iter().filter_map(|c| c.push.as_ref()) {
+                if pushed.len() < MAX_PUSHED_DOCS && p.changes.len() <= room {
+                    room -= p.changes.len();
+                    pushed.push(p.clone());
+                }
+            }
             out.push((
                 class,
                 Announcement {
                     network: *network,
-                    docs: chunk.to_vec(),
+                    docs: chunk.iter().map(|c| c.heads).collect(),
+                    pushed,
                 },
             ));
         }
     }
     out
+}
+
+/// Whether a document announced with `heads` is still news once a push was applied (or not):
+/// some announced head is not among the changes this node holds (`has`). Without the heads
+/// (no push), news is a heads hash that differs ([`is_news`]).
+pub fn still_lacks(heads: &[ChangeHash], has: impl Fn(&ChangeHash) -> bool) -> bool {
+    heads.iter().any(|h| !has(h))
 }
 
 /// Whether an announcement tells this node something it lacks: a document it does not hold, or
@@ -229,6 +376,36 @@ mod tests {
             doc: doc(d),
             heads: [h; 8],
             generation: GenRank::FIRST,
+        }
+    }
+
+    fn changed(heads: DocHeads, kind: DocKind) -> Changed {
+        changed_doc(heads, kind)
+    }
+
+    fn changed_doc(heads: DocHeads, kind: DocKind) -> Changed {
+        Changed {
+            heads,
+            kind,
+            push: None,
+        }
+    }
+
+    /// A document `d` changed by `size` bytes of (pretend) changes leaving it at one head
+    /// derived from `h`, signed by group 1's key.
+    fn pushing(d: u8, h: u8, kind: DocKind, size: usize) -> Changed {
+        let head = ChangeHash([h; 32]);
+        let key = ed25519_dalek::SigningKey::from_bytes(&[1; 32]);
+        let signed = SignedHead::sign(&key, &doc(d), &head);
+        let bytes = vec![d; size];
+        Changed {
+            heads: DocHeads {
+                doc: doc(d),
+                heads: heads_hash(&[head]),
+                generation: GenRank::FIRST,
+            },
+            kind,
+            push: Pushed::of(doc(d), &[head], &[&bytes], &[head], &[signed]),
         }
     }
 
@@ -269,6 +446,7 @@ mod tests {
         let a = Announcement {
             network: id,
             docs: vec![heads(1, 1)],
+            pushed: vec![],
         };
         assert_eq!(
             judge(plans, &group(3), &a.encode()),
@@ -306,6 +484,7 @@ mod tests {
         let other = Announcement {
             network: doc(8),
             docs: vec![heads(1, 1)],
+            pushed: vec![],
         };
         assert_eq!(
             judge(&shared, &group(1), &other.encode()),
@@ -322,6 +501,7 @@ mod tests {
             let a = Announcement {
                 network: doc(9),
                 docs,
+                pushed: vec![],
             };
             let verdict = judge(&shared, &group(1), &a.encode());
             assert!(
@@ -347,10 +527,10 @@ mod tests {
         let out = announcements(
             &doc(9),
             [
-                (heads(3, 1), DocKind::Plan),
-                (heads(1, 1), DocKind::Network),
-                (heads(2, 1), DocKind::Published),
-                (heads(4, 1), DocKind::Tally),
+                changed(heads(3, 1), DocKind::Plan),
+                changed(heads(1, 1), DocKind::Network),
+                changed(heads(2, 1), DocKind::Published),
+                changed(heads(4, 1), DocKind::Tally),
             ],
         );
         assert_eq!(out.len(), 2);
@@ -365,6 +545,7 @@ mod tests {
         let a = Announcement {
             network: doc(9),
             docs: vec![heads(1, 1), heads(2, 2)],
+            pushed: vec![],
         };
         let held = |h1: Option<u8>, h2: Option<u8>| {
             move |d: &DocId| {
@@ -382,6 +563,76 @@ mod tests {
         assert!(is_news(&a, held(Some(0), Some(2))));
     }
 
+    #[test]
+    fn a_push_rides_only_for_a_named_document_with_its_announced_heads() {
+        let net = network();
+        let plans = channels(&doc(9), &net, &group(1)).remove(1);
+        let c = pushing(5, 7, DocKind::Plan, 300);
+        let mut a = announcements(&doc(9), [c.clone()]).remove(0).1;
+        assert_eq!(a.pushed.len(), 1);
+        assert_eq!(judge(&plans, &group(2), &a.encode()), Ok(a.clone()));
+        assert_eq!(a.pushed[0].head_hashes(), vec![ChangeHash([7; 32])]);
+        // Its heads are not the announced ones.
+        a.docs[0].heads = [0; 8];
+        assert_eq!(
+            judge(&plans, &group(2), &a.encode()),
+            Err(AnnounceError::BadPush)
+        );
+        // A push for a document the announcement does not name.
+        let mut b = announcements(&doc(9), [c.clone()]).remove(0).1;
+        b.pushed[0].doc = doc(6);
+        assert_eq!(
+            judge(&plans, &group(2), &b.encode()),
+            Err(AnnounceError::BadPush)
+        );
+        // Heads that are not whole hashes, and no changes.
+        let mut h = announcements(&doc(9), [c.clone()]).remove(0).1;
+        h.pushed[0].heads.pop();
+        assert_eq!(
+            judge(&plans, &group(2), &h.encode()),
+            Err(AnnounceError::BadPush)
+        );
+        let mut e = announcements(&doc(9), [c]).remove(0).1;
+        e.pushed[0].changes.clear();
+        assert_eq!(
+            judge(&plans, &group(2), &e.encode()),
+            Err(AnnounceError::BadPush)
+        );
+    }
+
+    #[test]
+    fn pushes_ride_while_there_is_room_and_the_rest_are_announced_by_heads() {
+        let big = pushing(1, 1, DocKind::Plan, PUSH_BYTES - 100);
+        assert!(pushing(2, 1, DocKind::Plan, PUSH_BYTES + 1).push.is_none());
+        let out = announcements(
+            &doc(9),
+            [
+                big,
+                pushing(2, 2, DocKind::Plan, 200),
+                pushing(3, 3, DocKind::Plan, 50),
+            ],
+        );
+        let a = &out[0].1;
+        assert_eq!(a.docs.len(), 3);
+        let pushed: Vec<DocId> = a.pushed.iter().map(|p| p.doc).collect();
+        assert_eq!(
+            pushed,
+            vec![doc(1), doc(3)],
+            "doc 2 did not fit beside doc 1"
+        );
+        let many: Vec<Changed> = (10..20).map(|d| pushing(d, d, DocKind::Plan, 10)).collect();
+        let out = announcements(&doc(9), many);
+        assert_eq!(out[0].1.pushed.len(), MAX_PUSHED_DOCS);
+        assert!(out[0].1.encode().len() <= MAX_ANNOUNCEMENT_BYTES);
+    }
+
+    #[test]
+    fn a_push_is_still_news_until_every_announced_head_is_held() {
+        let (a, b) = (ChangeHash([1; 32]), ChangeHash([2; 32]));
+        assert!(!still_lacks(&[a, b], |_| true));
+        assert!(still_lacks(&[a, b], |h| *h == a));
+    }
+
     proptest! {
         /// Whatever changed, every announcement made is accepted by every member that takes
         /// part in its class, fits the limits, and together they name each changed document of
@@ -395,8 +646,18 @@ mod tests {
             let net = network();
             let id = doc(200);
             let chans = channels(&id, &net, &group(1));
-            let input: Vec<(DocHeads, DocKind)> =
-                changed.iter().map(|(d, h)| (heads(*d, *h), kinds[*d as usize % 4])).collect();
+            // Every third document's changes are pushed, of a size that follows from its id.
+            let input: Vec<Changed> = changed
+                .iter()
+                .map(|(d, h)| {
+                    let kind = kinds[*d as usize % 4];
+                    if d % 3 == 0 {
+                        pushing(*d, *h, kind, 200 + 40 * usize::from(*d))
+                    } else {
+                        changed_doc(heads(*d, *h), kind)
+                    }
+                })
+                .collect();
             let out = announcements(&id, input.clone());
             let mut named = BTreeSet::new();
             for (class, a) in &out {
@@ -407,11 +668,16 @@ mod tests {
                 for d in &a.docs {
                     prop_assert!(named.insert(d.doc));
                 }
+                for p in &a.pushed {
+                    // A push is the one made for its document's latest entry.
+                    let last = input.iter().rev().find(|c| c.heads.doc == p.doc).unwrap();
+                    prop_assert_eq!(last.push.as_ref(), Some(p));
+                }
             }
             let expected: BTreeSet<DocId> = input
                 .iter()
-                .filter(|(_, k)| Class::of(*k).is_some())
-                .map(|(h, _)| h.doc)
+                .filter(|c| Class::of(c.kind).is_some())
+                .map(|c| c.heads.doc)
                 .collect();
             prop_assert_eq!(named, expected);
         }

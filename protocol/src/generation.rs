@@ -15,7 +15,7 @@
 
 use std::cmp::Ordering;
 
-use automerge::{Automerge, ChangeHash, ROOT, ReadDoc};
+use automerge::{Automerge, ChangeHash, ROOT};
 use autosurgeon::{Hydrate, Reconcile, hydrate_prop};
 use serde::{Deserialize, Serialize};
 
@@ -174,7 +174,7 @@ pub fn root_hash(doc: &Automerge) -> Option<ChangeHash> {
 pub fn body_at<T: Schema>(doc: &Automerge, heads: &[ChangeHash]) -> Option<T> {
     let held: Vec<ChangeHash> = heads
         .iter()
-        .filter(|h| doc.get_change_by_hash(h).is_some())
+        .filter(|h| doc.get_change_meta_by_hash(h).is_some())
         .copied()
         .collect();
     if held.is_empty() {
@@ -189,6 +189,7 @@ mod tests {
     use super::*;
     use crate::doc::tests::group;
     use crate::plan::{NewPlan, Plan};
+    use automerge::ReadDoc;
 
     fn today() -> Day {
         "2026-12-02".parse().unwrap()

@@ -209,7 +209,10 @@ impl<'a> Base<'a> {
                 reason: "no heads given".into(),
             });
         }
-        if let Some(h) = heads.iter().find(|h| doc.get_change_by_hash(h).is_none()) {
+        if let Some(h) = heads
+            .iter()
+            .find(|h| doc.get_change_meta_by_hash(h).is_none())
+        {
             return Err(ValidationError::Rejected {
                 field: "base",
                 reason: format!("this node does not hold version {h}; reload and edit again"),

@@ -136,6 +136,8 @@ pub enum NetEvent {
         source: GroupId,
         /// Who forwarded it to this node.
         via: GroupId,
+        /// The class of documents of the topic it came on.
+        class: announce::Class,
         /// What it says.
         announcement: Announcement,
     },
@@ -713,7 +715,7 @@ impl Actor {
                 let verdict = match (self.channels.get(&message.topic), source, via) {
                     (Some(channel), Some(source), Some(via)) => {
                         announce::judge(channel, &source, &message.data)
-                            .map(|a| (source, via, a))
+                            .map(|a| (source, via, channel.class, a))
                             .map_err(|e| e.to_string())
                     }
                     (None, ..) => Err("a topic this node takes no part in".into()),
@@ -730,10 +732,11 @@ impl Actor {
                     .behaviour_mut()
                     .announce
                     .report_message_validation_result(&message_id, &propagation_source, acceptance);
-                if let Ok((source, via, announcement)) = verdict {
+                if let Ok((source, via, class, announcement)) = verdict {
                     self.emit(NetEvent::Announced {
                         source,
                         via,
+                        class,
                         announcement,
                     });
                 }
