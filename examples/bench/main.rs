@@ -4,7 +4,8 @@
 //! Run: `cargo run --release -p commonground-examples --example bench` (a few minutes), or name
 //! the rows to run: `... --example bench -- P1 P6` (or `BENCH_ONLY=P1,P6`).
 //! `BENCH_DOCS=1000` shrinks the 10,000-document runs for a quick look; `BENCH_P1_SAMPLES`,
-//! `BENCH_P1_HISTORY` and `BENCH_P6_EXTRA` change P1's and P6's sizes.
+//! `BENCH_P1_HISTORY` and `BENCH_P6_EXTRA` change P1's and P6's sizes; `BENCH_P8_NODES` (say
+//! `25,50,100`) and `BENCH_P8_SAMPLES` P8's.
 //!
 //! Nodes run in this process over real libp2p connections on 127.0.0.1, each with its own data
 //! directory (sled, fsync on every acknowledged write), as `commonground up` runs them; P6 runs
@@ -504,6 +505,10 @@ async fn main() -> anyhow::Result<()> {
     if run("P1") {
         eprintln!("P1: a plan change at 20 nodes…");
         rows.push(p1::p1(dir.path()).await?);
+    }
+    if run("P8") {
+        eprintln!("P8: one network of up to 100 nodes…");
+        rows.push(p1::p8(dir.path()).await?);
     }
     if run("P6") {
         eprintln!("P6: idle RSS…");

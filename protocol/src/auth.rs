@@ -415,7 +415,7 @@ fn admit_checked(
     }
     check_coverage(id, &new, &keep, network)?;
     check_writers(&header, base, &new, network, id)?;
-    crate::history::check_changes(candidate, &new)?;
+    crate::history::check_changes(base, candidate, &new)?;
     let flagged =
         crate::history::merged_personal_data(check_content(&header, candidate), |e| match e {
             AuthError::Content(ValidationError::PersonalData(p)) => Some(p.clone()),

@@ -202,6 +202,9 @@ pub struct Traffic {
     pub announcements: AtomicU64,
     /// Bytes of the announcements published (their data, once each).
     pub announced: AtomicU64,
+    /// Announcements received and accepted (gossipsub hands each message over once, however
+    /// many peers forwarded it).
+    pub heard: AtomicU64,
 }
 
 impl Traffic {
@@ -733,6 +736,7 @@ impl Actor {
                     .announce
                     .report_message_validation_result(&message_id, &propagation_source, acceptance);
                 if let Ok((source, via, class, announcement)) = verdict {
+                    self.traffic.heard.fetch_add(1, Ordering::Relaxed);
                     self.emit(NetEvent::Announced {
                         source,
                         via,
