@@ -1413,10 +1413,12 @@ fn introduced(ts: &[Token], i: usize) -> bool {
 
 fn family_named(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    let after = ts.get(i + 1).is_some_and(|n| in_list(n, FAMILY_WORDS));
-    let before = i
-        .checked_sub(1)
-        .is_some_and(|j| in_list(&ts[j], FAMILY_WORDS));
+    // Only with nothing between the two words: "لكل عائلة — Logement digne" (a family, then a
+    // second language after a dash) names no family.
+    let after = t.next_punct.is_none() && ts.get(i + 1).is_some_and(|n| in_list(n, FAMILY_WORDS));
+    let before = !t.initial
+        && i.checked_sub(1)
+            .is_some_and(|j| ts[j].next_punct.is_none() && in_list(&ts[j], FAMILY_WORDS));
     // "the Haile family"; "la famille Haile", "عائلة حداد", "qoyska Cali".
     let org = t.text.chars().all(|c| !c.is_lowercase())
         || i.checked_sub(1)
@@ -1853,6 +1855,26 @@ mod tests {
         let d = describe("Mr Haile from room 12");
         assert!(d.contains("Some((\"title\", \"Haile\"))"), "{d}");
         assert!(d.contains("Haile [haile] [\"given\""), "{d}");
+    }
+
+    /// A family word only names a family written right beside it: a goal in two languages
+    /// ("… لكل عائلة — Logement digne …") names none; "la famille Haile" still does.
+    #[test]
+    fn a_family_word_before_a_dash_or_a_full_stop_names_no_family() {
+        for ordinary in [
+            "سكن لائق لكل عائلة — Logement digne pour chaque famille",
+            "لكل عائلة. Housing for all",
+            "Un toit pour chaque famille : Housing for all",
+        ] {
+            assert_eq!(explain(ordinary), None, "{ordinary}");
+        }
+        for named in ["la famille Haile", "the Haile family", "زرنا عائلة Haddad"] {
+            assert_eq!(
+                explain(named).map(|(rule, _)| rule),
+                Some("family"),
+                "{named}"
+            );
+        }
     }
 
     /// For tuning: `CG_EXPLAIN=file cargo test --workspace --lib explain_tokens -- --ignored
