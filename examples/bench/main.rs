@@ -5,7 +5,8 @@
 //! the rows to run: `... --example bench -- P1 P6` (or `BENCH_ONLY=P1,P6`).
 //! `BENCH_DOCS=1000` shrinks the 10,000-document runs for a quick look; `BENCH_P1_SAMPLES`,
 //! `BENCH_P1_HISTORY` and `BENCH_P6_EXTRA` change P1's and P6's sizes; `BENCH_P8_NODES` (say
-//! `25,50,100`) and `BENCH_P8_SAMPLES` P8's.
+//! `25,50,100`) and `BENCH_P8_SAMPLES` P8's. `RUST_LOG` (as for `commonground up`) shows the
+//! nodes' logs on stderr.
 //!
 //! Nodes run in this process over real libp2p connections on 127.0.0.1, each with its own data
 //! directory (sled, fsync on every acknowledged write), as `commonground up` runs them; P6 runs
@@ -480,6 +481,13 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
 async fn main() -> anyhow::Result<()> {
+    // The nodes log only when asked (RUST_LOG=…), to stderr.
+    if std::env::var_os("RUST_LOG").is_some() {
+        tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_writer(std::io::stderr)
+            .init();
+    }
     let n = env_or("BENCH_DOCS", 10_000);
     let mut only: Vec<String> = std::env::args().skip(1).collect();
     if let Ok(v) = std::env::var("BENCH_ONLY") {

@@ -22,8 +22,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::ids::{DocId, GroupId};
 
-/// How often every connected member is synced even with nothing announced, in milliseconds.
+/// How often connected members are synced even with nothing announced, in milliseconds.
 pub const TICK_MS: u64 = 30_000;
+/// The most catch-up sessions one tick opens per network. A network with more connected
+/// members takes them in turn, [`TICK_SESSIONS`] a tick: the periodic catch-up costs each node
+/// a bounded number of sessions, not one per member (which at 100 members was most of the
+/// traffic, and grew with the square of the members in all).
+pub const TICK_SESSIONS: usize = 4;
 /// Forbidden rounds a peer may send before it is disconnected and ignored for [`BAN_MS`].
 pub const MAX_OFFENCES: u32 = 3;
 /// How long a disconnected offender is ignored, in milliseconds.
@@ -137,6 +142,8 @@ pub struct Scheduler {
     banned: BTreeMap<GroupId, u64>,
     /// When a stored change last dialled each member that was not connected.
     dialled: BTreeMap<GroupId, u64>,
+    /// Ticks so far: where each network's turn of catch-up sessions starts.
+    ticks: u64,
 }
 
 impl Scheduler {
@@ -149,6 +156,7 @@ impl Scheduler {
             offences: BTreeMap::new(),
             banned: BTreeMap::new(),
             dialled: BTreeMap::new(),
+            ticks: 0,
         }
     }
 
@@ -251,16 +259,24 @@ impl Scheduler {
             }
             Event::Offence { peer } => self.offend(peer, now, &mut out),
             Event::Tick { networks } => {
+                let round = self.ticks;
+                self.ticks += 1;
                 for (network, members) in networks {
+                    let mut reachable: Vec<GroupId> = Vec::new();
                     for peer in members {
                         if peer == self.me || self.is_banned(&peer, now) {
                             continue;
                         }
-                        if !self.connected.contains(&peer) {
+                        if self.connected.contains(&peer) {
+                            reachable.push(peer);
+                        } else {
                             out.push(Action::Dial { peer });
-                        } else if self.me < peer {
-                            self.start(peer, network, now, &mut out);
                         }
+                    }
+                    reachable.sort();
+                    reachable.dedup();
+                    for peer in Self::tick_turn(self.me, &reachable, round) {
+                        self.start(peer, network, now, &mut out);
                     }
                 }
                 out.sort();
@@ -268,6 +284,21 @@ impl Scheduler {
             }
         }
         out
+    }
+
+    /// The connected members (`reachable`, sorted) a tick numbered `round` opens catch-up
+    /// sessions with: in a network of at most [`TICK_SESSIONS`] of them, those with a larger
+    /// group id than `me` (the other side opens the rest); else [`TICK_SESSIONS`] of them in
+    /// turn, so that each is reached at least once every ⌈n / TICK_SESSIONS⌉ ticks.
+    fn tick_turn(me: GroupId, reachable: &[GroupId], round: u64) -> Vec<GroupId> {
+        let n = reachable.len();
+        if n <= TICK_SESSIONS {
+            return reachable.iter().filter(|p| me < **p).copied().collect();
+        }
+        let start = usize::try_from(round % n as u64).unwrap_or(0) * TICK_SESSIONS % n;
+        (0..TICK_SESSIONS)
+            .map(|k| reachable[(start + k) % n])
+            .collect()
     }
 
     /// Starts a session with a connected peer that is not banned (or asks for one more after
@@ -365,6 +396,43 @@ mod tests {
         // g[4] is not connected: dialled.
         assert!(out.contains(&Action::Dial { peer: g[4] }));
         assert_eq!(out.len(), 3);
+    }
+
+    #[test]
+    fn a_tick_opens_a_bounded_number_of_sessions_and_reaches_every_member_in_turn() {
+        let g = sorted(101);
+        let mut s = connected(g[50], &g);
+        let members: Vec<GroupId> = g.clone();
+        let mut reached = BTreeSet::new();
+        let turns = 100usize.div_ceil(TICK_SESSIONS);
+        for t in 0..turns {
+            let out = s.handle(
+                1 + t as u64,
+                Event::Tick {
+                    networks: vec![(net(1), members.clone())],
+                },
+            );
+            let opened = sessions(&out);
+            assert!(opened.len() <= TICK_SESSIONS, "{} sessions", opened.len());
+            reached.extend(opened.iter().copied());
+            // Each ends before the next tick.
+            for p in opened {
+                s.handle(
+                    1 + t as u64,
+                    Event::SessionDone {
+                        peer: p,
+                        network: net(1),
+                        forbidden: false,
+                    },
+                );
+            }
+        }
+        assert!(!reached.contains(&g[50]));
+        assert_eq!(
+            reached.len(),
+            100,
+            "every other member within {turns} ticks"
+        );
     }
 
     #[test]
