@@ -502,6 +502,11 @@ impl DocSet {
         }
         let mut batch = Vec::new();
         let mut network_changed = false;
+        // What this node announces: all but what only sync rounds or pushes brought in (a
+        // re-issue or an import is this node's news).
+        let announces = |id: &DocId| {
+            made_here.contains(id) || !(synced_in.contains(id) || pushed_in.contains(id))
+        };
         // The new changes of documents held before, as an announcement may push them.
         let mut pushes: HashMap<DocId, announce::Pushed> = HashMap::new();
         for (id, l) in &self.docs {
@@ -509,7 +514,11 @@ impl DocSet {
             if heads != l.stored_heads {
                 network_changed |= l.header.kind == DocKind::Network;
                 let changes = l.doc.get_changes(&l.stored_heads);
-                let pushable = !l.stored_heads.is_empty()
+                // Only what this node announces (not what sync or a push brought in alone).
+                let announced =
+                    made_here.contains(id) || !(synced_in.contains(id) || pushed_in.contains(id));
+                let pushable = announced
+                    && !l.stored_heads.is_empty()
                     && !replaced.contains(id)
                     && announce::Class::of(l.header.kind).is_some();
                 if pushable {
@@ -543,8 +552,7 @@ impl DocSet {
                 "old generations removed from disk"
             );
         }
-        // Per network: what changed, and of it what to announce (all but what only sync
-        // brought in; a re-issue or an import is this node's news).
+        // Per network: what changed, and of it what to announce (`announces`).
         let mut networks: BTreeMap<DocId, Stored> = BTreeMap::new();
         for network in self.touched.drain(..) {
             networks
@@ -566,8 +574,7 @@ impl DocSet {
                 heads: commonground_protocol::sync::heads_hash(&l.doc.get_heads()),
                 generation: l.rank,
             };
-            let received = synced_in.contains(&a.doc) || pushed_in.contains(&a.doc);
-            if !received || made_here.contains(&a.doc) {
+            if announces(&a.doc) {
                 entry.made_here.push(announce::Changed {
                     heads,
                     kind: l.header.kind,
