@@ -685,6 +685,75 @@ mod tests {
         assert_eq!(b.plans().await.unwrap()[0].goal, "الرابعة");
     }
 
+    /// A push that carries personal data is never applied, even signed by a writer of the plan
+    /// (its own node would have refused the edit; this one was made around it): the text stays
+    /// out of the receiver's copy and its history.
+    #[tokio::test]
+    async fn a_pushed_change_that_writes_a_phone_number_is_not_applied() {
+        use automerge::transaction::{CommitOptions, Transactable};
+        use automerge::{ObjType, ROOT, ReadDoc, Value};
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, net, _threads) = joined(da.path(), db.path(), 1).await;
+        pull(&b, &a, net).await;
+        let plan = b.plans().await.unwrap().remove(0);
+        let id = plan.id;
+        let held = a
+            .run(move |set| Ok(set.document(&id).unwrap().clone()))
+            .await
+            .unwrap();
+        // A change by the plan's owner (group 1's key), made with Automerge directly.
+        let key = SigningKey::from_bytes(&[1; 32]);
+        let owner = commonground_protocol::GroupId::from_public_key(key.verifying_key().to_bytes())
+            .unwrap();
+        let mut forged = held.fork().with_actor(owner.actor_id());
+        let mut tx = forged.transaction();
+        let Some((Value::Object(ObjType::Map), body)) = tx.get(ROOT, "body").unwrap() else {
+            panic!("no body");
+        };
+        let Some((Value::Object(ObjType::Text), goal)) = tx.get(&body, "goal").unwrap() else {
+            panic!("no goal text");
+        };
+        tx.splice_text(&goal, 0, 0, "Ring Amina on 07700 900123. ")
+            .unwrap();
+        // A day's time, as every change carries: only its text is wrong.
+        tx.commit_with(CommitOptions::default().with_time(0));
+        let changes = forged.get_changes(&held.get_heads());
+        let hashes: Vec<_> = changes.iter().map(|c| c.hash()).collect();
+        let raw: Vec<&[u8]> = changes.iter().map(|c| c.raw_bytes()).collect();
+        let signed = [commonground_protocol::auth::SignedHead::sign(
+            &key, &id, &hashes[0],
+        )];
+        let heads = forged.get_heads();
+        let announcement = announce::Announcement {
+            network: net,
+            docs: vec![wire::DocHeads {
+                doc: id,
+                heads: wire::heads_hash(&heads),
+                generation: Default::default(),
+            }],
+            pushed: vec![announce::Pushed::of(id, &heads, &raw, &hashes, &signed).unwrap()],
+        };
+        let news = b
+            .take_announced(announce::Class::Plans, announcement)
+            .await
+            .unwrap();
+        assert!(
+            news,
+            "not applied: left for the pull, whose session refuses it too"
+        );
+        let goal = b.plan(id.to_string()).await.unwrap().goal;
+        assert_eq!(goal, GOAL.repeat(20));
+        let has = b
+            .run(move |set| {
+                Ok(hashes
+                    .iter()
+                    .any(|h| set.document(&id).unwrap().get_change_by_hash(h).is_some()))
+            })
+            .await
+            .unwrap();
+        assert!(!has, "the change is nowhere in the receiver's history");
+    }
+
     /// A node keeps at most its bound of plans of one group per network: the rest are left out
     /// (the session still ends well), and a group makes no more than the bound.
     #[tokio::test]
