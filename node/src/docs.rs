@@ -514,10 +514,7 @@ impl DocSet {
             if heads != l.stored_heads {
                 network_changed |= l.header.kind == DocKind::Network;
                 let changes = l.doc.get_changes(&l.stored_heads);
-                // Only what this node announces (not what sync or a push brought in alone).
-                let announced =
-                    made_here.contains(id) || !(synced_in.contains(id) || pushed_in.contains(id));
-                let pushable = announced
+                let pushable = announces(id)
                     && !l.stored_heads.is_empty()
                     && !replaced.contains(id)
                     && announce::Class::of(l.header.kind).is_some();

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{Automerge, ChangeHash, ReadDoc};
+use automerge::{Automerge, ReadDoc};
 use commonground_protocol::ValidationError;
 use commonground_protocol::announce;
 use commonground_protocol::auth::{self, SignedHead};
@@ -81,15 +81,10 @@ fn merged_copy(doc: &Automerge, bytes: &[u8]) -> Result<Automerge, automerge::Au
     Ok(copy)
 }
 
-/// The signed heads a received document is judged with: those held for it and those received.
-fn held_with(existing: Option<&Loaded>, received: &[SignedHead]) -> Vec<SignedHead> {
-    existing
-        .map(|l| l.signed.iter())
-        .into_iter()
-        .flatten()
-        .chain(received)
-        .copied()
-        .collect()
+/// The signed heads kept with the node's copy of a document (none without one): admission
+/// takes them as checked.
+fn held(existing: Option<&Loaded>) -> &[SignedHead] {
+    existing.map_or(&[], |l| &l.signed)
 }
 
 /// A document that passed admission, and what to keep with it.
@@ -494,8 +489,14 @@ impl DocSet {
         if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
             return Err(not_allowed("the sender may not hold this document"));
         }
-        let held = held_with(existing, signed);
-        let keep = auth::admit(id, existing.map(|l| &l.doc), &candidate, &held, net)?;
+        let keep = auth::admit(
+            id,
+            existing.map(|l| &l.doc),
+            &candidate,
+            held(existing),
+            signed,
+            net,
+        )?;
         Ok((candidate, keep))
     }
 
@@ -584,8 +585,7 @@ impl DocSet {
         candidate
             .load_incremental(&bytes)
             .map_err(|e| (Refusal::Malformed, format!("unreadable changes: {e}")))?;
-        // The signed heads held were checked when they were kept: only the received ones are.
-        let keep = auth::admit_known(id, Some(&l.doc), &candidate, &l.signed, signed, Some(net))
+        let keep = auth::admit(id, Some(&l.doc), &candidate, &l.signed, signed, Some(net))
             .map_err(forbidden)?;
         Ok(Some((candidate, keep)))
     }
@@ -747,7 +747,7 @@ impl DocSet {
         let mut news = false;
         for d in &a.docs {
             let mine = self.docs.get(&d.doc);
-            if mine.is_some_and(|l| wire::heads_hash(&l.doc.get_heads()) == d.heads) {
+            if !announce::differs(d, mine.map(|l| wire::heads_hash(&l.doc.get_heads()))) {
                 continue;
             }
             let push = a.pushed.iter().find(|p| p.doc == d.doc);
@@ -756,22 +756,17 @@ impl DocSet {
                 continue;
             };
             let heads = push.head_hashes();
-            let held = |l: &Loaded, h: &ChangeHash| l.doc.get_change_meta_by_hash(h).is_some();
-            if !announce::still_lacks(&heads, |h| held(l, h)) {
+            let lacks = |l: &Loaded| {
+                announce::still_lacks(&heads, |h| l.doc.get_change_meta_by_hash(h).is_some())
+            };
+            if !lacks(l) {
                 continue;
             }
-            match self.apply_push(class, a.network, d.generation, push) {
-                Ok(()) => {
-                    news |= self
-                        .docs
-                        .get(&d.doc)
-                        .is_none_or(|l| announce::still_lacks(&heads, |h| held(l, h)));
-                }
-                Err(why) => {
-                    debug!(doc = %d.doc, why, "a pushed change left for the pull");
-                    news = true;
-                }
+            if let Err(why) = self.apply_push(class, a.network, d.generation, push) {
+                debug!(doc = %d.doc, why, "a pushed change left for the pull");
             }
+            // Applied or not, what the announcer holds and this node still lacks is pulled.
+            news |= self.docs.get(&d.doc).is_none_or(lacks);
         }
         news
     }
@@ -801,7 +796,7 @@ impl DocSet {
         if !candidate.get_missing_deps(&[]).is_empty() {
             return Err("they build on changes this node lacks".into());
         }
-        let keep = auth::admit_known(
+        let keep = auth::admit(
             &id,
             Some(&l.doc),
             &candidate,
@@ -946,13 +941,13 @@ impl DocSet {
         if header.kind != DocKind::Network || header.network.as_ref() != Some(network) {
             return Err(bad("not this network's document".into()));
         }
-        let held = held_with(existing, signed);
         let current = self.network(network);
         let keep = auth::admit(
             network,
             existing.map(|l| &l.doc),
             &candidate,
-            &held,
+            held(existing),
+            signed,
             current.as_ref(),
         )
         .map_err(|e| bad(e.to_string()))?;

@@ -51,6 +51,7 @@ pub const MAX_PUSHED_DOCS: usize = 4;
 pub const MAX_PUSHED_HEADS: usize = 4;
 /// The most signed heads sent with one pushed document's changes.
 pub const MAX_PUSHED_SIGNED: usize = 4;
+const _: () = assert!(MAX_PUSHED_SIGNED <= MAX_SIGNED_HEADS);
 
 /// Which documents a topic announces.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -220,7 +221,7 @@ impl Pushed {
             && heads_hash(&self.head_hashes()) == heads.heads
             && !self.changes.is_empty()
             && self.changes.len() <= PUSH_BYTES
-            && self.signed.len() <= MAX_PUSHED_SIGNED.min(MAX_SIGNED_HEADS)
+            && self.signed.len() <= MAX_PUSHED_SIGNED
     }
 }
 
@@ -347,15 +348,16 @@ pub fn announcements(
 
 /// Whether a document announced with `heads` is still news once a push was applied (or not):
 /// some announced head is not among the changes this node holds (`has`). Without the heads
-/// (no push), news is a heads hash that differs ([`is_news`]).
+/// (no push), news is a heads hash that differs ([`differs`]).
 pub fn still_lacks(heads: &[ChangeHash], has: impl Fn(&ChangeHash) -> bool) -> bool {
     heads.iter().any(|h| !has(h))
 }
 
-/// Whether an announcement tells this node something it lacks: a document it does not hold, or
-/// holds with other heads (`mine` gives this node's heads hash of a document it holds).
-pub fn is_news(a: &Announcement, mine: impl Fn(&DocId) -> Option<HeadsHash>) -> bool {
-    a.docs.iter().any(|d| mine(&d.doc) != Some(d.heads))
+/// Whether an announced document differs from this node's copy: it holds none (`mine` is
+/// `None`), or holds it with another heads hash. An announcement none of whose documents differ
+/// tells the node nothing.
+pub fn differs(announced: &DocHeads, mine: Option<HeadsHash>) -> bool {
+    mine != Some(announced.heads)
 }
 
 #[cfg(test)]
@@ -380,10 +382,6 @@ mod tests {
     }
 
     fn changed(heads: DocHeads, kind: DocKind) -> Changed {
-        changed_doc(heads, kind)
-    }
-
-    fn changed_doc(heads: DocHeads, kind: DocKind) -> Changed {
         Changed {
             heads,
             kind,
@@ -558,9 +556,12 @@ mod tests {
                 }
             }
         };
-        assert!(!is_news(&a, held(Some(1), Some(2))));
-        assert!(is_news(&a, held(Some(1), None)));
-        assert!(is_news(&a, held(Some(0), Some(2))));
+        let is_news = |a: &Announcement, mine: &dyn Fn(&DocId) -> Option<HeadsHash>| {
+            a.docs.iter().any(|d| differs(d, mine(&d.doc)))
+        };
+        assert!(!is_news(&a, &held(Some(1), Some(2))));
+        assert!(is_news(&a, &held(Some(1), None)));
+        assert!(is_news(&a, &held(Some(0), Some(2))));
     }
 
     #[test]
@@ -639,7 +640,7 @@ mod tests {
         /// an announced kind exactly once.
         #[test]
         fn every_announcement_made_is_accepted_and_names_each_change_once(
-            changed in proptest::collection::vec((any::<u8>(), any::<u8>()), 0..300)
+            edits in proptest::collection::vec((any::<u8>(), any::<u8>()), 0..300)
         ) {
             // A document has one kind: here the kind follows from its id.
             let kinds = [DocKind::Plan, DocKind::Network, DocKind::Published, DocKind::Tally];
@@ -647,14 +648,14 @@ mod tests {
             let id = doc(200);
             let chans = channels(&id, &net, &group(1));
             // Every third document's changes are pushed, of a size that follows from its id.
-            let input: Vec<Changed> = changed
+            let input: Vec<Changed> = edits
                 .iter()
                 .map(|(d, h)| {
                     let kind = kinds[*d as usize % 4];
                     if d % 3 == 0 {
                         pushing(*d, *h, kind, 200 + 40 * usize::from(*d))
                     } else {
-                        changed_doc(heads(*d, *h), kind)
+                        changed(heads(*d, *h), kind)
                     }
                 })
                 .collect();

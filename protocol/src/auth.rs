@@ -265,8 +265,11 @@ fn causal_order(changes: Vec<Change>) -> Vec<Change> {
 
 /// Decides whether the changes that `candidate` holds beyond `base` may be applied to document
 /// `id`. `base` is the node's copy (`None` when it has none); `candidate` is that copy with the
-/// received changes loaded (a scratch copy, or the received document itself); `signed` are the
-/// signed heads received with them and those already held; `network` is the receiving node's
+/// received changes loaded (a scratch copy, or the received document itself); `held` are the
+/// signed heads kept with the node's copy (their signatures were checked when they were kept,
+/// or the node made them, and are not checked again: a check costs about as much as the rest of
+/// admitting a small change, and a plan holds one per collaborator) and `received` those that
+/// came with the changes (checked); `network` is the receiving node's
 /// view of the document's network (`None` only when the document is that network's own and
 /// the node does not hold it yet).
 ///
@@ -280,21 +283,6 @@ fn causal_order(changes: Vec<Change>) -> Vec<Change> {
 /// 1000" of one, under another plan's id, and a node that did not hold it yet (a group that just
 /// joined) would take it and refuse the real one.
 pub fn admit(
-    id: &DocId,
-    base: Option<&Automerge>,
-    candidate: &Automerge,
-    signed: &[SignedHead],
-    network: Option<&Network>,
-) -> Result<Admitted, AuthError> {
-    admit_checked(id, base, candidate, &[], signed, network, false)
-}
-
-/// As [`admit`], with the signed heads split into `held` (kept with the node's copy after an
-/// earlier admission, or made by the node itself: their signatures were checked then, and are
-/// not checked again) and `received` (checked). Checking an Ed25519 signature costs about as
-/// much as the rest of admitting a small change, and a plan with many collaborators holds one
-/// signed head per collaborator.
-pub fn admit_known(
     id: &DocId,
     base: Option<&Automerge>,
     candidate: &Automerge,
@@ -702,10 +690,10 @@ mod tests {
         let mut theirs = base.fork();
         edit_plan(&mut theirs, 1, |p| p.goal.set("More homes"));
         let s = sign_newest(&theirs, &pid, 1);
-        assert!(admit(&pid, Some(&base), &theirs, &[s], Some(&net)).is_ok());
+        assert!(admit(&pid, Some(&base), &theirs, &[], &[s], Some(&net)).is_ok());
         // No signature.
         assert!(matches!(
-            admit(&pid, Some(&base), &theirs, &[], Some(&net)),
+            admit(&pid, Some(&base), &theirs, &[], &[], Some(&net)),
             Err(AuthError::Unsigned { .. })
         ));
         // A signature for another document does not count.
@@ -713,13 +701,16 @@ mod tests {
             sig: SignedHead::sign(&key(1), &nid, &s.change_hash()).sig,
             ..s
         };
-        assert!(admit(&pid, Some(&base), &theirs, &[other], Some(&net)).is_err());
+        assert!(admit(&pid, Some(&base), &theirs, &[], &[other], Some(&net)).is_err());
+        // Signed heads the node holds were checked when it kept them and are taken as they are;
+        // the same head received is checked (and this one fails).
+        assert!(admit(&pid, Some(&base), &theirs, &[other], &[], Some(&net)).is_ok());
         // A member that is not a collaborator.
         let mut m = base.fork();
         edit_plan(&mut m, 2, |p| p.goal.set("Mine"));
         let s2 = sign_newest(&m, &pid, 2);
         assert!(matches!(
-            admit(&pid, Some(&base), &m, &[s2], Some(&net)),
+            admit(&pid, Some(&base), &m, &[], &[s2], Some(&net)),
             Err(AuthError::NotWriter { .. })
         ));
     }
@@ -733,13 +724,13 @@ mod tests {
         edit_plan(&mut theirs, 1, |p| p.add_collaborator(group(2)).unwrap());
         edit_plan(&mut theirs, 2, |p| p.goal.set("Together"));
         let signed = [sign_newest(&theirs, &pid, 1), sign_newest(&theirs, &pid, 2)];
-        assert!(admit(&pid, Some(&base), &theirs, &signed, Some(&net)).is_ok());
+        assert!(admit(&pid, Some(&base), &theirs, &[], &signed, Some(&net)).is_ok());
         // An aggregator added as a collaborator still may not write.
         let mut agg = base.fork();
         edit_plan(&mut agg, 1, |p| p.add_collaborator(group(3)).unwrap());
         edit_plan(&mut agg, 3, |p| p.goal.set("Hub"));
         let signed = [sign_newest(&agg, &pid, 1), sign_newest(&agg, &pid, 3)];
-        assert!(admit(&pid, Some(&base), &agg, &signed, Some(&net)).is_err());
+        assert!(admit(&pid, Some(&base), &agg, &[], &signed, Some(&net)).is_err());
     }
 
     #[test]
@@ -757,7 +748,7 @@ mod tests {
         let signed = [sign_newest(&next, &pid, 2)];
         assert!(admit_generation(&pid, &old, &next, &signed, Some(&net)).is_ok());
         assert_eq!(
-            admit(&pid, None, &next, &signed, Some(&net)),
+            admit(&pid, None, &next, &[], &signed, Some(&net)),
             Err(AuthError::Unendorsed)
         );
         assert!(!AuthError::Unendorsed.is_offence());
@@ -767,7 +758,7 @@ mod tests {
         assert!(!may_endorse(&header, &group(2), Some(&net)));
         assert!(!may_endorse(&header, &group(3), Some(&net)));
         let by_owner = SignedHead::sign(&key(1), &pid, &root);
-        let kept = admit(&pid, None, &next, &[signed[0], by_owner], Some(&net)).unwrap();
+        let kept = admit(&pid, None, &next, &[], &[signed[0], by_owner], Some(&net)).unwrap();
         assert!(
             kept.signed.contains(&by_owner),
             "the endorsement is kept to pass on"
@@ -778,7 +769,7 @@ mod tests {
         let elsewhere = SignedHead::sign(&key(1), &nid, &root);
         for bad in [by_member, elsewhere] {
             assert_eq!(
-                admit(&pid, None, &next, &[signed[0], bad], Some(&net)),
+                admit(&pid, None, &next, &[], &[signed[0], bad], Some(&net)),
                 Err(AuthError::Unendorsed)
             );
         }
@@ -799,13 +790,13 @@ mod tests {
             .unwrap();
         let (pid, real) = plan(nid, 1);
         let signed = [sign_newest(&real, &pid, 1)];
-        assert!(admit(&pid, None, &real, &signed, Some(&net)).is_ok());
+        assert!(admit(&pid, None, &real, &[], &signed, Some(&net)).is_ok());
         // Group 4 issues its own plan under that id: its header binds another id.
         let p: Plan = doc::read(&real).unwrap();
         let (_, squat) = doc::create_bound(group(4), Some(nid), today(), &p, [1; 16]).unwrap();
         let s4 = [sign_newest(&squat, &pid, 4)];
         assert!(matches!(
-            admit(&pid, None, &squat, &s4, Some(&net)),
+            admit(&pid, None, &squat, &[], &s4, Some(&net)),
             Err(AuthError::Header(_))
         ));
         // Or claims to re-issue the real one as "generation 1000", keeping its header and owner
@@ -823,7 +814,7 @@ mod tests {
         let forged = doc::first_state(&header, &group(4), today(), &body).unwrap();
         let s4 = [sign_newest(&forged, &pid, 4)];
         assert_eq!(
-            admit(&pid, None, &forged, &s4, Some(&net)),
+            admit(&pid, None, &forged, &[], &s4, Some(&net)),
             Err(AuthError::Unendorsed)
         );
         // A plan of an earlier release (no salt) is kept only where it is held.
@@ -832,14 +823,14 @@ mod tests {
         let legacy = doc::first_state(&legacy_header, &group(1), today(), &p).unwrap();
         let s1 = [sign_newest(&legacy, &pid, 1)];
         assert_eq!(
-            admit(&pid, None, &legacy, &s1, Some(&net)),
+            admit(&pid, None, &legacy, &[], &s1, Some(&net)),
             Err(AuthError::Unbound)
         );
         assert!(!AuthError::Unbound.is_offence());
         let mut edited = legacy.fork();
         edit_plan(&mut edited, 1, |p| p.goal.set("Still homes"));
         let s1 = [sign_newest(&edited, &pid, 1)];
-        assert!(admit(&pid, Some(&legacy), &edited, &s1, Some(&net)).is_ok());
+        assert!(admit(&pid, Some(&legacy), &edited, &[], &s1, Some(&net)).is_ok());
     }
 
     #[test]
@@ -853,7 +844,7 @@ mod tests {
         .unwrap();
         let s = sign_newest(&theirs, &nid, 2);
         assert!(matches!(
-            admit(&nid, Some(&base), &theirs, &[s], Some(&net)),
+            admit(&nid, Some(&base), &theirs, &[], &[s], Some(&net)),
             Err(AuthError::NotWriter { .. })
         ));
     }
@@ -869,7 +860,7 @@ mod tests {
         })
         .unwrap();
         let s = sign_newest(&theirs, &nid, seed);
-        admit(&nid, Some(&base), &theirs, &[s], Some(&net)).map(|_| ())
+        admit(&nid, Some(&base), &theirs, &[], &[s], Some(&net)).map(|_| ())
     }
 
     #[test]
@@ -916,7 +907,7 @@ mod tests {
         let forged = doc::first_state(&header, &group(2), today(), &p).unwrap();
         let s = sign_newest(&forged, &pid, 2);
         assert!(matches!(
-            admit(&pid, None, &forged, &[s], Some(&net)),
+            admit(&pid, None, &forged, &[], &[s], Some(&net)),
             Err(AuthError::Header(_))
         ));
         // A collaborator may not rewrite the header either.
@@ -934,7 +925,7 @@ mod tests {
             .unwrap();
         let s = sign_newest(&moved, &pid, 1);
         assert!(matches!(
-            admit(&pid, Some(&base), &moved, &[s], Some(&net)),
+            admit(&pid, Some(&base), &moved, &[], &[s], Some(&net)),
             Err(AuthError::Header(_))
         ));
         // Personal data written by a collaborator is refused.
@@ -943,7 +934,7 @@ mod tests {
         edit_plan(&mut pd, 1, |p| p.goal.set("call 07700 900123"));
         let s = sign_newest(&pd, &pid, 1);
         assert!(matches!(
-            admit(&pid, Some(&base), &pd, &[s], Some(&net)),
+            admit(&pid, Some(&base), &pd, &[], &[s], Some(&net)),
             Err(AuthError::Carried(crate::history::Carried::PersonalData(_)))
         ));
     }
@@ -967,11 +958,11 @@ mod tests {
         )
         .unwrap();
         let s1 = sign_newest(&with2, &pid, 1);
-        assert!(admit(&pid, Some(&base), &with2, &[s1, past], Some(&net)).is_ok());
+        assert!(admit(&pid, Some(&base), &with2, &[], &[s1, past], Some(&net)).is_ok());
         let mut later = with2.fork();
         edit_plan(&mut later, 2, |p| p.goal.set("After removal"));
         let s2 = sign_newest(&later, &pid, 2);
-        assert!(admit(&pid, Some(&with2), &later, &[s1, s2], Some(&net)).is_err());
+        assert!(admit(&pid, Some(&with2), &later, &[], &[s1, s2], Some(&net)).is_err());
     }
 
     #[test]
@@ -987,7 +978,7 @@ mod tests {
         partial.apply_changes([last]).unwrap();
         let s = sign_newest(&a, &pid, 1);
         assert_eq!(
-            admit(&pid, Some(&base), &partial, &[s], Some(&net)),
+            admit(&pid, Some(&base), &partial, &[], &[s], Some(&net)),
             Err(AuthError::MissingHistory)
         );
     }

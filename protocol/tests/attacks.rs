@@ -293,6 +293,7 @@ impl World {
             &case.id,
             case.base.as_ref(),
             &case.candidate,
+            &[],
             &case.signed,
             Some(&self.net),
         )
