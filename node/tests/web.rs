@@ -553,6 +553,11 @@ async fn a_plan_is_created_and_edited_through_its_forms() {
     assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
 
     let html = b.get(&n.app, &page).await.ok().to_string();
+    // Paragraphs people type take their own direction (an Arabic goal on an English page).
+    assert!(
+        html.contains("<p class=\"text\" dir=\"auto\">Advice within a week.</p>"),
+        "{html}"
+    );
     assert!(
         html.contains("<strong><bdi>Meet the cabinet member</bdi></strong> · 10 December 2026"),
         "{html}"

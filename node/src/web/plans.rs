@@ -431,10 +431,12 @@ fn view(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Mar
                 }
             }
             @if plan.goal.is_empty() { p class="note" { (ctx.t("plan-no-goal")) } }
-            @else { p class="text" { bdi { (plan.goal) } } }
+            // dir=auto: a paragraph typed in another script than the page's is laid out and
+            // aligned in its own direction.
+            @else { p class="text" dir="auto" { (plan.goal) } }
             h3 { (ctx.t("plan-demands")) }
             @if plan.demands.is_empty() { p class="note" { (ctx.t("plan-no-demands")) } }
-            @else { p class="text" { bdi { (plan.demands) } } }
+            @else { p class="text" dir="auto" { (plan.demands) } }
         }
         section class="card" aria-labelledby="map-title" {
             h2 id="map-title" { (ctx.t("map-title")) }
@@ -488,7 +490,7 @@ fn view(ctx: &Ctx, plan: &PlanView, standing: &Standing, filled: &Filled) -> Mar
                             (lang.sep()) (a.date.map_or_else(|| ctx.t("action-no-date"), |d| lang.date(d)))
                             (lang.sep()) (lang.t(&format!("action-kind-{}", a.kind)))
                             (lang.sep()) (lang.t(&format!("action-status-{}", a.status)))
-                            @if !a.notes.is_empty() { p class="text" { bdi { (a.notes) } } }
+                            @if !a.notes.is_empty() { p class="text" dir="auto" { (a.notes) } }
                             @if edit {
                                 form method="post" action=(format!("{base}/actions/{}", a.id.as_str())) class="inline" {
                                     (csrf(ctx))
