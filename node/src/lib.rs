@@ -24,6 +24,7 @@
 
 pub mod api;
 pub mod app;
+mod catchup;
 pub mod cli;
 pub mod client;
 pub mod config;

@@ -9,7 +9,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use automerge::sync::{Message, State, SyncDoc};
-use automerge::{Automerge, ReadDoc};
+use automerge::{Automerge, ChangeHash};
 use commonground_protocol::ValidationError;
 use commonground_protocol::announce;
 use commonground_protocol::auth::{self, SignedHead};
@@ -30,15 +30,77 @@ use crate::store::{Store, StoreError};
 const AGREED: &str = "agreed/";
 const INVITE: &str = "invite/";
 
+/// A peer's answer to `Hello` (`Response::Hello`).
+pub struct HelloAnswer {
+    /// Whether the digests matched.
+    pub digest_ok: bool,
+    /// The peer's listed documents.
+    pub docs: Vec<DocHeads>,
+    /// Its catch-ups of them.
+    pub catchup: Vec<wire::Catchup>,
+    /// The indices of those it recorded as agreed.
+    pub agreed: Vec<u32>,
+}
+
 /// Sync bookkeeping for one peer.
 #[derive(Default)]
 pub struct PeerSync {
-    /// Heads both sides held at the end of the last session, per document.
+    /// Heads both sides held at the end of the last session, per document (the hash of them).
     pub agreed: BTreeMap<DocId, HeadsHash>,
+    /// Those heads themselves, where this node knows them (not for agreements recorded by an
+    /// earlier release): a catch-up sends the changes after them.
+    pub(crate) agreed_heads: BTreeMap<DocId, Vec<ChangeHash>>,
     /// Automerge sync states per document (in memory; rebuilt from `agreed` after a restart).
     states: HashMap<DocId, State>,
     /// Unix seconds of the last completed session, per document.
     pub last_synced: BTreeMap<DocId, u64>,
+}
+
+/// An agreement with one peer as stored: the heads hashes, and the heads where known. (An
+/// earlier release stored the hashes alone, as a map: read as such.)
+#[derive(serde::Serialize, serde::Deserialize)]
+struct AgreedRecord {
+    hashes: BTreeMap<DocId, HeadsHash>,
+    #[serde(default, with = "heads_as_bytes")]
+    heads: BTreeMap<DocId, Vec<ChangeHash>>,
+}
+
+/// Each document's heads as one CBOR byte string (32 bytes per head), not as hex text.
+mod heads_as_bytes {
+    use std::collections::BTreeMap;
+
+    use automerge::ChangeHash;
+    use ciborium::Value;
+    use commonground_protocol::ids::DocId;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    pub fn serialize<S: Serializer>(
+        m: &BTreeMap<DocId, Vec<ChangeHash>>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        let flat: BTreeMap<&DocId, Value> = m
+            .iter()
+            .map(|(d, hs)| (d, Value::Bytes(hs.iter().flat_map(|h| h.0).collect())))
+            .collect();
+        flat.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<DocId, Vec<ChangeHash>>, D::Error> {
+        let flat = BTreeMap::<DocId, Value>::deserialize(d)?;
+        flat.into_iter()
+            .map(|(doc, v)| match v {
+                Value::Bytes(b) if b.len() % 32 == 0 => Ok((
+                    doc,
+                    b.chunks_exact(32)
+                        .map(|c| ChangeHash(c.try_into().expect("32 bytes")))
+                        .collect(),
+                )),
+                _ => Err(serde::de::Error::custom("heads: not 32-byte hashes")),
+            })
+            .collect()
+    }
 }
 
 /// Loads sync agreements and issued invites from the store's metadata.
@@ -50,11 +112,18 @@ pub(crate) fn load_meta(set: &mut DocSet, store: &dyn Store) -> Result<(), Store
         else {
             continue;
         };
-        match ciborium::from_reader::<BTreeMap<DocId, HeadsHash>, _>(&value[..]) {
-            Ok(agreed) => set.peers.entry(group).or_default().agreed = agreed,
-            Err(e) => {
-                warn!(peer = %group.short(), error = %e, "unreadable sync agreement; starting afresh")
+        let entry = set.peers.entry(group).or_default();
+        match ciborium::from_reader::<AgreedRecord, _>(&value[..]) {
+            Ok(r) => {
+                entry.agreed = r.hashes;
+                entry.agreed_heads = r.heads;
             }
+            Err(_) => match ciborium::from_reader::<BTreeMap<DocId, HeadsHash>, _>(&value[..]) {
+                Ok(agreed) => entry.agreed = agreed,
+                Err(e) => {
+                    warn!(peer = %group.short(), error = %e, "unreadable sync agreement; starting afresh")
+                }
+            },
         }
     }
     for (key, value) in store.meta_scan(INVITE)? {
@@ -88,7 +157,7 @@ fn held(existing: Option<&Loaded>) -> &[SignedHead] {
 }
 
 /// A document that passed admission, and what to keep with it.
-type Admitted = (Automerge, auth::Admitted);
+pub(crate) type Admitted = (Automerge, auth::Admitted);
 
 /// Why a document received whole was not taken: refused before admission, or by it.
 pub(crate) enum NotTaken {
@@ -123,7 +192,7 @@ impl Intake {
     }
 
     /// Counts what `bytes` inflate to against what is left.
-    fn inflates(&mut self, bytes: &[u8]) -> Result<(), (Refusal, String)> {
+    pub(crate) fn inflates(&mut self, bytes: &[u8]) -> Result<(), (Refusal, String)> {
         let n =
             inflate::check(bytes, self.budget).map_err(|e| (Refusal::Malformed, e.to_string()))?;
         self.budget -= n.min(self.budget);
@@ -145,7 +214,7 @@ impl From<(Refusal, String)> for NotTaken {
 
 /// A refusal of received changes: `Forbidden` (an offence) for forged or unauthorised ones,
 /// `Content` for what honest changes may carry under other rules.
-fn forbidden(e: auth::AuthError) -> (Refusal, String) {
+pub(crate) fn forbidden(e: auth::AuthError) -> (Refusal, String) {
     let reason = if e.is_offence() {
         Refusal::Forbidden
     } else {
@@ -160,7 +229,7 @@ pub(crate) fn signed_meta(id: &DocId, signed: &[SignedHead]) -> (String, Vec<u8>
     (crate::docs::signed_key(id), bytes)
 }
 
-fn refused(reason: Refusal, message: impl Into<String>) -> Response {
+pub(crate) fn refused(reason: Refusal, message: impl Into<String>) -> Response {
     Response::Refused {
         reason,
         message: message.into(),
@@ -252,6 +321,15 @@ impl DocSet {
         }
     }
 
+    /// Initiator: the network this node shares with `peer` (both members).
+    fn shared_network(&self, network: &DocId, peer: &GroupId) -> Result<Network, DocsError> {
+        self.member_network(network, peer)
+            .map_err(|_| DocsError::NotFound {
+                what: "shared network",
+                id: network.to_string(),
+            })
+    }
+
     /// Initiator: this node's shared documents and its agreement with `peer`, for `network`.
     #[allow(clippy::type_complexity)]
     fn session_view(
@@ -259,12 +337,7 @@ impl DocSet {
         peer: &GroupId,
         network: &DocId,
     ) -> Result<(BTreeMap<DocId, HeadsHash>, BTreeMap<DocId, HeadsHash>), DocsError> {
-        let net = self
-            .member_network(network, peer)
-            .map_err(|_| DocsError::NotFound {
-                what: "shared network",
-                id: network.to_string(),
-            })?;
+        let net = self.shared_network(network, peer)?;
         let mine = self.shared_with(network, &net, peer);
         let agreed = self.agreed_in(peer, &mine, network);
         Ok((mine, agreed))
@@ -277,19 +350,27 @@ impl DocSet {
         network: &DocId,
     ) -> Result<wire::Request, DocsError> {
         let (mine, agreed) = self.session_view(peer, network)?;
+        let changed = self.with_gens(wire::changed(&mine, &agreed));
+        let catchup = self.catchups(peer, &changed, |_| false);
         Ok(wire::Request::Hello {
             network: *network,
             digest: wire::digest(&agreed),
-            changed: self.with_gens(wire::changed(&mine, &agreed)),
+            changed,
+            catchup,
         })
     }
 
-    /// Responder: the answer to a peer's `Hello`.
+    /// Responder: the answer to a peer's `Hello`. When the digests match, takes the peer's
+    /// catch-ups, answers with this node's own (computed before taking the peer's: the changes
+    /// after the agreement the peer may lack), and records as agreed what both sides will then
+    /// hold alike.
     pub(crate) fn answer_hello(
         &mut self,
         peer: &GroupId,
         network: &DocId,
         digest: [u8; 32],
+        listed: &[DocHeads],
+        catchups: &[wire::Catchup],
     ) -> Response {
         let net = match self.member_network(network, peer) {
             Ok(n) => n,
@@ -304,13 +385,8 @@ impl DocSet {
                 *s = State::decode(&s.encode()).unwrap_or_default();
             }
         }
-        if wire::digest(&agreed) == digest {
-            Response::Hello {
-                digest_ok: true,
-                docs: self.with_gens(wire::changed(&mine, &agreed)),
-            }
-        } else {
-            Response::Hello {
+        if wire::digest(&agreed) != digest {
+            return Response::Hello {
                 digest_ok: false,
                 docs: self.with_gens(
                     mine.iter()
@@ -321,18 +397,86 @@ impl DocSet {
                         })
                         .collect(),
                 ),
+                catchup: Vec::new(),
+                agreed: Vec::new(),
+            };
+        }
+        let theirs: HashMap<DocId, HeadsHash> = listed.iter().map(|d| (d.doc, d.heads)).collect();
+        // Ours first: the changes after the agreement, of documents the peer lists otherwise.
+        let changed = self.with_gens(wire::changed(&mine, &agreed));
+        let ours: HashMap<DocId, wire::Catchup> = self
+            .catchups(peer, &changed, |d| theirs.get(&d.doc) == Some(&d.heads))
+            .into_iter()
+            .map(|c| (changed[c.at as usize].doc, c))
+            .collect();
+        let taken = match self.take_catchups(peer, &net, network, listed, catchups) {
+            Ok(t) => t,
+            Err(r) => return r,
+        };
+        let mine = self.shared_with(network, &net, peer);
+        let docs = self.with_gens(wire::changed(&mine, &agreed));
+        let (mut catchup, mut agreed_at, mut agree) = (Vec::new(), Vec::new(), Vec::new());
+        for (at, d) in docs.iter().enumerate() {
+            let sent = match ours.get(&d.doc) {
+                Some(c) => {
+                    catchup.push(wire::Catchup {
+                        at: at as u32,
+                        ..c.clone()
+                    });
+                    true
+                }
+                None => false,
+            };
+            let listed = theirs.get(&d.doc).copied();
+            if wire::responder_agrees(listed, taken.contains(&d.doc), sent, d.heads) {
+                agreed_at.push(at as u32);
+                agree.push(*d);
             }
+        }
+        self.agree(peer, &agree);
+        Response::Hello {
+            digest_ok: true,
+            docs,
+            catchup,
+            agreed: agreed_at,
         }
     }
 
-    /// Initiator: decides the session after the peer's `Hello`, and returns the first round.
+    /// Initiator: takes the catch-ups of the peer's answer to `Hello` (when the digests
+    /// matched) and records as agreed the documents the peer agreed on that this node now
+    /// holds at the same heads; then decides the rest of the session and returns its first
+    /// round. `Err(refusal)` when a catch-up breaks a rule (nothing of them taken).
+    #[allow(clippy::type_complexity)]
     pub(crate) fn plan(
         &mut self,
         peer: &GroupId,
         network: &DocId,
-        digest_ok: bool,
-        theirs: &[DocHeads],
-    ) -> Result<(SessionPlan, Vec<DocPayload>), DocsError> {
+        answer: HelloAnswer,
+    ) -> Result<Result<(SessionPlan, Vec<DocPayload>), Response>, DocsError> {
+        let HelloAnswer {
+            digest_ok,
+            docs: theirs,
+            catchup,
+            agreed: agreed_at,
+        } = answer;
+        let theirs = &theirs[..];
+        if digest_ok {
+            let net = self.shared_network(network, peer)?;
+            if let Err(r) = self.take_catchups(peer, &net, network, theirs, &catchup) {
+                return Ok(Err(r));
+            }
+            let same: Vec<DocHeads> = agreed_at
+                .iter()
+                .filter_map(|at| theirs.get(*at as usize))
+                .filter(|d| {
+                    self.docs.get(&d.doc).is_some_and(|l| {
+                        l.rank == d.generation && wire::heads_hash(&l.doc.get_heads()) == d.heads
+                    })
+                })
+                .copied()
+                .collect();
+            self.agree(peer, &same);
+        }
         let (mine, agreed) = self.session_view(peer, network)?;
         let plan = wire::plan_session(&mine, &self.gens_in(network), &agreed, digest_ok, theirs);
         let mut out: Vec<DocPayload> = plan
@@ -354,7 +498,7 @@ impl DocSet {
             *state = State::decode(&state.encode()).unwrap_or_default();
         }
         out.extend(self.sync_messages(peer, &plan.sync));
-        Ok((plan, out))
+        Ok(Ok((plan, out)))
     }
 
     /// A document whole, with its signed heads.
@@ -789,24 +933,14 @@ impl DocSet {
         }
         inflate::check(&push.changes, inflate::MAX_INFLATED).map_err(|e| e.to_string())?;
         let net = self.network(&network).ok_or("not a member")?;
-        let mut candidate = l.doc.fork();
-        candidate
-            .load_incremental(&push.changes)
-            .map_err(|e| format!("unreadable changes: {e}"))?;
-        if !candidate.get_missing_deps(&[]).is_empty() {
-            return Err("they build on changes this node lacks".into());
-        }
-        let keep = auth::admit(
-            &id,
-            Some(&l.doc),
-            &candidate,
-            &l.signed,
-            &push.signed,
-            Some(&net),
-        )
-        .map_err(|e| e.to_string())?;
+        let keep = self
+            .with_changes(&id, &net, &push.changes, &push.signed)
+            .map_err(|e| match e {
+                crate::catchup::Untaken::Lacks => "they build on changes this node lacks".into(),
+                crate::catchup::Untaken::Refused((_, why)) => why,
+            })?;
         self.pushed_in.insert(id);
-        self.keep(id, candidate, keep);
+        self.keep(id, keep.0, keep.1);
         Ok(())
     }
 
@@ -823,16 +957,47 @@ impl DocSet {
     }
 
     /// Both sides: records that `peer` and this node agree on these documents' heads, and stores
-    /// the agreement with the next batch.
+    /// the agreement with the next batch. Where this node holds a document at those heads, the
+    /// heads themselves are kept too (for a catch-up next time).
     pub(crate) fn agree(&mut self, peer: &GroupId, docs: &[DocHeads]) {
         let now = crate::docs::now_unix() as u64;
         let entry = self.peers.entry(*peer).or_default();
         for d in docs {
             entry.agreed.insert(d.doc, d.heads);
             entry.last_synced.insert(d.doc, now);
+            let heads = self.docs.get(&d.doc).map(|l| l.doc.get_heads());
+            match heads.filter(|h| wire::heads_hash(h) == d.heads) {
+                Some(h) => entry.agreed_heads.insert(d.doc, h),
+                None => entry.agreed_heads.remove(&d.doc),
+            };
         }
+        self.store_agreement(peer);
+    }
+
+    /// Both sides: forgets the agreement on documents a session looked at and did not end
+    /// agreed on, so that both sides list them next time.
+    pub(crate) fn disagree(&mut self, peer: &GroupId, docs: impl Iterator<Item = DocId>) {
+        let entry = self.peers.entry(*peer).or_default();
+        let mut changed = false;
+        for d in docs {
+            changed |= entry.agreed.remove(&d).is_some();
+            entry.agreed_heads.remove(&d);
+        }
+        if changed {
+            self.store_agreement(peer);
+        }
+    }
+
+    fn store_agreement(&mut self, peer: &GroupId) {
+        let Some(entry) = self.peers.get(peer) else {
+            return;
+        };
+        let record = AgreedRecord {
+            hashes: entry.agreed.clone(),
+            heads: entry.agreed_heads.clone(),
+        };
         let mut bytes = Vec::new();
-        if ciborium::into_writer(&entry.agreed, &mut bytes).is_ok() {
+        if ciborium::into_writer(&record, &mut bytes).is_ok() {
             self.meta_writes.push((format!("{AGREED}{peer}"), bytes));
         }
     }
@@ -856,6 +1021,13 @@ impl DocSet {
             .copied()
             .collect();
         self.agree(peer, &same);
+        self.disagree(
+            peer,
+            theirs
+                .iter()
+                .filter(|d| mine.get(&d.doc) != Some(&d.heads))
+                .map(|d| d.doc),
+        );
         Response::Committed {
             docs: same.iter().map(|d| d.doc).collect(),
         }
@@ -1076,8 +1248,9 @@ impl Docs {
                     wire::Request::Hello {
                         network,
                         digest,
-                        changed: _,
-                    } => set.answer_hello(&peer, &network, digest),
+                        changed,
+                        catchup,
+                    } => set.answer_hello(&peer, &network, digest, &changed, &catchup),
                     wire::Request::Sync { network, docs } => {
                         match set.receive(&peer, &network, docs, true, &[]) {
                             Ok(out) => {
@@ -1248,15 +1421,16 @@ impl Docs {
         self.run_remote(move |set| set.hello(&peer, &network)).await
     }
 
-    /// Plans a session after the peer's `Hello`.
+    /// Takes the peer's answer to `Hello` and plans the rest of the session (`Err(refusal)`:
+    /// its catch-ups broke a rule).
+    #[allow(clippy::type_complexity)]
     pub async fn session_plan(
         &self,
         peer: GroupId,
         network: DocId,
-        digest_ok: bool,
-        theirs: Vec<DocHeads>,
-    ) -> Result<(SessionPlan, Vec<DocPayload>), DocsError> {
-        self.run_remote(move |set| set.plan(&peer, &network, digest_ok, &theirs))
+        answer: HelloAnswer,
+    ) -> Result<Result<(SessionPlan, Vec<DocPayload>), Response>, DocsError> {
+        self.run_remote(move |set| set.plan(&peer, &network, answer))
             .await
     }
 
@@ -1278,10 +1452,17 @@ impl Docs {
             .await
     }
 
-    /// Records the agreement the peer confirmed.
-    pub async fn session_agree(&self, peer: GroupId, docs: Vec<DocHeads>) -> Result<(), DocsError> {
+    /// Records the agreement the peer confirmed, and forgets it for the documents looked at
+    /// that it did not (`unconfirmed`).
+    pub async fn session_agree(
+        &self,
+        peer: GroupId,
+        docs: Vec<DocHeads>,
+        unconfirmed: Vec<DocId>,
+    ) -> Result<(), DocsError> {
         self.run_remote(move |set| {
             set.agree(&peer, &docs);
+            set.disagree(&peer, unconfirmed.into_iter());
             Ok(())
         })
         .await

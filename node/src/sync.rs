@@ -20,6 +20,7 @@ use tracing::{Instrument, debug, info, warn};
 
 use crate::docs::{Docs, DocsError, Stored};
 use crate::net::{Net, NetError, NetEvent};
+use crate::replica::HelloAnswer;
 
 /// How many inbound requests are answered at once.
 const INBOUND: usize = 32;
@@ -51,6 +52,17 @@ fn expect_refusal(r: Response) -> SyncError {
     }
 }
 
+/// This node's refusal of what the peer answered: forbidden changes are the peer's offence.
+fn own_refusal(r: Response) -> SyncError {
+    match r {
+        Response::Refused {
+            reason: wire::Refusal::Forbidden,
+            message,
+        } => SyncError::Forbidden(message),
+        other => expect_refusal(other),
+    }
+}
+
 /// Runs one session with `peer` for `network`, as the initiator.
 pub async fn session(
     docs: &Docs,
@@ -77,14 +89,41 @@ where
     Fut: std::future::Future<Output = Result<Response, NetError>>,
 {
     let hello = docs.session_hello(peer, network).await?;
-    let (digest_ok, theirs) = match ask(hello).await? {
-        Response::Hello { digest_ok, docs } => (digest_ok, docs),
+    let answer = match ask(hello).await? {
+        Response::Hello {
+            digest_ok,
+            docs,
+            catchup,
+            agreed,
+        } => HelloAnswer {
+            digest_ok,
+            docs,
+            catchup,
+            agreed,
+        },
         other => return Err(expect_refusal(other)),
     };
-    let (plan, mut out) = docs.session_plan(peer, network, digest_ok, theirs).await?;
-    let looked_at: Vec<DocId> = plan.all().copied().collect();
+    let digest_ok = answer.digest_ok;
+    let caught_up = answer.catchup.len();
+    let (plan, mut out) = docs
+        .session_plan(peer, network, answer)
+        .await?
+        .map_err(own_refusal)?;
+    // With matching digests, documents now equal were settled by the `Hello` (each side
+    // recorded what it could); a digest mismatch rebuilds the agreement of everything looked at.
+    let looked_at: Vec<DocId> = if digest_ok {
+        plan.send_whole
+            .iter()
+            .chain(&plan.want)
+            .chain(&plan.sync)
+            .copied()
+            .collect()
+    } else {
+        plan.all().copied().collect()
+    };
     if looked_at.is_empty() {
-        return Ok(0);
+        debug!(peer = %peer.short(), %network, caught_up, equal = plan.equal.len(), "session done in one round trip");
+        return Ok(plan.equal.len());
     }
     let mut rounds = 0;
     while !out.is_empty() && rounds < MAX_ROUNDS {
@@ -106,17 +145,10 @@ where
                 other => return Err(expect_refusal(other)),
             }
         }
-        out = match docs
+        out = docs
             .session_receive(peer, network, incoming, plan.sync.clone())
             .await?
-        {
-            Ok(next) => next,
-            Err(Response::Refused {
-                reason: wire::Refusal::Forbidden,
-                message,
-            }) => return Err(SyncError::Forbidden(message)),
-            Err(refusal) => return Err(expect_refusal(refusal)),
-        };
+            .map_err(own_refusal)?;
         // Only what was looked at this session: the answer cannot make it ask for more.
         if !deferred.is_empty() {
             let planned: HashSet<&DocId> = looked_at.iter().collect();
@@ -142,12 +174,15 @@ where
     {
         Response::Committed { docs: agreed } => {
             let agreed: HashSet<DocId> = agreed.into_iter().collect();
-            let confirmed: Vec<wire::DocHeads> = heads
-                .into_iter()
-                .filter(|h| agreed.contains(&h.doc))
-                .collect();
+            let (confirmed, unconfirmed): (Vec<wire::DocHeads>, Vec<wire::DocHeads>) =
+                heads.into_iter().partition(|h| agreed.contains(&h.doc));
             let n = confirmed.len();
-            docs.session_agree(peer, confirmed).await?;
+            docs.session_agree(
+                peer,
+                confirmed,
+                unconfirmed.into_iter().map(|h| h.doc).collect(),
+            )
+            .await?;
             debug!(peer = %peer.short(), %network, docs = looked_at.len(), agreed = n, rounds, "session done");
             Ok(looked_at.len())
         }
@@ -502,6 +537,7 @@ impl Engine {
 mod tests {
     use super::*;
     use crate::store::SledStore;
+    use commonground_protocol::doc::DocKind;
     use commonground_protocol::network::Role;
     use commonground_protocol::plan::{NewPlan, PlanEdit};
     use ed25519_dalek::SigningKey;
@@ -775,5 +811,219 @@ mod tests {
         );
         // A private plan is no one else's burden.
         assert!(a.new_plan(sixth, None).await.is_ok());
+    }
+
+    /// One session of `b` with `a`, in-process, counting its requests: (documents looked at,
+    /// requests).
+    async fn counted(b: &Docs, a: &Docs, net: DocId) -> (usize, usize) {
+        let me = b.group();
+        let asked = std::cell::Cell::new(0);
+        let asked = &asked;
+        let n = session_over(b, a.group(), net, |request| {
+            let a = a.clone();
+            asked.set(asked.get() + 1);
+            async move { Ok(a.answer(me, request).await) }
+        })
+        .await
+        .unwrap();
+        (n, asked.get())
+    }
+
+    /// Once two members have an agreement, edits made on both sides while apart (text in
+    /// Arabic and French) meet in one round trip: each side's changes after the agreement
+    /// travel with `Hello` and its answer, both end with the same heads and the texts exactly
+    /// as typed, and the next session finds nothing to do in one small round trip.
+    #[tokio::test]
+    async fn edits_on_both_sides_meet_in_one_round_trip_after_an_agreement() {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, net, _threads) = joined(da.path(), db.path(), 2).await;
+        let theirs = b
+            .new_plan(
+                NewPlan {
+                    title: "Permanence juridique".into(),
+                    goal: "Un avocat chaque mardi".into(),
+                    demands: String::new(),
+                },
+                Some(net.to_string()),
+            )
+            .await
+            .unwrap();
+        // The first session: b has no agreement with a yet, so it takes rounds and a commit.
+        let (_, first) = counted(&b, &a, net).await;
+        assert!(first > 1, "{first} requests");
+        assert_eq!(a.plans().await.unwrap().len(), 3);
+        let ours = a
+            .plans()
+            .await
+            .unwrap()
+            .into_iter()
+            .find(|p| p.header.owner == a.group())
+            .unwrap()
+            .id;
+        let (goal_a, goal_b) = (
+            "سكن لائق — logement digne pour chaque famille",
+            "Un avocat chaque mardi, محامٍ كل ثلاثاء",
+        );
+        for (side, id, goal) in [(&a, ours, goal_a), (&b, theirs.id, goal_b)] {
+            side.edit_plan(id.to_string(), move |p| {
+                p.apply(
+                    &PlanEdit {
+                        goal: Some(goal.into()),
+                        ..Default::default()
+                    },
+                    None,
+                )
+            })
+            .await
+            .unwrap();
+        }
+        let (settled, requests) = counted(&b, &a, net).await;
+        assert_eq!(requests, 1, "both edits in one round trip");
+        assert_eq!(settled, 2);
+        for side in [&a, &b] {
+            assert_eq!(side.plan(ours.to_string()).await.unwrap().goal, goal_a);
+            assert_eq!(side.plan(theirs.id.to_string()).await.unwrap().goal, goal_b);
+        }
+        let heads = |d: &Docs| {
+            let d = d.clone();
+            async move {
+                d.run(|set| {
+                    let ids: Vec<DocId> = set.of_kind(DocKind::Plan).map(|(id, _)| *id).collect();
+                    Ok(ids
+                        .into_iter()
+                        .map(|id| (id, set.document(&id).map(|d| d.get_heads())))
+                        .collect::<std::collections::BTreeMap<_, _>>())
+                })
+                .await
+                .unwrap()
+            }
+        };
+        assert_eq!(heads(&a).await, heads(&b).await);
+        // Both recorded the same agreement: the next session, either way, is one round trip
+        // in which nothing is listed.
+        for (x, y) in [(&b, &a), (&a, &b)] {
+            let Request::Hello {
+                digest,
+                changed,
+                catchup,
+                ..
+            } = x.session_hello(y.group(), net).await.unwrap()
+            else {
+                panic!("not a hello");
+            };
+            assert!(changed.is_empty() && catchup.is_empty());
+            let Response::Hello {
+                digest_ok, docs, ..
+            } = y
+                .answer(
+                    x.group(),
+                    Request::Hello {
+                        network: net,
+                        digest,
+                        changed,
+                        catchup,
+                    },
+                )
+                .await
+            else {
+                panic!("refused");
+            };
+            assert!(digest_ok && docs.is_empty());
+        }
+        assert_eq!(counted(&a, &b, net).await, (0, 1));
+    }
+
+    /// A catch-up carrying a change its author may not make (b writing in a's plan) refuses
+    /// the whole `Hello` as forbidden, and nothing of it is applied.
+    #[tokio::test]
+    async fn a_catch_up_with_a_forbidden_change_is_refused_and_nothing_applied() {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, net, _threads) = joined(da.path(), db.path(), 1).await;
+        pull(&b, &a, net).await;
+        let plan = a.plans().await.unwrap()[0].id;
+        let before = a.plan(plan.to_string()).await.unwrap();
+        // b writes in a's plan around its own checks, and signs the change with its key.
+        let key = SigningKey::from_bytes(&[2; 32]);
+        let hello = b
+            .run(move |set| {
+                let doc = set.document(&plan).unwrap().clone();
+                let agreed = doc.get_heads();
+                let mut forged = doc.with_actor(automerge::ActorId::from(
+                    key.verifying_key().to_bytes().to_vec(),
+                ));
+                let mut tx = forged.transaction();
+                let body = match automerge::ReadDoc::get(&tx, automerge::ROOT, "body") {
+                    Ok(Some((_, id))) => id,
+                    other => panic!("no body: {other:?}"),
+                };
+                let goal = match automerge::ReadDoc::get(&tx, &body, "goal") {
+                    Ok(Some((_, id))) => id,
+                    other => panic!("no goal: {other:?}"),
+                };
+                automerge::transaction::Transactable::splice_text(&mut tx, &goal, 0, 0, "x")
+                    .unwrap();
+                tx.commit();
+                let hashes: Vec<_> = forged
+                    .get_changes_meta(&agreed)
+                    .into_iter()
+                    .map(|m| m.hash)
+                    .collect();
+                let changes = forged.bundle(hashes.clone()).unwrap().bytes().to_vec();
+                Ok(Request::Hello {
+                    network: net,
+                    digest: [0; 32],
+                    changed: vec![wire::DocHeads {
+                        doc: plan,
+                        heads: wire::heads_hash(&forged.get_heads()),
+                        generation: Default::default(),
+                    }],
+                    catchup: vec![wire::Catchup {
+                        at: 0,
+                        changes,
+                        signed: vec![commonground_protocol::auth::SignedHead::sign(
+                            &key, &plan, &hashes[0],
+                        )],
+                    }],
+                })
+            })
+            .await
+            .unwrap();
+        // With the digest b really has, so that a reads the catch-up.
+        let Request::Hello { digest, .. } = b.session_hello(a.group(), net).await.unwrap() else {
+            panic!("not a hello");
+        };
+        let Request::Hello {
+            network,
+            changed,
+            catchup,
+            ..
+        } = hello
+        else {
+            unreachable!()
+        };
+        let r = a
+            .answer(
+                b.group(),
+                Request::Hello {
+                    network,
+                    digest,
+                    changed,
+                    catchup,
+                },
+            )
+            .await;
+        assert!(
+            matches!(
+                r,
+                Response::Refused {
+                    reason: wire::Refusal::Forbidden,
+                    ..
+                }
+            ),
+            "{r:?}"
+        );
+        let after = a.plan(plan.to_string()).await.unwrap();
+        assert_eq!(after.goal, before.goal);
+        assert_eq!(after.heads, before.heads);
     }
 }

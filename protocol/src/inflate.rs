@@ -15,8 +15,10 @@
 //! Only the framing is read (chunk headers, the column lists of a document chunk, the header of
 //! a change chunk) and the runs of each column; whatever else is wrong with the bytes is left
 //! for Automerge to refuse (a column whose runs cannot be read counts the rows read until
-//! then). Bundle chunks (several changes in one chunk, an Automerge API that no Common Ground
-//! node uses) are refused outright.
+//! then). Bundle chunks (several changes of one document in one columnar chunk, which a sync
+//! catch-up carries) are measured like a document chunk: their dependencies and actors, then
+//! the change columns and the operation columns, each a (specification, length) list followed
+//! by its data.
 
 use std::io::{BufRead, Read};
 
@@ -35,6 +37,7 @@ const MAGIC: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 const DOCUMENT: u8 = 0;
 const CHANGE: u8 = 1;
 const COMPRESSED: u8 = 2;
+const BUNDLE: u8 = 3;
 /// A column specification's DEFLATE bit.
 const DEFLATE: u64 = 0b1000;
 
@@ -83,6 +86,7 @@ fn measure(bytes: &[u8], limit: u64) -> Result<(u64, u64), InflateError> {
         let left = limit.saturating_sub(total);
         let (size, claimed) = match kind {
             DOCUMENT => document(data, left),
+            BUNDLE => bundle(data, left),
             CHANGE => change(data, left),
             COMPRESSED => change(
                 std::io::BufReader::new(
@@ -127,9 +131,53 @@ fn document(data: &[u8], limit: u64) -> Result<(u64, u64), InflateError> {
     }
     let mut total = r.at as u64;
     let mut rows = 0;
-    for (spec, len) in columns {
+    columns_of(&mut r, &columns, limit, &mut total, &mut rows)?;
+    // The suffix (head indices) as it is.
+    Ok((total + (data.len() - r.at) as u64, rows))
+}
+
+/// What a bundle chunk's contents inflate to, and the rows of its longest column: its
+/// dependencies (uLEB count, 32 bytes each) and actors (uLEB count, each uLEB length and
+/// bytes) as they are, then the change columns and the operation columns, each section a
+/// (specification, length) list followed by those columns' data.
+fn bundle(data: &[u8], limit: u64) -> Result<(u64, u64), InflateError> {
+    let mut r = Reader { bytes: data, at: 0 };
+    let deps = r.uleb()?;
+    r.take_u64(deps.saturating_mul(32))?;
+    for _ in 0..r.uleb()? {
+        let n = r.uleb()?;
+        r.take_u64(n)?; // an actor id
+    }
+    // Column data as it inflates; everything else (framing, dependencies, actors) as it is.
+    let (mut inflated, mut rows, mut packed) = (0, 0, 0u64);
+    for _ in 0..2 {
+        let mut columns = Vec::new();
+        for _ in 0..r.uleb()? {
+            columns.push((r.uleb()?, r.uleb()?));
+            if columns.len() > 1024 {
+                return Err(InflateError::Malformed("too many columns"));
+            }
+        }
+        packed = columns
+            .iter()
+            .fold(packed, |sum, (_, len)| sum.saturating_add(*len));
+        columns_of(&mut r, &columns, limit, &mut inflated, &mut rows)?;
+    }
+    Ok((inflated + (data.len() as u64).saturating_sub(packed), rows))
+}
+
+/// Reads `columns` from `r` in turn: adds what each inflates to (at most `limit` in all) to
+/// `total`, and keeps in `rows` the most rows one of them claims.
+fn columns_of(
+    r: &mut Reader<'_>,
+    columns: &[(u64, u64)],
+    limit: u64,
+    total: &mut u64,
+    rows: &mut u64,
+) -> Result<(), InflateError> {
+    for &(spec, len) in columns {
         let column = r.take_u64(len)?;
-        let left = limit.saturating_sub(total);
+        let left = limit.saturating_sub(*total);
         let (size, claimed) = if spec & DEFLATE != 0 {
             column_rows(
                 spec,
@@ -140,14 +188,13 @@ fn document(data: &[u8], limit: u64) -> Result<(u64, u64), InflateError> {
         } else {
             column_rows(spec, column)?
         };
-        total += size;
-        rows = rows.max(claimed);
-        if total > limit {
+        *total += size;
+        *rows = (*rows).max(claimed);
+        if *total > limit {
             return Err(InflateError::TooLarge { limit });
         }
     }
-    // The suffix (head indices) as it is.
-    Ok((total + (data.len() - r.at) as u64, rows))
+    Ok(())
 }
 
 /// What a change chunk's body (read from `body`, inflated already if it was compressed) holds:
@@ -436,6 +483,48 @@ mod tests {
         assert!(check(&twice, 12 << 20).is_err());
     }
 
+    #[test]
+    fn bundles_are_measured_and_bounded() {
+        // Many small changes, as a catch-up carries them: the bundle passes and is measured.
+        let mut d = AutoCommit::new();
+        let text = d
+            .put_object(ROOT, "goal", automerge::ObjType::Text)
+            .unwrap();
+        d.commit();
+        let heads = d.get_heads();
+        for i in 0..300 {
+            d.splice_text(&text, 0, 0, &format!("سكن {i} ")).unwrap();
+            d.commit();
+        }
+        let hashes: Vec<_> = d.get_changes(&heads).iter().map(|c| c.hash()).collect();
+        let b = d
+            .document()
+            .bundle(hashes.clone())
+            .unwrap()
+            .bytes()
+            .to_vec();
+        let n = check(&b, MAX_INFLATED).unwrap();
+        assert!(n >= b.len() as u64, "{n} < {}", b.len());
+        // A copy at the earlier heads takes the bundle whole.
+        let mut copy = d.fork_at(&heads).unwrap();
+        copy.load_incremental(&b).unwrap();
+        assert_eq!(copy.get_heads(), d.get_heads());
+        // A bundle of one large, compressible value: small on the wire, refused past the limit.
+        let mut z = zeros(8 << 20);
+        let before = z.get_heads();
+        z.put(ROOT, "again", ScalarValue::Bytes(vec![0; 8 << 20]))
+            .unwrap();
+        z.commit();
+        let hashes: Vec<_> = z.get_changes(&before).iter().map(|c| c.hash()).collect();
+        let big = z.document().bundle(hashes).unwrap().bytes().to_vec();
+        assert!(big.len() < 64 * 1024, "{} bytes", big.len());
+        assert!(check(&big, MAX_INFLATED).unwrap() > 8 << 20);
+        assert_eq!(
+            check(&big, 4 << 20),
+            Err(InflateError::TooLarge { limit: 4 << 20 })
+        );
+    }
+
     /// A chunk with a valid-looking frame (the checksum is not checked here) around `data`.
     fn chunk(kind: u8, data: &[u8]) -> Vec<u8> {
         let mut out = MAGIC.to_vec();
@@ -545,8 +634,16 @@ mod tests {
         }
         assert!(check(b"not a document", MAX_INFLATED).is_err());
         let mut bundle = saved.clone();
-        bundle[8] = 3;
+        bundle[8] = BUNDLE;
         assert!(check(&bundle, MAX_INFLATED).is_err());
+        let mut d = zeros(10);
+        let heads = d.get_heads();
+        d.put(ROOT, "n", 1).unwrap();
+        let hashes: Vec<_> = d.get_changes(&heads).iter().map(|c| c.hash()).collect();
+        let b = d.document().bundle(hashes).unwrap().bytes().to_vec();
+        for cut in 1..b.len() {
+            let _ = check(&b[..cut], MAX_INFLATED);
+        }
     }
 
     proptest::proptest! {

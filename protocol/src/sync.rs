@@ -1,13 +1,19 @@
-//! The sync protocol `/commonground/sync/3`: its messages, limits and the pure decisions of a
+//! The sync protocol `/commonground/sync/4`: its messages, limits and the pure decisions of a
 //! session. `protocol/PROTOCOL.md` describes the exchange for other implementations.
 //!
 //! A session runs between two member nodes for one network. The initiator opens with `Hello`:
 //! a digest of the (document, heads) pairs both sides agreed on at the end of their last session,
-//! and the documents whose heads changed since. When the responder's digest matches, only changed
-//! documents are looked at, so unchanged ones cost nothing however many there are; when it does
-//! not (state lost on one side), the responder lists every document and the session compares all.
-//! Documents the other side lacks travel whole (Automerge `save()`, compressed); documents both
-//! have are reconciled with Automerge's sync protocol; a final `Commit` records the new agreement.
+//! and the documents whose heads changed since — each with its changes after the agreed heads
+//! (a [`Catchup`]: one Automerge bundle) where it has them. When the responder's digest matches,
+//! only changed documents are looked at, so unchanged ones cost nothing however many there are;
+//! the responder takes the catch-ups, answers with its own, and records as agreed every document
+//! both sides will then hold alike ([`responder_agrees`]): when both sides had an agreement, the
+//! session ends there, in one round trip. When the digest does not match (state lost on one
+//! side), the responder lists every document and the session compares all. Documents the other
+//! side lacks travel whole (Automerge `save()`); documents whose histories still differ are
+//! reconciled with Automerge's sync protocol; a final `Commit` records the new agreement.
+//!
+//! Every message travels as CBOR compressed with DEFLATE ([`encode`], [`decode`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -19,14 +25,19 @@ use crate::auth::SignedHead;
 use crate::generation::GenRank;
 use crate::ids::DocId;
 
-/// The libp2p protocol name. Version 3 (Common Ground 0.3) adds the refusal `Content` (a
-/// change refused for what it carries, which is no offence) and document generations (a
-/// document re-issued without its history); version 2 (0.2) made long text fields Automerge
-/// text objects. Each changed the messages or documents, so the id changed (PROTOCOL.md §13).
-pub const PROTOCOL: &str = "/commonground/sync/3";
+/// The libp2p protocol name. Version 4 (Common Ground 0.5) compresses every message and adds
+/// catch-ups to `Hello` and its answer; version 3 (0.3) added the refusal `Content` (a change
+/// refused for what it carries, which is no offence) and document generations (a document
+/// re-issued without its history); version 2 (0.2) made long text fields Automerge text
+/// objects. Each changed the messages or documents, so the id changed (PROTOCOL.md §13).
+pub const PROTOCOL: &str = "/commonground/sync/4";
 /// The previous protocol names: a node still speaking one is answered by [`upgrade_needed`]
-/// and is never scored as an offender.
-pub const PREVIOUS: &[&str] = &["/commonground/sync/2", "/commonground/sync/1"];
+/// and is never scored as an offender. Their messages are CBOR, uncompressed.
+pub const PREVIOUS: &[&str] = &[
+    "/commonground/sync/3",
+    "/commonground/sync/2",
+    "/commonground/sync/1",
+];
 
 /// The answer to every request of a node that speaks only one of [`PREVIOUS`]: a refusal it
 /// can read (in every previous version), naming the version it needs.
@@ -34,7 +45,7 @@ pub fn upgrade_needed() -> Response {
     Response::Refused {
         reason: Refusal::Unavailable,
         message: format!(
-            "this node speaks {PROTOCOL} (Common Ground 0.3 or newer); upgrade this node to sync with it"
+            "this node speaks {PROTOCOL} (Common Ground 0.5 or newer); upgrade this node to sync with it"
         ),
     }
 }
@@ -44,6 +55,49 @@ pub const MAX_MESSAGE_BYTES: u64 = 64 * 1024 * 1024;
 pub const MAX_DOCS_PER_MESSAGE: usize = 20_000;
 /// The most `Sync` rounds in one session.
 pub const MAX_ROUNDS: usize = 32;
+
+/// The most bytes of catch-ups ([`Catchup::changes`]) one `Hello` or its answer carries: a
+/// document whose changes do not fit is only listed, and reconciled in rounds.
+pub const MAX_CATCHUP_BYTES: usize = 8 * 1024 * 1024;
+
+/// Why a received message could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// It inflates to more than the limit.
+    #[error("the message inflates to more than {0} bytes")]
+    TooLarge(u64),
+    /// It is not DEFLATE'd CBOR of a message.
+    #[error("unreadable message: {0}")]
+    Unreadable(String),
+}
+
+/// A message as it travels: its CBOR, compressed with DEFLATE (RFC 1951, no header).
+pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
+    use std::io::Write;
+    let mut cbor = Vec::new();
+    ciborium::into_writer(message, &mut cbor).expect("CBOR into a Vec cannot fail");
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    z.write_all(&cbor).expect("DEFLATE into a Vec cannot fail");
+    z.finish().expect("DEFLATE into a Vec cannot fail")
+}
+
+/// Reads a message [`encode`]d, inflating it to at most `max` bytes.
+pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], max: u64) -> Result<T, DecodeError> {
+    use std::io::Read;
+    let mut cbor = Vec::new();
+    flate2::read::DeflateDecoder::new(bytes)
+        .take(max.saturating_add(1))
+        .read_to_end(&mut cbor)
+        .map_err(|e| DecodeError::Unreadable(e.to_string()))?;
+    if cbor.len() as u64 > max {
+        return Err(DecodeError::TooLarge(max));
+    }
+    // ciborium reads a byte string through its scratch buffer: one the size of the message
+    // holds any of them.
+    let mut scratch = vec![0; cbor.len().max(64)];
+    ciborium::de::from_reader_with_buffer(&cbor[..], &mut scratch)
+        .map_err(|e| DecodeError::Unreadable(e.to_string()))
+}
 
 /// A short hash of a document's heads: equal heads give equal hashes.
 pub type HeadsHash = [u8; 8];
@@ -84,6 +138,38 @@ pub struct DocHeads {
     /// one of the winning generation is sent whole rather than synced.
     #[serde(default, skip_serializing_if = "GenRank::is_first")]
     pub generation: GenRank,
+}
+
+/// One listed document's changes after the heads both sides agreed on, in a `Hello` or its
+/// answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Catchup {
+    /// Which document: its index in the same message's list (`changed` of a `Hello`, `docs` of
+    /// its answer).
+    pub at: u32,
+    /// The changes, as one Automerge bundle (`Automerge::bundle`) of every change after the
+    /// agreed heads that the receiver may lack.
+    #[serde(with = "serde_bytes_vec")]
+    pub changes: Vec<u8>,
+    /// The sender's signed heads that name changes of the bundle (at most
+    /// [`crate::auth::MAX_SIGNED_HEADS`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub signed: Vec<SignedHead>,
+}
+
+/// Whether the responder records a document as agreed at its heads `mine` (after taking the
+/// initiator's catch-up) at the end of a `Hello` whose digest matched: when the initiator will
+/// then hold exactly those heads. `listed`: the initiator's heads hash, if it listed the document
+/// (else it holds the agreed heads); `taken`: the responder took the initiator's catch-up of it
+/// (every change after the agreed heads); `sent`: the answer carries the responder's catch-up
+/// of it (every change after the agreed heads the initiator may lack).
+pub fn responder_agrees(
+    listed: Option<HeadsHash>,
+    taken: bool,
+    sent: bool,
+    mine: HeadsHash,
+) -> bool {
+    listed == Some(mine) || ((listed.is_none() || taken) && sent)
 }
 
 /// What travels for one document in a `Sync` round.
@@ -182,6 +268,9 @@ pub enum Request {
         digest: [u8; 32],
         /// The sender's documents whose heads differ from that agreement.
         changed: Vec<DocHeads>,
+        /// Changes after the agreed heads of some of them. Left out when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        catchup: Vec<Catchup>,
     },
     /// One round of payloads.
     Sync {
@@ -236,8 +325,18 @@ pub enum Response {
     Hello {
         /// Whether the digests matched.
         digest_ok: bool,
-        /// If they matched, the responder's changed documents; if not, all its documents.
+        /// If they matched, the responder's changed documents (its heads after taking the
+        /// initiator's catch-ups); if not, all its documents.
         docs: Vec<DocHeads>,
+        /// Changes after the agreed heads of some of `docs` (only when the digests matched).
+        /// Left out when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        catchup: Vec<Catchup>,
+        /// The indices in `docs` of the documents the responder now records as agreed at the
+        /// heads listed ([`responder_agrees`]): the initiator records those it holds at those
+        /// heads. Left out when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        agreed: Vec<u32>,
     },
     /// The answer to a `Sync` round.
     Sync {
@@ -568,7 +667,89 @@ mod tests {
         assert_eq!(ciborium::from_reader::<Request, _>(&buf[..]).unwrap(), req);
     }
 
+    #[test]
+    fn messages_travel_compressed_and_inflate_within_a_bound() {
+        let req = Request::Hello {
+            network: id(1),
+            digest: [7; 32],
+            changed: (0..200u8)
+                .map(|n| DocHeads {
+                    doc: id(n),
+                    heads: [1; 8],
+                    generation: GenRank::FIRST,
+                })
+                .collect(),
+            catchup: vec![Catchup {
+                at: 3,
+                changes: vec![0; 10_000],
+                signed: vec![],
+            }],
+        };
+        let bytes = encode(&req);
+        let mut cbor = Vec::new();
+        ciborium::into_writer(&req, &mut cbor).unwrap();
+        assert!(
+            bytes.len() * 4 < cbor.len(),
+            "{} of {}",
+            bytes.len(),
+            cbor.len()
+        );
+        assert_eq!(decode::<Request>(&bytes, MAX_MESSAGE_BYTES).unwrap(), req);
+        // Inflating past the bound is refused; so are bytes that are not a message.
+        assert_eq!(
+            decode::<Request>(&bytes, 1_000),
+            Err(DecodeError::TooLarge(1_000))
+        );
+        assert!(matches!(
+            decode::<Request>(&cbor, MAX_MESSAGE_BYTES),
+            Err(DecodeError::Unreadable(_))
+        ));
+        // A sync/3 `Hello` (no catch-ups) still reads: the new fields are left out when empty.
+        let old = Response::Hello {
+            digest_ok: true,
+            docs: vec![],
+            catchup: vec![],
+            agreed: vec![],
+        };
+        let mut buf = Vec::new();
+        ciborium::into_writer(&old, &mut buf).unwrap();
+        assert!(!buf.windows(7).any(|w| w == b"catchup"));
+        assert_eq!(ciborium::from_reader::<Response, _>(&buf[..]).unwrap(), old);
+    }
+
     proptest! {
+        /// The responder records a document as agreed only when the initiator ends the `Hello`
+        /// holding exactly what the responder holds; and it does whenever both catch-ups went
+        /// through. A document is a set of changes; each side adds its own after the agreed
+        /// ones; a catch-up carries every change after the agreed ones.
+        #[test]
+        fn the_responder_agrees_only_on_what_both_will_hold(
+            agreed in prop::collection::btree_set(0u8..20, 0..5),
+            theirs in prop::collection::btree_set(20u8..40, 0..4),
+            ours in prop::collection::btree_set(30u8..50, 0..4),
+            taken in any::<bool>(),
+            sent in any::<bool>(),
+        ) {
+            let hash = |s: &BTreeSet<u8>| -> HeadsHash { heads_hash(&s.iter().map(|c| ChangeHash([*c; 32])).collect::<Vec<_>>()) };
+            let initiator: BTreeSet<u8> = agreed.union(&theirs).copied().collect();
+            let responder: BTreeSet<u8> = agreed.union(&ours).copied().collect();
+            // Only a side with changes after the agreement lists or sends the document.
+            let listed = (initiator != agreed).then(|| hash(&initiator));
+            let taken = taken && listed.is_some();
+            let sent = sent && responder != agreed;
+            let responder_after: BTreeSet<u8> = if taken { responder.union(&initiator).copied().collect() } else { responder.clone() };
+            let initiator_after: BTreeSet<u8> = if sent { initiator.union(&responder).copied().collect() } else { initiator.clone() };
+            let agrees = responder_agrees(listed, taken, sent, hash(&responder_after));
+            if agrees {
+                prop_assert_eq!(&initiator_after, &responder_after);
+            }
+            let initiator_done = listed.is_none() || taken;
+            let responder_done = responder == agreed || sent;
+            if initiator_done && responder_done && (listed.is_some() || responder != agreed) {
+                prop_assert!(agrees, "both catch-ups went through but no agreement");
+            }
+        }
+
         /// Nothing is lost (kept and deferred together are what was answered, in order), no
         /// message is deferred, and the kept payloads fit the cap unless only one whole
         /// document (with the messages) went.

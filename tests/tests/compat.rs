@@ -1,4 +1,5 @@
-//! A node of the previous release (speaking only `/commonground/sync/2`) that talks to this one
+//! A node of the previous release (speaking only `/commonground/sync/3`, uncompressed CBOR) that
+//! talks to this one
 //! is told clearly which version it needs, and is not treated as an offender: it can ask again
 //! and gets the same answer on the same connection. (Only members, and guests while an invite
 //! is open, stay connected at all: here an invite is open, as when a group of the previous
@@ -64,6 +65,7 @@ async fn a_node_of_the_previous_release_is_told_which_version_it_needs() {
         network: DocId::from_bytes([7; 16]),
         digest: [0; 32],
         changed: Vec::new(),
+        catchup: Vec::new(),
     };
     for round in 0..2 {
         let id = old.behaviour_mut().sync.send_request_with_addresses(

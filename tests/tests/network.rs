@@ -212,6 +212,7 @@ async fn a_non_member_gets_nothing_even_knowing_the_ids() {
         network,
         digest: [0; 32],
         changed: vec![],
+        catchup: vec![],
     };
     let want = Request::Sync {
         network,

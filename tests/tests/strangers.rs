@@ -11,17 +11,18 @@ mod common;
 use std::time::Duration;
 
 use common::TestNode;
+use commonground_node::net::codec::Codec;
 use commonground_protocol::ids::DocId;
 use commonground_protocol::sync::{PROTOCOL, Refusal, Request, Response};
 use libp2p::futures::StreamExt;
-use libp2p::request_response::{self, ProtocolSupport, cbor};
+use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm, identify, noise, ping, tcp, yamux};
 
 #[derive(NetworkBehaviour)]
 struct Stranger {
     identify: identify::Behaviour,
-    sync: cbor::Behaviour<Request, Response>,
+    sync: request_response::Behaviour<Codec>,
     ping: ping::Behaviour,
 }
 
@@ -42,7 +43,8 @@ fn stranger() -> Swarm<Stranger> {
                 "/commonground/id/1".into(),
                 key.public(),
             )),
-            sync: cbor::Behaviour::new(
+            sync: request_response::Behaviour::with_codec(
+                Codec::default(),
                 [(StreamProtocol::new(PROTOCOL), ProtocolSupport::Full)],
                 request_response::Config::default(),
             ),
@@ -128,6 +130,7 @@ async fn a_guest_while_an_invite_is_open_is_answered_join_only_and_told_nothing(
             network,
             digest: [0; 32],
             changed: vec![],
+            catchup: vec![],
         },
         vec![addr],
     );

@@ -150,6 +150,7 @@ fn hello(network: DocId) -> Request {
         network,
         digest: [0; 32],
         changed: vec![],
+        catchup: vec![],
     }
 }
 

@@ -2,7 +2,8 @@
 //! [`Net`] handle that sends it commands, and receives [`NetEvent`]s from it.
 //!
 //! Transports are TCP and QUIC with noise and yamux; identify (with an agent string that names no
-//! group), ping, and the sync protocol `/commonground/sync/3` over request-response with CBOR.
+//! group), ping, and the sync protocol `/commonground/sync/4` over request-response (CBOR
+//! compressed with DEFLATE: `codec`).
 //! Connections, pending dials, streams, message sizes and memory are all bounded.
 //!
 //! Strangers learn nothing: [`admission`] closes every connection from a peer that is not a
@@ -13,6 +14,7 @@
 
 pub mod admission;
 pub mod beacon;
+pub mod codec;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -189,7 +191,7 @@ enum Command {
     },
 }
 
-/// Sync traffic counters: CBOR-encoded bytes and messages of `/commonground/sync/3`, both ways.
+/// Sync traffic counters: bytes on the wire and messages of `/commonground/sync/4`, both ways.
 #[derive(Debug, Default)]
 pub struct Traffic {
     /// Bytes of requests and responses sent.
@@ -216,23 +218,6 @@ impl Traffic {
             self.requests.load(Ordering::Relaxed),
         )
     }
-}
-
-/// The CBOR-encoded size of a message, as the codec writes it.
-fn encoded_len<T: serde::Serialize>(value: &T) -> u64 {
-    struct Count(u64);
-    impl std::io::Write for Count {
-        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-            self.0 += b.len() as u64;
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> std::io::Result<()> {
-            Ok(())
-        }
-    }
-    let mut c = Count(0);
-    let _ = ciborium::into_writer(value, &mut c);
-    c.0
 }
 
 /// A handle to the network actor.
@@ -458,12 +443,12 @@ struct Behaviour {
     gate: admission::Gate<identify::Behaviour>,
     // Announcements (members only: the gate above has closed every other connection).
     announce: gossipsub::Behaviour,
-    sync: cbor::Behaviour<Request, Response>,
+    sync: request_response::Behaviour<codec::Codec>,
     previous: cbor::Behaviour<Request, Response>,
     ping: ping::Behaviour,
 }
 
-fn build(key: identity::Keypair) -> Result<Swarm<Behaviour>, NetError> {
+fn build(key: identity::Keypair, traffic: Arc<Traffic>) -> Result<Swarm<Behaviour>, NetError> {
     let err = |e: &dyn std::fmt::Display| NetError::Invalid(format!("cannot set up libp2p: {e}"));
     let swarm = SwarmBuilder::with_existing_identity(key)
         .with_tokio()
@@ -475,11 +460,8 @@ fn build(key: identity::Keypair) -> Result<Swarm<Behaviour>, NetError> {
         .map_err(|e| err(&e))?
         .with_quic()
         .with_behaviour(|key| {
-            let codec = cbor::codec::Codec::<Request, Response>::default()
-                .set_request_size_maximum(MAX_MESSAGE_BYTES)
-                .set_response_size_maximum(MAX_MESSAGE_BYTES);
-            let sync = cbor::Behaviour::with_codec(
-                codec,
+            let sync = request_response::Behaviour::with_codec(
+                codec::Codec { traffic },
                 [(SYNC_PROTOCOL, ProtocolSupport::Full)],
                 request_response::Config::default()
                     .with_request_timeout(Duration::from_secs(60))
@@ -551,7 +533,8 @@ pub async fn start(
 ) -> Result<(Net, mpsc::Receiver<NetEvent>, tokio::task::JoinHandle<()>), NetError> {
     let key = identity::Keypair::ed25519_from_bytes(secret)
         .map_err(|e| NetError::Invalid(format!("group key: {e}")))?;
-    let mut swarm = build(key)?;
+    let traffic = Arc::new(Traffic::default());
+    let mut swarm = build(key, traffic.clone())?;
     for addr in &config.listen {
         swarm
             .listen_on(addr.clone())
@@ -588,7 +571,6 @@ pub async fn start(
     }
     let (tx, rx) = mpsc::channel(COMMANDS);
     let (events, events_rx) = mpsc::channel(EVENTS);
-    let traffic = Arc::new(Traffic::default());
     let presence = Arc::new(Presence::default());
     let listeners = Arc::new(Listeners::default());
     let mut actor = Actor {
@@ -845,9 +827,6 @@ impl Actor {
                 request,
                 reply,
             } => {
-                self.traffic
-                    .sent
-                    .fetch_add(encoded_len(&request), Ordering::Relaxed);
                 self.traffic.requests.fetch_add(1, Ordering::Relaxed);
                 let addrs = self.not_ours(addrs);
                 // Asking a peer that is no member yet (redeeming an invite): its connection is
@@ -866,9 +845,6 @@ impl Actor {
                 self.pending.insert(id, reply);
             }
             Command::Respond { channel, response } => {
-                self.traffic
-                    .sent
-                    .fetch_add(encoded_len(&response), Ordering::Relaxed);
                 if self
                     .swarm
                     .behaviour_mut()
@@ -1044,29 +1020,21 @@ impl Actor {
             request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request {
                     request, channel, ..
-                } => {
-                    self.traffic
-                        .received
-                        .fetch_add(encoded_len(&request), Ordering::Relaxed);
-                    match group_of(&peer) {
-                        Some(g) => self.emit(NetEvent::Inbound {
-                            peer: g,
-                            request,
-                            channel,
-                        }),
-                        None => {
-                            warn!(%peer, "request from a peer whose key is not ed25519; disconnecting");
-                            let _ = self.swarm.disconnect_peer_id(peer);
-                        }
+                } => match group_of(&peer) {
+                    Some(g) => self.emit(NetEvent::Inbound {
+                        peer: g,
+                        request,
+                        channel,
+                    }),
+                    None => {
+                        warn!(%peer, "request from a peer whose key is not ed25519; disconnecting");
+                        let _ = self.swarm.disconnect_peer_id(peer);
                     }
-                }
+                },
                 request_response::Message::Response {
                     request_id,
                     response,
                 } => {
-                    self.traffic
-                        .received
-                        .fetch_add(encoded_len(&response), Ordering::Relaxed);
                     if let Some(reply) = self.pending.remove(&request_id) {
                         let _ = reply.send(Ok(response));
                     }

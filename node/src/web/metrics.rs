@@ -122,7 +122,7 @@ pub async fn serve(State(web): State<Web>) -> Response {
         }
         registry.register(
             "sync_bytes",
-            "Bytes of /commonground/sync/3 messages (CBOR), by direction",
+            "Bytes of /commonground/sync/4 messages on the wire (compressed CBOR), by direction",
             bytes,
         );
         let requests = Counter::<u64>::default();

@@ -1,0 +1,194 @@
+//! Catch-up in one round trip (`/commonground/sync/4`, PROTOCOL.md §8c): the changes of a
+//! document after the heads this node and a peer last agreed on travel with `Hello` and its
+//! answer as one Automerge bundle, and are taken with the checks a sync round's changes get.
+//! When to send one and what both sides then record as agreed is decided in
+//! `commonground_protocol::sync` ([`wire::responder_agrees`]).
+
+use std::collections::HashSet;
+
+use automerge::{ChangeHash, ReadDoc};
+use commonground_protocol::auth::{self, SignedHead};
+use commonground_protocol::ids::{DocId, GroupId};
+use commonground_protocol::network::Network;
+use commonground_protocol::sync::{self as wire, Catchup, DocHeads, Refusal, Response};
+use tracing::{debug, warn};
+
+use crate::docs::DocSet;
+use crate::replica::{Admitted, Intake, forbidden, refused};
+
+/// Why changes offered for a document this node holds were not applied.
+pub(crate) enum Untaken {
+    /// They build on changes this node lacks.
+    Lacks,
+    /// A rule or their bytes refuse them.
+    Refused((Refusal, String)),
+}
+
+impl DocSet {
+    /// This node's copy of `id` with `bytes` (Automerge change chunks or a bundle, inflation
+    /// already bounded by the caller) applied, if the result passes admission: what a pushed or
+    /// caught-up change must pass, as a sync round's would.
+    pub(crate) fn with_changes(
+        &self,
+        id: &DocId,
+        net: &Network,
+        bytes: &[u8],
+        signed: &[SignedHead],
+    ) -> Result<Admitted, Untaken> {
+        let l = self.docs.get(id).ok_or_else(|| {
+            Untaken::Refused((Refusal::NotMember, "no such shared document".into()))
+        })?;
+        let mut candidate = l.doc.fork();
+        // Automerge's loader keeps the readable start of damaged bytes; what it keeps still
+        // goes through admission below, so nothing unchecked is stored.
+        candidate.load_incremental(bytes).map_err(|e| {
+            Untaken::Refused((Refusal::Malformed, format!("unreadable changes: {e}")))
+        })?;
+        if !candidate.get_missing_deps(&[]).is_empty() {
+            return Err(Untaken::Lacks);
+        }
+        let keep = auth::admit(id, Some(&l.doc), &candidate, &l.signed, signed, Some(net))
+            .map_err(|e| Untaken::Refused(forbidden(e)))?;
+        Ok((candidate, keep))
+    }
+
+    /// The changes of `id` after `agreed` (heads this node and a peer both hold) as the
+    /// catch-up of the listed document at index `at`, with the signed heads that name them;
+    /// `None` when there are none, this node lacks some of `agreed` (another generation), or
+    /// they do not fit what is left of `budget` (bytes).
+    pub(crate) fn catchup(
+        &self,
+        id: &DocId,
+        agreed: &[ChangeHash],
+        at: usize,
+        budget: &mut usize,
+    ) -> Option<Catchup> {
+        let l = self.docs.get(id)?;
+        if agreed.is_empty()
+            || !agreed
+                .iter()
+                .all(|h| l.doc.get_change_meta_by_hash(h).is_some())
+        {
+            return None;
+        }
+        let after: HashSet<ChangeHash> = l
+            .doc
+            .get_changes_meta(agreed)
+            .into_iter()
+            .map(|m| m.hash)
+            .collect();
+        if after.is_empty() {
+            return None;
+        }
+        let bundle = l.doc.bundle(after.iter().copied()).ok()?;
+        let changes = bundle.bytes().to_vec();
+        if changes.len() > *budget {
+            return None;
+        }
+        *budget -= changes.len();
+        let signed = l
+            .signed
+            .iter()
+            .filter(|s| after.contains(&s.change_hash()))
+            .cloned()
+            .collect();
+        Some(Catchup {
+            at: u32::try_from(at).ok()?,
+            changes,
+            signed,
+        })
+    }
+
+    /// The catch-ups of the listed documents `listed` this node has an agreement with `peer`
+    /// for, within [`wire::MAX_CATCHUP_BYTES`]; `skip`: documents not to send one for.
+    pub(crate) fn catchups(
+        &self,
+        peer: &GroupId,
+        listed: &[DocHeads],
+        skip: impl Fn(&DocHeads) -> bool,
+    ) -> Vec<Catchup> {
+        let Some(p) = self.peers.get(peer) else {
+            return Vec::new();
+        };
+        let mut budget = wire::MAX_CATCHUP_BYTES;
+        listed
+            .iter()
+            .enumerate()
+            .filter(|(_, d)| !skip(d))
+            .filter_map(|(at, d)| {
+                let agreed = p.agreed_heads.get(&d.doc)?;
+                self.catchup(&d.doc, agreed, at, &mut budget)
+            })
+            .collect()
+    }
+
+    /// Takes a peer's catch-ups of the documents it listed (`listed`) for `network`: each whose
+    /// changes pass is applied; one that builds on changes this node lacks, is of another
+    /// generation, or is refused for what it carries (no offence) is left for the rounds. One
+    /// that breaks a rule or cannot be read refuses them all, before any is applied. Returns the
+    /// documents taken.
+    pub(crate) fn take_catchups(
+        &mut self,
+        peer: &GroupId,
+        net: &Network,
+        network: &DocId,
+        listed: &[DocHeads],
+        catchups: &[Catchup],
+    ) -> Result<HashSet<DocId>, Response> {
+        let mut intake = Intake::new(*network);
+        let mut admitted = Vec::new();
+        let mut seen = HashSet::new();
+        for c in catchups {
+            let Some(d) = listed.get(c.at as usize) else {
+                return Err(refused(
+                    Refusal::Malformed,
+                    "a catch-up of no listed document",
+                ));
+            };
+            if !seen.insert(d.doc) || c.signed.len() > auth::MAX_SIGNED_HEADS {
+                return Err(refused(
+                    Refusal::Malformed,
+                    "a document caught up twice, or too many signatures",
+                ));
+            }
+            let readable = self.docs.get(&d.doc).is_some_and(|l| {
+                l.header.network.as_ref() == Some(network) && net.may_read(peer, l.header.kind)
+            });
+            if !readable {
+                return Err(refused(Refusal::NotMember, "no such shared document"));
+            }
+            if self
+                .docs
+                .get(&d.doc)
+                .is_some_and(|l| l.rank != d.generation)
+            {
+                debug!(doc = %d.doc, "a catch-up of another generation left for the rounds");
+                continue;
+            }
+            intake.inflates(&c.changes).map_err(|(reason, why)| {
+                warn!(peer = %peer.short(), doc = %d.doc, why, "refusing catch-ups");
+                refused(reason, why)
+            })?;
+            match self.with_changes(&d.doc, net, &c.changes, &c.signed) {
+                Ok(a) => admitted.push((d.doc, a)),
+                Err(Untaken::Lacks) => {
+                    debug!(doc = %d.doc, "a catch-up on changes this node lacks left for the rounds")
+                }
+                Err(Untaken::Refused((Refusal::Content, why))) => {
+                    debug!(doc = %d.doc, why, "a catch-up refused for what it carries")
+                }
+                Err(Untaken::Refused((reason, why))) => {
+                    warn!(peer = %peer.short(), doc = %d.doc, ?reason, why, "refusing catch-ups");
+                    return Err(refused(reason, why));
+                }
+            }
+        }
+        let mut taken = HashSet::new();
+        for (id, (doc, keep)) in admitted {
+            self.synced_in.insert(id);
+            self.keep(id, doc, keep);
+            taken.insert(id);
+        }
+        Ok(taken)
+    }
+}
