@@ -40,6 +40,10 @@ pub struct HelloAnswer {
     pub catchup: Vec<wire::Catchup>,
     /// The indices of those it recorded as agreed.
     pub agreed: Vec<u32>,
+    /// The indices in `listed` of the documents it holds at exactly the heads listed there.
+    pub same: Vec<u32>,
+    /// What this node listed in its `Hello` (`changed`).
+    pub listed: Vec<DocHeads>,
 }
 
 /// Sync bookkeeping for one peer.
@@ -399,6 +403,7 @@ impl DocSet {
                 ),
                 catchup: Vec::new(),
                 agreed: Vec::new(),
+                same: Vec::new(),
             };
         }
         let theirs: HashMap<DocId, HeadsHash> = listed.iter().map(|d| (d.doc, d.heads)).collect();
@@ -414,8 +419,18 @@ impl DocSet {
             Err(r) => return r,
         };
         let mine = self.shared_with(network, &net, peer);
-        let docs = self.with_gens(wire::changed(&mine, &agreed));
-        let (mut catchup, mut agreed_at, mut agree) = (Vec::new(), Vec::new(), Vec::new());
+        // Documents now at exactly the heads the peer listed are named by their index there.
+        let (same, docs): (Vec<DocHeads>, Vec<DocHeads>) = self
+            .with_gens(wire::changed(&mine, &agreed))
+            .into_iter()
+            .partition(|d| theirs.get(&d.doc) == Some(&d.heads));
+        let same_at: Vec<u32> = listed
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| same.iter().any(|d| d.doc == l.doc))
+            .map(|(at, _)| at as u32)
+            .collect();
+        let (mut catchup, mut agreed_at, mut agree) = (Vec::new(), Vec::new(), same.clone());
         for (at, d) in docs.iter().enumerate() {
             let sent = match ours.get(&d.doc) {
                 Some(c) => {
@@ -439,6 +454,7 @@ impl DocSet {
             docs,
             catchup,
             agreed: agreed_at,
+            same: same_at,
         }
     }
 
@@ -455,30 +471,41 @@ impl DocSet {
     ) -> Result<Result<(SessionPlan, Vec<DocPayload>), Response>, DocsError> {
         let HelloAnswer {
             digest_ok,
-            docs: theirs,
+            docs: mut theirs,
             catchup,
             agreed: agreed_at,
+            same,
+            listed,
         } = answer;
-        let theirs = &theirs[..];
         if digest_ok {
             let net = self.shared_network(network, peer)?;
-            if let Err(r) = self.take_catchups(peer, &net, network, theirs, &catchup) {
+            if let Err(r) = self.take_catchups(peer, &net, network, &theirs, &catchup) {
                 return Ok(Err(r));
             }
-            let same: Vec<DocHeads> = agreed_at
+            // The peer recorded as agreed the documents of `agreed`, and those it holds at the
+            // heads this node listed (`same`, listed back as such): this node records those it
+            // now holds at the same heads.
+            let mut settled: Vec<DocHeads> = agreed_at
                 .iter()
                 .filter_map(|at| theirs.get(*at as usize))
-                .filter(|d| {
-                    self.docs.get(&d.doc).is_some_and(|l| {
-                        l.rank == d.generation && wire::heads_hash(&l.doc.get_heads()) == d.heads
-                    })
-                })
                 .copied()
                 .collect();
-            self.agree(peer, &same);
+            let same: Vec<DocHeads> = same
+                .iter()
+                .filter_map(|at| listed.get(*at as usize))
+                .copied()
+                .collect();
+            settled.extend(&same);
+            theirs.extend(same);
+            settled.retain(|d| {
+                self.docs.get(&d.doc).is_some_and(|l| {
+                    l.rank == d.generation && wire::heads_hash(&l.doc.get_heads()) == d.heads
+                })
+            });
+            self.agree(peer, &settled);
         }
         let (mine, agreed) = self.session_view(peer, network)?;
-        let plan = wire::plan_session(&mine, &self.gens_in(network), &agreed, digest_ok, theirs);
+        let plan = wire::plan_session(&mine, &self.gens_in(network), &agreed, digest_ok, &theirs);
         let mut out: Vec<DocPayload> = plan
             .send_whole
             .iter()

@@ -89,17 +89,24 @@ where
     Fut: std::future::Future<Output = Result<Response, NetError>>,
 {
     let hello = docs.session_hello(peer, network).await?;
+    let listed = match &hello {
+        Request::Hello { changed, .. } => changed.clone(),
+        _ => Vec::new(),
+    };
     let answer = match ask(hello).await? {
         Response::Hello {
             digest_ok,
             docs,
             catchup,
             agreed,
+            same,
         } => HelloAnswer {
             digest_ok,
             docs,
             catchup,
             agreed,
+            same,
+            listed,
         },
         other => return Err(expect_refusal(other)),
     };
@@ -225,6 +232,8 @@ pub struct Engine {
     epoch: tokio::time::Instant,
     /// The addresses each member is known by (from the network documents), for dialling.
     addrs: HashMap<GroupId, Vec<String>>,
+    /// The networks each connected peer shares with this node, as last seen.
+    shared: HashMap<GroupId, HashSet<DocId>>,
     sessions: JoinSet<(GroupId, DocId, Result<usize, SyncError>)>,
     inbound: Arc<Semaphore>,
     answers: JoinSet<()>,
@@ -246,6 +255,7 @@ impl Engine {
             changes,
             epoch: tokio::time::Instant::now(),
             addrs: HashMap::new(),
+            shared: HashMap::new(),
             sessions: JoinSet::new(),
             inbound: Arc::new(Semaphore::new(INBOUND)),
             answers: JoinSet::new(),
@@ -354,9 +364,11 @@ impl Engine {
             NetEvent::Connected(peer) => {
                 self.publish_addrs().await;
                 let networks = self.docs.networks_with(peer).await.unwrap_or_default();
+                self.shared.insert(peer, networks.iter().copied().collect());
                 self.handle(Event::Connected { peer, networks }, None).await;
             }
             NetEvent::Disconnected(peer) => {
+                self.shared.remove(&peer);
                 self.handle(Event::Disconnected { peer }, None).await;
             }
             NetEvent::Announced {
@@ -461,6 +473,22 @@ impl Engine {
         match changed {
             Ok(stored) => {
                 let members = self.members(stored.network).await;
+                // A connected peer that has just become a fellow member (it joined, or this
+                // node did) is caught up as on connecting: no announcement tells either side
+                // of the documents the other already held.
+                for m in &members {
+                    let newly = self
+                        .shared
+                        .get_mut(&m.group)
+                        .is_some_and(|s| s.insert(stored.network));
+                    if newly {
+                        let event = Event::Connected {
+                            peer: m.group,
+                            networks: vec![stored.network],
+                        };
+                        self.handle(event, None).await;
+                    }
+                }
                 let event = Event::Stored {
                     network: stored.network,
                     members,
@@ -1025,5 +1053,35 @@ mod tests {
         let after = a.plan(plan.to_string()).await.unwrap();
         assert_eq!(after.goal, before.goal);
         assert_eq!(after.heads, before.heads);
+    }
+
+    /// A run of 200 edits made while apart reaches the other member in one round trip (one
+    /// bundle), with the same heads on both sides.
+    #[tokio::test]
+    async fn a_long_run_of_edits_is_caught_up_in_one_round_trip() {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, net, _threads) = joined(da.path(), db.path(), 1).await;
+        pull(&b, &a, net).await;
+        let plan = a.plans().await.unwrap()[0].id;
+        for i in 0..200 {
+            a.edit_plan(plan.to_string(), move |p| {
+                let demands = format!("{} مطلب {i}", p.demands.as_str());
+                p.apply(
+                    &PlanEdit {
+                        demands: Some(demands),
+                        ..Default::default()
+                    },
+                    None,
+                )
+            })
+            .await
+            .unwrap();
+        }
+        assert_eq!(counted(&b, &a, net).await, (1, 1));
+        let (pa, pb) = (
+            a.plan(plan.to_string()).await.unwrap(),
+            b.plan(plan.to_string()).await.unwrap(),
+        );
+        assert_eq!((pa.heads, pa.demands), (pb.heads, pb.demands));
     }
 }

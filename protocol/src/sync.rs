@@ -76,7 +76,14 @@ pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
     use std::io::Write;
     let mut cbor = Vec::new();
     ciborium::into_writer(message, &mut cbor).expect("CBOR into a Vec cannot fail");
-    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+    // Small messages (a `Hello`, a catch-up) are compressed hard; large ones (whole documents,
+    // mostly compressed already) fast.
+    let level = if cbor.len() <= 1 << 20 {
+        flate2::Compression::best()
+    } else {
+        flate2::Compression::fast()
+    };
+    let mut z = flate2::write::DeflateEncoder::new(Vec::new(), level);
     z.write_all(&cbor).expect("DEFLATE into a Vec cannot fail");
     z.finish().expect("DEFLATE into a Vec cannot fail")
 }
@@ -337,6 +344,12 @@ pub enum Response {
         /// heads. Left out when empty.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         agreed: Vec<u32>,
+        /// The indices in the request's `changed` of the documents the responder now holds at
+        /// exactly the heads listed there (it took their catch-ups, or held them already): not
+        /// listed again in `docs`; both sides record them as agreed at those heads. Left out
+        /// when empty.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        same: Vec<u32>,
     },
     /// The answer to a `Sync` round.
     Sync {
@@ -710,6 +723,7 @@ mod tests {
             docs: vec![],
             catchup: vec![],
             agreed: vec![],
+            same: vec![],
         };
         let mut buf = Vec::new();
         ciborium::into_writer(&old, &mut buf).unwrap();

@@ -498,3 +498,35 @@ async fn an_edit_is_announced_with_its_changes_and_no_member_needs_a_session() {
     );
     assert_eq!(by_writer, 0, "the writer pushed by sessions");
 }
+
+/// A group that joins holds the plans the network already had well before the slow timer (30 s)
+/// would bring them: joining starts a catch-up with the inviter at once (no announcement names
+/// documents the joiner has never heard of). Several joins, so that a race between the join and
+/// the inviter hearing of the joiner's subscription shows.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_joining_group_is_caught_up_at_once_not_on_the_slow_timer() {
+    let a = TestNode::start("Coventry", vec![]).await;
+    let net = a.create_network("West Midlands Sanctuary Network").await;
+    for i in 0..3 {
+        a.post_ok(
+            "/plans",
+            json!({"title": format!("Campaign {i}"), "goal": "سكن لائق لكل عائلة", "network": net}),
+        )
+        .await;
+    }
+    for name in ["Birmingham", "Wolverhampton", "Walsall"] {
+        let n = TestNode::start(name, vec![]).await;
+        a.admit(&net, &n).await;
+        wait_until(
+            &format!("{name} holds the three plans"),
+            Duration::from_secs(10),
+            || async {
+                let plans = n.ok("/plans").await;
+                (plans.as_array().map(Vec::len) == Some(3)).then_some(())
+            },
+        )
+        .await;
+        n.stop().await;
+    }
+    a.stop().await;
+}
