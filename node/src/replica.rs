@@ -987,6 +987,9 @@ impl DocSet {
     /// the agreement with the next batch. Where this node holds a document at those heads, the
     /// heads themselves are kept too (for a catch-up next time).
     pub(crate) fn agree(&mut self, peer: &GroupId, docs: &[DocHeads]) {
+        if docs.is_empty() {
+            return;
+        }
         let now = crate::docs::now_unix() as u64;
         let entry = self.peers.entry(*peer).or_default();
         for d in docs {

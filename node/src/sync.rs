@@ -1084,4 +1084,40 @@ mod tests {
         );
         assert_eq!((pa.heads, pa.demands), (pb.heads, pb.demands));
     }
+
+    /// A round may carry as many signed heads as a network document of many members has (one
+    /// per member that wrote its addresses): 100 are taken, not refused as too many (64, the
+    /// bound before 0.5, refused every whole network document of a network of 100 members).
+    #[tokio::test]
+    async fn a_round_may_carry_the_signed_heads_of_a_hundred_members() {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, net, _threads) = joined(da.path(), db.path(), 0).await;
+        let key = SigningKey::from_bytes(&[2; 32]);
+        let round = b
+            .run(move |set| {
+                let doc = set.document(&net).unwrap().save();
+                let signed = (0..100u8)
+                    .map(|i| {
+                        commonground_protocol::auth::SignedHead::sign(
+                            &key,
+                            &net,
+                            &automerge::ChangeHash([i; 32]),
+                        )
+                    })
+                    .collect();
+                Ok(Request::Sync {
+                    network: net,
+                    docs: vec![wire::DocPayload {
+                        doc: net,
+                        payload: wire::Payload::Whole(doc),
+                        signed,
+                        generation: Default::default(),
+                    }],
+                })
+            })
+            .await
+            .unwrap();
+        let r = a.answer(b.group(), round).await;
+        assert!(matches!(r, Response::Sync { .. }), "{r:?}");
+    }
 }

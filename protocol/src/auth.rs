@@ -42,8 +42,11 @@ use crate::network::{Network, Role};
 use crate::plan::Plan;
 use crate::publish::Published;
 
-/// The most signed heads one payload may carry.
-pub const MAX_SIGNED_HEADS: usize = 64;
+/// The most signed heads one payload may carry: one per author, and every member of a network
+/// writes its own addresses into the network document, so a network of many members needs as
+/// many (64, the bound before 0.5, refused every whole network document of a network of 100
+/// members).
+pub const MAX_SIGNED_HEADS: usize = 1024;
 
 /// The most plans of one owning group a node keeps in one network: a node takes no new plan of
 /// a group that has this many there already (it leaves it out), and a group makes no more.

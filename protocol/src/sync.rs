@@ -76,9 +76,9 @@ pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
     use std::io::Write;
     let mut cbor = Vec::new();
     ciborium::into_writer(message, &mut cbor).expect("CBOR into a Vec cannot fail");
-    // Small messages (a `Hello`, a catch-up) are compressed hard; large ones (whole documents,
-    // mostly compressed already) fast.
-    let level = if cbor.len() <= 1 << 20 {
+    // It runs on the network's threads, for every message: small messages (a `Hello`, a
+    // catch-up) are compressed hard, which costs little at their size; larger ones fast.
+    let level = if cbor.len() <= 64 * 1024 {
         flate2::Compression::best()
     } else {
         flate2::Compression::fast()
