@@ -124,7 +124,9 @@ impl DocSet {
 
     /// Takes a peer's catch-ups of the documents it listed (`listed`) for `network`: each whose
     /// changes pass is applied; one that builds on changes this node lacks, is of another
-    /// generation, or is refused for what it carries (no offence) is left for the rounds. One
+    /// generation, is of a document this node does not share with the peer (their copies of the
+    /// network document may differ on roles for a while), or is refused for what it carries (no
+    /// offence) is left out. One
     /// that breaks a rule or cannot be read refuses them all, before any is applied. Returns the
     /// documents taken.
     pub(crate) fn take_catchups(
@@ -155,7 +157,10 @@ impl DocSet {
                 l.header.network.as_ref() == Some(network) && net.may_read(peer, l.header.kind)
             });
             if !readable {
-                return Err(refused(Refusal::NotMember, "no such shared document"));
+                // Not applied; the rest is still taken, so that a network document that tells
+                // the two sides' views of roles apart is not held back with it.
+                debug!(doc = %d.doc, "a catch-up of a document not shared with the sender left out");
+                continue;
             }
             if self
                 .docs

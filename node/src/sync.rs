@@ -1120,4 +1120,71 @@ mod tests {
         let r = a.answer(b.group(), round).await;
         assert!(matches!(r, Response::Sync { .. }), "{r:?}");
     }
+
+    /// A catch-up of a document the responder does not share with the sender is left out, and
+    /// the rest of the `Hello` is still taken.
+    #[tokio::test]
+    async fn a_catch_up_of_a_document_not_shared_is_left_out_and_the_rest_taken() {
+        let (da, db) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let (a, b, net, _threads) = joined(da.path(), db.path(), 1).await;
+        pull(&b, &a, net).await;
+        let plan = a.plans().await.unwrap()[0].id;
+        let goal = "لجنة الإسكان — comité logement";
+        a.edit_plan(plan.to_string(), move |p| {
+            p.apply(
+                &PlanEdit {
+                    goal: Some(goal.into()),
+                    ..Default::default()
+                },
+                None,
+            )
+        })
+        .await
+        .unwrap();
+        let Request::Hello {
+            network,
+            digest,
+            mut changed,
+            mut catchup,
+        } = a.session_hello(b.group(), net).await.unwrap()
+        else {
+            panic!("not a hello");
+        };
+        assert_eq!(catchup.len(), 1, "the plan's catch-up");
+        let stranger = DocId::from_bytes([9; 16]);
+        changed.insert(
+            0,
+            wire::DocHeads {
+                doc: stranger,
+                heads: [1; 8],
+                generation: Default::default(),
+            },
+        );
+        let mut other = catchup[0].clone();
+        catchup[0].at += 1;
+        other.at = 0;
+        catchup.insert(0, other);
+        let r = b
+            .answer(
+                a.group(),
+                Request::Hello {
+                    network,
+                    digest,
+                    changed,
+                    catchup,
+                },
+            )
+            .await;
+        assert!(
+            matches!(
+                r,
+                Response::Hello {
+                    digest_ok: true,
+                    ..
+                }
+            ),
+            "{r:?}"
+        );
+        assert_eq!(b.plan(plan.to_string()).await.unwrap().goal, goal);
+    }
 }
