@@ -841,6 +841,15 @@ mod tests {
         assert!(a.new_plan(sixth, None).await.is_ok());
     }
 
+    /// Rewrites a plan's goal on `d`.
+    async fn set_goal(d: &Docs, plan: DocId, goal: &str) {
+        let edit = PlanEdit {
+            goal: Some(goal.into()),
+            ..Default::default()
+        };
+        d.update_plan(plan.to_string(), edit).await.unwrap();
+    }
+
     /// One session of `b` with `a`, in-process, counting its requests: (documents looked at,
     /// requests).
     async fn counted(b: &Docs, a: &Docs, net: DocId) -> (usize, usize) {
@@ -892,19 +901,8 @@ mod tests {
             "سكن لائق — logement digne pour chaque famille",
             "Un avocat chaque mardi, محامٍ كل ثلاثاء",
         );
-        for (side, id, goal) in [(&a, ours, goal_a), (&b, theirs.id, goal_b)] {
-            side.edit_plan(id.to_string(), move |p| {
-                p.apply(
-                    &PlanEdit {
-                        goal: Some(goal.into()),
-                        ..Default::default()
-                    },
-                    None,
-                )
-            })
-            .await
-            .unwrap();
-        }
+        set_goal(&a, ours, goal_a).await;
+        set_goal(&b, theirs.id, goal_b).await;
         let (settled, requests) = counted(&b, &a, net).await;
         assert_eq!(requests, 1, "both edits in one round trip");
         assert_eq!(settled, 2);
@@ -1130,17 +1128,7 @@ mod tests {
         pull(&b, &a, net).await;
         let plan = a.plans().await.unwrap()[0].id;
         let goal = "لجنة الإسكان — comité logement";
-        a.edit_plan(plan.to_string(), move |p| {
-            p.apply(
-                &PlanEdit {
-                    goal: Some(goal.into()),
-                    ..Default::default()
-                },
-                None,
-            )
-        })
-        .await
-        .unwrap();
+        set_goal(&a, plan, goal).await;
         let Request::Hello {
             network,
             digest,
