@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use automerge::{ChangeHash, ReadDoc};
+use automerge::{Automerge, ChangeHash, Patch, PatchLog, ReadDoc};
 use commonground_protocol::auth::{self, SignedHead};
 use commonground_protocol::ids::{DocId, GroupId};
 use commonground_protocol::network::Network;
@@ -24,6 +24,24 @@ pub(crate) enum Untaken {
     Refused((Refusal, String)),
 }
 
+/// A copy of `doc` with received changes (`bytes`: change chunks or a bundle) loaded, and the
+/// patches Automerge logged while loading them: admission judges a single change from these
+/// rather than applying it a second time ([`auth::admit_logged`]).
+pub(crate) fn loaded(
+    doc: &Automerge,
+    bytes: &[u8],
+) -> Result<(Automerge, Vec<Patch>), (Refusal, String)> {
+    let mut candidate = doc.fork();
+    let mut log = PatchLog::active();
+    // Automerge's loader keeps the readable start of damaged bytes; what it keeps still goes
+    // through admission, so nothing unchecked is stored.
+    candidate
+        .load_incremental_log_patches(bytes, &mut log)
+        .map_err(|e| (Refusal::Malformed, format!("unreadable changes: {e}")))?;
+    let patches = candidate.make_patches(&mut log);
+    Ok((candidate, patches))
+}
+
 impl DocSet {
     /// This node's copy of `id` with `bytes` (Automerge change chunks or a bundle, inflation
     /// already bounded by the caller) applied, if the result passes admission: what a pushed or
@@ -38,17 +56,20 @@ impl DocSet {
         let l = self.docs.get(id).ok_or_else(|| {
             Untaken::Refused((Refusal::NotMember, "no such shared document".into()))
         })?;
-        let mut candidate = l.doc.fork();
-        // Automerge's loader keeps the readable start of damaged bytes; what it keeps still
-        // goes through admission below, so nothing unchecked is stored.
-        candidate.load_incremental(bytes).map_err(|e| {
-            Untaken::Refused((Refusal::Malformed, format!("unreadable changes: {e}")))
-        })?;
+        let (candidate, logged) = loaded(&l.doc, bytes).map_err(Untaken::Refused)?;
         if !candidate.get_missing_deps(&[]).is_empty() {
             return Err(Untaken::Lacks);
         }
-        let keep = auth::admit(id, Some(&l.doc), &candidate, &l.signed, signed, Some(net))
-            .map_err(|e| Untaken::Refused(forbidden(e)))?;
+        let keep = auth::admit_logged(
+            id,
+            &l.doc,
+            &candidate,
+            &logged,
+            &l.signed,
+            signed,
+            Some(net),
+        )
+        .map_err(|e| Untaken::Refused(forbidden(e)))?;
         Ok((candidate, keep))
     }
 

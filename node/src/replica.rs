@@ -749,16 +749,12 @@ impl DocSet {
                 commonground_protocol::history::Carried::OldGeneration.to_string(),
             ));
         }
-        let mut candidate = l.doc.fork();
-        // Automerge's loader keeps the readable start of damaged bytes; what it keeps still
-        // goes through admission below, so nothing unchecked is stored.
         let bytes: Vec<u8> = msg.changes.iter().flatten().copied().collect();
-        candidate
-            .load_incremental(&bytes)
-            .map_err(|e| (Refusal::Malformed, format!("unreadable changes: {e}")))?;
-        let keep = auth::admit(id, Some(&l.doc), &candidate, &l.signed, signed, Some(net))
-            .map_err(forbidden)?;
-        Ok(Some((candidate, keep)))
+        match self.with_changes(id, net, &bytes, signed) {
+            Ok(admitted) => Ok(Some(admitted)),
+            Err(crate::catchup::Untaken::Lacks) => Err(forbidden(auth::AuthError::MissingHistory)),
+            Err(crate::catchup::Untaken::Refused(why)) => Err(why),
+        }
     }
 
     /// Keeps an admitted document (ours with new changes, or a new one) and its signed heads.

@@ -29,7 +29,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use automerge::{Automerge, Change, ChangeHash, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, Patch, ReadDoc};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -293,7 +293,31 @@ pub fn admit(
     received: &[SignedHead],
     network: Option<&Network>,
 ) -> Result<Admitted, AuthError> {
-    admit_checked(id, base, candidate, held, received, network, false)
+    admit_checked(id, base, candidate, None, held, received, network, false)
+}
+
+/// [`admit`], given the patches Automerge logged while it loaded the received changes into a
+/// copy of `base` to make `candidate`: a single change on `base`'s heads is then judged from
+/// them rather than applied again ([`crate::history::check_changes_logged`]).
+pub fn admit_logged(
+    id: &DocId,
+    base: &Automerge,
+    candidate: &Automerge,
+    logged: &[Patch],
+    held: &[SignedHead],
+    received: &[SignedHead],
+    network: Option<&Network>,
+) -> Result<Admitted, AuthError> {
+    admit_checked(
+        id,
+        Some(base),
+        candidate,
+        Some(logged),
+        held,
+        received,
+        network,
+        false,
+    )
 }
 
 /// Whether `group` may endorse a later generation of a document with this header, issued by
@@ -309,10 +333,13 @@ pub fn may_endorse(header: &Header, group: &GroupId, network: Option<&Network>) 
     })
 }
 
+#[allow(clippy::too_many_arguments)]
 fn admit_checked(
     id: &DocId,
     base: Option<&Automerge>,
     candidate: &Automerge,
+    // The patches logged while the received changes were loaded into a copy of `base`.
+    logged: Option<&[Patch]>,
     held: &[SignedHead],
     received: &[SignedHead],
     network: Option<&Network>,
@@ -406,7 +433,7 @@ fn admit_checked(
     }
     check_coverage(id, &new, &keep, network)?;
     check_writers(&header, base, &new, network, id)?;
-    crate::history::check_changes(base, candidate, &new)?;
+    crate::history::check_changes_logged(base, candidate, &new, logged)?;
     let flagged =
         crate::history::merged_personal_data(check_content(&header, candidate), |e| match e {
             AuthError::Content(ValidationError::PersonalData(p)) => Some(p.clone()),
@@ -448,7 +475,7 @@ pub fn admit_generation(
             kind: before.kind,
         });
     }
-    admit_checked(id, None, next, &[], signed, network, true)
+    admit_checked(id, None, next, None, &[], signed, network, true)
 }
 
 /// Signed heads as admission sees them: all of them, and which were checked before.
@@ -577,13 +604,16 @@ fn check_writers(
     network: Option<&Network>,
     id: &DocId,
 ) -> Result<(), AuthError> {
-    let mut scratch = base.map_or_else(Automerge::new, Automerge::fork);
+    let empty = Automerge::new();
     let state_network = |scratch: &Automerge| -> Option<Network> {
         (header.kind == DocKind::Network && !scratch.get_heads().is_empty())
             .then(|| doc::read::<Network>(scratch).ok())
             .flatten()
     };
-    let mut current = writers(header, &scratch, network)?;
+    let mut current = writers(header, base.unwrap_or(&empty), network)?;
+    // A copy of the base to apply the changes to, made only when a change's author is not
+    // among the base's writers (a copy of a large document costs as much as the rest).
+    let mut copy: Option<Automerge> = None;
     let mut applied = 0;
     for (i, c) in new.iter().enumerate() {
         let author = GroupId::from_actor(c.actor_id());
@@ -597,12 +627,13 @@ fn check_writers(
             continue;
         }
         // The writer set may have grown in the changes before this one: look again.
+        let scratch = copy.get_or_insert_with(|| base.map_or_else(Automerge::new, Automerge::fork));
         scratch
             .apply_changes(new[applied..i].iter().cloned())
             .map_err(|e| AuthError::Unreadable(e.to_string()))?;
         applied = i;
-        let own = state_network(&scratch);
-        current = writers(header, &scratch, own.as_ref().or(network))?;
+        let own = state_network(scratch);
+        current = writers(header, scratch, own.as_ref().or(network))?;
         if author.is_some_and(|g| current.contains(&g)) {
             continue;
         }
@@ -612,8 +643,7 @@ fn check_writers(
                 .apply_changes([c.clone()])
                 .map_err(|e| AuthError::Unreadable(e.to_string()))?;
             applied = i + 1;
-            if state_network(&scratch)
-                .is_some_and(|after| before.only_own_addrs_changed(&after, &g))
+            if state_network(scratch).is_some_and(|after| before.only_own_addrs_changed(&after, &g))
             {
                 continue;
             }

@@ -59,6 +59,38 @@ pub fn check_changes(
     candidate: &Automerge,
     new: &[Change],
 ) -> Result<(), Carried> {
+    check_changes_logged(base, candidate, new, None)
+}
+
+/// [`check_changes`], given the patches Automerge logged while it applied `new` to a copy of
+/// `base` to make `candidate` (`Automerge::load_incremental_log_patches`), when it did. When
+/// that is one change on `base`'s heads, the patches are that change's own effect, read in
+/// the state its history produces (`candidate` itself): the change is judged without being
+/// applied a second time (on a plan of 10,000 changes an apply costs about 1.8 ms, most of
+/// what a node spends on a received edit). Otherwise the patches are not one change's and
+/// are not used.
+pub fn check_changes_logged(
+    base: Option<&Automerge>,
+    candidate: &Automerge,
+    new: &[Change],
+    logged: Option<&[Patch]>,
+) -> Result<(), Carried> {
+    check_metadata(new)?;
+    if let (Some(patches), Some(b), [c]) = (logged, base, new)
+        && same_heads(c.deps(), &b.get_heads())
+    {
+        return Ok(check_written(candidate, None, patches)?);
+    }
+    check_each(base, candidate, new)
+}
+
+/// Whether two lists of heads name the same changes, in any order.
+fn same_heads(a: &[automerge::ChangeHash], b: &[automerge::ChangeHash]) -> bool {
+    a.len() == b.len() && a.iter().all(|h| b.contains(h))
+}
+
+/// Each change's time and message.
+fn check_metadata(new: &[Change]) -> Result<(), Carried> {
     for c in new {
         if c.timestamp() % DAY != 0 {
             return Err(Carried::TimeOfDay);
@@ -67,6 +99,15 @@ pub fn check_changes(
             return Err(Carried::Message);
         }
     }
+    Ok(())
+}
+
+/// What each change writes, read in the state its own history produces.
+fn check_each(
+    base: Option<&Automerge>,
+    candidate: &Automerge,
+    new: &[Change],
+) -> Result<(), Carried> {
     // The state each change is read in: a copy of the base kept while the changes form a chain
     // on it (the common case: each is applied to it and its effect read there); a change that
     // does not build on the copy's heads is read in the candidate, which holds its history, as
@@ -74,9 +115,7 @@ pub fn check_changes(
     // history (`fork_at` replays every change: far too slow for a plan of many changes).
     let mut scratch = base.map_or_else(Automerge::new, Automerge::fork);
     for c in new {
-        let deps: HashSet<_> = c.deps().iter().copied().collect();
-        let heads: HashSet<_> = scratch.get_heads().into_iter().collect();
-        if deps == heads {
+        if same_heads(c.deps(), &scratch.get_heads()) {
             // The patches logged while applying: a diff between two heads would walk every
             // operation of the document, for each change.
             let mut log = PatchLog::active();
@@ -367,5 +406,70 @@ mod tests {
             check_changes(Some(&base), &b, &new_changes(&base, &b)),
             Ok(())
         );
+    }
+
+    /// The patches of a load and a second apply give the same verdict on every change: a
+    /// random run of edits to a text (some type a phone number, some delete it) and a last
+    /// received change are judged from the load's patches and by applying it again alike.
+    mod logged {
+        use super::*;
+        use proptest::prelude::*;
+
+        fn edit_strategy() -> impl Strategy<Value = (usize, usize, &'static str)> {
+            (
+                0usize..40,
+                0usize..6,
+                prop::sample::select(vec![
+                    "homes",
+                    " for all ",
+                    "07700 900123",
+                    "مسكن",
+                    "0",
+                    "Call 0",
+                    "7700 900 123",
+                ]),
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(64))]
+            #[test]
+            fn the_patches_of_a_load_judge_a_change_as_applying_it_again(
+                history in prop::collection::vec(edit_strategy(), 0..12),
+                received in prop::collection::vec(edit_strategy(), 1..3),
+                time_of_day in prop::bool::ANY,
+            ) {
+                let splice = |d: &mut Automerge, goal: &ObjId, (at, del, ins): (usize, usize, &str), time| {
+                    let len = d.text(goal).unwrap().chars().count();
+                    let at = at.min(len);
+                    let del = del.min(len - at);
+                    commit(d, time, None, |tx| {
+                        tx.splice_text(goal, at, del as isize, ins).unwrap();
+                    });
+                };
+                let mut a = doc(1);
+                let goal = text_obj(&mut a);
+                for e in history {
+                    splice(&mut a, &goal, e, MIDNIGHT);
+                }
+                let base = a.fork();
+                let n = received.len();
+                for e in received {
+                    let time = if time_of_day { MIDNIGHT + 60 } else { MIDNIGHT };
+                    splice(&mut a, &goal, e, time);
+                }
+                let new = new_changes(&base, &a);
+                prop_assert_eq!(new.len(), n);
+                let bytes: Vec<u8> = new.iter().flat_map(|c| c.raw_bytes().to_vec()).collect();
+                let mut candidate = base.fork();
+                let mut log = PatchLog::active();
+                candidate.load_incremental_log_patches(&bytes, &mut log).unwrap();
+                let patches = candidate.make_patches(&mut log);
+                prop_assert_eq!(
+                    check_changes_logged(Some(&base), &candidate, &new, Some(&patches)),
+                    check_changes(Some(&base), &candidate, &new)
+                );
+            }
+        }
     }
 }
