@@ -6,7 +6,7 @@
 
 use std::collections::HashSet;
 
-use automerge::{Automerge, ChangeHash, Patch, PatchLog, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, Patch, PatchLog, ReadDoc};
 use commonground_protocol::auth::{self, SignedHead};
 use commonground_protocol::ids::{DocId, GroupId};
 use commonground_protocol::network::Network;
@@ -24,21 +24,28 @@ pub(crate) enum Untaken {
     Refused((Refusal, String)),
 }
 
-/// A copy of `doc` with received changes (`bytes`: change chunks or a bundle) loaded, and the
-/// patches Automerge logged while loading them: admission judges a single change from these
-/// rather than applying it a second time ([`auth::admit_logged`]).
-pub(crate) fn loaded(
-    doc: &Automerge,
-    bytes: &[u8],
-) -> Result<(Automerge, Vec<Patch>), (Refusal, String)> {
+/// A copy of a document with received changes loaded, and the patches logged while loading them.
+pub(crate) type Candidate = (Automerge, Option<Vec<Patch>>);
+
+/// A copy of `doc` with received changes (`bytes`: change chunks or a bundle) loaded, and,
+/// when `bytes` is a single change, the patches Automerge logged while loading it: admission
+/// judges that change from them rather than applying it a second time
+/// ([`auth::admit_logged`]). Several changes are judged one by one anyway, so their load logs
+/// nothing (the log of a large catch-up would cost as much as the load).
+pub(crate) fn loaded(doc: &Automerge, bytes: &[u8]) -> Result<Candidate, (Refusal, String)> {
+    let single = Change::try_from(bytes).is_ok();
     let mut candidate = doc.fork();
-    let mut log = PatchLog::active();
+    let mut log = if single {
+        PatchLog::active()
+    } else {
+        PatchLog::inactive()
+    };
     // Automerge's loader keeps the readable start of damaged bytes; what it keeps still goes
     // through admission, so nothing unchecked is stored.
     candidate
         .load_incremental_log_patches(bytes, &mut log)
         .map_err(|e| (Refusal::Malformed, format!("unreadable changes: {e}")))?;
-    let patches = candidate.make_patches(&mut log);
+    let patches = single.then(|| candidate.make_patches(&mut log));
     Ok((candidate, patches))
 }
 
@@ -64,7 +71,7 @@ impl DocSet {
             id,
             &l.doc,
             &candidate,
-            &logged,
+            logged.as_deref(),
             &l.signed,
             signed,
             Some(net),

@@ -297,13 +297,14 @@ pub fn admit(
 }
 
 /// [`admit`], given the patches Automerge logged while it loaded the received changes into a
-/// copy of `base` to make `candidate`: a single change on `base`'s heads is then judged from
+/// copy of `base` to make `candidate`, when it logged them (`None` otherwise: never an empty
+/// list for a load that logged nothing). A single change on `base`'s heads is then judged from
 /// them rather than applied again ([`crate::history::check_changes_logged`]).
 pub fn admit_logged(
     id: &DocId,
     base: &Automerge,
     candidate: &Automerge,
-    logged: &[Patch],
+    logged: Option<&[Patch]>,
     held: &[SignedHead],
     received: &[SignedHead],
     network: Option<&Network>,
@@ -312,7 +313,7 @@ pub fn admit_logged(
         id,
         Some(base),
         candidate,
-        Some(logged),
+        logged,
         held,
         received,
         network,
