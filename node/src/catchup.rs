@@ -28,24 +28,31 @@ pub(crate) enum Untaken {
 pub(crate) type Candidate = (Automerge, Option<Vec<Patch>>);
 
 /// A copy of `doc` with received changes (`bytes`: change chunks or a bundle) loaded, and,
-/// when `bytes` is a single change, the patches Automerge logged while loading it: admission
+/// when `bytes` is a single change, the patches Automerge logged while applying it: admission
 /// judges that change from them rather than applying it a second time
 /// ([`auth::admit_logged`]). Several changes are judged one by one anyway, so their load logs
 /// nothing (the log of a large catch-up would cost as much as the load).
 pub(crate) fn loaded(doc: &Automerge, bytes: &[u8]) -> Result<Candidate, (Refusal, String)> {
-    let single = Change::try_from(bytes).is_ok();
+    let unreadable =
+        |e: automerge::AutomergeError| (Refusal::Malformed, format!("unreadable changes: {e}"));
     let mut candidate = doc.fork();
-    let mut log = if single {
-        PatchLog::active()
-    } else {
-        PatchLog::inactive()
+    // Parsed once: a single change is applied as parsed (with a missing dependency it waits
+    // in Automerge's queue, as a loaded one would).
+    let patches = match Change::try_from(bytes) {
+        Ok(change) => {
+            let mut log = PatchLog::active();
+            candidate
+                .apply_changes_log_patches([change], &mut log)
+                .map_err(unreadable)?;
+            Some(candidate.make_patches(&mut log))
+        }
+        // Automerge's loader keeps the readable start of damaged bytes; what it keeps still
+        // goes through admission, so nothing unchecked is stored.
+        Err(_) => {
+            candidate.load_incremental(bytes).map_err(unreadable)?;
+            None
+        }
     };
-    // Automerge's loader keeps the readable start of damaged bytes; what it keeps still goes
-    // through admission, so nothing unchecked is stored.
-    candidate
-        .load_incremental_log_patches(bytes, &mut log)
-        .map_err(|e| (Refusal::Malformed, format!("unreadable changes: {e}")))?;
-    let patches = single.then(|| candidate.make_patches(&mut log));
     Ok((candidate, patches))
 }
 

@@ -968,6 +968,10 @@ mod tests {
         pull(&b, &a, net).await;
         let plan = a.plans().await.unwrap()[0].id;
         let before = a.plan(plan.to_string()).await.unwrap();
+        // With the digest b really has, so that a reads the catch-up.
+        let Request::Hello { digest, .. } = b.session_hello(a.group(), net).await.unwrap() else {
+            panic!("not a hello");
+        };
         // b writes in a's plan around its own checks, and signs the change with its key.
         let key = SigningKey::from_bytes(&[2; 32]);
         let hello = b
@@ -997,7 +1001,7 @@ mod tests {
                 let changes = forged.bundle(hashes.clone()).unwrap().bytes().to_vec();
                 Ok(Request::Hello {
                     network: net,
-                    digest: [0; 32],
+                    digest,
                     changed: vec![wire::DocHeads {
                         doc: plan,
                         heads: wire::heads_hash(&forged.get_heads()),
@@ -1014,30 +1018,7 @@ mod tests {
             })
             .await
             .unwrap();
-        // With the digest b really has, so that a reads the catch-up.
-        let Request::Hello { digest, .. } = b.session_hello(a.group(), net).await.unwrap() else {
-            panic!("not a hello");
-        };
-        let Request::Hello {
-            network,
-            changed,
-            catchup,
-            ..
-        } = hello
-        else {
-            unreachable!()
-        };
-        let r = a
-            .answer(
-                b.group(),
-                Request::Hello {
-                    network,
-                    digest,
-                    changed,
-                    catchup,
-                },
-            )
-            .await;
+        let r = a.answer(b.group(), hello).await;
         assert!(
             matches!(
                 r,
