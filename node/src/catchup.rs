@@ -18,8 +18,8 @@ use crate::replica::{Admitted, Intake, forbidden, refused};
 
 /// Why changes offered for a document this node holds were not applied.
 pub(crate) enum Untaken {
-    /// They build on changes this node lacks.
-    Lacks,
+    /// They build on changes this node lacks (these).
+    Lacks(Vec<ChangeHash>),
     /// A rule or their bytes refuse them.
     Refused((Refusal, String)),
 }
@@ -71,8 +71,9 @@ impl DocSet {
             Untaken::Refused((Refusal::NotMember, "no such shared document".into()))
         })?;
         let (candidate, logged) = loaded(&l.doc, bytes).map_err(Untaken::Refused)?;
-        if !candidate.get_missing_deps(&[]).is_empty() {
-            return Err(Untaken::Lacks);
+        let missing = candidate.get_missing_deps(&[]);
+        if !missing.is_empty() {
+            return Err(Untaken::Lacks(missing));
         }
         let keep = auth::admit_logged(
             id,
@@ -83,7 +84,11 @@ impl DocSet {
             signed,
             Some(net),
         )
-        .map_err(|e| Untaken::Refused(forbidden(e)))?;
+        .map_err(|e| match e {
+            // The network's changes that admitted the author are what this node lacks.
+            auth::AuthError::UnknownAuthor { .. } => Untaken::Lacks(Vec::new()),
+            e => Untaken::Refused(forbidden(e)),
+        })?;
         Ok((candidate, keep))
     }
 
@@ -211,7 +216,7 @@ impl DocSet {
             })?;
             match self.with_changes(&d.doc, net, &c.changes, &c.signed) {
                 Ok(a) => admitted.push((d.doc, a)),
-                Err(Untaken::Lacks) => {
+                Err(Untaken::Lacks(_)) => {
                     debug!(doc = %d.doc, "a catch-up on changes this node lacks left for the rounds")
                 }
                 Err(Untaken::Refused((Refusal::Content, why))) => {

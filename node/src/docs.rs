@@ -100,6 +100,9 @@ pub struct DocSet {
     pub(crate) plan_quota: usize,
     pub(crate) docs: HashMap<DocId, Loaded>,
     pub(crate) today: fn() -> Day,
+    /// Where new salts come from (the OS; a seeded generator in the simulation, so that its runs
+    /// replay).
+    pub(crate) rng: Box<dyn RngCore + Send>,
     /// Sync bookkeeping per peer (see `replica`).
     pub(crate) peers: HashMap<GroupId, crate::replica::PeerSync>,
     /// Invites this node issued, by id.
@@ -254,7 +257,7 @@ impl DocSet {
 
     /// [`Self::edit_based`] without the writer check, for the callers that check a narrower
     /// right themselves.
-    fn write_based<T: Schema, R>(
+    pub(crate) fn write_based<T: Schema, R>(
         &mut self,
         id: &DocId,
         base: Option<&[String]>,
@@ -400,7 +403,7 @@ impl DocSet {
             }));
         }
         let mut salt = [0u8; 16];
-        rand::thread_rng().fill_bytes(&mut salt);
+        self.rng.fill_bytes(&mut salt);
         let id = DocId::bound(DocKind::Plan.as_str(), network.as_ref(), &self.group, &salt);
         let (bound, doc) = doc::create_bound(self.group, network, (self.today)(), plan, salt)
             .map_err(damaged(id))?;
@@ -472,7 +475,7 @@ impl DocSet {
     /// Stores every change made since the last call (and pending metadata) in one durable write,
     /// compacts documents whose change count has grown large, and returns the networks whose
     /// documents changed.
-    fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<Stored>, StoreError> {
+    pub(crate) fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<Stored>, StoreError> {
         let synced_in = std::mem::take(&mut self.synced_in);
         let pushed_in = std::mem::take(&mut self.pushed_in);
         let made_here = std::mem::take(&mut self.made_here);
@@ -644,6 +647,57 @@ impl DocSet {
         plans
     }
 
+    /// Loads every stored document and the sync metadata, makes sure the group's own documents
+    /// exist, and stores what that created: the documents as the actor starts with them (and as
+    /// the simulation restarts a crashed node).
+    pub(crate) fn open(
+        store: &mut dyn Store,
+        key: SigningKey,
+        today: fn() -> Day,
+        rng: Box<dyn RngCore + Send>,
+    ) -> Result<Self, DocsError> {
+        let group = GroupId::from_public_key(key.verifying_key().to_bytes())
+            .map_err(|e| DocsError::Store(StoreError::Io(e.to_string())))?;
+        let mut set = DocSet {
+            group,
+            key,
+            docs: HashMap::new(),
+            today,
+            rng,
+            peers: HashMap::new(),
+            invites: HashMap::new(),
+            network_cache: Default::default(),
+            meta_writes: Vec::new(),
+            touched: Vec::new(),
+            replaced: Vec::new(),
+            synced_in: HashSet::new(),
+            pushed_in: HashSet::new(),
+            made_here: HashSet::new(),
+            stopping: false,
+            roles_checked: false,
+            poisoned: false,
+            reply_bytes: commonground_protocol::sync::MAX_REPLY_BYTES,
+            plan_quota: commonground_protocol::auth::MAX_PLANS_PER_MEMBER,
+        };
+        crate::replica::load_meta(&mut set, store)?;
+        for id in store.doc_ids()? {
+            match DocSet::load_one(store, &id)? {
+                Some(l) => {
+                    set.docs.insert(id, l);
+                }
+                None => warn!(doc = %id, "listed document has no data"),
+            }
+        }
+        if !set.docs.contains_key(&set.tally_id()) {
+            set.create(set.tally_id(), None, &Tally::default())?;
+        }
+        if !set.docs.contains_key(&set.meetings_id()) {
+            set.create(set.meetings_id(), None, &MeetingLog::default())?;
+        }
+        set.persist(store)?;
+        Ok(set)
+    }
+
     /// Loads one document from the store.
     pub(crate) fn load_one(store: &dyn Store, id: &DocId) -> Result<Option<Loaded>, StoreError> {
         let Some(stored) = store.load(id)? else {
@@ -761,44 +815,8 @@ impl DocsThread {
 
 /// Loads every stored document, makes sure the group's own documents exist, and starts the actor.
 pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsThread), DocsError> {
-    let group = GroupId::from_public_key(key.verifying_key().to_bytes())
-        .map_err(|e| DocsError::Store(StoreError::Io(e.to_string())))?;
-    let mut set = DocSet {
-        group,
-        key,
-        docs: HashMap::new(),
-        today: today_utc,
-        peers: HashMap::new(),
-        invites: HashMap::new(),
-        network_cache: Default::default(),
-        meta_writes: Vec::new(),
-        touched: Vec::new(),
-        replaced: Vec::new(),
-        synced_in: HashSet::new(),
-        pushed_in: HashSet::new(),
-        made_here: HashSet::new(),
-        stopping: false,
-        roles_checked: false,
-        poisoned: false,
-        reply_bytes: commonground_protocol::sync::MAX_REPLY_BYTES,
-        plan_quota: commonground_protocol::auth::MAX_PLANS_PER_MEMBER,
-    };
-    crate::replica::load_meta(&mut set, store.as_ref())?;
-    for id in store.doc_ids()? {
-        match DocSet::load_one(store.as_ref(), &id)? {
-            Some(l) => {
-                set.docs.insert(id, l);
-            }
-            None => warn!(doc = %id, "listed document has no data"),
-        }
-    }
-    if !set.docs.contains_key(&set.tally_id()) {
-        set.create(set.tally_id(), None, &Tally::default())?;
-    }
-    if !set.docs.contains_key(&set.meetings_id()) {
-        set.create(set.meetings_id(), None, &MeetingLog::default())?;
-    }
-    set.persist(store.as_mut())?;
+    let set = DocSet::open(store.as_mut(), key, today_utc, Box::new(rand::rngs::OsRng))?;
+    let group = set.group;
     info!(docs = set.docs.len(), "documents loaded");
     let (tx, rx) = mpsc::channel(INBOX);
     let (changes, _) = tokio::sync::broadcast::channel(256);

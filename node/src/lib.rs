@@ -5,6 +5,7 @@
 //! - [`store`]: durable storage on sled behind the [`store::Store`] trait;
 //! - [`docs`]: the documents actor, the one owner of loaded documents and the store;
 //! - [`replica`] and [`sync`]: networks, invites and the sync protocol, with its admission rules;
+//!   `session`: one session this node opens, as a state machine with no IO;
 //! - [`federation`]: publishing counts, the regional view, roles, removal, bundles;
 //! - [`forget`]: documents re-issued without their history, and old generations deleted;
 //! - [`net`]: the libp2p swarm;
@@ -36,6 +37,9 @@ pub mod http;
 pub mod identity;
 pub mod net;
 pub mod replica;
+mod session;
+#[cfg(test)]
+mod sim;
 pub mod store;
 pub mod sync;
 pub mod testkit;

@@ -54,10 +54,49 @@ pub struct PeerSync {
     /// Those heads themselves, where this node knows them (not for agreements recorded by an
     /// earlier release): a catch-up sends the changes after them.
     pub(crate) agreed_heads: BTreeMap<DocId, Vec<ChangeHash>>,
-    /// Automerge sync states per document (in memory; rebuilt from `agreed` after a restart).
-    states: HashMap<DocId, State>,
+    /// Automerge sync states per document (in memory; rebuilt from `agreed` after a restart),
+    /// of the sessions this node opens with the peer and of those it answers: one of each may
+    /// run at once (each side's scheduler opens one per network), and a state is one
+    /// conversation's.
+    states: [HashMap<DocId, State>; 2],
+    /// Per document, changes the peer sent on history this node lacked, kept (not applied)
+    /// until what they build on arrives, and the hashes this node asks for to get it: as
+    /// Automerge keeps such changes in its queue and asks for their history, which a bloom
+    /// filter's false positive can keep the peer from sending.
+    pub(crate) pending: HashMap<DocId, Pending>,
     /// Unix seconds of the last completed session, per document.
     pub last_synced: BTreeMap<DocId, u64>,
+}
+
+/// Changes of one document kept until their history arrives (see [`PeerSync`]).
+#[derive(Default)]
+pub(crate) struct Pending {
+    /// Their bytes, as received.
+    changes: Vec<u8>,
+    /// What they build on that this node lacks.
+    needs: Vec<ChangeHash>,
+}
+
+/// The most bytes of changes kept per peer while their history is missing.
+const MAX_PENDING_BYTES: usize = wire::MAX_CATCHUP_BYTES;
+
+/// What became of a sync message's changes.
+enum Accepted {
+    /// It carried none.
+    Nothing,
+    /// Our copy with them applied, and the signed heads to keep.
+    Taken(Box<Admitted>),
+    /// They build on history this node lacks: kept for when it arrives.
+    Lacks(Pending),
+}
+
+/// Which side of a session a sync state belongs to (an index into `PeerSync::states`).
+#[derive(Clone, Copy)]
+pub(crate) enum Side {
+    /// This node opened the session.
+    Opened = 0,
+    /// This node answers it.
+    Answering = 1,
 }
 
 /// An agreement with one peer as stored: the heads hashes, and the heads where known. (An
@@ -227,6 +266,11 @@ pub(crate) fn forbidden(e: auth::AuthError) -> (Refusal, String) {
     (reason, e.to_string())
 }
 
+/// The network as an admitted copy of its document says, or as it was if that is unreadable.
+fn updated(doc: &Automerge, was: Network) -> Network {
+    doc::read::<Network>(doc).unwrap_or(was)
+}
+
 pub(crate) fn signed_meta(id: &DocId, signed: &[SignedHead]) -> (String, Vec<u8>) {
     let mut bytes = Vec::new();
     let _ = ciborium::into_writer(&signed, &mut bytes);
@@ -347,6 +391,107 @@ impl DocSet {
         Ok((mine, agreed))
     }
 
+    /// Creates network `id` with this group as its first coordinator.
+    pub(crate) fn create_network(
+        &mut self,
+        id: DocId,
+        name: &str,
+        group_name: &str,
+        addrs: Vec<String>,
+    ) -> Result<NetworkView, DocsError> {
+        let net = Network::new(name, self.group, group_name, (self.today)(), addrs)?;
+        self.create(id, Some(id), &net)?;
+        Ok(net.view(id))
+    }
+
+    /// Issues invite `id` with `secret` to a network (by id or unique prefix; coordinators only)
+    /// granting `role`, valid for `valid_secs` from `now` (unix seconds).
+    pub(crate) fn invite(
+        &mut self,
+        network: &str,
+        now: i64,
+        valid_secs: i64,
+        addrs: Vec<String>,
+        role: Role,
+        (invite, secret): ([u8; 16], [u8; 32]),
+    ) -> Result<InviteCode, DocsError> {
+        let id = self.resolve(DocKind::Network, network)?;
+        let net = self.network_or_404(&id)?;
+        if net.member(&self.group).map(|m| m.role) != Some(Role::Coordinator) {
+            return Err(DocsError::Invalid(ValidationError::NotPermitted {
+                reason: "only the network's coordinators may invite".into(),
+            }));
+        }
+        let issued = IssuedInvite::new(id, &secret, now, valid_secs, role)?;
+        self.meta_writes.push((
+            format!("{INVITE}{}", hex::encode(invite)),
+            serde_json::to_vec(&issued).unwrap_or_default(),
+        ));
+        self.invites.insert(invite, issued);
+        self.touched.push(id);
+        Ok(InviteCode {
+            network: id,
+            id: invite,
+            secret,
+            inviter: self.group,
+            addrs,
+        })
+    }
+
+    /// Responder: the answer to any request of the sync protocol from `peer`.
+    pub(crate) fn answer(&mut self, peer: &GroupId, request: wire::Request) -> Response {
+        if request.doc_count() > wire::MAX_DOCS_PER_MESSAGE {
+            return refused(Refusal::Malformed, "too many documents");
+        }
+        match request {
+            wire::Request::Join {
+                network,
+                invite,
+                secret,
+                name,
+                addrs,
+            } => self.answer_join(peer, &network, &invite, &secret, &name, addrs),
+            wire::Request::Hello {
+                network,
+                digest,
+                changed,
+                catchup,
+            } => self.answer_hello(peer, &network, digest, &changed, &catchup),
+            wire::Request::Sync { network, docs } => {
+                match self.receive(peer, &network, docs, true, &[]) {
+                    Ok(out) => {
+                        let (docs, deferred) = wire::fit_reply(out, self.reply_bytes);
+                        Response::Sync { docs, deferred }
+                    }
+                    Err(r) => r,
+                }
+            }
+            wire::Request::Commit { network, docs } => self.answer_commit(peer, &network, &docs),
+        }
+    }
+
+    /// The networks shared with `peer` (both are members).
+    pub(crate) fn networks_with(&self, peer: &GroupId) -> Vec<DocId> {
+        let ids: Vec<DocId> = self.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+        ids.into_iter()
+            .filter(|id| self.member_network(id, peer).is_ok())
+            .collect()
+    }
+
+    /// Members of a network other than this group, with their addresses.
+    pub(crate) fn members_of(&self, network: &DocId) -> Vec<(GroupId, Vec<String>)> {
+        let me = self.group;
+        self.network(network)
+            .map(|n| {
+                n.members
+                    .into_iter()
+                    .filter(|m| m.group != me)
+                    .map(|m| (m.group, m.addrs))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// Initiator: the opening of a session with `peer` for `network`.
     pub(crate) fn hello(
         &mut self,
@@ -385,7 +530,7 @@ impl DocSet {
         let entry = self.peers.entry(*peer).or_default();
         // A new session: drop in-flight markers, keep what is known to be shared.
         for d in mine.keys() {
-            if let Some(s) = entry.states.get_mut(d) {
+            if let Some(s) = entry.states[Side::Answering as usize].get_mut(d) {
                 *s = State::decode(&s.encode()).unwrap_or_default();
             }
         }
@@ -521,10 +666,10 @@ impl DocSet {
         }
         let entry = self.peers.entry(*peer).or_default();
         for d in &plan.sync {
-            let state = entry.states.entry(*d).or_default();
+            let state = entry.states[Side::Opened as usize].entry(*d).or_default();
             *state = State::decode(&state.encode()).unwrap_or_default();
         }
-        out.extend(self.sync_messages(peer, &plan.sync));
+        out.extend(self.sync_messages(peer, &plan.sync, Side::Opened));
         Ok(Ok((plan, out)))
     }
 
@@ -540,14 +685,26 @@ impl DocSet {
 
     /// The next Automerge sync message for each of `ids` that has one, with signed heads when
     /// it carries changes.
-    fn sync_messages(&mut self, peer: &GroupId, ids: &[DocId]) -> Vec<DocPayload> {
+    fn sync_messages(&mut self, peer: &GroupId, ids: &[DocId], side: Side) -> Vec<DocPayload> {
         let entry = self.peers.entry(*peer).or_default();
         let mut out = Vec::new();
         for id in ids {
-            let (Some(l), Some(state)) = (self.docs.get(id), entry.states.get_mut(id)) else {
+            let (Some(l), Some(state)) =
+                (self.docs.get(id), entry.states[side as usize].get_mut(id))
+            else {
                 continue;
             };
-            if let Some(m) = l.doc.generate_sync_message(state) {
+            if let Some(mut m) = l.doc.generate_sync_message(state) {
+                if let Some(p) = entry.pending.get(id) {
+                    for h in &p.needs {
+                        if !m.need.contains(h) && l.doc.get_change_meta_by_hash(h).is_none() {
+                            m.need.push(*h);
+                        }
+                    }
+                    // Automerge encodes only sorted hashes.
+                    m.need.sort();
+                    m.need.dedup();
+                }
                 let signed = if m.changes.is_empty() {
                     Vec::new()
                 } else {
@@ -583,7 +740,11 @@ impl DocSet {
         intake.inflates(bytes)?;
         let network = intake.network;
         match self.accept_whole(&network, net, peer, id, bytes, signed) {
-            Err(NotTaken::Admission(auth::AuthError::Unbound | auth::AuthError::Unendorsed)) => {
+            Err(NotTaken::Admission(
+                auth::AuthError::Unbound
+                | auth::AuthError::Unendorsed
+                | auth::AuthError::UnknownAuthor { .. },
+            )) => {
                 debug!(peer = %peer.short(), doc = %id, "left out a plan that cannot be taken yet");
                 Ok(None)
             }
@@ -727,18 +888,19 @@ impl DocSet {
         }
     }
 
-    /// Checks a sync message's changes against our copy of the document: `None` when it
-    /// carries none, else our copy with them applied and the signed heads to keep.
+    /// Checks a sync message's changes, with any kept from `peer` earlier for their missing
+    /// history ([`Pending`]), against our copy of the document.
     fn accept_message(
         &self,
+        peer: &GroupId,
         net: &Network,
         id: &DocId,
         msg: &Message,
         signed: &[SignedHead],
         generation: GenRank,
-    ) -> Result<Option<Admitted>, (Refusal, String)> {
+    ) -> Result<Accepted, (Refusal, String)> {
         if msg.changes.is_empty() {
-            return Ok(None);
+            return Ok(Accepted::Nothing);
         }
         let Some(l) = self.docs.get(id) else {
             return Err((Refusal::NotMember, "no such shared document".into()));
@@ -749,10 +911,26 @@ impl DocSet {
                 commonground_protocol::history::Carried::OldGeneration.to_string(),
             ));
         }
-        let bytes: Vec<u8> = msg.changes.iter().flatten().copied().collect();
+        let kept = self
+            .peers
+            .get(peer)
+            .and_then(|p| p.pending.get(id))
+            .map(|p| p.changes.as_slice())
+            .unwrap_or_default();
+        let mut bytes: Vec<u8> = kept.to_vec();
+        bytes.extend(msg.changes.iter().flatten());
         match self.with_changes(id, net, &bytes, signed) {
-            Ok(admitted) => Ok(Some(admitted)),
-            Err(crate::catchup::Untaken::Lacks) => Err(forbidden(auth::AuthError::MissingHistory)),
+            Ok(admitted) => Ok(Accepted::Taken(Box::new(admitted))),
+            // Changes on history this node lacks cannot be judged yet; nor are they an offence:
+            // a sync message may carry them (its sender's bloom filter can take a change this
+            // node lacks for one it has). Kept, and their history asked for.
+            Err(crate::catchup::Untaken::Lacks(needs)) => {
+                debug!(doc = %id, needs = needs.len(), "changes on history this node lacks kept until it arrives");
+                Ok(Accepted::Lacks(Pending {
+                    changes: bytes,
+                    needs,
+                }))
+            }
             Err(crate::catchup::Untaken::Refused(why)) => Err(why),
         }
     }
@@ -807,13 +985,20 @@ impl DocSet {
                 "too many documents in one round",
             ));
         }
-        let net = self.member_network(network, peer)?;
+        let mut net = self.member_network(network, peer)?;
+        // The network document first: the other documents are judged against it as this round
+        // leaves it, or a change by a member that joined since this node last synced it would
+        // be taken for a stranger's (and the honest peer that passed it on for an offender).
+        let mut incoming = incoming;
+        incoming.sort_by_key(|p| p.doc != *network);
         // Check everything first: nothing is applied unless all of it passes.
         let mut admitted = Vec::new();
         let mut messages = Vec::new();
         let mut wants = Vec::new();
         let mut seen = std::collections::HashSet::new();
         let mut intake = Intake::new(*network);
+        // Changes kept for their missing history (`Some`) or taken at last (`None`).
+        let mut pending: Vec<(DocId, Option<Pending>)> = Vec::new();
         let refuse = |doc: &DocId, (reason, why): (Refusal, String)| {
             warn!(peer = %peer.short(), %doc, ?reason, why, "refusing a round");
             refused(reason, why)
@@ -831,6 +1016,9 @@ impl DocSet {
                         .take_whole(&mut intake, Some(&net), peer, &p.doc, &bytes, &p.signed)
                         .map_err(|e| refuse(&p.doc, e))?
                     {
+                        if p.doc == *network {
+                            net = updated(&doc, net);
+                        }
                         admitted.push((p.doc, doc, keep));
                     }
                 }
@@ -847,14 +1035,25 @@ impl DocSet {
                     if !ok {
                         return Err(refused(Refusal::NotMember, "no such shared document"));
                     }
-                    if let Some((doc, keep)) = self
-                        .accept_message(&net, &p.doc, &msg, &p.signed, p.generation)
+                    match self
+                        .accept_message(peer, &net, &p.doc, &msg, &p.signed, p.generation)
                         .map_err(|e| refuse(&p.doc, e))?
                     {
-                        admitted.push((p.doc, doc, keep));
-                        // Its changes are in the admitted copy; the message still updates state.
-                        msg.changes = automerge::sync::ChunkList::empty();
+                        Accepted::Taken(taken) => {
+                            let (doc, keep) = *taken;
+                            if p.doc == *network {
+                                net = updated(&doc, net);
+                            }
+                            admitted.push((p.doc, doc, keep));
+                            pending.push((p.doc, None));
+                        }
+                        Accepted::Lacks(kept) => pending.push((p.doc, Some(kept))),
+                        Accepted::Nothing => {}
                     }
+                    // Its changes are in the admitted copy, or not taken: the message only
+                    // updates the sync state. (Automerge would queue changes whose history is
+                    // missing and apply them, unchecked, once it arrives.)
+                    msg.changes = automerge::sync::ChunkList::empty();
                     messages.push((p.doc, msg));
                 }
                 Payload::Want => {
@@ -875,11 +1074,27 @@ impl DocSet {
         let mut out = Vec::new();
         let mut answered = Vec::new();
         let entry = self.peers.entry(*peer).or_default();
+        for (id, kept) in pending {
+            entry.pending.remove(&id);
+            if let Some(k) = kept {
+                let held: usize = entry.pending.values().map(|p| p.changes.len()).sum();
+                // Bounded per peer: beyond it, the changes come again with their history in a
+                // later session.
+                if held + k.changes.len() <= MAX_PENDING_BYTES {
+                    entry.pending.insert(id, k);
+                }
+            }
+        }
         for (id, msg) in messages {
             let Some(l) = self.docs.get_mut(&id) else {
                 continue;
             };
-            let state = entry.states.entry(id).or_default();
+            let side = if responder {
+                Side::Answering
+            } else {
+                Side::Opened
+            };
+            let state = entry.states[side as usize].entry(id).or_default();
             self.synced_in.insert(id);
             if let Err(e) = l.doc.receive_sync_message(state, msg) {
                 warn!(peer = %peer.short(), doc = %id, error = %e, "bad sync message");
@@ -888,7 +1103,7 @@ impl DocSet {
             answered.push(id);
         }
         if responder {
-            out.extend(self.sync_messages(peer, &answered));
+            out.extend(self.sync_messages(peer, &answered, Side::Answering));
             for id in wants {
                 let readable = self.docs.get(&id).is_some_and(|l| {
                     l.header.network.as_ref() == Some(network) && net.may_read(peer, l.header.kind)
@@ -898,7 +1113,7 @@ impl DocSet {
                 }
             }
         } else {
-            out.extend(self.sync_messages(peer, sync_docs));
+            out.extend(self.sync_messages(peer, sync_docs, Side::Opened));
         }
         Ok(out)
     }
@@ -959,7 +1174,7 @@ impl DocSet {
         let keep = self
             .with_changes(&id, &net, &push.changes, &push.signed)
             .map_err(|e| match e {
-                crate::catchup::Untaken::Lacks => "they build on changes this node lacks".into(),
+                crate::catchup::Untaken::Lacks(_) => "they build on changes this node lacks".into(),
                 crate::catchup::Untaken::Refused((_, why)) => why,
             })?;
         self.pushed_in.insert(id);
@@ -1092,10 +1307,9 @@ impl DocSet {
         if let Err(e) = updated.redeem(secret, *peer, crate::docs::now_unix()) {
             return refused(Refusal::Invite, e.to_string());
         }
-        let role = updated.role;
-        let joined = self.edit::<Network, _>(network, |n| {
-            n.add_member(*peer, name, role, (crate::docs::today_utc)(), addrs)
-        });
+        let (role, today) = (updated.role, (self.today)());
+        let joined =
+            self.edit::<Network, _>(network, |n| n.add_member(*peer, name, role, today, addrs));
         if let Err(e) = joined {
             return refused(Refusal::Invite, e.to_string());
         }
@@ -1166,16 +1380,11 @@ impl Docs {
         group_name: String,
         addrs: Vec<String>,
     ) -> Result<NetworkView, DocsError> {
-        self.run(move |set| {
-            let today = crate::docs::today_utc();
-            let net = Network::new(&name, set.group, &group_name, today, addrs)?;
-            let mut bytes = [0u8; 16];
-            rand::thread_rng().fill_bytes(&mut bytes);
-            let id = DocId::from_bytes(bytes);
-            set.create(id, Some(id), &net)?;
-            Ok(net.view(id))
-        })
-        .await
+        let mut bytes = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut bytes);
+        let id = DocId::from_bytes(bytes);
+        self.run(move |set| set.create_network(id, &name, &group_name, addrs))
+            .await
     }
 
     /// The networks this node belongs to.
@@ -1215,34 +1424,13 @@ impl Docs {
         addrs: Vec<String>,
         role: Role,
     ) -> Result<InviteCode, DocsError> {
-        self.run(move |set| {
-            let id = set.resolve(DocKind::Network, &network)?;
-            let net = set.network_or_404(&id)?;
-            if net.member(&set.group).map(|m| m.role) != Some(Role::Coordinator) {
-                return Err(DocsError::Invalid(ValidationError::NotPermitted {
-                    reason: "only the network's coordinators may invite".into(),
-                }));
-            }
-            let mut secret = [0u8; 32];
-            let mut invite = [0u8; 16];
-            rand::thread_rng().fill_bytes(&mut secret);
-            rand::thread_rng().fill_bytes(&mut invite);
-            let issued = IssuedInvite::new(id, &secret, crate::docs::now_unix(), valid_secs, role)?;
-            set.meta_writes.push((
-                format!("{INVITE}{}", hex::encode(invite)),
-                serde_json::to_vec(&issued).unwrap_or_default(),
-            ));
-            set.invites.insert(invite, issued);
-            set.touched.push(id);
-            Ok(InviteCode {
-                network: id,
-                id: invite,
-                secret,
-                inviter: set.group,
-                addrs,
-            })
-        })
-        .await
+        let mut secret = [0u8; 32];
+        let mut invite = [0u8; 16];
+        rand::thread_rng().fill_bytes(&mut secret);
+        rand::thread_rng().fill_bytes(&mut invite);
+        let now = crate::docs::now_unix();
+        self.run(move |set| set.invite(&network, now, valid_secs, addrs, role, (invite, secret)))
+            .await
     }
 
     /// Keeps the network document received on joining.
@@ -1259,38 +1447,7 @@ impl Docs {
     /// Answers a request of the sync protocol from `peer`.
     pub async fn answer(&self, peer: GroupId, request: wire::Request) -> Response {
         let r = self
-            .run_remote(move |set| {
-                if request.doc_count() > wire::MAX_DOCS_PER_MESSAGE {
-                    return Ok(refused(Refusal::Malformed, "too many documents"));
-                }
-                Ok(match request {
-                    wire::Request::Join {
-                        network,
-                        invite,
-                        secret,
-                        name,
-                        addrs,
-                    } => set.answer_join(&peer, &network, &invite, &secret, &name, addrs),
-                    wire::Request::Hello {
-                        network,
-                        digest,
-                        changed,
-                        catchup,
-                    } => set.answer_hello(&peer, &network, digest, &changed, &catchup),
-                    wire::Request::Sync { network, docs } => {
-                        match set.receive(&peer, &network, docs, true, &[]) {
-                            Ok(out) => {
-                                let (docs, deferred) = wire::fit_reply(out, set.reply_bytes);
-                                Response::Sync { docs, deferred }
-                            }
-                            Err(r) => r,
-                        }
-                    }
-                    wire::Request::Commit { network, docs } => {
-                        set.answer_commit(&peer, &network, &docs)
-                    }
-                })
-            })
+            .run_remote(move |set| Ok(set.answer(&peer, request)))
             .await;
         r.unwrap_or_else(|e| {
             debug!(error = %e, "request failed");
@@ -1379,14 +1536,7 @@ impl Docs {
 
     /// The networks shared with `peer` (both are members).
     pub async fn networks_with(&self, peer: GroupId) -> Result<Vec<DocId>, DocsError> {
-        self.run(move |set| {
-            let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
-            Ok(ids
-                .into_iter()
-                .filter(|id| set.member_network(id, &peer).is_ok())
-                .collect())
-        })
-        .await
+        self.run(move |set| Ok(set.networks_with(&peer))).await
     }
 
     /// Members of a network other than this group, with their addresses.
@@ -1394,20 +1544,7 @@ impl Docs {
         &self,
         network: DocId,
     ) -> Result<Vec<(GroupId, Vec<String>)>, DocsError> {
-        self.run(move |set| {
-            let me = set.group;
-            Ok(set
-                .network(&network)
-                .map(|n| {
-                    n.members
-                        .into_iter()
-                        .filter(|m| m.group != me)
-                        .map(|m| (m.group, m.addrs))
-                        .collect()
-                })
-                .unwrap_or_default())
-        })
-        .await
+        self.run(move |set| Ok(set.members_of(&network))).await
     }
 
     /// When each shared document was last in sync with each peer (unix seconds).

@@ -11,7 +11,7 @@ use commonground_protocol::announce;
 use commonground_protocol::schedule::{self, Action, Event, Member, Scheduler};
 
 use commonground_protocol::ids::{DocId, GroupId};
-use commonground_protocol::sync::{self as wire, MAX_ROUNDS, Request, Response};
+use commonground_protocol::sync::{self as wire, Request, Response};
 use thiserror::Error;
 use tokio::sync::{Semaphore, broadcast, mpsc};
 use tokio::task::JoinSet;
@@ -20,7 +20,7 @@ use tracing::{Instrument, debug, info, warn};
 
 use crate::docs::{Docs, DocsError, Stored};
 use crate::net::{Net, NetError, NetEvent};
-use crate::replica::HelloAnswer;
+use crate::session::{Answered, Initiator, Step};
 
 /// How many inbound requests are answered at once.
 const INBOUND: usize = 32;
@@ -45,7 +45,7 @@ pub enum SyncError {
     Forbidden(String),
 }
 
-fn expect_refusal(r: Response) -> SyncError {
+pub(crate) fn expect_refusal(r: Response) -> SyncError {
     match r {
         Response::Refused { message, .. } => SyncError::Refused(message),
         _ => SyncError::Unexpected,
@@ -53,7 +53,7 @@ fn expect_refusal(r: Response) -> SyncError {
 }
 
 /// This node's refusal of what the peer answered: forbidden changes are the peer's offence.
-fn own_refusal(r: Response) -> SyncError {
+pub(crate) fn own_refusal(r: Response) -> SyncError {
     match r {
         Response::Refused {
             reason: wire::Refusal::Forbidden,
@@ -77,7 +77,8 @@ pub async fn session(
 }
 
 /// Runs one session with `peer` for `network`, as the initiator, sending each request with
-/// `ask` (over the network, or to another node's `Docs::answer` in a test).
+/// `ask` (over the network, or to another node's `Docs::answer` in a test). The session itself is
+/// `session::Initiator`; this carries its requests and runs its documents work on the actor.
 pub async fn session_over<F, Fut>(
     docs: &Docs,
     peer: GroupId,
@@ -88,136 +89,28 @@ where
     F: FnMut(Request) -> Fut,
     Fut: std::future::Future<Output = Result<Response, NetError>>,
 {
-    let hello = docs.session_hello(peer, network).await?;
-    let listed = match &hello {
-        Request::Hello { changed, .. } => changed.clone(),
-        _ => Vec::new(),
-    };
-    let answer = match ask(hello).await? {
-        Response::Hello {
-            digest_ok,
-            docs,
-            catchup,
-            agreed,
-            same,
-        } => HelloAnswer {
-            digest_ok,
-            docs,
-            catchup,
-            agreed,
-            same,
-            listed,
-        },
-        other => return Err(expect_refusal(other)),
-    };
-    let digest_ok = answer.digest_ok;
-    let caught_up = answer.catchup.len();
-    let (plan, mut out) = docs
-        .session_plan(peer, network, answer)
-        .await?
-        .map_err(own_refusal)?;
-    // With matching digests, documents now equal were settled by the `Hello` (each side
-    // recorded what it could); a digest mismatch rebuilds the agreement of everything looked at.
-    let looked_at: Vec<DocId> = if digest_ok {
-        plan.send_whole
-            .iter()
-            .chain(&plan.want)
-            .chain(&plan.sync)
-            .copied()
-            .collect()
-    } else {
-        plan.all().copied().collect()
-    };
-    if looked_at.is_empty() {
-        debug!(peer = %peer.short(), %network, caught_up, equal = plan.equal.len(), "session done in one round trip");
-        return Ok(plan.equal.len());
-    }
-    let mut rounds = 0;
-    while !out.is_empty() && rounds < MAX_ROUNDS {
-        rounds += 1;
-        let mut incoming = Vec::new();
-        // Whole documents the peer's answers had no room for: asked for again next round.
-        let mut deferred = Vec::new();
-        for chunk in chunks(out) {
-            match ask(Request::Sync {
-                network,
-                docs: chunk,
-            })
-            .await?
-            {
-                Response::Sync { docs, deferred: d } => {
-                    incoming.extend(docs);
-                    deferred.extend(d);
-                }
-                other => return Err(expect_refusal(other)),
+    let (mut session, mut request) = docs
+        .run_remote(move |set| Ok(Initiator::open(set, peer, network)))
+        .await??;
+    loop {
+        let step = match session.answer(ask(request).await?)? {
+            Answered::Send(r) => Step::Send(r),
+            Answered::NeedsDocs => {
+                let (s, step) = docs
+                    .run_remote(move |set| {
+                        let step = session.with_docs(set);
+                        Ok((session, step))
+                    })
+                    .await?;
+                session = s;
+                step?
             }
-        }
-        out = docs
-            .session_receive(peer, network, incoming, plan.sync.clone())
-            .await?
-            .map_err(own_refusal)?;
-        // Only what was looked at this session: the answer cannot make it ask for more.
-        if !deferred.is_empty() {
-            let planned: HashSet<&DocId> = looked_at.iter().collect();
-            let mut asked: HashSet<DocId> = out.iter().map(|p| p.doc).collect();
-            for id in deferred.into_iter().filter(|d| planned.contains(d)) {
-                if asked.insert(id) {
-                    out.push(wire::DocPayload {
-                        doc: id,
-                        payload: wire::Payload::Want,
-                        signed: vec![],
-                        generation: Default::default(),
-                    });
-                }
-            }
+        };
+        match step {
+            Step::Send(r) => request = r,
+            Step::Done(n) => return Ok(n),
         }
     }
-    let heads = docs.session_heads(looked_at.clone()).await?;
-    match ask(Request::Commit {
-        network,
-        docs: heads.clone(),
-    })
-    .await?
-    {
-        Response::Committed { docs: agreed } => {
-            let agreed: HashSet<DocId> = agreed.into_iter().collect();
-            let (confirmed, unconfirmed): (Vec<wire::DocHeads>, Vec<wire::DocHeads>) =
-                heads.into_iter().partition(|h| agreed.contains(&h.doc));
-            let n = confirmed.len();
-            docs.session_agree(
-                peer,
-                confirmed,
-                unconfirmed.into_iter().map(|h| h.doc).collect(),
-            )
-            .await?;
-            debug!(peer = %peer.short(), %network, docs = looked_at.len(), agreed = n, rounds, "session done");
-            Ok(looked_at.len())
-        }
-        other => Err(expect_refusal(other)),
-    }
-}
-
-/// The most payload bytes sent in one request: large catch-ups go in several requests, each well
-/// under the protocol's message limit.
-const CHUNK_BYTES: usize = 8 * 1024 * 1024;
-/// The most documents in one request.
-const CHUNK_DOCS: usize = 2048;
-
-/// Splits a round's payloads into requests of bounded size.
-fn chunks(payloads: Vec<wire::DocPayload>) -> Vec<Vec<wire::DocPayload>> {
-    let mut out: Vec<Vec<wire::DocPayload>> = vec![Vec::new()];
-    let mut bytes = 0;
-    for p in payloads {
-        let size = p.size();
-        let last = out.last_mut().expect("never empty");
-        if !last.is_empty() && (bytes + size > CHUNK_BYTES || last.len() >= CHUNK_DOCS) {
-            out.push(Vec::new());
-            bytes = 0;
-        }
-        bytes += size;
-        out.last_mut().expect("never empty").push(p);
-    }
-    out
 }
 
 /// The sync engine's loop: a shell around `protocol::schedule::Scheduler`, which decides; this

@@ -130,6 +130,15 @@ pub enum AuthError {
         /// The document's kind.
         kind: DocKind,
     },
+    /// The change's actor is not a member of the network as the receiving node knows it, nor
+    /// one it removed: the node may lack the network document's changes that admitted it (a
+    /// member that joined since), so this is no offence; the changes are taken once the network
+    /// document says who it is.
+    #[error("{author} is not a member of this network as this node knows it")]
+    UnknownAuthor {
+        /// The change's actor (short form).
+        author: String,
+    },
     /// The header is missing, changed, or not written by the document's owner.
     #[error("the document's header is forged or was changed: {0}")]
     Header(String),
@@ -164,7 +173,10 @@ impl AuthError {
     /// Whether sending this is an offence (forged, unauthorised, damaged), for which a peer is
     /// scored down. What a change carries is not: an honest node with older rules may send it.
     pub fn is_offence(&self) -> bool {
-        !matches!(self, Self::Carried(_) | Self::Unbound | Self::Unendorsed)
+        !matches!(
+            self,
+            Self::Carried(_) | Self::Unbound | Self::Unendorsed | Self::UnknownAuthor { .. }
+        )
     }
 }
 
@@ -649,6 +661,17 @@ fn check_writers(
                 continue;
             }
         }
+        // Someone this node's copy of the network does not know at all (neither a member nor
+        // removed): a member that joined after the network document here was last synced.
+        let unknown = author.is_some_and(|g| {
+            header.kind != DocKind::Network
+                && network.is_some_and(|n| n.role(&g).is_none() && n.removal(&g).is_none())
+        });
+        if unknown {
+            return Err(AuthError::UnknownAuthor {
+                author: short_actor(c),
+            });
+        }
         return Err(AuthError::NotWriter {
             author: short_actor(c),
             kind: header.kind,
@@ -747,6 +770,37 @@ mod tests {
             admit(&pid, Some(&base), &m, &[], &[s2], Some(&net)),
             Err(AuthError::NotWriter { .. })
         ));
+    }
+
+    /// A collaborator the receiving node's copy of the network does not know yet (it joined
+    /// since) is not refused as an offender: its change waits for the network document, and is
+    /// taken once that copy knows it; a known member that is no collaborator is an offender.
+    #[test]
+    fn a_collaborator_this_node_does_not_know_yet_is_no_offence() {
+        let (nid, ndoc) = network();
+        let mut net: Network = doc::read(&ndoc).unwrap();
+        let (pid, base) = plan(nid, 1);
+        let mut theirs = base.fork();
+        edit_plan(&mut theirs, 1, |p| p.add_collaborator(group(9)).unwrap());
+        edit_plan(&mut theirs, 9, |p| p.goal.set("Nous aussi"));
+        let signed = [sign_newest(&theirs, &pid, 1), sign_newest(&theirs, &pid, 9)];
+        let e = admit(&pid, Some(&base), &theirs, &[], &signed, Some(&net)).unwrap_err();
+        assert!(matches!(e, AuthError::UnknownAuthor { .. }), "{e:?}");
+        assert!(!e.is_offence());
+        net.add_member(group(9), "Nine", Role::Member, today(), vec![])
+            .unwrap();
+        assert!(admit(&pid, Some(&base), &theirs, &[], &signed, Some(&net)).is_ok());
+        // A group the network removed is known: its change (here, signed by a key the network
+        // no longer accepts) is an offence.
+        net.remove_member(&group(9), today(), Vec::new()).unwrap();
+        let e = admit(&pid, Some(&base), &theirs, &[], &signed, Some(&net)).unwrap_err();
+        assert!(e.is_offence(), "{e:?}");
+        // A member that is not a collaborator is known too.
+        let mut m = base.fork();
+        edit_plan(&mut m, 2, |p| p.goal.set("Mine"));
+        let s2 = sign_newest(&m, &pid, 2);
+        let e = admit(&pid, Some(&base), &m, &[], &[s2], Some(&net)).unwrap_err();
+        assert!(matches!(e, AuthError::NotWriter { .. }), "{e:?}");
     }
 
     #[test]

@@ -1,0 +1,1357 @@
+//! A deterministic simulation of sync: 2 to 50 nodes in one thread over a simulated network with
+//! delay, reordering, loss, partitions and crash-restart from stored bytes (issue 11, part 2).
+//!
+//! Each node is the real thing with its IO taken away: the documents as the actor holds them
+//! ([`DocSet`], stored after every step into an in-memory [`Store`]), the real scheduler
+//! (`protocol::schedule`), the real initiator state machine (`session`) and the real answers
+//! (`DocSet::answer`). What stands in for libp2p is small and lives here: a connection is up
+//! when both nodes are running, their link is up and each sees the other as a fellow member;
+//! announcements go to every connected node subscribed to the topic (the gossip mesh is not
+//! simulated, only its validation: `announce::judge`); a request unanswered within
+//! [`TIMEOUT_MS`] fails its session.
+//!
+//! A run: the first node makes a network, every other joins it with an invite (the `Join`
+//! exchange as on the wire); node 0 makes a plan every node may write, and each node its own.
+//! Then, for a while of simulated time, nodes add actions (with Arabic titles: text must arrive
+//! exactly as typed) while links drop and mend, messages are lost and nodes crash and restart
+//! from what they stored. One node may be a rogue that also writes, signed, where it has no
+//! right. Then the network heals and the run goes on until every honest node holds the same
+//! documents, and it is checked that:
+//!
+//! - every honest node holds every shared document at the same heads (converged);
+//! - every action acknowledged (stored) by an honest node is in the plan exactly once, with
+//!   its title as typed, everywhere;
+//! - no honest node holds any change the rogue wrote where it had no right, and no honest node
+//!   was ever disconnected as an offender.
+//!
+//! `cargo test -p commonground-node sim` runs [`RUNS`] seeds (in two halves, on two threads);
+//! `COMMONGROUND_SIM_RUNS=5000` runs many more, `COMMONGROUND_SIM_SEED=N` replays one and
+//! prints what it did, `COMMONGROUND_SIM_TRACE=1` prints every message. A failing run prints its
+//! seed. A run is drawn from its seed alone (shape, delays, losses, cuts, crashes, edits, keys,
+//! ids and the salts of new plans: each node's `DocSet` takes a generator seeded from the run's),
+//! so a replay does exactly what the failing run did.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use automerge::ChangeHash;
+use commonground_protocol::announce::{self, Class};
+use commonground_protocol::doc::DocKind;
+use commonground_protocol::ids::{Day, DocId, GroupId, ItemId};
+use commonground_protocol::network::Role;
+use commonground_protocol::plan::{NewAction, NewPlan, Plan};
+use commonground_protocol::schedule::{self, Action, Event, Member, Scheduler};
+use commonground_protocol::sync::{Refusal, Request, Response};
+use ed25519_dalek::SigningKey;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::docs::{DocSet, Stored};
+use crate::session::{Answered, Initiator, Step};
+use crate::store::{Append, Store, StoreError, StoredDoc};
+use crate::sync::SyncError;
+
+/// Seeded runs in a normal test run.
+const RUNS: u64 = 200;
+/// A request unanswered this long (simulated milliseconds) fails its session.
+const TIMEOUT_MS: u64 = 5_000;
+/// After healing, the most simulated time a run may take to converge.
+const HEAL_MS: u64 = 40 * schedule::TICK_MS;
+
+/// A store in memory: what a node keeps across a crash.
+#[derive(Clone, Default)]
+struct MemStore {
+    docs: BTreeMap<DocId, StoredDoc>,
+    meta: BTreeMap<String, Vec<u8>>,
+}
+
+impl Store for MemStore {
+    fn doc_ids(&self) -> Result<Vec<DocId>, StoreError> {
+        Ok(self.docs.keys().copied().collect())
+    }
+    fn load(&self, doc: &DocId) -> Result<Option<StoredDoc>, StoreError> {
+        Ok(self.docs.get(doc).cloned())
+    }
+    fn append(&mut self, batch: &[Append], meta: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        for (k, v) in meta {
+            self.meta.insert(k.clone(), v.clone());
+        }
+        for a in batch {
+            let d = self.docs.entry(a.doc).or_default();
+            d.changes.extend(a.changes.iter().cloned());
+        }
+        Ok(())
+    }
+    fn compact(&mut self, doc: &DocId, snapshot: &[u8]) -> Result<(), StoreError> {
+        let d = self.docs.entry(*doc).or_default();
+        d.snapshot = Some(snapshot.to_vec());
+        d.changes.clear();
+        Ok(())
+    }
+    fn remove(&mut self, doc: &DocId, meta_keys: &[String]) -> Result<(), StoreError> {
+        self.docs.remove(doc);
+        for k in meta_keys {
+            self.meta.remove(k);
+        }
+        Ok(())
+    }
+    fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        Ok(self.meta.get(key).cloned())
+    }
+    fn set_meta(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.meta.insert(key.to_string(), value.to_vec());
+        Ok(())
+    }
+    fn meta_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        Ok(self
+            .meta
+            .range(prefix.to_string()..)
+            .take_while(|(k, _)| k.starts_with(prefix))
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect())
+    }
+    fn scrub(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+}
+
+/// A node's own generator, drawn from the run's.
+fn node_rng(rng: &mut StdRng) -> Box<dyn rand::RngCore + Send> {
+    Box::new(StdRng::seed_from_u64(rng.r#gen()))
+}
+
+fn today() -> Day {
+    "2026-12-03".parse().expect("a valid day")
+}
+
+/// What one run is made of, drawn from its seed.
+#[derive(Debug, Clone)]
+struct Shape {
+    nodes: usize,
+    /// Simulated milliseconds of edits and faults before healing.
+    chaos_ms: u64,
+    /// Chance that a message is lost while faults last.
+    loss: f64,
+    /// The longest delay of a message, in milliseconds.
+    delay_ms: u64,
+    edits: usize,
+    crashes: usize,
+    cuts: usize,
+    /// Whether the last node is a rogue.
+    rogue: bool,
+}
+
+impl Shape {
+    fn of(seed: u64, rng: &mut StdRng) -> Self {
+        // Most runs are small and quick; one in forty is large.
+        let nodes = if seed % 40 == 39 {
+            rng.gen_range(20..=50)
+        } else {
+            rng.gen_range(2..=8)
+        };
+        Self {
+            nodes,
+            chaos_ms: rng.gen_range(10_000..=120_000),
+            loss: [0.0, 0.01, 0.05, 0.2][rng.gen_range(0..4)],
+            delay_ms: [5, 50, 500][rng.gen_range(0..3)],
+            edits: rng.gen_range(1..=3 * nodes.min(10)),
+            crashes: rng.gen_range(0..=nodes.min(4)),
+            cuts: rng.gen_range(0..=nodes.min(6)),
+            rogue: nodes >= 3 && rng.gen_bool(0.3),
+        }
+    }
+}
+
+/// What happens at some simulated time.
+#[derive(Debug)]
+enum Msg {
+    Request {
+        from: usize,
+        to: usize,
+        conn: u64,
+        session: u64,
+        request: Request,
+    },
+    Response {
+        from: usize,
+        to: usize,
+        conn: u64,
+        session: u64,
+        response: Response,
+    },
+    Announce {
+        from: usize,
+        to: usize,
+        conn: u64,
+        network: DocId,
+        class: Class,
+        data: Vec<u8>,
+    },
+    Timeout {
+        node: usize,
+        session: u64,
+        request: u64,
+    },
+    Tick {
+        node: usize,
+    },
+    Edit {
+        node: usize,
+    },
+    Crash {
+        node: usize,
+    },
+    Restart {
+        node: usize,
+    },
+    Cut {
+        a: usize,
+        b: usize,
+    },
+    Mend {
+        a: usize,
+        b: usize,
+    },
+}
+
+/// A session a node runs: with whom, and the machine.
+struct Running {
+    peer: usize,
+    network: DocId,
+    machine: Initiator,
+    /// The number of the request it waits on (a timeout of an earlier one is stale).
+    waiting: u64,
+}
+
+struct Node {
+    key: SigningKey,
+    group: GroupId,
+    store: MemStore,
+    /// `None` while crashed.
+    set: Option<DocSet>,
+    schedule: Scheduler,
+    sessions: BTreeMap<u64, Running>,
+    /// Its own plan, once made.
+    plan: Option<DocId>,
+    rogue: bool,
+    /// Actions it stored: (plan, title).
+    acked: Vec<(DocId, String)>,
+    edits: usize,
+}
+
+impl Node {
+    fn set(&mut self) -> &mut DocSet {
+        self.set.as_mut().expect("a running node")
+    }
+}
+
+/// A connection between two nodes: its number (messages of an earlier one are dropped) and the
+/// networks shared when it was last looked at.
+struct Conn {
+    id: u64,
+    shared: BTreeSet<DocId>,
+}
+
+struct Sim {
+    seed: u64,
+    rng: StdRng,
+    shape: Shape,
+    now: u64,
+    /// Faults (loss) stop when healed.
+    healed: bool,
+    queue: BTreeMap<(u64, u64), Msg>,
+    seq: u64,
+    nodes: Vec<Node>,
+    network: DocId,
+    shared_plan: DocId,
+    /// Connections, by (smaller, larger) index.
+    conns: BTreeMap<(usize, usize), Conn>,
+    next_conn: u64,
+    cut: BTreeSet<(usize, usize)>,
+    next_session: u64,
+    /// Changes the rogue wrote where it had no right.
+    forged: Vec<(DocId, ChangeHash)>,
+    /// (by, whom) for every offender disconnect.
+    disconnects: Vec<(usize, usize)>,
+    /// Messages delivered, for the report.
+    delivered: u64,
+    /// Print every message delivered (`COMMONGROUND_SIM_TRACE`).
+    trace: bool,
+}
+
+/// One line about a message, for a trace.
+fn summary(msg: &Msg) -> String {
+    match msg {
+        Msg::Request {
+            from, to, request, ..
+        } => {
+            let what = match request {
+                Request::Join { .. } => "join".to_string(),
+                Request::Hello {
+                    changed, catchup, ..
+                } => {
+                    format!("hello changed {} catchup {}", changed.len(), catchup.len())
+                }
+                Request::Sync { docs, .. } => format!("sync {} docs", docs.len()),
+                Request::Commit { docs, .. } => format!("commit {} docs", docs.len()),
+            };
+            format!("{from} -> {to} {what}")
+        }
+        Msg::Response {
+            from, to, response, ..
+        } => {
+            let what = match response {
+                Response::Refused { reason, message } => format!("refused {reason:?} {message}"),
+                Response::Hello { docs, catchup, .. } => {
+                    format!("hello docs {} catchup {}", docs.len(), catchup.len())
+                }
+                Response::Sync { docs, .. } => format!("sync {} docs", docs.len()),
+                other => format!("{other:?}").chars().take(60).collect(),
+            };
+            format!("{from} => {to} {what}")
+        }
+        Msg::Announce {
+            from, to, class, ..
+        } => format!("{from} ~> {to} announce {class:?}"),
+        other => format!("{other:?}"),
+    }
+}
+
+fn pair(a: usize, b: usize) -> (usize, usize) {
+    (a.min(b), a.max(b))
+}
+
+impl Sim {
+    fn new(seed: u64) -> Self {
+        let mut rng = StdRng::seed_from_u64(seed);
+        let shape = Shape::of(seed, &mut rng);
+        Self::with_shape(seed, rng, shape)
+    }
+
+    fn with_shape(seed: u64, mut rng: StdRng, shape: Shape) -> Self {
+        let mut nodes = Vec::new();
+        for i in 0..shape.nodes {
+            let mut k = [0u8; 32];
+            rng.fill(&mut k);
+            let key = SigningKey::from_bytes(&k);
+            let mut store = MemStore::default();
+            let set = DocSet::open(&mut store, key.clone(), today, node_rng(&mut rng))
+                .expect("a fresh node opens");
+            let group = set.group;
+            nodes.push(Node {
+                key,
+                group,
+                store,
+                set: Some(set),
+                schedule: Scheduler::new(group),
+                sessions: BTreeMap::new(),
+                plan: None,
+                rogue: shape.rogue && i == shape.nodes - 1,
+                acked: Vec::new(),
+                edits: 0,
+            });
+        }
+        let mut sim = Self {
+            seed,
+            rng,
+            shape,
+            now: 0,
+            healed: false,
+            queue: BTreeMap::new(),
+            seq: 0,
+            nodes,
+            network: DocId::from_bytes([0; 16]),
+            shared_plan: DocId::from_bytes([0; 16]),
+            conns: BTreeMap::new(),
+            next_conn: 0,
+            cut: BTreeSet::new(),
+            next_session: 0,
+            forged: Vec::new(),
+            disconnects: Vec::new(),
+            delivered: 0,
+            trace: std::env::var("COMMONGROUND_SIM_TRACE").is_ok(),
+        };
+        sim.setup();
+        sim
+    }
+
+    /// The network, every node joined by invite, and the plan all may write.
+    fn setup(&mut self) {
+        let mut id = [0u8; 16];
+        self.rng.fill(&mut id);
+        self.network = DocId::from_bytes(id);
+        let network = self.network;
+        self.nodes[0]
+            .set()
+            .create_network(network, "الشبكة", "Coventry", vec![])
+            .expect("a network");
+        for i in 1..self.nodes.len() {
+            let mut secret = [0u8; 32];
+            let mut invite = [0u8; 16];
+            self.rng.fill(&mut secret);
+            self.rng.fill(&mut invite);
+            let now = crate::docs::now_unix();
+            let code = self.nodes[0]
+                .set()
+                .invite(
+                    &network.to_string(),
+                    now,
+                    3600,
+                    vec![],
+                    Role::Member,
+                    (invite, secret),
+                )
+                .expect("an invite");
+            let joiner = self.nodes[i].group;
+            let join = Request::Join {
+                network,
+                invite: code.id,
+                secret: secret.to_vec(),
+                name: format!("مجموعة {i}"),
+                addrs: vec![],
+            };
+            let Response::Joined {
+                network,
+                document,
+                signed,
+            } = self.nodes[0].set().answer(&joiner, join)
+            else {
+                panic!("seed {}: the join of node {i} was refused", self.seed);
+            };
+            self.nodes[i]
+                .set()
+                .accept_joined(&network, &document, &signed)
+                .expect("joined");
+        }
+        let plan = Plan::new(
+            &NewPlan {
+                title: "خطة مشتركة".into(),
+                goal: "سكن لائق لكل عائلة".into(),
+                demands: String::new(),
+            },
+            self.nodes[0].group,
+        )
+        .expect("a plan");
+        self.shared_plan = self.nodes[0]
+            .set()
+            .create_plan(Some(network), &plan)
+            .expect("the shared plan");
+        let others: Vec<GroupId> = self
+            .nodes
+            .iter()
+            .skip(1)
+            .filter(|n| !n.rogue)
+            .map(|n| n.group)
+            .collect();
+        let shared = self.shared_plan;
+        self.nodes[0]
+            .set()
+            .edit::<Plan, _>(&shared, |p| {
+                for g in others {
+                    p.add_collaborator(g)?;
+                }
+                Ok(())
+            })
+            .expect("collaborators");
+        for i in 0..self.nodes.len() {
+            self.persist(i);
+        }
+        // The first nodes' ticks are spread over one period, as nodes start at different times.
+        for node in 0..self.nodes.len() {
+            let at = self.rng.gen_range(0..schedule::TICK_MS);
+            self.at(at, Msg::Tick { node });
+        }
+        let chaos = self.shape.chaos_ms;
+        for _ in 0..self.shape.edits {
+            let node = self.rng.gen_range(0..self.nodes.len());
+            let at = self.rng.gen_range(0..chaos);
+            self.at(at, Msg::Edit { node });
+        }
+        for _ in 0..self.shape.crashes {
+            let node = self.rng.gen_range(0..self.nodes.len());
+            let at = self.rng.gen_range(0..chaos);
+            self.at(at, Msg::Crash { node });
+        }
+        for _ in 0..self.shape.cuts {
+            let a = self.rng.gen_range(0..self.nodes.len());
+            let b = self.rng.gen_range(0..self.nodes.len());
+            if a != b {
+                let at = self.rng.gen_range(0..chaos);
+                let back = at + self.rng.gen_range(0..chaos);
+                self.at(at, Msg::Cut { a, b });
+                self.at(back.min(chaos), Msg::Mend { a, b });
+            }
+        }
+        for i in 0..self.nodes.len() {
+            self.reconnect(i);
+        }
+    }
+
+    fn at(&mut self, delay: u64, msg: Msg) {
+        self.seq += 1;
+        self.queue.insert((self.now + delay, self.seq), msg);
+    }
+
+    /// Sends a message between nodes: delayed, and lost at random while faults last.
+    fn send(&mut self, msg: Msg) {
+        if !self.healed && self.shape.loss > 0.0 && self.rng.gen_bool(self.shape.loss) {
+            return;
+        }
+        let delay = self.rng.gen_range(1..=self.shape.delay_ms);
+        self.at(delay, msg);
+    }
+
+    fn conn(&self, a: usize, b: usize) -> Option<u64> {
+        self.conns.get(&pair(a, b)).map(|c| c.id)
+    }
+
+    fn running(&self, i: usize) -> bool {
+        self.nodes[i].set.is_some()
+    }
+
+    /// Stores what node `i` changed and tells its scheduler.
+    fn persist(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        let Some(set) = node.set.as_mut() else {
+            return;
+        };
+        let stored = set
+            .persist(&mut node.store)
+            .unwrap_or_else(|e| panic!("seed {}: storing failed: {e}", self.seed));
+        if stored.is_empty() {
+            return;
+        }
+        self.reconnect(i);
+        for s in stored {
+            self.on_stored(i, s);
+        }
+    }
+
+    /// As `sync::Engine::on_change`: the scheduler hears of a stored batch; changes only sync
+    /// brought in are passed on as news.
+    fn on_stored(&mut self, i: usize, s: Stored) {
+        let members: Vec<Member> = self.nodes[i]
+            .set()
+            .members_of(&s.network)
+            .into_iter()
+            .filter_map(|(group, _)| {
+                let j = self.index(&group)?;
+                Some(Member {
+                    group,
+                    listening: self.conn(i, j).is_some(),
+                })
+            })
+            .collect();
+        let event = Event::Stored {
+            network: s.network,
+            members,
+            made_here: !s.made_here.is_empty(),
+        };
+        self.handle(i, event, Some(&s));
+        self.announce(i, s.network, s.synced);
+    }
+
+    fn index(&self, group: &GroupId) -> Option<usize> {
+        self.nodes.iter().position(|n| &n.group == group)
+    }
+
+    /// Brings node `i`'s connections up to date: up where both run, their link is up and each
+    /// sees the other as a member; new shared networks reported as on connecting.
+    fn reconnect(&mut self, i: usize) {
+        for j in 0..self.nodes.len() {
+            if j == i {
+                continue;
+            }
+            let shared: BTreeSet<DocId> =
+                if self.running(i) && self.running(j) && !self.cut.contains(&pair(i, j)) {
+                    let gj = self.nodes[j].group;
+                    let gi = self.nodes[i].group;
+                    let mine: BTreeSet<DocId> =
+                        self.nodes[i].set().networks_with(&gj).into_iter().collect();
+                    let theirs: BTreeSet<DocId> =
+                        self.nodes[j].set().networks_with(&gi).into_iter().collect();
+                    mine.intersection(&theirs).copied().collect()
+                } else {
+                    BTreeSet::new()
+                };
+            let key = pair(i, j);
+            match (self.conns.get_mut(&key), shared.is_empty()) {
+                (None, true) => {}
+                (None, false) => {
+                    self.next_conn += 1;
+                    self.conns.insert(
+                        key,
+                        Conn {
+                            id: self.next_conn,
+                            shared: shared.clone(),
+                        },
+                    );
+                    self.connected(i, j, shared.iter().copied().collect());
+                    self.connected(j, i, shared.into_iter().collect());
+                }
+                (Some(c), false) => {
+                    let new: Vec<DocId> = shared.difference(&c.shared).copied().collect();
+                    c.shared = shared;
+                    if !new.is_empty() {
+                        self.connected(i, j, new.clone());
+                        self.connected(j, i, new);
+                    }
+                }
+                (Some(_), true) => self.disconnect(i, j),
+            }
+        }
+    }
+
+    fn connected(&mut self, i: usize, j: usize, networks: Vec<DocId>) {
+        let peer = self.nodes[j].group;
+        self.handle(i, Event::Connected { peer, networks }, None);
+    }
+
+    /// Closes the connection between `a` and `b`: both hear of it, and the sessions over it fail.
+    fn disconnect(&mut self, a: usize, b: usize) {
+        if self.conns.remove(&pair(a, b)).is_none() {
+            return;
+        }
+        for (i, j) in [(a, b), (b, a)] {
+            if !self.running(i) {
+                continue;
+            }
+            let peer = self.nodes[j].group;
+            self.handle(i, Event::Disconnected { peer }, None);
+            let failed: Vec<u64> = self.nodes[i]
+                .sessions
+                .iter()
+                .filter(|(_, r)| r.peer == j)
+                .map(|(id, _)| *id)
+                .collect();
+            for id in failed {
+                self.end_session(i, id, false);
+            }
+        }
+    }
+
+    /// Hands node `i`'s scheduler an event and carries out what it decides.
+    fn handle(&mut self, i: usize, event: Event, stored: Option<&Stored>) {
+        if !self.running(i) {
+            return;
+        }
+        let now = self.now;
+        let actions = self.nodes[i].schedule.handle(now, event);
+        for action in actions {
+            match action {
+                Action::Session { peer, network } => self.open_session(i, peer, network),
+                Action::Announce { network } => {
+                    let made_here = stored
+                        .filter(|s| s.network == network)
+                        .map(|s| s.made_here.clone())
+                        .unwrap_or_default();
+                    self.announce(i, network, made_here);
+                }
+                // Connections come up by themselves here when they can.
+                Action::Dial { .. } => {}
+                Action::Disconnect { peer } => {
+                    if let Some(j) = self.index(&peer) {
+                        self.disconnects.push((i, j));
+                        self.disconnect(i, j);
+                    }
+                }
+            }
+        }
+    }
+
+    fn announce(&mut self, i: usize, network: DocId, changed: Vec<announce::Changed>) {
+        for (class, a) in announce::announcements(&network, changed) {
+            let data = a.encode();
+            for j in 0..self.nodes.len() {
+                if let Some(conn) = self.conn(i, j) {
+                    self.send(Msg::Announce {
+                        from: i,
+                        to: j,
+                        conn,
+                        network,
+                        class,
+                        data: data.clone(),
+                    });
+                }
+            }
+        }
+    }
+
+    fn open_session(&mut self, i: usize, peer: GroupId, network: DocId) {
+        let Some(j) = self.index(&peer) else {
+            return;
+        };
+        let Some(conn) = self.conn(i, j) else {
+            return self.session_done(i, peer, network, false);
+        };
+        match Initiator::open(self.nodes[i].set(), peer, network) {
+            Ok((machine, request)) => {
+                self.next_session += 1;
+                let session = self.next_session;
+                self.nodes[i].sessions.insert(
+                    session,
+                    Running {
+                        peer: j,
+                        network,
+                        machine,
+                        waiting: 0,
+                    },
+                );
+                self.persist(i);
+                self.request(i, j, conn, session, request);
+            }
+            Err(_) => {
+                self.session_done(i, peer, network, false);
+            }
+        }
+    }
+
+    fn request(&mut self, from: usize, to: usize, conn: u64, session: u64, request: Request) {
+        let Some(r) = self.nodes[from].sessions.get_mut(&session) else {
+            return;
+        };
+        r.waiting += 1;
+        let nth = r.waiting;
+        self.send(Msg::Request {
+            from,
+            to,
+            conn,
+            session,
+            request,
+        });
+        self.at(
+            TIMEOUT_MS,
+            Msg::Timeout {
+                node: from,
+                session,
+                request: nth,
+            },
+        );
+    }
+
+    fn session_done(&mut self, i: usize, peer: GroupId, network: DocId, forbidden: bool) {
+        let done = Event::SessionDone {
+            peer,
+            network,
+            forbidden,
+        };
+        self.handle(i, done, None);
+    }
+
+    fn end_session(&mut self, i: usize, session: u64, forbidden: bool) {
+        let Some(r) = self.nodes[i].sessions.remove(&session) else {
+            return;
+        };
+        self.session_done(i, self.nodes[r.peer].group, r.network, forbidden);
+    }
+
+    /// Runs until the queue is empty or `until`.
+    fn run_until(&mut self, until: u64) {
+        while let Some(entry) = self.queue.first_entry() {
+            let (t, _) = *entry.key();
+            if t > until {
+                break;
+            }
+            let msg = entry.remove();
+            self.now = t;
+            self.deliver(msg);
+        }
+        self.now = self.now.max(until);
+    }
+
+    fn deliver(&mut self, msg: Msg) {
+        self.delivered += 1;
+        if self.trace {
+            println!("{:>8} {}", self.now, summary(&msg));
+        }
+        match msg {
+            Msg::Request {
+                from,
+                to,
+                conn,
+                session,
+                request,
+            } => {
+                if self.conn(from, to) != Some(conn) || !self.running(to) {
+                    return;
+                }
+                let peer = self.nodes[from].group;
+                let now = self.now;
+                let response = if self.nodes[to].schedule.is_banned(&peer, now) {
+                    Response::Refused {
+                        reason: Refusal::Forbidden,
+                        message: "banned".into(),
+                    }
+                } else {
+                    self.nodes[to].set().answer(&peer, request)
+                };
+                self.persist(to);
+                let forbidden = matches!(
+                    response,
+                    Response::Refused {
+                        reason: Refusal::Forbidden,
+                        ..
+                    }
+                );
+                self.send(Msg::Response {
+                    from: to,
+                    to: from,
+                    conn,
+                    session,
+                    response,
+                });
+                if forbidden {
+                    self.handle(to, Event::Offence { peer }, None);
+                }
+            }
+            Msg::Response {
+                from,
+                to,
+                conn,
+                session,
+                response,
+            } => {
+                if self.conn(from, to) != Some(conn) || !self.running(to) {
+                    return;
+                }
+                self.on_response(to, session, conn, response);
+            }
+            Msg::Announce {
+                from,
+                to,
+                conn,
+                network,
+                class,
+                data,
+            } => {
+                if self.conn(from, to) != Some(conn) || !self.running(to) {
+                    return;
+                }
+                let (source, me) = (self.nodes[from].group, self.nodes[to].group);
+                let Some(net) = self.nodes[to].set().network(&network) else {
+                    return;
+                };
+                let Some(channel) = announce::channels(&network, &net, &me)
+                    .into_iter()
+                    .find(|c| c.class == class)
+                else {
+                    // Not subscribed to that topic (an aggregator and the plans).
+                    return;
+                };
+                let Ok(a) = announce::judge(&channel, &source, &data) else {
+                    panic!(
+                        "seed {}: a valid announcement was judged invalid",
+                        self.seed
+                    );
+                };
+                let news = self.nodes[to].set().take_announced(class, &a);
+                self.persist(to);
+                let event = Event::Announced {
+                    network,
+                    source,
+                    via: source,
+                    news,
+                };
+                self.handle(to, event, None);
+            }
+            Msg::Timeout {
+                node,
+                session,
+                request,
+            } => {
+                let current = self.nodes[node]
+                    .sessions
+                    .get(&session)
+                    .is_some_and(|r| r.waiting == request);
+                if current {
+                    self.end_session(node, session, false);
+                }
+            }
+            Msg::Tick { node } => {
+                self.at(schedule::TICK_MS, Msg::Tick { node });
+                if !self.running(node) {
+                    return;
+                }
+                let set = self.nodes[node].set();
+                let networks: Vec<DocId> =
+                    set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+                let networks = networks
+                    .into_iter()
+                    .map(|n| {
+                        let members = set.members_of(&n).into_iter().map(|(g, _)| g).collect();
+                        (n, members)
+                    })
+                    .collect();
+                self.handle(node, Event::Tick { networks }, None);
+            }
+            Msg::Edit { node } => self.edit(node),
+            Msg::Crash { node } => {
+                if !self.running(node) {
+                    return;
+                }
+                // What was stored stays; the rest (sessions, sync states) is gone.
+                for j in 0..self.nodes.len() {
+                    self.disconnect(node, j);
+                }
+                let n = &mut self.nodes[node];
+                n.set = None;
+                n.sessions.clear();
+                let back = self.rng.gen_range(100..=self.shape.chaos_ms.max(101));
+                self.at(back, Msg::Restart { node });
+            }
+            Msg::Restart { node } => self.restart(node),
+            Msg::Cut { a, b } => {
+                self.cut.insert(pair(a, b));
+                self.disconnect(a, b);
+            }
+            Msg::Mend { a, b } => {
+                self.cut.remove(&pair(a, b));
+                self.reconnect(a);
+            }
+        }
+    }
+
+    fn restart(&mut self, node: usize) {
+        if self.running(node) {
+            return;
+        }
+        let rng = node_rng(&mut self.rng);
+        let n = &mut self.nodes[node];
+        let set = DocSet::open(&mut n.store, n.key.clone(), today, rng)
+            .unwrap_or_else(|e| panic!("seed {}: node {node} cannot restart: {e}", self.seed));
+        n.set = Some(set);
+        n.schedule = Scheduler::new(n.group);
+        self.reconnect(node);
+    }
+
+    fn on_response(&mut self, i: usize, session: u64, conn: u64, response: Response) {
+        let Some(mut r) = self.nodes[i].sessions.remove(&session) else {
+            return;
+        };
+        let step = match r.machine.answer(response) {
+            Ok(Answered::Send(request)) => Ok(Step::Send(request)),
+            Ok(Answered::NeedsDocs) => {
+                let step = r.machine.with_docs(self.nodes[i].set());
+                self.persist(i);
+                step
+            }
+            Err(e) => Err(e),
+        };
+        let (peer, network) = (self.nodes[r.peer].group, r.network);
+        let j = r.peer;
+        match step {
+            Ok(Step::Send(request)) if self.conn(i, j) == Some(conn) => {
+                self.nodes[i].sessions.insert(session, r);
+                self.request(i, j, conn, session, request);
+            }
+            Ok(_) => {
+                self.session_done(i, peer, network, false);
+            }
+            Err(e) => {
+                let forbidden = matches!(e, SyncError::Forbidden(_));
+                if forbidden && !self.nodes[j].rogue {
+                    let who: Vec<String> = self
+                        .nodes
+                        .iter()
+                        .map(|n| {
+                            format!(
+                                "{}{}",
+                                n.group.short(),
+                                if n.rogue { " (rogue)" } else { "" }
+                            )
+                        })
+                        .collect();
+                    for k in [i, j] {
+                        let set = self.nodes[k].set();
+                        let plans: Vec<DocId> =
+                            set.of_kind(DocKind::Plan).map(|(id, _)| *id).collect();
+                        for id in plans {
+                            let p: Plan = set.read(&id).expect("a plan");
+                            let l = &set.docs[&id];
+                            println!(
+                                "node {k}: plan {id} made by {} collaborators {:?} changes {} actions {:?}",
+                                l.header.owner.short(),
+                                p.collaborators
+                                    .iter()
+                                    .map(GroupId::short)
+                                    .collect::<Vec<_>>(),
+                                l.doc.get_changes(&[]).len(),
+                                p.actions
+                                    .iter()
+                                    .map(|a| a.title.clone())
+                                    .collect::<Vec<_>>()
+                            );
+                        }
+                    }
+                    panic!(
+                        "seed {}: node {i} found forbidden changes from honest node {j}: {e} (nodes: {who:?})",
+                        self.seed
+                    );
+                }
+                self.session_done(i, peer, network, forbidden);
+            }
+        }
+    }
+
+    /// A node's people add an action: to the plan all may write, or to their own plan (made
+    /// first). A rogue sometimes writes, signed, into a plan it may not write.
+    fn edit(&mut self, i: usize) {
+        if !self.running(i) {
+            return;
+        }
+        self.nodes[i].edits += 1;
+        let k = self.nodes[i].edits;
+        let title = format!("وقفة احتجاجية {i}-{k} «Égalité»");
+        let mut item = [0u8; 6];
+        self.rng.fill(&mut item);
+        let action = NewAction {
+            title: title.clone(),
+            date: None,
+            kind: commonground_protocol::plan::ActionKind::Other,
+            notes: String::new(),
+        };
+        if self.nodes[i].rogue && self.rng.gen_bool(0.5) {
+            // Into another node's own plan if one is known here, else the shared plan (the
+            // rogue is not among its collaborators).
+            let set = self.nodes[i].set();
+            let target = set
+                .of_kind(DocKind::Plan)
+                .map(|(id, _)| *id)
+                .filter(|id| set.check_writer(id).is_err())
+                .min()
+                .unwrap_or(self.shared_plan);
+            let written = set.write_based::<Plan, _>(&target, None, |p, _| {
+                p.add_action(ItemId::from_bytes(item), &action)
+            });
+            if written.is_ok() {
+                let heads = self.nodes[i].set().docs[&target].doc.get_heads();
+                self.forged.extend(heads.into_iter().map(|h| (target, h)));
+            }
+            self.persist(i);
+            return;
+        }
+        let target = match (
+            self.nodes[i].plan,
+            self.rng.gen_bool(0.5) && !self.nodes[i].rogue,
+        ) {
+            (_, true) => self.shared_plan,
+            (Some(own), false) => own,
+            (None, false) => {
+                let plan = Plan::new(
+                    &NewPlan {
+                        title: format!("خطة {i}"),
+                        goal: "Accès au droit pour tous".into(),
+                        demands: String::new(),
+                    },
+                    self.nodes[i].group,
+                )
+                .expect("a plan");
+                let network = self.network;
+                let Ok(id) = self.nodes[i].set().create_plan(Some(network), &plan) else {
+                    return;
+                };
+                self.nodes[i].plan = Some(id);
+                id
+            }
+        };
+        if self.nodes[i].set().document(&target).is_none() {
+            // The shared plan has not reached this node yet: its people cannot open it.
+            return;
+        }
+        let done = self.nodes[i]
+            .set()
+            .edit::<Plan, _>(&target, |p| p.add_action(ItemId::from_bytes(item), &action));
+        match done {
+            Ok(()) => {
+                self.persist(i);
+                self.nodes[i].acked.push((target, title));
+            }
+            Err(e) => panic!("seed {}: node {i} could not edit: {e}", self.seed),
+        }
+    }
+
+    /// Heals every fault and runs until every honest node holds the same documents.
+    fn heal(&mut self) -> Result<u64, String> {
+        self.run_until(self.shape.chaos_ms);
+        self.healed = true;
+        self.cut.clear();
+        for i in 0..self.nodes.len() {
+            self.restart(i);
+        }
+        for i in 0..self.nodes.len() {
+            self.reconnect(i);
+        }
+        let start = self.now;
+        let deadline = start + HEAL_MS;
+        while self.now < deadline {
+            let next = self.now + schedule::TICK_MS / 4;
+            self.run_until(next);
+            if self.converged().is_ok() {
+                return Ok(self.now - start);
+            }
+        }
+        self.converged().map(|()| self.now - start)
+    }
+
+    fn honest(&self) -> impl Iterator<Item = (usize, &Node)> {
+        self.nodes.iter().enumerate().filter(|(_, n)| !n.rogue)
+    }
+
+    /// Whether every honest node holds every shared document at the same heads.
+    fn converged(&self) -> Result<(), String> {
+        let mut all: BTreeMap<DocId, BTreeMap<Vec<ChangeHash>, Vec<usize>>> = BTreeMap::new();
+        for (i, n) in self.honest() {
+            let set = n.set.as_ref().ok_or("a node is down")?;
+            for (id, l) in &set.docs {
+                if l.header.network.is_some() {
+                    let mut heads = l.doc.get_heads();
+                    heads.sort();
+                    all.entry(*id)
+                        .or_default()
+                        .entry(heads)
+                        .or_default()
+                        .push(i);
+                }
+            }
+        }
+        let honest = self.honest().count();
+        for (id, versions) in &all {
+            let holders: usize = versions.values().map(Vec::len).sum();
+            if versions.len() != 1 || holders != honest {
+                return Err(format!(
+                    "document {id}: {} versions, held by {holders} of {honest} honest nodes ({:?})",
+                    versions.len(),
+                    versions.values().collect::<Vec<_>>()
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The checks of a healed run.
+    fn check(&self) -> Result<(), String> {
+        self.converged()?;
+        for (i, n) in self.honest() {
+            let set = n.set.as_ref().ok_or("a node is down")?;
+            for (_, owner) in self.honest() {
+                for (plan, title) in &owner.acked {
+                    let p: Plan = set
+                        .read(plan)
+                        .map_err(|e| format!("node {i} cannot read plan {plan}: {e}"))?;
+                    let times = p.actions.iter().filter(|a| &a.title == title).count();
+                    if times != 1 {
+                        return Err(format!(
+                            "node {i}: acknowledged action {title:?} is in plan {plan} {times} times"
+                        ));
+                    }
+                }
+            }
+            for (doc, hash) in &self.forged {
+                if let Some(l) = set.docs.get(doc)
+                    && l.doc.get_change_meta_by_hash(hash).is_some()
+                {
+                    return Err(format!(
+                        "node {i} holds a change the rogue wrote without the right to"
+                    ));
+                }
+            }
+        }
+        for (by, whom) in &self.disconnects {
+            if !self.nodes[*whom].rogue {
+                return Err(format!(
+                    "node {by} disconnected honest node {whom} as an offender"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What one run did, for the report.
+#[derive(Debug, Default)]
+struct Report {
+    runs: u64,
+    nodes: usize,
+    acked: usize,
+    forged: usize,
+    crashes: usize,
+    cuts: usize,
+    messages: u64,
+    /// The longest time a run took to converge after healing (simulated milliseconds).
+    slowest_ms: u64,
+}
+
+impl Report {
+    fn add(&mut self, other: &Report) {
+        self.runs += other.runs;
+        self.nodes += other.nodes;
+        self.acked += other.acked;
+        self.forged += other.forged;
+        self.crashes += other.crashes;
+        self.cuts += other.cuts;
+        self.messages += other.messages;
+        self.slowest_ms = self.slowest_ms.max(other.slowest_ms);
+    }
+}
+
+/// Runs one seed to the end; `Err` says what broke.
+fn run(seed: u64) -> Result<Report, String> {
+    let mut sim = Sim::new(seed);
+    let healed_in = sim.heal()?;
+    sim.check()?;
+    Ok(Report {
+        runs: 1,
+        nodes: sim.shape.nodes,
+        acked: sim.nodes.iter().map(|n| n.acked.len()).sum(),
+        forged: sim.forged.len(),
+        crashes: sim.shape.crashes,
+        cuts: sim.shape.cuts,
+        messages: sim.delivered,
+        slowest_ms: healed_in,
+    })
+}
+
+/// Runs the seeds of part `part` of `parts` (every `parts`-th, from `part`): the test is split
+/// so that its halves run on two threads.
+fn seeded(part: u64, parts: u64) {
+    let seeds: Vec<u64> = match std::env::var("COMMONGROUND_SIM_SEED") {
+        Ok(s) if part == 0 => vec![s.parse().expect("COMMONGROUND_SIM_SEED is a number")],
+        Ok(_) => Vec::new(),
+        Err(_) => {
+            let runs = std::env::var("COMMONGROUND_SIM_RUNS")
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(RUNS);
+            (0..runs).filter(|s| s % parts == part).collect()
+        }
+    };
+    let replay = |seed: u64| {
+        format!("replay: COMMONGROUND_SIM_SEED={seed} cargo test -p commonground-node sim")
+    };
+    let mut failed = Vec::new();
+    let mut all = Report::default();
+    for seed in seeds {
+        match std::panic::catch_unwind(|| run(seed)) {
+            Ok(Ok(report)) => {
+                if std::env::var("COMMONGROUND_SIM_SEED").is_ok() {
+                    println!(
+                        "seed {seed}: {:?}: {report:?}",
+                        Shape::of(seed, &mut StdRng::seed_from_u64(seed))
+                    );
+                }
+                all.add(&report);
+            }
+            Ok(Err(why)) => {
+                eprintln!("simulation seed {seed} failed: {why}\n{}", replay(seed));
+                failed.push(seed);
+            }
+            Err(_) => {
+                eprintln!("simulation seed {seed} panicked (above)\n{}", replay(seed));
+                failed.push(seed);
+            }
+        }
+    }
+    println!("simulation: {all:?}");
+    assert!(failed.is_empty(), "simulation seeds failed: {failed:?}");
+}
+
+#[test]
+fn seeded_runs_converge_with_every_acknowledged_write_once_and_nothing_forged() {
+    seeded(0, 2);
+}
+
+#[test]
+fn seeded_runs_converge_with_every_acknowledged_write_once_and_nothing_forged_2() {
+    seeded(1, 2);
+}
+
+/// A sync message whose changes build on one this node lacks (the sender's bloom filter can take
+/// it for one this node has) is neither applied nor an offence: its changes are kept, the next
+/// message asks for what they build on, and both are taken when it comes.
+#[test]
+fn changes_on_missing_history_are_kept_and_their_history_asked_for() {
+    use automerge::ReadDoc;
+    use automerge::sync::{ChunkList, Message, MessageVersion};
+    use commonground_protocol::sync::{DocPayload, Payload};
+
+    let quiet = Shape {
+        nodes: 2,
+        chaos_ms: 0,
+        loss: 0.0,
+        delay_ms: 5,
+        edits: 0,
+        crashes: 0,
+        cuts: 0,
+        rogue: false,
+    };
+    let mut sim = Sim::with_shape(0, StdRng::seed_from_u64(0), quiet);
+    sim.heal().expect("two nodes converge");
+    let (plan, network) = (sim.shared_plan, sim.network);
+    let ga = sim.nodes[0].group;
+    let a = sim.nodes[0].set();
+    let mut changes = Vec::new();
+    for title in ["Marche pour le logement", "مسيرة من أجل السكن"] {
+        let action = NewAction {
+            title: title.into(),
+            date: None,
+            kind: commonground_protocol::plan::ActionKind::Other,
+            notes: String::new(),
+        };
+        let item = ItemId::from_bytes([changes.len() as u8 + 1; 6]);
+        a.edit::<Plan, _>(&plan, |p| p.add_action(item, &action))
+            .unwrap();
+        let l = &a.docs[&plan];
+        let newest = l.doc.get_heads()[0];
+        changes.push((
+            newest,
+            l.doc
+                .get_change_by_hash(&newest)
+                .unwrap()
+                .raw_bytes()
+                .to_vec(),
+        ));
+    }
+    let (signed, rank, heads) = {
+        let l = &a.docs[&plan];
+        (l.signed.clone(), l.rank, l.doc.get_heads())
+    };
+    let message = |bytes: &[u8]| DocPayload {
+        doc: plan,
+        payload: Payload::Message(
+            Message {
+                heads: heads.clone(),
+                need: vec![],
+                have: vec![],
+                changes: ChunkList::from(bytes.to_vec()),
+                flags: None,
+                version: MessageVersion::V1,
+            }
+            .encode(),
+        ),
+        signed: signed.clone(),
+        generation: rank,
+    };
+    // The second change alone: not applied, not refused, and the first asked for.
+    let b = sim.nodes[1].set();
+    let out = b
+        .receive(&ga, &network, vec![message(&changes[1].1)], true, &[])
+        .expect("no refusal");
+    assert!(
+        b.docs[&plan]
+            .doc
+            .get_change_meta_by_hash(&changes[1].0)
+            .is_none()
+    );
+    let asks = out.iter().any(|p| match &p.payload {
+        Payload::Message(m) => Message::decode(m).unwrap().need.contains(&changes[0].0),
+        _ => false,
+    });
+    assert!(asks, "the answer asks for the missing change");
+    // The first: both taken, as typed.
+    b.receive(&ga, &network, vec![message(&changes[0].1)], true, &[])
+        .expect("no refusal");
+    let p: Plan = b.read(&plan).unwrap();
+    let titles: Vec<&str> = p.actions.iter().map(|a| a.title.as_str()).collect();
+    assert_eq!(titles.len(), 2, "{titles:?}");
+    assert!(titles.contains(&"مسيرة من أجل السكن"));
+    assert!(b.peers[&ga].pending.is_empty());
+}
