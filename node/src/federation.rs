@@ -83,6 +83,51 @@ fn bundle_refused(e: impl std::fmt::Display) -> DocsError {
 }
 
 impl DocSet {
+    /// See [`Docs::publish`]; `now` in unix seconds.
+    pub(crate) fn publish(
+        &mut self,
+        network: &str,
+        period: Option<Period>,
+        from: Option<&str>,
+        now: i64,
+    ) -> Result<PublishedView, DocsError> {
+        let id = self.resolve(DocKind::Network, network)?;
+        let net = self.network_or_404(&id)?;
+        if !net.is_member(&self.group) {
+            return Err(not_permitted("only members publish in a network"));
+        }
+        let period = match period {
+            Some(p) => p,
+            None => default_period(&net, now)?,
+        };
+        commonground_protocol::publish::may_publish(period, &net.settings, now)?;
+        let k = net.settings.k;
+        let cells = match from {
+            None => {
+                let tally: Tally = self.read(&self.tally_id())?;
+                let counts: BTreeMap<IssueKey, i64> = tally
+                    .view(period)
+                    .rows
+                    .into_iter()
+                    .map(|r| (r.issue, r.count))
+                    .collect();
+                PeriodCells::from_counts(&counts, k, &tally.catalogue())?
+            }
+            Some(from) => {
+                let region_id = self.resolve(DocKind::Network, from)?;
+                if region_id == id {
+                    return Err(DocsError::Invalid(ValidationError::Rejected {
+                        field: "from",
+                        reason: "a network cannot publish its own merged counts to itself".into(),
+                    }));
+                }
+                let (ranges, catalogue) = self.region(&region_id, period)?.ranges();
+                PeriodCells::from_ranges(ranges, k, &catalogue)?
+            }
+        };
+        self.write_published(id, period, cells)
+    }
+
     pub(crate) fn network_or_404(&self, id: &DocId) -> Result<Network, DocsError> {
         self.network(id).ok_or(DocsError::NotFound {
             what: "network",
@@ -187,7 +232,7 @@ impl DocSet {
     }
 
     /// The network's merged counts for a period: members' published cells summed.
-    fn region(&self, network: &DocId, period: Period) -> Result<RegionView, DocsError> {
+    pub(crate) fn region(&self, network: &DocId, period: Period) -> Result<RegionView, DocsError> {
         let net = self.network_or_404(network)?;
         let mut published = BTreeMap::new();
         for m in &net.members {
@@ -354,16 +399,14 @@ impl DocSet {
 }
 
 /// The month a publish naming none publishes in `net`, now.
-fn default_period(net: &Network) -> Result<Period, DocsError> {
-    net.settings
-        .default_period(crate::docs::now_unix())
-        .map_err(|e| {
-            ValidationError::Rejected {
-                field: "period",
-                reason: e.to_string(),
-            }
-            .into()
-        })
+fn default_period(net: &Network, now: i64) -> Result<Period, DocsError> {
+    net.settings.default_period(now).map_err(|e| {
+        ValidationError::Rejected {
+            field: "period",
+            reason: e.to_string(),
+        }
+        .into()
+    })
 }
 
 impl Docs {
@@ -377,46 +420,9 @@ impl Docs {
         period: Option<Period>,
         from: Option<String>,
     ) -> Result<PublishedView, DocsError> {
-        self.run(move |set| {
-            let id = set.resolve(DocKind::Network, &network)?;
-            let net = set.network_or_404(&id)?;
-            if !net.is_member(&set.group) {
-                return Err(not_permitted("only members publish in a network"));
-            }
-            let now = crate::docs::now_unix();
-            let period = match period {
-                Some(p) => p,
-                None => default_period(&net)?,
-            };
-            commonground_protocol::publish::may_publish(period, &net.settings, now)?;
-            let k = net.settings.k;
-            let cells = match from {
-                None => {
-                    let tally: Tally = set.read(&set.tally_id())?;
-                    let counts: BTreeMap<IssueKey, i64> = tally
-                        .view(period)
-                        .rows
-                        .into_iter()
-                        .map(|r| (r.issue, r.count))
-                        .collect();
-                    PeriodCells::from_counts(&counts, k, &tally.catalogue())?
-                }
-                Some(from) => {
-                    let region_id = set.resolve(DocKind::Network, &from)?;
-                    if region_id == id {
-                        return Err(DocsError::Invalid(ValidationError::Rejected {
-                            field: "from",
-                            reason: "a network cannot publish its own merged counts to itself"
-                                .into(),
-                        }));
-                    }
-                    let (ranges, catalogue) = set.region(&region_id, period)?.ranges();
-                    PeriodCells::from_ranges(ranges, k, &catalogue)?
-                }
-            };
-            set.write_published(id, period, cells)
-        })
-        .await
+        let now = crate::docs::now_unix();
+        self.run(move |set| set.publish(&network, period, from.as_deref(), now))
+            .await
     }
 
     /// The network's merged counts for a period.
@@ -498,7 +504,7 @@ impl Docs {
             let id = set.resolve(DocKind::Network, &network)?;
             let period = match period {
                 Some(p) => p,
-                None => default_period(&set.network_or_404(&id)?)?,
+                None => default_period(&set.network_or_404(&id)?, crate::docs::now_unix())?,
             };
             set.published_view(&id, period)
         })

@@ -119,6 +119,16 @@ fn node_rng(rng: &mut StdRng) -> Box<dyn rand::RngCore + Send> {
     Box::new(StdRng::seed_from_u64(rng.r#gen()))
 }
 
+/// A plan of `owner`'s.
+fn new_plan(title: &str, goal: &str, owner: GroupId) -> Plan {
+    let new = NewPlan {
+        title: title.into(),
+        goal: goal.into(),
+        demands: String::new(),
+    };
+    Plan::new(&new, owner).expect("a plan")
+}
+
 fn today() -> Day {
     "2026-12-03".parse().expect("a valid day")
 }
@@ -141,6 +151,20 @@ struct Shape {
 }
 
 impl Shape {
+    /// `nodes` nodes with no faults and nothing scheduled.
+    fn quiet(nodes: usize) -> Self {
+        Self {
+            nodes,
+            chaos_ms: 0,
+            loss: 0.0,
+            delay_ms: 5,
+            edits: 0,
+            crashes: 0,
+            cuts: 0,
+            rogue: false,
+        }
+    }
+
     fn of(seed: u64, rng: &mut StdRng) -> Self {
         // Most runs are small and quick; one in forty is large.
         let nodes = if seed % 40 == 39 {
@@ -272,10 +296,14 @@ struct Sim {
     forged: Vec<(DocId, ChangeHash)>,
     /// (by, whom) for every offender disconnect.
     disconnects: Vec<(usize, usize)>,
-    /// Messages delivered, for the report.
+    /// Requests, answers and announcements delivered, for the report.
     delivered: u64,
     /// Print every message delivered (`COMMONGROUND_SIM_TRACE`).
     trace: bool,
+    /// Whether nodes' timers run (off while the federation's costs are counted).
+    ticking: bool,
+    /// Bytes of the requests, answers and announcements delivered (CBOR, before compression).
+    bytes: u64,
 }
 
 /// One line about a message, for a trace.
@@ -327,7 +355,14 @@ impl Sim {
         Self::with_shape(seed, rng, shape)
     }
 
-    fn with_shape(seed: u64, mut rng: StdRng, shape: Shape) -> Self {
+    fn with_shape(seed: u64, rng: StdRng, shape: Shape) -> Self {
+        let mut sim = Self::bare(seed, rng, shape);
+        sim.setup();
+        sim
+    }
+
+    /// The nodes, each with only its own documents, and nothing scheduled.
+    fn bare(seed: u64, mut rng: StdRng, shape: Shape) -> Self {
         let mut nodes = Vec::new();
         for i in 0..shape.nodes {
             let mut k = [0u8; 32];
@@ -350,7 +385,7 @@ impl Sim {
                 edits: 0,
             });
         }
-        let mut sim = Self {
+        Self {
             seed,
             rng,
             shape,
@@ -369,9 +404,9 @@ impl Sim {
             disconnects: Vec::new(),
             delivered: 0,
             trace: std::env::var("COMMONGROUND_SIM_TRACE").is_ok(),
-        };
-        sim.setup();
-        sim
+            ticking: true,
+            bytes: 0,
+        }
     }
 
     /// The network, every node joined by invite, and the plan all may write.
@@ -385,52 +420,9 @@ impl Sim {
             .create_network(network, "الشبكة", "Coventry", vec![])
             .expect("a network");
         for i in 1..self.nodes.len() {
-            let mut secret = [0u8; 32];
-            let mut invite = [0u8; 16];
-            self.rng.fill(&mut secret);
-            self.rng.fill(&mut invite);
-            let now = crate::docs::now_unix();
-            let code = self.nodes[0]
-                .set()
-                .invite(
-                    &network.to_string(),
-                    now,
-                    3600,
-                    vec![],
-                    Role::Member,
-                    (invite, secret),
-                )
-                .expect("an invite");
-            let joiner = self.nodes[i].group;
-            let join = Request::Join {
-                network,
-                invite: code.id,
-                secret: secret.to_vec(),
-                name: format!("مجموعة {i}"),
-                addrs: vec![],
-            };
-            let Response::Joined {
-                network,
-                document,
-                signed,
-            } = self.nodes[0].set().answer(&joiner, join)
-            else {
-                panic!("seed {}: the join of node {i} was refused", self.seed);
-            };
-            self.nodes[i]
-                .set()
-                .accept_joined(&network, &document, &signed)
-                .expect("joined");
+            self.join(0, i, network, Role::Member);
         }
-        let plan = Plan::new(
-            &NewPlan {
-                title: "خطة مشتركة".into(),
-                goal: "سكن لائق لكل عائلة".into(),
-                demands: String::new(),
-            },
-            self.nodes[0].group,
-        )
-        .expect("a plan");
+        let plan = new_plan("خطة مشتركة", "سكن لائق لكل عائلة", self.nodes[0].group);
         self.shared_plan = self.nodes[0]
             .set()
             .create_plan(Some(network), &plan)
@@ -452,14 +444,7 @@ impl Sim {
                 Ok(())
             })
             .expect("collaborators");
-        for i in 0..self.nodes.len() {
-            self.persist(i);
-        }
-        // The first nodes' ticks are spread over one period, as nodes start at different times.
-        for node in 0..self.nodes.len() {
-            let at = self.rng.gen_range(0..schedule::TICK_MS);
-            self.at(at, Msg::Tick { node });
-        }
+        self.start();
         let chaos = self.shape.chaos_ms;
         for _ in 0..self.shape.edits {
             let node = self.rng.gen_range(0..self.nodes.len());
@@ -484,6 +469,59 @@ impl Sim {
         for i in 0..self.nodes.len() {
             self.reconnect(i);
         }
+    }
+
+    /// Stores what setting up made on every node and starts their timers, spread over one
+    /// period, as nodes start at different times.
+    fn start(&mut self) {
+        for i in 0..self.nodes.len() {
+            self.persist(i);
+        }
+        for node in 0..self.nodes.len() {
+            let at = self.rng.gen_range(0..schedule::TICK_MS);
+            self.at(at, Msg::Tick { node });
+        }
+    }
+
+    /// Node `joiner` joins `network` with an invite of its coordinator `by`, granting `role`: the
+    /// `Join` exchange as on the wire.
+    fn join(&mut self, by: usize, joiner: usize, network: DocId, role: Role) {
+        let mut secret = [0u8; 32];
+        let mut invite = [0u8; 16];
+        self.rng.fill(&mut secret);
+        self.rng.fill(&mut invite);
+        let now = crate::docs::now_unix();
+        let code = self.nodes[by]
+            .set()
+            .invite(
+                &network.to_string(),
+                now,
+                3600,
+                vec![],
+                role,
+                (invite, secret),
+            )
+            .expect("an invite");
+        let join = Request::Join {
+            network,
+            invite: code.id,
+            secret: secret.to_vec(),
+            name: format!("مجموعة {joiner}"),
+            addrs: vec![],
+        };
+        let who = self.nodes[joiner].group;
+        let Response::Joined {
+            network,
+            document,
+            signed,
+        } = self.nodes[by].set().answer(&who, join)
+        else {
+            panic!("seed {}: the join of node {joiner} was refused", self.seed);
+        };
+        self.nodes[joiner]
+            .set()
+            .accept_joined(&network, &document, &signed)
+            .expect("joined");
     }
 
     fn at(&mut self, delay: u64, msg: Msg) {
@@ -658,11 +696,18 @@ impl Sim {
         }
     }
 
+    /// Publishes announcements on the network's topics: every connected member of that network
+    /// gets them (the gossip mesh itself is not simulated: each subscriber hears the publisher
+    /// directly, once).
     fn announce(&mut self, i: usize, network: DocId, changed: Vec<announce::Changed>) {
         for (class, a) in announce::announcements(&network, changed) {
             let data = a.encode();
             for j in 0..self.nodes.len() {
-                if let Some(conn) = self.conn(i, j) {
+                let Some(c) = self.conns.get(&pair(i, j)) else {
+                    continue;
+                };
+                if c.shared.contains(&network) {
+                    let conn = c.id;
                     self.send(Msg::Announce {
                         from: i,
                         to: j,
@@ -759,7 +804,20 @@ impl Sim {
     }
 
     fn deliver(&mut self, msg: Msg) {
-        self.delivered += 1;
+        let size = match &msg {
+            Msg::Request { request, .. } => {
+                Some(commonground_protocol::sync::encode(request).len())
+            }
+            Msg::Response { response, .. } => {
+                Some(commonground_protocol::sync::encode(response).len())
+            }
+            Msg::Announce { data, .. } => Some(data.len()),
+            _ => None,
+        };
+        if let Some(size) = size {
+            self.delivered += 1;
+            self.bytes += size as u64;
+        }
         if self.trace {
             println!("{:>8} {}", self.now, summary(&msg));
         }
@@ -867,6 +925,9 @@ impl Sim {
                 }
             }
             Msg::Tick { node } => {
+                if !self.ticking {
+                    return;
+                }
                 self.at(schedule::TICK_MS, Msg::Tick { node });
                 if !self.running(node) {
                     return;
@@ -1036,15 +1097,11 @@ impl Sim {
             (_, true) => self.shared_plan,
             (Some(own), false) => own,
             (None, false) => {
-                let plan = Plan::new(
-                    &NewPlan {
-                        title: format!("خطة {i}"),
-                        goal: "Accès au droit pour tous".into(),
-                        demands: String::new(),
-                    },
+                let plan = new_plan(
+                    &format!("خطة {i}"),
+                    "Accès au droit pour tous",
                     self.nodes[i].group,
-                )
-                .expect("a plan");
+                );
                 let network = self.network;
                 let Ok(id) = self.nodes[i].set().create_plan(Some(network), &plan) else {
                     return;
@@ -1096,13 +1153,14 @@ impl Sim {
         self.nodes.iter().enumerate().filter(|(_, n)| !n.rogue)
     }
 
-    /// Whether every honest node holds every shared document at the same heads.
+    /// Whether every honest node holds every shared document of its networks at the same heads.
     fn converged(&self) -> Result<(), String> {
         let mut all: BTreeMap<DocId, BTreeMap<Vec<ChangeHash>, Vec<usize>>> = BTreeMap::new();
+        let mut networks: BTreeMap<DocId, BTreeSet<usize>> = BTreeMap::new();
         for (i, n) in self.honest() {
             let set = n.set.as_ref().ok_or("a node is down")?;
             for (id, l) in &set.docs {
-                if l.header.network.is_some() {
+                if let Some(network) = l.header.network {
                     let mut heads = l.doc.get_heads();
                     heads.sort();
                     all.entry(*id)
@@ -1110,16 +1168,28 @@ impl Sim {
                         .entry(heads)
                         .or_default()
                         .push(i);
+                    networks.entry(network).or_default().insert(i);
                 }
             }
         }
-        let honest = self.honest().count();
         for (id, versions) in &all {
-            let holders: usize = versions.values().map(Vec::len).sum();
-            if versions.len() != 1 || holders != honest {
+            let holders: BTreeSet<usize> = versions.values().flatten().copied().collect();
+            let network = self.honest().find_map(|(_, n)| {
+                n.set
+                    .as_ref()
+                    .and_then(|s| s.docs.get(id))
+                    .and_then(|l| l.header.network)
+            });
+            let members = network
+                .and_then(|n| networks.get(&n))
+                .cloned()
+                .unwrap_or_default();
+            if versions.len() != 1 || holders != members {
                 return Err(format!(
-                    "document {id}: {} versions, held by {holders} of {honest} honest nodes ({:?})",
+                    "document {id}: {} versions, held by {} of the {} honest members ({:?})",
                     versions.len(),
+                    holders.len(),
+                    members.len(),
                     versions.values().collect::<Vec<_>>()
                 ));
             }
@@ -1273,17 +1343,7 @@ fn changes_on_missing_history_are_kept_and_their_history_asked_for() {
     use automerge::sync::{ChunkList, Message, MessageVersion};
     use commonground_protocol::sync::{DocPayload, Payload};
 
-    let quiet = Shape {
-        nodes: 2,
-        chaos_ms: 0,
-        loss: 0.0,
-        delay_ms: 5,
-        edits: 0,
-        crashes: 0,
-        cuts: 0,
-        rogue: false,
-    };
-    let mut sim = Sim::with_shape(0, StdRng::seed_from_u64(0), quiet);
+    let mut sim = Sim::with_shape(0, StdRng::seed_from_u64(0), Shape::quiet(2));
     sim.heal().expect("two nodes converge");
     let (plan, network) = (sim.shared_plan, sim.network);
     let ga = sim.nodes[0].group;
@@ -1354,4 +1414,274 @@ fn changes_on_missing_history_are_kept_and_their_history_asked_for() {
     assert_eq!(titles.len(), 2, "{titles:?}");
     assert!(titles.contains(&"مسيرة من أجل السكن"));
     assert!(b.peers[&ga].pending.is_empty());
+}
+
+/// Unix seconds the federation's publications are made at (3 December 2026): November is over.
+const FEDERATION_NOW: i64 = 1_796_256_000;
+
+/// What the federation's steps cost: requests, answers and announcements delivered, and their
+/// bytes (CBOR, before the wire's compression).
+#[derive(Debug, Clone, Copy, Default)]
+struct Cost {
+    messages: u64,
+    bytes: u64,
+}
+
+/// A national federation: `regions` regional networks of `per_region` groups each (the first
+/// of each its coordinator and hub), and a national network of the hubs (region 0's hub its
+/// coordinator).
+struct Federation {
+    sim: Sim,
+    regions: Vec<DocId>,
+    national: DocId,
+    per_region: usize,
+    /// A plan of region 0, by its hub.
+    plan: DocId,
+    /// What every group counted in November, per issue.
+    counted: BTreeMap<String, i64>,
+}
+
+impl Federation {
+    fn new(regions: usize, per_region: usize, seed: u64) -> Self {
+        let shape = Shape::quiet(regions * per_region);
+        let mut sim = Sim::bare(seed, StdRng::seed_from_u64(seed), shape);
+        sim.healed = true;
+        let mut ids = Vec::new();
+        for _ in 0..=regions {
+            let mut id = [0u8; 16];
+            sim.rng.fill(&mut id);
+            ids.push(DocId::from_bytes(id));
+        }
+        let national = ids.pop().expect("one more id");
+        for (r, &network) in ids.iter().enumerate() {
+            let hub = r * per_region;
+            sim.nodes[hub]
+                .set()
+                .create_network(network, &format!("Région {r}"), &format!("Hub {r}"), vec![])
+                .expect("a region");
+            for g in hub + 1..hub + per_region {
+                sim.join(hub, g, network, Role::Member);
+            }
+        }
+        sim.nodes[0]
+            .set()
+            .create_network(national, "الاتحاد الوطني", "Hub 0", vec![])
+            .expect("the national network");
+        for r in 1..regions {
+            sim.join(0, r * per_region, national, Role::Member);
+        }
+        let plan = new_plan(
+            "Campagne régionale",
+            "سكن لائق لكل عائلة",
+            sim.nodes[0].group,
+        );
+        let plan = sim.nodes[0]
+            .set()
+            .create_plan(Some(ids[0]), &plan)
+            .expect("the region's plan");
+        sim.start();
+        for i in 0..sim.nodes.len() {
+            sim.reconnect(i);
+        }
+        let mut fed = Self {
+            sim,
+            regions: ids,
+            national,
+            per_region,
+            plan,
+            counted: BTreeMap::new(),
+        };
+        fed.settle();
+        fed.sim
+            .converged()
+            .unwrap_or_else(|e| panic!("the federation did not form: {e}"));
+        // From here on only what the steps cause is counted: no timers.
+        fed.sim.ticking = false;
+        fed
+    }
+
+    /// Runs until nothing but stale timeouts is left to deliver.
+    fn settle(&mut self) {
+        let limit = self.sim.now + 20 * schedule::TICK_MS;
+        while self.sim.now < limit {
+            let step = self.sim.now + 1_000;
+            self.sim.run_until(step);
+            let busy = self.sim.nodes.iter().any(|n| !n.sessions.is_empty())
+                || self.sim.queue.values().any(|m| {
+                    matches!(
+                        m,
+                        Msg::Request { .. } | Msg::Response { .. } | Msg::Announce { .. }
+                    )
+                });
+            if !busy {
+                return;
+            }
+        }
+        panic!("the federation did not settle");
+    }
+
+    /// What `step` and everything it causes cost.
+    fn cost(&mut self, step: impl FnOnce(&mut Self)) -> Cost {
+        let (m, b) = (self.sim.delivered, self.sim.bytes);
+        step(self);
+        self.settle();
+        Cost {
+            messages: self.sim.delivered - m,
+            bytes: self.sim.bytes - b,
+        }
+    }
+
+    /// Region 0's hub adds an action to the region's plan.
+    fn edit_plan(&mut self) {
+        let plan = self.plan;
+        let action = NewAction {
+            title: "Rassemblement devant la mairie".into(),
+            date: None,
+            kind: commonground_protocol::plan::ActionKind::Other,
+            notes: String::new(),
+        };
+        self.sim.nodes[0]
+            .set()
+            .edit::<Plan, _>(&plan, |p| p.add_action(ItemId::from_bytes([1; 6]), &action))
+            .expect("an edit");
+        self.sim.persist(0);
+    }
+
+    /// Every group counts November's issues and publishes them in its region.
+    fn publish_groups(&mut self) {
+        let november: commonground_protocol::ids::Period = "2026-11".parse().expect("a period");
+        for g in 0..self.sim.nodes.len() {
+            let mut increments = Vec::new();
+            for issue in ["housing", "legal-aid", "detention"] {
+                let count = self.sim.rng.gen_range(10..=40);
+                *self.counted.entry(issue.to_string()).or_default() += count;
+                increments.push(commonground_protocol::tally::Increment {
+                    issue: issue.parse().expect("a built-in issue"),
+                    count,
+                    period: november,
+                });
+            }
+            let region = self.regions[g / self.per_region];
+            let set = self.sim.nodes[g].set();
+            set.add_to_tally(|_| Ok(increments)).expect("counted");
+            set.publish(&region.to_string(), Some(november), None, FEDERATION_NOW)
+                .expect("published in the region");
+            self.sim.persist(g);
+        }
+    }
+
+    /// Every hub publishes its region's merged counts in the national network.
+    fn roll_up(&mut self) {
+        let november: commonground_protocol::ids::Period = "2026-11".parse().expect("a period");
+        let national = self.national.to_string();
+        for (r, region) in self.regions.clone().into_iter().enumerate() {
+            let hub = r * self.per_region;
+            self.sim.nodes[hub]
+                .set()
+                .publish(
+                    &national,
+                    Some(november),
+                    Some(&region.to_string()),
+                    FEDERATION_NOW,
+                )
+                .expect("rolled up");
+            self.sim.persist(hub);
+        }
+    }
+
+    /// The national counts every hub sees: each issue's low and high.
+    fn national_counts(&mut self) -> Vec<BTreeMap<String, (i64, i64)>> {
+        let november: commonground_protocol::ids::Period = "2026-11".parse().expect("a period");
+        let national = self.national;
+        (0..self.regions.len())
+            .map(|r| {
+                let view = self.sim.nodes[r * self.per_region]
+                    .set()
+                    .region(&national, november)
+                    .expect("the national view");
+                view.rows
+                    .into_iter()
+                    .map(|row| (row.issue.to_string(), (row.low, row.high)))
+                    .collect()
+            })
+            .collect()
+    }
+}
+
+/// One federation's costs, per step.
+struct FederationCosts {
+    groups: usize,
+    plan_edit: Cost,
+    publish: Cost,
+    roll_up: Cost,
+}
+
+/// Forms a federation, then counts what a plan edit, every group's publication and every hub's
+/// roll-up cost; checks that the national counts every hub sees are exactly what the groups
+/// counted (no count is small enough to be suppressed).
+fn federation(regions: usize, per_region: usize) -> FederationCosts {
+    let mut fed = Federation::new(regions, per_region, 7);
+    let plan_edit = fed.cost(Federation::edit_plan);
+    let publish = fed.cost(Federation::publish_groups);
+    fed.sim
+        .converged()
+        .unwrap_or_else(|e| panic!("the publications did not spread: {e}"));
+    let roll_up = fed.cost(Federation::roll_up);
+    fed.sim
+        .converged()
+        .unwrap_or_else(|e| panic!("the roll-ups did not spread: {e}"));
+    let expected: BTreeMap<String, (i64, i64)> = fed
+        .counted
+        .iter()
+        .map(|(k, v)| (k.clone(), (*v, *v)))
+        .collect();
+    for (r, seen) in fed.national_counts().into_iter().enumerate() {
+        let seen: BTreeMap<String, (i64, i64)> = seen
+            .into_iter()
+            .filter(|(k, _)| expected.contains_key(k))
+            .collect();
+        assert_eq!(seen, expected, "the national counts at region {r}'s hub");
+    }
+    FederationCosts {
+        groups: regions * per_region,
+        plan_edit,
+        publish,
+        roll_up,
+    }
+}
+
+/// A small federation in every test run: its counts roll up exactly, and a plan edit costs its
+/// region's members a bounded number of messages whatever the other regions do.
+/// `COMMONGROUND_SIM_FEDERATION=1` (best with `--release`) also runs 50 to 500 groups in regions
+/// of ten and prints how the costs grow.
+#[test]
+fn a_federation_rolls_up_exactly_and_a_change_costs_only_its_network() {
+    let sizes: Vec<(usize, usize)> = if std::env::var("COMMONGROUND_SIM_FEDERATION").is_ok() {
+        vec![(5, 10), (10, 10), (20, 10), (50, 10)]
+    } else {
+        vec![(3, 4), (6, 4)]
+    };
+    let mut rows = Vec::new();
+    for (regions, per_region) in sizes {
+        let c = federation(regions, per_region);
+        println!(
+            "federation of {} groups ({regions} regions of {per_region}): plan edit {} messages / {} B in all, {:.1} messages and {:.0} B per member of its network; a group's publication {:.1} messages / {:.0} B per member of its region; a hub's roll-up {:.1} messages / {:.0} B per member of the national network",
+            c.groups,
+            c.plan_edit.messages,
+            c.plan_edit.bytes,
+            c.plan_edit.messages as f64 / per_region as f64,
+            c.plan_edit.bytes as f64 / per_region as f64,
+            c.publish.messages as f64 / c.groups as f64 / per_region as f64,
+            c.publish.bytes as f64 / c.groups as f64 / per_region as f64,
+            c.roll_up.messages as f64 / regions as f64 / regions as f64,
+            c.roll_up.bytes as f64 / regions as f64 / regions as f64,
+        );
+        rows.push(c);
+    }
+    // A change in one region costs the same however many other regions there are.
+    let edits: Vec<u64> = rows.iter().map(|c| c.plan_edit.messages).collect();
+    assert!(
+        edits.windows(2).all(|w| w[0] == w[1]),
+        "a plan edit's messages grew with the federation: {edits:?}"
+    );
 }
