@@ -123,6 +123,15 @@ pub struct DocSet {
     pub(crate) pushed_in: HashSet<DocId>,
     /// Documents this node's own jobs changed in this batch before any sync round did.
     made_here: HashSet<DocId>,
+    /// Networks for which this node answered a `Hello` naming news it lacked too (`wanted`) since
+    /// it last passed on what sync brought in: that member pulled from it before it had the
+    /// news. Only then is that passed on (every receiver passing on every change cost each change
+    /// O(members²) announcements).
+    pub(crate) asked: HashSet<DocId>,
+    /// Per network, documents announcements named that this node lacks at the announced heads:
+    /// named in its next `Hello` there (`wanted`), so that a peer lacking them too knows to pass
+    /// them on when it gets them.
+    pub(crate) wanted: HashMap<DocId, BTreeMap<DocId, DocHeads>>,
     /// Decoded network documents with the heads they were decoded at (see `replica`).
     pub(crate) network_cache: std::cell::RefCell<
         HashMap<DocId, (Vec<ChangeHash>, commonground_protocol::network::Network)>,
@@ -580,12 +589,17 @@ impl DocSet {
                     kind: l.header.kind,
                     push: pushes.remove(&a.doc),
                 });
-            } else if synced_in.contains(&a.doc) {
+            } else if synced_in.contains(&a.doc) && self.asked.contains(&network) {
                 entry.synced.push(announce::Changed {
                     heads,
                     kind: l.header.kind,
                     push: None,
                 });
+            }
+        }
+        for (network, stored) in &networks {
+            if !stored.synced.is_empty() {
+                self.asked.remove(network);
             }
         }
         for a in batch {
@@ -673,6 +687,8 @@ impl DocSet {
             synced_in: HashSet::new(),
             pushed_in: HashSet::new(),
             made_here: HashSet::new(),
+            asked: HashSet::new(),
+            wanted: HashMap::new(),
             stopping: false,
             roles_checked: false,
             poisoned: false,

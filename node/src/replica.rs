@@ -456,7 +456,23 @@ impl DocSet {
                 digest,
                 changed,
                 catchup,
-            } => self.answer_hello(peer, &network, digest, &changed, &catchup),
+                wanted,
+            } => {
+                // The peer pulls news this node lacks too: what sync next brings this node of
+                // the network is passed on, so that the peer learns where it is now.
+                let lacks = wanted.iter().take(announce::MAX_ANNOUNCED_DOCS).any(|w| {
+                    announce::differs(
+                        w,
+                        self.docs
+                            .get(&w.doc)
+                            .map(|l| wire::heads_hash(&l.doc.get_heads())),
+                    )
+                });
+                if lacks {
+                    self.asked.insert(network);
+                }
+                self.answer_hello(peer, &network, digest, &changed, &catchup)
+            }
             wire::Request::Sync { network, docs } => {
                 match self.receive(peer, &network, docs, true, &[]) {
                     Ok(out) => {
@@ -501,11 +517,18 @@ impl DocSet {
         let (mine, agreed) = self.session_view(peer, network)?;
         let changed = self.with_gens(wire::changed(&mine, &agreed));
         let catchup = self.catchups(peer, &changed, |_| false);
+        // The news this session is for, if an announcement started it (asked once).
+        let wanted = self
+            .wanted
+            .remove(network)
+            .map(|w| w.into_values().collect())
+            .unwrap_or_default();
         Ok(wire::Request::Hello {
             network: *network,
             digest: wire::digest(&agreed),
             changed,
             catchup,
+            wanted,
         })
     }
 
@@ -1135,6 +1158,7 @@ impl DocSet {
             let push = a.pushed.iter().find(|p| p.doc == d.doc);
             let (Some(l), Some(push)) = (mine, push) else {
                 news = true;
+                self.want(a.network, *d);
                 continue;
             };
             let heads = push.head_hashes();
@@ -1148,9 +1172,22 @@ impl DocSet {
                 debug!(doc = %d.doc, why, "a pushed change left for the pull");
             }
             // Applied or not, what the announcer holds and this node still lacks is pulled.
-            news |= self.docs.get(&d.doc).is_none_or(lacks);
+            if self.docs.get(&d.doc).is_none_or(lacks) {
+                news = true;
+                self.want(a.network, *d);
+            }
         }
         news
+    }
+
+    /// Notes an announced document this node lacks, to name in its next `Hello` for the network
+    /// (bounded: at most [`announce::MAX_ANNOUNCED_DOCS`] per network).
+    fn want(&mut self, network: DocId, d: DocHeads) {
+        let wanted = self.wanted.entry(network).or_default();
+        wanted.insert(d.doc, d);
+        while wanted.len() > announce::MAX_ANNOUNCED_DOCS {
+            wanted.pop_first();
+        }
     }
 
     /// Applies one pushed document's changes, after the checks a sync round's get.

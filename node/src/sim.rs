@@ -1547,10 +1547,10 @@ impl Federation {
         self.sim.persist(0);
     }
 
-    /// Every group counts November's issues and publishes them in its region.
-    fn publish_groups(&mut self) {
+    /// Groups `groups` count November's issues and publish them in their regions.
+    fn publish_groups(&mut self, groups: std::ops::Range<usize>) {
         let november: commonground_protocol::ids::Period = "2026-11".parse().expect("a period");
-        for g in 0..self.sim.nodes.len() {
+        for g in groups {
             let mut increments = Vec::new();
             for issue in ["housing", "legal-aid", "detention"] {
                 let count = self.sim.rng.gen_range(10..=40);
@@ -1570,11 +1570,13 @@ impl Federation {
         }
     }
 
-    /// Every hub publishes its region's merged counts in the national network.
-    fn roll_up(&mut self) {
+    /// The hubs of regions `regions` publish their regions' merged counts in the national
+    /// network.
+    fn roll_up(&mut self, regions: std::ops::Range<usize>) {
         let november: commonground_protocol::ids::Period = "2026-11".parse().expect("a period");
         let national = self.national.to_string();
-        for (r, region) in self.regions.clone().into_iter().enumerate() {
+        for r in regions {
+            let region = self.regions[r];
             let hub = r * self.per_region;
             self.sim.nodes[hub]
                 .set()
@@ -1611,9 +1613,16 @@ impl Federation {
 /// One federation's costs, per step.
 struct FederationCosts {
     groups: usize,
+    regions: usize,
     plan_edit: Cost,
-    publish: Cost,
+    /// One group's publication, alone.
+    publication: Cost,
+    /// Every other group's, at once (the end of a month).
+    publications: Cost,
+    /// One hub's roll-up, alone.
     roll_up: Cost,
+    /// Every other hub's, at once.
+    roll_ups: Cost,
 }
 
 /// Forms a federation, then counts what a plan edit, every group's publication and every hub's
@@ -1622,11 +1631,20 @@ struct FederationCosts {
 fn federation(regions: usize, per_region: usize) -> FederationCosts {
     let mut fed = Federation::new(regions, per_region, 7);
     let plan_edit = fed.cost(Federation::edit_plan);
-    let publish = fed.cost(Federation::publish_groups);
+    let groups = regions * per_region;
+    let publication = fed.cost(|f| f.publish_groups(1..2));
+    let publications = fed.cost(|f| {
+        f.publish_groups(0..1);
+        f.publish_groups(2..groups);
+    });
     fed.sim
         .converged()
         .unwrap_or_else(|e| panic!("the publications did not spread: {e}"));
-    let roll_up = fed.cost(Federation::roll_up);
+    let roll_up = fed.cost(|f| f.roll_up(1..2));
+    let roll_ups = fed.cost(|f| {
+        f.roll_up(0..1);
+        f.roll_up(2..regions);
+    });
     fed.sim
         .converged()
         .unwrap_or_else(|e| panic!("the roll-ups did not spread: {e}"));
@@ -1643,10 +1661,13 @@ fn federation(regions: usize, per_region: usize) -> FederationCosts {
         assert_eq!(seen, expected, "the national counts at region {r}'s hub");
     }
     FederationCosts {
-        groups: regions * per_region,
+        groups,
+        regions,
         plan_edit,
-        publish,
+        publication,
+        publications,
         roll_up,
+        roll_ups,
     }
 }
 
@@ -1664,24 +1685,50 @@ fn a_federation_rolls_up_exactly_and_a_change_costs_only_its_network() {
     let mut rows = Vec::new();
     for (regions, per_region) in sizes {
         let c = federation(regions, per_region);
+        let per = |c: Cost, n: usize| {
+            format!(
+                "{:.1} messages, {:.0} B",
+                c.messages as f64 / n as f64,
+                c.bytes as f64 / n as f64
+            )
+        };
+        let (others, hubs) = (c.groups - 1, regions - 1);
         println!(
-            "federation of {} groups ({regions} regions of {per_region}): plan edit {} messages / {} B in all, {:.1} messages and {:.0} B per member of its network; a group's publication {:.1} messages / {:.0} B per member of its region; a hub's roll-up {:.1} messages / {:.0} B per member of the national network",
+            "federation of {} groups ({regions} regions of {per_region}), per member of the network concerned: a plan edit {}; one group's publication {}; the other {others} at once {} per publication; one hub's roll-up {}; the other {hubs} at once {} per roll-up",
             c.groups,
-            c.plan_edit.messages,
-            c.plan_edit.bytes,
-            c.plan_edit.messages as f64 / per_region as f64,
-            c.plan_edit.bytes as f64 / per_region as f64,
-            c.publish.messages as f64 / c.groups as f64 / per_region as f64,
-            c.publish.bytes as f64 / c.groups as f64 / per_region as f64,
-            c.roll_up.messages as f64 / regions as f64 / regions as f64,
-            c.roll_up.bytes as f64 / regions as f64 / regions as f64,
+            per(c.plan_edit, per_region),
+            per(c.publication, per_region),
+            per(c.publications, others * per_region),
+            per(c.roll_up, regions),
+            per(c.roll_ups, hubs * regions),
         );
         rows.push(c);
     }
-    // A change in one region costs the same however many other regions there are.
+    // A change in one region costs the same however many other regions there are; one
+    // publication in a network costs its members a number of messages that does not grow with
+    // the network (linear in all, not quadratic).
     let edits: Vec<u64> = rows.iter().map(|c| c.plan_edit.messages).collect();
     assert!(
         edits.windows(2).all(|w| w[0] == w[1]),
         "a plan edit's messages grew with the federation: {edits:?}"
     );
+    let roll_up: Vec<f64> = rows
+        .iter()
+        .map(|c| c.roll_up.messages as f64 / c.regions as f64)
+        .collect();
+    println!("one roll-up, messages per national member: {roll_up:?}");
+    // One announcement and one pull of three round trips per member, and no more: before
+    // 0.5.1 every member passed each new document on to every other (10.0 per member at six
+    // hubs, growing with the network).
+    for c in &rows {
+        let per_region = c.groups / c.regions;
+        assert!(
+            c.roll_up.messages <= 7 * c.regions as u64
+                && c.publication.messages <= 7 * per_region as u64,
+            "one publication cost more than 7 messages per member: {} at {} hubs, {} at {per_region} groups",
+            c.roll_up.messages,
+            c.regions,
+            c.publication.messages
+        );
+    }
 }

@@ -388,10 +388,10 @@ impl Engine {
                     made_here: !stored.made_here.is_empty(),
                 };
                 self.handle(event, Some(&stored)).await;
-                // Changes brought in by sync are passed on as news, never pushed: a member that
-                // heard of them only through a neighbour, and pulled from it before it had them,
-                // learns that this node has them now. Members that hold them already find no
-                // news in it.
+                // Changes brought in by sync are passed on as news, never pushed, by a node that
+                // answered a session of the network since it last did: a member that heard of
+                // them only through a neighbour, and pulled from it before it had them, learns
+                // that this node has them now. Members that hold them already find no news in it.
                 for (class, a) in announce::announcements(&stored.network, stored.synced) {
                     let _ = self.net.announce(class, &a).await;
                 }
@@ -841,6 +841,7 @@ mod tests {
                         digest,
                         changed,
                         catchup,
+                        wanted: vec![],
                     },
                 )
                 .await
@@ -907,6 +908,7 @@ mod tests {
                             &key, &plan, &hashes[0],
                         )],
                     }],
+                    wanted: vec![],
                 })
             })
             .await
@@ -1008,6 +1010,7 @@ mod tests {
             digest,
             mut changed,
             mut catchup,
+            ..
         } = a.session_hello(b.group(), net).await.unwrap()
         else {
             panic!("not a hello");
@@ -1034,6 +1037,7 @@ mod tests {
                     digest,
                     changed,
                     catchup,
+                    wanted: vec![],
                 },
             )
             .await;

@@ -278,6 +278,11 @@ pub enum Request {
         /// Changes after the agreed heads of some of them. Left out when empty.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
         catchup: Vec<Catchup>,
+        /// Documents an announcement named at heads the sender still lacks: the receiver that
+        /// lacks them too passes on what sync next brings it of the network (PROTOCOL.md §8b).
+        /// Left out when empty (and ignored by nodes before 0.5.1).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        wanted: Vec<DocHeads>,
     },
     /// One round of payloads.
     Sync {
@@ -680,6 +685,35 @@ mod tests {
         assert_eq!(ciborium::from_reader::<Request, _>(&buf[..]).unwrap(), req);
     }
 
+    /// `wanted` (0.5.1) is left out when empty, so a 0.5.0 node reads the `Hello` as before,
+    /// and a 0.5.0 `Hello` (without it) reads as one that wants nothing.
+    #[test]
+    fn a_hello_without_wanted_reads_both_ways() {
+        let hello = |wanted: Vec<DocHeads>| Request::Hello {
+            network: id(1),
+            digest: [7; 32],
+            changed: vec![],
+            catchup: vec![],
+            wanted,
+        };
+        let mut cbor = Vec::new();
+        ciborium::into_writer(&hello(vec![]), &mut cbor).unwrap();
+        assert!(!cbor.windows(6).any(|w| w == b"wanted"));
+        assert_eq!(
+            ciborium::from_reader::<Request, _>(&cbor[..]).unwrap(),
+            hello(vec![])
+        );
+        let named = hello(vec![DocHeads {
+            doc: id(2),
+            heads: [3; 8],
+            generation: GenRank::FIRST,
+        }]);
+        assert_eq!(
+            decode::<Request>(&encode(&named), MAX_MESSAGE_BYTES).unwrap(),
+            named
+        );
+    }
+
     #[test]
     fn messages_travel_compressed_and_inflate_within_a_bound() {
         let req = Request::Hello {
@@ -697,6 +731,7 @@ mod tests {
                 changes: vec![0; 10_000],
                 signed: vec![],
             }],
+            wanted: vec![],
         };
         let bytes = encode(&req);
         let mut cbor = Vec::new();

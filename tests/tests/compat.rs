@@ -66,6 +66,7 @@ async fn a_node_of_the_previous_release_is_told_which_version_it_needs() {
         digest: [0; 32],
         changed: Vec::new(),
         catchup: Vec::new(),
+        wanted: Vec::new(),
     };
     for round in 0..2 {
         let id = old.behaviour_mut().sync.send_request_with_addresses(

@@ -213,6 +213,7 @@ async fn a_non_member_gets_nothing_even_knowing_the_ids() {
         digest: [0; 32],
         changed: vec![],
         catchup: vec![],
+        wanted: vec![],
     };
     let want = Request::Sync {
         network,

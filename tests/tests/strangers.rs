@@ -131,6 +131,7 @@ async fn a_guest_while_an_invite_is_open_is_answered_join_only_and_told_nothing(
             digest: [0; 32],
             changed: vec![],
             catchup: vec![],
+            wanted: vec![],
         },
         vec![addr],
     );

@@ -151,6 +151,7 @@ fn hello(network: DocId) -> Request {
         digest: [0; 32],
         changed: vec![],
         catchup: vec![],
+        wanted: vec![],
     }
 }
 
