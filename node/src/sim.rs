@@ -11,10 +11,11 @@
 //! [`TIMEOUT_MS`] fails its session.
 //!
 //! A run: the first node makes a network, every other joins it with an invite (the `Join`
-//! exchange as on the wire); node 0 makes a plan every node may write, and each node its own.
+//! exchange as on the wire; in some runs the second joins as an aggregator, which must never hold
+//! a plan); node 0 makes a plan every node may write, and each node its own.
 //! Then, for a while of simulated time, nodes add actions (with Arabic titles: text must arrive
-//! exactly as typed) while links drop and mend, messages are lost and nodes crash and restart
-//! from what they stored. One node may be a rogue that also writes, signed, where it has no
+//! exactly as typed) while links drop and mend, the nodes are split in two, messages are lost
+//! and nodes crash and restart from what they stored. One node may be a rogue that also writes, signed, where it has no
 //! right. Then the network heals and the run goes on until every honest node holds the same
 //! documents, and it is checked that:
 //!
@@ -148,6 +149,10 @@ struct Shape {
     cuts: usize,
     /// Whether the last node is a rogue.
     rogue: bool,
+    /// Whether the second node joins as an aggregator (it must never hold a plan).
+    aggregator: bool,
+    /// Times the nodes are split in two at random for a while.
+    partitions: usize,
 }
 
 impl Shape {
@@ -162,6 +167,8 @@ impl Shape {
             crashes: 0,
             cuts: 0,
             rogue: false,
+            aggregator: false,
+            partitions: 0,
         }
     }
 
@@ -181,6 +188,8 @@ impl Shape {
             crashes: rng.gen_range(0..=nodes.min(4)),
             cuts: rng.gen_range(0..=nodes.min(6)),
             rogue: nodes >= 3 && rng.gen_bool(0.3),
+            aggregator: nodes >= 3 && rng.gen_bool(0.3),
+            partitions: rng.gen_range(0..=2),
         }
     }
 }
@@ -257,6 +266,8 @@ struct Node {
     /// Its own plan, once made.
     plan: Option<DocId>,
     rogue: bool,
+    /// Joined as an aggregator.
+    aggregator: bool,
     /// Actions it stored: (plan, title).
     acked: Vec<(DocId, String)>,
     edits: usize,
@@ -381,6 +392,7 @@ impl Sim {
                 sessions: BTreeMap::new(),
                 plan: None,
                 rogue: shape.rogue && i == shape.nodes - 1,
+                aggregator: shape.aggregator && i == 1,
                 acked: Vec::new(),
                 edits: 0,
             });
@@ -420,7 +432,12 @@ impl Sim {
             .create_network(network, "الشبكة", "Coventry", vec![])
             .expect("a network");
         for i in 1..self.nodes.len() {
-            self.join(0, i, network, Role::Member);
+            let role = if self.nodes[i].aggregator {
+                Role::Aggregator
+            } else {
+                Role::Member
+            };
+            self.join(0, i, network, role);
         }
         let plan = new_plan("خطة مشتركة", "سكن لائق لكل عائلة", self.nodes[0].group);
         self.shared_plan = self.nodes[0]
@@ -431,7 +448,7 @@ impl Sim {
             .nodes
             .iter()
             .skip(1)
-            .filter(|n| !n.rogue)
+            .filter(|n| !n.rogue && !n.aggregator)
             .map(|n| n.group)
             .collect();
         let shared = self.shared_plan;
@@ -464,6 +481,20 @@ impl Sim {
                 let back = at + self.rng.gen_range(0..chaos);
                 self.at(at, Msg::Cut { a, b });
                 self.at(back.min(chaos), Msg::Mend { a, b });
+            }
+            for _ in 0..self.shape.partitions {
+                let n = self.nodes.len();
+                let side: Vec<bool> = (0..n).map(|_| self.rng.gen_bool(0.5)).collect();
+                let at = self.rng.gen_range(0..chaos);
+                let back = (at + self.rng.gen_range(0..chaos)).min(chaos);
+                for a in 0..n {
+                    for b in a + 1..n {
+                        if side[a] != side[b] {
+                            self.at(at, Msg::Cut { a, b });
+                            self.at(back, Msg::Mend { a, b });
+                        }
+                    }
+                }
             }
         }
         for i in 0..self.nodes.len() {
@@ -1056,7 +1087,8 @@ impl Sim {
     /// A node's people add an action: to the plan all may write, or to their own plan (made
     /// first). A rogue sometimes writes, signed, into a plan it may not write.
     fn edit(&mut self, i: usize) {
-        if !self.running(i) {
+        // An aggregator writes no plan (its people work on the counts).
+        if !self.running(i) || self.nodes[i].aggregator {
             return;
         }
         self.nodes[i].edits += 1;
@@ -1174,16 +1206,22 @@ impl Sim {
         }
         for (id, versions) in &all {
             let holders: BTreeSet<usize> = versions.values().flatten().copied().collect();
-            let network = self.honest().find_map(|(_, n)| {
+            let header = self.honest().find_map(|(_, n)| {
                 n.set
                     .as_ref()
                     .and_then(|s| s.docs.get(id))
-                    .and_then(|l| l.header.network)
+                    .map(|l| l.header.clone())
             });
-            let members = network
+            let mut members = header
+                .as_ref()
+                .and_then(|h| h.network)
                 .and_then(|n| networks.get(&n))
                 .cloned()
                 .unwrap_or_default();
+            // Aggregators never hold a plan.
+            if header.is_some_and(|h| h.kind == DocKind::Plan) {
+                members.retain(|i| !self.nodes[*i].aggregator);
+            }
             if versions.len() != 1 || holders != members {
                 return Err(format!(
                     "document {id}: {} versions, held by {} of the {} honest members ({:?})",
@@ -1202,6 +1240,12 @@ impl Sim {
         self.converged()?;
         for (i, n) in self.honest() {
             let set = n.set.as_ref().ok_or("a node is down")?;
+            if n.aggregator {
+                if set.of_kind(DocKind::Plan).next().is_some() {
+                    return Err(format!("aggregator node {i} holds a plan"));
+                }
+                continue;
+            }
             for (_, owner) in self.honest() {
                 for (plan, title) in &owner.acked {
                     let p: Plan = set
@@ -1245,6 +1289,8 @@ struct Report {
     forged: usize,
     crashes: usize,
     cuts: usize,
+    partitions: usize,
+    aggregators: usize,
     messages: u64,
     /// The longest time a run took to converge after healing (simulated milliseconds).
     slowest_ms: u64,
@@ -1258,6 +1304,8 @@ impl Report {
         self.forged += other.forged;
         self.crashes += other.crashes;
         self.cuts += other.cuts;
+        self.partitions += other.partitions;
+        self.aggregators += other.aggregators;
         self.messages += other.messages;
         self.slowest_ms = self.slowest_ms.max(other.slowest_ms);
     }
@@ -1275,6 +1323,8 @@ fn run(seed: u64) -> Result<Report, String> {
         forged: sim.forged.len(),
         crashes: sim.shape.crashes,
         cuts: sim.shape.cuts,
+        partitions: sim.shape.partitions,
+        aggregators: usize::from(sim.shape.aggregator),
         messages: sim.delivered,
         slowest_ms: healed_in,
     })
