@@ -17,7 +17,8 @@
 //! - [`http`]: the one router that puts the API and the page behind the same guard;
 //! - [`daemon`]: `commonground up`, wiring the parts together until a signal stops it;
 //! - [`client`] and [`cli`]: the command line, which talks to a running node over the API;
-//! - [`testkit`]: the one kit of tests, examples and benchmarks (nodes on loopback, waits).
+//! - [`testkit`]: the one kit of tests, examples and benchmarks (nodes on loopback, waits);
+//!   `sim` (tests only): the deterministic simulation of sync, and a simulated federation.
 //!
 //! The rules themselves (validation, privacy, schemas) live in `commonground-protocol`.
 
