@@ -31,7 +31,7 @@ const AGREED: &str = "agreed/";
 const INVITE: &str = "invite/";
 
 /// A peer's answer to `Hello` (`Response::Hello`).
-pub struct HelloAnswer {
+pub(crate) struct HelloAnswer {
     /// Whether the digests matched.
     pub digest_ok: bool,
     /// The peer's listed documents.
@@ -54,11 +54,13 @@ pub struct PeerSync {
     /// Those heads themselves, where this node knows them (not for agreements recorded by an
     /// earlier release): a catch-up sends the changes after them.
     pub(crate) agreed_heads: BTreeMap<DocId, Vec<ChangeHash>>,
-    /// Automerge sync states per document (in memory; rebuilt from `agreed` after a restart),
-    /// of the sessions this node opens with the peer and of those it answers: one of each may
-    /// run at once (each side's scheduler opens one per network), and a state is one
+    /// Automerge sync states per document (in memory; rebuilt from `agreed` after a restart) of
+    /// the sessions this node opens with the peer. Those it answers have their own: one of each
+    /// may run at once (each side's scheduler opens one per network), and a state is one
     /// conversation's.
-    states: [HashMap<DocId, State>; 2],
+    opened: HashMap<DocId, State>,
+    /// The same, of the sessions this node answers.
+    answering: HashMap<DocId, State>,
     /// Per document, changes the peer sent on history this node lacked, kept (not applied)
     /// until what they build on arrives, and the hashes this node asks for to get it: as
     /// Automerge keeps such changes in its queue and asks for their history, which a bloom
@@ -90,13 +92,23 @@ enum Accepted {
     Lacks(Pending),
 }
 
-/// Which side of a session a sync state belongs to (an index into `PeerSync::states`).
+/// Which side of a session a sync state belongs to.
 #[derive(Clone, Copy)]
 pub(crate) enum Side {
     /// This node opened the session.
-    Opened = 0,
+    Opened,
     /// This node answers it.
-    Answering = 1,
+    Answering,
+}
+
+impl PeerSync {
+    /// The sync states of one side's sessions.
+    fn states(&mut self, side: Side) -> &mut HashMap<DocId, State> {
+        match side {
+            Side::Opened => &mut self.opened,
+            Side::Answering => &mut self.answering,
+        }
+    }
 }
 
 /// An agreement with one peer as stored: the heads hashes, and the heads where known. (An
@@ -457,22 +469,7 @@ impl DocSet {
                 changed,
                 catchup,
                 wanted,
-            } => {
-                // The peer pulls news this node lacks too: what sync next brings this node of
-                // the network is passed on, so that the peer learns where it is now.
-                let lacks = wanted.iter().take(announce::MAX_ANNOUNCED_DOCS).any(|w| {
-                    announce::differs(
-                        w,
-                        self.docs
-                            .get(&w.doc)
-                            .map(|l| wire::heads_hash(&l.doc.get_heads())),
-                    )
-                });
-                if lacks {
-                    self.asked.insert(network);
-                }
-                self.answer_hello(peer, &network, digest, &changed, &catchup)
-            }
+            } => self.answer_hello(peer, &network, digest, &changed, &catchup, &wanted),
             wire::Request::Sync { network, docs } => {
                 match self.receive(peer, &network, docs, true, &[]) {
                     Ok(out) => {
@@ -543,17 +540,27 @@ impl DocSet {
         digest: [u8; 32],
         listed: &[DocHeads],
         catchups: &[wire::Catchup],
+        wanted: &[DocHeads],
     ) -> Response {
         let net = match self.member_network(network, peer) {
             Ok(n) => n,
             Err(r) => return r,
         };
+        // A member pulls news this node lacks too: what sync next brings this node of the
+        // network is passed on, so that the member learns where it is now.
+        let lacks = wanted.iter().take(announce::MAX_ANNOUNCED_DOCS).any(|w| {
+            let mine = self.docs.get(&w.doc);
+            announce::differs(w, mine.map(|l| wire::heads_hash(&l.doc.get_heads())))
+        });
+        if lacks {
+            self.asked.insert(*network);
+        }
         let mine = self.shared_with(network, &net, peer);
         let agreed = self.agreed_in(peer, &mine, network);
         let entry = self.peers.entry(*peer).or_default();
         // A new session: drop in-flight markers, keep what is known to be shared.
         for d in mine.keys() {
-            if let Some(s) = entry.states[Side::Answering as usize].get_mut(d) {
+            if let Some(s) = entry.states(Side::Answering).get_mut(d) {
                 *s = State::decode(&s.encode()).unwrap_or_default();
             }
         }
@@ -689,7 +696,7 @@ impl DocSet {
         }
         let entry = self.peers.entry(*peer).or_default();
         for d in &plan.sync {
-            let state = entry.states[Side::Opened as usize].entry(*d).or_default();
+            let state = entry.states(Side::Opened).entry(*d).or_default();
             *state = State::decode(&state.encode()).unwrap_or_default();
         }
         out.extend(self.sync_messages(peer, &plan.sync, Side::Opened));
@@ -712,9 +719,7 @@ impl DocSet {
         let entry = self.peers.entry(*peer).or_default();
         let mut out = Vec::new();
         for id in ids {
-            let (Some(l), Some(state)) =
-                (self.docs.get(id), entry.states[side as usize].get_mut(id))
-            else {
+            let (Some(l), Some(state)) = (self.docs.get(id), entry.states(side).get_mut(id)) else {
                 continue;
             };
             if let Some(mut m) = l.doc.generate_sync_message(state) {
@@ -1117,7 +1122,7 @@ impl DocSet {
             } else {
                 Side::Opened
             };
-            let state = entry.states[side as usize].entry(id).or_default();
+            let state = entry.states(side).entry(id).or_default();
             self.synced_in.insert(id);
             if let Err(e) = l.doc.receive_sync_message(state, msg) {
                 warn!(peer = %peer.short(), doc = %id, error = %e, "bad sync message");
@@ -1610,61 +1615,15 @@ impl Docs {
     }
 }
 
-/// Initiator-side steps of a session, run on the actor one at a time (see `sync`).
+/// The opening of a session, for tests that play the initiator by hand (a whole session is
+/// `session::Initiator`, driven by `sync::session_over`).
 impl Docs {
-    /// Opens a session.
+    /// Opens a session: the `Hello` this node would send `peer` for `network`.
     pub async fn session_hello(
         &self,
         peer: GroupId,
         network: DocId,
     ) -> Result<wire::Request, DocsError> {
         self.run_remote(move |set| set.hello(&peer, &network)).await
-    }
-
-    /// Takes the peer's answer to `Hello` and plans the rest of the session (`Err(refusal)`:
-    /// its catch-ups broke a rule).
-    #[allow(clippy::type_complexity)]
-    pub async fn session_plan(
-        &self,
-        peer: GroupId,
-        network: DocId,
-        answer: HelloAnswer,
-    ) -> Result<Result<(SessionPlan, Vec<DocPayload>), Response>, DocsError> {
-        self.run_remote(move |set| set.plan(&peer, &network, answer))
-            .await
-    }
-
-    /// Applies the peer's round and returns the next (stored before this returns).
-    pub async fn session_receive(
-        &self,
-        peer: GroupId,
-        network: DocId,
-        incoming: Vec<DocPayload>,
-        sync_docs: Vec<DocId>,
-    ) -> Result<Result<Vec<DocPayload>, Response>, DocsError> {
-        self.run_remote(move |set| Ok(set.receive(&peer, &network, incoming, false, &sync_docs)))
-            .await
-    }
-
-    /// This node's heads of some documents.
-    pub async fn session_heads(&self, docs: Vec<DocId>) -> Result<Vec<DocHeads>, DocsError> {
-        self.run_remote(move |set| Ok(set.heads_of(docs.iter())))
-            .await
-    }
-
-    /// Records the agreement the peer confirmed, and forgets it for the documents looked at
-    /// that it did not (`unconfirmed`).
-    pub async fn session_agree(
-        &self,
-        peer: GroupId,
-        docs: Vec<DocHeads>,
-        unconfirmed: Vec<DocId>,
-    ) -> Result<(), DocsError> {
-        self.run_remote(move |set| {
-            set.agree(&peer, &docs);
-            set.disagree(&peer, unconfirmed.into_iter());
-            Ok(())
-        })
-        .await
     }
 }

@@ -16,7 +16,8 @@ use super::{Msg, Shape, Sim, new_plan};
 const FEDERATION_NOW: i64 = 1_796_256_000;
 
 /// What the federation's steps cost: requests, answers and announcements delivered, and their
-/// bytes (CBOR, before the wire's compression).
+/// bytes as on the wire (requests and answers compressed as `sync::encode` makes them,
+/// announcements as gossiped).
 #[derive(Debug, Clone, Copy, Default)]
 struct Cost {
     messages: u64,

@@ -193,6 +193,29 @@ enum Msg {
     },
 }
 
+impl Msg {
+    /// For a message between nodes: its sender, its receiver and its connection.
+    fn link(&self) -> Option<(usize, usize, u64)> {
+        match self {
+            Msg::Request { from, to, conn, .. }
+            | Msg::Response { from, to, conn, .. }
+            | Msg::Announce { from, to, conn, .. } => Some((*from, *to, *conn)),
+            _ => None,
+        }
+    }
+
+    /// Its bytes on the wire: a request or an answer as `sync::encode` makes it (CBOR, then
+    /// DEFLATE), an announcement as gossiped (CBOR); nothing for the rest.
+    fn wire_size(&self) -> usize {
+        match self {
+            Msg::Request { request, .. } => commonground_protocol::sync::encode(request).len(),
+            Msg::Response { response, .. } => commonground_protocol::sync::encode(response).len(),
+            Msg::Announce { data, .. } => data.len(),
+            _ => 0,
+        }
+    }
+}
+
 /// A session a node runs: with whom, and the machine.
 struct Running {
     peer: usize,
@@ -260,7 +283,8 @@ struct Sim {
     trace: bool,
     /// Whether nodes' timers run (off while the federation's costs are counted).
     ticking: bool,
-    /// Bytes of the requests, answers and announcements delivered (CBOR, before compression).
+    /// Bytes of the requests, answers and announcements delivered, as on the wire
+    /// ([`Msg::wire_size`]).
     bytes: u64,
 }
 
@@ -782,22 +806,16 @@ impl Sim {
     }
 
     fn deliver(&mut self, msg: Msg) {
-        let size = match &msg {
-            Msg::Request { request, .. } => {
-                Some(commonground_protocol::sync::encode(request).len())
-            }
-            Msg::Response { response, .. } => {
-                Some(commonground_protocol::sync::encode(response).len())
-            }
-            Msg::Announce { data, .. } => Some(data.len()),
-            _ => None,
-        };
-        if let Some(size) = size {
-            self.delivered += 1;
-            self.bytes += size as u64;
-        }
         if self.trace {
             println!("{:>8} {}", self.now, summary(&msg));
+        }
+        if let Some((from, to, conn)) = msg.link() {
+            self.delivered += 1;
+            self.bytes += msg.wire_size() as u64;
+            // A message of a connection closed since, or to a node that is down, is lost.
+            if self.conn(from, to) != Some(conn) || !self.running(to) {
+                return;
+            }
         }
         match msg {
             Msg::Request {
@@ -807,9 +825,6 @@ impl Sim {
                 session,
                 request,
             } => {
-                if self.conn(from, to) != Some(conn) || !self.running(to) {
-                    return;
-                }
                 let peer = self.nodes[from].group;
                 let now = self.now;
                 let response = if self.nodes[to].schedule.is_banned(&peer, now) {
@@ -840,28 +855,20 @@ impl Sim {
                 }
             }
             Msg::Response {
-                from,
                 to,
                 conn,
                 session,
                 response,
-            } => {
-                if self.conn(from, to) != Some(conn) || !self.running(to) {
-                    return;
-                }
-                self.on_response(to, session, conn, response);
-            }
+                ..
+            } => self.on_response(to, session, conn, response),
             Msg::Announce {
                 from,
                 to,
-                conn,
                 network,
                 class,
                 data,
+                ..
             } => {
-                if self.conn(from, to) != Some(conn) || !self.running(to) {
-                    return;
-                }
                 let (source, me) = (self.nodes[from].group, self.nodes[to].group);
                 let Some(net) = self.nodes[to].set().network(&network) else {
                     return;
@@ -1411,4 +1418,46 @@ fn changes_on_missing_history_are_kept_and_their_history_asked_for() {
     assert_eq!(titles.len(), 2, "{titles:?}");
     assert!(titles.contains(&"مسيرة من أجل السكن"));
     assert!(b.peers[&ga].pending.is_empty());
+}
+
+/// Only a member's `Hello` naming news this node lacks too makes it pass on what sync next brings
+/// it; a stranger's is refused and changes nothing.
+#[test]
+fn only_a_member_asking_for_news_this_node_lacks_makes_it_pass_news_on() {
+    let mut sim = Sim::with_shape(1, StdRng::seed_from_u64(1), Shape::quiet(2));
+    sim.heal().expect("two nodes converge");
+    let network = sim.network;
+    let member = sim.nodes[1].group;
+    let stranger = SigningKey::from_bytes(&[0x5e; 32])
+        .verifying_key()
+        .to_bytes();
+    let stranger = GroupId::from_public_key(stranger).expect("a key");
+    let unknown = commonground_protocol::sync::DocHeads {
+        doc: DocId::from_bytes([0x77; 16]),
+        heads: [7; 8],
+        generation: Default::default(),
+    };
+    let hello = |wanted| Request::Hello {
+        network,
+        digest: [0; 32],
+        changed: vec![],
+        catchup: vec![],
+        wanted,
+    };
+    let a = sim.nodes[0].set();
+    assert!(matches!(
+        a.answer(&stranger, hello(vec![unknown])),
+        Response::Refused { .. }
+    ));
+    assert!(
+        !a.asked.contains(&network),
+        "a stranger's Hello marked the network"
+    );
+    a.answer(&member, hello(vec![]));
+    assert!(
+        !a.asked.contains(&network),
+        "a Hello wanting nothing marked the network"
+    );
+    a.answer(&member, hello(vec![unknown]));
+    assert!(a.asked.contains(&network));
 }
