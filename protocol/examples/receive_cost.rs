@@ -99,4 +99,43 @@ fn main() {
         load + again,
         load + logged
     );
+
+    // An organiser's second edit after another group's: Automerge lists the organiser's previous
+    // change among its deps beside the heads, which took the slow path until `builds_on`.
+    let other = GroupId::from_public_key(
+        ed25519_dalek::SigningKey::from_bytes(&[8; 32])
+            .verifying_key()
+            .to_bytes(),
+    )
+    .expect("a valid key");
+    let mut held = base.fork();
+    goal(
+        &mut held,
+        &other,
+        today,
+        "Goal, another group's edit".into(),
+    );
+    let mut mine = held.fork();
+    goal(
+        &mut mine,
+        &g,
+        today,
+        "Goal, the organiser's second edit".into(),
+    );
+    let second = mine.get_last_local_change().expect("a change").clone();
+    let mut candidate = held.fork();
+    let mut log = PatchLog::active();
+    candidate
+        .apply_changes_log_patches([second.clone()], &mut log)
+        .expect("the change applies");
+    let patches = candidate.make_patches(&mut log);
+    let second = vec![second];
+    let checked = mean(|| {
+        history::check_changes_logged(Some(&held), &candidate, &second, Some(&patches))
+            .expect("a clean change");
+    });
+    println!(
+        "  a second edit ({} deps): history check {checked:>10.2?}",
+        second[0].deps().len()
+    );
 }
