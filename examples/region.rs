@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use anyhow::{Context, bail};
-use commonground_node::testkit::InProcess;
+use commonground_node::testkit::{self, InProcess};
 use serde_json::{Value, json};
 
 /// A node of the scenario (the test kit's node in this process) and a client of its HTTP API.
@@ -102,24 +102,30 @@ async fn watch(
     groups: usize,
     title: &str,
 ) -> anyhow::Result<Value> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-    let mut last = String::new();
-    loop {
-        let view = who.region(network, period).await?;
-        let shown = table(&view);
-        let n = view["groups"].as_array().map_or(0, Vec::len);
-        if shown != last {
-            println!("{title} ({n} of {groups} published):\n{shown}\n");
-            last = shown;
-        }
-        if n == groups {
-            return Ok(view);
-        }
-        if tokio::time::Instant::now() > deadline {
-            bail!("{title}: only {n} of {groups} groups arrived within a minute");
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let last = std::cell::RefCell::new(String::new());
+    let what = format!("{title}: all {groups} groups published");
+    let (view, _) = testkit::try_wait_every(
+        &what,
+        Duration::from_secs(60),
+        Duration::from_millis(100),
+        || {
+            let last = &last;
+            async move {
+                // A failed read is waited past, as a view still short of groups is.
+                let view = who.region(network, period).await.ok()?;
+                let shown = table(&view);
+                let n = view["groups"].as_array().map_or(0, Vec::len);
+                if shown != *last.borrow() {
+                    println!("{title} ({n} of {groups} published):\n{shown}\n");
+                    *last.borrow_mut() = shown;
+                }
+                (n == groups).then_some(view)
+            }
+        },
+    )
+    .await
+    .map_err(anyhow::Error::msg)?;
+    Ok(view)
 }
 
 #[tokio::main]

@@ -19,7 +19,7 @@ mod p6;
 use std::time::{Duration, Instant};
 
 use automerge::ChangeHash;
-use commonground_node::testkit::{self, InProcess};
+use commonground_node::testkit::{self, InProcess, Jobs};
 use commonground_protocol::ids::{DocId, Period};
 use commonground_protocol::plan::{NewPlan, Plan, PlanEdit};
 use serde_json::{Value, json};
@@ -107,21 +107,11 @@ where
 /// Waits until `bytes` (a traffic counter) has not moved for 100 ms — the sessions in flight
 /// are done — or 10 s have passed.
 async fn settled(bytes: impl Fn() -> u64) {
-    let mut last = bytes();
-    let mut still = Instant::now();
-    let _ = testkit::try_wait_every(
+    let _ = testkit::try_settle(
         "the traffic to settle",
         Duration::from_secs(10),
-        Duration::from_millis(10),
-        || {
-            let now = bytes();
-            if now != last {
-                last = now;
-                still = Instant::now();
-            }
-            let quiet = still.elapsed() >= Duration::from_millis(100);
-            async move { quiet.then_some(()) }
-        },
+        Duration::from_millis(100),
+        bytes,
     )
     .await;
 }
@@ -272,12 +262,12 @@ async fn p2(dir: &std::path::Path) -> anyhow::Result<Row> {
     b.shutdown().await;
     let docs = a.node.docs().clone();
     let before = docs
-        .run(move |set| Ok(set.document(&id).map(|d| d.get_heads()).unwrap_or_default()))
+        .job(move |set| Ok(set.document(&id).map(|d| d.get_heads()).unwrap_or_default()))
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     // 1,000 small changes: sentences appended one by one to the plan's demands.
     for i in 0..1000u64 {
-        docs.run(move |set| {
+        docs.job(move |set| {
             set.edit::<Plan, _>(&id, |p| {
                 let demands = format!("{} D{i}", p.demands.as_str());
                 p.apply(
@@ -293,7 +283,7 @@ async fn p2(dir: &std::path::Path) -> anyhow::Result<Row> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     let bundle = docs
-        .run(move |set| {
+        .job(move |set| {
             let doc = set.document(&id).expect("plan");
             let hashes: Vec<ChangeHash> =
                 doc.get_changes(&before).iter().map(|c| c.hash()).collect();
@@ -343,7 +333,7 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
     let net_id: DocId = net.parse()?;
     let docs = a.node.docs().clone();
     let (sum_save, ids) = docs
-        .run(move |set| {
+        .job(move |set| {
             let (mut sum, mut ids) = (0, Vec::with_capacity(n));
             for i in 0..n {
                 let plan = Plan::new(
@@ -392,7 +382,7 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
     let changed: Vec<DocId> = ids.iter().step_by(100).copied().collect();
     let edit = changed.clone();
     let change_bytes = docs
-        .run(move |set| {
+        .job(move |set| {
             let mut sum = 0;
             for id in &edit {
                 let before = set.document(id).map(|d| d.get_heads()).unwrap_or_default();
@@ -416,7 +406,7 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
     let c0 = (0, 0, 0); // a restarted node counts from zero
     let target_heads = {
         let ids = changed.clone();
-        docs.run(move |set| {
+        docs.job(move |set| {
             Ok(ids
                 .iter()
                 .map(|id| set.document(id).map(|d| d.get_heads()).unwrap_or_default())
@@ -433,7 +423,7 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
             let (ids, want, cdocs) = (changed.clone(), target_heads.clone(), cdocs.clone());
             async move {
                 cdocs
-                    .run(move |set| {
+                    .job(move |set| {
                         Ok(ids.iter().zip(&want).all(|(id, h)| {
                             set.document(id).map(|d| d.get_heads()) == Some(h.clone())
                         }))

@@ -12,6 +12,7 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use automerge::ReadDoc;
+use commonground_node::testkit::{self, Jobs};
 use commonground_protocol::ids::DocId;
 use commonground_protocol::plan::{NewPlan, Plan, PlanEdit};
 use rand::SeedableRng;
@@ -114,22 +115,19 @@ fn announcements(nodes: &[BenchNode]) -> (u64, u64) {
 /// Waits until no node has sent a sync request for 30 ms (trailing sessions of the last sample
 /// are done), or 5 s have passed.
 async fn quiet(nodes: &[BenchNode]) {
-    let start = Instant::now();
-    let mut last = requests(nodes);
-    while start.elapsed() < Duration::from_secs(5) {
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        let now = requests(nodes);
-        if now == last {
-            return;
-        }
-        last = now;
-    }
+    let _ = testkit::try_settle(
+        "the sync requests to stop",
+        Duration::from_secs(5),
+        Duration::from_millis(30),
+        || requests(nodes),
+    )
+    .await;
 }
 
 async fn plan_heads(b: &BenchNode, id: DocId) -> Vec<automerge::ChangeHash> {
     b.node
         .docs()
-        .run(move |set| Ok(set.document(&id).map(|d| d.get_heads()).unwrap_or_default()))
+        .job(move |set| Ok(set.document(&id).map(|d| d.get_heads()).unwrap_or_default()))
         .await
         .unwrap_or_default()
 }
@@ -174,7 +172,7 @@ async fn shared_plan(nodes: &[BenchNode], net: DocId, history: usize) -> anyhow:
     // Every node writes the plan in turn: all are collaborators.
     let writers: Vec<_> = nodes.iter().map(|b| b.node.group).collect();
     let id = docs
-        .run(move |set| {
+        .job(move |set| {
             let mut plan = Plan::new(
                 &NewPlan {
                     title: "Joint action on asylum housing".into(),
@@ -191,7 +189,7 @@ async fn shared_plan(nodes: &[BenchNode], net: DocId, history: usize) -> anyhow:
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     for start in (0..history).step_by(HISTORY_BATCH) {
-        docs.run(move |set| {
+        docs.job(move |set| {
             for i in start..(start + HISTORY_BATCH).min(history) {
                 set.edit::<Plan, _>(&id, |p| {
                     p.apply(
@@ -277,7 +275,7 @@ async fn sample(
     let docs = nodes[origin].node.docs().clone();
     let w0 = Instant::now();
     let heads = docs
-        .run(move |set| {
+        .job(move |set| {
             set.edit::<Plan, _>(&plan, |p| {
                 p.apply(
                     &PlanEdit {
@@ -314,7 +312,7 @@ async fn sample(
         let has = b
             .node
             .docs()
-            .run(move |set| {
+            .job(move |set| {
                 Ok(set
                     .document(&plan)
                     .is_some_and(|d| h.iter().all(|c| d.get_change_by_hash(c).is_some())))

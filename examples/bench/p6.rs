@@ -3,12 +3,12 @@
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::Context;
 use serde_json::{Value, json};
 
-use commonground_node::testkit::{loopback_args, try_wait_until, up_command};
+use commonground_node::testkit::{loopback_args, try_settle, try_wait_until, up_command};
 
 use super::{Row, env_or};
 
@@ -130,30 +130,29 @@ async fn join(bin: &Path, dir: &Path, hub: &Proc, net: &str) -> anyhow::Result<P
     Ok(p)
 }
 
-/// Waits until every peer holds `docs` plans, then until the hub's RSS stops moving (two reads a
-/// second apart within 64 KiB, after at least 3 s), and returns it.
+/// Waits until every peer holds `docs` plans, then until the hub's RSS stops moving (the same
+/// 64 KiB step for 2 s, at most 20 s), and returns it.
 async fn idle_rss(hub: &Proc, peers: &[Proc], docs: usize) -> anyhow::Result<u64> {
-    let start = Instant::now();
     for p in peers {
-        while p.plans().await < docs {
-            anyhow::ensure!(
-                start.elapsed() < Duration::from_secs(120),
-                "peers not synced"
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        try_wait_until("the peers to sync", Duration::from_secs(120), || async {
+            (p.plans().await >= docs).then_some(())
+        })
+        .await
+        .map_err(anyhow::Error::msg)?;
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let mut last = hub.rss()?;
-    for _ in 0..15 {
-        tokio::time::sleep(Duration::from_secs(1)).await;
-        let now = hub.rss()?;
-        if now.abs_diff(last) < 64 * 1024 {
-            return Ok(now);
-        }
-        last = now;
-    }
-    Ok(last)
+    settled_rss(hub).await
+}
+
+/// The hub's RSS once it has stayed within one 64 KiB step for 2 s (at most 20 s).
+async fn settled_rss(hub: &Proc) -> anyhow::Result<u64> {
+    let _ = try_settle(
+        "the RSS to settle",
+        Duration::from_secs(20),
+        Duration::from_secs(2),
+        || hub.rss().unwrap_or(0) / (64 * 1024),
+    )
+    .await;
+    hub.rss()
 }
 
 /// Adds `more` peers (each joining through the hub), waits until all is idle, and returns the
@@ -194,8 +193,7 @@ pub(crate) async fn p6(dir: &Path) -> anyhow::Result<Row> {
         .as_str()
         .unwrap_or_default()
         .to_string();
-    tokio::time::sleep(Duration::from_secs(1)).await;
-    let empty = hub.rss()?;
+    let empty = settled_rss(&hub).await?;
     for i in 0..docs {
         hub.call(
             Some(json!({"title": format!("Plan {i}"), "network": net})),

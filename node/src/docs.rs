@@ -964,8 +964,10 @@ impl Docs {
         self.changes.subscribe()
     }
 
-    /// Runs `f` on the actor and returns its result once whatever it changed is stored.
-    pub async fn run<T: Send + 'static>(
+    /// Runs `f` on the actor and returns its result once whatever it changed is stored. Not
+    /// public: callers outside the node use the typed jobs (tools and benchmarks: the test kit's
+    /// [`crate::testkit::Jobs`], behind the `testkit` feature).
+    pub(crate) async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut DocSet) -> Result<T, DocsError> + Send + 'static,
     ) -> Result<T, DocsError> {

@@ -43,5 +43,6 @@ mod session;
 mod sim;
 pub mod store;
 pub mod sync;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod web;

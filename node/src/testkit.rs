@@ -107,6 +107,50 @@ pub fn wait_for<T>(what: &str, timeout: Duration, f: impl FnMut() -> Option<T>) 
     poll_until(what, timeout, POLL, f)
 }
 
+/// Waits until `counter` (traffic, requests, …) has not moved for `still` — the work in
+/// flight is done — checking every 10 ms; after `timeout`, an error naming `what`. Returns how
+/// long it took.
+pub async fn try_settle(
+    what: &str,
+    timeout: Duration,
+    still: Duration,
+    mut counter: impl FnMut() -> u64,
+) -> Result<Duration, String> {
+    let mut last = counter();
+    let mut since = Instant::now();
+    let ((), took) = try_wait_until(what, timeout, || {
+        let now = counter();
+        if now != last {
+            last = now;
+            since = Instant::now();
+        }
+        let settled = since.elapsed() >= still;
+        async move { settled.then_some(()) }
+    })
+    .await?;
+    Ok(took)
+}
+
+/// Any job on a node's documents, for tools that set up or read what the typed jobs do not
+/// offer (a benchmark's 10,000 plans in one job, a document's raw heads). Only here: the node's
+/// own callers use [`Docs`](crate::docs::Docs)' typed jobs.
+pub trait Jobs {
+    /// Runs `f` on the documents actor; its result once whatever it changed is stored.
+    fn job<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut crate::docs::DocSet) -> Result<T, crate::docs::DocsError> + Send + 'static,
+    ) -> impl Future<Output = Result<T, crate::docs::DocsError>> + Send;
+}
+
+impl Jobs for crate::docs::Docs {
+    fn job<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut crate::docs::DocSet) -> Result<T, crate::docs::DocsError> + Send + 'static,
+    ) -> impl Future<Output = Result<T, crate::docs::DocsError>> + Send {
+        self.run(f)
+    }
+}
+
 /// A node running in this process, on a data directory it keeps, with a client of its API.
 pub struct InProcess {
     /// The running node.

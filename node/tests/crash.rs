@@ -17,6 +17,7 @@ use common::{Daemon, bin, wait_for};
 use commonground_node::docs::{self, DocsThread};
 use commonground_node::identity::Identity;
 use commonground_node::store::SledStore;
+use commonground_node::testkit::Jobs;
 use commonground_protocol::catalogue::BUILT_IN;
 use commonground_protocol::tally::Tally;
 use rand::{Rng, SeedableRng};
@@ -43,7 +44,7 @@ fn stored_counts(data: &std::path::Path) -> Vec<((String, String), i64)> {
         .unwrap();
     let (docs, thread): (_, DocsThread) = docs::start(Box::new(store), key).unwrap();
     let tally: Tally = rt
-        .block_on(docs.run(|set| set.read::<Tally>(&set.tally_id())))
+        .block_on(docs.job(|set| set.read::<Tally>(&set.tally_id())))
         .unwrap();
     drop(docs);
     thread.join();

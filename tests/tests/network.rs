@@ -461,20 +461,14 @@ async fn an_edit_is_announced_with_its_changes_and_no_member_needs_a_session() {
             .map(|n| n.node.net().traffic().snapshot().2)
             .sum()
     };
-    let deadline = tokio::time::Instant::now() + CONVERGE;
-    let mut last = requests(&nodes);
-    loop {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        let now = requests(&nodes);
-        if now == last {
-            break;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the set-up's sessions never ended"
-        );
-        last = now;
-    }
+    commonground_node::testkit::try_settle(
+        "the set-up's sessions to end",
+        CONVERGE,
+        Duration::from_millis(300),
+        || requests(&nodes),
+    )
+    .await
+    .unwrap();
     let before = requests(&nodes);
     let writer_before = nodes[2].node.net().traffic().snapshot().2;
     nodes[2]
