@@ -363,13 +363,35 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
     )
     .await?;
     let cold = start.elapsed();
+    // Over when both sides have recorded their agreement on every plan (what P4's catch-up
+    // starts from; a quiet moment in the traffic alone once stopped c before its last session
+    // agreed), and the traffic has settled.
+    let (ga, gc) = (a.node.group, c.node.group);
+    let (adocs, cdocs) = (a.node.docs().clone(), c.node.docs().clone());
+    wait_until(
+        "both sides to agree on every plan",
+        Duration::from_secs(60),
+        || {
+            let (adocs, cdocs) = (adocs.clone(), cdocs.clone());
+            async move {
+                let agreed = |docs: commonground_node::docs::Docs, peer| async move {
+                    docs.job(move |set| Ok(set.agreed_now(&peer)))
+                        .await
+                        .unwrap_or(0)
+                };
+                agreed(cdocs, ga).await >= n && agreed(adocs, gc).await >= n
+            }
+        },
+    )
+    .await?;
     settled(|| a.traffic().0 + c.traffic().0).await;
     let (a1, c1) = (a.traffic(), c.traffic());
     let cold_bytes = (a1.0 - a0.0) + (c1.0 - c0.0);
+    let cold_requests = (a1.2 - a0.2) + (c1.2 - c0.2);
     let p3 = Row {
         name: "P3 cold sync",
         result: format!(
-            "{n} documents in {:.2} s, {cold_bytes} B: {:.2}× Σ save()",
+            "{n} documents in {:.2} s, {cold_bytes} B in {cold_requests} requests: {:.2}× Σ save()",
             cold.as_secs_f64(),
             cold_bytes as f64 / sum_save as f64
         ),

@@ -297,6 +297,22 @@ pub(crate) fn refused(reason: Refusal, message: impl Into<String>) -> Response {
 }
 
 impl DocSet {
+    /// How many documents this node and `peer` last agreed on at the heads this node holds now:
+    /// a catch-up with `peer` from here sends only what changes after. For tools that wait for
+    /// sync to be over (a benchmark's next step), not for the node's own decisions.
+    pub fn agreed_now(&self, peer: &GroupId) -> usize {
+        self.peers.get(peer).map_or(0, |p| {
+            p.agreed
+                .iter()
+                .filter(|(id, h)| {
+                    self.docs
+                        .get(id)
+                        .is_some_and(|l| wire::heads_hash(&l.doc.get_heads()) == **h)
+                })
+                .count()
+        })
+    }
+
     /// The network document of `id`, if this node holds it.
     /// Decoding a network document costs about a millisecond and almost every sync request
     /// needs it, so the decoded form is kept until the document's heads move.

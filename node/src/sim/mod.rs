@@ -1461,3 +1461,28 @@ fn only_a_member_asking_for_news_this_node_lacks_makes_it_pass_news_on() {
     a.answer(&member, hello(vec![unknown]));
     assert!(a.asked.contains(&network));
 }
+
+#[test]
+fn after_syncing_both_sides_agree_on_every_document_they_share_until_one_changes() {
+    let mut sim = Sim::with_shape(2, StdRng::seed_from_u64(2), Shape::quiet(2));
+    sim.heal().expect("two nodes converge");
+    // The sessions in flight when the copies first matched end.
+    sim.run_until(sim.now + schedule::TICK_MS / 4);
+    let (g0, g1) = (sim.nodes[0].group, sim.nodes[1].group);
+    let shared = |set: &DocSet| {
+        set.docs
+            .values()
+            .filter(|l| l.header.kind.is_shared())
+            .count()
+    };
+    let n = shared(sim.nodes[0].set());
+    assert!(n >= 2, "the network document and a plan at least: {n}");
+    assert_eq!(shared(sim.nodes[1].set()), n);
+    assert_eq!(sim.nodes[0].set().agreed_now(&g1), n);
+    assert_eq!(sim.nodes[1].set().agreed_now(&g0), n);
+    // An edit here moves this node's heads past the agreement on that one document.
+    sim.edit(0);
+    assert_eq!(sim.nodes[0].set().agreed_now(&g1), n - 1);
+    // A group this node never synced with (here its own) has agreed on nothing with it.
+    assert_eq!(sim.nodes[0].set().agreed_now(&g0), 0);
+}
