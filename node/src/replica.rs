@@ -889,18 +889,19 @@ impl DocSet {
         if self.docs.contains_key(id) {
             return true;
         }
-        let Ok(header) = doc::header(doc) else {
-            return true;
-        };
-        if header.kind != DocKind::Plan {
+        // The kind and the owner read alone, not the whole header.
+        if doc::kind(doc).ok() != Some(DocKind::Plan) {
             return true;
         }
+        let Ok(owner) = doc::owner(doc) else {
+            return true;
+        };
         let n = counts
             .get_or_insert_with(|| self.plans_per_owner(network))
-            .entry(header.owner)
+            .entry(owner)
             .or_default();
         if *n >= self.plan_quota {
-            debug!(doc = %id, owner = %header.owner.short(), "left out a plan: its group has the most plans a group may have here");
+            debug!(doc = %id, owner = %owner.short(), "left out a plan: its group has the most plans a group may have here");
             return false;
         }
         *n += 1;
@@ -987,7 +988,9 @@ impl DocSet {
             warn!(doc = %id, kind = p.kind.key(), "a merge of changes that each passed reads as personal data; flagged for its writers to forget");
         }
         let signed = admitted.signed;
-        let rank = doc::header(&doc).ok().map(|h| GenRank::of(&doc, &h));
+        // Hydrated once: a header's group ids each check their key.
+        let header = doc::header(&doc).ok();
+        let rank = header.as_ref().map(|h| GenRank::of(&doc, h));
         if self.docs.get(&id).is_some_and(|l| Some(l.rank) != rank) {
             self.replace(id, doc, signed);
             return;
@@ -1001,7 +1004,7 @@ impl DocSet {
                 }
             }
             None => {
-                let Ok(header) = doc::header(&doc) else {
+                let Some(header) = header else {
                     return;
                 };
                 let mut l = Loaded::fresh(doc, header);

@@ -204,6 +204,12 @@ pub fn kind(doc: &impl autosurgeon::ReadDoc) -> Result<DocKind, DocError> {
         .ok_or_else(|| DocError::Schema("no kind in its header".into()))
 }
 
+/// The document's owner, read alone (see [`kind`]).
+pub fn owner(doc: &impl autosurgeon::ReadDoc) -> Result<GroupId, DocError> {
+    autosurgeon::hydrate_path(doc, &ROOT, ["header".into(), "owner".into()])?
+        .ok_or_else(|| DocError::Schema("no owner in its header".into()))
+}
+
 /// The body of a document of `T`'s kind.
 pub fn read<T: Schema>(doc: &impl autosurgeon::ReadDoc) -> Result<T, DocError> {
     let found = kind(doc)?;
@@ -318,13 +324,15 @@ pub(crate) mod tests {
     }
 
     #[test]
-    fn the_kind_read_alone_is_the_headers() {
+    fn the_kind_and_owner_read_alone_are_the_headers() {
         let today: Day = "2026-12-02".parse().unwrap();
         let plan = create(group(1), None, today, &crate::plan::Plan::default()).unwrap();
         let tally = create(group(1), None, today, &Tally::default()).unwrap();
         for d in [&plan, &tally] {
             assert_eq!(kind(d).unwrap(), header(d).unwrap().kind);
+            assert_eq!(owner(d).unwrap(), header(d).unwrap().owner);
         }
+        assert!(owner(&Automerge::new()).is_err());
         assert_eq!(kind(&plan).unwrap(), DocKind::Plan);
         // A document with no header has no kind; reading or editing it as a plan is refused.
         assert!(kind(&Automerge::new()).is_err());
