@@ -78,6 +78,16 @@ impl BenchNode {
         self.node.net().traffic().snapshot()
     }
 
+    /// How many documents this node and `other` agree on at this node's heads.
+    async fn agreed_with(&self, other: &BenchNode) -> usize {
+        let peer = other.node.group;
+        self.node
+            .docs()
+            .job(move |set| Ok(set.agreed_now(&peer)))
+            .await
+            .unwrap_or(0)
+    }
+
     async fn count_plans(&self) -> usize {
         self.node
             .docs()
@@ -366,22 +376,10 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
     // Over when both sides have recorded their agreement on every plan (what P4's catch-up
     // starts from; a quiet moment in the traffic alone once stopped c before its last session
     // agreed), and the traffic has settled.
-    let (ga, gc) = (a.node.group, c.node.group);
-    let (adocs, cdocs) = (a.node.docs().clone(), c.node.docs().clone());
     wait_until(
         "both sides to agree on every plan",
         Duration::from_secs(60),
-        || {
-            let (adocs, cdocs) = (adocs.clone(), cdocs.clone());
-            async move {
-                let agreed = |docs: commonground_node::docs::Docs, peer| async move {
-                    docs.job(move |set| Ok(set.agreed_now(&peer)))
-                        .await
-                        .unwrap_or(0)
-                };
-                agreed(cdocs, ga).await >= n && agreed(adocs, gc).await >= n
-            }
-        },
+        || async { c.agreed_with(&a).await >= n && a.agreed_with(&c).await >= n },
     )
     .await?;
     settled(|| a.traffic().0 + c.traffic().0).await;

@@ -38,9 +38,14 @@ fn goal(d: &mut Automerge, g: &GroupId, today: Day, text: String) {
     .expect("an edit of the goal");
 }
 
+/// The group whose key is made from `seed`.
+fn group(seed: u8) -> GroupId {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
+    GroupId::from_public_key(key.verifying_key().to_bytes()).expect("a valid key")
+}
+
 fn main() {
-    let key = ed25519_dalek::SigningKey::from_bytes(&[7; 32]);
-    let g = GroupId::from_public_key(key.verifying_key().to_bytes()).expect("a valid key");
+    let g = group(7);
     let today = Day::from_unix(1_790_000_000).expect("a day");
     let n: usize = std::env::var("N")
         .ok()
@@ -102,12 +107,7 @@ fn main() {
 
     // An organiser's second edit after another group's: Automerge lists the organiser's previous
     // change among its deps beside the heads, which took the slow path until `builds_on`.
-    let other = GroupId::from_public_key(
-        ed25519_dalek::SigningKey::from_bytes(&[8; 32])
-            .verifying_key()
-            .to_bytes(),
-    )
-    .expect("a valid key");
+    let other = group(8);
     let mut held = base.fork();
     goal(
         &mut held,

@@ -289,15 +289,15 @@ pub fn edit_based<T: Schema, R>(
 /// modules whose edits touch a few values of a large body. When `f` fails, nothing changes.
 pub(crate) fn transact<R>(
     doc: &mut Automerge,
-    kind: DocKind,
+    expected: DocKind,
     author: &GroupId,
     today: Day,
     f: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<R, DocError>,
 ) -> Result<(R, Option<ChangeHash>), DocError> {
-    let found = self::kind(doc)?;
-    if found != kind {
+    let found = kind(doc)?;
+    if found != expected {
         return Err(DocError::Schema(format!(
-            "a {found} document, not a {kind}"
+            "a {found} document, not a {expected}"
         )));
     }
     doc.set_actor(author.actor_id());

@@ -321,6 +321,34 @@ mod tests {
         );
     }
 
+    /// The fast path is taken for such an edit: only the load's log is read. Shown with a log
+    /// that is not the change's (empty) and a change that writes a phone number: the log passes
+    /// it, where applying it again (the slow path, taken before `builds_on`) refuses it.
+    #[test]
+    fn a_groups_second_edit_is_judged_from_the_log_not_applied_again() {
+        let mut a = doc(1);
+        let goal = text_obj(&mut a);
+        let mut b = a.fork();
+        b.set_actor(ActorId::from([2; 32]));
+        commit(&mut b, MIDNIGHT, None, |tx| {
+            tx.splice_text(&goal, 0, 0, "homes").unwrap();
+        });
+        a.merge(&mut b).unwrap();
+        commit(&mut a, MIDNIGHT, None, |tx| {
+            tx.splice_text(&goal, 5, 0, " call 07700 900123").unwrap();
+        });
+        let second = a.get_last_local_change().unwrap().clone();
+        assert_eq!(second.deps().len(), 2, "{:?}", second.deps());
+        let mut candidate = b.fork();
+        candidate.apply_changes([second.clone()]).unwrap();
+        let new = std::slice::from_ref(&second);
+        assert!(check_changes(Some(&b), &candidate, new).is_err());
+        assert_eq!(
+            check_changes_logged(Some(&b), &candidate, new, Some(&[])),
+            Ok(())
+        );
+    }
+
     #[test]
     fn inserting_then_deleting_personal_data_is_refused() {
         let mut a = doc(1);
