@@ -279,8 +279,9 @@ mod tests {
         base.get_changes_added(candidate)
     }
 
-    #[test]
-    fn a_groups_second_edit_after_anothers_builds_on_what_the_receiver_holds() {
+    /// Group 2 writes "homes" into group 1's goal, then group 1 appends `text`: group 2's copy,
+    /// the goal, and group 1's second edit as group 2 receives it.
+    fn second_edit(text: &str) -> (Automerge, ObjId, Change) {
         let mut a = doc(1);
         let goal = text_obj(&mut a);
         let mut b = a.fork();
@@ -290,11 +291,17 @@ mod tests {
         });
         a.merge(&mut b).unwrap();
         commit(&mut a, MIDNIGHT, None, |tx| {
-            tx.splice_text(&goal, 5, 0, " for all").unwrap();
+            tx.splice_text(&goal, 5, 0, text).unwrap();
         });
         let second = a.get_last_local_change().unwrap().clone();
         // The boundary this works around: Automerge lists the actor's own previous change too.
         assert_eq!(second.deps().len(), 2, "{:?}", second.deps());
+        (b, goal, second)
+    }
+
+    #[test]
+    fn a_groups_second_edit_after_anothers_builds_on_what_the_receiver_holds() {
+        let (b, goal, second) = second_edit(" for all");
         assert!(builds_on(&b, second.deps()));
         // Not on a copy that lacks one of them, nor on one with a head the change did not see.
         assert!(!builds_on(&doc(3), second.deps()));
@@ -326,19 +333,7 @@ mod tests {
     /// it, where applying it again (the slow path, taken before `builds_on`) refuses it.
     #[test]
     fn a_groups_second_edit_is_judged_from_the_log_not_applied_again() {
-        let mut a = doc(1);
-        let goal = text_obj(&mut a);
-        let mut b = a.fork();
-        b.set_actor(ActorId::from([2; 32]));
-        commit(&mut b, MIDNIGHT, None, |tx| {
-            tx.splice_text(&goal, 0, 0, "homes").unwrap();
-        });
-        a.merge(&mut b).unwrap();
-        commit(&mut a, MIDNIGHT, None, |tx| {
-            tx.splice_text(&goal, 5, 0, " call 07700 900123").unwrap();
-        });
-        let second = a.get_last_local_change().unwrap().clone();
-        assert_eq!(second.deps().len(), 2, "{:?}", second.deps());
+        let (b, _, second) = second_edit(" call 07700 900123");
         let mut candidate = b.fork();
         candidate.apply_changes([second.clone()]).unwrap();
         let new = std::slice::from_ref(&second);
