@@ -156,7 +156,7 @@ impl DocSet {
             .enumerate()
             .filter(|(_, d)| !skip(d))
             .filter_map(|(at, d)| {
-                let agreed = p.agreed_heads.get(&d.doc)?;
+                let agreed = p.agreed_heads(&d.doc)?;
                 self.catchup(&d.doc, agreed, at, &mut budget)
             })
             .collect()

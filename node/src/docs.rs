@@ -25,6 +25,7 @@ use commonground_protocol::plan::{
     ActionEdit, AgendaChange, AuthorityMeetingEdit, NewAction, NewAuthorityMeeting, NewPlan,
     NewTarget, Plan, PlanEdit, PlanView, TargetEdit,
 };
+use commonground_protocol::replica::News;
 use commonground_protocol::sync::DocHeads;
 use commonground_protocol::tally::{self, Increment, Tally, TallyView};
 use ed25519_dalek::SigningKey;
@@ -99,12 +100,14 @@ pub struct DocSet {
     /// The most plans of one owning group kept per network (`auth::MAX_PLANS_PER_MEMBER`).
     pub(crate) plan_quota: usize,
     pub(crate) docs: HashMap<DocId, Loaded>,
-    pub(crate) today: fn() -> Day,
+    /// The time now, in unix seconds: the only clock the actor's jobs read (the system's; the
+    /// simulation's own).
+    pub(crate) clock: fn() -> i64,
     /// Where new salts come from (the OS; a seeded generator in the simulation, so that its runs
     /// replay).
     pub(crate) rng: Box<dyn RngCore + Send>,
     /// Sync bookkeeping per peer (see `replica`).
-    pub(crate) peers: HashMap<GroupId, crate::replica::PeerSync>,
+    pub(crate) peers: HashMap<GroupId, commonground_protocol::replica::PeerSync>,
     /// Invites this node issued, by id.
     pub(crate) invites: HashMap<[u8; 16], commonground_protocol::network::IssuedInvite>,
     /// Metadata to store with the next batch.
@@ -123,15 +126,8 @@ pub struct DocSet {
     pub(crate) pushed_in: HashSet<DocId>,
     /// Documents this node's own jobs changed in this batch before any sync round did.
     made_here: HashSet<DocId>,
-    /// Networks for which this node answered a `Hello` naming news it lacked too (`wanted`) since
-    /// it last passed on what sync brought in: that member pulled from it before it had the
-    /// news. Only then is that passed on (every receiver passing on every change cost each change
-    /// O(members²) announcements).
-    pub(crate) asked: HashSet<DocId>,
-    /// Per network, documents announcements named that this node lacks at the announced heads:
-    /// named in its next `Hello` there (`wanted`), so that a peer lacking them too knows to pass
-    /// them on when it gets them.
-    pub(crate) wanted: HashMap<DocId, BTreeMap<DocId, DocHeads>>,
+    /// What this node owes its networks' members: documents to ask for, news to pass on.
+    pub(crate) news: News,
     /// Decoded network documents with the heads they were decoded at (see `replica`).
     pub(crate) network_cache: std::cell::RefCell<
         HashMap<DocId, (Vec<ChangeHash>, commonground_protocol::network::Network)>,
@@ -187,7 +183,12 @@ pub fn now_unix() -> i64 {
 
 /// Today in UTC: the day changes are stamped with.
 pub fn today_utc() -> Day {
-    Day::from_unix(now_unix()).unwrap_or_else(|_| "2026-01-01".parse().expect("valid day"))
+    day_of(now_unix())
+}
+
+/// The day (UTC) of a time in unix seconds.
+fn day_of(unix: i64) -> Day {
+    Day::from_unix(unix).unwrap_or_else(|_| "2026-01-01".parse().expect("valid day"))
 }
 
 fn random_item_id() -> ItemId {
@@ -204,6 +205,23 @@ pub(crate) fn damaged(doc: DocId) -> impl Fn(DocError) -> DocsError {
 }
 
 impl DocSet {
+    /// The time now, in unix seconds (from the set's clock).
+    pub(crate) fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Today in UTC, by the set's clock: the day changes are stamped with.
+    pub(crate) fn today(&self) -> Day {
+        day_of(self.now())
+    }
+
+    /// This node's heads hash of a document it holds.
+    pub(crate) fn heads_hash(&self, id: &DocId) -> Option<commonground_protocol::sync::HeadsHash> {
+        self.docs
+            .get(id)
+            .map(|l| commonground_protocol::sync::heads_hash(&l.doc.get_heads()))
+    }
+
     /// The group this node belongs to.
     pub fn group(&self) -> GroupId {
         self.group
@@ -272,7 +290,7 @@ impl DocSet {
         base: Option<&[String]>,
         f: impl FnOnce(&mut T, Option<&doc::Based<'_, T>>) -> Result<R, ValidationError>,
     ) -> Result<R, DocsError> {
-        let (group, today) = (self.group, (self.today)());
+        let (group, today) = (self.group, self.today());
         let loaded = self.docs.get_mut(id).ok_or_else(|| DocsError::NotFound {
             what: T::KIND.as_str(),
             id: id.to_string(),
@@ -366,7 +384,7 @@ impl DocSet {
         &mut self,
         check: impl FnOnce(&Catalogue) -> Result<Vec<Increment>, ValidationError>,
     ) -> Result<Vec<i64>, DocsError> {
-        let (group, today, id) = (self.group, (self.today)(), self.tally_id());
+        let (group, today, id) = (self.group, self.today(), self.tally_id());
         let loaded = self.docs.get_mut(&id).ok_or_else(|| DocsError::NotFound {
             what: "tally",
             id: id.to_string(),
@@ -389,7 +407,7 @@ impl DocSet {
         network: Option<DocId>,
         body: &T,
     ) -> Result<(), DocsError> {
-        let doc = doc::create(self.group, network, (self.today)(), body).map_err(damaged(id))?;
+        let doc = doc::create(self.group, network, self.today(), body).map_err(damaged(id))?;
         self.add_new(id, doc)
     }
 
@@ -414,7 +432,7 @@ impl DocSet {
         let mut salt = [0u8; 16];
         self.rng.fill_bytes(&mut salt);
         let id = DocId::bound(DocKind::Plan.as_str(), network.as_ref(), &self.group, &salt);
-        let (bound, doc) = doc::create_bound(self.group, network, (self.today)(), plan, salt)
+        let (bound, doc) = doc::create_bound(self.group, network, self.today(), plan, salt)
             .map_err(damaged(id))?;
         debug_assert_eq!(bound, id);
         self.add_new(id, doc)?;
@@ -589,7 +607,7 @@ impl DocSet {
                     kind: l.header.kind,
                     push: pushes.remove(&a.doc),
                 });
-            } else if synced_in.contains(&a.doc) && self.asked.contains(&network) {
+            } else if synced_in.contains(&a.doc) && self.news.passes_on(&network) {
                 entry.synced.push(announce::Changed {
                     heads,
                     kind: l.header.kind,
@@ -599,7 +617,7 @@ impl DocSet {
         }
         for (network, stored) in &networks {
             if !stored.synced.is_empty() {
-                self.asked.remove(network);
+                self.news.passed_on(network);
             }
         }
         for a in batch {
@@ -667,7 +685,7 @@ impl DocSet {
     pub(crate) fn open(
         store: &mut dyn Store,
         key: SigningKey,
-        today: fn() -> Day,
+        clock: fn() -> i64,
         rng: Box<dyn RngCore + Send>,
     ) -> Result<Self, DocsError> {
         let group = GroupId::from_public_key(key.verifying_key().to_bytes())
@@ -676,7 +694,7 @@ impl DocSet {
             group,
             key,
             docs: HashMap::new(),
-            today,
+            clock,
             rng,
             peers: HashMap::new(),
             invites: HashMap::new(),
@@ -687,8 +705,7 @@ impl DocSet {
             synced_in: HashSet::new(),
             pushed_in: HashSet::new(),
             made_here: HashSet::new(),
-            asked: HashSet::new(),
-            wanted: HashMap::new(),
+            news: News::default(),
             stopping: false,
             roles_checked: false,
             poisoned: false,
@@ -831,7 +848,7 @@ impl DocsThread {
 
 /// Loads every stored document, makes sure the group's own documents exist, and starts the actor.
 pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsThread), DocsError> {
-    let set = DocSet::open(store.as_mut(), key, today_utc, Box::new(rand::rngs::OsRng))?;
+    let set = DocSet::open(store.as_mut(), key, now_unix, Box::new(rand::rngs::OsRng))?;
     let group = set.group;
     info!(docs = set.docs.len(), "documents loaded");
     let (tx, rx) = mpsc::channel(INBOX);

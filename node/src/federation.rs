@@ -149,7 +149,7 @@ impl DocSet {
         }
         let before: Published = self.read(&id)?;
         let mut revised = cells.revise(before.periods.get(&period.to_string()));
-        let today = (self.today)();
+        let today = self.today();
         revised.cells.published = Some(today);
         let view = PublishedView {
             network,
@@ -318,7 +318,7 @@ impl DocSet {
         Ok(Bundle {
             network: *network,
             exporter: self.key.verifying_key().to_bytes(),
-            created: crate::docs::today_utc(),
+            created: self.today(),
             docs,
         })
     }
@@ -420,9 +420,11 @@ impl Docs {
         period: Option<Period>,
         from: Option<String>,
     ) -> Result<PublishedView, DocsError> {
-        let now = crate::docs::now_unix();
-        self.run(move |set| set.publish(&network, period, from.as_deref(), now))
-            .await
+        self.run(move |set| {
+            let now = set.now();
+            set.publish(&network, period, from.as_deref(), now)
+        })
+        .await
     }
 
     /// The network's merged counts for a period.
@@ -452,7 +454,7 @@ impl Docs {
         group: GroupId,
     ) -> Result<NetworkView, DocsError> {
         self.run(move |set| {
-            let today = crate::docs::today_utc();
+            let today = set.today();
             set.coordinate(&network, |n, set| {
                 let id = set.resolve(DocKind::Network, &network).ok();
                 let heads = id
@@ -504,7 +506,7 @@ impl Docs {
             let id = set.resolve(DocKind::Network, &network)?;
             let period = match period {
                 Some(p) => p,
-                None => default_period(&set.network_or_404(&id)?, crate::docs::now_unix())?,
+                None => default_period(&set.network_or_404(&id)?, set.now())?,
             };
             set.published_view(&id, period)
         })

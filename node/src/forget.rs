@@ -166,7 +166,7 @@ impl DocSet {
                 });
             }
         }
-        let (me, today) = (self.group, (self.today)());
+        let (me, today) = (self.group, self.today());
         let next = next(&l.doc, &me, today, header.kind).map_err(damaged(*id))?;
         let next_header = doc::header(&next).map_err(damaged(*id))?;
         let generation = next_header.generation.n;

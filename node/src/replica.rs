@@ -8,8 +8,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use automerge::sync::{Message, State, SyncDoc};
-use automerge::{Automerge, ChangeHash};
+use automerge::Automerge;
+use automerge::sync::{Message, SyncDoc};
 use commonground_protocol::ValidationError;
 use commonground_protocol::announce;
 use commonground_protocol::auth::{self, SignedHead};
@@ -18,6 +18,7 @@ use commonground_protocol::generation::GenRank;
 use commonground_protocol::ids::{DocId, GroupId};
 use commonground_protocol::inflate;
 use commonground_protocol::network::{InviteCode, IssuedInvite, Network, NetworkView, Role};
+use commonground_protocol::replica::{PeerSync, Pending, Side};
 use commonground_protocol::sync::{
     self as wire, DocHeads, DocPayload, HeadsHash, Payload, Refusal, Response, SessionPlan,
 };
@@ -46,42 +47,6 @@ pub(crate) struct HelloAnswer {
     pub listed: Vec<DocHeads>,
 }
 
-/// Sync bookkeeping for one peer.
-#[derive(Default)]
-pub struct PeerSync {
-    /// Heads both sides held at the end of the last session, per document (the hash of them).
-    pub agreed: BTreeMap<DocId, HeadsHash>,
-    /// Those heads themselves, where this node knows them (not for agreements recorded by an
-    /// earlier release): a catch-up sends the changes after them.
-    pub(crate) agreed_heads: BTreeMap<DocId, Vec<ChangeHash>>,
-    /// Automerge sync states per document (in memory; rebuilt from `agreed` after a restart) of
-    /// the sessions this node opens with the peer. Those it answers have their own: one of each
-    /// may run at once (each side's scheduler opens one per network), and a state is one
-    /// conversation's.
-    opened: HashMap<DocId, State>,
-    /// The same, of the sessions this node answers.
-    answering: HashMap<DocId, State>,
-    /// Per document, changes the peer sent on history this node lacked, kept (not applied)
-    /// until what they build on arrives, and the hashes this node asks for to get it: as
-    /// Automerge keeps such changes in its queue and asks for their history, which a bloom
-    /// filter's false positive can keep the peer from sending.
-    pub(crate) pending: HashMap<DocId, Pending>,
-    /// Unix seconds of the last completed session, per document.
-    pub last_synced: BTreeMap<DocId, u64>,
-}
-
-/// Changes of one document kept until their history arrives (see [`PeerSync`]).
-#[derive(Default)]
-pub(crate) struct Pending {
-    /// Their bytes, as received.
-    changes: Vec<u8>,
-    /// What they build on that this node lacks.
-    needs: Vec<ChangeHash>,
-}
-
-/// The most bytes of changes kept per peer while their history is missing.
-const MAX_PENDING_BYTES: usize = wire::MAX_CATCHUP_BYTES;
-
 /// What became of a sync message's changes.
 enum Accepted {
     /// It carried none.
@@ -90,72 +55,6 @@ enum Accepted {
     Taken(Box<Admitted>),
     /// They build on history this node lacks: kept for when it arrives.
     Lacks(Pending),
-}
-
-/// Which side of a session a sync state belongs to.
-#[derive(Clone, Copy)]
-pub(crate) enum Side {
-    /// This node opened the session.
-    Opened,
-    /// This node answers it.
-    Answering,
-}
-
-impl PeerSync {
-    /// The sync states of one side's sessions.
-    fn states(&mut self, side: Side) -> &mut HashMap<DocId, State> {
-        match side {
-            Side::Opened => &mut self.opened,
-            Side::Answering => &mut self.answering,
-        }
-    }
-}
-
-/// An agreement with one peer as stored: the heads hashes, and the heads where known. (An
-/// earlier release stored the hashes alone, as a map: read as such.)
-#[derive(serde::Serialize, serde::Deserialize)]
-struct AgreedRecord {
-    hashes: BTreeMap<DocId, HeadsHash>,
-    #[serde(default, with = "heads_as_bytes")]
-    heads: BTreeMap<DocId, Vec<ChangeHash>>,
-}
-
-/// Each document's heads as one CBOR byte string (32 bytes per head), not as hex text.
-mod heads_as_bytes {
-    use std::collections::BTreeMap;
-
-    use automerge::ChangeHash;
-    use ciborium::Value;
-    use commonground_protocol::ids::DocId;
-    use serde::{Deserialize, Deserializer, Serialize, Serializer};
-
-    pub fn serialize<S: Serializer>(
-        m: &BTreeMap<DocId, Vec<ChangeHash>>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let flat: BTreeMap<&DocId, Value> = m
-            .iter()
-            .map(|(d, hs)| (d, Value::Bytes(hs.iter().flat_map(|h| h.0).collect())))
-            .collect();
-        flat.serialize(s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(
-        d: D,
-    ) -> Result<BTreeMap<DocId, Vec<ChangeHash>>, D::Error> {
-        let flat = BTreeMap::<DocId, Value>::deserialize(d)?;
-        flat.into_iter()
-            .map(|(doc, v)| match v {
-                Value::Bytes(b) if b.len() % 32 == 0 => Ok((
-                    doc,
-                    b.chunks_exact(32)
-                        .map(|c| ChangeHash(c.try_into().expect("32 bytes")))
-                        .collect(),
-                )),
-                _ => Err(serde::de::Error::custom("heads: not 32-byte hashes")),
-            })
-            .collect()
-    }
 }
 
 /// Loads sync agreements and issued invites from the store's metadata.
@@ -167,18 +66,13 @@ pub(crate) fn load_meta(set: &mut DocSet, store: &dyn Store) -> Result<(), Store
         else {
             continue;
         };
-        let entry = set.peers.entry(group).or_default();
-        match ciborium::from_reader::<AgreedRecord, _>(&value[..]) {
-            Ok(r) => {
-                entry.agreed = r.hashes;
-                entry.agreed_heads = r.heads;
+        match PeerSync::decode_agreement(&value) {
+            Ok(p) => {
+                set.peers.insert(group, p);
             }
-            Err(_) => match ciborium::from_reader::<BTreeMap<DocId, HeadsHash>, _>(&value[..]) {
-                Ok(agreed) => entry.agreed = agreed,
-                Err(e) => {
-                    warn!(peer = %group.short(), error = %e, "unreadable sync agreement; starting afresh")
-                }
-            },
+            Err(e) => {
+                warn!(peer = %group.short(), error = %e, "unreadable sync agreement; starting afresh")
+            }
         }
     }
     for (key, value) in store.meta_scan(INVITE)? {
@@ -301,16 +195,9 @@ impl DocSet {
     /// a catch-up with `peer` from here sends only what changes after. For tools that wait for
     /// sync to be over (a benchmark's next step), not for the node's own decisions.
     pub fn agreed_now(&self, peer: &GroupId) -> usize {
-        self.peers.get(peer).map_or(0, |p| {
-            p.agreed
-                .iter()
-                .filter(|(id, h)| {
-                    self.docs
-                        .get(id)
-                        .is_some_and(|l| wire::heads_hash(&l.doc.get_heads()) == **h)
-                })
-                .count()
-        })
+        self.peers
+            .get(peer)
+            .map_or(0, |p| p.agreed_at(|d| self.heads_hash(d)))
     }
 
     /// The network document of `id`, if this node holds it.
@@ -375,17 +262,13 @@ impl DocSet {
         self.peers
             .get(peer)
             .map(|p| {
-                p.agreed
-                    .iter()
-                    .filter(|(d, _)| {
-                        mine.contains_key(d)
-                            || self
-                                .docs
-                                .get(d)
-                                .is_some_and(|l| l.header.network.as_ref() == Some(network))
-                    })
-                    .map(|(d, h)| (*d, *h))
-                    .collect()
+                p.agreed_among(|d| {
+                    mine.contains_key(d)
+                        || self
+                            .docs
+                            .get(d)
+                            .is_some_and(|l| l.header.network.as_ref() == Some(network))
+                })
             })
             .unwrap_or_default()
     }
@@ -427,7 +310,7 @@ impl DocSet {
         group_name: &str,
         addrs: Vec<String>,
     ) -> Result<NetworkView, DocsError> {
-        let net = Network::new(name, self.group, group_name, (self.today)(), addrs)?;
+        let net = Network::new(name, self.group, group_name, self.today(), addrs)?;
         self.create(id, Some(id), &net)?;
         Ok(net.view(id))
     }
@@ -531,11 +414,7 @@ impl DocSet {
         let changed = self.with_gens(wire::changed(&mine, &agreed));
         let catchup = self.catchups(peer, &changed, |_| false);
         // The news this session is for, if an announcement started it (asked once).
-        let wanted = self
-            .wanted
-            .remove(network)
-            .map(|w| w.into_values().collect())
-            .unwrap_or_default();
+        let wanted = self.news.take_wanted(network);
         Ok(wire::Request::Hello {
             network: *network,
             digest: wire::digest(&agreed),
@@ -564,22 +443,17 @@ impl DocSet {
         };
         // A member pulls news this node lacks too: what sync next brings this node of the
         // network is passed on, so that the member learns where it is now.
-        let lacks = wanted.iter().take(announce::MAX_ANNOUNCED_DOCS).any(|w| {
-            let mine = self.docs.get(&w.doc);
-            announce::differs(w, mine.map(|l| wire::heads_hash(&l.doc.get_heads())))
+        let docs = &self.docs;
+        self.news.answered(*network, wanted, |d| {
+            docs.get(d).map(|l| wire::heads_hash(&l.doc.get_heads()))
         });
-        if lacks {
-            self.asked.insert(*network);
-        }
         let mine = self.shared_with(network, &net, peer);
         let agreed = self.agreed_in(peer, &mine, network);
-        let entry = self.peers.entry(*peer).or_default();
         // A new session: drop in-flight markers, keep what is known to be shared.
-        for d in mine.keys() {
-            if let Some(s) = entry.states(Side::Answering).get_mut(d) {
-                *s = State::decode(&s.encode()).unwrap_or_default();
-            }
-        }
+        self.peers
+            .entry(*peer)
+            .or_default()
+            .restart(Side::Answering, mine.keys(), false);
         if wire::digest(&agreed) != digest {
             return Response::Hello {
                 digest_ok: false,
@@ -710,11 +584,10 @@ impl DocSet {
                 generation: GenRank::FIRST,
             });
         }
-        let entry = self.peers.entry(*peer).or_default();
-        for d in &plan.sync {
-            let state = entry.states(Side::Opened).entry(*d).or_default();
-            *state = State::decode(&state.encode()).unwrap_or_default();
-        }
+        self.peers
+            .entry(*peer)
+            .or_default()
+            .restart(Side::Opened, &plan.sync, true);
         out.extend(self.sync_messages(peer, &plan.sync, Side::Opened));
         Ok(Ok((plan, out)))
     }
@@ -739,8 +612,9 @@ impl DocSet {
                 continue;
             };
             if let Some(mut m) = l.doc.generate_sync_message(state) {
-                if let Some(p) = entry.pending.get(id) {
-                    for h in &p.needs {
+                let needs = entry.pending_needs(id);
+                if !needs.is_empty() {
+                    for h in needs {
                         if !m.need.contains(h) && l.doc.get_change_meta_by_hash(h).is_none() {
                             m.need.push(*h);
                         }
@@ -959,8 +833,7 @@ impl DocSet {
         let kept = self
             .peers
             .get(peer)
-            .and_then(|p| p.pending.get(id))
-            .map(|p| p.changes.as_slice())
+            .map(|p| p.pending_changes(id))
             .unwrap_or_default();
         let mut bytes: Vec<u8> = kept.to_vec();
         bytes.extend(msg.changes.iter().flatten());
@@ -1122,15 +995,9 @@ impl DocSet {
         let mut answered = Vec::new();
         let entry = self.peers.entry(*peer).or_default();
         for (id, kept) in pending {
-            entry.pending.remove(&id);
-            if let Some(k) = kept {
-                let held: usize = entry.pending.values().map(|p| p.changes.len()).sum();
-                // Bounded per peer: beyond it, the changes come again with their history in a
-                // later session.
-                if held + k.changes.len() <= MAX_PENDING_BYTES {
-                    entry.pending.insert(id, k);
-                }
-            }
+            // Bounded per peer: beyond it, the changes come again with their history in a
+            // later session.
+            entry.settle_pending(id, kept);
         }
         for (id, msg) in messages {
             let Some(l) = self.docs.get_mut(&id) else {
@@ -1207,11 +1074,7 @@ impl DocSet {
     /// Notes an announced document this node lacks, to name in its next `Hello` for the network
     /// (bounded: at most [`announce::MAX_ANNOUNCED_DOCS`] per network).
     fn want(&mut self, network: DocId, d: DocHeads) {
-        let wanted = self.wanted.entry(network).or_default();
-        wanted.insert(d.doc, d);
-        while wanted.len() > announce::MAX_ANNOUNCED_DOCS {
-            wanted.pop_first();
-        }
+        self.news.want(network, d);
     }
 
     /// Applies one pushed document's changes, after the checks a sync round's get.
@@ -1259,47 +1122,30 @@ impl DocSet {
     /// the agreement with the next batch. Where this node holds a document at those heads, the
     /// heads themselves are kept too (for a catch-up next time).
     pub(crate) fn agree(&mut self, peer: &GroupId, docs: &[DocHeads]) {
-        if docs.is_empty() {
-            return;
+        let now = self.now().max(0) as u64;
+        let docs_held = &self.docs;
+        let heads_of = |d: &DocId| docs_held.get(d).map(|l| l.doc.get_heads());
+        if self
+            .peers
+            .entry(*peer)
+            .or_default()
+            .agree(docs, heads_of, now)
+        {
+            self.store_agreement(peer);
         }
-        let now = crate::docs::now_unix() as u64;
-        let entry = self.peers.entry(*peer).or_default();
-        for d in docs {
-            entry.agreed.insert(d.doc, d.heads);
-            entry.last_synced.insert(d.doc, now);
-            let heads = self.docs.get(&d.doc).map(|l| l.doc.get_heads());
-            match heads.filter(|h| wire::heads_hash(h) == d.heads) {
-                Some(h) => entry.agreed_heads.insert(d.doc, h),
-                None => entry.agreed_heads.remove(&d.doc),
-            };
-        }
-        self.store_agreement(peer);
     }
 
     /// Both sides: forgets the agreement on documents a session looked at and did not end
     /// agreed on, so that both sides list them next time.
     pub(crate) fn disagree(&mut self, peer: &GroupId, docs: impl Iterator<Item = DocId>) {
-        let entry = self.peers.entry(*peer).or_default();
-        let mut changed = false;
-        for d in docs {
-            changed |= entry.agreed.remove(&d).is_some();
-            entry.agreed_heads.remove(&d);
-        }
-        if changed {
+        if self.peers.entry(*peer).or_default().disagree(docs) {
             self.store_agreement(peer);
         }
     }
 
     fn store_agreement(&mut self, peer: &GroupId) {
-        let Some(entry) = self.peers.get(peer) else {
-            return;
-        };
-        let record = AgreedRecord {
-            hashes: entry.agreed.clone(),
-            heads: entry.agreed_heads.clone(),
-        };
-        let mut bytes = Vec::new();
-        if ciborium::into_writer(&record, &mut bytes).is_ok() {
+        if let Some(entry) = self.peers.get(peer) {
+            let bytes = entry.encode_agreement();
             self.meta_writes.push((format!("{AGREED}{peer}"), bytes));
         }
     }
@@ -1365,10 +1211,10 @@ impl DocSet {
             return refused(Refusal::Invite, "this invite is for another network");
         }
         let mut updated = issued;
-        if let Err(e) = updated.redeem(secret, *peer, crate::docs::now_unix()) {
+        if let Err(e) = updated.redeem(secret, *peer, self.now()) {
             return refused(Refusal::Invite, e.to_string());
         }
-        let (role, today) = (updated.role, (self.today)());
+        let (role, today) = (updated.role, self.today());
         let joined =
             self.edit::<Network, _>(network, |n| n.add_member(*peer, name, role, today, addrs));
         if let Err(e) = joined {
@@ -1489,9 +1335,11 @@ impl Docs {
         let mut invite = [0u8; 16];
         rand::thread_rng().fill_bytes(&mut secret);
         rand::thread_rng().fill_bytes(&mut invite);
-        let now = crate::docs::now_unix();
-        self.run(move |set| set.invite(&network, now, valid_secs, addrs, role, (invite, secret)))
-            .await
+        self.run(move |set| {
+            let now = set.now();
+            set.invite(&network, now, valid_secs, addrs, role, (invite, secret))
+        })
+        .await
     }
 
     /// Keeps the network document received on joining.
@@ -1545,7 +1393,7 @@ impl Docs {
         static READS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
         self.run(|set| {
             let read = READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let now = crate::docs::now_unix();
+            let now = set.now();
             let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
             let networks: Vec<(DocId, Vec<GroupId>)> = ids
                 .iter()

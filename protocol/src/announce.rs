@@ -361,7 +361,7 @@ pub fn differs(announced: &DocHeads, mine: Option<HeadsHash>) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::doc::tests::group;
     use crate::generation::GenRank;
@@ -369,11 +369,13 @@ mod tests {
     use crate::network::Role;
     use proptest::prelude::*;
 
-    fn doc(n: u8) -> DocId {
+    /// A document id made of one byte.
+    pub(crate) fn doc(n: u8) -> DocId {
         DocId::from_bytes([n; 16])
     }
 
-    fn heads(d: u8, h: u8) -> DocHeads {
+    /// Document `d` at a heads hash made of one byte.
+    pub(crate) fn heads(d: u8, h: u8) -> DocHeads {
         DocHeads {
             doc: doc(d),
             heads: [h; 8],

@@ -13,6 +13,8 @@
 //! - [`generation`]: a document re-issued without its history, so that text can be forgotten;
 //! - [`history`]: received changes judged one by one for what they carry (the day only, no
 //!   message, no personal data), in the state their own history produces;
+//! - [`replica`]: what a node knows of each peer's sync (agreements, sync states, changes kept
+//!   until their history arrives) and the rule for passing news on;
 //! - [`beacon`]: LAN beacons that only members of a network can read;
 //! - [`error`]: refusals, each naming its field.
 //!
@@ -107,6 +109,7 @@ pub mod network;
 pub mod plan;
 pub mod privacy;
 pub mod publish;
+pub mod replica;
 pub mod schedule;
 pub mod sync;
 pub mod tally;
