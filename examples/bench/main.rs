@@ -364,6 +364,7 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let c = BenchNode::start(dir, "p3c", vec![a.addr().await?]).await?;
     let (a0, c0) = (a.traffic(), c.traffic());
+    eprintln!("P3: {n} documents made; the cold node joins now");
     let start = Instant::now();
     admit(&a, &net, &c).await?;
     wait_until(
@@ -373,6 +374,7 @@ async fn p3_p4(dir: &std::path::Path, n: usize) -> anyhow::Result<(Row, Row)> {
     )
     .await?;
     let cold = start.elapsed();
+    eprintln!("P3: the cold node has every plan");
     // Over when both sides have recorded their agreement on every plan (what P4's catch-up
     // starts from; a quiet moment in the traffic alone once stopped c before its last session
     // agreed), and the traffic has settled.

@@ -361,6 +361,7 @@ impl DocSet {
                     &d.doc,
                     &d.bytes,
                     &d.signed,
+                    None,
                 )
                 .map_err(|(_, why)| bundle_refused(format!("document {}: {why}", d.doc.short())))?
             else {

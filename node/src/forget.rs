@@ -68,7 +68,7 @@ impl DocSet {
         if let Some(n) = l.header.network {
             self.touched.push(n);
         }
-        self.docs.insert(id, l);
+        self.docs.insert(id, Box::new(l));
         self.replaced.push(id);
         self.network_cache.borrow_mut().remove(&id);
     }

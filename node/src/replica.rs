@@ -22,6 +22,7 @@ use commonground_protocol::replica::{PeerSync, Pending, Side};
 use commonground_protocol::sync::{
     self as wire, DocHeads, DocPayload, HeadsHash, Payload, Refusal, Response, SessionPlan,
 };
+use ed25519_dalek::SigningKey;
 use rand::RngCore;
 use tracing::{debug, warn};
 
@@ -135,6 +136,11 @@ impl Intake {
         }
     }
 
+    /// What the payloads may still inflate to.
+    pub(crate) fn left(&self) -> u64 {
+        self.budget
+    }
+
     /// A bundle's documents are judged one by one: each may inflate to the whole budget.
     pub(crate) fn next_document(&mut self) {
         self.budget = inflate::MAX_INFLATED;
@@ -190,7 +196,199 @@ pub(crate) fn refused(reason: Refusal, message: impl Into<String>) -> Response {
     }
 }
 
+/// What judging a document received whole needs of the node: its group and key (to endorse a
+/// re-issued plan) and its documents. Shared by the threads that judge a round's documents at
+/// once ([`Judge::accept_wholes`]): the admission checks (loading, signatures, the history
+/// check) are most of a cold sync's time, and one thread did them all.
+pub(crate) struct Judge<'a> {
+    group: GroupId,
+    key: &'a SigningKey,
+    docs: &'a HashMap<DocId, Box<Loaded>>,
+}
+
+/// Fewer documents whole than this in a round are judged on the actor's own thread.
+const JUDGE_IN_PARALLEL: usize = 8;
+/// The most threads that judge one round's documents.
+const MAX_JUDGES: usize = 4;
+
+impl Judge<'_> {
+    /// Checks a document received whole from `peer` for `network`: of a shared kind, in that
+    /// network (a network document: that network's own), readable by the peer, and admitted
+    /// (signed, written by its writers, within its rules). Returns the document to keep (ours
+    /// with the new changes, or the received one) and the signed heads to keep.
+    fn accept_whole(
+        &self,
+        network: &DocId,
+        net: Option<&Network>,
+        peer: &GroupId,
+        id: &DocId,
+        bytes: &[u8],
+        signed: &[SignedHead],
+    ) -> Result<Admitted, NotTaken> {
+        let malformed = |why: String| (Refusal::Malformed, why);
+        let not_allowed = |why: &str| NotTaken::Refused((Refusal::NotMember, why.to_string()));
+        let existing = self.docs.get(id);
+        let received =
+            Automerge::load(bytes).map_err(|e| malformed(format!("unreadable document: {e}")))?;
+        let received_header =
+            doc::header(&received).map_err(|e| malformed(format!("no header: {e}")))?;
+        let rank = GenRank::of(&received, &received_header);
+        if let Some(l) = existing
+            && rank != l.rank
+        {
+            // Another generation: the one that wins replaces the other whole (never merged:
+            // merging would bring the forgotten history back).
+            if !rank.beats(&l.rank) {
+                return Err(NotTaken::Refused((
+                    Refusal::Content,
+                    commonground_protocol::history::Carried::OldGeneration.to_string(),
+                )));
+            }
+            let header = &l.header;
+            if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
+                return Err(not_allowed("document does not belong to this network"));
+            }
+            if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
+                return Err(not_allowed("the sender may not hold this document"));
+            }
+            let mut admitted = auth::admit_generation(id, &l.doc, &received, signed, net)?;
+            self.endorse(id, &received, &received_header, net, &mut admitted);
+            return Ok((received, admitted));
+        }
+        let (candidate, header) = match existing {
+            Some(l) => {
+                let c = merged_copy(&l.doc, bytes)
+                    .map_err(|e| malformed(format!("unreadable document: {e}")))?;
+                (c, l.header.clone())
+            }
+            None => (received, received_header),
+        };
+        if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
+            return Err(not_allowed("document does not belong to this network"));
+        }
+        if header.kind == DocKind::Network && id != network {
+            return Err(not_allowed("a network document under another id"));
+        }
+        if header.kind == DocKind::Published
+            && id != &commonground_protocol::publish::published_id(network, &header.owner)
+        {
+            return Err(not_allowed("a published tally under another id"));
+        }
+        if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
+            return Err(not_allowed("the sender may not hold this document"));
+        }
+        let keep = auth::admit(
+            id,
+            existing.map(|l| &l.doc),
+            &candidate,
+            held(existing.map(|l| &**l)),
+            signed,
+            net,
+        )?;
+        Ok((candidate, keep))
+    }
+
+    /// Endorses a later generation of a plan just admitted against the one held, when this
+    /// group may ([`auth::may_endorse`]) and did not issue it: nodes that do not hold the plan
+    /// take it with the endorsement.
+    fn endorse(
+        &self,
+        id: &DocId,
+        doc: &Automerge,
+        header: &Header,
+        net: Option<&Network>,
+        admitted: &mut auth::Admitted,
+    ) {
+        if header.kind != DocKind::Plan
+            || header.generation.by == Some(self.group)
+            || !auth::may_endorse(header, &self.group, net)
+        {
+            return;
+        }
+        if let Some(root) = commonground_protocol::generation::root_hash(doc) {
+            let mine = SignedHead::sign(self.key, id, &root);
+            if !admitted.signed.contains(&mine) {
+                admitted.signed.push(mine);
+            }
+        }
+    }
+
+    /// Judges the documents received whole among `rest` (a round's payloads from position
+    /// `first` on), other than `network`'s own, on several threads at once, as
+    /// [`Self::accept_whole`] would one by one; keyed by position. Only as many as inflate
+    /// within `budget` in all, counted in order (the round's own budget, which the caller
+    /// still applies): the rest is left for the caller to judge, as are all of them when
+    /// there are few or the machine has one core. A panic in a judging thread (a library
+    /// failing on a peer's bytes) is raised again here, as if judged on this thread.
+    fn accept_wholes(
+        &self,
+        network: &DocId,
+        net: &Network,
+        peer: &GroupId,
+        rest: &[DocPayload],
+        first: usize,
+        mut budget: u64,
+    ) -> HashMap<usize, Result<Admitted, NotTaken>> {
+        let mut todo: Vec<(usize, &DocPayload, &[u8])> = Vec::new();
+        for (k, p) in rest.iter().enumerate() {
+            let Payload::Whole(bytes) = &p.payload else {
+                continue;
+            };
+            if p.doc == *network {
+                continue;
+            }
+            match inflate::check(bytes, budget) {
+                Ok(n) => budget -= n.min(budget),
+                Err(_) => break,
+            }
+            todo.push((first + k, p, bytes));
+        }
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_JUDGES);
+        if todo.len() < JUDGE_IN_PARALLEL || threads < 2 {
+            return HashMap::new();
+        }
+        let per_thread = todo.len().div_ceil(threads);
+        std::thread::scope(|s| {
+            let judging: Vec<_> = todo
+                .chunks(per_thread)
+                .map(|part| {
+                    s.spawn(move || {
+                        part.iter()
+                            .map(|(at, p, bytes)| {
+                                let r = self.accept_whole(
+                                    network,
+                                    Some(net),
+                                    peer,
+                                    &p.doc,
+                                    bytes,
+                                    &p.signed,
+                                );
+                                (*at, r)
+                            })
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            judging
+                .into_iter()
+                .flat_map(|t| t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
+}
+
 impl DocSet {
+    /// What judging a document received whole needs of this node (see [`Judge`]).
+    pub(crate) fn judge(&self) -> Judge<'_> {
+        Judge {
+            group: self.group,
+            key: &self.key,
+            docs: &self.docs,
+        }
+    }
+
     /// How many documents this node and `peer` last agreed on at the heads this node holds now:
     /// a catch-up with `peer` from here sends only what changes after. For tools that wait for
     /// sync to be over (a benchmark's next step), not for the node's own decisions.
@@ -646,6 +844,9 @@ impl DocSet {
     /// keep and what to keep with it; `None` for a plan left out, though an honest peer may
     /// send it (of an earlier release, re-issued and not yet endorsed: `auth::admit`; or over
     /// the bound): the rest of a round or bundle is still taken.
+    /// `judged`: what [`Judge::accept_whole`] already said of these bytes (see
+    /// [`Judge::accept_wholes`]); judged here if `None`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn take_whole(
         &self,
         intake: &mut Intake,
@@ -654,10 +855,15 @@ impl DocSet {
         id: &DocId,
         bytes: &[u8],
         signed: &[SignedHead],
+        judged: Option<Result<Admitted, NotTaken>>,
     ) -> Result<Option<Admitted>, (Refusal, String)> {
         intake.inflates(bytes)?;
         let network = intake.network;
-        match self.accept_whole(&network, net, peer, id, bytes, signed) {
+        let judged = judged.unwrap_or_else(|| {
+            self.judge()
+                .accept_whole(&network, net, peer, id, bytes, signed)
+        });
+        match judged {
             Err(NotTaken::Admission(
                 auth::AuthError::Unbound
                 | auth::AuthError::Unendorsed
@@ -672,82 +878,6 @@ impl DocSet {
                 .fits_bound(&mut intake.plans, &network, id, &doc)
                 .then_some((doc, keep))),
         }
-    }
-
-    /// Checks a document received whole from `peer` for `network`: of a shared kind, in that
-    /// network (a network document: that network's own), readable by the peer, and admitted
-    /// (signed, written by its writers, within its rules). Returns the document to keep (ours
-    /// with the new changes, or the received one) and the signed heads to keep.
-    fn accept_whole(
-        &self,
-        network: &DocId,
-        net: Option<&Network>,
-        peer: &GroupId,
-        id: &DocId,
-        bytes: &[u8],
-        signed: &[SignedHead],
-    ) -> Result<Admitted, NotTaken> {
-        let malformed = |why: String| (Refusal::Malformed, why);
-        let not_allowed = |why: &str| NotTaken::Refused((Refusal::NotMember, why.to_string()));
-        let existing = self.docs.get(id);
-        let received =
-            Automerge::load(bytes).map_err(|e| malformed(format!("unreadable document: {e}")))?;
-        let received_header =
-            doc::header(&received).map_err(|e| malformed(format!("no header: {e}")))?;
-        let rank = GenRank::of(&received, &received_header);
-        if let Some(l) = existing
-            && rank != l.rank
-        {
-            // Another generation: the one that wins replaces the other whole (never merged:
-            // merging would bring the forgotten history back).
-            if !rank.beats(&l.rank) {
-                return Err(NotTaken::Refused((
-                    Refusal::Content,
-                    commonground_protocol::history::Carried::OldGeneration.to_string(),
-                )));
-            }
-            let header = &l.header;
-            if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
-                return Err(not_allowed("document does not belong to this network"));
-            }
-            if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
-                return Err(not_allowed("the sender may not hold this document"));
-            }
-            let mut admitted = auth::admit_generation(id, &l.doc, &received, signed, net)?;
-            self.endorse(id, &received, &received_header, net, &mut admitted);
-            return Ok((received, admitted));
-        }
-        let (candidate, header) = match existing {
-            Some(l) => {
-                let c = merged_copy(&l.doc, bytes)
-                    .map_err(|e| malformed(format!("unreadable document: {e}")))?;
-                (c, l.header.clone())
-            }
-            None => (received, received_header),
-        };
-        if !header.kind.is_shared() || header.network.as_ref() != Some(network) {
-            return Err(not_allowed("document does not belong to this network"));
-        }
-        if header.kind == DocKind::Network && id != network {
-            return Err(not_allowed("a network document under another id"));
-        }
-        if header.kind == DocKind::Published
-            && id != &commonground_protocol::publish::published_id(network, &header.owner)
-        {
-            return Err(not_allowed("a published tally under another id"));
-        }
-        if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
-            return Err(not_allowed("the sender may not hold this document"));
-        }
-        let keep = auth::admit(
-            id,
-            existing.map(|l| &l.doc),
-            &candidate,
-            held(existing),
-            signed,
-            net,
-        )?;
-        Ok((candidate, keep))
     }
 
     /// Whether a document received whole may be kept under the plans-per-member bound:
@@ -780,31 +910,6 @@ impl DocSet {
         }
         *n += 1;
         true
-    }
-
-    /// Endorses a later generation of a plan just admitted against the one held, when this
-    /// group may ([`auth::may_endorse`]) and did not issue it: nodes that do not hold the plan
-    /// take it with the endorsement.
-    fn endorse(
-        &self,
-        id: &DocId,
-        doc: &Automerge,
-        header: &Header,
-        net: Option<&Network>,
-        admitted: &mut auth::Admitted,
-    ) {
-        if header.kind != DocKind::Plan
-            || header.generation.by == Some(self.group)
-            || !auth::may_endorse(header, &self.group, net)
-        {
-            return;
-        }
-        if let Some(root) = commonground_protocol::generation::root_hash(doc) {
-            let mine = SignedHead::sign(&self.key, id, &root);
-            if !admitted.signed.contains(&mine) {
-                admitted.signed.push(mine);
-            }
-        }
     }
 
     /// Checks a sync message's changes, with any kept from `peer` earlier for their missing
@@ -883,7 +988,7 @@ impl DocSet {
                 let mut l = Loaded::fresh(doc, header);
                 l.signed = signed;
                 self.meta_writes.push(signed_meta(&id, &l.signed));
-                self.docs.insert(id, l);
+                self.docs.insert(id, Box::new(l));
             }
         }
     }
@@ -923,17 +1028,33 @@ impl DocSet {
             warn!(peer = %peer.short(), %doc, ?reason, why, "refusing a round");
             refused(reason, why)
         };
-        for p in incoming {
+        // The documents received whole, judged on several threads at once when the first of
+        // them other than the network's own comes (the network document, first, is judged
+        // before: the others are judged against it); taken in order below.
+        let mut judged: Option<HashMap<usize, Result<Admitted, NotTaken>>> = None;
+        for (at, p) in incoming.iter().enumerate() {
             if !seen.insert(p.doc) || p.signed.len() > auth::MAX_SIGNED_HEADS {
                 return Err(refused(
                     Refusal::Malformed,
                     "a document twice, or too many signatures",
                 ));
             }
-            match p.payload {
+            match &p.payload {
                 Payload::Whole(bytes) => {
+                    if p.doc != *network && judged.is_none() {
+                        let rest = &incoming[at..];
+                        judged = Some(self.judge().accept_wholes(
+                            network,
+                            &net,
+                            peer,
+                            rest,
+                            at,
+                            intake.left(),
+                        ));
+                    }
+                    let pre = judged.as_mut().and_then(|j| j.remove(&at));
                     if let Some((doc, keep)) = self
-                        .take_whole(&mut intake, Some(&net), peer, &p.doc, &bytes, &p.signed)
+                        .take_whole(&mut intake, Some(&net), peer, &p.doc, bytes, &p.signed, pre)
                         .map_err(|e| refuse(&p.doc, e))?
                     {
                         if p.doc == *network {
@@ -947,7 +1068,7 @@ impl DocSet {
                         l.header.network.as_ref() == Some(network)
                             && net.may_read(peer, l.header.kind)
                     });
-                    let mut msg = Message::decode(&bytes)
+                    let mut msg = Message::decode(bytes)
                         .map_err(|_| refused(Refusal::Malformed, "unreadable sync message"))?;
                     for change in msg.changes.iter() {
                         intake.inflates(change).map_err(|e| refuse(&p.doc, e))?;
@@ -1063,7 +1184,7 @@ impl DocSet {
                 debug!(doc = %d.doc, why, "a pushed change left for the pull");
             }
             // Applied or not, what the announcer holds and this node still lacks is pulled.
-            if self.docs.get(&d.doc).is_none_or(lacks) {
+            if self.docs.get(&d.doc).is_none_or(|l| lacks(l)) {
                 news = true;
                 self.want(a.network, *d);
             }
@@ -1265,7 +1386,7 @@ impl DocSet {
             network,
             existing.map(|l| &l.doc),
             &candidate,
-            held(existing),
+            held(existing.map(|l| &**l)),
             signed,
             current.as_ref(),
         )

@@ -1488,3 +1488,92 @@ fn after_syncing_both_sides_agree_on_every_document_they_share_until_one_changes
     // A group this node never synced with (here its own) has agreed on nothing with it.
     assert_eq!(sim.nodes[0].set().agreed_now(&g0), 0);
 }
+
+/// A round of many documents whole is judged on several threads at once (`Judge::accept_wholes`)
+/// with the outcome of judging them one by one: all taken, as typed; and a round with one forged
+/// among them refused for that one (with the same refusal as when it comes with few others,
+/// judged on the actor's own thread), with nothing of it taken.
+#[test]
+fn many_documents_whole_are_judged_at_once_as_one_by_one() {
+    use commonground_protocol::sync::{DocPayload, Payload, Refusal};
+
+    let mut sim = Sim::with_shape(3, StdRng::seed_from_u64(3), Shape::quiet(2));
+    sim.heal().expect("two nodes converge");
+    let network = sim.network;
+    let ga = sim.nodes[0].group;
+    let a = sim.nodes[0].set();
+    let titles: Vec<String> = (0..20).map(|i| format!("خطة {i} — plan n° {i}")).collect();
+    let mut plans = Vec::new();
+    for t in &titles {
+        let id = a
+            .create_plan(Some(network), &new_plan(t, "Logement pour tous", ga))
+            .expect("a plan");
+        plans.push(id);
+    }
+    let whole = |set: &DocSet, id: &DocId| {
+        let l = &set.docs[id];
+        DocPayload {
+            doc: *id,
+            payload: Payload::Whole(l.doc.save()),
+            signed: l.signed.clone(),
+            generation: l.rank,
+        }
+    };
+    // The network document first, as a round may carry it: the others are judged after it.
+    let round: Vec<DocPayload> = std::iter::once(&network)
+        .chain(&plans)
+        .map(|id| whole(a, id))
+        .collect();
+    // One forged: a plan of a's, edited without a's key (b's own copy of it, signed by b).
+    let mut forged_round = round.clone();
+    let at = 14; // plans[13]
+    let forged = {
+        let b = sim.nodes[1].set();
+        let Payload::Whole(bytes) = &round[at].payload else {
+            unreachable!("a document whole")
+        };
+        let mut doc = automerge::Automerge::load(bytes).unwrap();
+        let mut tx = doc.transaction();
+        automerge::transaction::Transactable::put(&mut tx, automerge::ROOT, "forged", "yes")
+            .unwrap();
+        tx.commit();
+        let signed = vec![commonground_protocol::auth::SignedHead::sign(
+            &b.key,
+            &plans[13],
+            &doc.get_heads()[0],
+        )];
+        DocPayload {
+            doc: plans[13],
+            payload: Payload::Whole(doc.save()),
+            signed,
+            generation: round[at].generation,
+        }
+    };
+    forged_round[at] = forged.clone();
+    let b = sim.nodes[1].set();
+    let refusal = |r: Result<Vec<DocPayload>, Response>| match r {
+        Err(Response::Refused { reason, .. }) => reason,
+        other => panic!("expected a refusal, got {:?}", other.map(|v| v.len())),
+    };
+    let in_parallel = refusal(b.receive(&ga, &network, forged_round, true, &[]));
+    assert!(
+        plans.iter().all(|p| !b.docs.contains_key(p)),
+        "nothing of a refused round taken"
+    );
+    let alone = refusal(b.receive(
+        &ga,
+        &network,
+        vec![round[0].clone(), round[1].clone(), forged],
+        true,
+        &[],
+    ));
+    assert_eq!(in_parallel, alone);
+    assert_ne!(in_parallel, Refusal::Malformed);
+    // The honest round: every plan taken, its title as typed.
+    b.receive(&ga, &network, round, true, &[])
+        .expect("an honest round is taken");
+    for (id, t) in plans.iter().zip(&titles) {
+        let p: Plan = b.read(id).expect("taken");
+        assert_eq!(p.title.as_str(), t);
+    }
+}
