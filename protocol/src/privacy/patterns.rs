@@ -330,20 +330,25 @@ const STREET: &str = r"road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|c
 const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|signal|call|ring|text|contact|numéro|portable|téléphone|tél|appeler|joindre)\b|هاتف|جوال|موبايل|واتساب|واتس|تلفون|اتصل|تلفن|موبایل|واتساپ|زنگ|فون|موبائل|کال|ټیلیفون|ټلیفون|موبایل|زنګ|تەلەفۆن|مۆبایل|واتسئەپ|پەیوەندی|\btelefon\b|\bhejmar(?:a|ê|ek)?\b|ስልኪ|ስልክ|ቴሌፎን|\btaleefan|\bmobaylka|\bwac\b|\bnumbarka|\blambarka";
 
 /// Words for a house or a flat (someone's home), in the groups' languages.
-const HOME_WORDS: &str = r"\bflat|\bapartment|\bapt\b|\bappartement|\bappt\b|\bmaisonette|\bhouse\s+(?:no|number)|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh|\bxaniy(?:ê|a|ek|ekî)\b|\bxanî\b|\bdaîre|\bdaire";
+const HOME_WORDS: &str = r"\bflats?|\bapartments?|\bapt\b|\bappartements?|\bappt\b|\bmaisonettes?|\bhouse\s+(?:no|number)\b|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh(?:ka)?|\bxaniy(?:ê|a|ek|ekî)\b|\bxanî\b|\bda[iî]re(?:ya|yê|ê|a)?";
+
+/// What a label may carry joined to it: the endings of scripts that write them on the word
+/// ("شقتها", "ژووری", "ክፍሉ"), never Latin letters: in Latin script a label is a whole word, so
+/// that "flata 1" is not read as "flat A 1" (a digit may still be joined: "flat3", "room12").
+const SUFFIX: &str = r"[\p{Arabic}\p{Ethiopic}\p{M}]*";
 
 /// Words for a room, in the groups' languages (a home only where the context says so).
-const ROOM_WORDS: &str = r"\broom|\brm\b|\bchambre|غرفة|غرفه|اتاق|کمرہ|کمره|کوټه|کوټې|ژووری|ژوور|\bodeya|\boda\b|ክፍሊ|ክፍል|\bqolka|\bqol\b";
+const ROOM_WORDS: &str = r"\brooms?|\brm\b|\bchambres?|غرفة|غرفه|اتاق|کمرہ|کمره|کوټه|کوټې|ژووری|ژوور|\bodey(?:a|ê)|\boda\b|ክፍሊ|ክፍል|\bqolka|\bqol\b";
 
 /// Words for a street, in the groups' languages other than English (see `STREET`).
 const STREET_WORDS: &str =
-    r"شارع|خیابان|کوچه|کوچه‌ی|روڈ|روڈ|سڑک|سړک|سرک|شەقام|\bkolan|\bwaddada|\bjidka|ጎደና";
+    r"شارع|خیابان|کوچه|کوچه‌ی|روڈ|روڈ|سڑک|سړک|سرک|شەقام|\bkolan(?:a|ê|ên)?|\bwaddada|\bjidka|ጎደና";
 
 /// Words that say "number" before a number, in the groups' languages.
-const NUMBER_WORDS: &str = r"\bno\b\.?|\bnumber\b|\bnº|n°|\bnr\b|رقم|شماره|شمارهٔ|شماره‌ی|نمبر|شمېره|شمیره|ژمارە|ژمارەی|\bhejmar\w*|ቁጽሪ|ቁጥር|\blambarka|\bnambarka";
+const NUMBER_WORDS: &str = r"\bno\b\.?|\bnumber\b|\bnº|n°|\bnr\b|رقم|شماره|شمارهٔ|شماره‌ی|نمبر|شمېره|شمیره|ژمارە|ژمارەی|\bhejmar(?:a|ê|ek|eke)?\b|ቁጽሪ|ቁጥር|\blambarka\b|\bnambarka\b";
 
 /// Labels that introduce a reference number, in the languages of the groups.
-const REFERENCE_LABELS: &str = r"\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim|file|client|application|appeal|arc|brp|asr|asu|gwf|passport|visa|residence\s+permit|reference|ref)\b(?:\s*(?:ref(?:erence)?|no|nr|number|num|id|card|#)\.?)*\s*[:#]?\s*|\b(?:référence|numéro|numero|n°|dossier|agdref|titre\s+de\s+séjour|passeport)(?:\s+(?:de|du|d'|étranger|dossier|passeport|agdref))*\s*[:#n°]*\s*|(?:رقم|الرقم)\s+(?:المرجع|المرجعي|الملف|القضية|الطلب|جواز\s+السفر|الإقامة|الاقامة|البطاقة|اللجوء|الحالة|مرجع|مرجعه|مرجعها|مرجعي|ملف|ملفه|ملفها|قضيته|قضيتها|طلبه|طلبها|جوازه|جوازها|إقامته|إقامتها|اقامته|اقامتها|بطاقته|بطاقتها|لجوئه|لجوئها)\s*[:#]?\s*|(?:المرجع|مرجعه|مرجعها|الرقم\s+المرجعي)\s*[:#]\s*|(?:ریفرنس|ریفرینس|رفرنس|ڕیفرێنس|ریفرێنس)(?:\s+(?:نمبر|شمیره|شمېره|شماره|ژمارە))?\s*[:#]?\s*|کد\s+رهگیری\s*[:#]?\s*|(?:ሪፈረንስ|ረፈረንስ|ማጣቀሻ)(?:\s+(?:ቁጽሪ|ቁጥር))?\s*[:#]?\s*|(?:ቁጽሪ|ቁጥር)\s+(?:ፋይል|ፋይሉ|ፋይላ|ጉዳይ|ጉዳዩ|ጉዳያ|ፓስፖርት|ፓስፖርቱ|ፓስፖርታ|ሆም\s+ኦፊስ)\s*[:#]?\s*|شماره\s+(?:پرونده|مرجع|پاسپورت|گذرنامه|کارت|درخواست)\s*[:#]?\s*|کد\s+پرونده\s*[:#]?\s*|(?:حوالہ|کیس|فائل|پاسپورٹ|درخواست)\s+نمبر\s*[:#]?\s*|(?:د\s+)?(?:دوسیې|قضیې|پاسپورټ|غوښتنلیک)\s+(?:شمیره|شمېره|نمبر)\s*[:#]?\s*|ژمارەی\s+(?:دۆسیە|پاسپۆرت|داواکاری|کەیس)\s*[:#]?\s*|\b(?:hejmara|jimara)\s+\w+\s*[:#]?\s*|(?:ቁጽሪ|ቁፅሪ|ቁጥር|የፋይል\s+ቁጥር|የፓስፖርት\s+ቁጥር|መወከሲ)\s*[:#]?\s*|\b(?:lambarka|tixraaca|tixraac|nambarka)(?:\s+\w+)?\s*[:#]?\s*";
+const REFERENCE_LABELS: &str = r"\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim|file|client|application|appeal|arc|brp|asr|asu|gwf|passport|visa|residence\s+permit|reference|ref)\b(?:\s*(?:(?:ref(?:erence)?|no|nr|number|num|id|card)\b|#)\.?)*\s*[:#]?\s*|(?:\b(?:référence|numéro|numero|dossier|agdref|titre\s+de\s+séjour|passeport)\b|\bn°)(?:\s+(?:(?:de|du|étranger|dossier|passeport|agdref)\b|d'))*\s*[:#n°]*\s*|(?:رقم|الرقم)\s+(?:المرجع|المرجعي|الملف|القضية|الطلب|جواز\s+السفر|الإقامة|الاقامة|البطاقة|اللجوء|الحالة|مرجع|مرجعه|مرجعها|مرجعي|ملف|ملفه|ملفها|قضيته|قضيتها|طلبه|طلبها|جوازه|جوازها|إقامته|إقامتها|اقامته|اقامتها|بطاقته|بطاقتها|لجوئه|لجوئها)\s*[:#]?\s*|(?:المرجع|مرجعه|مرجعها|الرقم\s+المرجعي)\s*[:#]\s*|(?:ریفرنس|ریفرینس|رفرنس|ڕیفرێنس|ریفرێنس)(?:\s+(?:نمبر|شمیره|شمېره|شماره|ژمارە))?\s*[:#]?\s*|کد\s+رهگیری\s*[:#]?\s*|(?:ሪፈረንስ|ረፈረንስ|ማጣቀሻ)(?:\s+(?:ቁጽሪ|ቁጥር))?\s*[:#]?\s*|(?:ቁጽሪ|ቁጥር)\s+(?:ፋይል|ፋይሉ|ፋይላ|ጉዳይ|ጉዳዩ|ጉዳያ|ፓስፖርት|ፓስፖርቱ|ፓስፖርታ|ሆም\s+ኦፊስ)\s*[:#]?\s*|شماره\s+(?:پرونده|مرجع|پاسپورت|گذرنامه|کارت|درخواست)\s*[:#]?\s*|کد\s+پرونده\s*[:#]?\s*|(?:حوالہ|کیس|فائل|پاسپورٹ|درخواست)\s+نمبر\s*[:#]?\s*|(?:د\s+)?(?:دوسیې|قضیې|پاسپورټ|غوښتنلیک)\s+(?:شمیره|شمېره|نمبر)\s*[:#]?\s*|ژمارەی\s+(?:دۆسیە|پاسپۆرت|داواکاری|کەیس)\s*[:#]?\s*|\b(?:hejmara|jimara)\s+\w+\b\s*[:#]?\s*|(?:ቁጽሪ|ቁፅሪ|ቁጥር|የፋይል\s+ቁጥር|የፓስፖርት\s+ቁጥር|መወከሲ)\s*[:#]?\s*|\b(?:lambarka|tixraaca|tixraac|nambarka)\b(?:\s+\w+\b)?\s*[:#]?\s*";
 
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     // Spelled out between a user and a domain that ends in a dot word and a top-level domain,
@@ -436,7 +441,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // ... or introduced as one, with the final letter left off.
         p(
             NationalInsurance,
-            r"(?i)\b(?:n\.?i\.?|nino|national\s+insurance)(?:\s+(?:no|number|num))?\.?\s*[:#]?\s*[A-Z]{2}[\s-]?(?:\d[\s-]?){6}",
+            r"(?i)\b(?:n\.?i\b\.?|nino\b|national\s+insurance\b)(?:\s+(?:no|number|num)\b)?\.?\s*[:#]?\s*[A-Z]{2}[\s-]?(?:\d[\s-]?){6}",
             never,
         ),
         // NHS numbers written in groups (943 476 5919, 943-476-5919) or whole, when the check
@@ -512,7 +517,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Address,
             &format!(
-                r"(?i)(?:{HOME_WORDS})\w*\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{HOME_WORDS})"
+                r"(?i)(?:{HOME_WORDS}){SUFFIX}\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{HOME_WORDS}){SUFFIX}\b"
             ),
             never,
         ),
@@ -520,7 +525,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Address,
             &format!(
-                r"(?i)\b\d{{1,4}}\w{{0,3}}[،,]?\s*(?:{STREET_WORDS})|(?:{STREET_WORDS})\w*\s+\S+\s*(?:{NUMBER_WORDS})\s*\d{{1,4}}"
+                r"(?i)\b\d{{1,4}}\w{{0,3}}[،,]?\s*(?:{STREET_WORDS}){SUFFIX}\b|(?:{STREET_WORDS}){SUFFIX}\s+\S+\s*(?:{NUMBER_WORDS})\s*\d{{1,4}}"
             ),
             public_place,
         ),
@@ -529,7 +534,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Address,
             &format!(
-                r"(?i)(?:{ROOM_WORDS})\w*\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}[a-z]?|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{ROOM_WORDS})"
+                r"(?i)(?:{ROOM_WORDS}){SUFFIX}\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}[a-z]?|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{ROOM_WORDS}){SUFFIX}\b"
             ),
             not_lodging,
         ),
