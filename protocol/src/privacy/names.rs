@@ -497,6 +497,10 @@ const PASHTO_KIN: &[&str] = &[
     "دوسیه", "وکیل", "فایل", "اپیل", "کیس", "قضیې", "غوښتنه", "مېرمن", "میرمن",
 ];
 
+/// What a Pashto "د X" also names a person by, after a well-attested given name only ("د نوې
+/// کورنۍ" is a new family): "د اجمل کورنۍ", "د شینکۍ استیناف".
+const PASHTO_FAMILY: &[&str] = &["کورنۍ", "استیناف", "زامن", "لوڼې"];
+
 /// What a person has, after an English possessive: "Layla's kids", "Xaawo's son".
 #[rustfmt::skip]
 const POSSESSED: &[&str] = &[
@@ -542,6 +546,15 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
                     .get(i + 1)
                     .is_some_and(|n| known(n) && n.next_punct.is_none())))
         && known(t)
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    if i >= 1
+        && ts[i - 1].folded == "د"
+        && ts.get(i + 1).is_some_and(|n| in_list(n, PASHTO_FAMILY))
+        && caseless_given(t)
+        && strong(t)
         && person_in_slot_shape(t)
     {
         return true;
@@ -1536,12 +1549,94 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
     // Before "ته" a well-attested name that is no everyday word, or any listed name that is
     // told or called ("حمید ته زنګ ووهه", "مرسل ته مې وویل"); around "له … سره" any listed
     // name, even one that is also a word ("له زلمي څخه").
-    let told = |j: usize| ts.get(j + 1).is_some_and(|n| in_list(n, PASHTO_TELLING));
+    // The verb closes the clause, after what is given or told ("شینکۍ ته د ښوونځي فورم
+    // ورکړئ").
+    let told = |j: usize| {
+        ts[j..]
+            .iter()
+            .position(|w| w.next_punct.is_some())
+            .map_or(&ts[j..], |end| &ts[j..=j + end])
+            .iter()
+            .skip(1)
+            .any(|n| in_list(n, PASHTO_TELLING))
+    };
     let marked_at = |j: usize| {
         (is(j, "ته") && ((strong(t) && !everyday_by_rules(t)) || told(j)))
             || (with && (is(j, "سره") || is(j, "څخه")))
     };
     marked_at(i + 1) || (second && marked_at(i + 2))
+}
+
+/// Whether a text is Pashto: a word holds one of the letters only Pashto writes.
+fn pashto(ts: &[Token]) -> bool {
+    ts.iter()
+        .any(|t| t.text.chars().any(|c| "ټډړږښګڼۍېځڅ".contains(c)))
+}
+
+/// Words for "and" between two names (Pashto, Persian and Sorani, Urdu); Arabic joins "و" to
+/// the second name ("شيماء ومنى").
+const AND_JOINS: &[&str] = &["او", "و", "اور"];
+
+/// Words of time that, right after the subject of a sentence or right before it, say that the
+/// ones named act: yesterday, today, tomorrow, still, not yet.
+#[rustfmt::skip]
+const WHEN_WORDS: &[&str] = &[
+    "پرون", "نن", "سبا", "فردا", "امروز", "دیروز", "هنوز", "ئەمڕۆ", "دوێنێ", "سبەی", "هێشتا",
+    "کل", "آج", "ابھی", "اليوم", "بكرة", "بكرا", "أمس", "امبارح",
+];
+
+/// Words right before names that make them people: "with" (Persian, Arabic, Pashto, Sorani).
+const WITH_WORDS: &[&str] = &["با", "مع", "له", "لەگەڵ"];
+
+/// Two given names joined by "and" where a sentence names who acts: both listed and well
+/// attested (even if also words: "اجمل او پلوشه"), none a town, role or office, with "with"
+/// or a word of time before them, or after them a word of time, an Urdu postposition, the
+/// Arabic "will" or the Pashto "will" (به, in Pashto only: Persian's به is "to"). "نرگس و
+/// لاله" on a shopping list names no one.
+fn named_pair(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    let name = |n: &Token| caseless_given(n) && strong(n) && !in_list(n, WHEN_WORDS);
+    if !name(t) || t.next_punct.is_some() {
+        return false;
+    }
+    let Some(join) = ts.get(i + 1) else {
+        return false;
+    };
+    let (second, after) = if in_list(join, AND_JOINS) && join.next_punct.is_none() {
+        (ts.get(i + 2), i + 3)
+    } else if join.text.starts_with('و') && join.text.chars().count() >= 4 {
+        (Some(join), i + 2)
+    } else {
+        return false;
+    };
+    if !second.is_some_and(name) {
+        return false;
+    }
+    let before = i.checked_sub(1).map(|j| &ts[j]);
+    let follower = ts.get(after).filter(|_| second.is_some_and(|n| n.next_punct.is_none()));
+    before.is_some_and(|b| in_list(b, WITH_WORDS) || in_list(b, WHEN_WORDS))
+        || follower.is_some_and(|f| {
+            in_list(f, WHEN_WORDS)
+                || in_list(f, &["رح", "راح"])
+                || URDU_POSTPOSITIONS.contains(&f.text.as_str())
+                || (f.text == "به" && pashto(ts))
+        })
+}
+
+/// A Pashto sentence opening with a well-attested given name (even one that is also a word:
+/// "پلوشه", "زلمی") and then "will" or a word of time: "حمید به شورا ته بریښنالیک ولیږي",
+/// "زلمی پرون هوټل ته ورسید".
+fn pashto_subject(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    t.initial
+        && t.next_punct.is_none()
+        && caseless_given(t)
+        && strong(t)
+        && !in_list(t, WHEN_WORDS)
+        && ts
+            .get(i + 1)
+            .is_some_and(|n| n.text == "به" || in_list(n, &["پرون", "نن", "سبا"]))
+        && pashto(ts)
 }
 
 /// Colloquial Arabic words that follow the subject opening a sentence: "will", "still",
@@ -1618,6 +1713,19 @@ fn with_age(ts: &[Token], i: usize) -> bool {
     }
 }
 
+/// Whether a text speaks of flowers or a garden ("گل‌هایی", "گوڵانەن", "باغچه"): there the
+/// names of flowers (نرگس, لاله, نسرین) that are also given names name flowers, and a listed
+/// name alone or beside another is not taken for a person's (a title, "her name is" or a verb
+/// of speech still make one).
+fn about_flowers(ts: &[Token]) -> bool {
+    ts.iter().any(|t| {
+        ["گلها", "گلدان", "گلان", "گوڵان", "گوڵهكان"]
+            .iter()
+            .any(|p| t.folded.starts_with(p))
+            || ["باغچه", "باخچه"].iter().any(|w| t.folded.contains(w))
+    })
+}
+
 /// Whether `text` (normalised) holds a person's name.
 pub(super) fn find(text: &str) -> bool {
     explain(text).is_some()
@@ -1627,6 +1735,7 @@ pub(super) fn find(text: &str) -> bool {
 /// on the corpus, never for messages (it holds the text).
 pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
     let ts = tokens(text);
+    let flowers = about_flowers(&ts);
     for i in 0..ts.len() {
         let t = &ts[i];
         let at = || ts[i].text.clone();
@@ -1683,6 +1792,9 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         {
             return Some(("marked", at()));
         }
+        if (named_pair(&ts, i) || pashto_subject(&ts, i)) && !excused(&ts, i, 1) {
+            return Some(("subject", at()));
+        }
         if name_with_part(&ts, i) && !excused(&ts, i, 2) {
             return Some(("part", format!("{} {}", at(), ts[i + 1].text)));
         }
@@ -1695,7 +1807,7 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         if ethiopic_given_as_written(t) && !excused(&ts, i, 1) {
             return Some(("fidel", at()));
         }
-        if !given(t) || in_list(t, NOT_PERSONS) {
+        if !given(t) || in_list(t, NOT_PERSONS) || flowers {
             continue;
         }
         let next = ts.get(i + 1);
@@ -1725,6 +1837,9 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
                 // follows) and one of the two is well attested.
                 && (t.cased
                     || ((!ambiguous(t) || firm(n)) && (strong(t) || strong(n) || hand_family(n))))
+                // Without case, a word the rules hold as everyday after a name that is not well
+                // attested is a word ("میز ورودی نرگس و لاله": the entrance table's narcissi).
+                && (t.cased || strong(t) || !everyday_by_rules(n))
                 && !in_list(n, OFFICES)
                 && !in_list(n, NOT_PERSONS)
         });
@@ -1811,7 +1926,13 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         }
         // A given name alone, if it is no everyday word or town and well attested.
         // "هێمن بن", "Dilşad bin", "صادق باشیم": "be calm", "be happy", "let us be honest".
-        let be = next.is_some_and(|n| in_list(n, &["بن", "bin", "bibin", "باشیم", "باشید", "باش"]));
+        // "کامران بود", "ڕێبوار بوون": "was successful", "being a passer-by".
+        let be = next.is_some_and(|n| {
+            in_list(
+                n,
+                &["بن", "bin", "bibin", "باشیم", "باشید", "باش", "بود", "بودن", "بودند", "بوون", "بوو"],
+            )
+        });
         if strong_as_written(t)
             && !be
             && !t.quoted
