@@ -274,7 +274,8 @@ const LODGING: &[&str] = &[
     "hudheel*", "hoteel*", "lives", "living", "stays", "staying",
 ];
 
-/// "at" in an e-mail address spelled out, in the languages of the groups; in an address the
+/// "at" in an e-mail address spelled out, in the languages of the groups (and the Kurmanji
+/// "li" in brackets, see `PATTERNS`); in an address the
 /// French "a" and "et" too (not before a provider's name alone: "pommes et orange").
 const AT_WORDS: &str = r"\bat\b|\bchez\b|\barobase\b|آت|اَت|ات|أت|ایٹ|اٹ|اټ|ئات|ئەت|ኣት|አት|ኤት";
 /// Mail providers whose names are no everyday words: after a spelled-out "at", or after
@@ -306,7 +307,7 @@ const DIGIT_WORDS: &str = r"زیرو|زيرو|toddobo|zero|oh|one|two|three|four
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|حمل|ثور|جوزا|سرطان|اسد|سنبله|میزان|عقرب|قوس|جدی|دلو|حوت|وری|غویی|غبرګولی|چنګاښ|زمری|وږی|وږي|تله|لړم|لیندۍ|مرغومی|سلواغه|کب|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
 
 /// What introduces a date of birth, in the languages of the groups.
-const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|پیدا\s+شو|پیدایښت|نړۍ\s+ته\s+راغل|ز[ېیي]ږ[ېیي]د|\bzokra\b|\bzokre\b|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|زیږون|زوکړه|زوکړې|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
+const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|پیدا\s+شو|پیدایښت|نړۍ\s+ته\s+راغل|ز[ېیي]ږ[ېیي]د|\bzokra\b|\bzokre\b|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|ز[ېیي]ږون|زوکړه|زوکړې|کلیزه\s+یې|هغ[هې]\s+کلیزه|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
 
 /// A date of birth: a label, then (within a few words, in the same sentence) a date or a
 /// year.
@@ -316,10 +317,13 @@ fn dob_pattern() -> String {
     let date = format!(
         r"(?:\b\d{{1,2}}\s*[./-]\s*\d{{1,2}}\s*[./-]\s*(?:\d{{4}}|\d{{2}})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b(?:19|20|13|14)\d{{2}}(?:[^\d]|$)|\b\d{{1,2}}(?:st|nd|rd|th|er|مه)?\s+(?:of\s+)?(?:{MONTHS})\b|(?:{MONTHS})\s+(?:په\s+)?\d{{1,2}}(?:مه)?\b)"
     );
+    // Arabic and Persian yeh are one letter here: "پيدا شوی" is "پیدا شوی" (a nested class
+    // keeps the classes that already hold both).
+    let labels = BIRTH_LABELS.replace(['ی', 'ي'], "[یي]");
     // A label then a date ("born 12 March 1988"), or a date then a label ("۱۸ جون ۲۰۱۶ کو پیدا
     // ہوئی", "ብ 3 ለካቲት 2008 ዝተወልደ").
     format!(
-        r"(?i)(?:{BIRTH_LABELS})[^\n;!?]{{0,48}}?{date}|{date}[^\n;!?]{{0,32}}?(?:{BIRTH_LABELS})"
+        r"(?i)(?:{labels})[^\n;!?]{{0,48}}?{date}|{date}[^\n;!?]{{0,32}}?(?:{labels})"
     )
 }
 
@@ -357,6 +361,9 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     let at = bracketed(&format!(
         r"{AT_WORDS}|\ba\b|\bet\b|على|علی|في|فی|لە|له|په|پہ|\bcalaamadda(?:\s*@)?|@"
     ));
+    // Kurmanji "li" (at, in) is too common a word to be read as "at" unless it is bracketed:
+    // "zana (li) example (xal) com".
+    let at = format!(r"{at}|[(\[{{]\s*li\s*[)\]}}]");
     let at_before_provider = bracketed(AT_WORDS);
     let dot = bracketed(DOT_WORDS);
     let p = |kind, re: &str, except| Pattern {
@@ -368,7 +375,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // name@domain.tld, also with "(at)" / "[at]".
         p(
             Email,
-            r"(?i)[a-z0-9._%+-]+\s*(?:@|\(at\)|\[at\]|\{at\}|\(a\)|\[a\]|\(arobase\)|\[arobase\])\s*[a-z0-9-]+(?:\s?\.\s?[a-z0-9-]+)*\s?\.\s?[a-z]{2,}",
+            r"(?i)[a-z0-9._%+-]+\s*(?:@|\(at\)|\[at\]|\{at\}|\(a\)|\[a\]|\(arobase\)|\[arobase\]|\(li\)|\[li\])\s*[a-z0-9-]+(?:\s?\.\s?[a-z0-9-]+)*\s?\.\s?[a-z]{2,}",
             never,
         ),
         // "name at domain dot com", "name[at]domain[dot]org": spelled out, ending in a common
