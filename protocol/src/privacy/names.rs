@@ -473,6 +473,8 @@ fn person_in_slot(t: &Token) -> bool {
             && !t.folded.starts_with("بي")
             && !t.text.ends_with("هی")
             && !SORANI_ARTICLES.iter().any(|end| t.text.ends_with(end))
+            // Sorani "your", "our" after a noun ("بەشداریتان" your taking part).
+            && !["یتان", "یمان", "تان", "مان"].iter().any(|end| t.text.ends_with(end))
             // Pashto plurals in the oblique ("رضاکارانو" volunteers).
             && !t.text.ends_with("انو"))
 }
@@ -1089,7 +1091,7 @@ fn name_shaped(t: &Token) -> bool {
 const FUNCTION_WORDS: &[&str] = &[
     "على", "الى", "إلى", "في", "من", "عن", "مع", "او", "أو", "ثم", "لكن", "هذا", "هذه", "که", "از",
     "به", "با", "در", "را", "تا", "کے", "کی", "کا", "سے", "میں", "پر", "د", "په", "له", "ته", "لە",
-    "بۆ", "لەگەڵ", "les", "des", "aux", "نے", "هما", "انتما", "وکړه", "وکړې", "وکړو", "وکړئ", "کړه",
+    "بۆ", "لەگەڵ", "هەموو", "هەمووی", "les", "des", "aux", "نے", "هما", "انتما", "وکړه", "وکړې", "وکړو", "وکړئ", "کړه",
     "شوه",
     // Amharic and Tigrinya "is", "are", "have", "was": read in Latin letters, some are names.
     "አለ", "አለች", "አለን", "አሉ", "ነው", "ናቸው", "እዩ", "እያ", "እዮም", "ኣሎ", "ኣላ", "ኣለዋ", "ኣሎና",
@@ -1176,6 +1178,11 @@ const NOT_PERSONS: &[&str] = &[
     "የአንድ", "hal",
     // Friends, reports, "sir": no one's name.
     "ملګری", "ملګریه", "ملګرې", "ملګرو", "راپور", "صاحب", "ramadaan", "fitri", "ciidul", "خاتون",
+    // Kin and friends addressed ("دایکی گیان", "Birano can"): no one's name.
+    "دایک", "دایکی", "دایکە", "دایە", "باوک", "باوکی", "باوکە", "برا", "برام", "براکەم", "خوشک",
+    "خوشکە", "خوشکی", "خوشکەکەم", "هاوڕێ", "هاوڕێکەم", "heval", "hevalno", "hevalino", "hevalê",
+    "birano", "bira", "birayê", "xwişk", "xwişka", "xwişkino", "xwîşka", "dayê", "bavo", "apo",
+    "مادر", "پدر", "برادر", "خواهر", "مامان",
     "وحدة", "وحده", "قاضی", "ورونو", "خویندو", "خویندې", "هاوڕێیان", "هاوڕێیانی", "هاوڕێکان", "مسؤل", "مسئول", "مسوول", "هەمووان", "زمانی", "کلاس", "صنف", "ئاگر", "ئاگری",
 ];
 
