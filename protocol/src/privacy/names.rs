@@ -1149,6 +1149,9 @@ const SPEECH_VERBS: &[&str] = &[
     "yiri", "tiri",
 ];
 
+/// Arabic verbs of saying, after their subject in colloquial Arabic.
+const ARABIC_SPEECH: &[&str] = &["قال", "قالت", "تقول", "يقول", "بيقول", "بتقول", "حكت", "حكى"];
+
 /// Words that open what was said: "that".
 const COMPLEMENTIZERS: &[&str] = &[
     "that", "أن", "إن", "ان", "انه", "انها", "که", "کہ", "چې", "چی", "کو", "ku", "in", "ከም",
@@ -1213,8 +1216,14 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // (زهرا, فرزانه): right before "said" or the Urdu نے, a well-attested one that is no
         // everyday word of the rules is a person ("فرزانه گفت", "شازیہ نے بتایا").
         let speaks = at(i + 1, SPEECH_VERBS) || at(i + 1, AGENT_MARKERS);
+        // Opening a sentence before an Arabic verb of saying, even one of the rules' everyday
+        // words: "نور قالت إنو…" (light does not speak).
+        let arabic_speaker = t.initial && at(i + 1, ARABIC_SPEECH) && given(t);
         return !ambiguous(t)
-            || (!t.cased && speaks && (strong(t) || given(t)) && !everyday_by_rules(t));
+            || (!t.cased
+                && speaks
+                && (strong(t) || given(t))
+                && (!everyday_by_rules(t) || arabic_speaker));
     }
     if !agent || !name_shaped(t) || ambiguous(t) {
         return false;
@@ -1595,14 +1604,15 @@ const WHEN_WORDS: &[&str] = &[
 /// Words right before names that make them people: "with" (Persian, Arabic, Pashto, Sorani).
 const WITH_WORDS: &[&str] = &["با", "مع", "له", "لەگەڵ"];
 
-/// Two given names joined by "and" where a sentence names who acts: both listed and well
+/// Two given names joined by "and" where a sentence names who acts: both listed, one well
 /// attested (even if also words: "اجمل او پلوشه"), none a town, role or office, with "with"
-/// or a word of time before them, or after them a word of time, an Urdu postposition, the
-/// Arabic "will" or the Pashto "will" (به, in Pashto only: Persian's به is "to"). "نرگس و
+/// or a word of time before them, or after them a word of time, the Urdu کو or نے, the
+/// Arabic "will", an Arabic plural verb or the Pashto "will" (به, in Pashto only: Persian's به
+/// is "to"). "نرگس و
 /// لاله" on a shopping list names no one.
 fn named_pair(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    let name = |n: &Token| caseless_given(n) && strong(n) && !in_list(n, WHEN_WORDS);
+    let name = |n: &Token| caseless_given(n) && !in_list(n, WHEN_WORDS);
     if !name(t) || t.next_punct.is_some() {
         return false;
     }
@@ -1616,7 +1626,7 @@ fn named_pair(ts: &[Token], i: usize) -> bool {
     } else {
         return false;
     };
-    if !second.is_some_and(name) {
+    if !second.is_some_and(name) || !(strong(t) || second.is_some_and(strong)) {
         return false;
     }
     let before = i.checked_sub(1).map(|j| &ts[j]);
@@ -1625,9 +1635,21 @@ fn named_pair(ts: &[Token], i: usize) -> bool {
         || follower.is_some_and(|f| {
             in_list(f, WHEN_WORDS)
                 || in_list(f, &["رح", "راح"])
-                || URDU_POSTPOSITIONS.contains(&f.text.as_str())
+                // Urdu's "to" and doer's mark (not "of", "with": "رحمت اور برکت کا مہینہ").
+                || f.text == "کو"
+                || f.text == "نے"
                 || (f.text == "به" && pashto(ts))
+                || arabic_plural_verb(f)
         })
+}
+
+/// An Arabic verb of the third person plural, present or past ("يتكلمون", "يجهزوا",
+/// "تطوعوا"): after two names, they act.
+fn arabic_plural_verb(t: &Token) -> bool {
+    let chars = t.text.chars().count();
+    chars >= 5
+        && (t.text.starts_with('ي') || t.text.starts_with('ت'))
+        && (t.text.ends_with("ون") || t.text.ends_with("وا"))
 }
 
 /// A Pashto sentence opening with a well-attested given name (even one that is also a word:
