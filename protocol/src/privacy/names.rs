@@ -144,6 +144,8 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "شوان", "دلێر", "پشتیوان", "هاوکار", "کوێستان", "ڕێباز", "دڵشاد", "کاروان",
     "بەفرین", "ڕۆژان", "زیاد",
     "azad", "aşitî", "hêvî", "jiyan", "bihar", "gul", "şirîn", "dil", "welat",
+    // Version 6: "revolution", "kind" (Kurmanji, Sorani).
+    "şoreş", "dilovan", "شۆڕش",
     // Tigrinya / Amharic
     "ሰላም", "ተስፋ", "ፍቕሪ", "ብርሃን", "ሓጎስ", "ደስታ", "ፍቅር", "ጸጋ", "ምሕረት", "ከተማ", "ሃገር",
     // ...virtues, nature and blessings that are also given names...
@@ -1219,7 +1221,10 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // Opening a sentence before an Arabic verb of saying, even one of the rules' everyday
         // words: "نور قالت إنو…" (light does not speak).
         let arabic_speaker = t.initial && at(i + 1, ARABIC_SPEECH) && given(t);
+        // A capitalised name that is also a word, before "said that" ("Şoreş got ku…").
+        let said_that = t.cased && at(i + 1, SPEECH_VERBS) && at(i + 2, COMPLEMENTIZERS);
         return !ambiguous(t)
+            || said_that
             || (!t.cased
                 && speaks
                 && (strong(t) || given(t))
@@ -1856,7 +1861,11 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
                 // Two everyday words ("hope rose") are a name only as two capitalised words
                 // inside a sentence ("with John Smith").
                 && (!(ambiguous(t) && ambiguous(n))
-                    || (t.cased && !t.initial)
+                    // ... not inside a run of capitalised everyday words, as slogans are
+                    // written ("Jin Jiyan Azadî").
+                    || (t.cased
+                        && !t.initial
+                        && !(i >= 1 && ts[i - 1].capital && ambiguous(&ts[i - 1])))
                     // Without case, a firm family name after it ("عمر الخطيب").
                     || (!t.cased && firm(n)))
                 // A capitalised everyday word opening a sentence is no name ("After Dudley"),
