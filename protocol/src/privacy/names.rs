@@ -145,7 +145,7 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "بەفرین", "ڕۆژان", "زیاد",
     "azad", "aşitî", "hêvî", "jiyan", "bihar", "gul", "şirîn", "dil", "welat",
     // Version 6: "revolution", "kind" (Kurmanji, Sorani).
-    "şoreş", "dilovan", "شۆڕش",
+    "şoreş", "dilovan", "شۆڕش", "جوان",
     // Tigrinya / Amharic
     "ሰላም", "ተስፋ", "ፍቕሪ", "ብርሃን", "ሓጎስ", "ደስታ", "ፍቅር", "ጸጋ", "ምሕረት", "ከተማ", "ሃገር",
     // ...virtues, nature and blessings that are also given names...
@@ -452,6 +452,11 @@ fn common(t: &Token) -> bool {
 /// children).
 const SORANI_ARTICLES: &[&str] = &["ێک", "ەکە", "ەکان", "ەکەی", "ەکانی", "یەک"];
 
+/// A word written with a letter only Sorani (of the groups' languages) writes: ە ێ ۆ ڵ ڕ ڤ.
+fn sorani(t: &Token) -> bool {
+    t.text.chars().any(|c| "ەێۆڵڕڤ".contains(c))
+}
+
 fn person_in_slot(t: &Token) -> bool {
     if !person_in_slot_shape(t) {
         return false;
@@ -463,9 +468,10 @@ fn person_in_slot(t: &Token) -> bool {
             && ((known(t) && !(t.initial && ambiguous(t))) || (!common(t) && !ambiguous(t)));
     }
     // In a person's slot a listed name is one, even if it is also a word (حبیب "beloved").
-    // Ethiopic has no dictionary here: there only a listed name.
+    // Ethiopic and Sorani have no dictionary here: there only a listed name.
     known(t)
         || (!ethiopic(t)
+            && !sorani(t)
             && !common(t)
             && !ambiguous(t)
             && !t.folded.starts_with("ال")
@@ -1187,7 +1193,7 @@ const NOT_PERSONS: &[&str] = &[
     "دایک", "دایکی", "دایکە", "دایە", "باوک", "باوکی", "باوکە", "برا", "برام", "براکەم", "خوشک",
     "خوشکە", "خوشکی", "خوشکەکەم", "هاوڕێ", "هاوڕێکەم", "heval", "hevalno", "hevalino", "hevalê",
     "birano", "bira", "birayê", "xwişk", "xwişka", "xwişkino", "xwîşka", "dayê", "bavo", "apo",
-    "مادر", "پدر", "برادر", "خواهر", "مامان",
+    "مادر", "پدر", "برادر", "خواهر", "مامان", "ئێوە", "جان", "گیان",
     "وحدة", "وحده", "قاضی", "ورونو", "خویندو", "خویندې", "هاوڕێیان", "هاوڕێیانی", "هاوڕێکان", "مسؤل", "مسئول", "مسوول", "هەمووان", "زمانی", "کلاس", "صنف", "ئاگر", "ئاگری",
 ];
 
