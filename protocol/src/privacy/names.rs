@@ -145,7 +145,7 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "بەفرین", "ڕۆژان", "زیاد",
     "azad", "aşitî", "hêvî", "jiyan", "bihar", "gul", "şirîn", "dil", "welat",
     // Version 6: "revolution", "kind" (Kurmanji, Sorani).
-    "şoreş", "dilovan", "شۆڕش", "جوان",
+    "şoreş", "dilovan", "شۆڕش", "جوان", "سپیده", "آزاده", "داستان",
     // Tigrinya / Amharic
     "ሰላም", "ተስፋ", "ፍቕሪ", "ብርሃን", "ሓጎስ", "ደስታ", "ፍቅር", "ጸጋ", "ምሕረት", "ከተማ", "ሃገር",
     // ...virtues, nature and blessings that are also given names...
@@ -300,6 +300,8 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["احمد", "شاه", "مسعود"], &["شێخ", "مەحمود"], &["شێخ", "مەحمودی"], &["şivan", "perwer"],
     &["leyla", "zana"], &["qazî", "mihemed"], &["qazi", "muhammad"], &["cegerxwîn"],
     &["ኪዳነ", "ምሕረት"], &["mem", "û", "zîn"], &["علی", "دایی"], &["مهدی", "طارمی"], &["خداوند", "رحمان"], &["ahmedê", "xanî"], &["mem", "û", "zîna"], &["ደቂ", "ኣዳም"], &["መዝሙረ", "ዳዊት"], &["የማነ", "ባርያን"], &["ዘርኣይ", "ደረስ"], &["ራእሲ", "ኣሉላ"], &["ኣሉላ"],
+    // Version 6: heroes of the Shahnameh.
+    &["آرش", "کمانگیر"], &["رستم", "دستان"], &["رستم"],
 ];
 
 /// Whether the words at `i` begin one of [`PUBLIC_FIGURES`] or end one that began before.
@@ -1713,6 +1715,10 @@ fn arabic_addressee(ts: &[Token], i: usize) -> bool {
         && ts
             .get(i + 1)
             .is_some_and(|n| in_list(n, ARABIC_AFTER_SUBJECT))
+        // Persian "ما" is "we": only in a text with no letter Arabic does not write.
+        && !ts
+            .iter()
+            .any(|w| w.text.chars().any(|c| "پچژگکیۍېڵەڕ".contains(c)))
     {
         return true;
     }
