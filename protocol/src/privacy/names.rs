@@ -420,7 +420,8 @@ const SLOT_AFTER: &[&[&str]] = &[
     &["کی", "والدہ"], &["کے", "والد"], &["کا", "بیٹا"], &["کی", "بیٹی"], &["کی", "اہلیہ"],
     &["اور", "اس", "کی", "بیٹی"], &["اور", "اس", "کا", "بیٹا"], &["و", "دخترش"], &["و", "پسرش"],
     &["وأمها"], &["وابنها"], &["وابنتها"], &["وأطفالها"], &["و", "کچەکەی"], &["و", "کوڕەکەی"],
-    &["û", "keça", "xwe"], &["او", "لور", "یې"],
+    &["û", "keça", "xwe"], &["او", "لور", "یې"], &["او", "مور", "یې"], &["او", "پلار", "یې"],
+    &["او", "ورور", "یې"], &["او", "خور", "یې"], &["او", "میړه", "یې"], &["او", "ماشومان", "یې"],
     // Somali puts the kin after the name: "Xaliimo gabadheeda" (her daughter); Urdu
     // honorifics after a name.
     &["gabadheeda"], &["gabadhiisa"], &["ninkeeda"], &["wiilkeeda"], &["wiilkiisa"],
@@ -567,6 +568,21 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         && ts.get(i + 1).is_some_and(|n| in_list(n, PASHTO_FAMILY))
         && caseless_given(t)
         && strong(t)
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    // Pashto "dear" to a woman, as written: folded, it is the Persian گرانی (dearness).
+    if i >= 1 && ts[i - 1].text == "ګرانې" && known(t) && person_in_slot_shape(t) {
+        return true;
+    }
+    // Greeted or thanked by name, with no comma between: "سلام سپوږمۍ!", "مننه پلوشې!"; a
+    // listed name only ("سلام دوستان", "سلام همسایه‌ها" greet everyone).
+    if i >= 1
+        && ["سلام", "مننه"].contains(&ts[i - 1].text.as_str())
+        && ts[i - 1].next_punct.is_none()
+        && known(t)
+        && !in_list(t, WHEN_WORDS)
         && person_in_slot_shape(t)
     {
         return true;
@@ -939,7 +955,7 @@ const NAME_SECOND_HALVES: &[&str] = &["الله", "اللہ", "الدين", "ا�
 const GOD_FORMULAS: &[&str] = &[
     "ان", "إن", "انشاء", "شاء", "ماشاء", "ما", "الحمد", "بسم", "سبحان", "الا", "إلا", "رسول", "حزب",
     "کلام", "كلام", "سبيل", "سبیل", "بيت", "بیت", "لا", "يا", "یا", "و", "والله", "في", "فی",
-    "عند", "امر", "أمر", "خلق", "دين", "دین", "شكر", "شکر", "رحمة", "رحمه", "نعمة", "نعمت", "خدا",
+    "عند", "امر", "أمر", "خلق", "دين", "دین", "شكر", "شکر", "رحمة", "رحمه", "ورحمة", "نعمة", "نعمت", "خدا",
     "جزاك", "بارك", "حفظه", "رحمها", "يرحمه", "استغفر", "أستغفر", "اعوذ", "أعوذ", "لعنة", "فضل",
     "يوم", "روز", "أمان", "امان", "فرج", "عون", "توفيق", "توفیق", "لطف", "رضا", "نصر", "حب",
     "ذكر", "ذکر", "عبادة", "طاعة", "حمد", "حسبنا", "حسبي", "بفضل", "بإذن", "باذن", "إذن",
@@ -1195,7 +1211,8 @@ const NOT_PERSONS: &[&str] = &[
     "دایک", "دایکی", "دایکە", "دایە", "باوک", "باوکی", "باوکە", "برا", "برام", "براکەم", "خوشک",
     "خوشکە", "خوشکی", "خوشکەکەم", "هاوڕێ", "هاوڕێکەم", "heval", "hevalno", "hevalino", "hevalê",
     "birano", "bira", "birayê", "xwişk", "xwişka", "xwişkino", "xwîşka", "dayê", "bavo", "apo",
-    "مادر", "پدر", "برادر", "خواهر", "مامان", "ئێوە", "جان", "گیان",
+    "مادر", "پدر", "برادر", "خواهر", "مامان", "ئێوە", "جان", "گیان", "ستاسو", "تاسو",
+    "ټولو", "همه", "دوستان", "عليكم", "علیکم",
     "وحدة", "وحده", "قاضی", "ورونو", "خویندو", "خویندې", "هاوڕێیان", "هاوڕێیانی", "هاوڕێکان", "مسؤل", "مسئول", "مسوول", "هەمووان", "زمانی", "کلاس", "صنف", "ئاگر", "ئاگری",
 ];
 
@@ -1230,7 +1247,10 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // words: "نور قالت إنو…" (light does not speak).
         let arabic_speaker = t.initial && at(i + 1, ARABIC_SPEECH) && given(t);
         // A capitalised name that is also a word, before "said that" ("Şoreş got ku…").
-        let said_that = t.cased && at(i + 1, SPEECH_VERBS) && at(i + 2, COMPLEMENTIZERS);
+        // Without case, a well-attested given name opening the sentence ("عزیز وایي چې…").
+        let said_that = (t.cased || (t.initial && strong(t) && given(t)))
+            && at(i + 1, SPEECH_VERBS)
+            && at(i + 2, COMPLEMENTIZERS);
         return !ambiguous(t)
             || said_that
             || (!t.cased
@@ -1677,7 +1697,7 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
         && !in_list(t, WHEN_WORDS)
         && ts
             .get(i + 1)
-            .is_some_and(|n| n.text == "به" || in_list(n, &["پرون", "نن", "سبا"]))
+            .is_some_and(|n| n.text == "به" || in_list(n, &["پرون", "نن", "سبا", "لا"]))
         && pashto(ts)
 }
 
@@ -1853,10 +1873,31 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         if ethiopic_given_as_written(t) && !excused(&ts, i, 1) {
             return Some(("fidel", at()));
         }
+        let next = ts.get(i + 1);
+        // A Pashtun tribal name (Ahmadzai, Stanikzai: "-زی") after a given name, or after a
+        // word that is no everyday word.
+        let tribal = !t.cased
+            && t.next_punct.is_none()
+            && name_shaped(t)
+            && !in_list(t, FUNCTION_WORDS)
+            && !in_list(t, NOT_PERSONS)
+            && (given(t) || !common(t))
+            && next.is_some_and(|n| {
+                !n.cased
+                    && n.folded.chars().count() >= 4
+                    && n.folded.ends_with("زي")
+                    && !in_list(n, OFFICES)
+                    && !common(n)
+                    && !ambiguous(n)
+            });
+        // (A word that is not a given name but one of the rules' everyday words, before a
+        // tribal name: "هیله احمدزۍ".)
+        if tribal && !given(t) && everyday_by_rules(t) && !excused(&ts, i, 2) {
+            return Some(("pair", format!("{} {}", at(), ts[i + 1].text)));
+        }
         if !given(t) || in_list(t, NOT_PERSONS) || flowers {
             continue;
         }
-        let next = ts.get(i + 1);
         // A family name well attested (or capitalised and in no dictionary), no everyday word
         // and no town: after it, even an everyday word is a given name ("Grace Achieng", "شادی احمدی", "Nimco Warsame").
         let firm = |n: &Token| {
@@ -1922,22 +1963,6 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         let rare_pair = !t.cased
             && t.next_punct.is_none()
             && next.is_some_and(|n| !n.cased && plain(t) && plain(n));
-        // A Pashtun tribal name (Ahmadzai, Stanikzai: "-زی") after a given name, or after a
-        // word that is no everyday word.
-        let tribal = !t.cased
-            && t.next_punct.is_none()
-            && name_shaped(t)
-            && !in_list(t, FUNCTION_WORDS)
-            && !in_list(t, NOT_PERSONS)
-            && (given(t) || !common(t))
-            && next.is_some_and(|n| {
-                !n.cased
-                    && n.folded.chars().count() >= 4
-                    && n.folded.ends_with("زي")
-                    && !in_list(n, OFFICES)
-                    && !common(n)
-                    && !ambiguous(n)
-            });
         // Without letter case, a given name and a family name of the Persian and Urdu kind
         // ("-ی": رضایی, قریشی) that two packages list, even where the dictionaries also hold
         // both as words: "حمید رضایی", "بلال قریشی".
