@@ -513,6 +513,15 @@ mod tests {
         "hotel", "hostel", "house", "nino", "ni", "national", "insurance", "maisonette",
     ];
 
+    /// The endings a label may take and stay one (PROTOCOL.md §9c, "Labels"): a plural, the
+    /// Kurmanji and Somali forms.
+    #[rustfmt::skip]
+    const LABEL_FORMS: &[&str] = &[
+        "flats", "rooms", "chambres", "apartments", "appartements", "maisonettes", "hejmara",
+        "hejmarek", "hejmareke", "odeya", "kolana", "falaadhka", "taleefanka", "mobaylkiisa",
+        "numbarkiisa", "lambarkiisa", "lambarkeeda",
+    ];
+
     fn uk_mobile() -> impl Strategy<Value = String> {
         (0u32..1_000_000_000).prop_map(|n| format!("07{n:09}"))
     }
@@ -610,6 +619,18 @@ mod tests {
             prop_assume!(!forms_ni_number(&words));
             let text = words.join(" ");
             prop_assert_eq!(check_text("notes", &text), Ok(()));
+        }
+
+        #[test]
+        fn words_that_only_begin_with_a_label_are_plain_words(
+            label in prop::sample::select(SIGNALS),
+            tail in "[a-z]{1,3}",
+            numbers in prop::collection::vec("[1-9][0-9]{0,2}", 1..6),
+        ) {
+            let word = format!("{label}{tail}");
+            prop_assume!(!introduces(&word) && !LABEL_FORMS.contains(&word.as_str()));
+            let text = format!("{word} {}", numbers.join(" "));
+            prop_assert_eq!(check_text("notes", &text), Ok(()), "{}", text);
         }
 
         #[test]

@@ -1176,7 +1176,16 @@ const SPEECH_VERBS: &[&str] = &[
 ];
 
 /// Arabic verbs of saying, after their subject in colloquial Arabic.
-const ARABIC_SPEECH: &[&str] = &["قال", "قالت", "تقول", "يقول", "بيقول", "بتقول", "حكت", "حكى"];
+const ARABIC_SPEECH: &[&str] = &[
+    "قال",
+    "قالت",
+    "تقول",
+    "يقول",
+    "بيقول",
+    "بتقول",
+    "حكت",
+    "حكى",
+];
 
 /// Words that open what was said: "that".
 const COMPLEMENTIZERS: &[&str] = &[
@@ -1663,7 +1672,9 @@ fn named_pair(ts: &[Token], i: usize) -> bool {
         return false;
     }
     let before = i.checked_sub(1).map(|j| &ts[j]);
-    let follower = ts.get(after).filter(|_| second.is_some_and(|n| n.next_punct.is_none()));
+    let follower = ts
+        .get(after)
+        .filter(|_| second.is_some_and(|n| n.next_punct.is_none()));
     before.is_some_and(|b| in_list(b, WITH_WORDS) || in_list(b, WHEN_WORDS))
         || follower.is_some_and(|f| {
             in_list(f, WHEN_WORDS)
@@ -2005,7 +2016,19 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         let be = next.is_some_and(|n| {
             in_list(
                 n,
-                &["بن", "bin", "bibin", "باشیم", "باشید", "باش", "بود", "بودن", "بودند", "بوون", "بوو"],
+                &[
+                    "بن",
+                    "bin",
+                    "bibin",
+                    "باشیم",
+                    "باشید",
+                    "باش",
+                    "بود",
+                    "بودن",
+                    "بودند",
+                    "بوون",
+                    "بوو",
+                ],
             )
         });
         if strong_as_written(t)

@@ -322,16 +322,14 @@ fn dob_pattern() -> String {
     let labels = BIRTH_LABELS.replace(['ی', 'ي'], "[یي]");
     // A label then a date ("born 12 March 1988"), or a date then a label ("۱۸ جون ۲۰۱۶ کو پیدا
     // ہوئی", "ብ 3 ለካቲት 2008 ዝተወልደ").
-    format!(
-        r"(?i)(?:{labels})[^\n;!?]{{0,48}}?{date}|{date}[^\n;!?]{{0,32}}?(?:{labels})"
-    )
+    format!(r"(?i)(?:{labels})[^\n;!?]{{0,48}}?{date}|{date}[^\n;!?]{{0,32}}?(?:{labels})")
 }
 
 /// Street types of addresses in the UK and France, for "42 Acacia Road", "12 rue des Lilas".
 const STREET: &str = r"road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|crescent|cres|grove|gardens|gdns|place|pl|terrace|tce|court|ct|square|sq|mews|walk|hill|row|rise|view|green|parade|vale|park|estate|house|tower|towers|court";
 
 /// Words that introduce a phone number, in the languages of the groups.
-const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|signal|call|ring|text|contact|numéro|portable|téléphone|tél|appeler|joindre)\b|هاتف|جوال|موبايل|واتساب|واتس|تلفون|اتصل|تلفن|موبایل|واتساپ|زنگ|فون|موبائل|کال|ټیلیفون|ټلیفون|موبایل|زنګ|تەلەفۆن|مۆبایل|واتسئەپ|پەیوەندی|\btelefon\b|\bhejmar(?:a|ê|ek)?\b|ስልኪ|ስልክ|ቴሌፎን|\btaleefan|\bmobaylka|\bwac\b|\bnumbarka|\blambarka";
+const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|signal|call|ring|text|contact|numéro|portable|téléphone|tél|appeler|joindre)\b|هاتف|جوال|موبايل|واتساب|واتس|تلفون|اتصل|تلفن|موبایل|واتساپ|زنگ|فون|موبائل|کال|ټیلیفون|ټلیفون|موبایل|زنګ|تەلەفۆن|مۆبایل|واتسئەپ|پەیوەندی|\btelefon\b|\bhejmar(?:a|ê|ek)?\b|ስልኪ|ስልክ|ቴሌፎን|\btaleefan(?:ka|kiisa|keeda)?\b|\bmobaylk(?:a|iisa|eeda)\b|\bwac\b|\bnumbark(?:a|iisa|eeda)\b|\blambark(?:a|iisa|eeda)\b";
 
 /// Words for a house or a flat (someone's home), in the groups' languages.
 const HOME_WORDS: &str = r"\bflats?|\bapartments?|\bapt\b|\bappartements?|\bappt\b|\bmaisonettes?|\bhouse\s+(?:no|number)\b|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh(?:ka)?|\bxaniy(?:ê|a|ek|ekî)\b|\bxanî\b|\bda[iî]re(?:ya|yê|ê|a)?";
