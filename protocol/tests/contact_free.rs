@@ -36,22 +36,24 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune12b.tsv"),
     include_str!("corpus/contact_free_tune13a.tsv"),
     include_str!("corpus/contact_free_tune13b.tsv"),
+    include_str!("corpus/contact_free_tune14.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
 const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 5): 97.6%
-/// refused and 1.2% of ordinary lines refused overall, short of the targets in Kurdish and
-/// Pashto (refused) and Farsi and Kurdish (ordinary refused); the
-/// tune lines of twenty-one writers: 92.6% and 0.4% (names in Arabic, Urdu and Pashto written with
-/// no context word, whose every frequent form the dictionaries also hold as a word, are what
-/// the rules miss most). The test fails below these floors.
-const FLOOR_RECALL: f64 = 0.97;
-const FLOOR_FALSE_REFUSALS: f64 = 0.015;
-const FLOOR_TUNE_RECALL: f64 = 0.92;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.01;
+/// What the held-out lines reached when the rules were last changed (rules version 6): 97.8%
+/// refused and 1.2% of ordinary lines refused overall (version 5: 97.6% and 1.2%), short of the
+/// targets in Kurdish and Pashto (refused: 95.1% each, one line short) and Farsi and Kurdish
+/// (ordinary refused: 3.0% and 3.2%, one line too many each); the tune lines of twenty-three
+/// writers: 93.6% and 0.2% (version 5 on the same lines: 92.6% and 0.4%; names in Arabic and
+/// Urdu written with no context word, whose every frequent form the dictionaries also hold
+/// as a word, are what the rules miss most). The test fails below these floors.
+const FLOOR_RECALL: f64 = 0.978;
+const FLOOR_FALSE_REFUSALS: f64 = 0.012;
+const FLOOR_TUNE_RECALL: f64 = 0.935;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.002;
 
 struct Line<'a> {
     lang: &'a str,

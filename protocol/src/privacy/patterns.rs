@@ -274,7 +274,8 @@ const LODGING: &[&str] = &[
     "hudheel*", "hoteel*", "lives", "living", "stays", "staying",
 ];
 
-/// "at" in an e-mail address spelled out, in the languages of the groups; in an address the
+/// "at" in an e-mail address spelled out, in the languages of the groups (and the Kurmanji
+/// "li" in brackets, see `PATTERNS`); in an address the
 /// French "a" and "et" too (not before a provider's name alone: "pommes et orange").
 const AT_WORDS: &str = r"\bat\b|\bchez\b|\barobase\b|آت|اَت|ات|أت|ایٹ|اٹ|اټ|ئات|ئەت|ኣት|አት|ኤት";
 /// Mail providers whose names are no everyday words: after a spelled-out "at", or after
@@ -306,7 +307,7 @@ const DIGIT_WORDS: &str = r"زیرو|زيرو|toddobo|zero|oh|one|two|three|four
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|حمل|ثور|جوزا|سرطان|اسد|سنبله|میزان|عقرب|قوس|جدی|دلو|حوت|وری|غویی|غبرګولی|چنګاښ|زمری|وږی|وږي|تله|لړم|لیندۍ|مرغومی|سلواغه|کب|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
 
 /// What introduces a date of birth, in the languages of the groups.
-const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|پیدا\s+شو|پیدایښت|نړۍ\s+ته\s+راغل|ز[ېیي]ږ[ېیي]د|\bzokra\b|\bzokre\b|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|زیږون|زوکړه|زوکړې|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
+const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|پیدا\s+شو|پیدایښت|نړۍ\s+ته\s+راغل|ز[ېیي]ږ[ېیي]د|\bzokra\b|\bzokre\b|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|ز[ېیي]ږون|زوکړه|زوکړې|کلیزه\s+یې|هغ[هې]\s+کلیزه|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
 
 /// A date of birth: a label, then (within a few words, in the same sentence) a date or a
 /// year.
@@ -316,34 +317,40 @@ fn dob_pattern() -> String {
     let date = format!(
         r"(?:\b\d{{1,2}}\s*[./-]\s*\d{{1,2}}\s*[./-]\s*(?:\d{{4}}|\d{{2}})\b|\b\d{{4}}-\d{{2}}-\d{{2}}\b|\b(?:19|20|13|14)\d{{2}}(?:[^\d]|$)|\b\d{{1,2}}(?:st|nd|rd|th|er|مه)?\s+(?:of\s+)?(?:{MONTHS})\b|(?:{MONTHS})\s+(?:په\s+)?\d{{1,2}}(?:مه)?\b)"
     );
+    // Arabic and Persian yeh are one letter here: "پيدا شوی" is "پیدا شوی" (a nested class
+    // keeps the classes that already hold both).
+    let labels = BIRTH_LABELS.replace(['ی', 'ي'], "[یي]");
     // A label then a date ("born 12 March 1988"), or a date then a label ("۱۸ جون ۲۰۱۶ کو پیدا
     // ہوئی", "ብ 3 ለካቲት 2008 ዝተወልደ").
-    format!(
-        r"(?i)(?:{BIRTH_LABELS})[^\n;!?]{{0,48}}?{date}|{date}[^\n;!?]{{0,32}}?(?:{BIRTH_LABELS})"
-    )
+    format!(r"(?i)(?:{labels})[^\n;!?]{{0,48}}?{date}|{date}[^\n;!?]{{0,32}}?(?:{labels})")
 }
 
 /// Street types of addresses in the UK and France, for "42 Acacia Road", "12 rue des Lilas".
 const STREET: &str = r"road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|crescent|cres|grove|gardens|gdns|place|pl|terrace|tce|court|ct|square|sq|mews|walk|hill|row|rise|view|green|parade|vale|park|estate|house|tower|towers|court";
 
 /// Words that introduce a phone number, in the languages of the groups.
-const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|signal|call|ring|text|contact|numéro|portable|téléphone|tél|appeler|joindre)\b|هاتف|جوال|موبايل|واتساب|واتس|تلفون|اتصل|تلفن|موبایل|واتساپ|زنگ|فون|موبائل|کال|ټیلیفون|ټلیفون|موبایل|زنګ|تەلەفۆن|مۆبایل|واتسئەپ|پەیوەندی|\btelefon\b|\bhejmar(?:a|ê|ek)?\b|ስልኪ|ስልክ|ቴሌፎን|\btaleefan|\bmobaylka|\bwac\b|\bnumbarka|\blambarka";
+const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|signal|call|ring|text|contact|numéro|portable|téléphone|tél|appeler|joindre)\b|هاتف|جوال|موبايل|واتساب|واتس|تلفون|اتصل|تلفن|موبایل|واتساپ|زنگ|فون|موبائل|کال|ټیلیفون|ټلیفون|موبایل|زنګ|تەلەفۆن|مۆبایل|واتسئەپ|پەیوەندی|\btelefon\b|\bhejmar(?:a|ê|ek)?\b|ስልኪ|ስልክ|ቴሌፎን|\btaleefan(?:ka|kiisa|keeda)?\b|\bmobaylk(?:a|iisa|eeda)\b|\bwac\b|\bnumbark(?:a|iisa|eeda)\b|\blambark(?:a|iisa|eeda)\b";
 
 /// Words for a house or a flat (someone's home), in the groups' languages.
-const HOME_WORDS: &str = r"\bflat|\bapartment|\bapt\b|\bappartement|\bappt\b|\bmaisonette|\bhouse\s+(?:no|number)|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh|\bxaniy(?:ê|a|ek|ekî)\b|\bxanî\b|\bdaîre|\bdaire";
+const HOME_WORDS: &str = r"\bflats?|\bapartments?|\bapt\b|\bappartements?|\bappt\b|\bmaisonettes?|\bhouse\s+(?:no|number)\b|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh(?:ka)?|\bxaniy(?:ê|a|ek|ekî)\b|\bxanî\b|\bda[iî]re(?:ya|yê|ê|a)?";
+
+/// What a label may carry joined to it: the endings of scripts that write them on the word
+/// ("شقتها", "ژووری", "ክፍሉ"), never Latin letters: in Latin script a label is a whole word, so
+/// that "flata 1" is not read as "flat A 1" (a digit may still be joined: "flat3", "room12").
+const SUFFIX: &str = r"[\p{Arabic}\p{Ethiopic}\p{M}]*";
 
 /// Words for a room, in the groups' languages (a home only where the context says so).
-const ROOM_WORDS: &str = r"\broom|\brm\b|\bchambre|غرفة|غرفه|اتاق|کمرہ|کمره|کوټه|کوټې|ژووری|ژوور|\bodeya|\boda\b|ክፍሊ|ክፍል|\bqolka|\bqol\b";
+const ROOM_WORDS: &str = r"\brooms?|\brm\b|\bchambres?|غرفة|غرفه|اتاق|کمرہ|کمره|کوټه|کوټې|ژووری|ژوور|\bodey(?:a|ê)|\boda\b|ክፍሊ|ክፍል|\bqolka|\bqol\b";
 
 /// Words for a street, in the groups' languages other than English (see `STREET`).
 const STREET_WORDS: &str =
-    r"شارع|خیابان|کوچه|کوچه‌ی|روڈ|روڈ|سڑک|سړک|سرک|شەقام|\bkolan|\bwaddada|\bjidka|ጎደና";
+    r"شارع|خیابان|کوچه|کوچه‌ی|روڈ|روڈ|سڑک|سړک|سرک|شەقام|\bkolan(?:a|ê|ên)?|\bwaddada|\bjidka|ጎደና";
 
 /// Words that say "number" before a number, in the groups' languages.
-const NUMBER_WORDS: &str = r"\bno\b\.?|\bnumber\b|\bnº|n°|\bnr\b|رقم|شماره|شمارهٔ|شماره‌ی|نمبر|شمېره|شمیره|ژمارە|ژمارەی|\bhejmar\w*|ቁጽሪ|ቁጥር|\blambarka|\bnambarka";
+const NUMBER_WORDS: &str = r"\bno\b\.?|\bnumber\b|\bnº|n°|\bnr\b|رقم|شماره|شمارهٔ|شماره‌ی|نمبر|شمېره|شمیره|ژمارە|ژمارەی|\bhejmar(?:a|ê|ek|eke)?\b|ቁጽሪ|ቁጥር|\blambarka\b|\bnambarka\b";
 
 /// Labels that introduce a reference number, in the languages of the groups.
-const REFERENCE_LABELS: &str = r"\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim|file|client|application|appeal|arc|brp|asr|asu|gwf|passport|visa|residence\s+permit|reference|ref)\b(?:\s*(?:ref(?:erence)?|no|nr|number|num|id|card|#)\.?)*\s*[:#]?\s*|\b(?:référence|numéro|numero|n°|dossier|agdref|titre\s+de\s+séjour|passeport)(?:\s+(?:de|du|d'|étranger|dossier|passeport|agdref))*\s*[:#n°]*\s*|(?:رقم|الرقم)\s+(?:المرجع|المرجعي|الملف|القضية|الطلب|جواز\s+السفر|الإقامة|الاقامة|البطاقة|اللجوء|الحالة|مرجع|مرجعه|مرجعها|مرجعي|ملف|ملفه|ملفها|قضيته|قضيتها|طلبه|طلبها|جوازه|جوازها|إقامته|إقامتها|اقامته|اقامتها|بطاقته|بطاقتها|لجوئه|لجوئها)\s*[:#]?\s*|(?:المرجع|مرجعه|مرجعها|الرقم\s+المرجعي)\s*[:#]\s*|(?:ریفرنس|ریفرینس|رفرنس|ڕیفرێنس|ریفرێنس)(?:\s+(?:نمبر|شمیره|شمېره|شماره|ژمارە))?\s*[:#]?\s*|کد\s+رهگیری\s*[:#]?\s*|(?:ሪፈረንስ|ረፈረንስ|ማጣቀሻ)(?:\s+(?:ቁጽሪ|ቁጥር))?\s*[:#]?\s*|(?:ቁጽሪ|ቁጥር)\s+(?:ፋይል|ፋይሉ|ፋይላ|ጉዳይ|ጉዳዩ|ጉዳያ|ፓስፖርት|ፓስፖርቱ|ፓስፖርታ|ሆም\s+ኦፊስ)\s*[:#]?\s*|شماره\s+(?:پرونده|مرجع|پاسپورت|گذرنامه|کارت|درخواست)\s*[:#]?\s*|کد\s+پرونده\s*[:#]?\s*|(?:حوالہ|کیس|فائل|پاسپورٹ|درخواست)\s+نمبر\s*[:#]?\s*|(?:د\s+)?(?:دوسیې|قضیې|پاسپورټ|غوښتنلیک)\s+(?:شمیره|شمېره|نمبر)\s*[:#]?\s*|ژمارەی\s+(?:دۆسیە|پاسپۆرت|داواکاری|کەیس)\s*[:#]?\s*|\b(?:hejmara|jimara)\s+\w+\s*[:#]?\s*|(?:ቁጽሪ|ቁፅሪ|ቁጥር|የፋይል\s+ቁጥር|የፓስፖርት\s+ቁጥር|መወከሲ)\s*[:#]?\s*|\b(?:lambarka|tixraaca|tixraac|nambarka)(?:\s+\w+)?\s*[:#]?\s*";
+const REFERENCE_LABELS: &str = r"\b(?:home\s+office|ho|case|port|uan|cid|nass|asylum|claim|file|client|application|appeal|arc|brp|asr|asu|gwf|passport|visa|residence\s+permit|reference|ref)\b(?:\s*(?:(?:ref(?:erence)?|no|nr|number|num|id|card)\b|#)\.?)*\s*[:#]?\s*|(?:\b(?:référence|numéro|numero|dossier|agdref|titre\s+de\s+séjour|passeport)\b|\bn°)(?:\s+(?:(?:de|du|étranger|dossier|passeport|agdref)\b|d'))*\s*[:#n°]*\s*|(?:رقم|الرقم)\s+(?:المرجع|المرجعي|الملف|القضية|الطلب|جواز\s+السفر|الإقامة|الاقامة|البطاقة|اللجوء|الحالة|مرجع|مرجعه|مرجعها|مرجعي|ملف|ملفه|ملفها|قضيته|قضيتها|طلبه|طلبها|جوازه|جوازها|إقامته|إقامتها|اقامته|اقامتها|بطاقته|بطاقتها|لجوئه|لجوئها)\s*[:#]?\s*|(?:المرجع|مرجعه|مرجعها|الرقم\s+المرجعي)\s*[:#]\s*|(?:ریفرنس|ریفرینس|رفرنس|ڕیفرێنس|ریفرێنس)(?:\s+(?:نمبر|شمیره|شمېره|شماره|ژمارە))?\s*[:#]?\s*|کد\s+رهگیری\s*[:#]?\s*|(?:ሪፈረንስ|ረፈረንስ|ማጣቀሻ)(?:\s+(?:ቁጽሪ|ቁጥር))?\s*[:#]?\s*|(?:ቁጽሪ|ቁጥር)\s+(?:ፋይል|ፋይሉ|ፋይላ|ጉዳይ|ጉዳዩ|ጉዳያ|ፓስፖርት|ፓስፖርቱ|ፓስፖርታ|ሆም\s+ኦፊስ)\s*[:#]?\s*|شماره\s+(?:پرونده|مرجع|پاسپورت|گذرنامه|کارت|درخواست)\s*[:#]?\s*|کد\s+پرونده\s*[:#]?\s*|(?:حوالہ|کیس|فائل|پاسپورٹ|درخواست)\s+نمبر\s*[:#]?\s*|(?:د\s+)?(?:دوسیې|قضیې|پاسپورټ|غوښتنلیک)\s+(?:شمیره|شمېره|نمبر)\s*[:#]?\s*|ژمارەی\s+(?:دۆسیە|پاسپۆرت|داواکاری|کەیس)\s*[:#]?\s*|\b(?:hejmara|jimara)\s+\w+\b\s*[:#]?\s*|(?:ቁጽሪ|ቁፅሪ|ቁጥር|የፋይል\s+ቁጥር|የፓስፖርት\s+ቁጥር|መወከሲ)\s*[:#]?\s*|\b(?:lambarka|tixraaca|tixraac|nambarka)\b(?:\s+\w+\b)?\s*[:#]?\s*";
 
 static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     // Spelled out between a user and a domain that ends in a dot word and a top-level domain,
@@ -352,6 +359,9 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
     let at = bracketed(&format!(
         r"{AT_WORDS}|\ba\b|\bet\b|على|علی|في|فی|لە|له|په|پہ|\bcalaamadda(?:\s*@)?|@"
     ));
+    // Kurmanji "li" (at, in) is too common a word to be read as "at" unless it is bracketed:
+    // "zana (li) example (xal) com".
+    let at = format!(r"{at}|[(\[{{]\s*li\s*[)\]}}]");
     let at_before_provider = bracketed(AT_WORDS);
     let dot = bracketed(DOT_WORDS);
     let p = |kind, re: &str, except| Pattern {
@@ -363,7 +373,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // name@domain.tld, also with "(at)" / "[at]".
         p(
             Email,
-            r"(?i)[a-z0-9._%+-]+\s*(?:@|\(at\)|\[at\]|\{at\}|\(a\)|\[a\]|\(arobase\)|\[arobase\])\s*[a-z0-9-]+(?:\s?\.\s?[a-z0-9-]+)*\s?\.\s?[a-z]{2,}",
+            r"(?i)[a-z0-9._%+-]+\s*(?:@|\(at\)|\[at\]|\{at\}|\(a\)|\[a\]|\(arobase\)|\[arobase\]|\(li\)|\[li\])\s*[a-z0-9-]+(?:\s?\.\s?[a-z0-9-]+)*\s?\.\s?[a-z]{2,}",
             never,
         ),
         // "name at domain dot com", "name[at]domain[dot]org": spelled out, ending in a common
@@ -436,7 +446,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         // ... or introduced as one, with the final letter left off.
         p(
             NationalInsurance,
-            r"(?i)\b(?:n\.?i\.?|nino|national\s+insurance)(?:\s+(?:no|number|num))?\.?\s*[:#]?\s*[A-Z]{2}[\s-]?(?:\d[\s-]?){6}",
+            r"(?i)\b(?:n\.?i\b\.?|nino\b|national\s+insurance\b)(?:\s+(?:no|number|num)\b)?\.?\s*[:#]?\s*[A-Z]{2}[\s-]?(?:\d[\s-]?){6}",
             never,
         ),
         // NHS numbers written in groups (943 476 5919, 943-476-5919) or whole, when the check
@@ -512,7 +522,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Address,
             &format!(
-                r"(?i)(?:{HOME_WORDS})\w*\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{HOME_WORDS})"
+                r"(?i)(?:{HOME_WORDS}){SUFFIX}\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{HOME_WORDS}){SUFFIX}\b"
             ),
             never,
         ),
@@ -520,7 +530,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Address,
             &format!(
-                r"(?i)\b\d{{1,4}}\w{{0,3}}[،,]?\s*(?:{STREET_WORDS})|(?:{STREET_WORDS})\w*\s+\S+\s*(?:{NUMBER_WORDS})\s*\d{{1,4}}"
+                r"(?i)\b\d{{1,4}}\w{{0,3}}[،,]?\s*(?:{STREET_WORDS}){SUFFIX}\b|(?:{STREET_WORDS}){SUFFIX}\s+\S+\s*(?:{NUMBER_WORDS})\s*\d{{1,4}}"
             ),
             public_place,
         ),
@@ -529,7 +539,7 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
         p(
             Address,
             &format!(
-                r"(?i)(?:{ROOM_WORDS})\w*\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}[a-z]?|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{ROOM_WORDS})"
+                r"(?i)(?:{ROOM_WORDS}){SUFFIX}\.?\s*(?:{NUMBER_WORDS})?\s*[:#]?\s*\d{{1,4}}[a-z]?|\b\d{{1,4}}\w{{0,3}}\s*(?:{NUMBER_WORDS})?\s*(?:{ROOM_WORDS}){SUFFIX}\b"
             ),
             not_lodging,
         ),
