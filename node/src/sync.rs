@@ -43,7 +43,13 @@ pub enum SyncError {
     /// The peer's answer carried changes this node may not accept.
     #[error("the peer sent forbidden changes: {0}")]
     Forbidden(String),
+    /// The session was stopped (the peer's own crossed it) or its task failed.
+    #[error("session abandoned: {0}")]
+    Abandoned(String),
 }
+
+/// What a session's task returns: with whom, for which network, and how it went.
+type Ended = (GroupId, DocId, Result<usize, SyncError>);
 
 pub(crate) fn expect_refusal(r: Response) -> SyncError {
     match r {
@@ -127,7 +133,11 @@ pub struct Engine {
     addrs: HashMap<GroupId, Vec<String>>,
     /// The networks each connected peer shares with this node, as last seen.
     shared: HashMap<GroupId, HashSet<DocId>>,
-    sessions: JoinSet<(GroupId, DocId, Result<usize, SyncError>)>,
+    sessions: JoinSet<Ended>,
+    /// The running sessions' tasks, to abandon one ([`Action::Abandon`]) and to know which one
+    /// ended when it was.
+    own: HashMap<(GroupId, DocId), tokio::task::AbortHandle>,
+    tasks: HashMap<tokio::task::Id, (GroupId, DocId)>,
     inbound: Arc<Semaphore>,
     answers: JoinSet<()>,
     /// Forbidden rounds per peer, reported by answering tasks.
@@ -150,6 +160,8 @@ impl Engine {
             addrs: HashMap::new(),
             shared: HashMap::new(),
             sessions: JoinSet::new(),
+            own: HashMap::new(),
+            tasks: HashMap::new(),
             inbound: Arc::new(Semaphore::new(INBOUND)),
             answers: JoinSet::new(),
             offences_tx,
@@ -174,7 +186,7 @@ impl Engine {
                 }
                 Some(ev) = self.events.recv() => self.on_event(ev).await,
                 changed = self.changes.recv() => self.on_change(changed).await,
-                Some(done) = self.sessions.join_next() => self.on_session_done(done).await,
+                Some(done) = self.sessions.join_next_with_id() => self.on_session_done(done).await,
                 Some(_) = self.answers.join_next() => {}
                 Some(peer) = self.offences_rx.recv() => self.handle(Event::Offence { peer }, None).await,
                 _ = tick.tick() => self.on_tick().await,
@@ -206,6 +218,12 @@ impl Engine {
                         let _ = self.net.announce(class, &a).await;
                     }
                 }
+                Action::Abandon { peer, network } => {
+                    if let Some(task) = self.own.get(&(peer, network)) {
+                        debug!(peer = %peer.short(), %network, "abandoning a session the peer's crosses");
+                        task.abort();
+                    }
+                }
                 Action::Dial { peer } => {
                     let addrs = self.addrs.get(&peer).cloned().unwrap_or_default();
                     let _ = self.net.dial_peer(&peer, &addrs).await;
@@ -221,21 +239,33 @@ impl Engine {
     fn spawn_session(&mut self, peer: GroupId, network: DocId) {
         let (docs, net) = (self.docs.clone(), self.net.clone());
         let span = tracing::debug_span!("session", peer = %peer.short(), %network);
-        self.sessions.spawn(
+        let task = self.sessions.spawn(
             async move {
                 let r = session(&docs, &net, peer, network).await;
                 (peer, network, r)
             }
             .instrument(span),
         );
+        self.tasks.insert(task.id(), (peer, network));
+        self.own.insert((peer, network), task);
     }
 
     async fn on_session_done(
         &mut self,
-        done: Result<(GroupId, DocId, Result<usize, SyncError>), tokio::task::JoinError>,
+        done: Result<(tokio::task::Id, Ended), tokio::task::JoinError>,
     ) {
-        let Ok((peer, network, result)) = done else {
+        let id = match &done {
+            Ok((id, _)) => *id,
+            Err(e) => e.id(),
+        };
+        let Some((peer, network)) = self.tasks.remove(&id) else {
             return;
+        };
+        self.own.remove(&(peer, network));
+        // Abandoned (or failed with a panic): over, as far as the scheduler knows.
+        let result = match done {
+            Ok((_, (_, _, result))) => result,
+            Err(e) => Err(SyncError::Abandoned(e.to_string())),
         };
         if let Err(e) = &result {
             debug!(peer = %peer.short(), %network, error = %e, "session failed");
@@ -287,6 +317,10 @@ impl Engine {
                 request,
                 channel,
             } => {
+                if let Request::Hello { network, .. } = &request {
+                    let network = *network;
+                    self.handle(Event::Crossed { peer, network }, None).await;
+                }
                 let now = self.now();
                 if self.schedule.is_banned(&peer, now) {
                     let banned = Response::Refused {

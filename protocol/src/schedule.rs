@@ -15,6 +15,8 @@
 //!   shared network (two crossing sessions would send everything twice); the timer does the
 //!   same for every connected member, and dials members that are not connected.
 //! - One session per (peer, network) at a time; one asked for while it runs runs after it.
+//!   When the peer's session for the same network arrives while this node's runs, the one
+//!   opened by the smaller group id goes on and the other is abandoned.
 //! - A peer whose rounds are forbidden [`MAX_OFFENCES`] times is disconnected and ignored for
 //!   [`BAN_MS`].
 
@@ -91,6 +93,13 @@ pub enum Event {
         /// Whether the peer sent forbidden changes.
         forbidden: bool,
     },
+    /// A peer opened a session with this node for a network (its `Hello` arrived).
+    Crossed {
+        /// The peer.
+        peer: GroupId,
+        /// The network.
+        network: DocId,
+    },
     /// A peer sent a forbidden round while this node answered it.
     Offence {
         /// The peer.
@@ -115,6 +124,14 @@ pub enum Action {
     },
     /// Announce this node's changes of a network.
     Announce {
+        /// The network.
+        network: DocId,
+    },
+    /// Stop this node's own session with a peer for a network: the peer's session, crossing
+    /// it, does the same work (a [`Event::SessionDone`] still follows).
+    Abandon {
+        /// The peer.
+        peer: GroupId,
         /// The network.
         network: DocId,
     },
@@ -257,6 +274,19 @@ impl Scheduler {
                     self.start(peer, network, now, &mut out);
                 }
             }
+            Event::Crossed { peer, network } => {
+                // Two sessions crossing (both sides opened one at once: a join stores the network
+                // document on both, each seeing the other not yet listening) would each send
+                // every document the other lacks: the one opened by the smaller group id goes
+                // on. It syncs both ways from both sides' state as it answers, which holds every
+                // change stored before the peer's `Hello` came, so none is owed again.
+                if self.me > peer
+                    && let Some(again) = self.running.get_mut(&(peer, network))
+                {
+                    *again = false;
+                    out.push(Action::Abandon { peer, network });
+                }
+            }
             Event::Offence { peer } => self.offend(peer, now, &mut out),
             Event::Tick { networks } => {
                 let round = self.ticks;
@@ -375,6 +405,64 @@ mod tests {
             );
         }
         s
+    }
+
+    /// A join stores the network document on both sides, each sees the other not yet
+    /// listening, and both open a session: when they cross, the larger group id abandons its
+    /// own and owes nothing after it; the smaller goes on; a `Hello` with no session of this
+    /// node's to cross abandons nothing.
+    #[test]
+    fn of_two_crossing_sessions_the_smaller_group_ids_goes_on() {
+        let g = sorted(2);
+        let stored = |s: &mut Scheduler, peer: GroupId| {
+            s.handle(
+                10,
+                Event::Stored {
+                    network: net(1),
+                    members: members(&[peer], false),
+                    made_here: true,
+                },
+            )
+        };
+        let (mut small, mut large) = (connected(g[0], &g[1..]), connected(g[1], &g[..1]));
+        assert_eq!(sessions(&stored(&mut small, g[1])), vec![g[1]]);
+        assert_eq!(sessions(&stored(&mut large, g[0])), vec![g[0]]);
+        // Another change while it runs: a session owed after it, until the crossing.
+        assert!(sessions(&stored(&mut large, g[0])).is_empty());
+        let crossed = |s: &mut Scheduler, peer: GroupId| {
+            s.handle(
+                20,
+                Event::Crossed {
+                    peer,
+                    network: net(1),
+                },
+            )
+        };
+        assert!(crossed(&mut small, g[1]).is_empty(), "the smaller goes on");
+        assert_eq!(
+            crossed(&mut large, g[0]),
+            vec![Action::Abandon {
+                peer: g[0],
+                network: net(1)
+            }]
+        );
+        let done = |s: &mut Scheduler, peer: GroupId| {
+            s.handle(
+                30,
+                Event::SessionDone {
+                    peer,
+                    network: net(1),
+                    forbidden: false,
+                },
+            )
+        };
+        assert!(done(&mut large, g[0]).is_empty(), "nothing owed after it");
+        assert!(!large.is_running(&g[0], &net(1)));
+        assert!(
+            crossed(&mut large, g[0]).is_empty(),
+            "no session to abandon"
+        );
+        assert!(small.is_running(&g[1], &net(1)));
     }
 
     #[test]
@@ -572,6 +660,7 @@ mod tests {
         Announced(u8, usize, usize, bool),
         Done(usize, u8, bool),
         Offence(usize),
+        Crossed(usize, u8),
         Tick,
         Wait(u64),
     }
@@ -585,6 +674,7 @@ mod tests {
                 .prop_map(|(n, s, v, x)| Step::Announced(n, s, v, x)),
             (0..6usize, 0..3u8, any::<bool>()).prop_map(|(p, n, f)| Step::Done(p, n, f)),
             (0..6usize).prop_map(Step::Offence),
+            (0..6usize, 0..3u8).prop_map(|(p, n)| Step::Crossed(p, n)),
             Just(Step::Tick),
             (0..700_000u64).prop_map(Step::Wait),
         ]
@@ -595,11 +685,12 @@ mod tests {
         /// session with a peer that is not connected or is banned, or with itself; a member away
         /// is never dialled twice within the redial interval by stored changes (unless it was
         /// connected in between); every offender
-        /// reaching the limit is disconnected.
+        /// reaching the limit is disconnected; only a session running, with a smaller group id,
+        /// is abandoned.
         #[test]
-        fn the_schedule_keeps_its_promises(steps in proptest::collection::vec(step(), 1..120)) {
+        fn the_schedule_keeps_its_promises(me_at in 0..3usize, steps in proptest::collection::vec(step(), 1..120)) {
             let g = sorted(6);
-            let me = g[0];
+            let me = g[me_at];
             let mut s = Scheduler::new(me);
             let mut now = 0u64;
             let mut open: BTreeSet<(GroupId, DocId)> = BTreeSet::new();
@@ -626,6 +717,7 @@ mod tests {
                         (Event::SessionDone { peer: g[p], network: net(n), forbidden }, false)
                     }
                     Step::Offence(p) => (Event::Offence { peer: g[p] }, false),
+                    Step::Crossed(p, n) => (Event::Crossed { peer: g[p], network: net(n) }, false),
                     Step::Tick => (Event::Tick { networks: (0..3).map(|n| (net(n), g.clone())).collect() }, true),
                     Step::Wait(ms) => { now += ms; continue; }
                 };
@@ -650,6 +742,10 @@ mod tests {
                         }
                         Action::Disconnect { peer } => {
                             prop_assert!(s.is_banned(&peer, now));
+                        }
+                        Action::Abandon { peer, network } => {
+                            prop_assert!(peer < me);
+                            prop_assert!(open.contains(&(peer, network)), "abandoned a session not running");
                         }
                         Action::Announce { .. } => {}
                     }

@@ -688,6 +688,18 @@ impl Sim {
                         .unwrap_or_default();
                     self.announce(i, network, made_here);
                 }
+                Action::Abandon { peer, network } => {
+                    let j = self.index(&peer);
+                    let own: Vec<u64> = self.nodes[i]
+                        .sessions
+                        .iter()
+                        .filter(|(_, r)| Some(r.peer) == j && r.network == network)
+                        .map(|(id, _)| *id)
+                        .collect();
+                    for id in own {
+                        self.end_session(i, id, false);
+                    }
+                }
                 // Connections come up by themselves here when they can.
                 Action::Dial { .. } => {}
                 Action::Disconnect { peer } => {
@@ -828,6 +840,10 @@ impl Sim {
                 request,
             } => {
                 let peer = self.nodes[from].group;
+                if let Request::Hello { network, .. } = &request {
+                    let network = *network;
+                    self.handle(to, Event::Crossed { peer, network }, None);
+                }
                 let now = self.now;
                 let response = if self.nodes[to].schedule.is_banned(&peer, now) {
                     Response::Refused {
