@@ -14,7 +14,8 @@ use commonground_protocol::sync::{self as wire, Catchup, DocHeads, Refusal, Resp
 use tracing::{debug, warn};
 
 use crate::docs::DocSet;
-use crate::replica::{Admitted, Intake, forbidden, refused};
+use crate::replica::{Admitted, forbidden, refused};
+use commonground_protocol::replica::Intake;
 
 /// Why changes offered for a document this node holds were not applied.
 pub(crate) enum Untaken {

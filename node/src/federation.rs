@@ -345,7 +345,7 @@ impl DocSet {
         }
         let mut admitted: Vec<(DocId, Automerge, auth::Admitted)> = Vec::new();
         let mut left_out = 0;
-        let mut intake = crate::replica::Intake::new(network);
+        let mut intake = commonground_protocol::replica::Intake::new(network);
         for (i, d) in bundle.docs.into_iter().enumerate() {
             if !net.is_member(&exporter) {
                 return Err(bundle_refused(

@@ -18,7 +18,7 @@ use commonground_protocol::generation::GenRank;
 use commonground_protocol::ids::{DocId, GroupId};
 use commonground_protocol::inflate;
 use commonground_protocol::network::{InviteCode, IssuedInvite, Network, NetworkView, Role};
-use commonground_protocol::replica::{PeerSync, Pending, Side};
+use commonground_protocol::replica::{Intake, PeerSync, Pending, Side};
 use commonground_protocol::sync::{
     self as wire, DocHeads, DocPayload, HeadsHash, Payload, Refusal, Response, SessionPlan,
 };
@@ -115,46 +115,6 @@ pub(crate) enum NotTaken {
     Admission(auth::AuthError),
 }
 
-/// What the documents of one sync round (or one bundle document) may still cost before they
-/// are taken: what their bytes may inflate to, and the plans each group already has here.
-pub(crate) struct Intake {
-    /// The network the documents come for.
-    network: DocId,
-    /// Bytes the payloads may still inflate to (Automerge inflates compressed columns without
-    /// a limit: checked before it reads them).
-    budget: u64,
-    /// Plans per owning group in the network, counted when a plan new to this node arrives.
-    plans: Option<HashMap<GroupId, usize>>,
-}
-
-impl Intake {
-    pub(crate) fn new(network: DocId) -> Self {
-        Self {
-            network,
-            budget: inflate::MAX_INFLATED,
-            plans: None,
-        }
-    }
-
-    /// What the payloads may still inflate to.
-    pub(crate) fn left(&self) -> u64 {
-        self.budget
-    }
-
-    /// A bundle's documents are judged one by one: each may inflate to the whole budget.
-    pub(crate) fn next_document(&mut self) {
-        self.budget = inflate::MAX_INFLATED;
-    }
-
-    /// Counts what `bytes` inflate to against what is left.
-    pub(crate) fn inflates(&mut self, bytes: &[u8]) -> Result<(), (Refusal, String)> {
-        let n =
-            inflate::check(bytes, self.budget).map_err(|e| (Refusal::Malformed, e.to_string()))?;
-        self.budget -= n.min(self.budget);
-        Ok(())
-    }
-}
-
 impl From<auth::AuthError> for NotTaken {
     fn from(e: auth::AuthError) -> Self {
         Self::Admission(e)
@@ -167,15 +127,9 @@ impl From<(Refusal, String)> for NotTaken {
     }
 }
 
-/// A refusal of received changes: `Forbidden` (an offence) for forged or unauthorised ones,
-/// `Content` for what honest changes may carry under other rules.
+/// A refusal of received changes that admission did not take (`protocol::replica::refusal`).
 pub(crate) fn forbidden(e: auth::AuthError) -> (Refusal, String) {
-    let reason = if e.is_offence() {
-        Refusal::Forbidden
-    } else {
-        Refusal::Content
-    };
-    (reason, e.to_string())
+    commonground_protocol::replica::refusal(&e)
 }
 
 /// The network as an admitted copy of its document says, or as it was if that is unreadable.
@@ -858,7 +812,7 @@ impl DocSet {
         judged: Option<Result<Admitted, NotTaken>>,
     ) -> Result<Option<Admitted>, (Refusal, String)> {
         intake.inflates(bytes)?;
-        let network = intake.network;
+        let network = intake.network();
         let judged = judged.unwrap_or_else(|| {
             self.judge()
                 .accept_whole(&network, net, peer, id, bytes, signed)
@@ -875,17 +829,17 @@ impl DocSet {
             Err(NotTaken::Admission(e)) => Err(forbidden(e)),
             Err(NotTaken::Refused(r)) => Err(r),
             Ok((doc, keep)) => Ok(self
-                .fits_bound(&mut intake.plans, &network, id, &doc)
+                .fits_bound(intake, &network, id, &doc)
                 .then_some((doc, keep))),
         }
     }
 
     /// Whether a document received whole may be kept under the plans-per-member bound:
     /// always one this node holds or of another kind; a new plan if its owner has fewer than
-    /// the bound here (`counts`, filled on first use and kept up to date across a round).
+    /// the bound here, counting those the round took before it (`Intake::fits_plan`).
     fn fits_bound(
         &self,
-        counts: &mut Option<HashMap<GroupId, usize>>,
+        intake: &mut Intake,
         network: &DocId,
         id: &DocId,
         doc: &Automerge,
@@ -900,16 +854,11 @@ impl DocSet {
         let Ok(owner) = doc::owner(doc) else {
             return true;
         };
-        let n = counts
-            .get_or_insert_with(|| self.plans_per_owner(network))
-            .entry(owner)
-            .or_default();
-        if *n >= self.plan_quota {
+        let fits = intake.fits_plan(owner, self.plan_quota, || self.plans_per_owner(network));
+        if !fits {
             debug!(doc = %id, owner = %owner.short(), "left out a plan: its group has the most plans a group may have here");
-            return false;
         }
-        *n += 1;
-        true
+        fits
     }
 
     /// Checks a sync message's changes, with any kept from `peer` earlier for their missing
