@@ -160,6 +160,10 @@ pub(crate) struct Judge<'a> {
     docs: &'a HashMap<DocId, Box<Loaded>>,
 }
 
+/// What [`Judge::accept_wholes`] said of one document: what its bytes inflate to, and the
+/// verdict.
+pub(crate) type Judged = (u64, Result<Admitted, NotTaken>);
+
 /// Fewer documents whole than this in a round are judged on the actor's own thread.
 const JUDGE_IN_PARALLEL: usize = 8;
 /// The most threads that judge one round's documents.
@@ -181,7 +185,7 @@ impl Judge<'_> {
     ) -> Result<Admitted, NotTaken> {
         let malformed = |why: String| (Refusal::Malformed, why);
         let not_allowed = |why: &str| NotTaken::Refused((Refusal::NotMember, why.to_string()));
-        let existing = self.docs.get(id);
+        let existing = self.docs.get(id).map(|l| &**l);
         let received =
             Automerge::load(bytes).map_err(|e| malformed(format!("unreadable document: {e}")))?;
         let received_header =
@@ -235,7 +239,7 @@ impl Judge<'_> {
             id,
             existing.map(|l| &l.doc),
             &candidate,
-            held(existing.map(|l| &**l)),
+            held(existing),
             signed,
             net,
         )?;
@@ -269,10 +273,10 @@ impl Judge<'_> {
 
     /// Judges the documents received whole among `rest` (a round's payloads from position
     /// `first` on), other than `network`'s own, on several threads at once, as
-    /// [`Self::accept_whole`] would one by one; keyed by position. Only as many as inflate
-    /// within `budget` in all, counted in order (the round's own budget, which the caller
-    /// still applies): the rest is left for the caller to judge, as are all of them when
-    /// there are few or the machine has one core. A panic in a judging thread (a library
+    /// [`Self::accept_whole`] would one by one; keyed by position, with what each inflates to
+    /// (the caller charges that to the round's budget instead of measuring again). Only as many
+    /// as inflate within `budget` in all, counted in order: the rest is left for the caller to
+    /// judge, as are all of them when there are few or the machine has one core. A panic in a judging thread (a library
     /// failing on a peer's bytes) is raised again here, as if judged on this thread.
     fn accept_wholes(
         &self,
@@ -282,26 +286,28 @@ impl Judge<'_> {
         rest: &[DocPayload],
         first: usize,
         mut budget: u64,
-    ) -> HashMap<usize, Result<Admitted, NotTaken>> {
-        let mut todo: Vec<(usize, &DocPayload, &[u8])> = Vec::new();
-        for (k, p) in rest.iter().enumerate() {
-            let Payload::Whole(bytes) = &p.payload else {
-                continue;
-            };
-            if p.doc == *network {
-                continue;
-            }
-            match inflate::check(bytes, budget) {
-                Ok(n) => budget -= n.min(budget),
-                Err(_) => break,
-            }
-            todo.push((first + k, p, bytes));
-        }
+    ) -> HashMap<usize, Judged> {
         let threads = std::thread::available_parallelism()
             .map_or(1, |n| n.get())
             .min(MAX_JUDGES);
-        if todo.len() < JUDGE_IN_PARALLEL || threads < 2 {
+        let wholes = || {
+            rest.iter()
+                .enumerate()
+                .filter_map(|(k, p)| match &p.payload {
+                    Payload::Whole(bytes) if p.doc != *network => Some((first + k, p, bytes)),
+                    _ => None,
+                })
+        };
+        if threads < 2 || wholes().count() < JUDGE_IN_PARALLEL {
             return HashMap::new();
+        }
+        let mut todo = Vec::new();
+        for (at, p, bytes) in wholes() {
+            let Ok(n) = inflate::check(bytes, budget) else {
+                break;
+            };
+            budget -= n.min(budget);
+            todo.push((at, p, bytes, n));
         }
         let per_thread = todo.len().div_ceil(threads);
         std::thread::scope(|s| {
@@ -310,7 +316,7 @@ impl Judge<'_> {
                 .map(|part| {
                     s.spawn(move || {
                         part.iter()
-                            .map(|(at, p, bytes)| {
+                            .map(|(at, p, bytes, n)| {
                                 let r = self.accept_whole(
                                     network,
                                     Some(net),
@@ -319,7 +325,7 @@ impl Judge<'_> {
                                     bytes,
                                     &p.signed,
                                 );
-                                (*at, r)
+                                (*at, (*n, r))
                             })
                             .collect::<Vec<_>>()
                     })
@@ -798,8 +804,8 @@ impl DocSet {
     /// keep and what to keep with it; `None` for a plan left out, though an honest peer may
     /// send it (of an earlier release, re-issued and not yet endorsed: `auth::admit`; or over
     /// the bound): the rest of a round or bundle is still taken.
-    /// `judged`: what [`Judge::accept_whole`] already said of these bytes (see
-    /// [`Judge::accept_wholes`]); judged here if `None`.
+    /// `judged`: what [`Judge::accept_wholes`] already measured and said of these bytes;
+    /// measured and judged here if `None`.
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn take_whole(
         &self,
@@ -809,14 +815,20 @@ impl DocSet {
         id: &DocId,
         bytes: &[u8],
         signed: &[SignedHead],
-        judged: Option<Result<Admitted, NotTaken>>,
+        judged: Option<Judged>,
     ) -> Result<Option<Admitted>, (Refusal, String)> {
-        intake.inflates(bytes)?;
         let network = intake.network();
-        let judged = judged.unwrap_or_else(|| {
-            self.judge()
-                .accept_whole(&network, net, peer, id, bytes, signed)
-        });
+        let judged = match judged {
+            Some((inflated, judged)) => {
+                intake.charge(inflated)?;
+                judged
+            }
+            None => {
+                intake.inflates(bytes)?;
+                self.judge()
+                    .accept_whole(&network, net, peer, id, bytes, signed)
+            }
+        };
         match judged {
             Err(NotTaken::Admission(
                 auth::AuthError::Unbound
@@ -980,7 +992,7 @@ impl DocSet {
         // The documents received whole, judged on several threads at once when the first of
         // them other than the network's own comes (the network document, first, is judged
         // before: the others are judged against it); taken in order below.
-        let mut judged: Option<HashMap<usize, Result<Admitted, NotTaken>>> = None;
+        let mut judged: Option<HashMap<usize, Judged>> = None;
         for (at, p) in incoming.iter().enumerate() {
             if !seen.insert(p.doc) || p.signed.len() > auth::MAX_SIGNED_HEADS {
                 return Err(refused(
@@ -1119,7 +1131,7 @@ impl DocSet {
             let push = a.pushed.iter().find(|p| p.doc == d.doc);
             let (Some(l), Some(push)) = (mine, push) else {
                 news = true;
-                self.want(a.network, *d);
+                self.news.want(a.network, *d);
                 continue;
             };
             let heads = push.head_hashes();
@@ -1135,16 +1147,10 @@ impl DocSet {
             // Applied or not, what the announcer holds and this node still lacks is pulled.
             if self.docs.get(&d.doc).is_none_or(|l| lacks(l)) {
                 news = true;
-                self.want(a.network, *d);
+                self.news.want(a.network, *d);
             }
         }
         news
-    }
-
-    /// Notes an announced document this node lacks, to name in its next `Hello` for the network
-    /// (bounded: at most [`announce::MAX_ANNOUNCED_DOCS`] per network).
-    fn want(&mut self, network: DocId, d: DocHeads) {
-        self.news.want(network, d);
     }
 
     /// Applies one pushed document's changes, after the checks a sync round's get.
@@ -1192,6 +1198,9 @@ impl DocSet {
     /// the agreement with the next batch. Where this node holds a document at those heads, the
     /// heads themselves are kept too (for a catch-up next time).
     pub(crate) fn agree(&mut self, peer: &GroupId, docs: &[DocHeads]) {
+        if docs.is_empty() {
+            return;
+        }
         let now = self.now().max(0) as u64;
         let docs_held = &self.docs;
         let heads_of = |d: &DocId| docs_held.get(d).map(|l| l.doc.get_heads());
@@ -1316,7 +1325,7 @@ impl DocSet {
             doc: *network,
             reason,
         };
-        let existing = self.docs.get(network);
+        let existing = self.docs.get(network).map(|l| &**l);
         inflate::check(bytes, inflate::MAX_INFLATED).map_err(|e| bad(e.to_string()))?;
         let candidate = match existing {
             Some(l) => {
@@ -1335,7 +1344,7 @@ impl DocSet {
             network,
             existing.map(|l| &l.doc),
             &candidate,
-            held(existing.map(|l| &**l)),
+            held(existing),
             signed,
             current.as_ref(),
         )

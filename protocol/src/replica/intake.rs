@@ -54,6 +54,17 @@ impl Intake {
         Ok(())
     }
 
+    /// Charges `inflated` bytes, measured already ([`inflate::check`] of the same bytes), as
+    /// [`Self::inflates`] would: `Malformed` when they pass what is left.
+    pub fn charge(&mut self, inflated: u64) -> Result<(), (Refusal, String)> {
+        if inflated > self.budget {
+            let e = inflate::InflateError::TooLarge { limit: self.budget };
+            return Err((Refusal::Malformed, e.to_string()));
+        }
+        self.budget -= inflated;
+        Ok(())
+    }
+
     /// Whether a plan new to this node, owned by `owner`, may be kept: its group has fewer than
     /// `quota` plans here, counting those this round took before it. `held` counts the plans
     /// per owning group this node holds in the network (asked once per intake).
@@ -112,8 +123,15 @@ mod tests {
         for _ in 0..fit {
             intake.inflates(&bytes).expect("within the budget");
         }
-        let (reason, _) = intake.inflates(&bytes).unwrap_err();
-        assert_eq!(reason, Refusal::Malformed);
+        let refused = intake.inflates(&bytes).unwrap_err();
+        assert_eq!(refused.0, Refusal::Malformed);
+        // Charging the size measured already does what measuring again does.
+        let mut charged = Intake::new(doc(1));
+        for _ in 0..fit {
+            charged.charge(each).expect("within the budget");
+        }
+        assert_eq!(charged.left(), intake.left());
+        assert_eq!(charged.charge(each).unwrap_err(), refused);
         intake.next_document();
         assert_eq!(intake.left(), inflate::MAX_INFLATED);
         intake
