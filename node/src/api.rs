@@ -21,7 +21,7 @@ use commonground_protocol::ValidationError;
 use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::doc::{DocKind, Header};
 use commonground_protocol::generation::Generation;
-use commonground_protocol::ids::{Day, GroupId, ItemId, Period};
+use commonground_protocol::ids::{GroupId, ItemId, Period};
 use commonground_protocol::meeting::{MeetingEdit, MeetingKind, MeetingRecord, NewMeeting};
 use commonground_protocol::network::{Member, NetworkView, Role, Settings};
 use commonground_protocol::plan::{
@@ -39,15 +39,10 @@ pub use crate::app::{
     ApiError, AppState, ErrorBody, ErrorDetail, InviteView, JoinNetwork, PeerView,
 };
 use crate::app::{join_network, make_invite, peer_views};
-use crate::docs::{DocsError, today_utc};
+use crate::docs::{Docs, DocsError};
 use crate::federation::ImportSummary;
 pub use crate::federation::PublishedView;
 pub use crate::forget::Forgotten;
-
-/// Today's date in UTC, the day a record made now is dated when none is given.
-pub fn today() -> Day {
-    today_utc()
-}
 
 /// A JSON body whose rejections are [`ApiError`]s.
 #[derive(FromRequest)]
@@ -147,13 +142,14 @@ pub struct NewIssue {
 }
 
 /// A period if one is given (the documents decide the default).
-fn period_if_given(text: Option<&str>) -> Result<Option<Period>, ApiError> {
-    text.map(|t| period_or_now(Some(t))).transpose()
+fn period_if_given(docs: &Docs, text: Option<&str>) -> Result<Option<Period>, ApiError> {
+    text.map(|t| period_or_now(docs, Some(t))).transpose()
 }
 
-fn period_or_now(text: Option<&str>) -> Result<Period, ApiError> {
+/// The period named, or this month by the node's clock.
+fn period_or_now(docs: &Docs, text: Option<&str>) -> Result<Period, ApiError> {
     match text {
-        None => Ok(Period::of(today_utc())),
+        None => Ok(Period::of(docs.today())),
         Some(t) => t.parse().map_err(|source| {
             ValidationError::Malformed {
                 field: "period",
@@ -200,7 +196,9 @@ async fn tally(
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> ApiResult<TallyView> {
     Ok(Json(
-        s.docs.tally(period_or_now(q.period.as_deref())?).await?,
+        s.docs
+            .tally(period_or_now(&s.docs, q.period.as_deref())?)
+            .await?,
     ))
 }
 
@@ -210,7 +208,7 @@ async fn tally_add(
     State(s): State<AppState>,
     ApiJson(req): ApiJson<TallyAdd>,
 ) -> ApiResult<TallyAdded> {
-    let period = period_or_now(req.period.as_deref())?;
+    let period = period_or_now(&s.docs, req.period.as_deref())?;
     let count = s
         .docs
         .tally_add(req.issue.clone(), req.count.unwrap_or(1), period)
@@ -890,7 +888,7 @@ async fn publish(
     Path(network): Path<String>,
     ApiJson(req): ApiJson<PublishRequest>,
 ) -> ApiResult<PublishedView> {
-    let period = period_if_given(req.period.as_deref())?;
+    let period = period_if_given(&s.docs, req.period.as_deref())?;
     Ok(Json(s.docs.publish(network, period, req.from).await?))
 }
 
@@ -904,7 +902,7 @@ async fn published(
     Path(network): Path<String>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> ApiResult<PublishedView> {
-    let period = period_if_given(q.period.as_deref())?;
+    let period = period_if_given(&s.docs, q.period.as_deref())?;
     match s.docs.published(network, period).await? {
         Some(view) => Ok(Json(view)),
         None => Err(DocsError::NotFound {
@@ -924,7 +922,7 @@ async fn region(
     Path(network): Path<String>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> ApiResult<RegionView> {
-    let period = period_or_now(q.period.as_deref())?;
+    let period = period_or_now(&s.docs, q.period.as_deref())?;
     Ok(Json(s.docs.region(network, period).await?))
 }
 
@@ -937,7 +935,7 @@ async fn region_csv(
     Path(network): Path<String>,
     ApiQuery(q): ApiQuery<PeriodQuery>,
 ) -> Result<Response, ApiError> {
-    let period = period_or_now(q.period.as_deref())?;
+    let period = period_or_now(&s.docs, q.period.as_deref())?;
     let view = s.docs.region(network, period).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "text/csv; charset=utf-8")],

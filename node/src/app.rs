@@ -257,7 +257,7 @@ pub async fn make_invite(
         let admission = s.docs.admission().await?;
         let _ = net.admit(admission).await;
     }
-    let now = crate::docs::now_unix();
+    let now = s.docs.now();
     Ok(InviteView {
         code: code.encode(),
         network: code.network.to_string(),

@@ -19,7 +19,7 @@ use serde::Serialize;
 use crate::api::{
     Archived, CreatePlan, Deleted, Forgotten, ImportLine, InviteView, IssueRename, JoinNetwork,
     NewCollaborator, NewInvite, NewIssue, NewNetwork, PeerView, PublishRequest, PublishedView,
-    RoleChange, SettingsChange, SharePlan, StatusView, TallyAdd, TallyAdded, today,
+    RoleChange, SettingsChange, SharePlan, StatusView, TallyAdd, TallyAdded,
 };
 use crate::client::{Client, ClientError};
 use crate::config::{DataDir, LogFormat, default_data_dir};
@@ -956,7 +956,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
             issues,
             decisions,
         }) => {
-            let date = date.unwrap_or_else(today);
+            let date = date.unwrap_or_else(crate::docs::today_utc);
             let new = NewMeeting {
                 date,
                 kind,

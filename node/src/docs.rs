@@ -13,7 +13,7 @@ use std::thread::JoinHandle;
 use automerge::{Automerge, ChangeHash};
 use commonground_protocol::ValidationError;
 use commonground_protocol::announce;
-use commonground_protocol::auth::SignedHead;
+
 use commonground_protocol::catalogue::Catalogue;
 use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::doc::{self, DocError, DocKind, Header, Schema};
@@ -25,7 +25,9 @@ use commonground_protocol::plan::{
     ActionEdit, AgendaChange, AuthorityMeetingEdit, NewAction, NewAuthorityMeeting, NewPlan,
     NewTarget, Plan, PlanEdit, PlanView, TargetEdit,
 };
-use commonground_protocol::replica::News;
+use commonground_protocol::replica::{
+    Judged, Loaded, NotShared, Outbox, Part, Replica, Spread, signed_key,
+};
 use commonground_protocol::sync::DocHeads;
 use commonground_protocol::tally::{self, Increment, Tally, TallyView};
 use ed25519_dalek::SigningKey;
@@ -81,6 +83,15 @@ pub enum DocsError {
     Stopped,
 }
 
+impl From<NotShared> for DocsError {
+    fn from(e: NotShared) -> Self {
+        Self::NotFound {
+            what: "shared network",
+            id: e.0.to_string(),
+        }
+    }
+}
+
 /// What a job hands back to run once its batch is stored: it receives whether storing worked.
 type Done = Box<dyn FnOnce(Result<(), StoreError>) + Send>;
 /// Work for the actor: what to run, and whether it came from a peer (sync, a bundle) rather
@@ -90,50 +101,24 @@ struct Job {
     run: Box<dyn FnOnce(&mut DocSet) -> Done + Send>,
 }
 
-/// The loaded documents of this node, as the actor's jobs see them.
+/// The loaded documents of this node, as the actor's jobs see them: the replication core
+/// (`commonground_protocol::replica::Replica`: the documents, their signed heads, the sync state
+/// with every peer, and the rounds) inside the node's shell: the clock, randomness, invites,
+/// and the bookkeeping of one batch. It dereferences to the core, whose reads and rounds the
+/// shell's jobs use as their own.
 pub struct DocSet {
-    pub(crate) group: GroupId,
-    /// The group's key: signs this node's newest change of every shared document.
-    pub(crate) key: SigningKey,
-    /// The most payload bytes in one answer to a sync round (`sync::fit_reply`).
-    pub(crate) reply_bytes: usize,
-    /// The most plans of one owning group kept per network (`auth::MAX_PLANS_PER_MEMBER`).
-    pub(crate) plan_quota: usize,
-    /// Boxed: a document's state is large, and the map moves its entries as it grows (a cold
-    /// sync of 10,000 documents spent a tenth of its time there).
-    pub(crate) docs: HashMap<DocId, Box<Loaded>>,
+    /// The replication core.
+    pub(crate) replica: Replica,
     /// The time now, in unix seconds: the only clock the actor's jobs read (the system's; the
     /// simulation's own).
     pub(crate) clock: fn() -> i64,
     /// Where new salts come from (the OS; a seeded generator in the simulation, so that its runs
     /// replay).
     pub(crate) rng: Box<dyn RngCore + Send>,
-    /// Sync bookkeeping per peer (see `replica`).
-    pub(crate) peers: HashMap<GroupId, commonground_protocol::replica::PeerSync>,
     /// Invites this node issued, by id.
     pub(crate) invites: HashMap<[u8; 16], commonground_protocol::network::IssuedInvite>,
-    /// Metadata to store with the next batch.
-    pub(crate) meta_writes: Vec<(String, Vec<u8>)>,
-    /// Networks to announce as changed after the next batch although none of their documents
-    /// changed (an invite was issued: who may connect changed).
-    pub(crate) touched: Vec<DocId>,
-    /// Documents replaced by a new generation since the last batch: the store drops the old
-    /// generation's data and then rewrites itself so that none of its bytes stay on disk.
-    pub(crate) replaced: Vec<DocId>,
-    /// Documents a sync round changed in this batch: their changes are not announced again
-    /// (their authors did; `protocol::announce`).
-    pub(crate) synced_in: HashSet<DocId>,
-    /// Documents changed in this batch by changes pushed with an announcement: gossip spread
-    /// them already, so they are announced by nobody else.
-    pub(crate) pushed_in: HashSet<DocId>,
     /// Documents this node's own jobs changed in this batch before any sync round did.
     made_here: HashSet<DocId>,
-    /// What this node owes its networks' members: documents to ask for, news to pass on.
-    pub(crate) news: News,
-    /// Decoded network documents with the heads they were decoded at (see `replica`).
-    pub(crate) network_cache: std::cell::RefCell<
-        HashMap<DocId, (Vec<ChangeHash>, commonground_protocol::network::Network)>,
-    >,
     /// Set by [`Docs::stop`]: the actor stops after storing the current batch.
     stopping: bool,
     /// Whether this group's roles were checked since start (see `drop_plans_where_aggregator`).
@@ -143,37 +128,38 @@ pub struct DocSet {
     poisoned: bool,
 }
 
-pub(crate) struct Loaded {
-    pub(crate) doc: Automerge,
-    pub(crate) header: Header,
-    /// Heads of what is on disk; changes after these are to be stored.
-    stored_heads: Vec<ChangeHash>,
-    /// Changes stored since the last snapshot.
-    stored_changes: usize,
-    /// Signed heads held for this document: per author, the newest (see `protocol::auth`).
-    pub(crate) signed: Vec<SignedHead>,
-    /// Its generation's rank (see `protocol::generation`), kept so that listing heads does not
-    /// look for the first change each time.
-    pub(crate) rank: GenRank,
-}
+impl std::ops::Deref for DocSet {
+    type Target = Replica;
 
-impl Loaded {
-    /// A document not yet stored.
-    pub(crate) fn fresh(doc: Automerge, header: Header) -> Self {
-        Self {
-            rank: GenRank::of(&doc, &header),
-            doc,
-            header,
-            stored_heads: Vec::new(),
-            stored_changes: 0,
-            signed: Vec::new(),
-        }
+    fn deref(&self) -> &Replica {
+        &self.replica
     }
 }
 
-/// The metadata key of a document's signed heads.
-pub(crate) fn signed_key(id: &DocId) -> String {
-    format!("signed/{id}")
+impl std::ops::DerefMut for DocSet {
+    fn deref_mut(&mut self) -> &mut Replica {
+        &mut self.replica
+    }
+}
+
+/// The node's [`Spread`]: a round's documents received whole are judged on up to this
+/// machine's cores at once, on scoped threads (a cold sync's admission is most of its time).
+struct Threads(usize);
+
+impl Spread for Threads {
+    fn width(&self) -> usize {
+        self.0
+    }
+
+    fn run<'a>(&self, parts: Vec<Part<'a>>) -> Vec<(usize, Judged)> {
+        std::thread::scope(|s| {
+            let running: Vec<_> = parts.into_iter().map(|p| s.spawn(p)).collect();
+            running
+                .into_iter()
+                .flat_map(|t| t.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+                .collect()
+        })
+    }
 }
 
 /// The time now, in unix seconds.
@@ -189,7 +175,7 @@ pub fn today_utc() -> Day {
 }
 
 /// The day (UTC) of a time in unix seconds.
-fn day_of(unix: i64) -> Day {
+pub(crate) fn day_of(unix: i64) -> Day {
     Day::from_unix(unix).unwrap_or_else(|_| "2026-01-01".parse().expect("valid day"))
 }
 
@@ -215,13 +201,6 @@ impl DocSet {
     /// Today in UTC, by the set's clock: the day changes are stamped with.
     pub(crate) fn today(&self) -> Day {
         day_of(self.now())
-    }
-
-    /// This node's heads hash of a document it holds.
-    pub(crate) fn heads_hash(&self, id: &DocId) -> Option<commonground_protocol::sync::HeadsHash> {
-        self.docs
-            .get(id)
-            .map(|l| commonground_protocol::sync::heads_hash(&l.doc.get_heads()))
     }
 
     /// The group this node belongs to.
@@ -303,7 +282,7 @@ impl DocSet {
         let (r, hash) =
             doc::edit_based(&mut loaded.doc, &group, today, base, f).map_err(damaged(*id))?;
         if let Some(hash) = hash {
-            self.sign(id, &hash);
+            self.replica.sign(id, &hash);
         }
         Ok(r)
     }
@@ -332,27 +311,6 @@ impl DocSet {
             self.write_based::<Network, _>(id, None, |n, _| n.set_addrs(&group, addrs.to_vec()))?;
         }
         Ok(stale)
-    }
-
-    /// Signs this group's newest change of a shared document: it covers all before it.
-    fn sign(&mut self, id: &DocId, hash: &ChangeHash) {
-        let Some(l) = self.docs.get_mut(id) else {
-            return;
-        };
-        if !l.header.kind.is_shared() {
-            return;
-        }
-        let head = SignedHead::sign(&self.key, id, hash);
-        // The newest head replaces this group's earlier one; an endorsement of the generation
-        // (a head on its first change, `auth::may_endorse`) stays, to pass on.
-        let rank = l.rank;
-        l.signed
-            .retain(|s| s.author != head.author || rank.is_root(&s.change_hash()));
-        l.signed.push(head);
-        let mut bytes = Vec::new();
-        if ciborium::into_writer(&l.signed, &mut bytes).is_ok() {
-            self.meta_writes.push((signed_key(id), bytes));
-        }
     }
 
     /// Refuses a local edit of a shared document this group may not write: other nodes would
@@ -444,34 +402,9 @@ impl DocSet {
         Ok(id)
     }
 
-    /// How many plans of each owning group this node holds in `network`.
-    pub(crate) fn plans_per_owner(&self, network: &DocId) -> HashMap<GroupId, usize> {
-        let mut counts = HashMap::new();
-        for l in self.docs.values() {
-            if l.header.kind == DocKind::Plan && l.header.network.as_ref() == Some(network) {
-                *counts.entry(l.header.owner).or_default() += 1;
-            }
-        }
-        counts
-    }
-
     /// Keeps a document just created here, signing its first change when it is shared.
     fn add_new(&mut self, id: DocId, doc: Automerge) -> Result<(), DocsError> {
-        let header = doc::header(&doc).map_err(damaged(id))?;
-        let first = doc.get_heads();
-        self.docs.insert(id, Box::new(Loaded::fresh(doc, header)));
-        if let Some(h) = first.first() {
-            self.sign(&id, h);
-        }
-        Ok(())
-    }
-
-    /// The documents of one kind, by id.
-    pub fn of_kind(&self, kind: DocKind) -> impl Iterator<Item = (&DocId, &Header)> {
-        self.docs
-            .iter()
-            .filter(move |(_, l)| l.header.kind == kind)
-            .map(|(id, l)| (id, &l.header))
+        self.replica.add_local(id, doc).map_err(damaged(id))
     }
 
     /// The document of `kind` whose id is `text` or starts with it (at least 4 hex digits).
@@ -508,8 +441,12 @@ impl DocSet {
     /// compacts documents whose change count has grown large, and returns the networks whose
     /// documents changed.
     pub(crate) fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<Stored>, StoreError> {
-        let synced_in = std::mem::take(&mut self.synced_in);
-        let pushed_in = std::mem::take(&mut self.pushed_in);
+        // Old generations a peer's new one replaced: this group's edits on them go over first.
+        for (id, old) in std::mem::take(&mut self.replica.out.superseded) {
+            self.carry_over(&id, &old);
+        }
+        let synced_in = std::mem::take(&mut self.replica.out.synced_in);
+        let pushed_in = std::mem::take(&mut self.replica.out.pushed_in);
         let made_here = std::mem::take(&mut self.made_here);
         // A network whose threshold rose: this group's published counts there are re-issued
         // under it (new generations, stored below). Looked at where a network document changed,
@@ -531,7 +468,7 @@ impl DocSet {
         }
         // A document replaced by a new generation: the old one's data goes first (its signed
         // heads are written again below); the new one is then stored whole, as any new document.
-        let replaced = std::mem::take(&mut self.replaced);
+        let replaced = std::mem::take(&mut self.replica.out.replaced);
         for id in &replaced {
             store.remove(id, &[signed_key(id)])?;
         }
@@ -570,11 +507,11 @@ impl DocSet {
             info!(doc = %id, "deleted a plan: this group is an aggregator of its network");
         }
         batch.retain(|a| !dropped.contains(&a.doc));
-        if batch.is_empty() && self.meta_writes.is_empty() && replaced.is_empty() {
+        if batch.is_empty() && self.replica.out.meta_writes.is_empty() && replaced.is_empty() {
             return Ok(Vec::new());
         }
-        store.append(&batch, &self.meta_writes)?;
-        self.meta_writes.clear();
+        store.append(&batch, &self.replica.out.meta_writes)?;
+        self.replica.out.meta_writes.clear();
         if !replaced.is_empty() {
             // The store keeps removed values in its log until it rewrites it: rewrite it now, so
             // that the forgotten text is gone from the data directory, not only unreachable.
@@ -586,7 +523,7 @@ impl DocSet {
         }
         // Per network: what changed, and of it what to announce (`announces`).
         let mut networks: BTreeMap<DocId, Stored> = BTreeMap::new();
-        for network in self.touched.drain(..) {
+        for network in self.replica.out.touched.drain(..) {
             networks
                 .entry(network)
                 .or_insert_with(|| Stored::new(network));
@@ -648,7 +585,8 @@ impl DocSet {
             .docs
             .iter()
             .filter(|(_, l)| l.doc.get_heads() != l.stored_heads)
-            .map(|(id, _)| *id);
+            .map(|(id, _)| *id)
+            .collect::<Vec<_>>();
         self.made_here.extend(changed);
     }
 
@@ -695,27 +633,16 @@ impl DocSet {
     ) -> Result<Self, DocsError> {
         let group = GroupId::from_public_key(key.verifying_key().to_bytes())
             .map_err(|e| DocsError::Store(StoreError::Io(e.to_string())))?;
+        let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
         let mut set = DocSet {
-            group,
-            key,
-            docs: HashMap::new(),
+            replica: Replica::new(group, key, Box::new(Threads(threads))),
             clock,
             rng,
-            peers: HashMap::new(),
             invites: HashMap::new(),
-            network_cache: Default::default(),
-            meta_writes: Vec::new(),
-            touched: Vec::new(),
-            replaced: Vec::new(),
-            synced_in: HashSet::new(),
-            pushed_in: HashSet::new(),
             made_here: HashSet::new(),
-            news: News::default(),
             stopping: false,
             roles_checked: false,
             poisoned: false,
-            reply_bytes: commonground_protocol::sync::MAX_REPLY_BYTES,
-            plan_quota: commonground_protocol::auth::MAX_PLANS_PER_MEMBER,
         };
         crate::replica::load_meta(&mut set, store)?;
         for id in store.doc_ids()? {
@@ -779,13 +706,9 @@ impl DocSet {
             .map(|(id, _)| *id)
             .collect();
         self.reload(store, &touched);
-        self.meta_writes.clear();
-        self.touched.clear();
-        self.replaced.clear();
-        self.synced_in.clear();
-        self.pushed_in.clear();
+        self.replica.out = Outbox::default();
         self.made_here.clear();
-        self.network_cache.borrow_mut().clear();
+        self.replica.clear_network_cache();
     }
 
     /// Drops unstored changes by reloading the given documents from the store.
@@ -809,6 +732,9 @@ impl DocSet {
 pub struct Docs {
     tx: mpsc::Sender<Job>,
     group: GroupId,
+    /// The actor's clock, for what the node shows and decides outside it (the page's month,
+    /// an invite's expiry): one clock for the whole node.
+    clock: fn() -> i64,
     changes: tokio::sync::broadcast::Sender<Stored>,
 }
 
@@ -874,7 +800,15 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
             }
         })
         .map_err(|e| DocsError::Store(StoreError::Io(e.to_string())))?;
-    Ok((Docs { tx, group, changes }, DocsThread(thread)))
+    Ok((
+        Docs {
+            tx,
+            group,
+            clock: now_unix,
+            changes,
+        },
+        DocsThread(thread),
+    ))
 }
 
 fn run(
@@ -968,6 +902,16 @@ impl Docs {
     /// The group this node belongs to.
     pub fn group(&self) -> GroupId {
         self.group
+    }
+
+    /// The time now, in unix seconds, by the node's clock.
+    pub fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    /// Today in UTC, by the node's clock.
+    pub fn today(&self) -> Day {
+        day_of(self.now())
     }
 
     /// Stops the actor once everything sent before is stored; later calls on any handle fail

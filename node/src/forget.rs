@@ -22,7 +22,9 @@ use commonground_protocol::tally::Tally;
 use serde::{Deserialize, Serialize};
 use tracing::{info, warn};
 
-use crate::docs::{DocSet, Docs, DocsError, Loaded, damaged};
+use commonground_protocol::replica::Loaded;
+
+use crate::docs::{DocSet, Docs, DocsError, damaged};
 
 /// What was forgotten.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -39,44 +41,10 @@ pub struct Forgotten {
 }
 
 impl DocSet {
-    /// Puts `next`, a new generation of document `id` admitted from a peer, in place of the one
-    /// held, and carries this group's own edits made on the old one over to it.
-    pub(crate) fn replace(&mut self, id: DocId, next: Automerge, signed: Vec<SignedHead>) {
-        let Ok(header) = doc::header(&next) else {
-            return;
-        };
-        let generation = header.generation.n;
-        let old = self.docs.remove(&id);
-        self.install(id, next, header, signed);
-        info!(doc = %id, generation, "a document was re-issued without its history; the old generation is deleted");
-        if let Some(old) = old {
-            self.carry_over(&id, &old);
-        }
-    }
-
-    fn install(
-        &mut self,
-        id: DocId,
-        next: Automerge,
-        header: doc::Header,
-        signed: Vec<SignedHead>,
-    ) {
-        let mut l = Loaded::fresh(next, header);
-        l.signed = signed;
-        self.meta_writes
-            .push(crate::replica::signed_meta(&id, &l.signed));
-        if let Some(n) = l.header.network {
-            self.touched.push(n);
-        }
-        self.docs.insert(id, Box::new(l));
-        self.replaced.push(id);
-        self.network_cache.borrow_mut().remove(&id);
-    }
-
     /// Carries this group's edits that `old` holds beyond the heads the new generation of `id`
     /// replaced over to it, as new edits (plans; other kinds are rewritten by their own
     /// routines: a member's addresses on its tick, a published tally when it next publishes).
-    fn carry_over(&mut self, id: &DocId, old: &Loaded) {
+    pub(crate) fn carry_over(&mut self, id: &DocId, old: &Loaded) {
         let Some(l) = self.docs.get(id) else { return };
         let replaced = l.header.generation.replaced_heads();
         let held: Vec<ChangeHash> = replaced

@@ -26,7 +26,6 @@
 
 pub mod api;
 pub mod app;
-mod catchup;
 pub mod cli;
 pub mod client;
 pub mod config;
@@ -38,7 +37,6 @@ pub mod http;
 pub mod identity;
 pub mod net;
 pub mod replica;
-mod session;
 #[cfg(test)]
 mod sim;
 pub mod store;

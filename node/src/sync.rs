@@ -20,7 +20,7 @@ use tracing::{Instrument, debug, info, warn};
 
 use crate::docs::{Docs, DocsError, Stored};
 use crate::net::{Net, NetError, NetEvent};
-use crate::session::{Answered, Initiator, Step};
+use commonground_protocol::replica::{Answered, Initiator, SessionError, Step};
 
 /// How many inbound requests are answered at once.
 const INBOUND: usize = 32;
@@ -34,15 +34,9 @@ pub enum SyncError {
     /// The documents actor failed.
     #[error(transparent)]
     Docs(#[from] DocsError),
-    /// The peer refused.
-    #[error("refused: {0}")]
-    Refused(String),
-    /// The peer answered out of turn.
-    #[error("unexpected answer")]
-    Unexpected,
-    /// The peer's answer carried changes this node may not accept.
-    #[error("the peer sent forbidden changes: {0}")]
-    Forbidden(String),
+    /// The session's exchange failed: refused, out of turn, or forbidden changes.
+    #[error(transparent)]
+    Session(SessionError),
     /// The session was stopped (the peer's own crossed it) or its task failed.
     #[error("session abandoned: {0}")]
     Abandoned(String),
@@ -51,21 +45,12 @@ pub enum SyncError {
 /// What a session's task returns: with whom, for which network, and how it went.
 type Ended = (GroupId, DocId, Result<usize, SyncError>);
 
-pub(crate) fn expect_refusal(r: Response) -> SyncError {
-    match r {
-        Response::Refused { message, .. } => SyncError::Refused(message),
-        _ => SyncError::Unexpected,
-    }
-}
-
-/// This node's refusal of what the peer answered: forbidden changes are the peer's offence.
-pub(crate) fn own_refusal(r: Response) -> SyncError {
-    match r {
-        Response::Refused {
-            reason: wire::Refusal::Forbidden,
-            message,
-        } => SyncError::Forbidden(message),
-        other => expect_refusal(other),
+impl From<SessionError> for SyncError {
+    fn from(e: SessionError) -> Self {
+        match e {
+            SessionError::NotShared(n) => Self::Docs(DocsError::from(n)),
+            other => Self::Session(other),
+        }
     }
 }
 
@@ -84,7 +69,7 @@ pub async fn session(
 
 /// Runs one session with `peer` for `network`, as the initiator, sending each request with
 /// `ask` (over the network, or to another node's `Docs::answer` in a test). The session itself is
-/// `session::Initiator`; this carries its requests and runs its documents work on the actor.
+/// `protocol::replica::Initiator`; this carries its requests and runs its documents work on the actor.
 pub async fn session_over<F, Fut>(
     docs: &Docs,
     peer: GroupId,
@@ -97,14 +82,16 @@ where
 {
     let (mut session, mut request) = docs
         .run_remote(move |set| Ok(Initiator::open(set, peer, network)))
-        .await??;
+        .await?
+        .map_err(SyncError::from)?;
     loop {
         let step = match session.answer(ask(request).await?)? {
             Answered::Send(r) => Step::Send(r),
             Answered::NeedsDocs => {
                 let (s, step) = docs
                     .run_remote(move |set| {
-                        let step = session.with_docs(set);
+                        let now = set.now();
+                        let step = session.with_docs(set, now);
                         Ok((session, step))
                     })
                     .await?;
@@ -270,7 +257,7 @@ impl Engine {
         if let Err(e) = &result {
             debug!(peer = %peer.short(), %network, error = %e, "session failed");
         }
-        let forbidden = matches!(result, Err(SyncError::Forbidden(_)));
+        let forbidden = matches!(result, Err(SyncError::Session(SessionError::Forbidden(_))));
         self.handle(
             Event::SessionDone {
                 peer,

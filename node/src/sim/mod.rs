@@ -2,8 +2,9 @@
 //! delay, reordering, loss, partitions and crash-restart from stored bytes (issue 11, part 2).
 //!
 //! Each node is the real thing with its IO taken away: the documents as the actor holds them
-//! ([`DocSet`], stored after every step into an in-memory [`Store`]), the real scheduler
-//! (`protocol::schedule`), the real initiator state machine (`session`) and the real answers
+//! ([`DocSet`]: the replication core, `protocol::replica::Replica`, in the node's shell, stored
+//! after every step into an in-memory [`Store`]), the real scheduler (`protocol::schedule`), the
+//! real initiator state machine (`protocol::replica::Initiator`) and the real answers
 //! (`DocSet::answer`). What stands in for libp2p is small and lives here: a connection is up
 //! when both nodes are running, their link is up and each sees the other as a fellow member;
 //! announcements go to every connected node subscribed to the topic (the gossip mesh is not
@@ -47,8 +48,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use crate::docs::{DocSet, Stored};
-use crate::session::{Answered, Initiator, Step};
-use crate::sync::SyncError;
+use commonground_protocol::replica::{Answered, Initiator, SessionError, Step};
 
 mod federation;
 mod store;
@@ -994,7 +994,9 @@ impl Sim {
         let step = match r.machine.answer(response) {
             Ok(Answered::Send(request)) => Ok(Step::Send(request)),
             Ok(Answered::NeedsDocs) => {
-                let step = r.machine.with_docs(self.nodes[i].set());
+                let set = self.nodes[i].set();
+                let now = set.now();
+                let step = r.machine.with_docs(set, now);
                 self.persist(i);
                 step
             }
@@ -1011,7 +1013,7 @@ impl Sim {
                 self.session_done(i, peer, network, false);
             }
             Err(e) => {
-                let forbidden = matches!(e, SyncError::Forbidden(_));
+                let forbidden = matches!(e, SessionError::Forbidden(_));
                 if forbidden && !self.nodes[j].rogue {
                     let who: Vec<String> = self
                         .nodes

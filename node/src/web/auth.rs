@@ -390,6 +390,7 @@ pub async fn guard(State(web): State<Web>, req: Request, next: Next) -> Response
         csrf: csrf.clone(),
         signed_in: session.is_some(),
         remote: !local,
+        now: web.app.docs.now(),
     };
     let mut req = req;
     if req.method() == Method::POST {

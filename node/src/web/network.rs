@@ -23,18 +23,13 @@ use super::{PageResult, Web, WebError};
 use crate::app::{
     ApiError, InviteView, JoinNetwork, PeerView, join_network, make_invite, peer_views,
 };
-use crate::docs::today_utc;
 
 /// How long invites may be made for, as the API spells them.
 const EXPIRIES: [&str; 4] = ["1h", "24h", "48h", "7d"];
 
-fn now_secs() -> u64 {
-    crate::docs::now_unix().max(0) as u64
-}
-
-/// "N minutes ago" for a unix time.
-fn ago(lang: Lang, then: u64) -> String {
-    let minutes = now_secs().saturating_sub(then) / 60;
+/// "N minutes ago" for a unix time, seen at `now`.
+fn ago(lang: Lang, now: i64, then: u64) -> String {
+    let minutes = (now.max(0) as u64).saturating_sub(then) / 60;
     lang.t_args("minutes-ago", &[("n", FluentValue::from(minutes as i64))])
 }
 
@@ -170,7 +165,7 @@ fn network_card(
                 }
             }
             p {
-                a href=(region_href(&n.id.to_string(), Period::of(today_utc()))) {
+                a href=(region_href(&n.id.to_string(), Period::of(ctx.today()))) {
                     (lang.t_args("region-link", &[("network", FluentValue::from(n.name.clone()))]))
                 }
                 (lang.sep())
@@ -343,7 +338,7 @@ fn invite_card(ctx: &Ctx, inv: &InviteView) -> Markup {
             }
             p { (ctx.lang.t_args("invite-grants", &[("role", FluentValue::from(ctx.t(&format!("role-{}", inv.role))))])) }
             p class="note" {
-                (validity(ctx.lang, inv.expires_at - now_secs() as i64))
+                (validity(ctx.lang, inv.expires_at - ctx.now))
             }
         }
     }
@@ -362,7 +357,7 @@ fn peers_card(ctx: &Ctx, peers: Option<&[PeerView]>, names: &BTreeMap<String, St
                         @let who = p.name.clone().unwrap_or_else(|| p.group.chars().take(12).collect());
                         li {
                             strong { bdi { (who) } } (lang.sep())
-                            (lang.t_args("peer-connected", &[("ago", FluentValue::from(ago(lang, p.connected_since)))]))
+                            (lang.t_args("peer-connected", &[("ago", FluentValue::from(ago(lang, ctx.now, p.connected_since)))]))
                             @if !p.last_synced.is_empty() {
                                 ul {
                                     @for (doc, t) in &p.last_synced {
@@ -370,7 +365,7 @@ fn peers_card(ctx: &Ctx, peers: Option<&[PeerView]>, names: &BTreeMap<String, St
                                             bdi { (names.get(doc).cloned().unwrap_or_else(|| doc.chars().take(8).collect())) } (lang.colon())
                                             (lang.t_args("last-synced", &[
                                                 ("group", FluentValue::from(who.clone())),
-                                                ("ago", FluentValue::from(ago(lang, *t))),
+                                                ("ago", FluentValue::from(ago(lang, ctx.now, *t))),
                                             ]))
                                         }
                                     }

@@ -9,7 +9,7 @@
 use std::collections::HashMap;
 
 use commonground_protocol::ValidationError;
-use commonground_protocol::ids::Period;
+use commonground_protocol::ids::{Day, Period};
 use commonground_protocol::privacy::PersonalDataKind;
 use fluent_bundle::FluentValue;
 use maud::{DOCTYPE, Markup, html};
@@ -31,12 +31,19 @@ pub struct Ctx {
     pub signed_in: bool,
     /// Whether the request came from another machine.
     pub remote: bool,
+    /// The time of the request, in unix seconds, by the node's clock.
+    pub now: i64,
 }
 
 impl Ctx {
     /// A message in the page's language.
     pub fn t(&self, id: &str) -> String {
         self.lang.t(id)
+    }
+
+    /// The day of the request (UTC).
+    pub fn today(&self) -> Day {
+        crate::docs::day_of(self.now)
     }
 }
 

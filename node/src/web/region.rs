@@ -16,7 +16,6 @@ use super::charts::RangeRow;
 use super::i18n::Lang;
 use super::pages::{Ctx, issue_label, layout, range_text, region_section};
 use super::{PageResult, Web, WebError};
-use crate::docs::today_utc;
 
 /// The page's query.
 #[derive(Debug, Deserialize)]
@@ -97,7 +96,7 @@ async fn load(
     q: &RegionQuery,
 ) -> Result<(Period, RegionView, Vec<IssueEntry>), WebError> {
     let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
-        None => Period::of(today_utc()),
+        None => Period::of(web.app.docs.today()),
         Some(p) => p.parse().map_err(|_| WebError::NotFound)?,
     };
     let view = web.app.docs.region(network, period).await?;

@@ -25,7 +25,6 @@ use super::pages::{
     lines, range_text, region_href, value_of,
 };
 use super::{PageResult, Web, WebError};
-use crate::docs::today_utc;
 use crate::federation::PublishedView;
 
 /// How many meeting records the page lists.
@@ -89,7 +88,7 @@ pub async fn page(
     Query(q): Query<TallyQuery>,
 ) -> PageResult {
     let period = match q.period.as_deref().filter(|p| !p.is_empty()) {
-        None => Period::of(today_utc()),
+        None => Period::of(ctx.today()),
         Some(p) => p.parse().map_err(|_| WebError::NotFound)?,
     };
     let done = q.done(ctx.lang);
@@ -119,7 +118,7 @@ async fn refused_page(web: &Web, ctx: &Ctx, refused: Refusal, fields: &Fields) -
     render(
         web,
         ctx,
-        Period::of(today_utc()),
+        Period::of(ctx.today()),
         &filled,
         None,
         None,
@@ -222,7 +221,7 @@ fn publish_card(
 ) -> Markup {
     let lang = ctx.lang;
     let month = lang.period(period);
-    let now = crate::docs::now_unix();
+    let now = ctx.now;
     html! {
         section class="card" aria-labelledby="publish-title" id="publish" {
             h2 id="publish-title" { (ctx.t("publish-title")) }
@@ -378,7 +377,7 @@ pub async fn publish(
             (period, result)
         }
         Err(_) => (
-            Period::of(today_utc()),
+            Period::of(ctx.today()),
             Err(Refusal::malformed("publish", ctx.lang, "period").message),
         ),
     };
@@ -412,7 +411,7 @@ fn meeting_form(ctx: &Ctx, issues: &[IssueEntry], filled: &Filled) -> Markup {
             form method="post" action="/meetings" novalidate {
                 (csrf(ctx))
                 (form_error(filled, FORM, &["date", "kind", "attendees", "issues", "decisions"]))
-                (field(filled, FORM, "date", &ctx.t("meeting-date"), Input::Typed("date", None, None), &today_utc().to_string(), true))
+                (field(filled, FORM, "date", &ctx.t("meeting-date"), Input::Typed("date", None, None), &ctx.today().to_string(), true))
                 (field(filled, FORM, "kind", &ctx.t("meeting-kind"), Input::Choice(&kinds), "weekly-meeting", false))
                 (field(filled, FORM, "attendees", &ctx.t("meeting-attendees"), Input::Typed("number", Some(0), Some(10_000)), "", true))
                 fieldset class=(if issues_error.is_some() { "issues invalid" } else { "issues" })

@@ -1,24 +1,23 @@
 //! Catch-up in one round trip (`/commonground/sync/4`, PROTOCOL.md §8c): the changes of a
 //! document after the heads this node and a peer last agreed on travel with `Hello` and its
 //! answer as one Automerge bundle, and are taken with the checks a sync round's changes get.
-//! When to send one and what both sides then record as agreed is decided in
-//! `commonground_protocol::sync` ([`wire::responder_agrees`]).
+//! When to send one and what both sides then record as agreed is decided in `sync`
+//! ([`wire::responder_agrees`]).
 
 use std::collections::HashSet;
 
 use automerge::{Automerge, Change, ChangeHash, Patch, PatchLog, ReadDoc};
-use commonground_protocol::auth::{self, SignedHead};
-use commonground_protocol::ids::{DocId, GroupId};
-use commonground_protocol::network::Network;
-use commonground_protocol::sync::{self as wire, Catchup, DocHeads, Refusal, Response};
 use tracing::{debug, warn};
 
-use crate::docs::DocSet;
-use crate::replica::{Admitted, forbidden, refused};
-use commonground_protocol::replica::Intake;
+use super::judge::forbidden;
+use super::{Admitted, Intake, Replica, refused};
+use crate::auth::{self, SignedHead};
+use crate::ids::{DocId, GroupId};
+use crate::network::Network;
+use crate::sync::{self as wire, Catchup, DocHeads, Refusal, Response};
 
 /// Why changes offered for a document this node holds were not applied.
-pub(crate) enum Untaken {
+pub enum Untaken {
     /// They build on changes this node lacks (these).
     Lacks(Vec<ChangeHash>),
     /// A rule or their bytes refuse them.
@@ -26,14 +25,14 @@ pub(crate) enum Untaken {
 }
 
 /// A copy of a document with received changes loaded, and the patches logged while loading them.
-pub(crate) type Candidate = (Automerge, Option<Vec<Patch>>);
+pub type Candidate = (Automerge, Option<Vec<Patch>>);
 
 /// A copy of `doc` with received changes (`bytes`: change chunks or a bundle) loaded, and,
 /// when `bytes` is a single change, the patches Automerge logged while applying it: admission
 /// judges that change from them rather than applying it a second time
 /// ([`auth::admit_logged`]). Several changes are judged one by one anyway, so their load logs
 /// nothing (the log of a large catch-up would cost as much as the load).
-pub(crate) fn loaded(doc: &Automerge, bytes: &[u8]) -> Result<Candidate, (Refusal, String)> {
+pub fn loaded(doc: &Automerge, bytes: &[u8]) -> Result<Candidate, (Refusal, String)> {
     let unreadable =
         |e: automerge::AutomergeError| (Refusal::Malformed, format!("unreadable changes: {e}"));
     let mut candidate = doc.fork();
@@ -57,11 +56,11 @@ pub(crate) fn loaded(doc: &Automerge, bytes: &[u8]) -> Result<Candidate, (Refusa
     Ok((candidate, patches))
 }
 
-impl DocSet {
+impl Replica {
     /// This node's copy of `id` with `bytes` (Automerge change chunks or a bundle, inflation
     /// already bounded by the caller) applied, if the result passes admission: what a pushed or
     /// caught-up change must pass, as a sync round's would.
-    pub(crate) fn with_changes(
+    pub fn with_changes(
         &self,
         id: &DocId,
         net: &Network,
@@ -97,7 +96,7 @@ impl DocSet {
     /// catch-up of the listed document at index `at`, with the signed heads that name them;
     /// `None` when there are none, this node lacks some of `agreed` (another generation), or
     /// they do not fit what is left of `budget` (bytes).
-    pub(crate) fn catchup(
+    pub fn catchup(
         &self,
         id: &DocId,
         agreed: &[ChangeHash],
@@ -142,7 +141,7 @@ impl DocSet {
 
     /// The catch-ups of the listed documents `listed` this node has an agreement with `peer`
     /// for, within [`wire::MAX_CATCHUP_BYTES`]; `skip`: documents not to send one for.
-    pub(crate) fn catchups(
+    pub fn catchups(
         &self,
         peer: &GroupId,
         listed: &[DocHeads],
@@ -170,7 +169,7 @@ impl DocSet {
     /// offence) is left out. One
     /// that breaks a rule or cannot be read refuses them all, before any is applied. Returns the
     /// documents taken.
-    pub(crate) fn take_catchups(
+    pub fn take_catchups(
         &mut self,
         peer: &GroupId,
         net: &Network,
@@ -231,7 +230,7 @@ impl DocSet {
         }
         let mut taken = HashSet::new();
         for (id, (doc, keep)) in admitted {
-            self.synced_in.insert(id);
+            self.out.synced_in.insert(id);
             self.keep(id, doc, keep);
             taken.insert(id);
         }

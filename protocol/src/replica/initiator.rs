@@ -1,8 +1,8 @@
 //! One sync session this node opens, as a state machine with no IO: it is handed each answer of
 //! the peer and says what to send next, and it works on the documents only when handed them
-//! (`with_docs`). The async driver (`sync::session_over`) runs it over the network, one step of
-//! documents work per actor job; the deterministic simulation (`sim`) runs the same machine over
-//! a simulated network in one thread.
+//! (`with_docs`, with the time now). The node's async driver runs it over the network, one step
+//! of documents work per actor job; its deterministic simulation runs the same machine over a
+//! simulated network in one thread, and this module's tests run two replicas in a loop.
 //!
 //! The exchange (PROTOCOL.md §6): `Hello` (with catch-ups) → `Hello` answer; then, where
 //! histories diverged, rounds of `Sync` (each split into requests of bounded size) until neither
@@ -11,15 +11,11 @@
 
 use std::collections::{HashSet, VecDeque};
 
-use commonground_protocol::ids::{DocId, GroupId};
-use commonground_protocol::sync::{
-    self as wire, DocHeads, DocPayload, MAX_ROUNDS, Request, Response, SessionPlan,
-};
+use crate::ids::{DocId, GroupId};
+use crate::sync::{self as wire, DocHeads, DocPayload, MAX_ROUNDS, Request, Response, SessionPlan};
 use tracing::debug;
 
-use crate::docs::DocSet;
-use crate::replica::HelloAnswer;
-use crate::sync::{SyncError, expect_refusal, own_refusal};
+use super::{HelloAnswer, NotShared, Replica};
 
 /// The most payload bytes sent in one request: large catch-ups go in several requests, each well
 /// under the protocol's message limit.
@@ -27,9 +23,47 @@ const CHUNK_BYTES: usize = 8 * 1024 * 1024;
 /// The most documents in one request.
 const CHUNK_DOCS: usize = 2048;
 
+/// Why a session ended before it was done.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    /// The network is not one this node and the peer both belong to (here).
+    #[error(transparent)]
+    NotShared(#[from] NotShared),
+    /// The peer refused.
+    #[error("refused: {0}")]
+    Refused(String),
+    /// The peer answered out of turn.
+    #[error("unexpected answer")]
+    Unexpected,
+    /// The peer's answer carried changes this node may not accept.
+    #[error("the peer sent forbidden changes: {0}")]
+    Forbidden(String),
+}
+
+/// A session error for an answer that is not the one expected: the peer's refusal, or out of
+/// turn.
+pub fn expect_refusal(r: Response) -> SessionError {
+    match r {
+        Response::Refused { message, .. } => SessionError::Refused(message),
+        _ => SessionError::Unexpected,
+    }
+}
+
+/// A session error for this node's own refusal of what the peer sent: forbidden changes are
+/// the peer's offence.
+pub fn own_refusal(r: Response) -> SessionError {
+    match r {
+        Response::Refused {
+            reason: wire::Refusal::Forbidden,
+            message,
+        } => SessionError::Forbidden(message),
+        other => expect_refusal(other),
+    }
+}
+
 /// What an answer leads to.
 #[derive(Debug)]
-pub(crate) enum Answered {
+pub enum Answered {
     /// Send this request next; the documents are not needed.
     Send(Request),
     /// Call [`Initiator::with_docs`].
@@ -38,7 +72,7 @@ pub(crate) enum Answered {
 
 /// What work on the documents leads to.
 #[derive(Debug)]
-pub(crate) enum Step {
+pub enum Step {
     /// Send this request next.
     Send(Request),
     /// The session is over: the number of documents it looked at.
@@ -74,7 +108,7 @@ enum Stage {
 }
 
 /// A session this node opened with `peer` for `network`.
-pub(crate) struct Initiator {
+pub struct Initiator {
     peer: GroupId,
     network: DocId,
     stage: Stage,
@@ -97,11 +131,11 @@ impl std::fmt::Debug for Initiator {
 
 impl Initiator {
     /// Opens a session: the machine, and the `Hello` to send.
-    pub(crate) fn open(
-        set: &mut DocSet,
+    pub fn open(
+        set: &mut Replica,
         peer: GroupId,
         network: DocId,
-    ) -> Result<(Self, Request), SyncError> {
+    ) -> Result<(Self, Request), SessionError> {
         let hello = set.hello(&peer, &network)?;
         let listed = match &hello {
             Request::Hello { changed, .. } => changed.clone(),
@@ -120,7 +154,7 @@ impl Initiator {
 
     /// Takes the peer's answer to the last request sent. An answer out of turn or a refusal
     /// ends the session with an error.
-    pub(crate) fn answer(&mut self, response: Response) -> Result<Answered, SyncError> {
+    pub fn answer(&mut self, response: Response) -> Result<Answered, SessionError> {
         match (std::mem::replace(&mut self.stage, Stage::Over), response) {
             (
                 Stage::Hello { listed },
@@ -182,14 +216,16 @@ impl Initiator {
     }
 
     /// Does the documents work the last answer needs (after [`Answered::NeedsDocs`]) and says
-    /// what comes next. What it changes is stored with the batch it runs in.
-    pub(crate) fn with_docs(&mut self, set: &mut DocSet) -> Result<Step, SyncError> {
+    /// what comes next. What it changes is left in the replica's outbox, to be stored.
+    pub fn with_docs(&mut self, set: &mut Replica, now: i64) -> Result<Step, SessionError> {
         let (peer, network) = (self.peer, self.network);
         match std::mem::replace(&mut self.stage, Stage::Over) {
             Stage::Plan(answer) => {
                 let digest_ok = answer.digest_ok;
                 let caught_up = answer.catchup.len();
-                let (plan, out) = set.plan(&peer, &network, answer)?.map_err(own_refusal)?;
+                let (plan, out) = set
+                    .plan(&peer, &network, answer, now)?
+                    .map_err(own_refusal)?;
                 // With matching digests, documents now equal were settled by the `Hello` (each
                 // side recorded what it could); a digest mismatch rebuilds the agreement of
                 // everything looked at.
@@ -238,17 +274,17 @@ impl Initiator {
                 unconfirmed,
             } => {
                 let n = confirmed.len();
-                set.agree(&peer, &confirmed);
+                set.agree(&peer, &confirmed, now);
                 set.disagree(&peer, unconfirmed.into_iter());
                 debug!(peer = %peer.short(), %network, docs = self.looked_at.len(), agreed = n, rounds = self.rounds, "session done");
                 Ok(Step::Done(self.looked_at.len()))
             }
-            _ => Err(SyncError::Unexpected),
+            _ => Err(SessionError::Unexpected),
         }
     }
 
     /// Sends the next round's payloads, or commits when there are none (or enough rounds ran).
-    fn next_round(&mut self, set: &DocSet, out: Vec<DocPayload>) -> Step {
+    fn next_round(&mut self, set: &Replica, out: Vec<DocPayload>) -> Step {
         if !out.is_empty() && self.rounds < MAX_ROUNDS {
             self.rounds += 1;
             let mut unsent: VecDeque<Vec<DocPayload>> = chunks(out).into();
