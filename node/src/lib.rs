@@ -3,11 +3,13 @@
 //! - [`config`]: the data directory, the config file and their defaults;
 //! - [`identity`]: the group's ed25519 key, kept in the data directory (mode 0600);
 //! - [`store`]: durable storage on sled behind the [`store::Store`] trait;
-//! - [`docs`]: the documents actor, the one owner of loaded documents and the store;
-//! - [`replica`] and [`sync`]: networks, invites and the sync protocol, with its admission rules;
-//!   `session`: one session this node opens, as a state machine with no IO;
-//! - [`federation`]: publishing counts, the regional view, roles, removal, bundles;
-//! - [`forget`]: documents re-issued without their history, and old generations deleted;
+//! - [`docs`]: the documents actor, the one owner of loaded documents and the store: a shell of
+//!   storage, the clock and randomness around the replication core
+//!   (`commonground_protocol::replica`), split by concept — its own tallies and meeting records,
+//!   plans, [`docs::networks`] (network documents, invites, joining, the answers to peers),
+//!   [`docs::federation`] (publishing counts, the regional view, roles, removal, bundles) and
+//!   [`docs::forget`] (documents re-issued without their history, old generations deleted);
+//! - [`sync`]: the engine that runs the core's sessions and announcements over the network;
 //! - [`net`]: the libp2p swarm;
 //! - [`app`]: what the API and the page share (their handlers' state, the HTTP error, invites,
 //!   joining, peers);
@@ -20,7 +22,8 @@
 //! - [`testkit`]: the one kit of tests, examples and benchmarks (nodes on loopback, waits);
 //!   `sim` (tests only): the deterministic simulation of sync, and a simulated federation.
 //!
-//! The rules themselves (validation, privacy, schemas) live in `commonground-protocol`.
+//! The rules themselves (validation, privacy, schemas, what sync sends next) live in
+//! `commonground-protocol`.
 
 #![cfg_attr(test, allow(clippy::unwrap_used))]
 
@@ -31,12 +34,10 @@ pub mod client;
 pub mod config;
 pub mod daemon;
 pub mod docs;
-pub mod federation;
-pub mod forget;
+pub use docs::{federation, forget};
 pub mod http;
 pub mod identity;
 pub mod net;
-pub mod replica;
 #[cfg(test)]
 mod sim;
 pub mod store;

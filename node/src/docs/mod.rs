@@ -14,22 +14,16 @@ use automerge::{Automerge, ChangeHash};
 use commonground_protocol::ValidationError;
 use commonground_protocol::announce;
 
-use commonground_protocol::catalogue::Catalogue;
-use commonground_protocol::catalogue::IssueEntry;
 use commonground_protocol::doc::{self, DocError, DocKind, Header, Schema};
 use commonground_protocol::generation::GenRank;
-use commonground_protocol::ids::{Day, DocId, GroupId, ItemId, Period};
-use commonground_protocol::meeting::{MeetingEdit, MeetingLog, MeetingRecord, NewMeeting};
+use commonground_protocol::ids::{Day, DocId, GroupId, ItemId};
+use commonground_protocol::meeting::MeetingLog;
 use commonground_protocol::network::Network;
-use commonground_protocol::plan::{
-    ActionEdit, AgendaChange, AuthorityMeetingEdit, NewAction, NewAuthorityMeeting, NewPlan,
-    NewTarget, Plan, PlanEdit, PlanView, TargetEdit,
-};
 use commonground_protocol::replica::{
     Judged, Loaded, NotShared, Outbox, Part, Replica, Spread, signed_key,
 };
 use commonground_protocol::sync::DocHeads;
-use commonground_protocol::tally::{self, Increment, Tally, TallyView};
+use commonground_protocol::tally::Tally;
 use ed25519_dalek::SigningKey;
 use rand::RngCore;
 use thiserror::Error;
@@ -37,6 +31,12 @@ use tokio::sync::{mpsc, oneshot};
 use tracing::{debug, error, info, warn};
 
 use crate::store::{Append, Store, StoreError};
+
+pub mod federation;
+pub mod forget;
+pub mod networks;
+mod plans;
+mod tallies;
 
 /// How many jobs may wait in the actor's inbox before senders wait.
 const INBOX: usize = 1024;
@@ -341,28 +341,6 @@ impl DocSet {
         }
     }
 
-    /// Adds increments to the group's tally as one change, touching only the counters concerned.
-    /// `check` gets the catalogue and returns the checked increments; returns the new counts.
-    pub fn add_to_tally(
-        &mut self,
-        check: impl FnOnce(&Catalogue) -> Result<Vec<Increment>, ValidationError>,
-    ) -> Result<Vec<i64>, DocsError> {
-        let (group, today, id) = (self.group, self.today(), self.tally_id());
-        let loaded = self.docs.get_mut(&id).ok_or_else(|| DocsError::NotFound {
-            what: "tally",
-            id: id.to_string(),
-        })?;
-        let (counts, _) =
-            tally::add_increments(&mut loaded.doc, &group, today, check).map_err(damaged(id))?;
-        Ok(counts)
-    }
-
-    /// The group's catalogue of issues.
-    pub fn catalogue(&self) -> Result<Catalogue, DocsError> {
-        let id = self.tally_id();
-        tally::catalogue_of(&self.loaded(&id, "tally")?.doc).map_err(damaged(id))
-    }
-
     /// Creates a document of `T`'s kind owned by this group.
     pub fn create<T: Schema>(
         &mut self,
@@ -372,34 +350,6 @@ impl DocSet {
     ) -> Result<(), DocsError> {
         let doc = doc::create(self.group, network, self.today(), body).map_err(damaged(id))?;
         self.add_new(id, doc)
-    }
-
-    /// Creates a plan under an id bound to this group ([`doc::Header::bound_id`]): no other
-    /// group can issue a plan under it.
-    pub fn create_plan(&mut self, network: Option<DocId>, plan: &Plan) -> Result<DocId, DocsError> {
-        if let Some(n) = network
-            && self
-                .plans_per_owner(&n)
-                .get(&self.group)
-                .copied()
-                .unwrap_or(0)
-                >= self.plan_quota
-        {
-            return Err(DocsError::Invalid(ValidationError::NotPermitted {
-                reason: format!(
-                    "this group already has {} plans in this network, the most one group may have",
-                    self.plan_quota
-                ),
-            }));
-        }
-        let mut salt = [0u8; 16];
-        self.rng.fill_bytes(&mut salt);
-        let id = DocId::bound(DocKind::Plan.as_str(), network.as_ref(), &self.group, &salt);
-        let (bound, doc) = doc::create_bound(self.group, network, self.today(), plan, salt)
-            .map_err(damaged(id))?;
-        debug_assert_eq!(bound, id);
-        self.add_new(id, doc)?;
-        Ok(id)
     }
 
     /// Keeps a document just created here, signing its first change when it is shared.
@@ -644,7 +594,7 @@ impl DocSet {
             roles_checked: false,
             poisoned: false,
         };
-        crate::replica::load_meta(&mut set, store)?;
+        networks::load_meta(&mut set, store)?;
         for id in store.doc_ids()? {
             match DocSet::load_one(store, &id)? {
                 Some(l) => {
@@ -1009,350 +959,16 @@ impl Docs {
         })
         .await
     }
-
-    /// Adds to an issue's count in a period.
-    pub async fn tally_add(
-        &self,
-        issue: String,
-        count: i64,
-        period: Period,
-    ) -> Result<i64, DocsError> {
-        self.run(move |set| {
-            let counts =
-                set.add_to_tally(|c| Ok(vec![Increment::check(c, &issue, count, period)?]))?;
-            Ok(counts.first().copied().unwrap_or_default())
-        })
-        .await
-    }
-
-    /// The group's counts for a period.
-    pub async fn tally(&self, period: Period) -> Result<TallyView, DocsError> {
-        self.run(move |set| Ok(set.read::<Tally>(&set.tally_id())?.view(period)))
-            .await
-    }
-
-    /// The issues this group can count.
-    pub async fn issues(&self) -> Result<Vec<IssueEntry>, DocsError> {
-        self.run(|set| Ok(set.catalogue()?.entries())).await
-    }
-
-    /// Adds a custom issue to the group's catalogue.
-    pub async fn add_issue(&self, key: String, label: String) -> Result<IssueEntry, DocsError> {
-        self.run(move |set| {
-            let id = set.tally_id();
-            let key = set.edit::<Tally, _>(&id, |t| t.add_issue(&key, &label))?;
-            Ok(IssueEntry {
-                key,
-                label: commonground_protocol::text::label(&label),
-                built_in: false,
-            })
-        })
-        .await
-    }
-
-    /// Renames one of the group's own issues.
-    pub async fn rename_issue(&self, key: String, label: String) -> Result<IssueEntry, DocsError> {
-        self.run(move |set| {
-            let id = set.tally_id();
-            set.edit::<Tally, _>(&id, |t| t.rename_issue(&key, &label))?;
-            set.catalogue()?
-                .entries()
-                .into_iter()
-                .find(|e| e.key.as_str() == key)
-                .ok_or(DocsError::NotFound {
-                    what: "issue",
-                    id: key,
-                })
-        })
-        .await
-    }
-
-    /// Changes a meeting record; the tally follows it (a month's count is its direct
-    /// increments plus what its records say), in one stored batch.
-    pub async fn edit_meeting(
-        &self,
-        id: ItemId,
-        edit: MeetingEdit,
-    ) -> Result<MeetingRecord, DocsError> {
-        self.run(move |set| {
-            let log = set.meetings_id();
-            let catalogue = set.catalogue()?;
-            let base = edit.base.clone();
-            let delta = set.edit_based::<MeetingLog, _>(&log, base.as_deref(), |l, b| {
-                l.edit(&id, &edit, &catalogue, b.map(|b| &b.body))
-            })?;
-            set.add_to_tally(|_| Ok(delta))?;
-            set.read::<MeetingLog>(&log)?
-                .records
-                .into_iter()
-                .find(|r| r.id == id)
-                .ok_or_else(|| DocsError::NotFound {
-                    what: "meeting",
-                    id: id.to_string(),
-                })
-        })
-        .await
-    }
-
-    /// Deletes a meeting record and takes its counts out of the tally, in one stored batch.
-    pub async fn delete_meeting(&self, id: ItemId) -> Result<(), DocsError> {
-        self.run(move |set| {
-            let log = set.meetings_id();
-            let delta = set.edit::<MeetingLog, _>(&log, |l| l.delete(&id))?;
-            set.add_to_tally(|_| Ok(delta))?;
-            Ok(())
-        })
-        .await
-    }
-
-    /// Records a meeting and adds the issues raised at it to the tally, in one stored batch.
-    pub async fn record_meeting(&self, meeting: NewMeeting) -> Result<MeetingRecord, DocsError> {
-        self.run(move |set| {
-            let log = set.meetings_id();
-            let increments = meeting.check(&set.catalogue()?)?;
-            let record = set.edit::<MeetingLog, _>(&log, |l| {
-                l.add(random_item_id(), &meeting, &increments);
-                Ok(l.records.last().cloned())
-            })?;
-            set.add_to_tally(|_| Ok(increments))?;
-            record.ok_or_else(|| DocsError::NotFound {
-                what: "meeting",
-                id: "new".into(),
-            })
-        })
-        .await
-    }
-
-    /// Every meeting record, newest first.
-    pub async fn meetings(&self) -> Result<Vec<MeetingRecord>, DocsError> {
-        self.run(|set| {
-            let mut records = set.read::<MeetingLog>(&set.meetings_id())?.records;
-            records.sort_by_key(|r| std::cmp::Reverse(r.date));
-            Ok(records)
-        })
-        .await
-    }
-
-    /// Creates a plan, private to the group or shared in a network it belongs to.
-    pub async fn new_plan(
-        &self,
-        new: NewPlan,
-        network: Option<String>,
-    ) -> Result<PlanView, DocsError> {
-        self.run(move |set| {
-            let network = match network {
-                Some(n) => Some(set.resolve(DocKind::Network, &n)?),
-                None => None,
-            };
-            let plan = Plan::new(&new, set.group())?;
-            let id = set.create_plan(network, &plan)?;
-            plan_view(set, &id)
-        })
-        .await
-    }
-
-    /// Shares a private plan with a network this group belongs to: its current content goes
-    /// into a new plan document of the network (this group its collaborator), and the private
-    /// one is archived. Returns the new plan.
-    pub async fn share_plan(&self, id: String, network: String) -> Result<PlanView, DocsError> {
-        self.run(move |set| {
-            let id = set.resolve(DocKind::Plan, &id)?;
-            if set.header(&id)?.network.is_some() {
-                return Err(DocsError::Invalid(ValidationError::NotPermitted {
-                    reason: "this plan is already shared in a network".into(),
-                }));
-            }
-            let network = set.resolve(DocKind::Network, &network)?;
-            let plan: Plan = set.read(&id)?;
-            let copy = plan.shared_copy(set.group())?;
-            let new = set.create_plan(Some(network), &copy)?;
-            set.edit::<Plan, _>(&id, |p| {
-                p.set_archived(true);
-                Ok(())
-            })?;
-            plan_view(set, &new)
-        })
-        .await
-    }
-
-    /// Every plan, newest first.
-    pub async fn plans(&self) -> Result<Vec<PlanView>, DocsError> {
-        self.run(|set| {
-            let ids: Vec<DocId> = set.of_kind(DocKind::Plan).map(|(id, _)| *id).collect();
-            let mut plans = ids
-                .iter()
-                .map(|id| plan_view(set, id))
-                .collect::<Result<Vec<_>, _>>()?;
-            plans.sort_by(|a, b| (b.header.created, &a.title).cmp(&(a.header.created, &b.title)));
-            Ok(plans)
-        })
-        .await
-    }
-
-    /// One plan, by id or unique prefix.
-    pub async fn plan(&self, id: String) -> Result<PlanView, DocsError> {
-        self.run(move |set| plan_view(set, &set.resolve(DocKind::Plan, &id)?))
-            .await
-    }
-
-    /// Edits a plan (by id or unique prefix) with `f` and returns the result.
-    pub async fn edit_plan(
-        &self,
-        id: String,
-        f: impl FnOnce(&mut Plan) -> Result<(), ValidationError> + Send + 'static,
-    ) -> Result<PlanView, DocsError> {
-        self.edit_plan_based(id, None, move |p, _| f(p)).await
-    }
-
-    /// Edits a plan from a form made at `base` (hex heads); `f` also gets the plan as it was.
-    pub async fn edit_plan_based(
-        &self,
-        id: String,
-        base: Option<Vec<String>>,
-        f: impl FnOnce(&mut Plan, Option<&doc::Based<'_, Plan>>) -> Result<(), ValidationError>
-        + Send
-        + 'static,
-    ) -> Result<PlanView, DocsError> {
-        self.run(move |set| {
-            let id = set.resolve(DocKind::Plan, &id)?;
-            set.edit_based::<Plan, _>(&id, base.as_deref(), f)?;
-            plan_view(set, &id)
-        })
-        .await
-    }
-
-    /// Changes a plan's own fields.
-    pub async fn update_plan(&self, id: String, edit: PlanEdit) -> Result<PlanView, DocsError> {
-        let base = edit.base.clone();
-        self.edit_plan_based(id, base, move |p, b| p.apply(&edit, b))
-            .await
-    }
-
-    /// Archives a plan or restores it.
-    pub async fn archive_plan(&self, id: String, archived: bool) -> Result<PlanView, DocsError> {
-        self.edit_plan(id, move |p| {
-            p.set_archived(archived);
-            Ok(())
-        })
-        .await
-    }
-
-    /// Deletes an action of a plan.
-    pub async fn delete_action(&self, id: String, action: ItemId) -> Result<PlanView, DocsError> {
-        self.edit_plan(id, move |p| p.delete_action(&action)).await
-    }
-
-    /// Changes a target or ally of a plan.
-    pub async fn set_target(
-        &self,
-        id: String,
-        target: ItemId,
-        edit: TargetEdit,
-    ) -> Result<PlanView, DocsError> {
-        let base = edit.base.clone();
-        self.edit_plan_based(id, base, move |p, b| p.set_target(&target, &edit, b))
-            .await
-    }
-
-    /// Deletes a target or ally of a plan.
-    pub async fn delete_target(&self, id: String, target: ItemId) -> Result<PlanView, DocsError> {
-        self.edit_plan(id, move |p| p.delete_target(&target)).await
-    }
-
-    /// Changes a meeting with an authority.
-    pub async fn set_authority_meeting(
-        &self,
-        id: String,
-        meeting: ItemId,
-        edit: AuthorityMeetingEdit,
-        agenda: Vec<AgendaChange>,
-    ) -> Result<PlanView, DocsError> {
-        // The agenda changes go in the same change: one refusal writes nothing of either.
-        let base = edit.base.clone();
-        self.edit_plan_based(id, base, move |p, b| {
-            p.set_meeting(&meeting, &edit, b)?;
-            agenda
-                .iter()
-                .try_for_each(|c| p.change_agenda(&meeting, c, random_item_id(), b))
-        })
-        .await
-    }
-
-    /// Deletes a meeting with an authority.
-    pub async fn delete_authority_meeting(
-        &self,
-        id: String,
-        meeting: ItemId,
-    ) -> Result<PlanView, DocsError> {
-        self.edit_plan(id, move |p| p.delete_meeting(&meeting))
-            .await
-    }
-
-    /// Changes the agenda of a meeting with an authority.
-    pub async fn change_agenda(
-        &self,
-        id: String,
-        meeting: ItemId,
-        change: AgendaChange,
-    ) -> Result<PlanView, DocsError> {
-        let base = match &change {
-            AgendaChange::Edit { base, .. } => base.clone(),
-            _ => None,
-        };
-        self.edit_plan_based(id, base, move |p, b| {
-            p.change_agenda(&meeting, &change, random_item_id(), b)
-        })
-        .await
-    }
-
-    /// Adds an action to a plan.
-    pub async fn add_action(&self, id: String, new: NewAction) -> Result<PlanView, DocsError> {
-        self.edit_plan(id, move |p| p.add_action(random_item_id(), &new))
-            .await
-    }
-
-    /// Changes an action of a plan.
-    pub async fn set_action(
-        &self,
-        id: String,
-        action: ItemId,
-        edit: ActionEdit,
-    ) -> Result<PlanView, DocsError> {
-        let base = edit.base.clone();
-        self.edit_plan_based(id, base, move |p, b| p.set_action(&action, &edit, b))
-            .await
-    }
-
-    /// Adds a target or ally to a plan's power map.
-    pub async fn add_target(&self, id: String, new: NewTarget) -> Result<PlanView, DocsError> {
-        self.edit_plan(id, move |p| p.add_target(random_item_id(), &new))
-            .await
-    }
-
-    /// Adds a meeting with an authority to a plan.
-    pub async fn add_authority_meeting(
-        &self,
-        id: String,
-        new: NewAuthorityMeeting,
-    ) -> Result<PlanView, DocsError> {
-        self.edit_plan(id, move |p| {
-            p.add_meeting(std::iter::repeat_with(random_item_id), &new)
-        })
-        .await
-    }
-}
-
-fn plan_view(set: &DocSet, id: &DocId) -> Result<PlanView, DocsError> {
-    let heads = set.loaded(id, "plan")?.doc.get_heads();
-    Ok(set
-        .read::<Plan>(id)?
-        .view(*id, set.header(id)?.clone(), &heads))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::store::SledStore;
+    use commonground_protocol::ids::Period;
+    use commonground_protocol::meeting::NewMeeting;
+    use commonground_protocol::plan::NewPlan;
+    use commonground_protocol::tally::Increment;
 
     fn key() -> SigningKey {
         SigningKey::from_bytes(&[5; 32])
