@@ -37,10 +37,15 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune13a.tsv"),
     include_str!("corpus/contact_free_tune13b.tsv"),
     include_str!("corpus/contact_free_tune14.tsv"),
+    include_str!("corpus/contact_free_tune15.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
 const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
+/// A third held-out set, by the engineer of rules version 7, written before looking at any rule
+/// or miss: 30 ordinary and 30 personal lines in each of Kurdish, Farsi/Dari and Pashto, the
+/// languages version 6 left short, so that one line weighs less there; never tuned on.
+const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// What the held-out lines reached when the rules were last changed (rules version 6): 97.8%
@@ -65,7 +70,7 @@ struct Line<'a> {
 fn corpus() -> Vec<Line<'static>> {
     FILES
         .iter()
-        .chain([&HELD2])
+        .chain([&HELD2, &HELD3])
         .flat_map(|file| file.lines().skip(1))
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {
