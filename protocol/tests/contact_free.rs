@@ -55,13 +55,13 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// 1.2%, version 6 97.8% and 1.2%). Still short of the targets: Pashto (95.8% refused, one
 /// line short; ordinary refused 2.2%, one line too many), Kurdish (ordinary refused 2.2%, one
 /// line too many) and Farsi (ordinary refused 3.1%, two lines too many). The tune lines of
-/// twenty-four writers: 94.8% and 0.2% (version 6 on the same lines: 93.6% and 0.3%; names
+/// twenty-four writers: 95.3% and 0.2% (version 6 on the same lines: 93.6% and 0.3%; names
 /// in Arabic and Urdu written with no context word, whose every frequent form the
 /// dictionaries also hold as a word, are what the rules miss most). The test fails below
 /// these floors.
 const FLOOR_RECALL: f64 = 0.976;
 const FLOOR_FALSE_REFUSALS: f64 = 0.0142;
-const FLOOR_TUNE_RECALL: f64 = 0.948;
+const FLOOR_TUNE_RECALL: f64 = 0.952;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.002;
 
 struct Line<'a> {
