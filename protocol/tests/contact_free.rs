@@ -37,22 +37,31 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune13a.tsv"),
     include_str!("corpus/contact_free_tune13b.tsv"),
     include_str!("corpus/contact_free_tune14.tsv"),
+    include_str!("corpus/contact_free_tune15.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
 const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
+/// A third held-out set, by the engineer of rules version 7, written before looking at any rule
+/// or miss: 30 ordinary and 30 personal lines in each of Kurdish, Farsi/Dari and Pashto, the
+/// languages version 6 left short, so that one line weighs less there; never tuned on.
+const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 6): 97.8%
-/// refused and 1.2% of ordinary lines refused overall (version 5: 97.6% and 1.2%), short of the
-/// targets in Kurdish and Pashto (refused: 95.1% each, one line short) and Farsi and Kurdish
-/// (ordinary refused: 3.0% and 3.2%, one line too many each); the tune lines of twenty-three
-/// writers: 93.6% and 0.2% (version 5 on the same lines: 92.6% and 0.4%; names in Arabic and
-/// Urdu written with no context word, whose every frequent form the dictionaries also hold
-/// as a word, are what the rules miss most). The test fails below these floors.
-const FLOOR_RECALL: f64 = 0.978;
-const FLOOR_FALSE_REFUSALS: f64 = 0.012;
-const FLOOR_TUNE_RECALL: f64 = 0.935;
+/// What the held-out lines reached when the rules were last changed (rules version 7): 97.6%
+/// refused and 1.4% of ordinary lines refused overall, on the held-out lines of
+/// `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (version 6 on
+/// the same lines: 97.2% and 1.4%; on the first two files alone version 7 reaches 98.0% and
+/// 1.2%, version 6 97.8% and 1.2%). Still short of the targets: Pashto (95.8% refused, one
+/// line short; ordinary refused 2.2%, one line too many), Kurdish (ordinary refused 2.2%, one
+/// line too many) and Farsi (ordinary refused 3.1%, two lines too many). The tune lines of
+/// twenty-four writers: 95.3% and 0.2% (version 6 on the same lines: 93.6% and 0.3%; names
+/// in Arabic and Urdu written with no context word, whose every frequent form the
+/// dictionaries also hold as a word, are what the rules miss most). The test fails below
+/// these floors.
+const FLOOR_RECALL: f64 = 0.976;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0142;
+const FLOOR_TUNE_RECALL: f64 = 0.952;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.002;
 
 struct Line<'a> {
@@ -65,7 +74,7 @@ struct Line<'a> {
 fn corpus() -> Vec<Line<'static>> {
     FILES
         .iter()
-        .chain([&HELD2])
+        .chain([&HELD2, &HELD3])
         .flat_map(|file| file.lines().skip(1))
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {

@@ -26,7 +26,7 @@ mod patterns;
 
 /// The version of the rules [`check_text`] applies. Two nodes with the same version refuse the
 /// same texts.
-pub const RULES_VERSION: u32 = 6;
+pub const RULES_VERSION: u32 = 7;
 
 /// What kind of personal data a text seemed to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -396,6 +396,14 @@ mod tests {
         ("د پیدایښت نیټه یې ۵ حمل ده", PersonalDataKind::DateOfBirth),
         // Rules version 6: a digit may still be joined to a label.
         ("she lives in flat3", PersonalDataKind::Address),
+        // Rules version 7: a Kurmanji hotel room, a Persian "his house", a street type, a
+        // Pashto word for birth.
+        (
+            "Jûreya 12 li Britannia Hotel, ew bi tenê ye",
+            PersonalDataKind::Address,
+        ),
+        ("خانه‌اش: 19 Sewall Highway", PersonalDataKind::Address),
+        ("زېږدنه: ۱۱/۰۴/۲۰۰۳", PersonalDataKind::DateOfBirth),
     ];
 
     /// Ordinary organising text that must pass.
@@ -439,6 +447,9 @@ mod tests {
         // Rules version 6: a label is a whole word, not the start of one ("NI AA 110010",
         // "Flat A 1" and "room 12 at the hotel" were read into these).
         "nick 123 456", "niaa 1 100 10", "flata 1", "a roomy 12 seat minibus from the hotel",
+        // Rules version 7: law firms named after people, an MP named in Sorani.
+        "a lawyer from Duncan Lewis comes next week", "یک وکیل از Duncan Lewis هفته بعد می‌آید",
+        "نامەکەمان بۆ پەرلەمانتار Mark Tami نارد",
     ];
 
     #[test]

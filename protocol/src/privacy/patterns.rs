@@ -306,8 +306,9 @@ const DIGIT_WORDS: &str = r"زیرو|زيرو|toddobo|zero|oh|one|two|three|four
 /// Names of months in the languages of the groups, for dates written in words.
 const MONTHS: &str = r"jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|janvier|février|fevrier|mars|avril|mai|juin|juillet|août|aout|septembre|octobre|novembre|décembre|decembre|يناير|فبراير|مارس|أبريل|ابريل|مايو|يونيو|يوليو|أغسطس|اغسطس|سبتمبر|أكتوبر|اكتوبر|نوفمبر|ديسمبر|كانون|شباط|آذار|نيسان|أيار|حزيران|تموز|آب|أيلول|تشرين|فروردین|اردیبهشت|خرداد|تیر|مرداد|شهریور|مهر|آبان|آذر|دی|بهمن|اسفند|جنوری|فروری|مارچ|اپریل|مئی|جون|جولائی|اگست|ستمبر|اکتوبر|نومبر|دسمبر|حمل|ثور|جوزا|سرطان|اسد|سنبله|میزان|عقرب|قوس|جدی|دلو|حوت|وری|غویی|غبرګولی|چنګاښ|زمری|وږی|وږي|تله|لړم|لیندۍ|مرغومی|سلواغه|کب|jannaayo|febraayo|maarso|abriil|luulyo|agoosto|sebtembar|oktoobar|nofembar|desembar|መስከረም|ጥቅምቲ|ጥቅምት|ሕዳር|ኅዳር|ታሕሳስ|ታኅሣሥ|ጥሪ|ጥር|ለካቲት|የካቲት|መጋቢት|ሚያዝያ|ግንቦት|ሰነ|ሰኔ|ሓምለ|ሐምሌ|ነሓሰ|ነሐሴ|ጳጉሜ";
 
-/// What introduces a date of birth, in the languages of the groups.
-const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|پیدا\s+شو|پیدایښت|نړۍ\s+ته\s+راغل|ز[ېیي]ږ[ېیي]د|\bzokra\b|\bzokre\b|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|ز[ېیي]ږون|زوکړه|زوکړې|کلیزه\s+یې|هغ[هې]\s+کلیزه|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
+/// What introduces a date of birth, in the languages of the groups (version 7: the Pashto
+/// "زېږدنه", birth, written without the second vowel).
+const BIRTH_LABELS: &str = r"زادروز|تاريخ\s+ميلاد|ميلاده|ميلادها|زیږېدو|زیږیدو|زېږيدو|زیږېدلی|زیږېدلې|لەدایک\s*ب|ወለድ|ወልደ|ልደቱ|ልደታ|ልደቷ|ልደትኪ|ልደትካ|\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bbirth\s*date\b|\bbirthday\b|\bborn\b|\bb\.\s|\bnée?\b|\bnaissance\b|\bddn\b|تاريخ\s+الميلاد|تاريخ\s+الولادة|الميلاد|مواليد|مواليد|\bولد\b|\bولدت\b|\bمولود\b|\bمولودة\b|تاریخ\s+تولد|متولد|تولد|به\s+دنیا\s+آمد|بدنیا\s+آمد|تاریخ\s+پیدائش|پیدائش|پیدا\s+ہو|پیدا\s+شو|پیدایښت|نړۍ\s+ته\s+راغل|ز[ېیي]ږ[ېیي]د|\bzokra\b|\bzokre\b|زیږیدو|زېږېدو|زیږیدلی|زیږېدلې|زېږېدلی|زېږېدلي|زیږیدلي|ز[ېیي]ږون|زوکړه|زوکړې|کلیزه\s+یې|هغ[هې]\s+کلیزه|لەدایکبوون|لە\s+دایک\s+بوو|jidayikbûn|ji\s+dayik\s+bû|bûyîn|hatiye\s+dinyayê|hat\s+dinyayê|زېږېدنه|زیږیدنه|زیږېدنه|زېږیدنه|ز[ېیي]ږدن|سالگرہ|سالگره|ዕለተ\s*ልደት|ዝተወለደ|ዝተወልደ|ዝተወልደት|ተወሊደ|ተወሊዱ|ተወሊዳ|ልደት|የትውልድ|የተወለደ|ተወለደ|ተወለደች|dhalash|dhashay|dhalat|\bdh\.";
 
 /// A date of birth: a label, then (within a few words, in the same sentence) a date or a
 /// year.
@@ -326,13 +327,15 @@ fn dob_pattern() -> String {
 }
 
 /// Street types of addresses in the UK and France, for "42 Acacia Road", "12 rue des Lilas".
-const STREET: &str = r"road|rd|street|st|avenue|ave|lane|ln|close|drive|dr|way|crescent|cres|grove|gardens|gdns|place|pl|terrace|tce|court|ct|square|sq|mews|walk|hill|row|rise|view|green|parade|vale|park|estate|house|tower|towers|court";
+const STREET: &str = r"road|rd|street|st|avenue|ave|highway|hwy|lane|ln|close|drive|dr|way|crescent|cres|grove|gardens|gdns|place|pl|terrace|tce|court|ct|square|sq|mews|walk|hill|row|rise|view|green|parade|vale|park|estate|house|tower|towers|court";
 
 /// Words that introduce a phone number, in the languages of the groups.
 const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|signal|call|ring|text|contact|numéro|portable|téléphone|tél|appeler|joindre)\b|هاتف|جوال|موبايل|واتساب|واتس|تلفون|اتصل|تلفن|موبایل|واتساپ|زنگ|فون|موبائل|کال|ټیلیفون|ټلیفون|موبایل|زنګ|تەلەفۆن|مۆبایل|واتسئەپ|پەیوەندی|\btelefon\b|\bhejmar(?:a|ê|ek)?\b|ስልኪ|ስልክ|ቴሌፎን|\btaleefan(?:ka|kiisa|keeda)?\b|\bmobaylk(?:a|iisa|eeda)\b|\bwac\b|\bnumbark(?:a|iisa|eeda)\b|\blambark(?:a|iisa|eeda)\b";
 
-/// Words for a house or a flat (someone's home), in the groups' languages.
-const HOME_WORDS: &str = r"\bflats?|\bapartments?|\bapt\b|\bappartements?|\bappt\b|\bmaisonettes?|\bhouse\s+(?:no|number)\b|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh(?:ka)?|\bxaniy(?:ê|a|ek|ekî)\b|\bxanî\b|\bda[iî]re(?:ya|yê|ê|a)?";
+/// Words for a house or a flat (someone's home), in the groups' languages. Version 7: the
+/// Persian "house" with a possessive ending ("خانه‌اش" his or her house, the joiner gone from
+/// the private copy).
+const HOME_WORDS: &str = r"\bflats?|\bapartments?|\bapt\b|\bappartements?|\bappt\b|\bmaisonettes?|\bhouse\s+(?:no|number)\b|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|خانه(?:اش|ش|شان|مان|تان)\b|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh(?:ka)?|\bxaniy(?:ê|a|ek|ekî)\b|\bxanî\b|\bda[iî]re(?:ya|yê|ê|a)?";
 
 /// What a label may carry joined to it: the endings of scripts that write them on the word
 /// ("شقتها", "ژووری", "ክፍሉ"), never Latin letters: in Latin script a label is a whole word, so
@@ -340,7 +343,8 @@ const HOME_WORDS: &str = r"\bflats?|\bapartments?|\bapt\b|\bappartements?|\bappt
 const SUFFIX: &str = r"[\p{Arabic}\p{Ethiopic}\p{M}]*";
 
 /// Words for a room, in the groups' languages (a home only where the context says so).
-const ROOM_WORDS: &str = r"\brooms?|\brm\b|\bchambres?|غرفة|غرفه|اتاق|کمرہ|کمره|کوټه|کوټې|ژووری|ژوور|\bodey(?:a|ê)|\boda\b|ክፍሊ|ክፍል|\bqolka|\bqol\b";
+/// Version 7: Kurmanji "jûre" (room) beside "ode".
+const ROOM_WORDS: &str = r"\brooms?|\brm\b|\bchambres?|غرفة|غرفه|اتاق|کمرہ|کمره|کوټه|کوټې|ژووری|ژوور|\bodey(?:a|ê)|\boda\b|\bjûre(?:ya|yê|yên|yek)?\b|ክፍሊ|ክፍል|\bqolka|\bqol\b";
 
 /// Words for a street, in the groups' languages other than English (see `STREET`).
 const STREET_WORDS: &str =
