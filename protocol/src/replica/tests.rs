@@ -275,3 +275,62 @@ proptest! {
         prop_assert_eq!(goal(&rs[1], &plan), goal(&rs[0], &plan));
     }
 }
+
+/// A replica with a network of `a` and itself and `n` more plans of `a`'s, each with `title`
+/// and a number, judging wholes `width` at a time.
+fn cold_sync(width: usize, n: usize, title: &str) -> (Replica, Replica, DocId, Vec<DocId>) {
+    let (mut a, mut b) = (replica(1), replica(2));
+    b.spread = Box::new(Sequential(width));
+    let (net, first) = network(&mut [&mut a, &mut b], title);
+    let mut plans = vec![first];
+    for k in 0..n {
+        let plan = Plan::new(
+            &NewPlan {
+                title: format!("{title} {k}"),
+                goal: "Goal".into(),
+                demands: String::new(),
+            },
+            a.group,
+        )
+        .unwrap();
+        let (id, d) =
+            doc::create_bound(a.group, Some(net), today(), &plan, [k as u8 + 10; 16]).unwrap();
+        a.add_local(id, d).unwrap();
+        plans.push(id);
+    }
+    (a, b, net, plans)
+}
+
+#[test]
+fn a_rounds_documents_judged_ahead_are_taken_as_judged_one_by_one() {
+    let title = "Logement — سكن";
+    for width in [1, 4] {
+        let (mut a, mut b, net, plans) = cold_sync(width, 12, title);
+        session(&mut b, &mut a, net).unwrap();
+        for id in &plans {
+            assert_eq!(heads(&a, id), heads(&b, id), "width {width}");
+        }
+        let got = doc::read::<Plan>(&b.docs[&plans[5]].doc).unwrap();
+        assert_eq!(got.title.as_str(), format!("{title} 4"));
+    }
+    // One plan among them forged (signed by a group that is not its writer): the whole round
+    // is refused alike whether judged ahead or one by one, and nothing of it is taken.
+    let mut refusals = Vec::new();
+    for width in [1, 4] {
+        let (mut a, mut b, net, plans) = cold_sync(width, 12, title);
+        let c = replica(3);
+        let forged = a.docs.get_mut(&plans[7]).unwrap();
+        forged.signed = vec![SignedHead::sign(
+            &c.key,
+            &plans[7],
+            &forged.doc.get_heads()[0],
+        )];
+        let e = session(&mut b, &mut a, net).unwrap_err();
+        assert!(
+            plans.iter().all(|p| !b.docs.contains_key(p)),
+            "width {width}"
+        );
+        refusals.push(e);
+    }
+    assert_eq!(refusals[0], refusals[1]);
+}
