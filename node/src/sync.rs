@@ -192,7 +192,11 @@ impl Engine {
     /// Hands an event to the scheduler and carries out what it decides. `stored`: the changes
     /// an `Announce` announces.
     async fn handle(&mut self, event: Event, stored: Option<&Stored>) {
+        let seen = tracing::enabled!(tracing::Level::TRACE).then(|| format!("{event:?}"));
         let actions = self.schedule.handle(self.now(), event);
+        if let Some(event) = seen {
+            tracing::trace!(event, ?actions, "scheduled");
+        }
         for action in actions {
             match action {
                 Action::Session { peer, network } => self.spawn_session(peer, network),
