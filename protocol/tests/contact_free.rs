@@ -38,6 +38,7 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune13b.tsv"),
     include_str!("corpus/contact_free_tune14.tsv"),
     include_str!("corpus/contact_free_tune15.tsv"),
+    include_str!("corpus/contact_free_tune16.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
@@ -58,11 +59,13 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// twenty-four writers: 95.3% and 0.2% (version 6 on the same lines: 93.6% and 0.3%; names
 /// in Arabic and Urdu written with no context word, whose every frequent form the
 /// dictionaries also hold as a word, are what the rules miss most). The test fails below
-/// these floors.
+/// these floors. With `contact_free_tune16.tsv` added (hard ordinary Farsi, Kurdish and Pashto
+/// lines, and Pashto names), version 7 on the tune lines of twenty-five writers: 94.9% and
+/// 0.6%.
 const FLOOR_RECALL: f64 = 0.976;
 const FLOOR_FALSE_REFUSALS: f64 = 0.0142;
-const FLOOR_TUNE_RECALL: f64 = 0.952;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.002;
+const FLOOR_TUNE_RECALL: f64 = 0.948;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0063;
 
 struct Line<'a> {
     lang: &'a str,
