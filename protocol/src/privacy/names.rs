@@ -218,8 +218,11 @@ const AMBIGUOUS_RULES: &[&str] = &[
     // Kurmanji names of peoples that the lists hold as names ("Kurd, Ereb û Faris").
     "احترام", "دیلان", "faris", "ereb", "tirk",
     // Version 8: Pashto given names of the hand list that are also words: smile, thriving,
-    // colourful.
-    "مسکا", "ودان", "رنګینه",
+    // colourful; Sorani given names that are everyday words of organising notes (there is no
+    // Sorani dictionary to say so): hope, message, cry for help, displaced, calm, brave,
+    // free, promise, pledge, life, sea, sun, breeze, eagle.
+    "مسکا", "ودان", "رنګینه", "ئومێد", "پەیام", "هاوار", "ئاوارە", "ئارام", "ئازا", "سەربەست",
+    "بەڵێن", "پەیمان", "ژین", "دەریا", "هەتاو", "شەماڵ", "هەڵۆ", "سروە",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -345,7 +348,10 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["celal", "talabanî"], &["mesûd", "barzanî"], &["mustafa", "barzanî"],
     &["abdullah", "öcalan"], &["selahattin", "demirtaş"], &["ahmet", "kaya"],
     &["ciwan", "haco"], &["yaşar", "kemal"], &["zehra", "doğan"], &["leyla", "qasim"],
-    &["پاچا", "خان"], &["هێمن", "و", "هەژار"],
+    &["پاچا", "خان"], &["هێمن", "و", "هەژار"], &["آمر", "صاحب"],
+    // Lovers of the classic tales, named as a pair.
+    &["یوسف", "و", "زلیخا"], &["لیلی", "و", "مجنون"], &["خسرو", "و", "شیرین"],
+    &["شیرین", "و", "فرهاد"], &["آدم", "خان", "او", "درخانۍ"], &["موسی", "خان", "او", "ګلمکۍ"],
     // Version 7: law firms and charities named after their founders, that organisers name
     // as bodies, often without "Solicitors" or "Foundation" ("a lawyer from Duncan Lewis").
     &["duncan", "lewis"], &["leigh", "day"], &["deighton", "pierce", "glynn"],
@@ -1391,6 +1397,11 @@ const NOT_PERSONS: &[&str] = &[
     "مامۆستا", "rêveber", "parêzer", "mamoste",
     // Martyrs: "دایکی شەهید", the martyr's mother.
     "شەهید", "شەهیدان", "شهید", "şehîd",
+    // Bodies in the Pashto oblique ("د ښځو ټولنې وویل"), an elder brother addressed (لالا),
+    // and peoples ("Keça Kurd", a Kurdish girl).
+    "ټولنې", "ټولنه", "کمېټې", "کمیټې", "ادارې", "موسسې", "لالا", "kurd", "ereb", "faris",
+    // (Not فارس: folded, it is the Arabic given name Fares.)
+    "tirk", "کورد", "عەرەب", "تورک",
 ];
 
 /// A word followed by a verb that only a person does ("Hemin said", "ዳዊት እንዳለው"): a word of
@@ -1454,7 +1465,13 @@ fn acts(ts: &[Token], i: usize) -> bool {
             && !common(t)
             && ((at(i + 1, SOMALI_MARKERS) && !somali_noun) || at(i + 1, SPEECH_VERBS))
     } else {
-        !t.folded.starts_with("ال") && !common(t)
+        // Version 8: not a Pashto plural in the oblique, the case of a past verb's doer
+        // ("کډوالو وویل چې", the refugees said; ځوانانو, میندو, مېلمنو, کوونکو).
+        let pashto_plural = pashto(ts)
+            && ["انو", "ونو", "الو", "ندو", "منو", "نکو"]
+                .iter()
+                .any(|end| t.text.ends_with(end));
+        !t.folded.starts_with("ال") && !common(t) && !pashto_plural
     }
 }
 
