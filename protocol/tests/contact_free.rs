@@ -38,6 +38,7 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune13b.tsv"),
     include_str!("corpus/contact_free_tune14.tsv"),
     include_str!("corpus/contact_free_tune15.tsv"),
+    include_str!("corpus/contact_free_tune16.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
@@ -48,21 +49,22 @@ const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 7): 97.6%
-/// refused and 1.4% of ordinary lines refused overall, on the held-out lines of
-/// `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (version 6 on
-/// the same lines: 97.2% and 1.4%; on the first two files alone version 7 reaches 98.0% and
-/// 1.2%, version 6 97.8% and 1.2%). Still short of the targets: Pashto (95.8% refused, one
-/// line short; ordinary refused 2.2%, one line too many), Kurdish (ordinary refused 2.2%, one
-/// line too many) and Farsi (ordinary refused 3.1%, two lines too many). The tune lines of
-/// twenty-four writers: 95.3% and 0.2% (version 6 on the same lines: 93.6% and 0.3%; names
-/// in Arabic and Urdu written with no context word, whose every frequent form the
-/// dictionaries also hold as a word, are what the rules miss most). The test fails below
-/// these floors.
+/// What the held-out lines reached when the rules were last changed (rules version 8): 97.6%
+/// refused and 1.2% of ordinary lines refused overall, on the held-out lines of
+/// `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (version 7 on
+/// the same lines: 97.6% and 1.4%; version 8 lets through one Farsi and one French ordinary
+/// line version 7 refused; by language, kind and rule no other held-out figure moved). Still short of
+/// the targets: Pashto (95.8% refused, one line short; ordinary refused 2.2%, one line too
+/// many), Kurdish (ordinary refused 2.2%, one line too many) and Farsi (ordinary refused 2.1%,
+/// one line too many). The tune lines of twenty-five writers (with `contact_free_tune16.tsv`,
+/// hard ordinary Farsi, Kurdish and Pashto lines and Pashto names): 95.4% and 0.2% (version 7
+/// on the same lines: 94.9% and 0.6%; names in Arabic and Urdu written with no context word,
+/// whose every frequent form the dictionaries also hold as a word, are what the rules miss
+/// most). The test fails below these floors.
 const FLOOR_RECALL: f64 = 0.976;
-const FLOOR_FALSE_REFUSALS: f64 = 0.0142;
-const FLOOR_TUNE_RECALL: f64 = 0.952;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.002;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0116;
+const FLOOR_TUNE_RECALL: f64 = 0.954;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0018;
 
 struct Line<'a> {
     lang: &'a str,

@@ -26,7 +26,7 @@ mod patterns;
 
 /// The version of the rules [`check_text`] applies. Two nodes with the same version refuse the
 /// same texts.
-pub const RULES_VERSION: u32 = 7;
+pub const RULES_VERSION: u32 = 8;
 
 /// What kind of personal data a text seemed to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -404,6 +404,15 @@ mod tests {
         ),
         ("خانه‌اش: 19 Sewall Highway", PersonalDataKind::Address),
         ("زېږدنه: ۱۱/۰۴/۲۰۰۳", PersonalDataKind::DateOfBirth),
+        // Rules version 8: -ullah in Latin letters and Sorani, a Latin tribal name, a roll
+        // after those present.
+        (
+            "Yê ku wergêr hewce dike Neqîbullah e",
+            PersonalDataKind::Name,
+        ),
+        ("بۆ ئەسەدوڵڵا پارێزەرمان دۆزییەوە", PersonalDataKind::Name),
+        ("Zaroka Gulalay Ehmedzay nexweş e", PersonalDataKind::Name),
+        ("بەشداربووان: دیلان، کاروان، ڕێژنە", PersonalDataKind::Name),
     ];
 
     /// Ordinary organising text that must pass.
@@ -450,6 +459,14 @@ mod tests {
         // Rules version 7: law firms named after people, an MP named in Sorani.
         "a lawyer from Duncan Lewis comes next week", "یک وکیل از Duncan Lewis هفته بعد می‌آید",
         "نامەکەمان بۆ پەرلەمانتار Mark Tami نارد",
+        // Rules version 8: an MP named with a title after the office, Pashto adjectives
+        // before people, a fund named after Malala, a role before "said", a home town in a
+        // slot, a Persian idiom.
+        "Parlamentera me, Xanim Dawn Butler, got ku ew ê pirsê bike",
+        "ننګیالي ځوانان هره شپه خواړه وېشي", "د ملالې بنسټ کتابونه ولېږل",
+        "د ټولنې مشر وویل چې غونډه د شنبې په ورځ ده", "Zarokên Kobanê stran gotin",
+        "با کمال احترام از وزیر خواستیم", "کډوالو وویل چې خواړه سړه دي",
+        "د ښځو ټولنې وویل چې مرسته کوي", "یوسف و زلیخا نمایشنامه‌ی بچه‌ها بود",
     ];
 
     #[test]

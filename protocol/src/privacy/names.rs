@@ -112,6 +112,19 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
     }
 });
 
+/// Towns and regions of Kurdistan and Afghanistan as the groups write them, beside the
+/// gazetteer's (which holds the larger ones under other spellings, and many towns named like
+/// people): in a person's slot, a place ("Zarokên Kobanê", the children of Kobanî)
+/// (version 8).
+#[rustfmt::skip]
+const HOME_PLACES: &[&str] = &[
+    "kobanê", "kobanî", "efrîn", "amed", "qamişlo", "şengal", "hewlêr", "silêmanî", "kerkûk",
+    "mehabad", "cizîr", "dihok", "helebce", "rojava", "kurdistan", "kurdistanê", "کۆبانێ",
+    "عەفرین", "هەولێر", "سلێمانی", "کەرکووک", "هەڵەبجە", "مەهاباد", "دهۆک", "شنگال", "ڕۆژاوا",
+    "کوردستان", "کابل", "کندهار", "هلمند", "ننګرهار", "هرات", "کندز", "پکتیا", "خوست", "غزني",
+    "غزنی", "کونړ", "لغمان", "میوند", "پنجشیر", "بامیان", "بدخشان", "تخار", "لوګر", "وردګ",
+];
+
 /// Everyday words of the groups' languages that the name lists also hold, beyond those the
 /// generated `ambiguous.txt` finds in dictionaries: words of scripts with no dictionary there.
 #[rustfmt::skip]
@@ -201,6 +214,15 @@ const AMBIGUOUS_RULES: &[&str] = &[
     // Jasmine, ideal, Venus, story, anthology; language; calm, snowdrop, leader; health, mind.
     "یاسمن", "آرمان", "ناهید", "داستان", "دیوان", "زمانی", "زمان", "aram", "berfîn", "rêber",
     "ጥዕና", "ኣእምሮ", "صادق", "عقاب", "شاهین", "مبارکۍ", "مبارکي", "مبارک", "میلاد", "dilan", "بریالی", "بریالۍ", "dema", "مژده", "پلوشې", "پلوشه",
+    // Version 8: Persian "respect" (با کمال احترام), Sorani "dance" (as the Latin "dilan"),
+    // Kurmanji names of peoples that the lists hold as names ("Kurd, Ereb û Faris").
+    "احترام", "دیلان", "faris", "ereb", "tirk",
+    // Version 8: Pashto given names of the hand list that are also words: smile, thriving,
+    // colourful; Sorani given names that are everyday words of organising notes (there is no
+    // Sorani dictionary to say so): hope, message, cry for help, displaced, calm, brave,
+    // free, promise, pledge, life, sea, sun, breeze, eagle.
+    "مسکا", "ودان", "رنګینه", "ئومێد", "پەیام", "هاوار", "ئاوارە", "ئارام", "ئازا", "سەربەست",
+    "بەڵێن", "پەیمان", "ژین", "دەریا", "هەتاو", "شەماڵ", "هەڵۆ", "سروە",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -246,6 +268,9 @@ const OFFICES: &[&str] = &[
     // (beside imam and sheikh).
     "مولوی", "مولوي", "مولانا",
     "پەرلەمانتار", "پەرلەمانتاری", "parlamenter", "parlamenterê", "parlamentera", "parlementer",
+    // Version 8: a minister in Sorani, a leader "of" in Kurmanji, and "Saint" as Persian,
+    // Pashto and Sorani write it before a church's or a school's saint ("سینټ جان کلیسا").
+    "وەزیر", "وەزیری", "rêberê", "rêbera", "سنت", "سینت", "سینټ", "سېنټ", "سەینت", "سانت",
 ];
 
 /// Words after a name that make it a place, building, organisation or day named after someone
@@ -311,6 +336,22 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["ኪዳነ", "ምሕረት"], &["mem", "û", "zîn"], &["علی", "دایی"], &["مهدی", "طارمی"], &["خداوند", "رحمان"], &["ahmedê", "xanî"], &["mem", "û", "zîna"], &["ደቂ", "ኣዳም"], &["መዝሙረ", "ዳዊት"], &["የማነ", "ባርያን"], &["ዘርኣይ", "ደረስ"], &["ራእሲ", "ኣሉላ"], &["ኣሉላ"],
     // Version 6: heroes of the Shahnameh.
     &["آرش", "کمانگیر"], &["رستم", "دستان"], &["رستم"],
+    // Version 8: Kawa the Blacksmith of the Newroz legend, in Kurmanji.
+    &["kawa", "hesinkar"], &["kawaye", "hesinkar"],
+    // Version 8: Afghan, Pakistani and Kurdish statesmen and poets organisers quote or
+    // recall on national days ("Talabani", "Mam Jalal" with the Sorani "uncle").
+    &["امان", "الله", "خان"], &["امان‌الله", "خان"], &["امانالله", "خان"], &["عمران", "خان"],
+    &["imran", "khan"], &["اشرف", "غني"], &["اشرف", "غنی"], &["حامد", "کرزی"], &["حامد", "کرزي"],
+    &["ظاهر", "شاه"], &["احمد", "شاه", "بابا"], &["احمدشاه", "بابا"], &["عمر", "خیام"],
+    &["خیام"], &["بیدل"], &["مام", "جەلال"], &["جەلال", "تاڵەبانی"], &["مەسعود", "بارزانی"],
+    &["مستەفا", "بارزانی"], &["مەلا", "مستەفا"], &["عەبدوڵڵا", "پەشێو"], &["mam", "celal"],
+    &["celal", "talabanî"], &["mesûd", "barzanî"], &["mustafa", "barzanî"],
+    &["abdullah", "öcalan"], &["selahattin", "demirtaş"], &["ahmet", "kaya"],
+    &["ciwan", "haco"], &["yaşar", "kemal"], &["zehra", "doğan"], &["leyla", "qasim"],
+    &["پاچا", "خان"], &["هێمن", "و", "هەژار"], &["آمر", "صاحب"],
+    // Lovers of the classic tales, named as a pair.
+    &["یوسف", "و", "زلیخا"], &["لیلی", "و", "مجنون"], &["خسرو", "و", "شیرین"],
+    &["شیرین", "و", "فرهاد"], &["آدم", "خان", "او", "درخانۍ"], &["موسی", "خان", "او", "ګلمکۍ"],
     // Version 7: law firms and charities named after their founders, that organisers name
     // as bodies, often without "Solicitors" or "Foundation" ("a lawyer from Duncan Lewis").
     &["duncan", "lewis"], &["leigh", "day"], &["deighton", "pierce", "glynn"],
@@ -486,7 +527,8 @@ fn sorani(t: &Token) -> bool {
 }
 
 fn person_in_slot(t: &Token) -> bool {
-    if !person_in_slot_shape(t) {
+    // A home town is no person ("Zarokên Kobanê") (version 8).
+    if !person_in_slot_shape(t) || written(t).any(|f| folded_list(HOME_PLACES).contains(f)) {
         return false;
     }
     if t.cased {
@@ -1032,18 +1074,28 @@ const NAME_SECOND_HALVES: &[&str] = &["الله", "اللہ", "الدين", "ا�
 /// ("انشاءالله", "ماشاالله", "بارک‌الله"), whose first halves are no given names or are
 /// [`GOD_FORMULAS`], nor the title "آیت‌الله".
 fn one_word_compound(t: &Token) -> bool {
-    if t.cased || !name_shaped(t) || in_list(t, NOT_PERSONS) || in_list(t, OFFICES) {
+    if !name_shaped(t) || in_list(t, NOT_PERSONS) || in_list(t, OFFICES) {
         return false;
     }
     let f = t.folded.as_str();
+    // In Latin letters, "-ullah" ("Hayatullah", "Najibullah", Kurmanji "Wahîdullah"), not
+    // the Prophet's title or a party's name. (Before version 8 the cased test came after a
+    // return for every cased word, so this never applied.)
+    if t.cased {
+        return t.capital
+            && f.strip_suffix("ullah").is_some_and(|stem| {
+                stem.chars().count() >= 3 && !["rasul", "hizb"].contains(&stem)
+            });
+    }
     if f.starts_with("عبدال") && f.chars().count() >= 7 {
         return true;
     }
-    // In Latin letters, "-ullah" ("Hayatullah", "Najibullah"), not the Prophet's title.
-    if t.cased {
-        return f
-            .strip_suffix("ullah")
-            .is_some_and(|stem| stem.chars().count() >= 3 && stem != "rasul");
+    // Sorani writes "-ullah" as "-وڵڵا" ("حەبیبوڵڵا", "نەقیبوڵڵا"); its formulas end in
+    // "-ەڵڵا" ("ئینشائەڵڵا") (version 8).
+    if f.strip_suffix("وڵڵا")
+        .is_some_and(|stem| stem.chars().count() >= 3)
+    {
+        return true;
     }
     let formulas = folded_list(GOD_FORMULAS);
     folded_list(NAME_SECOND_HALVES).iter().any(|half| {
@@ -1086,6 +1138,8 @@ const ATTENDANCE: &[&str] = &[
     "present", "attendees", "attending", "présents", "présentes", "participants", "الحاضرون",
     "الحاضرين", "الحضور", "حاضرین", "حاضرون", "حاضر", "حاضران", "شرکت‌کنندگان", "ګډونوال", "ګډون‌وال",
     "beşdar", "ئامادەبووان", "ئامادەبوان", "ተሳተፍቲ", "ተሳታፊዎች",
+    // Version 8: Sorani and Kurmanji "those taking part".
+    "بەشداربووان", "بەشداربوان", "beşdaran", "beşdarbûyî",
 ];
 
 /// A word in a cased script that a dictionary holds as a word ("Hope", "Grace").
@@ -1155,8 +1209,12 @@ fn roll_of_names(ts: &[Token], i: usize) -> bool {
         && words().all(|t| strong(t) && !everyday(t) && !ambiguous_cased(t));
     // Poets read at a poetry night are no private persons: "غزل‌های حافظ و سعدی".
     let figures = names.iter().any(|&k| public_figure(ts, k));
+    // After a word for those present, two listed names in a row are a roll even if a name
+    // the lists miss follows (version 8: "بەشداربووان: دیلان، کاروان، ڕێژنە …").
     !figures
-        && (pair || (names.len() >= 3 && (present || words().filter(|t| everyday(t)).count() <= 1)))
+        && (pair
+            || (present && names.len() >= 2)
+            || (names.len() >= 3 && words().filter(|t| everyday(t)).count() <= 1))
 }
 
 /// The first parts of Ethiopian and Eritrean compound names ("servant of", "son of", "power
@@ -1332,6 +1390,18 @@ const NOT_PERSONS: &[&str] = &[
     "مادر", "پدر", "برادر", "خواهر", "مامان", "ئێوە", "جان", "گیان", "ستاسو", "تاسو",
     "ټولو", "همه", "دوستان", "عليكم", "علیکم",
     "وحدة", "وحده", "قاضی", "ورونو", "خویندو", "خویندې", "هاوڕێیان", "هاوڕێیانی", "هاوڕێکان", "مسؤل", "مسئول", "مسوول", "هەمووان", "زمانی", "کلاس", "صنف", "ئاگر", "ئاگری",
+    // Version 8: roles organisers write about (secretary, interpreter, volunteer, nurse).
+    "منشی", "مترجم", "ترجمان", "ژباړن", "ژباړونکی", "وەرگێڕ", "wergêr", "داوطلب", "رضاکار",
+    "پرستار", "نرس", "مشر", "مشران", "مشرانو", "قومندان", "ولسوال", "ساتونکی", "ښوونکې",
+    "مددکار", "مشاور", "کارمند", "نگهبان", "سرپرست", "بەڕێوەبەر", "کارمەند", "پارێزەر",
+    "مامۆستا", "rêveber", "parêzer", "mamoste",
+    // Martyrs: "دایکی شەهید", the martyr's mother.
+    "شەهید", "شەهیدان", "شهید", "şehîd",
+    // Bodies in the Pashto oblique ("د ښځو ټولنې وویل"), an elder brother addressed (لالا),
+    // and peoples ("Keça Kurd", a Kurdish girl).
+    "ټولنې", "ټولنه", "کمېټې", "کمیټې", "ادارې", "موسسې", "لالا", "kurd", "ereb", "faris",
+    // (Not فارس: folded, it is the Arabic given name Fares.)
+    "tirk", "کورد", "عەرەب", "تورک",
 ];
 
 /// A word followed by a verb that only a person does ("Hemin said", "ዳዊት እንዳለው"): a word of
@@ -1395,7 +1465,13 @@ fn acts(ts: &[Token], i: usize) -> bool {
             && !common(t)
             && ((at(i + 1, SOMALI_MARKERS) && !somali_noun) || at(i + 1, SPEECH_VERBS))
     } else {
-        !t.folded.starts_with("ال") && !common(t)
+        // Version 8: not a Pashto plural in the oblique, the case of a past verb's doer
+        // ("کډوالو وویل چې", the refugees said; ځوانانو, میندو, مېلمنو, کوونکو).
+        let pashto_plural = pashto(ts)
+            && ["انو", "ونو", "الو", "ندو", "منو", "نکو"]
+                .iter()
+                .any(|end| t.text.ends_with(end));
+        !t.folded.starts_with("ال") && !common(t) && !pashto_plural
     }
 }
 
@@ -1523,6 +1599,14 @@ fn excused(ts: &[Token], i: usize, len: usize) -> bool {
     if before.is_some_and(|b| in_list(b, OFFICES) || in_list(b, PLACE_BEFORE)) {
         return true;
     }
+    if office_in_apposition(ts, i) || pashto_adjective(ts, i + len - 1) {
+        return true;
+    }
+    // Pashto names a body after the person it is named for: "د ملالې بنسټ" (version 8).
+    if i >= 1 && ts[i - 1].text == "د" && ts.get(i + len).is_some_and(|n| in_list(n, PASHTO_BODIES))
+    {
+        return true;
+    }
     // "Masjidka Abu Bakr", "مسجد أبو بكر": a place word, a title, the name.
     if i >= 2 && in_list(&ts[i - 2], PLACE_BEFORE) && in_list_forms(&ts[i - 1], PERSON_TITLES) {
         return true;
@@ -1557,6 +1641,76 @@ fn excused(ts: &[Token], i: usize, len: usize) -> bool {
         }
     }
     false
+}
+
+/// Pashto words for a body or a street named after someone, written after the name: "د ملالې
+/// بنسټ" (the Malala Fund).
+const PASHTO_BODIES: &[&str] = &[
+    "بنسټ",
+    "بنسټونه",
+    "لیسه",
+    "لیسې",
+    "ټولنه",
+    "ټولنې",
+    "واټ",
+    "مېنه",
+    "اکاډمي",
+    "صندوق",
+];
+
+/// Plural words for people that a Pashto adjective goes before: "ننګیالي ځوانان" (brave young
+/// men), "ګلالۍ نجونې" (lovely girls).
+const PASHTO_PEOPLE: &[&str] = &[
+    "ځوانان",
+    "میرمنې",
+    "مېرمنې",
+    "نجونې",
+    "ښځې",
+    "هلکان",
+    "کډوال",
+    "کسان",
+    "ورونه",
+    "خویندې",
+    "خوېندې",
+    "میندې",
+    "پلرونه",
+    "رضاکاران",
+    "غړي",
+];
+
+/// Whether the word at `last` (the end of a name-like word) is a Pashto adjective: in a Pashto
+/// text, right before a plural word for people and not after "د" ("of"), which would make it
+/// someone's ("د ګلالۍ ماشومان").
+fn pashto_adjective(ts: &[Token], last: usize) -> bool {
+    pashto(ts)
+        && ts[last].next_punct.is_none()
+        && !(last >= 1 && ts[last - 1].text == "د")
+        && ts.get(last + 1).is_some_and(|n| in_list(n, PASHTO_PEOPLE))
+}
+
+/// Whether the name at `i` stands in apposition to an office named before it, with a comma
+/// and perhaps a title between ("Parlamentera me, Xanim Dawn Butler", "د پارلمان استازې،
+/// مېرمن …"): a public office-holder.
+fn office_in_apposition(ts: &[Token], i: usize) -> bool {
+    // Back over at most one more word of the name and one title, to the comma.
+    let mut j = i;
+    for _ in 0..3 {
+        let Some(p) = j.checked_sub(1).map(|k| &ts[k]) else {
+            return false;
+        };
+        if matches!(p.next_punct, Some(',' | '،')) {
+            break;
+        }
+        if !(in_list_forms(p, PERSON_TITLES) || p.cased && p.capital) {
+            return false;
+        }
+        j -= 1;
+    }
+    let Some(comma) = j.checked_sub(1) else {
+        return false;
+    };
+    matches!(ts[comma].next_punct, Some(',' | '،'))
+        && (comma.saturating_sub(2)..=comma).any(|k| in_list_forms(&ts[k], OFFICES))
 }
 
 /// Whether a word, or the word without its affixes ("وأبو", "ንኣቶ"), is one of `list`.
@@ -1734,7 +1888,8 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
     let is = |j: usize, w: &str| ts.get(j).is_some_and(|n| n.text == w);
     let with = i >= 1 && is(i - 1, "له");
-    if !caseless_given(t) || t.next_punct.is_some() {
+    // An office told something is no name ("د کورنیو چارو وزیرې ته": to the Home Secretary).
+    if !caseless_given(t) || t.next_punct.is_some() || in_list_forms(t, OFFICES) {
         return false;
     }
     // The name may have a second word: "شیرین ګل ته", "له نجیب الله کاکړ سره".
@@ -2124,11 +2279,30 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
             && next.is_some_and(|n| {
                 !n.cased
                     && n.folded.chars().count() >= 4
-                    && n.folded.ends_with("زي")
+                    // Sorani spells it "-زەی" (version 8).
+                    && (n.folded.ends_with("زي") || n.folded.ends_with("زهي"))
                     && !in_list(n, OFFICES)
                     && !common(n)
                     && !ambiguous(n)
             });
+        // Version 8: in Latin letters, a capitalised word, then a capitalised tribal name
+        // ("Gulalay Ehmedzay", "Esedullah Zazay"), even if the lists miss the first.
+        let latin_tribal = t.cased
+            && t.capital
+            && t.next_punct.is_none()
+            && name_shaped(t)
+            && !in_list(t, OFFICES)
+            && next.is_some_and(|n| {
+                n.cased
+                    && n.capital
+                    && n.folded.chars().count() >= 5
+                    && ["zai", "zay", "zaye", "zayi"]
+                        .iter()
+                        .any(|end| n.folded.ends_with(end))
+            });
+        if latin_tribal && !in_list(t, NOT_PERSONS) && !excused(&ts, i, 2) {
+            return Some(("pair", format!("{} {}", at(), ts[i + 1].text)));
+        }
         // (A word that is not a given name but one of the rules' everyday words, before a
         // tribal name: "هیله احمدزۍ".)
         if tribal && !given(t) && everyday_by_rules(t) && !excused(&ts, i, 2) {
@@ -2149,7 +2323,9 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         if before_hand_family && !excused(&ts, i, 2) {
             return Some(("pair", format!("{} {}", at(), ts[i + 1].text)));
         }
-        if !given(t) || in_list(t, NOT_PERSONS) || flowers {
+        // An office is no given name, even where the lists hold it as one ("Rêberê Partiya
+        // Karker": the leader of the Labour Party).
+        if !given(t) || in_list(t, NOT_PERSONS) || in_list(t, OFFICES) || flowers {
             continue;
         }
         // A family name well attested (or capitalised and in no dictionary), no everyday word
@@ -2162,6 +2338,10 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
                 && (hand_family_shaped(n) || !written(n).any(|f| LISTS.places.contains(f)))
                 && (strong(n) || hand_family(n) || (n.cased && n.capital && !common(n)))
         };
+        // Persian "با کمال …", "در کمال …" ("with the utmost …"): the noun, not Kamal (version 8).
+        if t.folded == fold("کمال") && i >= 1 && in_list(&ts[i - 1], &["با", "در"]) {
+            continue;
+        }
         // Given name and another name: "Amina Yusuf", "Tesfay Haile", "أحمد محمد".
         let pair = next.is_some_and(|n| {
             t.next_punct.is_none()
