@@ -13,8 +13,9 @@
 //! - [`generation`]: a document re-issued without its history, so that text can be forgotten;
 //! - [`history`]: received changes judged one by one for what they carry (the day only, no
 //!   message, no personal data), in the state their own history produces;
-//! - [`replica`]: what a node knows of each peer's sync (agreements, sync states, changes kept
-//!   until their history arrives) and the rule for passing news on;
+//! - [`replica`]: the replication core: a node's documents with their signed heads, both sides
+//!   of a sync session and its rounds, catch-ups, changes pushed with announcements, what it
+//!   knows of each peer's sync, and the rule for passing news on;
 //! - [`beacon`]: LAN beacons that only members of a network can read;
 //! - [`error`]: refusals, each naming its field.
 //!

@@ -387,14 +387,21 @@ impl DocSet {
         }
     }
 
+    /// Carries this group's edits on the old generations a peer's new ones replaced (left in
+    /// the replica's outbox) over to the new ones.
+    pub(crate) fn carry_over_superseded(&mut self) {
+        for (id, old) in std::mem::take(&mut self.replica.out.superseded) {
+            self.carry_over(&id, &old);
+        }
+    }
+
     /// Stores every change made since the last call (and pending metadata) in one durable write,
     /// compacts documents whose change count has grown large, and returns the networks whose
     /// documents changed.
     pub(crate) fn persist(&mut self, store: &mut dyn Store) -> Result<Vec<Stored>, StoreError> {
-        // Old generations a peer's new one replaced: this group's edits on them go over first.
-        for (id, old) in std::mem::take(&mut self.replica.out.superseded) {
-            self.carry_over(&id, &old);
-        }
+        // Old generations a peer's new one replaced and no job carried over yet (the
+        // simulation's steps are not jobs): this group's edits on them go over first.
+        self.carry_over_superseded();
         let synced_in = std::mem::take(&mut self.replica.out.synced_in);
         let pushed_in = std::mem::take(&mut self.replica.out.pushed_in);
         let made_here = std::mem::take(&mut self.made_here);
@@ -909,7 +916,14 @@ impl Docs {
             // A panic (a bug, or a peer's bytes a library cannot handle: Automerge may panic
             // on them) fails this call and rolls its batch back; the actor and the node stay
             // up.
-            let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(set))) {
+            // This group's edits on an old generation a peer's new one replaced are carried
+            // over at the end of the job that took it, under the same guard (and before a later
+            // job of the batch could replace it again).
+            let result = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let r = f(set);
+                set.carry_over_superseded();
+                r
+            })) {
                 Ok(r) => r,
                 Err(panic) => {
                     let what = panic

@@ -107,6 +107,9 @@ impl DocSet {
 
     /// Responder: the answer to any request of the sync protocol from `peer`.
     pub(crate) fn answer(&mut self, peer: &GroupId, request: wire::Request) -> Response {
+        if request.doc_count() > wire::MAX_DOCS_PER_MESSAGE {
+            return refused(Refusal::Malformed, "too many documents");
+        }
         match request {
             // Invites are the node's: the rest of the protocol is the core's.
             wire::Request::Join {
@@ -118,7 +121,7 @@ impl DocSet {
             } => self.answer_join(peer, &network, &invite, &secret, &name, addrs),
             other => {
                 let now = self.now();
-                self.replica.answer(peer, other, now)
+                self.replica.respond(peer, other, now)
             }
         }
     }
@@ -185,7 +188,7 @@ impl DocSet {
         signed: &[SignedHead],
     ) -> Result<NetworkView, DocsError> {
         self.replica
-            .accept_joined(network, bytes, signed)
+            .admit_joined(network, bytes, signed)
             .map(|net| net.view(*network))
             .map_err(|e| DocsError::Damaged {
                 doc: *network,

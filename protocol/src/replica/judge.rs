@@ -250,6 +250,11 @@ impl Judge<'_> {
             budget -= n.min(budget);
             todo.push((at, p, bytes, n));
         }
+        if todo.is_empty() {
+            // The first whole document does not inflate within the budget: the round is
+            // refused as it is taken, one by one.
+            return HashMap::new();
+        }
         let per_thread = todo.len().div_ceil(threads);
         let parts: Vec<Part<'_>> = todo
             .chunks(per_thread)

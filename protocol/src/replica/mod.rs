@@ -2,16 +2,17 @@
 //! peer's sync ([`peers`]: agreements, Automerge sync states, changes kept until their history
 //! arrives), what it owes its networks' members ([`news`]), what received documents may cost
 //! before they are taken ([`intake`]), and the rounds that read and change them: both sides of
-//! a session ([`Replica::hello`], [`Replica::answer_hello`], [`Replica::plan`],
-//! [`Replica::receive`], [`Replica::answer_commit`]), catch-ups, and changes pushed with an
-//! announcement ([`Replica::take_announced`]).
+//! a session ([`Replica::hello`], [`Replica::respond`] with [`Replica::answer_hello`] and
+//! [`Replica::answer_commit`], [`Replica::plan`], [`Replica::receive`]), catch-ups, and changes
+//! pushed with an announcement ([`Replica::take_announced`]).
 //!
 //! Pure, in the manner of quinn-proto and samod-core: no store, no thread, no clock. `now` is
 //! passed in; what is to be stored is left in the replica's outbox ([`Outbox`]) for the node to
 //! write with its next batch; work that may run on several threads at once (judging a round's
 //! documents received whole) is handed to a [`Spread`] the node gives, and a test runs it in
-//! order. The node's documents actor is the shell around it: storage, the clock, randomness,
-//! invites and this group's own edits.
+//! order. It logs through `tracing` (as quinn-proto does), and nothing else leaves it. The
+//! node's documents actor is the shell around it: storage, the clock, randomness, invites and
+//! this group's own edits.
 
 mod catchup;
 pub mod initiator;

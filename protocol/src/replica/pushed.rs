@@ -13,9 +13,10 @@ use crate::sync as wire;
 impl Replica {
     /// Takes an announcement heard on `class`'s topic: the documents it names that differ here
     /// are news to pull (`news`), and changes pushed with it that build on what this node
-    /// holds are applied at once. Returns whether there is news to pull. A push that cannot be applied here (its changes build on
-    /// ones this node lacks, or a rule refuses them) is left for the pull, whose session
-    /// applies every rule again and scores a peer that sends forbidden changes.
+    /// holds are applied at once. Returns whether there is news to pull. A push that cannot be
+    /// applied here (its changes build on ones this node lacks, or a rule refuses them) is left
+    /// for the pull, whose session applies every rule again and scores a peer that sends
+    /// forbidden changes.
     pub fn take_announced(&mut self, class: announce::Class, a: &announce::Announcement) -> bool {
         let mut news = false;
         for d in &a.docs {

@@ -89,12 +89,12 @@ impl Replica {
 
     /// Takes a document received whole from `peer` for the intake's network, within what
     /// `intake` allows:
-    /// its bytes inflate within the budget, it passes [`Self::accept_whole`], and a plan new to
+    /// its bytes inflate within the budget, it passes [`Judge::accept_whole`](super::Judge::accept_whole), and a plan new to
     /// this node fits its owner's bound (`auth::MAX_PLANS_PER_MEMBER`). Returns the document to
     /// keep and what to keep with it; `None` for a plan left out, though an honest peer may
     /// send it (of an earlier release, re-issued and not yet endorsed: `auth::admit`; or over
     /// the bound): the rest of a round or bundle is still taken.
-    /// `judged`: what [`Judge::accept_wholes`] already measured and said of these bytes;
+    /// `judged`: what [`Judge::accept_wholes`](super::Judge::accept_wholes) already measured and said of these bytes;
     /// measured and judged here if `None`.
     #[allow(clippy::too_many_arguments)]
     pub fn take_whole(

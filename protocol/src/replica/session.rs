@@ -138,7 +138,7 @@ impl Replica {
 
     /// Responder: the answer to a request of the sync protocol from `peer` at `now` (unix
     /// seconds). `Join` is the node's to answer: it holds the invites.
-    pub fn answer(&mut self, peer: &GroupId, request: wire::Request, now: i64) -> Response {
+    pub fn respond(&mut self, peer: &GroupId, request: wire::Request, now: i64) -> Response {
         if request.doc_count() > wire::MAX_DOCS_PER_MESSAGE {
             return refused(Refusal::Malformed, "too many documents");
         }
@@ -459,7 +459,7 @@ impl Replica {
 
     /// Joiner: keeps the network document an inviter sent, admitted like any received one;
     /// returns the network it says.
-    pub fn accept_joined(
+    pub fn admit_joined(
         &mut self,
         network: &DocId,
         bytes: &[u8],

@@ -1,5 +1,5 @@
 //! The replication core with no node around it: replicas in one thread, sessions run by handing
-//! one's requests to the other's [`Replica::answer`] in a loop.
+//! one's requests to the other's [`Replica::respond`] in a loop.
 
 use automerge::{ChangeHash, ReadDoc};
 use ed25519_dalek::SigningKey;
@@ -56,7 +56,7 @@ fn network(members: &mut [&mut Replica], title: &str) -> (DocId, DocId) {
     for r in rest.iter_mut() {
         let l = &first.docs[&net_id];
         let (bytes, signed) = (l.doc.save(), l.signed.clone());
-        r.accept_joined(&net_id, &bytes, &signed).unwrap();
+        r.admit_joined(&net_id, &bytes, &signed).unwrap();
     }
     let mut plan = Plan::new(
         &NewPlan {
@@ -83,7 +83,7 @@ fn session(from: &mut Replica, to: &mut Replica, net: DocId) -> Result<usize, Se
     loop {
         sent += 1;
         assert!(sent < 100, "a session that does not end");
-        let response = to.answer(&from.group, request, NOW);
+        let response = to.respond(&from.group, request, NOW);
         let step = match s.answer(response)? {
             Answered::Send(r) => Step::Send(r),
             Answered::NeedsDocs => s.with_docs(from, NOW)?,
@@ -170,7 +170,7 @@ fn a_stranger_gets_nothing_and_sends_nothing() {
     );
     // B's own `Hello`, sent as C: refused, and A records nothing of C.
     let hello = b.hello(&a.group, &net).unwrap();
-    match a.answer(&c.group, hello, NOW) {
+    match a.respond(&c.group, hello, NOW) {
         Response::Refused { reason, .. } => assert_eq!(reason, Refusal::NotMember),
         other => panic!("a stranger was answered: {other:?}"),
     }
@@ -187,7 +187,7 @@ fn a_stranger_gets_nothing_and_sends_nothing() {
         }],
     };
     assert!(matches!(
-        b.answer(&c.group, round, NOW),
+        b.respond(&c.group, round, NOW),
         Response::Refused { .. }
     ));
     assert!(!b.docs.contains_key(&plan));
@@ -333,4 +333,26 @@ fn a_rounds_documents_judged_ahead_are_taken_as_judged_one_by_one() {
         refusals.push(e);
     }
     assert_eq!(refusals[0], refusals[1]);
+}
+
+#[test]
+fn a_round_of_many_documents_whose_first_cannot_be_read_is_refused_not_a_panic() {
+    let (mut a, mut b) = (replica(1), replica(2));
+    let (net, _) = network(&mut [&mut a, &mut b], "Plan");
+    // Nine documents received whole, the first of them (after none of the network's own) bytes
+    // that inflate to nothing readable: judged ahead, nothing fits, and the round is refused as
+    // it is taken.
+    let docs = (0..9u8)
+        .map(|k| crate::sync::DocPayload {
+            doc: DocId::from_bytes([k; 16]),
+            payload: crate::sync::Payload::Whole(vec![0xff; 64]),
+            signed: Vec::new(),
+            generation: crate::generation::GenRank::FIRST,
+        })
+        .collect();
+    let round = Request::Sync { network: net, docs };
+    match b.respond(&a.group, round, NOW) {
+        Response::Refused { reason, .. } => assert_eq!(reason, Refusal::Malformed),
+        other => panic!("taken: {other:?}"),
+    }
 }
