@@ -689,9 +689,6 @@ impl DocSet {
 pub struct Docs {
     tx: mpsc::Sender<Job>,
     group: GroupId,
-    /// The actor's clock, for what the node shows and decides outside it (the page's month,
-    /// an invite's expiry): one clock for the whole node.
-    clock: fn() -> i64,
     changes: tokio::sync::broadcast::Sender<Stored>,
 }
 
@@ -757,15 +754,7 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
             }
         })
         .map_err(|e| DocsError::Store(StoreError::Io(e.to_string())))?;
-    Ok((
-        Docs {
-            tx,
-            group,
-            clock: now_unix,
-            changes,
-        },
-        DocsThread(thread),
-    ))
+    Ok((Docs { tx, group, changes }, DocsThread(thread)))
 }
 
 fn run(
@@ -861,9 +850,11 @@ impl Docs {
         self.group
     }
 
-    /// The time now, in unix seconds, by the node's clock.
+    /// The time now, in unix seconds, by the node's clock (the one its documents actor reads,
+    /// given to it in [`start`]): for what the node shows and decides outside the actor (the
+    /// page's month, an invite's expiry).
     pub fn now(&self) -> i64 {
-        (self.clock)()
+        now_unix()
     }
 
     /// Today in UTC, by the node's clock.
