@@ -126,7 +126,8 @@ pub struct Engine {
     own: HashMap<(GroupId, DocId), tokio::task::AbortHandle>,
     tasks: HashMap<tokio::task::Id, (GroupId, DocId)>,
     inbound: Arc<Semaphore>,
-    answers: JoinSet<()>,
+    /// Answers being sent; each ends with the `Hello` it answered, if it was one.
+    answers: JoinSet<Option<(GroupId, DocId)>>,
     /// Forbidden rounds per peer, reported by answering tasks.
     offences_tx: mpsc::Sender<GroupId>,
     offences_rx: mpsc::Receiver<GroupId>,
@@ -174,7 +175,11 @@ impl Engine {
                 Some(ev) = self.events.recv() => self.on_event(ev).await,
                 changed = self.changes.recv() => self.on_change(changed).await,
                 Some(done) = self.sessions.join_next_with_id() => self.on_session_done(done).await,
-                Some(_) = self.answers.join_next() => {}
+                Some(answered) = self.answers.join_next() => {
+                    if let Ok(Some((peer, network))) = answered {
+                        self.handle(Event::Answered { peer, network }, None).await;
+                    }
+                }
                 Some(peer) = self.offences_rx.recv() => self.handle(Event::Offence { peer }, None).await,
                 _ = tick.tick() => self.on_tick().await,
             }
@@ -222,6 +227,20 @@ impl Engine {
                 Action::Disconnect { peer } => {
                     warn!(peer = %peer.short(), "disconnecting a peer that keeps sending forbidden changes");
                     let _ = self.net.disconnect(&peer).await;
+                }
+                Action::Recheck {
+                    peer,
+                    network,
+                    owed,
+                } => {
+                    // If the check cannot be made, something may be left: sync.
+                    let still = self.docs.recheck(peer, network, owed).await.unwrap_or(true);
+                    let event = Event::Rechecked {
+                        peer,
+                        network,
+                        still,
+                    };
+                    Box::pin(self.handle(event, None)).await;
                 }
             }
         }
@@ -308,10 +327,6 @@ impl Engine {
                 request,
                 channel,
             } => {
-                if let Request::Hello { network, .. } = &request {
-                    let network = *network;
-                    self.handle(Event::Crossed { peer, network }, None).await;
-                }
                 let now = self.now();
                 if self.schedule.is_banned(&peer, now) {
                     let banned = Response::Refused {
@@ -330,6 +345,15 @@ impl Engine {
                     self.net.respond(channel, busy).await;
                     return;
                 };
+                // A `Hello` refused as above opens no session of the peer's: this node's own
+                // goes on. Every `Hello` taken is followed by `Answered`, refused or not.
+                let hello = match &request {
+                    Request::Hello { network, .. } => Some((peer, *network)),
+                    _ => None,
+                };
+                if let Some((peer, network)) = hello {
+                    self.handle(Event::Crossed { peer, network }, None).await;
+                }
                 let (docs, net) = (self.docs.clone(), self.net.clone());
                 let offences = self.offences_tx.clone();
                 self.answers.spawn(async move {
@@ -351,6 +375,7 @@ impl Engine {
                         let _ = offences.try_send(peer);
                     }
                     drop(permit);
+                    hello
                 });
             }
         }

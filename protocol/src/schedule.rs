@@ -13,8 +13,15 @@
 //!   member that forwarded it.
 //! - When a member connects, the side with the smaller group id opens a catch-up session per
 //!   shared network (two crossing sessions would send everything twice); the timer does the
-//!   same for every connected member, and dials members that are not connected.
-//! - One session per (peer, network) at a time; one asked for while it runs runs after it.
+//!   same for every connected member, and dials members that are not connected. Until the
+//!   smaller side's `Hello` arrives (at most [`AWAIT_HELLO_MS`]), the larger opens no session
+//!   for a change of its own: that `Hello` is answered from a state that holds the change.
+//!   News a peer announces before its `Hello` is answered starts no session either: it is
+//!   checked again once the `Hello` is answered ([`Action::Recheck`]).
+//! - One session per (peer, network) at a time; one asked for while it runs runs after it. An
+//!   announcement heard while it runs may name what the running session brings anyway: the node
+//!   is asked to check again when it ends ([`Action::Recheck`]), and pulls only what it still
+//!   lacks.
 //!   When the peer's session for the same network arrives while this node's runs, the one
 //!   opened by the smaller group id goes on and the other is abandoned.
 //! - A peer whose rounds are forbidden [`MAX_OFFENCES`] times is disconnected and ignored for
@@ -38,6 +45,10 @@ pub const BAN_MS: u64 = 600_000;
 /// How soon a stored change may dial a member that is not connected again (the tick dials it
 /// anyway), in milliseconds.
 pub const REDIAL_MS: u64 = 10_000;
+
+/// How long the larger group id of two members that have just connected waits for the other's
+/// catch-up `Hello` before a change of its own opens a session with it, in milliseconds.
+pub const AWAIT_HELLO_MS: u64 = 10_000;
 
 /// A member of a network, as the scheduler needs to know it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -100,6 +111,23 @@ pub enum Event {
         /// The network.
         network: DocId,
     },
+    /// This node answered a peer's `Hello` for a network, or refused it (after
+    /// [`Event::Crossed`]: what the `Hello` carried is taken, if it was).
+    Answered {
+        /// The peer.
+        peer: GroupId,
+        /// The network.
+        network: DocId,
+    },
+    /// What [`Action::Recheck`] found: whether something is left to sync with the peer.
+    Rechecked {
+        /// The peer.
+        peer: GroupId,
+        /// The network.
+        network: DocId,
+        /// Whether something is left.
+        still: bool,
+    },
     /// A peer sent a forbidden round while this node answered it.
     Offence {
         /// The peer.
@@ -145,6 +173,29 @@ pub enum Action {
         /// The peer.
         peer: GroupId,
     },
+    /// Something may be left for a session with a peer for a network to do, once one running
+    /// (or a `Hello` of the peer's being answered) is over: check whether this node still lacks
+    /// what announcements heard meanwhile named, or (`owed`) holds documents of the network
+    /// that differ from what it last agreed with the peer, and hand in [`Event::Rechecked`].
+    Recheck {
+        /// The peer.
+        peer: GroupId,
+        /// The network.
+        network: DocId,
+        /// Whether changes stored here meanwhile may not have been offered to the peer.
+        owed: bool,
+    },
+}
+
+/// What to do when a running session ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Then {
+    /// Nothing.
+    Stop,
+    /// Check whether news announced while it ran is still lacked ([`Action::Recheck`]).
+    Recheck,
+    /// Check that too, and whether a change stored while it ran was left unoffered.
+    Again,
 }
 
 /// The sync engine's state: who is connected, which sessions run, offences and bans, dials.
@@ -152,8 +203,8 @@ pub enum Action {
 pub struct Scheduler {
     me: GroupId,
     connected: BTreeSet<GroupId>,
-    /// Running sessions; `true` when another was asked for while one ran.
-    running: BTreeMap<(GroupId, DocId), bool>,
+    /// Running sessions, and what to do when each ends.
+    running: BTreeMap<(GroupId, DocId), Then>,
     offences: BTreeMap<GroupId, u32>,
     /// Until when each banned peer is ignored.
     banned: BTreeMap<GroupId, u64>,
@@ -161,6 +212,22 @@ pub struct Scheduler {
     dialled: BTreeMap<GroupId, u64>,
     /// Ticks so far: where each network's turn of catch-up sessions starts.
     ticks: u64,
+    /// Members with a smaller group id that connected, per network: their catch-up `Hello` is
+    /// still to come.
+    awaited: BTreeMap<(GroupId, DocId), Awaited>,
+    /// Peers whose `Hello` is being answered, per network, and whether they announced news
+    /// that it may bring since this node awaited it: checked again once it is answered
+    /// ([`Event::Answered`]).
+    answering: BTreeMap<(GroupId, DocId), bool>,
+}
+
+/// A member's catch-up `Hello` still to come.
+#[derive(Debug, Clone, Copy)]
+struct Awaited {
+    /// When the member connected.
+    since: u64,
+    /// Whether it announced news meanwhile (its `Hello` brings it, or a recheck pulls it).
+    news: bool,
 }
 
 impl Scheduler {
@@ -174,6 +241,8 @@ impl Scheduler {
             banned: BTreeMap::new(),
             dialled: BTreeMap::new(),
             ticks: 0,
+            awaited: BTreeMap::new(),
+            answering: BTreeMap::new(),
         }
     }
 
@@ -207,14 +276,22 @@ impl Scheduler {
             Event::Connected { peer, networks } => {
                 self.connected.insert(peer);
                 self.dialled.remove(&peer);
-                if self.me < peer {
-                    for network in networks {
+                for network in networks {
+                    if self.me < peer {
                         self.start(peer, network, now, &mut out);
+                    } else {
+                        let a = Awaited {
+                            since: now,
+                            news: false,
+                        };
+                        self.awaited.insert((peer, network), a);
                     }
                 }
             }
             Event::Disconnected { peer } => {
                 self.connected.remove(&peer);
+                self.awaited.retain(|(p, _), _| *p != peer);
+                self.answering.retain(|(p, _), _| *p != peer);
             }
             Event::Stored {
                 network,
@@ -229,7 +306,10 @@ impl Scheduler {
                         continue;
                     }
                     if self.connected.contains(&m.group) {
-                        if made_here && !m.listening {
+                        // A member that has just connected is not subscribed yet; when its
+                        // catch-up `Hello` is still to come, that brings the change.
+                        let awaited = self.awaits(m.group, network, now).is_some();
+                        if made_here && !m.listening && !awaited {
                             self.start(m.group, network, now, &mut out);
                         }
                     } else if self
@@ -257,7 +337,19 @@ impl Scheduler {
                     via
                 };
                 if news {
-                    self.start(peer, network, now, &mut out);
+                    if let Some(then) = self.running.get_mut(&(peer, network)) {
+                        // The running session may bring it: checked again when it ends.
+                        *then = (*then).max(Then::Recheck);
+                    } else if let Some(a) = self.awaits(peer, network, now) {
+                        // So may the catch-up `Hello` still to come: checked again once it is
+                        // answered.
+                        a.news = true;
+                    } else if let Some(news) = self.answering.get_mut(&(peer, network)) {
+                        // So may the `Hello` being answered.
+                        *news = true;
+                    } else {
+                        self.start(peer, network, now, &mut out);
+                    }
                 }
             }
             Event::SessionDone {
@@ -265,32 +357,83 @@ impl Scheduler {
                 network,
                 forbidden,
             } => {
-                let again = self.running.remove(&(peer, network)).unwrap_or(false);
+                let then = self.running.remove(&(peer, network)).unwrap_or(Then::Stop);
                 if forbidden {
                     self.offend(peer, now, &mut out);
-                } else if again {
-                    // A change stored while the session ran has not been offered yet: run
-                    // again (also after a session that failed), at most once per such change.
-                    self.start(peer, network, now, &mut out);
+                } else if then != Then::Stop && self.connected.contains(&peer) {
+                    // A change stored while the session ran may not have been offered (its
+                    // notice can come late, after the `Hello` that holds it was sent), and news
+                    // heard may have been brought: checked, and run again only if something is
+                    // left (also after a session that failed, which agreed nothing).
+                    out.push(Action::Recheck {
+                        peer,
+                        network,
+                        owed: then == Then::Again,
+                    });
                 }
             }
             Event::Crossed { peer, network } => {
+                let news = self
+                    .awaited
+                    .remove(&(peer, network))
+                    .is_some_and(|a| a.news);
+                self.answering.insert((peer, network), news);
                 // Two sessions crossing (both sides opened one at once: a join stores the network
                 // document on both, each seeing the other not yet listening) would each send
                 // every document the other lacks: the one opened by the smaller group id goes
                 // on. It syncs both ways from both sides' state as it answers, which holds every
                 // change stored before the peer's `Hello` came, so none is owed again.
                 if self.me > peer
-                    && let Some(again) = self.running.get_mut(&(peer, network))
+                    && let Some(then) = self.running.get_mut(&(peer, network))
                 {
-                    *again = false;
+                    *then = Then::Stop;
                     out.push(Action::Abandon { peer, network });
+                }
+            }
+            Event::Answered { peer, network } => {
+                let news = self.answering.remove(&(peer, network)).unwrap_or(false);
+                if news && self.connected.contains(&peer) {
+                    out.push(Action::Recheck {
+                        peer,
+                        network,
+                        owed: false,
+                    });
+                }
+            }
+            Event::Rechecked {
+                peer,
+                network,
+                still,
+            } => {
+                if still {
+                    self.start(peer, network, now, &mut out);
                 }
             }
             Event::Offence { peer } => self.offend(peer, now, &mut out),
             Event::Tick { networks } => {
                 let round = self.ticks;
                 self.ticks += 1;
+                // A catch-up `Hello` that did not come in time: news its sender announced
+                // meanwhile is checked again now.
+                let late: Vec<(GroupId, DocId)> = self
+                    .awaited
+                    .iter()
+                    .filter(|(_, a)| now.saturating_sub(a.since) >= AWAIT_HELLO_MS)
+                    .map(|(k, _)| *k)
+                    .collect();
+                for (peer, network) in late {
+                    let news = self
+                        .awaited
+                        .remove(&(peer, network))
+                        .is_some_and(|a| a.news);
+                    if news && self.connected.contains(&peer) {
+                        out.push(Action::Recheck {
+                            peer,
+                            network,
+                            owed: false,
+                        });
+                    }
+                }
                 for (network, members) in networks {
                     let mut reachable: Vec<GroupId> = Vec::new();
                     for peer in members {
@@ -306,7 +449,10 @@ impl Scheduler {
                     reachable.sort();
                     reachable.dedup();
                     for peer in Self::tick_turn(self.me, &reachable, round) {
-                        self.start(peer, network, now, &mut out);
+                        // A session running is a catch-up already: the tick owes none after it.
+                        if !self.is_running(&peer, &network) {
+                            self.start(peer, network, now, &mut out);
+                        }
                     }
                 }
                 out.sort();
@@ -331,17 +477,25 @@ impl Scheduler {
             .collect()
     }
 
+    /// The catch-up `Hello` still to come from `peer` for `network`, if it may still come at
+    /// `now` (within [`AWAIT_HELLO_MS`] of connecting).
+    fn awaits(&mut self, peer: GroupId, network: DocId, now: u64) -> Option<&mut Awaited> {
+        self.awaited
+            .get_mut(&(peer, network))
+            .filter(|a| now.saturating_sub(a.since) < AWAIT_HELLO_MS)
+    }
+
     /// Starts a session with a connected peer that is not banned (or asks for one more after
     /// the one running).
     fn start(&mut self, peer: GroupId, network: DocId, now: u64, out: &mut Vec<Action>) {
         if peer == self.me || !self.connected.contains(&peer) || self.is_banned(&peer, now) {
             return;
         }
-        if let Some(again) = self.running.get_mut(&(peer, network)) {
-            *again = true;
+        if let Some(then) = self.running.get_mut(&(peer, network)) {
+            *then = Then::Again;
             return;
         }
-        self.running.insert((peer, network), false);
+        self.running.insert((peer, network), Then::Stop);
         out.push(Action::Session { peer, network });
     }
 
@@ -390,6 +544,34 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    /// News announced by `source` for network 1, heard from it.
+    fn announced(source: GroupId) -> Event {
+        Event::Announced {
+            network: net(1),
+            source,
+            via: source,
+            news: true,
+        }
+    }
+
+    /// The session with `peer` for network 1 ended well.
+    fn done(peer: GroupId) -> Event {
+        Event::SessionDone {
+            peer,
+            network: net(1),
+            forbidden: false,
+        }
+    }
+
+    /// A recheck with `peer` for network 1.
+    fn recheck(peer: GroupId, owed: bool) -> Vec<Action> {
+        vec![Action::Recheck {
+            peer,
+            network: net(1),
+            owed,
+        }]
     }
 
     fn connected(me: GroupId, peers: &[GroupId]) -> Scheduler {
@@ -563,23 +745,156 @@ mod tests {
     fn a_session_asked_for_while_one_runs_runs_once_after_it() {
         let g = sorted(2);
         let mut s = connected(g[0], &[g[1]]);
-        let news = Event::Announced {
+        let news = announced(g[1]);
+        let stored = Event::Stored {
             network: net(1),
-            source: g[1],
-            via: g[1],
-            news: true,
+            members: members(&g[1..], false),
+            made_here: true,
         };
         assert_eq!(sessions(&s.handle(1, news.clone())).len(), 1);
-        assert!(s.handle(2, news.clone()).is_empty());
-        assert!(s.handle(3, news).is_empty());
-        let done = Event::SessionDone {
-            peer: g[1],
-            network: net(1),
-            forbidden: false,
-        };
-        assert_eq!(sessions(&s.handle(4, done.clone())), vec![g[1]]);
+        assert!(sessions(&s.handle(2, stored.clone())).is_empty());
+        assert!(sessions(&s.handle(3, stored)).is_empty());
+        assert!(
+            s.handle(3, news).is_empty(),
+            "a change to offer wins over a recheck"
+        );
+        let done = done(g[1]);
+        assert_eq!(
+            s.handle(4, done.clone()),
+            recheck(g[1], true),
+            "a change stored meanwhile: checked whether it was offered"
+        );
         assert!(s.handle(5, done).is_empty());
         assert!(!s.is_running(&g[1], &net(1)));
+    }
+
+    /// The larger group id of two members that have just connected opens no session for a
+    /// change of its own while the smaller's catch-up `Hello` is still to come (it would cross
+    /// that one and send the change twice: P2's doubled bytes), but does once the `Hello` came,
+    /// or when it does not come in time.
+    #[test]
+    fn the_larger_side_leaves_a_change_to_the_catch_up_still_to_come() {
+        let g = sorted(2);
+        let mut s = Scheduler::new(g[1]);
+        let c = Event::Connected {
+            peer: g[0],
+            networks: vec![net(1)],
+        };
+        assert!(s.handle(0, c.clone()).is_empty());
+        let stored = Event::Stored {
+            network: net(1),
+            members: members(&g[..1], false),
+            made_here: true,
+        };
+        assert!(
+            sessions(&s.handle(5, stored.clone())).is_empty(),
+            "the Hello brings it"
+        );
+        s.handle(
+            6,
+            Event::Crossed {
+                peer: g[0],
+                network: net(1),
+            },
+        );
+        assert_eq!(
+            sessions(&s.handle(7, stored.clone())),
+            vec![g[0]],
+            "stored after the Hello"
+        );
+
+        // News the smaller side announces before its `Hello` comes: that `Hello` may bring it,
+        // so it is checked again once answered, and pulled only if still lacked.
+        let mut s = Scheduler::new(g[1]);
+        s.handle(0, c.clone());
+        let news = announced(g[0]);
+        assert!(s.handle(1, news.clone()).is_empty());
+        let hello = Event::Crossed {
+            peer: g[0],
+            network: net(1),
+        };
+        assert!(s.handle(2, hello).is_empty());
+        assert!(
+            s.handle(2, news.clone()).is_empty(),
+            "nor while its Hello is answered"
+        );
+        let answered = Event::Answered {
+            peer: g[0],
+            network: net(1),
+        };
+        assert_eq!(s.handle(3, answered.clone()), recheck(g[0], false));
+        assert!(s.handle(4, answered).is_empty(), "once");
+        assert_eq!(
+            sessions(&s.handle(5, news.clone())),
+            vec![g[0]],
+            "no longer awaited"
+        );
+
+        // No `Hello` in time: the tick checks the news again.
+        let mut s = Scheduler::new(g[1]);
+        s.handle(0, c.clone());
+        assert!(s.handle(1, news).is_empty());
+        let tick = Event::Tick {
+            networks: vec![(net(1), vec![g[0]])],
+        };
+        assert_eq!(s.handle(AWAIT_HELLO_MS, tick), recheck(g[0], false));
+
+        let mut s = Scheduler::new(g[1]);
+        s.handle(0, c);
+        assert!(sessions(&s.handle(AWAIT_HELLO_MS - 1, stored.clone())).is_empty());
+        assert_eq!(
+            sessions(&s.handle(AWAIT_HELLO_MS, stored)),
+            vec![g[0]],
+            "no Hello came in time"
+        );
+    }
+
+    /// A tick while a catch-up session runs owes no second one after it (P2's restarted node
+    /// ticked at start, while its catch-up on connecting ran, and synced twice).
+    #[test]
+    fn a_tick_during_a_session_asks_for_none_after_it() {
+        let g = sorted(2);
+        let mut s = Scheduler::new(g[0]);
+        let c = Event::Connected {
+            peer: g[1],
+            networks: vec![net(1)],
+        };
+        assert_eq!(sessions(&s.handle(0, c)), vec![g[1]]);
+        let tick = Event::Tick {
+            networks: vec![(net(1), vec![g[1]])],
+        };
+        assert!(s.handle(1, tick.clone()).is_empty());
+        let done = done(g[1]);
+        assert!(s.handle(2, done).is_empty());
+        assert_eq!(sessions(&s.handle(3, tick)), vec![g[1]]);
+    }
+
+    /// An announcement heard while a session with its publisher runs may name what that session
+    /// brings: no second session at once, but a recheck when it ends (P2's second, empty
+    /// session came from this); news heard twice asks for one recheck.
+    #[test]
+    fn news_heard_while_a_session_runs_is_checked_again_when_it_ends() {
+        let g = sorted(2);
+        let mut s = connected(g[0], &[g[1]]);
+        let news = announced(g[1]);
+        assert_eq!(sessions(&s.handle(1, news.clone())).len(), 1);
+        assert!(s.handle(2, news.clone()).is_empty());
+        assert!(s.handle(3, news.clone()).is_empty());
+        let done = done(g[1]);
+        assert_eq!(s.handle(4, done.clone()), recheck(g[1], false));
+        assert!(!s.is_running(&g[1], &net(1)));
+        // Still lacked: the node says so, which pulls; or not, which does nothing.
+        let rechecked = |still| Event::Rechecked {
+            peer: g[1],
+            network: net(1),
+            still,
+        };
+        assert!(s.handle(5, rechecked(false)).is_empty());
+        assert_eq!(sessions(&s.handle(5, rechecked(true))), vec![g[1]]);
+        // A peer that left before its session ended is not rechecked.
+        assert!(s.handle(6, news).is_empty());
+        s.handle(7, Event::Disconnected { peer: g[1] });
+        assert!(s.handle(8, done).is_empty());
     }
 
     #[test]
@@ -619,12 +934,7 @@ mod tests {
             vec![Action::Disconnect { peer: g[1] }]
         );
         assert!(s.is_banned(&g[1], 10 + BAN_MS - 1));
-        let news = Event::Announced {
-            network: net(1),
-            source: g[1],
-            via: g[1],
-            news: true,
-        };
+        let news = announced(g[1]);
         assert!(
             s.handle(20, news.clone()).is_empty(),
             "banned: not pulled from"
@@ -661,6 +971,8 @@ mod tests {
         Done(usize, u8, bool),
         Offence(usize),
         Crossed(usize, u8),
+        Answered(usize, u8),
+        Rechecked(usize, u8, bool),
         Tick,
         Wait(u64),
     }
@@ -675,6 +987,8 @@ mod tests {
             (0..6usize, 0..3u8, any::<bool>()).prop_map(|(p, n, f)| Step::Done(p, n, f)),
             (0..6usize).prop_map(Step::Offence),
             (0..6usize, 0..3u8).prop_map(|(p, n)| Step::Crossed(p, n)),
+            (0..6usize, 0..3u8).prop_map(|(p, n)| Step::Answered(p, n)),
+            (0..6usize, 0..3u8, any::<bool>()).prop_map(|(p, n, x)| Step::Rechecked(p, n, x)),
             Just(Step::Tick),
             (0..700_000u64).prop_map(Step::Wait),
         ]
@@ -718,6 +1032,8 @@ mod tests {
                     }
                     Step::Offence(p) => (Event::Offence { peer: g[p] }, false),
                     Step::Crossed(p, n) => (Event::Crossed { peer: g[p], network: net(n) }, false),
+                    Step::Answered(p, n) => (Event::Answered { peer: g[p], network: net(n) }, false),
+                    Step::Rechecked(p, n, still) => (Event::Rechecked { peer: g[p], network: net(n), still }, false),
                     Step::Tick => (Event::Tick { networks: (0..3).map(|n| (net(n), g.clone())).collect() }, true),
                     Step::Wait(ms) => { now += ms; continue; }
                 };
@@ -748,6 +1064,9 @@ mod tests {
                             prop_assert!(open.contains(&(peer, network)), "abandoned a session not running");
                         }
                         Action::Announce { .. } => {}
+                        Action::Recheck { peer, .. } => {
+                            prop_assert!(s.is_connected(&peer));
+                        }
                     }
                 }
                 if let Some(p) = disconnected {

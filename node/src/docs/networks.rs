@@ -361,6 +361,17 @@ impl Docs {
             .await
     }
 
+    /// Whether something is left to sync with `peer` for `network` (see `Replica::recheck`).
+    pub async fn recheck(
+        &self,
+        peer: GroupId,
+        network: DocId,
+        owed: bool,
+    ) -> Result<bool, DocsError> {
+        self.run_remote(move |set| Ok(set.recheck(&peer, &network, owed)))
+            .await
+    }
+
     /// The networks shared with `peer` (both are members).
     pub async fn networks_with(&self, peer: GroupId) -> Result<Vec<DocId>, DocsError> {
         self.run(move |set| Ok(set.networks_with(&peer))).await

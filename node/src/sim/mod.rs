@@ -708,6 +708,19 @@ impl Sim {
                         self.disconnect(i, j);
                     }
                 }
+                Action::Recheck {
+                    peer,
+                    network,
+                    owed,
+                } => {
+                    let still = self.nodes[i].set().recheck(&peer, &network, owed);
+                    let event = Event::Rechecked {
+                        peer,
+                        network,
+                        still,
+                    };
+                    self.handle(i, event, None);
+                }
             }
         }
     }
@@ -840,8 +853,11 @@ impl Sim {
                 request,
             } => {
                 let peer = self.nodes[from].group;
-                if let Request::Hello { network, .. } = &request {
-                    let network = *network;
+                let hello = match &request {
+                    Request::Hello { network, .. } => Some(*network),
+                    _ => None,
+                };
+                if let Some(network) = hello {
                     self.handle(to, Event::Crossed { peer, network }, None);
                 }
                 let now = self.now;
@@ -870,6 +886,9 @@ impl Sim {
                 });
                 if forbidden {
                     self.handle(to, Event::Offence { peer }, None);
+                }
+                if let Some(network) = hello {
+                    self.handle(to, Event::Answered { peer, network }, None);
                 }
             }
             Msg::Response {

@@ -5,6 +5,8 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
+use automerge::ChangeHash;
+
 use crate::announce::{self, MAX_ANNOUNCED_DOCS};
 use crate::ids::DocId;
 use crate::sync::{DocHeads, HeadsHash};
@@ -20,6 +22,30 @@ pub struct News {
     /// named in its next `Hello` there, so that a peer lacking them too knows to pass them on
     /// when it gets them. At most [`MAX_ANNOUNCED_DOCS`] per network.
     wanted: HashMap<DocId, BTreeMap<DocId, DocHeads>>,
+    /// Per network, what announcements named that this node lacked when it heard them, to check
+    /// again when a session running then ends (`schedule::Action::Recheck`). At most
+    /// [`MAX_ANNOUNCED_DOCS`] per network.
+    lacked: HashMap<DocId, Heard>,
+}
+
+/// What announcements of one network named that this node lacked when it heard them.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Heard {
+    /// Per document, what was lacked (the newest announcement's).
+    pub docs: BTreeMap<DocId, Lacked>,
+    /// Whether more documents were named than kept ([`MAX_ANNOUNCED_DOCS`]): then some news
+    /// counts as lacked whatever the rest says.
+    pub more: bool,
+}
+
+/// What an announcement named that this node lacked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lacked {
+    /// A pushed document's heads: lacked while any of them is not held.
+    Heads(Vec<ChangeHash>),
+    /// A document announced by its heads hash only: lacked while held with another (or not
+    /// held). Of a state the node has since gone past, it stays lacked, and is pulled once more.
+    Hash(DocHeads),
 }
 
 impl News {
@@ -32,6 +58,23 @@ impl News {
         while wanted.len() > MAX_ANNOUNCED_DOCS {
             wanted.pop_first();
         }
+    }
+
+    /// Notes what an announcement of `network` named of `doc` that this node lacked. Beyond
+    /// [`MAX_ANNOUNCED_DOCS`] for one network, the rest is only counted ([`Heard::more`]): a
+    /// recheck then pulls, so nothing is lost.
+    pub fn lacked(&mut self, network: DocId, doc: DocId, what: Lacked) {
+        let heard = self.lacked.entry(network).or_default();
+        if heard.docs.len() < MAX_ANNOUNCED_DOCS || heard.docs.contains_key(&doc) {
+            heard.docs.insert(doc, what);
+        } else {
+            heard.more = true;
+        }
+    }
+
+    /// What announcements of `network` named that this node lacked when it heard them, taken.
+    pub fn take_lacked(&mut self, network: &DocId) -> Heard {
+        self.lacked.remove(network).unwrap_or_default()
     }
 
     /// The documents to name in the next `Hello` for `network` (`wanted`): named once.

@@ -3,10 +3,11 @@
 
 use tracing::debug;
 
+use super::news::Lacked;
 use super::{Loaded, Replica, Untaken};
 use crate::announce;
 use crate::generation::GenRank;
-use crate::ids::DocId;
+use crate::ids::{DocId, GroupId};
 use crate::inflate;
 use crate::sync as wire;
 
@@ -16,7 +17,8 @@ impl Replica {
     /// holds are applied at once. Returns whether there is news to pull. A push that cannot be
     /// applied here (its changes build on ones this node lacks, or a rule refuses them) is left
     /// for the pull, whose session applies every rule again and scores a peer that sends
-    /// forbidden changes.
+    /// forbidden changes. What it names that this node lacks is noted, to be checked again by
+    /// [`Self::recheck`] when a session running now ends.
     pub fn take_announced(&mut self, class: announce::Class, a: &announce::Announcement) -> bool {
         let mut news = false;
         for d in &a.docs {
@@ -28,6 +30,11 @@ impl Replica {
             let (Some(l), Some(push)) = (mine, push) else {
                 news = true;
                 self.news.want(a.network, *d);
+                let lacked = match push {
+                    Some(p) => Lacked::Heads(p.head_hashes()),
+                    None => Lacked::Hash(*d),
+                };
+                self.news.lacked(a.network, d.doc, lacked);
                 continue;
             };
             let heads = push.head_hashes();
@@ -44,9 +51,37 @@ impl Replica {
             if self.docs.get(&d.doc).is_none_or(|l| lacks(l)) {
                 news = true;
                 self.news.want(a.network, *d);
+                self.news.lacked(a.network, d.doc, Lacked::Heads(heads));
             }
         }
         news
+    }
+
+    /// Whether something is left to sync with `peer` for `network` once a session (or a `Hello`
+    /// of the peer's) is over: this node still lacks something announcements of `network` named
+    /// when they were heard (the session may have brought it), forgetting what they named: a pushed
+    /// document's heads not all held, or a document announced by its heads hash held with
+    /// another or not at all.
+    ///
+    /// With `owed`, also whether this node holds documents of `network` the peer may read whose
+    /// heads differ from what it last agreed with `peer` (a change stored while a session ran,
+    /// whose notice came after the session's `Hello` was sent, is in the agreement; one stored
+    /// after is not).
+    pub fn recheck(&mut self, peer: &GroupId, network: &DocId, owed: bool) -> bool {
+        let heard = self.news.take_lacked(network);
+        (owed && self.owes(peer, network))
+            || heard.more
+            || heard.docs.iter().any(|(doc, lacked)| {
+                let mine = self.docs.get(doc);
+                match lacked {
+                    Lacked::Heads(heads) => mine.is_none_or(|l| {
+                        announce::still_lacks(heads, |h| l.doc.get_change_meta_by_hash(h).is_some())
+                    }),
+                    Lacked::Hash(d) => {
+                        announce::differs(d, mine.map(|l| wire::heads_hash(&l.doc.get_heads())))
+                    }
+                }
+            })
     }
 
     /// Applies one pushed document's changes, after the checks a sync round's get.

@@ -136,6 +136,13 @@ impl Replica {
         Ok((mine, agreed))
     }
 
+    /// Whether this node holds documents of `network` that `peer` may read whose heads differ
+    /// from what it last agreed with `peer` (what its next `Hello` there would list as changed).
+    pub fn owes(&self, peer: &GroupId, network: &DocId) -> bool {
+        self.session_view(peer, network)
+            .is_ok_and(|(mine, agreed)| !wire::changed(&mine, &agreed).is_empty())
+    }
+
     /// Responder: the answer to a request of the sync protocol from `peer` at `now` (unix
     /// seconds). `Join` is the node's to answer: it holds the invites.
     pub fn respond(&mut self, peer: &GroupId, request: wire::Request, now: i64) -> Response {

@@ -6,6 +6,7 @@ use ed25519_dalek::SigningKey;
 use proptest::prelude::*;
 
 use super::*;
+use crate::announce;
 use crate::doc::{self, Schema};
 use crate::ids::Day;
 use crate::network::Role;
@@ -355,4 +356,103 @@ fn a_round_of_many_documents_whose_first_cannot_be_read_is_refused_not_a_panic()
         Response::Refused { reason, .. } => assert_eq!(reason, Refusal::Malformed),
         other => panic!("taken: {other:?}"),
     }
+}
+
+/// The announcement of `r`'s newest edit of `plan`, its change pushed with it (as the node
+/// announces a small batch of its own).
+fn pushed_announcement(
+    r: &Replica,
+    net: DocId,
+    plan: DocId,
+    since: &[ChangeHash],
+) -> announce::Announcement {
+    let l = &r.docs[&plan];
+    let heads = l.doc.get_heads();
+    let changes = l.doc.get_changes(since);
+    let bytes: Vec<Vec<u8>> = changes.iter().map(|c| c.raw_bytes().to_vec()).collect();
+    let chunks: Vec<&[u8]> = bytes.iter().map(Vec::as_slice).collect();
+    let hashes: Vec<ChangeHash> = changes.iter().map(|c| c.hash()).collect();
+    let d = crate::sync::DocHeads {
+        doc: plan,
+        heads: crate::sync::heads_hash(&heads),
+        generation: l.rank,
+    };
+    let push = announce::Pushed::of(plan, &heads, &chunks, &hashes, &l.signed).unwrap();
+    let changed = announce::Changed {
+        heads: d,
+        kind: l.header.kind,
+        push: Some(push),
+    };
+    let mut out = announce::announcements(&net, [changed]);
+    assert_eq!(out.len(), 1);
+    out.remove(0).1
+}
+
+/// An announcement heard while a session runs may name what that session brings: checked
+/// again when it ends, it asks for no second pull once the session brought it (P2's second,
+/// empty session), and for one when something named is still lacked.
+#[test]
+fn news_heard_during_a_session_is_still_news_only_while_lacked() {
+    let (mut a, mut b) = (replica(1), replica(2));
+    let (net, plan) = network(&mut [&mut a, &mut b], "Plan");
+    session(&mut b, &mut a, net).unwrap();
+
+    set_goal(&mut a, &plan, "first edit");
+    let mid = heads(&a, &plan);
+    set_goal(&mut a, &plan, "second edit");
+    // The second edit's push builds on the first, which b lacks: news, left for the pull.
+    let second = pushed_announcement(&a, net, plan, &mid);
+    assert!(b.take_announced(announce::Class::Plans, &second));
+    assert_ne!(
+        heads(&b, &plan),
+        heads(&a, &plan),
+        "the push was not applied"
+    );
+    assert!(
+        b.recheck(&a.group, &net, false),
+        "nothing pulled yet: still lacked"
+    );
+    assert!(
+        !b.recheck(&a.group, &net, false),
+        "what was named is taken by the recheck"
+    );
+
+    // Heard again during a pull that brings it and a later edit (the announcer's backlog
+    // announced late, as in P2): nothing left to pull after, although the heads b ends with are
+    // not the announced ones.
+    assert!(b.take_announced(announce::Class::Plans, &second));
+    set_goal(&mut a, &plan, "edit after");
+    session(&mut b, &mut a, net).unwrap();
+    assert_eq!(heads(&b, &plan), heads(&a, &plan));
+    assert!(
+        !b.recheck(&a.group, &net, false),
+        "the session brought what the announcement named"
+    );
+
+    // Announced by its heads hash only (too large to push), heard during a session that
+    // stopped short of it: still lacked.
+    set_goal(&mut a, &plan, "third edit");
+    let mut third = pushed_announcement(&a, net, plan, &heads(&b, &plan));
+    third.pushed.clear();
+    assert!(b.take_announced(announce::Class::Plans, &third));
+    assert!(b.recheck(&a.group, &net, false));
+    assert!(b.take_announced(announce::Class::Plans, &third));
+    session(&mut b, &mut a, net).unwrap();
+    assert!(
+        !b.recheck(&a.group, &net, false),
+        "held at the announced heads hash"
+    );
+
+    // What a node owes a peer after a session: nothing, until it stores a change of its own
+    // (the notice of a change stored before the session's `Hello` can come after it: the
+    // agreement, not the notice, says whether it was offered).
+    assert!(!a.recheck(&b.group, &net, true) && !b.recheck(&a.group, &net, true));
+    set_goal(&mut a, &plan, "fourth edit");
+    assert!(a.recheck(&b.group, &net, true), "stored after the session");
+    assert!(
+        !a.recheck(&b.group, &net, false),
+        "only when asked whether owed"
+    );
+    session(&mut a, &mut b, net).unwrap();
+    assert!(!a.recheck(&b.group, &net, true));
 }
