@@ -125,6 +125,19 @@ const HOME_PLACES: &[&str] = &[
     "غزنی", "کونړ", "لغمان", "میوند", "پنجشیر", "بامیان", "بدخشان", "تخار", "لوګر", "وردګ",
 ];
 
+/// Months and festivals of the groups' calendars that the lists hold as names: in a person's
+/// slot they are no one ("li şûna Newrozê", instead of Newroz) (version 9). Not the months
+/// that are also frequent given names (مهر, the Afghan اسد).
+#[rustfmt::skip]
+const CALENDAR: &[&str] = &[
+    "newroz", "newrozê", "nowruz", "نەورۆز", "نوروز", "یلدا", "yalda", "ramadan", "ramazan",
+    "ramazanê", "رمضان", "christmas", "easter", "eid", "çile", "sibat", "adar", "nîsan",
+    "gulan", "hezîran", "tîrmeh", "tebax", "îlon", "cotmeh", "mijdar", "berfanbar", "ئازار",
+    "نیسان", "ئایار", "حوزەیران", "تەمموز", "ئاب", "ئەیلوول", "فروردین", "اردیبهشت", "خرداد",
+    "تیر", "مرداد", "شهریور", "آبان", "آذر", "دی", "بهمن", "اسفند", "حمل", "ثور", "جوزا",
+    "سرطان", "سنبله", "میزان", "عقرب", "قوس", "جدی", "دلو", "حوت",
+];
+
 /// Everyday words of the groups' languages that the name lists also hold, beyond those the
 /// generated `ambiguous.txt` finds in dictionaries: words of scripts with no dictionary there.
 #[rustfmt::skip]
@@ -230,6 +243,8 @@ const AMBIGUOUS_RULES: &[&str] = &[
     // trees), which the hand list holds as the name Zarghuna's oblique; the name as written
     // alone, زرغونه, stays a name.
     "زرغون", "زرغونې", "زرغونو",
+    // Version 9: Pashto "lion", the given name Zmaray of the hand list.
+    "زمری", "زمري",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -274,6 +289,8 @@ const OFFICES: &[&str] = &[
     // Version 7: a member of parliament in Sorani and Kurmanji; religious leaders' titles
     // (beside imam and sheikh).
     "مولوی", "مولوي", "مولانا",
+    // Version 9: the mullah (Pashto, Dari, Sorani), a title before a name and a role.
+    "ملا", "مەلا", "mela",
     "پەرلەمانتار", "پەرلەمانتاری", "parlamenter", "parlamenterê", "parlamentera", "parlementer",
     // Version 8: a minister in Sorani, a leader "of" in Kurmanji, and "Saint" as Persian,
     // Pashto and Sorani write it before a church's or a school's saint ("سینټ جان کلیسا").
@@ -538,8 +555,12 @@ fn sorani(t: &Token) -> bool {
 }
 
 fn person_in_slot(t: &Token) -> bool {
-    // A home town is no person ("Zarokên Kobanê") (version 8).
-    if !person_in_slot_shape(t) || written(t).any(|f| folded_list(HOME_PLACES).contains(f)) {
+    // A home town is no person ("Zarokên Kobanê") (version 8), nor a month or a festival
+    // ("li şûna Newrozê", instead of Newroz) (version 9).
+    if !person_in_slot_shape(t)
+        || written(t).any(|f| folded_list(HOME_PLACES).contains(f))
+        || forms(t).any(|f| folded_list(CALENDAR).contains(f))
+    {
         return false;
     }
     if t.cased {
@@ -731,13 +752,17 @@ const KIN_ADJECTIVES: &[&str] = &[
     "تنها", "اول", "دوم", "سوم", "اولش", "دومش", "عزیز", "عزیزم", "عزیزش", "تازه", "ناتنی",
     "کشر", "مشر", "وړوکی", "وړوکې", "ځوان", "لوی", "ناروغ", "یتیمه", "گەورە", "گەورەی",
     "بچووک", "بچووکی", "بچکۆڵە", "گەنج", "نەخۆش", "mezin", "biçûk", "ciwan", "nexweş",
+    // ... and of displacement: "منداڵەکانی ئاوارە" (displaced children), "zarokên penaber".
+    "ئاوارە", "ئاوارەی", "پەنابەر", "آواره", "پناهنده", "پناهجو", "کډوال", "penaber", "koçber",
+    "sêwî",
 ];
 
 /// Whether the word at `j` is "جان" (life) in a Persian idiom of dying or surviving, not the
 /// "dear" after a name: "در دریا جان باختند" (they lost their lives at sea), "جان سپرد"
 /// (version 9).
 fn jan_idiom(ts: &[Token], j: usize) -> bool {
-    ts.get(j).is_some_and(|w| w.text == "جان" && w.next_punct.is_none())
+    ts.get(j)
+        .is_some_and(|w| w.text == "جان" && w.next_punct.is_none())
         && ts.get(j + 1).is_some_and(|v| {
             ["باخت", "میباخت", "سپرد", "میسپرد", "دادند", "داده"]
                 .iter()
@@ -1163,14 +1188,16 @@ fn one_word_compound(t: &Token) -> bool {
     })
 }
 
-/// Words before "الله" that make a formula or a name of something other than a person.
+/// Words before "الله" that make a formula or a name of something other than a person. Not
+/// "امان" (safety) since version 9: "امان الله" is the Afghan name Amanullah, and the formula
+/// goes after "في" or "فی" ("في أمان الله"), which the rule already excuses.
 #[rustfmt::skip]
 const GOD_FORMULAS: &[&str] = &[
     "ان", "إن", "انشاء", "شاء", "ماشاء", "ما", "الحمد", "بسم", "سبحان", "الا", "إلا", "رسول", "حزب",
     "کلام", "كلام", "سبيل", "سبیل", "بيت", "بیت", "لا", "يا", "یا", "و", "والله", "في", "فی",
     "عند", "امر", "أمر", "خلق", "دين", "دین", "شكر", "شکر", "رحمة", "رحمه", "ورحمة", "نعمة", "نعمت", "خدا",
     "جزاك", "بارك", "حفظه", "رحمها", "يرحمه", "استغفر", "أستغفر", "اعوذ", "أعوذ", "لعنة", "فضل",
-    "يوم", "روز", "أمان", "امان", "فرج", "عون", "توفيق", "توفیق", "لطف", "رضا", "نصر", "حب",
+    "يوم", "روز", "فرج", "عون", "توفيق", "توفیق", "لطف", "رضا", "نصر", "حب",
     "ذكر", "ذکر", "عبادة", "طاعة", "حمد", "حسبنا", "حسبي", "بفضل", "بإذن", "باذن", "إذن",
     "اذن", "بعون", "صلى", "سلام", "هدى", "بحمد", "امید", "أمل", "امل",
 ];
@@ -1531,10 +1558,15 @@ fn acts(ts: &[Token], i: usize) -> bool {
     } else {
         // Version 8: not a Pashto plural in the oblique, the case of a past verb's doer
         // ("کډوالو وویل چې", the refugees said; ځوانانو, میندو, مېلمنو, کوونکو).
+        // Version 9: also the animate plural in -انه ("مېلمانه", guests) and a role of the
+        // rules' lists in the oblique plural ("پولیسو", the police).
         let pashto_plural = pashto(ts)
-            && ["انو", "ونو", "الو", "ندو", "منو", "نکو"]
+            && (["انو", "ونو", "الو", "ندو", "منو", "نکو", "انه"]
                 .iter()
-                .any(|end| t.text.ends_with(end));
+                .any(|end| t.text.ends_with(end))
+                || t.folded
+                    .strip_suffix('و')
+                    .is_some_and(|stem| folded_list(NOT_PERSONS).contains(stem)));
         // Version 9: nor a Pashto noun of the doer ("ژباړونکې" interpreter, "څارونکی" monitor,
         // "لیکوال" writer, "مرستیال" deputy): a role.
         let pashto_doer = pashto(ts)
@@ -1975,10 +2007,7 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
         && !written(t).any(|f| LISTS.places.contains(f))
         && !in_list(t, NOT_PERSONS);
     // An office told something is no name ("د کورنیو چارو وزیرې ته": to the Home Secretary).
-    if !(caseless_given(t) || family_only)
-        || t.next_punct.is_some()
-        || in_list_forms(t, OFFICES)
-    {
+    if !(caseless_given(t) || family_only) || t.next_punct.is_some() || in_list_forms(t, OFFICES) {
         return false;
     }
     // The name may have a second word: "شیرین ګل ته", "له نجیب الله کاکړ سره".
@@ -2214,7 +2243,9 @@ fn contacted(ts: &[Token], i: usize) -> bool {
     let then = |list: &'static [&'static str]| {
         t.next_punct.is_none()
             && (is(i + 1, list)
-                || (ts[i + 1..].first().is_some_and(|n| n.next_punct.is_none() && known(n))
+                || (ts[i + 1..]
+                    .first()
+                    .is_some_and(|n| n.next_punct.is_none() && known(n))
                     && is(i + 2, list)))
     };
     let persian = (prev.folded == "با" && then(&["تماس"]))
@@ -2236,8 +2267,14 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
         && caseless_given(t)
         // Since version 7 also a given name that the family lists hold too and that is none
         // of the rules' everyday words ("حیات پرون…").
-        && (strong(t) || (family(t) && !everyday_by_rules(t)))
+        && (strong(t)
+            || (family(t) && !everyday_by_rules(t))
+            // Version 9: or a listed given name that no dictionary holds as a word ("نازیه").
+            || (!ambiguous(t) && !common(t)))
         && !in_list(t, WHEN_WORDS)
+        // Version 9: weather, seasons and hopes that open a sentence before "will" ("باران به
+        // سبا وي", it will rain tomorrow; "سوله به راشي", peace will come).
+        && !in_list(t, PASHTO_NOT_SUBJECTS)
         && ts.get(i + 1).is_some_and(|n| {
             n.text == "به"
                 || in_list(n, &["پرون", "نن", "سبا", "لا"])
@@ -2247,6 +2284,14 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
         })
         && pashto(ts)
 }
+
+/// Words for weather, seasons and hopes that open Pashto sentences as their subject and that
+/// the lists also hold as names (version 9).
+#[rustfmt::skip]
+const PASHTO_NOT_SUBJECTS: &[&str] = &[
+    "باران", "واوره", "ږلۍ", "سوله", "مینه", "هیله", "امید", "بهار", "پسرلی", "ژمی", "اوړی",
+    "منی", "ګل", "ګلونه", "خوشحالي", "ازادي", "آزادي",
+];
 
 /// Colloquial Arabic words that follow the subject opening a sentence: "will", "still",
 /// "wants", "has", "not" ("نادية رح تتابع", "ريم لسا تنتظر").
@@ -2689,6 +2734,42 @@ mod tests {
         let text = std::fs::read_to_string(path).expect("CG_EXPLAIN is readable");
         for line in text.lines() {
             print!("{}", describe(line));
+        }
+    }
+
+    /// Version 9: contact frames make a listed word a person; kin described by age or size,
+    /// Persian idioms with جان, titles before roles, festivals in a slot and Pashto doers name
+    /// no one.
+    #[test]
+    fn version_9_contact_frames_and_kin_described() {
+        for named in [
+            "Sibê telefonî Rojan bikin.",
+            "Gazî Berîvan bikin.",
+            "پەیوەندی بە بەفرین بکە.",
+            "لطفاً با امید تماس بگیرید.",
+            "بصیر ته ټیلیفون وکړئ.",
+            "د وږمې مرکه سبا ده.",
+            "Zelal û mêrê wê Cîhan hatin.",
+        ] {
+            assert!(find(&super::super::normalise(named)), "{named}");
+        }
+        for ordinary in [
+            "دختر جوان خانواده امروز آمد.",
+            "در دریا جان باختند.",
+            "خانم معلم کلاس را عوض کرد.",
+            "Li şûna Newrozê em ê civîna biharê bikin.",
+            "یو پلار له خپل زوی سره راغی.",
+            "د ډلې ویاند وویل چې غونډه به سبا وي.",
+            "پولیسو وویل چې لاره بنده ده.",
+            "باران به سبا وي، چترۍ راوړئ.",
+            "منداڵەکانی ئاوارە پێویستیان بە جلە.",
+            "به وکیل زنگ بزنید.",
+        ] {
+            assert_eq!(
+                explain(&super::super::normalise(ordinary)),
+                None,
+                "{ordinary}"
+            );
         }
     }
 
