@@ -182,6 +182,8 @@ const PUBLIC_ADDRESSES: &[&str] = &[
     "102 petty france", "40 wellesley road", "1 parliament street", "100 parliament street",
     "55 broadway", "20 avenue de ségur", "55 rue du faubourg saint-honoré", "57 rue de varenne",
     "1 place beauvau", "88 rosebery avenue",
+    // Version 9: Downing Street as the groups' scripts write it.
+    "10 داونینگ", "10 داونينگ", "10 ډاونینګ", "10 داونینګ", "10 داوننگ", "10 ڈاؤننگ",
 ];
 
 /// Words that, a little before an address, say it is a public place: a protest or a venue.
@@ -260,6 +262,16 @@ const HOME_CONTEXT: &[&str] = &[
 
 /// Room numbers: a room at a hotel or hostel is where someone lives; a room at the library is
 /// a meeting place. The words after (or before) the number decide.
+/// A public place, or no street name between the number and the street type: a preposition
+/// or "and" there makes "رود" a river ("۲ نفر در رود", two people in the river) (version 9).
+fn street_name_or_public(f: &Found) -> bool {
+    const NOT_IN_A_NAME: &[&str] = &[
+        "در", "به", "از", "تا", "کنار", "با", "بر", "و", "په", "له", "لە", "بۆ", "ته", "نفر", "تن",
+        "کس", "کسان", "کەس",
+    ];
+    words(f.matched()).any(|w| NOT_IN_A_NAME.contains(&w)) || public_place(f)
+}
+
 fn not_lodging(f: &Found) -> bool {
     let around = format!("{} {}", f.before(40), f.after(50));
     !has_word(&around, LODGING)
@@ -335,7 +347,7 @@ const PHONE_LABELS: &str = r"\b(?:phone|tel|telephone|mobile|mob|cell|whatsapp|s
 /// Words for a house or a flat (someone's home), in the groups' languages. Version 7: the
 /// Persian "house" with a possessive ending ("خانه‌اش" his or her house, the joiner gone from
 /// the private copy).
-const HOME_WORDS: &str = r"\bflats?|\bapartments?|\bapt\b|\bappartements?|\bappt\b|\bmaisonettes?|\bhouse\s+(?:no|number)\b|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|خانه(?:اش|ش|شان|مان|تان)\b|پلاک|فلیٹ|فلېټ|فلیټ|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh(?:ka)?|\bxaniy(?:ê|a|ek|ekî)\b|\bxanî\b|\bda[iî]re(?:ya|yê|ê|a)?";
+const HOME_WORDS: &str = r"\bflats?|\bapartments?|\bapt\b|\bappartements?|\bappt\b|\bmaisonettes?|\bhouse\s+(?:no|number)\b|شقة|شقه|البيت\b|بيت\b|منزل\b|المنزل\b|آپارتمان|خانه\b|خانهی|خانه(?:اش|ش|شان|مان|تان)\b|پلاک|فلیٹ|فلېټ|فلیټ|فلت\b|مکان\b|گھر\b|کور\b|ماڵی\b|ماڵ\b|\bmala\b|\bmalê\b|\bmal\b|ገዛ|ቤት|ፍላት|\bguriga|\bguri\b|\baqalka|\bfalaadh(?:ka)?|\bxaniy(?:ê|a|ek|ekî)\b|\bxanî\b|\bda[iî]re(?:ya|yê|ê|a)?";
 
 /// What a label may carry joined to it: the endings of scripts that write them on the word
 /// ("شقتها", "ژووری", "ክፍሉ"), never Latin letters: in Latin script a label is a whole word, so
@@ -349,6 +361,10 @@ const ROOM_WORDS: &str = r"\brooms?|\brm\b|\bchambres?|غرفة|غرفه|اتا�
 /// Words for a street, in the groups' languages other than English (see `STREET`).
 const STREET_WORDS: &str =
     r"شارع|خیابان|کوچه|کوچه‌ی|روڈ|روڈ|سڑک|سړک|سرک|شەقام|\bkolan(?:a|ê|ên)?|\bwaddada|\bjidka|ጎደና";
+
+/// English street types as Persian, Pashto, Urdu and Sorani write them after the street's
+/// name ("۱۴ مېپل روډ", "۵۸ گرینفیلد رود", "١٤ مەیپڵ ڕۆد") (version 9).
+const STREET_AFTER_WORDS: &str = r"رود|روډ|روڈ|ڕۆد|رۆد|استریت|سټریټ|ستریټ|سټریت|ستریت|سترێت|ایونیو|اونیو|ئەڤنیو|کلوز|کلۆز|درایو|ډرایو|تراس|ټېرس|ټیرس|تیرس|گاردنز|ګارډنز|لین|لەین";
 
 /// Words that say "number" before a number, in the groups' languages.
 const NUMBER_WORDS: &str = r"\bno\b\.?|\bnumber\b|\bnº|n°|\bnr\b|رقم|شماره|شمارهٔ|شماره‌ی|نمبر|شمېره|شمیره|ژمارە|ژمارەی|\bhejmar(?:a|ê|ek|eke)?\b|ቁጽሪ|ቁጥር|\blambarka\b|\bnambarka\b";
@@ -537,6 +553,15 @@ static PATTERNS: LazyLock<Vec<Pattern>> = LazyLock::new(|| {
                 r"(?i)\b\d{{1,4}}\w{{0,3}}[،,]?\s*(?:{STREET_WORDS}){SUFFIX}\b|(?:{STREET_WORDS}){SUFFIX}\s+\S+\s*(?:{NUMBER_WORDS})\s*\d{{1,4}}"
             ),
             public_place,
+        ),
+        // Version 9: a number, one to three words and an English street type as the groups'
+        // scripts write it ("۱۴ مېپل روډ", "٥٨ گرینفیلد رود").
+        p(
+            Address,
+            &format!(
+                r"\b\d{{1,4}}[،,]?\s+(?:[^\s\d،,.]+\s+){{1,3}}(?:{STREET_AFTER_WORDS})(?:[\s،,.]|$)"
+            ),
+            street_name_or_public,
         ),
         // A room, with its number either side, where someone lives: at a hotel or hostel
         // ("room 214 at the Britannia Hotel", "ژووری ٣٢ی هۆتێلەکە", "۴۰۶مه کوټه").
