@@ -585,20 +585,26 @@ async fn a_meeting_record_is_corrected_then_deleted_and_the_chart_follows() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn metrics_count_peers_documents_and_sync_traffic() {
     let (a, b, _net) = two_groups().await;
+    let read = |node: &TestNode| {
+        let u = url(node, "/metrics");
+        async move { reqwest::get(u).await.ok()?.text().await.ok() }
+    };
+    let has = |text: &str, line: &str| {
+        text.lines()
+            .any(|l| l.starts_with(line) && !l.ends_with(" 0"))
+    };
+    // Only the side with the smaller group id opens the catch-up on joining (PROTOCOL.md §8b):
+    // the requests are counted on one of the two, the bytes on both.
     let metrics = wait_until("a peer and sync traffic in the metrics", WAIT, || async {
-        let text = reqwest::get(url(&a, "/metrics"))
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        let has = |line: &str| {
-            text.lines()
-                .any(|l| l.starts_with(line) && !l.ends_with(" 0"))
-        };
-        (has("commonground_peers ")
-            && has("commonground_sync_bytes_total{direction=\"sent\"}")
-            && has("commonground_sync_rounds_total "))
+        let (text, other) = (read(&a).await?, read(&b).await?);
+        let rounds = "commonground_sync_rounds_total ";
+        (has(&text, "commonground_peers ")
+            && has(&text, "commonground_sync_bytes_total{direction=\"sent\"}")
+            && has(
+                &text,
+                "commonground_sync_bytes_total{direction=\"received\"}",
+            )
+            && (has(&text, rounds) || has(&other, rounds)))
         .then_some(text)
     })
     .await;

@@ -413,8 +413,8 @@ impl Scheduler {
             Event::Tick { networks } => {
                 let round = self.ticks;
                 self.ticks += 1;
-                // A catch-up `Hello` that did not come in time: news its sender announced
-                // meanwhile is checked again now.
+                // A catch-up `Hello` that did not come in time: what this node's changes owe
+                // the member, and news it announced meanwhile, are checked now.
                 let late: Vec<(GroupId, DocId)> = self
                     .awaited
                     .iter()
@@ -422,15 +422,12 @@ impl Scheduler {
                     .map(|(k, _)| *k)
                     .collect();
                 for (peer, network) in late {
-                    let news = self
-                        .awaited
-                        .remove(&(peer, network))
-                        .is_some_and(|a| a.news);
-                    if news && self.connected.contains(&peer) {
+                    self.awaited.remove(&(peer, network));
+                    if self.connected.contains(&peer) {
                         out.push(Action::Recheck {
                             peer,
                             network,
-                            owed: false,
+                            owed: true,
                         });
                     }
                 }
@@ -830,14 +827,14 @@ mod tests {
             "no longer awaited"
         );
 
-        // No `Hello` in time: the tick checks the news again.
+        // No `Hello` in time: the tick checks the news again, and what this node owes.
         let mut s = Scheduler::new(g[1]);
         s.handle(0, c.clone());
         assert!(s.handle(1, news).is_empty());
         let tick = Event::Tick {
             networks: vec![(net(1), vec![g[0]])],
         };
-        assert_eq!(s.handle(AWAIT_HELLO_MS, tick), recheck(g[0], false));
+        assert_eq!(s.handle(AWAIT_HELLO_MS, tick), recheck(g[0], true));
 
         let mut s = Scheduler::new(g[1]);
         s.handle(0, c);
