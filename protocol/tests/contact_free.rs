@@ -40,6 +40,7 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune15.tsv"),
     include_str!("corpus/contact_free_tune16.tsv"),
     include_str!("corpus/contact_free_tune17.tsv"),
+    include_str!("corpus/contact_free_tune18.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
@@ -50,24 +51,23 @@ const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 9): 97.6%
+/// What the held-out lines reached when the rules were last changed (rules version 10): 97.6%
 /// refused (532/545) and 1.0% of ordinary lines refused (8/777) overall, on the held-out lines
-/// of `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (version 8 on
-/// the same lines: 97.6% and 1.2%, 9/777; version 9 lets through one Farsi ordinary line
-/// version 8 refused, so Farsi now meets the targets, 97.3% and 1.0%; by language and kind no
-/// other held-out figure moved, and one Pashto ordinary line is now refused by another rule,
-/// `subject` for `part`). Still short of the targets: Pashto (95.8% refused, one line short;
-/// ordinary refused 2.2%, one line too many: rules `acts` and `subject`) and Kurdish
-/// (ordinary refused 2.2%, one line too many: rules `pair` and `slot`). The tune lines of
-/// twenty-six writers (with `contact_free_tune17.tsv`, hard ordinary and personal Farsi,
-/// Kurdish and Pashto lines written before the rules were read): 95.6% (2632/2754) and 0.17%
-/// (6/3536) (version 8 on the same lines: 95.2% and 0.3%; on tune17 alone 110/121 and 6/186,
-/// now 119/121 and 0/186; on the older tune lines no line moved: 2513/2633 and 6/3350). The
-/// test fails below these floors.
+/// of `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (version 9 on
+/// the same lines: the same, 532/545 and 8/777; by language and kind no held-out figure
+/// moved). Still short of the targets, as with version 9: Pashto (95.8% refused, 68/71, one
+/// line short; ordinary refused 2.2%, 2/93, one line too many: rules `acts` and `subject`) and
+/// Kurdish (ordinary refused 2.2%, 2/93, one line too many: rules `pair` and `slot`). The tune
+/// lines of twenty-seven writers (with `contact_free_tune18.tsv`, hard ordinary and personal
+/// Pashto and Kurdish lines written before the rules were read): 95.7% (2720/2843) and 0.16%
+/// (6/3681) (version 9 on the same lines: 95.4%, 2712/2843, and 0.46%, 17/3681; on tune18
+/// alone 80/89 and 11/145, now 88/89 and 0/145; on the older tune lines 2632/2754 and 6/3536
+/// as before: one Pashto name with حضرت is now refused, one Sorani گوڵاڵە alone no longer).
+/// The test fails below these floors.
 const FLOOR_RECALL: f64 = 0.976;
 const FLOOR_FALSE_REFUSALS: f64 = 0.0103;
-const FLOOR_TUNE_RECALL: f64 = 0.955;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0017;
+const FLOOR_TUNE_RECALL: f64 = 0.9565;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.00165;
 
 struct Line<'a> {
     lang: &'a str,

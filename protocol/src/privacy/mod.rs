@@ -26,7 +26,7 @@ mod patterns;
 
 /// The version of the rules [`check_text`] applies. Two nodes with the same version refuse the
 /// same texts.
-pub const RULES_VERSION: u32 = 9;
+pub const RULES_VERSION: u32 = 10;
 
 /// What kind of personal data a text seemed to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -422,6 +422,12 @@ mod tests {
         ("ئێستا لە ١٤ مەیپڵ ڕۆد دەژی", PersonalDataKind::Address),
         ("آدرس جدید: فلت ۳، منچستر", PersonalDataKind::Address),
         ("Sibê telefonî Rojan bikin", PersonalDataKind::Name),
+        // Rules version 10: "lane" as Pashto writes it, a Pashtun name with حضرت.
+        (
+            "هغه اوس په ۲۳ ګرین لېن، برمنګهم کې اوسېږي",
+            PersonalDataKind::Address,
+        ),
+        ("حضرت ګل سبا له وکیل سره مرکه لري", PersonalDataKind::Name),
     ];
 
     /// Ordinary organising text that must pass.

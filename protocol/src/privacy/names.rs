@@ -236,6 +236,9 @@ const AMBIGUOUS_RULES: &[&str] = &[
     // free, promise, pledge, life, sea, sun, breeze, eagle.
     "مسکا", "ودان", "رنګینه", "ئومێد", "پەیام", "هاوار", "ئاوارە", "ئارام", "ئازا", "سەربەست",
     "بەڵێن", "پەیمان", "ژین", "دەریا", "هەتاو", "شەماڵ", "هەڵۆ", "سروە",
+    // Version 10: the Sorani poppy ("ئەستێرە و گوڵاڵە", stars and poppies), which the hand
+    // list holds as the Sorani spelling of Gulalai.
+    "گوڵاڵە",
     // Version 9: Kurmanji "part, section" of a form or an Act ("Beşa 95an"), which the lists
     // hold as a given name; Pashto "fairy", a given name of the hand list.
     "beş", "beşa", "beşê", "beşên", "ښاپېرۍ", "ښاپیرۍ",
@@ -387,11 +390,25 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["paul", "hamlyn"],
 ];
 
-/// Whether the words at `i` begin one of [`PUBLIC_FIGURES`] or end one that began before.
+/// Whether the words at `i` begin one of [`PUBLIC_FIGURES`] or end one that began before. Not
+/// where a family name of the hand list follows that is no part of a public figure's name
+/// (version 10): "خوشحال خان مومند" is a member, the poet is "خوشحال خان خټک".
 fn public_figure(ts: &[Token], i: usize) -> bool {
-    folded_phrases(PUBLIC_FIGURES)
-        .iter()
-        .any(|name| (0..name.len()).any(|k| i >= k && phrase_at(ts, i - k, name)))
+    let names = folded_phrases(PUBLIC_FIGURES);
+    let covered = |j: usize| {
+        names
+            .iter()
+            .any(|name| (0..name.len()).any(|k| j >= k && phrase_at(ts, j - k, name)))
+    };
+    names.iter().any(|name| {
+        (0..name.len()).any(|k| {
+            i >= k && phrase_at(ts, i - k, name) && {
+                let end = i - k + name.len();
+                !(ts[end - 1].next_punct.is_none()
+                    && ts.get(end).is_some_and(|n| hand_family(n) && !covered(end)))
+            }
+        })
+    })
 }
 
 /// Words before a name that make it a place named after someone (Arabic and Persian put the
@@ -407,6 +424,12 @@ const PLACE_BEFORE: &[&str] = &[
     "ቤተ-ክርስቲያን", "ክርስቲያን", "salle", "gymnase", "stade", "médiathèque", "bibliothèque",
     "maison", "espace", "centre", "résidence", "cité", "square", "allée", "impasse", "l'école",
     "l'hôpital", "l'avenue", "l'allée", "l'espace", "l'impasse", "golaha", "degmada", "magaalada",
+    // Version 10: Kurmanji places and bodies in the construct state, before the name they
+    // carry ("Çiyayê Qendîlê", "Deşta Mêrdînê", "Xizmeta Tenduristiyê").
+    "çiyayê", "çiyayên", "deşta", "geliyê", "gundê", "bajarê", "navenda", "zanîngeha", "parka",
+    "kolana", "nexweşxaneya", "dibistana", "komeleya", "şaredariya", "xizmeta", "meclisa",
+    "rêxistina", "mizgefta", "qada", "meydana", "herêma", "kampa", "baxçeyê", "pira",
+    "wezareta", "yekîtiya", "partiya", "desteya", "ofîsa", "saziya", "komîteya", "encumena",
 ];
 
 /// Words that introduce a name ("her name is", "called", "اسمها").
@@ -479,6 +502,8 @@ const SLOT_BEFORE: &[&[&str]] = &[
     &["زوجة"], &["زوج"], &["ابن"], &["ابنة"], &["أخت"], &["شقيق"],
     &["شقيقة"], &["والدة"], &["ملف"], &["همسر"], &["بچههای"], &["بچه‌های"], &["پسر"], &["دختر"],
     &["خواهر"], &["برادر"], &["پروندهی"], &["پرونده‌ی"], &["کچەکەی"],
+    // Version 10: Sorani "his son", "my son", "my daughter", "his brother".
+    &["کوڕەکەی"], &["کوڕەکەم"], &["کچەکەم"], &["براکەی"],
     &["هاوسەری"], &["zarokên"], &["jina"], &["mêrê"],
     // Version 7: Kurmanji and Sorani "instead of", Sorani "the children of".
     &["li", "şûna"], &["لە", "جیاتی"], &["لەبری"], &["منداڵەکانی"], &["مناڵەکانی"],
@@ -737,10 +762,17 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     {
         return true;
     }
-    ((phrase_before(ts, i, SLOT_BEFORE) && !in_list(t, KIN_ADJECTIVES))
+    // Version 10: after the Pashto "د" an Arabic word for a person's appeal, file or
+    // appointment is owned, not owning: "د استیناف لیکونه" (the appeal letters).
+    let pashto_owned = i >= 2 && ts[i - 2].text == "د" && in_list(&ts[i - 1], ARABIC_POSSESSIONS);
+    ((phrase_before(ts, i, SLOT_BEFORE) && !in_list(t, KIN_ADJECTIVES) && !pashto_owned)
         || (phrase_after(ts, i, SLOT_AFTER) && !jan_idiom(ts, i + 1)))
         && person_in_slot(t)
 }
+
+/// Arabic words of [`SLOT_BEFORE`] for what a person has (appeal, appointment, file,
+/// application, case), which Pashto also writes, after "د" (version 10).
+const ARABIC_POSSESSIONS: &[&str] = &["استئناف", "موعد", "ملف", "طلب", "قضية"];
 
 /// Words of age, size, birth order and health that follow a kin word to describe the kin, not
 /// to name them: Persian "دختر جوان" (a young daughter), "پسر کوچک", "برادر بزرگ", Pashto
@@ -1493,6 +1525,16 @@ const NOT_PERSONS: &[&str] = &[
     "ټولنې", "ټولنه", "کمېټې", "کمیټې", "ادارې", "موسسې", "لالا", "kurd", "ereb", "faris",
     // (Not فارس: folded, it is the Arabic given name Fares.)
     "tirk", "کورد", "عەرەب", "تورک",
+    // Version 10: an officer, a group (Pashto, in the oblique: "د ښځو ډلې وویل"), "sirs"
+    // after a title ("حاجي صاحبانو"); Kurmanji doctor, nurse, police, judge, employee.
+    "افسر", "افسره", "افسرې", "ډله", "ډلې", "ډلو", "صاحبان", "صاحبانو", "bijîşk", "bijîşkê",
+    "bijîşka", "bijîşkan", "doktor", "hemşîre", "polîs", "dadwer", "karmend", "nûçegihan",
+    "rojnamevan", "endam", "انجنیر", "انجینر",
+    // Version 10: Pashto words for people, bodies and things that notes say speak: a man, a
+    // woman, neighbours, the media, a month (the Red Crescent, "سره میاشت"), a branch, a team,
+    // a hotel, a charity, a website, a consulate.
+    "سړی", "سړي", "ښځه", "ښځې", "ګاونډي", "ګاونډیان", "رسنۍ", "رسنیو", "میاشت", "میاشتې",
+    "څانګه", "څانګې", "ټیم", "هوټل", "خیریه", "ویبپاڼه", "ویبپاڼې", "کونسلګري", "کونسلګرۍ",
 ];
 
 /// A word followed by a verb that only a person does ("Hemin said", "ዳዊት እንዳለው"): a word of
@@ -1514,6 +1556,22 @@ fn acts(ts: &[Token], i: usize) -> bool {
         || (at(i + 1, SPEECH_VERBS) && at(i + 2, COMPLEMENTIZERS));
     if !(verb || agent) || t.quoted || in_list(t, OFFICES) || in_list(t, NOT_PERSONS) {
         return false;
+    }
+    if pashto(ts) && !t.cased {
+        // Version 10: a role in the Pashto feminine or oblique ("وکیلې ووېل", the lawyer
+        // said), and the head of a Pashto "of" phrase ("د پولیسو افسر", the police officer;
+        // "د ښځو ډلې", the women's group): what the one before "د" has, not a name.
+        let feminine_role = t.folded.strip_suffix('ي').is_some_and(|stem| {
+            stem.chars().count() >= 4 && folded_list(NOT_PERSONS).contains(stem)
+        });
+        let genitive_head =
+            i >= 2 && ts[i - 2].text == "د" && ts[i - 1].next_punct.is_none() && !known(&ts[i - 1]);
+        // ... and a noun after a numeral, a demonstrative or a quantifier ("یوه ښځه وايي",
+        // a woman says; "دا لیک وايي", this letter says).
+        let determined = i >= 1 && in_list(&ts[i - 1], PASHTO_DETERMINERS);
+        if feminine_role || genitive_head || determined {
+            return false;
+        }
     }
     // "Hemin said …": a capitalised word no list or dictionary has, before a verb of saying.
     let agent = agent || (t.cased && at(i + 1, SPEECH_VERBS));
@@ -1560,22 +1618,35 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // ("کډوالو وویل چې", the refugees said; ځوانانو, میندو, مېلمنو, کوونکو).
         // Version 9: also the animate plural in -انه ("مېلمانه", guests) and a role of the
         // rules' lists in the oblique plural ("پولیسو", the police).
+        // Version 10: and the plurals in -ونه, -ان and -ګانې ("ملګري ملتونه", the United
+        // Nations; "ګاونډیان", neighbours), and the oblique in -یو ("رسنیو", the media).
         let pashto_plural = pashto(ts)
-            && (["انو", "ونو", "الو", "ندو", "منو", "نکو", "انه"]
-                .iter()
-                .any(|end| t.text.ends_with(end))
+            && ([
+                "انو", "ونو", "الو", "ندو", "منو", "نکو", "انه", "ونه", "ګانې", "ان", "یو",
+            ]
+            .iter()
+            .any(|end| t.text.ends_with(end))
                 || t.folded
                     .strip_suffix('و')
                     .is_some_and(|stem| folded_list(NOT_PERSONS).contains(stem)));
         // Version 9: nor a Pashto noun of the doer ("ژباړونکې" interpreter, "څارونکی" monitor,
-        // "لیکوال" writer, "مرستیال" deputy): a role.
+        // "لیکوال" writer, "مرستیال" deputy): a role. Version 10: nor a Pashto noun of a
+        // place in -تون ("پوهنتون" university, "روغتون" hospital, "کتابتون" library).
         let pashto_doer = pashto(ts)
-            && ["ونکی", "ونکې", "ونکي", "ونکو", "وال", "واله", "یال"]
+            && ["ونکی", "ونکې", "ونکي", "ونکو", "وال", "واله", "یال", "تون"]
                 .iter()
                 .any(|end| t.text.ends_with(end));
         !t.folded.starts_with("ال") && !common(t) && !pashto_plural && !pashto_doer
     }
 }
+
+/// Pashto numerals, demonstratives and quantifiers before a noun: one, this, that, which,
+/// every, all, some, many (version 10; not "other", نور, which is also the name Noor).
+#[rustfmt::skip]
+const PASHTO_DETERMINERS: &[&str] = &[
+    "یو", "یوه", "دا", "دغه", "هغه", "دې", "دغې", "هغې", "کوم", "کومه", "هر", "هره", "ټول",
+    "ټوله", "ځینې", "ځینو", "ډېر", "ډېرو",
+];
 
 /// Whether the rules' own list ([`AMBIGUOUS_RULES`]) makes a word an everyday word (the
 /// dictionaries' lists aside: they hold nearly every frequent Arabic-script name as a word).
@@ -1715,6 +1786,16 @@ fn excused(ts: &[Token], i: usize, len: usize) -> bool {
     }
     // "la conseillère municipale Sophie Turner", "the cabinet member Jane Smith".
     if i >= 2 && in_list(&ts[i - 2], OFFICES) {
+        return true;
+    }
+    // Version 10: the third word of a body's capitalised name after a place or body word
+    // ("Rêxistina Mafên Mirovan", the Human Rights Organisation).
+    if i >= 2
+        && ts[i].cased
+        && ts[i - 1].capital
+        && ts[i - 2].next_punct.is_none()
+        && in_list(&ts[i - 2], PLACE_BEFORE)
+    {
         return true;
     }
     // An article before capitalised words names a body or a place ("the Red Cross"); people
@@ -1915,6 +1996,12 @@ fn name_with_part(ts: &[Token], i: usize) -> bool {
     // Pashto's ګل only: Persian "گل نرگس" is a narcissus.
     let flower = |w: &Token| w.text == "ګل";
     let part = |w: &Token| NAME_PARTS.contains(&w.text.as_str());
+    // Version 10: "حضرت ګل", "حضرت خان", "حضرت جان": the title of prophets and saints never
+    // goes before a flower, a Khan or "dear"; before one it is the first half of a Pashtun
+    // name.
+    if t.text == "حضرت" {
+        return part(n) && n.text != "لالا";
+    }
     // Version 9: not before one of the rules' everyday words, which makes a phrase ("ګل
     // باران", a shower of flowers; "ګل بهار", spring flowers).
     if flower(t) {
@@ -2220,6 +2307,8 @@ fn contacted(ts: &[Token], i: usize) -> bool {
         || in_list(t, OFFICES)
         || in_list(t, PERSON_TITLES)
         || written(t).any(|f| LISTS.places.contains(f))
+        // Version 10: nor a home region ("بنێرە بۆ کوردستان", send it to Kurdistan).
+        || written(t).any(|f| folded_list(HOME_PLACES).contains(f))
     {
         return false;
     }
@@ -2254,7 +2343,11 @@ fn contacted(ts: &[Token], i: usize) -> bool {
         && ((prev.folded == fold("بە") && in_list(&ts[i - 2], &["پەیوەندی", "پەیوەندیی"]))
             || (prev.folded == fold("بۆ") && in_list(&ts[i - 2], &["تەلەفۆن", "تەلەفون", "زەنگ"])))
         && then(SORANI_DO);
-    persian || sorani
+    // Version 10: Sorani "send … to X" ("نامەیەک بنێرە بۆ بەهار عوسمان") and "speak with X"
+    // ("لەگەڵ چیا نەوزاد قسە بکە").
+    let sent = i >= 2 && prev.folded == fold("بۆ") && in_list(&ts[i - 2], GIVE_BEFORE);
+    let spoken_with = prev.folded == fold("لەگەڵ") && then(&["قسە", "قسەی", "بدوێ", "بدوێن"]);
+    persian || sorani || sent || spoken_with
 }
 
 /// A Pashto sentence opening with a well-attested given name (even one that is also a word:
@@ -2483,8 +2576,12 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
             && next.is_some_and(|n| {
                 !n.cased
                     && n.folded.chars().count() >= 4
-                    // Sorani spells it "-زەی" (version 8).
-                    && (n.folded.ends_with("زي") || n.folded.ends_with("زهي"))
+                    // Sorani spells it "-زەی" (version 8). Version 10: also the clans in
+                    // "-خېل" ("کروخېل", "سلیمانخېل"), with a name's letters before it ("خیل"
+                    // alone is "clan").
+                    && (n.folded.ends_with("زي")
+                        || n.folded.ends_with("زهي")
+                        || (n.folded.ends_with("خيل") && n.folded.chars().count() >= 5))
                     && !in_list(n, OFFICES)
                     && !common(n)
                     && !ambiguous(n)
@@ -2500,7 +2597,8 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
                 n.cased
                     && n.capital
                     && n.folded.chars().count() >= 5
-                    && ["zai", "zay", "zaye", "zayi"]
+                    // Version 10: and the clans in "-khel".
+                    && ["zai", "zay", "zaye", "zayi", "khel", "khail", "khil"]
                         .iter()
                         .any(|end| n.folded.ends_with(end))
             });
@@ -2529,7 +2627,15 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         }
         // An office is no given name, even where the lists hold it as one ("Rêberê Partiya
         // Karker": the leader of the Labour Party).
-        if !given(t) || in_list(t, NOT_PERSONS) || in_list(t, OFFICES) || flowers {
+        // Version 10: nor a place word before the name it carries ("Çiyayê Qendîlê", the
+        // Qandil mountains), nor the Kurmanji "call" ("Gazî Xizmeta …": call the service).
+        if !given(t)
+            || in_list(t, NOT_PERSONS)
+            || in_list(t, OFFICES)
+            || in_list(t, PLACE_BEFORE)
+            || in_list(t, KURMANJI_CALL)
+            || flowers
+        {
             continue;
         }
         // A family name well attested (or capitalised and in no dictionary), no everyday word
@@ -2764,6 +2870,46 @@ mod tests {
             "باران به سبا وي، چترۍ راوړئ.",
             "منداڵەکانی ئاوارە پێویستیان بە جلە.",
             "به وکیل زنگ بزنید.",
+        ] {
+            assert_eq!(
+                explain(&super::super::normalise(ordinary)),
+                None,
+                "{ordinary}"
+            );
+        }
+    }
+
+    /// Version 10: Pashto names with حضرت and clans in -خېل, a public figure's name with
+    /// another family name, Sorani sending and speaking with someone; Pashto bodies, roles and
+    /// nouns after "د" or a numeral that say things, and Kurmanji places and bodies in the
+    /// construct state name no one.
+    #[test]
+    fn version_10_pashto_names_and_bodies_that_speak() {
+        for named in [
+            "حضرت ګل سبا له وکیل سره مرکه لري.",
+            "سپوږمۍ کروخېل زموږ د ډلې همغږې ده.",
+            "خوشحال خان مومند سبا د ډاکټر وخت لري.",
+            "نامەیەک بنێرە بۆ بەهار عوسمان.",
+            "لەگەڵ چیا نەوزاد قسە بکە.",
+            "کوڕەکەی دڵشاد، ئاسۆ، لە قوتابخانەیە.",
+        ] {
+            assert!(find(&super::super::normalise(named)), "{named}");
+        }
+        for ordinary in [
+            "خوشحال خان خټک زموږ لوی شاعر دی.",
+            "د پولیسو افسر ووېل چې لاره بنده ده.",
+            "د ښځو ډلې وویل چې غونډه سبا ده.",
+            "ملګري ملتونه وايي چې شمېر زیات شوی.",
+            "پوهنتون وویل چې بورس شته.",
+            "وکیلې ووېل چې مرکه سه شنبه ده.",
+            "یوه ښځه وايي چې کور یې سوړ دی.",
+            "حاجي صاحبانو بکسونه راټول کړل.",
+            "وکیل ووېل چې د استیناف لیکونه باید ولېږل شي.",
+            "Bijîşk got ku derzî li nexweşxaneyê ye.",
+            "Çiyayê Qendîlê û Deşta Mêrdînê li ser nexşeyê ne.",
+            "Gazî Xizmeta Tenduristiyê bikin.",
+            "Wezareta Navxwe got ku qanûn diguhere.",
+            "پارەکە بنێرە بۆ کوردستان.",
         ] {
             assert_eq!(
                 explain(&super::super::normalise(ordinary)),

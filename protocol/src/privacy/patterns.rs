@@ -363,8 +363,9 @@ const STREET_WORDS: &str =
     r"شارع|خیابان|کوچه|کوچه‌ی|روڈ|روڈ|سڑک|سړک|سرک|شەقام|\bkolan(?:a|ê|ên)?|\bwaddada|\bjidka|ጎደና";
 
 /// English street types as Persian, Pashto, Urdu and Sorani write them after the street's
-/// name ("۱۴ مېپل روډ", "۵۸ گرینفیلد رود", "١٤ مەیپڵ ڕۆد") (version 9).
-const STREET_AFTER_WORDS: &str = r"رود|روډ|روڈ|ڕۆد|رۆد|استریت|سټریټ|ستریټ|سټریت|ستریت|سترێت|ایونیو|اونیو|ئەڤنیو|کلوز|کلۆز|درایو|ډرایو|تراس|ټېرس|ټیرس|تیرس|گاردنز|ګارډنز|لین|لەین";
+/// name ("۱۴ مېپل روډ", "۵۸ گرینفیلد رود", "١٤ مەیپڵ ڕۆد") (version 9; version 10: the Pashto
+/// spellings of lane and street with ې, "۲۳ ګرین لېن").
+const STREET_AFTER_WORDS: &str = r"رود|روډ|روڈ|ڕۆد|رۆد|استریت|سټریټ|ستریټ|سټریت|ستریت|سترێت|ایونیو|اونیو|ئەڤنیو|کلوز|کلۆز|درایو|ډرایو|تراس|ټېرس|ټیرس|تیرس|گاردنز|ګارډنز|لین|لەین|لېن|سټرېټ|سترېټ";
 
 /// Words that say "number" before a number, in the groups' languages.
 const NUMBER_WORDS: &str = r"\bno\b\.?|\bnumber\b|\bnº|n°|\bnr\b|رقم|شماره|شمارهٔ|شماره‌ی|نمبر|شمېره|شمیره|ژمارە|ژمارەی|\bhejmar(?:a|ê|ek|eke)?\b|ቁጽሪ|ቁጥር|\blambarka\b|\bnambarka\b";
