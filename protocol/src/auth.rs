@@ -30,7 +30,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 use automerge::{Automerge, Change, ChangeHash, Patch, ReadDoc};
-use ed25519_dalek::{Signature, Signer, SigningKey, Verifier, VerifyingKey};
+use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
@@ -99,7 +99,7 @@ impl SignedHead {
 
     /// Whether the signature is valid for document `doc`.
     pub fn verify(&self, doc: &DocId) -> bool {
-        let Ok(key) = VerifyingKey::from_bytes(&self.author) else {
+        let Some(key) = crate::ids::verifying_key(&self.author) else {
             return false;
         };
         key.verify(

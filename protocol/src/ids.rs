@@ -3,6 +3,8 @@
 //! Every id has one canonical text form (`Display`), parsed back by `FromStr` and used by serde,
 //! so that the CLI, the HTTP API and documents all spell an id the same way.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::fmt;
 use std::str::FromStr;
 
@@ -109,6 +111,34 @@ macro_rules! string_id {
     };
 }
 
+/// The most decoded keys [`verifying_key`] keeps per thread before it starts afresh.
+const KEY_CACHE: usize = 4096;
+
+thread_local! {
+    /// Keys decoded on this thread. Decoding a key decompresses a curve point (a field square
+    /// root), and the same few keys are read again and again: every group id in every document
+    /// hydrated, and every signed head checked. A cold sync of 10,000 plans spent a tenth of the
+    /// receiving actor's time there. A memo only: the answer is the same with or without it.
+    static KEYS: RefCell<HashMap<[u8; 32], ed25519_dalek::VerifyingKey>> =
+        RefCell::new(HashMap::new());
+}
+
+/// The ed25519 key of 32 bytes, if they are a valid point (decoded once per thread and key).
+pub(crate) fn verifying_key(bytes: &[u8; 32]) -> Option<ed25519_dalek::VerifyingKey> {
+    if let Some(k) = KEYS.with(|c| c.borrow().get(bytes).copied()) {
+        return Some(k);
+    }
+    let key = ed25519_dalek::VerifyingKey::from_bytes(bytes).ok()?;
+    KEYS.with(|c| {
+        let mut c = c.borrow_mut();
+        if c.len() >= KEY_CACHE {
+            c.clear();
+        }
+        c.insert(*bytes, key);
+    });
+    Some(key)
+}
+
 /// A group's identity: its ed25519 public key.
 ///
 /// Its text form is the libp2p `PeerId` of the same key (base58 of the identity multihash of the
@@ -124,7 +154,7 @@ const PEER_ID_PREFIX: [u8; 6] = [0x00, 0x24, 0x08, 0x01, 0x12, 0x20];
 impl GroupId {
     /// The group id of a public key. Fails when the bytes are not a valid ed25519 point.
     pub fn from_public_key(bytes: [u8; 32]) -> Result<Self, IdError> {
-        ed25519_dalek::VerifyingKey::from_bytes(&bytes).map_err(|_| IdError::GroupKey)?;
+        verifying_key(&bytes).ok_or(IdError::GroupKey)?;
         Ok(Self(bytes))
     }
 
@@ -537,6 +567,38 @@ mod tests {
     fn group(seed: u8) -> GroupId {
         let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
         GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    }
+
+    /// The memo of decoded keys answers as decoding does, for keys seen before and past its
+    /// bound, and keeps refusing bytes that are no point.
+    #[test]
+    fn decoded_keys_are_remembered_without_changing_the_answer() {
+        let not_a_point = (0u8..=255)
+            .map(|b| [b; 32])
+            .find(|b| ed25519_dalek::VerifyingKey::from_bytes(b).is_err())
+            .expect("some bytes are no point");
+        for _ in 0..2 {
+            assert_eq!(
+                GroupId::from_public_key(not_a_point),
+                Err(IdError::GroupKey)
+            );
+        }
+        let keys: Vec<[u8; 32]> = (0..KEY_CACHE as u32 + 10)
+            .map(|i| {
+                let mut seed = [0u8; 32];
+                seed[..4].copy_from_slice(&i.to_le_bytes());
+                ed25519_dalek::SigningKey::from_bytes(&seed)
+                    .verifying_key()
+                    .to_bytes()
+            })
+            .collect();
+        for round in 0..2 {
+            for k in &keys {
+                let decoded = verifying_key(k).map(|v| v.to_bytes());
+                assert_eq!(decoded, Some(*k), "round {round}");
+            }
+        }
+        assert!(KEYS.with(|c| c.borrow().len()) <= KEY_CACHE);
     }
 
     #[test]
