@@ -315,8 +315,8 @@ impl Scheduler {
                     if self.connected.contains(&m.group) {
                         // A member that has just connected is not subscribed yet; when its
                         // catch-up `Hello` is still to come, that brings the change.
-                        let awaited = self.awaits(m.group, network, now).is_some();
-                        if made_here && !m.listening && !awaited {
+                        if made_here && !m.listening && self.awaits(m.group, network, now).is_none()
+                        {
                             self.start(m.group, network, now, &mut out);
                         }
                     } else if self
@@ -423,14 +423,15 @@ impl Scheduler {
                 self.ticks += 1;
                 // A catch-up `Hello` that did not come in time: what this node's changes owe
                 // the member, and news it announced meanwhile, are checked now.
-                let late: Vec<(GroupId, DocId)> = self
-                    .awaited
-                    .iter()
-                    .filter(|(_, a)| now.saturating_sub(a.since) >= AWAIT_HELLO_MS)
-                    .map(|(k, _)| *k)
-                    .collect();
+                let mut late = Vec::new();
+                self.awaited.retain(|key, a| {
+                    let waiting = now.saturating_sub(a.since) < AWAIT_HELLO_MS;
+                    if !waiting {
+                        late.push(*key);
+                    }
+                    waiting
+                });
                 for (peer, network) in late {
-                    self.awaited.remove(&(peer, network));
                     if self.connected.contains(&peer) {
                         out.push(Action::Recheck {
                             peer,

@@ -22,36 +22,28 @@ impl Replica {
     pub fn take_announced(&mut self, class: announce::Class, a: &announce::Announcement) -> bool {
         let mut news = false;
         for d in &a.docs {
-            let mine = self.docs.get(&d.doc);
+            let mine = self.docs.get(&d.doc).map(Box::as_ref);
             if !announce::differs(d, mine.map(|l| wire::heads_hash(&l.doc.get_heads()))) {
                 continue;
             }
             let push = a.pushed.iter().find(|p| p.doc == d.doc);
-            let (Some(l), Some(push)) = (mine, push) else {
-                news = true;
-                self.news.want(a.network, *d);
-                let lacked = match push {
-                    Some(p) => Lacked::Heads(p.head_hashes()),
-                    None => Lacked::Hash(*d),
-                };
-                self.news.lacked(a.network, d.doc, lacked);
-                continue;
+            let lacked = match push {
+                Some(p) => Lacked::Heads(p.head_hashes()),
+                None => Lacked::Hash(*d),
             };
-            let heads = push.head_hashes();
-            let lacks = |l: &Loaded| {
-                announce::still_lacks(&heads, |h| l.doc.get_change_meta_by_hash(h).is_some())
-            };
-            if !lacks(l) {
-                continue;
-            }
-            if let Err(why) = self.apply_push(class, a.network, d.generation, push) {
-                debug!(doc = %d.doc, why, "a pushed change left for the pull");
+            if let (Some(_), Some(push)) = (mine, push) {
+                if !still_lacked(&lacked, mine) {
+                    continue;
+                }
+                if let Err(why) = self.apply_push(class, a.network, d.generation, push) {
+                    debug!(doc = %d.doc, why, "a pushed change left for the pull");
+                }
             }
             // Applied or not, what the announcer holds and this node still lacks is pulled.
-            if self.docs.get(&d.doc).is_none_or(|l| lacks(l)) {
+            if still_lacked(&lacked, self.docs.get(&d.doc).map(Box::as_ref)) {
                 news = true;
                 self.news.want(a.network, *d);
-                self.news.lacked(a.network, d.doc, Lacked::Heads(heads));
+                self.news.lacked(a.network, d.doc, lacked);
             }
         }
         news
@@ -71,17 +63,10 @@ impl Replica {
         let heard = self.news.take_lacked(network);
         (owed && self.owes(peer, network))
             || heard.more
-            || heard.docs.iter().any(|(doc, lacked)| {
-                let mine = self.docs.get(doc);
-                match lacked {
-                    Lacked::Heads(heads) => mine.is_none_or(|l| {
-                        announce::still_lacks(heads, |h| l.doc.get_change_meta_by_hash(h).is_some())
-                    }),
-                    Lacked::Hash(d) => {
-                        announce::differs(d, mine.map(|l| wire::heads_hash(&l.doc.get_heads())))
-                    }
-                }
-            })
+            || heard
+                .docs
+                .iter()
+                .any(|(doc, lacked)| still_lacked(lacked, self.docs.get(doc).map(Box::as_ref)))
     }
 
     /// Applies one pushed document's changes, after the checks a sync round's get.
@@ -111,5 +96,16 @@ impl Replica {
         self.out.pushed_in.insert(id);
         self.keep(id, keep.0, keep.1);
         Ok(())
+    }
+}
+
+/// Whether this node, holding `mine` of a document, still lacks what an announcement named of
+/// it: some pushed head, or the announced heads hash.
+fn still_lacked(lacked: &Lacked, mine: Option<&Loaded>) -> bool {
+    match lacked {
+        Lacked::Heads(heads) => mine.is_none_or(|l| {
+            announce::still_lacks(heads, |h| l.doc.get_change_meta_by_hash(h).is_some())
+        }),
+        Lacked::Hash(d) => announce::differs(d, mine.map(|l| wire::heads_hash(&l.doc.get_heads()))),
     }
 }
