@@ -66,7 +66,8 @@ pub struct StoredDoc {
 pub struct Append {
     /// The document.
     pub doc: DocId,
-    /// The raw bytes of each change, in order.
+    /// The raw bytes of each change, in order; or, for a document stored the first time, the
+    /// whole document as saved (Automerge loads both alike).
     pub changes: Vec<Vec<u8>>,
 }
 

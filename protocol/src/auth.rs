@@ -29,7 +29,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use automerge::{Automerge, Change, ChangeHash, Patch, ReadDoc};
+use automerge::{Automerge, Change, ChangeHash, Patch, PatchLog, ReadDoc};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
@@ -189,6 +189,9 @@ pub struct Admitted {
     pub signed: Vec<SignedHead>,
     /// The merged body's personal data, if any.
     pub flagged: Option<crate::privacy::PersonalData>,
+    /// The admitted document's header, as admission read it (kept with the document: a
+    /// header's group ids each check their key, so it is read once).
+    pub header: Header,
 }
 
 /// The groups that may write a document of this header, given its current state `doc` and the
@@ -305,7 +308,32 @@ pub fn admit(
     received: &[SignedHead],
     network: Option<&Network>,
 ) -> Result<Admitted, AuthError> {
-    admit_checked(id, base, candidate, None, held, received, network, false)
+    let header = doc::header(candidate).map_err(|e| AuthError::Header(e.to_string()))?;
+    admit_checked(
+        id, base, candidate, header, None, held, received, network, false,
+    )
+}
+
+/// [`admit`] for a document the node does not hold, whose header the caller has just read from
+/// `candidate` itself ([`doc::header`]): it is not read again.
+pub fn admit_new(
+    id: &DocId,
+    candidate: &Automerge,
+    header: Header,
+    received: &[SignedHead],
+    network: Option<&Network>,
+) -> Result<Admitted, AuthError> {
+    admit_checked(
+        id,
+        None,
+        candidate,
+        header,
+        None,
+        &[],
+        received,
+        network,
+        false,
+    )
 }
 
 /// [`admit`], given the patches Automerge logged while it loaded the received changes into a
@@ -321,10 +349,12 @@ pub fn admit_logged(
     received: &[SignedHead],
     network: Option<&Network>,
 ) -> Result<Admitted, AuthError> {
+    let header = doc::header(candidate).map_err(|e| AuthError::Header(e.to_string()))?;
     admit_checked(
         id,
         Some(base),
         candidate,
+        header,
         logged,
         held,
         received,
@@ -351,6 +381,8 @@ fn admit_checked(
     id: &DocId,
     base: Option<&Automerge>,
     candidate: &Automerge,
+    // `candidate`'s header, as read from it.
+    header: Header,
     // The patches logged while the received changes were loaded into a copy of `base`.
     logged: Option<&[Patch]>,
     held: &[SignedHead],
@@ -365,17 +397,18 @@ fn admit_checked(
     if !candidate.get_missing_deps(&[]).is_empty() {
         return Err(AuthError::MissingHistory);
     }
-    let header = doc::header(candidate).map_err(|e| AuthError::Header(e.to_string()))?;
     if !header.kind.is_shared() {
         return Err(AuthError::NotShared(header.kind));
     }
-    let new = match base {
+    // The new changes, and for a document not held, its first state (its first change applied
+    // to an empty document, with the patches that logged): the history check goes on from it.
+    let (new, first) = match base {
         Some(b) => {
             let before = doc::header(b).map_err(|e| AuthError::Header(e.to_string()))?;
             if before != header {
                 return Err(AuthError::Header("it differs from ours".into()));
             }
-            causal_order(b.get_changes_added(candidate))
+            (causal_order(b.get_changes_added(candidate)), None)
         }
         None => {
             let all = causal_order(candidate.get_changes(&[]));
@@ -384,9 +417,11 @@ fn admit_checked(
                 return Err(AuthError::Header("not exactly one first change".into()));
             };
             let mut first = Automerge::new();
+            let mut log = PatchLog::active();
             first
-                .apply_changes([(*root).clone()])
+                .apply_changes_log_patches([(*root).clone()], &mut log)
                 .map_err(|e| AuthError::Unreadable(e.to_string()))?;
+            let patches = first.make_patches(&mut log);
             if doc::header(&first).ok().as_ref() != Some(&header) {
                 return Err(AuthError::Header("changed after creation".into()));
             }
@@ -429,7 +464,7 @@ fn admit_checked(
                     return Err(AuthError::Unendorsed);
                 }
             }
-            all
+            (all, Some((first, patches)))
         }
     };
     let mut keep = newest_valid(id, candidate, signed);
@@ -442,11 +477,17 @@ fn admit_checked(
         return Ok(Admitted {
             signed: keep,
             flagged: None,
+            header,
         });
     }
     check_coverage(id, &new, &keep, network)?;
     check_writers(&header, base, &new, network, id)?;
-    crate::history::check_changes_logged(base, candidate, &new, logged)?;
+    match first {
+        Some((first, patches)) => {
+            crate::history::check_from_first(first, &patches, candidate, &new)?
+        }
+        None => crate::history::check_changes_logged(base, candidate, &new, logged)?,
+    }
     let flagged =
         crate::history::merged_personal_data(check_content(&header, candidate), |e| match e {
             AuthError::Content(ValidationError::PersonalData(p)) => Some(p.clone()),
@@ -455,6 +496,7 @@ fn admit_checked(
     Ok(Admitted {
         signed: keep,
         flagged,
+        header,
     })
 }
 
@@ -488,7 +530,7 @@ pub fn admit_generation(
             kind: before.kind,
         });
     }
-    admit_checked(id, None, next, None, &[], signed, network, true)
+    admit_checked(id, None, next, after, None, &[], signed, network, true)
 }
 
 /// Signed heads as admission sees them: all of them, and which were checked before.

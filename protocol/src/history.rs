@@ -81,7 +81,34 @@ pub fn check_changes_logged(
     {
         return Ok(check_written(candidate, None, patches)?);
     }
-    check_each(base, candidate, new)
+    check_each(
+        base.map_or_else(Automerge::new, Automerge::fork),
+        candidate,
+        new,
+    )
+}
+
+/// [`check_changes_logged`] for a document the node does not hold, every change of which is
+/// `new` in causal order, when admission has already made its first state: `first` holds the
+/// first change alone (`new[0]`, applied to an empty document) and `first_patches` are the
+/// patches that logged. The same verdict as [`check_changes_logged`] with no base, without
+/// applying the first change twice (on a cold sync, a second apply of each document).
+pub fn check_from_first(
+    first: Automerge,
+    first_patches: &[Patch],
+    candidate: &Automerge,
+    new: &[Change],
+) -> Result<(), Carried> {
+    let Some((root, rest)) = new.split_first() else {
+        return Ok(());
+    };
+    if first.get_heads() != [root.hash()] {
+        // Not the state this function is for: judged from the start.
+        return check_changes_logged(None, candidate, new, None);
+    }
+    check_metadata(new)?;
+    check_written(&first, None, first_patches)?;
+    check_each(first, candidate, rest)
 }
 
 /// Whether a change with dependencies `deps` was made on exactly what `doc` holds: `doc`'s
@@ -113,16 +140,16 @@ fn check_metadata(new: &[Change]) -> Result<(), Carried> {
 
 /// What each change writes, read in the state its own history produces.
 fn check_each(
-    base: Option<&Automerge>,
+    mut scratch: Automerge,
     candidate: &Automerge,
     new: &[Change],
 ) -> Result<(), Carried> {
-    // The state each change is read in: a copy of the base kept while the changes form a chain
-    // on it (the common case: each is applied to it and its effect read there); a change that
-    // does not build on the copy's heads is read in the candidate, which holds its history, as
-    // the difference between its dependencies and itself. Never a copy rebuilt from the
-    // history (`fork_at` replays every change: far too slow for a plan of many changes).
-    let mut scratch = base.map_or_else(Automerge::new, Automerge::fork);
+    // The state each change is read in: `scratch`, a copy of the base (or an empty document)
+    // kept while the changes form a chain on it (the common case: each is applied to it and
+    // its effect read there); a change that does not build on the copy's heads is read in the
+    // candidate, which holds its history, as the difference between its dependencies and
+    // itself. Never a copy rebuilt from the history (`fork_at` replays every change: far too
+    // slow for a plan of many changes).
     for c in new {
         if builds_on(&scratch, c.deps()) {
             // The patches logged while applying: a diff between two heads would walk every
@@ -552,6 +579,42 @@ mod tests {
                     check_changes_logged(Some(&base), &candidate, &new, Some(&patches)),
                     check_changes(Some(&base), &candidate, &new)
                 );
+            }
+
+            /// A document received whole is judged from the first state admission made (its
+            /// first change applied, with the patches that logged) as from an empty document;
+            /// and from a state that is not its first, as from the start.
+            #[test]
+            fn a_document_is_judged_from_its_first_state_as_from_the_start(
+                first_text in prop::sample::select(vec!["", "homes", "07700 900123", "مسكن"]),
+                history in prop::collection::vec(edit_strategy(), 0..12),
+                time_of_day in prop::bool::ANY,
+            ) {
+                let mut a = doc(1);
+                let mut goal = None;
+                let time = if time_of_day { MIDNIGHT + 60 } else { MIDNIGHT };
+                commit(&mut a, time, None, |tx| {
+                    let g = tx.put_object(ROOT, "goal", automerge::ObjType::Text).unwrap();
+                    tx.splice_text(&g, 0, 0, first_text).unwrap();
+                    goal = Some(g);
+                });
+                let goal = goal.unwrap();
+                for (at, del, ins) in history {
+                    let len = a.text(&goal).unwrap().chars().count();
+                    let at = at.min(len);
+                    let del = del.min(len - at);
+                    commit(&mut a, MIDNIGHT, None, |tx| {
+                        tx.splice_text(&goal, at, del as isize, ins).unwrap();
+                    });
+                }
+                let all = a.get_changes(&[]);
+                let expected = check_changes(None, &a, &all);
+                let mut first = Automerge::new();
+                let mut log = PatchLog::active();
+                first.apply_changes_log_patches([all[0].clone()], &mut log).unwrap();
+                let patches = first.make_patches(&mut log);
+                prop_assert_eq!(check_from_first(first, &patches, &a, &all), expected.clone());
+                prop_assert_eq!(check_from_first(Automerge::new(), &[], &a, &all), expected);
             }
         }
     }

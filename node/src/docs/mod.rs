@@ -442,9 +442,18 @@ impl DocSet {
             let heads = l.doc.get_heads();
             if heads != l.stored_heads {
                 network_changed |= l.header.kind == DocKind::Network;
+                // A document stored the first time goes whole, as saved: cheaper than its
+                // changes one by one (Automerge 0.12 rebuilds each from its operations), and
+                // loaded alike. Nothing of it is pushed.
+                if l.stored_heads.is_empty() {
+                    batch.push(Append {
+                        doc: *id,
+                        changes: vec![l.doc.save()],
+                    });
+                    continue;
+                }
                 let changes = l.doc.get_changes(&l.stored_heads);
                 let pushable = announces(id)
-                    && !l.stored_heads.is_empty()
                     && !replaced.contains(id)
                     && announce::Class::of(l.header.kind).is_some();
                 if pushable {

@@ -175,14 +175,11 @@ impl Judge<'_> {
         if !net.is_some_and(|n| n.may_read(peer, header.kind)) {
             return Err(not_allowed("the sender may not hold this document"));
         }
-        let keep = auth::admit(
-            id,
-            existing.map(|l| &l.doc),
-            &candidate,
-            held(existing),
-            signed,
-            net,
-        )?;
+        let keep = match existing {
+            // Its header was read from it above.
+            None => auth::admit_new(id, &candidate, header, signed, net)?,
+            Some(l) => auth::admit(id, Some(&l.doc), &candidate, held(existing), signed, net)?,
+        };
         Ok((candidate, keep))
     }
 

@@ -217,10 +217,10 @@ impl Replica {
             warn!(doc = %id, kind = p.kind.key(), "a merge of changes that each passed reads as personal data; flagged for its writers to forget");
         }
         let signed = admitted.signed;
-        // Hydrated once: a header's group ids each check their key.
-        let header = doc::header(&doc).ok();
-        let rank = header.as_ref().map(|h| GenRank::of(&doc, h));
-        if self.docs.get(&id).is_some_and(|l| Some(l.rank) != rank) {
+        // As admission read it: a header's group ids each check their key.
+        let header = admitted.header;
+        let rank = GenRank::of(&doc, &header);
+        if self.docs.get(&id).is_some_and(|l| l.rank != rank) {
             self.replace(id, doc, signed);
             return;
         }
@@ -233,9 +233,6 @@ impl Replica {
                 }
             }
             None => {
-                let Some(header) = header else {
-                    return;
-                };
                 let mut l = Loaded::fresh(doc, header);
                 l.signed = signed;
                 self.out.meta_writes.push(signed_meta(&id, &l.signed));
