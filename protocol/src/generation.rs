@@ -136,7 +136,7 @@ pub fn forget<T: Schema>(
     today: Day,
 ) -> Result<Automerge, DocError> {
     let body: T = doc::read(doc)?;
-    reissue(doc, author, today, &body)
+    reissue(doc, author, today, &body.into_fresh())
 }
 
 /// The next generation of `doc` holding `body` instead of its current one (a writer's
@@ -245,6 +245,31 @@ mod tests {
             (old.kind, old.network, old.owner, old.created)
         );
         assert!(next.get(ROOT, "header").unwrap().is_some());
+    }
+
+    /// A forgotten raw tally keeps its counts and can still be added to (autosurgeon's
+    /// counters, as read, would have been put into the new generation as 0).
+    #[test]
+    fn a_tallys_new_generation_keeps_its_counts() {
+        use crate::tally::{Increment, Tally, add_increments};
+        let g = group(1);
+        let nov = "2026-11".parse().unwrap();
+        let mut d = doc::create(g, None, today(), &Tally::default()).unwrap();
+        for n in [3, 4] {
+            add_increments(&mut d, &g, today(), |c| {
+                Ok(vec![Increment::check(c, "housing", n, nov)?])
+            })
+            .unwrap();
+        }
+        let mut next = forget::<Tally>(&d, &g, today()).unwrap();
+        assert_eq!(next.get_changes(&[]).len(), 1);
+        let t: Tally = doc::read(&next).unwrap();
+        assert_eq!(t.view(nov).total, 7);
+        let (totals, _) = add_increments(&mut next, &g, today(), |c| {
+            Ok(vec![Increment::check(c, "housing", 1, nov)?])
+        })
+        .unwrap();
+        assert_eq!(totals, [8]);
     }
 
     #[test]

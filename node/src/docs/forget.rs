@@ -18,9 +18,9 @@ use commonground_protocol::meeting::MeetingLog;
 use commonground_protocol::network::Network;
 use commonground_protocol::plan::Plan;
 use commonground_protocol::publish::{Published, published_id};
-use commonground_protocol::tally::Tally;
+use commonground_protocol::tally::{self, Tally};
 use serde::{Deserialize, Serialize};
-use tracing::{info, warn};
+use tracing::{debug, info, warn};
 
 use commonground_protocol::replica::Loaded;
 
@@ -91,13 +91,55 @@ impl DocSet {
     /// history. Shared documents only by a writer, and only when their current state passes
     /// the rules (every member would refuse a generation that does not).
     pub(crate) fn forget(&mut self, id: &DocId) -> Result<Forgotten, DocsError> {
-        self.reissue(id, |doc, me, today, kind| match kind {
+        let forgotten = self.reissue(id, |doc, me, today, kind| match kind {
             DocKind::Plan => generation::forget::<Plan>(doc, me, today),
             DocKind::Network => generation::forget::<Network>(doc, me, today),
             DocKind::Published => generation::forget::<Published>(doc, me, today),
             DocKind::Tally => generation::forget::<Tally>(doc, me, today),
             DocKind::Meetings => generation::forget::<MeetingLog>(doc, me, today),
-        })
+        })?;
+        // Forgotten on purpose: the old bytes leave the disk (even if the raw tally was also
+        // shortened in this batch).
+        self.shortened.remove(id);
+        info!(doc = %id, kind = %forgotten.kind, generation = forgotten.generation, "forgotten: re-issued without its history");
+        Ok(forgotten)
+    }
+
+    /// Re-issues the group's raw tally without its history once its generation holds
+    /// [`tally::REISSUE_AFTER`] changes (counted from the document the first time, then as
+    /// they are made), so that increments, and loading it at start, stay cheap. Not a forget:
+    /// the old generation's data is removed from the store, which is not rewritten for it.
+    pub(crate) fn shorten_tally_if_due(&mut self) {
+        let id = self.tally_id();
+        let n = match self.tally_changes {
+            Some(n) => n + 1,
+            None => match self.docs.get(&id) {
+                Some(l) => tally::changes_in_generation(&l.doc),
+                None => return,
+            },
+        };
+        self.tally_changes = Some(n);
+        if n < tally::REISSUE_AFTER {
+            return;
+        }
+        match self.reissue(&id, |doc, me, today, _| {
+            generation::forget::<Tally>(doc, me, today)
+        }) {
+            Ok(f) => {
+                self.shortened.insert(id);
+                self.tally_changes = Some(1);
+                debug!(
+                    changes = n,
+                    generation = f.generation,
+                    "the raw tally re-issued without its history"
+                );
+            }
+            Err(e) => {
+                // Tried again after as many changes more.
+                self.tally_changes = Some(0);
+                warn!(error = %e, "the raw tally could not be re-issued; it keeps its history");
+            }
+        }
     }
 
     /// This group's published tally `id` re-issued as a new generation holding `body` (the
@@ -145,7 +187,6 @@ impl DocSet {
             .collect();
         self.docs.remove(id);
         self.install(*id, next, next_header, signed);
-        info!(doc = %id, kind = %header.kind, generation, "forgotten: re-issued without its history");
         Ok(Forgotten {
             id: id.to_string(),
             kind: header.kind.to_string(),

@@ -126,6 +126,12 @@ pub struct DocSet {
     /// Set when a job of the current batch panicked (a bug, or bytes from a peer that a
     /// library could not handle): the batch is rolled back instead of stored.
     poisoned: bool,
+    /// Changes in the raw tally's current generation, once counted (see
+    /// `shorten_tally_if_due`).
+    pub(crate) tally_changes: Option<u64>,
+    /// Documents re-issued in this batch only to shorten their history (the raw tally), not
+    /// forgotten: their old data is removed without rewriting the store.
+    pub(crate) shortened: HashSet<DocId>,
 }
 
 impl std::ops::Deref for DocSet {
@@ -478,7 +484,8 @@ impl DocSet {
         }
         store.append(&batch, &self.replica.out.meta_writes)?;
         self.replica.out.meta_writes.clear();
-        if !replaced.is_empty() {
+        let shortened = std::mem::take(&mut self.shortened);
+        if replaced.iter().any(|id| !shortened.contains(id)) {
             // The store keeps removed values in its log until it rewrites it: rewrite it now, so
             // that the forgotten text is gone from the data directory, not only unreachable.
             store.scrub()?;
@@ -609,6 +616,8 @@ impl DocSet {
             stopping: false,
             roles_checked: false,
             poisoned: false,
+            tally_changes: None,
+            shortened: HashSet::new(),
         };
         networks::load_meta(&mut set, store)?;
         for id in store.doc_ids()? {
@@ -625,6 +634,9 @@ impl DocSet {
         if !set.docs.contains_key(&set.meetings_id()) {
             set.create(set.meetings_id(), None, &MeetingLog::default())?;
         }
+        // A raw tally with a long history (from before tallies were re-issued) is shortened
+        // now: loading it was the slow part of this start, and each increment would be too.
+        set.shorten_tally_if_due();
         set.persist(store)?;
         Ok(set)
     }
@@ -674,6 +686,8 @@ impl DocSet {
         self.reload(store, &touched);
         self.replica.out = Outbox::default();
         self.made_here.clear();
+        self.shortened.clear();
+        self.tally_changes = None;
         self.replica.clear_network_cache();
     }
 
@@ -982,7 +996,7 @@ mod tests {
     use commonground_protocol::ids::Period;
     use commonground_protocol::meeting::NewMeeting;
     use commonground_protocol::plan::NewPlan;
-    use commonground_protocol::tally::Increment;
+    use commonground_protocol::tally::{self, Increment};
 
     fn key() -> SigningKey {
         SigningKey::from_bytes(&[5; 32])
@@ -992,12 +1006,21 @@ mod tests {
         start(Box::new(SledStore::open(dir).unwrap()), key()).unwrap()
     }
 
+    /// Stops the actor (its handle dropped, its thread joined) and opens the store again.
+    async fn restart(dir: &std::path::Path, docs: Docs, thread: DocsThread) -> (Docs, DocsThread) {
+        drop(docs);
+        tokio::task::spawn_blocking(move || thread.join())
+            .await
+            .unwrap();
+        open(dir)
+    }
+
     #[tokio::test]
     async fn tallies_and_plans_survive_a_restart() {
         let dir = tempfile::tempdir().unwrap();
         let nov: Period = "2026-11".parse().unwrap();
         let plan_id;
-        {
+        let (docs, _thread) = {
             let (docs, thread) = open(dir.path());
             assert_eq!(docs.tally_add("housing".into(), 3, nov).await.unwrap(), 3);
             assert_eq!(docs.tally_add("housing".into(), 2, nov).await.unwrap(), 5);
@@ -1012,12 +1035,8 @@ mod tests {
                 .await
                 .unwrap();
             plan_id = plan.id;
-            drop(docs);
-            tokio::task::spawn_blocking(move || thread.join())
-                .await
-                .unwrap();
-        }
-        let (docs, _thread) = open(dir.path());
+            restart(dir.path(), docs, thread).await
+        };
         let view = docs.tally(nov).await.unwrap();
         assert_eq!(view.total, 5);
         let plan = docs
@@ -1067,10 +1086,11 @@ mod tests {
         assert_eq!(heads().await, before);
     }
 
-    /// A store whose appends fail while `fail` is set.
+    /// A store whose appends fail while `fail` is set, and that counts its scrubs.
     struct Flaky {
         inner: SledStore,
         fail: std::sync::Arc<std::sync::atomic::AtomicBool>,
+        scrubs: std::sync::Arc<std::sync::atomic::AtomicUsize>,
     }
 
     impl Store for Flaky {
@@ -1106,6 +1126,8 @@ mod tests {
             self.inner.meta_scan(prefix)
         }
         fn scrub(&mut self) -> Result<(), StoreError> {
+            self.scrubs
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             self.inner.scrub()
         }
     }
@@ -1217,6 +1239,7 @@ mod tests {
         let store = Flaky {
             inner: SledStore::open(dir.path()).unwrap(),
             fail: fail.clone(),
+            scrubs: Default::default(),
         };
         let (docs, _thread) = start(Box::new(store), key()).unwrap();
         let nov: Period = "2026-11".parse().unwrap();
@@ -1265,6 +1288,55 @@ mod tests {
         let view = docs.tally("2026-10".parse().unwrap()).await.unwrap();
         assert_eq!(view.total, 5);
         assert_eq!(docs.meetings().await.unwrap()[0].attendees, 12);
+    }
+
+    /// The raw tally is re-issued without its history once its generation is long (its
+    /// increments, and its loading at start, cost in proportion to it): the counts stay, the
+    /// store is not rewritten for it (not a forget), and they survive a restart.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_long_raw_tally_is_reissued_without_its_history_and_its_counts_stay() {
+        let dir = tempfile::tempdir().unwrap();
+        let scrubs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let store = Flaky {
+            inner: SledStore::open(dir.path()).unwrap(),
+            fail: Default::default(),
+            scrubs: scrubs.clone(),
+        };
+        let (docs, thread) = start(Box::new(store), key()).unwrap();
+        let nov: Period = "2026-11".parse().unwrap();
+        let n = tally::REISSUE_AFTER as i64 + 40;
+        let tasks: Vec<_> = (0..n)
+            .map(|i| {
+                let docs = docs.clone();
+                let issue = if i % 2 == 0 { "housing" } else { "health" };
+                tokio::spawn(async move { docs.tally_add(issue.into(), 1, nov).await })
+            })
+            .collect();
+        for t in tasks {
+            t.await.unwrap().unwrap();
+        }
+        let (generation, changes) = docs
+            .run(|set| {
+                let l = set.loaded(&set.tally_id(), "tally")?;
+                Ok((l.header.generation.n, tally::changes_in_generation(&l.doc)))
+            })
+            .await
+            .unwrap();
+        assert!(generation >= 1, "generation {generation}");
+        assert!(changes < tally::REISSUE_AFTER, "{changes} changes");
+        assert_eq!(docs.tally(nov).await.unwrap().total, n);
+        assert_eq!(
+            scrubs.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "shortening is not a forget"
+        );
+        let (docs, _thread) = restart(dir.path(), docs, thread).await;
+        let view = docs.tally(nov).await.unwrap();
+        assert_eq!(view.total, n);
+        assert_eq!(
+            docs.tally_add("housing".into(), 1, nov).await.unwrap(),
+            n / 2 + 1
+        );
     }
 
     #[tokio::test]

@@ -21,8 +21,11 @@ impl DocSet {
             what: "tally",
             id: id.to_string(),
         })?;
-        let (counts, _) =
+        let (counts, change) =
             tally::add_increments(&mut loaded.doc, &group, today, check).map_err(damaged(id))?;
+        if change.is_some() {
+            self.shorten_tally_if_due();
+        }
         Ok(counts)
     }
 
