@@ -34,6 +34,9 @@ const STRONG: &str = include_str!("../../data/names/strong.txt");
 /// Everyday words of Arabic, Persian and Urdu text (`derived.py`): in a slot where a person is
 /// named, a word of the Arabic script that is not one of these is taken for a name.
 const COMMON: &str = include_str!("../../data/names/common.txt");
+/// Everyday words of Sorani (`derived.py`, from KLPT's Sorani dictionary, no proper names):
+/// read with [`COMMON`], which has no Sorani (version 11).
+const SORANI: &str = include_str!("../../data/names/sorani.txt");
 /// Towns and cities (`derived.py`): a place's name written alone is not a person's.
 const PLACES: &str = include_str!("../../data/names/places.txt");
 
@@ -104,7 +107,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
             .into_iter()
             .chain(given_extra.iter().cloned())
             .collect(),
-        common: set(COMMON),
+        common: set(COMMON).into_iter().chain(set(SORANI)).collect(),
         places: set(PLACES),
         rules: AMBIGUOUS_RULES.iter().map(|w| fold(w)).collect(),
         family_extra,
