@@ -128,6 +128,19 @@ const HOME_PLACES: &[&str] = &[
     "غزنی", "کونړ", "لغمان", "میوند", "پنجشیر", "بامیان", "بدخشان", "تخار", "لوګر", "وردګ",
 ];
 
+/// Countries the groups' members come from or pass through, as Kurmanji (with the oblique),
+/// Sorani, Pashto and Persian write them, which the lists hold as names: in a person's slot
+/// they are no one ("zarokên Sûriyê", the children of Syria) (version 11).
+#[rustfmt::skip]
+const COUNTRIES: &[&str] = &[
+    "sûriye", "sûriyê", "iraq", "iraqê", "îran", "îranê", "tirkiye", "tirkiyê", "efxanistan",
+    "efxanistanê", "brîtanya", "brîtanyayê", "ewropa", "ewropayê", "almanya", "almanyayê",
+    "yewnanistan", "yewnanistanê", "fransa", "fransayê", "سووریا", "عێراق", "ئێران", "تورکیا",
+    "ئەفغانستان", "بەریتانیا", "ئەوروپا", "ئەڵمانیا", "یۆنان", "فەرەنسا", "افغانستان",
+    "پاکستان", "ایران", "ترکیه", "بریتانیا", "برتانیا", "اروپا", "المان", "آلمان", "یونان",
+    "فرانسه", "عراق", "سوریه", "سوریې",
+];
+
 /// Months and festivals of the groups' calendars that the lists hold as names: in a person's
 /// slot they are no one ("li şûna Newrozê", instead of Newroz) (version 9). Not the months
 /// that are also frequent given names (مهر, the Afghan اسد).
@@ -139,6 +152,14 @@ const CALENDAR: &[&str] = &[
     "نیسان", "ئایار", "حوزەیران", "تەمموز", "ئاب", "ئەیلوول", "فروردین", "اردیبهشت", "خرداد",
     "تیر", "مرداد", "شهریور", "آبان", "آذر", "دی", "بهمن", "اسفند", "حمل", "ثور", "جوزا",
     "سرطان", "سنبله", "میزان", "عقرب", "قوس", "جدی", "دلو", "حوت",
+    // Version 11: the Pashto names of the solar months (not زمری, "lion", also a frequent
+    // given name), and the days of the week in Kurmanji (with the oblique), Sorani, Pashto and
+    // Persian: a day is no one ("li şûna Înê", instead of Friday).
+    "وری", "غویی", "غبرګولی", "چنګاښ", "وږی", "تله", "لړم", "لیندۍ", "مرغومی", "سلواغه", "کب",
+    "duşem", "duşemê", "sêşem", "sêşemê", "çarşem", "çarşemê", "pêncşem", "pêncşemê", "în",
+    "înê", "îne", "şemî", "şemiyê", "yekşem", "yekşemê", "شەممە", "یەکشەممە", "دووشەممە",
+    "سێشەممە", "چوارشەممە", "پێنجشەممە", "هەینی", "شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه",
+    "سهشنبه", "چهارشنبه", "پنجشنبه", "جمعه", "جمعې",
 ];
 
 /// Everyday words of the groups' languages that the name lists also hold, beyond those the
@@ -433,6 +454,9 @@ const PLACE_BEFORE: &[&str] = &[
     "kolana", "nexweşxaneya", "dibistana", "komeleya", "şaredariya", "xizmeta", "meclisa",
     "rêxistina", "mizgefta", "qada", "meydana", "herêma", "kampa", "baxçeyê", "pira",
     "wezareta", "yekîtiya", "partiya", "desteya", "ofîsa", "saziya", "komîteya", "encumena",
+    // Version 11: a team, a group, a project, a campaign, a fund of … ("Tîma Hiqûqî", the
+    // legal team).
+    "tîma", "tîmê", "tîmên", "koma", "komên", "projeya", "kampanyaya", "fona",
 ];
 
 /// Words that introduce a name ("her name is", "called", "اسمها").
@@ -587,6 +611,7 @@ fn person_in_slot(t: &Token) -> bool {
     // ("li şûna Newrozê", instead of Newroz) (version 9).
     if !person_in_slot_shape(t)
         || written(t).any(|f| folded_list(HOME_PLACES).contains(f))
+        || written(t).any(|f| folded_list(COUNTRIES).contains(f))
         || forms(t).any(|f| folded_list(CALENDAR).contains(f))
     {
         return false;
@@ -719,6 +744,23 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         && ts.get(i + 1).is_some_and(|n| in_list(n, PASHTO_FAMILY))
         && caseless_given(t)
         && strong(t)
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    // Version 11: "د X لپاره" (for X), "د X په اړه" (about X): a well-attested given name that
+    // is no everyday word, town, day or month.
+    if i >= 1
+        && ts[i - 1].text == "د"
+        && t.next_punct.is_none()
+        && (ts.get(i + 1).is_some_and(|n| n.text == "لپاره")
+            || (ts.get(i + 1).is_some_and(|n| n.text == "په")
+                && ts.get(i + 2).is_some_and(|n| n.text == "اړه")))
+        && caseless_given(t)
+        && strong(t)
+        && !everyday_by_rules(t)
+        && !ambiguous(t)
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
         && person_in_slot_shape(t)
     {
         return true;
@@ -1193,6 +1235,10 @@ fn one_word_compound(t: &Token) -> bool {
     if f.starts_with("عبدال") && f.chars().count() >= 7 {
         return true;
     }
+    // Version 11: Sorani writes "عبدال…" as "عەبدول…" ("عەبدولڕەحمان", "عەبدولکەریم").
+    if t.text.starts_with("عەبدول") && t.text.chars().count() >= 8 {
+        return true;
+    }
     // Version 9: "گل‌احمد", "ګلمحمد": "flower" joined to a well-attested given name that is no
     // everyday word (the joiner gone from the private copy). "گلبهار", "گلستان" are not.
     if f.strip_prefix("گل").is_some_and(|rest| {
@@ -1556,7 +1602,9 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // Somali may put an adverb between: "Cabdi aad ayuu …" (for a listed name only).
         || (t.cased && known(t) && at(i + 2, SOMALI_MARKERS) && !ts[i + 1].capital)
         // "X said that …": the one who speaks, in any word order.
-        || (at(i + 1, SPEECH_VERBS) && at(i + 2, COMPLEMENTIZERS));
+        || (at(i + 1, SPEECH_VERBS) && at(i + 2, COMPLEMENTIZERS))
+        // Version 11: "X said: …", the words said after a colon.
+        || (at(i + 1, SPEECH_VERBS) && ts[i + 1].next_punct == Some(':') && i + 2 < ts.len());
     if !(verb || agent) || t.quoted || in_list(t, OFFICES) || in_list(t, NOT_PERSONS) {
         return false;
     }
@@ -1639,7 +1687,14 @@ fn acts(ts: &[Token], i: usize) -> bool {
             && ["ونکی", "ونکې", "ونکي", "ونکو", "وال", "واله", "یال", "تون"]
                 .iter()
                 .any(|end| t.text.ends_with(end));
-        !t.folded.starts_with("ال") && !common(t) && !pashto_plural && !pashto_doer
+        // Version 11: nor a word in the Pashto feminine oblique ("جرګې وویل", the council said)
+        // that no list holds: a listed name there is found by its plain form (زرمینې, زرمینه).
+        let pashto_oblique = pashto(ts) && t.text.ends_with('ې');
+        !t.folded.starts_with("ال")
+            && !common(t)
+            && !pashto_plural
+            && !pashto_doer
+            && !pashto_oblique
     }
 }
 
@@ -1907,10 +1962,25 @@ fn in_list_forms(t: &Token, list: &'static [&'static str]) -> bool {
         || t.bare.iter().any(|b| list.contains(b))
 }
 
+/// Pashto and Dari words for a doctor, an engineer and a Quran reciter, which go before a
+/// name as titles ("ډاکټر نجیب", "انجنیر فرید", "قاري ثنا الله") and alone name a role (version
+/// 11).
+const PASHTO_ROLE_TITLES: &[&str] = &["ډاکټر", "ډاکټره", "دکتر", "انجنیر", "انجینر", "قاري"];
+
 fn title_before(ts: &[Token], i: usize) -> bool {
     let Some(t) = i.checked_sub(1).map(|j| &ts[j]) else {
         return false;
     };
+    // Version 11: a role title before a well-attested given name that is none of the rules'
+    // everyday words ("ډاکټر وویل", "ډاکټر ته" name no one).
+    if in_list(t, PASHTO_ROLE_TITLES) && t.next_punct.is_none() {
+        let n = &ts[i];
+        return caseless_given(n)
+            && strong(n)
+            && !everyday_by_rules(n)
+            && person_in_slot_shape(n)
+            && !forms(n).any(|f| folded_list(CALENDAR).contains(f));
+    }
     // "M. Ngoma": M with its full stop.
     let monsieur = t.text == "M" && t.next_punct == Some('.');
     if !monsieur && !in_list_forms(t, PERSON_TITLES) {
@@ -2020,8 +2090,19 @@ fn name_with_part(ts: &[Token], i: usize) -> bool {
     {
         return false;
     }
+    // Version 11: a given name, ګل and a family name ("پاچا ګل لودین"): ګل inside a name.
+    let family_after = |j: usize| {
+        n.next_punct.is_none()
+            && ts.get(j).is_some_and(|m| {
+                family(m)
+                    && !everyday_by_rules(m)
+                    && !in_list(m, NOT_PERSONS)
+                    && !in_list(m, OFFICES)
+                    && !written(m).any(|f| LISTS.places.contains(f))
+            })
+    };
     match n.text.as_str() {
-        "ګل" => strong(t) && !in_list(t, NOT_PERSONS),
+        "ګل" => (strong(t) || family_after(i + 2)) && !in_list(t, NOT_PERSONS),
         // "جان" before a function word is "dear …" addressing, not part of the name.
         "جان" => {
             ts.get(i + 2).is_none_or(|m| !in_list(m, FUNCTION_WORDS)) && !jan_idiom(ts, i + 1)
@@ -2169,8 +2250,14 @@ fn named_pair(ts: &[Token], i: usize) -> bool {
             && !in_list(n, NOT_PERSONS)
             && !in_list(n, OFFICES)
     };
-    let name =
-        |n: &Token| (caseless_given(n) || (t.cased && cased_given(n))) && !in_list(n, WHEN_WORDS);
+    // Version 11: no day, month, weather, season or hope ("باران او واوره به …", rain and snow
+    // will …; "شنبه او یکشنبه", Saturday and Sunday).
+    let name = |n: &Token| {
+        (caseless_given(n) || (t.cased && cased_given(n)))
+            && !in_list(n, WHEN_WORDS)
+            && !in_list(n, PASHTO_NOT_SUBJECTS)
+            && !forms(n).any(|f| folded_list(CALENDAR).contains(f))
+    };
     if !name(t) || t.next_punct.is_some() {
         return false;
     }
@@ -2312,6 +2399,7 @@ fn contacted(ts: &[Token], i: usize) -> bool {
         || written(t).any(|f| LISTS.places.contains(f))
         // Version 10: nor a home region ("بنێرە بۆ کوردستان", send it to Kurdistan).
         || written(t).any(|f| folded_list(HOME_PLACES).contains(f))
+        || written(t).any(|f| folded_list(COUNTRIES).contains(f))
     {
         return false;
     }
@@ -2371,6 +2459,8 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
         // Version 9: weather, seasons and hopes that open a sentence before "will" ("باران به
         // سبا وي", it will rain tomorrow; "سوله به راشي", peace will come).
         && !in_list(t, PASHTO_NOT_SUBJECTS)
+        // Version 11: nor a day or a month ("جمعه به غونډه وي", Friday there is a meeting).
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
         && ts.get(i + 1).is_some_and(|n| {
             n.text == "به"
                 || in_list(n, &["پرون", "نن", "سبا", "لا"])
@@ -2685,8 +2775,17 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         });
         // A given name, then a capitalised word no list, dictionary or gazetteer has: a family
         // name of a language the lists miss ("Rose Mbemba", "Constant Mukendi").
+        // Version 11: not inside a run of capitalised everyday words, as titles and time
+        // slots are written ("Dema Piştî Nîvro", the afternoon slot).
+        let in_title_run = t.cased
+            && ambiguous(t)
+            && i >= 1
+            && ts[i - 1].capital
+            && ts[i - 1].next_punct.is_none()
+            && ambiguous(&ts[i - 1]);
         let unlisted = next.is_some_and(|n| {
             t.cased
+                && !in_title_run
                 && t.next_punct.is_none()
                 && n.cased
                 && n.capital
