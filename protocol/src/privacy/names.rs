@@ -2436,7 +2436,10 @@ fn contacted(ts: &[Token], i: usize) -> bool {
         && then(SORANI_DO);
     // Version 10: Sorani "send … to X" ("نامەیەک بنێرە بۆ بەهار عوسمان") and "speak with X"
     // ("لەگەڵ چیا نەوزاد قسە بکە").
-    let sent = i >= 2 && prev.folded == fold("بۆ") && in_list(&ts[i - 2], GIVE_BEFORE);
+    // Version 11: also "give … to X" ("بدە بە سەردار").
+    let sent = i >= 2
+        && (prev.folded == fold("بۆ") || prev.folded == fold("بە"))
+        && in_list(&ts[i - 2], GIVE_BEFORE);
     let spoken_with = prev.folded == fold("لەگەڵ") && then(&["قسە", "قسەی", "بدوێ", "بدوێن"]);
     persian || sorani || sent || spoken_with
 }
@@ -2462,14 +2465,28 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
         // Version 11: nor a day or a month ("جمعه به غونډه وي", Friday there is a meeting).
         && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
         && ts.get(i + 1).is_some_and(|n| {
-            n.text == "به"
+            // Version 11: a person's state right after ("سپوږمۍ ناروغه ده", Spozhmay is ill),
+            // even after a name that is also a word: no moon is ill.
+            in_list(n, PASHTO_HUMAN_STATES)
+                || n.text == "به"
                 || in_list(n, &["پرون", "نن", "سبا", "لا"])
                 // Version 7: "with" or "from" ("سمیرا له خپلو ماشومانو سره …"), after a name
                 // that is none of the rules' everyday words ("مینه له ټولو سره", love to all).
                 || (n.text == "له" && !everyday_by_rules(t))
+                // Version 11: "of" or "in" ("نازیه د ژباړې لپاره وخت لري", "میرویس په هوټل
+                // کې اوسېږي"), after a name that is none of the rules' everyday words.
+                || ((n.text == "د" || n.text == "په") && !everyday_by_rules(t))
         })
         && pashto(ts)
 }
+
+/// Pashto words for the state of a person, said right after the subject: ill, sad, tired,
+/// wounded, pregnant, detained, hungry, thirsty (version 11).
+#[rustfmt::skip]
+const PASHTO_HUMAN_STATES: &[&str] = &[
+    "ناروغ", "ناروغه", "ناروغې", "خپه", "خفه", "ستړی", "ستړې", "ستړي", "بیمار", "بیماره", "ټپي",
+    "زخمي", "حامله", "بندي", "توقیف",
+];
 
 /// Words for weather, seasons and hopes that open Pashto sentences as their subject and that
 /// the lists also hold as names (version 9).
@@ -2477,6 +2494,8 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
 const PASHTO_NOT_SUBJECTS: &[&str] = &[
     "باران", "واوره", "ږلۍ", "سوله", "مینه", "هیله", "امید", "بهار", "پسرلی", "ژمی", "اوړی",
     "منی", "ګل", "ګلونه", "خوشحالي", "ازادي", "آزادي",
+    // Version 11: the heart ("زړه خپه دی", the heart is sad).
+    "زړه",
 ];
 
 /// Colloquial Arabic words that follow the subject opening a sentence: "will", "still",
