@@ -3038,6 +3038,35 @@ mod tests {
         );
     }
 
+    /// Version 11: Sorani everyday words, title runs, construct heads, days, months and
+    /// countries name no one; Sorani Abd al- names, ګل inside a three-word name, "X said:",
+    /// Pashto role titles, "for X" and a person's state name someone.
+    #[test]
+    fn version_11_sorani_words_and_pashto_frames() {
+        named_and_ordinary(
+            &[
+                "شوان عەبدولکەریم سبەی دێت.",
+                "پاچا ګل لودین نن راغی.",
+                "ساپی وویل: زه سبا نه شم راتلای.",
+                "ډاکټر فرید وویل چې ماشوم روغ دی.",
+                "د فرید لپاره ژباړونکی پیدا کړئ.",
+                "سپوږمۍ ناروغه ده.",
+                "تکایە ئەم نامەیە بدە بە سەردار.",
+            ],
+            &[
+                "ژیانی نوێ لە شارێکی نامۆ ئاسان نییە.",
+                "Dema Piştî Nîvro: şêwirmendiya hiqûqî.",
+                "Tîma Hiqûqî sibê tê.",
+                "Li şûna Înê em ê roja Şemiyê bicivin.",
+                "جمعه به غونډه وي.",
+                "شنبه او یکشنبه به دفتر تړلی وي.",
+                "جرګې وویل چې غونډه سبا ده.",
+                "ډاکټر وویل چې ماشوم روغ دی.",
+                "زړه خپه دی.",
+            ],
+        );
+    }
+
     #[test]
     fn folding_makes_spellings_one() {
         assert_eq!(fold("Hélène"), "helene");
