@@ -2457,7 +2457,11 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
         && (strong(t)
             || (family(t) && !everyday_by_rules(t))
             // Version 9: or a listed given name that no dictionary holds as a word ("نازیه").
-            || (!ambiguous(t) && !common(t)))
+            || (!ambiguous(t) && !common(t))
+            // Version 11: or, before a word of time, any listed given name that is none of the
+            // rules' everyday words ("ماریه سبا محکمې ته ځي").
+            || (!everyday_by_rules(t)
+                && ts.get(i + 1).is_some_and(|n| in_list(n, &["پرون", "نن", "سبا"]))))
         && !in_list(t, WHEN_WORDS)
         // Version 9: weather, seasons and hopes that open a sentence before "will" ("باران به
         // سبا وي", it will rain tomorrow; "سوله به راشي", peace will come).
