@@ -2137,6 +2137,24 @@ fn urdu_case_marked(ts: &[Token], i: usize) -> bool {
     if !caseless_given(t) || everyday_by_rules(t) || t.next_punct.is_some() {
         return false;
     }
+    // Version 11: any such given name, alone or with a listed family name (even one that is
+    // also a word: ملک), before "of" and what a person has: "راشدہ کا کیس", "صائمہ ملک کے
+    // کاغذات", "وقاص کی درخواست".
+    let owns = |j: usize| {
+        ts.get(j)
+            .is_some_and(|n| ["کا", "کی", "کے"].contains(&n.text.as_str()))
+            && ts.get(j + 1).is_some_and(|n| in_list(n, URDU_POSSESSED))
+    };
+    if owns(i + 1)
+        || (ts.get(i + 1).is_some_and(|n| {
+            n.next_punct.is_none()
+                && family(n)
+                && !in_list(n, NOT_PERSONS)
+                && !written(n).any(|f| LISTS.places.contains(f))
+        }) && owns(i + 2))
+    {
+        return true;
+    }
     // A given name only one list holds, of the Urdu feminine shape (a final ہ: ثمینہ), before
     // "to" or the doer's mark: someone sent to, or acting (not "for": "روزہ کے لیے", for the
     // fast).
@@ -2153,6 +2171,14 @@ fn urdu_case_marked(ts: &[Token], i: usize) -> bool {
             && !everyday_by_rules(&ts[i + 1])
             && !written(&ts[i + 1]).any(|f| LISTS.places.contains(f)))
 }
+
+/// What a person has, after an Urdu "X کا/کی/کے" (version 11): papers, case, appeal,
+/// application, interview, asylum, kin, lawyer, file, form.
+#[rustfmt::skip]
+const URDU_POSSESSED: &[&str] = &[
+    "کاغذات", "کیس", "اپیل", "درخواست", "انٹرویو", "پناہ", "شوہر", "بیوی", "بچے", "بچوں", "بھائی",
+    "بہن", "والد", "والدہ", "بیٹا", "بیٹی", "وکیل", "فائل", "فارم", "سماعت",
+];
 
 /// Pashto marks a person with "ته" (to) after it, or "له … سره" (with) and "له … څخه" (from)
 /// around it: "شیرین ګل ته", "له زلمي څخه وپوښته". A listed given name there, that is none of
@@ -2492,6 +2518,33 @@ const PASHTO_HUMAN_STATES: &[&str] = &[
     "زخمي", "حامله", "بندي", "توقیف",
 ];
 
+/// An Urdu sentence opening with a listed given name (well attested or no dictionary word,
+/// none of the rules' everyday words), alone or with a listed family name, and then "ill",
+/// "still" or "today": "رابعہ بیمار ہے", "طاہر ابھی حراستی مرکز میں ہے" (version 11).
+fn urdu_subject(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    let urdu = ts
+        .iter()
+        .any(|w| w.text.chars().any(|c| "ےںہٹڈڑ".contains(c)));
+    let then = |j: usize| {
+        ts.get(j)
+            .is_some_and(|n| ["بیمار", "ابھی", "آج"].contains(&n.text.as_str()))
+    };
+    urdu && t.initial
+        && t.next_punct.is_none()
+        && caseless_given(t)
+        && !everyday_by_rules(t)
+        && (strong(t) || !ambiguous(t))
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
+        && (then(i + 1)
+            || (ts.get(i + 1).is_some_and(|n| {
+                n.next_punct.is_none()
+                    && family(n)
+                    && !in_list(n, NOT_PERSONS)
+                    && !written(n).any(|f| LISTS.places.contains(f))
+            }) && then(i + 2)))
+}
+
 /// Words for weather, seasons and hopes that open Pashto sentences as their subject and that
 /// the lists also hold as names (version 9).
 #[rustfmt::skip]
@@ -2665,7 +2718,9 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         if (told(&ts, i) || contacted(&ts, i)) && !excused(&ts, i, 1) {
             return Some(("told", at()));
         }
-        if (named_pair(&ts, i) || pashto_subject(&ts, i)) && !excused(&ts, i, 1) {
+        if (named_pair(&ts, i) || pashto_subject(&ts, i) || urdu_subject(&ts, i))
+            && !excused(&ts, i, 1)
+        {
             return Some(("subject", at()));
         }
         if name_with_part(&ts, i) && !excused(&ts, i, 2) {
