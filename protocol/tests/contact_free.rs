@@ -59,13 +59,14 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// 1/93, was 2.2%); Pashto still does not: 95.8% refused (68/71, one line short, as with
 /// version 10), ordinary refused 1.1% (1/93, was 2.2%: rule `title`). The tune lines of
 /// twenty-eight writers (with `contact_free_tune19.tsv`, hard ordinary Pashto and Kurdish lines
-/// and Pashto and Kurdish personal lines written before the rules were read): 95.8%
-/// (2785/2907) and 0.16% (6/3813) (version 10 on the same lines: 95.5%, 2775/2907, and 0.24%,
+/// and Pashto and Kurdish personal lines written before the rules were read): 96.0%
+/// (2791/2907) and 0.16% (6/3813) (version 10 on the same lines: 95.5%, 2775/2907, and 0.24%,
 /// 9/3813; on tune19 alone 55/64 and 3/132, now 62/64 and 0/132; on the older tune lines
-/// 2720/2843 and 6/3681, now 2723/2843 and 6/3681). The test fails below these floors.
+/// 2720/2843 and 6/3681, now 2729/2843 and 6/3681, Urdu 227/256 → 233/256). The test fails
+/// below these floors.
 const FLOOR_RECALL: f64 = 0.976;
 const FLOOR_FALSE_REFUSALS: f64 = 0.0078;
-const FLOOR_TUNE_RECALL: f64 = 0.958;
+const FLOOR_TUNE_RECALL: f64 = 0.96;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0016;
 
 struct Line<'a> {
