@@ -765,6 +765,16 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     {
         return true;
     }
+    // Version 11: Pashto kin with "یې" (his, her) or "زما" (my) before a listed name, even one
+    // that is also a word ("مېړه یې زلمی", her husband Zalmay; "زما ملګری نجیب"), but no town.
+    if phrase_before(ts, i, PASHTO_KIN_OF)
+        && known(t)
+        && !in_list(t, KIN_ADJECTIVES)
+        && !written(t).any(|f| LISTS.places.contains(f))
+        && person_in_slot(t)
+    {
+        return true;
+    }
     // Pashto "dear" to a woman, as written: folded, it is the Persian گرانی (dearness).
     if i >= 1 && ts[i - 1].text == "ګرانې" && known(t) && person_in_slot_shape(t) {
         return true;
@@ -815,6 +825,14 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         && person_in_slot(t)
 }
 
+/// Pashto kin with "یې" (his, her) after, or "زما" (my) before, and "my friend" (version 11).
+#[rustfmt::skip]
+const PASHTO_KIN_OF: &[&[&str]] = &[
+    &["ورور", "یې"], &["خور", "یې"], &["مېړه", "یې"], &["میړه", "یې"], &["ښځه", "یې"],
+    &["زوی", "یې"], &["لور", "یې"], &["مور", "یې"], &["پلار", "یې"], &["زما", "ورور"],
+    &["زما", "خور"], &["زما", "ملګری"], &["زما", "ملګرې"],
+];
+
 /// Arabic words of [`SLOT_BEFORE`] for what a person has (appeal, appointment, file,
 /// application, case), which Pashto also writes, after "د" (version 10).
 const ARABIC_POSSESSIONS: &[&str] = &["استئناف", "موعد", "ملف", "طلب", "قضية"];
@@ -828,6 +846,8 @@ const KIN_ADJECTIVES: &[&str] = &[
     "بزرگم", "ارشد", "نوجوان", "خردسال", "شیرخوار", "نوزاد", "بیمار", "مریض", "معلول", "یتیم",
     "تنها", "اول", "دوم", "سوم", "اولش", "دومش", "عزیز", "عزیزم", "عزیزش", "تازه", "ناتنی",
     "کشر", "مشر", "وړوکی", "وړوکې", "ځوان", "لوی", "ناروغ", "یتیمه", "گەورە", "گەورەی",
+    // Version 11: Pashto small, young, ill, elder, younger, big in the feminine.
+    "کوچنی", "کوچنۍ", "ځوانه", "ناروغه", "مشره", "کشره", "لویه",
     "بچووک", "بچووکی", "بچکۆڵە", "گەنج", "نەخۆش", "mezin", "biçûk", "ciwan", "nexweş",
     // ... and of displacement: "منداڵەکانی ئاوارە" (displaced children), "zarokên penaber".
     "ئاوارە", "ئاوارەی", "پەنابەر", "آواره", "پناهنده", "پناهجو", "کډوال", "penaber", "koçber",
@@ -3113,6 +3133,8 @@ mod tests {
                 "تکایە ئەم نامەیە بدە بە سەردار.",
                 "اسکول نے وقاص کی درخواست کا جواب نہیں دیا۔",
                 "رابعہ بیمار ہے، آج نہیں آئے گی۔",
+                "مېړه یې زلمی په توقیف کې دی.",
+                "زما ملګری نجیب هم راځي.",
             ],
             &[
                 "ژیانی نوێ لە شارێکی نامۆ ئاسان نییە.",
@@ -3126,6 +3148,9 @@ mod tests {
                 "زړه خپه دی.",
                 "روزہ کے لیے کھجوریں لائیں۔",
                 "عید کی تیاری آج شروع ہوگی۔",
+                "لور یې ناروغه ده.",
+                "لور یې راغله.",
+                "ورور یې لندن کې اوسېږي.",
             ],
         );
     }
