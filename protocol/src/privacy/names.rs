@@ -765,6 +765,20 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     {
         return true;
     }
+    // Version 11: "د X" and a person's room, phone, number, address, papers or form ("د
+    // پلوشې کوټه", Palwasha's room): a listed given name, even one that is also a word, that
+    // is no town, day or month.
+    if i >= 1
+        && ts[i - 1].text == "د"
+        && t.next_punct.is_none()
+        && ts.get(i + 1).is_some_and(|n| in_list(n, PASHTO_POSSESSIONS))
+        && caseless_given(t)
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
+        && !written(t).any(|f| folded_list(HOME_PLACES).contains(f))
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
     // Version 11: Pashto kin with "یې" (his, her) or "زما" (my) before a listed name, even one
     // that is also a word ("مېړه یې زلمی", her husband Zalmay; "زما ملګری نجیب"), but no town.
     if phrase_before(ts, i, PASHTO_KIN_OF)
@@ -824,6 +838,14 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         || (phrase_after(ts, i, SLOT_AFTER) && !jan_idiom(ts, i + 1)))
         && person_in_slot(t)
 }
+
+/// What a person has, after a Pashto "د X": a room, a phone, a number, an address, papers, a
+/// passport, a form (version 11).
+#[rustfmt::skip]
+const PASHTO_POSSESSIONS: &[&str] = &[
+    "کوټه", "کوټې", "خونه", "خونې", "تلیفون", "ټیلیفون", "شمېره", "شمیره", "پته", "اسناد",
+    "پاسپورټ", "فورم", "فورمونه",
+];
 
 /// Pashto kin with "یې" (his, her) after, or "زما" (my) before, and "my friend" (version 11).
 #[rustfmt::skip]
@@ -1656,7 +1678,10 @@ fn acts(ts: &[Token], i: usize) -> bool {
         let arabic_speaker = t.initial && at(i + 1, ARABIC_SPEECH) && given(t);
         // A capitalised name that is also a word, before "said that" ("Şoreş got ku…").
         // Without case, a well-attested given name opening the sentence ("عزیز وایي چې…").
-        let said_that = (t.cased || (t.initial && strong(t) && given(t)))
+        // Version 11: also after a role, in apposition ("د ټولنې غړې پلوشه وايي چې…", the
+        // community's member Palwasha says that…).
+        let after_role = i >= 1 && ts[i - 1].next_punct.is_none() && in_list(&ts[i - 1], NOT_PERSONS);
+        let said_that = (t.cased || ((t.initial || after_role) && strong(t) && given(t)))
             && at(i + 1, SPEECH_VERBS)
             && at(i + 2, COMPLEMENTIZERS);
         return !ambiguous(t)
@@ -3135,6 +3160,8 @@ mod tests {
                 "رابعہ بیمار ہے، آج نہیں آئے گی۔",
                 "مېړه یې زلمی په توقیف کې دی.",
                 "زما ملګری نجیب هم راځي.",
+                "د پلوشې کوټه سړه ده.",
+                "د ټولنې غړې پلوشه وايي چې کور سوړ دی.",
             ],
             &[
                 "ژیانی نوێ لە شارێکی نامۆ ئاسان نییە.",
@@ -3151,6 +3178,7 @@ mod tests {
                 "لور یې ناروغه ده.",
                 "لور یې راغله.",
                 "ورور یې لندن کې اوسېږي.",
+                "د جمعې فورم ډک کړئ.",
             ],
         );
     }
