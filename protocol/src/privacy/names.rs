@@ -771,7 +771,9 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     if i >= 1
         && ts[i - 1].text == "د"
         && t.next_punct.is_none()
-        && ts.get(i + 1).is_some_and(|n| in_list(n, PASHTO_POSSESSIONS))
+        && ts
+            .get(i + 1)
+            .is_some_and(|n| in_list(n, PASHTO_POSSESSIONS))
         && caseless_given(t)
         && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
         && !written(t).any(|f| folded_list(HOME_PLACES).contains(f))
@@ -1680,7 +1682,8 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // Without case, a well-attested given name opening the sentence ("عزیز وایي چې…").
         // Version 11: also after a role, in apposition ("د ټولنې غړې پلوشه وايي چې…", the
         // community's member Palwasha says that…).
-        let after_role = i >= 1 && ts[i - 1].next_punct.is_none() && in_list(&ts[i - 1], NOT_PERSONS);
+        let after_role =
+            i >= 1 && ts[i - 1].next_punct.is_none() && in_list(&ts[i - 1], NOT_PERSONS);
         let said_that = (t.cased || ((t.initial || after_role) && strong(t) && given(t)))
             && at(i + 1, SPEECH_VERBS)
             && at(i + 2, COMPLEMENTIZERS);
