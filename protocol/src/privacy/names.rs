@@ -34,6 +34,9 @@ const STRONG: &str = include_str!("../../data/names/strong.txt");
 /// Everyday words of Arabic, Persian and Urdu text (`derived.py`): in a slot where a person is
 /// named, a word of the Arabic script that is not one of these is taken for a name.
 const COMMON: &str = include_str!("../../data/names/common.txt");
+/// Everyday words of Sorani (`derived.py`, from KLPT's Sorani dictionary, no proper names):
+/// read with [`COMMON`], which has no Sorani (version 11).
+const SORANI: &str = include_str!("../../data/names/sorani.txt");
 /// Towns and cities (`derived.py`): a place's name written alone is not a person's.
 const PLACES: &str = include_str!("../../data/names/places.txt");
 
@@ -104,7 +107,7 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
             .into_iter()
             .chain(given_extra.iter().cloned())
             .collect(),
-        common: set(COMMON),
+        common: set(COMMON).into_iter().chain(set(SORANI)).collect(),
         places: set(PLACES),
         rules: AMBIGUOUS_RULES.iter().map(|w| fold(w)).collect(),
         family_extra,
@@ -125,6 +128,19 @@ const HOME_PLACES: &[&str] = &[
     "غزنی", "کونړ", "لغمان", "میوند", "پنجشیر", "بامیان", "بدخشان", "تخار", "لوګر", "وردګ",
 ];
 
+/// Countries the groups' members come from or pass through, as Kurmanji (with the oblique),
+/// Sorani, Pashto and Persian write them, which the lists hold as names: in a person's slot
+/// they are no one ("zarokên Sûriyê", the children of Syria) (version 11).
+#[rustfmt::skip]
+const COUNTRIES: &[&str] = &[
+    "sûriye", "sûriyê", "iraq", "iraqê", "îran", "îranê", "tirkiye", "tirkiyê", "efxanistan",
+    "efxanistanê", "brîtanya", "brîtanyayê", "ewropa", "ewropayê", "almanya", "almanyayê",
+    "yewnanistan", "yewnanistanê", "fransa", "fransayê", "سووریا", "عێراق", "ئێران", "تورکیا",
+    "ئەفغانستان", "بەریتانیا", "ئەوروپا", "ئەڵمانیا", "یۆنان", "فەرەنسا", "افغانستان",
+    "پاکستان", "ایران", "ترکیه", "بریتانیا", "برتانیا", "اروپا", "المان", "آلمان", "یونان",
+    "فرانسه", "عراق", "سوریه", "سوریې",
+];
+
 /// Months and festivals of the groups' calendars that the lists hold as names: in a person's
 /// slot they are no one ("li şûna Newrozê", instead of Newroz) (version 9). Not the months
 /// that are also frequent given names (مهر, the Afghan اسد).
@@ -136,6 +152,14 @@ const CALENDAR: &[&str] = &[
     "نیسان", "ئایار", "حوزەیران", "تەمموز", "ئاب", "ئەیلوول", "فروردین", "اردیبهشت", "خرداد",
     "تیر", "مرداد", "شهریور", "آبان", "آذر", "دی", "بهمن", "اسفند", "حمل", "ثور", "جوزا",
     "سرطان", "سنبله", "میزان", "عقرب", "قوس", "جدی", "دلو", "حوت",
+    // Version 11: the Pashto names of the solar months (not زمری, "lion", also a frequent
+    // given name), and the days of the week in Kurmanji (with the oblique), Sorani, Pashto and
+    // Persian: a day is no one ("li şûna Înê", instead of Friday).
+    "وری", "غویی", "غبرګولی", "چنګاښ", "وږی", "تله", "لړم", "لیندۍ", "مرغومی", "سلواغه", "کب",
+    "duşem", "duşemê", "sêşem", "sêşemê", "çarşem", "çarşemê", "pêncşem", "pêncşemê", "în",
+    "înê", "îne", "şemî", "şemiyê", "yekşem", "yekşemê", "شەممە", "یەکشەممە", "دووشەممە",
+    "سێشەممە", "چوارشەممە", "پێنجشەممە", "هەینی", "شنبه", "یکشنبه", "دوشنبه", "سه‌شنبه",
+    "سهشنبه", "چهارشنبه", "پنجشنبه", "جمعه", "جمعې",
 ];
 
 /// Everyday words of the groups' languages that the name lists also hold, beyond those the
@@ -430,6 +454,9 @@ const PLACE_BEFORE: &[&str] = &[
     "kolana", "nexweşxaneya", "dibistana", "komeleya", "şaredariya", "xizmeta", "meclisa",
     "rêxistina", "mizgefta", "qada", "meydana", "herêma", "kampa", "baxçeyê", "pira",
     "wezareta", "yekîtiya", "partiya", "desteya", "ofîsa", "saziya", "komîteya", "encumena",
+    // Version 11: a team, a group, a project, a campaign, a fund of … ("Tîma Hiqûqî", the
+    // legal team).
+    "tîma", "tîmê", "tîmên", "koma", "komên", "projeya", "kampanyaya", "fona",
 ];
 
 /// Words that introduce a name ("her name is", "called", "اسمها").
@@ -584,6 +611,7 @@ fn person_in_slot(t: &Token) -> bool {
     // ("li şûna Newrozê", instead of Newroz) (version 9).
     if !person_in_slot_shape(t)
         || written(t).any(|f| folded_list(HOME_PLACES).contains(f))
+        || written(t).any(|f| folded_list(COUNTRIES).contains(f))
         || forms(t).any(|f| folded_list(CALENDAR).contains(f))
     {
         return false;
@@ -720,6 +748,49 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     {
         return true;
     }
+    // Version 11: "د X لپاره" (for X), "د X په اړه" (about X): a well-attested given name that
+    // is no everyday word, town, day or month.
+    if i >= 1
+        && ts[i - 1].text == "د"
+        && t.next_punct.is_none()
+        && (ts.get(i + 1).is_some_and(|n| n.text == "لپاره")
+            || (ts.get(i + 1).is_some_and(|n| n.text == "په")
+                && ts.get(i + 2).is_some_and(|n| n.text == "اړه")))
+        && caseless_given(t)
+        && strong(t)
+        && !everyday_by_rules(t)
+        && !ambiguous(t)
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    // Version 11: "د X" and a person's room, phone, number, address, papers or form ("د
+    // پلوشې کوټه", Palwasha's room): a listed given name, even one that is also a word, that
+    // is no town, day or month.
+    if i >= 1
+        && ts[i - 1].text == "د"
+        && t.next_punct.is_none()
+        && ts
+            .get(i + 1)
+            .is_some_and(|n| in_list(n, PASHTO_POSSESSIONS))
+        && caseless_given(t)
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
+        && !written(t).any(|f| folded_list(HOME_PLACES).contains(f))
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    // Version 11: Pashto kin with "یې" (his, her) or "زما" (my) before a listed name, even one
+    // that is also a word ("مېړه یې زلمی", her husband Zalmay; "زما ملګری نجیب"), but no town.
+    if phrase_before(ts, i, PASHTO_KIN_OF)
+        && known(t)
+        && !in_list(t, KIN_ADJECTIVES)
+        && !written(t).any(|f| LISTS.places.contains(f))
+        && person_in_slot(t)
+    {
+        return true;
+    }
     // Pashto "dear" to a woman, as written: folded, it is the Persian گرانی (dearness).
     if i >= 1 && ts[i - 1].text == "ګرانې" && known(t) && person_in_slot_shape(t) {
         return true;
@@ -770,6 +841,22 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         && person_in_slot(t)
 }
 
+/// What a person has, after a Pashto "د X": a room, a phone, a number, an address, papers, a
+/// passport, a form (version 11).
+#[rustfmt::skip]
+const PASHTO_POSSESSIONS: &[&str] = &[
+    "کوټه", "کوټې", "خونه", "خونې", "تلیفون", "ټیلیفون", "شمېره", "شمیره", "پته", "اسناد",
+    "پاسپورټ", "فورم", "فورمونه",
+];
+
+/// Pashto kin with "یې" (his, her) after, or "زما" (my) before, and "my friend" (version 11).
+#[rustfmt::skip]
+const PASHTO_KIN_OF: &[&[&str]] = &[
+    &["ورور", "یې"], &["خور", "یې"], &["مېړه", "یې"], &["میړه", "یې"], &["ښځه", "یې"],
+    &["زوی", "یې"], &["لور", "یې"], &["مور", "یې"], &["پلار", "یې"], &["زما", "ورور"],
+    &["زما", "خور"], &["زما", "ملګری"], &["زما", "ملګرې"],
+];
+
 /// Arabic words of [`SLOT_BEFORE`] for what a person has (appeal, appointment, file,
 /// application, case), which Pashto also writes, after "د" (version 10).
 const ARABIC_POSSESSIONS: &[&str] = &["استئناف", "موعد", "ملف", "طلب", "قضية"];
@@ -783,6 +870,8 @@ const KIN_ADJECTIVES: &[&str] = &[
     "بزرگم", "ارشد", "نوجوان", "خردسال", "شیرخوار", "نوزاد", "بیمار", "مریض", "معلول", "یتیم",
     "تنها", "اول", "دوم", "سوم", "اولش", "دومش", "عزیز", "عزیزم", "عزیزش", "تازه", "ناتنی",
     "کشر", "مشر", "وړوکی", "وړوکې", "ځوان", "لوی", "ناروغ", "یتیمه", "گەورە", "گەورەی",
+    // Version 11: Pashto small, young, ill, elder, younger, big in the feminine.
+    "کوچنی", "کوچنۍ", "ځوانه", "ناروغه", "مشره", "کشره", "لویه",
     "بچووک", "بچووکی", "بچکۆڵە", "گەنج", "نەخۆش", "mezin", "biçûk", "ciwan", "nexweş",
     // ... and of displacement: "منداڵەکانی ئاوارە" (displaced children), "zarokên penaber".
     "ئاوارە", "ئاوارەی", "پەنابەر", "آواره", "پناهنده", "پناهجو", "کډوال", "penaber", "koçber",
@@ -1190,6 +1279,10 @@ fn one_word_compound(t: &Token) -> bool {
     if f.starts_with("عبدال") && f.chars().count() >= 7 {
         return true;
     }
+    // Version 11: Sorani writes "عبدال…" as "عەبدول…" ("عەبدولڕەحمان", "عەبدولکەریم").
+    if t.text.starts_with("عەبدول") && t.text.chars().count() >= 8 {
+        return true;
+    }
     // Version 9: "گل‌احمد", "ګلمحمد": "flower" joined to a well-attested given name that is no
     // everyday word (the joiner gone from the private copy). "گلبهار", "گلستان" are not.
     if f.strip_prefix("گل").is_some_and(|rest| {
@@ -1553,7 +1646,9 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // Somali may put an adverb between: "Cabdi aad ayuu …" (for a listed name only).
         || (t.cased && known(t) && at(i + 2, SOMALI_MARKERS) && !ts[i + 1].capital)
         // "X said that …": the one who speaks, in any word order.
-        || (at(i + 1, SPEECH_VERBS) && at(i + 2, COMPLEMENTIZERS));
+        || (at(i + 1, SPEECH_VERBS) && at(i + 2, COMPLEMENTIZERS))
+        // Version 11: "X said: …", the words said after a colon.
+        || (at(i + 1, SPEECH_VERBS) && ts[i + 1].next_punct == Some(':') && i + 2 < ts.len());
     if !(verb || agent) || t.quoted || in_list(t, OFFICES) || in_list(t, NOT_PERSONS) {
         return false;
     }
@@ -1585,7 +1680,11 @@ fn acts(ts: &[Token], i: usize) -> bool {
         let arabic_speaker = t.initial && at(i + 1, ARABIC_SPEECH) && given(t);
         // A capitalised name that is also a word, before "said that" ("Şoreş got ku…").
         // Without case, a well-attested given name opening the sentence ("عزیز وایي چې…").
-        let said_that = (t.cased || (t.initial && strong(t) && given(t)))
+        // Version 11: also after a role, in apposition ("د ټولنې غړې پلوشه وايي چې…", the
+        // community's member Palwasha says that…).
+        let after_role =
+            i >= 1 && ts[i - 1].next_punct.is_none() && in_list(&ts[i - 1], NOT_PERSONS);
+        let said_that = (t.cased || ((t.initial || after_role) && strong(t) && given(t)))
             && at(i + 1, SPEECH_VERBS)
             && at(i + 2, COMPLEMENTIZERS);
         return !ambiguous(t)
@@ -1636,7 +1735,14 @@ fn acts(ts: &[Token], i: usize) -> bool {
             && ["ونکی", "ونکې", "ونکي", "ونکو", "وال", "واله", "یال", "تون"]
                 .iter()
                 .any(|end| t.text.ends_with(end));
-        !t.folded.starts_with("ال") && !common(t) && !pashto_plural && !pashto_doer
+        // Version 11: nor a word in the Pashto feminine oblique ("جرګې وویل", the council said)
+        // that no list holds: a listed name there is found by its plain form (زرمینې, زرمینه).
+        let pashto_oblique = pashto(ts) && t.text.ends_with('ې');
+        !t.folded.starts_with("ال")
+            && !common(t)
+            && !pashto_plural
+            && !pashto_doer
+            && !pashto_oblique
     }
 }
 
@@ -1904,10 +2010,25 @@ fn in_list_forms(t: &Token, list: &'static [&'static str]) -> bool {
         || t.bare.iter().any(|b| list.contains(b))
 }
 
+/// Pashto and Dari words for a doctor, an engineer and a Quran reciter, which go before a
+/// name as titles ("ډاکټر نجیب", "انجنیر فرید", "قاري ثنا الله") and alone name a role (version
+/// 11).
+const PASHTO_ROLE_TITLES: &[&str] = &["ډاکټر", "ډاکټره", "دکتر", "انجنیر", "انجینر", "قاري"];
+
 fn title_before(ts: &[Token], i: usize) -> bool {
     let Some(t) = i.checked_sub(1).map(|j| &ts[j]) else {
         return false;
     };
+    // Version 11: a role title before a well-attested given name that is none of the rules'
+    // everyday words ("ډاکټر وویل", "ډاکټر ته" name no one).
+    if in_list(t, PASHTO_ROLE_TITLES) && t.next_punct.is_none() {
+        let n = &ts[i];
+        return caseless_given(n)
+            && strong(n)
+            && !everyday_by_rules(n)
+            && person_in_slot_shape(n)
+            && !forms(n).any(|f| folded_list(CALENDAR).contains(f));
+    }
     // "M. Ngoma": M with its full stop.
     let monsieur = t.text == "M" && t.next_punct == Some('.');
     if !monsieur && !in_list_forms(t, PERSON_TITLES) {
@@ -2017,8 +2138,19 @@ fn name_with_part(ts: &[Token], i: usize) -> bool {
     {
         return false;
     }
+    // Version 11: a given name, ګل and a family name ("پاچا ګل لودین"): ګل inside a name.
+    let family_after = |j: usize| {
+        n.next_punct.is_none()
+            && ts.get(j).is_some_and(|m| {
+                family(m)
+                    && !everyday_by_rules(m)
+                    && !in_list(m, NOT_PERSONS)
+                    && !in_list(m, OFFICES)
+                    && !written(m).any(|f| LISTS.places.contains(f))
+            })
+    };
     match n.text.as_str() {
-        "ګل" => strong(t) && !in_list(t, NOT_PERSONS),
+        "ګل" => (strong(t) || family_after(i + 2)) && !in_list(t, NOT_PERSONS),
         // "جان" before a function word is "dear …" addressing, not part of the name.
         "جان" => {
             ts.get(i + 2).is_none_or(|m| !in_list(m, FUNCTION_WORDS)) && !jan_idiom(ts, i + 1)
@@ -2053,6 +2185,24 @@ fn urdu_case_marked(ts: &[Token], i: usize) -> bool {
     if !caseless_given(t) || everyday_by_rules(t) || t.next_punct.is_some() {
         return false;
     }
+    // Version 11: any such given name, alone or with a listed family name (even one that is
+    // also a word: ملک), before "of" and what a person has: "راشدہ کا کیس", "صائمہ ملک کے
+    // کاغذات", "وقاص کی درخواست".
+    let owns = |j: usize| {
+        ts.get(j)
+            .is_some_and(|n| ["کا", "کی", "کے"].contains(&n.text.as_str()))
+            && ts.get(j + 1).is_some_and(|n| in_list(n, URDU_POSSESSED))
+    };
+    if owns(i + 1)
+        || (ts.get(i + 1).is_some_and(|n| {
+            n.next_punct.is_none()
+                && family(n)
+                && !in_list(n, NOT_PERSONS)
+                && !written(n).any(|f| LISTS.places.contains(f))
+        }) && owns(i + 2))
+    {
+        return true;
+    }
     // A given name only one list holds, of the Urdu feminine shape (a final ہ: ثمینہ), before
     // "to" or the doer's mark: someone sent to, or acting (not "for": "روزہ کے لیے", for the
     // fast).
@@ -2069,6 +2219,14 @@ fn urdu_case_marked(ts: &[Token], i: usize) -> bool {
             && !everyday_by_rules(&ts[i + 1])
             && !written(&ts[i + 1]).any(|f| LISTS.places.contains(f)))
 }
+
+/// What a person has, after an Urdu "X کا/کی/کے" (version 11): papers, case, appeal,
+/// application, interview, asylum, kin, lawyer, file, form.
+#[rustfmt::skip]
+const URDU_POSSESSED: &[&str] = &[
+    "کاغذات", "کیس", "اپیل", "درخواست", "انٹرویو", "پناہ", "شوہر", "بیوی", "بچے", "بچوں", "بھائی",
+    "بہن", "والد", "والدہ", "بیٹا", "بیٹی", "وکیل", "فائل", "فارم", "سماعت",
+];
 
 /// Pashto marks a person with "ته" (to) after it, or "له … سره" (with) and "له … څخه" (from)
 /// around it: "شیرین ګل ته", "له زلمي څخه وپوښته". A listed given name there, that is none of
@@ -2166,8 +2324,14 @@ fn named_pair(ts: &[Token], i: usize) -> bool {
             && !in_list(n, NOT_PERSONS)
             && !in_list(n, OFFICES)
     };
-    let name =
-        |n: &Token| (caseless_given(n) || (t.cased && cased_given(n))) && !in_list(n, WHEN_WORDS);
+    // Version 11: no day, month, weather, season or hope ("باران او واوره به …", rain and snow
+    // will …; "شنبه او یکشنبه", Saturday and Sunday).
+    let name = |n: &Token| {
+        (caseless_given(n) || (t.cased && cased_given(n)))
+            && !in_list(n, WHEN_WORDS)
+            && !in_list(n, PASHTO_NOT_SUBJECTS)
+            && !forms(n).any(|f| folded_list(CALENDAR).contains(f))
+    };
     if !name(t) || t.next_punct.is_some() {
         return false;
     }
@@ -2309,6 +2473,7 @@ fn contacted(ts: &[Token], i: usize) -> bool {
         || written(t).any(|f| LISTS.places.contains(f))
         // Version 10: nor a home region ("بنێرە بۆ کوردستان", send it to Kurdistan).
         || written(t).any(|f| folded_list(HOME_PLACES).contains(f))
+        || written(t).any(|f| folded_list(COUNTRIES).contains(f))
     {
         return false;
     }
@@ -2345,7 +2510,10 @@ fn contacted(ts: &[Token], i: usize) -> bool {
         && then(SORANI_DO);
     // Version 10: Sorani "send … to X" ("نامەیەک بنێرە بۆ بەهار عوسمان") and "speak with X"
     // ("لەگەڵ چیا نەوزاد قسە بکە").
-    let sent = i >= 2 && prev.folded == fold("بۆ") && in_list(&ts[i - 2], GIVE_BEFORE);
+    // Version 11: also "give … to X" ("بدە بە سەردار").
+    let sent = i >= 2
+        && (prev.folded == fold("بۆ") || prev.folded == fold("بە"))
+        && in_list(&ts[i - 2], GIVE_BEFORE);
     let spoken_with = prev.folded == fold("لەگەڵ") && then(&["قسە", "قسەی", "بدوێ", "بدوێن"]);
     persian || sorani || sent || spoken_with
 }
@@ -2363,19 +2531,66 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
         && (strong(t)
             || (family(t) && !everyday_by_rules(t))
             // Version 9: or a listed given name that no dictionary holds as a word ("نازیه").
-            || (!ambiguous(t) && !common(t)))
+            || (!ambiguous(t) && !common(t))
+            // Version 11: or, before a word of time, any listed given name that is none of the
+            // rules' everyday words ("ماریه سبا محکمې ته ځي").
+            || (!everyday_by_rules(t)
+                && ts.get(i + 1).is_some_and(|n| in_list(n, &["پرون", "نن", "سبا"]))))
         && !in_list(t, WHEN_WORDS)
         // Version 9: weather, seasons and hopes that open a sentence before "will" ("باران به
         // سبا وي", it will rain tomorrow; "سوله به راشي", peace will come).
         && !in_list(t, PASHTO_NOT_SUBJECTS)
+        // Version 11: nor a day or a month ("جمعه به غونډه وي", Friday there is a meeting).
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
         && ts.get(i + 1).is_some_and(|n| {
-            n.text == "به"
+            // Version 11: a person's state right after ("سپوږمۍ ناروغه ده", Spozhmay is ill),
+            // even after a name that is also a word: no moon is ill.
+            in_list(n, PASHTO_HUMAN_STATES)
+                || n.text == "به"
                 || in_list(n, &["پرون", "نن", "سبا", "لا"])
                 // Version 7: "with" or "from" ("سمیرا له خپلو ماشومانو سره …"), after a name
                 // that is none of the rules' everyday words ("مینه له ټولو سره", love to all).
                 || (n.text == "له" && !everyday_by_rules(t))
+                // Version 11: "of" or "in" ("نازیه د ژباړې لپاره وخت لري", "میرویس په هوټل
+                // کې اوسېږي"), after a name that is none of the rules' everyday words.
+                || ((n.text == "د" || n.text == "په") && !everyday_by_rules(t))
         })
         && pashto(ts)
+}
+
+/// Pashto words for the state of a person, said right after the subject: ill, sad, tired,
+/// wounded, pregnant, detained, hungry, thirsty (version 11).
+#[rustfmt::skip]
+const PASHTO_HUMAN_STATES: &[&str] = &[
+    "ناروغ", "ناروغه", "ناروغې", "خپه", "خفه", "ستړی", "ستړې", "ستړي", "بیمار", "بیماره", "ټپي",
+    "زخمي", "حامله", "بندي", "توقیف",
+];
+
+/// An Urdu sentence opening with a listed given name (well attested or no dictionary word,
+/// none of the rules' everyday words), alone or with a listed family name, and then "ill",
+/// "still" or "today": "رابعہ بیمار ہے", "طاہر ابھی حراستی مرکز میں ہے" (version 11).
+fn urdu_subject(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    let urdu = ts
+        .iter()
+        .any(|w| w.text.chars().any(|c| "ےںہٹڈڑ".contains(c)));
+    let then = |j: usize| {
+        ts.get(j)
+            .is_some_and(|n| ["بیمار", "ابھی", "آج"].contains(&n.text.as_str()))
+    };
+    urdu && t.initial
+        && t.next_punct.is_none()
+        && caseless_given(t)
+        && !everyday_by_rules(t)
+        && (strong(t) || !ambiguous(t))
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
+        && (then(i + 1)
+            || (ts.get(i + 1).is_some_and(|n| {
+                n.next_punct.is_none()
+                    && family(n)
+                    && !in_list(n, NOT_PERSONS)
+                    && !written(n).any(|f| LISTS.places.contains(f))
+            }) && then(i + 2)))
 }
 
 /// Words for weather, seasons and hopes that open Pashto sentences as their subject and that
@@ -2384,6 +2599,8 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
 const PASHTO_NOT_SUBJECTS: &[&str] = &[
     "باران", "واوره", "ږلۍ", "سوله", "مینه", "هیله", "امید", "بهار", "پسرلی", "ژمی", "اوړی",
     "منی", "ګل", "ګلونه", "خوشحالي", "ازادي", "آزادي",
+    // Version 11: the heart ("زړه خپه دی", the heart is sad).
+    "زړه",
 ];
 
 /// Colloquial Arabic words that follow the subject opening a sentence: "will", "still",
@@ -2549,7 +2766,9 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         if (told(&ts, i) || contacted(&ts, i)) && !excused(&ts, i, 1) {
             return Some(("told", at()));
         }
-        if (named_pair(&ts, i) || pashto_subject(&ts, i)) && !excused(&ts, i, 1) {
+        if (named_pair(&ts, i) || pashto_subject(&ts, i) || urdu_subject(&ts, i))
+            && !excused(&ts, i, 1)
+        {
             return Some(("subject", at()));
         }
         if name_with_part(&ts, i) && !excused(&ts, i, 2) {
@@ -2682,8 +2901,17 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         });
         // A given name, then a capitalised word no list, dictionary or gazetteer has: a family
         // name of a language the lists miss ("Rose Mbemba", "Constant Mukendi").
+        // Version 11: not inside a run of capitalised everyday words, as titles and time
+        // slots are written ("Dema Piştî Nîvro", the afternoon slot).
+        let in_title_run = t.cased
+            && ambiguous(t)
+            && i >= 1
+            && ts[i - 1].capital
+            && ts[i - 1].next_punct.is_none()
+            && ambiguous(&ts[i - 1]);
         let unlisted = next.is_some_and(|n| {
             t.cased
+                && !in_title_run
                 && t.next_punct.is_none()
                 && n.cased
                 && n.capital
@@ -2913,6 +3141,47 @@ mod tests {
                 "Gazî Xizmeta Tenduristiyê bikin.",
                 "Wezareta Navxwe got ku qanûn diguhere.",
                 "پارەکە بنێرە بۆ کوردستان.",
+            ],
+        );
+    }
+
+    /// Version 11: Sorani everyday words, title runs, construct heads, days, months and
+    /// countries name no one; Sorani Abd al- names, ګل inside a three-word name, "X said:",
+    /// Pashto role titles, "for X" and a person's state name someone.
+    #[test]
+    fn version_11_sorani_words_and_pashto_frames() {
+        named_and_ordinary(
+            &[
+                "شوان عەبدولکەریم سبەی دێت.",
+                "پاچا ګل لودین نن راغی.",
+                "ساپی وویل: زه سبا نه شم راتلای.",
+                "ډاکټر فرید وویل چې ماشوم روغ دی.",
+                "د فرید لپاره ژباړونکی پیدا کړئ.",
+                "سپوږمۍ ناروغه ده.",
+                "تکایە ئەم نامەیە بدە بە سەردار.",
+                "اسکول نے وقاص کی درخواست کا جواب نہیں دیا۔",
+                "رابعہ بیمار ہے، آج نہیں آئے گی۔",
+                "مېړه یې زلمی په توقیف کې دی.",
+                "زما ملګری نجیب هم راځي.",
+                "د پلوشې کوټه سړه ده.",
+                "د ټولنې غړې پلوشه وايي چې کور سوړ دی.",
+            ],
+            &[
+                "ژیانی نوێ لە شارێکی نامۆ ئاسان نییە.",
+                "Dema Piştî Nîvro: şêwirmendiya hiqûqî.",
+                "Tîma Hiqûqî sibê tê.",
+                "Li şûna Înê em ê roja Şemiyê bicivin.",
+                "جمعه به غونډه وي.",
+                "شنبه او یکشنبه به دفتر تړلی وي.",
+                "جرګې وویل چې غونډه سبا ده.",
+                "ډاکټر وویل چې ماشوم روغ دی.",
+                "زړه خپه دی.",
+                "روزہ کے لیے کھجوریں لائیں۔",
+                "عید کی تیاری آج شروع ہوگی۔",
+                "لور یې ناروغه ده.",
+                "لور یې راغله.",
+                "ورور یې لندن کې اوسېږي.",
+                "د جمعې فورم ډک کړئ.",
             ],
         );
     }
