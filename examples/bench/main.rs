@@ -4,7 +4,7 @@
 //! Run: `cargo run --release -p commonground-examples --example bench` (a few minutes), or name
 //! the rows to run: `... --example bench -- P1 P6` (or `BENCH_ONLY=P1,P6`).
 //! `BENCH_DOCS=1000` shrinks the 10,000-document runs for a quick look; `BENCH_P1_SAMPLES`,
-//! `BENCH_P1_HISTORY` and `BENCH_P6_EXTRA` change P1's and P6's sizes; `BENCH_P8_NODES` (say
+//! `BENCH_P1_HISTORY`, `BENCH_P6_EXTRA` and `BENCH_P7_CHANGES` change P1's, P6's and P7's sizes; `BENCH_P8_NODES` (say
 //! `25,50,100`) and `BENCH_P8_SAMPLES` P8's. `RUST_LOG` (as for `commonground up`) shows the
 //! nodes' logs on stderr.
 //!
@@ -15,6 +15,7 @@
 mod gossip;
 mod p1;
 mod p6;
+mod p7;
 
 use std::time::{Duration, Instant};
 
@@ -526,6 +527,10 @@ async fn main() -> anyhow::Result<()> {
     if run("P1") {
         eprintln!("P1: a plan change at 20 nodes…");
         rows.push(p1::p1(dir.path()).await?);
+    }
+    if run("P7") {
+        eprintln!("P7: a start with one plan of a long history…");
+        rows.push(p7::p7(dir.path()).await?);
     }
     if run("P8") {
         eprintln!("P8: one network of up to 100 nodes…");
