@@ -84,7 +84,7 @@ impl BenchNode {
         let peer = other.node.group;
         self.node
             .docs()
-            .job(move |set| Ok(set.agreed_now(&peer)))
+            .job(move |set| Ok(set.replica().agreed_now(&peer)))
             .await
             .unwrap_or(0)
     }

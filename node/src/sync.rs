@@ -81,7 +81,7 @@ where
     Fut: std::future::Future<Output = Result<Response, NetError>>,
 {
     let (mut session, mut request) = docs
-        .run_remote(move |set| Ok(Initiator::open(set, peer, network)))
+        .run_remote(move |set| Ok(Initiator::open(&mut set.replica, peer, network)))
         .await?
         .map_err(SyncError::from)?;
     loop {
@@ -91,7 +91,7 @@ where
                 let (s, step) = docs
                     .run_remote(move |set| {
                         let now = set.now();
-                        let step = session.with_docs(set, now);
+                        let step = session.with_docs(&mut set.replica, now);
                         Ok((session, step))
                     })
                     .await?;
@@ -857,7 +857,11 @@ mod tests {
             let d = d.clone();
             async move {
                 d.run(|set| {
-                    let ids: Vec<DocId> = set.of_kind(DocKind::Plan).map(|(id, _)| *id).collect();
+                    let ids: Vec<DocId> = set
+                        .replica
+                        .of_kind(DocKind::Plan)
+                        .map(|(id, _)| *id)
+                        .collect();
                     Ok(ids
                         .into_iter()
                         .map(|id| (id, set.document(&id).map(|d| d.get_heads())))

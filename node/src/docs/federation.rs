@@ -93,7 +93,7 @@ impl DocSet {
     ) -> Result<PublishedView, DocsError> {
         let id = self.resolve(DocKind::Network, network)?;
         let net = self.network_or_404(&id)?;
-        if !net.is_member(&self.group) {
+        if !net.is_member(&self.replica.group) {
             return Err(not_permitted("only members publish in a network"));
         }
         let period = match period {
@@ -129,7 +129,7 @@ impl DocSet {
     }
 
     pub(crate) fn network_or_404(&self, id: &DocId) -> Result<Network, DocsError> {
-        self.network(id).ok_or(DocsError::NotFound {
+        self.replica.network(id).ok_or(DocsError::NotFound {
             what: "network",
             id: id.to_string(),
         })
@@ -143,8 +143,8 @@ impl DocSet {
         period: Period,
         cells: PeriodCells,
     ) -> Result<PublishedView, DocsError> {
-        let id = published_id(&network, &self.group);
-        if !self.docs.contains_key(&id) {
+        let id = published_id(&network, &self.replica.group);
+        if !self.replica.docs.contains_key(&id) {
             self.create(id, Some(network), &Published::default())?;
         }
         let before: Published = self.read(&id)?;
@@ -174,8 +174,8 @@ impl DocSet {
         network: &DocId,
         period: Period,
     ) -> Result<Option<PublishedView>, DocsError> {
-        let id = published_id(network, &self.group);
-        if !self.docs.contains_key(&id) {
+        let id = published_id(network, &self.replica.group);
+        if !self.replica.docs.contains_key(&id) {
             return Ok(None);
         }
         let body: Published = self.read(&id)?;
@@ -201,13 +201,17 @@ impl DocSet {
     pub(crate) fn resuppress(&mut self, only: Option<DocId>) {
         let networks: Vec<DocId> = match only {
             Some(n) => vec![n],
-            None => self.of_kind(DocKind::Network).map(|(id, _)| *id).collect(),
+            None => self
+                .replica
+                .of_kind(DocKind::Network)
+                .map(|(id, _)| *id)
+                .collect(),
         };
         for network in networks {
-            let Some(k) = self.network(&network).map(|n| n.settings.k) else {
+            let Some(k) = self.replica.network(&network).map(|n| n.settings.k) else {
                 continue;
             };
-            let id = published_id(&network, &self.group);
+            let id = published_id(&network, &self.replica.group);
             let Ok(body) = self.read::<Published>(&id) else {
                 continue;
             };
@@ -237,7 +241,7 @@ impl DocSet {
         let mut published = BTreeMap::new();
         for m in &net.members {
             let id = published_id(network, &m.group);
-            if !self.docs.contains_key(&id) {
+            if !self.replica.docs.contains_key(&id) {
                 continue;
             }
             let p: Published = self.read(&id)?;
@@ -256,7 +260,7 @@ impl DocSet {
     ) -> Result<NetworkView, DocsError> {
         let id = self.resolve(DocKind::Network, network)?;
         let net = self.network_or_404(&id)?;
-        if net.role(&self.group) != Some(Role::Coordinator) {
+        if net.role(&self.replica.group) != Some(Role::Coordinator) {
             return Err(not_permitted(
                 "only the network's coordinators may change its members and settings",
             ));
@@ -272,7 +276,8 @@ impl DocSet {
 
     /// A removed group's last changes per document of `network`, from the signed heads held.
     fn frozen_heads(&self, network: &DocId, group: &GroupId) -> Vec<FrozenHead> {
-        self.docs
+        self.replica
+            .docs
             .iter()
             .filter(|(_, l)| l.header.network.as_ref() == Some(network))
             .filter_map(|(id, l)| {
@@ -290,12 +295,13 @@ impl DocSet {
     /// A bundle of the documents of `network` this group may share with its members.
     fn bundle(&self, network: &DocId) -> Result<Bundle, DocsError> {
         let net = self.network_or_404(network)?;
-        if !net.is_member(&self.group) {
+        if !net.is_member(&self.replica.group) {
             return Err(not_permitted(
                 "only members may export a network's documents",
             ));
         }
         let mut ids: Vec<DocId> = self
+            .replica
             .docs
             .iter()
             .filter(|(_, l)| {
@@ -308,7 +314,7 @@ impl DocSet {
         let docs = ids
             .iter()
             .filter_map(|id| {
-                self.docs.get(id).map(|l| BundleDoc {
+                self.replica.docs.get(id).map(|l| BundleDoc {
                     doc: *id,
                     bytes: l.doc.save(),
                     signed: l.signed.clone(),
@@ -317,7 +323,7 @@ impl DocSet {
             .collect();
         Ok(Bundle {
             network: *network,
-            exporter: self.key.verifying_key().to_bytes(),
+            exporter: self.replica.key.verifying_key().to_bytes(),
             created: self.today(),
             docs,
         })
@@ -336,9 +342,10 @@ impl DocSet {
             .ok_or_else(|| bundle_refused("the exporter's key is malformed"))?;
         let total = bundle.docs.len();
         let mut net = self
+            .replica
             .network(&network)
             .ok_or_else(|| bundle_refused("this node is not a member of the bundle's network"))?;
-        if !net.is_member(&self.group) {
+        if !net.is_member(&self.replica.group) {
             return Err(bundle_refused(
                 "this group is not a member of the bundle's network",
             ));
@@ -354,6 +361,7 @@ impl DocSet {
             }
             intake.next_document();
             let Some((doc, keep)) = self
+                .replica
                 .take_whole(
                     &mut intake,
                     Some(&net),
@@ -382,11 +390,11 @@ impl DocSet {
         }
         let mut changed = 0;
         for (id, doc, keep) in admitted {
-            let before = self.docs.get(&id).map(|l| l.doc.get_heads());
+            let before = self.replica.docs.get(&id).map(|l| l.doc.get_heads());
             if before.as_deref() != Some(&doc.get_heads()[..]) {
                 changed += 1;
             }
-            self.keep(id, doc, keep);
+            self.replica.keep(id, doc, keep);
         }
         info!(%network, exporter = %exporter.short(), documents = total, changed, left_out, "imported a bundle");
         Ok(ImportSummary {
@@ -525,7 +533,7 @@ impl Docs {
             let id = set.resolve(DocKind::Plan, &check)?;
             let network = set.header(&id)?.network;
             let role = network
-                .and_then(|n| set.network(&n))
+                .and_then(|n| set.replica.network(&n))
                 .and_then(|n| n.role(&group));
             if !matches!(role, Some(Role::Coordinator | Role::Member)) {
                 return Err(not_permitted(
@@ -555,7 +563,7 @@ impl Docs {
             let id = set.resolve(DocKind::Network, &network)?;
             let bundle = set.bundle(&id)?;
             let n = bundle.docs.len();
-            Ok((bundle.seal(&set.key), n))
+            Ok((bundle.seal(&set.replica.key), n))
         })
         .await
     }

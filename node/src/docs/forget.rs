@@ -45,7 +45,9 @@ impl DocSet {
     /// replaced over to it, as new edits (plans; other kinds are rewritten by their own
     /// routines: a member's addresses on its tick, a published tally when it next publishes).
     pub(crate) fn carry_over(&mut self, id: &DocId, old: &Loaded) {
-        let Some(l) = self.docs.get(id) else { return };
+        let Some(l) = self.replica.docs.get(id) else {
+            return;
+        };
         let replaced = l.header.generation.replaced_heads();
         let held: Vec<ChangeHash> = replaced
             .into_iter()
@@ -54,7 +56,7 @@ impl DocSet {
         if held.is_empty() {
             return;
         }
-        let me = self.group;
+        let me = self.replica.group;
         let mine: Vec<ChangeHash> = old
             .doc
             .get_changes(&held)
@@ -113,7 +115,7 @@ impl DocSet {
         let id = self.tally_id();
         let n = match self.tally_changes {
             Some(n) => n + 1,
-            None => match self.docs.get(&id) {
+            None => match self.replica.docs.get(&id) {
                 Some(l) => tally::changes_in_generation(&l.doc),
                 None => return,
             },
@@ -176,17 +178,17 @@ impl DocSet {
                 });
             }
         }
-        let (me, today) = (self.group, self.today());
+        let (me, today) = (self.replica.group, self.today());
         let next = next(&l.doc, &me, today, header.kind).map_err(damaged(*id))?;
         let next_header = doc::header(&next).map_err(damaged(*id))?;
         let generation = next_header.generation.n;
         let signed = next
             .get_heads()
             .iter()
-            .map(|h| SignedHead::sign(&self.key, id, h))
+            .map(|h| SignedHead::sign(&self.replica.key, id, h))
             .collect();
-        self.docs.remove(id);
-        self.install(*id, next, next_header, signed);
+        self.replica.docs.remove(id);
+        self.replica.install(*id, next, next_header, signed);
         Ok(Forgotten {
             id: id.to_string(),
             kind: header.kind.to_string(),
@@ -197,7 +199,7 @@ impl DocSet {
 
     /// The generation rank of a document held.
     pub(crate) fn rank(&self, id: &DocId) -> Option<GenRank> {
-        self.docs.get(id).map(|l| l.rank)
+        self.replica.docs.get(id).map(|l| l.rank)
     }
 }
 
@@ -211,7 +213,7 @@ impl Docs {
                 DocKind::Plan | DocKind::Network => set.resolve(kind, &which)?,
                 DocKind::Published => {
                     let network = set.resolve(DocKind::Network, &which)?;
-                    let id = published_id(&network, &set.group);
+                    let id = published_id(&network, &set.replica.group);
                     if set.rank(&id).is_none() {
                         return Err(DocsError::Invalid(ValidationError::NotPermitted {
                             reason: "this group has published nothing in that network".into(),

@@ -104,8 +104,9 @@ struct Job {
 /// The loaded documents of this node, as the actor's jobs see them: the replication core
 /// (`commonground_protocol::replica::Replica`: the documents, their signed heads, the sync state
 /// with every peer, and the rounds) inside the node's shell: the clock, randomness, invites,
-/// and the bookkeeping of one batch. It dereferences to the core, whose reads and rounds the
-/// shell's jobs use as their own.
+/// and the bookkeeping of one batch. The shell reaches the core by its field `replica` (no
+/// longer by dereferencing to it: what is the core's and what the shell's shows at each use);
+/// code outside the crate reads it by [`DocSet::replica`].
 pub struct DocSet {
     /// The replication core.
     pub(crate) replica: Replica,
@@ -132,20 +133,6 @@ pub struct DocSet {
     /// Documents re-issued in this batch only to shorten their history (the raw tally), not
     /// forgotten: their old data is removed without rewriting the store.
     pub(crate) shortened: HashSet<DocId>,
-}
-
-impl std::ops::Deref for DocSet {
-    type Target = Replica;
-
-    fn deref(&self) -> &Replica {
-        &self.replica
-    }
-}
-
-impl std::ops::DerefMut for DocSet {
-    fn deref_mut(&mut self) -> &mut Replica {
-        &mut self.replica
-    }
 }
 
 /// The node's [`Spread`]: a round's documents received whole are judged on up to this
@@ -211,21 +198,22 @@ impl DocSet {
 
     /// The group this node belongs to.
     pub fn group(&self) -> GroupId {
-        self.group
+        self.replica.group
     }
 
     /// The id of the group's tally document.
     pub fn tally_id(&self) -> DocId {
-        DocId::derived(DocKind::Tally.as_str(), &self.group)
+        DocId::derived(DocKind::Tally.as_str(), &self.replica.group)
     }
 
     /// The id of the group's meeting log.
     pub fn meetings_id(&self) -> DocId {
-        DocId::derived(DocKind::Meetings.as_str(), &self.group)
+        DocId::derived(DocKind::Meetings.as_str(), &self.replica.group)
     }
 
     pub(crate) fn loaded(&self, id: &DocId, what: &'static str) -> Result<&Loaded, DocsError> {
-        self.docs
+        self.replica
+            .docs
             .get(id)
             .map(|l| &**l)
             .ok_or_else(|| DocsError::NotFound {
@@ -240,9 +228,14 @@ impl DocSet {
         doc::read(&self.loaded(id, what)?.doc).map_err(damaged(*id))
     }
 
+    /// The replication core, to read (sync state, agreements).
+    pub fn replica(&self) -> &Replica {
+        &self.replica
+    }
+
     /// A loaded document, read-only (for measurements and tests).
     pub fn document(&self, id: &DocId) -> Option<&Automerge> {
-        self.docs.get(id).map(|l| &l.doc)
+        self.replica.docs.get(id).map(|l| &l.doc)
     }
 
     /// A document's header.
@@ -280,11 +273,15 @@ impl DocSet {
         base: Option<&[String]>,
         f: impl FnOnce(&mut T, Option<&doc::Based<'_, T>>) -> Result<R, ValidationError>,
     ) -> Result<R, DocsError> {
-        let (group, today) = (self.group, self.today());
-        let loaded = self.docs.get_mut(id).ok_or_else(|| DocsError::NotFound {
-            what: T::KIND.as_str(),
-            id: id.to_string(),
-        })?;
+        let (group, today) = (self.replica.group, self.today());
+        let loaded = self
+            .replica
+            .docs
+            .get_mut(id)
+            .ok_or_else(|| DocsError::NotFound {
+                what: T::KIND.as_str(),
+                id: id.to_string(),
+            })?;
         let (r, hash) =
             doc::edit_based(&mut loaded.doc, &group, today, base, f).map_err(damaged(*id))?;
         if let Some(hash) = hash {
@@ -300,11 +297,13 @@ impl DocSet {
         let mut sorted = addrs.to_vec();
         sorted.sort();
         let stale: Vec<DocId> = self
+            .replica
             .of_kind(DocKind::Network)
             .map(|(id, _)| *id)
             .filter(|id| {
-                self.network(id)
-                    .and_then(|n| n.member(&self.group).cloned())
+                self.replica
+                    .network(id)
+                    .and_then(|n| n.member(&self.replica.group).cloned())
                     .is_some_and(|m| {
                         let mut now = m.addrs;
                         now.sort();
@@ -312,7 +311,7 @@ impl DocSet {
                     })
             })
             .collect();
-        let group = self.group;
+        let group = self.replica.group;
         for id in &stale {
             self.write_based::<Network, _>(id, None, |n, _| n.set_addrs(&group, addrs.to_vec()))?;
         }
@@ -327,13 +326,13 @@ impl DocSet {
         if !l.header.kind.is_shared() || l.header.network.is_none() {
             return Ok(());
         }
-        let network = l.header.network.and_then(|n| self.network(&n));
+        let network = l.header.network.and_then(|n| self.replica.network(&n));
         let writers = commonground_protocol::auth::writers(&l.header, &l.doc, network.as_ref())
             .map_err(|e| DocsError::Damaged {
                 doc: *id,
                 reason: e.to_string(),
             })?;
-        if writers.contains(&self.group) {
+        if writers.contains(&self.replica.group) {
             Ok(())
         } else {
             Err(DocsError::Invalid(ValidationError::NotPermitted {
@@ -354,7 +353,8 @@ impl DocSet {
         network: Option<DocId>,
         body: &T,
     ) -> Result<(), DocsError> {
-        let doc = doc::create(self.group, network, self.today(), body).map_err(damaged(id))?;
+        let doc =
+            doc::create(self.replica.group, network, self.today(), body).map_err(damaged(id))?;
         self.add_new(id, doc)
     }
 
@@ -370,7 +370,7 @@ impl DocSet {
             id: text.chars().take(40).collect(),
         };
         if let Ok(id) = text.parse::<DocId>() {
-            return match self.docs.get(&id) {
+            return match self.replica.docs.get(&id) {
                 Some(l) if l.header.kind == kind => Ok(id),
                 _ => Err(not_found()),
             };
@@ -380,6 +380,7 @@ impl DocSet {
         }
         let text = text.to_ascii_lowercase();
         let mut found = self
+            .replica
             .of_kind(kind)
             .map(|(id, _)| *id)
             .filter(|id| id.to_string().starts_with(&text));
@@ -416,6 +417,7 @@ impl DocSet {
         // and in every network once after start.
         if self.roles_checked {
             let changed: Vec<DocId> = self
+                .replica
                 .docs
                 .iter()
                 .filter(|(_, l)| {
@@ -444,7 +446,7 @@ impl DocSet {
         };
         // The new changes of documents held before, as an announcement may push them.
         let mut pushes: HashMap<DocId, announce::Pushed> = HashMap::new();
-        for (id, l) in &self.docs {
+        for (id, l) in &self.replica.docs {
             let heads = l.doc.get_heads();
             if heads != l.stored_heads {
                 network_changed |= l.header.kind == DocKind::Network;
@@ -502,7 +504,7 @@ impl DocSet {
                 .or_insert_with(|| Stored::new(network));
         }
         for a in &batch {
-            let Some(l) = self.docs.get(&a.doc) else {
+            let Some(l) = self.replica.docs.get(&a.doc) else {
                 continue;
             };
             let Some(network) = l.header.network else {
@@ -522,7 +524,7 @@ impl DocSet {
                     kind: l.header.kind,
                     push: pushes.remove(&a.doc),
                 });
-            } else if synced_in.contains(&a.doc) && self.news.passes_on(&network) {
+            } else if synced_in.contains(&a.doc) && self.replica.news.passes_on(&network) {
                 entry.synced.push(announce::Changed {
                     heads,
                     kind: l.header.kind,
@@ -532,11 +534,11 @@ impl DocSet {
         }
         for (network, stored) in &networks {
             if !stored.synced.is_empty() {
-                self.news.passed_on(network);
+                self.replica.news.passed_on(network);
             }
         }
         for a in batch {
-            if let Some(l) = self.docs.get_mut(&a.doc) {
+            if let Some(l) = self.replica.docs.get_mut(&a.doc) {
                 l.stored_heads = l.doc.get_heads();
                 l.stored_changes += a.changes.len();
                 if l.stored_changes >= COMPACT_AFTER {
@@ -555,6 +557,7 @@ impl DocSet {
     /// batch's first sync round when this node's own jobs ran before it.
     fn note_made_here(&mut self) {
         let changed = self
+            .replica
             .docs
             .iter()
             .filter(|(_, l)| l.doc.get_heads() != l.stored_heads)
@@ -573,14 +576,22 @@ impl DocSet {
             return Vec::new();
         }
         self.roles_checked = true;
-        let networks: Vec<DocId> = self.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+        let networks: Vec<DocId> = self
+            .replica
+            .of_kind(DocKind::Network)
+            .map(|(id, _)| *id)
+            .collect();
         let aggregator_in: Vec<DocId> = networks
             .into_iter()
             .filter(|id| {
-                self.network(id).and_then(|n| n.role(&self.group)) == Some(Role::Aggregator)
+                self.replica
+                    .network(id)
+                    .and_then(|n| n.role(&self.replica.group))
+                    == Some(Role::Aggregator)
             })
             .collect();
         let plans: Vec<DocId> = self
+            .replica
             .docs
             .iter()
             .filter(|(_, l)| {
@@ -590,7 +601,7 @@ impl DocSet {
             .map(|(id, _)| *id)
             .collect();
         for p in &plans {
-            self.docs.remove(p);
+            self.replica.docs.remove(p);
         }
         plans
     }
@@ -623,15 +634,15 @@ impl DocSet {
         for id in store.doc_ids()? {
             match DocSet::load_one(store, &id)? {
                 Some(l) => {
-                    set.docs.insert(id, Box::new(l));
+                    set.replica.docs.insert(id, Box::new(l));
                 }
                 None => warn!(doc = %id, "listed document has no data"),
             }
         }
-        if !set.docs.contains_key(&set.tally_id()) {
+        if !set.replica.docs.contains_key(&set.tally_id()) {
             set.create(set.tally_id(), None, &Tally::default())?;
         }
-        if !set.docs.contains_key(&set.meetings_id()) {
+        if !set.replica.docs.contains_key(&set.meetings_id()) {
             set.create(set.meetings_id(), None, &MeetingLog::default())?;
         }
         // A raw tally with a long history (from before tallies were re-issued) is shortened
@@ -678,6 +689,7 @@ impl DocSet {
     /// reloading those drops exactly that.
     fn roll_back(&mut self, store: &dyn Store) {
         let touched: Vec<DocId> = self
+            .replica
             .docs
             .iter()
             .filter(|(_, l)| l.doc.get_heads() != l.stored_heads)
@@ -696,10 +708,10 @@ impl DocSet {
         for id in ids {
             match Self::load_one(store, id) {
                 Ok(Some(l)) => {
-                    self.docs.insert(*id, Box::new(l));
+                    self.replica.docs.insert(*id, Box::new(l));
                 }
                 Ok(None) => {
-                    self.docs.remove(id);
+                    self.replica.docs.remove(id);
                 }
                 Err(e) => error!(doc = %id, error = %e, "reloading a document failed"),
             }
@@ -757,8 +769,8 @@ impl DocsThread {
 /// Loads every stored document, makes sure the group's own documents exist, and starts the actor.
 pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsThread), DocsError> {
     let set = DocSet::open(store.as_mut(), key, now_unix, Box::new(rand::rngs::OsRng))?;
-    let group = set.group;
-    info!(docs = set.docs.len(), "documents loaded");
+    let group = set.replica.group;
+    info!(docs = set.replica.docs.len(), "documents loaded");
     let (tx, rx) = mpsc::channel(INBOX);
     let (changes, _) = tokio::sync::broadcast::channel(256);
     let notify = changes.clone();
@@ -786,7 +798,7 @@ fn run(
     mut rx: mpsc::Receiver<Job>,
     notify: tokio::sync::broadcast::Sender<Stored>,
 ) {
-    let span = tracing::info_span!("docs", group = %set.group.short());
+    let span = tracing::info_span!("docs", group = %set.replica.group.short());
     let _enter = span.enter();
     // Jobs waiting, this group's own first: an organiser's increment does not wait behind
     // peers' sync rounds or a bundle's import. Bounded: taken from the channel only while
@@ -980,7 +992,7 @@ impl Docs {
     pub async fn counts(&self) -> Result<BTreeMap<String, usize>, DocsError> {
         self.run(|set| {
             let mut m = BTreeMap::new();
-            for l in set.docs.values() {
+            for l in set.replica.docs.values() {
                 *m.entry(l.header.kind.to_string()).or_default() += 1;
             }
             Ok(m)
@@ -1056,6 +1068,7 @@ mod tests {
             async move {
                 docs.run(|set| {
                     Ok(set
+                        .replica
                         .docs
                         .values()
                         .map(|l| l.doc.get_heads())

@@ -36,7 +36,7 @@ pub(crate) fn load_meta(set: &mut DocSet, store: &dyn Store) -> Result<(), Store
         };
         match PeerSync::decode_agreement(&value) {
             Ok(p) => {
-                set.peers.insert(group, p);
+                set.replica.peers.insert(group, p);
             }
             Err(e) => {
                 warn!(peer = %group.short(), error = %e, "unreadable sync agreement; starting afresh")
@@ -66,7 +66,7 @@ impl DocSet {
         group_name: &str,
         addrs: Vec<String>,
     ) -> Result<NetworkView, DocsError> {
-        let net = Network::new(name, self.group, group_name, self.today(), addrs)?;
+        let net = Network::new(name, self.replica.group, group_name, self.today(), addrs)?;
         self.create(id, Some(id), &net)?;
         Ok(net.view(id))
     }
@@ -84,7 +84,7 @@ impl DocSet {
     ) -> Result<InviteCode, DocsError> {
         let id = self.resolve(DocKind::Network, network)?;
         let net = self.network_or_404(&id)?;
-        if net.member(&self.group).map(|m| m.role) != Some(Role::Coordinator) {
+        if net.member(&self.replica.group).map(|m| m.role) != Some(Role::Coordinator) {
             return Err(DocsError::Invalid(ValidationError::NotPermitted {
                 reason: "only the network's coordinators may invite".into(),
             }));
@@ -100,7 +100,7 @@ impl DocSet {
             network: id,
             id: invite,
             secret,
-            inviter: self.group,
+            inviter: self.replica.group,
             addrs,
         })
     }
@@ -137,8 +137,12 @@ impl DocSet {
         addrs: Vec<String>,
     ) -> Response {
         let coordinator = self
+            .replica
             .network(network)
-            .and_then(|n| n.member(&self.group).map(|m| m.role == Role::Coordinator))
+            .and_then(|n| {
+                n.member(&self.replica.group)
+                    .map(|m| m.role == Role::Coordinator)
+            })
             .unwrap_or(false);
         if !coordinator {
             return refused(
@@ -170,7 +174,7 @@ impl DocSet {
             serde_json::to_vec(&updated).unwrap_or_default(),
         ));
         self.invites.insert(*invite, updated);
-        match self.docs.get(network) {
+        match self.replica.docs.get(network) {
             Some(l) => Response::Joined {
                 network: *network,
                 document: l.doc.save(),
@@ -215,10 +219,14 @@ impl Docs {
     /// The networks this node belongs to.
     pub async fn networks(&self) -> Result<Vec<NetworkView>, DocsError> {
         self.run(|set| {
-            let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+            let ids: Vec<DocId> = set
+                .replica
+                .of_kind(DocKind::Network)
+                .map(|(id, _)| *id)
+                .collect();
             let mut out: Vec<NetworkView> = ids
                 .iter()
-                .filter_map(|id| set.network(id).map(|n| n.view(*id)))
+                .filter_map(|id| set.replica.network(id).map(|n| n.view(*id)))
                 .collect();
             out.sort_by(|a, b| a.name.cmp(&b.name));
             Ok(out)
@@ -230,7 +238,8 @@ impl Docs {
     pub async fn network(&self, id: String) -> Result<NetworkView, DocsError> {
         self.run(move |set| {
             let id = set.resolve(DocKind::Network, &id)?;
-            set.network(&id)
+            set.replica
+                .network(&id)
                 .map(|n| n.view(id))
                 .ok_or(DocsError::NotFound {
                     what: "network",
@@ -287,7 +296,7 @@ impl Docs {
     /// round. For tests, and for machines that must keep messages small.
     pub async fn limit_replies(&self, bytes: usize) -> Result<(), DocsError> {
         self.run(move |set| {
-            set.reply_bytes = bytes;
+            set.replica.reply_bytes = bytes;
             Ok(())
         })
         .await
@@ -297,7 +306,7 @@ impl Docs {
     /// (default `auth::MAX_PLANS_PER_MEMBER`). For tests.
     pub async fn limit_plans(&self, n: usize) -> Result<(), DocsError> {
         self.run(move |set| {
-            set.plan_quota = n;
+            set.replica.plan_quota = n;
             Ok(())
         })
         .await
@@ -312,19 +321,23 @@ impl Docs {
         self.run(|set| {
             let read = READS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let now = set.now();
-            let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+            let ids: Vec<DocId> = set
+                .replica
+                .of_kind(DocKind::Network)
+                .map(|(id, _)| *id)
+                .collect();
             let networks: Vec<(DocId, Vec<GroupId>)> = ids
                 .iter()
                 .filter_map(|id| {
-                    let n = set.network(id)?;
-                    n.is_member(&set.group)
+                    let n = set.replica.network(id)?;
+                    n.is_member(&set.replica.group)
                         .then(|| (*id, n.members.iter().map(|m| m.group).collect()))
                 })
                 .collect();
             let members = networks
                 .iter()
                 .flat_map(|(_, ms)| ms.iter().copied())
-                .filter(|g| *g != set.group)
+                .filter(|g| *g != set.replica.group)
                 .collect();
             // Used ones count until they expire: a second group redeeming the code is told it
             // was used, instead of finding the node unreachable.
@@ -332,8 +345,9 @@ impl Docs {
             let channels = ids
                 .iter()
                 .filter_map(|id| {
-                    set.network(id)
-                        .map(|n| announce::channels(id, &n, &set.group))
+                    set.replica
+                        .network(id)
+                        .map(|n| announce::channels(id, &n, &set.replica.group))
                 })
                 .flatten()
                 .collect();
@@ -357,7 +371,7 @@ impl Docs {
         class: announce::Class,
         announcement: announce::Announcement,
     ) -> Result<bool, DocsError> {
-        self.run_remote(move |set| Ok(set.take_announced(class, &announcement)))
+        self.run_remote(move |set| Ok(set.replica.take_announced(class, &announcement)))
             .await
     }
 
@@ -368,13 +382,14 @@ impl Docs {
         network: DocId,
         owed: bool,
     ) -> Result<bool, DocsError> {
-        self.run_remote(move |set| Ok(set.recheck(&peer, &network, owed)))
+        self.run_remote(move |set| Ok(set.replica.recheck(&peer, &network, owed)))
             .await
     }
 
     /// The networks shared with `peer` (both are members).
     pub async fn networks_with(&self, peer: GroupId) -> Result<Vec<DocId>, DocsError> {
-        self.run(move |set| Ok(set.networks_with(&peer))).await
+        self.run(move |set| Ok(set.replica.networks_with(&peer)))
+            .await
     }
 
     /// Members of a network other than this group, with their addresses.
@@ -382,13 +397,15 @@ impl Docs {
         &self,
         network: DocId,
     ) -> Result<Vec<(GroupId, Vec<String>)>, DocsError> {
-        self.run(move |set| Ok(set.members_of(&network))).await
+        self.run(move |set| Ok(set.replica.members_of(&network)))
+            .await
     }
 
     /// When each shared document was last in sync with each peer (unix seconds).
     pub async fn last_synced(&self) -> Result<BTreeMap<GroupId, BTreeMap<DocId, u64>>, DocsError> {
         self.run(|set| {
             Ok(set
+                .replica
                 .peers
                 .iter()
                 .map(|(g, p)| (*g, p.last_synced.clone()))
@@ -400,10 +417,14 @@ impl Docs {
     /// The name a peer gave in any network this node shares with it.
     pub async fn names(&self) -> Result<BTreeMap<GroupId, String>, DocsError> {
         self.run(|set| {
-            let ids: Vec<DocId> = set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+            let ids: Vec<DocId> = set
+                .replica
+                .of_kind(DocKind::Network)
+                .map(|(id, _)| *id)
+                .collect();
             Ok(ids
                 .iter()
-                .filter_map(|id| set.network(id))
+                .filter_map(|id| set.replica.network(id))
                 .flat_map(|n| n.members.into_iter().map(|m| (m.group, m.name)))
                 .collect())
         })
@@ -420,7 +441,7 @@ impl Docs {
         peer: GroupId,
         network: DocId,
     ) -> Result<wire::Request, DocsError> {
-        self.run_remote(move |set| Ok(set.hello(&peer, &network)?))
+        self.run_remote(move |set| Ok(set.replica.hello(&peer, &network)?))
             .await
     }
 }

@@ -19,23 +19,29 @@ impl DocSet {
     pub fn create_plan(&mut self, network: Option<DocId>, plan: &Plan) -> Result<DocId, DocsError> {
         if let Some(n) = network
             && self
+                .replica
                 .plans_per_owner(&n)
-                .get(&self.group)
+                .get(&self.replica.group)
                 .copied()
                 .unwrap_or(0)
-                >= self.plan_quota
+                >= self.replica.plan_quota
         {
             return Err(DocsError::Invalid(ValidationError::NotPermitted {
                 reason: format!(
                     "this group already has {} plans in this network, the most one group may have",
-                    self.plan_quota
+                    self.replica.plan_quota
                 ),
             }));
         }
         let mut salt = [0u8; 16];
         self.rng.fill_bytes(&mut salt);
-        let id = DocId::bound(DocKind::Plan.as_str(), network.as_ref(), &self.group, &salt);
-        let (bound, doc) = doc::create_bound(self.group, network, self.today(), plan, salt)
+        let id = DocId::bound(
+            DocKind::Plan.as_str(),
+            network.as_ref(),
+            &self.replica.group,
+            &salt,
+        );
+        let (bound, doc) = doc::create_bound(self.replica.group, network, self.today(), plan, salt)
             .map_err(damaged(id))?;
         debug_assert_eq!(bound, id);
         self.add_new(id, doc)?;
@@ -89,7 +95,11 @@ impl Docs {
     /// Every plan, newest first.
     pub async fn plans(&self) -> Result<Vec<PlanView>, DocsError> {
         self.run(|set| {
-            let ids: Vec<DocId> = set.of_kind(DocKind::Plan).map(|(id, _)| *id).collect();
+            let ids: Vec<DocId> = set
+                .replica
+                .of_kind(DocKind::Plan)
+                .map(|(id, _)| *id)
+                .collect();
             let mut plans = ids
                 .iter()
                 .map(|id| plan_view(set, id))

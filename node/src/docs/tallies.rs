@@ -16,11 +16,15 @@ impl DocSet {
         &mut self,
         check: impl FnOnce(&Catalogue) -> Result<Vec<Increment>, ValidationError>,
     ) -> Result<Vec<i64>, DocsError> {
-        let (group, today, id) = (self.group, self.today(), self.tally_id());
-        let loaded = self.docs.get_mut(&id).ok_or_else(|| DocsError::NotFound {
-            what: "tally",
-            id: id.to_string(),
-        })?;
+        let (group, today, id) = (self.replica.group, self.today(), self.tally_id());
+        let loaded = self
+            .replica
+            .docs
+            .get_mut(&id)
+            .ok_or_else(|| DocsError::NotFound {
+                what: "tally",
+                id: id.to_string(),
+            })?;
         let (counts, change) =
             tally::add_increments(&mut loaded.doc, &group, today, check).map_err(damaged(id))?;
         if change.is_some() {

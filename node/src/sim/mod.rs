@@ -355,7 +355,7 @@ impl Sim {
             let mut store = MemStore::default();
             let set = DocSet::open(&mut store, key.clone(), clock, node_rng(&mut rng))
                 .expect("a fresh node opens");
-            let group = set.group;
+            let group = set.replica.group;
             nodes.push(Node {
                 key,
                 group,
@@ -573,6 +573,7 @@ impl Sim {
     fn on_stored(&mut self, i: usize, s: Stored) {
         let members: Vec<Member> = self.nodes[i]
             .set()
+            .replica
             .members_of(&s.network)
             .into_iter()
             .filter_map(|(group, _)| {
@@ -607,10 +608,18 @@ impl Sim {
                 if self.running(i) && self.running(j) && !self.cut.contains(&pair(i, j)) {
                     let gj = self.nodes[j].group;
                     let gi = self.nodes[i].group;
-                    let mine: BTreeSet<DocId> =
-                        self.nodes[i].set().networks_with(&gj).into_iter().collect();
-                    let theirs: BTreeSet<DocId> =
-                        self.nodes[j].set().networks_with(&gi).into_iter().collect();
+                    let mine: BTreeSet<DocId> = self.nodes[i]
+                        .set()
+                        .replica
+                        .networks_with(&gj)
+                        .into_iter()
+                        .collect();
+                    let theirs: BTreeSet<DocId> = self.nodes[j]
+                        .set()
+                        .replica
+                        .networks_with(&gi)
+                        .into_iter()
+                        .collect();
                     mine.intersection(&theirs).copied().collect()
                 } else {
                     BTreeSet::new()
@@ -713,7 +722,7 @@ impl Sim {
                     network,
                     owed,
                 } => {
-                    let still = self.nodes[i].set().recheck(&peer, &network, owed);
+                    let still = self.nodes[i].set().replica.recheck(&peer, &network, owed);
                     let event = Event::Rechecked {
                         peer,
                         network,
@@ -757,7 +766,7 @@ impl Sim {
         let Some(conn) = self.conn(i, j) else {
             return self.session_done(i, peer, network, false);
         };
-        match Initiator::open(self.nodes[i].set(), peer, network) {
+        match Initiator::open(&mut self.nodes[i].set().replica, peer, network) {
             Ok((machine, request)) => {
                 self.next_session += 1;
                 let session = self.next_session;
@@ -907,7 +916,7 @@ impl Sim {
                 ..
             } => {
                 let (source, me) = (self.nodes[from].group, self.nodes[to].group);
-                let Some(net) = self.nodes[to].set().network(&network) else {
+                let Some(net) = self.nodes[to].set().replica.network(&network) else {
                     return;
                 };
                 let Some(channel) = announce::channels(&network, &net, &me)
@@ -923,7 +932,7 @@ impl Sim {
                         self.seed
                     );
                 };
-                let news = self.nodes[to].set().take_announced(class, &a);
+                let news = self.nodes[to].set().replica.take_announced(class, &a);
                 self.persist(to);
                 let event = Event::Announced {
                     network,
@@ -955,12 +964,20 @@ impl Sim {
                     return;
                 }
                 let set = self.nodes[node].set();
-                let networks: Vec<DocId> =
-                    set.of_kind(DocKind::Network).map(|(id, _)| *id).collect();
+                let networks: Vec<DocId> = set
+                    .replica
+                    .of_kind(DocKind::Network)
+                    .map(|(id, _)| *id)
+                    .collect();
                 let networks = networks
                     .into_iter()
                     .map(|n| {
-                        let members = set.members_of(&n).into_iter().map(|(g, _)| g).collect();
+                        let members = set
+                            .replica
+                            .members_of(&n)
+                            .into_iter()
+                            .map(|(g, _)| g)
+                            .collect();
                         (n, members)
                     })
                     .collect();
@@ -1015,7 +1032,7 @@ impl Sim {
             Ok(Answered::NeedsDocs) => {
                 let set = self.nodes[i].set();
                 let now = set.now();
-                let step = r.machine.with_docs(set, now);
+                let step = r.machine.with_docs(&mut set.replica, now);
                 self.persist(i);
                 step
             }
@@ -1047,11 +1064,14 @@ impl Sim {
                         .collect();
                     for k in [i, j] {
                         let set = self.nodes[k].set();
-                        let plans: Vec<DocId> =
-                            set.of_kind(DocKind::Plan).map(|(id, _)| *id).collect();
+                        let plans: Vec<DocId> = set
+                            .replica
+                            .of_kind(DocKind::Plan)
+                            .map(|(id, _)| *id)
+                            .collect();
                         for id in plans {
                             let p: Plan = set.read(&id).expect("a plan");
-                            let l = &set.docs[&id];
+                            let l = &set.replica.docs[&id];
                             println!(
                                 "node {k}: plan {id} made by {} collaborators {:?} changes {} actions {:?}",
                                 l.header.owner.short(),
@@ -1100,6 +1120,7 @@ impl Sim {
             // rogue is not among its collaborators).
             let set = self.nodes[i].set();
             let target = set
+                .replica
                 .of_kind(DocKind::Plan)
                 .map(|(id, _)| *id)
                 .filter(|id| set.check_writer(id).is_err())
@@ -1109,7 +1130,7 @@ impl Sim {
                 p.add_action(ItemId::from_bytes(item), &action)
             });
             if written.is_ok() {
-                let heads = self.nodes[i].set().docs[&target].doc.get_heads();
+                let heads = self.nodes[i].set().replica.docs[&target].doc.get_heads();
                 self.forged.extend(heads.into_iter().map(|h| (target, h)));
             }
             self.persist(i);
@@ -1184,7 +1205,7 @@ impl Sim {
         let mut networks: BTreeMap<DocId, BTreeSet<usize>> = BTreeMap::new();
         for (i, n) in self.honest() {
             let set = n.set.as_ref().ok_or("a node is down")?;
-            for (id, l) in &set.docs {
+            for (id, l) in &set.replica.docs {
                 if let Some(network) = l.header.network {
                     let mut heads = l.doc.get_heads();
                     heads.sort();
@@ -1202,7 +1223,7 @@ impl Sim {
             let header = self.honest().find_map(|(_, n)| {
                 n.set
                     .as_ref()
-                    .and_then(|s| s.docs.get(id))
+                    .and_then(|s| s.replica.docs.get(id))
                     .map(|l| l.header.clone())
             });
             let mut members = header
@@ -1234,7 +1255,7 @@ impl Sim {
         for (i, n) in self.honest() {
             let set = n.set.as_ref().ok_or("a node is down")?;
             if n.aggregator {
-                if set.of_kind(DocKind::Plan).next().is_some() {
+                if set.replica.of_kind(DocKind::Plan).next().is_some() {
                     return Err(format!("aggregator node {i} holds a plan"));
                 }
                 continue;
@@ -1253,7 +1274,7 @@ impl Sim {
                 }
             }
             for (doc, hash) in &self.forged {
-                if let Some(l) = set.docs.get(doc)
+                if let Some(l) = set.replica.docs.get(doc)
                     && l.doc.get_change_meta_by_hash(hash).is_some()
                 {
                     return Err(format!(
@@ -1402,7 +1423,7 @@ fn changes_on_missing_history_are_kept_and_their_history_asked_for() {
         let item = ItemId::from_bytes([changes.len() as u8 + 1; 6]);
         a.edit::<Plan, _>(&plan, |p| p.add_action(item, &action))
             .unwrap();
-        let l = &a.docs[&plan];
+        let l = &a.replica.docs[&plan];
         let newest = l.doc.get_heads()[0];
         changes.push((
             newest,
@@ -1414,7 +1435,7 @@ fn changes_on_missing_history_are_kept_and_their_history_asked_for() {
         ));
     }
     let (signed, rank, heads) = {
-        let l = &a.docs[&plan];
+        let l = &a.replica.docs[&plan];
         (l.signed.clone(), l.rank, l.doc.get_heads())
     };
     let message = |bytes: &[u8]| DocPayload {
@@ -1436,10 +1457,11 @@ fn changes_on_missing_history_are_kept_and_their_history_asked_for() {
     // The second change alone: not applied, not refused, and the first asked for.
     let b = sim.nodes[1].set();
     let out = b
+        .replica
         .receive(&ga, &network, vec![message(&changes[1].1)], true, &[])
         .expect("no refusal");
     assert!(
-        b.docs[&plan]
+        b.replica.docs[&plan]
             .doc
             .get_change_meta_by_hash(&changes[1].0)
             .is_none()
@@ -1450,13 +1472,14 @@ fn changes_on_missing_history_are_kept_and_their_history_asked_for() {
     });
     assert!(asks, "the answer asks for the missing change");
     // The first: both taken, as typed.
-    b.receive(&ga, &network, vec![message(&changes[0].1)], true, &[])
+    b.replica
+        .receive(&ga, &network, vec![message(&changes[0].1)], true, &[])
         .expect("no refusal");
     let p: Plan = b.read(&plan).unwrap();
     let titles: Vec<&str> = p.actions.iter().map(|a| a.title.as_str()).collect();
     assert_eq!(titles.len(), 2, "{titles:?}");
     assert!(titles.contains(&"مسيرة من أجل السكن"));
-    assert!(b.peers[&ga].nothing_pending());
+    assert!(b.replica.peers[&ga].nothing_pending());
 }
 
 /// Only a member's `Hello` naming news this node lacks too makes it pass on what sync next brings
@@ -1489,16 +1512,16 @@ fn only_a_member_asking_for_news_this_node_lacks_makes_it_pass_news_on() {
         Response::Refused { .. }
     ));
     assert!(
-        !a.news.passes_on(&network),
+        !a.replica.news.passes_on(&network),
         "a stranger's Hello marked the network"
     );
     a.answer(&member, hello(vec![]));
     assert!(
-        !a.news.passes_on(&network),
+        !a.replica.news.passes_on(&network),
         "a Hello wanting nothing marked the network"
     );
     a.answer(&member, hello(vec![unknown]));
-    assert!(a.news.passes_on(&network));
+    assert!(a.replica.news.passes_on(&network));
 }
 
 #[test]
@@ -1509,7 +1532,8 @@ fn after_syncing_both_sides_agree_on_every_document_they_share_until_one_changes
     sim.run_until(sim.now + schedule::TICK_MS / 4);
     let (g0, g1) = (sim.nodes[0].group, sim.nodes[1].group);
     let shared = |set: &DocSet| {
-        set.docs
+        set.replica
+            .docs
             .values()
             .filter(|l| l.header.kind.is_shared())
             .count()
@@ -1517,13 +1541,13 @@ fn after_syncing_both_sides_agree_on_every_document_they_share_until_one_changes
     let n = shared(sim.nodes[0].set());
     assert!(n >= 2, "the network document and a plan at least: {n}");
     assert_eq!(shared(sim.nodes[1].set()), n);
-    assert_eq!(sim.nodes[0].set().agreed_now(&g1), n);
-    assert_eq!(sim.nodes[1].set().agreed_now(&g0), n);
+    assert_eq!(sim.nodes[0].set().replica.agreed_now(&g1), n);
+    assert_eq!(sim.nodes[1].set().replica.agreed_now(&g0), n);
     // An edit here moves this node's heads past the agreement on that one document.
     sim.edit(0);
-    assert_eq!(sim.nodes[0].set().agreed_now(&g1), n - 1);
+    assert_eq!(sim.nodes[0].set().replica.agreed_now(&g1), n - 1);
     // A group this node never synced with (here its own) has agreed on nothing with it.
-    assert_eq!(sim.nodes[0].set().agreed_now(&g0), 0);
+    assert_eq!(sim.nodes[0].set().replica.agreed_now(&g0), 0);
 }
 
 /// A round of many documents whole is judged on several threads at once (`Judge::accept_wholes`)
@@ -1548,7 +1572,7 @@ fn many_documents_whole_are_judged_at_once_as_one_by_one() {
         plans.push(id);
     }
     let whole = |set: &DocSet, id: &DocId| {
-        let l = &set.docs[id];
+        let l = &set.replica.docs[id];
         DocPayload {
             doc: *id,
             payload: Payload::Whole(l.doc.save()),
@@ -1575,7 +1599,7 @@ fn many_documents_whole_are_judged_at_once_as_one_by_one() {
             .unwrap();
         tx.commit();
         let signed = vec![commonground_protocol::auth::SignedHead::sign(
-            &b.key,
+            &b.replica.key,
             &plans[13],
             &doc.get_heads()[0],
         )];
@@ -1592,12 +1616,12 @@ fn many_documents_whole_are_judged_at_once_as_one_by_one() {
         Err(Response::Refused { reason, .. }) => reason,
         other => panic!("expected a refusal, got {:?}", other.map(|v| v.len())),
     };
-    let in_parallel = refusal(b.receive(&ga, &network, forged_round, true, &[]));
+    let in_parallel = refusal(b.replica.receive(&ga, &network, forged_round, true, &[]));
     assert!(
-        plans.iter().all(|p| !b.docs.contains_key(p)),
+        plans.iter().all(|p| !b.replica.docs.contains_key(p)),
         "nothing of a refused round taken"
     );
-    let alone = refusal(b.receive(
+    let alone = refusal(b.replica.receive(
         &ga,
         &network,
         vec![round[0].clone(), round[1].clone(), forged],
@@ -1607,7 +1631,8 @@ fn many_documents_whole_are_judged_at_once_as_one_by_one() {
     assert_eq!(in_parallel, alone);
     assert_ne!(in_parallel, Refusal::Malformed);
     // The honest round: every plan taken, its title as typed.
-    b.receive(&ga, &network, round, true, &[])
+    b.replica
+        .receive(&ga, &network, round, true, &[])
         .expect("an honest round is taken");
     for (id, t) in plans.iter().zip(&titles) {
         let p: Plan = b.read(id).expect("taken");
