@@ -42,6 +42,7 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune17.tsv"),
     include_str!("corpus/contact_free_tune18.tsv"),
     include_str!("corpus/contact_free_tune19.tsv"),
+    include_str!("corpus/contact_free_tune20.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
@@ -52,21 +53,21 @@ const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 11): 97.6%
+/// What the held-out lines reached when the rules were last changed (rules version 12): 97.6%
 /// refused (532/545) and 0.8% of ordinary lines refused (6/777) overall, on the held-out lines
-/// of `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (version 10 on
-/// the same lines: 532/545 and 8/777). Kurdish now meets the targets (ordinary refused 1.1%,
-/// 1/93, was 2.2%); Pashto still does not: 95.8% refused (68/71, one line short, as with
-/// version 10), ordinary refused 1.1% (1/93, was 2.2%: rule `title`). The tune lines of
-/// twenty-eight writers (with `contact_free_tune19.tsv`, hard ordinary Pashto and Kurdish lines
-/// and Pashto and Kurdish personal lines written before the rules were read): 96.0%
-/// (2791/2907) and 0.16% (6/3813) (version 10 on the same lines: 95.5%, 2775/2907, and 0.24%,
-/// 9/3813; on tune19 alone 55/64 and 3/132, now 62/64 and 0/132; on the older tune lines
-/// 2720/2843 and 6/3681, now 2729/2843 and 6/3681, Urdu 227/256 → 233/256). The test fails
+/// of `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (versions 11
+/// and 10 on the same lines: 532/545 and 6/777, 532/545 and 8/777). Every language meets the
+/// targets but Pashto: 95.8% refused (68/71, one line short, as with versions 10 and 11),
+/// ordinary refused 1.1% (1/93); Kurdish 97.2% (69/71) and 1.1% (1/93). The tune lines of
+/// twenty-nine writers (with `contact_free_tune20.tsv`, Pashto personal lines naming people
+/// and hard ordinary Pashto lines written before the rules were read): 96.1% (2865/2981) and
+/// 0.16% (6/3869) (version 11 on the same lines: 95.9%, 2859/2981, and 6/3869; on tune20 alone
+/// 68/74 and 0/56, now 71/74 and 0/56; on the older tune lines 2791/2907 and 6/3813, now
+/// 2794/2907 and 6/3813; Pashto tune lines 683/698 → 688/698, ordinary 0/712). The test fails
 /// below these floors.
 const FLOOR_RECALL: f64 = 0.976;
 const FLOOR_FALSE_REFUSALS: f64 = 0.0078;
-const FLOOR_TUNE_RECALL: f64 = 0.96;
+const FLOOR_TUNE_RECALL: f64 = 0.961;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0016;
 
 struct Line<'a> {

@@ -662,6 +662,9 @@ const PASHTO_KIN: &[&str] = &[
     "دوسیه", "وکیل", "فایل", "اپیل", "کیس", "قضیې", "غوښتنه", "مېرمن", "میرمن",
     // Version 9: a person's asylum interview ("د وږمې مرکه").
     "مرکه", "مرکې",
+    // Version 12: a child, grandparents and grandchildren, uncles, aunts, nephews and in-laws
+    // ("د فوزیې ماشوم", Fawzia's child; "د اجمل تره").
+    "ماشوم", "نیکه", "لمسی", "لمسۍ", "تره", "ماما", "ترور", "وراره", "خسر", "خواښې", "ناوې",
 ];
 
 /// Pashto kin and a person's claim in the oblique, after "د X د" (version 7).
@@ -1317,14 +1320,97 @@ fn one_word_compound(t: &Token) -> bool {
 /// "امان" (safety) since version 9: "امان الله" is the Afghan name Amanullah, and the formula
 /// goes after "في" or "فی" ("في أمان الله"), which the rule already excuses.
 #[rustfmt::skip]
+/// Version 12: first halves of Pashto, Dari and Urdu compound names that the lists miss or
+/// hold as words only, and that before "الله" or "الدين" make a name, not a formula:
+/// Amanullah, Ruknuddin, Muhyiddin ("امان الله", "رکن الدین"); not after "په" ("safely").
+const COMPOUND_FIRST_HALVES: &[&str] = &["امان", "رکن", "ركن", "محی", "محي", "محیی", "محيي"];
+
+/// Version 12: "grace" and "kindness", formulas before "الله", names before "الرحمن" (Fazlur
+/// Rahman, Lutfur Rahman: "فضل الرحمن", "لطف الرحمن").
+const RAHMAN_FIRST_HALVES: &[&str] = &["فضل", "لطف"];
+
 const GOD_FORMULAS: &[&str] = &[
-    "ان", "إن", "انشاء", "شاء", "ماشاء", "ما", "الحمد", "بسم", "سبحان", "الا", "إلا", "رسول", "حزب",
-    "کلام", "كلام", "سبيل", "سبیل", "بيت", "بیت", "لا", "يا", "یا", "و", "والله", "في", "فی",
-    "عند", "امر", "أمر", "خلق", "دين", "دین", "شكر", "شکر", "رحمة", "رحمه", "ورحمة", "نعمة", "نعمت", "خدا",
-    "جزاك", "بارك", "حفظه", "رحمها", "يرحمه", "استغفر", "أستغفر", "اعوذ", "أعوذ", "لعنة", "فضل",
-    "يوم", "روز", "فرج", "عون", "توفيق", "توفیق", "لطف", "رضا", "نصر", "حب",
-    "ذكر", "ذکر", "عبادة", "طاعة", "حمد", "حسبنا", "حسبي", "بفضل", "بإذن", "باذن", "إذن",
-    "اذن", "بعون", "صلى", "سلام", "هدى", "بحمد", "امید", "أمل", "امل",
+    "ان",
+    "إن",
+    "انشاء",
+    "شاء",
+    "ماشاء",
+    "ما",
+    "الحمد",
+    "بسم",
+    "سبحان",
+    "الا",
+    "إلا",
+    "رسول",
+    "حزب",
+    "کلام",
+    "كلام",
+    "سبيل",
+    "سبیل",
+    "بيت",
+    "بیت",
+    "لا",
+    "يا",
+    "یا",
+    "و",
+    "والله",
+    "في",
+    "فی",
+    "عند",
+    "امر",
+    "أمر",
+    "خلق",
+    "دين",
+    "دین",
+    "شكر",
+    "شکر",
+    "رحمة",
+    "رحمه",
+    "ورحمة",
+    "نعمة",
+    "نعمت",
+    "خدا",
+    "جزاك",
+    "بارك",
+    "حفظه",
+    "رحمها",
+    "يرحمه",
+    "استغفر",
+    "أستغفر",
+    "اعوذ",
+    "أعوذ",
+    "لعنة",
+    "فضل",
+    "يوم",
+    "روز",
+    "فرج",
+    "عون",
+    "توفيق",
+    "توفیق",
+    "لطف",
+    "رضا",
+    "نصر",
+    "حب",
+    "ذكر",
+    "ذکر",
+    "عبادة",
+    "طاعة",
+    "حمد",
+    "حسبنا",
+    "حسبي",
+    "بفضل",
+    "بإذن",
+    "باذن",
+    "إذن",
+    "اذن",
+    "بعون",
+    "صلى",
+    "سلام",
+    "هدى",
+    "بحمد",
+    "امید",
+    "أمل",
+    "امل",
 ];
 
 /// Words for "and" that join the last name of a list ("فرحان، نادیہ اور بلال").
@@ -2127,7 +2213,14 @@ fn name_with_part(ts: &[Token], i: usize) -> bool {
     // باران", a shower of flowers; "ګل بهار", spring flowers).
     if flower(t) {
         return (part(n) && !flower(n))
-            || (given(n) && !in_list(n, NOT_PERSONS) && !everyday_by_rules(n));
+            || (given(n) && !in_list(n, NOT_PERSONS) && !everyday_by_rules(n))
+            // Version 12: ګل, a word and a Pashtun tribal name of the hand list ("ګل زمان
+            // احمدزی"): a name, not a phrase.
+            || (n.next_punct.is_none()
+                && name_shaped(n)
+                && !in_list(n, FUNCTION_WORDS)
+                && !in_list(n, NOT_PERSONS)
+                && ts.get(i + 2).is_some_and(|m| !m.cased && hand_family_shaped(m)));
     }
     // Since version 7 also a Pashto name that is also a word, of the rules' own list ("ستوری"
     // star, "سوله" peace), before خان: "ستوری خان".
@@ -2525,7 +2618,7 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
     t.initial
         && t.next_punct.is_none()
-        && caseless_given(t)
+        && (caseless_given(t) || pashto_given_village(ts, i))
         // Since version 7 also a given name that the family lists hold too and that is none
         // of the rules' everyday words ("حیات پرون…").
         && (strong(t)
@@ -2556,6 +2649,103 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
                 || ((n.text == "د" || n.text == "په") && !everyday_by_rules(t))
         })
         && pashto(ts)
+}
+
+/// Version 12: a well-attested given name that is no everyday word but that the gazetteer
+/// also holds, as it holds many Afghan villages named after a man ("محمود", "نسیم", "ظاهر"):
+/// at the head of a Pashto sentence, before "will", a word of time or a person's state, a
+/// person. Not a province or a town the groups' notes name (those are no given names).
+fn pashto_given_village(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    !t.cased
+        && given(t)
+        && !in_list(t, NOT_PERSONS)
+        && !in_list(t, OFFICES)
+        && !everyday_by_rules(t)
+        && ts.get(i + 1).is_some_and(|n| {
+            in_list(n, &["پرون", "نن", "سبا", "لا"]) || in_list(n, PASHTO_HUMAN_STATES)
+        })
+}
+
+/// Version 12: a Pashto sentence opening with a listed given name, even one that is also a
+/// word, then "with (her own) children" or "with his wife" ("مینه له ماشومانو سره …"): only
+/// people go with their children.
+fn pashto_with_family(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    let mut k = i + 2;
+    if ts
+        .get(k)
+        .is_some_and(|w| w.text == "خپلو" || w.text == "خپل")
+    {
+        k += 1;
+    }
+    t.initial
+        && t.next_punct.is_none()
+        && !t.cased
+        // (The words for children and spouse are Pashto's own: a text without a letter only
+        // Pashto writes is Pashto too.)
+        && given(t)
+        && !in_list(t, NOT_PERSONS)
+        && !in_list(t, OFFICES)
+        && !in_list(t, FUNCTION_WORDS)
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
+        && ts.get(i + 1).is_some_and(|n| n.text == "له")
+        && ts.get(k).is_some_and(|w| in_list(w, PASHTO_WITH_FAMILY))
+        && ts.iter().skip(k + 1).take(2).any(|w| w.text == "سره")
+}
+
+/// Version 12: Pashto children, spouse and family, after "له" (with) and before "سره".
+const PASHTO_WITH_FAMILY: &[&str] = &[
+    "ماشومانو",
+    "اولادونو",
+    "زامنو",
+    "لوڼو",
+    "مېړه",
+    "میړه",
+    "ښځې",
+    "مېرمنې",
+    "کورنۍ",
+    "ماشوم",
+];
+
+/// Version 12: "ما X ولید" (I saw X), "موږ X وپوښته" (we asked X): a listed given name that is
+/// none of the rules' everyday words, between "I" or "we" and a verb of seeing, asking, calling
+/// or finding, is a person.
+fn pashto_seen(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    i >= 1
+        && !t.cased
+        && pashto_letters_or_verb(ts)
+        && in_list(&ts[i - 1], &["ما", "موږ", "مونږ"])
+        && caseless_given(t)
+        && !everyday_by_rules(t)
+        && !in_list(t, FUNCTION_WORDS)
+        && ts
+            .iter()
+            .skip(i + 1)
+            .take(2)
+            .any(|v| in_list(v, PASHTO_SEEN))
+}
+
+/// Pashto verbs of seeing, asking, calling and finding someone, in the past (version 12).
+const PASHTO_SEEN: &[&str] = &[
+    "ولید",
+    "ولیده",
+    "ولیدله",
+    "ولیدل",
+    "وپوښته",
+    "وپوښتله",
+    "وپوښتل",
+    "وباله",
+    "وبلله",
+    "ومونده",
+    "وموند",
+];
+
+/// A Pashto text, or a verb of [`PASHTO_SEEN`] (which may be written with no letter only Pashto
+/// writes).
+fn pashto_letters_or_verb(ts: &[Token]) -> bool {
+    pashto(ts) || ts.iter().any(|v| in_list(v, PASHTO_SEEN))
 }
 
 /// Pashto words for the state of a person, said right after the subject: ill, sad, tired,
@@ -2664,6 +2854,36 @@ fn arabic_addressee(ts: &[Token], i: usize) -> bool {
 }
 
 /// "Amina, 34," "Amina (34)", "Amina, aged 34".
+/// Words for "… years old" after a number (Pashto, Persian and Dari, Urdu, Sorani, Arabic).
+const YEARS_OLD: &[&str] = &[
+    "کلن", "کلنه", "کلنې", "کلنۍ", "کلنی", "ساله", "سالہ", "ساڵ", "ساڵە", "عاما", "سنة",
+];
+
+/// Version 12: a Pashto note that opens with a given name (even one that is also a word) and
+/// gives an age within the sentence ("ګل زمان کوچی له هلمند څخه، 38 کلن": Gul Zaman Kochai,
+/// from Helmand, 38 years old).
+fn pashto_aged(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    i == 0
+        && !t.cased
+        && pashto(ts)
+        && ((given(t) && !ambiguous(t) && !everyday_by_rules(t))
+            || (t.text == "ګل"
+                && t.next_punct.is_none()
+                && ts.get(1).is_some_and(|n| {
+                    name_shaped(n) && !in_list(n, FUNCTION_WORDS) && !in_list(n, NOT_PERSONS)
+                })))
+        && !in_list(t, FUNCTION_WORDS)
+        && !in_list(t, NOT_PERSONS)
+        && !in_list(t, OFFICES)
+        && ts.iter().take(8).enumerate().skip(1).any(|(k, d)| {
+            d.text.len() <= 2
+                && d.text.chars().all(|c| c.is_ascii_digit())
+                && ts.get(k + 1).is_some_and(|m| in_list(m, YEARS_OLD))
+                && ts[..k].iter().all(|w| w.next_punct != Some('.'))
+        })
+}
+
 fn with_age(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
     if !known(t) || ambiguous(t) {
@@ -2672,6 +2892,11 @@ fn with_age(ts: &[Token], i: usize) -> bool {
     match (t.next_punct, ts.get(i + 1), ts.get(i + 2)) {
         (Some(',' | '('), Some(n), _) if n.text.chars().all(|c| c.is_ascii_digit()) => {
             n.text.len() <= 2
+        }
+        // Version 12: the Arabic comma, then the years of age ("اجمل، 38 کلن", Ajmal, 38 years
+        // old; "مریم، 12 ساله").
+        (Some('،'), Some(n), Some(m)) if n.text.chars().all(|c| c.is_ascii_digit()) => {
+            n.text.len() <= 2 && in_list(m, YEARS_OLD)
         }
         (Some(','), Some(n), Some(m)) => {
             (n.folded == "aged" || n.folded == "age" || n.folded == "âgé" || n.folded == "âgée")
@@ -2716,7 +2941,7 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         if family_named(&ts, i) {
             return Some(("family", at()));
         }
-        if with_age(&ts, i) {
+        if with_age(&ts, i) || (pashto_aged(&ts, i) && !excused(&ts, i, 1)) {
             return Some(("age", at()));
         }
         if acts(&ts, i) && !excused(&ts, i, 1) {
@@ -2747,10 +2972,12 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
             && ts
                 .get(i + 1)
                 .is_some_and(|n| in_list(n, NAME_SECOND_HALVES))
-            && given(t)
-            && !in_list(t, GOD_FORMULAS)
-            && !written(t).any(|f| LISTS.places.contains(f))
-            && !(i > 0 && in_list(&ts[i - 1], &["في", "فی", "به", "با"]))
+            && ((given(t)
+                && !in_list(t, GOD_FORMULAS)
+                && !written(t).any(|f| LISTS.places.contains(f)))
+                || in_list(t, COMPOUND_FIRST_HALVES)
+                || (in_list(t, RAHMAN_FIRST_HALVES) && ts[i + 1].folded.starts_with("الرحم")))
+            && !(i > 0 && in_list(&ts[i - 1], &["في", "فی", "به", "با", "په"]))
             && !excused(&ts, i, 2)
         {
             return Some(("compound", format!("{} {}", at(), ts[i + 1].text)));
@@ -2763,10 +2990,13 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         {
             return Some(("marked", at()));
         }
-        if (told(&ts, i) || contacted(&ts, i)) && !excused(&ts, i, 1) {
+        if (told(&ts, i) || contacted(&ts, i) || pashto_seen(&ts, i)) && !excused(&ts, i, 1) {
             return Some(("told", at()));
         }
-        if (named_pair(&ts, i) || pashto_subject(&ts, i) || urdu_subject(&ts, i))
+        if (named_pair(&ts, i)
+            || pashto_subject(&ts, i)
+            || pashto_with_family(&ts, i)
+            || urdu_subject(&ts, i))
             && !excused(&ts, i, 1)
         {
             return Some(("subject", at()));
@@ -3182,6 +3412,37 @@ mod tests {
                 "لور یې راغله.",
                 "ورور یې لندن کې اوسېږي.",
                 "د جمعې فورم ډک کړئ.",
+            ],
+        );
+    }
+
+    #[test]
+    fn version_12_pashto_names() {
+        named_and_ordinary(
+            &[
+                "امان الله صافي نن ونه لیدل شو.",
+                "فضل الرحمن سبا محکمې ته ځي.",
+                "نسرین ترینه د ژباړن غوښتنه کوي.",
+                "میرویس، 41 کلن، په کمپ کې دی.",
+                "ګل زمان کوچی له کونړ څخه، 52 کلن.",
+                "ګل مست احمدزی پرون راغی.",
+                "شیرشاه نن ډاکټر ته ځي.",
+                "نجیب نن ډاکټر ته ځي.",
+                "هیله له خپلو ماشومانو سره نوي کور ته ولاړه.",
+                "ما ذکیه ولیده چې د دفتر مخې ته ولاړه وه.",
+                "د فوزیې ماشوم روغتون ته یووړل شو.",
+            ],
+            &[
+                "په امان الله، سبا به بیا سره ووینو.",
+                "باران له امله ماشومان، 5 کلن او 7 کلن، کور کې پاتې شول.",
+                "ښځې له ماشومانو سره راغلې.",
+                "ما ښار ولید.",
+                "ما باران ولید.",
+                "د ماشومانو عمر 5 کلن دی.",
+                "کندهار نن ډېر ګرم دی.",
+                "ګل باران د اختر ورځ وه.",
+                "د ښځې ماشوم ناروغ دی.",
+                "د کلي ماشوم ښوونځي ته ځي.",
             ],
         );
     }
