@@ -101,8 +101,11 @@ impl DocSet {
             DocKind::Meetings => generation::forget::<MeetingLog>(doc, me, today),
         })?;
         // Forgotten on purpose: the old bytes leave the disk (even if the raw tally was also
-        // shortened in this batch).
+        // shortened in this batch), and a forgotten raw tally's changes are counted afresh.
         self.shortened.remove(id);
+        if *id == self.tally_id() {
+            self.tally_changes = None;
+        }
         info!(doc = %id, kind = %forgotten.kind, generation = forgotten.generation, "forgotten: re-issued without its history");
         Ok(forgotten)
     }
@@ -124,11 +127,15 @@ impl DocSet {
         if n < tally::REISSUE_AFTER {
             return;
         }
+        // Forgotten earlier in this batch: the store is still rewritten for that.
+        let forgotten = self.replica.out.replaced.contains(&id);
         match self.reissue(&id, |doc, me, today, _| {
             generation::forget::<Tally>(doc, me, today)
         }) {
             Ok(f) => {
-                self.shortened.insert(id);
+                if !forgotten {
+                    self.shortened.insert(id);
+                }
                 self.tally_changes = Some(1);
                 debug!(
                     changes = n,

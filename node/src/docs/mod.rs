@@ -1303,19 +1303,31 @@ mod tests {
         assert_eq!(docs.meetings().await.unwrap()[0].attendees, 12);
     }
 
+    /// A node on the store at `dir` that counts its scrubs.
+    fn counting_scrubs(
+        dir: &std::path::Path,
+    ) -> (
+        Docs,
+        DocsThread,
+        std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    ) {
+        let scrubs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let store = Flaky {
+            inner: SledStore::open(dir).unwrap(),
+            fail: Default::default(),
+            scrubs: scrubs.clone(),
+        };
+        let (docs, thread) = start(Box::new(store), key()).unwrap();
+        (docs, thread, scrubs)
+    }
+
     /// The raw tally is re-issued without its history once its generation is long (its
     /// increments, and its loading at start, cost in proportion to it): the counts stay, the
     /// store is not rewritten for it (not a forget), and they survive a restart.
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_long_raw_tally_is_reissued_without_its_history_and_its_counts_stay() {
         let dir = tempfile::tempdir().unwrap();
-        let scrubs = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-        let store = Flaky {
-            inner: SledStore::open(dir.path()).unwrap(),
-            fail: Default::default(),
-            scrubs: scrubs.clone(),
-        };
-        let (docs, thread) = start(Box::new(store), key()).unwrap();
+        let (docs, thread, scrubs) = counting_scrubs(dir.path());
         let nov: Period = "2026-11".parse().unwrap();
         let n = tally::REISSUE_AFTER as i64 + 40;
         let tasks: Vec<_> = (0..n)
@@ -1350,6 +1362,29 @@ mod tests {
             docs.tally_add("housing".into(), 1, nov).await.unwrap(),
             n / 2 + 1
         );
+    }
+
+    /// A raw tally forgotten and then, in the same batch, shortened: the store is still
+    /// rewritten, as a forget promises.
+    #[tokio::test]
+    async fn a_tally_forgotten_and_shortened_in_one_batch_still_leaves_the_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let (docs, _thread, scrubs) = counting_scrubs(dir.path());
+        let nov: Period = "2026-11".parse().unwrap();
+        let generation = docs
+            .run(move |set| {
+                let id = set.tally_id();
+                set.forget(&id)?;
+                // As if the forgotten generation had been long: due at the next increment.
+                set.tally_changes = Some(tally::REISSUE_AFTER);
+                set.add_to_tally(|c| Ok(vec![Increment::check(c, "housing", 2, nov)?]))?;
+                Ok(set.loaded(&id, "tally")?.header.generation.n)
+            })
+            .await
+            .unwrap();
+        assert_eq!(generation, 2, "forgotten, then shortened");
+        assert_eq!(scrubs.load(std::sync::atomic::Ordering::SeqCst), 1);
+        assert_eq!(docs.tally(nov).await.unwrap().total, 2);
     }
 
     #[tokio::test]
