@@ -8,7 +8,7 @@
 //! it. The start is timed from `Node::start` to its answering its API, the baseline is the
 //! median of three loads of the snapshot.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{Automerge, ObjType, ROOT, ReadDoc};
@@ -127,10 +127,7 @@ pub(crate) async fn p7(dir: &std::path::Path) -> anyhow::Result<Row> {
             ms(start),
             changes + 1,
             snapshot.len(),
-            start.as_secs_f64()
-                / load
-                    .as_secs_f64()
-                    .max(Duration::from_micros(1).as_secs_f64())
+            start.as_secs_f64() / load.as_secs_f64().max(1e-6)
         ),
         baseline: format!(
             "Automerge::load of the same bytes: {} (median of 3)",

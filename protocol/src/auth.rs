@@ -308,7 +308,7 @@ pub fn admit(
     received: &[SignedHead],
     network: Option<&Network>,
 ) -> Result<Admitted, AuthError> {
-    let header = doc::header(candidate).map_err(|e| AuthError::Header(e.to_string()))?;
+    let header = header_of(candidate)?;
     admit_checked(
         id, base, candidate, header, None, held, received, network, false,
     )
@@ -349,7 +349,7 @@ pub fn admit_logged(
     received: &[SignedHead],
     network: Option<&Network>,
 ) -> Result<Admitted, AuthError> {
-    let header = doc::header(candidate).map_err(|e| AuthError::Header(e.to_string()))?;
+    let header = header_of(candidate)?;
     admit_checked(
         id,
         Some(base),
@@ -404,7 +404,7 @@ fn admit_checked(
     // to an empty document, with the patches that logged): the history check goes on from it.
     let (new, first) = match base {
         Some(b) => {
-            let before = doc::header(b).map_err(|e| AuthError::Header(e.to_string()))?;
+            let before = header_of(b)?;
             if before != header {
                 return Err(AuthError::Header("it differs from ours".into()));
             }
@@ -511,8 +511,8 @@ pub fn admit_generation(
     signed: &[SignedHead],
     network: Option<&Network>,
 ) -> Result<Admitted, AuthError> {
-    let before = doc::header(old).map_err(|e| AuthError::Header(e.to_string()))?;
-    let after = doc::header(next).map_err(|e| AuthError::Header(e.to_string()))?;
+    let before = header_of(old)?;
+    let after = header_of(next)?;
     let same = |h: &Header| (h.kind, h.network, h.owner, h.created, h.salt.clone());
     if same(&before) != same(&after) {
         return Err(AuthError::Header(
@@ -531,6 +531,11 @@ pub fn admit_generation(
         });
     }
     admit_checked(id, None, next, after, None, &[], signed, network, true)
+}
+
+/// A document's header, or why admission cannot read it.
+fn header_of(doc: &Automerge) -> Result<Header, AuthError> {
+    doc::header(doc).map_err(|e| AuthError::Header(e.to_string()))
 }
 
 /// Signed heads as admission sees them: all of them, and which were checked before.

@@ -93,14 +93,14 @@ pub trait Schema: Hydrate + Reconcile {
     const KIND: DocKind;
 
     /// This body, read from one document, made fit to be the first state of a new one (a new
-    /// generation, [`crate::generation::forget`]). Autosurgeon's counters, as read, reconcile
+    /// generation, [`crate::generation::reissue`]). Autosurgeon's counters, as read, reconcile
     /// as increments on what they were read from: put into a new document, a counter read as 5
     /// would hold 0. A body holding counters makes them plain values here.
-    fn into_fresh(self) -> Self
+    fn fresh(&self) -> Self
     where
-        Self: Sized,
+        Self: Clone,
     {
-        self
+        self.clone()
     }
 }
 

@@ -130,19 +130,19 @@ impl PartialOrd for GenRank {
 /// The next generation of `doc`, issued by `author` on `today`: one change holding the header
 /// (generation number + 1, `author`, `today`, the heads it replaces) and the current body, and
 /// none of the history.
-pub fn forget<T: Schema>(
+pub fn forget<T: Schema + Clone>(
     doc: &Automerge,
     author: &GroupId,
     today: Day,
 ) -> Result<Automerge, DocError> {
     let body: T = doc::read(doc)?;
-    reissue(doc, author, today, &body.into_fresh())
+    reissue(doc, author, today, &body)
 }
 
 /// The next generation of `doc` holding `body` instead of its current one (a writer's
 /// correction made together with the forgetting, so that the old state is in no history
 /// either: a published tally re-suppressed under a raised threshold).
-pub fn reissue<T: Schema>(
+pub fn reissue<T: Schema + Clone>(
     doc: &Automerge,
     author: &GroupId,
     today: Day,
@@ -158,7 +158,7 @@ pub fn reissue<T: Schema>(
         },
         ..old
     };
-    doc::first_state(&header, author, today, body)
+    doc::first_state(&header, author, today, &body.fresh())
 }
 
 /// The hash of a document's first change (the one with no dependencies).

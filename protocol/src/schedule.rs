@@ -857,9 +857,8 @@ mod tests {
 
     /// A `Hello` that came before this node learnt it shares the network with its sender (a
     /// joiner can store the network document after the inviter's first `Hello` came) leaves
-    /// nothing awaited:
-    /// news the peer announces then is pulled at once, not after the wait (a first plan after
-    /// joining took 30 s to arrive in two runs of six before this).
+    /// nothing awaited: news the peer announces then is pulled at once, not after the wait (a
+    /// first plan after joining took 30 s to arrive in two runs of six before this).
     #[test]
     fn a_hello_that_came_first_leaves_nothing_awaited() {
         let g = sorted(2);

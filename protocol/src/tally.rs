@@ -50,13 +50,14 @@ pub struct Tally {
 impl Schema for Tally {
     const KIND: DocKind = DocKind::Tally;
 
-    fn into_fresh(mut self) -> Self {
-        for cells in self.counts.values_mut() {
+    fn fresh(&self) -> Self {
+        let mut t = self.clone();
+        for cells in t.counts.values_mut() {
             for c in cells.values_mut() {
                 *c = Counter::with_value(c.value());
             }
         }
-        self
+        t
     }
 }
 
