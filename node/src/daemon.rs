@@ -2,6 +2,7 @@
 //! HTTP API, and runs until SIGINT or SIGTERM, then shuts down in order: stop taking requests,
 //! let the documents actor store its last batch, remove the recorded address.
 
+use axum::serve::ListenerExt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -211,6 +212,10 @@ impl Node {
         );
         let stop = cancel.clone();
         let server = tokio::spawn(async move {
+            // `tap_io` only so that axum gives the connection's address to `ConnectInfo`.
+            let listener =
+                crate::listener::Limited::new(listener, crate::listener::Limits::default())
+                    .tap_io(|_| {});
             let served = axum::serve(
                 listener,
                 // The web page's access guard needs each request's peer address.

@@ -18,6 +18,7 @@
 //!   metrics);
 //! - [`http`]: the one router that puts the API and the page behind the same guard;
 //! - [`daemon`]: `commonground up`, wiring the parts together until a signal stops it;
+//! - [`listener`]: the HTTP listener's limits on connections per client, in all, and idle;
 //! - [`client`] and [`cli`]: the command line, which talks to a running node over the API;
 //! - [`testkit`]: the one kit of tests, examples and benchmarks (nodes on loopback, waits);
 //!   `sim` (tests only): the deterministic simulation of sync, and a simulated federation.
@@ -37,6 +38,7 @@ pub mod docs;
 pub use docs::{federation, forget};
 pub mod http;
 pub mod identity;
+pub mod listener;
 pub mod net;
 #[cfg(test)]
 mod sim;

@@ -4,8 +4,8 @@
 //! session with nothing to do costs one small round trip).
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use commonground_protocol::announce;
 use commonground_protocol::schedule::{self, Action, Event, Member, Scheduler};
@@ -19,6 +19,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{Instrument, debug, info, warn};
 
 use crate::docs::{Docs, DocsError, Stored};
+use crate::net::refusals::{Line, Refusals};
 use crate::net::{Net, NetError, NetEvent};
 use commonground_protocol::replica::{Answered, Initiator, SessionError, Step};
 
@@ -131,6 +132,26 @@ pub struct Engine {
     /// Forbidden rounds per peer, reported by answering tasks.
     offences_tx: mpsc::Sender<GroupId>,
     offences_rx: mpsc::Receiver<GroupId>,
+    /// Refused requests per peer since each was last logged (a flood logs a line a minute).
+    refusals: Arc<Mutex<Refusals>>,
+}
+
+/// Logs a line about refused requests (who, and why in a word: never what they held).
+fn say(line: &Line) {
+    let who = |peer: &Option<GroupId>| peer.map_or_else(|| "others".to_string(), |p| p.short());
+    match line {
+        Line::First { peer, reason } => warn!(
+            peer = %who(peer),
+            reason,
+            "refused a request (further refusals of this peer are counted and logged once a minute)"
+        ),
+        Line::Summary { peer, counts } => warn!(
+            peer = %who(peer),
+            refused = line.total(),
+            reasons = ?counts,
+            "requests refused since the last line about this peer"
+        ),
+    }
 }
 
 impl Engine {
@@ -154,6 +175,7 @@ impl Engine {
             answers: JoinSet::new(),
             offences_tx,
             offences_rx,
+            refusals: Arc::default(),
         }
     }
 
@@ -356,6 +378,7 @@ impl Engine {
                 }
                 let (docs, net) = (self.docs.clone(), self.net.clone());
                 let offences = self.offences_tx.clone();
+                let refused = self.refusals.clone();
                 self.answers.spawn(async move {
                     let response = docs.answer(peer, request).await;
                     let forbidden = matches!(
@@ -366,8 +389,15 @@ impl Engine {
                         }
                     );
                     if let Response::Refused { reason, .. } = &response {
-                        // Logged without content: who, and why in one word.
-                        warn!(peer = %peer.short(), ?reason, "refused a request");
+                        net.traffic().count_refused(reason);
+                        let line = refused.lock().unwrap_or_else(|e| e.into_inner()).note(
+                            peer,
+                            reason,
+                            Instant::now(),
+                        );
+                        if let Some(line) = line {
+                            say(&line);
+                        }
                     }
                     // Answer first: the offence may close the connection.
                     net.respond(channel, response).await;
@@ -487,6 +517,14 @@ impl Engine {
     }
 
     async fn on_tick(&mut self) {
+        let due = self
+            .refusals
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .due(Instant::now());
+        for line in &due {
+            say(line);
+        }
         // Invites expire with time, not with a change.
         self.refresh_admission().await;
         self.publish_addrs().await;

@@ -180,6 +180,24 @@ impl Browser {
         self.send(app, req).await
     }
 
+    /// Logs in with `passphrase`, as the login form sends it; must be let in.
+    async fn log_in(&mut self, app: &Router, passphrase: &str) {
+        let res = self
+            .submit(
+                app,
+                "/login",
+                "/login",
+                &[("passphrase", passphrase), ("next", "/tally")],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    }
+
+    /// Fills in the new-plan form of `/plans` and sends it.
+    async fn new_plan_form(&mut self, app: &Router, fields: &[(&str, &str)]) -> Page {
+        self.submit(app, "/plans", "/plans", fields).await
+    }
+
     /// Opens `page` as a person would, then posts a form with the token it carried.
     async fn submit(
         &mut self,
@@ -412,7 +430,11 @@ async fn forms_without_the_right_csrf_token_are_refused() {
     let n = node();
     let mut b = Browser::local();
     let token = b.get(&n.app, "/tally").await.csrf();
-    assert_eq!(b.cookies["cg_csrf"], token, "the token is the cookie's");
+    assert_eq!(token.len(), 64);
+    assert_ne!(
+        b.cookies["cg_csrf"], token,
+        "the token is made from the cookie, not the cookie itself"
+    );
     let fields = meeting(&[]);
 
     let missing = b.post_raw(&n.app, "/meetings", &fields).await;
@@ -454,6 +476,243 @@ async fn forms_without_the_right_csrf_token_are_refused() {
 
     let ok = b.post_raw(&n.app, "/meetings", &stolen).await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.body);
+}
+
+/// A request as a page of another site would make it: `Origin`, and `Sec-Fetch-Site` when the
+/// browser is recent.
+fn from_another_site(uri: &str, content_type: &str, body: &str, fetch_site: bool) -> Request<Body> {
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header(header::HOST, "127.0.0.1:7465")
+        .header(header::ORIGIN, "http://evil.example")
+        .header(header::CONTENT_TYPE, content_type);
+    if fetch_site {
+        req = req.header("sec-fetch-site", "cross-site");
+    }
+    req.body(Body::from(body.to_string())).unwrap()
+}
+
+#[tokio::test]
+async fn requests_from_another_site_change_nothing_whatever_their_content_type() {
+    let n = node();
+    let mut b = Browser::local();
+    let token = b.get(&n.app, "/tally").await.csrf();
+    for fetch_site in [true, false] {
+        // The JSON API, and a "simple" text/plain request that needs no preflight.
+        for (uri, content_type, body) in [
+            (
+                "/api/v1/tally",
+                "application/json",
+                r#"{"issue":"housing"}"#,
+            ),
+            ("/api/v1/tally", "text/plain", r#"{"issue":"housing"}"#),
+            ("/api/v1/bundles", "text/plain", "CGB1 not really a bundle"),
+            ("/api/v1/networks/0123/export", "text/plain", ""),
+            ("/api/v1/plans", "text/plain", r#"{"title":"x"}"#),
+        ] {
+            let res = b
+                .send(
+                    &n.app,
+                    from_another_site(uri, content_type, body, fetch_site),
+                )
+                .await;
+            assert_eq!(res.status, StatusCode::FORBIDDEN, "{uri} {content_type}");
+            assert!(res.body.contains("\"cross_site\""), "{}", res.body);
+        }
+        // A page's form, even with the browser's own cookie and the right token.
+        let form = form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(meeting(&[("csrf", token.as_str())]))
+            .finish();
+        let res = b
+            .send(
+                &n.app,
+                from_another_site(
+                    "/meetings",
+                    "application/x-www-form-urlencoded",
+                    &form,
+                    fetch_site,
+                ),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN);
+        assert!(
+            res.body
+                .contains("Another web site tried to change this node"),
+            "{}",
+            res.body
+        );
+    }
+    let now = b.get(&n.app, "/api/v1/tally").await;
+    assert!(
+        now.ok().contains("\"total\":0"),
+        "nothing counted: {}",
+        now.body
+    );
+    assert!(n.docs.meetings().await.unwrap().is_empty());
+    assert!(n.docs.plans().await.unwrap().is_empty());
+
+    // The node's own page (same origin, or an old browser's matching Origin) goes on.
+    let form = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(meeting(&[("csrf", token.as_str())]))
+        .finish();
+    for (k, v) in [
+        ("sec-fetch-site", "same-origin"),
+        ("origin", "http://127.0.0.1:7465"),
+    ] {
+        let req = Request::post("/meetings")
+            .header(header::HOST, "127.0.0.1:7465")
+            .header(k, v)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form.clone()))
+            .unwrap();
+        let res = b.send(&n.app, req).await;
+        assert_eq!(res.status, StatusCode::SEE_OTHER, "{k}: {}", res.body);
+    }
+    assert_eq!(n.docs.meetings().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn a_planted_cookie_and_token_or_another_sessions_token_are_refused() {
+    let n = node();
+    // Someone on another machine takes a cookie and its token from the login page, and plants
+    // both in a browser on the node's machine (a cookie can be set from a sibling host).
+    let mut attacker = Browser::remote();
+    let token = attacker.get(&n.app, "/login").await.csrf();
+    let mut victim = Browser::local();
+    victim
+        .cookies
+        .insert("cg_csrf".into(), attacker.cookies["cg_csrf"].clone());
+    let res = victim
+        .post_raw(&n.app, "/meetings", &meeting(&[("csrf", token.as_str())]))
+        .await;
+    assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    assert!(n.docs.meetings().await.unwrap().is_empty());
+
+    // Two sessions: a token of one is no use in the other, and a token from before logging in
+    // is no use after it.
+    auth::set_passphrase(&n.data, "correct horse battery").unwrap();
+    let mut a = Browser::remote();
+    let mut c = Browser::at("198.51.100.4:50000");
+    let before = a.get(&n.app, "/login").await.csrf();
+    for x in [&mut a, &mut c] {
+        x.log_in(&n.app, "correct horse battery").await;
+    }
+    let c_token = c.get(&n.app, "/tally").await.csrf();
+    let a_token = a.get(&n.app, "/tally").await.csrf();
+    assert_ne!(a_token, c_token);
+    for wrong in [&c_token, &before] {
+        let res = a
+            .post_raw(&n.app, "/meetings", &meeting(&[("csrf", wrong.as_str())]))
+            .await;
+        assert_eq!(res.status, StatusCode::FORBIDDEN, "{}", res.body);
+    }
+    assert!(n.docs.meetings().await.unwrap().is_empty());
+    let res = a
+        .post_raw(&n.app, "/meetings", &meeting(&[("csrf", a_token.as_str())]))
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+}
+
+#[tokio::test]
+async fn wrong_passphrases_slow_a_client_and_logging_in_renews_its_session() {
+    let n = node();
+    auth::set_passphrase(&n.data, "correct horse battery").unwrap();
+    let mut b = Browser::remote();
+    b.log_in(&n.app, "correct horse battery").await;
+    let first = b.cookies["cg_session"].clone();
+    let first_nonce = b.cookies["cg_csrf"].clone();
+
+    // Logging in again ends the session the browser had and starts another.
+    b.log_in(&n.app, "correct horse battery").await;
+    assert_ne!(b.cookies["cg_session"], first);
+    assert_ne!(b.cookies["cg_csrf"], first_nonce, "a new browser value too");
+    let mut old = Browser::remote();
+    old.cookies.insert("cg_session".into(), first);
+    assert_eq!(
+        old.get(&n.app, "/tally").await.status,
+        StatusCode::SEE_OTHER,
+        "the old session ended"
+    );
+
+    // Another machine guesses: a few tries are checked, then it must wait, right or wrong.
+    let mut guesser = Browser::at("203.0.113.9:50000");
+    for i in 0..auth::FREE_TRIES {
+        let res = guesser
+            .submit(
+                &n.app,
+                "/login",
+                "/login",
+                &[("passphrase", &format!("guess number {i}"))],
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::UNAUTHORIZED, "try {i}");
+    }
+    for passphrase in ["guess number again", "correct horse battery"] {
+        let res = guesser
+            .submit(&n.app, "/login", "/login", &[("passphrase", passphrase)])
+            .await;
+        assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS, "{}", res.body);
+        assert!(res.headers.contains_key(header::RETRY_AFTER));
+        assert!(
+            res.body
+                .contains("Too many wrong passphrases from your address"),
+            "{}",
+            res.body
+        );
+        assert!(!guesser.cookies.contains_key("cg_session"));
+    }
+    // In Arabic too; and the browser that logged in is not held up by the guesser.
+    guesser.cookies.insert("lang".into(), "ar".into());
+    let res = guesser
+        .submit(&n.app, "/login", "/login", &[("passphrase", "x")])
+        .await;
+    assert!(res.body.contains("عبارات مرور خاطئة كثيرة"), "{}", res.body);
+    assert_eq!(b.get(&n.app, "/tally").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn control_characters_overrides_and_invisible_titles_are_refused_beside_the_field() {
+    let n = node();
+    let mut b = Browser::local();
+    for (title, message) in [
+        ("\u{202E}gnisuoH", "reverses how text reads"),
+        ("Housing\u{1b}[31m", "invisible control character (U+001B)"),
+        ("\u{200B}\u{200B}\u{200B}", "nothing visible in it"),
+    ] {
+        let res = b
+            .new_plan_form(&n.app, &[("title", title), ("goal", ""), ("network", "")])
+            .await;
+        assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY, "{title:?}");
+        assert!(
+            res.body.contains("id=\"plan-title-error\"") && res.body.contains(message),
+            "{title:?}: {}",
+            res.body
+        );
+    }
+    let res = b
+        .new_plan_form(
+            &n.app,
+            &[
+                ("title", "Logement"),
+                ("goal", "\u{202D}x"),
+                ("network", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res.body.contains("id=\"plan-goal-error\""), "{}", res.body);
+    assert!(n.docs.plans().await.unwrap().is_empty());
+    // The marks scripts need are kept, exactly: RLM, ZWNJ, isolates; line breaks in long text.
+    let title = "سكن\u{200F} می\u{200C}خواهم \u{2067}عربي\u{2069}";
+    let goal = "Line one\r\nLine\ttwo";
+    let res = b
+        .new_plan_form(&n.app, &[("title", title), ("goal", goal), ("network", "")])
+        .await;
+    assert_eq!(res.status, StatusCode::SEE_OTHER, "{}", res.body);
+    let plans = n.docs.plans().await.unwrap();
+    assert_eq!(plans[0].title, title);
+    assert_eq!(plans[0].goal, goal);
 }
 
 #[tokio::test]

@@ -172,10 +172,16 @@ pub enum AuthError {
 impl AuthError {
     /// Whether sending this is an offence (forged, unauthorised, damaged), for which a peer is
     /// scored down. What a change carries is not: an honest node with older rules may send it.
+    /// Nor are the characters of a text (control characters, bidi overrides, `text::unprintable`),
+    /// which releases before 0.5.6 took.
     pub fn is_offence(&self) -> bool {
         !matches!(
             self,
-            Self::Carried(_) | Self::Unbound | Self::Unendorsed | Self::UnknownAuthor { .. }
+            Self::Carried(_)
+                | Self::Unbound
+                | Self::Unendorsed
+                | Self::UnknownAuthor { .. }
+                | Self::Content(ValidationError::Unprintable { .. })
         )
     }
 }

@@ -113,19 +113,50 @@ impl Catalogue {
     }
 }
 
-/// Checks a short required text: not blank, at most `max` characters, no personal data.
+/// Checks a short required text (one line): not blank, at most `max` characters, no control
+/// character, no bidi override, something visible, no personal data.
 pub fn check_label(field: &'static str, text: &str, max: usize) -> Result<(), ValidationError> {
     if crate::text::is_blank(text) {
         return Err(ValidationError::Empty { field });
     }
-    check_long_text(field, text, max)
+    check_chars(field, text, max, false, true)
 }
 
-/// Checks an optional text: at most `max` characters, no personal data.
+/// Checks an optional text: at most `max` characters, no control character but line breaks and
+/// tabs, no bidi override, something visible if not empty, no personal data.
 pub fn check_long_text(field: &'static str, text: &str, max: usize) -> Result<(), ValidationError> {
+    check_chars(field, text, max, true, true)
+}
+
+/// Checks a long text as merged from edits made elsewhere: as [`check_long_text`], except that
+/// a text with nothing visible in it passes. Two edits that each leave something visible can
+/// merge into a text that has nothing visible (one deletes the word before a line break, the
+/// other the word after it); that is refused when typed, never when merged, so that replicas
+/// never disagree about a merge. Control characters and overrides cannot appear by merging:
+/// some edit typed them.
+pub fn check_merged_text(
+    field: &'static str,
+    text: &str,
+    max: usize,
+) -> Result<(), ValidationError> {
+    check_chars(field, text, max, true, false)
+}
+
+fn check_chars(
+    field: &'static str,
+    text: &str,
+    max: usize,
+    long: bool,
+    visible: bool,
+) -> Result<(), ValidationError> {
     let len = text.chars().count();
     if len > max {
         return Err(ValidationError::TooLong { field, len, max });
+    }
+    match crate::text::unprintable(text, long) {
+        Some(crate::text::Unprintable::Invisible) if !visible => {}
+        Some(what) => return Err(ValidationError::Unprintable { field, what }),
+        None => {}
     }
     check_text(field, text)?;
     Ok(())

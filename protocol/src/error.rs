@@ -42,6 +42,14 @@ pub enum ValidationError {
         /// The field.
         field: &'static str,
     },
+    /// Text with a control character, a bidi override, or nothing visible in it.
+    #[error("{field} {what}")]
+    Unprintable {
+        /// The field.
+        field: &'static str,
+        /// What is wrong with its characters.
+        what: crate::text::Unprintable,
+    },
     /// Text longer than its field allows.
     #[error("{field} is too long ({len} characters, at most {max})")]
     TooLong {
@@ -124,6 +132,7 @@ impl ValidationError {
         match self {
             Self::PersonalData(p) => Some(&p.field),
             Self::Empty { field }
+            | Self::Unprintable { field, .. }
             | Self::TooLong { field, .. }
             | Self::OutOfRange { field, .. }
             | Self::Malformed { field, .. }
@@ -140,6 +149,7 @@ impl ValidationError {
         match self {
             Self::PersonalData(_) => "personal_data",
             Self::Empty { .. } => "empty",
+            Self::Unprintable { .. } => "unprintable",
             Self::TooLong { .. } => "too_long",
             Self::OutOfRange { .. } => "out_of_range",
             Self::UnknownIssue { .. } => "unknown_issue",

@@ -11,7 +11,7 @@
 use autosurgeon::{Hydrate, Reconcile};
 use serde::{Deserialize, Serialize};
 
-use crate::catalogue::{check_label, check_long_text};
+use crate::catalogue::{check_label, check_long_text, check_merged_text};
 use crate::doc::{Based, DocKind, Header, Schema};
 use crate::error::ValidationError;
 use crate::ids::{Day, DocId, GroupId, ItemId};
@@ -1085,8 +1085,8 @@ impl Plan {
     /// personal-data check. Run on received documents, whose edits were made elsewhere.
     pub fn check(&self) -> Result<(), ValidationError> {
         check_title("title", self.title.as_str())?;
-        check_long_text("goal", self.goal.as_str(), MAX_TEXT)?;
-        check_long_text("demands", self.demands.as_str(), MAX_TEXT)?;
+        check_merged_text("goal", self.goal.as_str(), MAX_TEXT)?;
+        check_merged_text("demands", self.demands.as_str(), MAX_TEXT)?;
         for (field, len) in [
             ("targets", self.targets.len()),
             ("actions", self.actions.len()),
@@ -1097,17 +1097,17 @@ impl Plan {
         }
         for t in &self.targets {
             check_label("target role", &t.role, MAX_SHORT)?;
-            check_long_text("target institution", &t.institution, MAX_SHORT)?;
+            check_merged_text("target institution", &t.institution, MAX_SHORT)?;
             check_range("influence", t.influence, 1, 5)?;
             check_range("stance", t.stance, -2, 2)?;
         }
         for a in &self.actions {
             check_title("action title", &a.title)?;
-            check_long_text("action notes", a.notes.as_str(), MAX_SHORT)?;
+            check_merged_text("action notes", a.notes.as_str(), MAX_SHORT)?;
         }
         for m in &self.meetings {
             check_label("meeting with", &m.with, MAX_SHORT)?;
-            check_long_text("meeting outcome", m.outcome.as_str(), MAX_SHORT)?;
+            check_merged_text("meeting outcome", m.outcome.as_str(), MAX_SHORT)?;
             check_room("agenda", m.agenda.len().saturating_sub(1))?;
             for item in &m.agenda {
                 check_label("agenda item", item.text.as_str(), MAX_SHORT)?;
@@ -1305,6 +1305,60 @@ mod tests {
         let mut p = new_plan();
         p.title = "x".repeat(MAX_TITLE + 1);
         assert_eq!(Plan::new(&p, g).unwrap_err().code(), "too_long");
+    }
+
+    #[test]
+    fn control_characters_and_overrides_are_refused_in_every_field_typed_or_received() {
+        let g = group(1);
+        let mut p = new_plan();
+        p.title = "\u{202E}gnisuoH".into();
+        let e = Plan::new(&p, g).unwrap_err();
+        assert_eq!((e.code(), e.field()), ("unprintable", Some("title")));
+        let mut p = new_plan();
+        p.title = "\u{200B}\u{FEFF}".into();
+        assert_eq!(Plan::new(&p, g).unwrap_err().code(), "unprintable");
+        let mut p = new_plan();
+        p.goal = "a\u{0}b".into();
+        assert_eq!(Plan::new(&p, g).unwrap_err().field(), Some("goal"));
+        let mut plan = Plan::new(&new_plan(), g).unwrap();
+        let e = plan
+            .add_action(ItemId::from_bytes([1; 6]), &action("Meet\u{1b}[2J"))
+            .unwrap_err();
+        assert_eq!((e.code(), e.field()), ("unprintable", Some("action title")));
+
+        // A received plan whose text some other program wrote is judged the same way...
+        let mut received = Plan::new(&new_plan(), g).unwrap();
+        received.title = Label("Housing\u{202D}".into());
+        let e = received.check().unwrap_err();
+        assert_eq!(e.code(), "unprintable");
+        assert!(
+            !crate::auth::AuthError::from(e).is_offence(),
+            "releases before 0.5.6 took it: refused, never scored"
+        );
+        let mut long = Plan::new(&new_plan(), g).unwrap();
+        long.title = Label("x".repeat(MAX_TITLE + 1));
+        assert!(crate::auth::AuthError::from(long.check().unwrap_err()).is_offence());
+        let mut received = Plan::new(&new_plan(), g).unwrap();
+        received.demands = Text::new("one\u{85}two");
+        assert_eq!(received.check().unwrap_err().field(), Some("demands"));
+        // ...but a long text that merging left with nothing visible is a merge, not refused.
+        let mut merged = Plan::new(&new_plan(), g).unwrap();
+        merged.goal = Text::new("\r\n\u{200B}");
+        merged.check().unwrap();
+        assert_eq!(
+            merged
+                .apply(
+                    &PlanEdit {
+                        goal: Some(" \n".into()),
+                        ..Default::default()
+                    },
+                    None
+                )
+                .unwrap_err()
+                .code(),
+            "unprintable",
+            "typed, it is refused"
+        );
     }
 
     #[test]
@@ -1860,7 +1914,9 @@ mod tests {
 
     /// Whether the privacy check lets `t` through (in every field it is written to).
     fn ordinary(t: &str) -> bool {
-        crate::privacy::check_text("t", t).is_ok()
+        // Text with nothing visible is refused when typed (`text::unprintable`).
+        crate::text::unprintable(t, true).is_none()
+            && crate::privacy::check_text("t", t).is_ok()
             && crate::privacy::check_text("t", &format!("{t}x")).is_ok()
     }
 
@@ -1933,8 +1989,9 @@ mod tests {
                 prop_assert_eq!(plan.demands.as_str(), back.as_str());
                 prop_assert_eq!(plan.actions[0].notes.as_str(), to.as_str());
             }
-            // Titles are labels: stored as typed but for surrounding ASCII spaces.
-            let title = format!("{second}x");
+            // Titles are labels: stored as typed but for surrounding ASCII spaces (one line: a
+            // line break inside one is refused, `text::unprintable`).
+            let title = format!("{}x", second.replace('\n', " "));
             edit_plan(&mut doc, g, |p| p.apply(&PlanEdit { title: Some(title.clone()), ..Default::default() }, None));
             prop_assert_eq!(read::<Plan>(&doc).unwrap().title.0, crate::text::label(&title));
         }

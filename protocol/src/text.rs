@@ -176,6 +176,94 @@ pub fn is_blank(text: &str) -> bool {
     text.chars().all(char::is_whitespace)
 }
 
+/// Why the characters of a text are refused (see [`unprintable`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Unprintable {
+    /// A C0 or C1 control character or DEL. Line breaks (`\n`, `\r`, as a browser sends them)
+    /// and tabs are allowed in long text only.
+    Control(char),
+    /// A bidi embedding or override (U+202A–U+202E): it can make text read otherwise than it
+    /// was typed, and spill over what follows it on the page. The marks scripts need (LRM, RLM,
+    /// ALM) and the bidi isolates (U+2066–U+2069) are kept.
+    BidiOverride(char),
+    /// Nothing in the text is visible: it holds only spaces and characters that draw nothing
+    /// (zero-width spaces, joiners, marks, variation selectors...).
+    Invisible,
+}
+
+impl std::fmt::Display for Unprintable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Control(c) => write!(f, "holds a control character (U+{:04X})", *c as u32),
+            Self::BidiOverride(c) => write!(
+                f,
+                "holds a bidi embedding or override character (U+{:04X}), which can make \
+                 text read otherwise than it was typed",
+                *c as u32
+            ),
+            Self::Invisible => f.write_str("has no visible character"),
+        }
+    }
+}
+
+impl Unprintable {
+    /// A stable word for the kind (`control`, `bidi_override`, `invisible`).
+    pub fn key(&self) -> &'static str {
+        match self {
+            Self::Control(_) => "control",
+            Self::BidiOverride(_) => "bidi_override",
+            Self::Invisible => "invisible",
+        }
+    }
+}
+
+/// Whether `c` draws nothing: whitespace, or a character Unicode marks as default-ignorable
+/// (zero-width space and joiners, LRM/RLM/ALM, bidi controls, word joiner, invisible
+/// operators, Hangul fillers, variation selectors, tags, the byte-order mark) or the blank
+/// braille pattern.
+pub fn draws_nothing(c: char) -> bool {
+    c.is_whitespace()
+        || matches!(
+            c,
+            '\u{00AD}'
+                | '\u{034F}'
+                | '\u{061C}'
+                | '\u{115F}'
+                | '\u{1160}'
+                | '\u{17B4}'
+                | '\u{17B5}'
+                | '\u{180B}'..='\u{180F}'
+                | '\u{200B}'..='\u{200F}'
+                | '\u{202A}'..='\u{202E}'
+                | '\u{2060}'..='\u{206F}'
+                | '\u{2800}'
+                | '\u{3164}'
+                | '\u{FE00}'..='\u{FE0F}'
+                | '\u{FEFF}'
+                | '\u{FFA0}'
+                | '\u{FFF0}'..='\u{FFF8}'
+                | '\u{1BCA0}'..='\u{1BCA3}'
+                | '\u{1D173}'..='\u{1D17A}'
+                | '\u{E0000}'..='\u{E0FFF}'
+        )
+        || c.is_control()
+}
+
+/// What is wrong with the characters of `text`, if anything: a control character (line breaks
+/// and tabs allowed when `long`), a bidi embedding or override, or, in a text that is not empty,
+/// no visible character at all. Nothing is changed: a text is taken as typed or refused.
+pub fn unprintable(text: &str, long: bool) -> Option<Unprintable> {
+    for c in text.chars() {
+        if c.is_control() && !(long && matches!(c, '\n' | '\r' | '\t')) {
+            return Some(Unprintable::Control(c));
+        }
+        if ('\u{202A}'..='\u{202E}').contains(&c) {
+            return Some(Unprintable::BidiOverride(c));
+        }
+    }
+    (!text.is_empty() && text.chars().all(draws_nothing)).then_some(Unprintable::Invisible)
+}
+
 /// The heads a form was made from, parsed from their hex form.
 pub fn parse_heads(heads: &[String]) -> Result<Vec<ChangeHash>, ValidationError> {
     heads
@@ -461,6 +549,95 @@ mod tests {
             .expect("get")
             .expect("present");
         assert!(matches!(v, Value::Object(ObjType::Text)));
+    }
+
+    #[test]
+    fn control_characters_overrides_and_invisible_text_are_refused() {
+        use Unprintable::*;
+        // What scripts need is kept: RLM, LRM, ALM, the isolates, ZWNJ in Farsi, ZWJ in emoji.
+        for ok in [
+            "Housing",
+            "سكن\u{200F}",
+            "\u{200E}A1 \u{061C}٣",
+            "\u{2067}عربي\u{2069} and \u{2066}English\u{2069}",
+            "می\u{200C}خواهم",
+            "👩\u{200D}👧",
+            "ا\u{0651}",
+            "\u{3000}سكن",
+        ] {
+            assert_eq!(unprintable(ok, false), None, "{ok:?}");
+            assert_eq!(unprintable(ok, true), None, "{ok:?}");
+        }
+        assert_eq!(unprintable("", true), None, "an empty optional text");
+        assert_eq!(unprintable("line one\r\nline\ttwo\n", true), None);
+        assert_eq!(unprintable("a\nb", false), Some(Control('\n')));
+        assert_eq!(unprintable("a\tb", false), Some(Control('\t')));
+        for (bad, c) in [
+            ("a\u{0}b", '\u{0}'),
+            ("\u{1b}[31mred", '\u{1b}'),
+            ("x\u{7f}", '\u{7f}'),
+            ("x\u{85}y", '\u{85}'),
+            ("x\u{9b}y", '\u{9b}'),
+        ] {
+            assert_eq!(unprintable(bad, true), Some(Control(c)), "{bad:?}");
+            assert_eq!(unprintable(bad, false), Some(Control(c)), "{bad:?}");
+        }
+        for c in '\u{202A}'..='\u{202E}' {
+            let bad = format!("abc{c}def");
+            assert_eq!(unprintable(&bad, true), Some(BidiOverride(c)), "{bad:?}");
+        }
+        for bad in [
+            "\u{200B}\u{200B}",
+            "\u{200B} \u{FEFF}",
+            "\u{2060}",
+            "\u{3164}",
+            "\u{200F}\u{200E}",
+            " ",
+        ] {
+            assert_eq!(unprintable(bad, true), Some(Invisible), "{bad:?}");
+            assert_eq!(unprintable(bad, false), Some(Invisible), "{bad:?}");
+        }
+        assert_eq!(
+            unprintable("\u{202E}", false).map(|u| u.to_string()),
+            Some(
+                "holds a bidi embedding or override character (U+202E), which can make text read \
+                 otherwise than it was typed"
+                    .into()
+            )
+        );
+    }
+
+    proptest::proptest! {
+        /// Text in any script, with the marks scripts need, is taken as typed; the same text
+        /// with one forbidden character put anywhere is refused, for that character.
+        #[test]
+        fn forbidden_characters_are_found_wherever_they_are(
+            text in "[a-zA-Zéçà0-9 ءابتثجحخدذرسشصضطعغفقكلمنهوي٠-٩ሀ-ሆکگپچژ一-十\u{200C}\u{200D}\u{200E}\u{200F}\u{061C}\u{2066}-\u{2069}\n\t.,!?]{0,40}[a-zا-ي]",
+            at in 0usize..50,
+            bad in proptest::prop_oneof![
+                proptest::char::range('\u{0}', '\u{8}'),
+                proptest::char::range('\u{b}', '\u{c}'),
+                proptest::char::range('\u{e}', '\u{1f}'),
+                proptest::char::range('\u{7f}', '\u{9f}'),
+                proptest::char::range('\u{202a}', '\u{202e}'),
+            ],
+        ) {
+            proptest::prop_assert_eq!(unprintable(&text, true), None);
+            let mut chars: Vec<char> = text.chars().collect();
+            let at = at.min(chars.len());
+            chars.insert(at, bad);
+            let spoiled: String = chars.into_iter().collect();
+            let found = unprintable(&spoiled, true);
+            let expected = if ('\u{202a}'..='\u{202e}').contains(&bad) {
+                Unprintable::BidiOverride(bad)
+            } else {
+                Unprintable::Control(bad)
+            };
+            proptest::prop_assert_eq!(found, Some(expected));
+            if text.contains(['\n', '\t']) {
+                proptest::prop_assert!(matches!(unprintable(&text, false), Some(Unprintable::Control(_))));
+            }
+        }
     }
 
     #[test]

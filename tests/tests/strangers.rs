@@ -124,17 +124,17 @@ async fn a_guest_while_an_invite_is_open_is_answered_join_only_and_told_nothing(
     let addr: Multiaddr = a.addr().await.parse().unwrap();
     let mut s = stranger();
     let network: DocId = net.parse().unwrap();
-    let id = s.behaviour_mut().sync.send_request_with_addresses(
-        &target,
-        Request::Hello {
-            network,
-            digest: [0; 32],
-            changed: vec![],
-            catchup: vec![],
-            wanted: vec![],
-        },
-        vec![addr],
-    );
+    let hello = || Request::Hello {
+        network,
+        digest: [0; 32],
+        changed: vec![],
+        catchup: vec![],
+        wanted: vec![],
+    };
+    let id = s
+        .behaviour_mut()
+        .sync
+        .send_request_with_addresses(&target, hello(), vec![addr]);
     // The stranger's identify asks as soon as it connects; the node runs no identify on a
     // guest's connection, so that fails. The Hello is answered with a refusal.
     let (answer, identify_failed) = tokio::time::timeout(WAIT, async {
@@ -178,6 +178,33 @@ async fn a_guest_while_an_invite_is_open_is_answered_join_only_and_told_nothing(
         }
         other => panic!("a guest got {other:?}"),
     }
+    // More refusals are counted in the metrics (and logged once a minute, `net::refusals`).
+    let more = 5;
+    let mut waiting = std::collections::HashSet::new();
+    for _ in 0..more {
+        waiting.insert(s.behaviour_mut().sync.send_request(&target, hello()));
+    }
+    tokio::time::timeout(WAIT, async {
+        while !waiting.is_empty() {
+            if let SwarmEvent::Behaviour(StrangerEvent::Sync(request_response::Event::Message {
+                message: request_response::Message::Response { request_id, .. },
+                ..
+            })) = s.select_next_some().await
+            {
+                waiting.remove(&request_id);
+            }
+        }
+    })
+    .await
+    .expect("every Hello answered");
+    let metrics = a.metrics().await;
+    assert!(
+        metrics.contains(&format!(
+            "commonground_sync_refused_total{{reason=\"not_member\"}} {}",
+            more + 1
+        )),
+        "{metrics}"
+    );
     for n in [a, b] {
         n.stop().await;
     }

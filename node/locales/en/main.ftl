@@ -17,6 +17,8 @@ login-passphrase = Passphrase
 login-submit = Log in
 login-not-set = No passphrase is set on this node. On the node’s machine, run “commonground web passphrase” first.
 login-wrong = That passphrase is not right. Try again.
+login-wait = Too many wrong passphrases from your address. Try again in { $seconds } seconds.
+login-locked = Too many wrong passphrases from your address: logging in is locked for { $minutes } minutes.
 
 ## Errors
 error-home = Back to the start page
@@ -26,6 +28,7 @@ error-busy = The node is busy or stopping. Try again in a moment.
 error-internal = The node could not do this. Its log says why.
 error-too-large = That form is too large.
 error-csrf = This form has expired. Go back, reload the page and send it again.
+error-cross-site = Another web site tried to change this node. Nothing was changed. To make a change, use the node's own page.
 
 ## Refusals by the rules
 pd-email = an e-mail address
@@ -45,6 +48,9 @@ pd-advice-dob = write an age group instead (“a man in his thirties”, “unde
 pd-advice-reference = keep reference numbers in the person's own papers and write the situation (“waiting for an appeal hearing”).
 refused-personal-data = This seems to hold { $kind }. Common Ground keeps no personal data: { $advice }
 refused-empty = This must not be empty.
+refused-control = This holds an invisible control character ({ $code }), perhaps pasted from another program. Type the text again, or paste it as plain text.
+refused-bidi-override = This holds a character that reverses how text reads ({ $code }), which can make text read otherwise than it was typed. Remove it: the marks Arabic and other scripts need are kept.
+refused-invisible = This has nothing visible in it: only spaces or characters that draw nothing.
 refused-too-long = This is too long: at most { $max } characters.
 refused-out-of-range = This must be between { $min } and { $max }.
 refused-unknown-issue = This issue is not in the catalogue.

@@ -17,6 +17,8 @@ login-passphrase = Phrase secrète
 login-submit = Se connecter
 login-not-set = Aucune phrase secrète n’est définie sur ce nœud. Sur la machine du nœud, lancez d’abord « commonground web passphrase ».
 login-wrong = Cette phrase secrète n’est pas la bonne. Réessayez.
+login-wait = Trop de phrases secrètes erronées depuis votre adresse. Réessayez dans { $seconds } secondes.
+login-locked = Trop de phrases secrètes erronées depuis votre adresse : la connexion est bloquée pendant { $minutes } minutes.
 
 ## Errors
 error-home = Retour à la page d’accueil
@@ -26,6 +28,7 @@ error-busy = Le nœud est occupé ou s’arrête. Réessayez dans un instant.
 error-internal = Le nœud n’a pas pu le faire. Son journal dit pourquoi.
 error-too-large = Ce formulaire est trop volumineux.
 error-csrf = Ce formulaire a expiré. Revenez en arrière, rechargez la page et renvoyez-le.
+error-cross-site = Un autre site web a tenté de modifier ce nœud. Rien n'a été modifié. Pour faire un changement, utilisez la page du nœud lui-même.
 
 ## Refusals by the rules
 pd-email = une adresse e-mail
@@ -45,6 +48,9 @@ pd-advice-dob = écrivez plutôt une tranche d'âge (« un homme d'une trentaine
 pd-advice-reference = gardez les numéros de dossier dans les papiers de la personne et décrivez la situation (« en attente d'une audience d'appel »).
 refused-personal-data = Ceci semble contenir { $kind }. Common Ground ne garde aucune donnée personnelle : { $advice }
 refused-empty = Ce champ ne doit pas être vide.
+refused-control = Ce texte contient un caractère de contrôle invisible ({ $code }), peut-être collé depuis un autre programme. Tapez le texte à nouveau ou collez-le en texte brut.
+refused-bidi-override = Ce texte contient un caractère qui inverse le sens de lecture ({ $code }) et peut faire lire le texte autrement qu'il a été tapé. Retirez-le : les marques dont l'arabe et les autres écritures ont besoin sont conservées.
+refused-invisible = Ce texte ne contient rien de visible : seulement des espaces ou des caractères qui ne s'affichent pas.
 refused-too-long = C’est trop long : { $max } caractères au plus.
 refused-out-of-range = La valeur doit être comprise entre { $min } et { $max }.
 refused-unknown-issue = Ce sujet n’est pas dans le catalogue.

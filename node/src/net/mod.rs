@@ -15,6 +15,7 @@
 pub mod admission;
 pub mod beacon;
 pub mod codec;
+pub mod refusals;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
@@ -207,9 +208,40 @@ pub struct Traffic {
     /// Announcements received and accepted (gossipsub hands each message over once, however
     /// many peers forwarded it).
     pub heard: AtomicU64,
+    /// Requests refused, by reason (in the order of [`REFUSALS`]).
+    refused: [AtomicU64; 6],
 }
 
+/// The reasons a request is refused, in the order [`Traffic`] counts them.
+const REFUSALS: [commonground_protocol::sync::Refusal; 6] = {
+    use commonground_protocol::sync::Refusal::*;
+    [
+        NotMember,
+        Invite,
+        Malformed,
+        Unavailable,
+        Forbidden,
+        Content,
+    ]
+};
+
 impl Traffic {
+    /// Counts a refused request.
+    pub fn count_refused(&self, reason: &commonground_protocol::sync::Refusal) {
+        if let Some(i) = REFUSALS.iter().position(|r| r == reason) {
+            self.refused[i].fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Requests refused so far, by reason (`refusals::label`).
+    pub fn refused(&self) -> Vec<(&'static str, u64)> {
+        REFUSALS
+            .iter()
+            .zip(&self.refused)
+            .map(|(r, n)| (refusals::label(r), n.load(Ordering::Relaxed)))
+            .collect()
+    }
+
     /// (bytes sent, bytes received, requests sent) so far.
     pub fn snapshot(&self) -> (u64, u64, u64) {
         (

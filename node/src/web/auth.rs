@@ -7,9 +7,17 @@
 //!   that `commonground web passphrase` stored (an Argon2id hash in the data directory).
 //!   Sessions live in memory, expire after [`SESSION_TTL`], and end when the node stops.
 //! - `/metrics` answers loopback only.
-//! - Every POST to a page carries a CSRF token equal to the browser's `cg_csrf` cookie
-//!   (HttpOnly, SameSite=Strict), checked here before any handler runs. The JSON API needs none:
-//!   a browser cannot send JSON across sites without a preflight that we never grant.
+//! - A request that changes state (any method but GET, HEAD and OPTIONS, page or API, whatever
+//!   its content type) is refused when the browser says it comes from another site
+//!   (`Sec-Fetch-Site`), or, from a browser too old to say so, when its `Origin` is not this
+//!   node's own. Clients that send neither (the CLI, scripts) are not browsers and go on.
+//! - Every POST to a page carries a CSRF token bound to the session it was issued for (or,
+//!   before logging in, to the browser's random `cg_csrf` cookie): an HMAC under a key made when
+//!   the node starts, checked here before any handler runs. A token made up by someone else, or
+//!   taken from another session, does not match.
+//! - Failed logins are counted per client address ([`LoginLimits`]): after a few, each try must
+//!   wait longer, then the address is locked for a while; both are logged once, not per try.
+//!   Logging in ends the session the browser had and starts a new one.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -27,6 +35,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Extension, Form};
+use hmac::{Hmac, Mac};
 use maud::html;
 use rand::RngCore;
 use serde::Deserialize;
@@ -155,13 +164,50 @@ fn same(a: &str, b: &str) -> bool {
             == 0
 }
 
-/// Logged-in sessions, by the SHA-256 of their token (so that a lookup leaks nothing by timing).
-#[derive(Default)]
+/// Logged-in sessions, by the SHA-256 of their token (so that a lookup leaks nothing by timing),
+/// and the key their CSRF tokens are made with.
 pub struct Sessions {
     live: Mutex<HashMap<[u8; 32], Instant>>,
+    csrf_key: [u8; 32],
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        let mut csrf_key = [0u8; 32];
+        rand::thread_rng().fill_bytes(&mut csrf_key);
+        Self {
+            live: Mutex::default(),
+            csrf_key,
+        }
+    }
+}
+
+/// What a CSRF token is bound to: a live session, or, before logging in, the browser's random
+/// `cg_csrf` cookie and whether it is on this machine (so that a pair of cookie and token that
+/// another machine was given on the login page is no use to a form on loopback, even if someone
+/// managed to plant that cookie in the browser).
+#[derive(Debug, Clone, Copy)]
+pub enum Binding<'a> {
+    /// A session's token.
+    Session(&'a str),
+    /// The `cg_csrf` cookie of a browser with no session, and whether it is on loopback.
+    Browser(&'a str, bool),
 }
 
 impl Sessions {
+    /// The CSRF token of forms sent under `binding`.
+    pub fn csrf_token(&self, binding: Binding<'_>) -> String {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.csrf_key).expect("any key length");
+        let (kind, value): (&[u8], _) = match binding {
+            Binding::Session(t) => (b"session\0", t),
+            Binding::Browser(t, true) => (b"loopback browser\0", t),
+            Binding::Browser(t, false) => (b"remote browser\0", t),
+        };
+        mac.update(kind);
+        mac.update(value.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
+    }
+
     fn key(token: &str) -> [u8; 32] {
         Sha256::digest(token.as_bytes()).into()
     }
@@ -210,6 +256,131 @@ impl Sessions {
     }
 }
 
+/// Failed logins allowed from one client before each further try must wait.
+pub const FREE_TRIES: u32 = 5;
+/// The longest wait between tries before the lock.
+const MAX_WAIT: Duration = Duration::from_secs(60);
+/// Failed logins after which a client is locked out for [`LOCK_FOR`].
+pub const LOCK_AFTER: u32 = 20;
+/// How long a locked client waits.
+pub const LOCK_FOR: Duration = Duration::from_secs(15 * 60);
+/// How long a client's failures are remembered after its last one.
+const FORGET_AFTER: Duration = Duration::from_secs(3600);
+/// The most clients whose failures are remembered; the one whose last try is oldest goes first.
+const MAX_CLIENTS: usize = 4096;
+
+/// The client a limit applies to: its IPv4 address, or its IPv6 /64 (one machine can hold a
+/// whole /64).
+fn client_key(ip: IpAddr) -> IpAddr {
+    match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let s = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+        }
+        v4 => v4,
+    }
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tries {
+    failures: u32,
+    not_before: Instant,
+    last: Instant,
+}
+
+/// What a login try may do now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginTurn {
+    /// Check the passphrase.
+    Go,
+    /// Too many recent failures: try again after this long.
+    Wait(Duration),
+    /// Locked out: try again after this long.
+    Locked(Duration),
+}
+
+/// What a failed login led to, for the one log line each deserves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failed {
+    /// Nothing yet.
+    Counted,
+    /// From now on each try waits.
+    Slowed,
+    /// The client is locked out.
+    Locked,
+}
+
+/// Failed logins per client address: the first [`FREE_TRIES`] are free, then each further try
+/// waits twice as long as the last (1 s, 2 s, ... up to a minute), and after [`LOCK_AFTER`]
+/// failures the client is locked out for [`LOCK_FOR`]. A success forgets the client's failures.
+/// Time is passed in, so that the rule is tested without waiting.
+#[derive(Default)]
+pub struct LoginLimits {
+    clients: Mutex<HashMap<IpAddr, Tries>>,
+}
+
+impl LoginLimits {
+    /// Whether a try from `ip` may check the passphrase at `now`.
+    pub fn turn(&self, ip: IpAddr, now: Instant) -> LoginTurn {
+        let clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        match clients.get(&client_key(ip)) {
+            Some(t) if t.not_before > now => {
+                let left = t.not_before - now;
+                if t.failures >= LOCK_AFTER {
+                    LoginTurn::Locked(left)
+                } else {
+                    LoginTurn::Wait(left)
+                }
+            }
+            _ => LoginTurn::Go,
+        }
+    }
+
+    /// Counts a failed try from `ip` at `now`.
+    pub fn failed(&self, ip: IpAddr, now: Instant) -> Failed {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        clients.retain(|_, t| now.saturating_duration_since(t.last) < FORGET_AFTER);
+        let key = client_key(ip);
+        if !clients.contains_key(&key)
+            && clients.len() >= MAX_CLIENTS
+            && let Some(oldest) = clients.iter().min_by_key(|(_, t)| t.last).map(|(k, _)| *k)
+        {
+            clients.remove(&oldest);
+        }
+        let t = clients.entry(key).or_insert(Tries {
+            failures: 0,
+            not_before: now,
+            last: now,
+        });
+        t.failures += 1;
+        t.last = now;
+        if t.failures >= LOCK_AFTER {
+            // Tries while locked are refused before they count, so this is once a lock (at most
+            // once in LOCK_FOR).
+            t.not_before = now + LOCK_FOR;
+            return Failed::Locked;
+        }
+        if t.failures >= FREE_TRIES {
+            let doublings = (t.failures - FREE_TRIES).min(6);
+            t.not_before = now + Duration::from_secs(1 << doublings).min(MAX_WAIT);
+            if t.failures == FREE_TRIES {
+                return Failed::Slowed;
+            }
+        }
+        Failed::Counted
+    }
+
+    /// Forgets `ip`'s failures after it logged in.
+    pub fn succeeded(&self, ip: IpAddr) {
+        let mut clients = self.clients.lock().unwrap_or_else(|e| e.into_inner());
+        clients.remove(&client_key(ip));
+    }
+}
+
+/// The client's address, as the guard saw it, for handlers that limit per client.
+#[derive(Debug, Clone, Copy)]
+pub struct Client(pub Option<IpAddr>);
+
 /// The value of cookie `name` in a request's headers.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers
@@ -255,20 +426,26 @@ fn host_is_local_name(headers: &HeaderMap) -> bool {
     name.eq_ignore_ascii_case("localhost") || name.parse::<IpAddr>().is_ok()
 }
 
-fn api_unauthorised() -> Response {
+fn api_error(status: StatusCode, code: &str, message: &str) -> Response {
     (
-        StatusCode::UNAUTHORIZED,
+        status,
         axum::Json(ErrorBody {
             error: ErrorDetail {
-                code: "login_required".into(),
-                message:
-                    "log in on the web page first; requests from other machines need a session"
-                        .into(),
+                code: code.into(),
+                message: message.into(),
                 field: None,
             },
         }),
     )
         .into_response()
+}
+
+fn api_unauthorised() -> Response {
+    api_error(
+        StatusCode::UNAUTHORIZED,
+        "login_required",
+        "log in on the web page first; requests from other machines need a session",
+    )
 }
 
 /// Whether a path may be fetched before logging in.
@@ -334,11 +511,54 @@ fn form_token(body: &[u8]) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// The access guard: decides who may go on, checks CSRF tokens on form posts, and hands pages
-/// their [`Ctx`] (language, CSRF token, whether signed in).
+/// Whether a request that changes state was sent by a page of another site: the browser says so
+/// in `Sec-Fetch-Site`, or, if it is too old to, sends an `Origin` that is not the `Host` it
+/// asked. A request with neither header is not a browser's (the CLI, curl) and goes on.
+fn cross_site(req: &Request) -> bool {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let headers = req.headers();
+    if let Some(site) = headers.get("sec-fetch-site") {
+        return !matches!(site.to_str(), Ok("same-origin" | "none"));
+    }
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return false;
+    };
+    let authority = origin
+        .to_str()
+        .ok()
+        .and_then(|o| o.split_once("://"))
+        .map(|(_, a)| a);
+    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+    !matches!((authority, host), (Some(a), Some(h)) if a.eq_ignore_ascii_case(h))
+}
+
+/// The access guard: decides who may go on, refuses cross-site requests, checks CSRF tokens on
+/// form posts, and hands pages their [`Ctx`] (language, CSRF token, whether signed in).
 pub async fn guard(State(web): State<Web>, req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
-    let local = peer_ip(&req).is_some_and(|ip| ip.is_loopback());
+    let ip = peer_ip(&req);
+    let local = ip.is_some_and(|ip| ip.is_loopback());
+    if cross_site(&req) {
+        tracing::debug!(path = %path, "cross-site request refused");
+        if path.starts_with("/api/") {
+            return api_error(
+                StatusCode::FORBIDDEN,
+                "cross_site",
+                "a page of another site cannot change this node",
+            );
+        }
+        let ctx = Ctx {
+            lang: language(&req).0,
+            switch: "/?".into(),
+            csrf: String::new(),
+            signed_in: false,
+            remote: !local,
+            now: web.app.docs.now(),
+        };
+        return WebError::CrossSite.into_page(&ctx);
+    }
     if path == "/metrics" {
         return if local && host_is_local_name(req.headers()) {
             next.run(req).await
@@ -380,10 +600,15 @@ pub async fn guard(State(web): State<Web>, req: Request, next: Next) -> Response
     }
 
     let (lang, remember_lang) = language(&req);
-    let known_csrf = cookie(req.headers(), CSRF_COOKIE)
+    // The browser's own random value, which binds the CSRF token of a browser with no session.
+    let known_nonce = cookie(req.headers(), CSRF_COOKIE)
         .filter(|c| c.len() == 64 && c.bytes().all(|b| b.is_ascii_hexdigit()))
         .map(str::to_string);
-    let csrf = known_csrf.clone().unwrap_or_else(random_token);
+    let nonce = known_nonce.clone().unwrap_or_else(random_token);
+    let csrf = web.sessions.csrf_token(match &session {
+        Some(t) => Binding::Session(t),
+        None => Binding::Browser(&nonce, local),
+    });
     let ctx = Ctx {
         lang,
         switch: switch_base(&req),
@@ -399,22 +624,32 @@ pub async fn guard(State(web): State<Web>, req: Request, next: Next) -> Response
             return WebError::TooLarge.into_page(&ctx);
         };
         let sent = form_token(&bytes);
-        let good = matches!((&known_csrf, &sent), (Some(k), Some(s)) if same(k, s));
+        // With no session, a token only counts with the cookie it was made for.
+        let bound = session.is_some() || known_nonce.is_some();
+        let good = bound && sent.as_deref().is_some_and(|s| same(&csrf, s));
         if !good {
-            tracing::warn!(path = %path, "form refused: missing or wrong CSRF token");
+            tracing::debug!(path = %path, "form refused: missing or wrong CSRF token");
             let mut res = WebError::Csrf.into_page(&ctx);
-            add_cookie(&mut res, set_cookie(CSRF_COOKIE, &csrf, None));
+            if known_nonce.is_none() {
+                add_cookie(&mut res, set_cookie(CSRF_COOKIE, &nonce, None));
+            }
             return res;
         }
         req = Request::from_parts(parts, Body::from(bytes));
     }
     req.extensions_mut().insert(ctx.clone());
+    req.extensions_mut().insert(Client(ip));
     let mut res = next.run(req).await;
     if let Some(page) = res.extensions_mut().remove::<ErrorPage>() {
         res = page.render(&ctx);
     }
-    if known_csrf.is_none() {
-        add_cookie(&mut res, set_cookie(CSRF_COOKIE, &csrf, None));
+    let handler_set_nonce = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(CSRF_COOKIE.as_bytes()));
+    if known_nonce.is_none() && !handler_set_nonce {
+        add_cookie(&mut res, set_cookie(CSRF_COOKIE, &nonce, None));
     }
     if remember_lang {
         add_cookie(
@@ -490,11 +725,42 @@ pub async fn login_form(
     login_page(&ctx, &safe_next(q.next.as_deref()), None)
 }
 
+/// A login try refused before its passphrase is checked: 429 with `Retry-After`.
+fn login_later(ctx: &Ctx, next: &str, wait: Duration, locked: bool) -> Response {
+    let secs = wait.as_secs().max(1);
+    let message = if locked {
+        ctx.lang.t_args(
+            "login-locked",
+            &[(
+                "minutes",
+                fluent_bundle::FluentValue::from(secs.div_ceil(60)),
+            )],
+        )
+    } else {
+        ctx.lang.t_args(
+            "login-wait",
+            &[("seconds", fluent_bundle::FluentValue::from(secs))],
+        )
+    };
+    let mut res = (
+        StatusCode::TOO_MANY_REQUESTS,
+        login_page(ctx, next, Some(&message)),
+    )
+        .into_response();
+    if let Ok(v) = HeaderValue::from_str(&secs.to_string()) {
+        res.headers_mut().insert(header::RETRY_AFTER, v);
+    }
+    res
+}
+
 /// `POST /login`: checks the passphrase (at most two checks at a time: Argon2 is costly on
-/// purpose) and starts a session.
+/// purpose; a client with too many failures waits, see [`LoginLimits`]) and starts a new
+/// session, ending the one the browser had.
 pub async fn login(
     State(web): State<Web>,
     Extension(ctx): Extension<Ctx>,
+    Extension(Client(ip)): Extension<Client>,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let next = safe_next(form.next.as_deref());
@@ -505,6 +771,13 @@ pub async fn login(
         )
             .into_response());
     };
+    // A request the server did not record the address of counts as one client.
+    let ip = ip.unwrap_or(IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+    match web.login_limits.turn(ip, Instant::now()) {
+        LoginTurn::Go => {}
+        LoginTurn::Wait(d) => return Ok(login_later(&ctx, &next, d, false)),
+        LoginTurn::Locked(d) => return Ok(login_later(&ctx, &next, d, true)),
+    }
     let _permit = web.logins.acquire().await.map_err(|_| WebError::Busy)?;
     let pass = form.passphrase;
     let checked = tokio::task::spawn_blocking(move || check_passphrase(&file, &pass))
@@ -512,15 +785,35 @@ pub async fn login(
         .map_err(|_| WebError::Busy)?;
     let (status, message) = match checked {
         Ok(true) => {
+            web.login_limits.succeeded(ip);
+            if let Some(old) = cookie(&headers, SESSION_COOKIE) {
+                web.sessions.end(old);
+            }
             let token = web.sessions.start();
             let mut res = Redirect::to(&next).into_response();
             add_cookie(
                 &mut res,
                 set_cookie(SESSION_COOKIE, &token, Some(SESSION_TTL.as_secs())),
             );
+            // A new browser value too: nothing issued before the login binds anything after it.
+            add_cookie(&mut res, set_cookie(CSRF_COOKIE, &random_token(), None));
             return Ok(res);
         }
-        Ok(false) => (StatusCode::UNAUTHORIZED, ctx.lang.t("login-wrong")),
+        Ok(false) => {
+            match web.login_limits.failed(ip, Instant::now()) {
+                Failed::Counted => {}
+                Failed::Slowed => tracing::warn!(
+                    client = %client_key(ip),
+                    "{FREE_TRIES} wrong passphrases from one client: its further tries wait"
+                ),
+                Failed::Locked => tracing::warn!(
+                    client = %client_key(ip),
+                    "{LOCK_AFTER} wrong passphrases from one client: locked out for {} minutes",
+                    LOCK_FOR.as_secs() / 60
+                ),
+            }
+            (StatusCode::UNAUTHORIZED, ctx.lang.t("login-wrong"))
+        }
         Err(AuthError::NotSet) => (StatusCode::FORBIDDEN, ctx.lang.t("login-not-set")),
         Err(e) => {
             tracing::error!(error = %e, "cannot check the web passphrase");
@@ -579,6 +872,133 @@ mod tests {
         let t = s.start();
         s.end(&t);
         assert!(!s.valid(&t), "ended");
+    }
+
+    #[test]
+    fn failed_logins_slow_then_lock_a_client_and_a_success_forgets() {
+        let limits = LoginLimits::default();
+        let ip: IpAddr = "192.0.2.7".parse().unwrap();
+        let other: IpAddr = "192.0.2.8".parse().unwrap();
+        let t0 = Instant::now();
+        for _ in 1..FREE_TRIES {
+            assert_eq!(limits.turn(ip, t0), LoginTurn::Go);
+            assert_eq!(limits.failed(ip, t0), Failed::Counted);
+        }
+        assert_eq!(limits.failed(ip, t0), Failed::Slowed, "said once");
+        assert_eq!(limits.turn(ip, t0), LoginTurn::Wait(Duration::from_secs(1)));
+        assert_eq!(limits.turn(other, t0), LoginTurn::Go, "per client");
+        // Each further failure doubles the wait, up to a minute.
+        let mut now = t0;
+        let mut waits = vec![];
+        for _ in FREE_TRIES + 1..LOCK_AFTER {
+            now += Duration::from_secs(61);
+            assert_eq!(limits.turn(ip, now), LoginTurn::Go);
+            assert_eq!(limits.failed(ip, now), Failed::Counted);
+            let LoginTurn::Wait(w) = limits.turn(ip, now) else {
+                panic!("waits")
+            };
+            waits.push(w.as_secs());
+        }
+        assert_eq!(&waits[..7], &[2, 4, 8, 16, 32, 60, 60], "{waits:?}");
+        now += Duration::from_secs(61);
+        assert_eq!(limits.failed(ip, now), Failed::Locked);
+        assert_eq!(limits.turn(ip, now), LoginTurn::Locked(LOCK_FOR));
+        assert_eq!(
+            limits.turn(ip, now + LOCK_FOR - Duration::from_secs(1)),
+            LoginTurn::Locked(Duration::from_secs(1))
+        );
+        assert_eq!(limits.turn(ip, now + LOCK_FOR), LoginTurn::Go);
+        // Another address in the same IPv6 /64 is the same client.
+        let a: IpAddr = "2001:db8:1:2::5".parse().unwrap();
+        let b: IpAddr = "2001:db8:1:2:ffff::9".parse().unwrap();
+        for _ in 0..FREE_TRIES {
+            limits.failed(a, t0);
+        }
+        assert!(matches!(limits.turn(b, t0), LoginTurn::Wait(_)));
+        limits.succeeded(b);
+        assert_eq!(limits.turn(a, t0), LoginTurn::Go, "a success forgets");
+        // Failures are forgotten an hour after the last one.
+        for _ in 0..FREE_TRIES {
+            limits.failed(other, t0);
+        }
+        limits.failed(ip, t0 + FORGET_AFTER);
+        assert_eq!(limits.turn(other, t0 + FORGET_AFTER), LoginTurn::Go);
+    }
+
+    #[test]
+    fn the_clients_remembered_are_bounded() {
+        let limits = LoginLimits::default();
+        let t0 = Instant::now();
+        for i in 0..MAX_CLIENTS as u32 + 10 {
+            let ip = IpAddr::V4(std::net::Ipv4Addr::from(0x0a00_0000 + i));
+            limits.failed(ip, t0 + Duration::from_millis(u64::from(i)));
+        }
+        assert_eq!(limits.clients.lock().unwrap().len(), MAX_CLIENTS);
+    }
+
+    #[test]
+    fn csrf_tokens_are_bound_to_what_they_were_issued_for() {
+        let s = Sessions::default();
+        let a = s.start();
+        let b = s.start();
+        let nonce = random_token();
+        let tokens = [
+            s.csrf_token(Binding::Session(&a)),
+            s.csrf_token(Binding::Session(&b)),
+            s.csrf_token(Binding::Browser(&nonce, true)),
+            s.csrf_token(Binding::Browser(&nonce, false)),
+        ];
+        for (i, t) in tokens.iter().enumerate() {
+            assert_eq!(t.len(), 64);
+            for u in &tokens[i + 1..] {
+                assert_ne!(t, u);
+            }
+        }
+        assert_eq!(tokens[0], s.csrf_token(Binding::Session(&a)), "stable");
+        assert_ne!(
+            tokens[0],
+            Sessions::default().csrf_token(Binding::Session(&a)),
+            "another node's key makes another token"
+        );
+    }
+
+    #[test]
+    fn cross_site_requests_that_change_state_are_known() {
+        let req = |method: Method, headers: &[(&str, &str)]| {
+            let mut r = Request::builder().method(method).uri("/api/v1/tally");
+            for (k, v) in headers {
+                r = r.header(*k, *v);
+            }
+            cross_site(&r.body(Body::empty()).unwrap())
+        };
+        let host = ("host", "127.0.0.1:7465");
+        assert!(!req(Method::POST, &[host]), "no browser headers: the CLI");
+        assert!(!req(
+            Method::POST,
+            &[host, ("sec-fetch-site", "same-origin")]
+        ));
+        assert!(!req(Method::POST, &[host, ("sec-fetch-site", "none")]));
+        for site in ["cross-site", "same-site"] {
+            assert!(
+                req(Method::POST, &[host, ("sec-fetch-site", site)]),
+                "{site}"
+            );
+        }
+        assert!(!req(
+            Method::POST,
+            &[host, ("origin", "http://127.0.0.1:7465")]
+        ));
+        for origin in ["http://evil.example", "null", "http://127.0.0.1:7466"] {
+            assert!(req(Method::POST, &[host, ("origin", origin)]), "{origin}");
+        }
+        assert!(req(
+            Method::DELETE,
+            &[host, ("origin", "http://evil.example")]
+        ));
+        assert!(
+            !req(Method::GET, &[host, ("sec-fetch-site", "cross-site")]),
+            "reads go on"
+        );
     }
 
     #[test]

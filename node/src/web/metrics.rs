@@ -66,6 +66,11 @@ struct KindLabel {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
+struct ReasonLabel {
+    reason: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash, EncodeLabelSet)]
 struct DirectionLabel {
     direction: String,
 }
@@ -131,6 +136,20 @@ pub async fn serve(State(web): State<Web>) -> Response {
             "sync_rounds",
             "Sync requests this node sent (one per round)",
             requests,
+        );
+        let refused = Family::<ReasonLabel, Counter>::default();
+        for (reason, n) in net.traffic().refused() {
+            refused
+                .get_or_create(&ReasonLabel {
+                    reason: reason.into(),
+                })
+                .inc_by(n);
+        }
+        registry.register(
+            "sync_refused",
+            "Sync requests from peers that this node refused, by reason (not_member, invite, \
+             malformed, unavailable, forbidden, content); the log says them once a minute per peer",
+            refused,
         );
     }
     let mut text = String::new();

@@ -72,6 +72,7 @@ pub struct Web {
     app: AppState,
     options: WebOptions,
     sessions: Arc<auth::Sessions>,
+    login_limits: Arc<auth::LoginLimits>,
     metrics: Arc<metrics::Metrics>,
     streams: Arc<Semaphore>,
     logins: Arc<Semaphore>,
@@ -84,6 +85,7 @@ impl Web {
             app,
             options,
             sessions: Arc::default(),
+            login_limits: Arc::default(),
             metrics: Arc::default(),
             streams: Arc::new(Semaphore::new(MAX_STREAMS)),
             logins: Arc::new(Semaphore::new(2)),
@@ -121,6 +123,9 @@ pub enum WebError {
     /// A form without the page's CSRF token.
     #[error("missing or wrong CSRF token")]
     Csrf,
+    /// A request that changes state, sent by a page of another site.
+    #[error("cross-site request")]
+    CrossSite,
 }
 
 impl From<ApiError> for WebError {
@@ -175,6 +180,7 @@ impl WebError {
             ),
             Self::TooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "error-too-large", None),
             Self::Csrf => (StatusCode::FORBIDDEN, "error-csrf", None),
+            Self::CrossSite => (StatusCode::FORBIDDEN, "error-cross-site", None),
         };
         ErrorPage {
             status,

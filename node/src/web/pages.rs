@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use commonground_protocol::ValidationError;
 use commonground_protocol::ids::{Day, Period};
 use commonground_protocol::privacy::PersonalDataKind;
+use commonground_protocol::text::Unprintable;
 use fluent_bundle::FluentValue;
 use maud::{DOCTYPE, Markup, html};
 
@@ -182,6 +183,17 @@ pub fn refusal_message(lang: Lang, e: &ValidationError) -> String {
             )
         }
         ValidationError::Empty { .. } => lang.t("refused-empty"),
+        ValidationError::Unprintable { what, .. } => match what {
+            Unprintable::Control(c) => lang.t_args(
+                "refused-control",
+                &[("code", FluentValue::from(format!("U+{:04X}", *c as u32)))],
+            ),
+            Unprintable::BidiOverride(c) => lang.t_args(
+                "refused-bidi-override",
+                &[("code", FluentValue::from(format!("U+{:04X}", *c as u32)))],
+            ),
+            Unprintable::Invisible => lang.t("refused-invisible"),
+        },
         ValidationError::TooLong { max, .. } => {
             lang.t_args("refused-too-long", &[("max", n(*max as i64))])
         }

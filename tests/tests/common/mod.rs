@@ -297,6 +297,19 @@ impl TestNode {
         v
     }
 
+    /// `/metrics`, as Prometheus reads it.
+    pub async fn metrics(&self) -> String {
+        let url = format!("http://{}/metrics", self.node.http);
+        let r = self.http.get(url).send().await.unwrap();
+        assert!(
+            r.status().is_success(),
+            "{} /metrics: {}",
+            self.name,
+            r.status()
+        );
+        r.text().await.unwrap()
+    }
+
     /// GET of a text body (CSV), which must succeed.
     pub async fn text(&self, path: &str) -> String {
         let r = self.http.get(self.url(path)).send().await.unwrap();
