@@ -17,7 +17,7 @@ use commonground_protocol::sync::{PREVIOUS, Refusal, Request, Response};
 use libp2p::futures::StreamExt;
 use libp2p::request_response::{self, ProtocolSupport, cbor};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
-use libp2p::{Multiaddr, StreamProtocol, noise, ping, tcp, yamux};
+use libp2p::{Multiaddr, StreamProtocol, ping};
 
 /// What a node of the previous release runs that matters here: sync under the old name, and
 /// ping (without which the node closes the connection as dead).
@@ -43,23 +43,13 @@ async fn a_node_of_the_previous_release_is_told_which_version_it_needs() {
     let peer = node.node.group.to_string().parse().unwrap();
 
     // The old node: the same messages, under the old protocol name only.
-    let mut old = libp2p::SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .unwrap()
-        .with_behaviour(|_| Old {
-            sync: cbor::Behaviour::<Request, Response>::new(
-                [(StreamProtocol::new(PREVIOUS[0]), ProtocolSupport::Full)],
-                request_response::Config::default(),
-            ),
-            ping: ping::Behaviour::new(ping::Config::new()),
-        })
-        .unwrap()
-        .build();
+    let mut old = common::raw_swarm(|_| Old {
+        sync: cbor::Behaviour::<Request, Response>::new(
+            [(StreamProtocol::new(PREVIOUS[0]), ProtocolSupport::Full)],
+            request_response::Config::default(),
+        ),
+        ping: ping::Behaviour::new(ping::Config::new()),
+    });
     old.dial(addr.clone()).unwrap();
     let hello = || Request::Hello {
         network: DocId::from_bytes([7; 16]),

@@ -11,13 +11,14 @@ mod common;
 use std::time::Duration;
 
 use common::TestNode;
-use commonground_node::net::codec::Codec;
+use commonground_node::net::codec::{Codec, Inbound};
 use commonground_protocol::ids::DocId;
 use commonground_protocol::sync::{PROTOCOL, Refusal, Request, Response};
 use libp2p::futures::StreamExt;
+use libp2p::futures::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use libp2p::request_response::{self, ProtocolSupport};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
-use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm, identify, noise, ping, tcp, yamux};
+use libp2p::{Multiaddr, PeerId, StreamProtocol, Swarm, identify, ping};
 
 #[derive(NetworkBehaviour)]
 struct Stranger {
@@ -30,28 +31,18 @@ struct Stranger {
 const WAIT: Duration = Duration::from_secs(20);
 
 fn stranger() -> Swarm<Stranger> {
-    libp2p::SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .unwrap()
-        .with_behaviour(|key| Stranger {
-            identify: identify::Behaviour::new(identify::Config::new(
-                "/commonground/id/1".into(),
-                key.public(),
-            )),
-            sync: request_response::Behaviour::with_codec(
-                Codec::default(),
-                [(StreamProtocol::new(PROTOCOL), ProtocolSupport::Full)],
-                request_response::Config::default(),
-            ),
-            ping: ping::Behaviour::new(ping::Config::new()),
-        })
-        .unwrap()
-        .build()
+    common::raw_swarm(|key| Stranger {
+        identify: identify::Behaviour::new(identify::Config::new(
+            "/commonground/id/1".into(),
+            key.public(),
+        )),
+        sync: request_response::Behaviour::with_codec(
+            Codec::default(),
+            [(StreamProtocol::new(PROTOCOL), ProtocolSupport::Full)],
+            request_response::Config::default(),
+        ),
+        ping: ping::Behaviour::new(ping::Config::new()),
+    })
 }
 
 /// A network with two members, a and b, connected to each other.
@@ -131,10 +122,11 @@ async fn a_guest_while_an_invite_is_open_is_answered_join_only_and_told_nothing(
         catchup: vec![],
         wanted: vec![],
     };
-    let id = s
-        .behaviour_mut()
-        .sync
-        .send_request_with_addresses(&target, hello(), vec![addr]);
+    let id = s.behaviour_mut().sync.send_request_with_addresses(
+        &target,
+        Inbound::Read(hello()),
+        vec![addr],
+    );
     // The stranger's identify asks as soon as it connects; the node runs no identify on a
     // guest's connection, so that fails. The Hello is answered with a refusal.
     let (answer, identify_failed) = tokio::time::timeout(WAIT, async {
@@ -182,7 +174,11 @@ async fn a_guest_while_an_invite_is_open_is_answered_join_only_and_told_nothing(
     let more = 5;
     let mut waiting = std::collections::HashSet::new();
     for _ in 0..more {
-        waiting.insert(s.behaviour_mut().sync.send_request(&target, hello()));
+        waiting.insert(
+            s.behaviour_mut()
+                .sync
+                .send_request(&target, Inbound::Read(hello())),
+        );
     }
     tokio::time::timeout(WAIT, async {
         while !waiting.is_empty() {
@@ -205,6 +201,134 @@ async fn a_guest_while_an_invite_is_open_is_answered_join_only_and_told_nothing(
         )),
         "{metrics}"
     );
+    for n in [a, b] {
+        n.stop().await;
+    }
+}
+
+async fn read_all<T: AsyncRead + Unpin + Send>(io: &mut T) -> std::io::Result<Vec<u8>> {
+    let mut b = Vec::new();
+    io.read_to_end(&mut b).await?;
+    Ok(b)
+}
+
+/// A codec that sends whatever bytes it is given on the sync protocol: a peer that speaks the
+/// protocol badly.
+#[derive(Clone, Default)]
+struct Raw;
+
+impl request_response::Codec for Raw {
+    type Protocol = StreamProtocol;
+    type Request = Vec<u8>;
+    type Response = Vec<u8>;
+
+    async fn read_request<T: AsyncRead + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+    ) -> std::io::Result<Vec<u8>> {
+        read_all(io).await
+    }
+
+    async fn read_response<T: AsyncRead + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+    ) -> std::io::Result<Vec<u8>> {
+        read_all(io).await
+    }
+
+    async fn write_request<T: AsyncWrite + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        req: Vec<u8>,
+    ) -> std::io::Result<()> {
+        io.write_all(&req).await
+    }
+
+    async fn write_response<T: AsyncWrite + Unpin + Send>(
+        &mut self,
+        _: &StreamProtocol,
+        io: &mut T,
+        res: Vec<u8>,
+    ) -> std::io::Result<()> {
+        io.write_all(&res).await
+    }
+}
+
+fn garbler() -> Swarm<request_response::Behaviour<Raw>> {
+    common::raw_swarm(|_| {
+        request_response::Behaviour::with_codec(
+            Raw,
+            [(StreamProtocol::new(PROTOCOL), ProtocolSupport::Full)],
+            request_response::Config::default(),
+        )
+    })
+}
+
+/// PROTOCOL.md §2: a request that cannot be read (bad bytes, or more than 64 MiB) gets no answer
+/// and its sender is disconnected (request-response itself only logs such a request at debug
+/// level; `net::codec::Inbound` hands it on). Here a guest, let in while an invite is open,
+/// sends garbage, and then more than the limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_peer_sending_garbage_or_oversize_requests_is_disconnected() {
+    let (a, b, net) = two_members().await;
+    a.post_ok(
+        &format!("/networks/{net}/invites"),
+        serde_json::json!({"expires": "1h"}),
+    )
+    .await;
+    let target: PeerId = a.group().parse().unwrap();
+    let addr: Multiaddr = a.addr().await.parse().unwrap();
+    // Sends `bytes` as a request from a new peer; whether it was answered, once the node closed
+    // the connection.
+    let send = |bytes: Vec<u8>| {
+        let (target, addr) = (target, addr.clone());
+        async move {
+            let mut g = garbler();
+            g.behaviour_mut()
+                .send_request_with_addresses(&target, bytes, vec![addr]);
+            tokio::time::timeout(WAIT, async {
+                let (mut answered, mut connected) = (false, false);
+                loop {
+                    match g.select_next_some().await {
+                        SwarmEvent::ConnectionEstablished { peer_id, .. } if peer_id == target => {
+                            connected = true;
+                        }
+                        SwarmEvent::Behaviour(request_response::Event::Message { .. }) => {
+                            answered = true;
+                        }
+                        SwarmEvent::ConnectionClosed { peer_id, .. } if peer_id == target => {
+                            assert!(connected, "let in as a guest");
+                            return answered;
+                        }
+                        _ => {}
+                    }
+                }
+            })
+            .await
+            .expect("the node closes the connection")
+        }
+    };
+    let malformed = |n: u32| format!("commonground_sync_refused_total{{reason=\"malformed\"}} {n}");
+    // The node lets guests in once it has seen the invite; until then a guest's connection is
+    // closed before any request is read. Garbage until one is read (and counted).
+    common::wait_until(
+        "garbage read, refused and its sender disconnected",
+        WAIT,
+        || async {
+            assert!(
+                !send(b"not a sync message at all".to_vec()).await,
+                "garbage answered"
+            );
+            a.metrics().await.contains(&malformed(1)).then_some(())
+        },
+    )
+    .await;
+    // More than the limit: not answered, disconnected.
+    let oversize = vec![0u8; (commonground_protocol::sync::MAX_MESSAGE_BYTES + 1024) as usize];
+    assert!(!send(oversize).await, "oversize answered");
     for n in [a, b] {
         n.stop().await;
     }

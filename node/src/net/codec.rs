@@ -2,6 +2,12 @@
 //! `commonground_protocol::sync::encode` writes it (CBOR, compressed with DEFLATE), read to the
 //! end of its stream within `MAX_MESSAGE_BYTES` on the wire and inflated within the same bound.
 //! The bytes that cross the wire are counted here, as they are.
+//!
+//! A request that cannot be read (not DEFLATE'd CBOR of a request, or over the limit) is handed
+//! on as [`Inbound::Unreadable`] rather than as an error. libp2p-request-response 0.30 only logs
+//! a failed `read_request` at debug level and never tells the behaviour which peer sent it, so
+//! the node's rule (PROTOCOL.md §2: such a peer is disconnected) could not run. This is the one
+//! place that works around it; the network actor disconnects the sender when it sees one.
 
 use std::io;
 use std::sync::Arc;
@@ -15,6 +21,15 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 use super::Traffic;
+
+/// A request as read from a stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Inbound {
+    /// A request that reads.
+    Read(Request),
+    /// Bytes that are no request, or too many: why, in words (never the bytes).
+    Unreadable(String),
+}
 
 /// Reads and writes sync messages, counting their bytes in `traffic` (a codec of its own,
 /// `Codec::default()`, counts for no one: for a test's hand-made peer).
@@ -58,14 +73,22 @@ impl Codec {
 
 impl request_response::Codec for Codec {
     type Protocol = StreamProtocol;
-    type Request = Request;
+    type Request = Inbound;
     type Response = Response;
 
-    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Request>
+    async fn read_request<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Inbound>
     where
         T: AsyncRead + Unpin + Send,
     {
-        self.read(io).await
+        match self.read(io).await {
+            Ok(request) => Ok(Inbound::Read(request)),
+            // Bytes that do not read: handed on, so that the sender is known (see above).
+            Err(e) if e.kind() == io::ErrorKind::InvalidData => {
+                Ok(Inbound::Unreadable(e.to_string()))
+            }
+            // The stream itself failed: nothing was sent to judge.
+            Err(e) => Err(e),
+        }
     }
 
     async fn read_response<T>(&mut self, _: &StreamProtocol, io: &mut T) -> io::Result<Response>
@@ -79,12 +102,18 @@ impl request_response::Codec for Codec {
         &mut self,
         _: &StreamProtocol,
         io: &mut T,
-        request: Request,
+        request: Inbound,
     ) -> io::Result<()>
     where
         T: AsyncWrite + Unpin + Send,
     {
-        self.write(io, request).await
+        match request {
+            Inbound::Read(request) => self.write(io, request).await,
+            Inbound::Unreadable(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                "an unreadable request is never sent",
+            )),
+        }
     }
 
     async fn write_response<T>(

@@ -869,11 +869,11 @@ impl Actor {
                         .gate
                         .expect(peer, std::time::Instant::now());
                 }
-                let id = self
-                    .swarm
-                    .behaviour_mut()
-                    .sync
-                    .send_request_with_addresses(&peer, request, addrs);
+                let id = self.swarm.behaviour_mut().sync.send_request_with_addresses(
+                    &peer,
+                    codec::Inbound::Read(request),
+                    addrs,
+                );
                 self.pending.insert(id, reply);
             }
             Command::Respond { channel, response } => {
@@ -1047,11 +1047,24 @@ impl Actor {
         }
     }
 
-    fn on_sync(&mut self, ev: request_response::Event<Request, Response>) {
+    fn on_sync(&mut self, ev: request_response::Event<codec::Inbound, Response>) {
         match ev {
             request_response::Event::Message { peer, message, .. } => match message {
                 request_response::Message::Request {
-                    request, channel, ..
+                    request: codec::Inbound::Unreadable(why),
+                    ..
+                } => {
+                    // No answer (the channel is dropped): the requester sees its stream fail.
+                    // Once per connection: the peer is gone after this.
+                    warn!(%peer, error = %why, "unreadable request; disconnecting the peer");
+                    self.traffic
+                        .count_refused(&commonground_protocol::sync::Refusal::Malformed);
+                    let _ = self.swarm.disconnect_peer_id(peer);
+                }
+                request_response::Message::Request {
+                    request: codec::Inbound::Read(request),
+                    channel,
+                    ..
                 } => match group_of(&peer) {
                     Some(g) => self.emit(NetEvent::Inbound {
                         peer: g,
@@ -1090,13 +1103,10 @@ impl Actor {
                 }
             }
             request_response::Event::InboundFailure { peer, error, .. } => {
-                // A request we could not even decode is junk: the peer is disconnected.
-                if let request_response::InboundFailure::Io(e) = &error {
-                    warn!(%peer, error = %e, "unreadable request; disconnecting the peer");
-                    let _ = self.swarm.disconnect_peer_id(peer);
-                } else {
-                    debug!(%peer, %error, "inbound request failed");
-                }
+                // A stream that failed after its request was read (the answer could not be
+                // written, or took too long). A request that could not be read comes as
+                // `Inbound::Unreadable` above, and disconnects its sender.
+                debug!(%peer, %error, "inbound request failed");
             }
             _ => {}
         }
