@@ -4,7 +4,7 @@
 //! Run: `cargo run --release -p commonground-examples --example bench` (a few minutes), or name
 //! the rows to run: `... --example bench -- P1 P6` (or `BENCH_ONLY=P1,P6`).
 //! `BENCH_DOCS=1000` shrinks the 10,000-document runs for a quick look; `BENCH_P1_SAMPLES`,
-//! `BENCH_P1_HISTORY`, `BENCH_P6_EXTRA` and `BENCH_P7_CHANGES` change P1's, P6's and P7's sizes; `BENCH_P8_NODES` (say
+//! `BENCH_P1_HISTORY`, `BENCH_P6_EXTRA`, `BENCH_P7_CHANGES` and `BENCH_R1_INCREMENTS` change P1's, P6's, P7's and R1's sizes; `BENCH_P8_NODES` (say
 //! `25,50,100`) and `BENCH_P8_SAMPLES` P8's. `RUST_LOG` (as for `commonground up`) shows the
 //! nodes' logs on stderr.
 //!
@@ -16,6 +16,7 @@ mod gossip;
 mod p1;
 mod p6;
 mod p7;
+mod r1;
 
 use std::time::{Duration, Instant};
 
@@ -531,6 +532,10 @@ async fn main() -> anyhow::Result<()> {
     if run("P7") {
         eprintln!("P7: a start with one plan of a long history…");
         rows.push(p7::p7(dir.path()).await?);
+    }
+    if run("R1") {
+        eprintln!("R1: a restart after a year of a group's work…");
+        rows.push(r1::r1(dir.path()).await?);
     }
     if run("P8") {
         eprintln!("P8: one network of up to 100 nodes…");
