@@ -20,6 +20,7 @@ use utoipa::ToSchema;
 
 use crate::docs::{Docs, DocsError};
 use crate::net::{Net, PeerInfo, parse_addrs};
+use crate::store::StoreError;
 
 /// What the API's and the page's handlers share.
 #[derive(Clone)]
@@ -140,6 +141,23 @@ impl From<DocsError> for ApiError {
                 StatusCode::SERVICE_UNAVAILABLE,
                 "stopping",
                 e.to_string(),
+                None,
+            ),
+            // The disk, not the request: said plainly, with a code a client can act on.
+            DocsError::Store(se @ StoreError::Full { .. }) => Self::new(
+                StatusCode::INSUFFICIENT_STORAGE,
+                "disk_full",
+                format!(
+                    "{se}: nothing was changed; free some space and try again (the node goes on by itself)"
+                ),
+                None,
+            ),
+            DocsError::Store(se @ StoreError::ReadOnly { .. }) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "disk_read_only",
+                format!(
+                    "{se}: nothing was changed; the node goes on by itself once it is writable"
+                ),
                 None,
             ),
             DocsError::Damaged { .. } | DocsError::Store(_) => {

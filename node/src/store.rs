@@ -30,6 +30,19 @@ pub enum StoreError {
     /// Reading or writing failed.
     #[error("storage error: {0}")]
     Io(String),
+    /// The disk is full (or the user's quota used up). Writes fail until space returns; the
+    /// store then recovers by itself ([`Store::recover`]).
+    #[error("the disk holding {} is full", .dir.display())]
+    Full {
+        /// The store's folder (empty until the store names it).
+        dir: PathBuf,
+    },
+    /// The disk was made read-only (by the system, after errors, or by hand).
+    #[error("the disk holding {} is read-only", .dir.display())]
+    ReadOnly {
+        /// The store's folder (empty until the store names it).
+        dir: PathBuf,
+    },
     /// Stored bytes that are not what was written.
     #[error("stored data for document {doc} is damaged: {reason}")]
     Corrupt {
@@ -42,13 +55,50 @@ pub enum StoreError {
 
 impl From<sled::Error> for StoreError {
     fn from(e: sled::Error) -> Self {
-        Self::Io(e.to_string())
+        match e {
+            sled::Error::Io(io) => io.into(),
+            other => Self::Io(other.to_string()),
+        }
     }
 }
 
 impl From<std::io::Error> for StoreError {
     fn from(e: std::io::Error) -> Self {
-        Self::Io(e.to_string())
+        use std::io::ErrorKind;
+        // ENOSPC, EDQUOT; EROFS. sled hands on a failure it kept as a new error of the same
+        // kind whose message is the first one's, without the OS code: the kind is read too.
+        match (e.raw_os_error(), e.kind()) {
+            (Some(28 | 122), _) | (_, ErrorKind::StorageFull | ErrorKind::QuotaExceeded) => {
+                Self::Full {
+                    dir: PathBuf::new(),
+                }
+            }
+            (Some(30), _) | (_, ErrorKind::ReadOnlyFilesystem) => Self::ReadOnly {
+                dir: PathBuf::new(),
+            },
+            _ => Self::Io(e.to_string()),
+        }
+    }
+}
+
+impl StoreError {
+    /// The same error, naming `dir` as the store's folder if it is about the disk.
+    fn at(self, dir: &Path) -> Self {
+        match self {
+            Self::Full { .. } => Self::Full {
+                dir: dir.to_path_buf(),
+            },
+            Self::ReadOnly { .. } => Self::ReadOnly {
+                dir: dir.to_path_buf(),
+            },
+            other => other,
+        }
+    }
+
+    /// Whether the disk, not the data, is at fault: the node goes on reading, and recovers
+    /// by itself when the disk does.
+    pub fn is_disk(&self) -> bool {
+        matches!(self, Self::Full { .. } | Self::ReadOnly { .. })
     }
 }
 
@@ -96,6 +146,15 @@ pub trait Store: Send + 'static {
     /// Rewrites the store so that nothing [`Store::remove`]d or overwritten remains in its
     /// files (a forgotten document's bytes must leave the disk); durable when it returns.
     fn scrub(&mut self) -> Result<(), StoreError>;
+    /// After a write failed: makes the store usable again if the disk is (space came back),
+    /// keeping everything that was durable. `Ok` when it is usable.
+    fn recover(&mut self) -> Result<(), StoreError> {
+        Ok(())
+    }
+    /// Whether a write failed and the store has not recovered since.
+    fn failing(&self) -> Option<StoreError> {
+        None
+    }
 }
 
 const SNAPSHOT: u8 = b's';
@@ -128,6 +187,15 @@ pub struct SledStore {
     log: File,
     synced_blobs: HashSet<std::ffi::OsString>,
     fsyncs: Arc<AtomicU64>,
+    /// The error of the last write that failed, until the store recovers. sled keeps an
+    /// I/O failure for the life of its handle (every later call returns it), so recovering means
+    /// closing the database and opening it again ([`Store::recover`]); while it cannot be opened,
+    /// `db` is an empty placeholder and reads fail rather than answer from it.
+    failed: Option<StoreError>,
+    /// The database must be opened again before the next write (a write failed since).
+    broken: bool,
+    /// The database is closed (opening it again failed): reads fail.
+    detached: bool,
 }
 
 /// Where a scrub writes the fresh copy of the store at `dir`, and where the old one waits to
@@ -213,9 +281,44 @@ impl SledStore {
             log,
             synced_blobs: HashSet::new(),
             fsyncs: Arc::default(),
+            failed: None,
+            broken: false,
+            detached: false,
         };
-        store.durable()?;
+        store.durable().map_err(|e| e.at(dir))?;
         Ok(store)
+    }
+
+    /// Runs a write; a failure is kept (see `failed`) and names the store's folder.
+    fn writing<T>(
+        &mut self,
+        write: impl FnOnce(&mut Self) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        if self.broken {
+            self.recover()?;
+        }
+        match write(self) {
+            Ok(v) => {
+                if self.failed.take().is_some() {
+                    tracing::info!(dir = %self.dir.display(), "the store is writable again");
+                }
+                Ok(v)
+            }
+            Err(e) => {
+                let e = e.at(&self.dir);
+                self.failed = Some(e.clone());
+                self.broken = true;
+                Err(e)
+            }
+        }
+    }
+
+    /// Fails a read while the database is closed (a recovery could not open it again).
+    fn reading(&self) -> Result<(), StoreError> {
+        match (&self.failed, self.detached) {
+            (Some(e), true) => Err(e.clone()),
+            _ => Ok(()),
+        }
     }
 
     /// A counter of the fsyncs this store has made, to show (in tests and metrics) that writes
@@ -276,33 +379,12 @@ impl SledStore {
     }
 }
 
-impl Store for SledStore {
-    fn doc_ids(&self) -> Result<Vec<DocId>, StoreError> {
-        let mut ids = std::collections::BTreeSet::new();
-        for kv in self.docs.iter() {
-            let (k, _) = kv?;
-            if let Some(bytes) = k.get(1..17).and_then(|b| <[u8; 16]>::try_from(b).ok()) {
-                ids.insert(DocId::from_bytes(bytes));
-            }
-        }
-        Ok(ids.into_iter().collect())
-    }
-
-    fn load(&self, doc: &DocId) -> Result<Option<StoredDoc>, StoreError> {
-        let snapshot = self.docs.get(snapshot_key(doc))?.map(|v| v.to_vec());
-        let changes = self
-            .docs
-            .scan_prefix(change_prefix(doc))
-            .values()
-            .map(|v| v.map(|v| v.to_vec()))
-            .collect::<Result<Vec<_>, _>>()?;
-        if snapshot.is_none() && changes.is_empty() {
-            return Ok(None);
-        }
-        Ok(Some(StoredDoc { snapshot, changes }))
-    }
-
-    fn append(&mut self, batch: &[Append], meta: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+impl SledStore {
+    fn append_now(
+        &mut self,
+        batch: &[Append],
+        meta: &[(String, Vec<u8>)],
+    ) -> Result<(), StoreError> {
         if !meta.is_empty() {
             let mut m = sled::Batch::default();
             for (k, v) in meta {
@@ -320,7 +402,7 @@ impl Store for SledStore {
         self.durable()
     }
 
-    fn compact(&mut self, doc: &DocId, snapshot: &[u8]) -> Result<(), StoreError> {
+    fn compact_now(&mut self, doc: &DocId, snapshot: &[u8]) -> Result<(), StoreError> {
         let mut b = sled::Batch::default();
         b.insert(snapshot_key(doc), snapshot);
         for k in self.docs.scan_prefix(change_prefix(doc)).keys() {
@@ -330,7 +412,7 @@ impl Store for SledStore {
         self.durable()
     }
 
-    fn remove(&mut self, doc: &DocId, meta_keys: &[String]) -> Result<(), StoreError> {
+    fn remove_now(&mut self, doc: &DocId, meta_keys: &[String]) -> Result<(), StoreError> {
         let mut b = sled::Batch::default();
         b.remove(snapshot_key(doc));
         for k in self.docs.scan_prefix(change_prefix(doc)).keys() {
@@ -345,16 +427,63 @@ impl Store for SledStore {
         self.durable()
     }
 
+    fn set_meta_now(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        self.meta.insert(key, value)?;
+        self.durable()
+    }
+}
+
+impl Store for SledStore {
+    fn doc_ids(&self) -> Result<Vec<DocId>, StoreError> {
+        self.reading()?;
+        let mut ids = std::collections::BTreeSet::new();
+        for kv in self.docs.iter() {
+            let (k, _) = kv?;
+            if let Some(bytes) = k.get(1..17).and_then(|b| <[u8; 16]>::try_from(b).ok()) {
+                ids.insert(DocId::from_bytes(bytes));
+            }
+        }
+        Ok(ids.into_iter().collect())
+    }
+
+    fn load(&self, doc: &DocId) -> Result<Option<StoredDoc>, StoreError> {
+        self.reading()?;
+        let snapshot = self.docs.get(snapshot_key(doc))?.map(|v| v.to_vec());
+        let changes = self
+            .docs
+            .scan_prefix(change_prefix(doc))
+            .values()
+            .map(|v| v.map(|v| v.to_vec()))
+            .collect::<Result<Vec<_>, _>>()?;
+        if snapshot.is_none() && changes.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(StoredDoc { snapshot, changes }))
+    }
+
+    fn append(&mut self, batch: &[Append], meta: &[(String, Vec<u8>)]) -> Result<(), StoreError> {
+        self.writing(|s| s.append_now(batch, meta))
+    }
+
+    fn compact(&mut self, doc: &DocId, snapshot: &[u8]) -> Result<(), StoreError> {
+        self.writing(|s| s.compact_now(doc, snapshot))
+    }
+
+    fn remove(&mut self, doc: &DocId, meta_keys: &[String]) -> Result<(), StoreError> {
+        self.writing(|s| s.remove_now(doc, meta_keys))
+    }
+
     fn meta(&self, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.reading()?;
         Ok(self.meta.get(key)?.map(|v| v.to_vec()))
     }
 
     fn set_meta(&mut self, key: &str, value: &[u8]) -> Result<(), StoreError> {
-        self.meta.insert(key, value)?;
-        self.durable()
+        self.writing(|s| s.set_meta_now(key, value))
     }
 
     fn meta_scan(&self, prefix: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.reading()?;
         self.meta
             .scan_prefix(prefix)
             .map(|kv| {
@@ -364,11 +493,52 @@ impl Store for SledStore {
             .collect()
     }
 
+    fn scrub(&mut self) -> Result<(), StoreError> {
+        self.writing(Self::scrub_now)
+    }
+
+    fn recover(&mut self) -> Result<(), StoreError> {
+        if !self.broken {
+            return Ok(());
+        }
+        let failed = self
+            .failed
+            .clone()
+            .unwrap_or_else(|| StoreError::Io("an earlier write failed".into()));
+        // Every handle to the failed database closed first: sled locks its folder.
+        if !self.detached {
+            let placeholder = sled::Config::new().temporary(true).open()?;
+            self.docs = placeholder.open_tree("docs")?;
+            self.meta = placeholder.open_tree("meta")?;
+            drop(std::mem::replace(&mut self.db, placeholder));
+            self.detached = true;
+        }
+        match Self::open(&self.dir.clone()) {
+            Ok(fresh) => {
+                let fsyncs = self.fsyncs.clone();
+                *self = Self {
+                    fsyncs,
+                    failed: Some(failed),
+                    ..fresh
+                };
+                Ok(())
+            }
+            Err(StoreError::Open { .. }) => Err(failed),
+            Err(e) => Err(e.at(&self.dir)),
+        }
+    }
+
+    fn failing(&self) -> Option<StoreError> {
+        self.failed.clone()
+    }
+}
+
+impl SledStore {
     /// Copies every live entry into a fresh database beside this one, fsyncs it, closes both,
     /// swaps the folders and deletes the old one with all its log segments and blobs. A crash
     /// at any point leaves either store whole ([`recover_scrub`] finishes the swap at the next
     /// open).
-    fn scrub(&mut self) -> Result<(), StoreError> {
+    fn scrub_now(&mut self) -> Result<(), StoreError> {
         let (fresh_dir, old_dir) = scrub_dirs(&self.dir);
         if fresh_dir.exists() {
             std::fs::remove_dir_all(&fresh_dir)?;

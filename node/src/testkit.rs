@@ -15,6 +15,31 @@ use serde_json::Value;
 use crate::config::{Config, DataDir};
 use crate::daemon::Node;
 
+/// A node's HTTP router (API and page) over `store`, with no network, every request as if from
+/// this machine (127.0.0.1): for tests that drive the API with `Router::oneshot`. The router
+/// holds a `Docs` handle: the actor stops once it and the returned handle are dropped.
+pub fn local_router(
+    store: Box<dyn crate::store::Store>,
+    key: ed25519_dalek::SigningKey,
+    web: crate::web::WebOptions,
+) -> (axum::Router, crate::docs::Docs, crate::docs::DocsThread) {
+    let (docs, thread) = crate::docs::start(store, key).expect("the documents actor starts");
+    let app = crate::http::router(
+        crate::app::AppState {
+            docs: docs.clone(),
+            http: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            net: None,
+            group_name: "Test group".into(),
+        },
+        web,
+    )
+    // As if every request came from this machine (the server records real peer addresses).
+    .layer(axum::extract::connect_info::MockConnectInfo(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 40000)),
+    ));
+    (app, docs, thread)
+}
+
 /// How often the waits check their condition.
 const POLL: Duration = Duration::from_millis(10);
 

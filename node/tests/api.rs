@@ -9,13 +9,11 @@ use std::collections::BTreeMap;
 
 use axum::Router;
 use axum::body::Body;
-use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{Method, Request, StatusCode, header};
 use commonground_node::api::ErrorBody;
-use commonground_node::app::AppState;
-use commonground_node::docs::{self, DocsThread, today_utc};
-use commonground_node::http::router;
+use commonground_node::docs::{DocsThread, today_utc};
 use commonground_node::store::SledStore;
+use commonground_node::testkit;
 use commonground_node::web::WebOptions;
 use commonground_protocol::ids::{DocId, GroupId, Period};
 use http_body_util::BodyExt;
@@ -48,21 +46,7 @@ fn group() -> GroupId {
 fn node() -> Node {
     let dir = tempfile::tempdir().unwrap();
     let store = SledStore::open(dir.path()).unwrap();
-    let (docs, thread) = docs::start(Box::new(store), key()).unwrap();
-    let app = router(
-        AppState {
-            docs,
-            http: "127.0.0.1:0".parse().unwrap(),
-            net: None,
-            group_name: "Test group".into(),
-        },
-        WebOptions::default(),
-    )
-    // As if every request came from this machine (the server records real peer addresses).
-    .layer(MockConnectInfo(std::net::SocketAddr::from((
-        [127, 0, 0, 1],
-        40000,
-    ))));
+    let (app, _docs, thread) = testkit::local_router(Box::new(store), key(), WebOptions::default());
     Node {
         app,
         _thread: thread,

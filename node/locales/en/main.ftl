@@ -29,6 +29,8 @@ error-internal = The node could not do this. Its log says why.
 error-too-large = That form is too large.
 error-csrf = This form has expired. Go back, reload the page and send it again.
 error-cross-site = Another web site tried to change this node. Nothing was changed. To make a change, use the node's own page.
+banner-disk-full = The disk of this node is full: nothing new can be saved, and what you send now is refused. What was saved is safe and can still be read. Free some space on the node's machine: it goes on by itself.
+banner-disk-read-only = The disk of this node cannot be written: nothing new can be saved, and what you send now is refused. What was saved is safe and can still be read. The node goes on by itself once the disk is writable.
 
 ## Refusals by the rules
 pd-email = an e-mail address

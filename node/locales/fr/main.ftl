@@ -29,6 +29,8 @@ error-internal = Le nœud n’a pas pu le faire. Son journal dit pourquoi.
 error-too-large = Ce formulaire est trop volumineux.
 error-csrf = Ce formulaire a expiré. Revenez en arrière, rechargez la page et renvoyez-le.
 error-cross-site = Un autre site web a tenté de modifier ce nœud. Rien n'a été modifié. Pour faire un changement, utilisez la page du nœud lui-même.
+banner-disk-full = Le disque de ce nœud est plein : rien de nouveau ne peut être enregistré et ce que vous envoyez maintenant est refusé. Ce qui a été enregistré est en sécurité et reste lisible. Libérez de l'espace sur la machine du nœud : il reprend de lui-même.
+banner-disk-read-only = Le disque de ce nœud ne peut pas être écrit : rien de nouveau ne peut être enregistré et ce que vous envoyez maintenant est refusé. Ce qui a été enregistré est en sécurité et reste lisible. Le nœud reprend de lui-même dès que le disque est de nouveau inscriptible.
 
 ## Refusals by the rules
 pd-email = une adresse e-mail

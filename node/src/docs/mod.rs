@@ -8,6 +8,7 @@
 //! from the store, so memory never holds what the disk does not.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
 use automerge::{Automerge, ChangeHash};
@@ -713,7 +714,30 @@ impl DocSet {
                 Ok(None) => {
                     self.replica.docs.remove(id);
                 }
-                Err(e) => error!(doc = %id, error = %e, "reloading a document failed"),
+                Err(e) => {
+                    // The store cannot be read (its disk failed, and it could not be opened
+                    // again): what it holds is the document at its stored heads, so that is
+                    // what stays, from the copy in memory; a document not stored at all goes.
+                    error!(doc = %id, error = %e, "reloading a document failed; rolled back in memory");
+                    let back = self.replica.docs.get(id).map(|l| {
+                        (!l.stored_heads.is_empty()).then(|| l.doc.fork_at(&l.stored_heads))
+                    });
+                    match back {
+                        Some(Some(Ok(doc))) => {
+                            if let Some(l) = self.replica.docs.get_mut(id) {
+                                l.doc = doc;
+                            }
+                        }
+                        Some(None) => {
+                            self.replica.docs.remove(id);
+                        }
+                        Some(Some(Err(e))) => {
+                            error!(doc = %id, error = %e, "cannot roll a document back; it leaves memory");
+                            self.replica.docs.remove(id);
+                        }
+                        None => {}
+                    }
+                }
             }
         }
     }
@@ -725,6 +749,8 @@ pub struct Docs {
     tx: mpsc::Sender<Job>,
     group: GroupId,
     changes: tokio::sync::broadcast::Sender<Stored>,
+    /// The store's failure after the last batch (a full or read-only disk), until a write works.
+    failing: Arc<Mutex<Option<StoreError>>>,
 }
 
 /// What one stored batch changed in one network.
@@ -774,13 +800,15 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
     let (tx, rx) = mpsc::channel(INBOX);
     let (changes, _) = tokio::sync::broadcast::channel(256);
     let notify = changes.clone();
+    let failing = Arc::new(Mutex::new(store.failing()));
+    let failed = failing.clone();
     let thread = std::thread::Builder::new()
         .name("docs".into())
         .spawn(move || {
             // Should the actor die anyway (a panic outside any job: storing, reloading), the
             // node cannot work on: it exits non-zero rather than answer 503 for ever.
             if std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                run(set, store, rx, notify);
+                run(set, store, rx, notify, &failed);
             }))
             .is_err()
             {
@@ -789,7 +817,15 @@ pub fn start(mut store: Box<dyn Store>, key: SigningKey) -> Result<(Docs, DocsTh
             }
         })
         .map_err(|e| DocsError::Store(StoreError::Io(e.to_string())))?;
-    Ok((Docs { tx, group, changes }, DocsThread(thread)))
+    Ok((
+        Docs {
+            tx,
+            group,
+            changes,
+            failing,
+        },
+        DocsThread(thread),
+    ))
 }
 
 fn run(
@@ -797,6 +833,7 @@ fn run(
     mut store: Box<dyn Store>,
     mut rx: mpsc::Receiver<Job>,
     notify: tokio::sync::broadcast::Sender<Stored>,
+    failing: &Mutex<Option<StoreError>>,
 ) {
     let span = tracing::info_span!("docs", group = %set.replica.group.short());
     let _enter = span.enter();
@@ -857,9 +894,13 @@ fn run(
             }
             Err(e) => {
                 error!(error = %e, "storing a batch failed; dropping its changes");
+                // A disk that failed may be usable again at once (a read-only remount undone):
+                // the store is opened again before its documents are read back.
+                let _ = store.recover();
                 set.roll_back(store.as_ref());
             }
         }
+        *failing.lock().unwrap_or_else(|e| e.into_inner()) = store.failing();
         let stored = result.map(|_| ());
         for done in dones {
             done(stored.clone());
@@ -890,6 +931,15 @@ impl Docs {
     /// page's month, an invite's expiry).
     pub fn now(&self) -> i64 {
         now_unix()
+    }
+
+    /// Why the store cannot be written now (a full or read-only disk), if it cannot: set when
+    /// a batch fails to be stored, cleared when one is stored again.
+    pub fn storage_failing(&self) -> Option<StoreError> {
+        self.failing
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// Today in UTC, by the node's clock.

@@ -47,6 +47,7 @@ use super::pages::{Ctx, layout};
 use super::{ErrorPage, Web, WebError};
 use crate::app::{ErrorBody, ErrorDetail};
 use crate::config::DataDir;
+use crate::store::StoreError;
 
 /// How long a login lasts.
 pub const SESSION_TTL: Duration = Duration::from_secs(12 * 3600);
@@ -556,6 +557,7 @@ pub async fn guard(State(web): State<Web>, req: Request, next: Next) -> Response
             signed_in: false,
             remote: !local,
             now: web.app.docs.now(),
+            storage: None,
         };
         return WebError::CrossSite.into_page(&ctx);
     }
@@ -616,6 +618,10 @@ pub async fn guard(State(web): State<Web>, req: Request, next: Next) -> Response
         signed_in: session.is_some(),
         remote: !local,
         now: web.app.docs.now(),
+        storage: web.app.docs.storage_failing().map(|e| match e {
+            StoreError::ReadOnly { .. } => "banner-disk-read-only",
+            _ => "banner-disk-full",
+        }),
     };
     let mut req = req;
     if req.method() == Method::POST {

@@ -34,6 +34,9 @@ pub struct Ctx {
     pub remote: bool,
     /// The time of the request, in unix seconds, by the node's clock.
     pub now: i64,
+    /// The message key of the banner shown while the store cannot be written (a full or
+    /// read-only disk).
+    pub storage: Option<&'static str>,
 }
 
 impl Ctx {
@@ -94,6 +97,9 @@ pub fn layout(ctx: &Ctx, title: &str, body: Markup) -> Markup {
                             button type="submit" { (lang.t("logout")) }
                         }
                     }
+                }
+                @if let Some(key) = ctx.storage {
+                    p class="banner" role="alert" { (lang.t(key)) }
                 }
                 main id="main" tabindex="-1" { (body) }
             }
