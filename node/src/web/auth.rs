@@ -259,6 +259,8 @@ impl Sessions {
 
 /// Failed logins allowed from one client before each further try must wait.
 pub const FREE_TRIES: u32 = 5;
+/// The wait after the last free try.
+pub const FIRST_WAIT: Duration = Duration::from_secs(5);
 /// The longest wait between tries before the lock.
 const MAX_WAIT: Duration = Duration::from_secs(60);
 /// Failed logins after which a client is locked out for [`LOCK_FOR`].
@@ -312,9 +314,9 @@ pub enum Failed {
 }
 
 /// Failed logins per client address: the first [`FREE_TRIES`] are free, then each further try
-/// waits twice as long as the last (1 s, 2 s, ... up to a minute), and after [`LOCK_AFTER`]
-/// failures the client is locked out for [`LOCK_FOR`]. A success forgets the client's failures.
-/// Time is passed in, so that the rule is tested without waiting.
+/// waits twice as long as the last ([`FIRST_WAIT`], 10 s, 20 s ... up to a minute), and after
+/// [`LOCK_AFTER`] failures the client is locked out for [`LOCK_FOR`]. A success forgets the
+/// client's failures. Time is passed in, so that the rule is tested without waiting.
 #[derive(Default)]
 pub struct LoginLimits {
     clients: Mutex<HashMap<IpAddr, Tries>>,
@@ -363,7 +365,7 @@ impl LoginLimits {
         }
         if t.failures >= FREE_TRIES {
             let doublings = (t.failures - FREE_TRIES).min(6);
-            t.not_before = now + Duration::from_secs(1 << doublings).min(MAX_WAIT);
+            t.not_before = now + (FIRST_WAIT * (1u32 << doublings)).min(MAX_WAIT);
             if t.failures == FREE_TRIES {
                 return Failed::Slowed;
             }
@@ -891,7 +893,7 @@ mod tests {
             assert_eq!(limits.failed(ip, t0), Failed::Counted);
         }
         assert_eq!(limits.failed(ip, t0), Failed::Slowed, "said once");
-        assert_eq!(limits.turn(ip, t0), LoginTurn::Wait(Duration::from_secs(1)));
+        assert_eq!(limits.turn(ip, t0), LoginTurn::Wait(FIRST_WAIT));
         assert_eq!(limits.turn(other, t0), LoginTurn::Go, "per client");
         // Each further failure doubles the wait, up to a minute.
         let mut now = t0;
@@ -905,7 +907,7 @@ mod tests {
             };
             waits.push(w.as_secs());
         }
-        assert_eq!(&waits[..7], &[2, 4, 8, 16, 32, 60, 60], "{waits:?}");
+        assert_eq!(&waits[..5], &[10, 20, 40, 60, 60], "{waits:?}");
         now += Duration::from_secs(61);
         assert_eq!(limits.failed(ip, now), Failed::Locked);
         assert_eq!(limits.turn(ip, now), LoginTurn::Locked(LOCK_FOR));
