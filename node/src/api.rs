@@ -71,6 +71,9 @@ pub struct StatusView {
     pub listen: Vec<String>,
     /// How this group names itself in networks.
     pub group_name: String,
+    /// Why the node cannot store anything now (a full or read-only disk), while that lasts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<String>,
 }
 
 /// A new network.
@@ -169,6 +172,7 @@ async fn status(State(s): State<AppState>) -> ApiResult<StatusView> {
         documents: s.docs.counts().await?,
         listen: s.listen_addrs().await,
         group_name: s.group_name.clone(),
+        storage: s.docs.storage_failing().map(|e| e.to_string()),
     }))
 }
 

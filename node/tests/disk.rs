@@ -162,10 +162,9 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_when_space_
         assert_eq!(status, StatusCode::INSUFFICIENT_STORAGE);
     }
     assert_eq!(titles(&app).await, kept_sorted(&kept));
-    assert_eq!(
-        call(&app, Method::GET, "/api/v1/status", None).await.0,
-        StatusCode::OK
-    );
+    let (status, body) = call(&app, Method::GET, "/api/v1/status", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("\"storage\":\"the disk holding"), "{body}");
     let (status, page) = call(&app, Method::GET, "/plans", None).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("The disk of this node is full"), "{page}");
@@ -176,6 +175,8 @@ async fn a_full_disk_refuses_writes_clearly_keeps_reads_and_recovers_when_space_
     assert_eq!(status, StatusCode::CREATED, "{body}");
     kept.push("After".into());
     assert!(docs.storage_failing().is_none());
+    let (_, body) = call(&app, Method::GET, "/api/v1/status", None).await;
+    assert!(!body.contains("\"storage\""), "{body}");
     let (_, page) = call(&app, Method::GET, "/plans", None).await;
     assert!(!page.contains("The disk of this node is full"));
 
