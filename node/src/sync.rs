@@ -348,6 +348,7 @@ impl Engine {
                 peer,
                 request,
                 channel,
+                held,
             } => {
                 let now = self.now();
                 if self.schedule.is_banned(&peer, now) {
@@ -405,6 +406,7 @@ impl Engine {
                         let _ = offences.try_send(peer);
                     }
                     drop(permit);
+                    drop(held);
                     hello
                 });
             }

@@ -90,6 +90,14 @@ pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
 
 /// Reads a message [`encode`]d, inflating it to at most `max` bytes.
 pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], max: u64) -> Result<T, DecodeError> {
+    decode_sized(bytes, max).map(|(message, _)| message)
+}
+
+/// As [`decode`], and the size the message inflated to (what holding it costs, about).
+pub fn decode_sized<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+    max: u64,
+) -> Result<(T, usize), DecodeError> {
     use std::io::Read;
     let mut cbor = Vec::new();
     flate2::read::DeflateDecoder::new(bytes)
@@ -103,6 +111,7 @@ pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8], max: u64) -> Result<
     // holds any of them.
     let mut scratch = vec![0; cbor.len().max(64)];
     ciborium::de::from_reader_with_buffer(&cbor[..], &mut scratch)
+        .map(|message| (message, cbor.len()))
         .map_err(|e| DecodeError::Unreadable(e.to_string()))
 }
 

@@ -11,7 +11,7 @@ mod common;
 use std::time::Duration;
 
 use common::TestNode;
-use commonground_node::net::codec::{Codec, Inbound};
+use commonground_node::net::codec::{Codec, Held, Inbound};
 use commonground_protocol::ids::DocId;
 use commonground_protocol::sync::{PROTOCOL, Refusal, Request, Response};
 use libp2p::futures::StreamExt;
@@ -124,7 +124,7 @@ async fn a_guest_while_an_invite_is_open_is_answered_join_only_and_told_nothing(
     };
     let id = s.behaviour_mut().sync.send_request_with_addresses(
         &target,
-        Inbound::Read(hello()),
+        Inbound::Read(hello(), Held::default()),
         vec![addr],
     );
     // The stranger's identify asks as soon as it connects; the node runs no identify on a
@@ -177,7 +177,7 @@ async fn a_guest_while_an_invite_is_open_is_answered_join_only_and_told_nothing(
         waiting.insert(
             s.behaviour_mut()
                 .sync
-                .send_request(&target, Inbound::Read(hello())),
+                .send_request(&target, Inbound::Read(hello(), Held::default())),
         );
     }
     tokio::time::timeout(WAIT, async {

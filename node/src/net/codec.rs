@@ -20,36 +20,136 @@ use libp2p::request_response;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+
 use super::Traffic;
 
 /// A request as read from a stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Inbound {
-    /// A request that reads.
-    Read(Request),
+    /// A request that reads, and the part of the read budget it holds until it is answered.
+    Read(Request, Held),
     /// Bytes that are no request, or too many: why, in words (never the bytes).
     Unreadable(String),
 }
 
-/// Reads and writes sync messages, counting their bytes in `traffic` (a codec of its own,
-/// `Codec::default()`, counts for no one: for a test's hand-made peer).
-#[derive(Clone, Default)]
+/// What all messages being read, and requests read and not yet answered, may hold at once: a
+/// peer (or many) sending large messages over many streams cannot take the node past it. A
+/// read that does not fit fails as busy (the sender tries again in a later session; it is not
+/// disconnected for it).
+pub const READ_BUDGET: usize = 192 * 1024 * 1024;
+/// The budget's unit.
+const UNIT: usize = 1024;
+
+fn units(bytes: usize) -> u32 {
+    u32::try_from(bytes.div_ceil(UNIT)).unwrap_or(u32::MAX)
+}
+
+/// A share of the read budget, given back when the last copy is dropped.
+#[derive(Debug, Clone, Default)]
+pub struct Held(Option<Arc<OwnedSemaphorePermit>>);
+
+impl Held {
+    /// How many bytes of the budget this share holds.
+    pub fn bytes(&self) -> usize {
+        self.0.as_ref().map_or(0, |p| p.num_permits() * UNIT)
+    }
+}
+
+impl PartialEq for Held {
+    /// A request's share of the budget is not part of what it says.
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Held {}
+
+fn busy() -> io::Error {
+    io::Error::other("this node is reading too much at once; try again later")
+}
+
+/// Reads and writes sync messages, counting their bytes in `traffic`, within a read budget
+/// shared by every connection (a codec of its own, `Codec::default()`, counts for no one: for
+/// a test's hand-made peer).
+#[derive(Clone)]
 pub struct Codec {
     pub(crate) traffic: Arc<Traffic>,
+    budget: Arc<Semaphore>,
+}
+
+impl Default for Codec {
+    fn default() -> Self {
+        Self::new(Arc::default(), READ_BUDGET)
+    }
 }
 
 impl Codec {
+    /// A codec counting in `traffic`, within a read budget of `budget` bytes.
+    pub fn new(traffic: Arc<Traffic>, budget: usize) -> Self {
+        Self {
+            traffic,
+            budget: Arc::new(Semaphore::new(units(budget) as usize)),
+        }
+    }
+
+    /// Reads a message within the budget: the bytes as they arrive, then, while they are
+    /// inflated, as much as is left up to the protocol's limit; the message keeps a share the
+    /// size it inflated to.
     async fn read<M: DeserializeOwned, T: AsyncRead + Unpin + Send>(
         &self,
         io: &mut T,
-    ) -> io::Result<M> {
+    ) -> io::Result<(M, Held)> {
         let mut bytes = Vec::new();
-        io.take(MAX_MESSAGE_BYTES).read_to_end(&mut bytes).await?;
+        let mut reading: Option<OwnedSemaphorePermit> = None;
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut io = io.take(MAX_MESSAGE_BYTES);
+        loop {
+            let n = io.read(&mut chunk).await?;
+            if n == 0 {
+                break;
+            }
+            let more = units(bytes.len() + n) - units(bytes.len());
+            if more > 0 {
+                let p = self
+                    .budget
+                    .clone()
+                    .try_acquire_many_owned(more)
+                    .map_err(|_| busy())?;
+                match reading.as_mut() {
+                    Some(r) => r.merge(p),
+                    None => reading = Some(p),
+                }
+            }
+            bytes.extend_from_slice(&chunk[..n]);
+        }
         self.traffic
             .received
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        wire::decode(&bytes, MAX_MESSAGE_BYTES)
-            .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))
+        // Inflating needs room up to what it inflates to: as much as is left, up to the limit.
+        let room = (self.budget.available_permits() * UNIT).min(MAX_MESSAGE_BYTES as usize);
+        let inflating = self
+            .budget
+            .clone()
+            .try_acquire_many_owned(units(room))
+            .map_err(|_| busy())?;
+        let (message, size) = match wire::decode_sized(&bytes, room as u64) {
+            Ok(decoded) => decoded,
+            Err(wire::DecodeError::TooLarge(_)) if (room as u64) < MAX_MESSAGE_BYTES => {
+                return Err(busy());
+            }
+            Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
+        };
+        drop(bytes);
+        drop(reading);
+        drop(inflating);
+        // What holding the message costs; just given back, so it fits unless others took it.
+        let held = self
+            .budget
+            .clone()
+            .try_acquire_many_owned(units(size))
+            .map_err(|_| busy())?;
+        Ok((message, Held(Some(Arc::new(held)))))
     }
 
     async fn write<M: Serialize, T: AsyncWrite + Unpin + Send>(
@@ -81,7 +181,7 @@ impl request_response::Codec for Codec {
         T: AsyncRead + Unpin + Send,
     {
         match self.read(io).await {
-            Ok(request) => Ok(Inbound::Read(request)),
+            Ok((request, held)) => Ok(Inbound::Read(request, held)),
             // Bytes that do not read: handed on, so that the sender is known (see above).
             Err(e) if e.kind() == io::ErrorKind::InvalidData => {
                 Ok(Inbound::Unreadable(e.to_string()))
@@ -95,7 +195,8 @@ impl request_response::Codec for Codec {
     where
         T: AsyncRead + Unpin + Send,
     {
-        self.read(io).await
+        // An answer is taken as soon as it arrives: its share goes back now.
+        self.read(io).await.map(|(response, _)| response)
     }
 
     async fn write_request<T>(
@@ -108,7 +209,7 @@ impl request_response::Codec for Codec {
         T: AsyncWrite + Unpin + Send,
     {
         match request {
-            Inbound::Read(request) => self.write(io, request).await,
+            Inbound::Read(request, _) => self.write(io, request).await,
             Inbound::Unreadable(_) => Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 "an unreadable request is never sent",
@@ -126,5 +227,72 @@ impl request_response::Codec for Codec {
         T: AsyncWrite + Unpin + Send,
     {
         self.write(io, response).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use commonground_protocol::ids::DocId;
+    use commonground_protocol::sync::Catchup;
+    use libp2p::futures::io::Cursor;
+    use rand::RngCore;
+
+    /// A `Hello` whose catch-up is `n` bytes that do not compress.
+    fn hello(n: usize) -> Vec<u8> {
+        let mut changes = vec![0u8; n];
+        rand::thread_rng().fill_bytes(&mut changes);
+        wire::encode(&Request::Hello {
+            network: DocId::from_bytes([1; 16]),
+            digest: [0; 32],
+            changed: vec![],
+            catchup: vec![Catchup {
+                at: 0,
+                changes,
+                signed: vec![],
+            }],
+            wanted: vec![],
+        })
+    }
+
+    async fn read(codec: &mut Codec, bytes: &[u8]) -> io::Result<Inbound> {
+        let protocol = StreamProtocol::new(wire::PROTOCOL);
+        request_response::Codec::read_request(codec, &protocol, &mut Cursor::new(bytes)).await
+    }
+
+    #[tokio::test]
+    async fn requests_hold_their_share_of_the_read_budget_until_answered() {
+        let mut codec = Codec::new(Arc::default(), 1024 * 1024);
+        let message = hello(300 * 1024);
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            match read(&mut codec, &message).await.unwrap() {
+                Inbound::Read(_, h) => {
+                    assert!(h.bytes() >= 300 * 1024, "{}", h.bytes());
+                    held.push(h);
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        // A third does not fit beside the two not yet answered: busy, not an offence.
+        let e = read(&mut codec, &message).await.unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::Other, "{e}");
+        assert!(e.to_string().contains("too much at once"), "{e}");
+        // One answered: it fits again, and every share comes back in the end.
+        held.pop();
+        assert!(matches!(
+            read(&mut codec, &message).await.unwrap(),
+            Inbound::Read(..)
+        ));
+        held.clear();
+        assert_eq!(
+            codec.budget.available_permits(),
+            units(1024 * 1024) as usize
+        );
+        // Garbage still reads as unreadable, for its sender to be disconnected.
+        assert!(matches!(
+            read(&mut codec, b"garbage").await.unwrap(),
+            Inbound::Unreadable(_)
+        ));
     }
 }

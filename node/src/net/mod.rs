@@ -132,6 +132,8 @@ pub enum NetEvent {
         request: Request,
         /// Where the answer goes.
         channel: ResponseChannel<Response>,
+        /// Its share of the read budget, given back once it is answered.
+        held: codec::Held,
     },
     /// A member announced new heads (judged valid, and forwarded to other members).
     Announced {
@@ -493,7 +495,7 @@ fn build(key: identity::Keypair, traffic: Arc<Traffic>) -> Result<Swarm<Behaviou
         .with_quic()
         .with_behaviour(|key| {
             let sync = request_response::Behaviour::with_codec(
-                codec::Codec { traffic },
+                codec::Codec::new(traffic, codec::READ_BUDGET),
                 [(SYNC_PROTOCOL, ProtocolSupport::Full)],
                 request_response::Config::default()
                     .with_request_timeout(Duration::from_secs(60))
@@ -871,7 +873,7 @@ impl Actor {
                 }
                 let id = self.swarm.behaviour_mut().sync.send_request_with_addresses(
                     &peer,
-                    codec::Inbound::Read(request),
+                    codec::Inbound::Read(request, codec::Held::default()),
                     addrs,
                 );
                 self.pending.insert(id, reply);
@@ -1062,7 +1064,7 @@ impl Actor {
                     let _ = self.swarm.disconnect_peer_id(peer);
                 }
                 request_response::Message::Request {
-                    request: codec::Inbound::Read(request),
+                    request: codec::Inbound::Read(request, held),
                     channel,
                     ..
                 } => match group_of(&peer) {
@@ -1070,6 +1072,7 @@ impl Actor {
                         peer: g,
                         request,
                         channel,
+                        held,
                     }),
                     None => {
                         warn!(%peer, "request from a peer whose key is not ed25519; disconnecting");
