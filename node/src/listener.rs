@@ -3,8 +3,9 @@
 //! all, and room beyond that for the organiser on the node's own machine (connections from
 //! 127.0.0.1 and ::1, where the page is served by default); a connection over a limit is closed
 //! as soon as it is accepted, so it holds no file for long. A connection on which nothing is read
-//! or written for [`Limits::idle`] is closed (the page's live updates send a keep-alive every 15
-//! s). Accept errors (such as running out of files) are logged once a minute, not per try.
+//! or written for [`Limits::idle`] while no request is being answered is closed (the page's live
+//! updates send a keep-alive every 15 s; a slow answer is not cut short). Accept errors (such as
+//! running out of files) are logged once a minute, not per try.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -218,6 +219,9 @@ pub struct Guarded {
     _place: Place,
     idle: Duration,
     deadline: Pin<Box<Sleep>>,
+    /// Bytes were read and nothing written since: a request is being answered, however long
+    /// that takes, so the connection is not idle (the deadline waits for the answer).
+    answering: bool,
 }
 
 impl Guarded {
@@ -227,6 +231,7 @@ impl Guarded {
             _place: place,
             idle,
             deadline: Box::pin(tokio::time::sleep(idle)),
+            answering: false,
         }
     }
 
@@ -246,10 +251,12 @@ impl AsyncRead for Guarded {
         match Pin::new(&mut self.stream).poll_read(cx, buf) {
             Poll::Ready(r) => {
                 if buf.filled().len() > before {
+                    self.answering = true;
                     self.active();
                 }
                 Poll::Ready(r)
             }
+            Poll::Pending if self.answering => Poll::Pending,
             Poll::Pending => match self.deadline.as_mut().poll(cx) {
                 Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
                     io::ErrorKind::TimedOut,
@@ -269,6 +276,7 @@ impl AsyncWrite for Guarded {
     ) -> Poll<io::Result<usize>> {
         let r = Pin::new(&mut self.stream).poll_write(cx, buf);
         if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.answering = false;
             self.active();
         }
         r
@@ -289,6 +297,7 @@ impl AsyncWrite for Guarded {
     ) -> Poll<io::Result<usize>> {
         let r = Pin::new(&mut self.stream).poll_write_vectored(cx, bufs);
         if matches!(r, Poll::Ready(Ok(n)) if n > 0) {
+            self.answering = false;
             self.active();
         }
         r
@@ -360,7 +369,14 @@ mod tests {
         client.write_all(b"GET / HTTP/1.1\r\n").await.unwrap();
         let mut buf = [0u8; 64];
         assert!(io.read(&mut buf).await.unwrap() > 0);
-        // ...and a minute of nothing ends it (the clock is paused: no real wait).
+        // A request being answered is not idle, however long the answer takes...
+        let slow = tokio::time::timeout(3 * Limits::default().idle, io.read(&mut buf)).await;
+        assert!(
+            slow.is_err(),
+            "still waiting for the answer, not ended: {slow:?}"
+        );
+        io.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
+        // ...and once answered, a minute of nothing ends it (the clock is paused: no real wait).
         let started = Instant::now();
         let e = io.read(&mut buf).await.unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::TimedOut);

@@ -418,7 +418,7 @@ proptest! {
             topic: announce::topic(&id(1), Class::Plans),
             publishers: BTreeSet::from([group(3)]),
         };
-        let mut sample_beacon = beacon::seal(&id(1), [1; 12], &beacon::Beacon::new(group(3), &["/ip4/127.0.0.1/tcp/1".into()]));
+        let sample_beacon = beacon::seal(&id(1), [1; 12], &beacon::Beacon::new(group(3), &["/ip4/127.0.0.1/tcp/1".into()]));
         for input in [bytes.clone(), mutate(&sealed, &mutations)] {
             let (held, opened) = measured(|| Bundle::open(&input).map(drop));
             prop_assert!(held <= BOUND + 4 * input.len(), "Bundle::open held {held}");
@@ -430,7 +430,6 @@ proptest! {
             let (held, _) = measured(|| drop(beacon::open(&[id(1)], &datagram)));
             prop_assert!(held <= 1 << 20, "beacon::open held {held}");
         }
-        sample_beacon.clear();
         let mutated_code = String::from_utf8_lossy(&mutate(invite.as_bytes(), &mutations)).into_owned();
         for code in [text, mutated_code] {
             let (held, _) = measured(|| drop(InviteCode::decode(&code)));

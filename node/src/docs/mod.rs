@@ -719,23 +719,19 @@ impl DocSet {
                     // again): what it holds is the document at its stored heads, so that is
                     // what stays, from the copy in memory; a document not stored at all goes.
                     error!(doc = %id, error = %e, "reloading a document failed; rolled back in memory");
-                    let back = self.replica.docs.get(id).map(|l| {
-                        (!l.stored_heads.is_empty()).then(|| l.doc.fork_at(&l.stored_heads))
-                    });
-                    match back {
-                        Some(Some(Ok(doc))) => {
-                            if let Some(l) = self.replica.docs.get_mut(id) {
-                                l.doc = doc;
-                            }
-                        }
-                        Some(None) => {
-                            self.replica.docs.remove(id);
-                        }
-                        Some(Some(Err(e))) => {
+                    let Some(l) = self.replica.docs.get_mut(id) else {
+                        continue;
+                    };
+                    if l.stored_heads.is_empty() {
+                        self.replica.docs.remove(id);
+                        continue;
+                    }
+                    match l.doc.fork_at(&l.stored_heads) {
+                        Ok(doc) => l.doc = doc,
+                        Err(e) => {
                             error!(doc = %id, error = %e, "cannot roll a document back; it leaves memory");
                             self.replica.docs.remove(id);
                         }
-                        None => {}
                     }
                 }
             }

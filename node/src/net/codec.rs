@@ -38,6 +38,9 @@ pub enum Inbound {
 /// read that does not fit fails as busy (the sender tries again in a later session; it is not
 /// disconnected for it).
 pub const READ_BUDGET: usize = 192 * 1024 * 1024;
+/// The most DEFLATE inflates one byte to (a run of a repeated byte, coded as its longest match
+/// again and again, comes out 1,032 times larger than its code).
+const MAX_DEFLATE_RATIO: usize = 1032;
 /// The budget's unit.
 const UNIT: usize = 1024;
 
@@ -126,8 +129,12 @@ impl Codec {
         self.traffic
             .received
             .fetch_add(bytes.len() as u64, Ordering::Relaxed);
-        // Inflating needs room up to what it inflates to: as much as is left, up to the limit.
-        let room = (self.budget.available_permits() * UNIT).min(MAX_MESSAGE_BYTES as usize);
+        // Inflating needs room up to what it inflates to: as much as is left, up to the limit,
+        // and no more than DEFLATE can make of these bytes (at most 1,032 to 1), so that a
+        // small message does not hold the budget that other reads need meanwhile.
+        let room = (self.budget.available_permits() * UNIT)
+            .min(MAX_MESSAGE_BYTES as usize)
+            .min(bytes.len().saturating_mul(MAX_DEFLATE_RATIO) + UNIT);
         let inflating = self
             .budget
             .clone()
@@ -135,7 +142,11 @@ impl Codec {
             .map_err(|_| busy())?;
         let (message, size) = match wire::decode_sized(&bytes, room as u64) {
             Ok(decoded) => decoded,
-            Err(wire::DecodeError::TooLarge(_)) if (room as u64) < MAX_MESSAGE_BYTES => {
+            // Short of the limit only because the budget is: busy, not the sender's fault.
+            Err(wire::DecodeError::TooLarge(_))
+                if (room as u64) < MAX_MESSAGE_BYTES
+                    && room < bytes.len().saturating_mul(MAX_DEFLATE_RATIO) =>
+            {
                 return Err(busy());
             }
             Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
