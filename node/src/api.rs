@@ -819,9 +819,8 @@ pub fn routes(state: AppState) -> Router {
         .route("/networks/{network}/export", post(export))
         .route(
             "/bundles",
-            post(import).layer(axum::extract::DefaultBodyLimit::max(
-                commonground_protocol::bundle::MAX_BUNDLE_BYTES,
-            )),
+            // The body is streamed to disk and counted there (see `spool_bundle`).
+            post(import).layer(axum::extract::DefaultBodyLimit::disable()),
         )
         .route("/plans/{plan}/collaborators", post(add_collaborator))
         .route("/peers", get(peers))
@@ -1041,18 +1040,28 @@ pub enum ImportLine {
 }
 
 #[utoipa::path(post, path = "/api/v1/bundles", request_body(content = Vec<u8>, content_type = "application/octet-stream"),
-    responses((status = 200, content_type = "application/x-ndjson", body = ImportLine)))]
-async fn import(State(s): State<AppState>, body: axum::body::Bytes) -> Response {
+    responses((status = 200, content_type = "application/x-ndjson", body = ImportLine),
+        (status = 413, description = "larger than the node accepts (256 MiB)", body = ErrorBody),
+        (status = 422, description = "not a bundle", body = ErrorBody),
+        (status = 507, description = "no room on the disk to take it in", body = ErrorBody)))]
+async fn import(
+    State(s): State<AppState>,
+    headers: axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Response, ApiError> {
+    let spooled = spool_bundle(s.spool.clone(), &headers, body).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<ImportLine>(16);
     let progress = tx.clone();
     tokio::spawn(async move {
         let result = s
             .docs
-            .import(body.to_vec(), move |checked, total| {
+            .import(spooled.file, move |checked, total| {
                 // The actor thread must not wait for a slow reader: drop progress lines instead.
                 let _ = progress.try_send(ImportLine::Progress { checked, total });
             })
             .await;
+        // The upload's file is removed once it is imported (or refused).
+        drop(spooled.path);
         let last = match result {
             Ok(summary) => ImportLine::Done(summary),
             Err(e) => ImportLine::Refused(ApiError::from(e).detail().clone()),
@@ -1064,9 +1073,91 @@ async fn import(State(s): State<AppState>, body: axum::body::Bytes) -> Response 
         bytes.push(b'\n');
         Ok::<_, std::convert::Infallible>(bytes)
     });
-    (
+    Ok((
         [(axum::http::header::CONTENT_TYPE, "application/x-ndjson")],
         axum::body::Body::from_stream(lines),
     )
-        .into_response()
+        .into_response())
+}
+
+/// An uploaded bundle on disk, waiting to be checked: removed when `path` is dropped.
+struct Spooled {
+    file: std::fs::File,
+    path: tempfile::TempPath,
+}
+
+/// Writes an upload to a private file in `dir` as it arrives, so that the node never holds more
+/// than a chunk of it in memory: refused at once if it says it is larger than a bundle may be
+/// or does not start like one, and as soon as it passes the size limit otherwise. A full disk is
+/// said plainly (507), as for any write.
+async fn spool_bundle(
+    dir: Option<std::path::PathBuf>,
+    headers: &axum::http::HeaderMap,
+    body: axum::body::Body,
+) -> Result<Spooled, ApiError> {
+    use commonground_protocol::bundle::{BundleError, MAGIC, MAX_BUNDLE_BYTES};
+    use tokio::io::AsyncWriteExt;
+    let too_large = || {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "too_large",
+            format!(
+                "{} (at most {} MiB)",
+                BundleError::TooLarge,
+                MAX_BUNDLE_BYTES >> 20
+            ),
+            Some("bundle".into()),
+        )
+    };
+    let stored =
+        |e: std::io::Error| ApiError::from(DocsError::Store(crate::store::StoreError::from(e)));
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > MAX_BUNDLE_BYTES as u64) {
+        return Err(too_large());
+    }
+    let dir = dir.unwrap_or_else(std::env::temp_dir);
+    let tmp = tokio::task::spawn_blocking(move || tempfile::NamedTempFile::new_in(dir))
+        .await
+        .map_err(|_| ApiError::from(DocsError::Stopped))?
+        .map_err(stored)?;
+    let (std_file, path) = tmp.into_parts();
+    let mut out = tokio::fs::File::from_std(std_file.try_clone().map_err(stored)?);
+    let mut stream = body.into_data_stream();
+    let mut received = 0usize;
+    let mut start: Vec<u8> = Vec::with_capacity(MAGIC.len());
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(|e| {
+            ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "malformed",
+                format!("the upload was cut short: {e}"),
+                None,
+            )
+        })?;
+        received += chunk.len();
+        if received > MAX_BUNDLE_BYTES {
+            return Err(too_large());
+        }
+        if start.len() < MAGIC.len() {
+            let take = (MAGIC.len() - start.len()).min(chunk.len());
+            start.extend_from_slice(&chunk[..take]);
+            if !MAGIC.starts_with(&start) {
+                return Err(ApiError::from(DocsError::Invalid(
+                    ValidationError::Rejected {
+                        field: "bundle",
+                        reason: BundleError::NotABundle.to_string(),
+                    },
+                )));
+            }
+        }
+        out.write_all(&chunk).await.map_err(stored)?;
+    }
+    out.flush().await.map_err(stored)?;
+    drop(out);
+    Ok(Spooled {
+        file: std_file,
+        path,
+    })
 }

@@ -33,6 +33,9 @@ pub struct AppState {
     pub net: Option<Net>,
     /// How this group names itself to other groups.
     pub group_name: String,
+    /// Where an uploaded bundle waits while it is checked (the data directory's `incoming/`, on
+    /// the disk that holds the store; `None`: the system's temporary directory).
+    pub spool: Option<std::path::PathBuf>,
 }
 
 impl AppState {

@@ -1543,25 +1543,27 @@ fn write_atomically(path: &std::path::Path, bytes: &[u8]) -> Result<(), Failure>
 
 async fn import(client: &Client, out: &Output, file: &std::path::Path) -> Result<(), Failure> {
     let refused = |message: String| Failure { code: 2, message };
-    let bytes = std::fs::read(file).map_err(|e| Failure {
+    let unreadable = |e: std::io::Error| Failure {
         code: 2,
         message: format!("cannot read {}: {e}", file.display()),
-    })?;
-    // Check before sending anything: a changed, cut-short or foreign file stops here.
-    let bundle = commonground_protocol::bundle::Bundle::open(&bytes)
-        .map_err(|e| refused(format!("{}: {e}", file.display())))?;
-    let total = bundle.docs.len();
-    drop(bundle);
+    };
+    // Check before sending anything: a changed, cut-short or foreign file stops here. Read a
+    // document at a time, so that a large file is never held whole.
+    let opened = std::fs::File::open(file).map_err(unreadable)?;
+    let total = commonground_protocol::bundle::verify(std::io::BufReader::new(&opened))
+        .map_err(|e| refused(format!("{}: {e}", file.display())))?
+        .docs;
     if !out.json {
         eprintln!(
             "{}: signature valid, {total} documents; checking them…",
             file.display()
         );
     }
+    let body = tokio::fs::File::open(file).await.map_err(unreadable)?;
     let mut outcome = None;
     let json = out.json;
     client
-        .post_streaming("/bundles", bytes, |line: ImportLine| match line {
+        .post_streaming("/bundles", body, |line: ImportLine| match line {
             ImportLine::Progress { checked, total } => {
                 if !json {
                     eprint!("\r  checked {checked}/{total} documents");

@@ -149,7 +149,7 @@ impl Client {
     pub async fn post_streaming<T: DeserializeOwned>(
         &self,
         path: &str,
-        body: Vec<u8>,
+        body: impl Into<reqwest::Body>,
         mut line: impl FnMut(T),
     ) -> Result<(), ClientError> {
         let req = self

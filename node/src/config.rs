@@ -153,6 +153,22 @@ impl DataDir {
         self.0.join("store")
     }
 
+    /// Where uploaded bundles wait while they are checked; emptied at start (what a crash left).
+    pub fn incoming_dir(&self) -> PathBuf {
+        self.0.join("incoming")
+    }
+
+    /// Empties (and makes, private) the folder of uploads waiting to be checked: what is there
+    /// at start was cut short by a crash.
+    pub fn clear_incoming(&self) -> std::io::Result<()> {
+        let dir = self.incoming_dir();
+        match std::fs::remove_dir_all(&dir) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+            _ => {}
+        }
+        std::fs::DirBuilder::new().mode(0o700).create(&dir)
+    }
+
     /// Where a running node records its HTTP address for the CLI.
     pub fn api_addr_file(&self) -> PathBuf {
         self.0.join("api.addr")

@@ -189,6 +189,11 @@ impl Node {
             .group_name
             .clone()
             .unwrap_or_else(|| format!("group-{}", group.short()));
+        // A crash may have left an upload half-written; the node goes on without the folder (an
+        // import then says why it cannot be written).
+        if let Err(e) = data_dir.clear_incoming() {
+            tracing::warn!(dir = %data_dir.incoming_dir().display(), error = %e, "cannot empty the uploads folder");
+        }
         // The store's files were made after `prepare`. Private before the address file appears:
         // whoever waits for that file (the CLI, tests) sees a private directory.
         data_dir.make_private()?;
@@ -204,6 +209,7 @@ impl Node {
                 http,
                 net: Some(net.clone()),
                 group_name,
+                spool: Some(data_dir.incoming_dir()),
             },
             WebOptions {
                 data_dir: Some(data_dir.clone()),

@@ -30,6 +30,7 @@ pub fn local_router(
             http: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
             net: None,
             group_name: "Test group".into(),
+            spool: None,
         },
         web,
     )
@@ -351,6 +352,8 @@ pub struct Process {
     pub data_dir: PathBuf,
     /// Its API address, as it recorded it in `api.addr`.
     pub addr: String,
+    /// Its log (standard error), beside the data directory: `<data_dir>.log`.
+    pub log: PathBuf,
     bin: PathBuf,
 }
 
@@ -359,9 +362,12 @@ impl Process {
     pub fn start(bin: impl AsRef<Path>, data_dir: &Path) -> Self {
         let bin = bin.as_ref();
         let _ = std::fs::remove_file(data_dir.join("api.addr"));
+        // Into files, not pipes: a pipe no one reads would stop a node that logs much.
+        let log = data_dir.with_extension("log");
+        let file = |p: &Path| std::fs::File::create(p).expect("create the node's log");
         let mut child = up_command(bin, data_dir, &loopback_args(&[]), None)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+            .stdout(file(&data_dir.with_extension("out")))
+            .stderr(file(&log))
             .spawn()
             .expect("start commonground up");
         let addr = wait_for(
@@ -378,6 +384,7 @@ impl Process {
             child,
             data_dir: data_dir.to_path_buf(),
             addr: addr.trim().to_string(),
+            log,
             bin: bin.to_path_buf(),
         }
     }
@@ -439,6 +446,28 @@ pub fn cli(bin: impl AsRef<Path>, data_dir: &Path, args: &[&str]) -> Output {
     cli_command(bin, data_dir, args, None)
         .output()
         .expect("run commonground")
+}
+
+/// A bare libp2p swarm on TCP, noise and yamux with identity `key` and `behaviour`: a hand-made
+/// peer (a stranger, an old release, a peer that sends garbage or floods). Its connections stay
+/// open while idle for 90 s, so that a test sees the node close them.
+pub fn raw_swarm<B: libp2p::swarm::NetworkBehaviour>(
+    key: libp2p::identity::Keypair,
+    behaviour: impl FnOnce(&libp2p::identity::Keypair) -> B,
+) -> libp2p::Swarm<B> {
+    use libp2p::{noise, tcp, yamux};
+    libp2p::SwarmBuilder::with_existing_identity(key)
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )
+        .expect("TCP with noise and yamux builds")
+        .with_behaviour(|key| behaviour(key))
+        .expect("the behaviour builds")
+        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(90)))
+        .build()
 }
 
 #[cfg(test)]

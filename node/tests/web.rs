@@ -53,6 +53,7 @@ fn node() -> Node {
             http: "127.0.0.1:0".parse().unwrap(),
             net: None,
             group_name: "Coventry Sanctuary".into(),
+            spool: None,
         },
         WebOptions {
             data_dir: Some(data.clone()),

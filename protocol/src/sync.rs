@@ -98,20 +98,40 @@ pub fn decode_sized<T: serde::de::DeserializeOwned>(
     bytes: &[u8],
     max: u64,
 ) -> Result<(T, usize), DecodeError> {
+    decode_from(bytes, max)
+}
+
+/// As [`decode_sized`], from a reader of the encoded bytes. The message is inflated as it is
+/// decoded, never whole: what is held is the decoded message (and a 4 KiB buffer), and
+/// decoding stops at the first byte that cannot begin or continue a message, or once more
+/// than `max` bytes came out.
+pub fn decode_from<T: serde::de::DeserializeOwned>(
+    bytes: impl std::io::Read,
+    max: u64,
+) -> Result<(T, usize), DecodeError> {
     use std::io::Read;
-    let mut cbor = Vec::new();
-    flate2::read::DeflateDecoder::new(bytes)
-        .take(max.saturating_add(1))
-        .read_to_end(&mut cbor)
-        .map_err(|e| DecodeError::Unreadable(e.to_string()))?;
-    if cbor.len() as u64 > max {
+    /// Counts what the inflater hands the decoder.
+    struct Counted<R>(R, u64);
+    impl<R: Read> Read for Counted<R> {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            let n = self.0.read(buf)?;
+            self.1 += n as u64;
+            Ok(n)
+        }
+    }
+    let mut cbor = Counted(
+        flate2::read::DeflateDecoder::new(bytes).take(max.saturating_add(1)),
+        0,
+    );
+    // Byte strings are read as byte buffers (see `serde_bytes_vec`) and text as strings, so
+    // ciborium's default scratch buffer holds whatever it needs.
+    let decoded = ciborium::from_reader(&mut cbor);
+    if cbor.1 > max {
         return Err(DecodeError::TooLarge(max));
     }
-    // ciborium reads a byte string through its scratch buffer: one the size of the message
-    // holds any of them.
-    let mut scratch = vec![0; cbor.len().max(64)];
-    ciborium::de::from_reader_with_buffer(&cbor[..], &mut scratch)
-        .map(|message| (message, cbor.len()))
+    let size = usize::try_from(cbor.1).unwrap_or(usize::MAX);
+    decoded
+        .map(|message| (message, size))
         .map_err(|e| DecodeError::Unreadable(e.to_string()))
 }
 
@@ -534,7 +554,9 @@ pub(crate) mod serde_bytes_vec {
                 Ok(out)
             }
         }
-        d.deserialize_bytes(V)
+        // As a byte buffer: ciborium reads a byte string longer than its scratch buffer only
+        // this way (through `deserialize_bytes` it refuses one, whatever its length limits).
+        d.deserialize_byte_buf(V)
     }
 }
 

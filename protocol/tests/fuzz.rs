@@ -441,12 +441,25 @@ proptest! {
 }
 
 /// A message that inflates far beyond the limit (a "zip bomb") is refused having held little
-/// more than the limit.
+/// more than the limit: one that no decoder takes as a request is refused on its first byte;
+/// one that reads as a value (a byte string as long as the bomb) once the limit is passed.
 #[test]
 fn a_message_that_inflates_beyond_the_limit_is_refused_early() {
-    let bomb = deflate_raw(&vec![0u8; 64 * MAX as usize]);
-    assert!(bomb.len() < MAX as usize, "{}", bomb.len());
-    let (held, result) = measured(|| sync::decode::<Request>(&bomb, MAX));
+    let zeros = deflate_raw(&vec![0u8; 64 * MAX as usize]);
+    assert!(zeros.len() < MAX as usize, "{}", zeros.len());
+    let (held, result) = measured(|| sync::decode::<Request>(&zeros, MAX));
+    assert!(result.is_err(), "{result:?}");
+    assert!(
+        held <= 3 * MAX as usize,
+        "{held} bytes held for a {MAX}-byte limit"
+    );
+
+    let len = 64 * MAX as usize;
+    let mut cbor = vec![0x5a];
+    cbor.extend_from_slice(&u32::try_from(len).unwrap().to_be_bytes());
+    cbor.resize(5 + len, 0);
+    let bomb = deflate_raw(&cbor);
+    let (held, result) = measured(|| sync::decode::<ciborium::Value>(&bomb, MAX));
     assert!(
         matches!(result, Err(sync::DecodeError::TooLarge(_))),
         "{result:?}"

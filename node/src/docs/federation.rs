@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 use automerge::Automerge;
 use commonground_protocol::ValidationError;
 use commonground_protocol::auth;
-use commonground_protocol::bundle::{Bundle, BundleDoc, BundleError};
+use commonground_protocol::bundle::{self, Bundle, BundleDoc};
 use commonground_protocol::doc::{self, DocKind};
 use commonground_protocol::ids::{Day, DocId, GroupId, IssueKey, Period};
 use commonground_protocol::network::{FrozenHead, Network, NetworkView, Role};
@@ -329,32 +329,38 @@ impl DocSet {
         })
     }
 
-    /// Admits every document of a bundle exactly as sync would from its exporter, then keeps
-    /// them all, or nothing if any is refused. `progress` gets (checked, total).
+    /// Admits every document of a bundle file exactly as sync would from its exporter, reading
+    /// it one document at a time, then keeps them all, or nothing if any is refused or the file
+    /// fails its signature. `progress` gets (checked, total).
     fn import(
         &mut self,
-        bundle: Bundle,
+        file: impl std::io::Read,
         progress: &mut dyn FnMut(usize, usize),
     ) -> Result<ImportSummary, DocsError> {
-        let network = bundle.network;
-        let exporter = bundle
-            .exporter()
-            .ok_or_else(|| bundle_refused("the exporter's key is malformed"))?;
-        let total = bundle.docs.len();
-        let mut net = self
-            .replica
-            .network(&network)
-            .ok_or_else(|| bundle_refused("this node is not a member of the bundle's network"))?;
-        if !net.is_member(&self.replica.group) {
-            return Err(bundle_refused(
-                "this group is not a member of the bundle's network",
-            ));
-        }
         let mut admitted: Vec<(DocId, Automerge, auth::Admitted)> = Vec::new();
         let mut left_out = 0;
-        let mut intake = commonground_protocol::replica::Intake::new(network);
-        for (i, d) in bundle.docs.into_iter().enumerate() {
-            if !net.is_member(&exporter) {
+        // The exporter, the network as judged so far, and the intake: from the first document.
+        let mut judge: Option<(GroupId, Network, commonground_protocol::replica::Intake)> = None;
+        let head = bundle::read(file, |head, d| -> Result<(), DocsError> {
+            if judge.is_none() {
+                let exporter = head
+                    .exporter()
+                    .ok_or_else(|| bundle_refused("the exporter's key is malformed"))?;
+                let net = self.replica.network(&head.network).ok_or_else(|| {
+                    bundle_refused("this node is not a member of the bundle's network")
+                })?;
+                if !net.is_member(&self.replica.group) {
+                    return Err(bundle_refused(
+                        "this group is not a member of the bundle's network",
+                    ));
+                }
+                let intake = commonground_protocol::replica::Intake::new(head.network);
+                judge = Some((exporter, net, intake));
+            }
+            let Some((exporter, net, intake)) = &mut judge else {
+                return Err(bundle_refused("the bundle's network cannot be read"));
+            };
+            if !net.is_member(exporter) {
                 return Err(bundle_refused(
                     "the bundle was made by a group that is not a member",
                 ));
@@ -363,9 +369,9 @@ impl DocSet {
             let Some((doc, keep)) = self
                 .replica
                 .take_whole(
-                    &mut intake,
-                    Some(&net),
-                    &exporter,
+                    intake,
+                    Some(&*net),
+                    exporter,
                     &d.doc,
                     &d.bytes,
                     &d.signed,
@@ -374,17 +380,25 @@ impl DocSet {
                 .map_err(|(_, why)| bundle_refused(format!("document {}: {why}", d.doc.short())))?
             else {
                 left_out += 1;
-                continue;
+                return Ok(());
             };
-            if d.doc == network {
+            if d.doc == head.network {
                 // Later documents are judged by the network as the bundle brings it.
-                net = doc::read(&doc).map_err(bundle_refused)?;
+                *net = doc::read(&doc).map_err(bundle_refused)?;
             }
             admitted.push((d.doc, doc, keep));
-            if (i + 1) % 64 == 0 {
-                progress(i + 1, total);
+            let checked = admitted.len() + left_out;
+            if checked.is_multiple_of(64) {
+                progress(checked, head.docs.max(checked));
             }
-        }
+            Ok(())
+        })
+        .map_err(|e| match e {
+            bundle::ReadError::Refused(e) => e,
+            bundle::ReadError::Bundle(e) => bundle_refused(e),
+        })?;
+        let (network, exporter, total) = (head.network, judge.map(|j| j.0), head.docs);
+        let exporter = exporter.ok_or_else(|| bundle_refused("the bundle holds no document"))?;
         if total > 0 {
             progress(total, total);
         }
@@ -568,16 +582,24 @@ impl Docs {
         .await
     }
 
-    /// Imports a bundle file: verified whole, admitted like sync, all or nothing. `progress`
-    /// receives (checked, total) as documents are checked.
+    /// Imports a bundle file: its signature verified first, then its documents admitted like
+    /// sync, one at a time, all or nothing. `progress` receives (checked, total) as documents are
+    /// checked. Memory: one document of the file at a time, besides what is admitted.
     pub async fn import(
         &self,
-        file: Vec<u8>,
+        file: std::fs::File,
         mut progress: impl FnMut(usize, usize) + Send + 'static,
     ) -> Result<ImportSummary, DocsError> {
-        let bundle = Bundle::open(&file).map_err(|e: BundleError| bundle_refused(e))?;
-        drop(file);
-        self.run_remote(move |set| set.import(bundle, &mut progress))
+        let file = tokio::task::spawn_blocking(move || -> Result<std::fs::File, DocsError> {
+            use std::io::Seek;
+            (&file).rewind().map_err(bundle_refused)?;
+            bundle::verify(std::io::BufReader::new(&file)).map_err(bundle_refused)?;
+            (&file).rewind().map_err(bundle_refused)?;
+            Ok(file)
+        })
+        .await
+        .map_err(|_| DocsError::Stopped)??;
+        self.run_remote(move |set| set.import(std::io::BufReader::new(file), &mut progress))
             .await
     }
 }

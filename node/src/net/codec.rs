@@ -36,13 +36,44 @@ pub enum Inbound {
 /// What all messages being read, and requests read and not yet answered, may hold at once: a
 /// peer (or many) sending large messages over many streams cannot take the node past it. A
 /// read that does not fit fails as busy (the sender tries again in a later session; it is not
-/// disconnected for it).
-pub const READ_BUDGET: usize = 192 * 1024 * 1024;
+/// disconnected for it). 128 MiB: a message of the largest size (64 MiB read, 64 MiB decoded)
+/// still fits, and with what a node holds anyway and the transport's own buffers, no flood
+/// takes it past 256 MiB (`node/tests/memory.rs` measures it).
+pub const READ_BUDGET: usize = 128 * 1024 * 1024;
 /// The most DEFLATE inflates one byte to (a run of a repeated byte, coded as its longest match
 /// again and again, comes out 1,032 times larger than its code).
 const MAX_DEFLATE_RATIO: usize = 1032;
 /// The budget's unit.
 const UNIT: usize = 1024;
+/// A message is read in parts of this size.
+const PART: usize = 64 * 1024;
+
+/// The parts of a message read as one stream of bytes.
+struct Parts<'a> {
+    parts: std::slice::Iter<'a, Vec<u8>>,
+    current: &'a [u8],
+}
+
+impl<'a> Parts<'a> {
+    fn new(parts: &'a [Vec<u8>]) -> Self {
+        Self {
+            parts: parts.iter(),
+            current: &[],
+        }
+    }
+}
+
+impl std::io::Read for Parts<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.current.is_empty() {
+            match self.parts.next() {
+                Some(p) => self.current = p,
+                None => return Ok(0),
+            }
+        }
+        std::io::Read::read(&mut self.current, buf)
+    }
+}
 
 fn units(bytes: usize) -> u32 {
     u32::try_from(bytes.div_ceil(UNIT)).unwrap_or(u32::MAX)
@@ -103,55 +134,69 @@ impl Codec {
         &self,
         io: &mut T,
     ) -> io::Result<(M, Held)> {
-        let mut bytes = Vec::new();
+        // The bytes as they came, in parts of `PART` bytes each: the budget counts what is
+        // allocated, and a growing message is never copied to a larger buffer.
+        let mut parts: Vec<Vec<u8>> = Vec::new();
+        let mut len = 0usize;
         let mut reading: Option<OwnedSemaphorePermit> = None;
-        let mut chunk = vec![0u8; 64 * 1024];
+        let mut chunk = vec![0u8; PART];
         let mut io = io.take(MAX_MESSAGE_BYTES);
         loop {
             let n = io.read(&mut chunk).await?;
             if n == 0 {
                 break;
             }
-            let more = units(bytes.len() + n) - units(bytes.len());
-            if more > 0 {
-                let p = self
-                    .budget
-                    .clone()
-                    .try_acquire_many_owned(more)
-                    .map_err(|_| busy())?;
-                match reading.as_mut() {
-                    Some(r) => r.merge(p),
-                    None => reading = Some(p),
-                }
+            len += n;
+            let mut rest = &chunk[..n];
+            while !rest.is_empty() {
+                let part = match parts.last_mut() {
+                    Some(p) if p.len() < PART => p,
+                    _ => {
+                        let p = self
+                            .budget
+                            .clone()
+                            .try_acquire_many_owned(units(PART))
+                            .map_err(|_| busy())?;
+                        match reading.as_mut() {
+                            Some(r) => r.merge(p),
+                            None => reading = Some(p),
+                        }
+                        parts.push(Vec::with_capacity(PART));
+                        let last = parts.len() - 1;
+                        &mut parts[last]
+                    }
+                };
+                let take = (PART - part.len()).min(rest.len());
+                part.extend_from_slice(&rest[..take]);
+                rest = &rest[take..];
             }
-            bytes.extend_from_slice(&chunk[..n]);
         }
         self.traffic
             .received
-            .fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            .fetch_add(len as u64, Ordering::Relaxed);
         // Inflating needs room up to what it inflates to: as much as is left, up to the limit,
         // and no more than DEFLATE can make of these bytes (at most 1,032 to 1), so that a
         // small message does not hold the budget that other reads need meanwhile.
         let room = (self.budget.available_permits() * UNIT)
             .min(MAX_MESSAGE_BYTES as usize)
-            .min(bytes.len().saturating_mul(MAX_DEFLATE_RATIO) + UNIT);
+            .min(len.saturating_mul(MAX_DEFLATE_RATIO) + UNIT);
         let inflating = self
             .budget
             .clone()
             .try_acquire_many_owned(units(room))
             .map_err(|_| busy())?;
-        let (message, size) = match wire::decode_sized(&bytes, room as u64) {
+        let (message, size) = match wire::decode_from(Parts::new(&parts), room as u64) {
             Ok(decoded) => decoded,
             // Short of the limit only because the budget is: busy, not the sender's fault.
             Err(wire::DecodeError::TooLarge(_))
                 if (room as u64) < MAX_MESSAGE_BYTES
-                    && room < bytes.len().saturating_mul(MAX_DEFLATE_RATIO) =>
+                    && room < len.saturating_mul(MAX_DEFLATE_RATIO) =>
             {
                 return Err(busy());
             }
             Err(e) => return Err(io::Error::new(io::ErrorKind::InvalidData, e)),
         };
-        drop(bytes);
+        drop(parts);
         drop(reading);
         drop(inflating);
         // What holding the message costs; just given back, so it fits unless others took it.

@@ -375,21 +375,9 @@ impl Parked {
     }
 }
 
-/// A bare libp2p swarm on TCP, noise and yamux with `behaviour`: a hand-made peer (a stranger,
-/// an old release, a peer that sends garbage).
+/// A bare libp2p swarm with a new identity (see `testkit::raw_swarm`).
 pub fn raw_swarm<B: libp2p::swarm::NetworkBehaviour>(
     behaviour: impl FnOnce(&libp2p::identity::Keypair) -> B,
 ) -> libp2p::Swarm<B> {
-    use libp2p::{noise, tcp, yamux};
-    libp2p::SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .unwrap()
-        .with_behaviour(|key| behaviour(key))
-        .unwrap()
-        .build()
+    commonground_node::testkit::raw_swarm(libp2p::identity::Keypair::generate_ed25519(), behaviour)
 }
