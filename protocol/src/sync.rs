@@ -102,7 +102,7 @@ pub fn decode_sized<T: serde::de::DeserializeOwned>(
 }
 
 /// As [`decode_sized`], from a reader of the encoded bytes. The message is inflated as it is
-/// decoded, never whole: what is held is the decoded message (and a 4 KiB buffer), and
+/// decoded, never whole: what is held is the decoded message (and 20 KiB of buffers), and
 /// decoding stops at the first byte that cannot begin or continue a message, or once more
 /// than `max` bytes came out.
 pub fn decode_from<T: serde::de::DeserializeOwned>(
@@ -119,17 +119,22 @@ pub fn decode_from<T: serde::de::DeserializeOwned>(
             Ok(n)
         }
     }
-    let mut cbor = Counted(
-        flate2::read::DeflateDecoder::new(bytes).take(max.saturating_add(1)),
-        0,
+    // Buffered: CBOR is read a few bytes at a time, and inflating is costly per call.
+    let mut cbor = std::io::BufReader::with_capacity(
+        16 * 1024,
+        Counted(
+            flate2::read::DeflateDecoder::new(bytes).take(max.saturating_add(1)),
+            0,
+        ),
     );
     // Byte strings are read as byte buffers (see `serde_bytes_vec`) and text as strings, so
     // ciborium's default scratch buffer holds whatever it needs.
     let decoded = ciborium::from_reader(&mut cbor);
-    if cbor.1 > max {
+    let inflated = cbor.get_ref().1;
+    if inflated > max {
         return Err(DecodeError::TooLarge(max));
     }
-    let size = usize::try_from(cbor.1).unwrap_or(usize::MAX);
+    let size = usize::try_from(inflated).unwrap_or(usize::MAX);
     decoded
         .map(|message| (message, size))
         .map_err(|e| DecodeError::Unreadable(e.to_string()))
