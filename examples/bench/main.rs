@@ -12,6 +12,7 @@
 //! directory (sled, fsync on every acknowledged write), as `commonground up` runs them; P6 runs
 //! the `commonground` binary itself, one process per node.
 
+mod c1;
 mod gossip;
 mod p1;
 mod p6;
@@ -540,6 +541,10 @@ async fn main() -> anyhow::Result<()> {
     if run("P8") {
         eprintln!("P8: one network of up to 100 nodes…");
         rows.push(p1::p8(dir.path()).await?);
+    }
+    if run("C1") {
+        eprintln!("C1: the contact-free check of one long text…");
+        rows.push(c1::c1());
     }
     if run("P6") {
         eprintln!("P6: idle RSS…");

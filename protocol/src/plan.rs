@@ -1123,7 +1123,31 @@ impl Plan {
     }
 
     /// The plan as shown to people; `heads` are the document's heads.
+    /// What [`Plan::view`] flags: the first field whose merged text holds personal data.
+    pub fn flag(&self) -> Option<Flag> {
+        match self.check() {
+            Err(ValidationError::PersonalData(p)) => Some(Flag {
+                kind: p.kind.key().to_string(),
+                field: p.field,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The plan as the API shows it, flagged by [`Plan::flag`].
     pub fn view(&self, id: DocId, header: Header, heads: &[automerge::ChangeHash]) -> PlanView {
+        self.view_flagged(id, header, heads, self.flag())
+    }
+
+    /// As [`Plan::view`], with the flag found already (a node keeps it per version: finding it
+    /// reads every text of the plan).
+    pub fn view_flagged(
+        &self,
+        id: DocId,
+        header: Header,
+        heads: &[automerge::ChangeHash],
+        flagged: Option<Flag>,
+    ) -> PlanView {
         let mut heads: Vec<String> = heads.iter().map(|h| h.to_string()).collect();
         heads.sort();
         PlanView {
@@ -1146,13 +1170,7 @@ impl Plan {
             collaborators: self.collaborators.clone(),
             archived: self.archived,
             heads,
-            flagged: match self.check() {
-                Err(ValidationError::PersonalData(p)) => Some(Flag {
-                    kind: p.kind.key().to_string(),
-                    field: p.field,
-                }),
-                _ => None,
-            },
+            flagged,
         }
     }
 }

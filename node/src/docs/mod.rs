@@ -134,7 +134,16 @@ pub struct DocSet {
     /// Documents re-issued in this batch only to shorten their history (the raw tally), not
     /// forgotten: their old data is removed without rewriting the store.
     pub(crate) shortened: HashSet<DocId>,
+    /// Each plan's flag (`Plan::flag`) at the heads it was found for: finding it runs the
+    /// contact-free check over every text of the plan, and lists show every plan.
+    plan_flags: std::sync::Mutex<HashMap<DocId, PlanFlag>>,
 }
+
+/// A plan's flag and the heads it was found at.
+type PlanFlag = (
+    Vec<automerge::ChangeHash>,
+    Option<commonground_protocol::plan::Flag>,
+);
 
 /// The node's [`Spread`]: a round's documents received whole are judged on up to this
 /// machine's cores at once, on scoped threads (a cold sync's admission is most of its time).
@@ -227,6 +236,28 @@ impl DocSet {
     pub fn read<T: Schema>(&self, id: &DocId) -> Result<T, DocsError> {
         let what = T::KIND.as_str();
         doc::read(&self.loaded(id, what)?.doc).map_err(damaged(*id))
+    }
+
+    /// A plan's flag at `heads`: kept from the last time it was found at these heads, else
+    /// found with `find` (and kept, in place of an older one).
+    pub(crate) fn plan_flag(
+        &self,
+        id: &DocId,
+        heads: &[automerge::ChangeHash],
+        find: impl FnOnce() -> Option<commonground_protocol::plan::Flag>,
+    ) -> Option<commonground_protocol::plan::Flag> {
+        let mut flags = self
+            .plan_flags
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, flag)) = flags.get(id)
+            && at.as_slice() == heads
+        {
+            return flag.clone();
+        }
+        let flag = find();
+        flags.insert(*id, (heads.to_vec(), flag.clone()));
+        flag
     }
 
     /// The replication core, to read (sync state, agreements).
@@ -630,6 +661,7 @@ impl DocSet {
             poisoned: false,
             tally_changes: None,
             shortened: HashSet::new(),
+            plan_flags: std::sync::Mutex::default(),
         };
         networks::load_meta(&mut set, store)?;
         for id in store.doc_ids()? {

@@ -265,7 +265,7 @@ impl Docs {
 
 fn plan_view(set: &DocSet, id: &DocId) -> Result<PlanView, DocsError> {
     let heads = set.loaded(id, "plan")?.doc.get_heads();
-    Ok(set
-        .read::<Plan>(id)?
-        .view(*id, set.header(id)?.clone(), &heads))
+    let plan = set.read::<Plan>(id)?;
+    let flagged = set.plan_flag(id, &heads, || plan.flag());
+    Ok(plan.view_flagged(*id, set.header(id)?.clone(), &heads, flagged))
 }

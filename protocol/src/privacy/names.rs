@@ -938,6 +938,21 @@ struct Token {
     next_punct: Option<char>,
     /// Right after a quotation mark: the name of a thing ("the kitchen is called «Noor»").
     quoted: bool,
+    /// Whether the whole text is Pashto (see [`pashto`]): the same on every token, found once
+    /// in [`tokens`] so that the rules that ask it for every word stay linear in the text.
+    in_pashto: bool,
+    /// Whether the whole text is Pashto or holds a verb of [`PASHTO_SEEN`] (see
+    /// [`pashto_letters_or_verb`]): as `in_pashto`.
+    in_pashto_or_seen: bool,
+    /// Whether the whole text holds a letter only Urdu writes (see [`urdu_subject`]).
+    in_urdu: bool,
+    /// Whether the whole text holds a letter Arabic does not write (Persian, Pashto, Kurdish).
+    not_arabic: bool,
+}
+
+/// Whether a token holds one of `letters`.
+fn holds(t: &Token, letters: &str) -> bool {
+    t.text.chars().any(|c| letters.contains(c))
 }
 
 fn is_word_char(c: char) -> bool {
@@ -1006,9 +1021,24 @@ fn tokens(text: &str) -> Vec<Token> {
             initial,
             next_punct: None,
             quoted: quote,
+            in_pashto: false,
+            in_pashto_or_seen: false,
+            in_urdu: false,
+            not_arabic: false,
         });
         initial = false;
         quote = false;
+    }
+    // Facts of the whole text, found once: rules ask them for every word.
+    let in_pashto = out.iter().any(|t| holds(t, PASHTO_LETTERS));
+    let in_pashto_or_seen = in_pashto || out.iter().any(|v| in_list(v, PASHTO_SEEN));
+    let in_urdu = out.iter().any(|t| holds(t, "ےںہٹڈڑ"));
+    let not_arabic = out.iter().any(|t| holds(t, "پچژگکیۍېڵەڕ"));
+    for t in &mut out {
+        t.in_pashto = in_pashto;
+        t.in_pashto_or_seen = in_pashto_or_seen;
+        t.in_urdu = in_urdu;
+        t.not_arabic = not_arabic;
     }
     out
 }
@@ -2376,10 +2406,13 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
     marked_at(i + 1) || (second && marked_at(i + 2))
 }
 
-/// Whether a text is Pashto: a word holds one of the letters only Pashto writes.
+/// The letters only Pashto writes.
+const PASHTO_LETTERS: &str = "ټډړږښګڼۍېځڅ";
+
+/// Whether a text is Pashto: a word holds one of the letters only Pashto writes (found once,
+/// for the whole text, by [`tokens`]; `ts` is always the whole text's tokens).
 fn pashto(ts: &[Token]) -> bool {
-    ts.iter()
-        .any(|t| t.text.chars().any(|c| "ټډړږښګڼۍېځڅ".contains(c)))
+    ts.first().is_some_and(|t| t.in_pashto)
 }
 
 /// Words for "and" between two names (Pashto, Persian and Sorani, Urdu); Arabic joins "و" to
@@ -2745,7 +2778,7 @@ const PASHTO_SEEN: &[&str] = &[
 /// A Pashto text, or a verb of [`PASHTO_SEEN`] (which may be written with no letter only Pashto
 /// writes).
 fn pashto_letters_or_verb(ts: &[Token]) -> bool {
-    pashto(ts) || ts.iter().any(|v| in_list(v, PASHTO_SEEN))
+    ts.first().is_some_and(|t| t.in_pashto_or_seen)
 }
 
 /// Pashto words for the state of a person, said right after the subject: ill, sad, tired,
@@ -2761,9 +2794,7 @@ const PASHTO_HUMAN_STATES: &[&str] = &[
 /// "still" or "today": "رابعہ بیمار ہے", "طاہر ابھی حراستی مرکز میں ہے" (version 11).
 fn urdu_subject(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    let urdu = ts
-        .iter()
-        .any(|w| w.text.chars().any(|c| "ےںہٹڈڑ".contains(c)));
+    let urdu = t.in_urdu;
     let then = |j: usize| {
         ts.get(j)
             .is_some_and(|n| ["بیمار", "ابھی", "آج"].contains(&n.text.as_str()))
@@ -2828,9 +2859,7 @@ fn arabic_addressee(ts: &[Token], i: usize) -> bool {
             .get(i + 1)
             .is_some_and(|n| in_list(n, ARABIC_AFTER_SUBJECT))
         // Persian "ما" is "we": only in a text with no letter Arabic does not write.
-        && !ts
-            .iter()
-            .any(|w| w.text.chars().any(|c| "پچژگکیۍېڵەڕ".contains(c)))
+        && !t.not_arabic
     {
         return true;
     }
