@@ -1,12 +1,13 @@
 //! The test kit (`commonground_node::testkit`) with this package's binary: a node in its own
 //! process on a temporary data directory and loopback port 0, CLI commands against it, waits;
-//! nodes in network namespaces (`ns`) and what `/proc` says of a process (`procfs`), for the
-//! tests that run as root.
+//! nodes in network namespaces (`ns`), a tmpfs to fill (`tmpfs`) and what `/proc` says of a
+//! process (`procfs`), for the tests that run as root.
 
 #![allow(dead_code, unused_imports)]
 
 pub mod ns;
 pub mod procfs;
+pub mod tmpfs;
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
