@@ -9,12 +9,14 @@
 
 #![allow(clippy::unwrap_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+mod common;
+
+use std::path::Path;
 
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode, header};
+use common::tmpfs::Tmpfs;
 use commonground_node::docs::{Docs, DocsThread};
 use commonground_node::store::SledStore;
 use commonground_node::testkit;
@@ -22,56 +24,6 @@ use commonground_node::web::WebOptions;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-
-/// A tmpfs mounted for the test, unmounted when dropped.
-struct Tmpfs {
-    dir: PathBuf,
-    _parent: tempfile::TempDir,
-}
-
-impl Tmpfs {
-    fn mount(size: &str) -> Option<Self> {
-        let parent = tempfile::tempdir().unwrap();
-        let dir = parent.path().join("disk");
-        std::fs::create_dir(&dir).unwrap();
-        let ok = Command::new("mount")
-            .args([
-                "-t",
-                "tmpfs",
-                "-o",
-                &format!("size={size},mode=0700"),
-                "tmpfs",
-            ])
-            .arg(&dir)
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ok {
-            eprintln!("skipping: cannot mount a tmpfs (needs root)");
-            return None;
-        }
-        Some(Self {
-            dir,
-            _parent: parent,
-        })
-    }
-
-    fn resize(&self, size: &str) {
-        let ok = Command::new("mount")
-            .args(["-o", &format!("remount,size={size}")])
-            .arg(&self.dir)
-            .status()
-            .is_ok_and(|s| s.success());
-        assert!(ok, "remounting the tmpfs at {size}");
-    }
-}
-
-impl Drop for Tmpfs {
-    fn drop(&mut self) {
-        let _ = Command::new("umount").arg("-l").arg(&self.dir).status();
-    }
-}
 
 fn start(store: &Path) -> (Router, Docs, DocsThread) {
     let key = ed25519_dalek::SigningKey::from_bytes(&[21; 32]);

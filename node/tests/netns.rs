@@ -1,6 +1,7 @@
 //! Nodes (the real `commonground` binary) in network namespaces of their own, wired by veth pairs
-//! made in the test: members find each other by LAN beacons, and three nodes converge after a
-//! partition heals, with every acknowledged tally increment counted exactly once.
+//! made in the test: members find each other by LAN beacons, three nodes converge after a
+//! partition heals, with every acknowledged tally increment counted exactly once, and 2,000 idle
+//! connections from one machine on the LAN leave the organiser on the node's own machine served.
 //!
 //! These need root and iproute2 (`ip netns`). Where namespaces cannot be made, each test prints
 //! "skipping: ..." and passes. Every interface lives inside the test's own namespaces (veth
@@ -12,166 +13,23 @@
 
 mod common;
 
-use std::fs::OpenOptions;
-use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::io::{BufRead, BufReader, ErrorKind, Read};
+use std::net::{SocketAddr, TcpStream};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::bin;
-use commonground_node::testkit::{cli_command, up_command};
+use common::ns::{CONVERGE, Lab, NsNode, eventually, ip_in};
+use common::procfs;
 use serde_json::Value;
 
-/// How long nodes may take to find each other or to sync while connected.
-const CONVERGE: Duration = Duration::from_secs(30);
 /// How long after a partition heals the three nodes may take to converge: the sync engine
 /// retries on reconnect and on its 30 s tick, and libp2p may need a redial.
 const HEAL: Duration = Duration::from_secs(90);
 /// The month tallied in these tests (a fixed one, so the current date does not matter).
 const PERIOD: &str = "2026-11";
-/// Polls `f` every 200 ms until it returns `Some`, or panics after `timeout` naming `what`.
-fn eventually<T>(what: &str, timeout: Duration, f: impl FnMut() -> Option<T>) -> T {
-    common::poll_until(what, timeout, Duration::from_millis(200), f)
-}
 
-/// Runs `ip` with `args`, which must succeed.
-fn ip(args: &[&str]) {
-    let out = Command::new("ip")
-        .args(args)
-        .stdin(Stdio::null())
-        .output()
-        .expect("run ip");
-    assert!(
-        out.status.success(),
-        "`ip {}` failed: {}",
-        args.join(" "),
-        String::from_utf8_lossy(&out.stderr)
-    );
-}
-
-/// Runs `ip -n <ns>` with `args`, which must succeed.
-fn ip_in(ns: &str, args: &[&str]) {
-    let mut all = vec!["-n", ns];
-    all.extend_from_slice(args);
-    ip(&all);
-}
-
-/// A node process inside a namespace, its log in a file; killed on drop.
-struct NsNode {
-    name: &'static str,
-    ns: String,
-    args: Vec<String>,
-    child: Child,
-    data_dir: PathBuf,
-    log: PathBuf,
-}
-
+/// What these tests do at a node beyond [`NsNode`]'s own commands.
 impl NsNode {
-    /// Starts `commonground up --http-listen 127.0.0.1:0 <args>` in `ns` on `dir/<name>`, logging
-    /// to `dir/<name>.log` (appended to, across restarts), and waits until its API answers.
-    fn start(name: &'static str, ns: &str, dir: &std::path::Path, args: Vec<String>) -> Self {
-        let data_dir = dir.join(name);
-        let log = dir.join(format!("{name}.log"));
-        let append = |p: &PathBuf| {
-            OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(p)
-                .unwrap()
-        };
-        // The partition tests read the sync engine's debug lines; RUST_LOG can add more.
-        let filter = match std::env::var("RUST_LOG") {
-            Ok(user) => format!("{user},commonground_node::sync=debug"),
-            Err(_) => "info,sled=warn,commonground_node=debug".into(),
-        };
-        let child = up_command(bin(), &data_dir, &args, Some(ns))
-            .env("RUST_LOG", filter)
-            .stdout(append(&dir.join(format!("{name}.out"))))
-            .stderr(append(&log))
-            .spawn()
-            .expect("start commonground up in a namespace");
-        let mut node = Self {
-            name,
-            ns: ns.to_string(),
-            args,
-            child,
-            data_dir,
-            log,
-        };
-        eventually(&format!("node {name} to answer"), CONVERGE, || {
-            if let Ok(Some(status)) = node.child.try_wait() {
-                panic!(
-                    "node {name} exited early with {status}:\n{}",
-                    node.log_tail(40)
-                );
-            }
-            node.try_json(&["status"])
-        });
-        node
-    }
-
-    /// Kills the node (SIGKILL: no chance to flush anything more) and starts it again with the
-    /// same arguments and data directory.
-    fn crash_and_restart(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        let dir = self.data_dir.parent().unwrap().to_path_buf();
-        let fresh = Self::start(self.name, &self.ns, &dir, std::mem::take(&mut self.args));
-        // The old child is reaped; replacing it drops nothing that runs.
-        *self = fresh;
-    }
-
-    /// Runs a CLI command inside the node's namespace (its API listens on 127.0.0.1 there).
-    fn cli(&self, args: &[&str]) -> Output {
-        cli_command(bin(), &self.data_dir, args, Some(&self.ns))
-            .output()
-            .expect("run commonground in a namespace")
-    }
-
-    /// Runs a CLI command with `--json`; `None` when it fails.
-    fn try_json(&self, args: &[&str]) -> Option<Value> {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let out = self.cli(&all);
-        if !out.status.success() {
-            return None;
-        }
-        serde_json::from_slice(&out.stdout).ok()
-    }
-
-    /// Runs a CLI command with `--json` that must succeed, and parses its output.
-    fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let out = self.cli(&all);
-        assert!(
-            out.status.success(),
-            "node {}: `commonground {}` failed: {}\n{}",
-            self.name,
-            all.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("JSON output")
-    }
-
-    /// The node's group id.
-    fn group(&self) -> String {
-        self.json(&["status"])["group"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-
-    /// The group ids of the peers `peers --json` lists.
-    fn peer_groups(&self) -> Vec<String> {
-        self.json(&["peers"])
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["group"].as_str().unwrap().to_string())
-            .collect()
-    }
-
     /// Adds `count` to the housing tally of [`PERIOD`]; the command must be acknowledged.
     fn tally_add(&self, count: i64) {
         let n = count.to_string();
@@ -189,133 +47,6 @@ impl NsNode {
     fn add_action(&self, plan: &str, title: &str) {
         self.json(&["plan", "action", "add", plan, "--title", title]);
     }
-
-    /// The last lines of the node's log.
-    fn log_tail(&self, lines: usize) -> String {
-        let log = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let tail: Vec<&str> = log.lines().rev().take(lines).collect();
-        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-    }
-}
-
-impl Drop for NsNode {
-    fn drop(&mut self) {
-        // `ip netns exec` execs the node, so this is the node's own process.
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// The test's namespaces and the nodes in them; dropping it kills the nodes and deletes the
-/// namespaces, and with them every veth and bridge. When the test is failing it prints the
-/// nodes' last log lines and keeps the directory with the logs and data.
-struct Lab {
-    dir: Option<tempfile::TempDir>,
-    prefix: String,
-    namespaces: Vec<String>,
-    nodes: Vec<NsNode>,
-}
-
-impl Lab {
-    /// A lab whose namespace names start with `cgtest-<pid>-<tag>`, or `None` (with the skip
-    /// message printed) when namespaces cannot be made here.
-    fn new(tag: &str) -> Option<Self> {
-        let prefix = format!("cgtest-{}-{tag}", std::process::id());
-        let probe = format!("{prefix}-x");
-        let made = Command::new("ip")
-            .args(["netns", "add", &probe])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !made {
-            eprintln!("skipping: cannot create network namespaces (needs root and iproute2)");
-            return None;
-        }
-        Some(Self {
-            dir: Some(tempfile::tempdir().unwrap()),
-            prefix,
-            namespaces: vec![probe],
-            nodes: Vec::new(),
-        })
-    }
-
-    /// Makes a namespace `<prefix>-<name>` with its loopback up, and returns its name.
-    /// Three namespaces a, b and c, each with an `eth0` at `<subnet>.1`, `.2`, `.3` (/24),
-    /// bridged in a namespace of their own whose ports are `va`, `vb`, `vc`. Returns the
-    /// bridge's namespace and the three.
-    fn lan(&mut self, subnet: &str) -> (String, Vec<String>) {
-        let bridge = self.namespace("br");
-        ip_in(&bridge, &["link", "add", "br0", "type", "bridge"]);
-        ip_in(&bridge, &["link", "set", "br0", "up"]);
-        let mut spaces = Vec::new();
-        for (i, name) in ["a", "b", "c"].into_iter().enumerate() {
-            let ns = self.namespace(name);
-            let port = format!("v{name}");
-            ip(&[
-                "link", "add", "eth0", "netns", &ns, "type", "veth", "peer", "name", &port,
-                "netns", &bridge,
-            ]);
-            ip_in(&bridge, &["link", "set", &port, "master", "br0"]);
-            ip_in(&bridge, &["link", "set", &port, "up"]);
-            ip_in(
-                &ns,
-                &[
-                    "addr",
-                    "add",
-                    &format!("{subnet}.{}/24", i + 1),
-                    "dev",
-                    "eth0",
-                ],
-            );
-            ip_in(&ns, &["link", "set", "eth0", "multicast", "on"]);
-            ip_in(&ns, &["link", "set", "eth0", "up"]);
-            spaces.push(ns);
-        }
-        (bridge, spaces)
-    }
-
-    fn namespace(&mut self, name: &str) -> String {
-        let ns = format!("{}-{name}", self.prefix);
-        ip(&["netns", "add", &ns]);
-        self.namespaces.push(ns.clone());
-        ip_in(&ns, &["link", "set", "lo", "up"]);
-        ns
-    }
-
-    /// Starts a node in `ns` (see [`NsNode::start`]) and returns its index in `self.nodes`.
-    fn start(&mut self, name: &'static str, ns: &str, args: Vec<String>) -> usize {
-        let dir = self.dir.as_ref().unwrap().path().to_path_buf();
-        self.nodes.push(NsNode::start(name, ns, &dir, args));
-        self.nodes.len() - 1
-    }
-}
-
-impl Drop for Lab {
-    fn drop(&mut self) {
-        let failing = std::thread::panicking();
-        for node in self.nodes.drain(..) {
-            if failing {
-                eprintln!(
-                    "--- last lines of node {}'s log ---\n{}",
-                    node.name,
-                    node.log_tail(100)
-                );
-            }
-            drop(node);
-        }
-        for ns in self.namespaces.drain(..).rev() {
-            let _ = Command::new("ip")
-                .args(["netns", "del", &ns])
-                .stdin(Stdio::null())
-                .stderr(Stdio::null())
-                .status();
-        }
-        if failing && let Some(dir) = self.dir.take() {
-            eprintln!("logs and data directories kept in {}", dir.keep().display());
-        }
-    }
 }
 
 /// Members on one LAN find each other with LAN beacons, without any address that still works:
@@ -328,7 +59,7 @@ fn members_on_one_lan_find_each_other_by_beacons_and_a_stranger_does_not() {
     let Some(mut lab) = Lab::new("m") else {
         return;
     };
-    let (_, spaces) = lab.lan("10.213.1");
+    let (_, spaces) = lab.lan("10.213.1", &["a", "b", "c"]);
     // Beacons on (the default); each node's only other interface is its own `lo`.
     let listen = vec!["--listen".to_string(), "/ip4/0.0.0.0/tcp/0".to_string()];
     let ia = lab.start("a", &spaces[0], listen.clone());
@@ -353,8 +84,7 @@ fn members_on_one_lan_find_each_other_by_beacons_and_a_stranger_does_not() {
     // Both move: new addresses, new ports, restarted. What each holds of the other is stale.
     for (i, n) in [(0usize, ia), (1, ib)] {
         let node = &mut lab.nodes[n];
-        let _ = node.child.kill();
-        let _ = node.child.wait();
+        node.kill();
         ip_in(
             &spaces[i],
             &[
@@ -454,7 +184,7 @@ struct Three {
 impl Three {
     fn new(tag: &str) -> Option<Self> {
         let mut lab = Lab::new(tag)?;
-        let (bridge, spaces) = lab.lan("10.213.2");
+        let (bridge, spaces) = lab.lan("10.213.2", &["a", "b", "c"]);
         let args = |bootstrap: &[&String]| {
             let mut args: Vec<String> = ["--no-lan", "--listen", "/ip4/0.0.0.0/tcp/4700"]
                 .map(String::from)
@@ -769,15 +499,7 @@ fn twenty_fresh_groups_join_with_default_ports_and_a_moved_member_is_found_again
     let Some(mut lab) = Lab::new("j") else {
         return;
     };
-    let na = lab.namespace("a");
-    let nb = lab.namespace("b");
-    ip(&[
-        "link", "add", "cg0", "netns", &na, "type", "veth", "peer", "name", "cg0", "netns", &nb,
-    ]);
-    for (ns, addr) in [(&na, "10.214.1.1/24"), (&nb, "10.214.1.2/24")] {
-        ip_in(ns, &["addr", "add", addr, "dev", "cg0"]);
-        ip_in(ns, &["link", "set", "cg0", "up"]);
-    }
+    let (na, nb) = lab.pair("10.214.1");
     let defaults = vec!["--no-lan".to_string()];
     let ia = lab.start("a", &na, defaults.clone());
     let net = lab.nodes[ia].json(&["network", "create", "--name", "Twenty"])["id"]
@@ -831,8 +553,7 @@ fn twenty_fresh_groups_join_with_default_ports_and_a_moved_member_is_found_again
         lab.nodes[ia].json(&["network", "members", &net])
     );
     let b = &mut lab.nodes[ib];
-    let _ = b.child.kill();
-    let _ = b.child.wait();
+    b.kill();
     ip_in(&nb, &["addr", "del", "10.214.1.2/24", "dev", "cg0"]);
     ip_in(&nb, &["addr", "add", "10.214.1.3/24", "dev", "cg0"]);
     b.crash_and_restart();
@@ -849,4 +570,173 @@ fn twenty_fresh_groups_join_with_default_ports_and_a_moved_member_is_found_again
                 .then_some(())
         },
     );
+}
+
+/// How many idle connections the client of the idle-connections test opens.
+const IDLE_CONNECTIONS: usize = 2_000;
+/// The HTTP listener's cap on connections from one address (`Limits::per_client` in
+/// node/src/listener.rs).
+const PER_CLIENT: usize = 32;
+/// Tells [`idle_connections_holder`], run in a child process, where to connect and how often.
+const HOLD_ENV: &str = "COMMONGROUND_TEST_HOLD";
+
+/// 2,000 idle TCP connections from one address in another namespace (a machine on the LAN) to a
+/// node serving its page on 0.0.0.0, with the 1,024 open files a process gets by default: the
+/// node closes those over its cap per address at once, so it neither runs out of files nor
+/// keeps the organiser on the node's own machine (127.0.0.1) waiting.
+#[test]
+fn two_thousand_idle_connections_from_one_address_leave_the_organiser_served() {
+    let Some(mut lab) = Lab::new("i") else {
+        return;
+    };
+    let (node_ns, client_ns) = lab.pair("10.214.3");
+    let dir = lab.path();
+    let args = ["--no-lan", "--listen", "/ip4/127.0.0.1/tcp/0"].map(String::from);
+    lab.nodes.push(NsNode::start_at(
+        "a",
+        &node_ns,
+        &dir.join("a"),
+        &dir,
+        "0.0.0.0:7480",
+        args.to_vec(),
+    ));
+    let node = &lab.nodes[0];
+    // The default limit of a process, whatever this test process was given: without the cap,
+    // 2,000 connections would take every file the node may open.
+    procfs::set_open_files_limit(node.pid(), 1024);
+    assert_eq!(procfs::open_files_limit(node.pid()), 1024);
+    let files_before = procfs::open_files(node.pid());
+
+    let mut holder = Command::new("ip")
+        .args(["netns", "exec", &client_ns])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "idle_connections_holder",
+            "--ignored",
+            "--nocapture",
+        ])
+        .env(HOLD_ENV, format!("10.214.3.1:7480 {IDLE_CONNECTIONS}"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the client of idle connections");
+    let mut out = BufReader::new(holder.stdout.take().unwrap());
+    let held = out
+        .by_ref()
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|l| l.strip_prefix("held: ").map(String::from))
+        .unwrap_or_else(|| {
+            panic!(
+                "the client of idle connections stopped without holding them: {:?}",
+                holder.wait()
+            )
+        });
+    let field = |name: &str| -> usize {
+        held.split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {held:?}"))
+    };
+    let (opened, open, settled_ms) = (field("opened"), field("open"), field("settled_ms"));
+    assert_eq!(
+        opened, IDLE_CONNECTIONS,
+        "every connection completes its handshake: {held}"
+    );
+    // Closed by the cap, long before the 60 s idle timeout could have closed any.
+    assert!(
+        open <= PER_CLIENT && settled_ms < 30_000,
+        "the node keeps at most {PER_CLIENT} connections from one address: {held}"
+    );
+
+    // Meanwhile the organiser on the node's machine is answered.
+    let asked = Instant::now();
+    let status = eventually(
+        "the organiser's status while 2,000 connections are held",
+        CONVERGE,
+        || node.try_json(&["status"]),
+    );
+    let answered = asked.elapsed();
+    assert!(status["group"].is_string(), "{status}");
+    let files = procfs::open_files(node.pid());
+    eprintln!(
+        "idle connections: {held}; the organiser's status in {answered:?}; \
+         the node's open files {files_before} before, {files} while held"
+    );
+    assert!(
+        files <= files_before + PER_CLIENT + 16,
+        "the node holds {files} files ({files_before} before the connections)"
+    );
+    let log = std::fs::read_to_string(&node.log).unwrap();
+    assert!(
+        log.contains("HTTP connections over the limit closed"),
+        "the cap closed the connections over it"
+    );
+    let exhausted = log.matches("Too many open files").count();
+    assert!(
+        exhausted <= 1,
+        "the node ran out of files {exhausted} times:\n{}",
+        node.log_tail(20)
+    );
+    drop(holder.stdin.take());
+    // The rest of its output (the test harness's), so that it can finish writing it.
+    let _ = out.read_to_end(&mut Vec::new());
+    let status = holder.wait().unwrap();
+    assert!(status.success(), "the client of idle connections: {status}");
+}
+
+/// The client of [`two_thousand_idle_connections_from_one_address_leave_the_organiser_served`],
+/// run by it in a child process inside the client's namespace (where this process cannot open
+/// sockets): with `COMMONGROUND_TEST_HOLD="ADDR:PORT COUNT"` it opens COUNT connections, waits
+/// until the server has closed those it does not keep, prints
+/// `held: opened=N failed=N open=N settled_ms=N`, and holds them idle until its standard input
+/// closes. Without the variable it does nothing.
+#[test]
+#[ignore = "a helper: the idle-connections test runs it in a child process"]
+fn idle_connections_holder() {
+    let Ok(spec) = std::env::var(HOLD_ENV) else {
+        return;
+    };
+    let (addr, count) = spec.split_once(' ').unwrap();
+    let addr: SocketAddr = addr.parse().unwrap();
+    let count: usize = count.parse().unwrap();
+    let want = (count + 64) as u64;
+    if procfs::open_files_limit(std::process::id()) < want {
+        procfs::set_open_files_limit(std::process::id(), want);
+    }
+    let mut conns = Vec::new();
+    let mut failed = 0;
+    for _ in 0..count {
+        match TcpStream::connect_timeout(&addr, Duration::from_secs(10)) {
+            Ok(s) => conns.push(s),
+            Err(e) => {
+                failed += 1;
+                eprintln!("connecting to {addr}: {e}");
+            }
+        }
+    }
+    for c in &conns {
+        c.set_nonblocking(true).unwrap();
+    }
+    // A connection the server closed reads as ended (or reset); an open idle one would block.
+    let open = |conns: &[TcpStream]| {
+        conns
+            .iter()
+            .filter(|c| matches!(c.peek(&mut [0]), Err(e) if e.kind() == ErrorKind::WouldBlock))
+            .count()
+    };
+    let opened_all = Instant::now();
+    let mut now_open = open(&conns);
+    while now_open > PER_CLIENT && opened_all.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(100));
+        now_open = open(&conns);
+    }
+    println!(
+        "held: opened={} failed={failed} open={now_open} settled_ms={}",
+        conns.len(),
+        opened_all.elapsed().as_millis()
+    );
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    drop(conns);
 }

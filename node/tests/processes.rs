@@ -67,39 +67,18 @@ impl Node {
 
     /// Runs a CLI command with `--json`; `None` when it fails.
     fn try_json(&self, args: &[&str]) -> Option<Value> {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let out = cli(&self.data_dir, &all);
-        if !out.status.success() {
-            return None;
-        }
-        serde_json::from_slice(&out.stdout).ok()
+        common::try_parsed(&cli(&self.data_dir, &common::with_json(args)))
     }
 
     /// Runs a CLI command with `--json` that must succeed, and parses its output.
     fn json(&self, args: &[&str]) -> Value {
-        let mut all = args.to_vec();
-        all.push("--json");
-        let out = cli(&self.data_dir, &all);
-        assert!(
-            out.status.success(),
-            "node {}: `commonground {}` failed: {}\n{}",
-            self.name,
-            all.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        serde_json::from_slice(&out.stdout).expect("JSON output")
+        let all = common::with_json(args);
+        common::parsed(self.name, &all, &cli(&self.data_dir, &all))
     }
 
     /// The group ids of the peers `peers --json` lists.
     fn peer_groups(&self) -> Vec<String> {
-        self.json(&["peers"])
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|p| p["group"].as_str().unwrap().to_string())
-            .collect()
+        common::peer_groups(&self.json(&["peers"]))
     }
 }
 
