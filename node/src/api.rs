@@ -1043,12 +1043,23 @@ pub enum ImportLine {
     responses((status = 200, content_type = "application/x-ndjson", body = ImportLine),
         (status = 413, description = "larger than the node accepts (256 MiB)", body = ErrorBody),
         (status = 422, description = "not a bundle", body = ErrorBody),
+        (status = 503, description = "another bundle is being imported (`busy`)", body = ErrorBody),
         (status = 507, description = "no room on the disk to take it in", body = ErrorBody)))]
 async fn import(
     State(s): State<AppState>,
     headers: axum::http::HeaderMap,
     body: axum::body::Body,
 ) -> Result<Response, ApiError> {
+    // One import at a time: each may hold a bundle's worth of disk and a document's worth of
+    // memory while it is checked.
+    let Ok(one) = IMPORTING.clone().try_acquire_owned() else {
+        return Err(ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "another bundle is being imported; try again when it is done".into(),
+            None,
+        ));
+    };
     let spooled = spool_bundle(s.spool.clone(), &headers, body).await?;
     let (tx, rx) = tokio::sync::mpsc::channel::<ImportLine>(16);
     let progress = tx.clone();
@@ -1062,6 +1073,7 @@ async fn import(
             .await;
         // The upload's file is removed once it is imported (or refused).
         drop(spooled.path);
+        drop(one);
         let last = match result {
             Ok(summary) => ImportLine::Done(summary),
             Err(e) => ImportLine::Refused(ApiError::from(e).detail().clone()),
@@ -1079,6 +1091,10 @@ async fn import(
     )
         .into_response())
 }
+
+/// The one import that may run at a time.
+static IMPORTING: std::sync::LazyLock<std::sync::Arc<tokio::sync::Semaphore>> =
+    std::sync::LazyLock::new(|| std::sync::Arc::new(tokio::sync::Semaphore::new(1)));
 
 /// An uploaded bundle on disk, waiting to be checked: removed when `path` is dropped.
 struct Spooled {
@@ -1109,16 +1125,19 @@ async fn spool_bundle(
             Some("bundle".into()),
         )
     };
-    let stored =
-        |e: std::io::Error| ApiError::from(DocsError::Store(crate::store::StoreError::from(e)));
+    let dir = dir.unwrap_or_else(std::env::temp_dir);
+    // A full or read-only disk names the folder it could not write.
+    let stored = |e: std::io::Error| {
+        ApiError::from(DocsError::Store(crate::store::StoreError::from(e).at(&dir)))
+    };
     let declared = headers
         .get(axum::http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
     if declared.is_some_and(|n| n > MAX_BUNDLE_BYTES as u64) {
         return Err(too_large());
     }
-    let dir = dir.unwrap_or_else(std::env::temp_dir);
-    let tmp = tokio::task::spawn_blocking(move || tempfile::NamedTempFile::new_in(dir))
+    let spool = dir.clone();
+    let tmp = tokio::task::spawn_blocking(move || tempfile::NamedTempFile::new_in(spool))
         .await
         .map_err(|_| ApiError::from(DocsError::Stopped))?
         .map_err(stored)?;

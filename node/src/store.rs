@@ -83,7 +83,7 @@ impl From<std::io::Error> for StoreError {
 
 impl StoreError {
     /// The same error, naming `dir` as the store's folder if it is about the disk.
-    fn at(self, dir: &Path) -> Self {
+    pub(crate) fn at(self, dir: &Path) -> Self {
         match self {
             Self::Full { .. } => Self::Full {
                 dir: dir.to_path_buf(),

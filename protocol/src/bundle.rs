@@ -206,7 +206,8 @@ pub fn read<R: std::io::Read, E>(
 
 /// Reads the CBOR map of a [`Bundle`] from `file`, handing its documents to `each` one by one.
 /// Field order is the encoder's choice except that `docs` must come after the other three
-/// (the head is needed to judge a document); unknown fields are skipped.
+/// (the head is needed to judge a document); each field comes once, and no other (an unknown
+/// value could be anything, read whole).
 fn walk<R: std::io::Read, E>(
     file: &mut Metered<R>,
     each: &mut impl FnMut(&BundleHead, BundleDoc) -> Result<(), E>,
@@ -226,11 +227,24 @@ fn walk<R: std::io::Read, E>(
         }
         let key: String = item(file)?;
         file.mark();
+        // Each key once, and no other: a second list of documents would be counted afresh.
+        let seen = match key.as_str() {
+            "network" => network.is_some(),
+            "exporter" => exporter.is_some(),
+            "created" => created.is_some(),
+            "docs" => done.is_some(),
+            other => {
+                return Err(BundleError::Unreadable(format!("an unknown field `{other}`")).into());
+            }
+        };
+        if seen {
+            return Err(BundleError::Unreadable(format!("the field `{key}` twice")).into());
+        }
         match key.as_str() {
             "network" => network = Some(item(file)?),
             "exporter" => exporter = Some(item::<Key, _>(file)?.0),
             "created" => created = Some(item(file)?),
-            "docs" => {
+            _ => {
                 let (Some(network), Some(exporter), Some(created)) = (network, exporter, created)
                 else {
                     return Err(BundleError::Unreadable(
@@ -239,9 +253,6 @@ fn walk<R: std::io::Read, E>(
                     .into());
                 };
                 done = Some(docs(file, network, exporter, created, each)?);
-            }
-            _ => {
-                let _: ciborium::Value = item(file)?;
             }
         }
     }
@@ -533,6 +544,45 @@ mod tests {
             }],
         };
         assert_eq!(Bundle::open(&b.seal(&key)), Ok(b));
+    }
+
+    /// The sample with one more field in its map, signed afresh.
+    fn with_extra(key: &SigningKey, file: &[u8], name: &str) -> Vec<u8> {
+        let body = &file[MAGIC.len()..file.len() - SIG_LEN];
+        let value: ciborium::Value = ciborium::from_reader(body).unwrap();
+        let mut fields = value.as_map().unwrap().clone();
+        let extra = if name == "docs" {
+            fields
+                .iter()
+                .find(|(k, _)| k.as_text() == Some("docs"))
+                .unwrap()
+                .1
+                .clone()
+        } else {
+            ciborium::Value::Array(vec![ciborium::Value::Integer(0.into()); 1000])
+        };
+        fields.push((ciborium::Value::Text(name.into()), extra));
+        let mut out = MAGIC.to_vec();
+        ciborium::into_writer(&ciborium::Value::Map(fields), &mut out).unwrap();
+        let sig = key.sign(&signed_digest(&out));
+        out.extend_from_slice(&sig.to_bytes());
+        out
+    }
+
+    /// An unknown field's value could be anything, read whole (a list of a million tiny
+    /// values); a second list of documents would be counted afresh: both are refused.
+    #[test]
+    fn unknown_and_repeated_fields_are_refused() {
+        let (key, file) = sample();
+        for name in ["padding", "docs"] {
+            assert!(
+                matches!(
+                    Bundle::open(&with_extra(&key, &file, name)),
+                    Err(BundleError::Unreadable(_))
+                ),
+                "{name}"
+            );
+        }
     }
 
     #[test]

@@ -297,7 +297,8 @@ pub enum Request {
         secret: Vec<u8>,
         /// The joining group's name.
         name: String,
-        /// Where the joining node listens.
+        /// Where the joining node listens (at most `network::MAX_ADDRS`, refused as it is read).
+        #[serde(deserialize_with = "bounded::<_, _, { crate::network::MAX_ADDRS }>")]
         addrs: Vec<String>,
     },
     /// Open a session.
@@ -308,6 +309,7 @@ pub enum Request {
         #[serde(with = "fixed_bytes")]
         digest: [u8; 32],
         /// The sender's documents whose heads differ from that agreement.
+        #[serde(deserialize_with = "bounded::<_, _, MAX_DOCS_PER_MESSAGE>")]
         changed: Vec<DocHeads>,
         /// Changes after the agreed heads of some of them. Left out when empty.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -323,6 +325,7 @@ pub enum Request {
         /// The network.
         network: DocId,
         /// Payloads, one per document.
+        #[serde(deserialize_with = "bounded::<_, _, MAX_DOCS_PER_MESSAGE>")]
         docs: Vec<DocPayload>,
     },
     /// End a session: the sender's heads of the documents looked at.
@@ -330,6 +333,7 @@ pub enum Request {
         /// The network.
         network: DocId,
         /// The sender's heads.
+        #[serde(deserialize_with = "bounded::<_, _, MAX_DOCS_PER_MESSAGE>")]
         docs: Vec<DocHeads>,
     },
 }
@@ -527,6 +531,37 @@ pub(crate) mod fixed_bytes {
     }
 }
 
+/// A request's list read with at most `N` elements, refused at the first one over before it is
+/// built: an element may take many times in memory what it takes in the message (an empty
+/// string is one byte of CBOR and 24 in memory), so a list's length is bounded as it is read,
+/// not after. The limits are those a request is held to anyway (`Request::doc_count`).
+fn bounded<'de, D, T, const N: usize>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    struct Bounded<T, const N: usize>(std::marker::PhantomData<T>);
+    impl<'de, T: Deserialize<'de>, const N: usize> serde::de::Visitor<'de> for Bounded<T, N> {
+        type Value = Vec<T>;
+        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "a list of at most {N}")
+        }
+        fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Vec<T>, A::Error> {
+            let mut out = Vec::with_capacity(a.size_hint().unwrap_or(0).min(N).min(1024));
+            while let Some(x) = a.next_element()? {
+                if out.len() == N {
+                    return Err(serde::de::Error::custom(format!(
+                        "a list of more than {N} elements"
+                    )));
+                }
+                out.push(x);
+            }
+            Ok(out)
+        }
+    }
+    d.deserialize_seq(Bounded::<T, N>(std::marker::PhantomData))
+}
+
 /// Bytes as a CBOR byte string rather than an array of numbers.
 pub(crate) mod serde_bytes_vec {
     use serde::{Deserializer, Serializer};
@@ -545,7 +580,9 @@ pub(crate) mod serde_bytes_vec {
             fn visit_bytes<E: serde::de::Error>(self, v: &[u8]) -> Result<Vec<u8>, E> {
                 Ok(v.to_vec())
             }
-            fn visit_byte_buf<E: serde::de::Error>(self, v: Vec<u8>) -> Result<Vec<u8>, E> {
+            fn visit_byte_buf<E: serde::de::Error>(self, mut v: Vec<u8>) -> Result<Vec<u8>, E> {
+                // ciborium grows the buffer as it reads: keep only what the bytes need.
+                v.shrink_to_fit();
                 Ok(v)
             }
             fn visit_seq<A: serde::de::SeqAccess<'de>>(
@@ -568,6 +605,46 @@ pub(crate) mod serde_bytes_vec {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A request's lists are bounded as they are read: a `Join` with more addresses than any
+    /// node sends, or a round with more documents than a round may hold, does not decode (an
+    /// empty string is one byte of CBOR and 24 in memory: the decoder never builds the list).
+    #[test]
+    fn a_requests_lists_are_bounded_as_they_are_read() {
+        let join = |n: usize| Request::Join {
+            network: DocId::from_bytes([1; 16]),
+            invite: [2; 16],
+            secret: vec![3; 16],
+            name: "Réseau".into(),
+            addrs: vec![String::new(); n],
+        };
+        let max = crate::network::MAX_ADDRS;
+        assert_eq!(
+            decode::<Request>(&encode(&join(max)), 1 << 20),
+            Ok(join(max))
+        );
+        assert!(matches!(
+            decode::<Request>(&encode(&join(max + 1)), 1 << 20),
+            Err(DecodeError::Unreadable(_))
+        ));
+        let commit = |n: usize| Request::Commit {
+            network: DocId::from_bytes([1; 16]),
+            docs: vec![
+                DocHeads {
+                    doc: DocId::from_bytes([4; 16]),
+                    heads: [5; 8],
+                    generation: GenRank::default(),
+                };
+                n
+            ],
+        };
+        let n = MAX_DOCS_PER_MESSAGE;
+        assert!(decode::<Request>(&encode(&commit(n)), 1 << 26).is_ok());
+        assert!(matches!(
+            decode::<Request>(&encode(&commit(n + 1)), 1 << 26),
+            Err(DecodeError::Unreadable(_))
+        ));
+    }
     use proptest::prelude::*;
 
     fn id(n: u8) -> DocId {

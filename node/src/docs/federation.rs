@@ -577,7 +577,23 @@ impl Docs {
             let id = set.resolve(DocKind::Network, &network)?;
             let bundle = set.bundle(&id)?;
             let n = bundle.docs.len();
-            Ok((bundle.seal(&set.replica.key), n))
+            let file = bundle.seal(&set.replica.key);
+            // What no node would import is not made (PROTOCOL.md §9b).
+            let biggest = bundle.docs.iter().map(|d| d.bytes.len()).max().unwrap_or(0);
+            if file.len() > bundle::MAX_BUNDLE_BYTES
+                || n > bundle::MAX_BUNDLE_DOCS
+                || biggest as u64 >= bundle::MAX_BUNDLE_ITEM_BYTES
+            {
+                return Err(bundle_refused(format!(
+                    "the network's documents take {} MiB in {n} documents, more than a bundle may \
+                     hold ({} MiB, {} documents, {} MiB for one document): share it by sync",
+                    file.len() >> 20,
+                    bundle::MAX_BUNDLE_BYTES >> 20,
+                    bundle::MAX_BUNDLE_DOCS,
+                    bundle::MAX_BUNDLE_ITEM_BYTES >> 20
+                )));
+            }
+            Ok((file, n))
         })
         .await
     }

@@ -45,8 +45,10 @@ pub const READ_BUDGET: usize = 128 * 1024 * 1024;
 const MAX_DEFLATE_RATIO: usize = 1032;
 /// The budget's unit.
 const UNIT: usize = 1024;
-/// A message is read in parts of this size.
+/// A message is read in parts of up to this size...
 const PART: usize = 64 * 1024;
+/// ...the first of this size, each next one twice the last.
+const FIRST_PART: usize = 4 * 1024;
 
 /// The parts of a message read as one stream of bytes.
 struct Parts<'a> {
@@ -134,42 +136,38 @@ impl Codec {
         &self,
         io: &mut T,
     ) -> io::Result<(M, Held)> {
-        // The bytes as they came, in parts of `PART` bytes each: the budget counts what is
-        // allocated, and a growing message is never copied to a larger buffer.
+        // The bytes as they came, read straight into parts that double from `FIRST_PART` to
+        // `PART` bytes: the budget counts what is allocated (a stream that sends one byte and
+        // stalls holds 4 KiB), and a growing message is never copied to a larger buffer.
         let mut parts: Vec<Vec<u8>> = Vec::new();
         let mut len = 0usize;
         let mut reading: Option<OwnedSemaphorePermit> = None;
-        let mut chunk = vec![0u8; PART];
         let mut io = io.take(MAX_MESSAGE_BYTES);
         loop {
-            let n = io.read(&mut chunk).await?;
+            if parts.last().is_none_or(|p| p.len() == p.capacity()) {
+                let size = (FIRST_PART << parts.len().min(4)).min(PART);
+                let p = self
+                    .budget
+                    .clone()
+                    .try_acquire_many_owned(units(size))
+                    .map_err(|_| busy())?;
+                match reading.as_mut() {
+                    Some(r) => r.merge(p),
+                    None => reading = Some(p),
+                }
+                parts.push(Vec::with_capacity(size));
+            }
+            let Some(part) = parts.last_mut() else {
+                break;
+            };
+            let at = part.len();
+            part.resize(part.capacity(), 0);
+            let n = io.read(&mut part[at..]).await?;
+            part.truncate(at + n);
             if n == 0 {
                 break;
             }
             len += n;
-            let mut rest = &chunk[..n];
-            while !rest.is_empty() {
-                let part = match parts.last_mut() {
-                    Some(p) if p.len() < PART => p,
-                    _ => {
-                        let p = self
-                            .budget
-                            .clone()
-                            .try_acquire_many_owned(units(PART))
-                            .map_err(|_| busy())?;
-                        match reading.as_mut() {
-                            Some(r) => r.merge(p),
-                            None => reading = Some(p),
-                        }
-                        parts.push(Vec::with_capacity(PART));
-                        let last = parts.len() - 1;
-                        &mut parts[last]
-                    }
-                };
-                let take = (PART - part.len()).min(rest.len());
-                part.extend_from_slice(&rest[..take]);
-                rest = &rest[take..];
-            }
         }
         self.traffic
             .received
