@@ -102,7 +102,7 @@ pub fn decode_sized<T: serde::de::DeserializeOwned>(
 }
 
 /// As [`decode_sized`], from a reader of the encoded bytes. The message is inflated as it is
-/// decoded, never whole: what is held is the decoded message (and 20 KiB of buffers), and
+/// decoded, never whole: what is held is the decoded message (and 80 KiB of buffers), and
 /// decoding stops at the first byte that cannot begin or continue a message, or once more
 /// than `max` bytes came out.
 pub fn decode_from<T: serde::de::DeserializeOwned>(
@@ -127,9 +127,11 @@ pub fn decode_from<T: serde::de::DeserializeOwned>(
             0,
         ),
     );
-    // Byte strings are read as byte buffers (see `serde_bytes_vec`) and text as strings, so
-    // ciborium's default scratch buffer holds whatever it needs.
-    let decoded = ciborium::from_reader(&mut cbor);
+    // Byte strings are read as byte buffers (see `serde_bytes_vec`) and text as strings, a
+    // scratch buffer's worth at a time: 64 KiB holds most payloads at once (one allocation of
+    // the right size, no growing).
+    let mut scratch = vec![0u8; 64 * 1024];
+    let decoded = ciborium::de::from_reader_with_buffer(&mut cbor, &mut scratch);
     let inflated = cbor.get_ref().1;
     if inflated > max {
         return Err(DecodeError::TooLarge(max));
