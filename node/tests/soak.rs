@@ -150,9 +150,13 @@ struct Model {
     refused: Vec<String>,
 }
 
-/// Counts of the run, for the summary.
-#[derive(Default)]
+/// Counts of the run, for the summary; a run that fails prints those it has so far.
 struct Figures {
+    /// How long the load was to run, and when it began.
+    secs: u64,
+    started: Instant,
+    /// Whether the summary was printed.
+    printed: bool,
     acked: BTreeMap<Kind, u64>,
     refused: BTreeMap<Kind, u64>,
     restarts: u64,
@@ -508,7 +512,7 @@ fn a_node_with_three_peers_under_load_and_faults_keeps_its_files_memory_and_ever
     let Some(mut soak) = Soak::new(&mut model) else {
         return;
     };
-    let mut figures = Figures::default();
+    let mut figures = Figures::new(secs);
     eprintln!(
         "soak: four nodes in one network in {:?}; {secs} s of load begins",
         set_up.elapsed()
@@ -611,7 +615,6 @@ fn a_node_with_three_peers_under_load_and_faults_keeps_its_files_memory_and_ever
     if full_since.take().is_some() {
         disk_back(&soak, &mut model, &mut figures);
     }
-    let end = figures.samples.last().map(|s| s.2).unwrap_or_default();
     let healed = Instant::now();
     let plans = soak.converged_plans("healing", HEAL);
     for (w, n) in soak.lab.nodes.iter().enumerate() {
@@ -650,7 +653,7 @@ fn a_node_with_three_peers_under_load_and_faults_keeps_its_files_memory_and_ever
     soak.converged_region(&totals, HEAL);
     let converged = healed.elapsed();
 
-    summary(secs, &figures, end, converged, soak.disk.used());
+    figures.summary(Some((converged, soak.disk.used())));
     check_plans(&soak, &plans, &model);
     check_resources(secs, &figures);
     for n in &soak.lab.nodes {
@@ -781,44 +784,80 @@ fn check_resources(secs: u64, figures: &Figures) {
     );
 }
 
-/// Prints the run's figures as a Markdown table.
-fn summary(secs: u64, f: &Figures, end_kib: u64, converged: Duration, disk: u64) {
-    let warm = Duration::from_secs_f64(secs as f64 * WARM_UP);
-    let fds = || f.samples.iter().map(|s| s.1);
-    let rss_warm = f.samples.iter().filter(|s| s.0 < warm).map(|s| s.2).max();
-    let rss_max = f.samples.iter().map(|s| s.2).max();
-    let mib = |k: Option<u64>| k.map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
-    let by_kind = |m: &BTreeMap<Kind, u64>| {
-        let all: u64 = m.values().sum();
-        let parts: Vec<String> = m.iter().map(|(k, n)| format!("{k:?} {n}")).collect();
-        format!("{all} ({})", parts.join(", "))
-    };
-    let fd_warm = f.samples.iter().filter(|s| s.0 < warm).map(|s| s.1).max();
-    eprintln!(
-        "\n| soak figure | value |\n|---|---|\n\
-         | load | {secs} s, a write every {TICK:?}, faults every {CYCLE} s |\n\
-         | writes acknowledged | {} |\n\
-         | writes refused (disk full) | {} |\n\
-         | faults | {} peer restarts, {} link cuts, {} times the disk full (slowest recovery {:.1?}) |\n\
-         | open files of n | min {}, warm-up max {}, max {} ({} samples) |\n\
-         | RSS of n | warm-up max {}, end {}, max {} |\n\
-         | convergence after healing | {converged:.1?} |\n\
-         | n's data on disk at the end | {:.1} MiB |\n",
-        by_kind(&f.acked),
-        by_kind(&f.refused),
-        f.restarts,
-        f.cuts,
-        f.disk_full,
-        f.slowest_recovery,
-        fds().min().unwrap_or(0),
-        fd_warm.unwrap_or(0),
-        fds().max().unwrap_or(0),
-        f.samples.len(),
-        mib(rss_warm),
-        mib(Some(end_kib)),
-        mib(rss_max),
-        disk as f64 / (1024.0 * 1024.0),
-    );
+impl Figures {
+    fn new(secs: u64) -> Self {
+        Self {
+            secs,
+            started: Instant::now(),
+            printed: false,
+            acked: BTreeMap::new(),
+            refused: BTreeMap::new(),
+            restarts: 0,
+            cuts: 0,
+            disk_full: 0,
+            slowest_recovery: Duration::ZERO,
+            samples: Vec::new(),
+        }
+    }
+
+    /// Prints the figures as a Markdown table; `end` is what only a run that got to its end
+    /// knows: how long the nodes took to converge after healing, and the bytes on n's disk.
+    fn summary(&mut self, end: Option<(Duration, u64)>) {
+        self.printed = true;
+        let warm = Duration::from_secs_f64(self.secs as f64 * WARM_UP);
+        let samples = &self.samples;
+        let fds = || samples.iter().map(|s| s.1);
+        let warm_up = || samples.iter().filter(|s| s.0 < warm);
+        let mib =
+            |k: Option<u64>| k.map_or("-".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0));
+        let by_kind = |m: &BTreeMap<Kind, u64>| {
+            let all: u64 = m.values().sum();
+            let parts: Vec<String> = m.iter().map(|(k, n)| format!("{k:?} {n}")).collect();
+            format!("{all} ({})", parts.join(", "))
+        };
+        let (converged, disk) = match end {
+            Some((c, d)) => (
+                format!("{c:.1?}"),
+                format!("{:.1} MiB", d as f64 / (1024.0 * 1024.0)),
+            ),
+            None => ("- (failed first)".into(), "-".into()),
+        };
+        eprintln!(
+            "\n| soak figure | value |\n|---|---|\n\
+             | load | {} s, a write every {TICK:?}, faults every {CYCLE} s; {:.0?} done |\n\
+             | writes acknowledged | {} |\n\
+             | writes refused (disk full) | {} |\n\
+             | faults | {} peer restarts, {} link cuts, {} times the disk full (slowest recovery {:.1?}) |\n\
+             | open files of n | min {}, warm-up max {}, max {} ({} samples) |\n\
+             | RSS of n | warm-up max {}, end {}, max {} |\n\
+             | convergence after healing | {converged} |\n\
+             | n's data on disk at the end | {disk} |\n",
+            self.secs,
+            self.started.elapsed(),
+            by_kind(&self.acked),
+            by_kind(&self.refused),
+            self.restarts,
+            self.cuts,
+            self.disk_full,
+            self.slowest_recovery,
+            fds().min().unwrap_or(0),
+            warm_up().map(|s| s.1).max().unwrap_or(0),
+            fds().max().unwrap_or(0),
+            samples.len(),
+            mib(warm_up().map(|s| s.2).max()),
+            mib(samples.last().map(|s| s.2)),
+            mib(samples.iter().map(|s| s.2).max()),
+        );
+    }
+}
+
+impl Drop for Figures {
+    fn drop(&mut self) {
+        if std::thread::panicking() && !self.printed {
+            eprintln!("soak: failed; the figures so far:");
+            self.summary(None);
+        }
+    }
 }
 
 #[test]
