@@ -211,6 +211,25 @@ fn scrub_dirs(dir: &Path) -> (PathBuf, PathBuf) {
     )
 }
 
+/// sled writes a snapshot to `snap.<lsn>.generating` and renames it once complete. One left
+/// behind (the disk filled, or the process died, while it was written) is incomplete, yet sled
+/// 0.34 takes it for the newest snapshot and refuses to open ("Read corrupted data"). It holds
+/// nothing the log does not.
+fn remove_unfinished_snapshots(dir: &Path) -> std::io::Result<()> {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let entry = entry?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name.starts_with("snap.") && name.ends_with(".generating") {
+            std::fs::remove_file(entry.path())?;
+        }
+    }
+    Ok(())
+}
+
 /// Finishes a scrub that a crash interrupted: a complete fresh copy is put in place of a store
 /// already moved aside; an old copy left behind is deleted; an unfinished fresh one too.
 fn recover_scrub(dir: &Path) -> std::io::Result<()> {
@@ -263,6 +282,8 @@ impl SledStore {
         };
         recover_scrub(dir)
             .map_err(|e| open_err(format!("finishing an interrupted rewrite: {e}")))?;
+        remove_unfinished_snapshots(dir)
+            .map_err(|e| open_err(format!("removing an unfinished snapshot: {e}")))?;
         let db = sled::Config::new()
             .path(dir)
             .mode(sled::Mode::HighThroughput)
@@ -692,5 +713,35 @@ mod tests {
         );
         s.set_meta("k", b"v").unwrap();
         assert!(fsyncs.load(Ordering::Relaxed) > after_blob);
+    }
+
+    #[test]
+    fn an_unfinished_sled_snapshot_does_not_stop_the_store_opening() {
+        let dir = tempfile::tempdir().unwrap();
+        {
+            let mut s = SledStore::open(dir.path()).unwrap();
+            s.append(
+                &[Append {
+                    doc: id(1),
+                    changes: vec![b"a".to_vec()],
+                }],
+                &[],
+            )
+            .unwrap();
+        }
+        // What a disk that filled while sled wrote its snapshot leaves: the start of one.
+        let unfinished = dir.path().join("snap.FFFFFFFFFFFFFFFF.generating");
+        std::fs::write(&unfinished, b"\x01\x02\x03").unwrap();
+        // The boundary this works around: sled 0.34 on its own takes it for the newest snapshot.
+        let plain = sled::Config::new().path(dir.path()).open();
+        assert!(
+            plain.is_err(),
+            "sled opened past an unfinished snapshot: drop the workaround"
+        );
+        drop(plain);
+        let s = SledStore::open(dir.path()).unwrap();
+        assert!(!unfinished.exists());
+        let d = s.load(&id(1)).unwrap().unwrap();
+        assert_eq!(d.changes, vec![b"a".to_vec()]);
     }
 }
