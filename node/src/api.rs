@@ -74,6 +74,17 @@ pub struct StatusView {
     /// Why the node cannot store anything now (a full or read-only disk), while that lasts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<String>,
+    /// How other nodes reach this one (`unknown` until members have tried).
+    pub reachability: crate::net::reach::Reachability,
+    /// The name of the member whose relay this node is reachable through, if any.
+    #[serde(default)]
+    pub relay_name: Option<String>,
+    /// Whether this node relays for the members of its networks now.
+    #[serde(default)]
+    pub relaying: bool,
+    /// Members holding a slot on this node's relay.
+    #[serde(default)]
+    pub relayed_members: usize,
 }
 
 /// A new network.
@@ -165,14 +176,30 @@ fn period_or_now(docs: &Docs, text: Option<&str>) -> Result<Period, ApiError> {
 
 #[utoipa::path(get, path = "/api/v1/status", responses((status = 200, body = StatusView)))]
 async fn status(State(s): State<AppState>) -> ApiResult<StatusView> {
+    let net = s.net_status().await;
+    let names = s.docs.names().await?;
     Ok(Json(StatusView {
         group: s.docs.group().to_string(),
         version: env!("CARGO_PKG_VERSION").into(),
         http: s.http.to_string(),
         documents: s.docs.counts().await?,
-        listen: s.listen_addrs().await,
+        listen: net.as_ref().map(|n| n.listen.clone()).unwrap_or_default(),
         group_name: s.group_name.clone(),
         storage: s.docs.storage_failing().map(|e| e.to_string()),
+        relay_name: match net.as_ref().map(|n| &n.reachability) {
+            Some(crate::net::reach::Reachability::Relayed { relay }) => relay
+                .parse()
+                .ok()
+                .and_then(|g: commonground_protocol::GroupId| names.get(&g).cloned()),
+            _ => None,
+        },
+        reachability: net
+            .as_ref()
+            .map_or(crate::net::reach::Reachability::Unknown, |n| {
+                n.reachability.clone()
+            }),
+        relaying: net.as_ref().is_some_and(|n| n.relaying),
+        relayed_members: net.as_ref().map_or(0, |n| n.relayed_members),
     }))
 }
 

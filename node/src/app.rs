@@ -51,11 +51,9 @@ impl AppState {
     }
 
     /// The full libp2p listen addresses (none without a network).
-    pub(crate) async fn listen_addrs(&self) -> Vec<String> {
-        match &self.net {
-            Some(n) => n.status().await.map(|s| s.listen).unwrap_or_default(),
-            None => Vec::new(),
-        }
+    /// The network's state (`None` when it has stopped, or in tests without one).
+    pub(crate) async fn net_status(&self) -> Option<crate::net::NetStatus> {
+        self.net.as_ref()?.status().await.ok()
     }
 
     /// The addresses to give other machines: no loopback or unspecified address when a usable
@@ -235,6 +233,12 @@ pub struct PeerView {
     pub addrs: Vec<String>,
     /// Unix seconds since when it is connected.
     pub connected_since: u64,
+    /// The member whose relay carries the connection, when none is direct (its group id).
+    #[serde(default)]
+    pub relay: Option<String>,
+    /// That member's name.
+    #[serde(default)]
+    pub relay_name: Option<String>,
     /// Per shared document, when it was last in sync with this peer (unix seconds).
     pub last_synced: BTreeMap<String, u64>,
 }
@@ -375,6 +379,12 @@ pub async fn peer_views(s: &AppState) -> Result<Vec<PeerView>, ApiError> {
                     .into_iter()
                     .map(|(d, t)| (d.to_string(), t))
                     .collect(),
+                relay_name: p
+                    .relay
+                    .as_ref()
+                    .and_then(|r| r.parse().ok())
+                    .and_then(|r: commonground_protocol::GroupId| names.get(&r).cloned()),
+                relay: p.relay,
                 group: p.group,
                 addrs: p.addrs,
                 connected_since: p.since,

@@ -266,6 +266,11 @@ pub struct UpArgs {
     /// members can read what the node sends.
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub discoverable: Option<std::time::Duration>,
+    /// Relay for the members of this node's networks while it is reachable from outside
+    /// (`members`), or never (`off`), so that members behind home routers can reach each other
+    /// through it [default: members, or the config file's]
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub relay: Option<crate::net::reach::RelayMode>,
 }
 
 /// `tally` commands.
@@ -736,6 +741,32 @@ impl From<ClientError> for Failure {
     }
 }
 
+/// How other nodes reach this one, in words.
+fn reachability_text(s: &StatusView) -> String {
+    use crate::net::reach::Reachability;
+    let reach = match &s.reachability {
+        Reachability::Unknown => {
+            "not known yet (members check it once they are connected)".to_string()
+        }
+        Reachability::Direct { address } => format!("directly, at {address}"),
+        Reachability::Relayed { relay } => format!(
+            "through {}'s relay (no direct address: this node is behind a router)",
+            s.relay_name.as_deref().unwrap_or(relay)
+        ),
+        Reachability::Unreachable => "not reachable from outside: ask a member with a public \
+            address to relay (members on this LAN, and bundles, still work)"
+            .to_string(),
+    };
+    if s.relaying {
+        format!(
+            "{reach}\nrelaying:  for members of this node's networks ({} hold a slot)",
+            s.relayed_members
+        )
+    } else {
+        reach
+    }
+}
+
 /// Runs a parsed command line.
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let data_dir = DataDir::new(cli.data_dir.clone().unwrap_or_else(default_data_dir));
@@ -759,8 +790,8 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                     .map(|e| format!("\nstorage:   FAILING: {e}; nothing new is stored until that is fixed (the node goes on by itself)"))
                     .unwrap_or_default();
                 format!(
-                    "group:     {} ({})\nversion:   {}\napi:       http://{}/api/v1\nweb page:  http://{}/\ndata dir:  {}\ndocuments: {}\nlistening: {}{storage}",
-                    s.group, s.group_name, s.version, s.http, s.http, data_dir.path().display(), docs.join(", "), s.listen.join("\n           ")
+                    "group:     {} ({})\nversion:   {}\napi:       http://{}/api/v1\nweb page:  http://{}/\ndata dir:  {}\ndocuments: {}\nlistening: {}\nreachable: {}{storage}",
+                    s.group, s.group_name, s.version, s.http, s.http, data_dir.path().display(), docs.join(", "), s.listen.join("\n           "), reachability_text(&s)
                 )
             });
         }
@@ -942,7 +973,17 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
                         .name
                         .clone()
                         .unwrap_or_else(|| "(not in a shared network)".into());
-                    lines.push(format!("{}  {}  {}", p.group, name, p.addrs.join(" ")));
+                    let path = match (&p.relay, &p.relay_name) {
+                        (None, _) => "directly".to_string(),
+                        (Some(_), Some(n)) => format!("through {n}'s relay"),
+                        (Some(r), None) => format!("through the relay of {r}"),
+                    };
+                    lines.push(format!(
+                        "{}  {}  {path}  {}",
+                        p.group,
+                        name,
+                        p.addrs.join(" ")
+                    ));
                     for (doc, t) in &p.last_synced {
                         lines.push(format!(
                             "    {}  in sync {}s ago",
@@ -1459,6 +1500,7 @@ async fn up(data_dir: DataDir, args: UpArgs) -> Result<(), Failure> {
         bootstrap: args.bootstrap,
         no_lan: args.no_lan,
         discoverable: args.discoverable,
+        relay: args.relay,
     };
     let config = opts.resolve().map_err(|e| failed(&e))?;
     init_logging(config.log_format);

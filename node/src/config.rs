@@ -60,6 +60,9 @@ pub struct Config {
     /// How this group is named to other groups in networks (default: "group-" and the end of
     /// its id).
     pub group_name: Option<String>,
+    /// Whether this node relays for the members of its networks while it is reachable from
+    /// outside (`members`, the default), or never (`off`).
+    pub relay: crate::net::reach::RelayMode,
 }
 
 impl Default for Config {
@@ -74,6 +77,7 @@ impl Default for Config {
             lan_interfaces: Vec::new(),
             discoverable: None,
             group_name: None,
+            relay: crate::net::reach::RelayMode::Members,
         }
     }
 }

@@ -20,6 +20,11 @@ use crate::identity::{Identity, IdentityError};
 use crate::store::{SledStore, StoreError};
 use crate::web::WebOptions;
 
+/// Set (to anything) in the environment of a node in a test's network namespaces: AutoNAT
+/// counts private addresses and probes within seconds. Never set in production, where only
+/// global addresses count.
+pub const AUTONAT_LAB: &str = "COMMONGROUND_TEST_AUTONAT_LAB";
+
 /// What `up` was asked for; `None` fields come from the config file.
 #[derive(Debug, Clone)]
 pub struct UpOptions {
@@ -39,6 +44,8 @@ pub struct UpOptions {
     pub no_lan: bool,
     /// Sends a public beacon for this long after start.
     pub discoverable: Option<std::time::Duration>,
+    /// Overrides the config's relay mode.
+    pub relay: Option<crate::net::reach::RelayMode>,
 }
 
 impl UpOptions {
@@ -53,6 +60,7 @@ impl UpOptions {
             bootstrap: Vec::new(),
             no_lan: false,
             discoverable: None,
+            relay: None,
         }
     }
 
@@ -78,6 +86,9 @@ impl UpOptions {
             config.lan = false;
         }
         config.discoverable = self.discoverable;
+        if let Some(r) = self.relay {
+            config.relay = r;
+        }
         Ok(config)
     }
 }
@@ -175,6 +186,8 @@ impl Node {
                 discoverable_until: config.discoverable.map(|d| std::time::Instant::now() + d),
             }),
             admission: docs.admission().await?,
+            relay: config.relay,
+            autonat_lab: std::env::var_os(AUTONAT_LAB).is_some(),
         };
         let (net, events, net_task) = crate::net::start(
             identity.signing_key().to_bytes(),

@@ -360,12 +360,18 @@ pub struct Process {
 impl Process {
     /// Starts `bin up` on `data_dir` and waits (20 s at most) until it records its API address.
     pub fn start(bin: impl AsRef<Path>, data_dir: &Path) -> Self {
+        Self::start_with_env(bin, data_dir, &[])
+    }
+
+    /// [`Process::start`] with the environment variables `env` set for the node.
+    pub fn start_with_env(bin: impl AsRef<Path>, data_dir: &Path, env: &[(&str, &str)]) -> Self {
         let bin = bin.as_ref();
         let _ = std::fs::remove_file(data_dir.join("api.addr"));
         // Into files, not pipes: a pipe no one reads would stop a node that logs much.
         let log = data_dir.with_extension("log");
         let file = |p: &Path| std::fs::File::create(p).expect("create the node's log");
         let mut child = up_command(bin, data_dir, &loopback_args(&[]), None)
+            .envs(env.iter().copied())
             .stdout(file(&data_dir.with_extension("out")))
             .stderr(file(&log))
             .spawn()

@@ -42,8 +42,9 @@ pub struct Gate<B> {
     expected: HashMap<PeerId, Instant>,
     /// Connections on which the inner behaviour runs, per peer.
     member_conns: HashMap<PeerId, Vec<ConnectionId>>,
-    /// Connections that run no inner handler.
-    guest_conns: HashSet<ConnectionId>,
+    /// Connections that run no inner handler: the peer, and the address dialled when this node
+    /// dialled it.
+    guest_conns: HashMap<ConnectionId, (PeerId, Option<Multiaddr>)>,
 }
 
 impl<B: NetworkBehaviour> Gate<B> {
@@ -56,7 +57,7 @@ impl<B: NetworkBehaviour> Gate<B> {
             guests: HashMap::new(),
             expected: HashMap::new(),
             member_conns: HashMap::new(),
-            guest_conns: HashSet::new(),
+            guest_conns: HashMap::new(),
         }
     }
 
@@ -68,6 +69,11 @@ impl<B: NetworkBehaviour> Gate<B> {
         self.guests.retain(|peer, _| !members.contains(peer));
         self.members = members;
         self.invites_open = invites_open;
+    }
+
+    /// The members-only behaviour.
+    pub fn inner_mut(&mut self) -> &mut B {
+        &mut self.inner
     }
 
     /// Whether `peer` is a member of a network this node shares.
@@ -84,6 +90,18 @@ impl<B: NetworkBehaviour> Gate<B> {
     /// Whether a connected `peer` may stay: a member, or a guest within its grace.
     pub fn may_stay(&self, peer: &PeerId, now: Instant) -> bool {
         self.members.contains(peer) || self.guests.get(peer).is_some_and(|until| *until > now)
+    }
+
+    /// Connections this node dialled as a guest's to a peer that is a member now (it redeemed
+    /// an invite): they run none of the members' behaviours, so they are to be replaced by a
+    /// fresh connection, dialled at the same address. (A guest's connection that came in is
+    /// left alone: its dialler replaces it.)
+    pub fn promoted(&self) -> Vec<(ConnectionId, PeerId, Multiaddr)> {
+        self.guest_conns
+            .iter()
+            .filter(|(_, (peer, _))| self.members.contains(peer))
+            .filter_map(|(c, (peer, addr))| Some((*c, *peer, addr.clone()?)))
+            .collect()
     }
 
     /// Forgets guests and expected peers whose grace is over.
@@ -120,6 +138,7 @@ impl<B: NetworkBehaviour> Gate<B> {
         member: bool,
         connection: ConnectionId,
         peer: PeerId,
+        dialled: Option<&Multiaddr>,
         inner: impl FnOnce(&mut B) -> Result<THandler<B>, ConnectionDenied>,
     ) -> Result<Either<THandler<B>, dummy::ConnectionHandler>, ConnectionDenied> {
         if member {
@@ -127,13 +146,14 @@ impl<B: NetworkBehaviour> Gate<B> {
             self.member_conns.entry(peer).or_default().push(connection);
             Ok(Either::Left(h))
         } else {
-            self.guest_conns.insert(connection);
+            self.guest_conns
+                .insert(connection, (peer, dialled.cloned()));
             Ok(Either::Right(dummy::ConnectionHandler))
         }
     }
 
     fn is_member_conn(&self, connection: &ConnectionId) -> bool {
-        !self.guest_conns.contains(connection)
+        !self.guest_conns.contains_key(connection)
     }
 }
 
@@ -159,7 +179,7 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         remote_addr: &Multiaddr,
     ) -> Result<THandler<Self>, ConnectionDenied> {
         let member = self.admit(peer, true)?;
-        self.handler(member, connection_id, peer, |b| {
+        self.handler(member, connection_id, peer, None, |b| {
             b.handle_established_inbound_connection(connection_id, peer, local_addr, remote_addr)
         })
     }
@@ -188,7 +208,7 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         port_use: PortUse,
     ) -> Result<THandler<Self>, ConnectionDenied> {
         let member = self.admit(peer, false)?;
-        self.handler(member, connection_id, peer, |b| {
+        self.handler(member, connection_id, peer, Some(addr), |b| {
             b.handle_established_outbound_connection(
                 connection_id,
                 peer,
@@ -207,7 +227,7 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
             }
             FromSwarm::AddressChange(e) if !self.is_member_conn(&e.connection_id) => return,
             FromSwarm::ConnectionClosed(e) => {
-                if self.guest_conns.remove(&e.connection_id) {
+                if self.guest_conns.remove(&e.connection_id).is_some() {
                     return;
                 }
                 if let Some(conns) = self.member_conns.get_mut(&e.peer_id) {
@@ -253,12 +273,20 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
                     handler,
                     event,
                 } => {
-                    let conns = self.member_conns.get(&peer_id);
                     let target = match handler {
-                        NotifyHandler::One(c) => {
-                            conns.is_some_and(|cs| cs.contains(&c)).then_some(c)
-                        }
-                        NotifyHandler::Any => conns.and_then(|cs| cs.first().copied()),
+                        // By connection alone: the swarm delivers to the connection and ignores
+                        // `peer_id`, and libp2p-relay 0.22 names the circuit's source there when
+                        // it notifies the destination's connection (checked against the peer,
+                        // every member's circuit would be dropped, its stream closed unanswered).
+                        NotifyHandler::One(c) => self
+                            .member_conns
+                            .values()
+                            .any(|cs| cs.contains(&c))
+                            .then_some(c),
+                        NotifyHandler::Any => self
+                            .member_conns
+                            .get(&peer_id)
+                            .and_then(|cs| cs.first().copied()),
                     };
                     match target {
                         Some(c) => ToSwarm::NotifyHandler {

@@ -15,6 +15,7 @@
 pub mod admission;
 pub mod beacon;
 pub mod codec;
+pub mod reach;
 pub mod refusals;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -29,9 +30,11 @@ use libp2p::futures::StreamExt;
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel, cbor};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{
-    Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder, connection_limits, gossipsub, identify,
-    identity, memory_connection_limits, multiaddr::Protocol, noise, ping, tcp, yamux,
+    Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder, autonat, connection_limits, dcutr,
+    gossipsub, identify, identity, memory_connection_limits, multiaddr::Protocol, noise, ping,
+    relay, tcp, yamux,
 };
+use reach::{Nat, Reach, Reachability, RelayMode, Slot};
 use serde::Serialize;
 use thiserror::Error;
 use tokio::sync::{mpsc, oneshot};
@@ -84,6 +87,11 @@ pub struct NetConfig {
     pub lan: Option<beacon::LanConfig>,
     /// Who may connect from the start (the node's networks as stored).
     pub admission: Admission,
+    /// Whether this node relays for the members of its networks (while reachable from outside).
+    pub relay: RelayMode,
+    /// AutoNAT as a test in network namespaces needs it: private addresses count, and the first
+    /// probe comes after 1 s instead of 15 (production: only global addresses count).
+    pub autonat_lab: bool,
 }
 
 /// Who may connect: the members of every network this node holds and whether an invite of its
@@ -157,6 +165,8 @@ pub struct PeerInfo {
     pub addrs: Vec<String>,
     /// Unix seconds since when it is connected.
     pub since: u64,
+    /// The member whose relay carries the connection, when none is direct.
+    pub relay: Option<String>,
 }
 
 /// The network's state.
@@ -170,6 +180,14 @@ pub struct NetStatus {
     pub shareable: Vec<String>,
     /// Connected peers.
     pub peers: Vec<PeerInfo>,
+    /// How other nodes reach this one.
+    pub reachability: Reachability,
+    /// Whether this node relays for the members of its networks now (on, and reachable).
+    pub relaying: bool,
+    /// Members holding a slot on this node's relay.
+    pub relayed_members: usize,
+    /// Relayed connections upgraded to direct ones by hole punching, and attempts that failed.
+    pub hole_punches: (u64, u64),
 }
 
 enum Command {
@@ -474,7 +492,7 @@ struct Behaviour {
     limits: connection_limits::Behaviour,
     memory: memory_connection_limits::Behaviour,
     // Strangers are turned away here, before request-response hears of their connection.
-    gate: admission::Gate<identify::Behaviour>,
+    gate: admission::Gate<Members>,
     // Announcements (members only: the gate above has closed every other connection).
     announce: gossipsub::Behaviour,
     sync: request_response::Behaviour<codec::Codec>,
@@ -482,7 +500,63 @@ struct Behaviour {
     ping: ping::Behaviour,
 }
 
-fn build(key: identity::Keypair, traffic: Arc<Traffic>) -> Result<Swarm<Behaviour>, NetError> {
+/// The behaviours that run on members' connections only (see [`admission::Gate`]): a stranger
+/// is never told this node's addresses (identify), cannot ask it to dial anywhere (AutoNAT),
+/// and cannot reserve a slot on its relay or open a circuit through it.
+#[derive(NetworkBehaviour)]
+struct Members {
+    identify: identify::Behaviour,
+    autonat: autonat::Behaviour,
+    relay: relay::Behaviour,
+    relay_client: relay::client::Behaviour,
+    dcutr: dcutr::Behaviour,
+}
+
+/// What this node's relay allows its members: a bounded number of slots and circuits, each
+/// bounded in time and bytes (a circuit that reaches a limit is closed; the two members
+/// reconnect, by then often directly).
+fn relay_config() -> relay::Config {
+    relay::Config {
+        max_reservations: 64,
+        max_reservations_per_peer: 2,
+        reservation_duration: Duration::from_secs(3600),
+        max_circuits: 64,
+        max_circuits_per_peer: 8,
+        max_circuit_duration: Duration::from_secs(30 * 60),
+        max_circuit_bytes: 64 << 20,
+        ..relay::Config::default()
+    }
+}
+
+/// AutoNAT: production defaults (only global addresses count, the first probe after 15 s), or
+/// for a lab of private addresses in network namespaces (`lab`).
+fn autonat_config(lab: bool) -> autonat::Config {
+    let base = autonat::Config {
+        // Members only (the gate): a few probes an hour from each is plenty.
+        throttle_clients_global_max: 64,
+        throttle_clients_peer_max: 4,
+        ..autonat::Config::default()
+    };
+    if lab {
+        autonat::Config {
+            only_global_ips: false,
+            boot_delay: Duration::from_secs(1),
+            retry_interval: Duration::from_secs(5),
+            throttle_server_period: Duration::from_secs(1),
+            confidence_max: 1,
+            timeout: Duration::from_secs(5),
+            ..base
+        }
+    } else {
+        base
+    }
+}
+
+fn build(
+    key: identity::Keypair,
+    traffic: Arc<Traffic>,
+    config: &NetConfig,
+) -> Result<Swarm<Behaviour>, NetError> {
     let err = |e: &dyn std::fmt::Display| NetError::Invalid(format!("cannot set up libp2p: {e}"));
     let swarm = SwarmBuilder::with_existing_identity(key)
         .with_tokio()
@@ -493,7 +567,9 @@ fn build(key: identity::Keypair, traffic: Arc<Traffic>) -> Result<Swarm<Behaviou
         )
         .map_err(|e| err(&e))?
         .with_quic()
-        .with_behaviour(|key| {
+        .with_relay_client(noise::Config::new, yamux::Config::default)
+        .map_err(|e| err(&e))?
+        .with_behaviour(|key, relay_client| {
             let sync = request_response::Behaviour::with_codec(
                 codec::Codec::new(traffic, codec::READ_BUDGET),
                 [(SYNC_PROTOCOL, ProtocolSupport::Full)],
@@ -525,7 +601,8 @@ fn build(key: identity::Keypair, traffic: Arc<Traffic>) -> Result<Swarm<Behaviou
                     .with_max_pending_outgoing(Some(32))
                     .with_max_established_incoming(Some(128))
                     .with_max_established_outgoing(Some(128))
-                    .with_max_established_per_peer(Some(2))
+                    // A relayed connection, and the direct one hole punching makes beside it.
+                    .with_max_established_per_peer(Some(3))
                     .with_max_established(Some(256)),
             );
             let memory = memory_connection_limits::Behaviour::with_max_percentage(0.9);
@@ -546,7 +623,24 @@ fn build(key: identity::Keypair, traffic: Arc<Traffic>) -> Result<Swarm<Behaviou
                 sync,
                 announce,
                 previous,
-                gate: admission::Gate::new(identify),
+                gate: admission::Gate::new(Members {
+                    identify,
+                    autonat: autonat::Behaviour::new(
+                        key.public().to_peer_id(),
+                        autonat_config(config.autonat_lab),
+                    ),
+                    relay: {
+                        // Off until AutoNAT says this node is reachable (see `on_members`):
+                        // libp2p's own rule (on with any confirmed external address) would turn
+                        // it on behind a NAT too, once a relayed address is confirmed.
+                        let mut r =
+                            relay::Behaviour::new(key.public().to_peer_id(), relay_config());
+                        r.set_status(Some(relay::Status::Disable));
+                        r
+                    },
+                    relay_client,
+                    dcutr: dcutr::Behaviour::new(key.public().to_peer_id()),
+                }),
                 ping,
                 limits,
                 memory,
@@ -568,7 +662,7 @@ pub async fn start(
     let key = identity::Keypair::ed25519_from_bytes(secret)
         .map_err(|e| NetError::Invalid(format!("group key: {e}")))?;
     let traffic = Arc::new(Traffic::default());
-    let mut swarm = build(key, traffic.clone())?;
+    let mut swarm = build(key, traffic.clone(), &config)?;
     for addr in &config.listen {
         swarm
             .listen_on(addr.clone())
@@ -619,6 +713,7 @@ pub async fn start(
         admission: Admission::default(),
         channels: HashMap::new(),
         listeners: listeners.clone(),
+        reach: Reach::new(config.relay),
     };
     actor.on_admit(config.admission);
     if let Some(lan) = config.lan {
@@ -643,6 +738,23 @@ pub async fn start(
     ))
 }
 
+/// A connected peer's connections.
+struct Connected {
+    /// Each connection: its remote address, and the relay it goes through.
+    conns: Vec<(libp2p::swarm::ConnectionId, Multiaddr, Option<PeerId>)>,
+    since: SystemTime,
+}
+
+impl Connected {
+    /// The relay carrying this peer's connections, when none is direct.
+    fn relay(&self) -> Option<PeerId> {
+        if self.conns.iter().any(|(_, _, r)| r.is_none()) {
+            return None;
+        }
+        self.conns.iter().find_map(|(_, _, r)| *r)
+    }
+}
+
 struct Actor {
     swarm: Swarm<Behaviour>,
     rx: mpsc::Receiver<Command>,
@@ -652,7 +764,9 @@ struct Actor {
     presence: Arc<Presence>,
     traffic: Arc<Traffic>,
     pending: HashMap<OutboundRequestId, oneshot::Sender<Result<Response, NetError>>>,
-    connected: BTreeMap<PeerId, (Vec<Multiaddr>, SystemTime)>,
+    /// Connected peers: each connection's remote address and the relay it goes through (if
+    /// any), and since when the peer is connected.
+    connected: BTreeMap<PeerId, Connected>,
     /// Beacons on the local network, when on.
     lan: Option<beacon::Lan>,
     /// Who may connect, as last told.
@@ -660,6 +774,8 @@ struct Actor {
     /// The announcement topics subscribed to.
     channels: HashMap<gossipsub::TopicHash, Channel>,
     listeners: Arc<Listeners>,
+    /// Reachability from outside, and relays.
+    reach: Reach,
 }
 
 impl Actor {
@@ -691,6 +807,18 @@ impl Actor {
             .gate
             .set_members(members, admission.invites_open);
         self.disconnect_unwelcome();
+        // A guest's connection to a peer that is a member now (this node joined its network)
+        // is replaced by a member's, which runs identify, AutoNAT, relay and hole punching.
+        for (connection, peer, addr) in self.swarm.behaviour().gate.promoted() {
+            debug!(%peer, "replacing a guest's connection with a member's");
+            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+                .addresses(vec![addr])
+                .condition(libp2p::swarm::dial_opts::PeerCondition::Always)
+                .build();
+            if self.swarm.dial(opts).is_ok() {
+                self.swarm.close_connection(connection);
+            }
+        }
         if let Some(lan) = &mut self.lan {
             lan.set_networks(admission.networks.clone());
         }
@@ -799,13 +927,10 @@ impl Actor {
             .gate
             .expire(std::time::Instant::now());
         self.disconnect_unwelcome();
+        self.reserve_if_needed();
         if let Some(lan) = &mut self.lan {
             let me = *self.swarm.local_peer_id();
-            let addrs: Vec<String> = self
-                .swarm
-                .listeners()
-                .map(|a| a.clone().with(Protocol::P2p(me)).to_string())
-                .collect();
+            let addrs: Vec<String> = self.swarm.listeners().map(|a| full_addr(a, me)).collect();
             lan.announce(&addrs);
         }
     }
@@ -847,10 +972,158 @@ impl Actor {
                 .collect()
         };
         let ours: Vec<Multiaddr> = self.swarm.listeners().map(strip).collect();
+        let me = *self.swarm.local_peer_id();
         addrs
             .into_iter()
-            .filter(|a| !ours.contains(&strip(a)))
+            .filter(|a| {
+                // A relayed address is told apart by the peer it ends in, which stripping
+                // would lose: two members on one relay have the same address but for that.
+                if reach::is_relayed(a) {
+                    reach::relayed_peer(a) != Some(me)
+                } else {
+                    !ours.contains(&strip(a))
+                }
+            })
             .collect()
+    }
+
+    /// An event of the members-only behaviours: who relays, reachability, slots, hole punches.
+    fn on_members(&mut self, ev: MembersEvent) {
+        let now = std::time::Instant::now();
+        match ev {
+            MembersEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+                if info.protocols.contains(&relay::HOP_PROTOCOL_NAME) {
+                    self.reach.relays.insert(peer_id, info.listen_addrs);
+                    self.reserve_if_needed();
+                } else {
+                    self.reach.relays.remove(&peer_id);
+                }
+            }
+            MembersEvent::Autonat(autonat::Event::StatusChanged { new, .. }) => {
+                info!(status = ?new, "reachability from outside");
+                self.reach.told = false;
+                self.reach.nat = match new {
+                    autonat::NatStatus::Public(a) => Nat::Public(a),
+                    autonat::NatStatus::Private => Nat::Private,
+                    autonat::NatStatus::Unknown => Nat::Unknown,
+                };
+                let public = matches!(self.reach.nat, Nat::Public(_));
+                if public && let Some(slot) = self.reach.slot.take() {
+                    // Reachable directly: the relay's slot is given back.
+                    self.swarm.remove_listener(slot.listener);
+                }
+                let relaying = public && self.reach.mode == RelayMode::Members;
+                if relaying != self.reach.relaying {
+                    self.reach.relaying = relaying;
+                    info!(
+                        on = relaying,
+                        "relaying for the members of this node's networks"
+                    );
+                    self.swarm
+                        .behaviour_mut()
+                        .gate
+                        .inner_mut()
+                        .relay
+                        .set_status(Some(if relaying {
+                            relay::Status::Enable
+                        } else {
+                            relay::Status::Disable
+                        }));
+                }
+                self.reserve_if_needed();
+            }
+            MembersEvent::RelayClient(relay::client::Event::ReservationReqAccepted {
+                relay_peer_id,
+                renewal,
+                ..
+            }) => {
+                if let Some(slot) = &mut self.reach.slot
+                    && slot.relay == relay_peer_id
+                {
+                    if !renewal {
+                        info!(relay = %relay_peer_id, "reachable through a member's relay");
+                    }
+                    slot.accepted = true;
+                }
+            }
+            MembersEvent::Relay(ev) => self.on_relay(ev, now),
+            MembersEvent::Dcutr(dcutr::Event {
+                remote_peer_id,
+                result,
+            }) => match result {
+                Ok(_) => {
+                    self.reach.punched.0 += 1;
+                    info!(peer = %remote_peer_id, "direct connection made by hole punching");
+                }
+                Err(e) => {
+                    self.reach.punched.1 += 1;
+                    debug!(peer = %remote_peer_id, error = %e, "hole punching failed");
+                }
+            },
+            other => tracing::trace!(?other, "members-only event"),
+        }
+    }
+
+    /// This node's relay: who holds a slot on it, and whether it is on.
+    fn on_relay(&mut self, ev: relay::Event, now: std::time::Instant) {
+        match ev {
+            relay::Event::ReservationReqAccepted { src_peer_id, .. } => {
+                self.reach.slots_held.insert(src_peer_id, now);
+            }
+            relay::Event::ReservationClosed { src_peer_id }
+            | relay::Event::ReservationTimedOut { src_peer_id } => {
+                self.reach.slots_held.remove(&src_peer_id);
+            }
+            other => debug!(?other, "relay event"),
+        }
+    }
+
+    /// Asks a member's relay for a slot when this node is not reachable from outside and holds
+    /// none.
+    fn reserve_if_needed(&mut self) {
+        let now = std::time::Instant::now();
+        let connected = |p: &PeerId| self.connected.contains_key(p);
+        let Some((relay, addr)) = self.reach.next_relay(now, connected) else {
+            if self.reach.nat == Nat::Private && self.reach.slot.is_none() && !self.reach.told {
+                self.reach.told = true;
+                warn!(
+                    "not reachable from outside, and no member connected relays: ask a member \
+                     with a public address to relay; members on this LAN, and bundles, still work"
+                );
+            }
+            return;
+        };
+        match self.swarm.listen_on(addr.clone()) {
+            Ok(listener) => {
+                debug!(%relay, %addr, "asking a member's relay for a slot");
+                self.reach.slot = Some(Slot {
+                    relay,
+                    listener,
+                    accepted: false,
+                });
+            }
+            Err(e) => {
+                warn!(%relay, %addr, error = %e, "cannot ask a member's relay for a slot");
+                self.reach.resting.insert(relay, now + reach::RETRY_RELAY);
+            }
+        }
+    }
+
+    /// A listener closed: if it was the relayed one, the slot is lost (refused, or the
+    /// connection to the relay closed); another relay is asked, or this one after a rest.
+    fn on_listener_gone(&mut self, listener: libp2p::core::transport::ListenerId) {
+        if self
+            .reach
+            .slot
+            .as_ref()
+            .is_some_and(|s| s.listener == listener)
+        {
+            let now = std::time::Instant::now();
+            if let Some(relay) = self.reach.slot_lost(now) {
+                info!(%relay, "no longer reachable through this member's relay");
+            }
+            self.reserve_if_needed();
+        }
     }
 
     fn on_command(&mut self, cmd: Command) {
@@ -917,32 +1190,35 @@ impl Actor {
             }
             Command::Status(reply) => {
                 let me = *self.swarm.local_peer_id();
-                let listen: Vec<String> = self
-                    .swarm
-                    .listeners()
-                    .map(|a| a.clone().with(Protocol::P2p(me)).to_string())
-                    .collect();
+                let listen: Vec<String> =
+                    self.swarm.listeners().map(|a| full_addr(a, me)).collect();
                 let external: Vec<String> = self
                     .swarm
                     .external_addresses()
-                    .map(|a| a.clone().with(Protocol::P2p(me)).to_string())
+                    .map(|a| full_addr(a, me))
                     .collect();
                 let shareable = commonground_protocol::network::shareable_addrs(&external, &listen);
                 let peers = self
                     .connected
                     .iter()
-                    .map(|(p, (addrs, since))| PeerInfo {
+                    .map(|(p, c)| PeerInfo {
                         group: p.to_string(),
-                        addrs: addrs.iter().map(|a| a.to_string()).collect(),
-                        since: since
+                        addrs: c.conns.iter().map(|(_, a, _)| a.to_string()).collect(),
+                        since: c
+                            .since
                             .duration_since(SystemTime::UNIX_EPOCH)
                             .map_or(0, |d| d.as_secs()),
+                        relay: c.relay().map(|r| r.to_string()),
                     })
                     .collect();
                 let _ = reply.send(NetStatus {
                     listen,
                     shareable,
                     peers,
+                    reachability: self.reach.reachability(),
+                    relaying: self.reach.relaying,
+                    relayed_members: self.reach.slots_held.len(),
+                    hole_punches: self.reach.punched,
                 });
             }
             Command::Announce { topic, data } => {
@@ -976,17 +1252,32 @@ impl Actor {
     fn on_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
         match ev {
             SwarmEvent::NewListenAddr { address, .. } => info!(%address, "listening"),
+            SwarmEvent::ListenerClosed { listener_id, .. }
+            | SwarmEvent::ListenerError { listener_id, .. } => self.on_listener_gone(listener_id),
             SwarmEvent::ConnectionEstablished {
                 peer_id,
+                connection_id,
                 endpoint,
                 num_established,
                 ..
             } => {
-                let entry = self
-                    .connected
-                    .entry(peer_id)
-                    .or_insert_with(|| (Vec::new(), SystemTime::now()));
-                entry.0.push(endpoint.get_remote_address().clone());
+                // A relayed connection's relay: in the address dialled, or, when it came in, in
+                // the relayed address it came in on.
+                let relay = match &endpoint {
+                    libp2p::core::ConnectedPoint::Dialer { address, .. } => {
+                        reach::relay_of(address)
+                    }
+                    libp2p::core::ConnectedPoint::Listener { local_addr, .. } => {
+                        reach::relay_of(local_addr)
+                    }
+                };
+                let entry = self.connected.entry(peer_id).or_insert_with(|| Connected {
+                    conns: Vec::new(),
+                    since: SystemTime::now(),
+                });
+                entry
+                    .conns
+                    .push((connection_id, endpoint.get_remote_address().clone(), relay));
                 if num_established.get() == 1 {
                     debug!(peer = %peer_id, "connected");
                     if let Some(g) = group_of(&peer_id) {
@@ -996,15 +1287,22 @@ impl Actor {
             }
             SwarmEvent::ConnectionClosed {
                 peer_id,
+                connection_id,
                 num_established,
-                endpoint,
                 ..
             } => {
                 if let Some(entry) = self.connected.get_mut(&peer_id) {
-                    entry.0.retain(|a| a != endpoint.get_remote_address());
+                    entry.conns.retain(|(c, _, _)| *c != connection_id);
                 }
                 if num_established == 0 {
                     self.connected.remove(&peer_id);
+                    if self.reach.slot.as_ref().is_some_and(|s| s.relay == peer_id) {
+                        // The relay is gone: so is the slot (its listener closes too).
+                        if let Some(slot) = self.reach.slot.clone() {
+                            self.swarm.remove_listener(slot.listener);
+                        }
+                        self.reach.slot_lost(std::time::Instant::now());
+                    }
                     debug!(peer = %peer_id, "disconnected");
                     if let Some(g) = group_of(&peer_id) {
                         self.listeners.forget(&g);
@@ -1015,6 +1313,7 @@ impl Actor {
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Previous(ev)) => self.on_previous(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Announce(ev)) => self.on_announce(ev),
+            SwarmEvent::Behaviour(BehaviourEvent::Gate(ev)) => self.on_members(ev),
             // A connection whose pings fail is dead (a cut link): close it, so that the peer
             // counts as gone and is redialled, instead of waiting minutes for TCP to give up.
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
@@ -1116,6 +1415,15 @@ impl Actor {
     }
 }
 
+/// `addr` ending in `/p2p/<me>`, as other nodes dial it (a relayed listen address ends so
+/// already).
+fn full_addr(addr: &Multiaddr, me: PeerId) -> String {
+    match addr.iter().last() {
+        Some(Protocol::P2p(p)) if p == me => addr.to_string(),
+        _ => addr.clone().with(Protocol::P2p(me)).to_string(),
+    }
+}
+
 /// The addresses of `addrs` that parse as multiaddrs.
 pub fn parse_addrs(addrs: &[String]) -> Vec<Multiaddr> {
     addrs.iter().filter_map(|a| a.parse().ok()).collect()
@@ -1128,6 +1436,19 @@ mod tests {
     fn group(seed: u8) -> GroupId {
         let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
         GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn an_address_names_this_node_once() {
+        let me = PeerId::random();
+        let relay = PeerId::random();
+        let direct: Multiaddr = "/ip4/198.18.0.11/tcp/7466".parse().unwrap();
+        assert_eq!(full_addr(&direct, me), format!("{direct}/p2p/{me}"));
+        let relayed: Multiaddr =
+            format!("/ip4/198.18.0.1/tcp/7466/p2p/{relay}/p2p-circuit/p2p/{me}")
+                .parse()
+                .unwrap();
+        assert_eq!(full_addr(&relayed, me), relayed.to_string());
     }
 
     #[test]

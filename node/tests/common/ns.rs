@@ -50,6 +50,29 @@ pub fn ip_in(ns: &str, args: &[&str]) {
     ip(&all);
 }
 
+/// Loads the nftables `rules` in namespace `ns`; they must load.
+pub fn nft(ns: &str, rules: &str) {
+    use std::io::Write;
+    let mut child = Command::new("ip")
+        .args(["netns", "exec", ns, "nft", "-f", "-"])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run nft (the nftables package)");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(rules.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "nft in {ns} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 /// A node process inside a namespace, its log in a file; killed on drop.
 pub struct NsNode {
     /// The node's name in the test (its log is `<name>.log`).
@@ -68,6 +91,8 @@ pub struct NsNode {
     pub logs: PathBuf,
     /// Its log.
     pub log: PathBuf,
+    /// Environment variables it runs with (beyond `RUST_LOG`).
+    pub env: Vec<(String, String)>,
 }
 
 impl NsNode {
@@ -86,6 +111,19 @@ impl NsNode {
         logs: &Path,
         http: &str,
         args: Vec<String>,
+    ) -> Self {
+        Self::start_with_env(name, ns, data_dir, logs, http, args, Vec::new())
+    }
+
+    /// [`NsNode::start_at`] with environment variables `env` set for the node.
+    pub fn start_with_env(
+        name: &'static str,
+        ns: &str,
+        data_dir: &Path,
+        logs: &Path,
+        http: &str,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
     ) -> Self {
         let log = logs.join(format!("{name}.log"));
         let append = |p: &Path| {
@@ -110,6 +148,7 @@ impl NsNode {
             .arg(data_dir)
             .stdin(Stdio::null())
             .env("RUST_LOG", filter)
+            .envs(env.iter().map(|(k, v)| (k, v)))
             .stdout(append(&logs.join(format!("{name}.out"))))
             .stderr(append(&log))
             .spawn()
@@ -123,6 +162,7 @@ impl NsNode {
             data_dir: data_dir.to_path_buf(),
             logs: logs.to_path_buf(),
             log,
+            env,
         };
         eventually(&format!("node {name} to answer"), CONVERGE, || {
             if let Ok(Some(status)) = node.child.try_wait() {
@@ -150,13 +190,14 @@ impl NsNode {
     /// Kills the node (SIGKILL) and starts it again with the same arguments and data directory.
     pub fn crash_and_restart(&mut self) {
         self.kill();
-        let fresh = Self::start_at(
+        let fresh = Self::start_with_env(
             self.name,
             &self.ns,
             &self.data_dir,
             &self.logs,
             &self.http,
             std::mem::take(&mut self.args),
+            std::mem::take(&mut self.env),
         );
         // The old child is reaped; replacing it drops nothing that runs.
         *self = fresh;
@@ -218,6 +259,8 @@ pub struct Lab {
     namespaces: Vec<String>,
     /// The nodes started with [`Lab::start`], in order.
     pub nodes: Vec<NsNode>,
+    /// Environment variables every node [`Lab::start`] starts runs with.
+    pub env: Vec<(String, String)>,
 }
 
 impl Lab {
@@ -235,6 +278,7 @@ impl Lab {
             prefix,
             namespaces: vec![probe],
             nodes: Vec::new(),
+            env: Vec::new(),
         })
     }
 
@@ -307,8 +351,105 @@ impl Lab {
     /// Starts a node in `ns` (see [`NsNode::start`]) and returns its index in `self.nodes`.
     pub fn start(&mut self, name: &'static str, ns: &str, args: Vec<String>) -> usize {
         let dir = self.path();
-        self.nodes.push(NsNode::start(name, ns, &dir, args));
+        self.nodes.push(NsNode::start_with_env(
+            name,
+            ns,
+            &dir.join(name),
+            &dir,
+            "127.0.0.1:0",
+            args,
+            self.env.clone(),
+        ));
         self.nodes.len() - 1
+    }
+
+    /// A namespace `inet` standing for the internet: a bridge `br0` that public machines and
+    /// the outside of home routers plug into ([`Lab::plug`]). Returns its name.
+    pub fn internet(&mut self) -> String {
+        let inet = self.namespace("inet");
+        ip_in(&inet, &["link", "add", "br0", "type", "bridge"]);
+        ip_in(&inet, &["link", "set", "br0", "up"]);
+        inet
+    }
+
+    /// Plugs namespace `ns` into the internet `inet` as `dev` at `addr` (with its prefix, e.g.
+    /// `198.18.0.1/24`).
+    pub fn plug(&mut self, inet: &str, ns: &str, dev: &str, addr: &str) {
+        let port = format!("p{}", self.namespaces.len());
+        ip(&[
+            "link", "add", dev, "netns", ns, "type", "veth", "peer", "name", &port, "netns", inet,
+        ]);
+        ip_in(inet, &["link", "set", &port, "master", "br0"]);
+        ip_in(inet, &["link", "set", &port, "up"]);
+        ip_in(ns, &["addr", "add", addr, "dev", dev]);
+        ip_in(ns, &["link", "set", dev, "up"]);
+    }
+
+    /// A home behind a router of its own: namespace `<name>-nat` on the internet at `public`
+    /// (e.g. `198.18.0.11/24`) and on the home's LAN at `<subnet>.1`, masquerading what goes
+    /// out and letting in only what answers it, dropping the rest unanswered (nftables, as home
+    /// routers do: a reset would end a hole-punching dial that arrives first); and namespace
+    /// `<name>` at `<subnet>.2`, whose default route is that router. Returns the home's
+    /// namespace and the router's.
+    pub fn home_behind_nat(
+        &mut self,
+        inet: &str,
+        name: &str,
+        public: &str,
+        subnet: &str,
+    ) -> (String, String) {
+        let router = self.namespace(&format!("{name}-nat"));
+        let home = self.namespace(name);
+        self.plug(inet, &router, "wan", public);
+        ip(&[
+            "link", "add", "lan", "netns", &router, "type", "veth", "peer", "name", "eth0",
+            "netns", &home,
+        ]);
+        ip_in(
+            &router,
+            &["addr", "add", &format!("{subnet}.1/24"), "dev", "lan"],
+        );
+        ip_in(&router, &["link", "set", "lan", "up"]);
+        ip_in(
+            &home,
+            &["addr", "add", &format!("{subnet}.2/24"), "dev", "eth0"],
+        );
+        ip_in(&home, &["link", "set", "eth0", "up"]);
+        ip_in(
+            &home,
+            &["route", "add", "default", "via", &format!("{subnet}.1")],
+        );
+        let sysctl = Command::new("ip")
+            .args([
+                "netns",
+                "exec",
+                &router,
+                "sysctl",
+                "-qw",
+                "net.ipv4.ip_forward=1",
+            ])
+            .status()
+            .expect("run sysctl");
+        assert!(sysctl.success(), "cannot turn on forwarding in {router}");
+        nft(
+            &router,
+            "table ip home {\n\
+               chain out {\n\
+                 type nat hook postrouting priority srcnat; policy accept;\n\
+                 oifname \"wan\" masquerade\n\
+               }\n\
+               chain pass {\n\
+                 type filter hook forward priority filter; policy drop;\n\
+                 ct state established,related accept\n\
+                 iifname \"lan\" accept\n\
+               }\n\
+               chain mine {\n\
+                 type filter hook input priority filter; policy accept;\n\
+                 iifname \"wan\" ct state != established,related drop\n\
+               }\n\
+             }\n",
+        );
+        (home, router)
     }
 }
 
