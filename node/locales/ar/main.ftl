@@ -205,6 +205,11 @@ ameeting-add = أضف الاجتماع
 network-title = الشبكة
 network-me = هذه المجموعة
 network-group-id = معرّف المجموعة:
+reach-unknown = إمكانية الوصول من الخارج: غير معروفة بعد (يتحقق منها الأعضاء بعد اتصالهم).
+reach-direct = يمكن الوصول إلى هذه العقدة مباشرة من الخارج.
+reach-relayed = لا يمكن الوصول إلى هذه العقدة مباشرة (فهي خلف جهاز توجيه): تصل إليها المجموعات الأخرى عبر مُرحِّل { $relay }.
+reach-unreachable = لا يمكن الوصول إلى هذه العقدة من الخارج: اطلبوا من عضو لديه عنوان عام أن يُرحِّل الاتصالات. يبقى التواصل ممكنًا مع الأعضاء على هذه الشبكة المحلية وعبر الحزم.
+reach-relaying = تُرحِّل هذه العقدة الاتصالات لأعضاء شبكاتها ({ $count } يحجزون مكانًا).
 network-api = وصف واجهة برمجة العقدة في
 network-members = الأعضاء
 network-this-group = هذه المجموعة
@@ -265,6 +270,8 @@ peers-title = المجموعات المتصلة
 peers-no-network = لا تشغّل هذه العقدة أي شبكة.
 peers-none = لا توجد مجموعة أخرى متصلة الآن.
 peer-connected = متصلة { $ago }
+peer-direct = مباشرة
+peer-relayed = عبر مُرحِّل { $relay }
 last-synced = آخر مزامنة مع { $group } { $ago }
 
 ## Publishing and merged counts

@@ -196,6 +196,11 @@ ameeting-add = Add the meeting
 network-title = Network
 network-me = This group
 network-group-id = Group id:
+reach-unknown = Reachable from outside: not known yet (members check it once they are connected).
+reach-direct = Reachable directly from outside.
+reach-relayed = Not reachable directly (this node is behind a router): other groups reach it through { $relay }’s relay.
+reach-unreachable = Not reachable from outside: ask a member with a public address to relay. Members on this local network, and bundles, still work.
+reach-relaying = This node relays for the members of its networks ({ $count } hold a slot).
 network-api = The node’s API is described at
 network-members = Members
 network-this-group = this group
@@ -250,6 +255,8 @@ peers-title = Connected groups
 peers-no-network = This node runs no network.
 peers-none = No other group is connected now.
 peer-connected = connected { $ago }
+peer-direct = directly
+peer-relayed = through { $relay }’s relay
 last-synced = last synced with { $group } { $ago }
 
 ## Publishing and merged counts

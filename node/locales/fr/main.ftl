@@ -196,6 +196,11 @@ ameeting-add = Ajouter la rencontre
 network-title = Réseau
 network-me = Ce groupe
 network-group-id = Identifiant du groupe :
+reach-unknown = Joignable depuis l’extérieur : pas encore connu (les membres le vérifient une fois connectés).
+reach-direct = Joignable directement depuis l’extérieur.
+reach-relayed = Pas joignable directement (ce nœud est derrière un routeur) : les autres groupes le joignent par le relais de { $relay }.
+reach-unreachable = Pas joignable depuis l’extérieur : demandez à un membre ayant une adresse publique de servir de relais. Les membres de ce réseau local et les paquets fonctionnent toujours.
+reach-relaying = Ce nœud sert de relais aux membres de ses réseaux ({ $count } y ont une place).
 network-api = L’API du nœud est décrite à
 network-members = Membres
 network-this-group = ce groupe
@@ -250,6 +255,8 @@ peers-title = Groupes connectés
 peers-no-network = Ce nœud ne fait tourner aucun réseau.
 peers-none = Aucun autre groupe n’est connecté pour l’instant.
 peer-connected = connecté { $ago }
+peer-direct = en direct
+peer-relayed = par le relais de { $relay }
 last-synced = dernière synchronisation avec { $group } { $ago }
 
 ## Publishing and merged counts

@@ -83,6 +83,10 @@ async fn render(
             .into_iter()
             .map(|p| (p.id.to_string(), p.title)),
     );
+    let reach = match web.app.net_status().await {
+        Some(status) => Some(reachability(ctx, &status, &docs.names().await?)),
+        None => None,
+    };
     let expiries: Vec<(String, String)> = EXPIRIES
         .iter()
         .map(|e| (e.to_string(), lang.t(&format!("invite-expires-{e}"))))
@@ -94,6 +98,7 @@ async fn render(
             h2 id="me-title" { (ctx.t("network-me")) }
             p { bdi { (web.app.group_name) } }
             p { (ctx.t("network-group-id")) " " code class="id" { (me.to_string()) } }
+            @if let Some(reach) = &reach { p id="reachability" { (reach) } }
             p class="note" {
                 (ctx.t("network-api")) " "
                 a href="/api/v1/openapi.json" { "/api/v1/openapi.json" }
@@ -344,6 +349,38 @@ fn invite_card(ctx: &Ctx, inv: &InviteView) -> Markup {
     }
 }
 
+/// How other groups reach this node, and whether it relays for them, in words.
+fn reachability(
+    ctx: &Ctx,
+    status: &crate::net::NetStatus,
+    names: &BTreeMap<commonground_protocol::GroupId, String>,
+) -> String {
+    use crate::net::reach::Reachability;
+    let lang = ctx.lang;
+    let reach = match &status.reachability {
+        Reachability::Unknown => ctx.t("reach-unknown"),
+        Reachability::Direct { .. } => ctx.t("reach-direct"),
+        Reachability::Relayed { relay } => {
+            let name = relay
+                .parse()
+                .ok()
+                .and_then(|g| names.get(&g).cloned())
+                .unwrap_or_else(|| relay.chars().take(12).collect());
+            lang.t_args("reach-relayed", &[("relay", FluentValue::from(name))])
+        }
+        Reachability::Unreachable => ctx.t("reach-unreachable"),
+    };
+    if status.relaying {
+        let count = FluentValue::from(status.relayed_members as i64);
+        format!(
+            "{reach} {}",
+            lang.t_args("reach-relaying", &[("count", count)])
+        )
+    } else {
+        reach
+    }
+}
+
 fn peers_card(ctx: &Ctx, peers: Option<&[PeerView]>, names: &BTreeMap<String, String>) -> Markup {
     let lang = ctx.lang;
     html! {
@@ -358,6 +395,11 @@ fn peers_card(ctx: &Ctx, peers: Option<&[PeerView]>, names: &BTreeMap<String, St
                         li {
                             strong { bdi { (who) } } (lang.sep())
                             (lang.t_args("peer-connected", &[("ago", FluentValue::from(ago(lang, ctx.now, p.connected_since)))]))
+                            (lang.sep())
+                            @match (&p.relay, &p.relay_name) {
+                                (None, _) => (ctx.t("peer-direct")),
+                                (Some(r), name) => (lang.t_args("peer-relayed", &[("relay", FluentValue::from(name.clone().unwrap_or_else(|| r.chars().take(12).collect())))])),
+                            }
                             @if !p.last_synced.is_empty() {
                                 ul {
                                     @for (doc, t) in &p.last_synced {
