@@ -20,7 +20,7 @@ mod common;
 
 use std::time::{Duration, Instant};
 
-use common::ns::{Lab, NsNode, eventually};
+use common::ns::{Lab, NsNode, eventually, nft};
 use commonground_node::daemon::AUTONAT_LAB;
 use serde_json::Value;
 
@@ -63,37 +63,100 @@ fn peer_entry(node: &NsNode, group: &str) -> Option<Value> {
         .cloned()
 }
 
+/// The lab: relay `r` on the internet, homes `a` and `b` behind routers of their own, all in
+/// one network that r created and invited them to. r then hands coordination to a and becomes
+/// an aggregator, which never holds a plan: a plan can pass between the homes only through r's
+/// relay or directly, never through r's own copy.
+struct Homes {
+    lab: Lab,
+    r: usize,
+    a: usize,
+    b: usize,
+    net: String,
+    gr: String,
+    ga: String,
+    gb: String,
+    /// When the homes were started.
+    started: Instant,
+    /// b's router's namespace.
+    router_b: String,
+}
+
+impl Homes {
+    fn new(tag: &str) -> Option<Self> {
+        let mut lab = Lab::new(tag)?;
+        lab.env.push((AUTONAT_LAB.to_string(), "1".to_string()));
+        let inet = lab.internet();
+        let public = lab.namespace("pub");
+        lab.plug(&inet, &public, "eth0", "198.18.0.1/24");
+        let (home_a, _) = lab.home_behind_nat(&inet, "ha", "198.18.0.11/24", "10.77.1");
+        let (home_b, router_b) = lab.home_behind_nat(&inet, "hb", "198.18.0.12/24", "10.77.2");
+        // Every node on the default addresses (TCP and QUIC on 7466, all interfaces).
+        let no_lan = vec!["--no-lan".to_string()];
+        let r = lab.start("r", &public, no_lan.clone());
+        let started = Instant::now();
+        let a = lab.start("a", &home_a, no_lan.clone());
+        let b = lab.start("b", &home_b, no_lan);
+        let (gr, ga, gb) = (
+            lab.nodes[r].group(),
+            lab.nodes[a].group(),
+            lab.nodes[b].group(),
+        );
+        let net = lab.nodes[r].json(&["network", "create", "--name", "Two homes"])["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        for i in [a, b] {
+            let invite = lab.nodes[r].json(&["network", "invite", &net, "--expires", "1h"]);
+            lab.nodes[i].json(&["network", "join", invite["code"].as_str().unwrap()]);
+        }
+        lab.nodes[r].json(&["network", "role", &net, &ga, "coordinator"]);
+        lab.nodes[r].json(&["network", "role", &net, &gr, "aggregator"]);
+        Some(Self {
+            lab,
+            r,
+            a,
+            b,
+            net,
+            gr,
+            ga,
+            gb,
+            started,
+            router_b,
+        })
+    }
+
+    /// Waits until home `i` holds a slot on r's relay.
+    fn wait_relayed(&self, i: usize) -> Value {
+        let node = &self.lab.nodes[i];
+        eventually(
+            &format!("{} to be reachable through r's relay", node.name),
+            SLOW,
+            || {
+                let s = node.try_json(&["status"])?;
+                (s["reachability"]["state"] == "relayed").then_some(s)
+            },
+        )
+    }
+}
+
 #[test]
 fn two_homes_behind_routers_meet_through_a_members_relay_and_then_directly() {
-    let Some(mut lab) = Lab::new("nat") else {
+    let Some(homes) = Homes::new("nat") else {
         return;
     };
-    lab.env.push((AUTONAT_LAB.to_string(), "1".to_string()));
-    let inet = lab.internet();
-    let public = lab.namespace("pub");
-    lab.plug(&inet, &public, "eth0", "198.18.0.1/24");
-    let (home_a, _) = lab.home_behind_nat(&inet, "ha", "198.18.0.11/24", "10.77.1");
-    let (home_b, _) = lab.home_behind_nat(&inet, "hb", "198.18.0.12/24", "10.77.2");
-    // Every node on the default addresses (TCP and QUIC on 7466, all interfaces).
-    let no_lan = vec!["--no-lan".to_string()];
-    let ir = lab.start("r", &public, no_lan.clone());
-    let started = Instant::now();
-    let ia = lab.start("a", &home_a, no_lan.clone());
-    let ib = lab.start("b", &home_b, no_lan);
-    let (gr, ga, gb) = (
-        lab.nodes[ir].group(),
-        lab.nodes[ia].group(),
-        lab.nodes[ib].group(),
-    );
-
-    let net = lab.nodes[ir].json(&["network", "create", "--name", "Two homes"])["id"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    for i in [ia, ib] {
-        let invite = lab.nodes[ir].json(&["network", "invite", &net, "--expires", "1h"]);
-        lab.nodes[i].json(&["network", "join", invite["code"].as_str().unwrap()]);
-    }
+    let Homes {
+        mut lab,
+        r: ir,
+        a: ia,
+        b: ib,
+        net,
+        gr,
+        ga,
+        gb,
+        started,
+        ..
+    } = homes;
 
     // r is reachable and relays; both homes learn they are not, and take a slot on r's relay.
     eventually("r to relay for its members", SLOW, || {
@@ -211,5 +274,160 @@ fn two_homes_behind_routers_meet_through_a_members_relay_and_then_directly() {
     );
     eprintln!(
         "nat: slots on the relay {slot_after:.1?} after r started; first sync between the homes {first_sync:.1?} after"
+    );
+}
+
+/// A shared plan that a and b both write (a created it), once b holds it.
+fn shared_plan(h: &Homes) -> String {
+    let (a, b) = (&h.lab.nodes[h.a], &h.lab.nodes[h.b]);
+    let plan = a.json(&["plan", "new", "--title", "Bench", "--network", &h.net])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    a.json(&["plan", "collaborator", "add", &plan, &h.gb]);
+    eventually("b to hold the plan, as a collaborator", SLOW, || {
+        let p = b.try_json(&["plan", "show", &plan])?;
+        p["collaborators"].to_string().contains(&h.gb).then_some(())
+    });
+    plan
+}
+
+/// Bytes in and out of `dev` in namespace `ns` so far.
+fn dev_bytes(ns: &str, dev: &str) -> u64 {
+    ["rx_bytes", "tx_bytes"]
+        .iter()
+        .map(|f| {
+            let out = std::process::Command::new("ip")
+                .args(["netns", "exec", ns, "cat"])
+                .arg(format!("/sys/class/net/{dev}/statistics/{f}"))
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout)
+                .trim()
+                .parse::<u64>()
+                .unwrap()
+        })
+        .sum()
+}
+
+/// The benchmark behind BENCHMARKS.md's "behind routers" rows (run by hand, as root:
+/// `cargo test --release -p commonground-node --test nat -- --ignored --nocapture`;
+/// `COMMONGROUND_NAT_TRIALS` trials, 20 by default). Each trial restarts home b behind its
+/// router and times: its slot on the relay, its first sync with a (a's edit arriving: r is an
+/// aggregator and holds no plan, so only the relay or a direct connection carries it), and
+/// whether hole punching then gives a direct connection within 30 s, over which transport.
+/// Then b's router is made to pick a random port for every flow (as some carrier-grade NATs
+/// do), so that hole punching cannot work, and one plan edit is carried by the relay: the bytes
+/// through r's interface are counted.
+#[test]
+#[ignore = "a benchmark: 20 trials take about 15 minutes"]
+fn behind_routers_benchmark() {
+    let Some(h) = Homes::new("natb") else {
+        return;
+    };
+    let mut h = h;
+    let trials: usize = std::env::var("COMMONGROUND_NAT_TRIALS")
+        .ok()
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(20);
+    let plan = shared_plan(&h);
+    h.wait_relayed(h.b);
+    let mut rows = Vec::new();
+    for t in 0..trials {
+        let t0 = Instant::now();
+        h.lab.nodes[h.b].crash_and_restart();
+        h.wait_relayed(h.b);
+        let slot = t0.elapsed();
+        let title = format!("trial {t}");
+        h.lab.nodes[h.a].json(&["plan", "action", "add", &plan, "--title", &title]);
+        eventually(&format!("b to get {title}"), SLOW, || {
+            action_titles(&h.lab.nodes[h.b], &plan)?
+                .contains(&title)
+                .then_some(())
+        });
+        let synced = t0.elapsed();
+        // A direct connection within 30 s, or none.
+        let until = Instant::now() + Duration::from_secs(30);
+        let mut transport = None;
+        while transport.is_none() && Instant::now() < until {
+            transport = peer_entry(&h.lab.nodes[h.b], &h.ga)
+                .filter(|e| e["relay"].is_null())
+                .and_then(|e| {
+                    let addrs = e["addrs"].as_array()?.clone();
+                    addrs
+                        .iter()
+                        .filter_map(|a| a.as_str())
+                        .find(|a| !a.contains("p2p-circuit") && a.starts_with("/ip"))
+                        .map(|a| if a.contains("quic") { "QUIC" } else { "TCP" })
+                });
+            std::thread::sleep(Duration::from_millis(500));
+        }
+        eprintln!(
+            "trial {t}: slot {:.1} s after start, first sync {:.1} s, direct: {}",
+            slot.as_secs_f64(),
+            synced.as_secs_f64(),
+            transport.unwrap_or("no")
+        );
+        rows.push((slot, synced, transport));
+    }
+    let median = |mut v: Vec<Duration>| {
+        v.sort();
+        v[v.len() / 2].as_secs_f64()
+    };
+    let direct = rows.iter().filter(|r| r.2.is_some()).count();
+    let tcp = rows.iter().filter(|r| r.2 == Some("TCP")).count();
+    eprintln!(
+        "nat: {trials} trials: slot on the relay median {:.1} s (max {:.1}); first sync through \
+         the relay median {:.1} s (max {:.1}); direct after hole punching {direct}/{trials} \
+         ({tcp} over TCP, {} over QUIC)",
+        median(rows.iter().map(|r| r.0).collect()),
+        rows.iter().map(|r| r.0).max().unwrap().as_secs_f64(),
+        median(rows.iter().map(|r| r.1).collect()),
+        rows.iter().map(|r| r.1).max().unwrap().as_secs_f64(),
+        direct - tcp,
+    );
+
+    // b's router now picks a random port for every flow: no hole punching, the relay carries.
+    nft(&h.router_b, "flush ruleset\n");
+    nft(
+        &h.router_b,
+        "table ip home {\n\
+           chain out { type nat hook postrouting priority srcnat; policy accept; \
+             oifname \"wan\" masquerade random; }\n\
+           chain pass { type filter hook forward priority filter; policy drop; \
+             ct state established,related accept; iifname \"lan\" accept; }\n\
+         }\n",
+    );
+    h.lab.nodes[h.b].crash_and_restart();
+    h.wait_relayed(h.b);
+    eventually("a and b connected through the relay", SLOW, || {
+        let e = peer_entry(&h.lab.nodes[h.b], &h.ga)?;
+        (e["relay"] == h.gr.as_str()).then_some(())
+    });
+    // Idle first (pings, identify), then one edit over as long a window.
+    let public = h.lab.nodes[h.r].ns.clone();
+    let idle_from = dev_bytes(&public, "eth0");
+    let t0 = Instant::now();
+    h.lab.nodes[h.a].json(&["plan", "action", "add", &plan, "--title", "relayed edit"]);
+    eventually("b to get the relayed edit", SLOW, || {
+        action_titles(&h.lab.nodes[h.b], &plan)?
+            .contains(&"relayed edit".to_string())
+            .then_some(())
+    });
+    let window = t0.elapsed();
+    let edit = dev_bytes(&public, "eth0") - idle_from;
+    let idle_start = dev_bytes(&public, "eth0");
+    std::thread::sleep(window);
+    let idle = dev_bytes(&public, "eth0") - idle_start;
+    eprintln!(
+        "nat: one plan edit relayed in {:.2} s: {edit} bytes through r's interface (in and out; \
+         each relayed byte crosses it twice), {idle} bytes over an idle window as long",
+        window.as_secs_f64()
+    );
+    let still = peer_entry(&h.lab.nodes[h.b], &h.ga).unwrap();
+    assert_eq!(
+        still["relay"],
+        h.gr.as_str(),
+        "the edit went through the relay"
     );
 }
