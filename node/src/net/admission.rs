@@ -96,11 +96,13 @@ impl<B: NetworkBehaviour> Gate<B> {
     /// an invite): they run none of the members' behaviours, so they are to be replaced by a
     /// fresh connection, dialled at the same address. (A guest's connection that came in is
     /// left alone: its dialler replaces it.)
-    pub fn promoted(&self) -> Vec<(ConnectionId, PeerId, Multiaddr)> {
+    /// Each is returned once (its address is taken).
+    pub fn promoted(&mut self) -> Vec<(ConnectionId, PeerId, Multiaddr)> {
+        let members = &self.members;
         self.guest_conns
-            .iter()
-            .filter(|(_, (peer, _))| self.members.contains(peer))
-            .filter_map(|(c, (peer, addr))| Some((*c, *peer, addr.clone()?)))
+            .iter_mut()
+            .filter(|(_, (peer, _))| members.contains(peer))
+            .filter_map(|(c, (peer, addr))| Some((*c, *peer, addr.take()?)))
             .collect()
     }
 

@@ -809,7 +809,7 @@ impl Actor {
         self.disconnect_unwelcome();
         // A guest's connection to a peer that is a member now (this node joined its network)
         // is replaced by a member's, which runs identify, AutoNAT, relay and hole punching.
-        for (connection, peer, addr) in self.swarm.behaviour().gate.promoted() {
+        for (connection, peer, addr) in self.swarm.behaviour_mut().gate.promoted() {
             debug!(%peer, "replacing a guest's connection with a member's");
             let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
                 .addresses(vec![addr])
