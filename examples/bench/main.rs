@@ -14,6 +14,7 @@
 
 mod c1;
 mod gossip;
+mod n1;
 mod p1;
 mod p6;
 mod p7;
@@ -545,6 +546,10 @@ async fn main() -> anyhow::Result<()> {
     if run("C1") {
         eprintln!("C1: the contact-free check of one long text…");
         rows.push(c1::c1());
+    }
+    if run("N1") {
+        eprintln!("N1: relay memory per slot…");
+        rows.push(n1::n1().await?);
     }
     if run("P6") {
         eprintln!("P6: idle RSS…");

@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use either::Either;
 use libp2p::core::{Endpoint, transport::PortUse};
+use libp2p::swarm::behaviour::{ConnectionClosed, ConnectionEstablished};
 use libp2p::swarm::{
     ConnectionDenied, ConnectionId, FromSwarm, NetworkBehaviour, NotifyHandler, THandler,
     THandlerInEvent, THandlerOutEvent, ToSwarm, dummy,
@@ -93,9 +94,9 @@ impl<B: NetworkBehaviour> Gate<B> {
     }
 
     /// Connections this node dialled as a guest's to a peer that is a member now (it redeemed
-    /// an invite): they run none of the members' behaviours, so they are to be replaced by a
-    /// fresh connection, dialled at the same address. (A guest's connection that came in is
-    /// left alone: its dialler replaces it.)
+    /// an invite): they run none of the members' behaviours, so a fresh connection is to be
+    /// dialled beside each, at the same address. (A guest's connection that came in is left
+    /// alone: its dialler does the same.)
     /// Each is returned once (its address is taken).
     pub fn promoted(&mut self) -> Vec<(ConnectionId, PeerId, Multiaddr)> {
         let members = &self.members;
@@ -222,26 +223,47 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
     }
 
     fn on_swarm_event(&mut self, event: FromSwarm) {
-        // The inner behaviour never hears of the connections it has no handler on.
-        match &event {
-            FromSwarm::ConnectionEstablished(e) if !self.is_member_conn(&e.connection_id) => {
-                return;
+        // The inner behaviour never hears of the connections it has no handler on, and counts
+        // only the others: a peer may have a guest's connection beside a member's (it joined
+        // while connected), and libp2p's request-response (inside AutoNAT) asserts that its
+        // own list of a peer's connections is empty exactly when the count says none remain.
+        match event {
+            FromSwarm::ConnectionEstablished(e) => {
+                if !self.is_member_conn(&e.connection_id) {
+                    return;
+                }
+                let other_established = self
+                    .member_conns
+                    .get(&e.peer_id)
+                    .map_or(0, |cs| cs.iter().filter(|c| **c != e.connection_id).count());
+                self.inner.on_swarm_event(FromSwarm::ConnectionEstablished(
+                    ConnectionEstablished {
+                        other_established,
+                        ..e
+                    },
+                ));
             }
-            FromSwarm::AddressChange(e) if !self.is_member_conn(&e.connection_id) => return,
+            FromSwarm::AddressChange(e) if !self.is_member_conn(&e.connection_id) => {}
             FromSwarm::ConnectionClosed(e) => {
                 if self.guest_conns.remove(&e.connection_id).is_some() {
                     return;
                 }
+                let mut remaining_established = 0;
                 if let Some(conns) = self.member_conns.get_mut(&e.peer_id) {
                     conns.retain(|c| *c != e.connection_id);
+                    remaining_established = conns.len();
                     if conns.is_empty() {
                         self.member_conns.remove(&e.peer_id);
                     }
                 }
+                self.inner
+                    .on_swarm_event(FromSwarm::ConnectionClosed(ConnectionClosed {
+                        remaining_established,
+                        ..e
+                    }));
             }
-            _ => {}
+            other => self.inner.on_swarm_event(other),
         }
-        self.inner.on_swarm_event(event);
     }
 
     fn on_connection_handler_event(

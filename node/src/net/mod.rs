@@ -515,7 +515,7 @@ struct Members {
 /// What this node's relay allows its members: a bounded number of slots and circuits, each
 /// bounded in time and bytes (a circuit that reaches a limit is closed; the two members
 /// reconnect, by then often directly).
-fn relay_config() -> relay::Config {
+pub fn relay_config() -> relay::Config {
     relay::Config {
         max_reservations: 64,
         max_reservations_per_peer: 2,
@@ -808,15 +808,17 @@ impl Actor {
             .set_members(members, admission.invites_open);
         self.disconnect_unwelcome();
         // A guest's connection to a peer that is a member now (this node joined its network)
-        // is replaced by a member's, which runs identify, AutoNAT, relay and hole punching.
-        for (connection, peer, addr) in self.swarm.behaviour_mut().gate.promoted() {
-            debug!(%peer, "replacing a guest's connection with a member's");
+        // gets a member's beside it, which runs identify, AutoNAT, relay and hole punching. The
+        // guest's is left to close when idle: closing it would fail what runs on it (the first
+        // session after joining), and nothing would retry that before the next tick.
+        for (_, peer, addr) in self.swarm.behaviour_mut().gate.promoted() {
+            debug!(%peer, "a member's connection beside a guest's");
             let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
                 .addresses(vec![addr])
                 .condition(libp2p::swarm::dial_opts::PeerCondition::Always)
                 .build();
-            if self.swarm.dial(opts).is_ok() {
-                self.swarm.close_connection(connection);
+            if let Err(e) = self.swarm.dial(opts) {
+                debug!(%peer, error = %e, "no member's connection dialled");
             }
         }
         if let Some(lan) = &mut self.lan {
