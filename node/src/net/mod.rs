@@ -543,7 +543,6 @@ fn autonat_config(lab: bool) -> autonat::Config {
             boot_delay: Duration::from_secs(1),
             retry_interval: Duration::from_secs(5),
             throttle_server_period: Duration::from_secs(1),
-            confidence_max: 1,
             timeout: Duration::from_secs(5),
             ..base
         }
@@ -601,8 +600,11 @@ fn build(
                     .with_max_pending_outgoing(Some(32))
                     .with_max_established_incoming(Some(128))
                     .with_max_established_outgoing(Some(128))
-                    // A relayed connection, and the direct one hole punching makes beside it.
-                    .with_max_established_per_peer(Some(3))
+                    // Beside a member's connection: a guest's left from joining (it closes when
+                    // idle), AutoNAT's dial-back, a relayed connection and the direct one hole
+                    // punching makes beside it. (At 3, a member's dial-back was refused and
+                    // read as "not reachable".)
+                    .with_max_established_per_peer(Some(5))
                     .with_max_established(Some(256)),
             );
             let memory = memory_connection_limits::Behaviour::with_max_percentage(0.9);
