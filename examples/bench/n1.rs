@@ -1,5 +1,5 @@
 //! N1: what a relay holds per slot. One bare libp2p relay with the node's own relay settings
-//! (`net::relay_config`, its relay turned on) and `BENCH_SLOTS` clients (64 by default: as many as the relay takes), all
+//! (`net::relay_config`, its relay turned on) and `BENCH_SLOTS` clients (48 by default: all on 127.0.0.1, and libp2p's default limit of 60 slots a minute from one IP address applies), all
 //! in this process on loopback TCP. The clients connect first; the resident memory is read;
 //! then each asks for a slot; once every slot is accepted it is read again. The difference,
 //! per slot, is what a slot costs beyond the connection (both ends' share: the relay's
@@ -71,11 +71,14 @@ fn client_swarm() -> anyhow::Result<Swarm<Client>> {
 }
 
 pub async fn n1() -> anyhow::Result<Row> {
-    let slots: usize = crate::env_or("BENCH_SLOTS", 64);
+    let slots: usize = crate::env_or("BENCH_SLOTS", 48);
     let mut relay = relay_swarm()?;
     relay.listen_on("/ip4/127.0.0.1/tcp/0".parse()?)?;
     let addr = loop {
         if let SwarmEvent::NewListenAddr { address, .. } = relay.select_next_some().await {
+            // A relay tells its clients where it is reached (AutoNAT confirms it in the node);
+            // a slot that names no address is refused by the client.
+            relay.add_external_address(address.clone());
             break address.with(Protocol::P2p(*relay.local_peer_id()));
         }
     };

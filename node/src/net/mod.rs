@@ -514,7 +514,8 @@ struct Members {
 
 /// What this node's relay allows its members: a bounded number of slots and circuits, each
 /// bounded in time and bytes (a circuit that reaches a limit is closed; the two members
-/// reconnect, by then often directly).
+/// reconnect, by then often directly); libp2p's rate limits stay (per member: 30 slots and
+/// circuits per 2 min; per IP address: 60 per minute).
 pub fn relay_config() -> relay::Config {
     relay::Config {
         max_reservations: 64,
