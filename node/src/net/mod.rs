@@ -51,6 +51,8 @@ fn previous_protocols() -> Vec<(StreamProtocol, ProtocolSupport)> {
 }
 /// What identify says about us: the program, never the group.
 const AGENT: &str = concat!("commonground/", env!("CARGO_PKG_VERSION"));
+/// How long a TCP dial (connect, noise and yamux) may take.
+const DIAL_TIMEOUT: Duration = Duration::from_secs(20);
 /// Commands waiting for the network actor.
 const COMMANDS: usize = 256;
 /// Events waiting for the node.
@@ -558,15 +560,24 @@ fn build(
     config: &NetConfig,
 ) -> Result<Swarm<Behaviour>, NetError> {
     let err = |e: &dyn std::fmt::Display| NetError::Invalid(format!("cannot set up libp2p: {e}"));
+    let tcp_noise = noise::Config::new(&key).map_err(|e| err(&e))?;
     let swarm = SwarmBuilder::with_existing_identity(key)
         .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )
-        .map_err(|e| err(&e))?
         .with_quic()
+        // TCP as libp2p's builder makes it, with a time limit on each dial (connect and
+        // handshake): a home router drops what does not answer its own traffic, so a dial to
+        // an address behind one got no answer for two minutes (the kernel's SYN retries), and
+        // while it hung no other dial to that peer could start (the relayed address that
+        // would have worked among them).
+        .with_other_transport(|_| {
+            use libp2p::Transport;
+            tcp::tokio::Transport::new(tcp::Config::default())
+                .upgrade(libp2p::core::upgrade::Version::V1Lazy)
+                .authenticate(tcp_noise)
+                .multiplex(yamux::Config::default())
+                .timeout(DIAL_TIMEOUT)
+        })
+        .map_err(|e| err(&e))?
         .with_relay_client(noise::Config::new, yamux::Config::default)
         .map_err(|e| err(&e))?
         .with_behaviour(|key, relay_client| {
