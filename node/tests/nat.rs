@@ -54,6 +54,18 @@ fn wait_titles(node: &NsNode, plan: &str, titles: &[&str], after: &str) {
     );
 }
 
+/// Waits until the home `node` holds a slot on a relay; its status.
+fn wait_relayed(node: &NsNode) -> Value {
+    eventually(
+        &format!("{} to be reachable through r's relay", node.name),
+        SLOW,
+        || {
+            let s = node.try_json(&["status"])?;
+            (s["reachability"]["state"] == "relayed").then_some(s)
+        },
+    )
+}
+
 /// The entry of `peers --json` for `group`, if connected.
 fn peer_entry(node: &NsNode, group: &str) -> Option<Value> {
     node.try_json(&["peers"])?
@@ -125,19 +137,6 @@ impl Homes {
             router_b,
         })
     }
-
-    /// Waits until home `i` holds a slot on r's relay.
-    fn wait_relayed(&self, i: usize) -> Value {
-        let node = &self.lab.nodes[i];
-        eventually(
-            &format!("{} to be reachable through r's relay", node.name),
-            SLOW,
-            || {
-                let s = node.try_json(&["status"])?;
-                (s["reachability"]["state"] == "relayed").then_some(s)
-            },
-        )
-    }
 }
 
 #[test]
@@ -164,14 +163,7 @@ fn two_homes_behind_routers_meet_through_a_members_relay_and_then_directly() {
         (s["relaying"] == true && s["reachability"]["state"] == "direct").then_some(())
     });
     for i in [ia, ib] {
-        let s = eventually(
-            &format!("{} to be reachable through r's relay", lab.nodes[i].name),
-            SLOW,
-            || {
-                let s = lab.nodes[i].try_json(&["status"])?;
-                (s["reachability"]["state"] == "relayed").then_some(s)
-            },
-        );
+        let s = wait_relayed(&lab.nodes[i]);
         assert_eq!(s["reachability"]["relay"], gr.as_str(), "{s}");
         let text = String::from_utf8(lab.nodes[i].cli(&["status"]).stdout).unwrap();
         assert!(text.contains("'s relay"), "status says so:\n{text}");
@@ -249,10 +241,7 @@ fn two_homes_behind_routers_meet_through_a_members_relay_and_then_directly() {
         &["Pétition", "Réunion à la mairie", "اجتماع مع المحامين"],
         "a restarted",
     );
-    eventually("a to be reachable through r's relay again", SLOW, || {
-        let s = lab.nodes[ia].try_json(&["status"])?;
-        (s["reachability"]["state"] == "relayed").then_some(())
-    });
+    wait_relayed(&lab.nodes[ia]);
     eventually("a and b to be directly connected again", SLOW, || {
         let e = peer_entry(&lab.nodes[ib], &ga)?;
         e["relay"].is_null().then_some(())
@@ -331,12 +320,12 @@ fn behind_routers_benchmark() {
         .and_then(|t| t.parse().ok())
         .unwrap_or(20);
     let plan = shared_plan(&h);
-    h.wait_relayed(h.b);
+    wait_relayed(&h.lab.nodes[h.b]);
     let mut rows = Vec::new();
     for t in 0..trials {
         let t0 = Instant::now();
         h.lab.nodes[h.b].crash_and_restart();
-        h.wait_relayed(h.b);
+        wait_relayed(&h.lab.nodes[h.b]);
         let slot = t0.elapsed();
         let title = format!("trial {t}");
         h.lab.nodes[h.a].json(&["plan", "action", "add", &plan, "--title", &title]);
@@ -399,7 +388,7 @@ fn behind_routers_benchmark() {
          }\n",
     );
     h.lab.nodes[h.b].crash_and_restart();
-    h.wait_relayed(h.b);
+    wait_relayed(&h.lab.nodes[h.b]);
     eventually("a and b connected through the relay", SLOW, || {
         let e = peer_entry(&h.lab.nodes[h.b], &h.ga)?;
         (e["relay"] == h.gr.as_str()).then_some(())

@@ -1312,12 +1312,10 @@ impl Actor {
                 }
                 if num_established == 0 {
                     self.connected.remove(&peer_id);
-                    if self.reach.slot.as_ref().is_some_and(|s| s.relay == peer_id) {
-                        // The relay is gone: so is the slot (its listener closes too).
-                        if let Some(slot) = self.reach.slot.clone() {
-                            self.swarm.remove_listener(slot.listener);
-                        }
-                        self.reach.slot_lost(std::time::Instant::now());
+                    // The relay is gone, and so is the slot: its listener is closed, and
+                    // `on_listener_gone` asks another relay.
+                    if let Some(slot) = self.reach.slot.as_ref().filter(|s| s.relay == peer_id) {
+                        self.swarm.remove_listener(slot.listener);
                     }
                     debug!(peer = %peer_id, "disconnected");
                     if let Some(g) = group_of(&peer_id) {
