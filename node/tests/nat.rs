@@ -169,6 +169,20 @@ fn two_homes_behind_routers_meet_through_a_members_relay_and_then_directly() {
         assert!(text.contains("'s relay"), "status says so:\n{text}");
     }
     let slot_after = started.elapsed();
+    // AutoNAT's dial-backs (each home dials r back when r asks) are closed once made: left
+    // open, they filled r's few connections per peer, the next dial-back was refused, and r
+    // believed itself unreachable and stopped relaying.
+    // (Two at most: a home's dials to r at start may race, the second from a new port.)
+    for g in [&ga, &gb] {
+        eventually(
+            "r to hold no more than two connections from each home",
+            SLOW,
+            || {
+                let e = peer_entry(&lab.nodes[ir], g)?;
+                (e["addrs"].as_array()?.len() <= 2).then_some(())
+            },
+        );
+    }
 
     // a writes a plan shared in the network; b gets it, through r's relay or directly.
     let plan = lab.nodes[ia].json(&[

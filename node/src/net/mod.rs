@@ -15,6 +15,7 @@
 pub mod admission;
 pub mod beacon;
 pub mod codec;
+pub mod punch;
 pub mod reach;
 pub mod refusals;
 
@@ -728,6 +729,8 @@ pub async fn start(
         channels: HashMap::new(),
         listeners: listeners.clone(),
         reach: Reach::new(config.relay),
+        relayed_addrs: HashMap::new(),
+        punch_dials: HashSet::new(),
     };
     actor.on_admit(config.admission);
     if let Some(lan) = config.lan {
@@ -790,6 +793,11 @@ struct Actor {
     listeners: Arc<Listeners>,
     /// Reachability from outside, and relays.
     reach: Reach,
+    /// The relayed addresses the sync engine last gave for each peer (to open a fresh relayed
+    /// connection for another try at hole punching).
+    relayed_addrs: HashMap<PeerId, Vec<Multiaddr>>,
+    /// Relayed connections being dialled for another try at hole punching.
+    punch_dials: HashSet<libp2p::swarm::ConnectionId>,
 }
 
 impl Actor {
@@ -944,10 +952,63 @@ impl Actor {
             .expire(std::time::Instant::now());
         self.disconnect_unwelcome();
         self.reserve_if_needed();
+        self.punch_again(std::time::Instant::now());
         if let Some(lan) = &mut self.lan {
             let me = *self.swarm.local_peer_id();
             let addrs: Vec<String> = self.swarm.listeners().map(|a| full_addr(a, me)).collect();
             lan.announce(&addrs);
+        }
+    }
+
+    /// A member saw this node at `seen`: DCUtR, which offers the candidates it was told, is also
+    /// told `seen` on this node's other transports (see [`punch`]). It is told directly: only
+    /// it should hear a guess (AutoNAT would probe it as if seen).
+    fn complete_candidate(&mut self, seen: &Multiaddr) {
+        use libp2p::swarm::{FromSwarm, NetworkBehaviour, behaviour::NewExternalAddrCandidate};
+        let listen: Vec<Multiaddr> = self
+            .swarm
+            .listeners()
+            .filter(|a| !reach::is_relayed(a))
+            .cloned()
+            .collect();
+        let dcutr = &mut self.swarm.behaviour_mut().gate.inner_mut().dcutr;
+        for addr in punch::across_transports(seen, &listen) {
+            dcutr.on_swarm_event(FromSwarm::NewExternalAddrCandidate(
+                NewExternalAddrCandidate { addr: &addr },
+            ));
+        }
+    }
+
+    /// Members that hole punching failed with a while ago and that are still reached only
+    /// through a relay get a fresh relayed connection, on which DCUtR tries again (started by
+    /// the member, the connection coming in there); the older relayed connection is closed once
+    /// the new one is up. (libp2p's DCUtR tries only on a new relayed connection.)
+    fn punch_again(&mut self, now: std::time::Instant) {
+        for peer in self.reach.retries.due(now) {
+            let relayed_only = self
+                .connected
+                .get(&peer)
+                .is_some_and(|c| c.relay().is_some());
+            let addrs = self.relayed_addrs.get(&peer).cloned().unwrap_or_default();
+            if !relayed_only || addrs.is_empty() {
+                self.reach.retries.forget(&peer);
+                continue;
+            }
+            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+                .addresses(addrs)
+                .condition(libp2p::swarm::dial_opts::PeerCondition::Always)
+                .build();
+            let id = opts.connection_id();
+            match self.swarm.dial(opts) {
+                Ok(()) => {
+                    debug!(%peer, "hole punching again, through a fresh relayed connection");
+                    self.punch_dials.insert(id);
+                }
+                Err(e) => {
+                    debug!(%peer, error = %e, "cannot dial to try hole punching again");
+                    self.reach.retries.failed(peer, now);
+                }
+            }
         }
     }
 
@@ -977,6 +1038,56 @@ impl Actor {
             .condition(libp2p::swarm::dial_opts::PeerCondition::DisconnectedAndNotDialing)
             .build();
         let _ = self.swarm.dial(opts);
+    }
+
+    /// `relay` is connected: members not connected that are reached through it are dialled
+    /// now. (Dialled together with the relay, as after a restart, their relayed address failed
+    /// at once, libp2p dialling the relay only once, and they waited for the next redial.)
+    fn dial_through(&mut self, relay: PeerId) {
+        let through: Vec<(PeerId, Vec<Multiaddr>)> = self
+            .relayed_addrs
+            .iter()
+            .filter(|(peer, _)| !self.connected.contains_key(peer))
+            .map(|(peer, addrs)| {
+                let via: Vec<Multiaddr> = addrs
+                    .iter()
+                    .filter(|a| reach::relay_of(a) == Some(relay))
+                    .cloned()
+                    .collect();
+                (*peer, via)
+            })
+            .filter(|(_, via)| !via.is_empty())
+            .collect();
+        for (peer, addrs) in through {
+            // Beside a dial to its other addresses that may still be waiting for an answer.
+            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+                .addresses(addrs)
+                .condition(libp2p::swarm::dial_opts::PeerCondition::Disconnected)
+                .build();
+            if let Err(e) = self.swarm.dial(opts) {
+                debug!(%peer, %relay, error = %e, "not dialled through the relay");
+            } else {
+                debug!(%peer, %relay, "dialling a member through the relay just connected");
+            }
+        }
+    }
+
+    /// Keeps the relayed ones among `addrs`, the addresses `peer` is dialled at (none given:
+    /// those known are kept).
+    fn remember_relayed(&mut self, peer: PeerId, addrs: &[Multiaddr]) {
+        if addrs.is_empty() {
+            return;
+        }
+        let relayed: Vec<Multiaddr> = addrs
+            .iter()
+            .filter(|a| reach::is_relayed(a))
+            .cloned()
+            .collect();
+        if relayed.is_empty() {
+            self.relayed_addrs.remove(&peer);
+        } else {
+            self.relayed_addrs.insert(peer, relayed);
+        }
     }
 
     /// `addrs` without this node's own listen addresses: on another machine's invite, a
@@ -1069,11 +1180,13 @@ impl Actor {
             }) => match result {
                 Ok(_) => {
                     self.reach.punched.0 += 1;
+                    self.reach.retries.forget(&remote_peer_id);
                     info!(peer = %remote_peer_id, "direct connection made by hole punching");
                 }
                 Err(e) => {
                     self.reach.punched.1 += 1;
-                    debug!(peer = %remote_peer_id, error = %e, "hole punching failed");
+                    self.reach.retries.failed(remote_peer_id, now);
+                    debug!(peer = %remote_peer_id, error = %e, "hole punching failed; will try again");
                 }
             },
             other => tracing::trace!(?other, "members-only event"),
@@ -1152,6 +1265,7 @@ impl Actor {
             } => {
                 self.traffic.requests.fetch_add(1, Ordering::Relaxed);
                 let addrs = self.not_ours(addrs);
+                self.remember_relayed(peer, &addrs);
                 // Asking a peer that is no member yet (redeeming an invite): its connection is
                 // let in as a guest's.
                 if !self.swarm.behaviour().gate.is_member(&peer) {
@@ -1185,6 +1299,7 @@ impl Actor {
             }
             Command::DialPeer(peer, addrs) => {
                 let addrs = self.not_ours(addrs);
+                self.remember_relayed(peer, &addrs);
                 let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
                     .addresses(addrs)
                     .condition(libp2p::swarm::dial_opts::PeerCondition::DisconnectedAndNotDialing)
@@ -1268,6 +1383,7 @@ impl Actor {
     fn on_swarm(&mut self, ev: SwarmEvent<BehaviourEvent>) {
         match ev {
             SwarmEvent::NewListenAddr { address, .. } => info!(%address, "listening"),
+            SwarmEvent::NewExternalAddrCandidate { address } => self.complete_candidate(&address),
             SwarmEvent::ListenerClosed { listener_id, .. }
             | SwarmEvent::ListenerError { listener_id, .. } => self.on_listener_gone(listener_id),
             SwarmEvent::ConnectionEstablished {
@@ -1291,6 +1407,27 @@ impl Actor {
                     conns: Vec::new(),
                     since: SystemTime::now(),
                 });
+                if let libp2p::core::ConnectedPoint::Dialer {
+                    port_use: libp2p::core::transport::PortUse::New,
+                    ..
+                } = &endpoint
+                {
+                    // AutoNAT's dial-back (in libp2p only AutoNAT dials on a fresh port): its
+                    // work is done once it is up (the answer goes back on the asking
+                    // connection). Left open until idle, these held the peer's few connection
+                    // slots for minutes, and the next dial-back, refused, read as "not
+                    // reachable": the relay turned itself off.
+                    debug!(peer = %peer_id, "closing AutoNAT's dial-back connection");
+                    self.swarm.close_connection(connection_id);
+                }
+                if self.punch_dials.remove(&connection_id) {
+                    // Another try at hole punching: the older relayed connections go.
+                    for (old, _, _) in entry.conns.iter().filter(|(_, _, r)| r.is_some()) {
+                        self.swarm.close_connection(*old);
+                    }
+                } else if relay.is_none() {
+                    self.reach.retries.forget(&peer_id);
+                }
                 entry
                     .conns
                     .push((connection_id, endpoint.get_remote_address().clone(), relay));
@@ -1299,6 +1436,7 @@ impl Actor {
                     if let Some(g) = group_of(&peer_id) {
                         self.presence.set(g, true);
                     }
+                    self.dial_through(peer_id);
                 }
             }
             SwarmEvent::ConnectionClosed {
@@ -1312,6 +1450,7 @@ impl Actor {
                 }
                 if num_established == 0 {
                     self.connected.remove(&peer_id);
+                    self.reach.retries.forget(&peer_id);
                     // The relay is gone, and so is the slot: its listener is closed, and
                     // `on_listener_gone` asks another relay.
                     if let Some(slot) = self.reach.slot.as_ref().filter(|s| s.relay == peer_id) {
@@ -1323,6 +1462,13 @@ impl Actor {
                         self.presence.set(g, false);
                     }
                 }
+            }
+            SwarmEvent::OutgoingConnectionError {
+                connection_id,
+                peer_id: Some(peer),
+                ..
+            } if self.punch_dials.remove(&connection_id) => {
+                self.reach.retries.failed(peer, std::time::Instant::now());
             }
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Previous(ev)) => self.on_previous(ev),
@@ -1403,13 +1549,16 @@ impl Actor {
             },
             request_response::Event::OutboundFailure {
                 peer,
+                connection_id,
                 request_id,
                 error,
-                ..
             } => {
                 if matches!(error, request_response::OutboundFailure::Timeout) {
-                    // No answer in time: treat the connection as dead (see the ping arm).
-                    let _ = self.swarm.disconnect_peer_id(peer);
+                    // No answer in time: treat the connection as dead (see the ping arm). That
+                    // connection only: a request on a relayed connection fails this way when the
+                    // relay stops, and closing every connection to the peer took down the
+                    // direct one hole punching had made beside it.
+                    self.swarm.close_connection(connection_id);
                 }
                 if let Some(reply) = self.pending.remove(&request_id) {
                     let _ = reply.send(Err(NetError::Failed {

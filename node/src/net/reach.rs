@@ -90,6 +90,8 @@ pub struct Reach {
     pub slots_held: HashMap<PeerId, Instant>,
     /// Relayed connections upgraded to direct ones by hole punching, and attempts that failed.
     pub punched: (u64, u64),
+    /// When to try hole punching again with members it failed with.
+    pub retries: super::punch::Retries,
     /// Whether the user was told that no member relays (once per AutoNAT verdict).
     pub told: bool,
 }
@@ -106,6 +108,7 @@ impl Reach {
             relaying: false,
             slots_held: HashMap::new(),
             punched: (0, 0),
+            retries: super::punch::Retries::default(),
             told: false,
         }
     }
