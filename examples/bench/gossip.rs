@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use libp2p::futures::StreamExt;
 use libp2p::gossipsub::{self, IdentTopic, MessageAuthenticity};
 use libp2p::swarm::SwarmEvent;
-use libp2p::{Multiaddr, Swarm, SwarmBuilder, noise, tcp, yamux};
+use libp2p::{Multiaddr, Swarm};
 use tokio::sync::mpsc;
 
 use super::p1::Edges;
@@ -25,22 +25,10 @@ enum Report {
 }
 
 fn swarm() -> anyhow::Result<Swarm<gossipsub::Behaviour>> {
-    Ok(SwarmBuilder::with_new_identity()
-        .with_tokio()
-        .with_tcp(
-            tcp::Config::default(),
-            noise::Config::new,
-            yamux::Config::default,
-        )?
-        .with_behaviour(|key| {
-            let signed = MessageAuthenticity::Signed(key.clone());
-            Ok::<_, Box<dyn std::error::Error + Send + Sync>>(gossipsub::Behaviour::new(
-                signed,
-                gossipsub::Config::default(),
-            )?)
-        })?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(300)))
-        .build())
+    crate::tcp_swarm(Duration::from_secs(300), |key| {
+        let signed = MessageAuthenticity::Signed(key.clone());
+        gossipsub::Behaviour::new(signed, gossipsub::Config::default()).map_err(anyhow::Error::msg)
+    })
 }
 
 /// Drives one swarm: publishes what it is sent, reports subscriptions and messages.

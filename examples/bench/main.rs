@@ -5,7 +5,7 @@
 //! the rows to run: `... --example bench -- P1 P6` (or `BENCH_ONLY=P1,P6`).
 //! `BENCH_DOCS=1000` shrinks the 10,000-document runs for a quick look; `BENCH_P1_SAMPLES`,
 //! `BENCH_P1_HISTORY`, `BENCH_P6_EXTRA`, `BENCH_P7_CHANGES` and `BENCH_R1_INCREMENTS` change P1's, P6's, P7's and R1's sizes; `BENCH_P8_NODES` (say
-//! `25,50,100`) and `BENCH_P8_SAMPLES` P8's. `RUST_LOG` (as for `commonground up`) shows the
+//! `25,50,100`) and `BENCH_P8_SAMPLES` P8's; `BENCH_SLOTS` N1's. `RUST_LOG` (as for `commonground up`) shows the
 //! nodes' logs on stderr.
 //!
 //! Nodes run in this process over real libp2p connections on 127.0.0.1, each with its own data
@@ -131,6 +131,39 @@ async fn settled(bytes: impl Fn() -> u64) {
 }
 
 /// A size from the environment, or `default`.
+/// A swarm with a new identity on TCP (noise, yamux), its behaviour made from its key; idle
+/// connections are kept `idle`.
+fn tcp_swarm<B: libp2p::swarm::NetworkBehaviour>(
+    idle: Duration,
+    behaviour: impl FnOnce(&libp2p::identity::Keypair) -> anyhow::Result<B>,
+) -> anyhow::Result<libp2p::Swarm<B>> {
+    use libp2p::{noise, tcp, yamux};
+    Ok(libp2p::SwarmBuilder::with_new_identity()
+        .with_tokio()
+        .with_tcp(
+            tcp::Config::default(),
+            noise::Config::new,
+            yamux::Config::default,
+        )?
+        .with_behaviour(|key| {
+            behaviour(key).map_err(Box::<dyn std::error::Error + Send + Sync>::from)
+        })?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(idle))
+        .build())
+}
+
+/// The resident memory of process `pid` (`self`: this one), in bytes, from `/proc/<pid>/status`.
+fn rss_bytes(pid: &str) -> anyhow::Result<u64> {
+    use anyhow::Context;
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
+    let kib = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .context("no VmRSS")?;
+    Ok(kib * 1024)
+}
+
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

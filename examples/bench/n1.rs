@@ -1,6 +1,7 @@
 //! N1: what a relay holds per slot. One bare libp2p relay with the node's own relay settings
-//! (`net::relay_config`, its relay turned on) and `BENCH_SLOTS` clients (48 by default: all on 127.0.0.1, and libp2p's default limit of 60 slots a minute from one IP address applies), all
-//! in this process on loopback TCP. The clients connect first; the resident memory is read;
+//! (`net::relay_config`, its relay turned on) and `BENCH_SLOTS` clients (48 by default: all are
+//! on 127.0.0.1, and libp2p's limit of 60 slots a minute from one IP address applies), all in
+//! this process on loopback TCP. The clients connect first; the resident memory is read;
 //! then each asks for a slot; once every slot is accepted it is read again. The difference,
 //! per slot, is what a slot costs beyond the connection (both ends' share: the relay's
 //! reservation and the client's relayed listener).
@@ -11,7 +12,7 @@ use anyhow::Context;
 use libp2p::futures::StreamExt;
 use libp2p::multiaddr::Protocol;
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
-use libp2p::{Multiaddr, Swarm, identity, noise, relay, tcp, yamux};
+use libp2p::{Multiaddr, Swarm, noise, relay, tcp, yamux};
 
 use crate::Row;
 
@@ -26,15 +27,24 @@ struct Client {
 }
 
 fn rss_kib() -> anyhow::Result<u64> {
-    let status = std::fs::read_to_string("/proc/self/status")?;
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .context("no VmRSS")
+    Ok(crate::rss_bytes("self")? / 1024)
 }
 
 fn relay_swarm() -> anyhow::Result<Swarm<RelayNode>> {
+    crate::tcp_swarm(IDLE, |key| {
+        let mut relay = relay::Behaviour::new(
+            key.public().to_peer_id(),
+            commonground_node::net::relay_config(),
+        );
+        relay.set_status(Some(relay::Status::Enable));
+        Ok(RelayNode { relay })
+    })
+}
+
+/// Connections are kept for the whole run.
+const IDLE: Duration = Duration::from_secs(600);
+
+fn client_swarm() -> anyhow::Result<Swarm<Client>> {
     Ok(libp2p::SwarmBuilder::with_new_identity()
         .with_tokio()
         .with_tcp(
@@ -42,32 +52,10 @@ fn relay_swarm() -> anyhow::Result<Swarm<RelayNode>> {
             noise::Config::new,
             yamux::Config::default,
         )?
-        .with_behaviour(|key| {
-            let mut relay = relay::Behaviour::new(
-                key.public().to_peer_id(),
-                commonground_node::net::relay_config(),
-            );
-            relay.set_status(Some(relay::Status::Enable));
-            RelayNode { relay }
-        })?
-        .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(600)))
+        .with_relay_client(noise::Config::new, yamux::Config::default)?
+        .with_behaviour(|_, relay| Client { relay })?
+        .with_swarm_config(|c| c.with_idle_connection_timeout(IDLE))
         .build())
-}
-
-fn client_swarm() -> anyhow::Result<Swarm<Client>> {
-    Ok(
-        libp2p::SwarmBuilder::with_existing_identity(identity::Keypair::generate_ed25519())
-            .with_tokio()
-            .with_tcp(
-                tcp::Config::default(),
-                noise::Config::new,
-                yamux::Config::default,
-            )?
-            .with_relay_client(noise::Config::new, yamux::Config::default)?
-            .with_behaviour(|_, relay| Client { relay })?
-            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(600)))
-            .build(),
-    )
 }
 
 pub async fn n1() -> anyhow::Result<Row> {
@@ -100,6 +88,8 @@ pub async fn n1() -> anyhow::Result<Row> {
         }
         clients.push(c);
     }
+    // A benchmark's settling time (no condition to wait for): the relay's task finishes with
+    // the last handshakes before the memory is read.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let before = rss_kib()?;
     // Then every client asks for a slot; each runs on its own task.
@@ -124,7 +114,7 @@ pub async fn n1() -> anyhow::Result<Row> {
             .await
             .context("a slot was not accepted within 60 s")?;
     }
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await; // the same settling
     let after = rss_kib()?;
     let per = (after.saturating_sub(before)) as f64 / slots as f64;
     Ok(Row {

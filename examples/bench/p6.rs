@@ -67,13 +67,7 @@ impl Proc {
 
     /// Resident set size in bytes, from `/proc/<pid>/status`.
     fn rss(&self) -> anyhow::Result<u64> {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))?;
-        let kib = status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
-            .context("no VmRSS")?;
-        Ok(kib * 1024)
+        crate::rss_bytes(&self.child.id().to_string())
     }
 
     async fn plans(&self) -> usize {

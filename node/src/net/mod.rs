@@ -29,7 +29,8 @@ use commonground_protocol::announce::{self, Announcement, Channel, Class};
 use commonground_protocol::sync::{MAX_MESSAGE_BYTES, PROTOCOL, Request, Response};
 use libp2p::futures::StreamExt;
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel, cbor};
-use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
+use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
+use libp2p::swarm::{ConnectionId, DialError, NetworkBehaviour, SwarmEvent};
 use libp2p::{
     Multiaddr, PeerId, StreamProtocol, Swarm, SwarmBuilder, autonat, connection_limits, dcutr,
     gossipsub, identify, identity, memory_connection_limits, multiaddr::Protocol, noise, ping,
@@ -758,7 +759,7 @@ pub async fn start(
 /// A connected peer's connections.
 struct Connected {
     /// Each connection: its remote address, and the relay it goes through.
-    conns: Vec<(libp2p::swarm::ConnectionId, Multiaddr, Option<PeerId>)>,
+    conns: Vec<(ConnectionId, Multiaddr, Option<PeerId>)>,
     since: SystemTime,
 }
 
@@ -797,7 +798,7 @@ struct Actor {
     /// connection for another try at hole punching).
     relayed_addrs: HashMap<PeerId, Vec<Multiaddr>>,
     /// Relayed connections being dialled for another try at hole punching.
-    punch_dials: HashSet<libp2p::swarm::ConnectionId>,
+    punch_dials: HashSet<ConnectionId>,
 }
 
 impl Actor {
@@ -835,11 +836,7 @@ impl Actor {
         // session after joining), and nothing would retry that before the next tick.
         for (_, peer, addr) in self.swarm.behaviour_mut().gate.promoted() {
             debug!(%peer, "a member's connection beside a guest's");
-            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
-                .addresses(vec![addr])
-                .condition(libp2p::swarm::dial_opts::PeerCondition::Always)
-                .build();
-            if let Err(e) = self.swarm.dial(opts) {
+            if let Err(e) = self.dial_at(peer, vec![addr], PeerCondition::Always) {
                 debug!(%peer, error = %e, "no member's connection dialled");
             }
         }
@@ -994,13 +991,8 @@ impl Actor {
                 self.reach.retries.forget(&peer);
                 continue;
             }
-            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
-                .addresses(addrs)
-                .condition(libp2p::swarm::dial_opts::PeerCondition::Always)
-                .build();
-            let id = opts.connection_id();
-            match self.swarm.dial(opts) {
-                Ok(()) => {
+            match self.dial_at(peer, addrs, PeerCondition::Always) {
+                Ok(id) => {
                     debug!(%peer, "hole punching again, through a fresh relayed connection");
                     self.punch_dials.insert(id);
                 }
@@ -1033,11 +1025,22 @@ impl Actor {
             return;
         }
         debug!(%peer, "a member found on the local network");
-        let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
+        let _ = self.dial_at(peer, addrs, PeerCondition::DisconnectedAndNotDialing);
+    }
+
+    /// Dials `peer` at `addrs` if `condition` holds: the new connection's id, or why not.
+    fn dial_at(
+        &mut self,
+        peer: PeerId,
+        addrs: Vec<Multiaddr>,
+        condition: PeerCondition,
+    ) -> Result<ConnectionId, DialError> {
+        let opts = DialOpts::peer_id(peer)
             .addresses(addrs)
-            .condition(libp2p::swarm::dial_opts::PeerCondition::DisconnectedAndNotDialing)
+            .condition(condition)
             .build();
-        let _ = self.swarm.dial(opts);
+        let id = opts.connection_id();
+        self.swarm.dial(opts).map(|()| id)
     }
 
     /// `relay` is connected: members not connected that are reached through it are dialled
@@ -1060,11 +1063,7 @@ impl Actor {
             .collect();
         for (peer, addrs) in through {
             // Beside a dial to its other addresses that may still be waiting for an answer.
-            let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
-                .addresses(addrs)
-                .condition(libp2p::swarm::dial_opts::PeerCondition::Disconnected)
-                .build();
-            if let Err(e) = self.swarm.dial(opts) {
+            if let Err(e) = self.dial_at(peer, addrs, PeerCondition::Disconnected) {
                 debug!(%peer, %relay, error = %e, "not dialled through the relay");
             } else {
                 debug!(%peer, %relay, "dialling a member through the relay just connected");
@@ -1300,11 +1299,8 @@ impl Actor {
             Command::DialPeer(peer, addrs) => {
                 let addrs = self.not_ours(addrs);
                 self.remember_relayed(peer, &addrs);
-                let opts = libp2p::swarm::dial_opts::DialOpts::peer_id(peer)
-                    .addresses(addrs)
-                    .condition(libp2p::swarm::dial_opts::PeerCondition::DisconnectedAndNotDialing)
-                    .build();
-                if let Err(e) = self.swarm.dial(opts) {
+                if let Err(e) = self.dial_at(peer, addrs, PeerCondition::DisconnectedAndNotDialing)
+                {
                     debug!(%peer, error = %e, "dial not started");
                 }
             }
