@@ -154,6 +154,7 @@ fn two_homes_behind_routers_meet_through_a_members_relay_and_then_directly() {
         ga,
         gb,
         started,
+        inet,
         ..
     } = homes;
 
@@ -260,6 +261,30 @@ fn two_homes_behind_routers_meet_through_a_members_relay_and_then_directly() {
         let e = peer_entry(&lab.nodes[ib], &ga)?;
         e["relay"].is_null().then_some(())
     });
+
+    // A third group, behind a router of its own, redeems an invite of a's. a is reachable only
+    // through r's relay, which lets c through to a (and to no one else) while a's invite is
+    // open: a tells r so.
+    let (home_c, _) = lab.home_behind_nat(&inet, "hc", "198.18.0.13/24", "10.77.3");
+    let ic = lab.start("c", &home_c, vec!["--no-lan".to_string()]);
+    let gc = lab.nodes[ic].group();
+    let invite = lab.nodes[ia].json(&["network", "invite", &net, "--expires", "1h"]);
+    let joined_at = Instant::now();
+    let joined = lab.nodes[ic].json(&["network", "join", invite["code"].as_str().unwrap()]);
+    eprintln!(
+        "c joined through r's relay in {:.1?}: {joined}",
+        joined_at.elapsed()
+    );
+    eventually("b to learn that c is a member", SLOW, || {
+        let n = lab.nodes[ib].try_json(&["network", "members", &net])?;
+        n.to_string().contains(&gc).then_some(())
+    });
+    wait_titles(
+        &lab.nodes[ic],
+        &plan,
+        &["Pétition", "Réunion à la mairie", "اجتماع مع المحامين"],
+        "c joined",
+    );
 
     // The relay stops: the homes, connected directly, stay in sync.
     lab.nodes[ir].kill();

@@ -284,6 +284,27 @@ pub fn fit_reply(payloads: Vec<DocPayload>, cap: usize) -> (Vec<DocPayload>, Vec
     (kept, deferred)
 }
 
+/// The protocol on which a member tells a member whose relay holds its slot that an invite of
+/// its own is open (PROTOCOL.md §2b): libp2p request-response, each message one CBOR value.
+pub const INVITE_OPEN_PROTOCOL: &str = "/commonground/invite-open/1";
+
+/// "An invite of mine is open for `for_secs` more seconds" (0: none is), told by a member to
+/// the relay holding its slot: while it is, strangers may open a circuit through that relay to
+/// the teller, to redeem the invite.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteOpen {
+    /// Seconds the invite stays open from now.
+    pub for_secs: u64,
+}
+
+/// The relay's answer to [`InviteOpen`]: how long it lets strangers through to the teller
+/// (at most a day: the teller tells again on each renewal of its slot, hourly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteOpenAck {
+    /// Seconds from now; 0 when the relay lets none through.
+    pub for_secs: u64,
+}
+
 /// A request of the sync protocol.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Request {

@@ -341,7 +341,12 @@ impl Docs {
                 .collect();
             // Used ones count until they expire: a second group redeeming the code is told it
             // was used, instead of finding the node unreachable.
-            let invites_open = set.invites.values().any(|i| i.expires >= now);
+            let invites_until = set
+                .invites
+                .values()
+                .map(|i| i.expires)
+                .filter(|e| *e >= now)
+                .max();
             let channels = ids
                 .iter()
                 .filter_map(|id| {
@@ -353,7 +358,8 @@ impl Docs {
                 .collect();
             Ok(crate::net::Admission {
                 members,
-                invites_open,
+                invites_open: invites_until.is_some(),
+                invites_until,
                 networks,
                 channels,
                 read,

@@ -1,64 +1,179 @@
 //! Who may stay connected, decided right after the handshake (when the peer id is known):
-//! members of a network this node shares, and, while one of this node's invites is open, a few
-//! guests for a short while so that they can redeem it (`Join` is the only request a non-member
-//! is answered). Every other connection is closed at once.
+//! members of a network this node shares, and, while an invite is open, a few guests for a
+//! short while so that they can redeem it (`Join` is the only request a non-member is
+//! answered). Every other connection is closed at once.
 //!
-//! The gate also wraps a behaviour that only members may use (identify): on a guest's
-//! connection it runs no handler at all, so a stranger learns none of this node's addresses or
-//! protocols. libp2p has no per-connection switch for a behaviour; [`Gate`] gives the inner
-//! behaviour a handler on member connections only and never tells it about the others.
+//! The gate also wraps the behaviours that only members may use (identify, AutoNAT, DCUtR, and
+//! the relay on both sides): on a guest's connection it runs none of their handlers, so a
+//! stranger learns none of this node's addresses or protocols. libp2p has no per-connection
+//! switch for a behaviour; [`Gate`] gives the inner behaviours a handler on member connections
+//! only and never tells them about the others.
+//!
+//! One exception, so that a group can redeem the invite of a member reachable only through a
+//! relay: while a member holding a slot on this node's relay has told it that an invite of its
+//! own is open ([`Gate::invite_open`]), a stranger's connection gets the relay's handler alone
+//! (a *relay guest*), and may open a circuit through it to that member and no other: at most
+//! [`GUEST_CIRCUITS`] of them, each closed after [`GUEST_GRACE`] or [`GUEST_CIRCUIT_BYTES`].
+//! It can reserve no slot. On the joining side, the connection to the relay of the member it
+//! redeems an invite with gets the relay client's handler alone. libp2p-relay 0.22 checks only
+//! a circuit's source (its rate limiters see the source peer and address, never where the
+//! circuit goes), so the destination is checked here, on the event that asks the destination's
+//! connection to open the circuit (see [`Gate::poll`]).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use either::Either;
 use libp2p::core::{Endpoint, transport::PortUse};
+use libp2p::relay;
 use libp2p::swarm::behaviour::{ConnectionClosed, ConnectionEstablished};
 use libp2p::swarm::{
-    ConnectionDenied, ConnectionId, FromSwarm, NetworkBehaviour, NotifyHandler, THandler,
-    THandlerInEvent, THandlerOutEvent, ToSwarm, dummy,
+    CloseConnection, ConnectionDenied, ConnectionHandler, ConnectionHandlerSelect, ConnectionId,
+    FromSwarm, NetworkBehaviour, NotifyHandler, THandler, THandlerInEvent, THandlerOutEvent,
+    ToSwarm, dummy,
 };
 use libp2p::{Multiaddr, PeerId};
+use tracing::debug;
 
 /// How long a guest (a peer redeeming an invite) may stay connected.
 pub const GUEST_GRACE: Duration = Duration::from_secs(30);
 /// How many guests may be connected at once.
 pub const MAX_GUESTS: usize = 8;
+/// How many circuits a relay guest may open through this node's relay during its grace.
+pub const GUEST_CIRCUITS: u32 = 2;
+/// How many bytes a relay guest's circuit may carry (both ways) before it is closed: a `Join`
+/// and its answer, the network document whole, with room to spare.
+pub const GUEST_CIRCUIT_BYTES: u64 = 8 << 20;
+/// The longest a member's "an invite of mine is open" is believed: it tells again on every
+/// renewal of its slot (hourly).
+pub const MAX_INVITE_NOTICE: Duration = Duration::from_secs(24 * 3600);
 
 /// Why a connection was closed right after the handshake.
 #[derive(Debug, thiserror::Error)]
 #[error("not a member of any network this node shares, and no invite is open")]
 pub struct NotAdmitted;
 
-/// The connection gate around a members-only behaviour `B`.
+/// What runs on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A member's: every inner behaviour.
+    Member,
+    /// A stranger's that came in while a member holding a slot on this node's relay has an
+    /// invite open: the relay alone.
+    RelayGuest,
+    /// This node's to the relay of a peer it redeems an invite with: the relay client alone.
+    ToRelay,
+    /// A guest's: nothing.
+    Guest,
+}
+
+/// The handler on a member's connection: the members' behaviours, the relay and its client.
+type MemberHandler<B> = ConnectionHandlerSelect<
+    THandler<B>,
+    ConnectionHandlerSelect<THandler<relay::Behaviour>, THandler<relay::client::Behaviour>>,
+>;
+/// The handler on a guest's connection: the relay, its client, or nothing.
+type GuestHandler = Either<
+    THandler<relay::Behaviour>,
+    Either<THandler<relay::client::Behaviour>, dummy::ConnectionHandler>,
+>;
+
+/// Wraps an inner behaviour's event for a handler into the gate's handler's.
+type Wrap<B, I> = fn(I) -> THandlerInEvent<Gate<B>>;
+
+/// What the gate's behaviours tell the node.
+#[derive(Debug)]
+pub enum GateEvent<E> {
+    /// One of the members-only behaviours'.
+    Members(E),
+    /// This node's relay's.
+    Relay(relay::Event),
+    /// This node's relay client's.
+    RelayClient(relay::client::Event),
+}
+
+/// The connection gate around a members-only behaviour `B`, and the relay.
 pub struct Gate<B> {
     inner: B,
-    members: HashSet<PeerId>,
+    /// This node's relay: members' connections and relay guests'.
+    relay: relay::Behaviour,
+    /// Makes the relay's handlers on relay guests' connections, with a guest's limits (a
+    /// circuit is driven by the handler on its source's connection, with that handler's
+    /// limits). It is never told of a connection: their events go to `relay`, which does not
+    /// ask which behaviour made a handler (libp2p-relay 0.22).
+    guest_relay: relay::Behaviour,
+    relay_client: relay::client::Behaviour,
+    /// Members, shared with the relay's slot check (members only).
+    members: Arc<Mutex<HashSet<PeerId>>>,
     invites_open: bool,
+    /// Whether this node's relay is on.
+    relaying: bool,
+    /// Members that said an invite of theirs is open, until when.
+    notices: HashMap<PeerId, Instant>,
+    /// Members holding a slot on this node's relay.
+    reserved: HashSet<PeerId>,
     /// Guests and when their grace ends.
     guests: HashMap<PeerId, Instant>,
+    /// Circuits each relay guest opened.
+    guest_circuits: HashMap<PeerId, u32>,
     /// Peers this node itself asked to talk to before they are members (the inviter it redeems
     /// an invite with), until when.
     expected: HashMap<PeerId, Instant>,
-    /// Connections on which the inner behaviour runs, per peer.
+    /// The relays of expected peers (to reach an inviter behind a router), until when.
+    expected_relays: HashMap<PeerId, Instant>,
+    /// Member connections, per peer.
     member_conns: HashMap<PeerId, Vec<ConnectionId>>,
-    /// Connections that run no inner handler: the peer, and the address dialled when this node
-    /// dialled it.
-    guest_conns: HashMap<ConnectionId, (PeerId, Option<Multiaddr>)>,
+    /// Every connection: its peer, what runs on it, and the address dialled when this node
+    /// dialled it as a guest's.
+    conns: HashMap<ConnectionId, (PeerId, Kind, Option<Multiaddr>)>,
 }
 
 impl<B: NetworkBehaviour> Gate<B> {
-    /// A gate that admits nobody yet, around `inner`.
-    pub fn new(inner: B) -> Self {
+    /// A gate that admits nobody yet, around `inner`, with this node's relay (off until
+    /// [`Gate::set_relaying`]) made with `config` and its relay client.
+    pub fn new(
+        inner: B,
+        me: PeerId,
+        mut config: relay::Config,
+        relay_client: relay::client::Behaviour,
+    ) -> Self {
+        let members = Arc::new(Mutex::new(HashSet::new()));
+        let slot_members = members.clone();
+        // A slot is for members only: a relay guest's connection runs the relay's handler too.
+        config.reservation_rate_limiters.push(Box::new(
+            move |peer: PeerId, _: &Multiaddr, _: Instant| {
+                slot_members.lock().is_ok_and(|m| m.contains(&peer))
+            },
+        ));
+        let guest_config = relay::Config {
+            max_circuit_duration: GUEST_GRACE,
+            max_circuit_bytes: GUEST_CIRCUIT_BYTES,
+            ..relay::Config::default()
+        };
+        let mut relay = relay::Behaviour::new(me, config);
+        let mut guest_relay = relay::Behaviour::new(me, guest_config);
+        // Off until the node says so (libp2p's own rule, on with any confirmed external
+        // address, would turn it on behind a router too, once a relayed address is confirmed).
+        relay.set_status(Some(relay::Status::Disable));
+        guest_relay.set_status(Some(relay::Status::Disable));
         Self {
             inner,
-            members: HashSet::new(),
+            relay,
+            guest_relay,
+            relay_client,
+            members,
             invites_open: false,
+            relaying: false,
+            notices: HashMap::new(),
+            reserved: HashSet::new(),
             guests: HashMap::new(),
+            guest_circuits: HashMap::new(),
             expected: HashMap::new(),
+            expected_relays: HashMap::new(),
             member_conns: HashMap::new(),
-            guest_conns: HashMap::new(),
+            conns: HashMap::new(),
         }
     }
 
@@ -68,8 +183,47 @@ impl<B: NetworkBehaviour> Gate<B> {
     pub fn set_members(&mut self, members: HashSet<PeerId>, invites_open: bool) {
         // A guest that joined is a member now: it no longer takes a guest's place.
         self.guests.retain(|peer, _| !members.contains(peer));
-        self.members = members;
+        self.notices.retain(|peer, _| members.contains(peer));
+        if let Ok(mut shared) = self.members.lock() {
+            shared.clone_from(&members);
+        }
         self.invites_open = invites_open;
+    }
+
+    /// Turns this node's relay on or off.
+    pub fn set_relaying(&mut self, on: bool) {
+        self.relaying = on;
+        let status = Some(if on {
+            relay::Status::Enable
+        } else {
+            relay::Status::Disable
+        });
+        self.relay.set_status(status);
+        self.guest_relay.set_status(status);
+    }
+
+    /// A member told this node that an invite of its own is open for `open_for` more (zero:
+    /// none is): while it holds a slot on this node's relay, strangers may open a circuit to
+    /// it (see the module's documentation). Believed for [`MAX_INVITE_NOTICE`] at most; the
+    /// time it is believed for.
+    pub fn invite_open(&mut self, member: PeerId, open_for: Duration, now: Instant) -> Duration {
+        let open_for = open_for.min(MAX_INVITE_NOTICE);
+        if open_for.is_zero() || !self.is_member(&member) {
+            self.notices.remove(&member);
+            return Duration::ZERO;
+        }
+        self.notices.insert(member, now + open_for);
+        open_for
+    }
+
+    /// Whether strangers may connect to open a circuit through this node's relay: it relays,
+    /// and a member holding a slot on it has an invite open.
+    pub fn relay_guests_welcome(&self, now: Instant) -> bool {
+        self.relaying
+            && self
+                .notices
+                .iter()
+                .any(|(peer, until)| *until > now && self.reserved.contains(peer))
     }
 
     /// The members-only behaviour.
@@ -79,18 +233,22 @@ impl<B: NetworkBehaviour> Gate<B> {
 
     /// Whether `peer` is a member of a network this node shares.
     pub fn is_member(&self, peer: &PeerId) -> bool {
-        self.members.contains(peer)
+        self.members.lock().is_ok_and(|m| m.contains(peer))
     }
 
     /// This node is about to ask `peer` something although it is no member yet (redeeming an
-    /// invite): its connection is let in as a guest's.
-    pub fn expect(&mut self, peer: PeerId, now: Instant) {
+    /// invite), perhaps through `relays`: its connection, and this node's to those relays, are
+    /// let in as guests'.
+    pub fn expect(&mut self, peer: PeerId, relays: impl IntoIterator<Item = PeerId>, now: Instant) {
         self.expected.insert(peer, now + GUEST_GRACE);
+        for relay in relays {
+            self.expected_relays.insert(relay, now + GUEST_GRACE);
+        }
     }
 
     /// Whether a connected `peer` may stay: a member, or a guest within its grace.
     pub fn may_stay(&self, peer: &PeerId, now: Instant) -> bool {
-        self.members.contains(peer) || self.guests.get(peer).is_some_and(|until| *until > now)
+        self.is_member(peer) || self.guests.get(peer).is_some_and(|until| *until > now)
     }
 
     /// Connections this node dialled as a guest's to a peer that is a member now (it redeemed
@@ -99,70 +257,171 @@ impl<B: NetworkBehaviour> Gate<B> {
     /// alone: its dialler does the same.)
     /// Each is returned once (its address is taken).
     pub fn promoted(&mut self) -> Vec<(ConnectionId, PeerId, Multiaddr)> {
-        let members = &self.members;
-        self.guest_conns
+        let Ok(members) = self.members.lock() else {
+            return Vec::new();
+        };
+        self.conns
             .iter_mut()
-            .filter(|(_, (peer, _))| members.contains(peer))
-            .filter_map(|(c, (peer, addr))| Some((*c, *peer, addr.take()?)))
+            .filter(|(_, (peer, kind, _))| *kind != Kind::Member && members.contains(peer))
+            .filter_map(|(c, (peer, _, addr))| Some((*c, *peer, addr.take()?)))
             .collect()
     }
 
-    /// Forgets guests and expected peers whose grace is over.
+    /// Forgets guests, expected peers and invite notices whose time is over.
     pub fn expire(&mut self, now: Instant) {
         self.expected.retain(|_, until| *until > now);
+        self.expected_relays.retain(|_, until| *until > now);
         self.guests.retain(|_, until| *until > now);
+        self.notices.retain(|_, until| *until > now);
+        let guests = &self.guests;
+        self.guest_circuits
+            .retain(|peer, _| guests.contains_key(peer));
     }
 
-    /// Whether a connection to `peer` may be established, and whether it is a member's.
-    fn admit(&mut self, peer: PeerId, inbound: bool) -> Result<bool, ConnectionDenied> {
+    /// Whether a connection to `peer` may be established, and what runs on it.
+    fn admit(&mut self, peer: PeerId, inbound: bool) -> Result<Kind, ConnectionDenied> {
         let now = Instant::now();
-        if self.members.contains(&peer) {
-            return Ok(true);
+        if self.is_member(&peer) {
+            return Ok(Kind::Member);
         }
-        if self.guests.get(&peer).is_some_and(|until| *until > now) {
-            return Ok(false);
-        }
-        if !inbound && self.expected.get(&peer).is_some_and(|until| *until > now) {
-            self.guests.insert(peer, now + GUEST_GRACE);
-            return Ok(false);
-        }
-        let members = &self.members;
+        let members = self.members.lock().map(|m| m.clone()).unwrap_or_default();
         self.guests
             .retain(|peer, until| *until > now && !members.contains(peer));
-        if inbound && self.invites_open && self.guests.len() < MAX_GUESTS {
-            self.guests.insert(peer, now + GUEST_GRACE);
-            return Ok(false);
-        }
-        Err(ConnectionDenied::new(NotAdmitted))
+        let is_guest = self.guests.contains_key(&peer);
+        let kind = if inbound {
+            let welcome = self.invites_open || self.relay_guests_welcome(now);
+            if !is_guest && (!welcome || self.guests.len() >= MAX_GUESTS) {
+                return Err(ConnectionDenied::new(NotAdmitted));
+            }
+            if self.relay_guests_welcome(now) {
+                Kind::RelayGuest
+            } else {
+                Kind::Guest
+            }
+        } else if self.expected_relays.get(&peer).is_some_and(|u| *u > now) {
+            Kind::ToRelay
+        } else if is_guest || self.expected.get(&peer).is_some_and(|u| *u > now) {
+            Kind::Guest
+        } else {
+            return Err(ConnectionDenied::new(NotAdmitted));
+        };
+        self.guests.entry(peer).or_insert(now + GUEST_GRACE);
+        Ok(kind)
     }
 
+    /// Records a connection and gives it its handler, made by `make` for the behaviours that
+    /// run on it.
     fn handler(
         &mut self,
-        member: bool,
+        kind: Kind,
         connection: ConnectionId,
         peer: PeerId,
         dialled: Option<&Multiaddr>,
-        inner: impl FnOnce(&mut B) -> Result<THandler<B>, ConnectionDenied>,
-    ) -> Result<Either<THandler<B>, dummy::ConnectionHandler>, ConnectionDenied> {
-        if member {
-            let h = inner(&mut self.inner)?;
+        make: impl FnOnce(&mut Self, Kind) -> Result<THandler<Self>, ConnectionDenied>,
+    ) -> Result<THandler<Self>, ConnectionDenied> {
+        let handler = make(self, kind)?;
+        if kind == Kind::Member {
             self.member_conns.entry(peer).or_default().push(connection);
-            Ok(Either::Left(h))
-        } else {
-            self.guest_conns
-                .insert(connection, (peer, dialled.cloned()));
-            Ok(Either::Right(dummy::ConnectionHandler))
+        }
+        let dialled = (kind != Kind::Member).then(|| dialled.cloned()).flatten();
+        self.conns.insert(connection, (peer, kind, dialled));
+        Ok(handler)
+    }
+
+    fn kind(&self, connection: &ConnectionId) -> Option<Kind> {
+        self.conns.get(connection).map(|(_, k, _)| *k)
+    }
+
+    /// Whether the relay guest `src` may open a circuit to `dst` now: `dst` holds a slot and
+    /// has an invite open, and `src` has circuits left. Counts the circuit.
+    fn guest_circuit(&mut self, src: PeerId, dst: PeerId, now: Instant) -> bool {
+        let open = self.reserved.contains(&dst)
+            && self.notices.get(&dst).is_some_and(|until| *until > now);
+        let used = self.guest_circuits.entry(src).or_default();
+        if !open || *used >= GUEST_CIRCUITS {
+            return false;
+        }
+        *used += 1;
+        true
+    }
+
+    /// An event of this node's relay, for the node; it also keeps who holds a slot.
+    fn on_relay_event(&mut self, ev: &relay::Event) {
+        match ev {
+            relay::Event::ReservationReqAccepted { src_peer_id, .. } => {
+                self.reserved.insert(*src_peer_id);
+            }
+            relay::Event::ReservationClosed { src_peer_id }
+            | relay::Event::ReservationTimedOut { src_peer_id } => {
+                self.reserved.remove(src_peer_id);
+            }
+            _ => {}
         }
     }
 
-    fn is_member_conn(&self, connection: &ConnectionId) -> bool {
-        !self.guest_conns.contains_key(connection)
+    /// A stranger's circuit to anyone but a member with an invite open is refused, when the
+    /// relay asks the destination's connection `c` to open it (naming the source, `src`): by
+    /// closing the stranger's connections, which also drops the circuit from the relay's table
+    /// (dropping only the event would leave it there as being accepted, for ever).
+    fn refuse_circuit(
+        &mut self,
+        src: PeerId,
+        c: ConnectionId,
+    ) -> Option<ToSwarm<GateEvent<B::ToSwarm>, THandlerInEvent<Self>>> {
+        let (owner, _, _) = self.conns.get(&c)?;
+        let owner = *owner;
+        if owner == src || self.is_member(&src) || self.guest_circuit(src, owner, Instant::now()) {
+            return None;
+        }
+        debug!(stranger = %src, to = %owner, "a stranger's circuit refused");
+        Some(ToSwarm::CloseConnection {
+            peer_id: src,
+            connection: CloseConnection::All,
+        })
+    }
+
+    /// An event of one of the inner behaviours, for the swarm. One for a handler goes to the
+    /// connection named (by connection alone: the swarm ignores `peer_id`, which libp2p-relay
+    /// 0.22 sets to a circuit's source when it notifies the destination's connection), or to
+    /// any member connection of the peer, wrapped for that connection's handler by `member`,
+    /// or, on a guest's connection of the kind named in `guest`, by its function; it is dropped
+    /// where the behaviour does not run (no handler there could take it).
+    fn route<E, I>(
+        &self,
+        ev: ToSwarm<E, I>,
+        out: fn(E) -> GateEvent<B::ToSwarm>,
+        member: Wrap<B, I>,
+        guest: Option<(Kind, Wrap<B, I>)>,
+    ) -> Option<ToSwarm<GateEvent<B::ToSwarm>, THandlerInEvent<Self>>> {
+        match ev {
+            ToSwarm::NotifyHandler {
+                peer_id,
+                handler,
+                event,
+            } => {
+                let c = match handler {
+                    NotifyHandler::One(c) => c,
+                    NotifyHandler::Any => *self.member_conns.get(&peer_id)?.first()?,
+                };
+                let event = match (self.kind(&c)?, guest) {
+                    (Kind::Member, _) => member(event),
+                    (kind, Some((runs, wrap))) if kind == runs => wrap(event),
+                    _ => return None,
+                };
+                Some(ToSwarm::NotifyHandler {
+                    peer_id,
+                    handler: NotifyHandler::One(c),
+                    event,
+                })
+            }
+            other => Some(other.map_out(out).map_in(member)),
+        }
     }
 }
 
 impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
-    type ConnectionHandler = Either<THandler<B>, dummy::ConnectionHandler>;
-    type ToSwarm = B::ToSwarm;
+    type ConnectionHandler = Either<MemberHandler<B>, GuestHandler>;
+    type ToSwarm = GateEvent<B::ToSwarm>;
 
     fn handle_pending_inbound_connection(
         &mut self,
@@ -181,9 +440,30 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         local_addr: &Multiaddr,
         remote_addr: &Multiaddr,
     ) -> Result<THandler<Self>, ConnectionDenied> {
-        let member = self.admit(peer, true)?;
-        self.handler(member, connection_id, peer, None, |b| {
-            b.handle_established_inbound_connection(connection_id, peer, local_addr, remote_addr)
+        let kind = self.admit(peer, true)?;
+        self.handler(kind, connection_id, peer, None, |gate, kind| {
+            let (c, l, r) = (connection_id, local_addr, remote_addr);
+            Ok(match kind {
+                Kind::Member => {
+                    let relay = gate
+                        .relay
+                        .handle_established_inbound_connection(c, peer, l, r)?;
+                    let client = gate
+                        .relay_client
+                        .handle_established_inbound_connection(c, peer, l, r)?;
+                    let inner = gate
+                        .inner
+                        .handle_established_inbound_connection(c, peer, l, r)?;
+                    Either::Left(inner.select(relay.select(client)))
+                }
+                Kind::RelayGuest => Either::Right(Either::Left(
+                    gate.guest_relay
+                        .handle_established_inbound_connection(c, peer, l, r)?,
+                )),
+                Kind::ToRelay | Kind::Guest => {
+                    Either::Right(Either::Right(Either::Right(dummy::ConnectionHandler)))
+                }
+            })
         })
     }
 
@@ -194,12 +474,19 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         addresses: &[Multiaddr],
         effective_role: Endpoint,
     ) -> Result<Vec<Multiaddr>, ConnectionDenied> {
-        self.inner.handle_pending_outbound_connection(
+        let mut addrs = self.inner.handle_pending_outbound_connection(
             connection_id,
             maybe_peer,
             addresses,
             effective_role,
-        )
+        )?;
+        addrs.extend(self.relay_client.handle_pending_outbound_connection(
+            connection_id,
+            maybe_peer,
+            addresses,
+            effective_role,
+        )?);
+        Ok(addrs)
     }
 
     fn handle_established_outbound_connection(
@@ -210,28 +497,60 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         role_override: Endpoint,
         port_use: PortUse,
     ) -> Result<THandler<Self>, ConnectionDenied> {
-        let member = self.admit(peer, false)?;
-        self.handler(member, connection_id, peer, Some(addr), |b| {
-            b.handle_established_outbound_connection(
-                connection_id,
-                peer,
-                addr,
-                role_override,
-                port_use,
-            )
+        let kind = self.admit(peer, false)?;
+        self.handler(kind, connection_id, peer, Some(addr), |gate, kind| {
+            let (c, a, r, p) = (connection_id, addr, role_override, port_use);
+            Ok(match kind {
+                Kind::Member => {
+                    let relay = gate
+                        .relay
+                        .handle_established_outbound_connection(c, peer, a, r, p)?;
+                    let client = gate
+                        .relay_client
+                        .handle_established_outbound_connection(c, peer, a, r, p)?;
+                    let inner = gate
+                        .inner
+                        .handle_established_outbound_connection(c, peer, a, r, p)?;
+                    Either::Left(inner.select(relay.select(client)))
+                }
+                Kind::ToRelay => Either::Right(Either::Right(Either::Left(
+                    gate.relay_client
+                        .handle_established_outbound_connection(c, peer, a, r, p)?,
+                ))),
+                Kind::RelayGuest | Kind::Guest => {
+                    Either::Right(Either::Right(Either::Right(dummy::ConnectionHandler)))
+                }
+            })
         })
     }
 
     fn on_swarm_event(&mut self, event: FromSwarm) {
-        // The inner behaviour never hears of the connections it has no handler on, and counts
-        // only the others: a peer may have a guest's connection beside a member's (it joined
-        // while connected), and libp2p's request-response (inside AutoNAT) asserts that its
-        // own list of a peer's connections is empty exactly when the count says none remain.
+        // Each behaviour hears only of the connections it has a handler on. The members-only
+        // behaviour counts only member connections: a peer may have a guest's connection beside
+        // a member's (it joined while connected), and libp2p's request-response (inside
+        // AutoNAT) asserts that its own list of a peer's connections is empty exactly when the
+        // count says none remain.
+        let connection = match &event {
+            FromSwarm::ConnectionEstablished(e) => Some(e.connection_id),
+            FromSwarm::ConnectionClosed(e) => Some(e.connection_id),
+            FromSwarm::AddressChange(e) => Some(e.connection_id),
+            _ => None,
+        };
+        let Some(connection) = connection else {
+            self.relay.on_swarm_event(event);
+            self.relay_client.on_swarm_event(event);
+            self.inner.on_swarm_event(event);
+            return;
+        };
+        let kind = self.kind(&connection);
+        if matches!(kind, Some(Kind::Member | Kind::RelayGuest)) {
+            self.relay.on_swarm_event(event);
+        }
+        if matches!(kind, Some(Kind::Member | Kind::ToRelay)) {
+            self.relay_client.on_swarm_event(event);
+        }
         match event {
-            FromSwarm::ConnectionEstablished(e) => {
-                if !self.is_member_conn(&e.connection_id) {
-                    return;
-                }
+            FromSwarm::ConnectionEstablished(e) if kind == Some(Kind::Member) => {
                 let other_established = self
                     .member_conns
                     .get(&e.peer_id)
@@ -243,9 +562,12 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
                     },
                 ));
             }
-            FromSwarm::AddressChange(e) if !self.is_member_conn(&e.connection_id) => {}
+            FromSwarm::AddressChange(_) if kind == Some(Kind::Member) => {
+                self.inner.on_swarm_event(event);
+            }
             FromSwarm::ConnectionClosed(e) => {
-                if self.guest_conns.remove(&e.connection_id).is_some() {
+                self.conns.remove(&e.connection_id);
+                if kind != Some(Kind::Member) {
                     return;
                 }
                 let mut remaining_established = 0;
@@ -262,7 +584,7 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
                         ..e
                     }));
             }
-            other => self.inner.on_swarm_event(other),
+            _ => {}
         }
     }
 
@@ -272,11 +594,19 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         connection_id: ConnectionId,
         event: THandlerOutEvent<Self>,
     ) {
+        let (p, c) = (peer_id, connection_id);
         match event {
-            Either::Left(e) => self
-                .inner
-                .on_connection_handler_event(peer_id, connection_id, e),
-            Either::Right(never) => libp2p::core::util::unreachable(never),
+            Either::Left(Either::Left(e)) => self.inner.on_connection_handler_event(p, c, e),
+            Either::Left(Either::Right(Either::Left(e))) | Either::Right(Either::Left(e)) => {
+                self.relay.on_connection_handler_event(p, c, e)
+            }
+            Either::Left(Either::Right(Either::Right(e)))
+            | Either::Right(Either::Right(Either::Left(e))) => {
+                self.relay_client.on_connection_handler_event(p, c, e)
+            }
+            Either::Right(Either::Right(Either::Right(never))) => {
+                libp2p::core::util::unreachable(never)
+            }
         }
     }
 
@@ -284,46 +614,174 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<ToSwarm<Self::ToSwarm, THandlerInEvent<Self>>> {
-        loop {
-            let ev = match self.inner.poll(cx) {
-                Poll::Ready(ev) => ev,
-                Poll::Pending => return Poll::Pending,
-            };
-            // An event for a handler goes to a member connection of that peer, never to a
-            // guest's (whose handler could not take it).
-            let ev = match ev {
-                ToSwarm::NotifyHandler {
-                    peer_id,
-                    handler,
-                    event,
-                } => {
-                    let target = match handler {
-                        // By connection alone: the swarm delivers to the connection and ignores
-                        // `peer_id`, and libp2p-relay 0.22 names the circuit's source there when
-                        // it notifies the destination's connection (checked against the peer,
-                        // every member's circuit would be dropped, its stream closed unanswered).
-                        NotifyHandler::One(c) => self
-                            .member_conns
-                            .values()
-                            .any(|cs| cs.contains(&c))
-                            .then_some(c),
-                        NotifyHandler::Any => self
-                            .member_conns
-                            .get(&peer_id)
-                            .and_then(|cs| cs.first().copied()),
-                    };
-                    match target {
-                        Some(c) => ToSwarm::NotifyHandler {
-                            peer_id,
-                            handler: NotifyHandler::One(c),
-                            event: Either::Left(event),
-                        },
-                        None => continue,
-                    }
-                }
-                other => other.map_in(Either::Left),
-            };
-            return Poll::Ready(ev);
+        while let Poll::Ready(ev) = self.relay.poll(cx) {
+            if let ToSwarm::GenerateEvent(e) = &ev {
+                self.on_relay_event(e);
+            }
+            if let ToSwarm::NotifyHandler {
+                peer_id,
+                handler: NotifyHandler::One(c),
+                ..
+            } = &ev
+                && let Some(refused) = self.refuse_circuit(*peer_id, *c)
+            {
+                return Poll::Ready(refused);
+            }
+            let routed = self.route(
+                ev,
+                GateEvent::Relay,
+                |e| Either::Left(Either::Right(Either::Left(e))),
+                Some((Kind::RelayGuest, |e| Either::Right(Either::Left(e)))),
+            );
+            if let Some(ev) = routed {
+                return Poll::Ready(ev);
+            }
         }
+        while let Poll::Ready(ev) = self.relay_client.poll(cx) {
+            let routed = self.route(
+                ev,
+                GateEvent::RelayClient,
+                |e| Either::Left(Either::Right(Either::Right(e))),
+                Some((Kind::ToRelay, |e| {
+                    Either::Right(Either::Right(Either::Left(e)))
+                })),
+            );
+            if let Some(ev) = routed {
+                return Poll::Ready(ev);
+            }
+        }
+        while let Poll::Ready(ev) = self.inner.poll(cx) {
+            let routed = self.route(
+                ev,
+                GateEvent::Members,
+                |e| Either::Left(Either::Left(e)),
+                None,
+            );
+            if let Some(ev) = routed {
+                return Poll::Ready(ev);
+            }
+        }
+        Poll::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gate() -> Gate<dummy::Behaviour> {
+        let me = PeerId::random();
+        let (_, client) = relay::client::new(me);
+        Gate::new(dummy::Behaviour, me, relay::Config::default(), client)
+    }
+
+    fn members(peers: &[PeerId]) -> HashSet<PeerId> {
+        peers.iter().copied().collect()
+    }
+
+    fn reserved(g: &mut Gate<dummy::Behaviour>, peer: PeerId) {
+        g.on_relay_event(&relay::Event::ReservationReqAccepted {
+            src_peer_id: peer,
+            renewed: false,
+        });
+    }
+
+    #[test]
+    fn strangers_are_turned_away_unless_an_invite_is_open() {
+        let mut g = gate();
+        let (member, stranger) = (PeerId::random(), PeerId::random());
+        g.set_members(members(&[member]), false);
+        assert_eq!(g.admit(member, true).ok(), Some(Kind::Member));
+        assert!(g.admit(stranger, true).is_err());
+        assert!(g.admit(stranger, false).is_err(), "not dialled to redeem");
+        g.set_members(members(&[member]), true);
+        assert_eq!(g.admit(stranger, true).ok(), Some(Kind::Guest));
+        assert!(g.may_stay(&stranger, Instant::now()));
+        g.expire(Instant::now() + GUEST_GRACE);
+        assert!(!g.may_stay(&stranger, Instant::now() + GUEST_GRACE));
+    }
+
+    #[test]
+    fn no_more_than_max_guests_at_once() {
+        let mut g = gate();
+        g.set_members(HashSet::new(), true);
+        for _ in 0..MAX_GUESTS {
+            assert!(g.admit(PeerId::random(), true).is_ok());
+        }
+        assert!(g.admit(PeerId::random(), true).is_err());
+    }
+
+    #[test]
+    fn relay_guests_only_while_a_member_holding_a_slot_has_an_invite_open() {
+        let mut g = gate();
+        let (inviter, stranger) = (PeerId::random(), PeerId::random());
+        let now = Instant::now();
+        g.set_members(members(&[inviter]), false);
+        g.set_relaying(true);
+        // Told, but holds no slot: nobody is let through.
+        assert_eq!(
+            g.invite_open(inviter, Duration::from_secs(600), now),
+            Duration::from_secs(600)
+        );
+        assert!(!g.relay_guests_welcome(now));
+        assert!(g.admit(stranger, true).is_err());
+        reserved(&mut g, inviter);
+        assert!(g.relay_guests_welcome(now));
+        assert_eq!(g.admit(stranger, true).ok(), Some(Kind::RelayGuest));
+        // The relay off, or the notice over: nobody.
+        g.set_relaying(false);
+        assert!(!g.relay_guests_welcome(now));
+        g.set_relaying(true);
+        assert!(!g.relay_guests_welcome(now + Duration::from_secs(601)));
+        // "None is open" ends it; a notice is believed for a day at most; a stranger's is
+        // ignored.
+        g.invite_open(inviter, Duration::ZERO, now);
+        assert!(!g.relay_guests_welcome(now));
+        assert_eq!(
+            g.invite_open(inviter, Duration::from_secs(10 * 86_400), now),
+            MAX_INVITE_NOTICE
+        );
+        assert_eq!(
+            g.invite_open(stranger, Duration::from_secs(600), now),
+            Duration::ZERO
+        );
+        // The slot given back: nobody.
+        g.on_relay_event(&relay::Event::ReservationClosed {
+            src_peer_id: inviter,
+        });
+        assert!(!g.relay_guests_welcome(now));
+    }
+
+    #[test]
+    fn a_relay_guest_reaches_only_a_member_with_an_invite_open_and_twice_at_most() {
+        let mut g = gate();
+        let (inviter, other, guest) = (PeerId::random(), PeerId::random(), PeerId::random());
+        let now = Instant::now();
+        g.set_members(members(&[inviter, other]), false);
+        g.set_relaying(true);
+        reserved(&mut g, inviter);
+        reserved(&mut g, other);
+        g.invite_open(inviter, Duration::from_secs(600), now);
+        assert!(!g.guest_circuit(guest, other, now), "no invite open");
+        for _ in 0..GUEST_CIRCUITS {
+            assert!(g.guest_circuit(guest, inviter, now));
+        }
+        assert!(!g.guest_circuit(guest, inviter, now), "one too many");
+        assert!(
+            g.guest_circuit(PeerId::random(), inviter, now),
+            "counted per guest"
+        );
+    }
+
+    #[test]
+    fn the_relay_of_an_expected_peer_runs_the_relay_client_alone() {
+        let mut g = gate();
+        let (inviter, relay, stranger) = (PeerId::random(), PeerId::random(), PeerId::random());
+        g.expect(inviter, [relay], Instant::now());
+        assert_eq!(g.admit(relay, false).ok(), Some(Kind::ToRelay));
+        assert_eq!(g.admit(inviter, false).ok(), Some(Kind::Guest));
+        assert!(g.admit(stranger, false).is_err());
+        // The relay dialling in meanwhile gets nothing of the relay's.
+        assert_eq!(g.admit(relay, true).ok(), Some(Kind::Guest));
     }
 }

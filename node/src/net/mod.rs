@@ -26,7 +26,9 @@ use std::time::{Duration, SystemTime};
 
 use commonground_protocol::GroupId;
 use commonground_protocol::announce::{self, Announcement, Channel, Class};
-use commonground_protocol::sync::{MAX_MESSAGE_BYTES, PROTOCOL, Request, Response};
+use commonground_protocol::sync::{
+    INVITE_OPEN_PROTOCOL, InviteOpen, InviteOpenAck, MAX_MESSAGE_BYTES, PROTOCOL, Request, Response,
+};
 use libp2p::futures::StreamExt;
 use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport, ResponseChannel, cbor};
 use libp2p::swarm::dial_opts::{DialOpts, PeerCondition};
@@ -104,8 +106,11 @@ pub struct NetConfig {
 pub struct Admission {
     /// Every member of every network this node holds.
     pub members: HashSet<GroupId>,
-    /// Whether an invite of this node's is open (unused and unexpired).
+    /// Whether an invite of this node's is open (unexpired, used or not).
     pub invites_open: bool,
+    /// Until when the last of them is open (Unix seconds): the relay holding this node's slot
+    /// is told, so that the groups redeeming them can reach it through that relay.
+    pub invites_until: Option<i64>,
     /// The networks this node holds, with the members of each (for LAN beacons).
     pub networks: Vec<(commonground_protocol::DocId, Vec<GroupId>)>,
     /// The announcement topics this node takes part in, with who may publish on each.
@@ -123,6 +128,7 @@ impl Admission {
         self.read >= applied.read
             && (self.members != applied.members
                 || self.invites_open != applied.invites_open
+                || self.invites_until != applied.invites_until
                 || self.networks != applied.networks
                 || self.channels != applied.channels)
     }
@@ -504,16 +510,17 @@ struct Behaviour {
     ping: ping::Behaviour,
 }
 
-/// The behaviours that run on members' connections only (see [`admission::Gate`]): a stranger
-/// is never told this node's addresses (identify), cannot ask it to dial anywhere (AutoNAT),
-/// and cannot reserve a slot on its relay or open a circuit through it.
+/// The behaviours that run on members' connections only (see [`admission::Gate`], which also
+/// holds the relay and its client): a stranger is never told this node's addresses (identify)
+/// and cannot ask it to dial anywhere (AutoNAT).
 #[derive(NetworkBehaviour)]
 struct Members {
     identify: identify::Behaviour,
     autonat: autonat::Behaviour,
-    relay: relay::Behaviour,
-    relay_client: relay::client::Behaviour,
     dcutr: dcutr::Behaviour,
+    /// A member holding a slot on this node's relay says an invite of its is open; this node
+    /// says so to the relay holding its own slot (PROTOCOL.md §2b).
+    invite_open: cbor::Behaviour<InviteOpen, InviteOpenAck>,
 }
 
 /// What this node's relay allows its members: a bounded number of slots and circuits, each
@@ -639,24 +646,33 @@ fn build(
                 sync,
                 announce,
                 previous,
-                gate: admission::Gate::new(Members {
-                    identify,
-                    autonat: autonat::Behaviour::new(
-                        key.public().to_peer_id(),
-                        autonat_config(config.autonat_lab),
-                    ),
-                    relay: {
-                        // Off until AutoNAT says this node is reachable (see `on_members`):
-                        // libp2p's own rule (on with any confirmed external address) would turn
-                        // it on behind a NAT too, once a relayed address is confirmed.
-                        let mut r =
-                            relay::Behaviour::new(key.public().to_peer_id(), relay_config());
-                        r.set_status(Some(relay::Status::Disable));
-                        r
+                // The relay is off until AutoNAT says this node is reachable (see
+                // `on_members`).
+                gate: admission::Gate::new(
+                    Members {
+                        identify,
+                        autonat: autonat::Behaviour::new(
+                            key.public().to_peer_id(),
+                            autonat_config(config.autonat_lab),
+                        ),
+                        dcutr: dcutr::Behaviour::new(key.public().to_peer_id()),
+                        invite_open: cbor::Behaviour::with_codec(
+                            cbor::codec::Codec::<InviteOpen, InviteOpenAck>::default()
+                                .set_request_size_maximum(64)
+                                .set_response_size_maximum(64),
+                            [(
+                                StreamProtocol::new(INVITE_OPEN_PROTOCOL),
+                                ProtocolSupport::Full,
+                            )],
+                            request_response::Config::default()
+                                .with_request_timeout(Duration::from_secs(20))
+                                .with_max_concurrent_streams(4),
+                        ),
                     },
+                    key.public().to_peer_id(),
+                    relay_config(),
                     relay_client,
-                    dcutr: dcutr::Behaviour::new(key.public().to_peer_id()),
-                }),
+                ),
                 ping,
                 limits,
                 memory,
@@ -731,6 +747,7 @@ pub async fn start(
         listeners: listeners.clone(),
         reach: Reach::new(config.relay),
         relayed_addrs: HashMap::new(),
+        told_invite: None,
         punch_dials: HashSet::new(),
     };
     actor.on_admit(config.admission);
@@ -799,6 +816,9 @@ struct Actor {
     relayed_addrs: HashMap<PeerId, Vec<Multiaddr>>,
     /// Relayed connections being dialled for another try at hole punching.
     punch_dials: HashSet<ConnectionId>,
+    /// The relay last told that an invite of this node's is open, and until when (Unix
+    /// seconds; 0: that none is).
+    told_invite: Option<(PeerId, i64)>,
 }
 
 impl Actor {
@@ -845,6 +865,87 @@ impl Actor {
         }
         self.set_channels(&admission.channels);
         self.admission = admission;
+        self.tell_invite_open();
+    }
+
+    /// Tells the relay holding this node's slot until when an invite of this node's is open
+    /// (or that none is any more), once per change: the groups redeeming it reach this node
+    /// through that relay only while the relay knows (PROTOCOL.md §2b).
+    fn tell_invite_open(&mut self) {
+        let Some(relay) = self
+            .reach
+            .slot
+            .as_ref()
+            .filter(|s| s.accepted)
+            .map(|s| s.relay)
+        else {
+            return;
+        };
+        let until = self.admission.invites_until.unwrap_or(0);
+        if self.told_invite == Some((relay, until)) || (until == 0 && self.told_invite.is_none()) {
+            return;
+        }
+        let now = SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+        let for_secs = u64::try_from(until.saturating_sub(now)).unwrap_or(0);
+        debug!(%relay, for_secs, "telling the relay holding this node's slot of its invite");
+        self.swarm
+            .behaviour_mut()
+            .gate
+            .inner_mut()
+            .invite_open
+            .send_request(&relay, InviteOpen { for_secs });
+        self.told_invite = Some((relay, until));
+    }
+
+    /// A member holding a slot on this node's relay says an invite of its is open (or that
+    /// none is): strangers may then open a circuit to it, to redeem it.
+    fn on_invite_open(
+        &mut self,
+        ev: request_response::Event<InviteOpen, InviteOpenAck>,
+        now: std::time::Instant,
+    ) {
+        match ev {
+            request_response::Event::Message {
+                peer,
+                message:
+                    request_response::Message::Request {
+                        request, channel, ..
+                    },
+                ..
+            } => {
+                let gate = &mut self.swarm.behaviour_mut().gate;
+                let open_for = gate.invite_open(peer, Duration::from_secs(request.for_secs), now);
+                if !open_for.is_zero() {
+                    info!(
+                        member = %peer,
+                        secs = open_for.as_secs(),
+                        "a member's invite is open: groups redeeming it may reach it through \
+                         this node's relay"
+                    );
+                }
+                let ack = InviteOpenAck {
+                    for_secs: open_for.as_secs(),
+                };
+                if gate
+                    .inner_mut()
+                    .invite_open
+                    .send_response(channel, ack)
+                    .is_err()
+                {
+                    debug!(member = %peer, "the member left before its notice was answered");
+                }
+            }
+            request_response::Event::Message {
+                peer,
+                message: request_response::Message::Response { response, .. },
+                ..
+            } => {
+                debug!(relay = %peer, for_secs = response.for_secs, "the relay lets groups redeeming this node's invite through")
+            }
+            other => debug!(?other, "invite notice"),
+        }
     }
 
     /// Subscribes to the announcement topics of `channels` and leaves the others.
@@ -1145,34 +1246,11 @@ impl Actor {
                         on = relaying,
                         "relaying for the members of this node's networks"
                     );
-                    self.swarm
-                        .behaviour_mut()
-                        .gate
-                        .inner_mut()
-                        .relay
-                        .set_status(Some(if relaying {
-                            relay::Status::Enable
-                        } else {
-                            relay::Status::Disable
-                        }));
+                    self.swarm.behaviour_mut().gate.set_relaying(relaying);
                 }
                 self.reserve_if_needed();
             }
-            MembersEvent::RelayClient(relay::client::Event::ReservationReqAccepted {
-                relay_peer_id,
-                renewal,
-                ..
-            }) => {
-                if let Some(slot) = &mut self.reach.slot
-                    && slot.relay == relay_peer_id
-                {
-                    if !renewal {
-                        info!(relay = %relay_peer_id, "reachable through a member's relay");
-                    }
-                    slot.accepted = true;
-                }
-            }
-            MembersEvent::Relay(ev) => self.on_relay(ev, now),
+            MembersEvent::InviteOpen(ev) => self.on_invite_open(ev, now),
             MembersEvent::Dcutr(dcutr::Event {
                 remote_peer_id,
                 result,
@@ -1189,6 +1267,26 @@ impl Actor {
                 }
             },
             other => tracing::trace!(?other, "members-only event"),
+        }
+    }
+
+    /// This node's relay client: a slot taken (or renewed) on a member's relay.
+    fn on_relay_client(&mut self, ev: relay::client::Event) {
+        if let relay::client::Event::ReservationReqAccepted {
+            relay_peer_id,
+            renewal,
+            ..
+        } = ev
+            && let Some(slot) = &mut self.reach.slot
+            && slot.relay == relay_peer_id
+        {
+            if !renewal {
+                info!(relay = %relay_peer_id, "reachable through a member's relay");
+            }
+            slot.accepted = true;
+            // Told again on every renewal: a relay that restarted has forgotten.
+            self.told_invite = None;
+            self.tell_invite_open();
         }
     }
 
@@ -1268,10 +1366,11 @@ impl Actor {
                 // Asking a peer that is no member yet (redeeming an invite): its connection is
                 // let in as a guest's.
                 if !self.swarm.behaviour().gate.is_member(&peer) {
+                    let relays: Vec<PeerId> = addrs.iter().filter_map(reach::relay_of).collect();
                     self.swarm
                         .behaviour_mut()
                         .gate
-                        .expect(peer, std::time::Instant::now());
+                        .expect(peer, relays, std::time::Instant::now());
                 }
                 let id = self.swarm.behaviour_mut().sync.send_request_with_addresses(
                     &peer,
@@ -1469,7 +1568,11 @@ impl Actor {
             SwarmEvent::Behaviour(BehaviourEvent::Sync(ev)) => self.on_sync(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Previous(ev)) => self.on_previous(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Announce(ev)) => self.on_announce(ev),
-            SwarmEvent::Behaviour(BehaviourEvent::Gate(ev)) => self.on_members(ev),
+            SwarmEvent::Behaviour(BehaviourEvent::Gate(ev)) => match ev {
+                admission::GateEvent::Members(ev) => self.on_members(ev),
+                admission::GateEvent::Relay(ev) => self.on_relay(ev, std::time::Instant::now()),
+                admission::GateEvent::RelayClient(ev) => self.on_relay_client(ev),
+            },
             // A connection whose pings fail is dead (a cut link): close it, so that the peer
             // counts as gone and is redialled, instead of waiting minutes for TCP to give up.
             SwarmEvent::Behaviour(BehaviourEvent::Ping(ping::Event {
@@ -1618,6 +1721,7 @@ mod tests {
         };
         let with_invite = Admission {
             invites_open: true,
+            invites_until: None,
             read: 8,
             ..Admission::default()
         };
