@@ -305,6 +305,50 @@ fn two_homes_behind_routers_meet_through_a_members_relay_and_then_directly() {
     );
 }
 
+/// A member whose process ended without closing its connections (killed, or a power cut) and
+/// came back: the other closes what is left of the connection to the earlier run as soon as the
+/// new run identifies itself, instead of writing to it until a timeout. Over QUIC, which sends
+/// nothing when a process is killed, so the old connection lingers (TCP's kernel closes it).
+#[test]
+fn a_connection_to_an_earlier_run_of_a_member_is_closed_when_it_comes_back() {
+    let Some(mut lab) = Lab::new("runs") else {
+        return;
+    };
+    let (one, two) = lab.pair("10.78.0");
+    let quic = |ip: &str| {
+        vec![
+            "--no-lan".to_string(),
+            "--listen".to_string(),
+            format!("/ip4/{ip}/udp/7466/quic-v1"),
+        ]
+    };
+    let x = lab.start("x", &one, quic("10.78.0.1"));
+    let y = lab.start("y", &two, quic("10.78.0.2"));
+    let gy = lab.nodes[y].group();
+    let net = lab.nodes[x].json(&["network", "create", "--name", "Runs"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let invite = lab.nodes[x].json(&["network", "invite", &net, "--expires", "1h"]);
+    lab.nodes[y].json(&["network", "join", invite["code"].as_str().unwrap()]);
+    eventually("x to be connected to y", SLOW, || {
+        peer_entry(&lab.nodes[x], &gy)
+    });
+    lab.nodes[y].crash_and_restart();
+    let x_log = lab.nodes[x].log.clone();
+    eventually("x to close its connection to y's earlier run", SLOW, || {
+        std::fs::read_to_string(&x_log)
+            .ok()?
+            .contains("closing a connection to an earlier run of this member")
+            .then_some(())
+    });
+    // And y, back, is in the network as before.
+    eventually("x and y to be connected again", SLOW, || {
+        let e = peer_entry(&lab.nodes[x], &gy)?;
+        (e["addrs"].as_array()?.len() == 1).then_some(())
+    });
+}
+
 /// A shared plan that a and b both write (a created it), once b holds it.
 fn shared_plan(h: &Homes) -> String {
     let (a, b) = (&h.lab.nodes[h.a], &h.lab.nodes[h.b]);

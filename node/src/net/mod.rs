@@ -53,8 +53,22 @@ fn previous_protocols() -> Vec<(StreamProtocol, ProtocolSupport)> {
         .map(|p| (StreamProtocol::new(p), ProtocolSupport::Inbound))
         .collect()
 }
-/// What identify says about us: the program, never the group.
+/// What identify says about us: the program, never the group; [`agent`] adds this run's boot id.
 const AGENT: &str = concat!("commonground/", env!("CARGO_PKG_VERSION"));
+
+/// Identify's agent: the program, and a random id of this run of the node (`boot/<16 hex>`),
+/// by which a member tells a connection to this run from one left over from a run before.
+fn agent(boot: u64) -> String {
+    format!("{AGENT} boot/{boot:016x}")
+}
+
+/// The run of a node its identify agent names (see [`agent`]), if any.
+fn boot_of(agent: &str) -> Option<&str> {
+    agent
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix("boot/"))
+        .filter(|b| !b.is_empty())
+}
 /// How long a TCP dial (connect, noise and yamux) may take.
 const DIAL_TIMEOUT: Duration = Duration::from_secs(20);
 /// Commands waiting for the network actor.
@@ -610,7 +624,7 @@ fn build(
             );
             let identify = identify::Behaviour::new(
                 identify::Config::new("/commonground/id/1".into(), key.public())
-                    .with_agent_version(AGENT.into())
+                    .with_agent_version(agent(rand::random()))
                     .with_interval(Duration::from_secs(300)),
             );
             let ping =
@@ -777,6 +791,8 @@ pub async fn start(
 struct Connected {
     /// Each connection: its remote address, and the relay it goes through.
     conns: Vec<(ConnectionId, Multiaddr, Option<PeerId>)>,
+    /// The run of the peer (its boot id, from identify) each identified connection is to.
+    boots: HashMap<ConnectionId, String>,
     since: SystemTime,
 }
 
@@ -1218,7 +1234,14 @@ impl Actor {
     fn on_members(&mut self, ev: MembersEvent) {
         let now = std::time::Instant::now();
         match ev {
-            MembersEvent::Identify(identify::Event::Received { peer_id, info, .. }) => {
+            MembersEvent::Identify(identify::Event::Received {
+                peer_id,
+                connection_id,
+                info,
+            }) => {
+                if let Some(boot) = boot_of(&info.agent_version) {
+                    self.close_earlier_runs(peer_id, connection_id, boot.to_string());
+                }
                 if info.protocols.contains(&relay::HOP_PROTOCOL_NAME) {
                     self.reach.relays.insert(peer_id, info.listen_addrs);
                     self.reserve_if_needed();
@@ -1267,6 +1290,28 @@ impl Actor {
                 }
             },
             other => tracing::trace!(?other, "members-only event"),
+        }
+    }
+
+    /// `peer` identified itself on `connection` as the run `boot`: its connections identified
+    /// as an earlier run are closed. (Its process ended without closing them, and they linger
+    /// until a timeout; meanwhile gossipsub hands announcements to whichever connection's
+    /// handler takes them first, and those taken by a dead one are lost.)
+    fn close_earlier_runs(&mut self, peer: PeerId, connection: ConnectionId, boot: String) {
+        let Some(entry) = self.connected.get_mut(&peer) else {
+            return;
+        };
+        let earlier: Vec<ConnectionId> = entry
+            .boots
+            .iter()
+            .filter(|(c, b)| **c != connection && **b != boot)
+            .map(|(c, _)| *c)
+            .collect();
+        entry.boots.insert(connection, boot);
+        for c in earlier {
+            info!(%peer, "closing a connection to an earlier run of this member");
+            entry.boots.remove(&c);
+            self.swarm.close_connection(c);
         }
     }
 
@@ -1500,6 +1545,7 @@ impl Actor {
                 };
                 let entry = self.connected.entry(peer_id).or_insert_with(|| Connected {
                     conns: Vec::new(),
+                    boots: HashMap::new(),
                     since: SystemTime::now(),
                 });
                 if let libp2p::core::ConnectedPoint::Dialer {
@@ -1542,6 +1588,7 @@ impl Actor {
             } => {
                 if let Some(entry) = self.connected.get_mut(&peer_id) {
                     entry.conns.retain(|(c, _, _)| *c != connection_id);
+                    entry.boots.remove(&connection_id);
                 }
                 if num_established == 0 {
                     self.connected.remove(&peer_id);
@@ -1698,6 +1745,17 @@ mod tests {
     fn group(seed: u8) -> GroupId {
         let key = ed25519_dalek::SigningKey::from_bytes(&[seed; 32]);
         GroupId::from_public_key(key.verifying_key().to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn a_run_is_told_apart_by_its_agent() {
+        let (one, two) = (agent(1), agent(u64::MAX));
+        assert!(one.starts_with(AGENT), "{one}");
+        assert_eq!(boot_of(&one), Some("0000000000000001"));
+        assert_eq!(boot_of(&two), Some("ffffffffffffffff"));
+        // A node before boot ids, or another program: none.
+        assert_eq!(boot_of("commonground/0.5.6"), None);
+        assert_eq!(boot_of("commonground/0.5.6 boot/"), None);
     }
 
     #[test]
