@@ -269,6 +269,14 @@ fn two_homes_behind_routers_meet_through_a_members_relay_and_then_directly() {
     let ic = lab.start("c", &home_c, vec!["--no-lan".to_string()]);
     let gc = lab.nodes[ic].group();
     let invite = lab.nodes[ia].json(&["network", "invite", &net, "--expires", "1h"]);
+    // (A group typing the code is slower than a's notice, a few milliseconds over the internet.)
+    let r_log = lab.nodes[ir].log.clone();
+    eventually("r to hear that a's invite is open", SLOW, || {
+        std::fs::read_to_string(&r_log)
+            .ok()?
+            .contains("a member's invite is open")
+            .then_some(())
+    });
     let joined_at = Instant::now();
     let joined = lab.nodes[ic].json(&["network", "join", invite["code"].as_str().unwrap()]);
     eprintln!(

@@ -13,7 +13,8 @@
 //! relay: while a member holding a slot on this node's relay has told it that an invite of its
 //! own is open ([`Gate::invite_open`]), a stranger's connection gets the relay's handler alone
 //! (a *relay guest*), and may open a circuit through it to that member and no other: at most
-//! [`GUEST_CIRCUITS`] of them, each closed after [`GUEST_GRACE`] or [`GUEST_CIRCUIT_BYTES`].
+//! [`GUEST_CIRCUITS`] of them (counted by the relay's own check of a circuit's source, which
+//! refuses the rest cleanly), each closed after [`GUEST_GRACE`] or [`GUEST_CIRCUIT_BYTES`].
 //! It can reserve no slot. On the joining side, the connection to the relay of the member it
 //! redeems an invite with gets the relay client's handler alone. libp2p-relay 0.22 checks only
 //! a circuit's source (its rate limiters see the source peer and address, never where the
@@ -41,8 +42,10 @@ use tracing::debug;
 pub const GUEST_GRACE: Duration = Duration::from_secs(30);
 /// How many guests may be connected at once.
 pub const MAX_GUESTS: usize = 8;
-/// How many circuits a relay guest may open through this node's relay during its grace.
-pub const GUEST_CIRCUITS: u32 = 2;
+/// How many circuits a relay guest may ask for through this node's relay during its grace:
+/// a joining node dials every relayed address of the inviter's at once (TCP and QUIC to the
+/// relay), and may dial again once.
+pub const GUEST_CIRCUITS: u32 = 4;
 /// How many bytes a relay guest's circuit may carry (both ways) before it is closed: a `Join`
 /// and its answer, the network document whole, with room to spare.
 pub const GUEST_CIRCUIT_BYTES: u64 = 8 << 20;
@@ -54,6 +57,33 @@ pub const MAX_INVITE_NOTICE: Duration = Duration::from_secs(24 * 3600);
 #[derive(Debug, thiserror::Error)]
 #[error("not a member of any network this node shares, and no invite is open")]
 pub struct NotAdmitted;
+
+/// What the gate shares with the checks it adds to the relay's (which run inside the relay).
+#[derive(Debug, Default)]
+struct Shared {
+    /// Members of the networks this node holds.
+    members: HashSet<PeerId>,
+    /// Circuits each relay guest asked for.
+    guest_circuits: HashMap<PeerId, u32>,
+}
+
+impl Shared {
+    /// Whether `peer` may have a slot on this node's relay: members only.
+    fn may_reserve(&self, peer: &PeerId) -> bool {
+        self.members.contains(peer)
+    }
+
+    /// Whether `peer` may ask for another circuit: a member always, a relay guest
+    /// [`GUEST_CIRCUITS`] times. Counts it.
+    fn may_open_circuit(&mut self, peer: PeerId) -> bool {
+        if self.members.contains(&peer) {
+            return true;
+        }
+        let asked = self.guest_circuits.entry(peer).or_default();
+        *asked += 1;
+        *asked <= GUEST_CIRCUITS
+    }
+}
 
 /// What runs on a connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,19 +135,18 @@ pub struct Gate<B> {
     /// ask which behaviour made a handler (libp2p-relay 0.22).
     guest_relay: relay::Behaviour,
     relay_client: relay::client::Behaviour,
-    /// Members, shared with the relay's slot check (members only).
-    members: Arc<Mutex<HashSet<PeerId>>>,
+    /// Members and guests' circuits, shared with the checks added to the relay's.
+    shared: Arc<Mutex<Shared>>,
     invites_open: bool,
     /// Whether this node's relay is on.
     relaying: bool,
     /// Members that said an invite of theirs is open, until when.
     notices: HashMap<PeerId, Instant>,
-    /// Members holding a slot on this node's relay.
-    reserved: HashSet<PeerId>,
+    /// Members holding a slot on this node's relay, with how many (one per connection: after
+    /// a restart, the slot on its new connection may come before the old connection's closes).
+    reserved: HashMap<PeerId, u32>,
     /// Guests and when their grace ends.
     guests: HashMap<PeerId, Instant>,
-    /// Circuits each relay guest opened.
-    guest_circuits: HashMap<PeerId, u32>,
     /// Peers this node itself asked to talk to before they are members (the inviter it redeems
     /// an invite with), until when.
     expected: HashMap<PeerId, Instant>,
@@ -139,12 +168,20 @@ impl<B: NetworkBehaviour> Gate<B> {
         mut config: relay::Config,
         relay_client: relay::client::Behaviour,
     ) -> Self {
-        let members = Arc::new(Mutex::new(HashSet::new()));
-        let slot_members = members.clone();
+        let shared = Arc::new(Mutex::new(Shared::default()));
         // A slot is for members only: a relay guest's connection runs the relay's handler too.
+        let slots = shared.clone();
         config.reservation_rate_limiters.push(Box::new(
             move |peer: PeerId, _: &Multiaddr, _: Instant| {
-                slot_members.lock().is_ok_and(|m| m.contains(&peer))
+                slots.lock().is_ok_and(|s| s.may_reserve(&peer))
+            },
+        ));
+        // A relay guest's circuits are counted where the relay checks a circuit's source: the
+        // rest are refused with "resource limit exceeded", the guest left connected.
+        let circuits = shared.clone();
+        config.circuit_src_rate_limiters.push(Box::new(
+            move |peer: PeerId, _: &Multiaddr, _: Instant| {
+                circuits.lock().is_ok_and(|mut s| s.may_open_circuit(peer))
             },
         ));
         let guest_config = relay::Config {
@@ -163,13 +200,12 @@ impl<B: NetworkBehaviour> Gate<B> {
             relay,
             guest_relay,
             relay_client,
-            members,
+            shared,
             invites_open: false,
             relaying: false,
             notices: HashMap::new(),
-            reserved: HashSet::new(),
+            reserved: HashMap::new(),
             guests: HashMap::new(),
-            guest_circuits: HashMap::new(),
             expected: HashMap::new(),
             expected_relays: HashMap::new(),
             member_conns: HashMap::new(),
@@ -184,8 +220,8 @@ impl<B: NetworkBehaviour> Gate<B> {
         // A guest that joined is a member now: it no longer takes a guest's place.
         self.guests.retain(|peer, _| !members.contains(peer));
         self.notices.retain(|peer, _| members.contains(peer));
-        if let Ok(mut shared) = self.members.lock() {
-            shared.clone_from(&members);
+        if let Ok(mut shared) = self.shared.lock() {
+            shared.members.clone_from(&members);
         }
         self.invites_open = invites_open;
     }
@@ -223,7 +259,7 @@ impl<B: NetworkBehaviour> Gate<B> {
             && self
                 .notices
                 .iter()
-                .any(|(peer, until)| *until > now && self.reserved.contains(peer))
+                .any(|(peer, until)| *until > now && self.reserved.contains_key(peer))
     }
 
     /// The members-only behaviour.
@@ -233,7 +269,7 @@ impl<B: NetworkBehaviour> Gate<B> {
 
     /// Whether `peer` is a member of a network this node shares.
     pub fn is_member(&self, peer: &PeerId) -> bool {
-        self.members.lock().is_ok_and(|m| m.contains(peer))
+        self.shared.lock().is_ok_and(|s| s.members.contains(peer))
     }
 
     /// This node is about to ask `peer` something although it is no member yet (redeeming an
@@ -257,9 +293,10 @@ impl<B: NetworkBehaviour> Gate<B> {
     /// alone: its dialler does the same.)
     /// Each is returned once (its address is taken).
     pub fn promoted(&mut self) -> Vec<(ConnectionId, PeerId, Multiaddr)> {
-        let Ok(members) = self.members.lock() else {
+        let Ok(shared) = self.shared.lock() else {
             return Vec::new();
         };
+        let members = &shared.members;
         self.conns
             .iter_mut()
             .filter(|(_, (peer, kind, _))| *kind != Kind::Member && members.contains(peer))
@@ -274,8 +311,11 @@ impl<B: NetworkBehaviour> Gate<B> {
         self.guests.retain(|_, until| *until > now);
         self.notices.retain(|_, until| *until > now);
         let guests = &self.guests;
-        self.guest_circuits
-            .retain(|peer, _| guests.contains_key(peer));
+        if let Ok(mut shared) = self.shared.lock() {
+            shared
+                .guest_circuits
+                .retain(|peer, _| guests.contains_key(peer));
+        }
     }
 
     /// Whether a connection to `peer` may be established, and what runs on it.
@@ -284,7 +324,11 @@ impl<B: NetworkBehaviour> Gate<B> {
         if self.is_member(&peer) {
             return Ok(Kind::Member);
         }
-        let members = self.members.lock().map(|m| m.clone()).unwrap_or_default();
+        let members = self
+            .shared
+            .lock()
+            .map(|s| s.members.clone())
+            .unwrap_or_default();
         self.guests
             .retain(|peer, until| *until > now && !members.contains(peer));
         let is_guest = self.guests.contains_key(&peer);
@@ -332,28 +376,34 @@ impl<B: NetworkBehaviour> Gate<B> {
         self.conns.get(connection).map(|(_, k, _)| *k)
     }
 
-    /// Whether the relay guest `src` may open a circuit to `dst` now: `dst` holds a slot and
-    /// has an invite open, and `src` has circuits left. Counts the circuit.
-    fn guest_circuit(&mut self, src: PeerId, dst: PeerId, now: Instant) -> bool {
-        let open = self.reserved.contains(&dst)
-            && self.notices.get(&dst).is_some_and(|until| *until > now);
-        let used = self.guest_circuits.entry(src).or_default();
-        if !open || *used >= GUEST_CIRCUITS {
-            return false;
-        }
-        *used += 1;
-        true
+    /// Whether a relay guest may open a circuit to `dst` now: `dst` holds a slot and has an
+    /// invite open. (How many a guest may ask for is counted in [`Shared::may_open_circuit`].)
+    fn guest_may_reach(&self, dst: &PeerId, now: Instant) -> bool {
+        self.reserved.contains_key(dst) && self.notices.get(dst).is_some_and(|until| *until > now)
     }
 
     /// An event of this node's relay, for the node; it also keeps who holds a slot.
     fn on_relay_event(&mut self, ev: &relay::Event) {
         match ev {
-            relay::Event::ReservationReqAccepted { src_peer_id, .. } => {
-                self.reserved.insert(*src_peer_id);
+            relay::Event::ReservationReqAccepted {
+                src_peer_id,
+                renewed,
+            } => {
+                let slots = self.reserved.entry(*src_peer_id).or_default();
+                *slots = if *renewed {
+                    (*slots).max(1)
+                } else {
+                    *slots + 1
+                };
             }
             relay::Event::ReservationClosed { src_peer_id }
             | relay::Event::ReservationTimedOut { src_peer_id } => {
-                self.reserved.remove(src_peer_id);
+                if let Some(slots) = self.reserved.get_mut(src_peer_id) {
+                    *slots = slots.saturating_sub(1);
+                    if *slots == 0 {
+                        self.reserved.remove(src_peer_id);
+                    }
+                }
             }
             _ => {}
         }
@@ -370,7 +420,7 @@ impl<B: NetworkBehaviour> Gate<B> {
     ) -> Option<ToSwarm<GateEvent<B::ToSwarm>, THandlerInEvent<Self>>> {
         let (owner, _, _) = self.conns.get(&c)?;
         let owner = *owner;
-        if owner == src || self.is_member(&src) || self.guest_circuit(src, owner, Instant::now()) {
+        if owner == src || self.is_member(&src) || self.guest_may_reach(&owner, Instant::now()) {
             return None;
         }
         debug!(stranger = %src, to = %owner, "a stranger's circuit refused");
@@ -745,32 +795,51 @@ mod tests {
             g.invite_open(stranger, Duration::from_secs(600), now),
             Duration::ZERO
         );
-        // The slot given back: nobody.
-        g.on_relay_event(&relay::Event::ReservationClosed {
+        // Back from a restart: the new connection's slot came before the old one's closed.
+        g.invite_open(inviter, Duration::from_secs(600), now);
+        reserved(&mut g, inviter);
+        let closed = relay::Event::ReservationClosed {
             src_peer_id: inviter,
-        });
+        };
+        g.on_relay_event(&closed);
+        assert!(g.relay_guests_welcome(now), "the new slot still counts");
+        // The slot given back: nobody.
+        g.on_relay_event(&closed);
         assert!(!g.relay_guests_welcome(now));
     }
 
     #[test]
-    fn a_relay_guest_reaches_only_a_member_with_an_invite_open_and_twice_at_most() {
+    fn a_relay_guest_reaches_only_a_member_with_an_invite_open() {
         let mut g = gate();
-        let (inviter, other, guest) = (PeerId::random(), PeerId::random(), PeerId::random());
+        let (inviter, other) = (PeerId::random(), PeerId::random());
         let now = Instant::now();
         g.set_members(members(&[inviter, other]), false);
         g.set_relaying(true);
         reserved(&mut g, inviter);
         reserved(&mut g, other);
         g.invite_open(inviter, Duration::from_secs(600), now);
-        assert!(!g.guest_circuit(guest, other, now), "no invite open");
+        assert!(g.guest_may_reach(&inviter, now));
+        assert!(!g.guest_may_reach(&other, now), "no invite open");
+        assert!(!g.guest_may_reach(&inviter, now + Duration::from_secs(600)));
+    }
+
+    #[test]
+    fn a_relay_guest_asks_for_a_few_circuits_at_most_and_a_member_for_any() {
+        let mut shared = Shared::default();
+        let (member, guest) = (PeerId::random(), PeerId::random());
+        shared.members.insert(member);
         for _ in 0..GUEST_CIRCUITS {
-            assert!(g.guest_circuit(guest, inviter, now));
+            assert!(shared.may_open_circuit(guest));
         }
-        assert!(!g.guest_circuit(guest, inviter, now), "one too many");
+        assert!(!shared.may_open_circuit(guest), "one too many");
         assert!(
-            g.guest_circuit(PeerId::random(), inviter, now),
+            shared.may_open_circuit(PeerId::random()),
             "counted per guest"
         );
+        for _ in 0..100 {
+            assert!(shared.may_open_circuit(member));
+        }
+        assert!(shared.may_reserve(&member) && !shared.may_reserve(&guest));
     }
 
     #[test]

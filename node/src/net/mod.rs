@@ -1577,7 +1577,10 @@ impl Actor {
                     if let Some(g) = group_of(&peer_id) {
                         self.presence.set(g, true);
                     }
-                    self.dial_through(peer_id);
+                    // Only a member relays for members (a guest's relay is the inviter's).
+                    if self.swarm.behaviour().gate.is_member(&peer_id) {
+                        self.dial_through(peer_id);
+                    }
                 }
             }
             SwarmEvent::ConnectionClosed {
