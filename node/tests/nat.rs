@@ -66,6 +66,16 @@ fn wait_relayed(node: &NsNode) -> Value {
     )
 }
 
+/// Waits until `node` has logged `line` (`what` names the wait).
+fn wait_logged(node: &NsNode, line: &str, what: &str) {
+    eventually(what, SLOW, || {
+        std::fs::read_to_string(&node.log)
+            .ok()?
+            .contains(line)
+            .then_some(())
+    });
+}
+
 /// The entry of `peers --json` for `group`, if connected.
 fn peer_entry(node: &NsNode, group: &str) -> Option<Value> {
     node.try_json(&["peers"])?
@@ -270,13 +280,11 @@ fn two_homes_behind_routers_meet_through_a_members_relay_and_then_directly() {
     let gc = lab.nodes[ic].group();
     let invite = lab.nodes[ia].json(&["network", "invite", &net, "--expires", "1h"]);
     // (A group typing the code is slower than a's notice, a few milliseconds over the internet.)
-    let r_log = lab.nodes[ir].log.clone();
-    eventually("r to hear that a's invite is open", SLOW, || {
-        std::fs::read_to_string(&r_log)
-            .ok()?
-            .contains("a member's invite is open")
-            .then_some(())
-    });
+    wait_logged(
+        &lab.nodes[ir],
+        "a member's invite is open",
+        "r to hear that a's invite is open",
+    );
     let joined_at = Instant::now();
     let joined = lab.nodes[ic].json(&["network", "join", invite["code"].as_str().unwrap()]);
     eprintln!(
@@ -343,13 +351,11 @@ fn a_connection_to_an_earlier_run_of_a_member_is_closed_when_it_comes_back() {
         peer_entry(&lab.nodes[x], &gy)
     });
     lab.nodes[y].crash_and_restart();
-    let x_log = lab.nodes[x].log.clone();
-    eventually("x to close its connection to y's earlier run", SLOW, || {
-        std::fs::read_to_string(&x_log)
-            .ok()?
-            .contains("closing a connection to an earlier run of this member")
-            .then_some(())
-    });
+    wait_logged(
+        &lab.nodes[x],
+        "closing a connection to an earlier run of this member",
+        "x to close its connection to y's earlier run",
+    );
     // And y, back, is in the network as before.
     eventually("x and y to be connected again", SLOW, || {
         let e = peer_entry(&lab.nodes[x], &gy)?;
