@@ -38,6 +38,8 @@ use libp2p::swarm::{
 use libp2p::{Multiaddr, PeerId};
 use tracing::debug;
 
+use super::reach::is_relayed;
+
 /// How long a guest (a peer redeeming an invite) may stay connected.
 pub const GUEST_GRACE: Duration = Duration::from_secs(30);
 /// How many guests may be connected at once.
@@ -157,6 +159,8 @@ pub struct Gate<B> {
     /// Every connection: its peer, what runs on it, and the address dialled when this node
     /// dialled it as a guest's.
     conns: HashMap<ConnectionId, (PeerId, Kind, Option<Multiaddr>)>,
+    /// The relayed ones among them: the relay's handler there is libp2p's `dummy`.
+    relayed: HashSet<ConnectionId>,
 }
 
 impl<B: NetworkBehaviour> Gate<B> {
@@ -170,20 +174,24 @@ impl<B: NetworkBehaviour> Gate<B> {
     ) -> Self {
         let shared = Arc::new(Mutex::new(Shared::default()));
         // A slot is for members only: a relay guest's connection runs the relay's handler too.
+        // First, so that a guest's refused asks use none of the per-address allowance of
+        // libp2p's own checks, which the members behind that address share.
         let slots = shared.clone();
-        config.reservation_rate_limiters.push(Box::new(
-            move |peer: PeerId, _: &Multiaddr, _: Instant| {
+        config.reservation_rate_limiters.insert(
+            0,
+            Box::new(move |peer: PeerId, _: &Multiaddr, _: Instant| {
                 slots.lock().is_ok_and(|s| s.may_reserve(&peer))
-            },
-        ));
+            }),
+        );
         // A relay guest's circuits are counted where the relay checks a circuit's source: the
         // rest are refused with "resource limit exceeded", the guest left connected.
         let circuits = shared.clone();
-        config.circuit_src_rate_limiters.push(Box::new(
-            move |peer: PeerId, _: &Multiaddr, _: Instant| {
+        config.circuit_src_rate_limiters.insert(
+            0,
+            Box::new(move |peer: PeerId, _: &Multiaddr, _: Instant| {
                 circuits.lock().is_ok_and(|mut s| s.may_open_circuit(peer))
-            },
-        ));
+            }),
+        );
         let guest_config = relay::Config {
             max_circuit_duration: GUEST_GRACE,
             max_circuit_bytes: GUEST_CIRCUIT_BYTES,
@@ -210,6 +218,7 @@ impl<B: NetworkBehaviour> Gate<B> {
             expected_relays: HashMap::new(),
             member_conns: HashMap::new(),
             conns: HashMap::new(),
+            relayed: HashSet::new(),
         }
     }
 
@@ -349,18 +358,25 @@ impl<B: NetworkBehaviour> Gate<B> {
         } else {
             return Err(ConnectionDenied::new(NotAdmitted));
         };
-        self.guests.entry(peer).or_insert(now + GUEST_GRACE);
+        let until = *self.guests.entry(peer).or_insert(now + GUEST_GRACE);
+        if kind == Kind::ToRelay {
+            // Another dial to it within the guest's grace runs the relay client too (as a
+            // guest's, its dial through the relay would wait for ever on a handler that never
+            // comes).
+            self.expected_relays.insert(peer, until);
+        }
         Ok(kind)
     }
 
-    /// Records a connection and gives it its handler, made by `make` for the behaviours that
-    /// run on it.
+    /// Records a connection (over a relay's circuit when `relayed`) and gives it its handler,
+    /// made by `make` for the behaviours that run on it.
     fn handler(
         &mut self,
         kind: Kind,
         connection: ConnectionId,
         peer: PeerId,
         dialled: Option<&Multiaddr>,
+        relayed: bool,
         make: impl FnOnce(&mut Self, Kind) -> Result<THandler<Self>, ConnectionDenied>,
     ) -> Result<THandler<Self>, ConnectionDenied> {
         let handler = make(self, kind)?;
@@ -369,6 +385,9 @@ impl<B: NetworkBehaviour> Gate<B> {
         }
         let dialled = (kind != Kind::Member).then(|| dialled.cloned()).flatten();
         self.conns.insert(connection, (peer, kind, dialled));
+        if relayed {
+            self.relayed.insert(connection);
+        }
         Ok(handler)
     }
 
@@ -396,17 +415,35 @@ impl<B: NetworkBehaviour> Gate<B> {
                     *slots + 1
                 };
             }
-            relay::Event::ReservationClosed { src_peer_id }
-            | relay::Event::ReservationTimedOut { src_peer_id } => {
-                if let Some(slots) = self.reserved.get_mut(src_peer_id) {
-                    *slots = slots.saturating_sub(1);
-                    if *slots == 0 {
-                        self.reserved.remove(src_peer_id);
-                    }
-                }
+            // libp2p-relay 0.22 says "closed" when any connection of the peer closes, with a
+            // slot or not (AutoNAT's dial-back, say): a member holds at most one slot for each
+            // member connection it has left.
+            relay::Event::ReservationClosed { src_peer_id } => {
+                let left = self.member_conns.get(src_peer_id).map_or(0, |cs| {
+                    cs.iter().filter(|c| !self.relayed.contains(c)).count()
+                });
+                self.forget_slots(*src_peer_id, |slots| slots.min(left as u32));
+            }
+            relay::Event::ReservationTimedOut { src_peer_id } => {
+                self.forget_slots(*src_peer_id, |slots| slots.saturating_sub(1));
             }
             _ => {}
         }
+    }
+
+    /// Sets how many slots `peer` holds to what `left` makes of it.
+    fn forget_slots(&mut self, peer: PeerId, left: impl FnOnce(u32) -> u32) {
+        if let Some(slots) = self.reserved.get_mut(&peer) {
+            *slots = left(*slots);
+            if *slots == 0 {
+                self.reserved.remove(&peer);
+            }
+        }
+    }
+
+    /// Members holding a slot on this node's relay.
+    pub fn slots_held(&self) -> usize {
+        self.reserved.len()
     }
 
     /// A stranger's circuit to anyone but a member with an invite open is refused, when the
@@ -491,7 +528,8 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         remote_addr: &Multiaddr,
     ) -> Result<THandler<Self>, ConnectionDenied> {
         let kind = self.admit(peer, true)?;
-        self.handler(kind, connection_id, peer, None, |gate, kind| {
+        let relayed = is_relayed(local_addr);
+        self.handler(kind, connection_id, peer, None, relayed, |gate, kind| {
             let (c, l, r) = (connection_id, local_addr, remote_addr);
             Ok(match kind {
                 Kind::Member => {
@@ -548,30 +586,38 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         port_use: PortUse,
     ) -> Result<THandler<Self>, ConnectionDenied> {
         let kind = self.admit(peer, false)?;
-        self.handler(kind, connection_id, peer, Some(addr), |gate, kind| {
-            let (c, a, r, p) = (connection_id, addr, role_override, port_use);
-            Ok(match kind {
-                Kind::Member => {
-                    let relay = gate
-                        .relay
-                        .handle_established_outbound_connection(c, peer, a, r, p)?;
-                    let client = gate
-                        .relay_client
-                        .handle_established_outbound_connection(c, peer, a, r, p)?;
-                    let inner = gate
-                        .inner
-                        .handle_established_outbound_connection(c, peer, a, r, p)?;
-                    Either::Left(inner.select(relay.select(client)))
-                }
-                Kind::ToRelay => Either::Right(Either::Right(Either::Left(
-                    gate.relay_client
-                        .handle_established_outbound_connection(c, peer, a, r, p)?,
-                ))),
-                Kind::RelayGuest | Kind::Guest => {
-                    Either::Right(Either::Right(Either::Right(dummy::ConnectionHandler)))
-                }
-            })
-        })
+        let relayed = is_relayed(addr);
+        self.handler(
+            kind,
+            connection_id,
+            peer,
+            Some(addr),
+            relayed,
+            |gate, kind| {
+                let (c, a, r, p) = (connection_id, addr, role_override, port_use);
+                Ok(match kind {
+                    Kind::Member => {
+                        let relay = gate
+                            .relay
+                            .handle_established_outbound_connection(c, peer, a, r, p)?;
+                        let client = gate
+                            .relay_client
+                            .handle_established_outbound_connection(c, peer, a, r, p)?;
+                        let inner = gate
+                            .inner
+                            .handle_established_outbound_connection(c, peer, a, r, p)?;
+                        Either::Left(inner.select(relay.select(client)))
+                    }
+                    Kind::ToRelay => Either::Right(Either::Right(Either::Left(
+                        gate.relay_client
+                            .handle_established_outbound_connection(c, peer, a, r, p)?,
+                    ))),
+                    Kind::RelayGuest | Kind::Guest => {
+                        Either::Right(Either::Right(Either::Right(dummy::ConnectionHandler)))
+                    }
+                })
+            },
+        )
     }
 
     fn on_swarm_event(&mut self, event: FromSwarm) {
@@ -617,6 +663,7 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
             }
             FromSwarm::ConnectionClosed(e) => {
                 self.conns.remove(&e.connection_id);
+                self.relayed.remove(&e.connection_id);
                 if kind != Some(Kind::Member) {
                     return;
                 }
@@ -673,9 +720,16 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
                 handler: NotifyHandler::One(c),
                 ..
             } = &ev
-                && let Some(refused) = self.refuse_circuit(*peer_id, *c)
             {
-                return Poll::Ready(refused);
+                // The relay tells every connection it knows when it turns on or off, relayed
+                // ones too, where its handler is `dummy` and would panic on being told
+                // anything (rust-libp2p #5412).
+                if self.relayed.contains(c) {
+                    continue;
+                }
+                if let Some(refused) = self.refuse_circuit(*peer_id, *c) {
+                    return Poll::Ready(refused);
+                }
             }
             let routed = self.route(
                 ev,
@@ -721,7 +775,9 @@ mod tests {
 
     fn gate() -> Gate<dummy::Behaviour> {
         let me = PeerId::random();
-        let (_, client) = relay::client::new(me);
+        let (transport, client) = relay::client::new(me);
+        // The client panics when polled after its transport is gone; the swarm keeps it.
+        std::mem::forget(transport);
         Gate::new(dummy::Behaviour, me, relay::Config::default(), client)
     }
 
@@ -795,17 +851,23 @@ mod tests {
             g.invite_open(stranger, Duration::from_secs(600), now),
             Duration::ZERO
         );
-        // Back from a restart: the new connection's slot came before the old one's closed.
+        // A connection of the member's closes (AutoNAT's dial-back, or the old one after a
+        // restart whose new connection's slot came first): libp2p says "closed", yet the slot
+        // on the connection left still counts.
         g.invite_open(inviter, Duration::from_secs(600), now);
-        reserved(&mut g, inviter);
+        g.member_conns
+            .insert(inviter, vec![ConnectionId::new_unchecked(1)]);
         let closed = relay::Event::ReservationClosed {
             src_peer_id: inviter,
         };
         g.on_relay_event(&closed);
-        assert!(g.relay_guests_welcome(now), "the new slot still counts");
-        // The slot given back: nobody.
+        assert!(g.relay_guests_welcome(now), "the slot left still counts");
+        assert_eq!(g.slots_held(), 1);
+        // Its last connection closed: nobody.
+        g.member_conns.remove(&inviter);
         g.on_relay_event(&closed);
         assert!(!g.relay_guests_welcome(now));
+        assert_eq!(g.slots_held(), 0);
     }
 
     #[test]
@@ -840,6 +902,57 @@ mod tests {
             assert!(shared.may_open_circuit(member));
         }
         assert!(shared.may_reserve(&member) && !shared.may_reserve(&guest));
+    }
+
+    /// Connects `peer` on `connection` at `local` (relayed or not), as the swarm would.
+    fn connect(g: &mut Gate<dummy::Behaviour>, peer: PeerId, connection: u64, local: &str) {
+        let c = ConnectionId::new_unchecked(connection as usize);
+        let local: Multiaddr = local.parse().unwrap();
+        let remote: Multiaddr = "/ip4/198.18.0.12/tcp/40000".parse().unwrap();
+        assert!(
+            g.handle_established_inbound_connection(c, peer, &local, &remote)
+                .is_ok()
+        );
+        let endpoint = libp2p::core::ConnectedPoint::Listener {
+            local_addr: local,
+            send_back_addr: remote,
+        };
+        g.on_swarm_event(FromSwarm::ConnectionEstablished(ConnectionEstablished {
+            peer_id: peer,
+            connection_id: c,
+            endpoint: &endpoint,
+            failed_addresses: &[],
+            other_established: 0,
+        }));
+    }
+
+    #[test]
+    fn turning_the_relay_on_tells_no_relayed_connection() {
+        let mut g = gate();
+        let (member, relay) = (PeerId::random(), PeerId::random());
+        g.set_members(members(&[member]), false);
+        connect(&mut g, member, 1, "/ip4/198.18.0.1/tcp/7466");
+        connect(
+            &mut g,
+            member,
+            2,
+            &format!("/ip4/198.18.0.1/tcp/7466/p2p/{relay}/p2p-circuit"),
+        );
+        g.set_relaying(true);
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        let mut told = Vec::new();
+        while let Poll::Ready(ev) = g.poll(&mut cx) {
+            if let ToSwarm::NotifyHandler {
+                handler: NotifyHandler::One(c),
+                ..
+            } = ev
+            {
+                told.push(c);
+            }
+        }
+        // The direct connection's relay handler hears it; the relayed one's is libp2p's
+        // `dummy`, which would panic.
+        assert_eq!(told, vec![ConnectionId::new_unchecked(1)]);
     }
 
     #[test]

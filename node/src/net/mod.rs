@@ -1335,18 +1335,9 @@ impl Actor {
         }
     }
 
-    /// This node's relay: who holds a slot on it, and whether it is on.
-    fn on_relay(&mut self, ev: relay::Event, now: std::time::Instant) {
-        match ev {
-            relay::Event::ReservationReqAccepted { src_peer_id, .. } => {
-                self.reach.slots_held.insert(src_peer_id, now);
-            }
-            relay::Event::ReservationClosed { src_peer_id }
-            | relay::Event::ReservationTimedOut { src_peer_id } => {
-                self.reach.slots_held.remove(&src_peer_id);
-            }
-            other => debug!(?other, "relay event"),
-        }
+    /// This node's relay: logged (the gate keeps who holds a slot).
+    fn on_relay(&self, ev: relay::Event) {
+        debug!(?ev, "relay event");
     }
 
     /// Asks a member's relay for a slot when this node is not reachable from outside and holds
@@ -1488,7 +1479,7 @@ impl Actor {
                     peers,
                     reachability: self.reach.reachability(),
                     relaying: self.reach.relaying,
-                    relayed_members: self.reach.slots_held.len(),
+                    relayed_members: self.swarm.behaviour().gate.slots_held(),
                     hole_punches: self.reach.punched,
                 });
             }
@@ -1620,7 +1611,7 @@ impl Actor {
             SwarmEvent::Behaviour(BehaviourEvent::Announce(ev)) => self.on_announce(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Gate(ev)) => match ev {
                 admission::GateEvent::Members(ev) => self.on_members(ev),
-                admission::GateEvent::Relay(ev) => self.on_relay(ev, std::time::Instant::now()),
+                admission::GateEvent::Relay(ev) => self.on_relay(ev),
                 admission::GateEvent::RelayClient(ev) => self.on_relay_client(ev),
             },
             // A connection whose pings fail is dead (a cut link): close it, so that the peer

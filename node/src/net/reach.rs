@@ -86,8 +86,6 @@ pub struct Reach {
     pub resting: HashMap<PeerId, Instant>,
     /// Whether this node's relay is on (libp2p advertises it once an address is confirmed).
     pub relaying: bool,
-    /// Members holding a slot on this node's relay.
-    pub slots_held: HashMap<PeerId, Instant>,
     /// Relayed connections upgraded to direct ones by hole punching, and attempts that failed.
     pub punched: (u64, u64),
     /// When to try hole punching again with members it failed with.
@@ -106,7 +104,6 @@ impl Reach {
             slot: None,
             resting: HashMap::new(),
             relaying: false,
-            slots_held: HashMap::new(),
             punched: (0, 0),
             retries: super::punch::Retries::default(),
             told: false,
