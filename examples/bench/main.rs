@@ -130,7 +130,6 @@ async fn settled(bytes: impl Fn() -> u64) {
     .await;
 }
 
-/// A size from the environment, or `default`.
 /// A swarm with a new identity on TCP (noise, yamux), its behaviour made from its key; idle
 /// connections are kept `idle`.
 fn tcp_swarm<B: libp2p::swarm::NetworkBehaviour>(
@@ -164,6 +163,7 @@ fn rss_bytes(pid: &str) -> anyhow::Result<u64> {
     Ok(kib * 1024)
 }
 
+/// A size from the environment, or `default`.
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

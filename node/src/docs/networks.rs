@@ -358,7 +358,6 @@ impl Docs {
                 .collect();
             Ok(crate::net::Admission {
                 members,
-                invites_open: invites_until.is_some(),
                 invites_until,
                 networks,
                 channels,

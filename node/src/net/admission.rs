@@ -144,8 +144,8 @@ pub struct Gate<B> {
     relaying: bool,
     /// Members that said an invite of theirs is open, until when.
     notices: HashMap<PeerId, Instant>,
-    /// Members holding a slot on this node's relay, with how many (one per connection: after
-    /// a restart, the slot on its new connection may come before the old connection's closes).
+    /// Members holding a slot on this node's relay, with how many (at most one on each direct
+    /// member connection: see [`Gate::on_relay_event`]).
     reserved: HashMap<PeerId, u32>,
     /// Guests and when their grace ends.
     guests: HashMap<PeerId, Instant>,
@@ -333,20 +333,18 @@ impl<B: NetworkBehaviour> Gate<B> {
         if self.is_member(&peer) {
             return Ok(Kind::Member);
         }
-        let members = self
-            .shared
-            .lock()
-            .map(|s| s.members.clone())
-            .unwrap_or_default();
-        self.guests
-            .retain(|peer, until| *until > now && !members.contains(peer));
+        if let Ok(shared) = self.shared.lock() {
+            self.guests
+                .retain(|peer, until| *until > now && !shared.members.contains(peer));
+        }
         let is_guest = self.guests.contains_key(&peer);
         let kind = if inbound {
-            let welcome = self.invites_open || self.relay_guests_welcome(now);
+            let relay_guest = self.relay_guests_welcome(now);
+            let welcome = self.invites_open || relay_guest;
             if !is_guest && (!welcome || self.guests.len() >= MAX_GUESTS) {
                 return Err(ConnectionDenied::new(NotAdmitted));
             }
-            if self.relay_guests_welcome(now) {
+            if relay_guest {
                 Kind::RelayGuest
             } else {
                 Kind::Guest

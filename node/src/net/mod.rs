@@ -120,10 +120,9 @@ pub struct NetConfig {
 pub struct Admission {
     /// Every member of every network this node holds.
     pub members: HashSet<GroupId>,
-    /// Whether an invite of this node's is open (unexpired, used or not).
-    pub invites_open: bool,
-    /// Until when the last of them is open (Unix seconds): the relay holding this node's slot
-    /// is told, so that the groups redeeming them can reach it through that relay.
+    /// Until when the last of this node's open invites (unexpired, used or not) is open, in
+    /// Unix seconds; none when none is. The relay holding this node's slot is told, so that
+    /// the groups redeeming them can reach it through that relay.
     pub invites_until: Option<i64>,
     /// The networks this node holds, with the members of each (for LAN beacons).
     pub networks: Vec<(commonground_protocol::DocId, Vec<GroupId>)>,
@@ -141,7 +140,6 @@ impl Admission {
     pub fn replaces(&self, applied: &Admission) -> bool {
         self.read >= applied.read
             && (self.members != applied.members
-                || self.invites_open != applied.invites_open
                 || self.invites_until != applied.invites_until
                 || self.networks != applied.networks
                 || self.channels != applied.channels)
@@ -864,7 +862,7 @@ impl Actor {
         self.swarm
             .behaviour_mut()
             .gate
-            .set_members(members, admission.invites_open);
+            .set_members(members, admission.invites_until.is_some());
         self.disconnect_unwelcome();
         // A guest's connection to a peer that is a member now (this node joined its network)
         // gets a member's beside it, which runs identify, AutoNAT, relay and hole punching. The
@@ -901,10 +899,7 @@ impl Actor {
         if self.told_invite == Some((relay, until)) || (until == 0 && self.told_invite.is_none()) {
             return;
         }
-        let now = SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
-        let for_secs = u64::try_from(until.saturating_sub(now)).unwrap_or(0);
+        let for_secs = u64::try_from(until.saturating_sub(crate::docs::now_unix())).unwrap_or(0);
         debug!(%relay, for_secs, "telling the relay holding this node's slot of its invite");
         self.swarm
             .behaviour_mut()
@@ -1335,11 +1330,6 @@ impl Actor {
         }
     }
 
-    /// This node's relay: logged (the gate keeps who holds a slot).
-    fn on_relay(&self, ev: relay::Event) {
-        debug!(?ev, "relay event");
-    }
-
     /// Asks a member's relay for a slot when this node is not reachable from outside and holds
     /// none.
     fn reserve_if_needed(&mut self) {
@@ -1611,7 +1601,8 @@ impl Actor {
             SwarmEvent::Behaviour(BehaviourEvent::Announce(ev)) => self.on_announce(ev),
             SwarmEvent::Behaviour(BehaviourEvent::Gate(ev)) => match ev {
                 admission::GateEvent::Members(ev) => self.on_members(ev),
-                admission::GateEvent::Relay(ev) => self.on_relay(ev),
+                // (The gate keeps who holds a slot.)
+                admission::GateEvent::Relay(ev) => debug!(?ev, "relay event"),
                 admission::GateEvent::RelayClient(ev) => self.on_relay_client(ev),
             },
             // A connection whose pings fail is dead (a cut link): close it, so that the peer
@@ -1772,8 +1763,7 @@ mod tests {
             ..Admission::default()
         };
         let with_invite = Admission {
-            invites_open: true,
-            invites_until: None,
+            invites_until: Some(1_800_000_000),
             read: 8,
             ..Admission::default()
         };
