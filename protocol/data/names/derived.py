@@ -37,8 +37,9 @@ sorani.txt     the everyday words of Sorani (Central Kurdish, Arabic script), fo
 pashto.txt     the everyday words of Pashto, folded (rules version 13): the word list of
                Tesseract's Pashto model (Debian tesseract-ocr-pus 1:4.1.0-2, Apache-2.0; the
                list Google built for OCR from Pashto web text), less every word that a name
-               list (given.txt, family.txt, given_extra.txt, family_extra.txt) holds and every
-               word common.txt already holds. The checker reads them as everyday words beside
+               list (given.txt, family.txt, given_extra.txt, family_extra.txt) holds, every
+               feminine oblique of a name two packages or a hand list give (وږمې of وږمه), and
+               every word common.txt already holds. The checker reads them as everyday words beside
                common.txt (there is no Pashto list in wordfreq), so that in a slot where a person
                is named a Pashto word of no list is taken for a name only if it is no everyday
                word either. The list comes as a DAWG inside the model; Tesseract's own tools
@@ -169,38 +170,37 @@ def pashto_words(path: str) -> list[str]:
     data = Path(path).read_bytes()
     if hashlib.sha256(data).hexdigest() != PASHTO_WORDS_SHA256:
         sys.exit(f"{path}: not the pinned Tesseract Pashto word list (SHA-256 differs)")
-    names = set()
-    for f in ("given.txt", "family.txt", "given_extra.txt", "family_extra.txt"):
-        for line in (HERE / f).read_text(encoding="utf-8").splitlines():
-            w = line.strip()
-            if w and not w.startswith("#"):
-                names.add(fold(w))
-    names |= {w.translate(PASHTO_AS_PERSIAN) for w in names}
+    names = folded_lines("given.txt", "family.txt", "given_extra.txt", "family_extra.txt")
+    firm = folded_lines("strong.txt", "given_extra.txt", "family_extra.txt")
     common = set((HERE / "common.txt").read_text(encoding="utf-8").split())
     out = set()
     for line in data.decode("utf-8").splitlines():
-        w = fold(line.strip().strip(BIDI))
+        raw = line.strip().strip(BIDI)
+        w = fold(raw)
         if (len(w) >= 2 and all(arabic_script(c) for c in w)
-                and not (name_forms(w) & names) and w not in common):
+                and w not in names and not oblique_of(raw) & firm and w not in common):
             out.add(w)
     return sorted(out)
 
 
-# Pashto letters for the Persian sounds nearest them: a name the lists spell in Persian
-# (فرشته) is the same name written in Pashto (فرښته).
-PASHTO_AS_PERSIAN = str.maketrans({"ښ": "ش", "ږ": "ژ", "ړ": "ر", "ډ": "د", "ټ": "ت", "ڼ": "ن"})
-
-
-def name_forms(w: str) -> set[str]:
-    """A Pashto word, with Pashto letters as Persian ones, and without the endings a name takes
-    in the oblique (وږمې of وږمه, folded وږمي; ملالو): what a listed name would be."""
-    out = {w, w.translate(PASHTO_AS_PERSIAN)}
-    for f in list(out):
-        if f.endswith("ي") and len(f) > 3:
-            out |= {f[:-1], f[:-1] + "ه"}
-        if f.endswith("و") and len(f) > 3:
-            out |= {f[:-1], f[:-1] + "ه"}
+def folded_lines(*files: str) -> set[str]:
+    """The words of lists of this folder, one per line (no comments), folded."""
+    out = set()
+    for f in files:
+        for line in (HERE / f).read_text(encoding="utf-8").splitlines():
+            w = line.strip()
+            if w and not w.startswith("#"):
+                out.add(fold(w))
     return out
+
+
+def oblique_of(raw: str) -> set[str]:
+    """The name a Pashto word in the feminine oblique is of, as written (not folded): وږمې of
+    وږمه, پلوشې of پلوشه. Only names two packages or a hand list give are looked for (`firm`
+    above): the lists hold rarer names that are plain words once a letter changes."""
+    if raw.endswith("ې") and len(raw) > 3:
+        return {fold(raw[:-1] + "ه")}
+    return set()
 
 
 def zipf_lists(folder: str, langs: tuple[str, ...]) -> dict[str, float]:

@@ -40,9 +40,6 @@ const SORANI: &str = include_str!("../../data/names/sorani.txt");
 /// Everyday words of Pashto (`derived.py`, from Tesseract's Pashto word list, less every listed
 /// name): read with [`COMMON`], which has no Pashto (version 13).
 const PASHTO: &str = include_str!("../../data/names/pashto.txt");
-/// Everyday Pashto words that Tesseract's list ([`PASHTO`]) lacks as organisers write them:
-/// free (of charge), beautiful (version 13).
-const PASHTO_EVERYDAY: &[&str] = &["وړیا", "ښایسته"];
 /// Towns and cities (`derived.py`): a place's name written alone is not a person's.
 const PLACES: &str = include_str!("../../data/names/places.txt");
 
@@ -120,12 +117,8 @@ static LISTS: LazyLock<Lists> = LazyLock::new(|| {
             .into_iter()
             .chain(set(SORANI))
             .chain(set(PASHTO))
-            .chain(PASHTO_EVERYDAY.iter().map(|w| fold(w)))
             .collect(),
-        pashto: set(PASHTO)
-            .into_iter()
-            .chain(PASHTO_EVERYDAY.iter().map(|w| fold(w)))
-            .collect(),
+        pashto: set(PASHTO),
         places: set(PLACES),
         rules: AMBIGUOUS_RULES.iter().map(|w| fold(w)).collect(),
         family_extra,
@@ -872,11 +865,9 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         && ts.get(i + 1).is_some_and(|n| n.text == "او")
         && ts.get(i + 2).is_some_and(|n| n.text == "د")
         && ts.get(i + 3).is_some_and(|n| in_list(n, &["هغې", "هغه"]))
-        && ts
-            .iter()
-            .skip(i + 4)
-            .take(2)
-            .any(|n| in_list(n, PASHTO_KIN) || in_list(n, PASHTO_KIN_AFTER_AND))
+        && ts.iter().skip(i + 4).take(3).any(|n| {
+            in_list(n, PASHTO_KIN) || in_list(n, PASHTO_KIN_AFTER_AND) || in_list(n, PASHTO_FAMILY)
+        })
         && (known_or_unlisted(t) || t.initial || NAME_PART_WORDS.contains(&t.text.as_str()))
         && person_in_slot_shape(t)
     {
@@ -1960,6 +1951,18 @@ fn acts(ts: &[Token], i: usize) -> bool {
     {
         return true;
     }
+    // Version 13: in Pashto, opening the sentence before a verb of saying and "that", any
+    // listed given name, even one that is also a word, or one in Pashto letters: "روښانه وايي
+    // چې…", "فرښته وايي چې…" (no adjective, no angel says).
+    if t.initial
+        && t.in_pashto
+        && (caseless_given(t) || given_in_persian_letters(t))
+        && person_in_slot_shape(t)
+        && at(i + 1, SPEECH_VERBS)
+        && at(i + 2, COMPLEMENTIZERS)
+    {
+        return true;
+    }
     if known(t) {
         // Without letter case, a frequent name is also a frequent word of the dictionaries
         // (زهرا, فرزانه): right before "said" or the Urdu نے, a well-attested one that is no
@@ -1974,13 +1977,9 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // community's member Palwasha says that…).
         let after_role =
             i >= 1 && ts[i - 1].next_punct.is_none() && in_list(&ts[i - 1], NOT_PERSONS);
-        // Version 13: in Pashto, opening the sentence, any listed given name, even one that
-        // is also a word: "روښانه وايي چې…" (no adjective says).
-        let pashto_speaker = t.initial && t.in_pashto && caseless_given(t);
-        let said_that =
-            (t.cased || pashto_speaker || ((t.initial || after_role) && strong(t) && given(t)))
-                && at(i + 1, SPEECH_VERBS)
-                && at(i + 2, COMPLEMENTIZERS);
+        let said_that = (t.cased || ((t.initial || after_role) && strong(t) && given(t)))
+            && at(i + 1, SPEECH_VERBS)
+            && at(i + 2, COMPLEMENTIZERS);
         return !ambiguous(t)
             || said_that
             || (!t.cased
@@ -2187,7 +2186,9 @@ fn excused(ts: &[Token], i: usize, len: usize) -> bool {
         return true;
     }
     // "la conseillère municipale Sophie Turner", "the cabinet member Jane Smith".
-    if i >= 2 && in_list(&ts[i - 2], OFFICES) {
+    // Not across a preposition (version 13): "د هوټل مدیر له رحمت الله سره" (the hotel's
+    // manager, with Rahmatullah).
+    if i >= 2 && in_list(&ts[i - 2], OFFICES) && !in_list(&ts[i - 1], FUNCTION_WORDS) {
         return true;
     }
     // Version 10: the third word of a body's capitalised name after a place or body word
@@ -2488,6 +2489,26 @@ fn pashto_unlisted(t: &Token) -> bool {
         && !in_list(t, PASHTO_HONORIFICS)
         && person_in_slot(t)
         && !pashto_noun_shaped(t)
+}
+
+/// Version 13: a Pashto word that, written with the Persian letters nearest its Pashto ones (ښ
+/// ش, ږ ژ, ړ ر, ډ د, ټ ت, ڼ ن), is a listed given name: فرښته is فرشته. Many such words are
+/// everyday Pashto words as well (وړیا, اړین), so only a frame that wants a person asks it.
+fn given_in_persian_letters(t: &Token) -> bool {
+    let persian: String = t
+        .text
+        .chars()
+        .map(|c| match c {
+            'ښ' => 'ش',
+            'ږ' => 'ژ',
+            'ړ' => 'ر',
+            'ډ' => 'د',
+            'ټ' => 'ت',
+            'ڼ' => 'ن',
+            c => c,
+        })
+        .collect();
+    t.in_pashto && persian != t.text && LISTS.given.contains(&fold(&persian))
 }
 
 /// A listed name, or in a Pashto text a word of no list and no dictionary (version 13).
@@ -2879,7 +2900,12 @@ fn contacted(ts: &[Token], i: usize) -> bool {
 /// "زلمی پرون هوټل ته ورسید".
 fn pashto_subject(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    t.initial
+    // Version 13: also opening a clause, after a comma or "چې" (that): "…، بریالی به خپل موټر
+    // راوړي", "هیله ده چې لطیفه به…".
+    let clause = i >= 1
+        && (matches!(ts[i - 1].next_punct, Some(',' | '،' | '؛'))
+            || (ts[i - 1].text == "چې" && ts[i - 1].next_punct.is_none()));
+    (t.initial || clause)
         && t.next_punct.is_none()
         && (caseless_given(t) || pashto_given_village(ts, i))
         // Since version 7 also a given name that the family lists hold too and that is none
@@ -2912,6 +2938,11 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
                 // Version 11: "of" or "in" ("نازیه د ژباړې لپاره وخت لري", "میرویس په هوټل
                 // کې اوسېږي"), after a name that is none of the rules' everyday words.
                 || ((n.text == "د" || n.text == "په") && !everyday_by_rules(t))
+                // Version 13: "of her own", "with his own" ("خوشحال د خپل ورور سره…").
+                || (n.text == "د"
+                    && ts
+                        .get(i + 2)
+                        .is_some_and(|w| in_list(w, &["خپل", "خپله", "خپلې", "خپلو"])))
                 // Version 13: "her own", "his own" ("پروانه خپل ټولګی بدل کړ"): only a person
                 // has a class, a case, a room of its own.
                 || in_list(n, &["خپل", "خپله", "خپلې", "خپلو"])
@@ -3741,6 +3772,10 @@ mod tests {
                 "زه او ناصر سبا ناستې ته ځو.",
                 "زما د تره زوی احمد هم راځي.",
                 "نجیبه اوس د مشورې لپاره ځي.",
+                "فرښته وايي چې ماشوم یې ناروغ و.",
+                "د هوټل مدیر له رحمت الله سره خبرې وکړې.",
+                "جمیله د خپل ورور سره په لندن کې اوسېږي.",
+                "موټر ته اړتیا لرو، بریالی به خپل موټر راوړي.",
             ],
             &[
                 // Everyday words that no list held before are no names.
@@ -3758,6 +3793,9 @@ mod tests {
                 "زه او ته سبا ناستې ته ځو.",
                 "حکومت وايي چې قانون به بدل شي.",
                 "زما زوی ناروغ دی.",
+                "اړین دی چې فورمونه سبا ولېږو.",
+                "وړیا ډوډۍ د جمعې په ورځ وېشل کېږي.",
+                "د ښوونځي مدیر د خپل دفتر په اړه خبرې وکړې.",
             ],
         );
     }
