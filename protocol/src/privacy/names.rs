@@ -690,8 +690,9 @@ const PASHTO_KIN: &[&str] = &[
 const PASHTO_KIN_OBLIQUE: &[&str] = &[
     "ماشومانو", "زامنو", "لوڼو", "ورونو", "خویندو", "میړه", "مېړه", "ښځې", "پلار", "مور",
     "ورور", "خور", "پناه", "قضیې", "دوسیې", "اپیل",
-    // Version 13: a child, a son, a daughter, a family ("د بلال د ماشوم فورمه").
-    "ماشوم", "زوی", "لور", "کورنۍ",
+    // Version 13: a child, a son, a daughter, a family ("د بلال د ماشوم فورمه"); a lawyer
+    // ("د مرجان د سولیسټر دفتر").
+    "ماشوم", "زوی", "لور", "کورنۍ", "وکیل", "سولیسټر",
 ];
 
 /// What a Pashto "د X" also names a person by, after a well-attested given name only ("د نوې
@@ -751,6 +752,25 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
             .get(i + 2)
             .is_some_and(|n| in_list(n, PASHTO_KIN_OBLIQUE))
         && known_or_unlisted(t)
+        && !written(t).any(|f| LISTS.places.contains(f))
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    // Version 13: two people before their kin ("د حلیمې او مدینې د ماشومانو", of Halima's and
+    // Madina's children): "د X او Y د" and a kin word in the oblique, both listed names.
+    if i >= 1
+        && ts[i - 1].folded == "د"
+        && t.next_punct.is_none()
+        && ts.get(i + 1).is_some_and(|n| n.text == "او")
+        && ts
+            .get(i + 2)
+            .is_some_and(|n| n.next_punct.is_none() && known(n) && person_in_slot_shape(n))
+        && ts.get(i + 3).is_some_and(|n| n.folded == "د")
+        && ts
+            .get(i + 4)
+            .is_some_and(|n| in_list(n, PASHTO_KIN_OBLIQUE))
+        && known(t)
         && !written(t).any(|f| LISTS.places.contains(f))
         && person_in_slot_shape(t)
     {
@@ -837,6 +857,34 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     {
         return true;
     }
+    // Version 13: a Pashto note opening with a name and a comma, then spoken to ("سمیرا، سبا
+    // راتلای شې؟", Samira, can you come tomorrow?): a listed given name, even one that is also
+    // a word, before a word of "you".
+    if t.initial
+        && t.in_pashto
+        && matches!(t.next_punct, Some(',' | '،'))
+        && caseless_given(t)
+        && !everyday_by_rules(t)
+        && person_in_slot_shape(t)
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
+        && ts.iter().skip(i + 1).any(|w| in_list(w, PASHTO_YOU))
+    {
+        return true;
+    }
+    // Version 13: in a Pashto text, a given name in Latin letters that is no English or French
+    // word ("Basir به سبا…", "Zarlasht سره"): the Latin words of such a note are names, bodies
+    // and forms (BRP, Home Office).
+    if t.in_pashto
+        && t.cased
+        && t.capital
+        && !t.text.chars().all(|c| !c.is_lowercase())
+        && given(t)
+        && !ambiguous(t)
+        && !common(t)
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
     // Version 13: a Pashto name and the word of respect or kinship said after it ("زرین صیب",
     // "شیرینه ترور", "بادشاه ګل صیب ته"), the name in one or two words: a listed name, even
     // one that is also a word, or a word of no list and no dictionary.
@@ -853,6 +901,8 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
             }) && honoured(i + 2)))
         && known_or_unlisted(t)
         && !(i >= 1 && ts[i - 1].text == "د" && !known(t))
+        // "یو نوی ورور" (a new brother): a word after a numeral or a demonstrative describes.
+        && !(i >= 1 && in_list(&ts[i - 1], PASHTO_DETERMINERS))
         && person_in_slot_shape(t)
         && !public_figure(ts, i)
     {
@@ -869,6 +919,18 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
             in_list(n, PASHTO_KIN) || in_list(n, PASHTO_KIN_AFTER_AND) || in_list(n, PASHTO_FAMILY)
         })
         && (known_or_unlisted(t) || t.initial || NAME_PART_WORDS.contains(&t.text.as_str()))
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    // Version 13: a Pashto kin word and a name between commas ("زموږ د غړي خور، ماریه، نن…",
+    // our member's sister, Maria, today…): a listed given name or a word of no list.
+    if i >= 1
+        && t.in_pashto
+        && matches!(ts[i - 1].next_punct, Some(',' | '،'))
+        && in_list(&ts[i - 1], PASHTO_KIN)
+        && matches!(t.next_punct, Some(',' | '،'))
+        && (caseless_given(t) || pashto_unlisted(t))
         && person_in_slot_shape(t)
     {
         return true;
@@ -949,21 +1011,44 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
 
 /// Pashto words of respect and of kinship said after a name: sir, elder brother, elder sister,
 /// aunt, uncle (version 13; not بابا or نیکه, said after the poets and kings of old too).
-const PASHTO_HONORIFICS: &[&str] = &["صیب", "صاحب", "لالا", "ادې", "ترور", "کاکا"];
+const PASHTO_HONORIFICS: &[&str] = &[
+    "صیب",
+    "صاحب",
+    "لالا",
+    "ادې",
+    "ترور",
+    "کاکا",
+    "آغا",
+    "اغا",
+    "خور",
+    "ورور",
+    "وروره",
+    "خورې",
+];
+
+/// Pashto words of "you" and verbs said to "you" (version 13).
+#[rustfmt::skip]
+const PASHTO_YOU: &[&str] = &[
+    "ته", "تاسو", "تاسې", "ستا", "ستاسو", "ستاسې", "شې", "شئ", "وکړې", "وکړئ", "ولیکې", "راشه",
+    "راشئ", "راوړه", "راوړئ", "ونیسه", "کولای",
+];
 
 /// Pashto kin in the plural or with a numeral, after "X او د هغې" (version 13): daughters,
 /// sons, children, mother-in-law, nephew.
 #[rustfmt::skip]
 const PASHTO_KIN_AFTER_AND: &[&str] = &[
     "لوڼې", "زامن", "ماشومان", "بچیان", "خواښې", "وراره", "خوریه", "ورېره", "خسر", "ښځه",
+    "ماشومانو", "لوڼو", "زامنو",
 ];
 
 /// What a person has, after a Pashto "د X": a room, a phone, a number, an address, papers, a
 /// passport, a form (version 11).
 #[rustfmt::skip]
 const PASHTO_POSSESSIONS: &[&str] = &[
-    // Version 13: a house, a home ("د ناهید کور").
-    "کور", "کوره",
+    // Version 13: a house, a home ("د ناهید کور"); eyes, hands, feet, teeth, health,
+    // illness, medicine ("د مهرالنسا سترګې").
+    "کور", "کوره", "سترګې", "لاس", "لاسونه", "پښه", "پښې", "غاښونه", "روغتیا", "ناروغي",
+    "ناروغۍ", "درمل",
     "کوټه", "کوټې", "خونه", "خونې", "تلیفون", "ټیلیفون", "شمېره", "شمیره", "پته", "اسناد",
     "پاسپورټ", "فورم", "فورمونه",
 ];
@@ -1743,6 +1828,8 @@ const FUNCTION_WORDS: &[&str] = &[
     "به", "با", "در", "را", "تا", "کے", "کی", "کا", "سے", "میں", "پر", "د", "په", "له", "ته", "لە",
     "بۆ", "لەگەڵ", "هەموو", "هەمووی", "les", "des", "aux", "نے", "هما", "انتما", "وکړه", "وکړې", "وکړو", "وکړئ", "کړه",
     "شوه",
+    // Version 13: Pashto particles of "on it", "from it", "to him", "to me", "with him".
+    "پرې", "ترې", "ورته", "راته", "درته", "ورسره", "راسره",
     // Amharic and Tigrinya "is", "are", "have", "was": read in Latin letters, some are names.
     "አለ", "አለች", "አለን", "አሉ", "ነው", "ናቸው", "እዩ", "እያ", "እዮም", "ኣሎ", "ኣላ", "ኣለዋ", "ኣሎና",
     "ነበረ", "ነበረት", "ነበሩ", "ኣለና", "አለበት", "ኣለዎ",
@@ -1790,6 +1877,8 @@ const PERSON_VERBS: &[&str] = &[
     "dixwaze", "dixwest", "pirsî",
     // Version 13: Pashto "said" and "says" as also written, "wants", "asked", "asks".
     "ووېل", "وويل", "ویل", "ویلي", "وویلې", "وویلي", "وائي", "غواړي", "وغوښتل", "پوښتي",
+    // ... and "arrived", "came" (for a listed name that is no word only).
+    "راورسېد", "راورسېده", "راورسید", "راغی", "راغله", "وئیلي", "وئیل",
 ];
 
 /// Somali focus markers: after a subject, "waxay sheegtay" (she said), "ayuu" (he …).
@@ -1799,7 +1888,7 @@ const SOMALI_MARKERS: &[&str] = &["wuxuu", "waxay", "ayaa", "ayuu", "ayay"];
 #[rustfmt::skip]
 const SPEECH_VERBS: &[&str] = &[
     "said", "says", "told", "قال", "قالت", "تقول", "يقول", "گفت", "می‌گوید", "میگوید", "کہا",
-    "وویل", "وايي", "ووېل", "وويل", "ویل", "ویلي", "وائي", "وپوښتل", "گوتی", "دەڵێت", "got", "ዝበለ", "በለ", "በለት", "አለ", "አለች", "sheegay", "sheegtay",
+    "وویل", "وايي", "ووېل", "وويل", "ویل", "ویلي", "وائي", "وپوښتل", "وئیلي", "گوتی", "دەڵێت", "got", "ዝበለ", "በለ", "በለት", "አለ", "አለች", "sheegay", "sheegtay",
     "yiri", "tiri",
 ];
 
@@ -1831,6 +1920,8 @@ const AGENT_MARKERS: &[&str] = &[
 /// bodies organisers write about.
 #[rustfmt::skip]
 const NOT_PERSONS: &[&str] = &[
+    // Version 13: "sir", "madam", "gentlemen" as Pashto says them to someone.
+    "ښاغلیه", "ښاغلو", "میرمنې",
     "he", "she", "they", "it", "we", "i", "you", "il", "elle", "ils", "elles", "on", "هو", "هي",
     "هم", "هن", "انا", "نحن", "انت", "انتم", "او", "آنها", "ما", "من", "شما", "وی", "ایشان", "اون",
     "اس", "انہوں", "وہ", "میں", "ہم", "آپ", "انہیں", "هغه", "هغوی", "دوی", "موږ", "زه", "ته",
@@ -1894,13 +1985,20 @@ fn acts(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
     // Version 13: Pashto may put a particle between the one who speaks and the verb ("فرشته خو
     // ویل چې…", Fereshta did say that…): the words after `i` are read past it.
-    let skip = usize::from(
-        t.in_pashto
-            && t.next_punct.is_none()
-            && ts
-                .get(i + 1)
-                .is_some_and(|n| n.next_punct.is_none() && ["خو", "هم"].contains(&n.text.as_str())),
-    );
+    // Also "to me", "to him", "to us" ("فرشتې راته وویل چې…", "رحيمي مونږ ته وويل…").
+    let skip = if t.in_pashto && t.next_punct.is_none() {
+        PASHTO_BETWEEN
+            .iter()
+            .find(|p| {
+                p.iter().enumerate().all(|(k, w)| {
+                    ts.get(i + 1 + k)
+                        .is_some_and(|n| n.next_punct.is_none() && n.text == *w)
+                })
+            })
+            .map_or(0, |p| p.len())
+    } else {
+        0
+    };
     let at = |j: usize, list: &'static [&'static str]| {
         ts.get(if j > i { j + skip } else { j })
             .is_some_and(|n| in_list(n, list))
@@ -2040,6 +2138,22 @@ fn pashto_noun_shaped(t: &Token) -> bool {
     let pashto_oblique = t.in_pashto && t.text.ends_with('ې');
     pashto_plural || pashto_doer || pashto_oblique
 }
+
+/// What Pashto may put between one who speaks and the verb (version 13): particles, and "to
+/// me", "to him", "to us".
+const PASHTO_BETWEEN: &[&[&str]] = &[
+    &["خو"],
+    &["هم"],
+    &["راته"],
+    &["ورته"],
+    &["ماته"],
+    &["ما", "ته"],
+    &["موږ", "ته"],
+    &["مونږ", "ته"],
+];
+
+/// Where only a person is held or cared for (version 13): detention, prison, hospital.
+const PASHTO_HELD_IN: &[&str] = &["ډیټنشن", "توقیف", "زندان", "بندیخانه", "روغتون", "جیل"];
 
 /// Pashto numerals, demonstratives and quantifiers before a noun: one, this, that, which,
 /// every, all, some, many (version 10; not "other", نور, which is also the name Noor).
@@ -2581,6 +2695,8 @@ const PASHTO_TELLING: &[&str] = &[
     "ټیلیفون", "ټېلیفون", "ټلیفون", "تیلیفون", "تلیفون",
     // Version 13: given (to X), told, sent, in more forms.
     "ورکړل", "ورکړو", "ووایې", "ولېږه", "وپوښته", "وپوښتئ", "راکړئ",
+    // ... and what came or is to be brought to X ("ارمان ته … خط راغلی", "… ورسوئ").
+    "راغلی", "راغلې", "رسېدلی", "ورسوئ", "ورسوه",
 ];
 
 fn pashto_marked(ts: &[Token], i: usize) -> bool {
@@ -2626,12 +2742,20 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
             .skip(1)
             .any(|n| in_list(n, PASHTO_TELLING))
     };
+    // "له X نه" (from X) is a person's only where X is asked or called ("له ثریا نه وپوښته"),
+    // not where one comes from X (a town, a country).
+    let asked = |j: usize| {
+        ts.iter()
+            .skip(j + 1)
+            .take(4)
+            .any(|n| in_list(n, &["وپوښته", "وپوښتئ", "وپوښتل", "پوښتنه", "زنګ", "خبرې"]))
+    };
     let marked_at = |j: usize| {
         if family_only {
             return is(j, "ته") && told(j);
         }
         (is(j, "ته") && ((strong(t) && !everyday_by_rules(t)) || told(j)))
-            || (with && (is(j, "سره") || is(j, "څخه") || (is(j, "نه") && told(j))))
+            || (with && (is(j, "سره") || is(j, "څخه") || (is(j, "نه") && asked(j))))
     };
     marked_at(i + 1) || (second && marked_at(i + 2))
 }
@@ -2905,31 +3029,51 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
     let clause = i >= 1
         && (matches!(ts[i - 1].next_punct, Some(',' | '،' | '؛'))
             || (ts[i - 1].text == "چې" && ts[i - 1].next_punct.is_none()));
+    // Version 13: the name may have a second word, a family name of the hand list or one the
+    // lists hold as no given name and no dictionary as a word ("پسرلی شینواری نن…"): what
+    // follows is looked for after it.
+    let second = ts.get(i + 1).is_some_and(|n| {
+        n.next_punct.is_none()
+            && !n.cased
+            && (hand_family(n) || (family(n) && !given(n) && !common(n)))
+            && person_in_slot_shape(n)
+            && !in_list(n, WHEN_WORDS)
+            && !in_list(n, &["پرون", "نن", "سبا", "لا", "اوس", "به"])
+    });
+    // `j`: the name's last word.
+    let j = if second { i + 1 } else { i };
     (t.initial || clause)
         && t.next_punct.is_none()
         && (caseless_given(t) || pashto_given_village(ts, i))
         // Since version 7 also a given name that the family lists hold too and that is none
         // of the rules' everyday words ("حیات پرون…").
         && (strong(t)
+            // Version 13: or any listed given name before a family name of the hand list.
+            || (second && hand_family(&ts[j]))
             || (family(t) && !everyday_by_rules(t))
             // Version 9: or a listed given name that no dictionary holds as a word ("نازیه").
             || (!ambiguous(t) && !common(t))
             // Version 11: or, before a word of time, any listed given name that is none of the
             // rules' everyday words ("ماریه سبا محکمې ته ځي").
             || (!everyday_by_rules(t)
-                && ts.get(i + 1).is_some_and(|n| in_list(n, &["پرون", "نن", "سبا"]))))
+                && ts.get(j + 1).is_some_and(|n| in_list(n, &["پرون", "نن", "سبا"]))))
         && !in_list(t, WHEN_WORDS)
         // Version 9: weather, seasons and hopes that open a sentence before "will" ("باران به
         // سبا وي", it will rain tomorrow; "سوله به راشي", peace will come).
-        && !in_list(t, PASHTO_NOT_SUBJECTS)
+        && (second || !in_list(t, PASHTO_NOT_SUBJECTS))
         // Version 11: nor a day or a month ("جمعه به غونډه وي", Friday there is a meeting).
         && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
-        && ts.get(i + 1).is_some_and(|n| {
+        && ts.get(j + 1).is_some_and(|n| {
             // Version 11: a person's state right after ("سپوږمۍ ناروغه ده", Spozhmay is ill),
             // even after a name that is also a word: no moon is ill.
             in_list(n, PASHTO_HUMAN_STATES)
                 || n.text == "به"
                 || in_list(n, &["پرون", "نن", "سبا", "لا"])
+                // Version 13: in detention, in prison, in hospital ("بریالی په ډیټنشن کې دی"),
+                // even a name that is also a word.
+                || (n.text == "په"
+                    && ts.get(j + 2).is_some_and(|w| in_list(w, PASHTO_HELD_IN))
+                    && ts.get(j + 3).is_some_and(|w| w.text == "کې"))
                 // Version 13: "now" ("نجیبه اوس … ته ځي").
                 || (n.text == "اوس" && !everyday_by_rules(t))
                 // Version 7: "with" or "from" ("سمیرا له خپلو ماشومانو سره …"), after a name
@@ -2941,7 +3085,7 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
                 // Version 13: "of her own", "with his own" ("خوشحال د خپل ورور سره…").
                 || (n.text == "د"
                     && ts
-                        .get(i + 2)
+                        .get(j + 2)
                         .is_some_and(|w| in_list(w, &["خپل", "خپله", "خپلې", "خپلو"])))
                 // Version 13: "her own", "his own" ("پروانه خپل ټولګی بدل کړ"): only a person
                 // has a class, a case, a room of its own.
@@ -3088,6 +3232,8 @@ const PASHTO_NOT_SUBJECTS: &[&str] = &[
     "منی", "ګل", "ګلونه", "خوشحالي", "ازادي", "آزادي",
     // Version 11: the heart ("زړه خپه دی", the heart is sad).
     "زړه",
+    // Version 13: "tomorrow" as Pakistani Pashto also spells it ("صبا به…").
+    "صبا",
 ];
 
 /// Colloquial Arabic words that follow the subject opening a sentence: "will", "still",
@@ -3776,6 +3922,13 @@ mod tests {
                 "د هوټل مدیر له رحمت الله سره خبرې وکړې.",
                 "جمیله د خپل ورور سره په لندن کې اوسېږي.",
                 "موټر ته اړتیا لرو، بریالی به خپل موټر راوړي.",
+                "سمیرا، سبا راتلای شې؟",
+                "Basir به سبا شفټ کوي.",
+                "فرشتې راته وویل چې کارت یې نه دی راغلی.",
+                "ارشد وروره، ته به منټس ولیکې؟",
+                "بریالی په توقیف کې دی.",
+                "د حلیمې او مدینې د ماشومانو لپاره بایسکلونه پیدا شول.",
+                "د مهرالنسا سترګې ناروغې دي.",
             ],
             &[
                 // Everyday words that no list held before are no names.
@@ -3796,6 +3949,13 @@ mod tests {
                 "اړین دی چې فورمونه سبا ولېږو.",
                 "وړیا ډوډۍ د جمعې په ورځ وېشل کېږي.",
                 "د ښوونځي مدیر د خپل دفتر په اړه خبرې وکړې.",
+                "سلام، د هوټل خلکو ته ووایئ.",
+                "یو نوی ورور له جرمني راغلی.",
+                "صبا به مونږ ټول لاریون کوو.",
+                "په راتلونکې غونډه کې به پرې خبرې وکړو.",
+                "درې ځوانان چې له فرانسې نه په کشتۍ کې راغلي، اوس په ډوور کې دي.",
+                "ښاغلیه، مهرباني وکړئ فورم ډک کړئ.",
+                "نوروز، اختر او د خپلواکۍ ورځ به ولمانځل شي.",
             ],
         );
     }
