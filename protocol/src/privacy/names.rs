@@ -743,34 +743,26 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
             }) && ts.get(j + 1).is_some_and(|n| in_list(n, PASHTO_KIN)))
     };
     // Version 7: "د X د ماشومانو …", "د X د پناه غوښتنې …" (of X's children, of X's asylum
-    // claim): a second "د" and a kin word or a person's claim in the oblique.
+    // claim): a second "د" and a kin word or a person's claim in the oblique. Version 13: or
+    // two people before their kin ("د حلیمې او مدینې د ماشومانو", of Halima's and Madina's
+    // children), both listed names.
+    let and_second = ts.get(i + 1).is_some_and(|n| n.text == "او")
+        && ts
+            .get(i + 2)
+            .is_some_and(|n| n.next_punct.is_none() && known(n) && person_in_slot_shape(n));
+    let of_at = if and_second { i + 3 } else { i + 1 };
     if i >= 1
         && ts[i - 1].folded == "د"
         && t.next_punct.is_none()
-        && ts.get(i + 1).is_some_and(|n| n.folded == "د")
+        && ts.get(of_at).is_some_and(|n| n.folded == "د")
         && ts
-            .get(i + 2)
+            .get(of_at + 1)
             .is_some_and(|n| in_list(n, PASHTO_KIN_OBLIQUE))
-        && known_or_unlisted(t)
-        && !written(t).any(|f| LISTS.places.contains(f))
-        && person_in_slot_shape(t)
-    {
-        return true;
-    }
-    // Version 13: two people before their kin ("د حلیمې او مدینې د ماشومانو", of Halima's and
-    // Madina's children): "د X او Y د" and a kin word in the oblique, both listed names.
-    if i >= 1
-        && ts[i - 1].folded == "د"
-        && t.next_punct.is_none()
-        && ts.get(i + 1).is_some_and(|n| n.text == "او")
-        && ts
-            .get(i + 2)
-            .is_some_and(|n| n.next_punct.is_none() && known(n) && person_in_slot_shape(n))
-        && ts.get(i + 3).is_some_and(|n| n.folded == "د")
-        && ts
-            .get(i + 4)
-            .is_some_and(|n| in_list(n, PASHTO_KIN_OBLIQUE))
-        && known(t)
+        && (if and_second {
+            known(t)
+        } else {
+            known_or_unlisted(t)
+        })
         && !written(t).any(|f| LISTS.places.contains(f))
         && person_in_slot_shape(t)
     {
