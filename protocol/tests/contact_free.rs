@@ -46,6 +46,7 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune22.tsv"),
     include_str!("corpus/contact_free_tune23.tsv"),
     include_str!("corpus/contact_free_tune24.tsv"),
+    include_str!("corpus/contact_free_tune25.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
@@ -61,15 +62,16 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// of `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (versions 12,
 /// 11 and 10 on the same lines: 532/545 and 6/777, 532/545 and 6/777, 532/545 and 8/777).
 /// Every language meets the targets but Pashto: 95.8% refused (68/71, one line short, as with
-/// versions 10 to 12), ordinary refused 1.1% (1/93). The tune lines of thirty-one writers:
-/// 95.5% (3037/3181) and 0.25% (10/4069). Two of them are new with version 13, Pashto lines
-/// written before the rules were read, each measured before it was tuned on:
-/// `contact_free_tune22.tsv` (110 hard personal, 110 hard ordinary lines) gave version 12
-/// 78/110 and 8/110, version 13's dictionary and first frames 75/110 and 9/110, and after
-/// fitting 93/110 and 3/110; `contact_free_tune23.tsv` (90 everyday personal, 90 everyday
-/// ordinary lines), measured with that version, gave 72/90 and 1/90 (version 12: 70/90 and
-/// 1/90), and after fitting 78/90 and 1/90. On the older tune lines version 13 keeps 2866/2981
-/// and 6/3869 (version 12: 2865/2981 and 6/3869). The test fails below these floors.
+/// versions 10 to 12), ordinary refused 1.1% (1/93). The tune lines of thirty-three writers:
+/// 95.2% (3219/3381) and 0.23% (10/4269). Four of them are new with version 13: Pashto lines
+/// by helpers who read no project file, each measured before the rules were fitted to it
+/// (personal lines refused, ordinary lines refused; version 12, then version 13 as it stood
+/// when the set came, then version 13 now): `contact_free_tune22.tsv` (110 + 110 hard lines)
+/// 78 and 8, 75 and 9, 96 and 3; `contact_free_tune23.tsv` (90 + 90 everyday lines) 70 and 1,
+/// 72 and 1, 82 and 0; `contact_free_tune24.tsv` (100 + 100) 69 and 3, 76 and 2, 87 and 0;
+/// `contact_free_tune25.tsv` (100 + 100) 73 and 3, 80 and 2, 88 and 1. On the older tune lines
+/// version 13 keeps 2866/2981 and 6/3869 or better (version 12: 2865/2981 and 6/3869). The
+/// test fails below these floors.
 const FLOOR_RECALL: f64 = 0.976;
 const FLOOR_FALSE_REFUSALS: f64 = 0.0078;
 const FLOOR_TUNE_RECALL: f64 = 0.951;

@@ -283,8 +283,8 @@ const AMBIGUOUS_RULES: &[&str] = &[
     "زرغون", "زرغونې", "زرغونو",
     // Version 9: Pashto "lion", the given name Zmaray of the hand list.
     "زمری", "زمري",
-    // Version 13: milk (Pashto), an owner (of a house, a shop).
-    "شیدې", "شیدو", "مالک",
+    // Version 13: milk (Pashto), an owner (of a house, a shop), the rose.
+    "شیدې", "شیدو", "مالک", "ګلاب",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -856,9 +856,19 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         && t.in_pashto
         && matches!(t.next_punct, Some(',' | '،'))
         && caseless_given(t)
-        && !everyday_by_rules(t)
         && person_in_slot_shape(t)
         && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
+        && !in_list(t, &["سلام", "مننه", "هو", "ښه", "سمه", "بښنه"])
+        // A name that is also a word ("امید، ستا …", "بهار، سبا … راشه") only where "you"
+        // follows the comma or the note asks "you" to come or bring.
+        && (!everyday_by_rules(t)
+            || ts
+                .get(i + 1)
+                .is_some_and(|n| in_list(n, &["ته", "ستا", "تاسو", "ستاسو"]))
+            || ts
+                .iter()
+                .skip(i + 1)
+                .any(|w| in_list(w, &["راشه", "راشئ", "راوړه", "راوړئ"])))
         && ts.iter().skip(i + 1).any(|w| in_list(w, PASHTO_YOU))
     {
         return true;
@@ -891,7 +901,8 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
                     && (NAME_PART_WORDS.contains(&n.text.as_str())
                         || ["الحق", "الله", "الدین", "الرحمن"].contains(&n.text.as_str()))
             }) && honoured(i + 2)))
-        && known_or_unlisted(t)
+        // (With ګل, خان or جان between, any first word: "سپین ګل ورور".)
+        && (known_or_unlisted(t) || !honoured(i + 1))
         && !(i >= 1 && ts[i - 1].text == "د" && !known(t))
         // "یو نوی ورور" (a new brother): a word after a numeral or a demonstrative describes.
         && !(i >= 1 && in_list(&ts[i - 1], PASHTO_DETERMINERS))
@@ -941,14 +952,42 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     }
     // Version 13: a Pashto kin word and the kin's name after it ("زما د تره زوی هارون", my
     // cousin Haroun; "ښځه یې وږمه"): a well-attested given name that is no everyday word.
+    // After "زما" (my) and the kin ("زما لور مسکا", "زما د کوچني ورور بلال"), any listed given
+    // name, even one that is also a word.
+    let my_kin = ts[i.saturating_sub(4)..i.saturating_sub(1)]
+        .iter()
+        .any(|w| w.text == "زما");
     if i >= 1
         && t.in_pashto
         && in_list(&ts[i - 1], PASHTO_KIN)
         && ts[i - 1].next_punct.is_none()
         && caseless_given(t)
-        && strong(t)
-        && !ambiguous(t)
-        && !everyday_by_rules(t)
+        && (my_kin || (strong(t) && !ambiguous(t) && !everyday_by_rules(t)))
+        && person_in_slot_shape(t)
+    {
+        return true;
+    }
+    // Version 13: "X او Y دواړه خویندې دي" (X and Y are both sisters), "X او ملګري یې" (X and
+    // his friends): listed given names, even words, beside kin said of them.
+    let both_kin = ts.get(i + 1).is_some_and(|n| n.text == "او")
+        && ts
+            .get(i + 2)
+            .is_some_and(|n| caseless_given(n) && n.next_punct.is_none())
+        && ts
+            .get(i + 3)
+            .is_some_and(|n| in_list(n, &["دواړه", "دواړې"]))
+        && ts
+            .get(i + 4)
+            .is_some_and(|n| in_list(n, &["خویندې", "ورونه", "ملګرې", "ملګري", "خوېندې"]));
+    let with_friends = ts.get(i + 1).is_some_and(|n| n.text == "او")
+        && ts
+            .get(i + 2)
+            .is_some_and(|n| in_list(n, &["ملګري", "ملګرې", "ماشومان", "ورونه", "خویندې"]))
+        && ts.get(i + 3).is_some_and(|n| n.text == "یې");
+    if t.in_pashto
+        && t.next_punct.is_none()
+        && (both_kin || with_friends)
+        && caseless_given(t)
         && person_in_slot_shape(t)
     {
         return true;
@@ -1003,19 +1042,10 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
 
 /// Pashto words of respect and of kinship said after a name: sir, elder brother, elder sister,
 /// aunt, uncle (version 13; not بابا or نیکه, said after the poets and kings of old too).
+#[rustfmt::skip]
 const PASHTO_HONORIFICS: &[&str] = &[
-    "صیب",
-    "صاحب",
-    "لالا",
-    "ادې",
-    "ترور",
-    "کاکا",
-    "آغا",
-    "اغا",
-    "خور",
-    "ورور",
-    "وروره",
-    "خورې",
+    "صیب", "صاحب", "لالا", "ادې", "ترور", "کاکا", "آغا", "اغا", "خور", "ورور", "وروره", "خورې",
+    "ماما",
 ];
 
 /// Pashto words of "you" and verbs said to "you" (version 13).
@@ -3921,6 +3951,13 @@ mod tests {
                 "بریالی په توقیف کې دی.",
                 "د حلیمې او مدینې د ماشومانو لپاره بایسکلونه پیدا شول.",
                 "د مهرالنسا سترګې ناروغې دي.",
+                "امید، ستا فورمه مې ډکه کړه.",
+                "بهار، سبا سهار سټیشن ته راشه.",
+                "زما لور مسکا ته ځای نه دی ملاو شوی.",
+                "امیر ماما وايي چې معده یې خرابه ده.",
+                "سپین ګل ورور عکسونه واخیستل.",
+                "ستوري او سپوږمۍ دواړه خویندې دي.",
+                "زرمینه او ملګرې یې په پارک کې لوبې کوي.",
             ],
             &[
                 // Everyday words that no list held before are no names.
@@ -3948,6 +3985,9 @@ mod tests {
                 "درې ځوانان چې له فرانسې نه په کشتۍ کې راغلي، اوس په ډوور کې دي.",
                 "ښاغلیه، مهرباني وکړئ فورم ډک کړئ.",
                 "نوروز، اختر او د خپلواکۍ ورځ به ولمانځل شي.",
+                "سلام، ته څنګه یې؟",
+                "ګلاب په دې موسم کې ښکلي غوړېږي.",
+                "ښه، سبا راشه.",
             ],
         );
     }
