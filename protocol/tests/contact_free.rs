@@ -47,6 +47,7 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune23.tsv"),
     include_str!("corpus/contact_free_tune24.tsv"),
     include_str!("corpus/contact_free_tune25.tsv"),
+    include_str!("corpus/contact_free_tune26.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
@@ -55,27 +56,38 @@ const HELD2: &str = include_str!("corpus/contact_free_held2.tsv");
 /// or miss: 30 ordinary and 30 personal lines in each of Kurdish, Farsi/Dari and Pashto, the
 /// languages version 6 left short, so that one line weighs less there; never tuned on.
 const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
+/// A fourth held-out set, by a helper who read no project file (rules version 13): 120 personal
+/// and 120 ordinary Pashto lines, a representative mix of the groups' notes, so that Pashto's
+/// figure rests on 191 personal lines, not 71; never tuned on.
+const HELD4: &str = include_str!("corpus/contact_free_held4.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 13): 97.6%
-/// refused (532/545) and 0.8% of ordinary lines refused (6/777) overall, on the held-out lines
-/// of `contact_free.tsv`, `contact_free_held2.tsv` and `contact_free_held3.tsv` (versions 12,
-/// 11 and 10 on the same lines: 532/545 and 6/777, 532/545 and 6/777, 532/545 and 8/777).
-/// Every language meets the targets but Pashto: 95.8% refused (68/71, one line short, as with
-/// versions 10 to 12), ordinary refused 1.1% (1/93). The tune lines of thirty-three writers:
-/// 95.2% (3219/3381) and 0.23% (10/4269). Four of them are new with version 13: Pashto lines
-/// by helpers who read no project file, each measured before the rules were fitted to it
-/// (personal lines refused, ordinary lines refused; version 12, then version 13 as it stood
-/// when the set came, then version 13 now): `contact_free_tune22.tsv` (110 + 110 hard lines)
-/// 78 and 8, 75 and 9, 96 and 3; `contact_free_tune23.tsv` (90 + 90 everyday lines) 70 and 1,
-/// 72 and 1, 82 and 0; `contact_free_tune24.tsv` (100 + 100) 69 and 3, 76 and 2, 87 and 0;
-/// `contact_free_tune25.tsv` (100 + 100) 73 and 3, 80 and 2, 88 and 1. On the older tune lines
-/// version 13 keeps 2866/2981 and 6/3869 or better (version 12: 2865/2981 and 6/3869). The
-/// test fails below these floors.
-const FLOOR_RECALL: f64 = 0.976;
-const FLOOR_FALSE_REFUSALS: f64 = 0.0078;
-const FLOOR_TUNE_RECALL: f64 = 0.951;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0025;
+/// What the held-out lines reached when the rules were last changed (rules version 13): 94.1%
+/// refused (626/665) and 1.0% of ordinary lines refused (9/897) overall, on the held-out lines
+/// of `contact_free.tsv`, `contact_free_held2.tsv`, `contact_free_held3.tsv` and
+/// `contact_free_held4.tsv`. Without held4, version 13 refuses what version 12 refused, line for
+/// line: 532/545 and 6/777, every language meeting the targets but Pashto (68/71). held4, 120
+/// personal and 120 ordinary Pashto lines by a helper who read no project file, came with
+/// version 13 and says what 71 lines could not: Pashto is 94/120 on it (78%), 3/120 ordinary
+/// refused, so Pashto's held-out figure is now 162/191 (84.8%) and 4/213, and the overall
+/// figure is below the target too. The floors below are these figures, so that they may not
+/// fall back.
+///
+/// The tune lines of thirty-four writers: 95.0% (3307/3481) and 0.23% (10/4369). Five of them
+/// are new with version 13: Pashto lines by helpers who read no project file, each measured
+/// before the rules were fitted to it (personal lines refused, ordinary lines refused; version
+/// 12, then version 13 as it stood when the set came, then version 13 now):
+/// `contact_free_tune22.tsv` (110 + 110 hard lines) 78 and 8, 75 and 9, 96 and 3;
+/// `contact_free_tune23.tsv` (90 + 90 everyday lines) 70 and 1, 72 and 1, 82 and 0;
+/// `contact_free_tune24.tsv` (100 + 100) 69 and 3, 76 and 2, 87 and 0;
+/// `contact_free_tune25.tsv` (100 + 100) 73 and 3, 80 and 2, 88 and 1;
+/// `contact_free_tune26.tsv` (100 + 100 long messages) 83 and 24, 81 and 7, 88 and 0. On the
+/// older tune lines version 13 keeps 2866/2981 and 6/3869 or better (version 12: 2865/2981 and
+/// 6/3869). The test fails below these floors.
+const FLOOR_RECALL: f64 = 0.941;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0101;
+const FLOOR_TUNE_RECALL: f64 = 0.949;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0023;
 
 struct Line<'a> {
     lang: &'a str,
@@ -87,7 +99,7 @@ struct Line<'a> {
 fn corpus() -> Vec<Line<'static>> {
     FILES
         .iter()
-        .chain([&HELD2, &HELD3])
+        .chain([&HELD2, &HELD3, &HELD4])
         .flat_map(|file| file.lines().skip(1))
         .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|l| {

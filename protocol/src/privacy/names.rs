@@ -284,7 +284,7 @@ const AMBIGUOUS_RULES: &[&str] = &[
     // Version 9: Pashto "lion", the given name Zmaray of the hand list.
     "زمری", "زمري",
     // Version 13: milk (Pashto), an owner (of a house, a shop), the rose.
-    "شیدې", "شیدو", "مالک", "ګلاب",
+    "شیدې", "شیدو", "مالک", "ګلاب", "جامې",
 ];
 
 /// Words before a name that say it is a person: courtesy titles, kinship forms of address,
@@ -298,7 +298,7 @@ const PERSON_TITLES: &[&str] = &[
     "aw", "eedo", "abti", "السيد", "السيدة", "سيد", "الأخ", "الأخت", "الاخ", "الاخت", "الحاج",
     "الحاجة", "حاج", "حاجي", "أم", "أبو", "بنت", "ابن", "آقای", "آقا", "خانم", "جناب", "مسٹر",
     "مسز", "محترمہ", "محترم", "ماسٹر", "بی‌بی", "بيبي", "کاک", "کاکە", "کاکه", "خاتوو", "خاتون", "ښاغلی",
-    "ښاغلي", "میرمن", "اغلې", "ኣቶ", "አቶ", "ወይዘሮ", "ወይዘሪት", "ወሮ", "ወሪት", "ዶክተር",
+    "ښاغلي", "میرمن", "اغلې", "ادې", "انا", "ኣቶ", "አቶ", "ወይዘሮ", "ወይዘሪት", "ወሮ", "ወሪት", "ዶክተር",
 ];
 
 /// Titles that need a known name after them (they are also everyday words: "أم" is "or",
@@ -307,7 +307,7 @@ const PERSON_TITLES: &[&str] = &[
 const WEAK_TITLES: &[&str] = &[
     "sister", "brother", "auntie", "aunty", "uncle", "um", "om", "aw", "eedo", "abti", "sayed",
     "agha", "aga", "kaka", "kak", "أم", "أبو", "بنت", "ابن", "سيد", "حاج", "جناب", "آقا", "کاک",
-    "محترم", "bint", "ibn",
+    "محترم", "bint", "ibn", "ادې", "انا",
 ];
 
 /// Public offices: a name right after one (or before "MP") is a public office-holder's.
@@ -655,7 +655,10 @@ fn person_in_slot(t: &Token) -> bool {
             // Sorani "your", "our" after a noun ("بەشداریتان" your taking part).
             && !["یتان", "یمان", "تان", "مان"].iter().any(|end| t.text.ends_with(end))
             // Pashto plurals in the oblique ("رضاکارانو" volunteers).
-            && !t.text.ends_with("انو"))
+            && !t.text.ends_with("انو")
+            // Version 13: nor any word of a Pashto text shaped as a plural, a doer, a
+            // feminine oblique or a verb ("تعقیبوو", we follow).
+            && !pashto_noun_shaped(t))
 }
 
 /// Words that address the one named right before them: "Hêvî can,", "Ayaan walaal,".
@@ -681,8 +684,8 @@ const PASHTO_KIN: &[&str] = &[
     // Version 12: a child, grandparents and grandchildren, uncles, aunts, nephews and in-laws
     // ("د فوزیې ماشوم", Fawzia's child; "د اجمل تره").
     "ماشوم", "نیکه", "لمسی", "لمسۍ", "تره", "ماما", "ترور", "وراره", "خسر", "خواښې", "ناوې",
-    // Version 13: children as Pashto also says it.
-    "بچیان", "بچي",
+    // Version 13: children as Pashto also says it; sons and daughters.
+    "بچیان", "بچي", "زامن", "زامنو", "لوڼې", "لوڼو",
 ];
 
 /// Pashto kin and a person's claim in the oblique, after "د X د" (version 7).
@@ -692,7 +695,7 @@ const PASHTO_KIN_OBLIQUE: &[&str] = &[
     "ورور", "خور", "پناه", "قضیې", "دوسیې", "اپیل",
     // Version 13: a child, a son, a daughter, a family ("د بلال د ماشوم فورمه"); a lawyer
     // ("د مرجان د سولیسټر دفتر").
-    "ماشوم", "زوی", "لور", "کورنۍ", "وکیل", "سولیسټر",
+    "ماشوم", "زوی", "لور", "کورنۍ", "وکیل", "سولیسټر", "زوکړې",
 ];
 
 /// What a Pashto "د X" also names a person by, after a well-attested given name only ("د نوې
@@ -812,9 +815,15 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
     if i >= 1
         && ts[i - 1].text == "د"
         && t.next_punct.is_none()
-        && ts
+        && (ts
             .get(i + 1)
             .is_some_and(|n| in_list(n, PASHTO_POSSESSIONS))
+            // Version 13: "new" or "old" between ("د بریالي نوې شمېره").
+            || (ts.get(i + 1).is_some_and(|n| {
+                in_list(n, &["نوې", "نوی", "نوي", "زړه", "زوړ", "پخوانۍ", "پخوانی"])
+            }) && ts
+                .get(i + 2)
+                .is_some_and(|n| in_list(n, PASHTO_POSSESSIONS))))
         && caseless_given(t)
         && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
         && !written(t).any(|f| folded_list(HOME_PLACES).contains(f))
@@ -1102,6 +1111,8 @@ const KIN_ADJECTIVES: &[&str] = &[
     // ... and of displacement: "منداڵەکانی ئاوارە" (displaced children), "zarokên penaber".
     "ئاوارە", "ئاوارەی", "پەنابەر", "آواره", "پناهنده", "پناهجو", "کډوال", "penaber", "koçber",
     "sêwî",
+    // Version 13: both ("د آمنې دواړه زامن").
+    "دواړه", "دواړو",
 ];
 
 /// Whether the word at `j` is "جان" (life) in a Persian idiom of dying or surviving, not the
@@ -1852,6 +1863,8 @@ const FUNCTION_WORDS: &[&str] = &[
     "شوه",
     // Version 13: Pashto particles of "on it", "from it", "to him", "to me", "with him".
     "پرې", "ترې", "ورته", "راته", "درته", "ورسره", "راسره",
+    // ... and "with", "from", "in", "for", "until", "now", "again", "not".
+    "سره", "څخه", "کې", "لپاره", "پورې", "اوس", "بیا", "نه",
     // Amharic and Tigrinya "is", "are", "have", "was": read in Latin letters, some are names.
     "አለ", "አለች", "አለን", "አሉ", "ነው", "ናቸው", "እዩ", "እያ", "እዮም", "ኣሎ", "ኣላ", "ኣለዋ", "ኣሎና",
     "ነበረ", "ነበረት", "ነበሩ", "ኣለና", "አለበት", "ኣለዎ",
@@ -1942,6 +1955,8 @@ const AGENT_MARKERS: &[&str] = &[
 /// bodies organisers write about.
 #[rustfmt::skip]
 const NOT_PERSONS: &[&str] = &[
+    // Version 13: "the one of" ("کور والا", the landlord; "سکول والا", the school's people).
+    "والا",
     // Version 13: "sir", "madam", "gentlemen" as Pashto says them to someone.
     "ښاغلیه", "ښاغلو", "میرمنې",
     "he", "she", "they", "it", "we", "i", "you", "il", "elle", "ils", "elles", "on", "هو", "هي",
@@ -2097,7 +2112,14 @@ fn acts(ts: &[Token], i: usize) -> bool {
         // community's member Palwasha says that…).
         let after_role =
             i >= 1 && ts[i - 1].next_punct.is_none() && in_list(&ts[i - 1], NOT_PERSONS);
-        let said_that = (t.cased || ((t.initial || after_role) && strong(t) && given(t)))
+        // Version 13: or after a word of time opening the clause ("وروسته زرغونې وویل چې…").
+        let after_when = i >= 1
+            && t.in_pashto
+            && in_list(&ts[i - 1], &["وروسته", "بیا", "نن", "پرون", "بالاخره"])
+            && (i == 1 || matches!(ts[i - 2].next_punct, Some('.' | '،' | ',')));
+        let said_that = (t.cased
+            || (after_when && given(t))
+            || ((t.initial || after_role) && strong(t) && given(t)))
             && at(i + 1, SPEECH_VERBS)
             && at(i + 2, COMPLEMENTIZERS);
         return !ambiguous(t)
@@ -2158,7 +2180,12 @@ fn pashto_noun_shaped(t: &Token) -> bool {
     // Version 11: nor a word in the Pashto feminine oblique ("جرګې وویل", the council said)
     // that no list holds: a listed name there is found by its plain form (زرمینې, زرمینه).
     let pashto_oblique = t.in_pashto && t.text.ends_with('ې');
-    pashto_plural || pashto_doer || pashto_oblique
+    // Version 13: nor a verb in "we" or in -ېږي ("تعقیبوو", we follow; "ټوخیږي", they cough).
+    let pashto_verb = t.in_pashto
+        && ["وو", "ېږي", "یږي", "ېدل", "یدل"]
+            .iter()
+            .any(|end| t.text.ends_with(end));
+    pashto_plural || pashto_doer || pashto_oblique || pashto_verb
 }
 
 /// What Pashto may put between one who speaks and the verb (version 13): particles, and "to
@@ -2472,7 +2499,11 @@ fn title_before(ts: &[Token], i: usize) -> bool {
         return false;
     }
     if in_list_forms(t, WEAK_TITLES) {
-        return person_in_slot(&ts[i]) && (!ts[i].cased || known(&ts[i]));
+        // ("ادې جانې": "dear" after a word of respect addresses no one by name.)
+        return person_in_slot(&ts[i])
+            && (!ts[i].cased || known(&ts[i]))
+            && !phrase_at(ts, i, &[fold("جانې")])
+            && !phrase_at(ts, i, &[fold("جانه")]);
     }
     // A title before a role addresses the one who holds it: "خانم معلم" (Miss, the teacher),
     // "آقای مدیر" (version 9).
@@ -2492,8 +2523,17 @@ fn introduced(ts: &[Token], i: usize) -> bool {
     let of_a_thing = t.quoted
         || (start > 0
             && ["is", "was", "are", "were", "be", "been"].contains(&ts[start - 1].folded.as_str()));
-    // Without letter case, only a word of the name lists.
-    let listed = if t.cased { t.capital } else { known(t) };
+    // Without letter case, only a word of the name lists; after the Pashto "نوم یې" (her name
+    // is) any word that is no particle or question word (version 13: "نوم یې هیلۍ دی").
+    let pashto_named = t.in_pashto
+        && phrase.len() == 2
+        && ts[start].text == "نوم"
+        && !in_list(t, &["څه", "چا", "کوم", "نه", "مې", "هم"]);
+    let listed = if t.cased {
+        t.capital
+    } else {
+        known(t) || pashto_named
+    };
     !of_a_thing && could_be_name(t) && listed
 }
 
@@ -2510,7 +2550,11 @@ fn family_named(ts: &[Token], i: usize) -> bool {
         || i.checked_sub(1)
             .is_some_and(|j| ts[j].cased && ts[j].capital);
     (after && t.cased && t.capital && !t.initial && !org && !in_list(t, OFFICES))
-        || (before && (known(t) || (t.cased && t.capital)) && !ambiguous(t))
+        || (before
+            && (known(t) || (t.cased && t.capital))
+            && !ambiguous(t)
+            // Version 13: "د یوې کورنۍ لور" (a family's daughter): kin, no family name.
+            && !in_list(t, PASHTO_KIN))
 }
 
 /// Somali puts the doer last in a "waxaa" sentence: "Shirka waxaa guddoominaya Warsame" (the
@@ -2544,7 +2588,13 @@ fn name_with_part(ts: &[Token], i: usize) -> bool {
     let Some(n) = ts.get(i + 1) else {
         return false;
     };
-    if t.cased || t.next_punct.is_some() || !name_shaped(t) || in_list(t, FUNCTION_WORDS) {
+    // (Version 13: nor after an adjective of size or age: "د یوه لوی ګل انځور", a big flower.)
+    if t.cased
+        || t.next_punct.is_some()
+        || !name_shaped(t)
+        || in_list(t, FUNCTION_WORDS)
+        || in_list(t, KIN_ADJECTIVES)
+    {
         return false;
     }
     // Pashto's ګل only: Persian "گل نرگس" is a narcissus.
@@ -2747,9 +2797,12 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
         return false;
     }
     // The name may have a second word: "شیرین ګل ته", "له نجیب الله کاکړ سره".
-    let second = ts
-        .get(i + 1)
-        .is_some_and(|n| n.next_punct.is_none() && known(n) && !in_list(n, FUNCTION_WORDS));
+    let second = ts.get(i + 1).is_some_and(|n| {
+        n.next_punct.is_none()
+            && known(n)
+            && !in_list(n, FUNCTION_WORDS)
+            && !in_list(n, NOT_PERSONS)
+    });
     // Before "ته" a well-attested name that is no everyday word, or any listed name that is
     // told or called ("حمید ته زنګ ووهه", "مرسل ته مې وویل"); around "له … سره" any listed
     // name, even one that is also a word ("له زلمي څخه").
@@ -3958,6 +4011,11 @@ mod tests {
                 "سپین ګل ورور عکسونه واخیستل.",
                 "ستوري او سپوږمۍ دواړه خویندې دي.",
                 "زرمینه او ملګرې یې په پارک کې لوبې کوي.",
+                "زموږ د ډلې نوی غړی دی. نوم یې هیلۍ دی.",
+                "وروسته زرغونې وویل چې زوی یې یونیفورم نه لري.",
+                "بیا ادې زرمینه خپله کیسه وکړه.",
+                "د بریالي نوې شمېره چا سره شته؟",
+                "د آمنې دواړه زامن ټیم ته ومنل شول.",
             ],
             &[
                 // Everyday words that no list held before are no names.
@@ -3988,6 +4046,13 @@ mod tests {
                 "سلام، ته څنګه یې؟",
                 "ګلاب په دې موسم کې ښکلي غوړېږي.",
                 "ښه، سبا راشه.",
+                "کور والا ته مو لیک ولېږه.",
+                "سکول والا وايي چې یونیفارم ارزان دی.",
+                "زموږ د یوې کورنۍ لور د پوهنتون ځای ترلاسه کړ.",
+                "ما له یوې مېرمنې سره د Migrant Help تلیفون ته زنګ وواهه.",
+                "هغه ځوان چې موږ یې قضیه تعقیبوو لیډز ته لېږدول شوی.",
+                "د یوه لوی ګل انځور یې جوړ کړ.",
+                "نوم یې څه دی؟",
             ],
         );
     }
