@@ -48,6 +48,7 @@ const FILES: &[&str] = &[
     include_str!("corpus/contact_free_tune24.tsv"),
     include_str!("corpus/contact_free_tune25.tsv"),
     include_str!("corpus/contact_free_tune26.tsv"),
+    include_str!("corpus/contact_free_tune27.tsv"),
 ];
 /// A second held-out set, by a fourth writer who saw no other corpus file and no part of the
 /// rules: 55 ordinary and 35 personal lines in each of the ten languages, never tuned on.
@@ -62,18 +63,18 @@ const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 const HELD4: &str = include_str!("corpus/contact_free_held4.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 13): 94.1%
-/// refused (626/665) and 1.0% of ordinary lines refused (9/897) overall, on the held-out lines
+/// What the held-out lines reached when the rules were last changed (rules version 13): 94.3%
+/// refused (627/665) and 1.0% of ordinary lines refused (9/897) overall, on the held-out lines
 /// of `contact_free.tsv`, `contact_free_held2.tsv`, `contact_free_held3.tsv` and
 /// `contact_free_held4.tsv`. Without held4, version 13 refuses what version 12 refused, line for
 /// line: 532/545 and 6/777, every language meeting the targets but Pashto (68/71). held4, 120
 /// personal and 120 ordinary Pashto lines by a helper who read no project file, came with
-/// version 13 and says what 71 lines could not: Pashto is 94/120 on it (78%), 3/120 ordinary
-/// refused, so Pashto's held-out figure is now 162/191 (84.8%) and 4/213, and the overall
-/// figure is below the target too. The floors below are these figures, so that they may not
+/// version 13 and says what 71 lines could not: Pashto was 94/120 on it (78%) when it came,
+/// 95/120 now, 3/120 ordinary refused, so Pashto's held-out figure is now 163/191 (85.3%) and
+/// 4/213, and the overall figure is below the target too. The floors below are these figures, so that they may not
 /// fall back.
 ///
-/// The tune lines of thirty-four writers: 95.0% (3307/3481) and 0.23% (10/4369). Five of them
+/// The tune lines of thirty-five writers: 94.4% (3362/3561) and 0.27% (12/4449). Six of them
 /// are new with version 13: Pashto lines by helpers who read no project file, each measured
 /// before the rules were fitted to it (personal lines refused, ordinary lines refused; version
 /// 12, then version 13 as it stood when the set came, then version 13 now):
@@ -81,13 +82,15 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// `contact_free_tune23.tsv` (90 + 90 everyday lines) 70 and 1, 72 and 1, 82 and 0;
 /// `contact_free_tune24.tsv` (100 + 100) 69 and 3, 76 and 2, 87 and 0;
 /// `contact_free_tune25.tsv` (100 + 100) 73 and 3, 80 and 2, 88 and 1;
-/// `contact_free_tune26.tsv` (100 + 100 long messages) 83 and 24, 81 and 7, 88 and 0. On the
+/// `contact_free_tune26.tsv` (100 + 100 long messages) 83 and 24, 81 and 7, 88 and 0;
+/// `contact_free_tune27.tsv` (80 + 80, half the names also words: hope, spring, moon) 52 and 2
+/// with version 13 as it stood before the last rule, 53 and 2 with it, not fitted. On the
 /// older tune lines version 13 keeps 2866/2981 and 6/3869 or better (version 12: 2865/2981 and
 /// 6/3869). The test fails below these floors.
-const FLOOR_RECALL: f64 = 0.941;
+const FLOOR_RECALL: f64 = 0.942;
 const FLOOR_FALSE_REFUSALS: f64 = 0.0101;
-const FLOOR_TUNE_RECALL: f64 = 0.949;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0023;
+const FLOOR_TUNE_RECALL: f64 = 0.944;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0027;
 
 struct Line<'a> {
     lang: &'a str,

@@ -3169,6 +3169,46 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
         && pashto(ts)
 }
 
+/// Version 13: a Pashto clause opened by a listed given name, even one that is also a word
+/// ("هیله", hope; "امید"; "پسرلی", spring), whose predicate is something only a person does:
+/// cooks, writes, calls, books, translates, reads, signs, waits, worries, understands, cannot
+/// come ("هیله به … خونه بک کړي", "امید سبا نشي راتلای"). Hope does none of these.
+fn pashto_human_act(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    let clause = i >= 1
+        && (matches!(ts[i - 1].next_punct, Some(',' | '،' | '؛' | '.'))
+            || (ts[i - 1].text == "چې" && ts[i - 1].next_punct.is_none()));
+    t.in_pashto
+        && (t.initial || clause)
+        && t.next_punct.is_none()
+        && !t.cased
+        && given(t)
+        && person_in_slot_shape(t)
+        && !in_list(t, WHEN_WORDS)
+        && !in_list(t, PASHTO_KIN)
+        && !forms(t).any(|f| folded_list(CALENDAR).contains(f))
+        // Not "of" after it, nor "have" or "is" ("هیله لرو چې…", we hope that…).
+        && ts.get(i + 1).is_some_and(|n| {
+            n.text != "د"
+                && !in_list(n, PASHTO_KIN)
+                && !in_list(n, &["لرو", "لرم", "لرئ", "لري", "ده", "دی", "وه", "و"])
+        })
+        && ts[i + 1..]
+            .iter()
+            .take_while(|w| w.next_punct.is_none())
+            .chain(ts[i + 1..].iter().find(|w| w.next_punct.is_some()))
+            .take(8)
+            .any(|w| in_list(w, PASHTO_HUMAN_ACTS))
+}
+
+/// What only a person does, as the verb or its noun after a Pashto subject (version 13).
+#[rustfmt::skip]
+const PASHTO_HUMAN_ACTS: &[&str] = &[
+    "پخوي", "پخوله", "پخول", "لیکي", "ولیکي", "ولیکله", "ولیکل", "لیکلي", "زنګ", "بک",
+    "ژباړه", "وژباړه", "ژباړي", "لولي", "لوستل", "لاسلیک", "انتظار", "اندېښمن", "اندېښمنه",
+    "پوهېږي", "راتلای", "تللی", "وپوښتل", "وغوښتل", "تنظیموي", "ډکوي", "ډک",
+];
+
 /// Version 12: a well-attested given name that is no everyday word but that the gazetteer
 /// also holds, as it holds many Afghan villages named after a man ("محمود", "نسیم", "ظاهر"):
 /// at the head of a Pashto sentence, before "will", a word of time or a person's state, a
@@ -3514,6 +3554,7 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         }
         if (named_pair(&ts, i)
             || pashto_subject(&ts, i)
+            || pashto_human_act(&ts, i)
             || pashto_with_family(&ts, i)
             || urdu_subject(&ts, i))
             && !excused(&ts, i, 1)
@@ -4016,6 +4057,8 @@ mod tests {
                 "بیا ادې زرمینه خپله کیسه وکړه.",
                 "د بریالي نوې شمېره چا سره شته؟",
                 "د آمنې دواړه زامن ټیم ته ومنل شول.",
+                "امید سبا نشي راتلای، ماشوم یې ناروغ دی.",
+                "هیله به د شنبې لپاره خونه بک کړي.",
             ],
             &[
                 // Everyday words that no list held before are no names.
@@ -4053,6 +4096,9 @@ mod tests {
                 "هغه ځوان چې موږ یې قضیه تعقیبوو لیډز ته لېږدول شوی.",
                 "د یوه لوی ګل انځور یې جوړ کړ.",
                 "نوم یې څه دی؟",
+                "هیله لرو چې کار به بشپړ شي.",
+                "سپوږمۍ ولیدل شوه، سبا اختر دی.",
+                "لور یې اوس په کالج کې لولي.",
             ],
         );
     }
