@@ -156,11 +156,19 @@ pub struct Gate<B> {
     expected_relays: HashMap<PeerId, Instant>,
     /// Member connections, per peer.
     member_conns: HashMap<PeerId, Vec<ConnectionId>>,
-    /// Every connection: its peer, what runs on it, and the address dialled when this node
-    /// dialled it as a guest's.
-    conns: HashMap<ConnectionId, (PeerId, Kind, Option<Multiaddr>)>,
-    /// The relayed ones among them: the relay's handler there is libp2p's `dummy`.
-    relayed: HashSet<ConnectionId>,
+    /// Every connection: its peer, what runs on it, how it was made.
+    conns: HashMap<ConnectionId, Conn>,
+}
+
+/// A connection the gate gave a handler.
+struct Conn {
+    peer: PeerId,
+    kind: Kind,
+    /// The address dialled when this node dialled it as a guest's (taken once it is a
+    /// member's: see [`Gate::promoted`]).
+    dialled: Option<Multiaddr>,
+    /// Over a relay's circuit: the relay's handler there is libp2p's `dummy`.
+    relayed: bool,
 }
 
 impl<B: NetworkBehaviour> Gate<B> {
@@ -218,7 +226,6 @@ impl<B: NetworkBehaviour> Gate<B> {
             expected_relays: HashMap::new(),
             member_conns: HashMap::new(),
             conns: HashMap::new(),
-            relayed: HashSet::new(),
         }
     }
 
@@ -308,8 +315,8 @@ impl<B: NetworkBehaviour> Gate<B> {
         let members = &shared.members;
         self.conns
             .iter_mut()
-            .filter(|(_, (peer, kind, _))| *kind != Kind::Member && members.contains(peer))
-            .filter_map(|(c, (peer, _, addr))| Some((*c, *peer, addr.take()?)))
+            .filter(|(_, conn)| conn.kind != Kind::Member && members.contains(&conn.peer))
+            .filter_map(|(c, conn)| Some((*c, conn.peer, conn.dialled.take()?)))
             .collect()
     }
 
@@ -382,15 +389,25 @@ impl<B: NetworkBehaviour> Gate<B> {
             self.member_conns.entry(peer).or_default().push(connection);
         }
         let dialled = (kind != Kind::Member).then(|| dialled.cloned()).flatten();
-        self.conns.insert(connection, (peer, kind, dialled));
-        if relayed {
-            self.relayed.insert(connection);
-        }
+        self.conns.insert(
+            connection,
+            Conn {
+                peer,
+                kind,
+                dialled,
+                relayed,
+            },
+        );
         Ok(handler)
     }
 
+    /// Whether `connection` runs over a relay's circuit.
+    fn is_relayed(&self, connection: &ConnectionId) -> bool {
+        self.conns.get(connection).is_some_and(|conn| conn.relayed)
+    }
+
     fn kind(&self, connection: &ConnectionId) -> Option<Kind> {
-        self.conns.get(connection).map(|(_, k, _)| *k)
+        self.conns.get(connection).map(|conn| conn.kind)
     }
 
     /// Whether a relay guest may open a circuit to `dst` now: `dst` holds a slot and has an
@@ -417,9 +434,10 @@ impl<B: NetworkBehaviour> Gate<B> {
             // slot or not (AutoNAT's dial-back, say): a member holds at most one slot for each
             // member connection it has left.
             relay::Event::ReservationClosed { src_peer_id } => {
-                let left = self.member_conns.get(src_peer_id).map_or(0, |cs| {
-                    cs.iter().filter(|c| !self.relayed.contains(c)).count()
-                });
+                let left = self
+                    .member_conns
+                    .get(src_peer_id)
+                    .map_or(0, |cs| cs.iter().filter(|c| !self.is_relayed(c)).count());
                 self.forget_slots(*src_peer_id, |slots| slots.min(left as u32));
             }
             relay::Event::ReservationTimedOut { src_peer_id } => {
@@ -453,8 +471,7 @@ impl<B: NetworkBehaviour> Gate<B> {
         src: PeerId,
         c: ConnectionId,
     ) -> Option<ToSwarm<GateEvent<B::ToSwarm>, THandlerInEvent<Self>>> {
-        let (owner, _, _) = self.conns.get(&c)?;
-        let owner = *owner;
+        let owner = self.conns.get(&c)?.peer;
         if owner == src || self.is_member(&src) || self.guest_may_reach(&owner, Instant::now()) {
             return None;
         }
@@ -661,7 +678,6 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
             }
             FromSwarm::ConnectionClosed(e) => {
                 self.conns.remove(&e.connection_id);
-                self.relayed.remove(&e.connection_id);
                 if kind != Some(Kind::Member) {
                     return;
                 }
@@ -722,7 +738,7 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
                 // The relay tells every connection it knows when it turns on or off, relayed
                 // ones too, where its handler is `dummy` and would panic on being told
                 // anything (rust-libp2p #5412).
-                if self.relayed.contains(c) {
+                if self.is_relayed(c) {
                     continue;
                 }
                 if let Some(refused) = self.refuse_circuit(*peer_id, *c) {

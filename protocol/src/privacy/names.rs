@@ -942,7 +942,7 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
         && matches!(ts[i - 1].next_punct, Some(',' | '،'))
         && in_list(&ts[i - 1], PASHTO_KIN)
         && matches!(t.next_punct, Some(',' | '،'))
-        && (caseless_given(t) || pashto_unlisted(t))
+        && caseless_given(t)
         && person_in_slot_shape(t)
     {
         return true;
@@ -954,7 +954,7 @@ fn in_slot(ts: &[Token], i: usize) -> bool {
             || (ts.get(i + 1).is_some_and(|n| n.text == "او")
                 && ts.get(i + 2).is_some_and(|n| n.text == "زه")))
         && t.next_punct.is_none()
-        && (caseless_given(t) || pashto_unlisted(t))
+        && caseless_given(t)
         && person_in_slot_shape(t)
     {
         return true;
@@ -2091,10 +2091,10 @@ fn acts(ts: &[Token], i: usize) -> bool {
     // چې…", "فرښته وايي چې…" (no adjective, no angel says).
     if t.initial
         && t.in_pashto
-        && (caseless_given(t) || given_in_persian_letters(t))
-        && person_in_slot_shape(t)
         && at(i + 1, SPEECH_VERBS)
         && at(i + 2, COMPLEMENTIZERS)
+        && person_in_slot_shape(t)
+        && (caseless_given(t) || given_in_persian_letters(t))
     {
         return true;
     }
@@ -2502,8 +2502,7 @@ fn title_before(ts: &[Token], i: usize) -> bool {
         // ("ادې جانې": "dear" after a word of respect addresses no one by name.)
         return person_in_slot(&ts[i])
             && (!ts[i].cased || known(&ts[i]))
-            && !phrase_at(ts, i, &[fold("جانې")])
-            && !phrase_at(ts, i, &[fold("جانه")]);
+            && !phrase_after(ts, i - 1, VOCATIVES);
     }
     // A title before a role addresses the one who holds it: "خانم معلم" (Miss, the teacher),
     // "آقای مدیر" (version 9).
@@ -2809,10 +2808,7 @@ fn pashto_marked(ts: &[Token], i: usize) -> bool {
     // The verb closes the clause, after what is given or told ("شینکۍ ته د ښوونځي فورم
     // ورکړئ").
     let told = |j: usize| {
-        ts[j..]
-            .iter()
-            .position(|w| w.next_punct.is_some())
-            .map_or(&ts[j..], |end| &ts[j..=j + end])
+        clause_from(ts, j)
             .iter()
             .skip(1)
             .any(|n| in_list(n, PASHTO_TELLING))
@@ -2848,12 +2844,26 @@ fn pashto_part_told(ts: &[Token], i: usize) -> bool {
             .get(i + 1)
             .is_some_and(|n| n.next_punct.is_none() && NAME_PART_WORDS.contains(&n.text.as_str()))
         && ts.get(i + 2).is_some_and(|n| n.text == "ته")
-        && ts
+        && clause_from(ts, i + 3)
             .iter()
-            .skip(i + 3)
-            .take_while(|w| w.next_punct.is_none())
-            .chain(ts.iter().skip(i + 3).find(|w| w.next_punct.is_some()))
             .any(|n| in_list(n, PASHTO_TELLING))
+}
+
+/// The words from `j` to the end of their clause: through the first one that punctuation
+/// follows (none past the text's end).
+fn clause_from(ts: &[Token], j: usize) -> &[Token] {
+    let rest = ts.get(j..).unwrap_or_default();
+    rest.iter()
+        .position(|w| w.next_punct.is_some())
+        .map_or(rest, |end| &rest[..=end])
+}
+
+/// Whether the word at `i` opens a clause: a sentence, or after a comma or "چې" (that).
+fn opens_clause(ts: &[Token], i: usize) -> bool {
+    ts[i].initial
+        || (i >= 1
+            && (matches!(ts[i - 1].next_punct, Some(',' | '،' | '؛'))
+                || (ts[i - 1].text == "چې" && ts[i - 1].next_punct.is_none())))
 }
 
 /// The letters only Pashto writes.
@@ -3099,11 +3109,6 @@ fn contacted(ts: &[Token], i: usize) -> bool {
 /// "زلمی پرون هوټل ته ورسید".
 fn pashto_subject(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    // Version 13: also opening a clause, after a comma or "چې" (that): "…، بریالی به خپل موټر
-    // راوړي", "هیله ده چې لطیفه به…".
-    let clause = i >= 1
-        && (matches!(ts[i - 1].next_punct, Some(',' | '،' | '؛'))
-            || (ts[i - 1].text == "چې" && ts[i - 1].next_punct.is_none()));
     // Version 13: the name may have a second word, a family name of the hand list or one the
     // lists hold as no given name and no dictionary as a word ("پسرلی شینواری نن…"): what
     // follows is looked for after it.
@@ -3113,11 +3118,14 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
             && (hand_family(n) || (family(n) && !given(n) && !common(n)))
             && person_in_slot_shape(n)
             && !in_list(n, WHEN_WORDS)
-            && !in_list(n, &["پرون", "نن", "سبا", "لا", "اوس", "به"])
+            && !in_list(n, PASHTO_WHEN)
+            && !in_list(n, &["اوس", "به"])
     });
     // `j`: the name's last word.
     let j = if second { i + 1 } else { i };
-    (t.initial || clause)
+    // Version 13: also opening a clause, after a comma or "چې" (that): "…، بریالی به خپل موټر
+    // راوړي", "هیله ده چې لطیفه به…".
+    opens_clause(ts, i)
         && t.next_punct.is_none()
         && (caseless_given(t) || pashto_given_village(ts, i))
         // Since version 7 also a given name that the family lists hold too and that is none
@@ -3143,7 +3151,7 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
             // even after a name that is also a word: no moon is ill.
             in_list(n, PASHTO_HUMAN_STATES)
                 || n.text == "به"
-                || in_list(n, &["پرون", "نن", "سبا", "لا"])
+                || in_list(n, PASHTO_WHEN)
                 // Version 13: in detention, in prison, in hospital ("بریالی په ډیټنشن کې دی"),
                 // even a name that is also a word.
                 || (n.text == "په"
@@ -3159,12 +3167,10 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
                 || ((n.text == "د" || n.text == "په") && !everyday_by_rules(t))
                 // Version 13: "of her own", "with his own" ("خوشحال د خپل ورور سره…").
                 || (n.text == "د"
-                    && ts
-                        .get(j + 2)
-                        .is_some_and(|w| in_list(w, &["خپل", "خپله", "خپلې", "خپلو"])))
+                    && ts.get(j + 2).is_some_and(|w| in_list(w, PASHTO_OWN)))
                 // Version 13: "her own", "his own" ("پروانه خپل ټولګی بدل کړ"): only a person
                 // has a class, a case, a room of its own.
-                || in_list(n, &["خپل", "خپله", "خپلې", "خپلو"])
+                || in_list(n, PASHTO_OWN)
         })
         && pashto(ts)
 }
@@ -3175,11 +3181,8 @@ fn pashto_subject(ts: &[Token], i: usize) -> bool {
 /// come ("هیله به … خونه بک کړي", "امید سبا نشي راتلای"). Hope does none of these.
 fn pashto_human_act(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    let clause = i >= 1
-        && (matches!(ts[i - 1].next_punct, Some(',' | '،' | '؛' | '.'))
-            || (ts[i - 1].text == "چې" && ts[i - 1].next_punct.is_none()));
     t.in_pashto
-        && (t.initial || clause)
+        && opens_clause(ts, i)
         && t.next_punct.is_none()
         && !t.cased
         && given(t)
@@ -3193,10 +3196,8 @@ fn pashto_human_act(ts: &[Token], i: usize) -> bool {
                 && !in_list(n, PASHTO_KIN)
                 && !in_list(n, &["لرو", "لرم", "لرئ", "لري", "ده", "دی", "وه", "و"])
         })
-        && ts[i + 1..]
+        && clause_from(ts, i + 1)
             .iter()
-            .take_while(|w| w.next_punct.is_none())
-            .chain(ts[i + 1..].iter().find(|w| w.next_punct.is_some()))
             .take(8)
             .any(|w| in_list(w, PASHTO_HUMAN_ACTS))
 }
@@ -3209,6 +3210,12 @@ const PASHTO_HUMAN_ACTS: &[&str] = &[
     "پوهېږي", "راتلای", "تللی", "وپوښتل", "وغوښتل", "تنظیموي", "ډکوي", "ډک",
 ];
 
+/// Pashto "yesterday", "today", "tomorrow", "still": said right after a sentence's subject.
+const PASHTO_WHEN: &[&str] = &["پرون", "نن", "سبا", "لا"];
+
+/// Pashto "own" ("خپل ټولګی", her own class): only a person has one (version 13).
+const PASHTO_OWN: &[&str] = &["خپل", "خپله", "خپلې", "خپلو"];
+
 /// Version 12: a well-attested given name that is no everyday word but that the gazetteer
 /// also holds, as it holds many Afghan villages named after a man ("محمود", "نسیم", "ظاهر"):
 /// at the head of a Pashto sentence, before "will", a word of time or a person's state, a
@@ -3220,9 +3227,9 @@ fn pashto_given_village(ts: &[Token], i: usize) -> bool {
         && !in_list(t, NOT_PERSONS)
         && !in_list(t, OFFICES)
         && !everyday_by_rules(t)
-        && ts.get(i + 1).is_some_and(|n| {
-            in_list(n, &["پرون", "نن", "سبا", "لا"]) || in_list(n, PASHTO_HUMAN_STATES)
-        })
+        && ts
+            .get(i + 1)
+            .is_some_and(|n| in_list(n, PASHTO_WHEN) || in_list(n, PASHTO_HUMAN_STATES))
 }
 
 /// Version 12: a Pashto sentence opening with a listed given name, even one that is also a
