@@ -1,37 +1,67 @@
 //! C1: the contact-free check's time on one text of 600 to 9,600 characters of ordinary
 //! organising words in English, Arabic and French (no personal data: every rule runs to the end
-//! of the text). The target is that it grows with the text, not with its square: a plan's goal
+//! of the text), and one Pashto text of 9,600 characters (where the name rules also run the
+//! Pashto scorer, since rules version 14). The target is that it grows with the text, not with its square: a plan's goal
 //! is checked whole when a list shows it.
 
 use std::time::{Duration, Instant};
 
 use super::Row;
 
+/// Ordinary Pashto words: a Pashto text, which the name rules also weigh with the Pashto
+/// scorer (rules version 14).
+const PASHTO: &[&str] = &[
+    "غونډه",
+    "د",
+    "کونسل",
+    "په",
+    "اړه",
+    "ژباړونکی",
+    "ته",
+    "راشئ",
+    "خوړو",
+    "بانک",
+    "کورنۍ",
+    "مرسته",
+    "وکړئ",
+    "لپاره",
+    "اونۍ",
+    "ښوونځي",
+    "ټولګي",
+];
+
 /// A text of at least `chars` characters of ordinary words, the same every run.
 fn ordinary(chars: usize) -> String {
-    const WORDS: &[&str] = &[
-        "campaign",
-        "housing",
-        "the",
-        "council",
-        "meeting",
-        "تعلم",
-        "السكن",
-        "réunion",
-        "au",
-        "centre",
-        "Tuesday",
-        "12",
-        "families",
-        "legal",
-        "aid",
-    ];
+    words(
+        chars,
+        &[
+            "campaign",
+            "housing",
+            "the",
+            "council",
+            "meeting",
+            "تعلم",
+            "السكن",
+            "réunion",
+            "au",
+            "centre",
+            "Tuesday",
+            "12",
+            "families",
+            "legal",
+            "aid",
+        ],
+    )
+}
+
+/// A text of at least `chars` characters of `vocabulary`, in an order the same every run.
+fn words(chars: usize, vocabulary: &[&str]) -> String {
     let (mut text, mut state) = (String::new(), 0u64);
     while text.chars().count() < chars {
         state = state
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
-        text.push_str(WORDS[(state >> 33) as usize % WORDS.len()]);
+        text.push_str(vocabulary[(state >> 33) as usize % vocabulary.len()]);
         text.push(' ');
     }
     text
@@ -51,7 +81,7 @@ fn median(runs: usize, mut f: impl FnMut()) -> Duration {
 }
 
 pub(crate) fn c1() -> Row {
-    use commonground_protocol::privacy::{check_text, explain_name};
+    use commonground_protocol::privacy::{check_text, explain_name, find, name_model_best};
     // The first check builds the rules (regular expressions, name lists): not timed.
     let _ = check_text("goal", "warm up");
     let sizes = [600, 1_200, 2_400, 4_800, 9_600];
@@ -69,6 +99,23 @@ pub(crate) fn c1() -> Row {
         times.push(all.as_secs_f64());
     }
     let growth = times[4] / times[3];
+    let pashto = words(9_600, PASHTO);
+    let found = (find(&pashto), explain_name(&pashto));
+    assert_eq!(
+        found,
+        (None, None),
+        "the Pashto text of C1 must hold no personal data"
+    );
+    let pashto_all = median(7, || assert!(check_text("goal", &pashto).is_ok()));
+    let pashto_names = median(7, || assert!(explain_name(&pashto).is_none()));
+    // The scorer alone, on every word (tokens and lists included).
+    let scorer = median(7, || assert!(name_model_best(&pashto).is_some()));
+    parts.push(format!(
+        "Pashto 9,600: {:.2} ms (names {:.2} ms, of it at most {:.2} ms the Pashto scorer)",
+        pashto_all.as_secs_f64() * 1e3,
+        pashto_names.as_secs_f64() * 1e3,
+        scorer.as_secs_f64() * 1e3
+    ));
     Row {
         name: "C1 contact-free check of one text",
         result: format!(

@@ -63,33 +63,44 @@ const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 const HELD4: &str = include_str!("corpus/contact_free_held4.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 13): 94.3%
-/// refused (627/665) and 1.0% of ordinary lines refused (9/897) overall, on the held-out lines
+/// What the held-out lines reached when the rules were last changed (rules version 14): 95.8%
+/// refused (637/665) and 1.1% of ordinary lines refused (10/897) overall, on the held-out lines
 /// of `contact_free.tsv`, `contact_free_held2.tsv`, `contact_free_held3.tsv` and
-/// `contact_free_held4.tsv`. Without held4, version 13 refuses what version 12 refused, line for
-/// line: 532/545 and 6/777, every language meeting the targets but Pashto (68/71). held4, 120
-/// personal and 120 ordinary Pashto lines by a helper who read no project file, came with
-/// version 13 and says what 71 lines could not: Pashto was 94/120 on it (78%) when it came,
-/// 95/120 now, 3/120 ordinary refused, so Pashto's held-out figure is now 163/191 (85.3%) and
-/// 4/213, and the overall figure is below the target too. The floors below are these figures, so that they may not
-/// fall back.
+/// `contact_free_held4.tsv`. Version 14 adds the Pashto name scorer (`privacy/names/model.rs`)
+/// and changes nothing outside Pashto text: every other language refuses what version 13
+/// refused. Pashto's held-out figure is 173/191 (90.6%) and 5/213 (2.3%); version 13 had
+/// 163/191 (85.3%) and 4/213 (1.9%). So the scorer finds 10 more personal Pashto lines and
+/// refuses one more ordinary one, which takes Pashto's false refusals over the 2% target by
+/// that line. The threshold (3500) was chosen on the tune lines and the scorer's own made-up
+/// notes before the held-out figure was first looked at, and left as it was after; the
+/// figure was looked at again after each later change (more made-up notes; neighbours kept
+/// within the sentence; "الله", ګل, خان, جان, لالا and a rules' everyday word after ګل no
+/// longer weighed, which two unit tests asked for), and moved by one line (174 to 173).
 ///
-/// The tune lines of thirty-five writers: 94.4% (3362/3561) and 0.27% (12/4449). Six of them
-/// are new with version 13: Pashto lines by helpers who read no project file, each measured
-/// before the rules were fitted to it (personal lines refused, ordinary lines refused; version
-/// 12, then version 13 as it stood when the set came, then version 13 now):
+/// Version 13's figures were 94.3% (627/665) and 1.0% (9/897); without held4 (120 personal and
+/// 120 ordinary Pashto lines by a helper who read no project file, which came with version 13)
+/// the older held-out sets gave 532/545 and 6/777, every language meeting the targets but
+/// Pashto (68/71). The floors below are version 14's figures, so that they may not fall back;
+/// the floor on false refusals rose from 1.01% to 1.12% with the scorer's one line.
+///
+/// The tune lines of thirty-five writers: 95.3% (3395/3561) and 0.27% (12/4449); version 13
+/// had 3362 and 12. Six sets are new with version 13: Pashto lines by helpers who read no
+/// project file, each measured before the rules were fitted to it (personal lines refused,
+/// ordinary lines refused; version 12, then version 13 as it stood when the set came, then
+/// version 13 as released):
 /// `contact_free_tune22.tsv` (110 + 110 hard lines) 78 and 8, 75 and 9, 96 and 3;
 /// `contact_free_tune23.tsv` (90 + 90 everyday lines) 70 and 1, 72 and 1, 82 and 0;
 /// `contact_free_tune24.tsv` (100 + 100) 69 and 3, 76 and 2, 87 and 0;
 /// `contact_free_tune25.tsv` (100 + 100) 73 and 3, 80 and 2, 88 and 1;
 /// `contact_free_tune26.tsv` (100 + 100 long messages) 83 and 24, 81 and 7, 88 and 0;
 /// `contact_free_tune27.tsv` (80 + 80, half the names also words: hope, spring, moon) 52 and 2
-/// with version 13 as it stood before the last rule, 53 and 2 with it, not fitted. On the
-/// older tune lines version 13 keeps 2866/2981 and 6/3869 or better (version 12: 2865/2981 and
-/// 6/3869). The test fails below these floors.
-const FLOOR_RECALL: f64 = 0.942;
-const FLOOR_FALSE_REFUSALS: f64 = 0.0101;
-const FLOOR_TUNE_RECALL: f64 = 0.944;
+/// with version 13 as it stood before the last rule, 53 and 2 with it, not fitted. On these
+/// six sets (580 + 580) version 13 refuses 496 and 6, and version 14 with a scorer built
+/// without their ordinary lines 534 and 7 (the shipped scorer also learned from their ordinary
+/// lines). The test fails below these floors.
+const FLOOR_RECALL: f64 = 0.957;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0112;
+const FLOOR_TUNE_RECALL: f64 = 0.953;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0027;
 
 struct Line<'a> {

@@ -12,7 +12,8 @@
 //!   out, postcodes, National Insurance and NHS numbers (by their check digit), dates of birth,
 //!   home addresses and immigration references;
 //! - [`names`]: people's names, from lists of common given and family names in the groups'
-//!   languages (see `protocol/data/names/SOURCES.md`) and the context around them.
+//!   languages (see `protocol/data/names/SOURCES.md`) and the context around them, and in
+//!   Pashto text also a scorer with learned weights (rules version 14).
 //!
 //! The rules carry a version, [`RULES_VERSION`]; PROTOCOL.md §9a says which version a node
 //! applies. `protocol/tests/contact_free.rs` measures them on a corpus of organising notes.
@@ -26,7 +27,7 @@ mod patterns;
 
 /// The version of the rules [`check_text`] applies. Two nodes with the same version refuse the
 /// same texts.
-pub const RULES_VERSION: u32 = 13;
+pub const RULES_VERSION: u32 = 14;
 
 /// What kind of personal data a text seemed to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -247,6 +248,26 @@ pub fn check_text(field: &str, text: &str) -> Result<(), PersonalData> {
 #[doc(hidden)]
 pub fn explain_name(text: &str) -> Option<(&'static str, String)> {
     names::explain(&normalise(text))
+}
+
+/// For building the Pashto name scorer only: each word of `text` it weighs, with its facts.
+#[doc(hidden)]
+pub fn name_model_facts(text: &str) -> Vec<(String, Vec<String>)> {
+    names::model_facts(&normalise(text))
+}
+
+/// For tuning the Pashto name scorer only: its highest score in `text`, with the word.
+#[doc(hidden)]
+pub fn name_model_best(text: &str) -> Option<(i64, String)> {
+    names::model_best(&normalise(text))
+}
+
+/// For tuning the Pashto name scorer only: [`find`] without it.
+#[doc(hidden)]
+pub fn find_without_scorer(text: &str) -> Option<PersonalDataKind> {
+    let text = normalise(text);
+    patterns::find(&text)
+        .or_else(|| names::explain_with(&text, false).map(|_| PersonalDataKind::Name))
 }
 
 /// The first kind of personal data found in `text`, if any.

@@ -15,6 +15,8 @@ use super::patterns::is_mark;
 
 use unicode_normalization::UnicodeNormalization;
 
+mod model;
+
 const GIVEN: &str = include_str!("../../data/names/given.txt");
 const FAMILY: &str = include_str!("../../data/names/family.txt");
 /// Common Eritrean and Ethiopian given names in Ethiopic letters, by hand (the public lists
@@ -3487,11 +3489,44 @@ pub(super) fn find(text: &str) -> bool {
     explain(text).is_some()
 }
 
+/// For building the Pashto scorer only: each word of `text` (normalised) that the scorer
+/// weighs, with its facts (see [`model::facts`]).
+pub(super) fn model_facts(text: &str) -> Vec<(String, Vec<String>)> {
+    let ts = tokens(text);
+    let classes: Vec<String> = ts.iter().map(model::class).collect();
+    let weighs = model::weighs(&ts);
+    (0..ts.len())
+        .filter(|&i| weighs && model::scored(&ts, i) && !excused(&ts, i, 1))
+        .map(|i| (ts[i].text.clone(), model::facts(&ts, &classes, i)))
+        .collect()
+}
+
+/// For tuning the Pashto scorer only: the highest score of a word of `text` (normalised), with
+/// the word.
+pub(super) fn model_best(text: &str) -> Option<(i64, String)> {
+    let ts = tokens(text);
+    let classes: Vec<String> = ts.iter().map(model::class).collect();
+    let weighs = model::weighs(&ts);
+    (0..ts.len())
+        .filter(|&i| weighs && model::scored(&ts, i) && !excused(&ts, i, 1))
+        .map(|i| (model::score(&ts, &classes, i), ts[i].text.clone()))
+        .max_by_key(|(s, _)| *s)
+}
+
 /// Which rule found a name in `text` (normalised), and at which word: for tuning the rules
 /// on the corpus, never for messages (it holds the text).
 pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
+    explain_with(text, true)
+}
+
+/// As [`explain`], with or without the Pashto scorer (without it: for tuning the scorer).
+pub(super) fn explain_with(text: &str, scorer: bool) -> Option<(&'static str, String)> {
     let ts = tokens(text);
     let flowers = about_flowers(&ts);
+    // Each word's lists, for the Pashto scorer: found once, on the first word it weighs.
+    let found_classes = std::cell::OnceCell::new();
+    let classes = || found_classes.get_or_init(|| ts.iter().map(model::class).collect::<Vec<_>>());
+    let weighs = scorer && model::weighs(&ts);
     for i in 0..ts.len() {
         let t = &ts[i];
         let at = || ts[i].text.clone();
@@ -3573,6 +3608,14 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
         }
         if roll_of_names(&ts, i) {
             return Some(("roll", at()));
+        }
+        // Version 14: in Pashto, a word the learned scorer weighs as a name (see [`model`]).
+        if weighs
+            && model::scored(&ts, i)
+            && model::score(&ts, classes(), i) > model::THRESHOLD
+            && !excused(&ts, i, 1)
+        {
+            return Some(("model", at()));
         }
         if ethiopic_compound(t) && !excused(&ts, i, 1) {
             return Some(("compound", at()));
@@ -3876,6 +3919,39 @@ mod tests {
         for line in ordinary {
             assert_eq!(explain(&super::super::normalise(line)), None, "{line}");
         }
+    }
+
+    /// Version 14: the Pashto scorer finds names the rules miss (a name of no list before a
+    /// person's doings; Pashto typed on a Persian keyboard), and weighs plain words as words.
+    #[test]
+    fn version_14_pashto_scorer() {
+        let by_the_scorer = [
+            "ژواک نن د ډاکټر سره وخت لري.",
+            "مشعل د انگلیسی په تولگی کی لومری نمره واخیسته.",
+        ];
+        for line in by_the_scorer {
+            let text = super::super::normalise(line);
+            assert_eq!(explain_with(&text, false), None, "the rules alone: {line}");
+            assert_eq!(
+                explain(&text).map(|(rule, _)| rule),
+                Some("model"),
+                "{line}"
+            );
+        }
+        named_and_ordinary(
+            &by_the_scorer,
+            &[
+                "لمر سبا ډېر تود وي، اوبه له ځانه سره راوړئ.",
+                "مینه او ورورولي زموږ د ډلې بنسټ دی.",
+                "ستوري د شپې په اسمان کې ځلېږي.",
+                "هیله لرو چې کونسل به زموږ غوښتنه ومني.",
+                "سپوږمۍ او ستوري د ماشومانو د نقاشۍ موضوع وه.",
+                "صبر وکړئ، د هوم آفس ځواب به راشي.",
+                "سلام ټولو ته، سبا غونډه لس بجې ده.",
+                "ټولو ته مننه چې د خوړو بانک کې یې مرسته وکړه.",
+                "د کډوالو شورا د کور په اړه نوی لیک خپور کړ.",
+            ],
+        );
     }
 
     /// Version 9: contact frames make a listed word a person; kin described by age or size,

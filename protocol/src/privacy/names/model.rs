@@ -1,0 +1,260 @@
+//! Version 14: a learned scorer for people's names in Pashto text, beside the rules.
+//!
+//! The rules of [`super`] tell a name by lists and frames; in Pashto, where many given names
+//! are everyday words (امید hope, بهار spring, ستوری star) and the lists miss many names,
+//! frames written by hand did not generalise to new text. This scorer weighs, for each word of
+//! a Pashto text, a few dozen facts about the word and its neighbours (which lists and
+//! dictionaries hold it, its ending, the words before and after it) with weights learned from
+//! made-up Pashto notes whose names are marked (`protocol/data/names/pashto_model.tsv`, built
+//! by `cargo run -p commonground-protocol --example train_pashto_model`; see that example).
+//!
+//! A word is a name when the sum of the weights of its facts exceeds [`THRESHOLD`]. Weights are
+//! integers, so that every implementation adds them to the same sum (PROTOCOL.md §9c). The
+//! scorer is pure: the weights are part of the rules, compiled in.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+use super::{
+    FUNCTION_WORDS, LISTS, NAME_PARTS, NAME_SECOND_HALVES, Token, ambiguous, common,
+    everyday_by_rules, family, given, in_list, name_shaped, pashto_noun_shaped, sorani, strong,
+    written,
+};
+
+const WEIGHTS: &str = include_str!("../../../data/names/pashto_model.tsv");
+
+/// A word whose facts weigh more than this (in thousandths) is a person's name.
+pub(super) const THRESHOLD: i64 = 3500;
+
+static MODEL: LazyLock<HashMap<&'static str, i64>> = LazyLock::new(|| parse(WEIGHTS));
+
+/// The weights file: `#` comments, then one `fact<TAB>weight` per line (weight an integer, in
+/// thousandths).
+pub(crate) fn parse(text: &str) -> HashMap<&str, i64> {
+    text.lines()
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .filter_map(|l| {
+            let (fact, weight) = l.split_once('\t')?;
+            Some((fact, weight.trim().parse().ok()?))
+        })
+        .collect()
+}
+
+/// The lists and dictionaries that hold a word, as letters: G given name, F family name, A
+/// name that is also a word, S well-attested name, P Pashto dictionary, C other everyday word,
+/// L town, W function word, N shaped as a Pashto plural, doer, oblique or verb; U none.
+pub(super) fn class(t: &Token) -> String {
+    if t.text.chars().any(|c| c.is_numeric()) {
+        return "9".to_string();
+    }
+    let mut s = String::new();
+    if t.cased {
+        s.push_str(if t.capital { "Xc" } else { "Xl" });
+    }
+    for (holds, letter) in [
+        (given(t), 'G'),
+        (family(t), 'F'),
+        (ambiguous(t), 'A'),
+        (strong(t), 'S'),
+        (LISTS.pashto.contains(&t.folded), 'P'),
+        (!LISTS.pashto.contains(&t.folded) && common(t), 'C'),
+        (written(t).any(|f| LISTS.places.contains(f)), 'L'),
+        (in_list(t, FUNCTION_WORDS), 'W'),
+        (pashto_noun_shaped(t), 'N'),
+    ] {
+        if holds {
+            s.push(letter);
+        }
+    }
+    if s.is_empty() || s.starts_with('X') && s.len() == 2 {
+        s.push('U');
+    }
+    s
+}
+
+/// The word at `i` as a neighbour sees it: its folded form, or `^` before the text or a
+/// sentence and `$` after.
+fn neighbour(ts: &[Token], i: Option<usize>, before: bool) -> String {
+    match i.and_then(|k| ts.get(k)) {
+        Some(t) => t.folded.clone(),
+        None if before => "^".to_string(),
+        None => "$".to_string(),
+    }
+}
+
+/// Pashto's particles "of", "in", "to", "with", "for", "that", "is": as written on a Persian or
+/// Arabic keyboard too (کی, چی, دی).
+const PARTICLES: &[&str] = &[
+    "د",
+    "په",
+    "ته",
+    "سره",
+    "لپاره",
+    "کې",
+    "کی",
+    "چې",
+    "چی",
+    "دی",
+    "یې",
+    "یی",
+];
+
+/// Whether the scorer weighs the words of a text: a Pashto text (see `tokens`), or one with no
+/// letter only Urdu or Sorani writes that holds "د" or "په" alone and two of Pashto's particles
+/// (Pashto typed on a Persian keyboard, with everyday words that are no Pashto dictionary's:
+/// "د فرزانی میره … پیدا کری").
+pub(super) fn weighs(ts: &[Token]) -> bool {
+    let Some(first) = ts.first() else {
+        return false;
+    };
+    first.in_pashto
+        || (!first.in_urdu
+            && !ts.iter().any(sorani)
+            && ts.iter().any(|t| in_list(t, &["د", "په"]))
+            && ts.iter().filter(|t| in_list(t, PARTICLES)).nth(1).is_some())
+}
+
+/// Whether the word at `i` of a text the scorer weighs is one it weighs: a name-shaped word
+/// that is no function word, not the second half of a compound name written as two words
+/// ("الله" of "رحمت الله", which alone is God's name: "په امان الله"; the rules tell those
+/// compounds, rule 8b) and no word that makes names with another (ګل, خان, جان, لالا: rule 8a).
+pub(super) fn scored(ts: &[Token], i: usize) -> bool {
+    let t = &ts[i];
+    // After ګل, one of the rules' everyday words makes a phrase, as in rule 8a ("ګل باران", a
+    // shower of flowers).
+    let phrase = i > 0 && ts[i - 1].text == "ګل" && everyday_by_rules(t);
+    name_shaped(t)
+        && !phrase
+        && ![FUNCTION_WORDS, NAME_SECOND_HALVES, NAME_PARTS]
+            .iter()
+            .any(|list| in_list(t, list))
+}
+
+/// The facts the scorer weighs for the word at `i` (see PROTOCOL.md §9c for their exact form),
+/// given every word's [`class`].
+pub(crate) fn facts(ts: &[Token], classes: &[String], i: usize) -> Vec<String> {
+    let t = &ts[i];
+    // Neighbours within the sentence: the word after `k`, unless it opens a sentence.
+    let after = |k: usize| (k + 1 < ts.len() && !ts[k + 1].initial).then_some(k + 1);
+    let prev = (i > 0 && !t.initial).then(|| i - 1);
+    let next = after(i);
+    let next2 = next.and_then(after);
+    let class_of = |k: Option<usize>| k.map_or("-", |k| classes[k].as_str());
+    let c = &classes[i];
+    let p1 = neighbour(ts, prev, true);
+    let (n1, n2) = (neighbour(ts, next, false), neighbour(ts, next2, false));
+    let (pc, nc) = (class_of(prev), class_of(next));
+    let chars: Vec<char> = t.folded.chars().collect();
+    let suffix = |n: usize| {
+        chars[chars.len().saturating_sub(n)..]
+            .iter()
+            .collect::<String>()
+    };
+    let punct = t.next_punct.unwrap_or('_');
+    // The last two letters of a neighbour (a verb's ending tells its person and gender).
+    let end = |k: Option<usize>| {
+        k.map_or(String::new(), |k| {
+            let cs: Vec<char> = ts[k].folded.chars().collect();
+            cs[cs.len().saturating_sub(2)..].iter().collect()
+        })
+    };
+    vec![
+        "b".to_string(),
+        format!("w={}", t.folded),
+        format!("c={c}"),
+        format!("s1={}", suffix(1)),
+        format!("s2={}", suffix(2)),
+        format!("s3={}", suffix(3)),
+        format!("pu={punct}"),
+        format!("p1={p1}"),
+        format!("n1={n1}"),
+        format!("n2={n2}"),
+        format!("pc={pc}"),
+        format!("nc={nc}"),
+        format!("c+n1={c}|{n1}"),
+        format!("c+p1={c}|{p1}"),
+        format!("p1+n1={p1}|{n1}"),
+        format!("pc+c+nc={pc}|{c}|{nc}"),
+        format!("c+i={c}|{}", t.initial),
+        format!("ns2={}", end(next)),
+        format!("ps2={}", end(prev)),
+    ]
+}
+
+/// The score of the word at `i`: the sum of its facts' weights.
+pub(super) fn score(ts: &[Token], classes: &[String], i: usize) -> i64 {
+    facts(ts, classes, i)
+        .iter()
+        .map(|f| MODEL.get(f.as_str()).copied().unwrap_or(0))
+        .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::tokens;
+    use super::*;
+
+    fn facts_of(text: &str, word: &str) -> Vec<String> {
+        let ts = tokens(text);
+        let classes: Vec<String> = ts.iter().map(class).collect();
+        let i = ts
+            .iter()
+            .position(|t| t.text == word)
+            .expect("word in text");
+        facts(&ts, &classes, i)
+    }
+
+    #[test]
+    fn the_weights_file_is_read_whole() {
+        let parsed = parse("# comment\nb\t-12\nw=امید\t340\nbroken line\n");
+        assert_eq!(parsed.len(), 2);
+        assert_eq!(parsed["b"], -12);
+        assert_eq!(parsed["w=امید"], 340);
+        // Every line of the shipped file that is no comment is a fact and an integer.
+        let lines = WEIGHTS.lines().filter(|l| !l.starts_with('#')).count();
+        assert!(lines > 1000, "{lines} weights");
+        assert_eq!(MODEL.len(), lines);
+    }
+
+    #[test]
+    fn facts_name_the_word_its_lists_and_its_neighbours_within_the_sentence() {
+        let f = facts_of("ښه ده. زرغونه نن ناروغه ده", "زرغونه");
+        // Its neighbour before is across a full stop: the start of a sentence.
+        assert!(f.contains(&"p1=^".to_string()), "{f:?}");
+        assert!(f.contains(&"n1=نن".to_string()), "{f:?}");
+        assert!(f.contains(&"n2=ناروغه".to_string()), "{f:?}");
+        assert!(f.contains(&"pc=-".to_string()), "{f:?}");
+        assert!(f.contains(&"w=زرغونه".to_string()), "{f:?}");
+        assert!(f.contains(&"s2=نه".to_string()), "{f:?}");
+        let last = facts_of("زرغونه نن ناروغه ده", "ده");
+        assert!(last.contains(&"n1=$".to_string()), "{last:?}");
+        assert!(last.contains(&"pu=_".to_string()), "{last:?}");
+        // The classes: a listed given name, a Pashto dictionary word, a function word.
+        let ts = tokens("زرغونه د ښځو ټولګي ته ځي");
+        assert!(class(&ts[0]).contains('G'), "{}", class(&ts[0]));
+        assert!(class(&ts[1]).contains('W'), "{}", class(&ts[1]));
+        assert_eq!(class(&tokens("Zarghona")[0]), "XcU");
+        assert_eq!(class(&tokens("42")[0]), "9");
+    }
+
+    #[test]
+    fn only_pashto_texts_are_weighed() {
+        let pashto = tokens("زرغونه نن ناروغه ده");
+        assert!(weighs(&pashto) && scored(&pashto, 0));
+        // Pashto typed on a Persian keyboard.
+        assert!(weighs(&tokens(
+            "د فرزانی میره د اپیل لپاره نوی سولیسیتر پیدا کری"
+        )));
+        // A function word is never weighed.
+        let with_d = tokens("د زرغونې کیس ښه دی");
+        assert!(!scored(&with_d, 0));
+        // Persian, Arabic and English text is left to the rules.
+        for text in [
+            "مریم امروز مریض است",
+            "مريم مريضة اليوم",
+            "Maryam is ill today",
+        ] {
+            assert!(!weighs(&tokens(text)), "{text}");
+        }
+    }
+}
