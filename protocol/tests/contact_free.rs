@@ -63,43 +63,46 @@ const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 const HELD4: &str = include_str!("corpus/contact_free_held4.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 14): 95.8%
-/// refused (637/665) and 1.1% of ordinary lines refused (10/897) overall, on the held-out lines
+/// What the held-out lines reached when the rules were last changed (rules version 14): 95.9%
+/// refused (638/665) and 1.0% of ordinary lines refused (9/897) overall, on the held-out lines
 /// of `contact_free.tsv`, `contact_free_held2.tsv`, `contact_free_held3.tsv` and
 /// `contact_free_held4.tsv`. Version 14 adds the Pashto name scorer (`privacy/names/model.rs`)
-/// and changes nothing outside Pashto text: every other language refuses what version 13
-/// refused. Pashto's held-out figure is 173/191 (90.6%) and 5/213 (2.3%); version 13 had
-/// 163/191 (85.3%) and 4/213 (1.9%). So the scorer finds 10 more personal Pashto lines and
-/// refuses one more ordinary one, which takes Pashto's false refusals over the 2% target by
-/// that line. The threshold (3500) was chosen on the tune lines and the scorer's own made-up
-/// notes before the held-out figure was first looked at, and left as it was after; the
-/// figure was looked at again after each later change (more made-up notes; neighbours kept
-/// within the sentence; "الله", ګل, خان, جان, لالا and a rules' everyday word after ګل no
-/// longer weighed, which two unit tests asked for), and moved by one line (174 to 173).
+/// and changes nothing outside the texts it weighs: every other language refuses what version
+/// 13 refused. Pashto's held-out figure is 174/191 (91.1%) and 4/213 (1.9%); version 13 had
+/// 163/191 (85.3%) and 4/213.
+///
+/// These held-out figures are not as clean as the earlier ones. The scorer's threshold (3500)
+/// was chosen on the tune lines and on the scorer's own notes (`pashto_model crossval`) before
+/// the held-out lines were first measured, and was never changed; but the held-out figures were
+/// measured again after each later change — more made-up notes; neighbours kept within the
+/// sentence; "الله", ګل, خان, جان, لالا and an everyday word after ګل no longer weighed (two unit
+/// tests asked for it); names labelled by position in training (a review found 45 notes where a
+/// name that is also a word stood unmarked too) — and moved between 173 and 174 personal and 4
+/// and 5 ordinary lines. None of those changes was chosen by a held-out figure, but the next
+/// engineer should measure the next version on a fresh held-out set.
 ///
 /// Version 13's figures were 94.3% (627/665) and 1.0% (9/897); without held4 (120 personal and
 /// 120 ordinary Pashto lines by a helper who read no project file, which came with version 13)
 /// the older held-out sets gave 532/545 and 6/777, every language meeting the targets but
-/// Pashto (68/71). The floors below are version 14's figures, so that they may not fall back;
-/// the floor on false refusals rose from 1.01% to 1.12% with the scorer's one line.
+/// Pashto (68/71). The floors below are version 14's figures, so that they may not fall back.
 ///
-/// The tune lines of thirty-five writers: 95.3% (3395/3561) and 0.27% (12/4449); version 13
-/// had 3362 and 12. Six sets are new with version 13: Pashto lines by helpers who read no
-/// project file, each measured before the rules were fitted to it (personal lines refused,
-/// ordinary lines refused; version 12, then version 13 as it stood when the set came, then
-/// version 13 as released):
-/// `contact_free_tune22.tsv` (110 + 110 hard lines) 78 and 8, 75 and 9, 96 and 3;
-/// `contact_free_tune23.tsv` (90 + 90 everyday lines) 70 and 1, 72 and 1, 82 and 0;
-/// `contact_free_tune24.tsv` (100 + 100) 69 and 3, 76 and 2, 87 and 0;
-/// `contact_free_tune25.tsv` (100 + 100) 73 and 3, 80 and 2, 88 and 1;
-/// `contact_free_tune26.tsv` (100 + 100 long messages) 83 and 24, 81 and 7, 88 and 0;
+/// The tune lines of thirty-five writers: 95.4% (3396/3561) and 0.27% (12/4449); version 13
+/// had 3362 and 12 (the scorer's weights learned from these ordinary lines, so the 12 is in
+/// sample). Six sets are new with version 13: Pashto lines by helpers who read no project file,
+/// each measured before the rules were fitted to it (personal lines refused, ordinary lines
+/// refused; version 12; version 13 as it stood when the set came; version 13 as released;
+/// version 14 with weights built without the six sets' ordinary lines):
+/// `contact_free_tune22.tsv` (110 + 110 hard lines) 78 and 8, 75 and 9, 96 and 3, 103 and 4;
+/// `contact_free_tune23.tsv` (90 + 90 everyday lines) 70 and 1, 72 and 1, 82 and 0, 86 and 0;
+/// `contact_free_tune24.tsv` (100 + 100) 69 and 3, 76 and 2, 88 and 0, 93 and 0;
+/// `contact_free_tune25.tsv` (100 + 100) 73 and 3, 80 and 2, 88 and 1, 92 and 1;
+/// `contact_free_tune26.tsv` (100 + 100 long messages) 83 and 24, 81 and 7, 89 and 0, 91 and 0;
 /// `contact_free_tune27.tsv` (80 + 80, half the names also words: hope, spring, moon) 52 and 2
-/// with version 13 as it stood before the last rule, 53 and 2 with it, not fitted. On these
-/// six sets (580 + 580) version 13 refuses 496 and 6, and version 14 with a scorer built
-/// without their ordinary lines 534 and 7 (the shipped scorer also learned from their ordinary
-/// lines). The test fails below these floors.
-const FLOOR_RECALL: f64 = 0.957;
-const FLOOR_FALSE_REFUSALS: f64 = 0.0112;
+/// with version 13 as it stood before its last rule, 53 and 2 as released, not fitted; 68 and 2.
+/// In all, 496 and 6 for version 13, 533 and 7 for version 14. The test fails below these
+/// floors.
+const FLOOR_RECALL: f64 = 0.959;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0101;
 const FLOOR_TUNE_RECALL: f64 = 0.953;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0027;
 

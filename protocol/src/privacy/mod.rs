@@ -250,30 +250,29 @@ pub fn explain_name(text: &str) -> Option<(&'static str, String)> {
     names::explain(&normalise(text))
 }
 
-/// For building the Pashto name scorer only: each word of `text` it weighs, with its facts.
+/// For building and tuning the Pashto name scorer only: each word of `normalise(text)` it
+/// weighs, with where it starts there (a byte offset), as written, and its facts.
 #[doc(hidden)]
-pub fn name_model_facts(text: &str) -> Vec<(String, Vec<String>)> {
+pub fn name_model_facts(text: &str) -> Vec<(usize, String, Vec<String>)> {
     names::model_facts(&normalise(text))
-}
-
-/// For tuning the Pashto name scorer only: its highest score in `text`, with the word.
-#[doc(hidden)]
-pub fn name_model_best(text: &str) -> Option<(i64, String)> {
-    names::model_best(&normalise(text))
 }
 
 /// For tuning the Pashto name scorer only: [`find`] without it.
 #[doc(hidden)]
 pub fn find_without_scorer(text: &str) -> Option<PersonalDataKind> {
-    let text = normalise(text);
-    patterns::find(&text)
-        .or_else(|| names::explain_with(&text, false).map(|_| PersonalDataKind::Name))
+    find_with(text, false)
 }
 
 /// The first kind of personal data found in `text`, if any.
 pub fn find(text: &str) -> Option<PersonalDataKind> {
+    find_with(text, true)
+}
+
+/// [`find`], with or without the Pashto name scorer.
+fn find_with(text: &str, scorer: bool) -> Option<PersonalDataKind> {
     let text = normalise(text);
-    patterns::find(&text).or_else(|| names::find(&text).then_some(PersonalDataKind::Name))
+    patterns::find(&text)
+        .or_else(|| names::explain_with(&text, scorer).map(|_| PersonalDataKind::Name))
 }
 
 #[cfg(test)]

@@ -1174,6 +1174,9 @@ struct Token {
     next_punct: Option<char>,
     /// Right after a quotation mark: the name of a thing ("the kitchen is called «Noor»").
     quoted: bool,
+    /// Where it starts: its byte offset in the text (after the Ethiopic titles are made one
+    /// word), for building the Pashto scorer.
+    start: usize,
     /// Whether the whole text is Pashto (see [`pashto`]): the same on every token, found once
     /// in [`tokens`] so that the rules that ask it for every word stay linear in the text.
     in_pashto: bool,
@@ -1257,6 +1260,7 @@ fn tokens(text: &str) -> Vec<Token> {
             initial,
             next_punct: None,
             quoted: quote,
+            start,
             in_pashto: false,
             in_pashto_or_seen: false,
             in_urdu: false,
@@ -3485,32 +3489,35 @@ fn about_flowers(ts: &[Token]) -> bool {
 }
 
 /// Whether `text` (normalised) holds a person's name.
-pub(super) fn find(text: &str) -> bool {
+#[cfg(test)]
+fn find(text: &str) -> bool {
     explain(text).is_some()
 }
 
-/// For building the Pashto scorer only: each word of `text` (normalised) that the scorer
-/// weighs, with its facts (see [`model::facts`]).
-pub(super) fn model_facts(text: &str) -> Vec<(String, Vec<String>)> {
-    let ts = tokens(text);
-    let classes: Vec<String> = ts.iter().map(model::class).collect();
-    let weighs = model::weighs(&ts);
-    (0..ts.len())
-        .filter(|&i| weighs && model::scored(&ts, i) && !excused(&ts, i, 1))
-        .map(|i| (ts[i].text.clone(), model::facts(&ts, &classes, i)))
-        .collect()
+/// Whether the Pashto scorer weighs the word at `i` (in a text it weighs, see
+/// [`model::weighs`]): one it scores and that no place, organisation or public office excuses.
+fn weighed(ts: &[Token], i: usize) -> bool {
+    model::scored(ts, i) && !excused(ts, i, 1)
 }
 
-/// For tuning the Pashto scorer only: the highest score of a word of `text` (normalised), with
-/// the word.
-pub(super) fn model_best(text: &str) -> Option<(i64, String)> {
+/// For building the Pashto scorer only: each word of `text` (normalised) that the scorer
+/// weighs, with where it starts in `text`, as written, and its facts (see [`model::facts`]).
+pub(super) fn model_facts(text: &str) -> Vec<(usize, String, Vec<String>)> {
     let ts = tokens(text);
+    if !model::weighs(&ts) {
+        return Vec::new();
+    }
     let classes: Vec<String> = ts.iter().map(model::class).collect();
-    let weighs = model::weighs(&ts);
     (0..ts.len())
-        .filter(|&i| weighs && model::scored(&ts, i) && !excused(&ts, i, 1))
-        .map(|i| (model::score(&ts, &classes, i), ts[i].text.clone()))
-        .max_by_key(|(s, _)| *s)
+        .filter(|&i| weighed(&ts, i))
+        .map(|i| {
+            (
+                ts[i].start,
+                ts[i].text.clone(),
+                model::facts(&ts, &classes, i),
+            )
+        })
+        .collect()
 }
 
 /// Which rule found a name in `text` (normalised), and at which word: for tuning the rules
@@ -3610,11 +3617,7 @@ pub(super) fn explain_with(text: &str, scorer: bool) -> Option<(&'static str, St
             return Some(("roll", at()));
         }
         // Version 14: in Pashto, a word the learned scorer weighs as a name (see [`model`]).
-        if weighs
-            && model::scored(&ts, i)
-            && model::score(&ts, classes(), i) > model::THRESHOLD
-            && !excused(&ts, i, 1)
-        {
+        if weighs && weighed(&ts, i) && model::score(&ts, classes(), i) > model::THRESHOLD {
             return Some(("model", at()));
         }
         if ethiopic_compound(t) && !excused(&ts, i, 1) {

@@ -3,10 +3,11 @@
 //! The rules of [`super`] tell a name by lists and frames; in Pashto, where many given names
 //! are everyday words (امید hope, بهار spring, ستوری star) and the lists miss many names,
 //! frames written by hand did not generalise to new text. This scorer weighs, for each word of
-//! a Pashto text, a few dozen facts about the word and its neighbours (which lists and
+//! a Pashto text, nineteen facts about the word and its neighbours (which lists and
 //! dictionaries hold it, its ending, the words before and after it) with weights learned from
 //! made-up Pashto notes whose names are marked (`protocol/data/names/pashto_model.tsv`, built
-//! by `cargo run -p commonground-protocol --example train_pashto_model`; see that example).
+//! by `cargo run --release -p commonground-protocol --example pashto_model -- train`; see that
+//! example).
 //!
 //! A word is a name when the sum of the weights of its facts exceeds [`THRESHOLD`]. Weights are
 //! integers, so that every implementation adds them to the same sum (PROTOCOL.md §9c). The
@@ -29,8 +30,8 @@ pub(super) const THRESHOLD: i64 = 3500;
 static MODEL: LazyLock<HashMap<&'static str, i64>> = LazyLock::new(|| parse(WEIGHTS));
 
 /// The weights file: `#` comments, then one `fact<TAB>weight` per line (weight an integer, in
-/// thousandths).
-pub(crate) fn parse(text: &str) -> HashMap<&str, i64> {
+/// thousandths). The file shipped has no other line and no fact twice (a unit test says so).
+pub(super) fn parse(text: &str) -> HashMap<&str, i64> {
     text.lines()
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .filter_map(|l| {
@@ -40,9 +41,11 @@ pub(crate) fn parse(text: &str) -> HashMap<&str, i64> {
         .collect()
 }
 
-/// The lists and dictionaries that hold a word, as letters: G given name, F family name, A
-/// name that is also a word, S well-attested name, P Pashto dictionary, C other everyday word,
-/// L town, W function word, N shaped as a Pashto plural, doer, oblique or verb; U none.
+/// The lists and dictionaries that hold a word: `9` for a word with a digit; otherwise `Xc` or
+/// `Xl` for a capitalised or lower-case word of a script with case, then a letter for each of:
+/// G given name, F family name, A name that is also a word, S well-attested name, P Pashto
+/// dictionary, C (if not P) other everyday word, L town, W function word, N shaped as a Pashto
+/// plural, doer, oblique or verb; U if none holds it.
 pub(super) fn class(t: &Token) -> String {
     if t.text.chars().any(|c| c.is_numeric()) {
         return "9".to_string();
@@ -51,13 +54,14 @@ pub(super) fn class(t: &Token) -> String {
     if t.cased {
         s.push_str(if t.capital { "Xc" } else { "Xl" });
     }
+    let pashto = LISTS.pashto.contains(&t.folded);
     for (holds, letter) in [
         (given(t), 'G'),
         (family(t), 'F'),
         (ambiguous(t), 'A'),
         (strong(t), 'S'),
-        (LISTS.pashto.contains(&t.folded), 'P'),
-        (!LISTS.pashto.contains(&t.folded) && common(t), 'C'),
+        (pashto, 'P'),
+        (!pashto && common(t), 'C'),
         (written(t).any(|f| LISTS.places.contains(f)), 'L'),
         (in_list(t, FUNCTION_WORDS), 'W'),
         (pashto_noun_shaped(t), 'N'),
@@ -66,7 +70,7 @@ pub(super) fn class(t: &Token) -> String {
             s.push(letter);
         }
     }
-    if s.is_empty() || s.starts_with('X') && s.len() == 2 {
+    if s.is_empty() || (s.starts_with('X') && s.len() == 2) {
         s.push('U');
     }
     s
@@ -82,27 +86,15 @@ fn neighbour(ts: &[Token], i: Option<usize>, before: bool) -> String {
     }
 }
 
-/// Pashto's particles "of", "in", "to", "with", "for", "that", "is": as written on a Persian or
-/// Arabic keyboard too (کی, چی, دی).
-const PARTICLES: &[&str] = &[
-    "د",
-    "په",
-    "ته",
-    "سره",
-    "لپاره",
-    "کې",
-    "کی",
-    "چې",
-    "چی",
-    "دی",
-    "یې",
-    "یی",
-];
+/// Pashto's particles "of", "in", "to", "with", "for", "in" (postposition), "that", "is" and
+/// "his, her": compared folded, so also as typed on a Persian or Arabic keyboard (کی, چی, یی).
+#[rustfmt::skip]
+const PARTICLES: &[&str] = &["د", "په", "ته", "سره", "لپاره", "کې", "چې", "دی", "یې"];
 
 /// Whether the scorer weighs the words of a text: a Pashto text (see `tokens`), or one with no
 /// letter only Urdu or Sorani writes that holds "د" or "په" alone and two of Pashto's particles
 /// (Pashto typed on a Persian keyboard, with everyday words that are no Pashto dictionary's:
-/// "د فرزانی میره … پیدا کری").
+/// "د فرزانی میره … پیدا کری"). Two particles: two words, which may be the same particle.
 pub(super) fn weighs(ts: &[Token]) -> bool {
     let Some(first) = ts.first() else {
         return false;
@@ -120,9 +112,9 @@ pub(super) fn weighs(ts: &[Token]) -> bool {
 /// compounds, rule 8b) and no word that makes names with another (ګل, خان, جان, لالا: rule 8a).
 pub(super) fn scored(ts: &[Token], i: usize) -> bool {
     let t = &ts[i];
-    // After ګل, one of the rules' everyday words makes a phrase, as in rule 8a ("ګل باران", a
-    // shower of flowers).
-    let phrase = i > 0 && ts[i - 1].text == "ګل" && everyday_by_rules(t);
+    // After ګل in the same sentence, one of the rules' everyday words makes a phrase, as in
+    // rule 8a ("ګل باران", a shower of flowers).
+    let phrase = i > 0 && !t.initial && in_list(&ts[i - 1], &["ګل"]) && everyday_by_rules(t);
     name_shaped(t)
         && !phrase
         && ![FUNCTION_WORDS, NAME_SECOND_HALVES, NAME_PARTS]
@@ -132,7 +124,7 @@ pub(super) fn scored(ts: &[Token], i: usize) -> bool {
 
 /// The facts the scorer weighs for the word at `i` (see PROTOCOL.md §9c for their exact form),
 /// given every word's [`class`].
-pub(crate) fn facts(ts: &[Token], classes: &[String], i: usize) -> Vec<String> {
+pub(super) fn facts(ts: &[Token], classes: &[String], i: usize) -> Vec<String> {
     let t = &ts[i];
     // Neighbours within the sentence: the word after `k`, unless it opens a sentence.
     let after = |k: usize| (k + 1 < ts.len() && !ts[k + 1].initial).then_some(k + 1);
