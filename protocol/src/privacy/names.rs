@@ -3494,12 +3494,6 @@ fn find(text: &str) -> bool {
     explain(text).is_some()
 }
 
-/// Whether the Pashto scorer weighs the word at `i` (in a text it weighs, see
-/// [`model::weighs`]): one it scores and that no place, organisation or public office excuses.
-fn weighed(ts: &[Token], i: usize) -> bool {
-    model::scored(ts, i) && !excused(ts, i, 1)
-}
-
 /// For building the Pashto scorer only: each word of `text` (normalised) that the scorer
 /// weighs, with where it starts in `text`, as written, and its facts (see [`model::facts`]).
 pub(super) fn model_facts(text: &str) -> Vec<(usize, String, Vec<String>)> {
@@ -3509,7 +3503,7 @@ pub(super) fn model_facts(text: &str) -> Vec<(usize, String, Vec<String>)> {
     }
     let classes: Vec<String> = ts.iter().map(model::class).collect();
     (0..ts.len())
-        .filter(|&i| weighed(&ts, i))
+        .filter(|&i| model::scored(&ts, i) && !excused(&ts, i, 1))
         .map(|i| {
             (
                 ts[i].start,
@@ -3617,7 +3611,12 @@ pub(super) fn explain_with(text: &str, scorer: bool) -> Option<(&'static str, St
             return Some(("roll", at()));
         }
         // Version 14: in Pashto, a word the learned scorer weighs as a name (see [`model`]).
-        if weighs && weighed(&ts, i) && model::score(&ts, classes(), i) > model::THRESHOLD {
+        // (Scored first: most words score low, and the excuses cost more than the score.)
+        if weighs
+            && model::scored(&ts, i)
+            && model::score(&ts, classes(), i) > model::THRESHOLD
+            && !excused(&ts, i, 1)
+        {
             return Some(("model", at()));
         }
         if ethiopic_compound(t) && !excused(&ts, i, 1) {

@@ -14,6 +14,7 @@
 //! scorer is pure: the weights are part of the rules, compiled in.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::LazyLock;
 
 use super::{
@@ -78,12 +79,20 @@ pub(super) fn class(t: &Token) -> String {
 
 /// The word at `i` as a neighbour sees it: its folded form, or `^` before the text or a
 /// sentence and `$` after.
-fn neighbour(ts: &[Token], i: Option<usize>, before: bool) -> String {
+fn neighbour(ts: &[Token], i: Option<usize>, before: bool) -> &str {
     match i.and_then(|k| ts.get(k)) {
-        Some(t) => t.folded.clone(),
-        None if before => "^".to_string(),
-        None => "$".to_string(),
+        Some(t) => &t.folded,
+        None if before => "^",
+        None => "$",
     }
+}
+
+/// The last `n` characters of `s` (all of it if it is shorter).
+fn last(s: &str, n: usize) -> &str {
+    s.char_indices()
+        .rev()
+        .nth(n - 1)
+        .map_or(s, |(k, _)| &s[k..])
 }
 
 /// Pashto's particles "of", "in", "to", "with", "for", "in" (postposition), "that", "is" and
@@ -122,9 +131,10 @@ pub(super) fn scored(ts: &[Token], i: usize) -> bool {
             .any(|list| in_list(t, list))
 }
 
-/// The facts the scorer weighs for the word at `i` (see PROTOCOL.md §9c for their exact form),
-/// given every word's [`class`].
-pub(super) fn facts(ts: &[Token], classes: &[String], i: usize) -> Vec<String> {
+/// Hands each fact the scorer weighs for the word at `i` to `visit`, given every word's
+/// [`class`] (see PROTOCOL.md §9c for their exact form). One buffer serves every fact: the
+/// scorer runs on every word of a Pashto text, and looks each fact up without keeping it.
+fn each_fact(ts: &[Token], classes: &[String], i: usize, mut visit: impl FnMut(&str)) {
     let t = &ts[i];
     // Neighbours within the sentence: the word after `k`, unless it opens a sentence.
     let after = |k: usize| (k + 1 < ts.len() && !ts[k + 1].initial).then_some(k + 1);
@@ -132,53 +142,55 @@ pub(super) fn facts(ts: &[Token], classes: &[String], i: usize) -> Vec<String> {
     let next = after(i);
     let next2 = next.and_then(after);
     let class_of = |k: Option<usize>| k.map_or("-", |k| classes[k].as_str());
-    let c = &classes[i];
+    let end = |k: Option<usize>| k.map_or("", |k| last(&ts[k].folded, 2));
+    let (w, c) = (t.folded.as_str(), classes[i].as_str());
     let p1 = neighbour(ts, prev, true);
     let (n1, n2) = (neighbour(ts, next, false), neighbour(ts, next2, false));
     let (pc, nc) = (class_of(prev), class_of(next));
-    let chars: Vec<char> = t.folded.chars().collect();
-    let suffix = |n: usize| {
-        chars[chars.len().saturating_sub(n)..]
-            .iter()
-            .collect::<String>()
-    };
     let punct = t.next_punct.unwrap_or('_');
-    // The last two letters of a neighbour (a verb's ending tells its person and gender).
-    let end = |k: Option<usize>| {
-        k.map_or(String::new(), |k| {
-            let cs: Vec<char> = ts[k].folded.chars().collect();
-            cs[cs.len().saturating_sub(2)..].iter().collect()
-        })
+    let initial = t.initial;
+    let mut fact = String::new();
+    let mut say = |args: std::fmt::Arguments| {
+        fact.clear();
+        fact.write_fmt(args).expect("writing to a String");
+        visit(&fact);
     };
-    vec![
-        "b".to_string(),
-        format!("w={}", t.folded),
-        format!("c={c}"),
-        format!("s1={}", suffix(1)),
-        format!("s2={}", suffix(2)),
-        format!("s3={}", suffix(3)),
-        format!("pu={punct}"),
-        format!("p1={p1}"),
-        format!("n1={n1}"),
-        format!("n2={n2}"),
-        format!("pc={pc}"),
-        format!("nc={nc}"),
-        format!("c+n1={c}|{n1}"),
-        format!("c+p1={c}|{p1}"),
-        format!("p1+n1={p1}|{n1}"),
-        format!("pc+c+nc={pc}|{c}|{nc}"),
-        format!("c+i={c}|{}", t.initial),
-        format!("ns2={}", end(next)),
-        format!("ps2={}", end(prev)),
-    ]
+    say(format_args!("b"));
+    say(format_args!("w={w}"));
+    say(format_args!("c={c}"));
+    say(format_args!("s1={}", last(w, 1)));
+    say(format_args!("s2={}", last(w, 2)));
+    say(format_args!("s3={}", last(w, 3)));
+    say(format_args!("pu={punct}"));
+    say(format_args!("p1={p1}"));
+    say(format_args!("n1={n1}"));
+    say(format_args!("n2={n2}"));
+    say(format_args!("pc={pc}"));
+    say(format_args!("nc={nc}"));
+    say(format_args!("c+n1={c}|{n1}"));
+    say(format_args!("c+p1={c}|{p1}"));
+    say(format_args!("p1+n1={p1}|{n1}"));
+    say(format_args!("pc+c+nc={pc}|{c}|{nc}"));
+    say(format_args!("c+i={c}|{initial}"));
+    say(format_args!("ns2={}", end(next)));
+    say(format_args!("ps2={}", end(prev)));
+}
+
+/// The facts the scorer weighs for the word at `i` (see [`each_fact`]), kept: for building the
+/// scorer.
+pub(super) fn facts(ts: &[Token], classes: &[String], i: usize) -> Vec<String> {
+    let mut all = Vec::new();
+    each_fact(ts, classes, i, |f| all.push(f.to_string()));
+    all
 }
 
 /// The score of the word at `i`: the sum of its facts' weights.
 pub(super) fn score(ts: &[Token], classes: &[String], i: usize) -> i64 {
-    facts(ts, classes, i)
-        .iter()
-        .map(|f| MODEL.get(f.as_str()).copied().unwrap_or(0))
-        .sum()
+    let mut sum = 0;
+    each_fact(ts, classes, i, |f| {
+        sum += MODEL.get(f).copied().unwrap_or(0)
+    });
+    sum
 }
 
 #[cfg(test)]
