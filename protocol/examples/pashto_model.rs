@@ -1,4 +1,4 @@
-//! The Pashto name scorer of rules version 14: builds its weights from made-up Pashto notes
+//! The Pashto name scorer of rules version 14 (facts and weights of version 15): builds its weights from made-up Pashto notes
 //! whose people's names are marked ⟦like this⟧, compares thresholds on the corpus's tuning
 //! lines, and cross-validates on the notes.
 //!
@@ -20,7 +20,8 @@
 //!
 //! `train`: every word of a note that the scorer weighs is one example, a name if it stands
 //! inside ⟦ ⟧; the corpus gives its Pashto ordinary tuning lines, as words that are no names
-//! (its personal lines do not say which word is the name). Each personal note is also added
+//! (its personal lines do not say which word is the name: `pashto_train/tm_<set>.tsv` holds
+//! its name lines with the names marked, as notes). Each personal note is also added
 //! with its names swapped for other marked names, so that the words around a name weigh more
 //! than the name itself. The weights are those of a logistic regression fitted by stochastic
 //! gradient descent, in a fixed order from a fixed seed: on one platform, the same inputs give
@@ -32,9 +33,11 @@
 //! given (so that weights can be compared without a rebuild). `CG_SHOW=T` lists the lines the
 //! scorer at threshold T gets wrong.
 //!
-//! `crossval`: the same figures for each notes file, scored by weights built without it, summed;
-//! then for the six newest tuning sets of the corpus (`contact_free_tune22.tsv` to
-//! `contact_free_tune27.tsv`, if given), by weights built without their ordinary lines.
+//! `crossval`: the same figures for each notes file but the `tm_` ones, scored by weights built
+//! without it, summed; then for the six newest tuning sets of the corpus
+//! (`contact_free_tune22.tsv` to `contact_free_tune27.tsv`, if given), by weights built without
+//! any of their lines (their ordinary lines, and their name lines marked in `tm_tune22.tsv` to
+//! `tm_tune27.tsv`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -268,7 +271,7 @@ fn fit(lines: &[Line]) -> BTreeMap<String, i64> {
 /// Writes `weights` to `out` in the format of `protocol/data/names/pashto_model.tsv`.
 fn write(out: &str, weights: &BTreeMap<String, i64>) {
     let mut file = String::from(
-        "# Weights of the Pashto name scorer (rules version 14), in thousandths: one fact and its\n\
+        "# Weights of the Pashto name scorer (rules version 15), in thousandths: one fact and its\n\
          # weight per line. Built by protocol/examples/pashto_model.rs from made-up notes\n\
          # (protocol/data/names/pashto_train/); see PROTOCOL.md §9c for the facts.\n",
     );
@@ -364,15 +367,23 @@ fn print(counts: &Counts) {
     }
 }
 
+/// Whether `file` holds a tuning set's name lines, marked (`tm_<set>.tsv`).
+fn marked_tuning(file: &str) -> bool {
+    file.rsplit('/')
+        .next()
+        .is_some_and(|name| name.starts_with("tm_"))
+}
+
 /// See the module's documentation.
 fn crossval(inputs: &[String]) {
     let lines = read(inputs);
+    // A newest tuning set's lines: its corpus lines and its marked name lines.
+    let newest = |l: &Line| NEWEST.iter().any(|n| l.file.contains(n));
     let files: BTreeSet<&str> = lines
         .iter()
-        .filter(|l| !l.corpus)
+        .filter(|l| !l.corpus && !marked_tuning(&l.file))
         .map(|l| l.file.as_str())
         .collect();
-    let newest = |l: &Line| l.corpus && NEWEST.iter().any(|n| l.file.contains(n));
     let mut notes = Counts::default();
     for file in &files {
         let (out, rest): (Vec<Line>, Vec<Line>) = lines
@@ -385,8 +396,13 @@ fn crossval(inputs: &[String]) {
     println!("the notes, each file by weights built without it:");
     print(&notes);
     let (out, rest): (Vec<Line>, Vec<Line>) = lines.into_iter().partition(|l| newest(l));
+    // Counted once, as the corpus has them (their marked copies are not counted again).
+    let out: Vec<Line> = out.into_iter().filter(|l| l.corpus).collect();
     if !out.is_empty() {
-        println!("the six newest tuning sets, by weights built without their ordinary lines:");
+        println!(
+            "the six newest tuning sets, by weights built without their lines (ordinary, and \
+             name lines marked):"
+        );
         print(&count(&out, &fit(&rest), None));
     }
 }

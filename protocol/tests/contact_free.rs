@@ -61,35 +61,43 @@ const HELD3: &str = include_str!("corpus/contact_free_held3.tsv");
 /// and 120 ordinary Pashto lines, a representative mix of the groups' notes, so that Pashto's
 /// figure rests on 191 personal lines, not 71; never tuned on.
 const HELD4: &str = include_str!("corpus/contact_free_held4.tsv");
+/// A fifth held-out set, by two helpers who read no project file (rules version 15), written
+/// before version 15's scorer was fixed and never read by its engineer: 200 personal and 200
+/// ordinary Pashto lines, so that the scorer is measured on lines no earlier version was
+/// measured on; never tuned on.
+const HELD5: &str = include_str!("corpus/contact_free_held5.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 14): 95.9%
-/// refused (638/665) and 1.0% of ordinary lines refused (9/897) overall, on the held-out lines
-/// of `contact_free.tsv`, `contact_free_held2.tsv`, `contact_free_held3.tsv` and
-/// `contact_free_held4.tsv`. Version 14 adds the Pashto name scorer (`privacy/names/model.rs`)
-/// and changes nothing outside the texts it weighs: every other language refuses what version
-/// 13 refused. Pashto's held-out figure is 174/191 (91.1%) and 4/213 (1.9%); version 13 had
-/// 163/191 (85.3%) and 4/213.
+/// What the held-out lines reached when the rules were last changed (rules version 15): 96.5%
+/// refused (835/865) and 1.6% of ordinary lines refused (18/1097) overall, on the held-out lines
+/// of `contact_free.tsv` and `contact_free_held2.tsv` to `contact_free_held5.tsv`. Version 15
+/// changes only the Pashto name scorer (more facts, more notes, threshold 2500) and adds
+/// `contact_free_held5.tsv` (200 + 200 Pashto lines by two helpers who read no project file,
+/// written before the version-15 scorer was fixed and never read). Pashto: 371/391 (94.9%) and
+/// 13/413 (3.1%); every other language refuses what version 14 refused.
 ///
-/// These held-out figures are not as clean as the earlier ones. The scorer's threshold (3500)
-/// was chosen on the tune lines and on the scorer's own notes (`pashto_model crossval`) before
-/// the held-out lines were first measured, and was never changed; but the held-out figures were
-/// measured again after each later change — more made-up notes; neighbours kept within the
-/// sentence; "الله", ګل, خان, جان, لالا and an everyday word after ګل no longer weighed (two unit
-/// tests asked for it); names labelled by position in training (a review found 45 notes where a
-/// name that is also a word stood unmarked too) — and moved between 173 and 174 personal and 4
-/// and 5 ordinary lines. None of those changes was chosen by a held-out figure, but the next
-/// engineer should measure the next version on a fresh held-out set.
+/// How clean these figures are. The threshold, 2500, was chosen by `pashto_model crossval`
+/// (the six newest tune sets, weights built without them: 556/580 personal and 10/580 ordinary
+/// refused, the rules alone 496 and 6) before version 15 was measured on any held-out line.
+/// That first measurement is the one above. It went over 2% of ordinary Pashto lines, so the
+/// engineer then measured 3500 too (361/391 and 12/413; on the older sets 176/191 and 6/213) and
+/// version 14 on the new set (held5 alone: 182/200 and 6/200; with the older sets 356/391 and
+/// 10/413), and kept 2500, the choice made before looking: on the set no version had seen, version
+/// 15 refuses 190/200 personal (version 14: 182) and 7/200 ordinary (version 14: 6, of which the
+/// rules alone refuse 5). On the older held-out sets, measured many times by earlier versions,
+/// version 15 refuses 181/191 Pashto personal lines (version 14: 174) and 6/213 ordinary (4).
 ///
-/// Version 13's figures were 94.3% (627/665) and 1.0% (9/897); without held4 (120 personal and
-/// 120 ordinary Pashto lines by a helper who read no project file, which came with version 13)
-/// the older held-out sets gave 532/545 and 6/777, every language meeting the targets but
-/// Pashto (68/71). The floors below are version 14's figures, so that they may not fall back.
+/// Version 14's figures were 95.9% (638/665) and 1.0% (9/897) without held5; version 13's 94.3%
+/// (627/665) and 1.0% (9/897); without held4 (120 personal and 120 ordinary Pashto lines by a
+/// helper who read no project file, which came with version 13) the older held-out sets gave
+/// 532/545 and 6/777, every language meeting the targets but Pashto (68/71). The floors below are
+/// version 15's figures, so that they may not fall back.
 ///
-/// The tune lines of thirty-five writers: 95.4% (3396/3561) and 0.27% (12/4449); version 13
-/// had 3362 and 12 (the scorer's weights learned from these ordinary lines, so the 12 is in
-/// sample). Six sets are new with version 13: Pashto lines by helpers who read no project file,
-/// each measured before the rules were fitted to it (personal lines refused, ordinary lines
+/// The tune lines of thirty-five writers: 96.5% (3435/3561) and 0.29% (13/4449); version 14
+/// had 3396 and 12. These are in sample for the scorer: its weights are learned from the tune
+/// sets' ordinary Pashto lines and, since version 15, from their Pashto name lines with the
+/// names marked (`protocol/data/names/pashto_train/tm_*.tsv`). Six Pashto sets came with version
+/// 13, each measured before the rules were fitted to it (personal lines refused, ordinary lines
 /// refused; version 12; version 13 as it stood when the set came; version 13 as released;
 /// version 14 with weights built without the six sets' ordinary lines):
 /// `contact_free_tune22.tsv` (110 + 110 hard lines) 78 and 8, 75 and 9, 96 and 3, 103 and 4;
@@ -99,16 +107,18 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// `contact_free_tune26.tsv` (100 + 100 long messages) 83 and 24, 81 and 7, 89 and 0, 91 and 0;
 /// `contact_free_tune27.tsv` (80 + 80, half the names also words: hope, spring, moon) 52 and 2
 /// with version 13 as it stood before its last rule, 53 and 2 as released, not fitted; 68 and 2.
-/// In all, 496 and 6 for version 13, 533 and 7 for version 14. The test fails below these
-/// floors.
-const FLOOR_RECALL: f64 = 0.959;
-const FLOOR_FALSE_REFUSALS: f64 = 0.0101;
-const FLOOR_TUNE_RECALL: f64 = 0.953;
-const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.0027;
+/// In all, 496 and 6 for version 13, 533 and 7 for version 14, 556 and 10 for version 15
+/// (weights built without any of their lines). The test fails below these floors.
+const FLOOR_RECALL: f64 = 0.965;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0165;
+const FLOOR_TUNE_RECALL: f64 = 0.964;
+const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.003;
 
 struct Line<'a> {
     lang: &'a str,
     held: bool,
+    /// From [`HELD5`], the newest held-out set, whose figures are also printed alone.
+    fresh: bool,
     expect: &'a str,
     text: &'a str,
 }
@@ -116,10 +126,12 @@ struct Line<'a> {
 fn corpus() -> Vec<Line<'static>> {
     FILES
         .iter()
-        .chain([&HELD2, &HELD3, &HELD4])
-        .flat_map(|file| file.lines().skip(1))
-        .filter(|l| !l.trim().is_empty() && !l.starts_with('#'))
-        .map(|l| {
+        .chain([HELD2, HELD3, HELD4].iter())
+        .map(|file| (false, *file))
+        .chain([(true, HELD5)])
+        .flat_map(|(fresh, file)| file.lines().skip(1).map(move |l| (fresh, l)))
+        .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
+        .map(|(fresh, l)| {
             let cols: Vec<&str> = l.splitn(4, '\t').collect();
             assert_eq!(cols.len(), 4, "malformed corpus line: {l:?}");
             Line {
@@ -129,6 +141,7 @@ fn corpus() -> Vec<Line<'static>> {
                     "tune" => false,
                     other => panic!("unknown split {other:?}"),
                 },
+                fresh,
                 expect: cols[2],
                 text: cols[3],
             }
@@ -186,16 +199,23 @@ fn the_detector_meets_its_targets_on_the_held_out_corpus() {
     // (split, language) → score; "all" for every language.
     let mut scores: BTreeMap<(bool, String), Score> = BTreeMap::new();
     let mut kinds_right = (0usize, 0usize);
+    // The newest held-out set alone, by language.
+    let mut fresh: BTreeMap<String, Score> = BTreeMap::new();
     for l in &lines {
         let found = privacy::find(l.text);
         for lang in [l.lang, "all"] {
-            let s = scores.entry((l.held, lang.to_string())).or_default();
-            if l.expect == "ok" {
-                s.ordinary += 1;
-                s.false_refusals += usize::from(found.is_some());
-            } else {
-                s.personal += 1;
-                s.refused += usize::from(found.is_some());
+            let mut slots = vec![scores.entry((l.held, lang.to_string())).or_default()];
+            if l.fresh {
+                slots.push(fresh.entry(lang.to_string()).or_default());
+            }
+            for s in slots {
+                if l.expect == "ok" {
+                    s.ordinary += 1;
+                    s.false_refusals += usize::from(found.is_some());
+                } else {
+                    s.personal += 1;
+                    s.refused += usize::from(found.is_some());
+                }
             }
         }
         if l.expect != "ok" && found.is_some() {
@@ -226,6 +246,10 @@ fn the_detector_meets_its_targets_on_the_held_out_corpus() {
                 println!("{}", row(lang, s));
             }
         }
+    }
+    println!("-- of which the newest held-out set, contact_free_held5.tsv --");
+    for (lang, s) in &fresh {
+        println!("{}", row(lang, s));
     }
     println!(
         "kind named right for {}/{} refused lines",

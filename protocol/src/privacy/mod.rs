@@ -13,7 +13,8 @@
 //!   home addresses and immigration references;
 //! - [`names`]: people's names, from lists of common given and family names in the groups'
 //!   languages (see `protocol/data/names/SOURCES.md`) and the context around them, and in
-//!   Pashto text also a scorer with learned weights (rules version 14).
+//!   Pashto text also a scorer with learned weights (rules version 14; its facts and weights
+//!   since version 15).
 //!
 //! The rules carry a version, [`RULES_VERSION`]; PROTOCOL.md §9a says which version a node
 //! applies. `protocol/tests/contact_free.rs` measures them on a corpus of organising notes.
@@ -27,7 +28,7 @@ mod patterns;
 
 /// The version of the rules [`check_text`] applies. Two nodes with the same version refuse the
 /// same texts.
-pub const RULES_VERSION: u32 = 14;
+pub const RULES_VERSION: u32 = 15;
 
 /// What kind of personal data a text seemed to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

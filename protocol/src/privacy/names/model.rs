@@ -1,13 +1,15 @@
-//! Version 14: a learned scorer for people's names in Pashto text, beside the rules.
+//! Version 14: a learned scorer for people's names in Pashto text, beside the rules. Version 15
+//! gives it six more facts (the sentence's last word, the word with its neighbours), more
+//! notes to learn from, and a new threshold.
 //!
 //! The rules of [`super`] tell a name by lists and frames; in Pashto, where many given names
 //! are everyday words (امید hope, بهار spring, ستوری star) and the lists miss many names,
 //! frames written by hand did not generalise to new text. This scorer weighs, for each word of
-//! a Pashto text, nineteen facts about the word and its neighbours (which lists and
-//! dictionaries hold it, its ending, the words before and after it) with weights learned from
-//! made-up Pashto notes whose names are marked (`protocol/data/names/pashto_model.tsv`, built
-//! by `cargo run --release -p commonground-protocol --example pashto_model -- train`; see that
-//! example).
+//! a Pashto text, twenty-five facts about the word and its neighbours (which lists and
+//! dictionaries hold it, its ending, the words before and after it, the sentence's last word)
+//! with weights learned from made-up Pashto notes whose names are marked
+//! (`protocol/data/names/pashto_model.tsv`, built by `cargo run --release -p
+//! commonground-protocol --example pashto_model -- train`; see that example).
 //!
 //! A word is a name when the sum of the weights of its facts exceeds [`THRESHOLD`]. Weights are
 //! integers, so that every implementation adds them to the same sum (PROTOCOL.md §9c). The
@@ -26,7 +28,7 @@ use super::{
 const WEIGHTS: &str = include_str!("../../../data/names/pashto_model.tsv");
 
 /// A word whose facts weigh more than this (in thousandths) is a person's name.
-pub(super) const THRESHOLD: i64 = 3500;
+pub(super) const THRESHOLD: i64 = 2500;
 
 static MODEL: LazyLock<HashMap<&'static str, i64>> = LazyLock::new(|| parse(WEIGHTS));
 
@@ -149,6 +151,17 @@ fn each_fact(ts: &[Token], classes: &[String], i: usize, mut visit: impl FnMut(&
     let (pc, nc) = (class_of(prev), class_of(next));
     let punct = t.next_punct.unwrap_or('_');
     let initial = t.initial;
+    // The sentence's last word, most often its verb (Pashto puts it last): `=` if it is this
+    // word.
+    let mut close = i;
+    while close + 1 < ts.len() && !ts[close + 1].initial {
+        close += 1;
+    }
+    let verb = if close == i {
+        "="
+    } else {
+        ts[close].folded.as_str()
+    };
     let mut fact = String::new();
     let mut say = |args: std::fmt::Arguments| {
         fact.clear();
@@ -174,6 +187,12 @@ fn each_fact(ts: &[Token], classes: &[String], i: usize, mut visit: impl FnMut(&
     say(format_args!("c+i={c}|{initial}"));
     say(format_args!("ns2={}", end(next)));
     say(format_args!("ps2={}", end(prev)));
+    say(format_args!("v={verb}"));
+    say(format_args!("v+i={verb}|{initial}"));
+    say(format_args!("ve={}|{initial}", last(verb, 2)));
+    say(format_args!("w+n1={w}|{n1}"));
+    say(format_args!("w+p1={w}|{p1}"));
+    say(format_args!("w+i={w}|{initial}"));
 }
 
 /// The facts the scorer weighs for the word at `i` (see [`each_fact`]), kept: for building the
@@ -239,6 +258,23 @@ mod tests {
         assert!(class(&ts[1]).contains('W'), "{}", class(&ts[1]));
         assert_eq!(class(&tokens("Zarghona")[0]), "XcU");
         assert_eq!(class(&tokens("42")[0]), "9");
+    }
+
+    #[test]
+    fn facts_since_version_15_name_the_sentences_last_word_and_the_word_with_its_neighbours() {
+        let f = facts_of("ښه ده. زرغونه نن ناروغه ده. سبا راځي", "زرغونه");
+        // The last word of its own sentence, not of the text.
+        assert!(f.contains(&"v=ده".to_string()), "{f:?}");
+        assert!(f.contains(&"v+i=ده|true".to_string()), "{f:?}");
+        assert!(f.contains(&"ve=ده|true".to_string()), "{f:?}");
+        assert!(f.contains(&"w+n1=زرغونه|نن".to_string()), "{f:?}");
+        assert!(f.contains(&"w+p1=زرغونه|^".to_string()), "{f:?}");
+        assert!(f.contains(&"w+i=زرغونه|true".to_string()), "{f:?}");
+        assert_eq!(f.len(), 25, "{f:?}");
+        // The last word is itself: `=`.
+        let last = facts_of("زرغونه نن ناروغه ده", "ده");
+        assert!(last.contains(&"v==".to_string()), "{last:?}");
+        assert!(last.contains(&"ve==|false".to_string()), "{last:?}");
     }
 
     #[test]
