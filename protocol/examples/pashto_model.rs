@@ -1,6 +1,6 @@
-//! The Pashto name scorer of rules version 14 (facts and weights of version 15): builds its weights from made-up Pashto notes
-//! whose people's names are marked ⟦like this⟧, compares thresholds on the corpus's tuning
-//! lines, and cross-validates on the notes.
+//! The Pashto name scorer of rules version 14 (facts, weights and threshold of version 15):
+//! builds its weights from made-up Pashto notes whose people's names are marked ⟦like this⟧,
+//! compares thresholds on the corpus's tuning lines, and cross-validates on the notes.
 //!
 //! ```text
 //! N=protocol/data/names/pashto_train/*.tsv
@@ -31,10 +31,12 @@
 //! `thresholds`: for each threshold, how many Pashto personal lines the check refuses and how
 //! many ordinary ones, the rules alone and with the scorer whose weights are read from the file
 //! given (so that weights can be compared without a rebuild). `CG_SHOW=T` lists the lines the
-//! scorer at threshold T gets wrong.
+//! scorer at threshold T gets wrong. Since version 15 the weights shipped are learned from every
+//! Pashto tuning line (ordinary, and names marked in `tm_*.tsv`): with them, these figures are
+//! in sample.
 //!
 //! `crossval`: the same figures for each notes file but the `tm_` ones, scored by weights built
-//! without it, summed; then for the six newest tuning sets of the corpus
+//! without it and without the six newest tuning sets' lines, summed; then for the six newest tuning sets of the corpus
 //! (`contact_free_tune22.tsv` to `contact_free_tune27.tsv`, if given), by weights built without
 //! any of their lines (their ordinary lines, and their name lines marked in `tm_tune22.tsv` to
 //! `tm_tune27.tsv`).
@@ -369,16 +371,25 @@ fn print(counts: &Counts) {
 
 /// Whether `file` holds a tuning set's name lines, marked (`tm_<set>.tsv`).
 fn marked_tuning(file: &str) -> bool {
-    file.rsplit('/')
-        .next()
-        .is_some_and(|name| name.starts_with("tm_"))
+    file_name(file).starts_with("tm_")
+}
+
+/// The name of `file`, without its folders.
+fn file_name(file: &str) -> &str {
+    std::path::Path::new(file)
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or(file)
 }
 
 /// See the module's documentation.
 fn crossval(inputs: &[String]) {
     let lines = read(inputs);
     // A newest tuning set's lines: its corpus lines and its marked name lines.
-    let newest = |l: &Line| NEWEST.iter().any(|n| l.file.contains(n));
+    let newest = |l: &Line| {
+        let name = file_name(&l.file);
+        NEWEST.iter().any(|n| name.contains(n))
+    };
     let files: BTreeSet<&str> = lines
         .iter()
         .filter(|l| !l.corpus && !marked_tuning(&l.file))

@@ -13,8 +13,8 @@
 //!   home addresses and immigration references;
 //! - [`names`]: people's names, from lists of common given and family names in the groups'
 //!   languages (see `protocol/data/names/SOURCES.md`) and the context around them, and in
-//!   Pashto text also a scorer with learned weights (rules version 14; its facts and weights
-//!   since version 15).
+//!   Pashto text also a scorer with learned weights (rules version 14; its facts, weights and
+//!   threshold since version 15).
 //!
 //! The rules carry a version, [`RULES_VERSION`]; PROTOCOL.md §9a says which version a node
 //! applies. `protocol/tests/contact_free.rs` measures them on a corpus of organising notes.

@@ -3501,14 +3501,14 @@ pub(super) fn model_facts(text: &str) -> Vec<(usize, String, Vec<String>)> {
     if !model::weighs(&ts) {
         return Vec::new();
     }
-    let classes: Vec<String> = ts.iter().map(model::class).collect();
+    let context = model::Context::of(&ts);
     (0..ts.len())
         .filter(|&i| model::scored(&ts, i) && !excused(&ts, i, 1))
         .map(|i| {
             (
                 ts[i].start,
                 ts[i].text.clone(),
-                model::facts(&ts, &classes, i),
+                model::facts(&ts, &context, i),
             )
         })
         .collect()
@@ -3524,9 +3524,10 @@ pub(super) fn explain(text: &str) -> Option<(&'static str, String)> {
 pub(super) fn explain_with(text: &str, scorer: bool) -> Option<(&'static str, String)> {
     let ts = tokens(text);
     let flowers = about_flowers(&ts);
-    // Each word's lists, for the Pashto scorer: found once, on the first word it weighs.
-    let found_classes = std::cell::OnceCell::new();
-    let classes = || found_classes.get_or_init(|| ts.iter().map(model::class).collect::<Vec<_>>());
+    // Each word's lists and sentence, for the Pashto scorer: found once, on the first word it
+    // weighs.
+    let found_context = std::cell::OnceCell::new();
+    let context = || found_context.get_or_init(|| model::Context::of(&ts));
     let weighs = scorer && model::weighs(&ts);
     for i in 0..ts.len() {
         let t = &ts[i];
@@ -3614,7 +3615,7 @@ pub(super) fn explain_with(text: &str, scorer: bool) -> Option<(&'static str, St
         // (Scored first: most words score low, and the excuses cost more than the score.)
         if weighs
             && model::scored(&ts, i)
-            && model::score(&ts, classes(), i) > model::THRESHOLD
+            && model::score(&ts, context(), i) > model::THRESHOLD
             && !excused(&ts, i, 1)
         {
             return Some(("model", at()));
@@ -3974,14 +3975,14 @@ mod tests {
         ];
         only_by_the_scorer(&by_the_scorer);
         named_and_ordinary(
-            &by_the_scorer,
+            &[],
             &[
                 "د وفا او صبر ارزښت هېر نه کړئ.",
                 "نسیم ډېر سوړ و، کړکۍ بنده کړئ.",
-                "امید لرو چې کونسل به ځواب راکړي.",
+                "امید دی چې د ښار شورا به زموږ لیک ولولي.",
                 "د سپوږمۍ رڼا نن شپه ډېره ښه وه.",
-                "روښانه راتلونکې ته هیله لرو.",
-                "مینه او مهرباني زموږ د ډلې ارزښتونه دي.",
+                "روښانه ورځې به راشي، هیله مه بایلئ.",
+                "مینه په کور کې پیلېږي، بیا ټولنې ته رسېږي.",
                 "په امان الله، سبا به سره ووینو.",
                 "مینه له ټولو سره",
             ],

@@ -133,10 +133,36 @@ pub(super) fn scored(ts: &[Token], i: usize) -> bool {
             .any(|list| in_list(t, list))
 }
 
+/// What the scorer knows of every word of a text before it weighs one: its [`class`], and the
+/// position of the last word of its sentence. Found once per text, in one pass each.
+pub(super) struct Context {
+    classes: Vec<String>,
+    ends: Vec<usize>,
+}
+
+impl Context {
+    pub(super) fn of(ts: &[Token]) -> Context {
+        // Backwards: a word's sentence ends where the next word's does, unless the next word
+        // opens a sentence.
+        let mut ends = vec![0; ts.len()];
+        for k in (0..ts.len()).rev() {
+            ends[k] = match ts.get(k + 1) {
+                Some(next) if !next.initial => ends[k + 1],
+                _ => k,
+            };
+        }
+        Context {
+            classes: ts.iter().map(class).collect(),
+            ends,
+        }
+    }
+}
+
 /// Hands each fact the scorer weighs for the word at `i` to `visit`, given every word's
-/// [`class`] (see PROTOCOL.md §9c for their exact form). One buffer serves every fact: the
+/// [`Context`] (see PROTOCOL.md §9c for the facts' exact form). One buffer serves every fact: the
 /// scorer runs on every word of a Pashto text, and looks each fact up without keeping it.
-fn each_fact(ts: &[Token], classes: &[String], i: usize, mut visit: impl FnMut(&str)) {
+fn each_fact(ts: &[Token], context: &Context, i: usize, mut visit: impl FnMut(&str)) {
+    let classes = &context.classes;
     let t = &ts[i];
     // Neighbours within the sentence: the word after `k`, unless it opens a sentence.
     let after = |k: usize| (k + 1 < ts.len() && !ts[k + 1].initial).then_some(k + 1);
@@ -152,11 +178,8 @@ fn each_fact(ts: &[Token], classes: &[String], i: usize, mut visit: impl FnMut(&
     let punct = t.next_punct.unwrap_or('_');
     let initial = t.initial;
     // The sentence's last word, most often its verb (Pashto puts it last): `=` if it is this
-    // word.
-    let mut close = i;
-    while close + 1 < ts.len() && !ts[close + 1].initial {
-        close += 1;
-    }
+    // word (by position: the same word earlier in the sentence is not).
+    let close = context.ends[i];
     let verb = if close == i {
         "="
     } else {
@@ -197,16 +220,16 @@ fn each_fact(ts: &[Token], classes: &[String], i: usize, mut visit: impl FnMut(&
 
 /// The facts the scorer weighs for the word at `i` (see [`each_fact`]), kept: for building the
 /// scorer.
-pub(super) fn facts(ts: &[Token], classes: &[String], i: usize) -> Vec<String> {
+pub(super) fn facts(ts: &[Token], context: &Context, i: usize) -> Vec<String> {
     let mut all = Vec::new();
-    each_fact(ts, classes, i, |f| all.push(f.to_string()));
+    each_fact(ts, context, i, |f| all.push(f.to_string()));
     all
 }
 
 /// The score of the word at `i`: the sum of its facts' weights.
-pub(super) fn score(ts: &[Token], classes: &[String], i: usize) -> i64 {
+pub(super) fn score(ts: &[Token], context: &Context, i: usize) -> i64 {
     let mut sum = 0;
-    each_fact(ts, classes, i, |f| {
+    each_fact(ts, context, i, |f| {
         sum += MODEL.get(f).copied().unwrap_or(0)
     });
     sum
@@ -219,12 +242,12 @@ mod tests {
 
     fn facts_of(text: &str, word: &str) -> Vec<String> {
         let ts = tokens(text);
-        let classes: Vec<String> = ts.iter().map(class).collect();
+        let context = Context::of(&ts);
         let i = ts
             .iter()
             .position(|t| t.text == word)
             .expect("word in text");
-        facts(&ts, &classes, i)
+        facts(&ts, &context, i)
     }
 
     #[test]
@@ -262,19 +285,26 @@ mod tests {
 
     #[test]
     fn facts_since_version_15_name_the_sentences_last_word_and_the_word_with_its_neighbours() {
-        let f = facts_of("ښه ده. زرغونه نن ناروغه ده. سبا راځي", "زرغونه");
-        // The last word of its own sentence, not of the text.
-        assert!(f.contains(&"v=ده".to_string()), "{f:?}");
-        assert!(f.contains(&"v+i=ده|true".to_string()), "{f:?}");
-        assert!(f.contains(&"ve=ده|true".to_string()), "{f:?}");
+        let f = facts_of("ښه وه. زرغونه نن ډاکټر ته ورځي. سبا راځي", "زرغونه");
+        // The last word of its own sentence, not of the text or of the sentence before.
+        assert!(f.contains(&"v=ورځي".to_string()), "{f:?}");
+        assert!(f.contains(&"v+i=ورځي|true".to_string()), "{f:?}");
+        assert!(f.contains(&"ve=ځي|true".to_string()), "{f:?}");
         assert!(f.contains(&"w+n1=زرغونه|نن".to_string()), "{f:?}");
         assert!(f.contains(&"w+p1=زرغونه|^".to_string()), "{f:?}");
         assert!(f.contains(&"w+i=زرغونه|true".to_string()), "{f:?}");
         assert_eq!(f.len(), 25, "{f:?}");
-        // The last word is itself: `=`.
-        let last = facts_of("زرغونه نن ناروغه ده", "ده");
-        assert!(last.contains(&"v==".to_string()), "{last:?}");
-        assert!(last.contains(&"ve==|false".to_string()), "{last:?}");
+        // The last word is itself: `=`, by position; the same word earlier in the sentence
+        // sees the last one.
+        let ts = tokens("امید نن راځي او امید");
+        let context = Context::of(&ts);
+        assert!(facts(&ts, &context, 4).contains(&"v==".to_string()));
+        assert!(facts(&ts, &context, 4).contains(&"ve==|false".to_string()));
+        let last = format!("v={}", ts[4].folded);
+        assert!(facts(&ts, &context, 0).contains(&last), "{last}");
+        // A text of one word.
+        let one = tokens("امید");
+        assert!(facts(&one, &Context::of(&one), 0).contains(&"v==".to_string()));
     }
 
     #[test]
