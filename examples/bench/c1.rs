@@ -1,8 +1,8 @@
 //! C1: the contact-free check's time on one text of 600 to 9,600 characters of ordinary
 //! organising words in English, Arabic and French (no personal data: every rule runs to the end
 //! of the text), and on Pashto texts of 4,800 and 9,600 characters (where the name rules also
-//! run the Pashto scorer, since rules version 14). The target is that it grows with the text, not with
-//! its square: a plan's goal is checked whole when a list shows it.
+//! run the Pashto scorer, since rules version 14). The target is that it grows with the text,
+//! not with its square: a plan's goal is checked whole when a list shows it.
 
 use std::time::{Duration, Instant};
 

@@ -36,10 +36,10 @@
 //! in sample.
 //!
 //! `crossval`: the same figures for each notes file but the `tm_` ones, scored by weights built
-//! without it and without the six newest tuning sets' lines, summed; then for the six newest tuning sets of the corpus
-//! (`contact_free_tune22.tsv` to `contact_free_tune27.tsv`, if given), by weights built without
-//! any of their lines (their ordinary lines, and their name lines marked in `tm_tune22.tsv` to
-//! `tm_tune27.tsv`).
+//! without it and without the six newest tuning sets' lines, summed; then for the six newest
+//! tuning sets of the corpus (`contact_free_tune22.tsv` to `contact_free_tune27.tsv`, if
+//! given), by weights built without any of their lines (their ordinary lines, and their name
+//! lines marked in `tm_tune22.tsv` to `tm_tune27.tsv`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
