@@ -66,27 +66,32 @@ const HELD4: &str = include_str!("corpus/contact_free_held4.tsv");
 /// ordinary Pashto lines, so that the scorer is measured on lines no earlier version was
 /// measured on; never tuned on.
 const HELD5: &str = include_str!("corpus/contact_free_held5.tsv");
+/// A sixth held-out set, by two helpers who read no project file (rules version 16), written
+/// before version 16 was fixed and never read by its engineer: 200 personal and 200 ordinary
+/// Pashto lines, mostly Afghan writers in one half and Pakistani in the other; never tuned on.
+const HELD6: &str = include_str!("corpus/contact_free_held6.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 15): 96.5%
-/// refused (835/865) and 1.6% of ordinary lines refused (18/1097) overall, on the held-out lines
-/// of `contact_free.tsv` and `contact_free_held2.tsv` to `contact_free_held5.tsv`. Version 15
-/// changes only the Pashto name scorer (more facts, more notes, threshold 2500) and adds
-/// `contact_free_held5.tsv` (200 + 200 Pashto lines by two helpers who read no project file,
-/// written before the version-15 scorer was fixed and never read). Pashto: 371/391 (94.9%) and
-/// 13/413 (3.1%); every other language refuses what version 14 refused.
+/// What the held-out lines reached when the rules were last changed (rules version 16): 96.6%
+/// refused (1029/1065) and 1.8% of ordinary lines refused (23/1297) overall, on the held-out
+/// lines of `contact_free.tsv` and `contact_free_held2.tsv` to `contact_free_held6.tsv`. Pashto:
+/// 565/591 (95.6%) and 18/613 (2.9%); every other language refuses what version 15 refused.
+/// Version 16 retrains the Pashto scorer on 1,000 more notes (ps_R to ps_V), and leaves a
+/// well-attested given name alone in a Pashto text to the scorer (the "given" rule applies only
+/// outside the texts it weighs); `contact_free_held6.tsv` (200 + 200 Pashto lines by two helpers
+/// who read no project file, written before version 16 was fixed and never read) came with it.
 ///
-/// How clean these figures are. The threshold, 2500, was chosen by `pashto_model crossval`
-/// (the six newest tune sets, weights built without them: 556/580 personal and 10/580 ordinary
-/// refused, the rules alone 496 and 6) before version 15 was measured on any held-out line.
-/// That first measurement is the one above. It went over 2% of ordinary Pashto lines, so the
-/// engineer then measured 3500 too (361/391 and 12/413; on the older sets 176/191 and 6/213) and
-/// version 14 on the new set (held5 alone: 182/200 and 6/200; with the older sets 356/391 and
-/// 10/413), and kept 2500, the choice made before looking: on the set no version had seen, version
-/// 15 refuses 190/200 personal (version 14: 182) and 7/200 ordinary (version 14: 6); of the 7,
-/// the rules without the scorer refuse 5. On the older held-out sets, measured many times by
-/// earlier versions, version 15 refuses 181/191 Pashto personal lines (version 14: 174) and
-/// 6/213 ordinary (4).
+/// How clean these figures are. Version 15 on the new set, measured first: 190/200 and 7/200.
+/// Both changes and the threshold, 2000, were chosen by `pashto_model crossval` (the six newest
+/// tune sets, weights built without them; the notes, each file by weights built without it)
+/// before any held-out measurement: leaving the lone given name to the scorer was better on
+/// both (newest sets 558/580 and 7/580 at 2000 and 554 and 6 at 2500, against 557 and 9 with
+/// the rule at 2500). At 2000 version 16 gave 191/200 and 7/200 on the new set (570/591 and
+/// 21/613 for Pashto, 1034/1065 and 26/1297 overall); the unit tests' ordinary Pashto lines
+/// then showed two refused at 2000 that 2500 lets through, so the engineer went back to 2500,
+/// version 15's threshold, measured second: 191/200 and 5/200 on the new set. On the older
+/// held-out sets version 16 refuses 374/391 Pashto personal lines (version 15: 371) and 13/413
+/// ordinary (13).
 ///
 /// Version 14's figures were 95.9% (638/665) and 1.0% (9/897) without held5; version 13's 94.3%
 /// (627/665) and 1.0% (9/897); without held4 (120 personal and 120 ordinary Pashto lines by a
@@ -94,8 +99,8 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// 532/545 and 6/777, every language meeting the targets but Pashto (68/71). The floors below are
 /// version 15's figures, so that they may not fall back.
 ///
-/// The tune lines of thirty-five writers: 96.5% (3435/3561) and 0.29% (13/4449); version 14
-/// had 3396 and 12. These are in sample for the scorer: its weights are learned from the tune
+/// The tune lines of thirty-five writers: 96.5% (3437/3561) and 0.20% (9/4449); version 15
+/// had 3435 and 13, version 14 3396 and 12. These are in sample for the scorer: its weights are learned from the tune
 /// sets' ordinary Pashto lines and, since version 15, from their Pashto name lines with the
 /// names marked (`protocol/data/names/pashto_train/tm_*.tsv`). Six Pashto sets came with version
 /// 13, each measured before the rules were fitted to it (personal lines refused, ordinary lines
@@ -108,17 +113,18 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// `contact_free_tune26.tsv` (100 + 100 long messages) 83 and 24, 81 and 7, 89 and 0, 91 and 0;
 /// `contact_free_tune27.tsv` (80 + 80, half the names also words: hope, spring, moon) 52 and 2
 /// with version 13 as it stood before its last rule, 53 and 2 as released, not fitted; 68 and 2.
-/// In all, 496 and 6 for version 13, 533 and 7 for version 14, 556 and 10 for version 15
-/// (weights built without any of their lines). The test fails below these floors.
-const FLOOR_RECALL: f64 = 0.965;
-const FLOOR_FALSE_REFUSALS: f64 = 0.0165;
-const FLOOR_TUNE_RECALL: f64 = 0.964;
+/// In all, 496 and 6 for version 13, 533 and 7 for version 14, 556 and 10 for version 15,
+/// 554 and 6 for version 16 (weights built without any of their lines). The test fails below
+/// these floors.
+const FLOOR_RECALL: f64 = 0.966;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0178;
+const FLOOR_TUNE_RECALL: f64 = 0.965;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.003;
 
 struct Line<'a> {
     lang: &'a str,
     held: bool,
-    /// From [`HELD5`], the newest held-out set, whose figures are also printed alone.
+    /// From [`HELD6`], the newest held-out set, whose figures are also printed alone.
     fresh: bool,
     expect: &'a str,
     text: &'a str,
@@ -127,9 +133,9 @@ struct Line<'a> {
 fn corpus() -> Vec<Line<'static>> {
     FILES
         .iter()
-        .chain([HELD2, HELD3, HELD4].iter())
+        .chain([HELD2, HELD3, HELD4, HELD5].iter())
         .map(|file| (false, *file))
-        .chain([(true, HELD5)])
+        .chain([(true, HELD6)])
         .flat_map(|(fresh, file)| file.lines().skip(1).map(move |l| (fresh, l)))
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|(fresh, l)| {
@@ -258,7 +264,7 @@ fn the_detector_meets_its_targets_on_the_held_out_corpus() {
             }
         }
     }
-    println!("-- of which the newest held-out set, contact_free_held5.tsv --");
+    println!("-- of which the newest held-out set, contact_free_held6.tsv --");
     for (lang, s) in &fresh {
         println!("{}", row(lang, s));
     }

@@ -1,6 +1,8 @@
 //! Version 14: a learned scorer for people's names in Pashto text, beside the rules. Version 15
 //! gives it six more facts (the sentence's last word, the word with its neighbours), more
-//! notes to learn from, and a new threshold.
+//! notes to learn from, and a new threshold. Version 16 retrains it on more notes and leaves it
+//! alone to judge a well-attested given name with no frame around it (rule 9 of PROTOCOL.md
+//! §9c does not apply in a text it weighs).
 //!
 //! The rules of [`super`] tell a name by lists and frames; in Pashto, where many given names
 //! are everyday words (امید hope, بهار spring, ستوری star) and the lists miss many names,
