@@ -1,5 +1,4 @@
-//! The Pashto name scorer of rules version 14 (facts and threshold of version 15, weights of
-//! version 16):
+//! The Pashto name scorer of rules version 14 (facts, weights and threshold of version 17):
 //! builds its weights from made-up Pashto notes whose people's names are marked ⟦like this⟧,
 //! compares thresholds on the corpus's tuning lines, and cross-validates on the notes.
 //!
@@ -45,7 +44,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use commonground_protocol::privacy::{find_without_scorer, name_model_facts, normalise};
+use commonground_protocol::privacy::{
+    PersonalDataKind, find_without_scorer, name_found_by_rules_alone, name_model_facts, normalise,
+};
 
 const EPOCHS: usize = 40;
 const RATE: f64 = 0.05;
@@ -274,7 +275,7 @@ fn fit(lines: &[Line]) -> BTreeMap<String, i64> {
 /// Writes `weights` to `out` in the format of `protocol/data/names/pashto_model.tsv`.
 fn write(out: &str, weights: &BTreeMap<String, i64>) {
     let mut file = String::from(
-        "# Weights of the Pashto name scorer (rules version 16), in thousandths: one fact and its\n\
+        "# Weights of the Pashto name scorer (rules version 17), in thousandths: one fact and its\n\
          # weight per line. Built by protocol/examples/pashto_model.rs from made-up notes\n\
          # (protocol/data/names/pashto_train/); see PROTOCOL.md §9c for the facts.\n",
     );
@@ -325,13 +326,19 @@ fn count(lines: &[Line], weights: &BTreeMap<String, i64>, show: Option<i64>) -> 
     let mut counts = Counts::default();
     for line in lines {
         let text: String = line.text.chars().filter(|c| !"⟦⟧".contains(*c)).collect();
-        let rules = find_without_scorer(&text).is_some();
-        let (best, word) = name_model_facts(&text)
+        let scores: BTreeMap<usize, (i64, String)> = name_model_facts(&text)
             .into_iter()
-            .map(|(_, word, facts)| {
+            .map(|(at, word, facts)| {
                 let score: i64 = facts.iter().filter_map(|f| weights.get(f)).sum();
-                (score, word)
+                (at, (score, word))
             })
+            .collect();
+        // What the scorer does not judge: the patterns, and the rules at the words it does not
+        // weigh or that a decisive rule names (elsewhere a rule is one of its facts).
+        let rules = find_without_scorer(&text).is_some_and(|k| k != PersonalDataKind::Name)
+            || name_found_by_rules_alone(&text);
+        let (best, word) = scores
+            .into_values()
             .max()
             .unwrap_or((i64::MIN, String::new()));
         let personal = line.personal;

@@ -70,28 +70,43 @@ const HELD5: &str = include_str!("corpus/contact_free_held5.tsv");
 /// before version 16 was fixed and never read by its engineer: 200 personal and 200 ordinary
 /// Pashto lines, mostly Afghan writers in one half and Pakistani in the other; never tuned on.
 const HELD6: &str = include_str!("corpus/contact_free_held6.tsv");
+/// A seventh held-out set, by two helpers who read no project file (rules version 17), written
+/// before version 17 was fixed and never read by its engineer: 200 personal and 200 ordinary
+/// Pashto lines, young members chatting in one half and southern writers in the other; never
+/// tuned on, but version 17's threshold was chosen on its figures (a validation set).
+const HELD7: &str = include_str!("corpus/contact_free_held7.tsv");
+/// An eighth held-out set, by two helpers who read no project file (rules version 17), written
+/// before version 17 was fixed and never read by its engineer: 200 personal and 200 ordinary
+/// Pashto lines, women organisers in one half and case coordinators in the other; never tuned
+/// on, and measured once for version 17, after its threshold was chosen.
+const HELD8: &str = include_str!("corpus/contact_free_held8.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 16): 96.6%
-/// refused (1029/1065) and 1.8% of ordinary lines refused (23/1297) overall, on the held-out
-/// lines of `contact_free.tsv` and `contact_free_held2.tsv` to `contact_free_held6.tsv`. Pashto:
-/// 565/591 (95.6%) and 18/613 (2.9%); every other language refuses what version 15 refused.
-/// Version 16 retrains the Pashto scorer on 1,000 more notes (ps_R to ps_V), and leaves a
-/// well-attested given name alone in a Pashto text to the scorer (the "given" rule applies only
-/// outside the texts it weighs); `contact_free_held6.tsv` (200 + 200 Pashto lines by two helpers
-/// who read no project file, written before version 16 was fixed and never read) came with it.
+/// What the held-out lines reached when the rules were last changed (rules version 17): 96.4%
+/// refused (1412/1465) and 1.5% of ordinary lines refused (26/1697) overall, on the held-out
+/// lines of `contact_free.tsv` and `contact_free_held2.tsv` to `contact_free_held8.tsv`. Pashto:
+/// 948/991 (95.7%) and 21/1013 (2.1%); every other language refuses what version 15 refused.
+/// Version 17 (after version 16, an intermediate step no release applied) retrains the Pashto
+/// scorer on 1,000 more notes (ps_R to ps_V) and gives it the rules' findings as facts: in a
+/// text it weighs, a word it weighs is judged by its score, the rule that finds a name there
+/// (unless a decisive frame: "call …", "my name is …", an age, a compound name) one of its
+/// facts.
 ///
-/// How clean these figures are. Version 15 on the new set, measured first: 190/200 and 7/200.
-/// Both changes and the threshold, 2000, were chosen by `pashto_model crossval` (the six newest
-/// tune sets, weights built without them; the notes, each file by weights built without it)
-/// before any held-out measurement: leaving the lone given name to the scorer was better on
-/// both (newest sets 558/580 and 7/580 at 2000 and 554 and 6 at 2500, against 557 and 9 with
-/// the rule at 2500). At 2000 version 16 gave 191/200 and 7/200 on the new set (570/591 and
-/// 21/613 for Pashto, 1034/1065 and 26/1297 overall); the unit tests' ordinary Pashto lines
-/// then showed two refused at 2000 that 2500 lets through, so the engineer went back to 2500,
-/// version 15's threshold, measured second: 191/200 and 5/200 on the new set. On the older
-/// held-out sets version 16 refuses 374/391 Pashto personal lines (version 15: 371) and 13/413
-/// ordinary (13).
+/// How clean these figures are. Three fresh Pashto sets of 200 + 200 lines came with versions
+/// 16 and 17, each by two helpers who read no project file, never read by the engineer:
+/// - `contact_free_held6.tsv`, written before version 16: version 15 190/200 and 7/200, version
+///   16 191 and 5 (at its first threshold, 2000: 191 and 7; 2500 was taken back after two
+///   ordinary unit-test lines were refused at 2000).
+/// - `contact_free_held7.tsv`, written before version 17, the set its threshold was chosen on
+///   (a validation set): version 16 191 and 5; version 17 at 2500 184 and 1, 2000 188 and 1,
+///   1500 190 and 2, 1000 191 and 5, 500 191 and 8. 1500 was taken.
+/// - `contact_free_held8.tsv`, written before version 17 and measured once after its threshold
+///   was chosen: version 17 187/200 and 6/200; version 16 189 and 7.
+///
+/// On all held-out Pashto lines version 16 refuses 945/991 and 30/1013, version 17 948 and 21.
+/// `pashto_model crossval` (six newest tune sets, weights built without them; the notes, each
+/// file by weights built without it) at 1500: 556/580 and 9/580, notes 2821/3060 and
+/// 168/3400; version 16 at 2500: 554 and 6, notes 2781 and 190.
 ///
 /// Version 14's figures were 95.9% (638/665) and 1.0% (9/897) without held5; version 13's 94.3%
 /// (627/665) and 1.0% (9/897); without held4 (120 personal and 120 ordinary Pashto lines by a
@@ -99,8 +114,8 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// 532/545 and 6/777, every language meeting the targets but Pashto (68/71). The floors below are
 /// version 15's figures, so that they may not fall back.
 ///
-/// The tune lines of thirty-five writers: 96.5% (3437/3561) and 0.20% (9/4449); version 15
-/// had 3435 and 13, version 14 3396 and 12. These are in sample for the scorer: its weights are learned from the tune
+/// The tune lines of thirty-five writers: 96.7% (3442/3561) and 0.16% (7/4449); version 16
+/// had 3437 and 9, version 15 3435 and 13, version 14 3396 and 12. These are in sample for the scorer: its weights are learned from the tune
 /// sets' ordinary Pashto lines and, since version 15, from their Pashto name lines with the
 /// names marked (`protocol/data/names/pashto_train/tm_*.tsv`). Six Pashto sets came with version
 /// 13, each measured before the rules were fitted to it (personal lines refused, ordinary lines
@@ -114,17 +129,17 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// `contact_free_tune27.tsv` (80 + 80, half the names also words: hope, spring, moon) 52 and 2
 /// with version 13 as it stood before its last rule, 53 and 2 as released, not fitted; 68 and 2.
 /// In all, 496 and 6 for version 13, 533 and 7 for version 14, 556 and 10 for version 15,
-/// 554 and 6 for version 16 (weights built without any of their lines). The test fails below
-/// these floors.
-const FLOOR_RECALL: f64 = 0.966;
-const FLOOR_FALSE_REFUSALS: f64 = 0.0178;
-const FLOOR_TUNE_RECALL: f64 = 0.965;
+/// 554 and 6 for version 16, 556 and 9 for version 17 (weights built without any of their
+/// lines). The test fails below these floors.
+const FLOOR_RECALL: f64 = 0.963;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0154;
+const FLOOR_TUNE_RECALL: f64 = 0.966;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.003;
 
 struct Line<'a> {
     lang: &'a str,
     held: bool,
-    /// From [`HELD6`], the newest held-out set, whose figures are also printed alone.
+    /// From [`HELD8`], the newest held-out set, whose figures are also printed alone.
     fresh: bool,
     expect: &'a str,
     text: &'a str,
@@ -133,9 +148,9 @@ struct Line<'a> {
 fn corpus() -> Vec<Line<'static>> {
     FILES
         .iter()
-        .chain([HELD2, HELD3, HELD4, HELD5].iter())
+        .chain([HELD2, HELD3, HELD4, HELD5, HELD6, HELD7].iter())
         .map(|file| (false, *file))
-        .chain([(true, HELD6)])
+        .chain([(true, HELD8)])
         .flat_map(|(fresh, file)| file.lines().skip(1).map(move |l| (fresh, l)))
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|(fresh, l)| {
@@ -264,7 +279,7 @@ fn the_detector_meets_its_targets_on_the_held_out_corpus() {
             }
         }
     }
-    println!("-- of which the newest held-out set, contact_free_held6.tsv --");
+    println!("-- of which the newest held-out set, contact_free_held8.tsv --");
     for (lang, s) in &fresh {
         println!("{}", row(lang, s));
     }

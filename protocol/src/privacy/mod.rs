@@ -28,7 +28,7 @@ mod patterns;
 
 /// The version of the rules [`check_text`] applies. Two nodes with the same version refuse the
 /// same texts.
-pub const RULES_VERSION: u32 = 16;
+pub const RULES_VERSION: u32 = 17;
 
 /// What kind of personal data a text seemed to hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -256,6 +256,13 @@ pub fn explain_name(text: &str) -> Option<(&'static str, String)> {
 #[doc(hidden)]
 pub fn name_model_facts(text: &str) -> Vec<(usize, String, Vec<String>)> {
     names::model_facts(&normalise(text))
+}
+
+/// For building the Pashto name scorer only: whether a name rule finds a name in
+/// `normalise(text)` at a word it judges without the scorer.
+#[doc(hidden)]
+pub fn name_found_by_rules_alone(text: &str) -> bool {
+    names::found_by_rules_alone(&normalise(text))
 }
 
 /// For tuning the Pashto name scorer only: [`find`] without it.

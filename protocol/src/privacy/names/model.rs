@@ -1,13 +1,14 @@
 //! Version 14: a learned scorer for people's names in Pashto text, beside the rules. Version 15
 //! gives it six more facts (the sentence's last word, the word with its neighbours), more
-//! notes to learn from, and a new threshold. Version 16 retrains it on more notes and leaves it
-//! alone to judge a well-attested given name with no frame around it (rule 9 of PROTOCOL.md
-//! §9c does not apply in a text it weighs).
+//! notes to learn from, and a new threshold. Version 17 gives it the rules' own findings as
+//! facts: in a text it weighs, a word it weighs is a name when its score says so, the rule that
+//! finds a name there (unless a decisive one, see `DECISIVE` in [`super`]) being one of its
+//! facts, so that it learns how far each rule is to be trusted next to the word's other facts.
 //!
 //! The rules of [`super`] tell a name by lists and frames; in Pashto, where many given names
 //! are everyday words (امید hope, بهار spring, ستوری star) and the lists miss many names,
 //! frames written by hand did not generalise to new text. This scorer weighs, for each word of
-//! a Pashto text, twenty-five facts about the word and its neighbours (which lists and
+//! a Pashto text, twenty-seven facts about the word and its neighbours (which lists and
 //! dictionaries hold it, its ending, the words before and after it, the sentence's last word)
 //! with weights learned from made-up Pashto notes whose names are marked
 //! (`protocol/data/names/pashto_model.tsv`, built by `cargo run --release -p
@@ -30,7 +31,7 @@ use super::{
 const WEIGHTS: &str = include_str!("../../../data/names/pashto_model.tsv");
 
 /// A word whose facts weigh more than this (in thousandths) is a person's name.
-pub(super) const THRESHOLD: i64 = 2500;
+pub(super) const THRESHOLD: i64 = 1500;
 
 static MODEL: LazyLock<HashMap<&'static str, i64>> = LazyLock::new(|| parse(WEIGHTS));
 
@@ -140,10 +141,12 @@ pub(super) fn scored(ts: &[Token], i: usize) -> bool {
 pub(super) struct Context {
     classes: Vec<String>,
     ends: Vec<usize>,
+    rules: Vec<&'static str>,
 }
 
 impl Context {
-    pub(super) fn of(ts: &[Token]) -> Context {
+    /// `rules`: which rule finds a name at each word, if one does.
+    pub(super) fn of(ts: &[Token], rules: &[Option<&'static str>]) -> Context {
         // Backwards: a word's sentence ends where the next word's does, unless the next word
         // opens a sentence.
         let mut ends = vec![0; ts.len()];
@@ -156,6 +159,7 @@ impl Context {
         Context {
             classes: ts.iter().map(class).collect(),
             ends,
+            rules: rules.iter().map(|r| r.unwrap_or("-")).collect(),
         }
     }
 }
@@ -218,6 +222,9 @@ fn each_fact(ts: &[Token], context: &Context, i: usize, mut visit: impl FnMut(&s
     say(format_args!("w+n1={w}|{n1}"));
     say(format_args!("w+p1={w}|{p1}"));
     say(format_args!("w+i={w}|{initial}"));
+    let rule = context.rules[i];
+    say(format_args!("r={rule}"));
+    say(format_args!("r+c={rule}|{c}"));
 }
 
 /// The facts the scorer weighs for the word at `i` (see [`each_fact`]), kept: for building the
@@ -244,7 +251,7 @@ mod tests {
 
     fn facts_of(text: &str, word: &str) -> Vec<String> {
         let ts = tokens(text);
-        let context = Context::of(&ts);
+        let context = Context::of(&ts, &vec![None; ts.len()]);
         let i = ts
             .iter()
             .position(|t| t.text == word)
@@ -304,16 +311,40 @@ mod tests {
                 "w+i=زرغونه|true",
             ],
         );
-        assert_eq!(f.len(), 25, "{f:?}");
+        assert_eq!(f.len(), 27, "{f:?}");
         // The last word is itself: `=`, by position; the same word earlier in the sentence
         // sees the last one.
         let ts = tokens("امید نن راځي او امید");
-        let context = Context::of(&ts);
+        let context = Context::of(&ts, &vec![None; ts.len()]);
         has(&facts(&ts, &context, 4), &["v==", "ve==|false"]);
         has(&facts(&ts, &context, 0), &[&format!("v={}", ts[4].folded)]);
         // A text of one word.
         let one = tokens("امید");
-        has(&facts(&one, &Context::of(&one), 0), &["v=="]);
+        has(&facts(&one, &Context::of(&one, &[None]), 0), &["v=="]);
+    }
+
+    /// Version 17: the rule that finds a name at the word (of those the scorer weighs: not a
+    /// decisive one), alone and with the word's class; `-` where none does.
+    #[test]
+    fn facts_since_version_17_name_the_rule_that_finds_a_name_there() {
+        let text = super::super::super::normalise("سپینغر ته زنګ ووهه، زرغونه");
+        let words = super::super::model_facts(&text);
+        let facts_of = |word: &str| {
+            let (_, _, facts) = words.iter().find(|(_, w, _)| w == word).expect(word);
+            facts.clone()
+        };
+        let spinghar = facts_of("سپینغر");
+        has(&spinghar, &["r=marked"]);
+        assert!(
+            spinghar.iter().any(|f| f.starts_with("r+c=marked|")),
+            "{spinghar:?}"
+        );
+        // Rule 9's finding too (a well-attested given name alone).
+        has(&facts_of("زرغونه"), &["r=given", "r+c=given|GSN"]);
+        assert!(
+            words.iter().any(|(_, _, f)| f.contains(&"r=-".to_string())),
+            "{words:?}"
+        );
     }
 
     #[test]
