@@ -484,7 +484,10 @@ const NAME_INTRODUCERS: &[&[&str]] = &[
     &["nommé"], &["nommée"], &["appelé"], &["appelée"], &["prénom"], &["اسمه"], &["اسمها"],
     &["اسمي"], &["يدعى"], &["تدعى"], &["المدعو"], &["المدعوة"], &["اسمش"], &["نامش"],
     &["به", "نام"], &["بنام"], &["نام", "او"], &["نام"], &["کا", "نام"], &["کی", "نام"],
-    &["نوم", "یې"], &["نومیږي"], &["ناوی"], &["ناوی", "ی"], &["navê", "wî"], &["navê", "wê"],
+    &["نوم", "یې"], &["نومیږي"],
+    // Version 17: the Pashto "my name", "his name", "her name" before the name.
+    &["زما", "نوم"], &["نوم", "مې"], &["د", "هغه", "نوم"], &["د", "هغې", "نوم"],
+    &["ناوی"], &["ناوی", "ی"], &["navê", "wî"], &["navê", "wê"],
     &["navê"], &["ስሙ"], &["ስማ"], &["ስሟ"], &["ስማ"], &["ስሙ", "ዝተባህለ"], &["ዝተባህለ"], &["ዝተባህለት"],
     &["የተባለ"], &["የተባለች"], &["magaciisa"], &["magaceeda"], &["magaciisu"], &["magaceedu"],
     &["magacaygu"], &["la", "yiraahdo"],
@@ -3496,19 +3499,23 @@ fn find(text: &str) -> bool {
 
 /// For building the Pashto scorer only: each word of `text` (normalised) that the scorer
 /// weighs, with where it starts in `text`, as written, and its facts (see [`model::facts`]).
+/// (Also the words a decisive rule names, which the detector refuses without weighing them:
+/// they teach the scorer as every word does, and their facts `r=` are weighed nowhere else.)
 pub(super) fn model_facts(text: &str) -> Vec<(usize, String, Vec<String>)> {
     let ts = tokens(text);
     if !model::weighs(&ts) {
         return Vec::new();
     }
-    let context = model::Context::of(&ts, &rules_of(&ts));
+    let flowers = about_flowers(&ts);
+    let context = model::Context::of(&ts);
     (0..ts.len())
         .filter(|&i| model::scored(&ts, i) && !excused(&ts, i, 1))
         .map(|i| {
+            let rule = rule_at(&ts, i, flowers).map(|(rule, _)| rule);
             (
                 ts[i].start,
                 ts[i].text.clone(),
-                model::facts(&ts, &context, i),
+                model::facts(&ts, &context, i, rule),
             )
         })
         .collect()
@@ -3531,22 +3538,26 @@ pub(super) fn explain_with(text: &str, scorer: bool) -> Option<(&'static str, St
     // Version 17: in a text the Pashto scorer weighs, it judges every word it weighs that no
     // decisive rule names, with the rule that finds a name there (if one does) as one of its
     // facts; the rules judge the other words alone.
-    let hits = rules_of(&ts);
-    let context = model::Context::of(&ts, &hits);
+    let flowers = about_flowers(&ts);
+    let context = model::Context::of(&ts);
     (0..ts.len()).find_map(|i| {
-        if rules_judge(&ts, &hits, i) {
-            hits[i].map(|rule| (rule, ts[i].text.clone()))
+        let rule = rule_at(&ts, i, flowers).map(|(rule, _)| rule);
+        if rules_judge(&ts, rule, i) {
+            rule.map(|rule| (rule, ts[i].text.clone()))
         } else {
-            (model::score(&ts, &context, i) > model::THRESHOLD)
-                .then(|| (hits[i].unwrap_or("model"), ts[i].text.clone()))
+            (model::score(&ts, &context, i, rule) > model::THRESHOLD)
+                .then(|| ("model", ts[i].text.clone()))
         }
     })
 }
 
 /// The rules whose finding the Pashto scorer does not weigh (version 17): frames that name a
-/// person whatever the word ("I called …", "my name is …", "… aged 7", "the family of …", a
-/// compound name), which refused almost no ordinary line of the made-up notes the rules were
-/// never tuned on. A finding of any other rule at a word the scorer weighs is one of its facts.
+/// person whatever the word ("my name is …", "the family of …", "… aged 7", a name before a
+/// verb of speech, "ask …", "عبد ال…", a compound name, "told/handed/called …" as `told` finds
+/// it), which refused almost no ordinary line of the made-up notes the rules were never tuned
+/// on. A finding of any other rule at a word the scorer weighs is one of its facts, and only
+/// the first rule that finds a name at a word counts: a Pashto "call X" (`X ته زنګ ووهه`) is
+/// `marked`'s, found before `told`, and weighed.
 const DECISIVE: &[&str] = &[
     "introduced",
     "family",
@@ -3558,12 +3569,11 @@ const DECISIVE: &[&str] = &[
     "told",
 ];
 
-/// In a text the scorer weighs, whether the rules alone judge the word at `i` of `ts` (`hits`:
-/// each word's [`rules_of`]): a decisive rule names it, or the scorer does not weigh it.
-fn rules_judge(ts: &[Token], hits: &[Option<&'static str>], i: usize) -> bool {
-    hits[i].is_some_and(|rule| DECISIVE.contains(&rule))
-        || !model::scored(ts, i)
-        || excused(ts, i, 1)
+/// In a text the scorer weighs, whether the rules alone judge the word at `i` of `ts` (`rule`:
+/// the rule that finds a name there, if one does): a decisive rule names it, or the scorer does
+/// not weigh it.
+fn rules_judge(ts: &[Token], rule: Option<&str>, i: usize) -> bool {
+    rule.is_some_and(|rule| DECISIVE.contains(&rule)) || !model::scored(ts, i) || excused(ts, i, 1)
 }
 
 /// For tuning the Pashto scorer only: whether the rules alone find a name in `text`
@@ -3573,16 +3583,11 @@ pub(super) fn found_by_rules_alone(text: &str) -> bool {
     if !model::weighs(&ts) {
         return explain_with(text, false).is_some();
     }
-    let hits = rules_of(&ts);
-    (0..ts.len()).any(|i| hits[i].is_some() && rules_judge(&ts, &hits, i))
-}
-
-/// Which rule finds a name at each word of `ts` (the first of two it names), if one does.
-fn rules_of(ts: &[Token]) -> Vec<Option<&'static str>> {
-    let flowers = about_flowers(ts);
-    (0..ts.len())
-        .map(|i| rule_at(ts, i, flowers).map(|(rule, _)| rule))
-        .collect()
+    let flowers = about_flowers(&ts);
+    (0..ts.len()).any(|i| {
+        let rule = rule_at(&ts, i, flowers).map(|(rule, _)| rule);
+        rule.is_some() && rules_judge(&ts, rule, i)
+    })
 }
 
 /// Which rule finds a name at the word `i` of `ts`, if one does (the scorer left out).
@@ -3997,10 +4002,7 @@ mod tests {
         named_and_ordinary(
             &by_the_scorer,
             &[
-                // (Also "لمر سبا ډېر تود وي، اوبه له ځانه سره راوړئ.": an ordinary line version 17's scorer weighs at 1529 (the sun, لمر, is also a name), over its threshold: a known false refusal.)
                 "مینه او ورورولي زموږ د ډلې بنسټ دی.",
-                // (Also "ستوري د شپې په اسمان کې ځلېږي.": an ordinary line version 17's scorer weighs over its
-                // threshold, stars being also a name: a known false refusal.)
                 "هیله لرو چې کونسل به زموږ غوښتنه ومني.",
                 "سپوږمۍ او ستوري د ماشومانو د نقاشۍ موضوع وه.",
                 "صبر وکړئ، د هوم آفس ځواب به راشي.",
@@ -4018,8 +4020,7 @@ mod tests {
     fn version_15_pashto_scorer() {
         let by_the_scorer = [
             "امید لا هم د هوم آفس لیک ته انتظار کوي.",
-            // (Also "صبر سبا له خپل وکیل سره ګوري.", which version 16's scorer weighs at 2112,
-            // under its threshold: a name it lets through.)
+            "صبر سبا له خپل وکیل سره ګوري.",
             "وفا د پنجشنبې په ورځ د ماشومانو ټولګي ته ځي.",
         ];
         only_by_the_scorer(&by_the_scorer);
@@ -4036,6 +4037,36 @@ mod tests {
                 "مینه له ټولو سره",
             ],
         );
+    }
+
+    /// Version 17: in a Pashto text, a rule's finding at a word the scorer weighs is one of its
+    /// facts, not a verdict, unless the rule is decisive. With the weights shipped: a name the
+    /// subject rule finds (score 1104) and a Pashto "call X" the case-mark rule finds (1122)
+    /// are let through, under the threshold (known misses); ordinary lines opened by the sun
+    /// (لمر, 1529) and the stars (ستوري) are refused (known false refusals); "my name is"
+    /// (decisive) refuses a name the scorer weighs at 422. When one of these verdicts changes,
+    /// the test says so: move the line to where it then belongs.
+    #[test]
+    fn version_17_rule_findings_are_weighed_and_decisive_rules_decide() {
+        let rule = |line: &str| explain_with(&super::super::normalise(line), false).map(|r| r.0);
+        let verdict = |line: &str| explain(&super::super::normalise(line)).map(|r| r.0);
+        for (line, found) in [
+            ("سپوږمۍ ناروغه ده.", "subject"),
+            ("سپینغر ته زنګ ووهه.", "marked"),
+        ] {
+            assert_eq!(rule(line), Some(found), "{line}");
+            assert_eq!(verdict(line), None, "weighed under the threshold: {line}");
+        }
+        for line in [
+            "لمر سبا ډېر تود وي، اوبه له ځانه سره راوړئ.",
+            "ستوري د شپې په اسمان کې ځلېږي.",
+        ] {
+            assert_eq!(rule(line), None, "{line}");
+            assert_eq!(verdict(line), Some("model"), "weighed over: {line}");
+        }
+        assert_eq!(verdict("زما نوم سپوږمۍ دی."), Some("introduced"));
+        assert_eq!(verdict("د هغې نوم وږمه دی."), Some("introduced"));
+        assert_eq!(verdict("زما نوم لیکل شوی دی."), None);
     }
 
     /// Versions 16 and 17: in a Pashto text, a well-attested given name with no frame around it
@@ -4136,7 +4167,6 @@ mod tests {
                 "ساپی وویل: زه سبا نه شم راتلای.",
                 "ډاکټر فرید وویل چې ماشوم روغ دی.",
                 "د فرید لپاره ژباړونکی پیدا کړئ.",
-                // (Also "سپوږمۍ ناروغه ده.": a name after which version 17's scorer weighs the subject rule's finding at 1104, under its threshold: a known miss.)
                 "تکایە ئەم نامەیە بدە بە سەردار.",
                 "اسکول نے وقاص کی درخواست کا جواب نہیں دیا۔",
                 "رابعہ بیمار ہے، آج نہیں آئے گی۔",
@@ -4202,7 +4232,6 @@ mod tests {
             &[
                 // Names of no list where the Pashto rules want one, now that Pashto has a
                 // dictionary to say which words are everyday words.
-                // (Also "سپینغر ته زنګ ووهه.": a name version 17's scorer weighs at 1122 with the case-mark rule's finding, under its threshold: a known miss.)
                 "زرسانګه به سبا راشي.",
                 "ما ورېښمینه ولیده.",
                 "د بسمینه ورور په توقیف کې دی.",

@@ -141,12 +141,10 @@ pub(super) fn scored(ts: &[Token], i: usize) -> bool {
 pub(super) struct Context {
     classes: Vec<String>,
     ends: Vec<usize>,
-    rules: Vec<&'static str>,
 }
 
 impl Context {
-    /// `rules`: which rule finds a name at each word, if one does.
-    pub(super) fn of(ts: &[Token], rules: &[Option<&'static str>]) -> Context {
+    pub(super) fn of(ts: &[Token]) -> Context {
         // Backwards: a word's sentence ends where the next word's does, unless the next word
         // opens a sentence.
         let mut ends = vec![0; ts.len()];
@@ -159,15 +157,21 @@ impl Context {
         Context {
             classes: ts.iter().map(class).collect(),
             ends,
-            rules: rules.iter().map(|r| r.unwrap_or("-")).collect(),
         }
     }
 }
 
 /// Hands each fact the scorer weighs for the word at `i` to `visit`, given every word's
-/// [`Context`] (see PROTOCOL.md §9c for the facts' exact form). One buffer serves every fact: the
+/// [`Context`] and the rule that finds a name at the word, if one does (see PROTOCOL.md §9c for
+/// the facts' exact form). One buffer serves every fact: the
 /// scorer runs on every word of a Pashto text, and looks each fact up without keeping it.
-fn each_fact(ts: &[Token], context: &Context, i: usize, mut visit: impl FnMut(&str)) {
+fn each_fact(
+    ts: &[Token],
+    context: &Context,
+    i: usize,
+    rule: Option<&str>,
+    mut visit: impl FnMut(&str),
+) {
     let classes = &context.classes;
     let t = &ts[i];
     // Neighbours within the sentence: the word after `k`, unless it opens a sentence.
@@ -222,23 +226,24 @@ fn each_fact(ts: &[Token], context: &Context, i: usize, mut visit: impl FnMut(&s
     say(format_args!("w+n1={w}|{n1}"));
     say(format_args!("w+p1={w}|{p1}"));
     say(format_args!("w+i={w}|{initial}"));
-    let rule = context.rules[i];
+    // Version 17: the rule that finds a name at the word, if one does.
+    let rule = rule.unwrap_or("-");
     say(format_args!("r={rule}"));
     say(format_args!("r+c={rule}|{c}"));
 }
 
 /// The facts the scorer weighs for the word at `i` (see [`each_fact`]), kept: for building the
 /// scorer.
-pub(super) fn facts(ts: &[Token], context: &Context, i: usize) -> Vec<String> {
+pub(super) fn facts(ts: &[Token], context: &Context, i: usize, rule: Option<&str>) -> Vec<String> {
     let mut all = Vec::new();
-    each_fact(ts, context, i, |f| all.push(f.to_string()));
+    each_fact(ts, context, i, rule, |f| all.push(f.to_string()));
     all
 }
 
 /// The score of the word at `i`: the sum of its facts' weights.
-pub(super) fn score(ts: &[Token], context: &Context, i: usize) -> i64 {
+pub(super) fn score(ts: &[Token], context: &Context, i: usize, rule: Option<&str>) -> i64 {
     let mut sum = 0;
-    each_fact(ts, context, i, |f| {
+    each_fact(ts, context, i, rule, |f| {
         sum += MODEL.get(f).copied().unwrap_or(0)
     });
     sum
@@ -251,12 +256,12 @@ mod tests {
 
     fn facts_of(text: &str, word: &str) -> Vec<String> {
         let ts = tokens(text);
-        let context = Context::of(&ts, &vec![None; ts.len()]);
+        let context = Context::of(&ts);
         let i = ts
             .iter()
             .position(|t| t.text == word)
             .expect("word in text");
-        facts(&ts, &context, i)
+        facts(&ts, &context, i, None)
     }
 
     /// Each of `wanted` is among `facts`.
@@ -315,12 +320,15 @@ mod tests {
         // The last word is itself: `=`, by position; the same word earlier in the sentence
         // sees the last one.
         let ts = tokens("امید نن راځي او امید");
-        let context = Context::of(&ts, &vec![None; ts.len()]);
-        has(&facts(&ts, &context, 4), &["v==", "ve==|false"]);
-        has(&facts(&ts, &context, 0), &[&format!("v={}", ts[4].folded)]);
+        let context = Context::of(&ts);
+        has(&facts(&ts, &context, 4, None), &["v==", "ve==|false"]);
+        has(
+            &facts(&ts, &context, 0, None),
+            &[&format!("v={}", ts[4].folded)],
+        );
         // A text of one word.
         let one = tokens("امید");
-        has(&facts(&one, &Context::of(&one, &[None]), 0), &["v=="]);
+        has(&facts(&one, &Context::of(&one), 0, None), &["v=="]);
     }
 
     /// Version 17: the rule that finds a name at the word (of those the scorer weighs: not a
