@@ -44,9 +44,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use commonground_protocol::privacy::{
-    PersonalDataKind, find_without_scorer, name_found_by_rules_alone, name_model_facts, normalise,
-};
+use commonground_protocol::privacy::{find_without_scorer, name_model_facts, normalise};
 
 const EPOCHS: usize = 40;
 const RATE: f64 = 0.05;
@@ -326,19 +324,15 @@ fn count(lines: &[Line], weights: &BTreeMap<String, i64>, show: Option<i64>) -> 
     let mut counts = Counts::default();
     for line in lines {
         let text: String = line.text.chars().filter(|c| !"⟦⟧".contains(*c)).collect();
-        let scores: BTreeMap<usize, (i64, String)> = name_model_facts(&text)
+        // What the scorer does not judge: the patterns, and the rules where they judge alone
+        // (elsewhere a rule is one of its facts).
+        let rules = find_without_scorer(&text).is_some();
+        let (best, word) = name_model_facts(&text)
             .into_iter()
-            .map(|(at, word, facts)| {
+            .map(|(_, word, facts)| {
                 let score: i64 = facts.iter().filter_map(|f| weights.get(f)).sum();
-                (at, (score, word))
+                (score, word)
             })
-            .collect();
-        // What the scorer does not judge: the patterns, and the rules at the words it does not
-        // weigh or that a decisive rule names (elsewhere a rule is one of its facts).
-        let rules = find_without_scorer(&text).is_some_and(|k| k != PersonalDataKind::Name)
-            || name_found_by_rules_alone(&text);
-        let (best, word) = scores
-            .into_values()
             .max()
             .unwrap_or((i64::MIN, String::new()));
         let personal = line.personal;

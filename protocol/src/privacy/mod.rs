@@ -258,29 +258,21 @@ pub fn name_model_facts(text: &str) -> Vec<(usize, String, Vec<String>)> {
     names::model_facts(&normalise(text))
 }
 
-/// For building the Pashto name scorer only: whether a name rule finds a name in
-/// `normalise(text)` at a word it judges without the scorer.
-#[doc(hidden)]
-pub fn name_found_by_rules_alone(text: &str) -> bool {
-    names::found_by_rules_alone(&normalise(text))
-}
-
-/// For tuning the Pashto name scorer only: [`find`] without it.
+/// For tuning the Pashto name scorer only: [`find`] without the scorer's own verdicts (the
+/// patterns, and the name rules where they judge alone: at every word of a text the scorer
+/// does not weigh; in one it weighs, at the words it does not weigh and where a decisive rule
+/// finds a name).
 #[doc(hidden)]
 pub fn find_without_scorer(text: &str) -> Option<PersonalDataKind> {
-    find_with(text, false)
+    let text = normalise(text);
+    patterns::find(&text)
+        .or_else(|| names::found_by_rules_alone(&text).then_some(PersonalDataKind::Name))
 }
 
 /// The first kind of personal data found in `text`, if any.
 pub fn find(text: &str) -> Option<PersonalDataKind> {
-    find_with(text, true)
-}
-
-/// [`find`], with or without the Pashto name scorer.
-fn find_with(text: &str, scorer: bool) -> Option<PersonalDataKind> {
     let text = normalise(text);
-    patterns::find(&text)
-        .or_else(|| names::explain_with(&text, scorer).map(|_| PersonalDataKind::Name))
+    patterns::find(&text).or_else(|| names::explain(&text).map(|_| PersonalDataKind::Name))
 }
 
 #[cfg(test)]

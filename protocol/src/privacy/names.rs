@@ -3535,17 +3535,25 @@ pub(super) fn explain_with(text: &str, scorer: bool) -> Option<(&'static str, St
         let flowers = about_flowers(&ts);
         return (0..ts.len()).find_map(|i| rule_at(&ts, i, flowers));
     }
-    // Version 17: in a text the Pashto scorer weighs, it judges every word it weighs that no
-    // decisive rule names, with the rule that finds a name there (if one does) as one of its
-    // facts; the rules judge the other words alone.
-    let flowers = about_flowers(&ts);
-    let context = model::Context::of(&ts);
+    weighed_verdict(&ts, Some(&model::Context::of(&ts)))
+}
+
+/// Version 17: in a text the Pashto scorer weighs (`ts`), the scorer judges every word it
+/// weighs that no decisive rule names, with the rule that finds a name there (if one does) as
+/// one of its facts; the rules judge the other words alone. Without the scorer's `context`,
+/// only the rules' verdicts where they judge alone.
+fn weighed_verdict(
+    ts: &[Token],
+    context: Option<&model::Context>,
+) -> Option<(&'static str, String)> {
+    let flowers = about_flowers(ts);
     (0..ts.len()).find_map(|i| {
-        let rule = rule_at(&ts, i, flowers).map(|(rule, _)| rule);
-        if rules_judge(&ts, rule, i) {
+        let rule = rule_at(ts, i, flowers).map(|(rule, _)| rule);
+        if rules_judge(ts, rule, i) {
             rule.map(|rule| (rule, ts[i].text.clone()))
         } else {
-            (model::score(&ts, &context, i, rule) > model::THRESHOLD)
+            let context = context?;
+            (model::score(ts, context, i, rule) > model::THRESHOLD)
                 .then(|| ("model", ts[i].text.clone()))
         }
     })
@@ -3580,14 +3588,11 @@ fn rules_judge(ts: &[Token], rule: Option<&str>, i: usize) -> bool {
 /// (normalised), at a word they judge without the scorer (see [`explain_with`]).
 pub(super) fn found_by_rules_alone(text: &str) -> bool {
     let ts = tokens(text);
-    if !model::weighs(&ts) {
-        return explain_with(text, false).is_some();
+    if model::weighs(&ts) {
+        weighed_verdict(&ts, None).is_some()
+    } else {
+        explain_with(text, false).is_some()
     }
-    let flowers = about_flowers(&ts);
-    (0..ts.len()).any(|i| {
-        let rule = rule_at(&ts, i, flowers).map(|(rule, _)| rule);
-        rule.is_some() && rules_judge(&ts, rule, i)
-    })
 }
 
 /// Which rule finds a name at the word `i` of `ts`, if one does (the scorer left out).
