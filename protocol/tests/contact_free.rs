@@ -80,42 +80,57 @@ const HELD7: &str = include_str!("corpus/contact_free_held7.tsv");
 /// Pashto lines, women organisers in one half and case coordinators in the other; never tuned
 /// on, and measured once for version 17, after its threshold was chosen.
 const HELD8: &str = include_str!("corpus/contact_free_held8.tsv");
+/// A ninth held-out set, by two helpers who read no project file (rules version 18), written
+/// before version 18 was fixed and never read by its engineer: 200 personal and 200 ordinary
+/// Pashto lines, southern men's groups dictating by voice in one half and Pakistani students
+/// with English loanwords in the other; never tuned on, but version 18's choices (its notes,
+/// facts, penalty and threshold) were made on its figures (a validation set).
+const HELD9: &str = include_str!("corpus/contact_free_held9.tsv");
+/// A tenth held-out set, by two helpers who read no project file (rules version 18), written
+/// before version 18 was fixed and never read by its engineer: 200 personal and 200 ordinary
+/// Pashto lines, caseworkers' formal minutes in one half and hurried chat of mothers, teenagers
+/// and volunteers in the other; never tuned on, and measured once for version 18, after its
+/// choices were made.
+const HELD10: &str = include_str!("corpus/contact_free_held10.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 17): 96.4%
-/// refused (1412/1465) and 1.5% of ordinary lines refused (26/1697) overall, on the held-out
-/// lines of `contact_free.tsv` and `contact_free_held2.tsv` to `contact_free_held8.tsv`. Pashto:
-/// 948/991 (95.7%) and 21/1013 (2.1%); every other language refuses what version 15 refused.
-/// Version 17 (after version 16, an intermediate step no release applied) retrains the Pashto
-/// scorer on 1,000 more notes (ps_R to ps_V) and gives it the rules' findings as facts: in a
-/// text it weighs, a word it weighs is judged by its score, the rule that finds a name there
-/// (unless a decisive rule: a name introduced, a family, an age, a name before a verb of
-/// speech, "ask …", "عبد ال…", a compound name, "told/handed/called") one of its facts.
+/// What the held-out lines reached when the rules were last changed (rules version 18): 96.3%
+/// refused (1796/1865) and 2.05% of ordinary lines refused (43/2097) overall, on the held-out
+/// lines of `contact_free.tsv` and `contact_free_held2.tsv` to `contact_free_held10.tsv`.
+/// Pashto: 1332/1391 (95.8%) and 38/1413 (2.7%); every other language refuses what version 15
+/// refused. Version 18 retrains the Pashto scorer on 1,599 more notes (ps_W to ps_ZD) with a
+/// stronger penalty on the weights' size, gives it a word's first two and three letters as
+/// facts, leaves dictionary words in Latin letters to the rules, makes a subject with a
+/// person's state after it decisive, and sets the threshold to 1000.
 ///
-/// How clean these figures are. Three fresh Pashto sets of 200 + 200 lines came with versions
-/// 16 and 17, each by two helpers who read no project file, never read by the engineer:
+/// How clean these figures are. Fresh Pashto sets of 200 + 200 lines came with versions 16, 17
+/// and 18, each by two helpers who read no project file, never read by the engineer:
 /// - `contact_free_held6.tsv`, written before version 16: version 15 190/200 and 7/200, version
-///   16 191 and 5 (at its first threshold, 2000: 191 and 7; 2500 was taken back after two
-///   ordinary unit-test lines were refused at 2000).
+///   16 191 and 5.
 /// - `contact_free_held7.tsv`, written before version 17, the set its threshold was chosen on
-///   (a validation set): version 16 191 and 5; version 17 at 2500 184 and 1, 2000 188 and 1,
-///   1500 190 and 2, 1000 191 and 5, 500 191 and 8. 1500 was taken.
+///   (a validation set): version 16 191 and 5; version 17 190 and 2 (at 1500).
 /// - `contact_free_held8.tsv`, written before version 17 and measured once after its threshold
 ///   was chosen: version 17 187/200 and 6/200; version 16 189 and 7.
+/// - `contact_free_held9.tsv`, written before version 18, the set its choices were made on (a
+///   validation set): version 17 187 and 14; version 18 at 750, 1000, 1250, 1500: 193 and 13,
+///   192 and 11, 191 and 10, 189 and 8. 1000 was taken (at a tie, the more refused).
+/// - `contact_free_held10.tsv`, written before version 18 and measured once after its choices
+///   were made: version 18 188/200 and 6/200; version 17 189 and 6.
 ///
-/// On all held-out Pashto lines version 16 refuses 945/991 and 30/1013, version 17 948 and 21.
+/// Without held9 and held10, version 18 refuses 952/991 Pashto personal lines and 21/1013
+/// ordinary ones (version 17: 948 and 21). With them, version 17 refuses 1324/1391 and 41/1413.
 /// `pashto_model crossval` (six newest tune sets, weights built without them; the notes, each
-/// file by weights built without it) at 1500: 556/580 and 9/580, notes 2821/3060 and
-/// 168/3400; version 16 at 2500: 554 and 6, notes 2781 and 190.
+/// file by weights built without it) at 1000: 553/580 and 8/580, notes 3599/3859 and 240/4200; version 17
+/// at 1500: 556/580 and 9/580 (at 1000: 558 and 11), notes 2821/3060 and 168/3400.
 ///
 /// Version 14's figures were 95.9% (638/665) and 1.0% (9/897) without held5; version 13's 94.3%
 /// (627/665) and 1.0% (9/897); without held4 (120 personal and 120 ordinary Pashto lines by a
 /// helper who read no project file, which came with version 13) the older held-out sets gave
 /// 532/545 and 6/777, every language meeting the targets but Pashto (68/71). The floors below are
-/// version 17's figures, so that they may not fall back.
+/// version 18's figures, so that they may not fall back.
 ///
-/// The tune lines of thirty-five writers: 96.7% (3442/3561) and 0.16% (7/4449); version 16
-/// had 3437 and 9, version 15 3435 and 13, version 14 3396 and 12. These are in sample for the scorer: its weights are learned from the tune
+/// The tune lines of thirty-five writers: 96.6% (3440/3561) and 0.27% (12/4449); version 17
+/// had 3442 and 7, version 16 3437 and 9, version 15 3435 and 13, version 14 3396 and 12. These are in sample for the scorer: its weights are learned from the tune
 /// sets' ordinary Pashto lines and, since version 15, from their Pashto name lines with the
 /// names marked (`protocol/data/names/pashto_train/tm_*.tsv`). Six Pashto sets came with version
 /// 13, each measured before the rules were fitted to it (personal lines refused, ordinary lines
@@ -129,17 +144,17 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// `contact_free_tune27.tsv` (80 + 80, half the names also words: hope, spring, moon) 52 and 2
 /// with version 13 as it stood before its last rule, 53 and 2 as released, not fitted; 68 and 2.
 /// In all, 496 and 6 for version 13, 533 and 7 for version 14, 556 and 10 for version 15,
-/// 554 and 6 for version 16, 556 and 9 for version 17 (weights built without any of their
-/// lines). The test fails below these floors.
+/// 554 and 6 for version 16, 556 and 9 for version 17, 553 and 8 for version 18 (weights built
+/// without any of their lines). The test fails below these floors.
 const FLOOR_RECALL: f64 = 0.963;
-const FLOOR_FALSE_REFUSALS: f64 = 0.0154;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0206;
 const FLOOR_TUNE_RECALL: f64 = 0.966;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.003;
 
 struct Line<'a> {
     lang: &'a str,
     held: bool,
-    /// From [`HELD8`], the newest held-out set, whose figures are also printed alone.
+    /// From [`HELD10`], the newest held-out set, whose figures are also printed alone.
     fresh: bool,
     expect: &'a str,
     text: &'a str,
@@ -148,9 +163,9 @@ struct Line<'a> {
 fn corpus() -> Vec<Line<'static>> {
     FILES
         .iter()
-        .chain([HELD2, HELD3, HELD4, HELD5, HELD6, HELD7].iter())
+        .chain([HELD2, HELD3, HELD4, HELD5, HELD6, HELD7, HELD8, HELD9].iter())
         .map(|file| (false, *file))
-        .chain([(true, HELD8)])
+        .chain([(true, HELD10)])
         .flat_map(|(fresh, file)| file.lines().skip(1).map(move |l| (fresh, l)))
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|(fresh, l)| {
@@ -279,7 +294,7 @@ fn the_detector_meets_its_targets_on_the_held_out_corpus() {
             }
         }
     }
-    println!("-- of which the newest held-out set, contact_free_held8.tsv --");
+    println!("-- of which the newest held-out set, contact_free_held10.tsv --");
     for (lang, s) in &fresh {
         println!("{}", row(lang, s));
     }

@@ -3563,7 +3563,8 @@ fn weighed_verdict(
 /// person whatever the word ("my name is …", "the family of …", "… aged 7", a name before a
 /// verb of speech, "ask …", "عبد ال…", a compound name, "told/handed/called …" as `told` finds
 /// it), which refused almost no ordinary line of the made-up notes the rules were never tuned
-/// on. A finding of any other rule at a word the scorer weighs is one of its facts, and only
+/// on; since version 18 also a subject with a person's state after it (`state`), which refuses
+/// none of the 5,192 ordinary Pashto notes and tuning lines. A finding of any other rule at a word the scorer weighs is one of its facts, and only
 /// the first rule that finds a name at a word counts: a Pashto "call X" (`X ته زنګ ووهه`) is
 /// `marked`'s, found before `told`, and weighed.
 const DECISIVE: &[&str] = &[
@@ -3575,6 +3576,7 @@ const DECISIVE: &[&str] = &[
     "abd",
     "compound",
     "told",
+    "state",
 ];
 
 /// In a text the scorer weighs, whether the rules alone judge the word at `i` of `ts` (`rule`:
@@ -3663,6 +3665,20 @@ fn rule_at(ts: &[Token], i: usize, flowers: bool) -> Option<(&'static str, Strin
     }
     if (told(ts, i) || contacted(ts, i) || pashto_seen(ts, i)) && !excused(ts, i, 1) {
         return Some(("told", at()));
+    }
+    // Version 18: a Pashto sentence's subject with a person's state right after it, or after
+    // "today", "yesterday" or "now" ("سپوږمۍ ناروغه ده", "سپوږمۍ نن ناروغه ده": Spozhmay is
+    // ill; no moon is ill), is decisive, not weighed.
+    let state_at = |k: usize| ts.get(k).is_some_and(|n| in_list(n, PASHTO_HUMAN_STATES));
+    if pashto_subject(ts, i)
+        && (state_at(i + 1)
+            || (ts
+                .get(i + 1)
+                .is_some_and(|n| in_list(n, &["نن", "پرون", "اوس"]))
+                && state_at(i + 2)))
+        && !excused(ts, i, 1)
+    {
+        return Some(("state", at()));
     }
     if (named_pair(ts, i)
         || pashto_subject(ts, i)
@@ -4025,7 +4041,6 @@ mod tests {
     fn version_15_pashto_scorer() {
         let by_the_scorer = [
             "امید لا هم د هوم آفس لیک ته انتظار کوي.",
-            "صبر سبا له خپل وکیل سره ګوري.",
             "وفا د پنجشنبې په ورځ د ماشومانو ټولګي ته ځي.",
         ];
         only_by_the_scorer(&by_the_scorer);
@@ -4044,34 +4059,47 @@ mod tests {
         );
     }
 
-    /// Version 17: in a Pashto text, a rule's finding at a word the scorer weighs is one of its
-    /// facts, not a verdict, unless the rule is decisive. With the weights shipped: a name the
-    /// subject rule finds (score 1104) and a Pashto "call X" the case-mark rule finds (1122)
-    /// are let through, under the threshold (known misses); ordinary lines opened by the sun
-    /// (لمر, 1529) and the stars (ستوري) are refused (known false refusals); "my name is"
-    /// (decisive) refuses a name the scorer weighs at 422. When one of these verdicts changes,
-    /// the test says so: move the line to where it then belongs.
+    /// Versions 17 and 18: in a Pashto text, a rule's finding at a word the scorer weighs is one
+    /// of its facts, not a verdict, unless the rule is decisive. Version 18 makes a subject with
+    /// a person's state after it decisive (`state`): "Spozhmay is ill" went through version 17
+    /// (score 1104). With the weights shipped (threshold 1000): a Pashto "call X" the case-mark
+    /// rule finds is weighed over the threshold (1967; version 17 let it through at 1122); "my
+    /// name is" (decisive) refuses a name the scorer weighs under the threshold (664). Known
+    /// wrong verdicts of version 18, each near the threshold: "Sabr sees his lawyer tomorrow"
+    /// goes through (صبر, 622; version 17 refused it), and ordinary lines opened by the sun
+    /// (لمر, 1100) and the stars (ستوري, 1416), and "green land" (زرغونه ځمکه, 1202; version 17
+    /// let it through) are refused. When one of these verdicts changes, the test says so: move
+    /// the line to where it then belongs.
     #[test]
-    fn version_17_rule_findings_are_weighed_and_decisive_rules_decide() {
+    fn version_18_rule_findings_are_weighed_and_decisive_rules_decide() {
         let rule = |line: &str| explain_with(&super::super::normalise(line), false).map(|r| r.0);
         let verdict = |line: &str| explain(&super::super::normalise(line)).map(|r| r.0);
-        for (line, found) in [
-            ("سپوږمۍ ناروغه ده.", "subject"),
-            ("سپینغر ته زنګ ووهه.", "marked"),
-        ] {
-            assert_eq!(rule(line), Some(found), "{line}");
-            assert_eq!(verdict(line), None, "weighed under the threshold: {line}");
+        for line in ["سپوږمۍ ناروغه ده.", "سپوږمۍ نن ناروغه ده.", "ملالۍ ستړې ده."]
+        {
+            assert_eq!(verdict(line), Some("state"), "{line}");
         }
-        for line in [
-            "لمر سبا ډېر تود وي، اوبه له ځانه سره راوړئ.",
-            "ستوري د شپې په اسمان کې ځلېږي.",
-        ] {
-            assert_eq!(rule(line), None, "{line}");
-            assert_eq!(verdict(line), Some("model"), "weighed over: {line}");
-        }
+        // No state after it: the subject rule is weighed.
+        assert_eq!(rule("سپوږمۍ روښانه ده."), None);
+        assert_eq!(verdict("سپوږمۍ روښانه ده."), None);
+        assert_eq!(rule("سپینغر ته زنګ ووهه."), Some("marked"));
+        assert_eq!(verdict("سپینغر ته زنګ ووهه."), Some("model"));
         assert_eq!(verdict("زما نوم سپوږمۍ دی."), Some("introduced"));
         assert_eq!(verdict("د هغې نوم وږمه دی."), Some("introduced"));
         assert_eq!(verdict("زما نوم لیکل شوی دی."), None);
+        // Known wrong verdicts.
+        let missed = "صبر سبا له خپل وکیل سره ګوري.";
+        assert_eq!(verdict(missed), None, "a known miss: {missed}");
+        for line in [
+            "لمر سبا ډېر تود وي، اوبه له ځانه سره راوړئ.",
+            "ستوري د شپې په اسمان کې ځلېږي.",
+            "د ښار په غاړه زرغونه ځمکه د لوبو لپاره ښه ده.",
+        ] {
+            assert_eq!(
+                verdict(line),
+                Some("model"),
+                "a known false refusal: {line}"
+            );
+        }
     }
 
     /// Versions 16 and 17: in a Pashto text, a well-attested given name with no frame around it
@@ -4085,10 +4113,7 @@ mod tests {
                 "زرغونه نن د روغتون ته ځي.",
                 "امروز زرغونه به دفتر آمد.",
             ],
-            &[
-                "هوا نن ډېره ګلالۍ ده، بهر به ناسته وکړو.",
-                "د ښار په غاړه زرغونه ځمکه د لوبو لپاره ښه ده.",
-            ],
+            &["هوا نن ډېره ګلالۍ ده، بهر به ناسته وکړو."],
         );
         assert_eq!(
             explain(&super::super::normalise("امروز زرغونه به دفتر آمد.")).map(|(rule, _)| rule),
