@@ -275,14 +275,17 @@ fn walk(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
 
 /// How long [`SledStore::open`] waits for a store that this process has just closed.
 const RELEASE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How often [`SledStore::open`] tries again while it waits.
+const RELEASE_POLL: std::time::Duration = std::time::Duration::from_millis(20);
 
 /// Opens sled's database, waiting up to [`RELEASE_WAIT`] while its file is locked. sled takes
 /// an exclusive lock on its file and lets it go only when the last of its background threads
 /// drops its handle, which can be a moment after the last `Db` was dropped: a store closed and
 /// opened again at once (a restart within one process) found it still locked. A lock held by
 /// another process that does not let go (a second node on the data directory) fails after the
-/// wait, with sled's error. Worked around here, once, at the store's boundary.
-fn open_when_released(config: &sled::Config) -> sled::Result<sled::Db> {
+/// wait, with sled's error. Worked around here, once, at the store's boundary. `wait` runs
+/// between two tries.
+fn open_when_released(config: &sled::Config, mut wait: impl FnMut()) -> sled::Result<sled::Db> {
     let deadline = std::time::Instant::now() + RELEASE_WAIT;
     loop {
         match config.open() {
@@ -292,7 +295,7 @@ fn open_when_released(config: &sled::Config) -> sled::Result<sled::Db> {
                 if e.to_string().starts_with("could not acquire lock")
                     && std::time::Instant::now() < deadline =>
             {
-                std::thread::sleep(std::time::Duration::from_millis(20));
+                wait();
             }
             other => return other,
         }
@@ -302,6 +305,11 @@ fn open_when_released(config: &sled::Config) -> sled::Result<sled::Db> {
 impl SledStore {
     /// Opens (creating if needed) the store in `dir`.
     pub fn open(dir: &Path) -> Result<Self, StoreError> {
+        Self::open_waiting(dir, || std::thread::sleep(RELEASE_POLL))
+    }
+
+    /// [`SledStore::open`], running `wait` between two tries while sled's file is still locked.
+    fn open_waiting(dir: &Path, wait: impl FnMut()) -> Result<Self, StoreError> {
         let open_err = |reason: String| StoreError::Open {
             path: dir.to_path_buf(),
             reason,
@@ -315,7 +323,7 @@ impl SledStore {
             .mode(sled::Mode::HighThroughput)
             // We flush (and fsync) ourselves before acknowledging; sled's timer flush is extra.
             .flush_every_ms(Some(1_000));
-        let db = open_when_released(&config).map_err(|e| open_err(e.to_string()))?;
+        let db = open_when_released(&config, wait).map_err(|e| open_err(e.to_string()))?;
         let docs = db.open_tree("docs").map_err(|e| open_err(e.to_string()))?;
         let meta = db.open_tree("meta").map_err(|e| open_err(e.to_string()))?;
         let log = File::open(dir.join("db")).map_err(|e| open_err(format!("db file: {e}")))?;
@@ -685,14 +693,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let mut first = SledStore::open(dir.path()).unwrap();
         first.set_meta("k", b"v").unwrap();
-        // Held by another thread (as sled's background ones hold it), let go a moment later.
-        let holder = std::thread::spawn(move || {
-            std::thread::sleep(std::time::Duration::from_millis(200));
-            drop(first);
-        });
-        let second = SledStore::open(dir.path()).expect("opened once the lock is let go");
+        let mut holder = Some(first);
+        let mut waits = 0;
+        // The first try finds the file locked by `first`, which is let go then (sled's threads
+        // still hold the lock a moment after), and the open tries again as it does in use.
+        let second = SledStore::open_waiting(dir.path(), || {
+            waits += 1;
+            drop(holder.take());
+            std::thread::sleep(RELEASE_POLL);
+        })
+        .expect("opened once the lock is let go");
+        assert!(waits >= 1, "the second open never found the file locked");
         assert_eq!(second.meta("k").unwrap().as_deref(), Some(&b"v"[..]));
-        holder.join().unwrap();
     }
 
     #[test]
