@@ -22,6 +22,7 @@
 //! connection to open the circuit (see [`Gate::poll`]).
 
 use std::collections::{HashMap, HashSet};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
@@ -44,6 +45,13 @@ use super::reach::is_relayed;
 pub const GUEST_GRACE: Duration = Duration::from_secs(30);
 /// How many guests may be connected at once.
 pub const MAX_GUESTS: usize = 8;
+/// How many of them may come from one host at once: an IPv4 address, or an IPv6 /64 (what one
+/// host is usually given). Peer ids cost nothing to make, so without this one stranger could
+/// hold every guest's place for as long as an invite is open, and the group invited would be
+/// turned away. A guest over a relay's circuit comes from the relay's address and is not
+/// counted here (the relay counts its own guests); nor is a guest on this machine (loopback:
+/// another process here could read the store anyway).
+pub const MAX_GUESTS_PER_HOST: usize = 2;
 /// How many circuits a relay guest may ask for through this node's relay during its grace:
 /// a joining node dials every relayed address of the inviter's at once (TCP and QUIC to the
 /// relay), and may dial again once.
@@ -149,6 +157,8 @@ pub struct Gate<B> {
     reserved: HashMap<PeerId, u32>,
     /// Guests and when their grace ends.
     guests: HashMap<PeerId, Instant>,
+    /// The host each guest that came in directly came from (see [`MAX_GUESTS_PER_HOST`]).
+    guest_hosts: HashMap<PeerId, Host>,
     /// Peers this node itself asked to talk to before they are members (the inviter it redeems
     /// an invite with), until when.
     expected: HashMap<PeerId, Instant>,
@@ -222,6 +232,7 @@ impl<B: NetworkBehaviour> Gate<B> {
             notices: HashMap::new(),
             reserved: HashMap::new(),
             guests: HashMap::new(),
+            guest_hosts: HashMap::new(),
             expected: HashMap::new(),
             expected_relays: HashMap::new(),
             member_conns: HashMap::new(),
@@ -327,6 +338,7 @@ impl<B: NetworkBehaviour> Gate<B> {
         self.guests.retain(|_, until| *until > now);
         self.notices.retain(|_, until| *until > now);
         let guests = &self.guests;
+        self.guest_hosts.retain(|peer, _| guests.contains_key(peer));
         if let Ok(mut shared) = self.shared.lock() {
             shared
                 .guest_circuits
@@ -334,8 +346,14 @@ impl<B: NetworkBehaviour> Gate<B> {
         }
     }
 
-    /// Whether a connection to `peer` may be established, and what runs on it.
-    fn admit(&mut self, peer: PeerId, inbound: bool) -> Result<Kind, ConnectionDenied> {
+    /// Whether a connection to `peer` may be established, and what runs on it: `from`, the
+    /// host a connection that came in came from ([`host`]).
+    fn admit(
+        &mut self,
+        peer: PeerId,
+        inbound: bool,
+        from: Option<Host>,
+    ) -> Result<Kind, ConnectionDenied> {
         let now = Instant::now();
         if self.is_member(&peer) {
             return Ok(Kind::Member);
@@ -344,12 +362,20 @@ impl<B: NetworkBehaviour> Gate<B> {
             self.guests
                 .retain(|peer, until| *until > now && !shared.members.contains(peer));
         }
+        let guests = &self.guests;
+        self.guest_hosts.retain(|peer, _| guests.contains_key(peer));
         let is_guest = self.guests.contains_key(&peer);
         let kind = if inbound {
             let relay_guest = self.relay_guests_welcome(now);
             let welcome = self.invites_open || relay_guest;
-            if !is_guest && (!welcome || self.guests.len() >= MAX_GUESTS) {
+            let crowded = from.is_some_and(|host| {
+                self.guest_hosts.values().filter(|h| **h == host).count() >= MAX_GUESTS_PER_HOST
+            });
+            if !is_guest && (!welcome || self.guests.len() >= MAX_GUESTS || crowded) {
                 return Err(ConnectionDenied::new(NotAdmitted));
+            }
+            if let Some(host) = from {
+                self.guest_hosts.entry(peer).or_insert(host);
             }
             if relay_guest {
                 Kind::RelayGuest
@@ -542,8 +568,8 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         local_addr: &Multiaddr,
         remote_addr: &Multiaddr,
     ) -> Result<THandler<Self>, ConnectionDenied> {
-        let kind = self.admit(peer, true)?;
         let relayed = is_relayed(local_addr);
+        let kind = self.admit(peer, true, host(remote_addr, relayed))?;
         self.handler(kind, connection_id, peer, None, relayed, |gate, kind| {
             let (c, l, r) = (connection_id, local_addr, remote_addr);
             Ok(match kind {
@@ -600,7 +626,7 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
         role_override: Endpoint,
         port_use: PortUse,
     ) -> Result<THandler<Self>, ConnectionDenied> {
-        let kind = self.admit(peer, false)?;
+        let kind = self.admit(peer, false, None)?;
         let relayed = is_relayed(addr);
         self.handler(
             kind,
@@ -783,6 +809,36 @@ impl<B: NetworkBehaviour> NetworkBehaviour for Gate<B> {
     }
 }
 
+/// One host, as [`MAX_GUESTS_PER_HOST`] counts them: an IPv4 address, or an IPv6 address's
+/// first 64 bits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+struct Host(IpAddr);
+
+/// The host a connection came in from, given its remote address: none over a relay's circuit
+/// (`relayed`, the address is the relay's) or from this machine (loopback), or if the address
+/// names no IP.
+fn host(remote: &Multiaddr, relayed: bool) -> Option<Host> {
+    use libp2p::multiaddr::Protocol;
+    if relayed {
+        return None;
+    }
+    let ip = remote.iter().find_map(|p| match p {
+        Protocol::Ip4(ip) => Some(IpAddr::V4(ip)),
+        Protocol::Ip6(ip) => Some(IpAddr::V6(ip)),
+        _ => None,
+    })?;
+    if ip.is_loopback() || ip.to_canonical().is_loopback() {
+        return None;
+    }
+    Some(Host(match ip.to_canonical() {
+        IpAddr::V6(v6) => {
+            let bits = u128::from(v6) & !((1u128 << 64) - 1);
+            IpAddr::V6(bits.into())
+        }
+        v4 => v4,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -811,11 +867,14 @@ mod tests {
         let mut g = gate();
         let (member, stranger) = (PeerId::random(), PeerId::random());
         g.set_members(members(&[member]), false);
-        assert_eq!(g.admit(member, true).ok(), Some(Kind::Member));
-        assert!(g.admit(stranger, true).is_err());
-        assert!(g.admit(stranger, false).is_err(), "not dialled to redeem");
+        assert_eq!(g.admit(member, true, None).ok(), Some(Kind::Member));
+        assert!(g.admit(stranger, true, None).is_err());
+        assert!(
+            g.admit(stranger, false, None).is_err(),
+            "not dialled to redeem"
+        );
         g.set_members(members(&[member]), true);
-        assert_eq!(g.admit(stranger, true).ok(), Some(Kind::Guest));
+        assert_eq!(g.admit(stranger, true, None).ok(), Some(Kind::Guest));
         assert!(g.may_stay(&stranger, Instant::now()));
         g.expire(Instant::now() + GUEST_GRACE);
         assert!(!g.may_stay(&stranger, Instant::now() + GUEST_GRACE));
@@ -826,9 +885,54 @@ mod tests {
         let mut g = gate();
         g.set_members(HashSet::new(), true);
         for _ in 0..MAX_GUESTS {
-            assert!(g.admit(PeerId::random(), true).is_ok());
+            assert!(g.admit(PeerId::random(), true, None).is_ok());
         }
-        assert!(g.admit(PeerId::random(), true).is_err());
+        assert!(g.admit(PeerId::random(), true, None).is_err());
+    }
+
+    #[test]
+    fn no_more_than_two_guests_from_one_host() {
+        let mut g = gate();
+        g.set_members(HashSet::new(), true);
+        let at = |a: &str| host(&a.parse().unwrap(), false);
+        let (one, same_v6_host) = (
+            at("/ip4/198.18.0.7/tcp/4001"),
+            at("/ip6/2001:db8:1:2::9/udp/4001/quic-v1"),
+        );
+        let first = PeerId::random();
+        assert!(g.admit(first, true, one).is_ok());
+        assert!(g.admit(PeerId::random(), true, one).is_ok());
+        let refused = PeerId::random();
+        assert!(
+            g.admit(refused, true, one).is_err(),
+            "a third from one host"
+        );
+        // A guest's second connection, or another host, is let in.
+        assert_eq!(g.admit(first, true, one).ok(), Some(Kind::Guest));
+        assert!(
+            g.admit(PeerId::random(), true, at("/ip4/198.18.0.8/tcp/4001"))
+                .is_ok()
+        );
+        for _ in 0..MAX_GUESTS_PER_HOST {
+            assert!(g.admit(PeerId::random(), true, same_v6_host).is_ok());
+        }
+        let other_v6 = at("/ip6/2001:db8:1:2:ffff::1/tcp/4001");
+        assert_eq!(other_v6, same_v6_host, "one /64 is one host");
+        assert!(g.admit(PeerId::random(), true, other_v6).is_err());
+        // Over a relay's circuit or from this machine, no host is counted.
+        assert_eq!(
+            host(
+                &"/ip4/198.18.0.7/tcp/4001/p2p-circuit".parse().unwrap(),
+                true
+            ),
+            None
+        );
+        assert_eq!(at("/ip4/127.0.0.1/tcp/4001"), None);
+        assert_eq!(at("/ip6/::1/tcp/4001"), None);
+        assert_eq!(at("/ip6/::ffff:127.0.0.1/tcp/4001"), None);
+        // A guest's grace over, its host's place is free again.
+        g.expire(Instant::now() + GUEST_GRACE);
+        assert!(g.admit(refused, true, one).is_ok());
     }
 
     #[test]
@@ -844,10 +948,10 @@ mod tests {
             Duration::from_secs(600)
         );
         assert!(!g.relay_guests_welcome(now));
-        assert!(g.admit(stranger, true).is_err());
+        assert!(g.admit(stranger, true, None).is_err());
         reserved(&mut g, inviter);
         assert!(g.relay_guests_welcome(now));
-        assert_eq!(g.admit(stranger, true).ok(), Some(Kind::RelayGuest));
+        assert_eq!(g.admit(stranger, true, None).ok(), Some(Kind::RelayGuest));
         // The relay off, or the notice over: nobody.
         g.set_relaying(false);
         assert!(!g.relay_guests_welcome(now));
@@ -941,6 +1045,35 @@ mod tests {
     }
 
     #[test]
+    fn a_connection_is_counted_for_the_host_it_came_from_unless_relayed() {
+        let mut g = gate();
+        g.set_members(HashSet::new(), true);
+        let remote: Multiaddr = "/ip4/198.18.0.12/tcp/40000".parse().unwrap();
+        let inbound = |g: &mut Gate<dummy::Behaviour>, c: usize, local: &str| {
+            let local: Multiaddr = local.parse().unwrap();
+            g.handle_established_inbound_connection(
+                ConnectionId::new_unchecked(c),
+                PeerId::random(),
+                &local,
+                &remote,
+            )
+            .is_ok()
+        };
+        let direct = "/ip4/198.18.0.1/tcp/7466";
+        assert!(inbound(&mut g, 1, direct) && inbound(&mut g, 2, direct));
+        assert!(
+            !inbound(&mut g, 3, direct),
+            "a third guest from 198.18.0.12"
+        );
+        let relay = PeerId::random();
+        let relayed = format!("{direct}/p2p/{relay}/p2p-circuit");
+        assert!(
+            inbound(&mut g, 4, &relayed),
+            "over a circuit the address is the relay's"
+        );
+    }
+
+    #[test]
     fn turning_the_relay_on_tells_no_relayed_connection() {
         let mut g = gate();
         let (member, relay) = (PeerId::random(), PeerId::random());
@@ -974,10 +1107,10 @@ mod tests {
         let mut g = gate();
         let (inviter, relay, stranger) = (PeerId::random(), PeerId::random(), PeerId::random());
         g.expect(inviter, [relay], Instant::now());
-        assert_eq!(g.admit(relay, false).ok(), Some(Kind::ToRelay));
-        assert_eq!(g.admit(inviter, false).ok(), Some(Kind::Guest));
-        assert!(g.admit(stranger, false).is_err());
+        assert_eq!(g.admit(relay, false, None).ok(), Some(Kind::ToRelay));
+        assert_eq!(g.admit(inviter, false, None).ok(), Some(Kind::Guest));
+        assert!(g.admit(stranger, false, None).is_err());
         // The relay dialling in meanwhile gets nothing of the relay's.
-        assert_eq!(g.admit(relay, true).ok(), Some(Kind::Guest));
+        assert_eq!(g.admit(relay, true, None).ok(), Some(Kind::Guest));
     }
 }
