@@ -1,7 +1,9 @@
 //! Nodes (the real `commonground` binary) in network namespaces of their own, wired by veth pairs
 //! made in the test: members find each other by LAN beacons, three nodes converge after a
-//! partition heals, with every acknowledged tally increment counted exactly once, and 2,000 idle
-//! connections from one machine on the LAN leave the organiser on the node's own machine served.
+//! partition heals, with every acknowledged tally increment counted exactly once, 2,000 idle
+//! connections from one machine on the LAN leave the organiser on the node's own machine served,
+//! and strangers dialling from one machine with made-up peer ids while an invite is open cannot
+//! keep the invited group out.
 //!
 //! These need root and iproute2 (`ip netns`). Where namespaces cannot be made, each test prints
 //! "skipping: ..." and passes. Every interface lives inside the test's own namespaces (veth
@@ -607,38 +609,14 @@ fn two_thousand_idle_connections_from_one_address_leave_the_organiser_served() {
     assert_eq!(procfs::open_files_limit(node.pid()), 1024);
     let files_before = procfs::open_files(node.pid());
 
-    let mut holder = Command::new("ip")
-        .args(["netns", "exec", &client_ns])
-        .arg(std::env::current_exe().unwrap())
-        .args([
-            "--exact",
-            "idle_connections_holder",
-            "--ignored",
-            "--nocapture",
-        ])
-        .env(HOLD_ENV, format!("10.214.3.1:7480 {IDLE_CONNECTIONS}"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("start the client of idle connections");
-    let mut out = BufReader::new(holder.stdout.take().unwrap());
-    let held = out
-        .by_ref()
-        .lines()
-        .map_while(Result::ok)
-        .find_map(|l| l.strip_prefix("held: ").map(String::from))
-        .unwrap_or_else(|| {
-            panic!(
-                "the client of idle connections stopped without holding them: {:?}",
-                holder.wait()
-            )
-        });
-    let field = |name: &str| -> usize {
-        held.split_whitespace()
-            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
-            .and_then(|v| v.parse().ok())
-            .unwrap_or_else(|| panic!("no {name} in {held:?}"))
-    };
+    let holder = Holder::start(
+        &client_ns,
+        "idle_connections_holder",
+        (HOLD_ENV, &format!("10.214.3.1:7480 {IDLE_CONNECTIONS}")),
+        "held: ",
+    );
+    let field = |name: &str| holder.field(name);
+    let held = &holder.said;
     let (opened, open, settled_ms) = (field("opened"), field("open"), field("settled_ms"));
     assert_eq!(
         opened, IDLE_CONNECTIONS,
@@ -679,11 +657,76 @@ fn two_thousand_idle_connections_from_one_address_leave_the_organiser_served() {
         "the node ran out of files {exhausted} times:\n{}",
         node.log_tail(20)
     );
-    drop(holder.stdin.take());
-    // The rest of its output (the test harness's), so that it can finish writing it.
-    let _ = out.read_to_end(&mut Vec::new());
-    let status = holder.wait().unwrap();
-    assert!(status.success(), "the client of idle connections: {status}");
+    holder.finish();
+}
+
+/// What a [`Holder`] is asked to do, from its environment variable `env`: `ADDR COUNT` (where
+/// to connect, and how many times), or `None` when it is run as an ordinary test.
+fn holder_task<A: std::str::FromStr>(env: &str) -> Option<(A, usize)>
+where
+    A::Err: std::fmt::Debug,
+{
+    let spec = std::env::var(env).ok()?;
+    let (addr, count) = spec.split_once(' ').unwrap();
+    Some((addr.parse().unwrap(), count.parse().unwrap()))
+}
+
+/// A helper test run in a child process inside another namespace (where this process cannot
+/// open sockets), which says what it did on a line of its standard output and keeps what it
+/// holds until its standard input closes.
+struct Holder {
+    child: std::process::Child,
+    out: BufReader<std::process::ChildStdout>,
+    /// What it said, after its line's prefix.
+    said: String,
+}
+
+impl Holder {
+    /// Runs the ignored test `test` in `ns` with the environment variable `env`, and waits for
+    /// its line that starts with `prefix`.
+    fn start(ns: &str, test: &str, env: (&str, &str), prefix: &str) -> Self {
+        let mut child = Command::new("ip")
+            .args(["netns", "exec", ns])
+            .arg(std::env::current_exe().unwrap())
+            .args(["--exact", test, "--ignored", "--nocapture"])
+            .env(env.0, env.1)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {test}: {e}"));
+        let mut out = BufReader::new(child.stdout.take().unwrap());
+        let said = out
+            .by_ref()
+            .lines()
+            .map_while(Result::ok)
+            .find_map(|l| l.strip_prefix(prefix).map(String::from))
+            .unwrap_or_else(|| {
+                panic!(
+                    "{test} stopped without saying {prefix:?}: {:?}",
+                    child.wait()
+                )
+            });
+        eprintln!("{test}: {said}");
+        Self { child, out, said }
+    }
+
+    /// The number it said as `name=N`.
+    fn field(&self, name: &str) -> usize {
+        self.said
+            .split_whitespace()
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")))
+            .and_then(|v| v.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in {:?}", self.said))
+    }
+
+    /// Lets go of what it holds, and checks that it ended well.
+    fn finish(mut self) {
+        drop(self.child.stdin.take());
+        // The rest of its output (the test harness's), so that it can finish writing it.
+        let _ = self.out.read_to_end(&mut Vec::new());
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "the helper: {status}");
+    }
 }
 
 /// The client of [`two_thousand_idle_connections_from_one_address_leave_the_organiser_served`],
@@ -695,12 +738,9 @@ fn two_thousand_idle_connections_from_one_address_leave_the_organiser_served() {
 #[test]
 #[ignore = "a helper: the idle-connections test runs it in a child process"]
 fn idle_connections_holder() {
-    let Ok(spec) = std::env::var(HOLD_ENV) else {
+    let Some((addr, count)) = holder_task::<SocketAddr>(HOLD_ENV) else {
         return;
     };
-    let (addr, count) = spec.split_once(' ').unwrap();
-    let addr: SocketAddr = addr.parse().unwrap();
-    let count: usize = count.parse().unwrap();
     let want = (count + 64) as u64;
     if procfs::open_files_limit(std::process::id()) < want {
         procfs::set_open_files_limit(std::process::id(), want);
@@ -739,4 +779,137 @@ fn idle_connections_holder() {
     );
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
     drop(conns);
+}
+
+/// Tells [`strangers_holder`], run in a child process, whom to dial and with how many peer ids.
+const STRANGERS_ENV: &str = "COMMONGROUND_TEST_STRANGERS";
+/// How many made-up peer ids the strangers' machine dials with: the node's guest places
+/// (`MAX_GUESTS` in `node/src/net/admission.rs`).
+const STRANGERS: usize = 8;
+/// How many of them the node may let in at once (`MAX_GUESTS_PER_HOST`).
+const GUESTS_PER_HOST: usize = 2;
+
+/// While an invite is open, one machine on the LAN dials the inviting node with eight made-up
+/// peer ids (as many as its guest places): the node lets two of them in and turns the others
+/// away at once, so that the group invited, on another machine, still gets in with its code.
+/// With no cap per host, the eight would hold every guest's place for 30 s and the join would
+/// be refused.
+#[test]
+fn strangers_from_one_machine_cannot_take_every_guests_place() {
+    let Some(mut lab) = Lab::new("g") else {
+        return;
+    };
+    let (_bridge, spaces) = lab.lan("10.213.5", &["a", "s", "c"]);
+    let args = ["--no-lan", "--listen", "/ip4/0.0.0.0/tcp/4700"].map(String::from);
+    let ia = lab.start("a", &spaces[0], args.to_vec());
+    let ic = lab.start("c", &spaces[2], args.to_vec());
+    let a = &lab.nodes[ia];
+    let net = a.json(&["network", "create", "--name", "Réseau d'accueil"])["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let invite = a.json(&["network", "invite", &net, "--expires", "1h"]);
+    let code = invite["code"].as_str().unwrap().to_string();
+
+    let target = format!("/ip4/10.213.5.1/tcp/4700/p2p/{}", a.group());
+    let holder = Holder::start(
+        &spaces[1],
+        "strangers_holder",
+        (STRANGERS_ENV, &format!("{target} {STRANGERS}")),
+        "strangers: ",
+    );
+    let field = |name: &str| holder.field(name);
+    let held = &holder.said;
+    assert_eq!(field("dialled"), STRANGERS, "{held}");
+    assert_eq!(
+        field("let_in"),
+        GUESTS_PER_HOST,
+        "the node lets in two guests from one machine and no more: {held}"
+    );
+
+    // Within the strangers' 30 s, the group invited joins from its own machine.
+    let c = &lab.nodes[ic];
+    let joined = c.cli(&["network", "join", &code, "--json"]);
+    assert!(
+        joined.status.success(),
+        "the invited group joins while the strangers hold their places: {}\n{}",
+        String::from_utf8_lossy(&joined.stderr),
+        a.log_tail(20)
+    );
+    eventually("c to be a member at a", CONVERGE, || {
+        let m = a.try_json(&["network", "members", &net])?;
+        (m["members"].as_array()?.len() == 2).then_some(())
+    });
+    holder.finish();
+}
+
+/// The strangers of [`strangers_from_one_machine_cannot_take_every_guests_place`], run by it
+/// in a child process inside their namespace: with `COMMONGROUND_TEST_STRANGERS="ADDR COUNT"`
+/// it dials ADDR with COUNT new peer ids at once (each a swarm of its own that answers pings,
+/// as a node does: the node closes a connection whose ping fails),
+/// waits until every dial has either failed or connected and no more connections are open than
+/// the node may let in (or 20 s), prints `strangers: dialled=N let_in=N`, and holds what it got
+/// until its standard input closes. Without the variable it does nothing.
+#[test]
+#[ignore = "a helper: the strangers test runs it in a child process"]
+fn strangers_holder() {
+    use libp2p::futures::StreamExt;
+    use libp2p::swarm::SwarmEvent;
+    use libp2p::{Multiaddr, noise, tcp, yamux};
+    use std::sync::{Arc, Mutex};
+
+    let Some((addr, count)) = holder_task::<Multiaddr>(STRANGERS_ENV) else {
+        return;
+    };
+    /// Each stranger: not yet heard of, connected, or turned away (or its dial failed).
+    #[derive(Clone, Copy, PartialEq)]
+    enum State {
+        Dialling,
+        Open,
+        Closed,
+    }
+    let states = Arc::new(Mutex::new(vec![State::Dialling; count]));
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    for k in 0..count {
+        let (addr, states) = (addr.clone(), states.clone());
+        runtime.spawn(async move {
+            let mut swarm = libp2p::SwarmBuilder::with_new_identity()
+                .with_tokio()
+                .with_tcp(
+                    tcp::Config::default(),
+                    noise::Config::new,
+                    yamux::Config::default,
+                )
+                .unwrap()
+                .with_behaviour(|_| libp2p::ping::Behaviour::default())
+                .unwrap()
+                .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(120)))
+                .build();
+            swarm.dial(addr).unwrap();
+            loop {
+                let state = match swarm.select_next_some().await {
+                    SwarmEvent::ConnectionEstablished { .. } => State::Open,
+                    SwarmEvent::ConnectionClosed {
+                        num_established: 0, ..
+                    }
+                    | SwarmEvent::OutgoingConnectionError { .. } => State::Closed,
+                    _ => continue,
+                };
+                states.lock().unwrap()[k] = state;
+            }
+        });
+    }
+    let started = Instant::now();
+    let let_in = loop {
+        let now: Vec<State> = states.lock().unwrap().clone();
+        let open = now.iter().filter(|s| **s == State::Open).count();
+        let settled = !now.contains(&State::Dialling);
+        if (settled && open <= GUESTS_PER_HOST) || started.elapsed() > Duration::from_secs(20) {
+            break open;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    println!("strangers: dialled={count} let_in={let_in}");
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+    drop(runtime);
 }
