@@ -1,4 +1,4 @@
-//! The Pashto name scorer of rules version 14 (facts, weights and threshold of version 18):
+//! The Pashto name scorer of rules version 14 (facts, weights and threshold of version 19):
 //! builds its weights from made-up Pashto notes whose people's names are marked ⟦like this⟧,
 //! compares thresholds on the corpus's tuning lines, and cross-validates on the notes.
 //!
@@ -276,7 +276,7 @@ fn fit(lines: &[Line]) -> BTreeMap<String, i64> {
 /// Writes `weights` to `out` in the format of `protocol/data/names/pashto_model.tsv`.
 fn write(out: &str, weights: &BTreeMap<String, i64>) {
     let mut file = String::from(
-        "# Weights of the Pashto name scorer (rules version 18), in thousandths: one fact and its\n\
+        "# Weights of the Pashto name scorer (rules version 19), in thousandths: one fact and its\n\
          # weight per line. Built by protocol/examples/pashto_model.rs from made-up notes\n\
          # (protocol/data/names/pashto_train/); see PROTOCOL.md §9c for the facts.\n",
     );

@@ -4053,7 +4053,8 @@ mod tests {
 
     /// Version 15: the scorer's new facts and notes find names that are also words opening a
     /// sentence about a person's doings (version 14 let "امید لا هم ..." through), and still
-    /// weigh the same words in their plain sense, and a farewell formula, as words.
+    /// weigh the same words in their plain sense, and a farewell formula, as words ("love
+    /// begins at home": a known false refusal since version 19, in the version 18 test).
     #[test]
     fn version_15_pashto_scorer() {
         let by_the_scorer = [
@@ -4069,7 +4070,6 @@ mod tests {
                 "امید دی چې د ښار شورا به زموږ لیک ولولي.",
                 "د سپوږمۍ رڼا نن شپه ډېره ښه وه.",
                 "روښانه ورځې به راشي، هیله مه بایلئ.",
-                "مینه په کور کې پیلېږي، بیا ټولنې ته رسېږي.",
                 "په امان الله، سبا به سره ووینو.",
                 "مینه له ټولو سره",
             ],
@@ -4081,12 +4081,13 @@ mod tests {
     /// a person's state after it decisive (`state`): "Spozhmay is ill" went through version 17
     /// (score 1104). With the weights shipped (threshold 1000): a Pashto "call X" the case-mark
     /// rule finds is weighed over the threshold (1967; version 17 let it through at 1122); "my
-    /// name is" (decisive) refuses a name the scorer weighs under the threshold (665). Known
-    /// wrong verdicts of version 18, each near the threshold: "Sabr sees his lawyer tomorrow"
-    /// goes through (صبر, 622; version 17 refused it), and ordinary lines opened by the sun
-    /// (لمر, 1100) and the stars (ستوري, 1416), and "green land" (زرغونه ځمکه, 1202; version 17
-    /// let it through) are refused. When one of these verdicts changes, the test says so: move
-    /// the line to where it then belongs.
+    /// name is" (decisive) refuses a name the scorer weighs under the threshold (665 in version
+    /// 18). Version 19 mends two wrong verdicts of version 18: "Sabr sees his lawyer tomorrow"
+    /// is refused (صبر, 1444; version 18 let it through at 622), and an ordinary line opened by
+    /// the sun goes through (لمر, 859; version 18 refused it at 1100). Known wrong verdicts of
+    /// version 19: ordinary lines opened by the stars (ستوري, 1740) and by love (مینه, 1119:
+    /// version 18 let it through), and "green land" (زرغونه ځمکه, 1126) are refused. When one
+    /// of these verdicts changes, the test says so: move the line to where it then belongs.
     #[test]
     fn version_18_rule_findings_are_weighed_and_decisive_rules_decide() {
         let rule = |line: &str| explain_with(&super::super::normalise(line), false).map(|r| r.0);
@@ -4108,12 +4109,13 @@ mod tests {
         assert_eq!(verdict("زما نوم سپوږمۍ دی."), Some("introduced"));
         assert_eq!(verdict("د هغې نوم وږمه دی."), Some("introduced"));
         assert_eq!(verdict("زما نوم لیکل شوی دی."), None);
+        // Mended in version 19.
+        assert_eq!(verdict("صبر سبا له خپل وکیل سره ګوري."), Some("model"));
+        assert_eq!(verdict("لمر سبا ډېر تود وي، اوبه له ځانه سره راوړئ."), None);
         // Known wrong verdicts.
-        let missed = "صبر سبا له خپل وکیل سره ګوري.";
-        assert_eq!(verdict(missed), None, "a known miss: {missed}");
         for line in [
-            "لمر سبا ډېر تود وي، اوبه له ځانه سره راوړئ.",
             "ستوري د شپې په اسمان کې ځلېږي.",
+            "مینه په کور کې پیلېږي، بیا ټولنې ته رسېږي.",
             "د ښار په غاړه زرغونه ځمکه د لوبو لپاره ښه ده.",
         ] {
             assert_eq!(

@@ -7,11 +7,13 @@
 //! Version 18 gives it the word's first two and three letters as facts, leaves dictionary words
 //! in Latin letters to the rules, and learns its weights with a stronger penalty on their size
 //! (see the example), so that they lean less on single words the notes happen to hold.
+//! Version 19 gives it the sentence's last two words (most often a compound verb: "انتظار
+//! کوي", waits), alone and with the word's class, and learns from 1,599 more notes.
 //!
 //! The rules of [`super`] tell a name by lists and frames; in Pashto, where many given names
 //! are everyday words (امید hope, بهار spring, ستوری star) and the lists miss many names,
 //! frames written by hand did not generalise to new text. This scorer weighs, for each word of
-//! a Pashto text, twenty-nine facts about the word and its neighbours (which lists and
+//! a Pashto text, thirty-one facts about the word and its neighbours (which lists and
 //! dictionaries hold it, its ending, the words before and after it, the sentence's last word)
 //! with weights learned from made-up Pashto notes whose names are marked
 //! (`protocol/data/names/pashto_model.tsv`, built by `cargo run --release -p
@@ -209,6 +211,14 @@ fn each_fact(
     } else {
         ts[close].folded.as_str()
     };
+    // Version 19: the word before the sentence's last word, which with it is most often a
+    // compound verb ("انتظار کوي", waits; "لاسلیک وکړ", signed): `-` if the last word is this
+    // word or the one after it (the sentence's end is never before the word: no underflow).
+    let before_verb = if close <= i + 1 {
+        "-"
+    } else {
+        ts[close - 1].folded.as_str()
+    };
     let mut fact = String::new();
     let mut say = |args: std::fmt::Arguments| {
         fact.clear();
@@ -242,6 +252,8 @@ fn each_fact(
     say(format_args!("w+n1={w}|{n1}"));
     say(format_args!("w+p1={w}|{p1}"));
     say(format_args!("w+i={w}|{initial}"));
+    say(format_args!("v2={before_verb}|{verb}"));
+    say(format_args!("v2+c={before_verb}|{verb}|{c}"));
     // Version 17: the rule that finds a name at the word, if one does.
     let rule = rule.unwrap_or("-");
     say(format_args!("r={rule}"));
@@ -332,7 +344,7 @@ mod tests {
                 "w+i=زرغونه|true",
             ],
         );
-        assert_eq!(f.len(), 29, "{f:?}");
+        assert_eq!(f.len(), 31, "{f:?}");
         // The last word is itself: `=`, by position; the same word earlier in the sentence
         // sees the last one.
         let ts = tokens("امید نن راځي او امید");
@@ -385,6 +397,29 @@ mod tests {
         let at = |w: &str| ts.iter().position(|t| t.text == w).expect(w);
         assert!(!scored(&ts, at("Community")));
         assert!(scored(&ts, at("Zarghona")));
+    }
+
+    /// Version 19: the sentence's last two words (most often a compound verb), alone and with
+    /// the word's class; `-` for the first when the word is one of the two.
+    #[test]
+    fn facts_since_version_19_name_the_sentences_last_two_words() {
+        let text = "صبر لا هم د وکیل ځواب ته انتظار کوي. سبا راځي";
+        let ts = tokens(text);
+        let context = Context::of(&ts);
+        let at = |w: &str| ts.iter().position(|t| t.text == w).expect(w);
+        // As folded (کوي with the Arabic kaf).
+        let (wait, does) = (&ts[at("انتظار")].folded, &ts[at("کوي")].folded);
+        let f = facts(&ts, &context, at("صبر"), None);
+        has(&f, &[&format!("v2={wait}|{does}")]);
+        let with_class = format!("v2+c={wait}|{does}|");
+        assert!(f.iter().any(|x| x.starts_with(&with_class)), "{f:?}");
+        // The word before the last, and the last: `-`.
+        let before = format!("v2=-|{does}");
+        has(&facts(&ts, &context, at("انتظار"), None), &[&before]);
+        has(&facts(&ts, &context, at("کوي"), None), &["v2=-|="]);
+        // A sentence of two words: the first is the word before the last.
+        let comes = format!("v2=-|{}", ts[at("راځي")].folded);
+        has(&facts(&ts, &context, at("سبا"), None), &[&comes]);
     }
 
     #[test]
