@@ -50,7 +50,8 @@ pub const MAX_GUESTS: usize = 8;
 /// hold every guest's place for as long as an invite is open, and the group invited would be
 /// turned away. A guest over a relay's circuit comes from the relay's address and is not
 /// counted here (the relay counts its own guests); nor is a guest on this machine (loopback:
-/// another process here could read the store anyway).
+/// another process here could read the store anyway). As for [`MAX_GUESTS`], a guest keeps its
+/// place for its [`GUEST_GRACE`], or until it is a member, even once its connection closes.
 pub const MAX_GUESTS_PER_HOST: usize = 2;
 /// How many circuits a relay guest may ask for through this node's relay during its grace:
 /// a joining node dials every relayed address of the inviter's at once (TCP and QUIC to the

@@ -411,8 +411,8 @@ mod tests {
         let (wait, does) = (&ts[at("انتظار")].folded, &ts[at("کوي")].folded);
         let f = facts(&ts, &context, at("صبر"), None);
         has(&f, &[&format!("v2={wait}|{does}")]);
-        let with_class = format!("v2+c={wait}|{does}|");
-        assert!(f.iter().any(|x| x.starts_with(&with_class)), "{f:?}");
+        let with_class = format!("v2+c={wait}|{does}|{}", context.classes[at("صبر")]);
+        has(&f, &[&with_class]);
         // The word before the last, and the last: `-`.
         let before = format!("v2=-|{does}");
         has(&facts(&ts, &context, at("انتظار"), None), &[&before]);
@@ -420,6 +420,13 @@ mod tests {
         // A sentence of two words: the first is the word before the last.
         let comes = format!("v2=-|{}", ts[at("راځي")].folded);
         has(&facts(&ts, &context, at("سبا"), None), &[&comes]);
+        // A sentence of one word, after one that ends with a full stop: `-` and `=`, never a
+        // word of the sentence before.
+        let ts = tokens("صبر انتظار کوي. راځي");
+        let context = Context::of(&ts);
+        let one = facts(&ts, &context, 3, None);
+        let class = &context.classes[3];
+        has(&one, &["v2=-|=", &format!("v2+c=-|=|{class}")]);
     }
 
     #[test]
