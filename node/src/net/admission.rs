@@ -156,10 +156,9 @@ pub struct Gate<B> {
     /// Members holding a slot on this node's relay, with how many (at most one on each direct
     /// member connection: see [`Gate::on_relay_event`]).
     reserved: HashMap<PeerId, u32>,
-    /// Guests and when their grace ends.
-    guests: HashMap<PeerId, Instant>,
-    /// The host each guest that came in directly came from (see [`MAX_GUESTS_PER_HOST`]).
-    guest_hosts: HashMap<PeerId, Host>,
+    /// Guests: when their grace ends, and the host a guest that came in directly came from
+    /// (see [`MAX_GUESTS_PER_HOST`]).
+    guests: HashMap<PeerId, (Instant, Option<Host>)>,
     /// Peers this node itself asked to talk to before they are members (the inviter it redeems
     /// an invite with), until when.
     expected: HashMap<PeerId, Instant>,
@@ -233,7 +232,6 @@ impl<B: NetworkBehaviour> Gate<B> {
             notices: HashMap::new(),
             reserved: HashMap::new(),
             guests: HashMap::new(),
-            guest_hosts: HashMap::new(),
             expected: HashMap::new(),
             expected_relays: HashMap::new(),
             member_conns: HashMap::new(),
@@ -312,7 +310,7 @@ impl<B: NetworkBehaviour> Gate<B> {
 
     /// Whether a connected `peer` may stay: a member, or a guest within its grace.
     pub fn may_stay(&self, peer: &PeerId, now: Instant) -> bool {
-        self.is_member(peer) || self.guests.get(peer).is_some_and(|until| *until > now)
+        self.is_member(peer) || self.guests.get(peer).is_some_and(|(until, _)| *until > now)
     }
 
     /// Connections this node dialled as a guest's to a peer that is a member now (it redeemed
@@ -336,10 +334,9 @@ impl<B: NetworkBehaviour> Gate<B> {
     pub fn expire(&mut self, now: Instant) {
         self.expected.retain(|_, until| *until > now);
         self.expected_relays.retain(|_, until| *until > now);
-        self.guests.retain(|_, until| *until > now);
+        self.guests.retain(|_, (until, _)| *until > now);
         self.notices.retain(|_, until| *until > now);
         let guests = &self.guests;
-        self.guest_hosts.retain(|peer, _| guests.contains_key(peer));
         if let Ok(mut shared) = self.shared.lock() {
             shared
                 .guest_circuits
@@ -361,22 +358,18 @@ impl<B: NetworkBehaviour> Gate<B> {
         }
         if let Ok(shared) = self.shared.lock() {
             self.guests
-                .retain(|peer, until| *until > now && !shared.members.contains(peer));
+                .retain(|peer, (until, _)| *until > now && !shared.members.contains(peer));
         }
-        let guests = &self.guests;
-        self.guest_hosts.retain(|peer, _| guests.contains_key(peer));
         let is_guest = self.guests.contains_key(&peer);
         let kind = if inbound {
             let relay_guest = self.relay_guests_welcome(now);
             let welcome = self.invites_open || relay_guest;
             let crowded = from.is_some_and(|host| {
-                self.guest_hosts.values().filter(|h| **h == host).count() >= MAX_GUESTS_PER_HOST
+                let from_host = self.guests.values().filter(|(_, h)| *h == Some(host));
+                from_host.count() >= MAX_GUESTS_PER_HOST
             });
             if !is_guest && (!welcome || self.guests.len() >= MAX_GUESTS || crowded) {
                 return Err(ConnectionDenied::new(NotAdmitted));
-            }
-            if let Some(host) = from {
-                self.guest_hosts.entry(peer).or_insert(host);
             }
             if relay_guest {
                 Kind::RelayGuest
@@ -390,7 +383,8 @@ impl<B: NetworkBehaviour> Gate<B> {
         } else {
             return Err(ConnectionDenied::new(NotAdmitted));
         };
-        let until = *self.guests.entry(peer).or_insert(now + GUEST_GRACE);
+        // A guest's place is taken once, by its first connection (and its host, if it came in).
+        let (until, _) = *self.guests.entry(peer).or_insert((now + GUEST_GRACE, from));
         if kind == Kind::ToRelay {
             // Another dial to it within the guest's grace runs the relay client too (as a
             // guest's, its dial through the relay would wait for ever on a handler that never

@@ -3590,8 +3590,9 @@ fn weighed_verdict(
 /// it), which refused almost no ordinary line of the made-up notes the rules were never tuned
 /// on; since version 18 also a subject with a person's state after it (`state`), which refuses
 /// none of the 5,492 ordinary Pashto notes and tuning lines. A finding of any other rule at a
-/// word the scorer weighs is one of its facts, and only the first rule that finds a name at a word counts: a Pashto "call X" (`X ته زنګ ووهه`) is
-/// `marked`'s, found before `told`, and weighed.
+/// word the scorer weighs is one of its facts, and only the first rule that finds a name at a
+/// word counts: a Pashto "call X" (`X ته زنګ ووهه`) is `marked`'s, found before `told`, and
+/// weighed.
 const DECISIVE: &[&str] = &[
     "introduced",
     "family",
