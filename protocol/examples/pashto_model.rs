@@ -1,4 +1,4 @@
-//! The Pashto name scorer of rules version 14 (facts, weights and threshold of version 19):
+//! The Pashto name scorer of rules version 14 (facts, weights and threshold of version 20):
 //! builds its weights from made-up Pashto notes whose people's names are marked ⟦like this⟧,
 //! compares thresholds on the corpus's tuning lines, and cross-validates on the notes.
 //!
@@ -39,7 +39,8 @@
 //! without it and without the six newest tuning sets' lines, summed; then for the six newest
 //! tuning sets of the corpus (`contact_free_tune22.tsv` to `contact_free_tune27.tsv`, if
 //! given), by weights built without any of their lines (their ordinary lines, and their name
-//! lines marked in `tm_tune22.tsv` to `tm_tune27.tsv`).
+//! lines marked in `tm_tune22.tsv` to `tm_tune27.tsv`). With `CG_NEWEST_ONLY=1`, only the
+//! latter (one fit instead of one per notes file).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
@@ -276,7 +277,7 @@ fn fit(lines: &[Line]) -> BTreeMap<String, i64> {
 /// Writes `weights` to `out` in the format of `protocol/data/names/pashto_model.tsv`.
 fn write(out: &str, weights: &BTreeMap<String, i64>) {
     let mut file = String::from(
-        "# Weights of the Pashto name scorer (rules version 19), in thousandths: one fact and its\n\
+        "# Weights of the Pashto name scorer (rules version 20), in thousandths: one fact and its\n\
          # weight per line. Built by protocol/examples/pashto_model.rs from made-up notes\n\
          # (protocol/data/names/pashto_train/); see PROTOCOL.md §9c for the facts.\n",
     );
@@ -400,8 +401,10 @@ fn crossval(inputs: &[String]) {
         .filter(|l| !l.corpus && !marked_tuning(&l.file))
         .map(|l| l.file.as_str())
         .collect();
+    // `CG_NEWEST_ONLY=1`: the six newest tuning sets only (one fit instead of one per file).
+    let newest_only = std::env::var_os("CG_NEWEST_ONLY").is_some();
     let mut notes = Counts::default();
-    for file in &files {
+    for file in files.iter().filter(|_| !newest_only) {
         let (out, rest): (Vec<Line>, Vec<Line>) = lines
             .iter()
             .filter(|l| !newest(l))
@@ -409,8 +412,10 @@ fn crossval(inputs: &[String]) {
             .partition(|l| l.file == *file);
         notes.add(&count(&out, &fit(&rest), None));
     }
-    println!("the notes, each file by weights built without it:");
-    print(&notes);
+    if !newest_only {
+        println!("the notes, each file by weights built without it:");
+        print(&notes);
+    }
     let (out, rest): (Vec<Line>, Vec<Line>) = lines.into_iter().partition(|l| newest(l));
     // Counted once, as the corpus has them (their marked copies are not counted again).
     let out: Vec<Line> = out.into_iter().filter(|l| l.corpus).collect();

@@ -98,17 +98,22 @@ const HELD10: &str = include_str!("corpus/contact_free_held10.tsv");
 /// and a youth football team chatting in the other; never tuned on, and measured once for
 /// version 19, after its choices were made.
 const HELD11: &str = include_str!("corpus/contact_free_held11.tsv");
+/// A twelfth held-out set, by two helpers who read no project file, written after rules
+/// version 19 and before version 20 was fixed, never read by its engineer: 200 personal and 200
+/// ordinary Pashto lines, health volunteers' case follow-ups in Dari-influenced spelling in one
+/// half and an ESOL class and homework club mixing Pashto and English in the other; never tuned
+/// on, and measured once for version 20, after its choices were made.
+const HELD12: &str = include_str!("corpus/contact_free_held12.tsv");
 const MIN_RECALL: f64 = 0.97;
 const MAX_FALSE_REFUSALS: f64 = 0.02;
-/// What the held-out lines reached when the rules were last changed (rules version 19): 96.5%
-/// refused (1992/2065) and 2.7% of ordinary lines refused (61/2297) overall, on the held-out
-/// lines of `contact_free.tsv` and `contact_free_held2.tsv` to `contact_free_held11.tsv`.
-/// Pashto: 1528/1591 (96.0%) and 56/1613 (3.5%); every other language refuses what version 15
-/// refused. Version 19 gives the Pashto scorer the sentence's last two words as facts (most
-/// often a compound verb) and retrains it on 1,599 more notes (ps_ZF to ps_ZM). Version 18 on
-/// the same lines: 1983/2065 and 58/2297, Pashto 1519/1591 and 53/1613 (the fresh held11 alone
-/// refuses 15/200 of its ordinary lines with version 18, 17 with version 19: it is the hardest
-/// set yet for ordinary lines).
+/// What the held-out lines reached when the rules were last changed (rules version 20): 96.5%
+/// refused (2185/2265) and 2.6% of ordinary lines refused (65/2497) overall, on the held-out
+/// lines of `contact_free.tsv` and `contact_free_held2.tsv` to `contact_free_held12.tsv`.
+/// Pashto: 1721/1791 (96.1%) and 60/1813 (3.3%); every other language refuses what version 15
+/// refused. Version 20 takes a sentence's last words in the word's own kind of script and
+/// retrains the Pashto scorer on 1,200 more notes (ps_ZN to ps_ZS). Version 19 on the same
+/// lines: 2186/2265 and 76/2497, Pashto 1722/1791 and 71/1813 (the fresh held12 alone: version
+/// 19 194/200 and 15/200, version 20 197 and 12).
 ///
 /// How clean these figures are. Fresh Pashto sets of 200 + 200 lines came with versions 16, 17
 /// and 18, each by two helpers who read no project file, never read by the engineer:
@@ -126,11 +131,16 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// - Version 19's choices were made on `held9` again (193/200 and 11/200 at 1000) and on
 ///   crossval; `contact_free_held11.tsv`, written before version 19, was measured once after:
 ///   version 19 191/200 and 17/200; version 18 187 and 15.
+/// - Version 20's choices were made on `held9` (193/200 and 10/200 at 1000) and crossval;
+///   `contact_free_held12.tsv`, written before version 20, was measured once after: version 20
+///   197/200 and 12/200; version 19 194 and 15.
 ///
-/// Without held9, held10 and held11, version 19 refuses 953/991 Pashto personal lines and
-/// 21/1013 ordinary ones (version 18: 952 and 21; version 17: 948 and 21).
+/// Without held9 to held12, version 20 refuses 952/991 Pashto personal lines and 15/1013
+/// ordinary ones (as counted by a tool that can differ by a line; version 19: 953 and 21 in this
+/// test; version 18: 952 and 21; version 17: 948 and 21).
 /// `pashto_model crossval` (six newest tune sets, weights built without them; the notes, each
-/// file by weights built without it) at 1000: version 19 559/580 and 10/580 (at 1500, 551 and
+/// file by weights built without it) at 1000: version 20 559/580 and 9/580 (at 1500, 542 and
+/// 6; its notes were not crossvalidated file by file); version 19 559/580 and 10/580 (at 1500, 551 and
 /// 7), notes 4381/4659 and 270/4999; version 18 553/580 and 8/580 (at 1500, 543 and 7), notes
 /// 3599/3859 and 240/4200; version 17 at 1500: 556/580 and 9/580, notes 2821/3060 and 168/3400.
 ///
@@ -138,10 +148,10 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// (627/665) and 1.0% (9/897); without held4 (120 personal and 120 ordinary Pashto lines by a
 /// helper who read no project file, which came with version 13) the older held-out sets gave
 /// 532/545 and 6/777, every language meeting the targets but Pashto (68/71). The floors below are
-/// version 19's figures, so that they may not fall back.
+/// version 20's figures, so that they may not fall back.
 ///
-/// The tune lines of thirty-five writers: 96.6% (3441/3561) and 0.18% (8/4449); version 18
-/// had 3440 and 12, version 17 3442 and 7, version 16 3437 and 9, version 15 3435 and 13, version 14 3396 and 12. These are in sample for the scorer: its weights are learned from the tune
+/// The tune lines of thirty-five writers: 96.6% (3441/3561) and 0.18% (8/4449), in versions
+/// 19 and 20; version 18 had 3440 and 12, version 17 3442 and 7, version 16 3437 and 9, version 15 3435 and 13, version 14 3396 and 12. These are in sample for the scorer: its weights are learned from the tune
 /// sets' ordinary Pashto lines and, since version 15, from their Pashto name lines with the
 /// names marked (`protocol/data/names/pashto_train/tm_*.tsv`). Six Pashto sets came with version
 /// 13, each measured before the rules were fitted to it (personal lines refused, ordinary lines
@@ -156,16 +166,16 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// with version 13 as it stood before its last rule, 53 and 2 as released, not fitted; 68 and 2.
 /// In all, 496 and 6 for version 13, 533 and 7 for version 14, 556 and 10 for version 15,
 /// 554 and 6 for version 16, 556 and 9 for version 17, 553 and 8 for version 18, 559 and 10 for
-/// version 19 (weights built without any of their lines). The test fails below these floors.
+/// version 19, 559 and 9 for version 20 (weights built without any of their lines). The test fails below these floors.
 const FLOOR_RECALL: f64 = 0.964;
-const FLOOR_FALSE_REFUSALS: f64 = 0.0266;
+const FLOOR_FALSE_REFUSALS: f64 = 0.0261;
 const FLOOR_TUNE_RECALL: f64 = 0.966;
 const FLOOR_TUNE_FALSE_REFUSALS: f64 = 0.003;
 
 struct Line<'a> {
     lang: &'a str,
     held: bool,
-    /// From [`HELD11`], the newest held-out set, whose figures are also printed alone.
+    /// From [`HELD12`], the newest held-out set, whose figures are also printed alone.
     fresh: bool,
     expect: &'a str,
     text: &'a str,
@@ -176,12 +186,12 @@ fn corpus() -> Vec<Line<'static>> {
         .iter()
         .chain(
             [
-                HELD2, HELD3, HELD4, HELD5, HELD6, HELD7, HELD8, HELD9, HELD10,
+                HELD2, HELD3, HELD4, HELD5, HELD6, HELD7, HELD8, HELD9, HELD10, HELD11,
             ]
             .iter(),
         )
         .map(|file| (false, *file))
-        .chain([(true, HELD11)])
+        .chain([(true, HELD12)])
         .flat_map(|(fresh, file)| file.lines().skip(1).map(move |l| (fresh, l)))
         .filter(|(_, l)| !l.trim().is_empty() && !l.starts_with('#'))
         .map(|(fresh, l)| {
@@ -310,7 +320,7 @@ fn the_detector_meets_its_targets_on_the_held_out_corpus() {
             }
         }
     }
-    println!("-- of which the newest held-out set, contact_free_held11.tsv --");
+    println!("-- of which the newest held-out set, contact_free_held12.tsv --");
     for (lang, s) in &fresh {
         println!("{}", row(lang, s));
     }

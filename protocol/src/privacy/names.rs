@@ -4087,8 +4087,12 @@ mod tests {
     /// is refused (صبر, 1444; version 18 let it through at 622), and an ordinary line opened by
     /// the sun goes through (لمر, 859; version 18 refused it at 1100). Known wrong verdicts of
     /// version 19: ordinary lines opened by the stars (ستوري, 1740) and by love (مینه, 1119:
-    /// version 18 let it through), and "green land" (زرغونه ځمکه, 1126) are refused. When one
-    /// of these verdicts changes, the test says so: move the line to where it then belongs.
+    /// version 18 let it through), and "green land" (زرغونه ځمکه, 1126) are refused. Version 20
+    /// lets love and green land through, and the sun line joined to French by a dash (its last
+    /// words are taken in Pashto's script); its known wrong verdicts: the stars (1246) and "rain
+    /// will come tomorrow, bring umbrellas" (باران, 1149; versions 9 to 19 let it through) are
+    /// refused, and "Sabr sees his lawyer tomorrow" goes through again (844). When one of these
+    /// verdicts changes, the test says so: move the line to where it then belongs.
     #[test]
     fn version_18_rule_findings_are_weighed_and_decisive_rules_decide() {
         let rule = |line: &str| explain_with(&super::super::normalise(line), false).map(|r| r.0);
@@ -4110,14 +4114,25 @@ mod tests {
         assert_eq!(verdict("زما نوم سپوږمۍ دی."), Some("introduced"));
         assert_eq!(verdict("د هغې نوم وږمه دی."), Some("introduced"));
         assert_eq!(verdict("زما نوم لیکل شوی دی."), None);
-        // Mended in version 19.
-        assert_eq!(verdict("صبر سبا له خپل وکیل سره ګوري."), Some("model"));
-        assert_eq!(verdict("لمر سبا ډېر تود وي، اوبه له ځانه سره راوړئ."), None);
-        // Known wrong verdicts.
+        // Mended in version 19 (the sun) and in version 20.
         for line in [
-            "ستوري د شپې په اسمان کې ځلېږي.",
+            "لمر سبا ډېر تود وي، اوبه له ځانه سره راوړئ.",
+            "لمر سبا ډېر تود وي — réunion à l'école, apportez de l'eau.",
             "مینه په کور کې پیلېږي، بیا ټولنې ته رسېږي.",
             "د ښار په غاړه زرغونه ځمکه د لوبو لپاره ښه ده.",
+        ] {
+            assert_eq!(verdict(line), None, "{line}");
+        }
+        // Known wrong verdicts: a name let through (version 19 alone refused it),
+        assert_eq!(
+            verdict("صبر سبا له خپل وکیل سره ګوري."),
+            None,
+            "a known missed name"
+        );
+        // and ordinary lines refused.
+        for line in [
+            "ستوري د شپې په اسمان کې ځلېږي.",
+            "باران به سبا وي، چترۍ راوړئ.",
         ] {
             assert_eq!(
                 verdict(line),
@@ -4169,7 +4184,6 @@ mod tests {
                 "یو پلار له خپل زوی سره راغی.",
                 "د ډلې ویاند وویل چې غونډه به سبا وي.",
                 "پولیسو وویل چې لاره بنده ده.",
-                "باران به سبا وي، چترۍ راوړئ.",
                 "منداڵەکانی ئاوارە پێویستیان بە جلە.",
                 "به وکیل زنگ بزنید.",
             ],
