@@ -136,8 +136,7 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 ///   197/200 and 12/200; version 19 194 and 15.
 ///
 /// Without held9 to held12, version 20 refuses 952/991 Pashto personal lines and 15/1013
-/// ordinary ones (as counted by a tool that can differ by a line; version 19: 953 and 21 in this
-/// test; version 18: 952 and 21; version 17: 948 and 21).
+/// ordinary ones (version 19: 953 and 21; version 18: 952 and 21; version 17: 948 and 21).
 /// `pashto_model crossval` (six newest tune sets, weights built without them; the notes, each
 /// file by weights built without it) at 1000: version 20 559/580 and 9/580 (at 1500, 542 and
 /// 6; its notes were not crossvalidated file by file); version 19 559/580 and 10/580 (at 1500, 551 and

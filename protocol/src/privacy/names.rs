@@ -4055,7 +4055,7 @@ mod tests {
     /// Version 15: the scorer's new facts and notes find names that are also words opening a
     /// sentence about a person's doings (version 14 let "امید لا هم ..." through), and still
     /// weigh the same words in their plain sense, and a farewell formula, as words ("love
-    /// begins at home": a known false refusal since version 19, in the version 18 test).
+    /// begins at home": refused by version 19 only, in the version 18 test).
     #[test]
     fn version_15_pashto_scorer() {
         let by_the_scorer = [

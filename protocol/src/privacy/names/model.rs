@@ -222,6 +222,8 @@ fn each_fact(
     // Version 19: the word before the sentence's last word, which with it is most often a
     // compound verb ("انتظار کوي", waits; "لاسلیک وکړ", signed): `-` if the last word is this
     // word or the one after it (the sentence's end is never before the word: no underflow).
+    // Since version 20 the last word is of this word's kind of script (see [`Context`]), and
+    // the word before it is the one right before, of either kind.
     let before_verb = if close <= i + 1 {
         "-"
     } else {
@@ -448,12 +450,24 @@ mod tests {
         let (warm, is) = (&ts[at("تود")].folded, &ts[at("وي")].folded);
         let f = facts(&ts, &context, at("لمر"), None);
         has(&f, &[&format!("v={is}"), &format!("v2={warm}|{is}")]);
-        has(&facts(&ts, &context, at("réunion"), None), &["v=l'eau"]);
+        // The word before the last is the one right before it, of either kind.
+        has(
+            &facts(&ts, &context, at("réunion"), None),
+            &["v=l'eau", "v2=de|l'eau"],
+        );
         // The next sentence is its own.
         let comes = &ts[at("راځي")].folded;
         has(
             &facts(&ts, &context, at("ګل"), None),
             &[&format!("v2=-|{comes}")],
+        );
+        // And for a Pashto word, the word before its verb may be a Latin one.
+        let ts = tokens("زرغونه انتظار Centre کوي");
+        let context = Context::of(&ts);
+        let does = &ts[3].folded;
+        has(
+            &facts(&ts, &context, 0, None),
+            &[&format!("v2=centre|{does}")],
         );
         // A Latin word inside a Pashto sentence leaves its end where it was.
         let ts = tokens("صبر په Community Centre کې انتظار کوي");
