@@ -554,6 +554,16 @@ pub fn relay_config() -> relay::Config {
 
 /// AutoNAT: production defaults (only global addresses count, the first probe after 15 s), or
 /// for a lab of private addresses in network namespaces (`lab`).
+///
+/// Known weakness, not yet worked around: libp2p-autonat 0.16's server (`as_server.rs`,
+/// `on_outbound_connection`) answers a probe as dialled back when *any* connection it dials
+/// as dialer to the probing peer, at one of the probed addresses, is established while the
+/// probe is open: not only its own dial-back from a new port. A home that has hole-punched to
+/// another home (DCUtR's side that received the CONNECT dials as a plain dialer, through the
+/// punched hole) can so be told it is reachable, start relaying, and be taken as a relay by
+/// the other home (`next_relay` takes the lowest id). This is the likely cause of the rare
+/// failure of `two_homes_behind_routers_…` in `node/tests/nat.rs`. A fix: `use_connected:
+/// false`, with only peers reached directly and not by hole punching added as servers.
 fn autonat_config(lab: bool) -> autonat::Config {
     let base = autonat::Config {
         // Members only (the gate): a few probes an hour from each is plenty.
