@@ -131,7 +131,9 @@ const MAX_FALSE_REFUSALS: f64 = 0.02;
 /// - Version 19's choices were made on `held9` again (193/200 and 11/200 at 1000) and on
 ///   crossval; `contact_free_held11.tsv`, written before version 19, was measured once after:
 ///   version 19 191/200 and 17/200; version 18 187 and 15.
-/// - Version 20's choices were made on `held9` (193/200 and 10/200 at 1000) and crossval;
+/// - Version 20's choices were made on `held9` (193/200 and 10/200 at 1000) and crossval,
+///   and which notes to learn from also on counts of `held10`, `held11` and the older sets
+///   (validation sets now, like `held9`);
 ///   `contact_free_held12.tsv`, written before version 20, was measured once after: version 20
 ///   197/200 and 12/200; version 19 194 and 15.
 ///

@@ -164,12 +164,11 @@ pub(super) struct Context {
 
 impl Context {
     pub(super) fn of(ts: &[Token]) -> Context {
-        // Backwards: a word's sentence ends where the next word's does, unless the next word
-        // opens a sentence.
-        // Version 20: the last word in the word's own kind of script (with letter case or
-        // without), so that a Pashto sentence that ends in French or English ("… تود وي —
-        // réunion à l'école") still ends at its Pashto verb. `last[cased]` is the last word of
-        // that kind seen so far in this pass, that is the sentence's last one.
+        // Backwards, a sentence at a time (it ends before a word that opens one): a word's end
+        // is its sentence's last word of its own kind of script, with letter case or without
+        // (version 20), so that a Pashto sentence going on in French or English ("… تود وي —
+        // réunion à l'école") still ends at its Pashto verb. `last[cased]` is the first word of
+        // that kind this pass met in the sentence, that is its last one.
         let mut ends = vec![0; ts.len()];
         let mut last: [Option<usize>; 2] = [None, None];
         for k in (0..ts.len()).rev() {
@@ -469,11 +468,13 @@ mod tests {
             &facts(&ts, &context, 0, None),
             &[&format!("v2=centre|{does}")],
         );
-        // A Latin word inside a Pashto sentence leaves its end where it was.
+        // A Latin word inside a Pashto sentence leaves the Pashto words' end where it was; its
+        // own is the sentence's last Latin word.
         let ts = tokens("صبر په Community Centre کې انتظار کوي");
         let context = Context::of(&ts);
         let does = &ts[ts.len() - 1].folded;
         has(&facts(&ts, &context, 0, None), &[&format!("v={does}")]);
+        has(&facts(&ts, &context, 2, None), &["v=centre", "v2=-|centre"]);
         // A sentence wholly in one script is as before (version 19).
         let ts = tokens("Maryam comes tomorrow");
         let context = Context::of(&ts);
